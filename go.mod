@@ -1,0 +1,3 @@
+module github.com/streamhal/streamhal
+
+go 1.24

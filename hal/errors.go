@@ -1,0 +1,35 @@
+package hal
+
+import "errors"
+
+// Sentinel errors shared by drivers and package streaming (which re-exports
+// them). Errors always wrap one of these with a message naming what was
+// wrong, so callers match with errors.Is.
+var (
+	ErrInvalidValue          = errors.New("invalid value")
+	ErrInvalidHandle         = errors.New("invalid handle")
+	ErrInvalidDevice         = errors.New("invalid device")
+	ErrInvalidImage          = errors.New("invalid module image")
+	ErrNotFound              = errors.New("not found")
+	ErrOutOfMemory           = errors.New("out of memory")
+	ErrNotReady              = errors.New("not ready")
+	ErrNotSupported          = errors.New("not supported")
+	ErrNotAvailable          = errors.New("not available")
+	ErrLaunchFailed          = errors.New("launch failed")
+	ErrLaunchResources       = errors.New("too many resources requested for launch")
+	ErrAlreadyMapped         = errors.New("already mapped")
+	ErrNotMapped             = errors.New("not mapped")
+	ErrPeerAlreadyEnabled    = errors.New("peer access already enabled")
+	ErrPeerNotEnabled        = errors.New("peer access not enabled")
+	ErrNoBinaryForDevice     = errors.New("no binary for device")
+	ErrCaptureInvalidated    = errors.New("stream capture invalidated")
+	ErrCaptureUnsupported    = errors.New("operation not permitted when stream is capturing")
+	ErrCaptureUnmatched      = errors.New("stream capture unmatched")
+	ErrIllegalAddress        = errors.New("illegal address")
+	ErrDeinitialized         = errors.New("deinitialized")
+	ErrNotInitialized        = errors.New("not initialized")
+	ErrAlreadyAcquired       = errors.New("already acquired")
+	ErrInvalidContext        = errors.New("invalid context")
+	ErrContextAlreadyCurrent = errors.New("context already current")
+	ErrTimeout               = errors.New("timeout")
+)

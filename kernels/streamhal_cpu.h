@@ -1,0 +1,292 @@
+/*
+ * streamhal_cpu.h: the ABI of streamhal CPU kernel libraries.
+ *
+ * A CPU kernel library is an ELF shared object that exports one function,
+ *
+ *     const shal_library* streamhal_cpu_library(void);
+ *
+ * returning a table of kernels (name, entry point, parameter layout) and
+ * globals. The CPU driver dlopens the library and calls an entry point once
+ * per *range of blocks* of a launch, so that one call from Go covers many
+ * blocks:
+ *
+ *     void entry(const shal_launch* L, shal_worker* W,
+ *                uint64_t block_begin, uint64_t block_end);
+ *
+ * Blocks are numbered linearly, x fastest: b = x + gridDim.x*(y + gridDim.y*z).
+ *
+ * Arguments arrive as one packed buffer (L->args), laid out with C natural
+ * alignment in parameter order: exactly a C struct of the parameters, which is
+ * how kernels here declare them.
+ *
+ * Writing kernels. Three shapes, each reading like its CUDA twin:
+ *
+ *   SHAL_KERNEL(name, args_type) { body }
+ *       The body runs once per thread, with threadIdx, blockIdx, blockDim,
+ *       gridDim and `args` (a const args_type*) in scope. No barriers.
+ *
+ *   SHAL_BLOCK_KERNEL(name, args_type) { body }
+ *       The body runs once per block (blockIdx, blockDim, gridDim, args and
+ *       shal_shared, the dynamic shared memory, in scope). Inside it,
+ *       SHAL_FOR_EACH_THREAD { ... } runs a statement for every thread of the
+ *       block with threadIdx in scope; the end of each such loop is a
+ *       __syncthreads(). Values a thread keeps across a barrier live in
+ *       per-thread arrays: SHAL_PER_THREAD(float, acc) declares acc[] indexed
+ *       by SHAL_TID (the linear thread index). Arrays declared in the block
+ *       body are the block's static shared memory.
+ *
+ *   SHAL_GRID_KERNEL(name, args_type) { body }
+ *       For cooperative launches: the body runs once per worker with
+ *       SHAL_FOR_EACH_BLOCK { ... } iterating over the worker's blocks;
+ *       shal_grid_sync() is a grid-wide barrier (all blocks of the launch
+ *       reach it before any continues), honoured because the driver runs
+ *       every worker of a cooperative launch concurrently.
+ *
+ * The library table is declared with SHAL_LIBRARY(...) listing
+ * SHAL_ENTRY(name, args_type, params) or SHAL_ENTRY_NOARGS(name) rows, where
+ * params is an array of SHAL_PARAM(args_type, field) built with
+ * SHAL_PARAMS(name, ...).
+ */
+#ifndef STREAMHAL_CPU_H_
+#define STREAMHAL_CPU_H_
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SHAL_CPU_ABI_VERSION 1u
+
+typedef struct shal_dim3 {
+  uint32_t x, y, z;
+} shal_dim3;
+
+/* One launch, shared by every worker that runs part of it. */
+typedef struct shal_launch {
+  shal_dim3 grid_dim;
+  shal_dim3 block_dim;
+  const void* args;       /* packed argument buffer */
+  uint32_t shared_bytes;  /* dynamic shared memory per block */
+  uint32_t workers;       /* workers running this launch (cooperative) */
+  void* grid_barrier;     /* opaque; used by shal_grid_sync */
+} shal_launch;
+
+/* Per-worker state. */
+typedef struct shal_worker {
+  void* shared;    /* shared_bytes of dynamic shared memory, 64-byte aligned */
+  uint32_t index;  /* 0 .. workers-1 */
+  uint32_t reserved;
+  /* grid barrier entry point, filled in by the driver */
+  void (*grid_sync)(const shal_launch* L, struct shal_worker* W);
+} shal_worker;
+
+/* Argument type for kernels without parameters. */
+typedef struct shal_noargs {
+  uint8_t unused_;
+} shal_noargs;
+
+typedef void (*shal_kernel_entry)(const shal_launch* L, shal_worker* W,
+                                  uint64_t block_begin, uint64_t block_end);
+
+typedef struct shal_param {
+  uint32_t offset;
+  uint32_t size;
+} shal_param;
+
+enum {
+  SHAL_KERNEL_FLAG_COOPERATIVE = 1u, /* written with SHAL_GRID_KERNEL */
+};
+
+typedef struct shal_kernel {
+  const char* name;
+  shal_kernel_entry entry;
+  uint32_t param_count;
+  uint32_t args_size; /* sizeof the argument struct */
+  const shal_param* params;
+  uint32_t max_threads_per_block; /* 0: the device limit */
+  uint32_t static_shared_bytes;   /* informational */
+  uint32_t flags;
+  uint32_t reserved;
+} shal_kernel;
+
+typedef struct shal_global {
+  const char* name;
+  void* address;
+  uint64_t size;
+} shal_global;
+
+typedef struct shal_library {
+  uint32_t abi_version;
+  uint32_t kernel_count;
+  const shal_kernel* kernels;
+  uint32_t global_count;
+  uint32_t reserved;
+  const shal_global* globals;
+} shal_library;
+
+#define SHAL_EXPORT __attribute__((visibility("default")))
+#define SHAL_UNUSED __attribute__((unused))
+
+/* ---- helpers available to kernel bodies ---- */
+
+#define SHAL_TID \
+  (threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z))
+#define SHAL_BLOCK_THREADS (blockDim.x * blockDim.y * blockDim.z)
+
+static inline float shal_atomic_add_f32(float* p, float v) {
+  uint32_t expected, desired;
+  float old, sum;
+  expected = __atomic_load_n((uint32_t*)p, __ATOMIC_RELAXED);
+  do {
+    memcpy(&old, &expected, 4);
+    sum = old + v;
+    memcpy(&desired, &sum, 4);
+  } while (!__atomic_compare_exchange_n((uint32_t*)p, &expected, desired, 1,
+                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+  return old;
+}
+static inline uint32_t shal_atomic_add_u32(uint32_t* p, uint32_t v) {
+  return __atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+}
+static inline int32_t shal_atomic_add_i32(int32_t* p, int32_t v) {
+  return __atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+}
+
+/* ---- kernel shapes ---- */
+
+#define SHAL_BLOCK_INDEX_(b)                                      \
+  shal_dim3 blockIdx;                                             \
+  blockIdx.x = (uint32_t)((b) % gridDim.x);                       \
+  blockIdx.y = (uint32_t)(((b) / gridDim.x) % gridDim.y);         \
+  blockIdx.z = (uint32_t)((b) / ((uint64_t)gridDim.x * gridDim.y))
+
+#define SHAL_KERNEL(name, args_type)                                          \
+  static inline void name##_thread(SHAL_UNUSED const args_type* args, SHAL_UNUSED shal_dim3 threadIdx, \
+                                   SHAL_UNUSED shal_dim3 blockIdx, SHAL_UNUSED shal_dim3 blockDim,    \
+                                   SHAL_UNUSED shal_dim3 gridDim);                        \
+  SHAL_EXPORT void name##_entry(const shal_launch* L, shal_worker* W,         \
+                                uint64_t b0, uint64_t b1) {                   \
+    (void)W;                                                                  \
+    const args_type* args = (const args_type*)L->args;                       \
+    const shal_dim3 gridDim = L->grid_dim, blockDim = L->block_dim;           \
+    for (uint64_t b = b0; b < b1; b++) {                                      \
+      SHAL_BLOCK_INDEX_(b);                                                   \
+      shal_dim3 t;                                                            \
+      for (t.z = 0; t.z < blockDim.z; t.z++)                                  \
+        for (t.y = 0; t.y < blockDim.y; t.y++)                                \
+          for (t.x = 0; t.x < blockDim.x; t.x++)                              \
+            name##_thread(args, t, blockIdx, blockDim, gridDim);              \
+    }                                                                         \
+  }                                                                           \
+  static inline void name##_thread(SHAL_UNUSED const args_type* args, SHAL_UNUSED shal_dim3 threadIdx, \
+                                   SHAL_UNUSED shal_dim3 blockIdx, SHAL_UNUSED shal_dim3 blockDim,    \
+                                   SHAL_UNUSED shal_dim3 gridDim)
+
+#define SHAL_BLOCK_KERNEL(name, args_type)                                   \
+  static inline void name##_block(SHAL_UNUSED const args_type* args, SHAL_UNUSED void* shal_shared,  \
+                                  SHAL_UNUSED shal_dim3 blockIdx, SHAL_UNUSED shal_dim3 blockDim,    \
+                                  SHAL_UNUSED shal_dim3 gridDim);                        \
+  SHAL_EXPORT void name##_entry(const shal_launch* L, shal_worker* W,        \
+                                uint64_t b0, uint64_t b1) {                  \
+    const args_type* args = (const args_type*)L->args;                      \
+    const shal_dim3 gridDim = L->grid_dim, blockDim = L->block_dim;          \
+    for (uint64_t b = b0; b < b1; b++) {                                     \
+      SHAL_BLOCK_INDEX_(b);                                                  \
+      name##_block(args, W->shared, blockIdx, blockDim, gridDim);            \
+    }                                                                        \
+  }                                                                          \
+  static inline void name##_block(SHAL_UNUSED const args_type* args, SHAL_UNUSED void* shal_shared,  \
+                                  SHAL_UNUSED shal_dim3 blockIdx, SHAL_UNUSED shal_dim3 blockDim,    \
+                                  SHAL_UNUSED shal_dim3 gridDim)
+
+/* Runs the following statement once per thread of the block; a barrier
+ * (__syncthreads) follows implicitly. */
+#define SHAL_FOR_EACH_THREAD                                                  \
+  for (uint32_t shal_tz_ = 0; shal_tz_ < blockDim.z; shal_tz_++)              \
+    for (uint32_t shal_ty_ = 0; shal_ty_ < blockDim.y; shal_ty_++)            \
+      for (uint32_t shal_tx_ = 0; shal_tx_ < blockDim.x; shal_tx_++)          \
+        for (shal_dim3 threadIdx = {shal_tx_, shal_ty_, shal_tz_},            \
+                       *shal_once_ = &threadIdx;                              \
+             shal_once_; shal_once_ = NULL)
+
+/* Declares a per-thread variable that survives barriers: name[SHAL_TID]. */
+#define SHAL_PER_THREAD(type, name) type name[SHAL_BLOCK_THREADS]
+
+#define SHAL_GRID_KERNEL(name, args_type)                                     \
+  static inline void name##_grid(SHAL_UNUSED const shal_launch* shal_L, SHAL_UNUSED shal_worker* shal_W, \
+                                 SHAL_UNUSED const args_type* args, SHAL_UNUSED uint64_t shal_b0,     \
+                                 SHAL_UNUSED uint64_t shal_b1, SHAL_UNUSED shal_dim3 blockDim,        \
+                                 SHAL_UNUSED shal_dim3 gridDim);                          \
+  SHAL_EXPORT void name##_entry(const shal_launch* L, shal_worker* W,         \
+                                uint64_t b0, uint64_t b1) {                   \
+    name##_grid(L, W, (const args_type*)L->args, b0, b1, L->block_dim,        \
+                L->grid_dim);                                                 \
+  }                                                                           \
+  static inline void name##_grid(SHAL_UNUSED const shal_launch* shal_L, SHAL_UNUSED shal_worker* shal_W, \
+                                 SHAL_UNUSED const args_type* args, SHAL_UNUSED uint64_t shal_b0,     \
+                                 SHAL_UNUSED uint64_t shal_b1, SHAL_UNUSED shal_dim3 blockDim,        \
+                                 SHAL_UNUSED shal_dim3 gridDim)
+
+/* Iterates over this worker's blocks inside SHAL_GRID_KERNEL. */
+#define SHAL_FOR_EACH_BLOCK                                                   \
+  for (uint64_t shal_b_ = shal_b0; shal_b_ < shal_b1; shal_b_++)              \
+    for (shal_dim3 blockIdx = {(uint32_t)(shal_b_ % gridDim.x),               \
+                               (uint32_t)((shal_b_ / gridDim.x) % gridDim.y), \
+                               (uint32_t)(shal_b_ / ((uint64_t)gridDim.x *    \
+                                                     gridDim.y))},            \
+                   *shal_once_b_ = &blockIdx;                                 \
+         shal_once_b_; shal_once_b_ = NULL)
+
+/* Grid-wide barrier inside SHAL_GRID_KERNEL. */
+#define shal_grid_sync() shal_W->grid_sync(shal_L, shal_W)
+
+/* ---- the library table ---- */
+
+#define SHAL_PARAM(args_type, field) \
+  { (uint32_t)offsetof(args_type, field), (uint32_t)sizeof(((args_type*)0)->field) }
+
+#define SHAL_PARAMS(name, ...) \
+  static const shal_param name##_params[] = {__VA_ARGS__}
+
+#define SHAL_ENTRY_FLAGS(name, args_type, flags)                          \
+  {#name, name##_entry,                                                   \
+   (uint32_t)(sizeof(name##_params) / sizeof(name##_params[0])),          \
+   (uint32_t)sizeof(args_type), name##_params, 0, 0, (flags), 0}
+#define SHAL_ENTRY(name, args_type) SHAL_ENTRY_FLAGS(name, args_type, 0)
+#define SHAL_ENTRY_COOPERATIVE(name, args_type) \
+  SHAL_ENTRY_FLAGS(name, args_type, SHAL_KERNEL_FLAG_COOPERATIVE)
+#define SHAL_ENTRY_NOARGS(name) {#name, name##_entry, 0, 0, NULL, 0, 0, 0, 0}
+
+#define SHAL_GLOBAL(name) {#name, (void*)&name, sizeof(name)}
+
+/* SHAL_LIBRARY(kernels...) with no globals. */
+#define SHAL_LIBRARY(...)                                                  \
+  static const shal_kernel shal_kernels_[] = {__VA_ARGS__};                \
+  SHAL_EXPORT const shal_library* streamhal_cpu_library(void) {            \
+    static const shal_library lib = {                                      \
+        SHAL_CPU_ABI_VERSION,                                              \
+        (uint32_t)(sizeof(shal_kernels_) / sizeof(shal_kernels_[0])),      \
+        shal_kernels_, 0, 0, NULL};                                        \
+    return &lib;                                                           \
+  }
+
+/* SHAL_LIBRARY_WITH_GLOBALS(globals_array, kernels...). */
+#define SHAL_LIBRARY_WITH_GLOBALS(globals, ...)                            \
+  static const shal_kernel shal_kernels_[] = {__VA_ARGS__};                \
+  SHAL_EXPORT const shal_library* streamhal_cpu_library(void) {            \
+    static const shal_library lib = {                                      \
+        SHAL_CPU_ABI_VERSION,                                              \
+        (uint32_t)(sizeof(shal_kernels_) / sizeof(shal_kernels_[0])),      \
+        shal_kernels_,                                                     \
+        (uint32_t)(sizeof(globals) / sizeof(globals[0])), 0, globals};     \
+    return &lib;                                                           \
+  }
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STREAMHAL_CPU_H_ */
