@@ -132,12 +132,12 @@ func Arch() string {
 // Device limits. Shared memory is per-worker host memory, so the opt-in
 // limit is generous; static shared memory lives on the worker's C stack.
 const (
-	maxThreadsPerBlock   = 1024
-	sharedMemPerBlock    = 48 << 10
-	sharedMemOptin       = 1 << 20
-	maxGridX             = 1<<31 - 1
-	maxGridYZ            = 65535
-	streamPriorityLeast  = 0
+	maxThreadsPerBlock    = 1024
+	sharedMemPerBlock     = 48 << 10
+	sharedMemOptin        = 1 << 20
+	maxGridX              = 1<<31 - 1
+	maxGridYZ             = 65535
+	streamPriorityLeast   = 0
 	streamPriorityHighest = -1
 )
 
