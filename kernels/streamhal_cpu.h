@@ -42,6 +42,10 @@
  *       reach it before any continues), honoured because the driver runs
  *       every worker of a cooperative launch concurrently.
  *
+ * In 1-D SHAL_KERNELs, index with SHAL_GLOBAL_X and guard with
+ * SHAL_GLOBAL_X_BELOW(n) instead of `if (i < n)`: GCC then vectorizes the
+ * per-thread loop (see the comment at the definitions).
+ *
  * The library table is declared with SHAL_LIBRARY(...) listing
  * SHAL_ENTRY(name, args_type, params) or SHAL_ENTRY_NOARGS(name) rows, where
  * params is an array of SHAL_PARAM(args_type, field) built with
