@@ -31,7 +31,8 @@ func enumString(tab []enumName, v int, typ string) string {
 	return typ + "(" + strconv.Itoa(v) + ")"
 }
 
-// DeviceAttribute is a CUdevice_attribute, the attribute argument of cuDeviceGetAttribute.
+// DeviceAttribute is a CUdevice_attribute, the attribute argument of
+// cuDeviceGetAttribute.
 type DeviceAttribute int
 
 // CUdevice_attribute values, named exactly as in cuda.h.
@@ -346,7 +347,8 @@ func (a DeviceAttribute) String() string {
 	return enumString(deviceAttributeNames, int(a), "DeviceAttribute")
 }
 
-// FunctionAttribute is a CUfunction_attribute (CU_FUNC_ATTRIBUTE_*), for cuFuncGetAttribute and cuFuncSetAttribute.
+// FunctionAttribute is a CUfunction_attribute (CU_FUNC_ATTRIBUTE_*), for
+// cuFuncGetAttribute and cuFuncSetAttribute.
 type FunctionAttribute int
 
 // CUfunction_attribute values, named exactly as in cuda.h.
@@ -448,7 +450,8 @@ func (a PointerAttribute) String() string {
 	return enumString(pointerAttributeNames, int(a), "PointerAttribute")
 }
 
-// MemPoolAttribute is a CUmemPool_attribute, for cuMemPoolGetAttribute and cuMemPoolSetAttribute.
+// MemPoolAttribute is a CUmemPool_attribute, for cuMemPoolGetAttribute and
+// cuMemPoolSetAttribute.
 type MemPoolAttribute int
 
 // CUmemPool_attribute values, named exactly as in cuda.h.
@@ -512,7 +515,8 @@ var limitNames = []enumName{
 // String returns the C name of a, or "Limit(n)" for an unknown value.
 func (a Limit) String() string { return enumString(limitNames, int(a), "Limit") }
 
-// JitOption is a CUjit_option, a key of the options arrays of cuModuleLoadDataEx and cuLinkCreate.
+// JitOption is a CUjit_option, a key of the options arrays of
+// cuModuleLoadDataEx and cuLinkCreate.
 type JitOption int
 
 // CUjit_option values, named exactly as in cuda.h.
@@ -593,7 +597,8 @@ var jitOptionNames = []enumName{
 // String returns the C name of a, or "JitOption(n)" for an unknown value.
 func (a JitOption) String() string { return enumString(jitOptionNames, int(a), "JitOption") }
 
-// JitInputType is a CUjitInputType, the kind of image given to cuLinkAddData and cuLinkAddFile.
+// JitInputType is a CUjitInputType, the kind of image given to cuLinkAddData
+// and cuLinkAddFile.
 type JitInputType int
 
 // CUjitInputType values, named exactly as in cuda.h.
@@ -618,7 +623,8 @@ var jitInputTypeNames = []enumName{
 // String returns the C name of a, or "JitInputType(n)" for an unknown value.
 func (a JitInputType) String() string { return enumString(jitInputTypeNames, int(a), "JitInputType") }
 
-// FuncCache is a CUfunc_cache, the L1/shared memory preference of cuCtxSetCacheConfig and cuFuncSetCacheConfig.
+// FuncCache is a CUfunc_cache, the L1/shared memory preference of
+// cuCtxSetCacheConfig and cuFuncSetCacheConfig.
 type FuncCache int
 
 // CUfunc_cache values, named exactly as in cuda.h.
@@ -639,7 +645,8 @@ var funcCacheNames = []enumName{
 // String returns the C name of a, or "FuncCache(n)" for an unknown value.
 func (a FuncCache) String() string { return enumString(funcCacheNames, int(a), "FuncCache") }
 
-// SharedConfig is a CUsharedconfig (deprecated in CUDA 12), the shared memory bank size of cuCtxSetSharedMemConfig.
+// SharedConfig is a CUsharedconfig (deprecated in CUDA 12), the shared memory
+// bank size of cuCtxSetSharedMemConfig.
 type SharedConfig int
 
 // CUsharedconfig values, named exactly as in cuda.h.
@@ -714,7 +721,8 @@ func (a MemRangeAttribute) String() string {
 	return enumString(memRangeAttributeNames, int(a), "MemRangeAttribute")
 }
 
-// MemoryType is a CUmemorytype, as CU_POINTER_ATTRIBUTE_MEMORY_TYPE reports it.
+// MemoryType is a CUmemorytype, as CU_POINTER_ATTRIBUTE_MEMORY_TYPE reports
+// it.
 type MemoryType int
 
 // CUmemorytype values, named exactly as in cuda.h.
@@ -735,7 +743,8 @@ var memoryTypeNames = []enumName{
 // String returns the C name of a, or "MemoryType(n)" for an unknown value.
 func (a MemoryType) String() string { return enumString(memoryTypeNames, int(a), "MemoryType") }
 
-// ComputeMode is a CUcomputemode, as CU_DEVICE_ATTRIBUTE_COMPUTE_MODE reports it.
+// ComputeMode is a CUcomputemode, as CU_DEVICE_ATTRIBUTE_COMPUTE_MODE reports
+// it.
 type ComputeMode int
 
 // CUcomputemode values, named exactly as in cuda.h.
@@ -776,7 +785,8 @@ var p2PAttributeNames = []enumName{
 // String returns the C name of a, or "P2PAttribute(n)" for an unknown value.
 func (a P2PAttribute) String() string { return enumString(p2PAttributeNames, int(a), "P2PAttribute") }
 
-// StreamCaptureMode is a CUstreamCaptureMode, for cuStreamBeginCapture and cuThreadExchangeStreamCaptureMode.
+// StreamCaptureMode is a CUstreamCaptureMode, for cuStreamBeginCapture and
+// cuThreadExchangeStreamCaptureMode.
 type StreamCaptureMode int
 
 // CUstreamCaptureMode values, named exactly as in cuda.h.
@@ -797,7 +807,8 @@ func (a StreamCaptureMode) String() string {
 	return enumString(streamCaptureModeNames, int(a), "StreamCaptureMode")
 }
 
-// StreamCaptureStatus is a CUstreamCaptureStatus, as cuStreamIsCapturing reports it.
+// StreamCaptureStatus is a CUstreamCaptureStatus, as cuStreamIsCapturing
+// reports it.
 type StreamCaptureStatus int
 
 // CUstreamCaptureStatus values, named exactly as in cuda.h.
@@ -818,7 +829,8 @@ func (a StreamCaptureStatus) String() string {
 	return enumString(streamCaptureStatusNames, int(a), "StreamCaptureStatus")
 }
 
-// GraphExecUpdateResult is a CUgraphExecUpdateResult, the detail cuGraphExecUpdate reports.
+// GraphExecUpdateResult is a CUgraphExecUpdateResult, the detail
+// cuGraphExecUpdate reports.
 type GraphExecUpdateResult int
 
 // CUgraphExecUpdateResult values, named exactly as in cuda.h.
@@ -894,7 +906,8 @@ func (a GraphNodeType) String() string {
 	return enumString(graphNodeTypeNames, int(a), "GraphNodeType")
 }
 
-// GraphInstantiateResult is a CUgraphInstantiateResult, the result_out of cuGraphInstantiateWithParams.
+// GraphInstantiateResult is a CUgraphInstantiateResult, the result_out of
+// cuGraphInstantiateWithParams.
 type GraphInstantiateResult int
 
 // CUgraphInstantiateResult values, named exactly as in cuda.h.
@@ -965,7 +978,8 @@ func (a MemLocationType) String() string {
 	return enumString(memLocationTypeNames, int(a), "MemLocationType")
 }
 
-// MemAllocationType is a CUmemAllocationType, the allocType of CUmemAllocationProp and CUmemPoolProps.
+// MemAllocationType is a CUmemAllocationType, the allocType of
+// CUmemAllocationProp and CUmemPoolProps.
 type MemAllocationType int
 
 // CUmemAllocationType values, named exactly as in cuda.h.
@@ -984,7 +998,8 @@ func (a MemAllocationType) String() string {
 	return enumString(memAllocationTypeNames, int(a), "MemAllocationType")
 }
 
-// MemAllocationHandleType is a CUmemAllocationHandleType, a bit mask of the shareable handle kinds an allocation or pool may export.
+// MemAllocationHandleType is a CUmemAllocationHandleType, a bit mask of the
+// shareable handle kinds an allocation or pool may export.
 type MemAllocationHandleType int
 
 // CUmemAllocationHandleType values, named exactly as in cuda.h.
