@@ -206,3 +206,22 @@ func ptrOf[T any](v *T) unsafe.Pointer { return unsafe.Pointer(v) }
 // f32ptr is the address of a float32 slice's first element, for the
 // unsafe.Pointer calls.
 func f32ptr(s []float32) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(s)) }
+
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// filepathJoin is the path of a file in the testdata directory.
+func filepathJoin(t testing.TB, name string) string {
+	t.Helper()
+	dir, err := haltest.TestdataDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, name)
+}

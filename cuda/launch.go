@@ -119,7 +119,18 @@ func LaunchKernel(f *Function, gridDimX, gridDimY, gridDimZ, blockDimX, blockDim
 		}
 		return check(ss.LaunchPacked(f, cfg, buf))
 	}
-	return check(ss.LaunchParams(f, cfg, trimParams(f, kernelParams)))
+	return launchParams(ss, f, cfg, kernelParams)
+}
+
+// launchParams launches with kernelParams. No arguments at all is an empty
+// packed buffer: that also serves kernels without parameters whose module
+// reports their layout as nil rather than empty.
+func launchParams(ss *streaming.Stream, f *Function, cfg streaming.LaunchConfig, kernelParams []unsafe.Pointer) error {
+	kp := trimParams(f, kernelParams)
+	if len(kp) == 0 {
+		return check(ss.LaunchPacked(f, cfg, nil))
+	}
+	return check(ss.LaunchParams(f, cfg, kp))
 }
 
 // LaunchCooperativeKernel is cuLaunchCooperativeKernel: LaunchKernel for a
@@ -139,7 +150,7 @@ func LaunchCooperativeKernel(f *Function, gridDimX, gridDimY, gridDimZ, blockDim
 		SharedBytes: sharedMemBytes,
 		Cooperative: true,
 	}
-	return check(ss.LaunchParams(f, cfg, trimParams(f, kernelParams)))
+	return launchParams(ss, f, cfg, kernelParams)
 }
 
 // fn checks a function handle.
