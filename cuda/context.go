@@ -62,7 +62,7 @@ func (c *Context) invalidate() {
 	c.sc.Store(nil)
 	c.mu.Lock()
 	for s := range c.streams {
-		s.destroyed.Store(true)
+		s.state.Store(streamDestroyed)
 	}
 	c.streams = nil
 	c.perThread = nil
@@ -88,7 +88,7 @@ func (d *driver) wrap(sc *streaming.Context) *Context {
 
 // forget drops the handle of a destroyed streaming context.
 func (d *driver) forget(sc *streaming.Context) {
-	d.stack.Remove(sc)
+	d.remove(sc)
 	d.mu.Lock()
 	c := d.ctxs[sc]
 	delete(d.ctxs, sc)
@@ -163,7 +163,7 @@ func DevicePrimaryCtxRelease(dev Device) error {
 		return fail(err)
 	}
 	if _, active := sd.PrimaryContextState(); !active && old != nil {
-		d.stack.Remove(old)
+		d.remove(old)
 		d.mu.Lock()
 		delete(d.ctxs, old)
 		c.invalidate()
@@ -242,37 +242,71 @@ func DevicePrimaryCtxReset(dev Device) error {
 	c.invalidate()
 	if fresh == nil {
 		if old != nil {
-			d.stack.Remove(old)
+			d.remove(old)
 		}
 		return nil
 	}
 	c.sc.Store(fresh)
 	d.ctxs[fresh] = c
 	if old != nil {
-		replaceInStack(&d.stack, old, fresh)
+		d.replace(old, fresh)
 	}
 	return nil
 }
 
-// replaceInStack puts fresh wherever old is on the stack, keeping the
-// order. streaming.ContextStack has no Replace, so this pops and pushes
-// back; a push by another goroutine in between may land below.
-func replaceInStack(cs *streaming.ContextStack, old, fresh *streaming.Context) {
-	var popped []*streaming.Context
-	for cs.Depth() > 0 {
-		c, err := cs.Pop()
-		if err != nil {
-			break
+// The context stack is changed only through these methods, which keep
+// d.top, the context on top, in step: the current context is read on every
+// call that uses it, and an atomic load is cheaper than the stack's lock.
+
+func (d *driver) changeStack(f func(cs *streaming.ContextStack)) {
+	d.stackMu.Lock()
+	defer d.stackMu.Unlock()
+	f(&d.stack)
+	d.top.Store(d.stack.Current())
+}
+
+func (d *driver) push(sc *streaming.Context) (err error) {
+	d.changeStack(func(cs *streaming.ContextStack) { err = cs.Push(sc) })
+	return err
+}
+
+func (d *driver) pop() (sc *streaming.Context, err error) {
+	d.changeStack(func(cs *streaming.ContextStack) { sc, err = cs.Pop() })
+	return sc, err
+}
+
+func (d *driver) setCurrent(sc *streaming.Context) {
+	d.changeStack(func(cs *streaming.ContextStack) { cs.SetCurrent(sc) })
+}
+
+func (d *driver) remove(sc *streaming.Context) {
+	d.changeStack(func(cs *streaming.ContextStack) { cs.Remove(sc) })
+}
+
+func (d *driver) resetStack() {
+	d.changeStack(func(cs *streaming.ContextStack) { cs.Reset() })
+}
+
+// replace puts fresh wherever old is on the stack, keeping the order.
+// streaming.ContextStack has no Replace, so this pops and pushes back.
+func (d *driver) replace(old, fresh *streaming.Context) {
+	d.changeStack(func(cs *streaming.ContextStack) {
+		var popped []*streaming.Context
+		for cs.Depth() > 0 {
+			c, err := cs.Pop()
+			if err != nil {
+				break
+			}
+			popped = append(popped, c)
 		}
-		popped = append(popped, c)
-	}
-	for i := len(popped) - 1; i >= 0; i-- {
-		c := popped[i]
-		if c == old {
-			c = fresh
+		for i := len(popped) - 1; i >= 0; i-- {
+			c := popped[i]
+			if c == old {
+				c = fresh
+			}
+			cs.Push(c)
 		}
-		cs.Push(c)
-	}
+	})
 }
 
 // CtxCreate is cuCtxCreate: it creates a context on dev with the CU_CTX_*
@@ -291,7 +325,7 @@ func CtxCreate(flags uint32, dev Device) (*Context, error) {
 		return nil, fail(err)
 	}
 	c := d.wrap(sc)
-	d.stack.Push(sc)
+	d.push(sc)
 	return c, nil
 }
 
@@ -318,7 +352,7 @@ func CtxPushCurrent(c *Context) error {
 	if err != nil {
 		return err
 	}
-	return check(c.d.stack.Push(sc))
+	return check(c.d.push(sc))
 }
 
 // CtxPopCurrent is cuCtxPopCurrent: it removes the current context from the
@@ -328,7 +362,7 @@ func CtxPopCurrent() (*Context, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc, err := d.stack.Pop()
+	sc, err := d.pop()
 	if err != nil {
 		return nil, fail(err)
 	}
@@ -343,14 +377,14 @@ func CtxSetCurrent(c *Context) error {
 		return err
 	}
 	if c == nil {
-		d.stack.SetCurrent(nil)
+		d.setCurrent(nil)
 		return nil
 	}
 	sc, err := c.get("cuCtxSetCurrent")
 	if err != nil {
 		return err
 	}
-	d.stack.SetCurrent(sc)
+	d.setCurrent(sc)
 	return nil
 }
 
@@ -361,7 +395,7 @@ func CtxGetCurrent() (*Context, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.wrap(d.stack.Current()), nil
+	return d.wrap(d.top.Load()), nil
 }
 
 // CtxGetDevice is cuCtxGetDevice: the current context's device.

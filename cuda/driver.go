@@ -19,8 +19,11 @@ const APIVersion = 12060
 // driver is the state Init creates: the runtime, the process-wide context
 // stack and the handles that stand for streaming contexts.
 type driver struct {
-	rt    *streaming.Runtime
-	stack streaming.ContextStack
+	rt *streaming.Runtime
+
+	stackMu sync.Mutex // serialises changes of stack and top
+	stack   streaming.ContextStack
+	top     atomic.Pointer[streaming.Context] // the context on top of stack
 
 	mu      sync.Mutex
 	ctxs    map[*streaming.Context]*Context
@@ -35,14 +38,18 @@ var (
 
 // get returns the initialized driver, or CUDA_ERROR_NOT_INITIALIZED before
 // Init and CUDA_ERROR_DEINITIALIZED after HALDeinit.
-func get() (*driver, error) {
-	if d := current.Load(); d != nil {
-		return d, nil
+func get() (d *driver, err error) {
+	if d = current.Load(); d == nil {
+		err = notInitialized()
 	}
+	return d, err
+}
+
+func notInitialized() error {
 	if deinit.Load() {
-		return nil, failf(CUDA_ERROR_DEINITIALIZED, "the driver was shut down by HALDeinit")
+		return failf(CUDA_ERROR_DEINITIALIZED, "the driver was shut down by HALDeinit")
 	}
-	return nil, failf(CUDA_ERROR_NOT_INITIALIZED, "call cuda.Init first")
+	return failf(CUDA_ERROR_NOT_INITIALIZED, "call cuda.Init first")
 }
 
 // Init is cuInit: it opens the process-wide streaming.Runtime with
@@ -92,7 +99,7 @@ func HALDeinit() error {
 	}
 	current.Store(nil)
 	deinit.Store(true)
-	d.stack.Reset()
+	d.resetStack()
 	d.mu.Lock()
 	for _, c := range d.ctxs {
 		c.invalidate()
@@ -183,14 +190,23 @@ func failf(r Result, format string, args ...any) error {
 // currentCtx returns the streaming context on top of the context stack, or
 // CUDA_ERROR_INVALID_CONTEXT when there is none.
 func (d *driver) currentCtx(what string) (*streaming.Context, error) {
-	if sc := d.stack.Current(); sc != nil {
+	if sc := d.top.Load(); sc != nil {
 		return sc, nil
 	}
 	return nil, failf(CUDA_ERROR_INVALID_CONTEXT, "%s: no current context (use CtxCreate, CtxSetCurrent or CtxPushCurrent)", what)
 }
 
-// cur is get followed by currentCtx.
-func cur(what string) (*driver, *streaming.Context, error) {
+// cur is get followed by currentCtx, with a fast path that inlines.
+func cur(what string) (d *driver, sc *streaming.Context, err error) {
+	if d = current.Load(); d != nil {
+		if sc = d.top.Load(); sc != nil {
+			return d, sc, nil
+		}
+	}
+	return curSlow(what)
+}
+
+func curSlow(what string) (*driver, *streaming.Context, error) {
 	d, err := get()
 	if err != nil {
 		return nil, nil, err

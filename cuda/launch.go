@@ -65,20 +65,6 @@ func packedArgs(extra []unsafe.Pointer) ([]byte, error) {
 	return unsafe.Slice((*byte)(buf), *size), nil
 }
 
-// trimParams drops the NULL entries past the kernel's parameters that C
-// code often ends kernelParams with (CUDA reads exactly as many entries as
-// the kernel has parameters).
-func trimParams(f *Function, kp []unsafe.Pointer) []unsafe.Pointer {
-	if n := len(kp); n == 0 || kp[n-1] != nil {
-		return kp
-	}
-	np := len(f.Params())
-	for len(kp) > np && kp[len(kp)-1] == nil {
-		kp = kp[:len(kp)-1]
-	}
-	return kp
-}
-
 // LaunchKernel is cuLaunchKernel: f runs over a gridDimX×gridDimY×gridDimZ
 // grid of blockDimX×blockDimY×blockDimZ blocks, with sharedMemBytes of
 // dynamic shared memory per block, on s (nil: the NULL stream).
@@ -119,14 +105,24 @@ func LaunchKernel(f *Function, gridDimX, gridDimY, gridDimZ, blockDimX, blockDim
 		}
 		return check(ss.LaunchPacked(f, cfg, buf))
 	}
-	return launchParams(ss, f, cfg, kernelParams)
+	if n := len(kernelParams); n == 0 || kernelParams[n-1] == nil {
+		return launchTrimmed(ss, f, cfg, kernelParams)
+	}
+	return check(ss.LaunchParams(f, cfg, kernelParams))
 }
 
-// launchParams launches with kernelParams. No arguments at all is an empty
-// packed buffer: that also serves kernels without parameters whose module
-// reports their layout as nil rather than empty.
-func launchParams(ss *streaming.Stream, f *Function, cfg streaming.LaunchConfig, kernelParams []unsafe.Pointer) error {
-	kp := trimParams(f, kernelParams)
+// launchTrimmed launches with kernelParams that may end with NULLs. No
+// arguments at all is an empty packed buffer: that also serves kernels
+// without parameters whose module reports their layout as nil rather than
+// empty.
+func launchTrimmed(ss *streaming.Stream, f *Function, cfg streaming.LaunchConfig, kernelParams []unsafe.Pointer) error {
+	kp := kernelParams
+	if len(kp) > 0 {
+		np := len(f.Params())
+		for len(kp) > np && kp[len(kp)-1] == nil {
+			kp = kp[:len(kp)-1]
+		}
+	}
 	if len(kp) == 0 {
 		return check(ss.LaunchPacked(f, cfg, nil))
 	}
@@ -150,7 +146,7 @@ func LaunchCooperativeKernel(f *Function, gridDimX, gridDimY, gridDimZ, blockDim
 		SharedBytes: sharedMemBytes,
 		Cooperative: true,
 	}
-	return launchParams(ss, f, cfg, kernelParams)
+	return launchTrimmed(ss, f, cfg, kernelParams)
 }
 
 // fn checks a function handle.

@@ -15,15 +15,23 @@ import (
 // destroyed stream, or of any stream of a destroyed context, is
 // CUDA_ERROR_INVALID_HANDLE.
 type Stream struct {
-	s         *streaming.Stream
-	special   int // 0, or streamLegacy / streamPerThread for the special handles
-	destroyed atomic.Bool
+	s     *streaming.Stream
+	state atomic.Int32 // streamLive, or one of the states below
 }
 
+// Stream states. The special handles keep theirs for ever.
 const (
-	streamLegacy = iota + 1
+	streamLive = iota
+	streamLegacy
 	streamPerThread
+	streamDestroyed
 )
+
+func special(state int32) *Stream {
+	s := new(Stream)
+	s.state.Store(state)
+	return s
+}
 
 // The special stream handles of cuda.h, which C spells ((CUstream)0x1) and
 // ((CUstream)0x2). Go may not keep small integers in pointer variables, so
@@ -31,13 +39,13 @@ const (
 var (
 	// CU_STREAM_LEGACY is the current context's legacy default stream, the
 	// same stream as a nil *Stream.
-	CU_STREAM_LEGACY = &Stream{special: streamLegacy}
+	CU_STREAM_LEGACY = special(streamLegacy)
 	// CU_STREAM_PER_THREAD is the per-thread default stream. Go code runs
 	// on goroutines, not on threads of its own, so it is modelled as one
 	// stream per context, shared by every goroutine: an ordinary blocking
 	// stream (CU_STREAM_DEFAULT), created on first use, that orders with
 	// the legacy stream exactly as CUDA's per-thread stream does.
-	CU_STREAM_PER_THREAD = &Stream{special: streamPerThread}
+	CU_STREAM_PER_THREAD = special(streamPerThread)
 )
 
 // Streaming returns the streaming.Stream behind s (nil for the special
@@ -49,30 +57,39 @@ func (s *Stream) Streaming() *streaming.Stream {
 	return s.s
 }
 
-// resolve returns the streaming stream s stands for.
-func (s *Stream) resolve(what string) (*streaming.Stream, error) {
-	if s == nil || s.special == streamLegacy {
+// resolve returns the streaming stream s stands for. The common case, a
+// live stream of an initialized package, is small enough to inline.
+func (s *Stream) resolve(what string) (ss *streaming.Stream, err error) {
+	if s != nil && s.state.Load() == streamLive {
+		return s.s, nil
+	}
+	return s.resolveSlow(what)
+}
+
+func (s *Stream) resolveSlow(what string) (*streaming.Stream, error) {
+	state := int32(streamLegacy)
+	if s != nil {
+		state = s.state.Load()
+	}
+	if state == streamLegacy {
 		_, sc, err := cur(what)
 		if err != nil {
 			return nil, err
 		}
 		return sc.DefaultStream(), nil
 	}
-	if s.special == streamPerThread {
+	if state == streamPerThread {
 		d, sc, err := cur(what)
 		if err != nil {
 			return nil, err
 		}
 		return d.wrap(sc).perThreadStream(sc)
 	}
-	if current.Load() == nil {
-		_, err := get()
+	// Destroyed: by StreamDestroy, with its context, or by HALDeinit.
+	if _, err := get(); err != nil {
 		return nil, err
 	}
-	if s.destroyed.Load() {
-		return nil, failf(CUDA_ERROR_INVALID_HANDLE, "%s: the stream was destroyed", what)
-	}
-	return s.s, nil
+	return nil, failf(CUDA_ERROR_INVALID_HANDLE, "%s: the stream was destroyed", what)
 }
 
 // handle makes the handle of a stream of c.
@@ -249,14 +266,14 @@ func StreamDestroy(s *Stream) error {
 	if _, err := get(); err != nil {
 		return err
 	}
-	if s == nil || s.special != 0 {
+	if s == nil || s.state.Load() == streamLegacy || s.state.Load() == streamPerThread {
 		return failf(CUDA_ERROR_INVALID_HANDLE, "cuStreamDestroy: the NULL, legacy and per-thread streams cannot be destroyed")
 	}
-	if s.destroyed.Swap(true) {
+	if !s.state.CompareAndSwap(streamLive, streamDestroyed) {
 		return failf(CUDA_ERROR_INVALID_HANDLE, "cuStreamDestroy: the stream was already destroyed")
 	}
 	if err := s.s.Close(); err != nil {
-		s.destroyed.Store(false) // the default stream's handle: still usable
+		s.state.Store(streamLive) // the default stream's handle: still usable
 		return fail(err)
 	}
 	if d, err := get(); err == nil {
