@@ -26,6 +26,9 @@ var (
 	ErrCaptureInvalidated    = hal.ErrCaptureInvalidated
 	ErrCaptureUnsupported    = hal.ErrCaptureUnsupported
 	ErrCaptureUnmatched      = hal.ErrCaptureUnmatched
+	ErrCaptureUnjoined       = hal.ErrCaptureUnjoined
+	ErrCaptureImplicit       = hal.ErrCaptureImplicit
+	ErrIllegalState          = hal.ErrIllegalState
 	ErrIllegalAddress        = hal.ErrIllegalAddress
 	ErrDeinitialized         = hal.ErrDeinitialized
 	ErrNotInitialized        = hal.ErrNotInitialized
