@@ -93,9 +93,9 @@ func TestGraphDiamondAndFanOut(t *testing.T) {
 	scaled, add := e.fn(t, "vector_add_scaled"), e.fn(t, "vector_add")
 	g := streaming.NewGraph()
 	root, _ := g.AddMemsetNode(nil, streaming.MemsetNodeParams{Dst: d, Value: 0x7fc00001, ElementSize: 4, Width: n, Height: 1})
-	left, _ := g.AddKernelNode([]*streaming.GraphNode{root}, scaled, cfg1(n), a, a, b, float32(1), float32(1), uint32(n)) // b = 2a
+	left, _ := g.AddKernelNode([]*streaming.GraphNode{root}, scaled, cfg1(n), a, a, b, float32(1), float32(1), uint32(n))  // b = 2a
 	right, _ := g.AddKernelNode([]*streaming.GraphNode{root}, scaled, cfg1(n), a, a, c, float32(2), float32(1), uint32(n)) // c = 3a
-	join, err := g.AddKernelNode([]*streaming.GraphNode{left, right}, add, cfg1(n), b, c, d, uint32(n))       // d = 5a
+	join, err := g.AddKernelNode([]*streaming.GraphNode{left, right}, add, cfg1(n), b, c, d, uint32(n))                    // d = 5a
 	if err != nil {
 		t.Fatal(err)
 	}

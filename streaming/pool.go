@@ -63,7 +63,7 @@ type MemPool struct {
 	deflt   bool
 	mu      sync.Mutex
 	closed  bool
-	cached  []*poolBlock             // free blocks, by size
+	cached  []*poolBlock // free blocks, by size
 	inUse   map[*allocation]*poolBlock
 	access  map[*Device]MemAccessFlags
 	release uint64
