@@ -284,3 +284,9 @@ func codeOf(err error) C.CUresult {
 	}
 	return 0
 }
+
+// checkCode is check for a CUresult held as an int (tests, which cannot
+// use cgo types).
+func checkCode(code int, format string, args ...any) error {
+	return check(C.CUresult(code), format, args...)
+}

@@ -9,6 +9,7 @@ import "C"
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -313,7 +314,12 @@ func (k *kernel) setParams(params []hal.Param) {
 func (k *kernel) Name() string { return k.name }
 
 // Params returns the parameter layout.
-func (k *kernel) Params() []hal.Param { return append([]hal.Param(nil), k.params...) }
+func (k *kernel) Params() []hal.Param {
+	if k.params == nil {
+		return nil
+	}
+	return slices.Clone(k.params)
+}
 
 // Attributes returns cuFuncGetAttribute values read at lookup.
 func (k *kernel) Attributes() hal.KernelAttributes { return k.attrs }
