@@ -61,6 +61,7 @@ func TestMain(m *testing.M) {
 		testDevices = inst.Devices()
 	}
 	code := m.Run()
+	printBenchTable()
 	if testInst != nil {
 		if err := testInst.Close(); err != nil {
 			fmt.Fprintf(os.Stderr, "hal/cuda tests: close: %v\n", err)
@@ -248,3 +249,5 @@ func ramp(n int, scale, offset float32) []float32 {
 }
 
 func ceilDiv(a, b uint32) uint32 { return (a + b - 1) / b }
+
+func readFileIfExists(name string) ([]byte, error) { return os.ReadFile(name) }
