@@ -8,7 +8,16 @@ import "C"
 import (
 	"fmt"
 	"runtime/cgo"
+	"sync/atomic"
 )
+
+// hostSeq is touched by every host function before and after it runs and
+// read by every wait (Synchronize, Event.Wait). CUDA orders host functions
+// against each other and against waits in C, where Go's memory model (and
+// its race detector) cannot see it; these atomic operations carry that
+// order into Go, so that memory a host function writes is visible, by Go's
+// rules, to later host functions and to whoever waited for it.
+var hostSeq atomic.Uint64
 
 // shalHostCallback runs a host function for the C trampoline (see
 // shal_cuda.c). CUDA calls it on a driver thread. A handle that is no longer
@@ -18,6 +27,8 @@ import (
 //
 //export shalHostCallback
 func shalHostCallback(h C.uintptr_t) {
+	hostSeq.Add(1)
+	defer hostSeq.Add(1)
 	hf := lookupHost(cgo.Handle(h))
 	if hf == nil {
 		return

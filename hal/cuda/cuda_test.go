@@ -17,7 +17,18 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/haltest"
+	"github.com/streamhal/streamhal/hal/modfile"
 )
+
+// TestConformance runs the hal conformance suite.
+func TestConformance(t *testing.T) {
+	drv := &Driver{}
+	if onMock {
+		drv.libraries = []string{mockLib}
+	}
+	haltest.Run(t, drv, haltest.Options{Config: hal.Config{Logf: testLogf}})
+}
 
 func TestRegistered(t *testing.T) {
 	d, err := hal.Lookup("cuda")
@@ -240,12 +251,13 @@ func TestCopies(t *testing.T) {
 	drain(t, q)
 	check("DtoManaged", unsafe.Slice((*byte)(managed.Host), n))
 
-	// Registered memory (C heap memory, as the contract asks).
-	reg, err := cMalloc(n)
+	// Registered memory (C heap memory, as the contract asks), page aligned.
+	regMem, err := cMalloc(n + 4096)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cFree(reg)
+	defer cFree(regMem)
+	reg := unsafe.Add(regMem, (4096-uintptr(regMem)%4096)%4096)
 	ra, err := d.Register(reg, n)
 	if err != nil {
 		t.Fatalf("Register: %v", err)
@@ -399,14 +411,14 @@ func TestModuleMetadata(t *testing.T) {
 		t.Errorf("global_scale = %v, want 2", g[0])
 	}
 
-	// The driver's layouts agree with our PTX parser's.
-	entries, err := parsePTXEntries(readTestdata(t, "test_kernels.sm_90.ptx"))
+	// The driver's layouts agree with hal/modfile's PTX parser.
+	mod, err := modfile.ParsePTX(readTestdata(t, "test_kernels.sm_90.ptx"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range wantParams {
-		if got := entries[name].params; !slices.Equal(got, want) {
-			t.Errorf("parsePTXEntries: %s = %v, want %v", name, got, want)
+	for _, k := range mod.Kernels {
+		if want, ok := wantParams[k.Name]; ok && !slices.Equal(k.Params, want) {
+			t.Errorf("modfile.ParsePTX: %s = %v, want %v", k.Name, k.Params, want)
 		}
 	}
 }
@@ -930,7 +942,7 @@ func testGraph(t *testing.T) {
 	if err := ge.Update(1, hal.Node{Kind: hal.NodeFill, Dst: dd.Device, Size: 4 * n, Pattern: 0x3F800000, PatternSize: 4}); err != nil {
 		t.Fatalf("Update fill: %v", err)
 	}
-	if err := ge.Update(3, hal.Node{Kind: hal.NodeCopy, Deps: []int{2}, Dst: dc.Device, Src: dc.Device, Size: 4}); err != nil {
+	if err := ge.Update(3, hal.Node{Kind: hal.NodeCopy, Deps: []int{2}, Dst: dc.Device, Src: da.Device, Size: 4}); err != nil {
 		t.Fatalf("Update copy: %v", err)
 	}
 	if err := q.Execute(ge); err != nil {

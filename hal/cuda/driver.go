@@ -390,7 +390,9 @@ func (d *device) Synchronize(ctx context.Context) error {
 		return err
 	}
 	if ctx.Done() == nil {
-		if err := check(C.shal_ctx_synchronize(d.ctx), "cuCtxSynchronize(device %d)", d.ordinal); err != nil {
+		r := C.shal_ctx_synchronize(d.ctx)
+		hostSeq.Load()
+		if err := check(r, "cuCtxSynchronize(device %d)", d.ordinal); err != nil {
 			return err
 		}
 		return d.hostErr.take()
@@ -402,6 +404,7 @@ func (d *device) Synchronize(ctx context.Context) error {
 	go func() { done <- C.shal_ctx_synchronize(d.ctx) }()
 	select {
 	case r := <-done:
+		hostSeq.Load()
 		if err := check(r, "cuCtxSynchronize(device %d)", d.ordinal); err != nil {
 			return err
 		}

@@ -107,7 +107,7 @@ func (ge *graphExec) addNode(i int, n *hal.Node, deps *C.CUgraphNode, nd C.size_
 		}
 		return check(C.shal_graph_add_kernel(d.ctx, out, ge.graph, deps, nd, kk.fn,
 			C.uint(l.Grid.X), C.uint(l.Grid.Y), C.uint(l.Grid.Z), C.uint(l.Block.X), C.uint(l.Block.Y), C.uint(l.Block.Z),
-			C.uint(l.SharedBytes), args, C.size_t(len(l.Args)), offs, np, coop),
+			C.uint(l.SharedBytes), args, C.size_t(kk.bufferSize(l.Args)), offs, np, coop),
 			"graph node %d: cuGraphAddKernelNode(%s, grid %v, block %v)", i, kk.name, l.Grid, l.Block)
 	case hal.NodeCopy:
 		if n.Size == 0 {
@@ -211,7 +211,7 @@ func (ge *graphExec) Update(i int, n hal.Node) error {
 		l := n.Launch
 		r = C.shal_graph_exec_set_kernel(d.ctx, ge.exec, node, kk.fn,
 			C.uint(l.Grid.X), C.uint(l.Grid.Y), C.uint(l.Grid.Z), C.uint(l.Block.X), C.uint(l.Block.Y), C.uint(l.Block.Z),
-			C.uint(l.SharedBytes), args, C.size_t(len(l.Args)), offs, np)
+			C.uint(l.SharedBytes), args, C.size_t(kk.bufferSize(l.Args)), offs, np)
 	case hal.NodeCopy:
 		if (n.Size == 0) != (old.Size == 0) {
 			return fmt.Errorf("hal/cuda: update graph node %d: copy size %d -> %d: %w", i, old.Size, n.Size, hal.ErrNotSupported)

@@ -249,5 +249,3 @@ func ramp(n int, scale, offset float32) []float32 {
 }
 
 func ceilDiv(a, b uint32) uint32 { return (a + b - 1) / b }
-
-func readFileIfExists(name string) ([]byte, error) { return os.ReadFile(name) }

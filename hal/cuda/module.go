@@ -17,6 +17,7 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/modfile"
 )
 
 // Formats lists cubin first: a cubin built for the device's architecture
@@ -83,15 +84,18 @@ func (exe *executable) loadPTX(data []byte) error {
 	if r != 0 {
 		return loadError(r, fmt.Sprintf("cuModuleLoadDataEx(PTX, %d bytes)", len(data)), strings.TrimSpace(C.GoString(errLog)))
 	}
-	// TEMPORARY (until hal/modfile lands in main): our own minimal .entry
-	// parser supplies kernel names and parameter layouts for drivers
-	// without cuModuleEnumerateFunctions / cuFuncGetParamInfo (CUDA < 12.4).
-	entries, err := parsePTXEntries(data)
+	// hal/modfile's PTX parser supplies kernel names and parameter layouts
+	// for drivers without cuModuleEnumerateFunctions / cuFuncGetParamInfo
+	// (CUDA < 12.4).
+	mod, err := modfile.ParsePTX(data)
 	if err != nil {
-		d.inst.cfg.Log(3, "hal/cuda: PTX accepted by the driver but not by our parameter parser: %v", err)
+		d.inst.cfg.Log(3, "hal/cuda: PTX accepted by the driver but not by hal/modfile: %v", err)
 		return nil
 	}
-	exe.ptx = entries
+	exe.ptx = make(map[string][]hal.Param, len(mod.Kernels))
+	for _, k := range mod.Kernels {
+		exe.ptx[k.Name] = k.Params
+	}
 	return nil
 }
 
@@ -118,7 +122,7 @@ type executable struct {
 	mod    C.CUmodule
 	format hal.Format
 	names  []string
-	ptx    map[string]ptxEntry // TEMPORARY parser output for PTX modules
+	ptx    map[string][]hal.Param // PTX modules: parameter layouts from hal/modfile
 	closed atomic.Bool
 
 	mu      sync.Mutex
@@ -201,8 +205,8 @@ func (exe *executable) Kernel(name string) (hal.Kernel, error) {
 		return nil, err
 	}
 	if params == nil {
-		if e, ok := exe.ptx[name]; ok {
-			params = e.params
+		if ps, ok := exe.ptx[name]; ok {
+			params = ps
 		}
 	}
 	k.setParams(params)
@@ -292,7 +296,7 @@ type kernel struct {
 	fn      C.CUfunction
 	params  []hal.Param
 	offsets []uint32 // params' offsets, for kernelParams arrays
-	argSize int      // bytes the parameters span; 0 when unknown
+	argSize int      // end of the last parameter; 0 when unknown
 	attrs   hal.KernelAttributes
 }
 
@@ -330,6 +334,17 @@ func (k *kernel) checkArgs(args []byte) error {
 		return fmt.Errorf("hal/cuda: kernel %s takes %d argument bytes, got %d: %w", k.name, k.argSize, len(args), hal.ErrInvalidValue)
 	}
 	return nil
+}
+
+// bufferSize is the CU_LAUNCH_PARAM_BUFFER_SIZE for args: the driver wants
+// the end of the last parameter exactly, without the tail padding a C
+// struct of the parameters would have (a padded size fails the launch), so
+// a longer buffer is cut to the layout when the layout is known.
+func (k *kernel) bufferSize(args []byte) int {
+	if k.params != nil {
+		return k.argSize
+	}
+	return len(args)
 }
 
 // ownKernel returns k as one of d's kernels.

@@ -116,9 +116,9 @@ func (q *queue) Dispatch(k hal.Kernel, cfg hal.LaunchConfig) error {
 		return nil
 	}
 	r = C.shal_launch(q.d.ctx, kk.fn, C.uint(g.X), C.uint(g.Y), C.uint(g.Z), C.uint(b.X), C.uint(b.Y), C.uint(b.Z),
-		C.uint(cfg.SharedBytes), q.stream, args, C.size_t(len(cfg.Args)))
+		C.uint(cfg.SharedBytes), q.stream, args, C.size_t(kk.bufferSize(cfg.Args)))
 	if r != 0 {
-		return check(r, "cuLaunchKernel(%s, grid %v, block %v, shared %d, %d argument bytes)", kk.name, g, b, cfg.SharedBytes, len(cfg.Args))
+		return check(r, "cuLaunchKernel(%s, grid %v, block %v, shared %d, %d argument bytes)", kk.name, g, b, cfg.SharedBytes, kk.bufferSize(cfg.Args))
 	}
 	return nil
 }
@@ -204,6 +204,7 @@ func (q *queue) Synchronize(ctx context.Context) error {
 			return fmt.Errorf("hal/cuda: synchronize queue: %w", err)
 		}
 	}
+	hostSeq.Load()
 	if err := check(r, "cuStreamSynchronize"); err != nil {
 		return err
 	}
@@ -332,12 +333,15 @@ func (e *event) Wait(ctx context.Context) error {
 		return fmt.Errorf("hal/cuda: wait on a closed event: %w", hal.ErrInvalidHandle)
 	}
 	if ctx.Done() == nil {
-		return check(C.shal_event_synchronize(e.d.ctx, e.ev), "cuEventSynchronize")
+		r := C.shal_event_synchronize(e.d.ctx, e.ev)
+		hostSeq.Load()
+		return check(r, "cuEventSynchronize")
 	}
 	r, err := poll(ctx, func() C.CUresult { return C.shal_event_query(e.d.ctx, e.ev) })
 	if err != nil {
 		return fmt.Errorf("hal/cuda: wait for event: %w", err)
 	}
+	hostSeq.Load()
 	return check(r, "cuEventQuery")
 }
 

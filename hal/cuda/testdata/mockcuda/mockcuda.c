@@ -724,7 +724,12 @@ static int has_entry(const char *img, const char *name) {
 static CUresult load(module_t **pm, const char *img, char *errlog, size_t errsize) {
 	NEED_CTX();
 	if (img == NULL) return E_INVALID_VALUE;
-	if (strstr(img, ".version") == NULL || strstr(img, "SYNTAX ERROR") != NULL) {
+	int depth = 0, blocks = 0;
+	for (const char *c = img; *c; c++) {
+		if (*c == '{') depth++, blocks++;
+		if (*c == '}' && --depth < 0) break;
+	}
+	if (strstr(img, ".version") == NULL || strstr(img, "SYNTAX ERROR") != NULL || depth != 0 || blocks == 0) {
 		if (errlog && errsize) snprintf(errlog, errsize, "ptxas application ptx input, line 1; fatal   : mock: Parsing error near 'SYNTAX ERROR'");
 		return E_INVALID_PTX;
 	}
