@@ -100,6 +100,11 @@ func TestDeviceInfo(t *testing.T) {
 	d := testDevice(t)
 	info := d.Info()
 	t.Logf("%+v", info)
+	var optional []string
+	for _, name := range []string{"cuDeviceGetUuid", "cuDeviceGetUuid_v2", "cuModuleGetFunctionCount", "cuModuleEnumerateFunctions", "cuFuncGetName", "cuFuncGetParamInfo", "cuGraphKernelNodeSetAttribute"} {
+		optional = append(optional, fmt.Sprintf("%s=%v", name, present(name)))
+	}
+	t.Logf("driver version %d; %s", lib.version, strings.Join(optional, " "))
 	if info.Name == "" || info.Driver != "cuda" {
 		t.Errorf("Name %q, Driver %q", info.Name, info.Driver)
 	}

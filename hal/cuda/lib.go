@@ -64,6 +64,12 @@ func load(names []string) error {
 	for i := range n {
 		name := C.GoString(C.shal_fn_name(C.int(i)))
 		p, err := l.Sym(name)
+		for _, alt := range symbolAliases[name] {
+			if err == nil {
+				break
+			}
+			p, err = l.Sym(alt)
+		}
 		if err != nil {
 			if C.shal_fn_required(C.int(i)) != 0 {
 				reset()
@@ -88,6 +94,12 @@ func load(names []string) error {
 	C.shal_driver_version(&v)
 	lib.handle, lib.names, lib.version = l, slices.Clone(names), int(v)
 	return nil
+}
+
+// symbolAliases are same-signature replacements tried when a driver no
+// longer exports a name.
+var symbolAliases = map[string][]string{
+	"cuEventElapsedTime": {"cuEventElapsedTime_v2"},
 }
 
 // present reports whether the loaded driver exports the named function.
