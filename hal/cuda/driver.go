@@ -97,6 +97,7 @@ type device struct {
 	ordinal int
 	dev     C.CUdevice
 	ctx     C.CUcontext
+	uctx    C.uintptr_t // ctx as an integer handle
 	info    hal.DeviceInfo
 	closed  atomic.Bool
 	hostErr asyncErr // panics of graph host nodes, reported by Synchronize
@@ -157,6 +158,7 @@ func openDevice(inst *instance, ordinal int) (*device, error) {
 	if err := check(C.shal_primary_retain(&d.ctx, d.dev), "cuDevicePrimaryCtxRetain(device %d)", ordinal); err != nil {
 		return nil, err
 	}
+	d.uctx = handle(unsafe.Pointer(d.ctx))
 	if err := d.readInfo(); err != nil {
 		C.shal_primary_release(d.dev)
 		return nil, err
@@ -415,24 +417,24 @@ func (d *device) Synchronize(ctx context.Context) error {
 }
 
 // asyncErr keeps the first error that happened outside a call (a panic in
-// a host function) until a Synchronize reports it.
+// a host function) until a Synchronize reports it. Checking it costs one
+// atomic load when there is none.
 type asyncErr struct {
-	mu  sync.Mutex
-	err error
+	err atomic.Pointer[error]
 }
 
-func (a *asyncErr) set(err error) {
-	a.mu.Lock()
-	if a.err == nil {
-		a.err = err
-	}
-	a.mu.Unlock()
-}
+func (a *asyncErr) set(err error) { a.err.CompareAndSwap(nil, &err) }
 
 func (a *asyncErr) take() error {
-	a.mu.Lock()
-	err := a.err
-	a.err = nil
-	a.mu.Unlock()
-	return err
+	if a.err.Load() == nil {
+		return nil
+	}
+	if p := a.err.Swap(nil); p != nil {
+		return *p
+	}
+	return nil
 }
+
+// handle returns a C handle (a pointer the driver gave us) as an integer,
+// for the trampolines that take them so (see shal_cuda.h).
+func handle(p unsafe.Pointer) C.uintptr_t { return C.uintptr_t(uintptr(p)) }

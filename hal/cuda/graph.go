@@ -22,6 +22,7 @@ type graphExec struct {
 	d      *device
 	graph  C.CUgraph
 	exec   C.CUgraphExec
+	ux     C.uintptr_t // exec as an integer handle
 	nodes  []C.CUgraphNode
 	orig   []hal.Node // what each node was built (or last updated) from
 	closed atomic.Bool
@@ -72,6 +73,7 @@ func (d *device) Instantiate(g *hal.Graph) (hal.GraphExec, error) {
 		ge.destroy()
 		return nil, err
 	}
+	ge.ux = handle(unsafe.Pointer(ge.exec))
 	return ge, nil
 }
 

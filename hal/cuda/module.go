@@ -200,6 +200,7 @@ func (exe *executable) Kernel(name string) (hal.Kernel, error) {
 		}
 		return nil, check(r, "cuModuleGetFunction(%q)", name)
 	}
+	k.uf = handle(unsafe.Pointer(k.fn))
 	params, err := exe.paramInfo(k.fn)
 	if err != nil {
 		return nil, err
@@ -294,6 +295,7 @@ type kernel struct {
 	exe     *executable
 	name    string
 	fn      C.CUfunction
+	uf      C.uintptr_t // fn as an integer handle
 	params  []hal.Param
 	offsets []uint32 // params' offsets, for kernelParams arrays
 	argSize int      // end of the last parameter; 0 when unknown

@@ -8,6 +8,7 @@ import "C"
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"runtime/cgo"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,7 @@ import (
 type queue struct {
 	d       *device
 	stream  C.CUstream
+	us      C.uintptr_t // stream as an integer handle
 	closed  atomic.Bool
 	hostErr asyncErr // panics of HostCall functions
 }
@@ -36,6 +38,7 @@ func (d *device) NewQueue(opts hal.QueueOptions) (hal.Queue, error) {
 	if err := check(C.shal_stream_create(d.ctx, &q.stream, C.int(opts.Priority)), "cuStreamCreateWithPriority(priority %d)", opts.Priority); err != nil {
 		return nil, err
 	}
+	q.us = handle(unsafe.Pointer(q.stream))
 	return q, nil
 }
 
@@ -55,7 +58,7 @@ func (q *queue) Copy(dst, src uint64, n uint64) error {
 	if n == 0 {
 		return nil
 	}
-	return check(C.shal_memcpy_async(q.d.ctx, C.CUdeviceptr(dst), C.CUdeviceptr(src), C.size_t(n), q.stream),
+	return check(C.shal_memcpy_async(q.d.uctx, C.CUdeviceptr(dst), C.CUdeviceptr(src), C.size_t(n), q.us),
 		"cuMemcpyAsync(%#x, %#x, %d)", dst, src, n)
 }
 
@@ -74,7 +77,7 @@ func (q *queue) Fill(dst uint64, n uint64, pattern uint32, patternSize int) erro
 		return nil
 	}
 	count := n / uint64(patternSize)
-	return check(C.shal_memset_async(q.d.ctx, C.CUdeviceptr(dst), C.uint(pattern), C.int(patternSize), C.size_t(count), q.stream),
+	return check(C.shal_memset_async(q.d.uctx, C.CUdeviceptr(dst), C.uint(pattern), C.int(patternSize), C.size_t(count), q.us),
 		"cuMemsetD%dAsync(%#x, %#x, %d)", patternSize*8, dst, pattern, count)
 }
 
@@ -115,8 +118,10 @@ func (q *queue) Dispatch(k hal.Kernel, cfg hal.LaunchConfig) error {
 		}
 		return nil
 	}
-	r = C.shal_launch(q.d.ctx, kk.fn, C.uint(g.X), C.uint(g.Y), C.uint(g.Z), C.uint(b.X), C.uint(b.Y), C.uint(b.Z),
-		C.uint(cfg.SharedBytes), q.stream, args, C.size_t(kk.bufferSize(cfg.Args)))
+	r = C.shal_launch(q.d.uctx, kk.uf, C.uint(g.X), C.uint(g.Y), C.uint(g.Z), C.uint(b.X), C.uint(b.Y), C.uint(b.Z),
+		C.uint(cfg.SharedBytes), q.us, C.uintptr_t(uintptr(args)), C.size_t(kk.bufferSize(cfg.Args)))
+	// The buffer went to C as an integer, which keeps nothing alive.
+	runtime.KeepAlive(cfg.Args)
 	if r != 0 {
 		return check(r, "cuLaunchKernel(%s, grid %v, block %v, shared %d, %d argument bytes)", kk.name, g, b, cfg.SharedBytes, kk.bufferSize(cfg.Args))
 	}
@@ -141,7 +146,7 @@ func (q *queue) HostCall(fn func()) error {
 		return fmt.Errorf("hal/cuda: host call of a nil function: %w", hal.ErrInvalidValue)
 	}
 	h := cgo.NewHandle(&hostFn{fn: fn, sink: &q.hostErr, once: true})
-	if err := check(C.shal_launch_host_func(q.d.ctx, q.stream, C.uintptr_t(h)), "cuLaunchHostFunc"); err != nil {
+	if err := check(C.shal_launch_host_func(q.d.uctx, q.us, C.uintptr_t(h)), "cuLaunchHostFunc"); err != nil {
 		h.Delete()
 		return err
 	}
@@ -157,7 +162,7 @@ func (q *queue) Record(e hal.Event) error {
 	if err != nil {
 		return err
 	}
-	return check(C.shal_event_record(q.d.ctx, ev.ev, q.stream), "cuEventRecord")
+	return check(C.shal_event_record(q.d.uctx, ev.ue, q.us), "cuEventRecord")
 }
 
 // Wait enqueues cuStreamWaitEvent; e may belong to any device.
@@ -169,7 +174,7 @@ func (q *queue) Wait(e hal.Event) error {
 	if err != nil {
 		return err
 	}
-	return check(C.shal_stream_wait_event(q.d.ctx, q.stream, ev.ev), "cuStreamWaitEvent")
+	return check(C.shal_stream_wait_event(q.d.uctx, q.us, ev.ue), "cuStreamWaitEvent")
 }
 
 // Execute enqueues cuGraphLaunch.
@@ -184,7 +189,7 @@ func (q *queue) Execute(g hal.GraphExec) error {
 	if ge.closed.Load() {
 		return fmt.Errorf("hal/cuda: execute a closed graph: %w", hal.ErrInvalidHandle)
 	}
-	return check(C.shal_graph_launch(q.d.ctx, ge.exec, q.stream), "cuGraphLaunch")
+	return check(C.shal_graph_launch(q.d.uctx, ge.ux, q.us), "cuGraphLaunch")
 }
 
 // Synchronize waits with cuStreamSynchronize. When ctx can be cancelled it
@@ -196,10 +201,10 @@ func (q *queue) Synchronize(ctx context.Context) error {
 	}
 	var r C.CUresult
 	if ctx.Done() == nil {
-		r = C.shal_stream_synchronize(q.d.ctx, q.stream)
+		r = C.shal_stream_synchronize(q.d.uctx, q.us)
 	} else {
 		var err error
-		r, err = poll(ctx, func() C.CUresult { return C.shal_stream_query(q.d.ctx, q.stream) })
+		r, err = poll(ctx, func() C.CUresult { return C.shal_stream_query(q.d.uctx, q.us) })
 		if err != nil {
 			return fmt.Errorf("hal/cuda: synchronize queue: %w", err)
 		}
@@ -220,7 +225,7 @@ func (q *queue) Idle() bool {
 	if q.closed.Load() {
 		return true
 	}
-	return C.shal_stream_query(q.d.ctx, q.stream) != cudaErrorNotReady
+	return C.shal_stream_query(q.d.uctx, q.us) != cudaErrorNotReady
 }
 
 // Close destroys the stream; work already enqueued still completes.
@@ -282,6 +287,7 @@ const (
 type event struct {
 	d      *device
 	ev     C.CUevent
+	ue     C.uintptr_t // ev as an integer handle
 	closed atomic.Bool
 }
 
@@ -304,6 +310,7 @@ func (d *device) NewEvent(flags hal.EventFlags) (hal.Event, error) {
 	if err := check(C.shal_event_create(d.ctx, &e.ev, cf), "cuEventCreate(flags %#x)", uint32(cf)); err != nil {
 		return nil, err
 	}
+	e.ue = handle(unsafe.Pointer(e.ev))
 	return e, nil
 }
 
@@ -323,7 +330,7 @@ func (e *event) Done() bool {
 	if e.closed.Load() {
 		return true
 	}
-	return C.shal_event_query(e.d.ctx, e.ev) != cudaErrorNotReady
+	return C.shal_event_query(e.d.uctx, e.ue) != cudaErrorNotReady
 }
 
 // Wait blocks in cuEventSynchronize, or polls cuEventQuery when ctx can be
@@ -333,11 +340,11 @@ func (e *event) Wait(ctx context.Context) error {
 		return fmt.Errorf("hal/cuda: wait on a closed event: %w", hal.ErrInvalidHandle)
 	}
 	if ctx.Done() == nil {
-		r := C.shal_event_synchronize(e.d.ctx, e.ev)
+		r := C.shal_event_synchronize(e.d.uctx, e.ue)
 		hostSeq.Load()
 		return check(r, "cuEventSynchronize")
 	}
-	r, err := poll(ctx, func() C.CUresult { return C.shal_event_query(e.d.ctx, e.ev) })
+	r, err := poll(ctx, func() C.CUresult { return C.shal_event_query(e.d.uctx, e.ue) })
 	if err != nil {
 		return fmt.Errorf("hal/cuda: wait for event: %w", err)
 	}

@@ -151,8 +151,8 @@ CUresult shal_memcpy_htod(CUcontext ctx, CUdeviceptr dst, const void *src, size_
 CUresult shal_memcpy_dtoh(CUcontext ctx, void *dst, CUdeviceptr src, size_t n) {
 	WITH_CTX(ctx, F(cuMemcpyDtoH_v2)(dst, src, n));
 }
-CUresult shal_memcpy_async(CUcontext ctx, CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s) {
-	WITH_CTX(ctx, F(cuMemcpyAsync)(dst, src, n, s));
+CUresult shal_memcpy_async(uintptr_t ctx, CUdeviceptr dst, CUdeviceptr src, size_t n, uintptr_t s) {
+	WITH_CTX((CUcontext)ctx, F(cuMemcpyAsync)(dst, src, n, (CUstream)s));
 }
 CUresult shal_memcpy_peer_async(CUcontext ctx, CUdeviceptr dst, CUcontext dstCtx, CUdeviceptr src, CUcontext srcCtx, size_t n, CUstream s) {
 	WITH_CTX(ctx, F(cuMemcpyPeerAsync)(dst, dstCtx, src, srcCtx, n, s));
@@ -165,30 +165,34 @@ static CUresult shal_memset_in(CUdeviceptr dst, unsigned int v, int size, size_t
 	}
 	return SHAL_CUDA_ERROR_INVALID_VALUE;
 }
-CUresult shal_memset_async(CUcontext ctx, CUdeviceptr dst, unsigned int v, int size, size_t count, CUstream s) {
-	WITH_CTX(ctx, shal_memset_in(dst, v, size, count, s));
+CUresult shal_memset_async(uintptr_t ctx, CUdeviceptr dst, unsigned int v, int size, size_t count, uintptr_t s) {
+	WITH_CTX((CUcontext)ctx, shal_memset_in(dst, v, size, count, (CUstream)s));
 }
 // CU_STREAM_NON_BLOCKING.
 CUresult shal_stream_create(CUcontext ctx, CUstream *s, int priority) {
 	WITH_CTX(ctx, F(cuStreamCreateWithPriority)(s, 1, priority));
 }
 CUresult shal_stream_destroy(CUcontext ctx, CUstream s) { WITH_CTX(ctx, F(cuStreamDestroy_v2)(s)); }
-CUresult shal_stream_synchronize(CUcontext ctx, CUstream s) { WITH_CTX(ctx, F(cuStreamSynchronize)(s)); }
-CUresult shal_stream_query(CUcontext ctx, CUstream s) { WITH_CTX(ctx, F(cuStreamQuery)(s)); }
-CUresult shal_stream_wait_event(CUcontext ctx, CUstream s, CUevent e) { WITH_CTX(ctx, F(cuStreamWaitEvent)(s, e, 0)); }
+CUresult shal_stream_synchronize(uintptr_t ctx, uintptr_t s) { WITH_CTX((CUcontext)ctx, F(cuStreamSynchronize)((CUstream)s)); }
+CUresult shal_stream_query(uintptr_t ctx, uintptr_t s) { WITH_CTX((CUcontext)ctx, F(cuStreamQuery)((CUstream)s)); }
+CUresult shal_stream_wait_event(uintptr_t ctx, uintptr_t s, uintptr_t e) {
+	WITH_CTX((CUcontext)ctx, F(cuStreamWaitEvent)((CUstream)s, (CUevent)e, 0));
+}
 
 // The host-function trampoline: CUDA calls it on one of its own threads and
 // it calls into Go with the cgo.Handle it was given.
 static void shal_host_trampoline(void *userData) { shalHostCallback((uintptr_t)userData); }
 
-CUresult shal_launch_host_func(CUcontext ctx, CUstream s, uintptr_t handle) {
-	WITH_CTX(ctx, F(cuLaunchHostFunc)(s, shal_host_trampoline, (void *)handle));
+CUresult shal_launch_host_func(uintptr_t ctx, uintptr_t s, uintptr_t handle) {
+	WITH_CTX((CUcontext)ctx, F(cuLaunchHostFunc)((CUstream)s, shal_host_trampoline, (void *)handle));
 }
 CUresult shal_event_create(CUcontext ctx, CUevent *e, unsigned int flags) { WITH_CTX(ctx, F(cuEventCreate)(e, flags)); }
 CUresult shal_event_destroy(CUcontext ctx, CUevent e) { WITH_CTX(ctx, F(cuEventDestroy_v2)(e)); }
-CUresult shal_event_record(CUcontext ctx, CUevent e, CUstream s) { WITH_CTX(ctx, F(cuEventRecord)(e, s)); }
-CUresult shal_event_query(CUcontext ctx, CUevent e) { WITH_CTX(ctx, F(cuEventQuery)(e)); }
-CUresult shal_event_synchronize(CUcontext ctx, CUevent e) { WITH_CTX(ctx, F(cuEventSynchronize)(e)); }
+CUresult shal_event_record(uintptr_t ctx, uintptr_t e, uintptr_t s) {
+	WITH_CTX((CUcontext)ctx, F(cuEventRecord)((CUevent)e, (CUstream)s));
+}
+CUresult shal_event_query(uintptr_t ctx, uintptr_t e) { WITH_CTX((CUcontext)ctx, F(cuEventQuery)((CUevent)e)); }
+CUresult shal_event_synchronize(uintptr_t ctx, uintptr_t e) { WITH_CTX((CUcontext)ctx, F(cuEventSynchronize)((CUevent)e)); }
 CUresult shal_event_elapsed(CUcontext ctx, float *ms, CUevent start, CUevent end) {
 	WITH_CTX(ctx, F(cuEventElapsedTime)(ms, start, end));
 }
@@ -235,9 +239,9 @@ CUresult shal_func_attr(CUcontext ctx, int *v, int attr, CUfunction f) { WITH_CT
 // (0x1) and CU_LAUNCH_PARAM_BUFFER_SIZE (0x2), ended by
 // CU_LAUNCH_PARAM_END (0x0). The array lives on this C stack; the driver
 // copies the arguments before cuLaunchKernel returns.
-CUresult shal_launch(CUcontext ctx, CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, CUstream s, void *args, size_t size) {
-	void *extra[5] = {(void *)1, args, (void *)2, &size, (void *)0};
-	WITH_CTX(ctx, F(cuLaunchKernel)(f, gx, gy, gz, bx, by, bz, shmem, s, NULL, size ? extra : NULL));
+CUresult shal_launch(uintptr_t ctx, uintptr_t f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, uintptr_t s, uintptr_t args, size_t size) {
+	void *extra[5] = {(void *)1, (void *)args, (void *)2, &size, (void *)0};
+	WITH_CTX((CUcontext)ctx, F(cuLaunchKernel)((CUfunction)f, gx, gy, gz, bx, by, bz, shmem, (CUstream)s, NULL, size ? extra : NULL));
 }
 
 // kernelParams[i] points at parameter i inside the packed buffer.
@@ -380,7 +384,9 @@ CUresult shal_graph_add_event_wait(CUcontext ctx, CUgraphNode *n, CUgraph g, con
 }
 CUresult shal_graph_instantiate(CUcontext ctx, CUgraphExec *e, CUgraph g) { WITH_CTX(ctx, F(cuGraphInstantiateWithFlags)(e, g, 0)); }
 CUresult shal_graph_exec_destroy(CUcontext ctx, CUgraphExec e) { WITH_CTX(ctx, F(cuGraphExecDestroy)(e)); }
-CUresult shal_graph_launch(CUcontext ctx, CUgraphExec e, CUstream s) { WITH_CTX(ctx, F(cuGraphLaunch)(e, s)); }
+CUresult shal_graph_launch(uintptr_t ctx, uintptr_t e, uintptr_t s) {
+	WITH_CTX((CUcontext)ctx, F(cuGraphLaunch)((CUgraphExec)e, (CUstream)s));
+}
 
 CUresult shal_graph_exec_set_kernel(CUcontext ctx, CUgraphExec e, CUgraphNode n, CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, void *args, size_t size, const uint32_t *offsets, int nparams) {
 	shal_kernel_node_params p;

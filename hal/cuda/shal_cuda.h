@@ -202,6 +202,9 @@ CUresult shal_primary_retain(CUcontext *ctx, CUdevice d);
 CUresult shal_primary_release(CUdevice d);
 
 // Calls made with ctx current on the calling thread for their duration.
+// The ones on the hot paths take their handles as uintptr_t: cgo checks
+// every pointer-typed argument of a call at run time (some nanoseconds
+// each), and these handles are C pointers that need no check.
 CUresult shal_ctx_noop(CUcontext ctx);
 CUresult shal_ctx_synchronize(CUcontext ctx);
 CUresult shal_ctx_priority_range(CUcontext ctx, int *least, int *greatest);
@@ -217,20 +220,20 @@ CUresult shal_mem_host_register(CUcontext ctx, void *p, size_t n, CUdeviceptr *d
 CUresult shal_mem_host_unregister(CUcontext ctx, void *p);
 CUresult shal_memcpy_htod(CUcontext ctx, CUdeviceptr dst, const void *src, size_t n);
 CUresult shal_memcpy_dtoh(CUcontext ctx, void *dst, CUdeviceptr src, size_t n);
-CUresult shal_memcpy_async(CUcontext ctx, CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s);
+CUresult shal_memcpy_async(uintptr_t ctx, CUdeviceptr dst, CUdeviceptr src, size_t n, uintptr_t s);
 CUresult shal_memcpy_peer_async(CUcontext ctx, CUdeviceptr dst, CUcontext dstCtx, CUdeviceptr src, CUcontext srcCtx, size_t n, CUstream s);
-CUresult shal_memset_async(CUcontext ctx, CUdeviceptr dst, unsigned int v, int size, size_t count, CUstream s);
+CUresult shal_memset_async(uintptr_t ctx, CUdeviceptr dst, unsigned int v, int size, size_t count, uintptr_t s);
 CUresult shal_stream_create(CUcontext ctx, CUstream *s, int priority);
 CUresult shal_stream_destroy(CUcontext ctx, CUstream s);
-CUresult shal_stream_synchronize(CUcontext ctx, CUstream s);
-CUresult shal_stream_query(CUcontext ctx, CUstream s);
-CUresult shal_stream_wait_event(CUcontext ctx, CUstream s, CUevent e);
-CUresult shal_launch_host_func(CUcontext ctx, CUstream s, uintptr_t handle);
+CUresult shal_stream_synchronize(uintptr_t ctx, uintptr_t s);
+CUresult shal_stream_query(uintptr_t ctx, uintptr_t s);
+CUresult shal_stream_wait_event(uintptr_t ctx, uintptr_t s, uintptr_t e);
+CUresult shal_launch_host_func(uintptr_t ctx, uintptr_t s, uintptr_t handle);
 CUresult shal_event_create(CUcontext ctx, CUevent *e, unsigned int flags);
 CUresult shal_event_destroy(CUcontext ctx, CUevent e);
-CUresult shal_event_record(CUcontext ctx, CUevent e, CUstream s);
-CUresult shal_event_query(CUcontext ctx, CUevent e);
-CUresult shal_event_synchronize(CUcontext ctx, CUevent e);
+CUresult shal_event_record(uintptr_t ctx, uintptr_t e, uintptr_t s);
+CUresult shal_event_query(uintptr_t ctx, uintptr_t e);
+CUresult shal_event_synchronize(uintptr_t ctx, uintptr_t e);
 CUresult shal_event_elapsed(CUcontext ctx, float *ms, CUevent start, CUevent end);
 CUresult shal_module_load_ptx(CUcontext ctx, CUmodule *m, const char *ptx, char *errlog, unsigned int errsize, char *infolog, unsigned int infosize);
 CUresult shal_module_load(CUcontext ctx, CUmodule *m, const void *image);
@@ -242,7 +245,7 @@ CUresult shal_module_functions(CUcontext ctx, CUfunction *fns, unsigned int n, C
 CUresult shal_func_name(CUcontext ctx, const char **name, CUfunction f);
 CUresult shal_func_param_info(CUcontext ctx, CUfunction f, size_t index, size_t *offset, size_t *size);
 CUresult shal_func_attr(CUcontext ctx, int *v, int attr, CUfunction f);
-CUresult shal_launch(CUcontext ctx, CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, CUstream s, void *args, size_t size);
+CUresult shal_launch(uintptr_t ctx, uintptr_t f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, uintptr_t s, uintptr_t args, size_t size);
 CUresult shal_launch_cooperative(CUcontext ctx, CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, CUstream s, void *args, const uint32_t *offsets, int nparams);
 
 // Graphs.
@@ -257,7 +260,7 @@ CUresult shal_graph_add_event_record(CUcontext ctx, CUgraphNode *n, CUgraph g, c
 CUresult shal_graph_add_event_wait(CUcontext ctx, CUgraphNode *n, CUgraph g, const CUgraphNode *deps, size_t ndeps, CUevent e);
 CUresult shal_graph_instantiate(CUcontext ctx, CUgraphExec *e, CUgraph g);
 CUresult shal_graph_exec_destroy(CUcontext ctx, CUgraphExec e);
-CUresult shal_graph_launch(CUcontext ctx, CUgraphExec e, CUstream s);
+CUresult shal_graph_launch(uintptr_t ctx, uintptr_t e, uintptr_t s);
 CUresult shal_graph_exec_set_kernel(CUcontext ctx, CUgraphExec e, CUgraphNode n, CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, void *args, size_t size, const uint32_t *offsets, int nparams);
 CUresult shal_graph_exec_set_memcpy(CUcontext ctx, CUgraphExec e, CUgraphNode n, CUdeviceptr dst, CUdeviceptr src, size_t size);
 CUresult shal_graph_exec_set_memset(CUcontext ctx, CUgraphExec e, CUgraphNode n, CUdeviceptr dst, unsigned int value, unsigned int elemsize, size_t count);
