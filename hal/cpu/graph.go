@@ -303,7 +303,7 @@ func (r *graphRun) execNode(i int32, w *worker) {
 	switch nd.Kind {
 	case hal.NodeKernel:
 		x := r.x
-		prepare(x.launches[i], &x.args[i], &x.argsCap[i], &nd.Launch)
+		prepare(x.launches[i], &x.args[i], &x.argsCap[i], &nd.Launch, gn.kernel.argsSize)
 		runLaunch(x.dev.inst.pool, gn.kernel, x.launches[i], &nd.Launch, w, r.q.high)
 	case hal.NodeCopy:
 		if nd.Size > 0 {

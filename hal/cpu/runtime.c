@@ -12,9 +12,20 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#define SHAL_HUGE_PAGE (2u << 20)
+
 void* shal_cpu_alloc(uint64_t size) {
   void* p = NULL;
   if (size == 0) size = 1;
+  if (size >= SHAL_HUGE_PAGE) {
+    // Large buffers are streamed through by kernels and copies: back them
+    // with transparent huge pages (where the kernel allows) to spare the
+    // TLB, as the Go heap does for its own large spans.
+    size_t rounded = (size + SHAL_HUGE_PAGE - 1) & ~(size_t)(SHAL_HUGE_PAGE - 1);
+    if (posix_memalign(&p, SHAL_HUGE_PAGE, rounded) != 0) return NULL;
+    madvise(p, rounded, MADV_HUGEPAGE);
+    return p;
+  }
   if (posix_memalign(&p, SHAL_CPU_ALIGNMENT, (size_t)size) != 0) return NULL;
   return p;
 }
