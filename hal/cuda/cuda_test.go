@@ -1146,6 +1146,22 @@ func TestPeer(t *testing.T) {
 	if i := firstDiff(got, src); i >= 0 {
 		t.Fatalf("peer copy differs at %d", i)
 	}
+	// Ordered on a queue of the source device.
+	q1 := newQueue(t, d1)
+	upload(t, testDevices[0], a0.Device, make([]byte, n))
+	if err := d0.CopyPeer(q1, a0.Device, d1, a1.Device, n); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, q1)
+	download(t, testDevices[0], got, a0.Device)
+	if i := firstDiff(got, src); i >= 0 {
+		t.Fatalf("peer copy on the source's queue differs at %d", i)
+	}
+	if len(testDevices) > 2 {
+		if err := d0.CopyPeer(newQueue(t, testDevices[2]), a0.Device, d1, a1.Device, n); !errors.Is(err, hal.ErrInvalidHandle) {
+			t.Errorf("CopyPeer on a third device's queue: %v", err)
+		}
+	}
 	if err := d0.DisablePeerAccess(d1); err != nil {
 		t.Fatal(err)
 	}
@@ -1173,6 +1189,8 @@ func TestErrorMapping(t *testing.T) {
 		{218, "CUDA_ERROR_INVALID_PTX", hal.ErrInvalidImage},
 		{719, "CUDA_ERROR_LAUNCH_FAILED", hal.ErrLaunchFailed},
 		{901, "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED", hal.ErrCaptureInvalidated},
+		{904, "CUDA_ERROR_STREAM_CAPTURE_UNJOINED", hal.ErrCaptureUnjoined},
+		{401, "CUDA_ERROR_ILLEGAL_STATE", hal.ErrIllegalState},
 		{909, "CUDA_ERROR_TIMEOUT", hal.ErrTimeout},
 		{100, "CUDA_ERROR_NO_DEVICE", hal.ErrNotAvailable},
 	} {

@@ -205,9 +205,18 @@ func (exe *executable) Kernel(name string) (hal.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	if params == nil {
-		if ps, ok := exe.ptx[name]; ok {
+	if ps, ok := exe.ptx[name]; ok {
+		switch {
+		case params == nil:
 			params = ps
+		case sameLayout(params, ps):
+			// The driver's layout is authoritative; the PTX says which
+			// parameters are pointers.
+			for i := range params {
+				params[i].Pointer = ps[i].Pointer
+			}
+		default:
+			exe.d.inst.cfg.Log(2, "hal/cuda: kernel %s: driver parameter layout %v differs from the PTX's %v", name, params, ps)
 		}
 	}
 	k.setParams(params)
@@ -232,6 +241,11 @@ func (exe *executable) Kernel(name string) (hal.Kernel, error) {
 	}
 	exe.kernels[name] = k
 	return k, nil
+}
+
+// sameLayout reports whether two layouts have the same offsets and sizes.
+func sameLayout(a, b []hal.Param) bool {
+	return slices.EqualFunc(a, b, func(x, y hal.Param) bool { return x.Offset == y.Offset && x.Size == y.Size })
 }
 
 // maxParams bounds the cuFuncGetParamInfo walk (the PTX limit on kernel

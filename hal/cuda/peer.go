@@ -57,8 +57,8 @@ func (d *device) DisablePeerAccess(p hal.Device) error {
 }
 
 // CopyPeer enqueues cuMemcpyPeerAsync from src on srcDev to dst on d,
-// ordered on q. It works without peer access too (the driver stages
-// through the host then).
+// ordered on q, a queue of d or of srcDev (the call runs in q's context).
+// It works without peer access too: the driver stages through the host.
 func (d *device) CopyPeer(q hal.Queue, dst uint64, srcDev hal.Device, src uint64, n uint64) error {
 	qq, ok := q.(*queue)
 	if !ok || qq == nil {
@@ -67,16 +67,16 @@ func (d *device) CopyPeer(q hal.Queue, dst uint64, srcDev hal.Device, src uint64
 	if err := qq.usable(); err != nil {
 		return err
 	}
-	if qq.d != d {
-		return fmt.Errorf("hal/cuda: copy peer: queue belongs to device %d, not %d: %w", qq.d.ordinal, d.ordinal, hal.ErrInvalidHandle)
-	}
 	sd, ok := srcDev.(*device)
 	if !ok || sd == nil {
 		return fmt.Errorf("hal/cuda: copy peer from %T: %w", srcDev, hal.ErrInvalidDevice)
 	}
+	if qq.d != d && qq.d != sd {
+		return fmt.Errorf("hal/cuda: copy peer: queue belongs to device %d, neither %d nor %d: %w", qq.d.ordinal, d.ordinal, sd.ordinal, hal.ErrInvalidHandle)
+	}
 	if n == 0 {
 		return nil
 	}
-	return check(C.shal_memcpy_peer_async(d.ctx, C.CUdeviceptr(dst), d.ctx, C.CUdeviceptr(src), sd.ctx, C.size_t(n), qq.stream),
+	return check(C.shal_memcpy_peer_async(qq.d.ctx, C.CUdeviceptr(dst), d.ctx, C.CUdeviceptr(src), sd.ctx, C.size_t(n), qq.stream),
 		"cuMemcpyPeerAsync(%#x on device %d, %#x on device %d, %d)", dst, d.ordinal, src, sd.ordinal, n)
 }
