@@ -22,6 +22,20 @@ import (
 // graph replays use N/4). The table at the end lists the runs with N > 1.
 //
 // Goals: Go/C <= 1.10 on latency rows, Go/C bandwidth >= 0.97 on copies.
+//
+// Measured on one H100 80GB HBM3 (driver 580.159, CUDA 13.0), -benchtime
+// 2000x, two runs in one session (Go/C of each):
+//
+//	launch enqueue (empty kernel)        3.93-4.44 µs C   1.047, 1.094
+//	launch + synchronize                 10.0-10.3 µs C   1.023, 1.018
+//	event record + sync, timing event    6.41-6.58 µs C   1.023, 1.022
+//	event record + sync, no timing       0.76 µs C        1.319, 1.371 (two cgo calls, ~0.12 µs each)
+//	HtoD / DtoH pinned 256 MiB           52-54 GB/s       0.986-1.001 bandwidth
+//	HtoD / DtoH pageable 256 MiB         6.4-10.1 GB/s    0.984-1.145 bandwidth
+//	DtoD 256 MiB (read+write)            2950-2963 GB/s   0.999-1.000 bandwidth
+//	vector_add 64M floats                2749 GB/s        0.999 bandwidth
+//	graph replay, 100-node chain         0.97 µs/node     1.002, 1.003
+//	context enter/leave alone            15 ns C; 82-91 ns per Go call of a no-op trampoline
 
 const benchRounds = 3
 
