@@ -567,7 +567,7 @@ func (m *spvModule) pushConstants(k *KernelInfo, v uint32) error {
 		if end > maxArgsSize {
 			return spvBad("kernel %s: push-constant member %d ends at %d, past %d bytes", k.Name, i, end, maxArgsSize)
 		}
-		k.Params = append(k.Params, hal.Param{Offset: off, Size: uint32(l.size)})
+		k.Params = append(k.Params, hal.Param{Offset: off, Size: uint32(l.size), Pointer: m.isDevicePointer(mt)})
 		lay.end = max(lay.end, end)
 		lay.maxAlign = max(lay.maxAlign, l.align)
 	}
@@ -848,4 +848,16 @@ func (m *spvModule) blockSize(k *KernelInfo, e spvEntry, refs map[uint32]bool) e
 		}
 	}
 	return nil
+}
+
+// isDevicePointer reports whether type id is a PhysicalStorageBuffer
+// pointer: a device address parameter.
+func (m *spvModule) isDevicePointer(id uint32) bool {
+	if t, ok := m.types[id]; ok && t[0]&0xffff == spvOpTypePointer && len(t) > 2 {
+		return t[2] == spvStoragePhysicalStorageBuffer
+	}
+	if sc, fwd := m.fwdPtr[id]; fwd {
+		return sc == spvStoragePhysicalStorageBuffer
+	}
+	return false
 }
