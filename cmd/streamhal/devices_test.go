@@ -195,6 +195,14 @@ func TestDevicesBackendFlag(t *testing.T) {
 		t.Errorf("-backend %s -json: exit %d, %v\n%s", fakeDriver, code, err, out)
 	}
 
+	// STREAM_HAL_TEST_TARGET restricts the drivers as -backend does.
+	t.Setenv(streaming.EnvTestTarget, fakeDriver)
+	out, errs, code = runCmd(t, "devices")
+	if code != exitError || !strings.Contains(out, fakeDriver+"  not available: hal: "+fakeDriver+": libzz.so.1 not found") {
+		t.Errorf("%s=%s: exit %d\n%s%s", streaming.EnvTestTarget, fakeDriver, code, out, errs)
+	}
+	t.Setenv(streaming.EnvTestTarget, "")
+
 	out, errs, code = runCmd(t, "devices", "-backend", "nosuch")
 	if code != exitUsage || !strings.Contains(errs, `"nosuch"`) || !strings.Contains(errs, "cpu") {
 		t.Errorf("-backend nosuch: exit %d\n%s%s", code, out, errs)

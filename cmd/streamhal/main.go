@@ -130,8 +130,9 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 
 // openRuntime opens the drivers: backend "" opens every driver that works
 // (or those STREAM_HAL_TEST_TARGET names), else only that one. When the
-// named backend is registered but cannot be opened, rt is nil and status
-// says why; an unknown backend name is an error.
+// named backend (or the one STREAM_HAL_TEST_TARGET names) is registered but
+// cannot be opened, rt is nil and status says why; an unknown backend name
+// is an error.
 func openRuntime(backend string, stderr io.Writer) (rt *streaming.Runtime, status []streaming.BackendStatus, err error) {
 	opts := streaming.Options{LogOutput: stderr}
 	if backend != "" {
@@ -141,13 +142,18 @@ func openRuntime(backend string, stderr io.Writer) (rt *streaming.Runtime, statu
 	if err == nil {
 		return rt, rt.Backends(), nil
 	}
-	if backend != "" && errors.Is(err, streaming.ErrNotAvailable) {
+	name := backend
+	if name == "" {
+		// STREAM_HAL_TEST_TARGET named the backend for Open.
+		name = strings.TrimSpace(os.Getenv(streaming.EnvTestTarget))
+	}
+	if name != "" && !strings.Contains(name, ",") && errors.Is(err, streaming.ErrNotAvailable) {
 		// Open wraps the driver's own error once; report that.
 		why := err
 		if inner := errors.Unwrap(err); inner != nil {
 			why = inner
 		}
-		return nil, []streaming.BackendStatus{{Name: strings.ToLower(backend), Err: why}}, nil
+		return nil, []streaming.BackendStatus{{Name: strings.ToLower(name), Err: why}}, nil
 	}
 	if errors.Is(err, streaming.ErrNotFound) {
 		return nil, nil, usagef("-backend %s: %v", backend, err)
