@@ -59,7 +59,6 @@ type poolBlock struct {
 // device at synchronization points.
 type MemPool struct {
 	dev     *Device
-	ctx     *Context // for allocations; the device's first context using it
 	deflt   bool
 	mu      sync.Mutex
 	closed  bool

@@ -380,8 +380,10 @@ func (s *Stream) destroy() error {
 }
 
 // LaunchHostFunc runs fn on a host goroutine once the stream's earlier work
-// is done; later work waits for it to return (cuLaunchHostFunc). fn must not
-// wait on the stream itself. A panic in fn is reported by Synchronize.
+// is done; later work waits for it to return (cuLaunchHostFunc). As in CUDA,
+// fn must not call streamhal (on the CUDA backend it runs on a driver
+// thread where driver calls are forbidden) and must not wait on the stream
+// itself. A panic in fn is reported by Synchronize.
 func (s *Stream) LaunchHostFunc(fn func()) error {
 	if fn == nil {
 		return fmt.Errorf("streaming: launch host func: nil function: %w", ErrInvalidValue)
@@ -404,8 +406,8 @@ func (s *Stream) WaitEvent(e *Event) error {
 			return err
 		}
 	}
-	if e.ctx.dev.hal != s.ctx.dev.hal {
-		// Another device's event: wait for it on the host, in order.
+	if e.ctx.dev.hal != s.ctx.dev.hal && !s.native(&allocation{dev: e.ctx.dev}) {
+		// Another driver's event: wait for it on the host, in order.
 		he := e.hal
 		return s.submitOp("stream wait event", op{node: hal.Node{Kind: hal.NodeHost, Host: func() { he.Wait(context.Background()) }}, event: e})
 	}
