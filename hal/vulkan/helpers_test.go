@@ -192,16 +192,32 @@ func (a *args) align(n int) {
 		a.b = append(a.b, 0)
 	}
 }
-func (a *args) ptr(p uint64) *args { a.align(8); a.b = binary.LittleEndian.AppendUint64(a.b, p); return a }
-func (a *args) u32(v uint32) *args { a.align(4); a.b = binary.LittleEndian.AppendUint32(a.b, v); return a }
+func (a *args) ptr(p uint64) *args {
+	a.align(8)
+	a.b = binary.LittleEndian.AppendUint64(a.b, p)
+	return a
+}
+func (a *args) u32(v uint32) *args {
+	a.align(4)
+	a.b = binary.LittleEndian.AppendUint32(a.b, v)
+	return a
+}
 func (a *args) f32(v float32) *args {
 	a.align(4)
 	a.b = binary.LittleEndian.AppendUint32(a.b, math.Float32bits(v))
 	return a
 }
-func (a *args) u8(v uint8) *args  { a.b = append(a.b, v); return a }
-func (a *args) u16(v uint16) *args { a.align(2); a.b = binary.LittleEndian.AppendUint16(a.b, v); return a }
-func (a *args) u64(v uint64) *args { a.align(8); a.b = binary.LittleEndian.AppendUint64(a.b, v); return a }
+func (a *args) u8(v uint8) *args { a.b = append(a.b, v); return a }
+func (a *args) u16(v uint16) *args {
+	a.align(2)
+	a.b = binary.LittleEndian.AppendUint16(a.b, v)
+	return a
+}
+func (a *args) u64(v uint64) *args {
+	a.align(8)
+	a.b = binary.LittleEndian.AppendUint64(a.b, v)
+	return a
+}
 func (a *args) f64(v float64) *args {
 	a.align(8)
 	a.b = binary.LittleEndian.AppendUint64(a.b, math.Float64bits(v))
@@ -220,4 +236,17 @@ func closeAll(t testing.TB, cs ...interface{ Close() error }) {
 			t.Errorf("close %T: %v", c, err)
 		}
 	}
+}
+
+func readTestModule(t testing.TB) []byte {
+	t.Helper()
+	p := testdataPath(t, "vk_test_kernels.spv")
+	if p == "" {
+		t.Fatalf("vk_test_kernels.spv not found (set STREAM_HAL_TESTDATA)")
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
