@@ -77,6 +77,9 @@ type device struct {
 	gcMu    sync.Mutex
 	garbage []garbageItem
 
+	semMu    sync.Mutex
+	deadSems []C.VkSemaphore
+
 	fillMu   sync.Mutex
 	fillProg *fillProgram
 
@@ -352,6 +355,7 @@ func (d *device) Close() error {
 		errs = append(errs, check(r, "vkDeviceWaitIdle"))
 	}
 	d.collectAll()
+	d.destroyDeadSemaphores()
 	d.destroy()
 	return errors.Join(errs...)
 }
@@ -415,9 +419,38 @@ func (t *timeline) acquire() *timeline {
 	return t
 }
 
+// release drops a reference. The last one does not destroy the semaphore
+// at once: Mesa's threaded submission may still be finishing a submission
+// that waited on it even though its value was reached, so dead semaphores
+// are destroyed after the VkQueues were drained (queue and device Close).
 func (t *timeline) release() {
 	if t.refs.Add(-1) == 0 {
-		C.shal_destroy_semaphore(t.dev.c, t.sem)
+		d := t.dev
+		d.semMu.Lock()
+		d.deadSems = append(d.deadSems, t.sem)
+		d.semMu.Unlock()
+	}
+}
+
+// drainQueues waits until every VkQueue of the device is idle, including
+// the driver's submission threads.
+func (d *device) drainQueues() {
+	for _, vq := range d.vqs {
+		vq.mu.Lock()
+		C.shal_queue_wait_idle(d.c, vq.q)
+		vq.mu.Unlock()
+	}
+}
+
+// destroyDeadSemaphores destroys released semaphores; the caller drained
+// the queues.
+func (d *device) destroyDeadSemaphores() {
+	d.semMu.Lock()
+	dead := d.deadSems
+	d.deadSems = nil
+	d.semMu.Unlock()
+	for _, s := range dead {
+		C.shal_destroy_semaphore(d.c, s)
 	}
 }
 

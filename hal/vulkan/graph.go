@@ -391,6 +391,7 @@ func (ge *graphExec) release() {
 	defer ge.mu.Unlock()
 	ge.closed = true
 	if ge.pool != 0 {
+		ge.dev.drainQueues() // see queue.close
 		C.shal_destroy_command_pool(ge.dev.c, ge.pool)
 		ge.pool = 0
 	}

@@ -30,7 +30,7 @@ func TestGraphReplayAndUpdate(t *testing.T) {
 	var seen []float32
 	g := &hal.Graph{Nodes: []hal.Node{
 		{Kind: hal.NodeFill, Dst: b.Device, Size: 4 * n, Pattern: 0x3f800000, PatternSize: 4}, // b = 1.0
-		{Kind: hal.NodeKernel, Deps: []int{0}, Kernel: k, Launch: kcfg(2)},                  // c = 2a + b
+		{Kind: hal.NodeKernel, Deps: []int{0}, Kernel: k, Launch: kcfg(2)},                    // c = 2a + b
 		{Kind: hal.NodeHost, Deps: []int{1}, Host: func() {
 			hostRuns.Add(1)
 			seen = getFloats(t, d, c.Device, 4)

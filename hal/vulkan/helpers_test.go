@@ -87,9 +87,14 @@ func testdataPath(t testing.TB, name string) string {
 
 func loadTestModule(t testing.TB, d *device) hal.Executable {
 	t.Helper()
-	p := testdataPath(t, "vk_test_kernels.spv")
+	return loadModuleFile(t, d, "vk_test_kernels.spv")
+}
+
+func loadModuleFile(t testing.TB, d *device, name string) hal.Executable {
+	t.Helper()
+	p := testdataPath(t, name)
 	if p == "" {
-		t.Fatalf("vk_test_kernels.spv not found (set STREAM_HAL_TESTDATA to the directory holding it)")
+		t.Fatalf("%s not found (set STREAM_HAL_TESTDATA to the directory holding it)", name)
 	}
 	data, err := os.ReadFile(p)
 	if err != nil {

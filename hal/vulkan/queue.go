@@ -544,6 +544,11 @@ func (q *queue) close() error {
 	// Everything submitted is done (Synchronize waited for the tail), unless
 	// the device was lost; wait for the VkQueue to be safe either way.
 	q.tl.wait(context.Background(), q.tail) //nolint:errcheck // reported by Synchronize
+	// A reached timeline value means the work is done, but Mesa's threaded
+	// submission (used for waits on values not yet signalled) may still be
+	// finishing the submission and touch its semaphores and command
+	// buffers: drain the VkQueues before destroying them.
+	q.dev.drainQueues()
 	q.mu.Lock()
 	q.reclaimLocked()
 	for _, f := range q.inflight {
@@ -564,5 +569,6 @@ func (q *queue) close() error {
 	d.mu.Lock()
 	delete(d.queues, q)
 	d.mu.Unlock()
+	d.destroyDeadSemaphores()
 	return serr
 }

@@ -683,3 +683,5 @@ int64_t shal_live(shal_dev* d, int kind) {
 	if (kind < 0 || kind >= SHAL_OBJ_COUNT) return 0;
 	return __atomic_load_n(&d->live[kind], __ATOMIC_RELAXED);
 }
+
+VkResult shal_queue_wait_idle(shal_dev* d, VkQueue q) { return d->QueueWaitIdle(q); }

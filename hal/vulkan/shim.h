@@ -136,6 +136,7 @@ VkResult shal_create_device(shal_inst* in, VkPhysicalDevice pd, const shal_pdinf
 const char* shal_load_device(shal_inst* in, shal_dev* d, int enableHostMem);
 void shal_destroy_device(shal_dev* d);
 VkResult shal_device_wait_idle(shal_dev* d);
+VkResult shal_queue_wait_idle(shal_dev* d, VkQueue q);
 int64_t shal_live(shal_dev* d, int kind);
 VkQueue shal_get_queue(shal_dev* d, uint32_t family, uint32_t index);
 
