@@ -118,6 +118,9 @@ func (d Dim3) Count() uint64 { return uint64(d.X) * uint64(d.Y) * uint64(d.Z) }
 type Param struct {
 	Offset uint32
 	Size   uint32
+	// Pointer is true when the module says the parameter is a pointer (a
+	// device address); false means a value or not known.
+	Pointer bool
 }
 
 // KernelAttributes are a kernel's static properties (cuFuncGetAttribute).
@@ -326,7 +329,7 @@ type PeerDevice interface {
 	EnablePeerAccess(peer Device) error
 	DisablePeerAccess(peer Device) error
 	// CopyPeer enqueues a copy from src on srcDev to dst on this device,
-	// ordered on q (one of this device's queues).
+	// ordered on q, a queue of this device or of srcDev.
 	CopyPeer(q Queue, dst uint64, srcDev Device, src uint64, n uint64) error
 }
 

@@ -42,6 +42,10 @@
  *       reach it before any continues), honoured because the driver runs
  *       every worker of a cooperative launch concurrently.
  *
+ * In 1-D SHAL_KERNELs, index with SHAL_GLOBAL_X and guard with
+ * SHAL_GLOBAL_X_BELOW(n) instead of `if (i < n)`: GCC then vectorizes the
+ * per-thread loop (see the comment at the definitions).
+ *
  * The library table is declared with SHAL_LIBRARY(...) listing
  * SHAL_ENTRY(name, args_type, params) or SHAL_ENTRY_NOARGS(name) rows, where
  * params is an array of SHAL_PARAM(args_type, field) built with
@@ -94,7 +98,12 @@ typedef void (*shal_kernel_entry)(const shal_launch* L, shal_worker* W,
 typedef struct shal_param {
   uint32_t offset;
   uint32_t size;
+  uint32_t flags; /* SHAL_PARAM_FLAG_* */
 } shal_param;
+
+enum {
+  SHAL_PARAM_FLAG_POINTER = 1u, /* the parameter is a pointer */
+};
 
 enum {
   SHAL_KERNEL_FLAG_COOPERATIVE = 1u, /* written with SHAL_GRID_KERNEL */
@@ -135,6 +144,26 @@ typedef struct shal_library {
 #define SHAL_TID \
   (threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z))
 #define SHAL_BLOCK_THREADS (blockDim.x * blockDim.y * blockDim.z)
+
+/* The thread's 1-D global index, blockIdx.x * blockDim.x + threadIdx.x, in
+ * 64 bits (so that it indexes arrays without wrapping). */
+#define SHAL_GLOBAL_X ((uint64_t)blockIdx.x * blockDim.x + threadIdx.x)
+
+/* SHAL_GLOBAL_X_BELOW(n) is SHAL_GLOBAL_X < n, the usual `if (i < n)` guard
+ * of a 1-D kernel, phrased as a loop-invariant bound on threadIdx.x: GCC
+ * (-O3, -fsplit-loops) then splits the per-thread loop of SHAL_KERNEL at the
+ * bound and vectorizes it, where a plain `if (i < n)` leaves a branch in the
+ * loop and keeps it scalar. */
+#define SHAL_GLOBAL_X_BELOW(n) \
+  (threadIdx.x < shal_x_limit_((uint64_t)(n), blockIdx.x, blockDim.x))
+
+/* The number of threads of block bx (of bd threads) whose global x index is
+ * below n, clamped to UINT32_MAX. */
+static inline uint32_t shal_x_limit_(uint64_t n, uint32_t bx, uint32_t bd) {
+  uint64_t base = (uint64_t)bx * bd;
+  if (base >= n) return 0;
+  return n - base > UINT32_MAX ? UINT32_MAX : (uint32_t)(n - base);
+}
 
 static inline float shal_atomic_add_f32(float* p, float v) {
   uint32_t expected, desired;
@@ -245,8 +274,14 @@ static inline int32_t shal_atomic_add_i32(int32_t* p, int32_t v) {
 
 /* ---- the library table ---- */
 
-#define SHAL_PARAM(args_type, field) \
-  { (uint32_t)offsetof(args_type, field), (uint32_t)sizeof(((args_type*)0)->field) }
+/* __builtin_classify_type is 5 (pointer_type_class) for pointers in GCC and
+ * clang; the flag lets the runtime refuse a float where a pointer goes. */
+#define SHAL_PARAM(args_type, field)                           \
+  {(uint32_t)offsetof(args_type, field),                       \
+   (uint32_t)sizeof(((args_type*)0)->field),                   \
+   __builtin_classify_type(((args_type*)0)->field) == 5        \
+       ? (uint32_t)SHAL_PARAM_FLAG_POINTER                     \
+       : 0u}
 
 #define SHAL_PARAMS(name, ...) \
   static const shal_param name##_params[] = {__VA_ARGS__}

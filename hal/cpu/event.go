@@ -1,0 +1,90 @@
+package cpu
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/streamhal/streamhal/hal"
+)
+
+var epoch = time.Now()
+
+// mark is one Record of an event: closed when the queue reaches it.
+type mark struct {
+	done chan struct{}
+	at   time.Duration // since epoch, set before done is closed
+}
+
+func newMark() *mark { return &mark{done: make(chan struct{})} }
+
+func (m *mark) reached() bool {
+	if m == nil {
+		return true
+	}
+	select {
+	case <-m.done:
+		return true
+	default:
+		return false
+	}
+}
+
+type event struct {
+	dev   *device
+	flags hal.EventFlags
+	mu    sync.Mutex
+	cur   *mark
+}
+
+func (d *device) NewEvent(flags hal.EventFlags) (hal.Event, error) {
+	return &event{dev: d, flags: flags}, nil
+}
+
+func (e *event) latest() *mark {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.cur
+}
+
+func (e *event) Done() bool { return e.latest().reached() }
+
+func (e *event) Wait(ctx context.Context) error {
+	m := e.latest()
+	if m == nil {
+		return nil
+	}
+	select {
+	case <-m.done:
+		return nil
+	default:
+	}
+	select {
+	case <-m.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("hal/cpu: event wait: %w", ctx.Err())
+	}
+}
+
+func (e *event) Close() error { return nil }
+
+func (d *device) ElapsedTime(start, end hal.Event) (float32, error) {
+	s, ok1 := start.(*event)
+	e, ok2 := end.(*event)
+	if !ok1 || !ok2 {
+		return 0, fmt.Errorf("hal/cpu: elapsed time: foreign event: %w", hal.ErrInvalidHandle)
+	}
+	if s.flags&hal.EventDisableTiming != 0 || e.flags&hal.EventDisableTiming != 0 {
+		return 0, fmt.Errorf("hal/cpu: elapsed time: event created with timing disabled: %w", hal.ErrInvalidHandle)
+	}
+	ms, me := s.latest(), e.latest()
+	if ms == nil || me == nil {
+		return 0, fmt.Errorf("hal/cpu: elapsed time: event never recorded: %w", hal.ErrInvalidHandle)
+	}
+	if !ms.reached() || !me.reached() {
+		return 0, fmt.Errorf("hal/cpu: elapsed time: event not reached yet: %w", hal.ErrNotReady)
+	}
+	return float32(float64(me.at-ms.at) / 1e6), nil
+}

@@ -1,0 +1,256 @@
+package cpu
+
+/*
+#include <stdlib.h>
+#include "runtime.h"
+
+static const shal_kernel* shal_kernel_at(const shal_library* lib, uint32_t i) { return &lib->kernels[i]; }
+static const shal_global* shal_global_at(const shal_library* lib, uint32_t i) { return &lib->globals[i]; }
+static shal_param shal_param_at(const shal_kernel* k, uint32_t i) { return k->params[i]; }
+*/
+import "C"
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"sort"
+	"sync"
+	"unsafe"
+
+	"github.com/streamhal/streamhal/hal"
+)
+
+// Bounds on what a library table may declare, so that a corrupt table is an
+// error rather than a huge allocation.
+const (
+	maxKernels    = 1 << 16
+	maxParams     = 1 << 12
+	maxArgsSize   = 1 << 16
+	maxNameLength = 1 << 12
+)
+
+type kernel struct {
+	exe      *executable
+	name     string
+	entry    C.shal_kernel_entry
+	params   []hal.Param
+	argsSize uint32 // sizeof the argument struct, tail padding included
+	argsEnd  uint32 // end of the last parameter
+	coop     bool
+	attrs    hal.KernelAttributes
+}
+
+func (k *kernel) Name() string                     { return k.name }
+func (k *kernel) Params() []hal.Param              { return append([]hal.Param(nil), k.params...) }
+func (k *kernel) Attributes() hal.KernelAttributes { return k.attrs }
+
+type global struct {
+	addr uint64
+	size uint64
+}
+
+type executable struct {
+	dev     *device
+	handle  unsafe.Pointer
+	kernels map[string]*kernel
+	globals map[string]global
+
+	mu       sync.Mutex
+	closed   bool
+	inflight sync.WaitGroup
+}
+
+// acquire marks a dispatch of the executable in flight; Close waits for it.
+func (x *executable) acquire() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return fmt.Errorf("hal/cpu: kernel of an unloaded module: %w", hal.ErrInvalidHandle)
+	}
+	x.inflight.Add(1)
+	return nil
+}
+
+func (x *executable) release() { x.inflight.Done() }
+
+// checkELF rejects images dlopen must not see: wrong class, byte order,
+// machine, type, or header tables outside the image.
+func checkELF(data []byte) error {
+	if len(data) < 64 || !bytes.Equal(data[:4], []byte("\x7fELF")) {
+		return fmt.Errorf("hal/cpu: module is not an ELF image (%d bytes): %w", len(data), hal.ErrInvalidImage)
+	}
+	if data[4] != 2 || data[5] != 1 {
+		return fmt.Errorf("hal/cpu: module is not a little-endian 64-bit ELF: %w", hal.ErrInvalidImage)
+	}
+	le := binary.LittleEndian
+	typ, machine := le.Uint16(data[16:]), le.Uint16(data[18:])
+	if typ != 3 { // ET_DYN
+		return fmt.Errorf("hal/cpu: module ELF type %d is not a shared object: %w", typ, hal.ErrInvalidImage)
+	}
+	want := map[string]uint16{"x86_64": 62, "aarch64": 183}[Arch()]
+	if machine != want {
+		return fmt.Errorf("hal/cpu: module ELF machine %d does not run on %s (want %d): %w", machine, Arch(), want, hal.ErrInvalidImage)
+	}
+	phoff, shoff := le.Uint64(data[32:]), le.Uint64(data[40:])
+	phentsize, phnum := uint64(le.Uint16(data[54:])), uint64(le.Uint16(data[56:]))
+	shentsize, shnum := uint64(le.Uint16(data[58:])), uint64(le.Uint16(data[60:]))
+	size := uint64(len(data))
+	if phnum == 0 || phentsize < 56 || phoff > size || phentsize*phnum > size-phoff {
+		return fmt.Errorf("hal/cpu: module ELF program headers outside the image (truncated?): %w", hal.ErrInvalidImage)
+	}
+	if shnum > 0 && (shoff > size || shentsize*shnum > size-shoff) {
+		return fmt.Errorf("hal/cpu: module ELF section headers outside the image (truncated?): %w", hal.ErrInvalidImage)
+	}
+	// Every loadable segment's file range must lie inside the image.
+	for i := uint64(0); i < phnum; i++ {
+		ph := data[phoff+i*phentsize:]
+		if le.Uint32(ph) != 1 { // PT_LOAD
+			continue
+		}
+		off, filesz := le.Uint64(ph[8:]), le.Uint64(ph[32:])
+		if off > size || filesz > size-off {
+			return fmt.Errorf("hal/cpu: module ELF segment %d outside the image (truncated?): %w", i, hal.ErrInvalidImage)
+		}
+	}
+	return nil
+}
+
+func (d *device) Load(format hal.Format, data []byte) (hal.Executable, error) {
+	if format != hal.FormatCPUELF {
+		return nil, fmt.Errorf("hal/cpu: cannot load %s modules (want %s): %w", format, hal.FormatCPUELF, hal.ErrNoBinaryForDevice)
+	}
+	if err := checkELF(data); err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	closed := d.closed
+	d.mu.Unlock()
+	if closed {
+		return nil, fmt.Errorf("hal/cpu: load on closed device: %w", hal.ErrInvalidHandle)
+	}
+	var errBuf [512]C.char
+	h := C.shal_cpu_dlopen_bytes(unsafe.Pointer(&data[0]), C.uint64_t(len(data)), &errBuf[0], C.int(len(errBuf)))
+	if h == nil {
+		return nil, fmt.Errorf("hal/cpu: load kernel library: %s: %w", C.GoString(&errBuf[0]), hal.ErrInvalidImage)
+	}
+	lib := C.shal_cpu_library(h, &errBuf[0], C.int(len(errBuf)))
+	if lib == nil {
+		msg := C.GoString(&errBuf[0])
+		C.shal_cpu_dlclose(h)
+		return nil, fmt.Errorf("hal/cpu: module exports no kernel table (streamhal_cpu_library): %s: %w", msg, hal.ErrInvalidImage)
+	}
+	x, err := readLibrary(d, lib)
+	if err != nil {
+		C.shal_cpu_dlclose(h)
+		return nil, err
+	}
+	x.handle = h
+	return x, nil
+}
+
+func readLibrary(d *device, lib *C.shal_library) (*executable, error) {
+	if lib.abi_version != C.SHAL_CPU_ABI_VERSION {
+		return nil, fmt.Errorf("hal/cpu: kernel library ABI version %d, want %d: %w", lib.abi_version, C.SHAL_CPU_ABI_VERSION, hal.ErrInvalidImage)
+	}
+	if lib.kernel_count > maxKernels || (lib.kernel_count > 0 && lib.kernels == nil) {
+		return nil, fmt.Errorf("hal/cpu: kernel table of %d kernels is invalid: %w", lib.kernel_count, hal.ErrInvalidImage)
+	}
+	if lib.global_count > maxKernels || (lib.global_count > 0 && lib.globals == nil) {
+		return nil, fmt.Errorf("hal/cpu: global table of %d entries is invalid: %w", lib.global_count, hal.ErrInvalidImage)
+	}
+	x := &executable{dev: d, kernels: map[string]*kernel{}, globals: map[string]global{}}
+	for i := C.uint32_t(0); i < lib.kernel_count; i++ {
+		ck := C.shal_kernel_at(lib, i)
+		if ck.name == nil || ck.entry == nil {
+			return nil, fmt.Errorf("hal/cpu: kernel %d has no name or entry point: %w", i, hal.ErrInvalidImage)
+		}
+		name := C.GoStringN(ck.name, C.int(cStrLen(ck.name)))
+		if ck.param_count > maxParams || ck.args_size > maxArgsSize || (ck.param_count > 0 && ck.params == nil) {
+			return nil, fmt.Errorf("hal/cpu: kernel %s: %d parameters in %d bytes is invalid: %w", name, ck.param_count, ck.args_size, hal.ErrInvalidImage)
+		}
+		k := &kernel{exe: x, name: name, entry: ck.entry, argsSize: uint32(ck.args_size), coop: ck.flags&C.SHAL_KERNEL_FLAG_COOPERATIVE != 0}
+		for j := C.uint32_t(0); j < ck.param_count; j++ {
+			p := C.shal_param_at(ck, j)
+			if uint64(p.offset)+uint64(p.size) > uint64(ck.args_size) || p.size == 0 {
+				return nil, fmt.Errorf("hal/cpu: kernel %s parameter %d (offset %d, size %d) outside its %d-byte argument block: %w", name, j, p.offset, p.size, ck.args_size, hal.ErrInvalidImage)
+			}
+			k.params = append(k.params, hal.Param{Offset: uint32(p.offset), Size: uint32(p.size), Pointer: p.flags&C.SHAL_PARAM_FLAG_POINTER != 0})
+			k.argsEnd = max(k.argsEnd, uint32(p.offset)+uint32(p.size))
+		}
+		if ck.param_count == 0 {
+			k.argsSize = 0 // shal_noargs is a placeholder
+		}
+		maxThreads := int(ck.max_threads_per_block)
+		if maxThreads == 0 || maxThreads > maxThreadsPerBlock {
+			maxThreads = maxThreadsPerBlock
+		}
+		k.attrs = hal.KernelAttributes{
+			MaxThreadsPerBlock:  maxThreads,
+			SharedSizeBytes:     int(ck.static_shared_bytes),
+			MaxDynamicSharedMem: sharedMemPerBlock,
+		}
+		if _, dup := x.kernels[name]; dup {
+			return nil, fmt.Errorf("hal/cpu: kernel %s listed twice: %w", name, hal.ErrInvalidImage)
+		}
+		x.kernels[name] = k
+	}
+	for i := C.uint32_t(0); i < lib.global_count; i++ {
+		g := C.shal_global_at(lib, i)
+		if g.name == nil || g.address == nil {
+			return nil, fmt.Errorf("hal/cpu: global %d has no name or address: %w", i, hal.ErrInvalidImage)
+		}
+		name := C.GoStringN(g.name, C.int(cStrLen(g.name)))
+		x.globals[name] = global{addr: uint64(uintptr(g.address)), size: uint64(g.size)}
+	}
+	return x, nil
+}
+
+// cStrLen is strlen bounded by maxNameLength.
+func cStrLen(p *C.char) int {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(p)), maxNameLength)
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return i
+	}
+	return maxNameLength
+}
+
+func (x *executable) Kernel(name string) (hal.Kernel, error) {
+	k, ok := x.kernels[name]
+	if !ok {
+		return nil, fmt.Errorf("hal/cpu: module has no kernel %q (has %v): %w", name, x.Kernels(), hal.ErrNotFound)
+	}
+	return k, nil
+}
+
+func (x *executable) Kernels() []string {
+	names := make([]string, 0, len(x.kernels))
+	for n := range x.kernels {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (x *executable) Global(name string) (uint64, uint64, error) {
+	g, ok := x.globals[name]
+	if !ok {
+		return 0, 0, fmt.Errorf("hal/cpu: module has no global %q: %w", name, hal.ErrNotFound)
+	}
+	return g.addr, g.size, nil
+}
+
+func (x *executable) Close() error {
+	x.mu.Lock()
+	if x.closed {
+		x.mu.Unlock()
+		return fmt.Errorf("hal/cpu: module already unloaded: %w", hal.ErrInvalidHandle)
+	}
+	x.closed = true
+	x.mu.Unlock()
+	x.inflight.Wait()
+	if C.shal_cpu_dlclose(x.handle) != 0 {
+		return fmt.Errorf("hal/cpu: dlclose failed: %w", hal.ErrInvalidHandle)
+	}
+	return nil
+}

@@ -1,0 +1,176 @@
+package haltest
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/streamhal/streamhal/hal"
+)
+
+// Require reports whether STREAM_HAL_REQUIRE names backend (or "all"):
+// tests that would skip for lack of that backend fail instead.
+func Require(backend string) bool {
+	for _, b := range strings.Split(os.Getenv("STREAM_HAL_REQUIRE"), ",") {
+		b = strings.TrimSpace(b)
+		if b == backend || b == "all" {
+			return true
+		}
+	}
+	return false
+}
+
+// SkipUnavailable skips tb with the reason when err says the backend is not
+// available, or fails it when STREAM_HAL_REQUIRE names the backend. Any other
+// non-nil error fails tb.
+func SkipUnavailable(tb testing.TB, backend string, err error) {
+	tb.Helper()
+	if err == nil {
+		return
+	}
+	if errors.Is(err, hal.ErrNotAvailable) && !Require(backend) {
+		tb.Skipf("%s backend not available: %v", backend, err)
+	}
+	tb.Fatalf("%s backend: %v", backend, err)
+}
+
+// TestdataDir finds the repository's testdata directory: $STREAM_HAL_TESTDATA,
+// else the first testdata/ holding test_kernels files in the working directory
+// or one of its parents, else the one beside this source file.
+func TestdataDir() (string, error) {
+	if d := os.Getenv("STREAM_HAL_TESTDATA"); d != "" {
+		return d, nil
+	}
+	dir, err := os.Getwd()
+	if err == nil {
+		for {
+			cand := filepath.Join(dir, "testdata")
+			if m, _ := filepath.Glob(filepath.Join(cand, "test_kernels.*")); len(m) > 0 {
+				return cand, nil
+			}
+			parent := filepath.Dir(dir)
+			if parent == dir {
+				break
+			}
+			dir = parent
+		}
+	}
+	if root := repoRoot(); root != "" {
+		return filepath.Join(root, "testdata"), nil
+	}
+	return "", fmt.Errorf("haltest: no testdata directory with test_kernels.* found (set STREAM_HAL_TESTDATA): %w", hal.ErrNotFound)
+}
+
+// repoRoot is the module root this file was compiled from, when it exists.
+func repoRoot() string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return ""
+	}
+	root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		return ""
+	}
+	return root
+}
+
+var (
+	cpuOnce sync.Once
+	cpuLib  []byte
+	cpuErr  error
+)
+
+// CPUKernels returns the test kernel library for the CPU backend: built from
+// kernels/cpu/test_kernels.c with cc when the source is at hand (so tests
+// always run the current source), else the prebuilt testdata copy.
+func CPUKernels() ([]byte, error) {
+	cpuOnce.Do(func() { cpuLib, cpuErr = buildCPUKernels("test_kernels.c", "") })
+	return cpuLib, cpuErr
+}
+
+func buildCPUKernels(src, define string) ([]byte, error) {
+	root := repoRoot()
+	if root != "" {
+		if _, err := os.Stat(filepath.Join(root, "kernels", "cpu", src)); err == nil {
+			if cc, err := exec.LookPath("cc"); err == nil {
+				out, err := os.MkdirTemp("", "streamhal-kernels-")
+				if err != nil {
+					return nil, err
+				}
+				defer os.RemoveAll(out)
+				so := filepath.Join(out, "k.so")
+				args := []string{"-O3", "-std=c11", "-shared", "-fPIC", "-fvisibility=hidden",
+					"-I", filepath.Join(root, "kernels"), "-o", so, filepath.Join(root, "kernels", "cpu", src)}
+				if define != "" {
+					args = append([]string{"-D" + define}, args...)
+				}
+				if msg, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
+					return nil, fmt.Errorf("haltest: cc %s: %v\n%s", src, err, msg)
+				}
+				return os.ReadFile(so)
+			}
+		}
+	}
+	dir, err := TestdataDir()
+	if err != nil {
+		return nil, err
+	}
+	return os.ReadFile(filepath.Join(dir, "test_kernels."+cpuArch()+".so"))
+}
+
+func cpuArch() string {
+	if runtime.GOARCH == "arm64" {
+		return "aarch64"
+	}
+	return "x86_64"
+}
+
+// Kernels returns the test kernels (kernels/README.md) in the best format
+// dev loads.
+func Kernels(dev hal.Device) (hal.Format, []byte, error) {
+	info := dev.Info()
+	var tried []string
+	for _, f := range dev.Formats() {
+		switch f {
+		case hal.FormatCPUELF:
+			b, err := CPUKernels()
+			if err == nil {
+				return f, b, nil
+			}
+			tried = append(tried, err.Error())
+		default:
+			dir, err := TestdataDir()
+			if err != nil {
+				return "", nil, err
+			}
+			for _, name := range kernelFiles(f, info.Arch) {
+				b, err := os.ReadFile(filepath.Join(dir, name))
+				if err == nil {
+					return f, b, nil
+				}
+				tried = append(tried, name)
+			}
+		}
+	}
+	return "", nil, fmt.Errorf("haltest: no test kernels for %s (%v; tried %v): %w", info.Name, dev.Formats(), tried, hal.ErrNotFound)
+}
+
+func kernelFiles(f hal.Format, arch string) []string {
+	switch f {
+	case hal.FormatPTX:
+		// PTX for an older target is JIT-compiled for newer devices.
+		names := []string{"test_kernels." + arch + ".ptx"}
+		return append(names, "test_kernels.sm_90.ptx", "test_kernels.sm_80.ptx")
+	case hal.FormatAMDGPU:
+		return []string{"test_kernels." + arch + ".hsaco"}
+	case hal.FormatSPIRV:
+		return []string{"test_kernels.spv"}
+	}
+	return nil
+}

@@ -1,0 +1,131 @@
+/*
+ * shal_gpu.h: the few CUDA names that streamhal's GPU kernel sources use,
+ * defined from clang builtins for NVPTX (clang CUDA mode, -nocudainc
+ * -nocudalib) and AMDGPU (clang HIP mode, -nogpuinc -nogpulib), so that
+ * kernels/gpu/test_kernels.cu compile with a plain Debian clang and no vendor SDK.
+ *
+ * Provides: __global__, __device__, __shared__, __constant__, threadIdx,
+ * blockIdx, blockDim, gridDim (read-only, .x/.y/.z), __syncthreads(),
+ * SHAL_DYNAMIC_SHARED(type, name) (the extern __shared__ array sized by the
+ * launch's dynamic shared memory), SHAL_EXTERN_C / SHAL_EXTERN_C_END, and
+ * the fixed-width integer types uint8_t ... uint64_t, int32_t.
+ *
+ * Kernels are declared inside SHAL_EXTERN_C ... SHAL_EXTERN_C_END so that
+ * their symbols (PTX .entry names, AMDGPU kernel descriptors) are the plain
+ * kernel names.
+ */
+#ifndef SHAL_GPU_H_
+#define SHAL_GPU_H_
+
+#if !defined(__CUDA__) && !defined(__HIP__)
+#error "shal_gpu.h: compile with clang in CUDA (-x cuda) or HIP (-x hip) mode"
+#endif
+#if !defined(__NVPTX__) && !defined(__AMDGPU__)
+#error "shal_gpu.h: device-only compilation expected (--cuda-device-only)"
+#endif
+
+/* ---- attributes ---- */
+
+#ifndef __global__
+#define __global__ __attribute__((global))
+#endif
+#ifndef __device__
+#define __device__ __attribute__((device))
+#endif
+#ifndef __shared__
+#define __shared__ __attribute__((shared))
+#endif
+#ifndef __constant__
+#define __constant__ __attribute__((constant))
+#endif
+
+#define SHAL_EXTERN_C extern "C" {
+#define SHAL_EXTERN_C_END }
+
+/* ---- fixed-width integers (no system headers in device-only builds) ---- */
+
+typedef __UINT8_TYPE__ uint8_t;
+typedef __UINT16_TYPE__ uint16_t;
+typedef __UINT32_TYPE__ uint32_t;
+typedef __UINT64_TYPE__ uint64_t;
+typedef __INT32_TYPE__ int32_t;
+typedef __INT64_TYPE__ int64_t;
+
+/* ---- thread and block coordinates ---- */
+
+struct shal_uint3 {
+  unsigned x, y, z;
+};
+
+#if defined(__NVPTX__)
+
+#define SHAL_SREG_(name)                                              \
+  static __device__ inline __attribute__((always_inline)) shal_uint3 \
+      shal_##name##_() {                                              \
+    return shal_uint3{(unsigned)__nvvm_read_ptx_sreg_##name##_x(),    \
+                      (unsigned)__nvvm_read_ptx_sreg_##name##_y(),    \
+                      (unsigned)__nvvm_read_ptx_sreg_##name##_z()};   \
+  }
+SHAL_SREG_(tid)
+SHAL_SREG_(ntid)
+SHAL_SREG_(ctaid)
+SHAL_SREG_(nctaid)
+#undef SHAL_SREG_
+
+#define threadIdx (shal_tid_())
+#define blockDim (shal_ntid_())
+#define blockIdx (shal_ctaid_())
+#define gridDim (shal_nctaid_())
+
+/* __syncthreads() is a clang builtin on NVPTX (bar.sync 0). */
+
+#elif defined(__AMDGPU__)
+
+static __device__ inline __attribute__((always_inline)) shal_uint3
+shal_tid_() {
+  return shal_uint3{__builtin_amdgcn_workitem_id_x(),
+                    __builtin_amdgcn_workitem_id_y(),
+                    __builtin_amdgcn_workitem_id_z()};
+}
+static __device__ inline __attribute__((always_inline)) shal_uint3
+shal_ntid_() {
+  return shal_uint3{__builtin_amdgcn_workgroup_size_x(),
+                    __builtin_amdgcn_workgroup_size_y(),
+                    __builtin_amdgcn_workgroup_size_z()};
+}
+static __device__ inline __attribute__((always_inline)) shal_uint3
+shal_ctaid_() {
+  return shal_uint3{__builtin_amdgcn_workgroup_id_x(),
+                    __builtin_amdgcn_workgroup_id_y(),
+                    __builtin_amdgcn_workgroup_id_z()};
+}
+/* The HSA dispatch packet holds the grid size in work-items; CUDA's
+ * gridDim counts blocks. */
+static __device__ inline __attribute__((always_inline)) shal_uint3
+shal_nctaid_() {
+  return shal_uint3{
+      __builtin_amdgcn_grid_size_x() / __builtin_amdgcn_workgroup_size_x(),
+      __builtin_amdgcn_grid_size_y() / __builtin_amdgcn_workgroup_size_y(),
+      __builtin_amdgcn_grid_size_z() / __builtin_amdgcn_workgroup_size_z()};
+}
+
+#define threadIdx (shal_tid_())
+#define blockDim (shal_ntid_())
+#define blockIdx (shal_ctaid_())
+#define gridDim (shal_nctaid_())
+
+/* A workgroup barrier that also orders the block's shared (LDS) and global
+ * memory accesses, like CUDA's __syncthreads. */
+static __device__ inline __attribute__((always_inline)) void __syncthreads() {
+  __builtin_amdgcn_fence(__ATOMIC_RELEASE, "workgroup");
+  __builtin_amdgcn_s_barrier();
+  __builtin_amdgcn_fence(__ATOMIC_ACQUIRE, "workgroup");
+}
+
+#endif
+
+/* The block's dynamic shared memory (the launch's sharedBytes) as an array
+ * of type: SHAL_DYNAMIC_SHARED(float, sdata); */
+#define SHAL_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
+
+#endif /* SHAL_GPU_H_ */
