@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -228,6 +229,18 @@ func (d *device) fillInfo() {
 	info.SharedMemPerBlockOptin = info.SharedMemPerBlock
 	info.SharedMemPerMultiprocessor = info.SharedMemPerBlock
 	info.MaxThreadsPerMultiprocessor = info.MaxThreadsPerBlock
+	// Vulkan has no core query for the number of compute units:
+	// VK_NV_shader_sm_builtins gives it on NVIDIA; a CPU implementation
+	// (lavapipe) runs on the host's cores; otherwise 1 is a safe floor.
+	switch {
+	case d.pinfo.hasSMBuiltins != 0 && d.pinfo.sm.shaderSMCount > 0:
+		info.MultiprocessorCount = int(d.pinfo.sm.shaderSMCount)
+		info.MaxThreadsPerMultiprocessor = int(d.pinfo.sm.shaderWarpsPerSM) * info.WarpSize
+	case int32(p.deviceType) == C.VK_PHYSICAL_DEVICE_TYPE_CPU:
+		info.MultiprocessorCount = runtime.NumCPU()
+	default:
+		info.MultiprocessorCount = 1
+	}
 	for i := 0; i < 16; i++ {
 		info.UUID[i] = byte(d.pinfo.props11.deviceUUID[i])
 	}

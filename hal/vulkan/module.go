@@ -49,10 +49,14 @@ func (d *device) Load(format hal.Format, data []byte) (hal.Executable, error) {
 	if format != hal.FormatSPIRV {
 		return nil, fmt.Errorf("hal/vulkan: load: format %q: the Vulkan driver loads only %q modules: %w", format, hal.FormatSPIRV, hal.ErrNotSupported)
 	}
-	mod, err := parseSPIRV(data)
+	kernels, err := parseSPIRV(data)
 	if err != nil {
 		return nil, fmt.Errorf("hal/vulkan: load: %w", err)
 	}
+	if len(kernels) == 0 {
+		return nil, fmt.Errorf("hal/vulkan: load: SPIR-V module has no GLCompute entry point: %w", hal.ErrInvalidImage)
+	}
+	data = littleEndianWords(data)
 	x := &executable{dev: d, kernels: map[string]*kernel{}}
 	// The driver may read the code after vkCreateShaderModule returns only
 	// on broken implementations; hand it a C copy anyway so that Go's
@@ -63,13 +67,13 @@ func (d *device) Load(format hal.Format, data []byte) (hal.Executable, error) {
 	if err := check(r, "load: vkCreateShaderModule"); err != nil {
 		return nil, fmt.Errorf("%w (%w)", err, hal.ErrInvalidImage)
 	}
-	for _, mk := range mod.Kernels {
+	for _, mk := range kernels {
 		if _, dup := x.kernels[mk.Name]; dup {
 			continue
 		}
 		k := &kernel{exe: x, meta: mk, cname: C.CString(mk.Name), pipes: map[pipeKey]C.VkPipeline{}}
-		if mk.PushConstantSize <= d.maxPush {
-			if err := check(C.shal_create_pipeline_layout(d.c, C.uint32_t(mk.PushConstantSize), &k.layout), "load: create pipeline layout for %q", mk.Name); err != nil {
+		if k.pushSize() <= d.maxPush {
+			if err := check(C.shal_create_pipeline_layout(d.c, C.uint32_t(k.pushSize()), &k.layout), "load: create pipeline layout for %q", mk.Name); err != nil {
 				C.free(unsafe.Pointer(k.cname))
 				x.release()
 				return nil, err
@@ -198,7 +202,7 @@ func (k *kernel) prepare(cfg hal.LaunchConfig) (C.VkPipeline, error) {
 	}
 	if k.layout == 0 {
 		return 0, fmt.Errorf("hal/vulkan: launch %q: %d bytes of arguments exceed the device's maxPushConstantsSize %d: %w",
-			name, k.meta.PushConstantSize, d.maxPush, hal.ErrNotSupported)
+			name, k.pushSize(), d.maxPush, hal.ErrNotSupported)
 	}
 	if uint32(len(cfg.Args)) < k.meta.PushConstantSize {
 		return 0, fmt.Errorf("hal/vulkan: launch %q: %d bytes of arguments, the kernel's parameters take %d: %w",
@@ -259,12 +263,22 @@ func setDim(d hal.Dim3, i int, v uint32) hal.Dim3 {
 	return d
 }
 
+// pushSize is the push-constant range: the block's extent rounded up to the
+// 4-byte multiple Vulkan requires.
+func (k *kernel) pushSize() uint32 { return (k.meta.PushConstantSize + 3) &^ 3 }
+
 // record writes the dispatch (push constants, pipeline, grid, split when
 // larger than maxComputeWorkGroupCount) into cb.
 func (k *kernel) record(cb C.VkCommandBuffer, barrier bool, p C.VkPipeline, cfg hal.LaunchConfig) {
 	d := k.exe.dev
-	push := k.meta.PushConstantSize
-	C.shal_cmd_dispatch(d.c, cb, cbool(barrier), p, k.layout, cbytes(cfg.Args), C.uint32_t(push),
+	push := k.pushSize()
+	args := cfg.Args
+	if uint32(len(args)) < push {
+		// The caller's buffer ends at the last parameter; pad it.
+		args = append(make([]byte, 0, push), args...)
+		args = args[:push]
+	}
+	C.shal_cmd_dispatch(d.c, cb, cbool(barrier), p, k.layout, cbytes(args), C.uint32_t(push),
 		C.uint32_t(cfg.Grid.X), C.uint32_t(cfg.Grid.Y), C.uint32_t(cfg.Grid.Z),
 		C.uint32_t(d.maxGroups[0]), C.uint32_t(d.maxGroups[1]), C.uint32_t(d.maxGroups[2]))
 }

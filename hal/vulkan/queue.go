@@ -43,10 +43,18 @@ type queue struct {
 	afterHost bool   // the next batch must make host writes visible first
 	tail      uint64 // timeline value that all enqueued work will have signalled
 	waits     []timelineValue
-	err       error
 
-	hostCh chan hostItem
-	hostWG sync.WaitGroup
+	errMu sync.Mutex
+	err   error // first error since the last Synchronize
+
+	// Host calls run in order on one goroutine per queue, started on the
+	// first HostCall. The list is unbounded so that HostCall never blocks.
+	hostMu      sync.Mutex
+	hostItems   []hostItem
+	hostStarted bool
+	hostClosed  bool
+	hostWake    chan struct{}
+	hostWG      sync.WaitGroup
 }
 
 type inflightCB struct {
@@ -234,10 +242,14 @@ func (q *queue) submitLocked(cb C.VkCommandBuffer, extra []timelineValue) error 
 	return nil
 }
 
+// setErrLocked records the first asynchronous error (it takes errMu, not
+// q.mu; the name says callers may hold q.mu).
 func (q *queue) setErrLocked(err error) {
+	q.errMu.Lock()
 	if q.err == nil {
 		q.err = err
 	}
+	q.errMu.Unlock()
 }
 
 // lockOpen locks the queue and fails when it is closed.
@@ -363,50 +375,70 @@ func (q *queue) hostCallLocked(fn func()) error {
 	}
 	q.tail++
 	q.afterHost = true
-	if q.hostCh == nil {
-		q.hostCh = make(chan hostItem, 64)
+	q.hostMu.Lock()
+	q.hostItems = append(q.hostItems, hostItem{waits: waits, signal: q.tail, fn: fn})
+	if !q.hostStarted {
+		q.hostStarted = true
+		q.hostWake = make(chan struct{}, 1)
 		q.hostWG.Add(1)
-		go q.hostWorker(q.hostCh)
+		go q.hostWorker()
 	}
-	q.hostCh <- hostItem{waits: waits, signal: q.tail, fn: fn}
+	q.hostMu.Unlock()
+	select {
+	case q.hostWake <- struct{}{}:
+	default:
+	}
 	return nil
 }
 
 // hostWorker runs a queue's host calls in order.
-func (q *queue) hostWorker(ch chan hostItem) {
+func (q *queue) hostWorker() {
 	defer q.hostWG.Done()
-	for it := range ch {
-		var werr error
+	for {
+		q.hostMu.Lock()
+		if len(q.hostItems) == 0 {
+			closed := q.hostClosed
+			q.hostMu.Unlock()
+			if closed {
+				return
+			}
+			<-q.hostWake
+			continue
+		}
+		it := q.hostItems[0]
+		q.hostItems = q.hostItems[1:]
+		q.hostMu.Unlock()
+		var err error
 		for _, w := range it.waits {
-			if err := w.tl.wait(context.Background(), w.value); err != nil && werr == nil {
-				werr = err
+			if werr := w.tl.wait(context.Background(), w.value); werr != nil && err == nil {
+				err = werr
 			}
 			w.tl.release()
 		}
-		if werr == nil {
-			runHost(it.fn)
+		if err == nil {
+			err = runHost(it.fn)
 		}
-		if r := C.shal_signal_semaphore(q.dev.c, q.tl.sem, C.uint64_t(it.signal)); r != C.VK_SUCCESS || werr != nil {
-			q.mu.Lock()
-			if werr != nil {
-				q.setErrLocked(werr)
-			} else {
-				q.setErrLocked(check(r, "signal host call completion"))
-			}
-			q.mu.Unlock()
+		// Report before signalling, so that a Synchronize that sees the
+		// signal also sees the error.
+		if err != nil {
+			q.setErrLocked(err)
+		}
+		if r := C.shal_signal_semaphore(q.dev.c, q.tl.sem, C.uint64_t(it.signal)); r != C.VK_SUCCESS {
+			q.setErrLocked(check(r, "signal host call completion"))
 		}
 	}
 }
 
-// runHost runs a host callback; a panic in it is the caller's bug, but it
-// must not leave the queue waiting forever, so it is reported and swallowed.
-func runHost(fn func()) {
+// runHost runs a host function; a panic in it becomes an error reported by
+// the next Synchronize (and must not leave the queue waiting forever).
+func runHost(fn func()) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Printf("hal/vulkan: host callback panicked: %v\n", r)
+			err = fmt.Errorf("hal/vulkan: host function panicked: %v: %w", r, hal.ErrLaunchFailed)
 		}
 	}()
 	fn()
+	return nil
 }
 
 // Record marks e as reached once the work enqueued so far is done.
@@ -494,9 +526,11 @@ func (q *queue) Synchronize(ctx context.Context) error {
 	}
 	q.mu.Lock()
 	q.reclaimLocked()
+	q.mu.Unlock()
+	q.errMu.Lock()
 	err = q.err
 	q.err = nil
-	q.mu.Unlock()
+	q.errMu.Unlock()
 	if !q.internal {
 		q.dev.collectGarbage()
 	}
@@ -534,11 +568,16 @@ func (q *queue) close() error {
 		return errClosedQueue
 	}
 	q.closed = true
-	ch := q.hostCh
-	q.hostCh = nil
 	q.mu.Unlock()
-	if ch != nil {
-		close(ch)
+	q.hostMu.Lock()
+	q.hostClosed = true
+	started := q.hostStarted
+	q.hostMu.Unlock()
+	if started {
+		select {
+		case q.hostWake <- struct{}{}:
+		default:
+		}
 		q.hostWG.Wait()
 	}
 	// Everything submitted is done (Synchronize waited for the tail), unless

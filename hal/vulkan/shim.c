@@ -74,6 +74,7 @@ void shal_query_physical(shal_inst* in, VkPhysicalDevice pd, shal_pdinfo* out) {
 		out->hasExternalMemoryHost = has_ext(exts, next, "VK_EXT_external_memory_host");
 		out->hasMemoryBudget = has_ext(exts, next, "VK_EXT_memory_budget");
 		out->hasPCIBusInfo = has_ext(exts, next, "VK_EXT_pci_bus_info");
+		out->hasSMBuiltins = has_ext(exts, next, "VK_NV_shader_sm_builtins");
 		free(exts);
 	}
 
@@ -100,8 +101,14 @@ void shal_query_physical(shal_inst* in, VkPhysicalDevice pd, shal_pdinfo* out) {
 			out->hostmem.pNext = chain;
 			chain = &out->hostmem;
 		}
+		if (out->hasSMBuiltins) {
+			out->sm.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV;
+			out->sm.pNext = chain;
+			chain = &out->sm;
+		}
 		p2.pNext = chain;
 		in->GetPhysicalDeviceProperties2(pd, &p2);
+		out->sm.pNext = NULL;
 		out->props11.pNext = NULL;
 		out->pci.pNext = NULL;
 		out->hostmem.pNext = NULL;

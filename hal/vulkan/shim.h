@@ -96,6 +96,7 @@ typedef struct shal_pdinfo {
 	VkPhysicalDeviceVulkan11Properties props11;
 	VkPhysicalDevicePCIBusInfoPropertiesEXT pci;
 	VkPhysicalDeviceExternalMemoryHostPropertiesEXT hostmem;
+	VkPhysicalDeviceShaderSMBuiltinsPropertiesNV sm;
 	VkPhysicalDeviceFeatures features;
 	VkPhysicalDeviceVulkan11Features features11;
 	VkPhysicalDeviceVulkan12Features features12;
@@ -106,6 +107,7 @@ typedef struct shal_pdinfo {
 	int hasExternalMemoryHost;
 	int hasMemoryBudget;
 	int hasPCIBusInfo;
+	int hasSMBuiltins;
 } shal_pdinfo;
 
 // Allocation request and result (see shal_alloc_buffer).

@@ -1,27 +1,18 @@
 package vulkan
 
-// TEMPORARY minimal SPIR-V reader.
-//
-// The project's SPIR-V parser is hal/modfile (modfile.ParseSPIRV), written
-// on another branch. Until it is merged, this file reads just what the
-// driver needs from a module: its GLCompute entry points, each one's
-// push-constant parameter layout, local size (fixed or specialization
-// constants) and static shared memory. When hal/modfile lands, Load
-// switches to it and this file keeps only what modfile does not provide.
-
 import (
 	"encoding/binary"
-	"errors"
-	"fmt"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/modfile"
 )
 
-// spirvKernel describes one compute entry point.
+// spirvKernel is what the driver keeps of one compute entry point's
+// metadata (read by modfile.ParseSPIRV).
 type spirvKernel struct {
 	Name             string
 	Params           []hal.Param
-	PushConstantSize uint32
+	PushConstantSize uint32 // end of the push-constant block's last member
 	// LocalSize is the fixed (or default) workgroup size.
 	LocalSize [3]uint32
 	// LocalSizeSpecIDs are the specialization constant IDs of the workgroup
@@ -34,449 +25,42 @@ type spirvKernel struct {
 	StaticShared uint32
 }
 
-type spirvModule struct {
-	Version uint32
-	Kernels []spirvKernel
-}
-
-var errSPIRV = errors.New("malformed SPIR-V")
-
-// SPIR-V opcodes, enums and decorations used below (SPIR-V specification,
-// section 3).
 const (
-	spvMagic = 0x07230203
-
-	opEntryPoint          = 15
-	opExecutionMode       = 16
-	opTypeBool            = 20
-	opTypeInt             = 21
-	opTypeFloat           = 22
-	opTypeVector          = 23
-	opTypeArray           = 28
-	opTypeStruct          = 30
-	opTypePointer         = 32
-	opConstant            = 43
-	opConstantComposite   = 44
-	opSpecConstant        = 50
-	opSpecConstantComp    = 51
-	opFunction            = 54
-	opFunctionEnd         = 56
-	opFunctionCall        = 57
-	opVariable            = 59
-	opLoad                = 61
-	opStore               = 62
-	opCopyMemory          = 63
-	opAccessChain         = 65
-	opInBoundsAccessChain = 66
-	opPtrAccessChain      = 67
-	opDecorate            = 71
-	opMemberDecorate      = 72
-	opExecutionModeID     = 331
-
-	execGLCompute = 5
-
-	modeLocalSize   = 17
-	modeLocalSizeID = 38
-
-	decSpecID       = 1
-	decArrayStride  = 6
-	decBuiltIn      = 11
-	decOffset       = 35
-	builtInWGSize   = 25
-	scPushConstant  = 9
-	scWorkgroup     = 4
-	scPhysicalSBuf  = 5349
+	spvMagic        = 0x07230203
 	dynamicSharedID = 3
 )
 
-type spvType struct {
-	op      uint32
-	width   uint32   // int/float bits
-	elem    uint32   // vector/array element, pointer pointee
-	count   uint32   // vector count; array length constant id
-	members []uint32 // struct members
-	sc      uint32   // pointer storage class
+// parseSPIRV reads the module's kernels; errors wrap hal.ErrInvalidImage.
+func parseSPIRV(data []byte) ([]spirvKernel, error) {
+	m, err := modfile.ParseSPIRV(data)
+	if err != nil {
+		return nil, err
+	}
+	ks := make([]spirvKernel, 0, len(m.Kernels))
+	for _, k := range m.Kernels {
+		ks = append(ks, spirvKernel{
+			Name:                k.Name,
+			Params:              k.Params,
+			PushConstantSize:    k.PushConstantSize,
+			LocalSize:           k.LocalSize,
+			LocalSizeSpecIDs:    k.LocalSizeSpecIDs,
+			DynamicSharedSpecID: k.DynamicSharedSpecID,
+			StaticShared:        k.SharedBytes,
+		})
+	}
+	return ks, nil
 }
 
-// parseSPIRV reads a module. Every structural problem is an error wrapping
-// hal.ErrInvalidImage; it never panics on any input.
-func parseSPIRV(data []byte) (*spirvModule, error) {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("hal/vulkan: SPIR-V: %s: %w: %w", fmt.Sprintf(format, args...), errSPIRV, hal.ErrInvalidImage)
+// littleEndianWords returns the module in little-endian word order (SPIR-V
+// files may be either; drivers take host order), copying only when it must
+// swap.
+func littleEndianWords(data []byte) []byte {
+	if len(data) < 4 || binary.LittleEndian.Uint32(data) == spvMagic || binary.BigEndian.Uint32(data) != spvMagic {
+		return data
 	}
-	if len(data) < 20 || len(data)%4 != 0 {
-		return nil, bad("%d bytes is not a whole number of words with a header", len(data))
+	out := make([]byte, len(data)&^3)
+	for i := 0; i+4 <= len(data); i += 4 {
+		binary.LittleEndian.PutUint32(out[i:], binary.BigEndian.Uint32(data[i:]))
 	}
-	nw := len(data) / 4
-	w := func(i int) uint32 { return binary.LittleEndian.Uint32(data[4*i:]) }
-	if w(0) != spvMagic {
-		return nil, bad("bad magic %#08x", w(0))
-	}
-	bound := w(3)
-	if bound == 0 || bound > 1<<22 {
-		return nil, bad("id bound %d", bound)
-	}
-	m := &spirvModule{Version: w(1)}
-
-	type entry struct {
-		fn        uint32
-		name      string
-		iface     []uint32
-		local     [3]uint32
-		localIDs  [3]uint32
-		hasLocal  bool
-		hasLocalI bool
-	}
-	var entries []*entry
-	entryByFn := map[uint32][]*entry{}
-	types := map[uint32]*spvType{}
-	consts := map[uint32]uint32{} // scalar constants and spec-constant defaults
-	specID := map[uint32]uint32{}
-	arrayStride := map[uint32]uint32{}
-	memberOffset := map[[2]uint32]uint32{}
-	builtinWG := map[uint32]bool{}
-	composites := map[uint32][]uint32{}
-	varClass := map[uint32]uint32{} // global variables: id -> storage class
-	varType := map[uint32]uint32{}
-	hasSpec3 := false
-	// Function bodies: which globals each function touches and calls.
-	type fnInfo struct {
-		uses  []uint32
-		calls []uint32
-	}
-	fns := map[uint32]*fnInfo{}
-	var curFn *fnInfo
-
-	checkID := func(id uint32) bool { return id != 0 && id < bound }
-
-	for i := 5; i < nw; {
-		word := w(i)
-		n := int(word >> 16)
-		op := word & 0xffff
-		if n == 0 || i+n > nw {
-			return nil, bad("instruction at word %d has length %d past the end (%d words)", i, n, nw)
-		}
-		ops := make([]uint32, n-1)
-		for k := range ops {
-			ops[k] = w(i + 1 + k)
-		}
-		i += n
-		need := func(k int) bool { return len(ops) >= k }
-		switch op {
-		case opEntryPoint:
-			if !need(3) {
-				return nil, bad("short OpEntryPoint")
-			}
-			name, rest, ok := spvString(ops[2:])
-			if !ok {
-				return nil, bad("unterminated entry point name")
-			}
-			if ops[0] != execGLCompute {
-				continue
-			}
-			e := &entry{fn: ops[1], name: name, iface: rest}
-			entries = append(entries, e)
-			entryByFn[e.fn] = append(entryByFn[e.fn], e)
-		case opExecutionMode, opExecutionModeID:
-			if !need(2) {
-				return nil, bad("short OpExecutionMode")
-			}
-			for _, e := range entryByFn[ops[0]] {
-				switch {
-				case op == opExecutionMode && ops[1] == modeLocalSize && need(5):
-					e.local = [3]uint32{ops[2], ops[3], ops[4]}
-					e.hasLocal = true
-				case op == opExecutionModeID && ops[1] == modeLocalSizeID && need(5):
-					e.localIDs = [3]uint32{ops[2], ops[3], ops[4]}
-					e.hasLocalI = true
-				}
-			}
-		case opTypeBool:
-			if need(1) {
-				types[ops[0]] = &spvType{op: op, width: 32}
-			}
-		case opTypeInt, opTypeFloat:
-			if !need(2) {
-				return nil, bad("short scalar type")
-			}
-			types[ops[0]] = &spvType{op: op, width: ops[1]}
-		case opTypeVector:
-			if !need(3) {
-				return nil, bad("short OpTypeVector")
-			}
-			types[ops[0]] = &spvType{op: op, elem: ops[1], count: ops[2]}
-		case opTypeArray:
-			if !need(3) {
-				return nil, bad("short OpTypeArray")
-			}
-			types[ops[0]] = &spvType{op: op, elem: ops[1], count: ops[2]}
-		case opTypeStruct:
-			if !need(1) {
-				return nil, bad("short OpTypeStruct")
-			}
-			types[ops[0]] = &spvType{op: op, members: append([]uint32(nil), ops[1:]...)}
-		case opTypePointer:
-			if !need(3) {
-				return nil, bad("short OpTypePointer")
-			}
-			types[ops[0]] = &spvType{op: op, sc: ops[1], elem: ops[2]}
-		case opConstant, opSpecConstant:
-			if !need(3) {
-				return nil, bad("short constant")
-			}
-			consts[ops[1]] = ops[2]
-		case opConstantComposite, opSpecConstantComp:
-			if !need(2) {
-				return nil, bad("short composite")
-			}
-			composites[ops[1]] = append([]uint32(nil), ops[2:]...)
-		case opDecorate:
-			if !need(2) {
-				return nil, bad("short OpDecorate")
-			}
-			switch {
-			case ops[1] == decSpecID && need(3):
-				specID[ops[0]] = ops[2]
-				if ops[2] == dynamicSharedID {
-					hasSpec3 = true
-				}
-			case ops[1] == decArrayStride && need(3):
-				arrayStride[ops[0]] = ops[2]
-			case ops[1] == decBuiltIn && need(3) && ops[2] == builtInWGSize:
-				builtinWG[ops[0]] = true
-			}
-		case opMemberDecorate:
-			if !need(3) {
-				return nil, bad("short OpMemberDecorate")
-			}
-			if ops[2] == decOffset && need(4) {
-				memberOffset[[2]uint32{ops[0], ops[1]}] = ops[3]
-			}
-		case opVariable:
-			if !need(3) {
-				return nil, bad("short OpVariable")
-			}
-			if curFn == nil {
-				varClass[ops[1]] = ops[2]
-				varType[ops[1]] = ops[0]
-			}
-		case opFunction:
-			if !need(4) {
-				return nil, bad("short OpFunction")
-			}
-			if curFn != nil {
-				return nil, bad("nested OpFunction")
-			}
-			curFn = &fnInfo{}
-			fns[ops[1]] = curFn
-		case opFunctionEnd:
-			if curFn == nil {
-				return nil, bad("OpFunctionEnd outside a function")
-			}
-			curFn = nil
-		case opFunctionCall:
-			if curFn != nil && need(3) {
-				curFn.calls = append(curFn.calls, ops[2])
-				curFn.uses = append(curFn.uses, ops[3:]...)
-			}
-		case opAccessChain, opInBoundsAccessChain, opPtrAccessChain, opLoad:
-			if curFn != nil && need(3) {
-				curFn.uses = append(curFn.uses, ops[2])
-			}
-		case opStore, opCopyMemory:
-			if curFn != nil && need(2) {
-				curFn.uses = append(curFn.uses, ops[0], ops[1])
-			}
-		}
-	}
-	if curFn != nil {
-		return nil, bad("function without OpFunctionEnd")
-	}
-
-	// sizeOf returns the byte size of a type laid out with explicit offsets
-	// (push constants) or naturally (shared memory); ok is false when the
-	// size depends on something unknown (runtime or spec-sized arrays).
-	var sizeOf func(t uint32, depth int) (size, align uint32, ok bool)
-	sizeOf = func(t uint32, depth int) (uint32, uint32, bool) {
-		ty := types[t]
-		if ty == nil || depth > 16 {
-			return 0, 0, false
-		}
-		switch ty.op {
-		case opTypeBool, opTypeInt, opTypeFloat:
-			s := ty.width / 8
-			if s == 0 || s > 8 {
-				return 0, 0, false
-			}
-			return s, s, true
-		case opTypePointer:
-			if ty.sc == scPhysicalSBuf {
-				return 8, 8, true
-			}
-			return 0, 0, false
-		case opTypeVector:
-			s, a, ok := sizeOf(ty.elem, depth+1)
-			if !ok || ty.count == 0 || ty.count > 16 {
-				return 0, 0, false
-			}
-			return s * ty.count, a, true
-		case opTypeArray:
-			s, a, ok := sizeOf(ty.elem, depth+1)
-			if !ok {
-				return 0, 0, false
-			}
-			length, isConst := consts[ty.count]
-			if !isConst || hasSpecDecoration(specID, ty.count) {
-				return 0, 0, false
-			}
-			if st, ok := arrayStride[t]; ok {
-				s = st
-			}
-			total := uint64(s) * uint64(length)
-			if total > 1<<31 {
-				return 0, 0, false
-			}
-			return uint32(total), a, true
-		case opTypeStruct:
-			var end, align uint32 = 0, 1
-			for k, mt := range ty.members {
-				s, a, ok := sizeOf(mt, depth+1)
-				if !ok {
-					return 0, 0, false
-				}
-				off, has := memberOffset[[2]uint32{t, uint32(k)}]
-				if !has {
-					off = (end + a - 1) / a * a
-				}
-				end = max(end, off+s)
-				align = max(align, a)
-			}
-			return (end + align - 1) / align * align, align, true
-		}
-		return 0, 0, false
-	}
-
-	for _, e := range entries {
-		if !checkID(e.fn) || fns[e.fn] == nil {
-			return nil, bad("entry point %q names function %d, which is not defined", e.name, e.fn)
-		}
-		k := spirvKernel{Name: e.name, LocalSizeSpecIDs: [3]int{-1, -1, -1}, DynamicSharedSpecID: -1, LocalSize: [3]uint32{1, 1, 1}}
-		if e.hasLocal {
-			k.LocalSize = e.local
-		}
-		if e.hasLocalI {
-			for j, id := range e.localIDs {
-				if v, ok := consts[id]; ok {
-					k.LocalSize[j] = v
-				}
-				if sid, ok := specID[id]; ok {
-					k.LocalSizeSpecIDs[j] = int(sid)
-				}
-			}
-		}
-		for id := range builtinWG {
-			for j, c := range composites[id] {
-				if j >= 3 {
-					break
-				}
-				if v, ok := consts[c]; ok {
-					k.LocalSize[j] = v
-				}
-				if sid, ok := specID[c]; ok {
-					k.LocalSizeSpecIDs[j] = int(sid)
-				}
-			}
-		}
-		if hasSpec3 {
-			k.DynamicSharedSpecID = dynamicSharedID
-		}
-		// Globals this entry point uses: its interface plus what its call
-		// tree touches.
-		used := map[uint32]bool{}
-		for _, id := range e.iface {
-			used[id] = true
-		}
-		seen := map[uint32]bool{}
-		stack := []uint32{e.fn}
-		for len(stack) > 0 {
-			f := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			if seen[f] || fns[f] == nil {
-				continue
-			}
-			seen[f] = true
-			for _, u := range fns[f].uses {
-				used[u] = true
-			}
-			stack = append(stack, fns[f].calls...)
-		}
-		var pushVar uint32
-		for id := range used {
-			switch varClass[id] {
-			case scPushConstant:
-				if pushVar == 0 || id < pushVar {
-					pushVar = id
-				}
-			case scWorkgroup:
-				if pt := types[varType[id]]; pt != nil {
-					if s, _, ok := sizeOf(pt.elem, 0); ok {
-						k.StaticShared += s
-					}
-				}
-			}
-		}
-		if pushVar != 0 {
-			pt := types[varType[pushVar]]
-			if pt == nil || pt.op != opTypePointer {
-				return nil, bad("entry point %q: push constant variable %d has no pointer type", e.name, pushVar)
-			}
-			st := types[pt.elem]
-			if st == nil || st.op != opTypeStruct {
-				return nil, bad("entry point %q: push constant block is not a struct", e.name)
-			}
-			var end uint32
-			for j, mt := range st.members {
-				s, _, ok := sizeOf(mt, 0)
-				if !ok {
-					return nil, bad("entry point %q: push constant member %d has a type of unknown size", e.name, j)
-				}
-				off, has := memberOffset[[2]uint32{pt.elem, uint32(j)}]
-				if !has {
-					return nil, bad("entry point %q: push constant member %d has no Offset", e.name, j)
-				}
-				if uint64(off)+uint64(s) > 1<<16 {
-					return nil, bad("entry point %q: push constant member %d at offset %d is out of range", e.name, j, off)
-				}
-				k.Params = append(k.Params, hal.Param{Offset: off, Size: s})
-				end = max(end, off+s)
-			}
-			k.PushConstantSize = (end + 3) &^ 3
-		}
-		m.Kernels = append(m.Kernels, k)
-	}
-	if len(m.Kernels) == 0 {
-		return nil, bad("no GLCompute entry point")
-	}
-	return m, nil
-}
-
-func hasSpecDecoration(specID map[uint32]uint32, id uint32) bool {
-	_, ok := specID[id]
-	return ok
-}
-
-// spvString decodes a nul-terminated literal string and returns the words
-// after it.
-func spvString(ws []uint32) (string, []uint32, bool) {
-	var b []byte
-	for i, w := range ws {
-		for k := 0; k < 4; k++ {
-			c := byte(w >> (8 * k))
-			if c == 0 {
-				return string(b), ws[i+1:], true
-			}
-			b = append(b, c)
-		}
-	}
-	return "", nil, false
+	return out
 }

@@ -91,6 +91,7 @@ typedef uint64_t VkDescriptorSetLayout;
 #define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PCI_BUS_INFO_PROPERTIES_EXT 1000212000
 #define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT 1000237000
 #define VK_STRUCTURE_TYPE_BUFFER_DEVICE_ADDRESS_INFO 1000244001
+#define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV 1000154001
 
 // Flags and enums.
 #define VK_QUEUE_GRAPHICS_BIT 0x1u
@@ -686,6 +687,13 @@ typedef struct VkPhysicalDevicePCIBusInfoPropertiesEXT {
 	uint32_t pciDevice;
 	uint32_t pciFunction;
 } VkPhysicalDevicePCIBusInfoPropertiesEXT;
+
+typedef struct VkPhysicalDeviceShaderSMBuiltinsPropertiesNV {
+	VkStructureType sType;
+	void* pNext;
+	uint32_t shaderSMCount;
+	uint32_t shaderWarpsPerSM;
+} VkPhysicalDeviceShaderSMBuiltinsPropertiesNV;
 
 typedef struct VkPhysicalDeviceExternalMemoryHostPropertiesEXT {
 	VkStructureType sType;
