@@ -13,20 +13,15 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/haltest"
 )
 
-// Tests run on whatever Vulkan device the machine has (lavapipe in CI).
-// They skip, saying why, when Vulkan is not available, and fail instead
-// when STREAM_HAL_REQUIRE names vulkan.
+// Tests run on whatever Vulkan device the machine has (lavapipe in CI; set
+// STREAM_HAL_VULKAN_DEVICE to part of a device name to pick another). They
+// skip, saying why, when Vulkan is not available, and fail instead when
+// STREAM_HAL_REQUIRE names vulkan (or all).
 
-func requireVulkan() bool {
-	for _, s := range strings.Split(os.Getenv("STREAM_HAL_REQUIRE"), ",") {
-		if strings.TrimSpace(s) == "vulkan" {
-			return true
-		}
-	}
-	return false
-}
+func requireVulkan() bool { return haltest.Require("vulkan") }
 
 // openDevice opens the driver and returns its first device; the instance
 // is closed, and every Vulkan object checked destroyed, at cleanup.
