@@ -173,11 +173,23 @@ func TestReduceSum(t *testing.T) {
 }
 
 func TestArgsProbe(t *testing.T) {
+	// Ours, and the project's (kernels/spirv/args_probe.comp) when present.
+	for _, file := range []string{"vk_args_probe.spv", "args_probe.spv"} {
+		t.Run(file, func(t *testing.T) {
+			if testdataPath(t, file) == "" {
+				t.Skipf("%s not found", file)
+			}
+			testArgsProbe(t, file)
+		})
+	}
+}
+
+func testArgsProbe(t *testing.T, file string) {
 	d := openDevice(t)
 	if strings.Contains(os.Getenv("VK_INSTANCE_LAYERS"), "validation") {
 		t.Skip("the Khronos validation layer 1.3.239 crashes on this module")
 	}
-	x := loadModuleFile(t, d, "vk_args_probe.spv")
+	x := loadModuleFile(t, d, file)
 	wantParams := []hal.Param{{Offset: 0, Size: 1}, {Offset: 2, Size: 2}, {Offset: 4, Size: 4}, {Offset: 8, Size: 8}, {Offset: 16, Size: 4}, {Offset: 24, Size: 8}, {Offset: 32, Size: 8}, {Offset: 40, Size: 8}}
 	if got := kernelOf(t, x, "args_probe").Params(); fmt.Sprint(got) != fmt.Sprint(wantParams) {
 		t.Errorf("args_probe params %v, want %v", got, wantParams)
