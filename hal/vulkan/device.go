@@ -78,8 +78,13 @@ type device struct {
 	gcMu    sync.Mutex
 	garbage []garbageItem
 
-	semMu    sync.Mutex
-	deadSems []C.VkSemaphore
+	// The reaper (see reap) and its marker timeline.
+	reapMu      sync.Mutex
+	reapList    []func()
+	reaping     bool
+	reapWG      sync.WaitGroup
+	marker      C.VkSemaphore
+	markerValue atomic.Uint64
 
 	fillMu   sync.Mutex
 	fillProg *fillProgram
@@ -143,6 +148,10 @@ func newDevice(in *instance, pd C.VkPhysicalDevice, pinfo *C.shal_pdinfo, ordina
 	d.chooseMemoryTypes()
 	d.fillInfo()
 
+	if err := check(C.shal_create_timeline(d.c, 0, &d.marker), "create marker semaphore"); err != nil {
+		d.destroy()
+		return nil, err
+	}
 	sq, err := d.newQueue(true)
 	if err != nil {
 		d.destroy()
@@ -368,7 +377,7 @@ func (d *device) Close() error {
 		errs = append(errs, check(r, "vkDeviceWaitIdle"))
 	}
 	d.collectAll()
-	d.destroyDeadSemaphores()
+	d.flushReaper()
 	d.destroy()
 	return errors.Join(errs...)
 }
@@ -386,6 +395,10 @@ func (d *device) destroy() {
 	if d.fillProg != nil {
 		d.fillProg.destroy(d)
 		d.fillProg = nil
+	}
+	if d.marker != 0 {
+		C.shal_destroy_semaphore(d.c, d.marker)
+		d.marker = 0
 	}
 	C.shal_destroy_device(d.c)
 	d.finalLive = d.liveObjects()
@@ -432,39 +445,77 @@ func (t *timeline) acquire() *timeline {
 	return t
 }
 
-// release drops a reference. The last one does not destroy the semaphore
-// at once: Mesa's threaded submission may still be finishing a submission
-// that waited on it even though its value was reached, so dead semaphores
-// are destroyed after the VkQueues were drained (queue and device Close).
+// release drops a reference. The last one hands the semaphore to the
+// reaper rather than destroying it: Mesa's threaded submission may still be
+// finishing a submission that waited on it even though its value was
+// reached.
 func (t *timeline) release() {
 	if t.refs.Add(-1) == 0 {
-		d := t.dev
-		d.semMu.Lock()
-		d.deadSems = append(d.deadSems, t.sem)
-		d.semMu.Unlock()
+		t.dev.reap(func() { C.shal_destroy_semaphore(t.dev.c, t.sem) })
 	}
 }
 
-// drainQueues waits until every VkQueue of the device is idle, including
-// the driver's submission threads.
-func (d *device) drainQueues() {
+// reap destroys an object that submissions may have referenced once every
+// VkQueue has fully retired the submissions made so far. Reaching a
+// timeline value means the GPU work is done, but a driver may still be
+// cleaning up the submission (Mesa's vk_queue submit thread unreferences
+// the semaphores it waited on after signalling): destroying a semaphore or
+// command pool then is a use after free. So the reaper goroutine submits an
+// empty marker to each VkQueue and destroys the batch once the markers are
+// signalled, since queues retire submissions in order. The caller never
+// blocks, even when other queues wait on host calls.
+func (d *device) reap(destroy func()) {
+	d.reapMu.Lock()
+	d.reapList = append(d.reapList, destroy)
+	if !d.reaping {
+		d.reaping = true
+		d.reapWG.Add(1)
+		go d.reaper()
+	}
+	d.reapMu.Unlock()
+}
+
+func (d *device) reaper() {
+	defer d.reapWG.Done()
+	for {
+		d.reapMu.Lock()
+		batch := d.reapList
+		d.reapList = nil
+		if len(batch) == 0 {
+			d.reaping = false
+			d.reapMu.Unlock()
+			return
+		}
+		d.reapMu.Unlock()
+		d.retireSubmissions()
+		for _, f := range batch {
+			f()
+		}
+	}
+}
+
+// retireSubmissions waits until every submission made so far on every
+// VkQueue is retired, by an empty marker submission per queue. It holds no
+// lock while waiting.
+func (d *device) retireSubmissions() {
 	for _, vq := range d.vqs {
 		vq.mu.Lock()
-		C.shal_queue_wait_idle(d.c, vq.q)
+		v := d.markerValue.Add(1)
+		r := C.shal_submit(d.c, vq.q, nil, 0, nil, nil, d.marker, C.uint64_t(v))
 		vq.mu.Unlock()
+		if r != C.VK_SUCCESS {
+			// The device is lost or out of memory: fall back to idling it.
+			C.shal_device_wait_idle(d.c)
+			continue
+		}
+		for C.shal_wait_semaphore(d.c, d.marker, C.uint64_t(v), C.uint64_t(time.Second)) == C.VK_TIMEOUT {
+		}
 	}
 }
 
-// destroyDeadSemaphores destroys released semaphores; the caller drained
-// the queues.
-func (d *device) destroyDeadSemaphores() {
-	d.semMu.Lock()
-	dead := d.deadSems
-	d.deadSems = nil
-	d.semMu.Unlock()
-	for _, s := range dead {
-		C.shal_destroy_semaphore(d.c, s)
-	}
+// flushReaper waits for the reaper to finish what was handed to it.
+func (d *device) flushReaper() {
+	d.reapWG.Wait()
 }
 
 // value returns the semaphore's current counter; on device loss it returns

@@ -391,8 +391,8 @@ func (ge *graphExec) release() {
 	defer ge.mu.Unlock()
 	ge.closed = true
 	if ge.pool != 0 {
-		ge.dev.drainQueues() // see queue.close
-		C.shal_destroy_command_pool(ge.dev.c, ge.pool)
+		d, pool := ge.dev, ge.pool
+		d.reap(func() { C.shal_destroy_command_pool(d.c, pool) }) // see device.reap
 		ge.pool = 0
 	}
 	for _, s := range ge.segs {

@@ -583,11 +583,6 @@ func (q *queue) close() error {
 	// Everything submitted is done (Synchronize waited for the tail), unless
 	// the device was lost; wait for the VkQueue to be safe either way.
 	q.tl.wait(context.Background(), q.tail) //nolint:errcheck // reported by Synchronize
-	// A reached timeline value means the work is done, but Mesa's threaded
-	// submission (used for waits on values not yet signalled) may still be
-	// finishing the submission and touch its semaphores and command
-	// buffers: drain the VkQueues before destroying them.
-	q.dev.drainQueues()
 	q.mu.Lock()
 	q.reclaimLocked()
 	for _, f := range q.inflight {
@@ -599,7 +594,8 @@ func (q *queue) close() error {
 		w.tl.release()
 	}
 	q.inflight, q.waits = nil, nil
-	C.shal_destroy_command_pool(q.dev.c, q.pool)
+	pool := q.pool
+	q.dev.reap(func() { C.shal_destroy_command_pool(q.dev.c, pool) }) // see device.reap
 	q.pool = 0
 	q.free = nil
 	q.mu.Unlock()
@@ -608,6 +604,5 @@ func (q *queue) close() error {
 	d.mu.Lock()
 	delete(d.queues, q)
 	d.mu.Unlock()
-	d.destroyDeadSemaphores()
 	return serr
 }

@@ -106,6 +106,7 @@ func TestNoLeaks(t *testing.T) {
 	d.Free(hal.MemoryDevice, a.Device)
 	d.Free(hal.MemoryHost, h.Device)
 	d.collectGarbage()
+	d.flushReaper()
 	after := d.liveObjects()
 	for kind, n := range after {
 		// The fill kernel and staging buffer are device-lifetime objects.
