@@ -32,9 +32,16 @@ func TestKernelMetadata(t *testing.T) {
 			continue
 		}
 		for i := range got {
-			if got[i] != params[i] {
+			if got[i].Offset != params[i].Offset || got[i].Size != params[i].Size {
 				t.Errorf("%s: params %v, want %v", name, got, params)
 				break
+			}
+		}
+	}
+	for name, ptrs := range map[string][]bool{"vector_add": {true, true, true, false}, "saxpy": {false, false, true, true}} {
+		for i, p := range kernelOf(t, x, name).Params() {
+			if p.Pointer != ptrs[i] {
+				t.Errorf("%s parameter %d: Pointer = %v, want %v", name, i, p.Pointer, ptrs[i])
 			}
 		}
 	}
@@ -191,7 +198,11 @@ func testArgsProbe(t *testing.T, file string) {
 	}
 	x := loadModuleFile(t, d, file)
 	wantParams := []hal.Param{{Offset: 0, Size: 1}, {Offset: 2, Size: 2}, {Offset: 4, Size: 4}, {Offset: 8, Size: 8}, {Offset: 16, Size: 4}, {Offset: 24, Size: 8}, {Offset: 32, Size: 8}, {Offset: 40, Size: 8}}
-	if got := kernelOf(t, x, "args_probe").Params(); fmt.Sprint(got) != fmt.Sprint(wantParams) {
+	got := kernelOf(t, x, "args_probe").Params()
+	for i := range got {
+		got[i].Pointer = false
+	}
+	if fmt.Sprint(got) != fmt.Sprint(wantParams) {
 		t.Errorf("args_probe params %v, want %v", got, wantParams)
 	}
 	q := newQueue(t, d)
@@ -269,6 +280,8 @@ func TestLaunchErrors(t *testing.T) {
 		{"grid zero", hal.LaunchConfig{Grid: hal.Dim3{X: 1, Y: 0, Z: 1}, Block: hal.Dim3{X: 1, Y: 1, Z: 1}, Args: good}, hal.ErrInvalidValue},
 		{"short args", hal.LaunchConfig{Grid: hal.Dim3{X: 1, Y: 1, Z: 1}, Block: hal.Dim3{X: 1, Y: 1, Z: 1}, Args: good[:20]}, hal.ErrInvalidValue},
 		{"too much shared", hal.LaunchConfig{Grid: hal.Dim3{X: 1, Y: 1, Z: 1}, Block: hal.Dim3{X: 1, Y: 1, Z: 1}, Args: good, SharedBytes: d.maxShared + 4}, hal.ErrInvalidValue},
+		{"wild pointer", hal.LaunchConfig{Grid: hal.Dim3{X: 1, Y: 1, Z: 1}, Block: hal.Dim3{X: 1, Y: 1, Z: 1}, Args: (&args{}).ptr(a.Device).ptr(0xdead0000).ptr(a.Device).u32(16).bytes()}, hal.ErrInvalidValue},
+		{"pointer past the end", hal.LaunchConfig{Grid: hal.Dim3{X: 1, Y: 1, Z: 1}, Block: hal.Dim3{X: 1, Y: 1, Z: 1}, Args: (&args{}).ptr(a.Device).ptr(a.Device).ptr(a.Device + 65).u32(16).bytes()}, hal.ErrInvalidValue},
 		{"cooperative", hal.LaunchConfig{Grid: hal.Dim3{X: 1, Y: 1, Z: 1}, Block: hal.Dim3{X: 1, Y: 1, Z: 1}, Args: good, Cooperative: true}, hal.ErrNotSupported},
 	}
 	for _, c := range cases {

@@ -6,6 +6,7 @@ package vulkan
 import "C"
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"sync"
@@ -313,7 +314,7 @@ func (d *device) hostCopy(dev uint64, host unsafe.Pointer, n uint64, toDevice bo
 			err = d.syncQ.copyBuffers(a.buffer, off+done, st.buffer, 0, c)
 		}
 		if err == nil {
-			err = d.syncQ.Synchronize(nil)
+			err = d.syncQ.Synchronize(context.Background())
 		}
 		if err != nil {
 			return fmt.Errorf("hal/vulkan: %s: %w", what, err)

@@ -7,6 +7,7 @@ package vulkan
 import "C"
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sort"
 	"sync"
@@ -57,6 +58,19 @@ func (d *device) Load(format hal.Format, data []byte) (hal.Executable, error) {
 		return nil, fmt.Errorf("hal/vulkan: load: SPIR-V module has no GLCompute entry point: %w", hal.ErrInvalidImage)
 	}
 	data = littleEndianWords(data)
+	if ptrs, err := spirvPointerParams(data); err == nil {
+		for i := range kernels {
+			flags := ptrs[kernels[i].Name]
+			if len(flags) != len(kernels[i].Params) {
+				continue
+			}
+			params := append([]hal.Param(nil), kernels[i].Params...)
+			for j := range params {
+				params[j].Pointer = params[j].Pointer || flags[j]
+			}
+			kernels[i].Params = params
+		}
+	}
 	x := &executable{dev: d, kernels: map[string]*kernel{}}
 	// The driver may read the code after vkCreateShaderModule returns only
 	// on broken implementations; hand it a C copy anyway so that Go's
@@ -208,7 +222,34 @@ func (k *kernel) prepare(cfg hal.LaunchConfig) (C.VkPipeline, error) {
 		return 0, fmt.Errorf("hal/vulkan: launch %q: %d bytes of arguments, the kernel's parameters take %d: %w",
 			name, len(cfg.Args), k.meta.PushConstantSize, hal.ErrInvalidValue)
 	}
+	if err := k.checkPointers(cfg.Args); err != nil {
+		return 0, err
+	}
 	return k.pipeline(b, cfg.SharedBytes)
+}
+
+// checkPointers rejects pointer arguments that are neither null nor inside
+// an allocation of this device: a kernel dereferencing a wild address
+// crashes a CPU implementation (lavapipe) and loses a GPU device.
+func (k *kernel) checkPointers(args []byte) error {
+	d := k.exe.dev
+	for i, p := range k.meta.Params {
+		if !p.Pointer || p.Size != 8 || int(p.Offset)+8 > len(args) {
+			continue
+		}
+		addr := binary.LittleEndian.Uint64(args[p.Offset:])
+		if addr == 0 {
+			continue
+		}
+		if _, _, ok := d.allocs.find(addr, 0); !ok {
+			// One past the end of an allocation is a valid C pointer.
+			if _, _, ok := d.allocs.find(addr-1, 1); !ok {
+				return fmt.Errorf("hal/vulkan: launch %q: argument %d is the address %#x, which is not inside an allocation of device %d: %w",
+					k.meta.Name, i, addr, d.ordinal, hal.ErrInvalidValue)
+			}
+		}
+	}
+	return nil
 }
 
 // pipeline returns the cached pipeline for a block size and dynamic shared

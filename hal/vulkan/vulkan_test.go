@@ -262,7 +262,7 @@ func TestVectorAdd(t *testing.T) {
 	q := newQueue(t, d)
 	defer q.Close()
 	k := kernelOf(t, x, "vector_add")
-	if p := k.Params(); len(p) != 4 || p[2] != (hal.Param{Offset: 16, Size: 8}) || p[3] != (hal.Param{Offset: 24, Size: 4}) {
+	if p := k.Params(); len(p) != 4 || p[2] != (hal.Param{Offset: 16, Size: 8, Pointer: true}) || p[3] != (hal.Param{Offset: 24, Size: 4}) {
 		t.Errorf("vector_add params %v", p)
 	}
 	for _, n := range []uint32{1, 1000, 1 << 20} {
