@@ -232,8 +232,11 @@ func (d *device) fillInfo() {
 		HostRegisterSupported: d.hostImport,
 		AsyncEngineCount:      1,
 		Arch:                  fmt.Sprintf("vulkan%d.%d", apiMajor(d.api), apiMinor(d.api)),
-		TextureAlignment:      int(lim.minStorageBufferOffsetAlignment),
-		MaxPitch:              int64(d.maxAlloc),
+		TextureAlignment:      max(256, int(lim.minStorageBufferOffsetAlignment)),
+		PitchAlignment:        max(256, int(lim.optimalBufferCopyRowPitchAlignment)),
+		// Pools are built by package streaming on Allocate and Free.
+		MemoryPoolsSupported: true,
+		MaxPitch:             int64(d.maxAlloc),
 	}
 	info.SharedMemPerBlockOptin = info.SharedMemPerBlock
 	info.SharedMemPerMultiprocessor = info.SharedMemPerBlock
