@@ -404,7 +404,9 @@ var halSentinels = map[string]error{
 	"ErrIllegalAddress": hal.ErrIllegalAddress, "ErrDeinitialized": hal.ErrDeinitialized,
 	"ErrNotInitialized": hal.ErrNotInitialized, "ErrAlreadyAcquired": hal.ErrAlreadyAcquired,
 	"ErrInvalidContext": hal.ErrInvalidContext, "ErrContextAlreadyCurrent": hal.ErrContextAlreadyCurrent,
-	"ErrTimeout": hal.ErrTimeout,
+	"ErrTimeout": hal.ErrTimeout, "ErrCaptureUnjoined": hal.ErrCaptureUnjoined,
+	"ErrCaptureImplicit": hal.ErrCaptureImplicit, "ErrIllegalState": hal.ErrIllegalState,
+	"ErrCaptureIsolation": hal.ErrCaptureIsolation,
 }
 
 func TestHalSentinelsCovered(t *testing.T) {

@@ -26,6 +26,10 @@ var (
 	ErrCaptureInvalidated    = hal.ErrCaptureInvalidated
 	ErrCaptureUnsupported    = hal.ErrCaptureUnsupported
 	ErrCaptureUnmatched      = hal.ErrCaptureUnmatched
+	ErrCaptureUnjoined       = hal.ErrCaptureUnjoined
+	ErrCaptureIsolation      = hal.ErrCaptureIsolation
+	ErrCaptureImplicit       = hal.ErrCaptureImplicit
+	ErrIllegalState          = hal.ErrIllegalState
 	ErrIllegalAddress        = hal.ErrIllegalAddress
 	ErrDeinitialized         = hal.ErrDeinitialized
 	ErrNotInitialized        = hal.ErrNotInitialized
