@@ -188,7 +188,7 @@ func (s *Stream) MemPrefetchAsync(p DevicePtr, n uint64, dst *Device) error {
 	if !s.ctx.dev.info.ConcurrentManagedAccess {
 		return fmt.Errorf("streaming: mem prefetch on a stream of %s, which has no concurrent managed access: %w", s.ctx.dev.info.Name, ErrInvalidDevice)
 	}
-	if adv, ok := a.dev.hal.(hal.Advisor); ok && s.capture == nil {
+	if adv, ok := a.dev.hal.(hal.Advisor); ok && s.cap.Load() == nil {
 		s.mu.Lock()
 		closed := s.closed
 		if !closed {
