@@ -71,10 +71,13 @@
 //	CUdevice      Device (an ordinal)      CUcontext     *Context
 //	CUmodule      *Module                  CUfunction    *Function
 //	CUstream      *Stream                  CUevent       *Event
+//	CUgraph       *Graph                   CUgraphNode   *GraphNode
+//	CUgraphExec   *GraphExec               CUmemoryPool  *MemoryPool
 //	CUdeviceptr   DevicePtr                CUresult      Result
 //
-// Module, Function and Event are the streaming types themselves (type
-// aliases), so handles pass freely between the two packages;
+// Module, Function, Event, Graph, GraphNode, GraphExec and MemoryPool are
+// the streaming types themselves (type aliases), so handles pass freely
+// between the two packages;
 // Context.Streaming and Stream.Streaming give the streaming objects behind
 // the other two, and Runtime the runtime.
 //
@@ -83,8 +86,13 @@
 // layout), exactly as in CUDA; both are checked against the parameter
 // layout every module format records.
 //
-// Not provided: graphs, stream capture and memory pools (being written in
-// package streaming), IPC (the cuIpc* calls return CUDA_ERROR_NOT_SUPPORTED),
-// arrays, textures and surfaces, 2-D and 3-D copies, virtual memory
-// management, the linker (cuLink*), external memory and semaphores.
+// Graphs are built node by node (GraphAddKernelNode...) or by stream
+// capture, instantiated in the current context and launched on streams;
+// memcpy nodes are 1-D copies between known addresses. Memory pools serve
+// MemAllocAsync and MemFreeAsync in stream order.
+//
+// Not provided: IPC (the cuIpc* calls and pool export and import return
+// CUDA_ERROR_NOT_SUPPORTED), arrays, textures and surfaces, 2-D and 3-D
+// copies, virtual memory management, the linker (cuLink*), graph memory
+// allocation nodes, conditional nodes, external memory and semaphores.
 package cuda

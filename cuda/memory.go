@@ -1,6 +1,8 @@
 package cuda
 
 import (
+	"context"
+	"errors"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
@@ -91,9 +93,10 @@ func memAllocPitch(sc *streaming.Context, widthBytes, height uint64, elementSize
 }
 
 // MemFree is cuMemFree: it frees memory from MemAlloc, MemAllocPitch or
-// MemAllocManaged, after the device's outstanding work. 0 is accepted and
-// does nothing, as libcuda does; any other address that is not the start
-// of such an allocation is CUDA_ERROR_INVALID_VALUE.
+// MemAllocManaged (and from MemAllocAsync, returned to its pool), after the
+// device's outstanding work. 0 is accepted and does nothing, as libcuda
+// does; any other address that is not the start of such an allocation is
+// CUDA_ERROR_INVALID_VALUE.
 func MemFree(p DevicePtr) error {
 	_, sc, err := cur("cuMemFree")
 	if err != nil {
@@ -115,7 +118,22 @@ func memFree(sc *streaming.Context, p DevicePtr) error {
 	if p == 0 {
 		return nil
 	}
-	return check(sc.Free(p))
+	err := sc.Free(p)
+	if err != nil && errors.Is(err, hal.ErrInvalidValue) {
+		// Memory from MemAllocAsync: back to its pool, as CUDA allows,
+		// once the device's outstanding work is done.
+		if a, aerr := sc.PointerAttributes(p); aerr == nil && a.FromPool && a.Base == p {
+			s := a.Context.DefaultStream()
+			if err := s.FreeAsync(p); err != nil {
+				return fail(err)
+			}
+			if err := a.Device.Synchronize(context.Background()); err != nil {
+				return fail(err)
+			}
+			return nil
+		}
+	}
+	return check(err)
 }
 
 // MemGetAddressRange is cuMemGetAddressRange: the base and size of the
