@@ -196,7 +196,7 @@ func (d *driver) currentCtx(what string) (*streaming.Context, error) {
 	return nil, failf(CUDA_ERROR_INVALID_CONTEXT, "%s: no current context (use CtxCreate, CtxSetCurrent or CtxPushCurrent)", what)
 }
 
-// cur is get followed by currentCtx, with a fast path that inlines.
+// cur is get followed by currentCtx.
 func cur(what string) (d *driver, sc *streaming.Context, err error) {
 	if d = current.Load(); d != nil {
 		if sc = d.top.Load(); sc != nil {
@@ -204,6 +204,16 @@ func cur(what string) (d *driver, sc *streaming.Context, err error) {
 		}
 	}
 	return curSlow(what)
+}
+
+// fastCtx returns the current context, or nil when there is none or the
+// package is not initialized (then curSlow says why). It inlines: the
+// hottest calls use it instead of cur.
+func fastCtx() *streaming.Context {
+	if d := current.Load(); d != nil {
+		return d.top.Load()
+	}
+	return nil
 }
 
 func curSlow(what string) (*driver, *streaming.Context, error) {

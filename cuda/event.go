@@ -42,9 +42,12 @@ func eventCreate(sc *streaming.Context, flags uint32) (*Event, error) {
 // (nil: the NULL stream). Queries and waits refer to the most recent
 // record. s must belong to e's device (else CUDA_ERROR_INVALID_HANDLE).
 func EventRecord(e *Event, s *Stream) error {
-	ss, err := s.resolve("cuEventRecord")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuEventRecord"); err != nil {
+			return err
+		}
 	}
 	if e == nil {
 		return failf(CUDA_ERROR_INVALID_HANDLE, "cuEventRecord: NULL event")

@@ -415,9 +415,12 @@ func GraphExecDestroy(x *GraphExec) error {
 // the earlier work of s; on a capturing stream it is captured as a child
 // graph node.
 func GraphLaunch(x *GraphExec, s *Stream) error {
-	ss, err := s.resolve("cuGraphLaunch")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuGraphLaunch"); err != nil {
+			return err
+		}
 	}
 	if x == nil {
 		return failf(CUDA_ERROR_INVALID_VALUE, "cuGraphLaunch: NULL graph exec")
@@ -475,9 +478,12 @@ func GraphExecKernelNodeSetParams(x *GraphExec, n *GraphNode, params *KernelNode
 // synchronize implicitly (MemAlloc, MemFree, synchronous copies...) in
 // every goroutine until the capture ends.
 func StreamBeginCapture(s *Stream, mode StreamCaptureMode) error {
-	ss, err := s.resolve("cuStreamBeginCapture")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuStreamBeginCapture"); err != nil {
+			return err
+		}
 	}
 	return check(ss.BeginCapture(streaming.CaptureMode(mode)))
 }
@@ -531,9 +537,12 @@ const (
 // (CU_STREAM_ADD_CAPTURE_DEPENDENCIES) or become deps
 // (CU_STREAM_SET_CAPTURE_DEPENDENCIES).
 func StreamUpdateCaptureDependencies(s *Stream, deps []*GraphNode, flags uint32) error {
-	ss, err := s.resolve("cuStreamUpdateCaptureDependencies")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuStreamUpdateCaptureDependencies"); err != nil {
+			return err
+		}
 	}
 	return check(ss.UpdateCaptureDependencies(deps, flags))
 }

@@ -83,9 +83,12 @@ func packedArgs(extra []unsafe.Pointer) ([]byte, error) {
 // that do not match the kernel's parameters; CUDA_ERROR_INVALID_HANDLE for
 // a nil function or one of an unloaded module.
 func LaunchKernel(f *Function, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ, sharedMemBytes uint32, s *Stream, kernelParams, extra []unsafe.Pointer) error {
-	ss, err := s.resolve("cuLaunchKernel")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuLaunchKernel"); err != nil {
+			return err
+		}
 	}
 	if f == nil {
 		return failf(CUDA_ERROR_INVALID_HANDLE, "cuLaunchKernel: NULL function")
@@ -133,9 +136,12 @@ func launchTrimmed(ss *streaming.Stream, f *Function, cfg streaming.LaunchConfig
 // kernel whose blocks synchronize grid-wide (CU_DEVICE_ATTRIBUTE_
 // COOPERATIVE_LAUNCH devices), arguments by kernelParams.
 func LaunchCooperativeKernel(f *Function, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ, sharedMemBytes uint32, s *Stream, kernelParams []unsafe.Pointer) error {
-	ss, err := s.resolve("cuLaunchCooperativeKernel")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuLaunchCooperativeKernel"); err != nil {
+			return err
+		}
 	}
 	if f == nil {
 		return failf(CUDA_ERROR_INVALID_HANDLE, "cuLaunchCooperativeKernel: NULL function")

@@ -31,9 +31,12 @@ func hostBytes(what string, p unsafe.Pointer, n uint64) ([]byte, error) {
 // (device, page-locked or registered host, managed memory, module globals,
 // of any device); the direction comes from the addresses.
 func Memcpy(dst, src DevicePtr, n uint64) error {
-	_, sc, err := cur("cuMemcpy")
-	if err != nil {
-		return err
+	sc := fastCtx()
+	if sc == nil {
+		var err error
+		if _, sc, err = curSlow("cuMemcpy"); err != nil {
+			return err
+		}
 	}
 	return check(sc.Memcpy(dst, src, n))
 }
@@ -50,9 +53,12 @@ func (c *Context) Memcpy(dst, src DevicePtr, n uint64) error {
 // MemcpyHtoD is cuMemcpyHtoD: n bytes from host memory at src to device
 // memory at dst.
 func MemcpyHtoD(dst DevicePtr, src unsafe.Pointer, n uint64) error {
-	_, sc, err := cur("cuMemcpyHtoD")
-	if err != nil {
-		return err
+	sc := fastCtx()
+	if sc == nil {
+		var err error
+		if _, sc, err = curSlow("cuMemcpyHtoD"); err != nil {
+			return err
+		}
 	}
 	return memcpyHtoD(sc, dst, src, n)
 }
@@ -67,19 +73,21 @@ func (c *Context) MemcpyHtoD(dst DevicePtr, src unsafe.Pointer, n uint64) error 
 }
 
 func memcpyHtoD(sc *streaming.Context, dst DevicePtr, src unsafe.Pointer, n uint64) error {
-	b, err := hostBytes("cuMemcpyHtoD", src, n)
-	if err != nil {
-		return err
+	if src == nil && n > 0 {
+		return failf(CUDA_ERROR_INVALID_VALUE, "cuMemcpyHtoD of %d bytes: NULL host pointer", n)
 	}
-	return check(sc.MemcpyHtoD(dst, b))
+	return check(sc.MemcpyHtoD(dst, unsafe.Slice((*byte)(src), n)))
 }
 
 // MemcpyDtoH is cuMemcpyDtoH: n bytes from device memory at src to host
 // memory at dst.
 func MemcpyDtoH(dst unsafe.Pointer, src DevicePtr, n uint64) error {
-	_, sc, err := cur("cuMemcpyDtoH")
-	if err != nil {
-		return err
+	sc := fastCtx()
+	if sc == nil {
+		var err error
+		if _, sc, err = curSlow("cuMemcpyDtoH"); err != nil {
+			return err
+		}
 	}
 	return memcpyDtoH(sc, dst, src, n)
 }
@@ -94,36 +102,44 @@ func (c *Context) MemcpyDtoH(dst unsafe.Pointer, src DevicePtr, n uint64) error 
 }
 
 func memcpyDtoH(sc *streaming.Context, dst unsafe.Pointer, src DevicePtr, n uint64) error {
-	b, err := hostBytes("cuMemcpyDtoH", dst, n)
-	if err != nil {
-		return err
+	if dst == nil && n > 0 {
+		return failf(CUDA_ERROR_INVALID_VALUE, "cuMemcpyDtoH of %d bytes: NULL host pointer", n)
 	}
-	return check(sc.MemcpyDtoH(b, src))
+	return check(sc.MemcpyDtoH(unsafe.Slice((*byte)(dst), n), src))
 }
 
 // MemcpyHtoDSlice is MemcpyHtoD from a Go slice: len(src) elements.
 func MemcpyHtoDSlice[T any](dst DevicePtr, src []T) error {
-	_, sc, err := cur("cuMemcpyHtoD")
-	if err != nil {
-		return err
+	sc := fastCtx()
+	if sc == nil {
+		var err error
+		if _, sc, err = curSlow("cuMemcpyHtoD"); err != nil {
+			return err
+		}
 	}
 	return check(streaming.CopyToDeviceSync(sc, dst, src))
 }
 
 // MemcpyDtoHSlice is MemcpyDtoH into a Go slice: len(dst) elements.
 func MemcpyDtoHSlice[T any](dst []T, src DevicePtr) error {
-	_, sc, err := cur("cuMemcpyDtoH")
-	if err != nil {
-		return err
+	sc := fastCtx()
+	if sc == nil {
+		var err error
+		if _, sc, err = curSlow("cuMemcpyDtoH"); err != nil {
+			return err
+		}
 	}
 	return check(streaming.CopyFromDeviceSync(sc, dst, src))
 }
 
 // MemcpyDtoD is cuMemcpyDtoD: n bytes between device addresses.
 func MemcpyDtoD(dst, src DevicePtr, n uint64) error {
-	_, sc, err := cur("cuMemcpyDtoD")
-	if err != nil {
-		return err
+	sc := fastCtx()
+	if sc == nil {
+		var err error
+		if _, sc, err = curSlow("cuMemcpyDtoD"); err != nil {
+			return err
+		}
 	}
 	return check(sc.MemcpyDtoD(dst, src, n))
 }
@@ -142,9 +158,12 @@ func (c *Context) MemcpyDtoD(dst, src DevicePtr, n uint64) error {
 // space). It waits for the earlier work of the current context, srcCtx and
 // dstCtx and returns when the copy is done.
 func MemcpyPeer(dst DevicePtr, dstCtx *Context, src DevicePtr, srcCtx *Context, n uint64) error {
-	_, sc, err := cur("cuMemcpyPeer")
-	if err != nil {
-		return err
+	sc := fastCtx()
+	if sc == nil {
+		var err error
+		if _, sc, err = curSlow("cuMemcpyPeer"); err != nil {
+			return err
+		}
 	}
 	return memcpyPeer(sc, dst, dstCtx, src, srcCtx, n)
 }
@@ -174,18 +193,24 @@ func memcpyPeer(sc *streaming.Context, dst DevicePtr, dstCtx *Context, src Devic
 // stream). Copies between devices that share no address space go through
 // the host and are synchronous.
 func MemcpyAsync(dst, src DevicePtr, n uint64, s *Stream) error {
-	ss, err := s.resolve("cuMemcpyAsync")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuMemcpyAsync"); err != nil {
+			return err
+		}
 	}
 	return check(ss.MemcpyAsync(dst, src, n))
 }
 
 // MemcpyHtoDAsync is cuMemcpyHtoDAsync: MemcpyHtoD ordered on s.
 func MemcpyHtoDAsync(dst DevicePtr, src unsafe.Pointer, n uint64, s *Stream) error {
-	ss, err := s.resolve("cuMemcpyHtoDAsync")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuMemcpyHtoDAsync"); err != nil {
+			return err
+		}
 	}
 	b, err := hostBytes("cuMemcpyHtoDAsync", src, n)
 	if err != nil {
@@ -197,9 +222,12 @@ func MemcpyHtoDAsync(dst DevicePtr, src unsafe.Pointer, n uint64, s *Stream) err
 // MemcpyDtoHAsync is cuMemcpyDtoHAsync: MemcpyDtoH ordered on s. Into
 // ordinary Go memory it returns once dst holds the data.
 func MemcpyDtoHAsync(dst unsafe.Pointer, src DevicePtr, n uint64, s *Stream) error {
-	ss, err := s.resolve("cuMemcpyDtoHAsync")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuMemcpyDtoHAsync"); err != nil {
+			return err
+		}
 	}
 	b, err := hostBytes("cuMemcpyDtoHAsync", dst, n)
 	if err != nil {
@@ -210,27 +238,36 @@ func MemcpyDtoHAsync(dst unsafe.Pointer, src DevicePtr, n uint64, s *Stream) err
 
 // MemcpyHtoDAsyncSlice is MemcpyHtoDAsync from a Go slice.
 func MemcpyHtoDAsyncSlice[T any](dst DevicePtr, src []T, s *Stream) error {
-	ss, err := s.resolve("cuMemcpyHtoDAsync")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuMemcpyHtoDAsync"); err != nil {
+			return err
+		}
 	}
 	return check(streaming.CopyToDevice(ss, dst, src))
 }
 
 // MemcpyDtoHAsyncSlice is MemcpyDtoHAsync into a Go slice.
 func MemcpyDtoHAsyncSlice[T any](dst []T, src DevicePtr, s *Stream) error {
-	ss, err := s.resolve("cuMemcpyDtoHAsync")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuMemcpyDtoHAsync"); err != nil {
+			return err
+		}
 	}
 	return check(streaming.CopyFromDevice(ss, dst, src))
 }
 
 // MemcpyDtoDAsync is cuMemcpyDtoDAsync: MemcpyDtoD ordered on s.
 func MemcpyDtoDAsync(dst, src DevicePtr, n uint64, s *Stream) error {
-	ss, err := s.resolve("cuMemcpyDtoDAsync")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuMemcpyDtoDAsync"); err != nil {
+			return err
+		}
 	}
 	return check(ss.MemcpyDtoDAsync(dst, src, n))
 }
@@ -238,9 +275,12 @@ func MemcpyDtoDAsync(dst, src DevicePtr, n uint64, s *Stream) error {
 // MemcpyPeerAsync is cuMemcpyPeerAsync: MemcpyPeer ordered on s, without
 // waiting for the contexts' other work.
 func MemcpyPeerAsync(dst DevicePtr, dstCtx *Context, src DevicePtr, srcCtx *Context, n uint64, s *Stream) error {
-	ss, err := s.resolve("cuMemcpyPeerAsync")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuMemcpyPeerAsync"); err != nil {
+			return err
+		}
 	}
 	dsc, err := dstCtx.get("cuMemcpyPeerAsync destination context")
 	if err != nil {
@@ -255,9 +295,12 @@ func MemcpyPeerAsync(dst DevicePtr, dstCtx *Context, src DevicePtr, srcCtx *Cont
 
 // MemsetD8 is cuMemsetD8: n bytes at dst set to v.
 func MemsetD8(dst DevicePtr, v uint8, n uint64) error {
-	_, sc, err := cur("cuMemsetD8")
-	if err != nil {
-		return err
+	sc := fastCtx()
+	if sc == nil {
+		var err error
+		if _, sc, err = curSlow("cuMemsetD8"); err != nil {
+			return err
+		}
 	}
 	return check(sc.MemsetD8(dst, v, n))
 }
@@ -274,9 +317,12 @@ func (c *Context) MemsetD8(dst DevicePtr, v uint8, n uint64) error {
 // MemsetD16 is cuMemsetD16: n 16-bit values at dst (2-byte aligned) set
 // to v.
 func MemsetD16(dst DevicePtr, v uint16, n uint64) error {
-	_, sc, err := cur("cuMemsetD16")
-	if err != nil {
-		return err
+	sc := fastCtx()
+	if sc == nil {
+		var err error
+		if _, sc, err = curSlow("cuMemsetD16"); err != nil {
+			return err
+		}
 	}
 	return check(sc.MemsetD16(dst, v, n))
 }
@@ -293,9 +339,12 @@ func (c *Context) MemsetD16(dst DevicePtr, v uint16, n uint64) error {
 // MemsetD32 is cuMemsetD32: n 32-bit values at dst (4-byte aligned) set
 // to v.
 func MemsetD32(dst DevicePtr, v uint32, n uint64) error {
-	_, sc, err := cur("cuMemsetD32")
-	if err != nil {
-		return err
+	sc := fastCtx()
+	if sc == nil {
+		var err error
+		if _, sc, err = curSlow("cuMemsetD32"); err != nil {
+			return err
+		}
 	}
 	return check(sc.MemsetD32(dst, v, n))
 }
@@ -311,27 +360,36 @@ func (c *Context) MemsetD32(dst DevicePtr, v uint32, n uint64) error {
 
 // MemsetD8Async is cuMemsetD8Async: MemsetD8 ordered on s.
 func MemsetD8Async(dst DevicePtr, v uint8, n uint64, s *Stream) error {
-	ss, err := s.resolve("cuMemsetD8Async")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuMemsetD8Async"); err != nil {
+			return err
+		}
 	}
 	return check(ss.MemsetD8Async(dst, v, n))
 }
 
 // MemsetD16Async is cuMemsetD16Async: MemsetD16 ordered on s.
 func MemsetD16Async(dst DevicePtr, v uint16, n uint64, s *Stream) error {
-	ss, err := s.resolve("cuMemsetD16Async")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuMemsetD16Async"); err != nil {
+			return err
+		}
 	}
 	return check(ss.MemsetD16Async(dst, v, n))
 }
 
 // MemsetD32Async is cuMemsetD32Async: MemsetD32 ordered on s.
 func MemsetD32Async(dst DevicePtr, v uint32, n uint64, s *Stream) error {
-	ss, err := s.resolve("cuMemsetD32Async")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuMemsetD32Async"); err != nil {
+			return err
+		}
 	}
 	return check(ss.MemsetD32Async(dst, v, n))
 }

@@ -299,9 +299,12 @@ func MemAdvise(p DevicePtr, n uint64, advice MemAdvice, dev Device) error {
 // MemAdvise: where the backend's memory is already reachable from every
 // device it only records the location for MemRangeGetAttribute.
 func MemPrefetchAsync(p DevicePtr, n uint64, dstDevice Device, s *Stream) error {
-	ss, err := s.resolve("cuMemPrefetchAsync")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuMemPrefetchAsync"); err != nil {
+			return err
+		}
 	}
 	d, err := get()
 	if err != nil {

@@ -252,9 +252,12 @@ func MemAllocFromPoolAsync(n uint64, p *MemoryPool, s *Stream) (DevicePtr, error
 // its pool in the order of s; work submitted to s before the call may
 // still use it.
 func MemFreeAsync(p DevicePtr, s *Stream) error {
-	ss, err := s.resolve("cuMemFreeAsync")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuMemFreeAsync"); err != nil {
+			return err
+		}
 	}
 	return check(ss.FreeAsync(p))
 }

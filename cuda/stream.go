@@ -60,10 +60,20 @@ func (s *Stream) Streaming() *streaming.Stream {
 // resolve returns the streaming stream s stands for. The common case, a
 // live stream of an initialized package, is small enough to inline.
 func (s *Stream) resolve(what string) (ss *streaming.Stream, err error) {
-	if s != nil && s.state.Load() == streamLive {
-		return s.s, nil
+	if ss = s.live(); ss != nil {
+		return ss, nil
 	}
 	return s.resolveSlow(what)
+}
+
+// live returns the stream of a live ordinary handle, else nil. The hot
+// calls test it themselves and call resolveSlow only when it is nil, which
+// saves a call per operation.
+func (s *Stream) live() *streaming.Stream {
+	if s != nil && s.state.Load() == streamLive {
+		return s.s
+	}
+	return nil
 }
 
 func (s *Stream) resolveSlow(what string) (*streaming.Stream, error) {
@@ -72,7 +82,12 @@ func (s *Stream) resolveSlow(what string) (*streaming.Stream, error) {
 		state = s.state.Load()
 	}
 	if state == streamLegacy {
-		_, sc, err := cur(what)
+		if d := current.Load(); d != nil {
+			if sc := d.top.Load(); sc != nil {
+				return sc.DefaultStream(), nil
+			}
+		}
+		_, sc, err := curSlow(what)
 		if err != nil {
 			return nil, err
 		}
@@ -226,9 +241,12 @@ func StreamGetCtx(s *Stream) (*Context, error) {
 // CU_EVENT_WAIT_DEFAULT, or CU_EVENT_WAIT_EXTERNAL, which only matters
 // during stream capture and is accepted as the default here.
 func StreamWaitEvent(s *Stream, e *Event, flags uint32) error {
-	ss, err := s.resolve("cuStreamWaitEvent")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuStreamWaitEvent"); err != nil {
+			return err
+		}
 	}
 	if flags&^CU_EVENT_WAIT_EXTERNAL != 0 {
 		return failf(CUDA_ERROR_INVALID_VALUE, "cuStreamWaitEvent flags %#x: unknown bits", flags)
@@ -242,9 +260,12 @@ func StreamWaitEvent(s *Stream, e *Event, flags uint32) error {
 // StreamQuery is cuStreamQuery: nil when all work of s is done,
 // CUDA_ERROR_NOT_READY while some is in flight.
 func StreamQuery(s *Stream) error {
-	ss, err := s.resolve("cuStreamQuery")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuStreamQuery"); err != nil {
+			return err
+		}
 	}
 	return check(ss.Query())
 }
@@ -252,9 +273,12 @@ func StreamQuery(s *Stream) error {
 // StreamSynchronize is cuStreamSynchronize: it waits for the work of s and
 // returns the first error that work raised.
 func StreamSynchronize(s *Stream) error {
-	ss, err := s.resolve("cuStreamSynchronize")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuStreamSynchronize"); err != nil {
+			return err
+		}
 	}
 	return check(ss.Synchronize(context.Background()))
 }
@@ -310,9 +334,12 @@ func StreamCopyAttributes(dst, src *Stream) error {
 // this package to wait on s itself; a panic in fn is reported by the next
 // StreamSynchronize.
 func LaunchHostFunc(s *Stream, fn func()) error {
-	ss, err := s.resolve("cuLaunchHostFunc")
-	if err != nil {
-		return err
+	ss := s.live()
+	if ss == nil {
+		var err error
+		if ss, err = s.resolveSlow("cuLaunchHostFunc"); err != nil {
+			return err
+		}
 	}
 	if fn == nil {
 		return failf(CUDA_ERROR_INVALID_VALUE, "cuLaunchHostFunc: NULL function")
