@@ -78,6 +78,11 @@ func launch(call string, f Function, cfg streaming.LaunchConfig, stream Stream, 
 		}
 		kernelParams = kernelParams[:n]
 	}
+	if len(kernelParams) == 0 && len(f.Params()) == 0 {
+		// A kernel without parameters (whose layout reads as nil, which
+		// PackParamPointers takes for "not recorded").
+		return ret(call, s.LaunchPacked(f, cfg, nil))
+	}
 	return ret(call, s.LaunchParams(f, cfg, kernelParams))
 }
 
