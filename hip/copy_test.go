@@ -3,6 +3,7 @@ package hip_test
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"testing"
 	"unsafe"
 
@@ -185,5 +186,94 @@ func TestMemset(t *testing.T) {
 	if binary.LittleEndian.Uint64(u[:]) != 0x7f7f7f7f7f7f7f7f {
 		t.Errorf("MemsetD32 pattern: %x", u)
 	}
+	hip.GetLastError()
+}
+
+// TestPointerArgumentTypes copies through every Go type a void* argument
+// accepts, checking the bytes and the bound each slice sets.
+func TestPointerArgumentTypes(t *testing.T) {
+	rt := setup(t, 1)
+	leakCheck(t, rt)
+	d := malloc(t, 64)
+	pattern := make([]byte, 64)
+	for i := range pattern {
+		pattern[i] = byte(3*i + 1)
+	}
+	views := []struct {
+		name string
+		src  any
+		dst  func() (any, func() []byte)
+	}{
+		{"[]byte", pattern, func() (any, func() []byte) { b := make([]byte, 64); return b, func() []byte { return b } }},
+		{"[]int8", unsafe.Slice((*int8)(unsafe.Pointer(&pattern[0])), 64), func() (any, func() []byte) {
+			b := make([]int8, 64)
+			return b, func() []byte { return unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), 64) }
+		}},
+		{"[]uint16", unsafe.Slice((*uint16)(unsafe.Pointer(&pattern[0])), 32), func() (any, func() []byte) {
+			b := make([]uint16, 32)
+			return b, func() []byte { return unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), 64) }
+		}},
+		{"[]int16", unsafe.Slice((*int16)(unsafe.Pointer(&pattern[0])), 32), func() (any, func() []byte) {
+			b := make([]int16, 32)
+			return b, func() []byte { return unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), 64) }
+		}},
+		{"[]uint32", unsafe.Slice((*uint32)(unsafe.Pointer(&pattern[0])), 16), func() (any, func() []byte) {
+			b := make([]uint32, 16)
+			return b, func() []byte { return unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), 64) }
+		}},
+		{"[]int32", unsafe.Slice((*int32)(unsafe.Pointer(&pattern[0])), 16), func() (any, func() []byte) {
+			b := make([]int32, 16)
+			return b, func() []byte { return unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), 64) }
+		}},
+		{"[]float32", unsafe.Slice((*float32)(unsafe.Pointer(&pattern[0])), 16), func() (any, func() []byte) {
+			b := make([]float32, 16)
+			return b, func() []byte { return unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), 64) }
+		}},
+		{"[]uint64", unsafe.Slice((*uint64)(unsafe.Pointer(&pattern[0])), 8), func() (any, func() []byte) {
+			b := make([]uint64, 8)
+			return b, func() []byte { return unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), 64) }
+		}},
+		{"[]int64", unsafe.Slice((*int64)(unsafe.Pointer(&pattern[0])), 8), func() (any, func() []byte) {
+			b := make([]int64, 8)
+			return b, func() []byte { return unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), 64) }
+		}},
+		{"[]float64", unsafe.Slice((*float64)(unsafe.Pointer(&pattern[0])), 8), func() (any, func() []byte) {
+			b := make([]float64, 8)
+			return b, func() []byte { return unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), 64) }
+		}},
+		{"[]int", unsafe.Slice((*int)(unsafe.Pointer(&pattern[0])), 8), func() (any, func() []byte) {
+			b := make([]int, 8)
+			return b, func() []byte { return unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), 64) }
+		}},
+		{"[]uint", unsafe.Slice((*uint)(unsafe.Pointer(&pattern[0])), 8), func() (any, func() []byte) {
+			b := make([]uint, 8)
+			return b, func() []byte { return unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), 64) }
+		}},
+		{"[]DevicePtr", unsafe.Slice((*hip.DevicePtr)(unsafe.Pointer(&pattern[0])), 8), func() (any, func() []byte) {
+			b := make([]hip.DevicePtr, 8)
+			return b, func() []byte { return unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), 64) }
+		}},
+		{"unsafe.Pointer", unsafe.Pointer(&pattern[0]), func() (any, func() []byte) {
+			b := make([]byte, 64)
+			return unsafe.Pointer(&b[0]), func() []byte { return b }
+		}},
+	}
+	for _, v := range views {
+		ok(t, "MemsetD8", hip.MemsetD8(d, 0, 64))
+		ok(t, "MemcpyHtoD "+v.name, hip.MemcpyHtoD(d, v.src, 64))
+		dst, got := v.dst()
+		ok(t, "MemcpyDtoH "+v.name, hip.MemcpyDtoH(dst, d, 64))
+		if !bytes.Equal(got(), pattern) {
+			t.Errorf("%s: round trip gave %v", v.name, got())
+		}
+		if v.name != "unsafe.Pointer" {
+			wantCode(t, v.name+" past its length", hip.MemcpyHtoD(d, v.src, 65), hip.HipErrorInvalidValue)
+		}
+	}
+	for _, bad := range []any{"string", 42, []string{"a"}, &pattern, struct{}{}} {
+		wantCode(t, "MemcpyHtoD from a "+fmt.Sprintf("%T", bad), hip.MemcpyHtoD(d, bad, 1), hip.HipErrorInvalidValue)
+	}
+	// An empty slice covers nothing.
+	wantCode(t, "empty slice", hip.MemcpyHtoD(d, []byte{}, 1), hip.HipErrorInvalidValue)
 	hip.GetLastError()
 }

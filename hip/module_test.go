@@ -304,6 +304,13 @@ func TestLaunch(t *testing.T) {
 	wantCode(t, "extra pieces swapped", launch(grid, block, nil, nil,
 		[]unsafe.Pointer{hip.LaunchParamBufferSize, unsafe.Pointer(&size), hip.LaunchParamBufferPointer, unsafe.Pointer(&packed[0]), hip.LaunchParamEnd}),
 		hip.HipErrorInvalidValue)
+	wantCode(t, "extra without a size", launch(grid, block, nil, nil,
+		[]unsafe.Pointer{hip.LaunchParamBufferPointer, unsafe.Pointer(&packed[0]), hip.LaunchParamBufferSize, nil, hip.LaunchParamEnd}),
+		hip.HipErrorInvalidValue)
+	wantCode(t, "extra without a buffer", launch(grid, block, nil, nil,
+		[]unsafe.Pointer{hip.LaunchParamBufferPointer, nil, hip.LaunchParamBufferSize, unsafe.Pointer(&size), hip.LaunchParamEnd}),
+		hip.HipErrorInvalidValue)
+	wantCode(t, "extra unterminated", launch(grid, block, nil, nil, hip.LaunchParamBuffer(buf)[:4]), hip.HipErrorInvalidValue)
 	wantCode(t, "extra buffer too short", launch(grid, block, nil, nil, hip.LaunchParamBuffer(buf[:20])), hip.HipErrorInvalidValue)
 	wantCode(t, "block past the device", launch(1, 1<<20, nil, kp, nil), hip.HipErrorInvalidValue)
 	ok(t, "StreamDestroy", hip.StreamDestroy(s))
