@@ -335,6 +335,7 @@ var halResults = [...]struct {
 	{hal.ErrCaptureUnsupported, CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED},
 	{hal.ErrCaptureUnmatched, CUDA_ERROR_STREAM_CAPTURE_UNMATCHED},
 	{hal.ErrCaptureUnjoined, CUDA_ERROR_STREAM_CAPTURE_UNJOINED},
+	{hal.ErrCaptureIsolation, CUDA_ERROR_STREAM_CAPTURE_ISOLATION},
 	{hal.ErrCaptureImplicit, CUDA_ERROR_STREAM_CAPTURE_IMPLICIT},
 	{hal.ErrIllegalState, CUDA_ERROR_ILLEGAL_STATE},
 	{hal.ErrIllegalAddress, CUDA_ERROR_ILLEGAL_ADDRESS},

@@ -412,6 +412,7 @@ var halSentinels = map[string]error{
 	"ErrInvalidContext": hal.ErrInvalidContext, "ErrContextAlreadyCurrent": hal.ErrContextAlreadyCurrent,
 	"ErrTimeout": hal.ErrTimeout, "ErrCaptureUnjoined": hal.ErrCaptureUnjoined,
 	"ErrCaptureImplicit": hal.ErrCaptureImplicit, "ErrIllegalState": hal.ErrIllegalState,
+	"ErrCaptureIsolation": hal.ErrCaptureIsolation,
 }
 
 func TestHalSentinelsCovered(t *testing.T) {

@@ -26,6 +26,7 @@ var (
 	ErrCaptureUnsupported    = errors.New("operation not permitted when stream is capturing")
 	ErrCaptureUnmatched      = errors.New("stream capture unmatched")
 	ErrCaptureUnjoined       = errors.New("stream capture unjoined")
+	ErrCaptureIsolation      = errors.New("stream capture isolation: dependency on another capture")
 	ErrCaptureImplicit       = errors.New("operation would make the legacy stream depend on a capturing blocking stream")
 	ErrIllegalState          = errors.New("illegal state")
 	ErrIllegalAddress        = errors.New("illegal address")

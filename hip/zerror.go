@@ -299,6 +299,7 @@ var halErrors = [...]struct {
 	{hal.ErrCaptureUnsupported, HipErrorStreamCaptureUnsupported},
 	{hal.ErrCaptureUnmatched, HipErrorStreamCaptureUnmatched},
 	{hal.ErrCaptureUnjoined, HipErrorStreamCaptureUnjoined},
+	{hal.ErrCaptureIsolation, HipErrorStreamCaptureIsolation},
 	{hal.ErrCaptureImplicit, HipErrorStreamCaptureImplicit},
 	{hal.ErrIllegalState, HipErrorIllegalState},
 	{hal.ErrIllegalAddress, HipErrorIllegalAddress},

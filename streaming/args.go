@@ -117,13 +117,12 @@ func PackArgs(params []hal.Param, args ...any) ([]byte, error) {
 	}
 	var buf []byte
 	var scratch [16]byte
-	off, maxAlign := 0, 1
+	off := 0
 	for i, v := range args {
 		b, align, err := argBytes(v, scratch[:0])
 		if err != nil {
 			return nil, fmt.Errorf("streaming: argument %d (%T): %v: %w", i, v, err, ErrInvalidValue)
 		}
-		maxAlign = max(maxAlign, align)
 		if params != nil {
 			p := params[i]
 			if int(p.Size) != len(b) {
@@ -142,9 +141,8 @@ func PackArgs(params []hal.Param, args ...any) ([]byte, error) {
 		copy(buf[off:], b)
 		off += len(b)
 	}
-	if pad := len(buf) % maxAlign; pad != 0 {
-		buf = append(buf, make([]byte, maxAlign-pad)...)
-	}
+	// No tail padding: CUDA rejects a buffer longer than the parameters,
+	// and drivers whose kernels read the padded struct pad it themselves.
 	return buf, nil
 }
 
@@ -158,16 +156,11 @@ func PackParamPointers(params []hal.Param, ptrs []unsafe.Pointer) ([]byte, error
 	if len(ptrs) != len(params) {
 		return nil, fmt.Errorf("streaming: %d kernelParams for a kernel with %d parameters: %w", len(ptrs), len(params), ErrInvalidValue)
 	}
-	end, maxAlign := 0, 1
+	end := 0
 	for _, p := range params {
 		end = max(end, int(p.Offset+p.Size))
-		a := 1
-		for a < int(p.Size) && a < 8 {
-			a <<= 1
-		}
-		maxAlign = max(maxAlign, a)
 	}
-	buf := make([]byte, (end+maxAlign-1)&^(maxAlign-1))
+	buf := make([]byte, end)
 	for i, p := range params {
 		if ptrs[i] == nil {
 			return nil, fmt.Errorf("streaming: kernelParams[%d] is nil: %w", i, ErrInvalidValue)

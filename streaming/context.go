@@ -173,12 +173,16 @@ func (c *Context) Synchronize(ctx context.Context) error {
 	if err := c.check("synchronize"); err != nil {
 		return err
 	}
+	if err := c.rt.checkGlobalCapture("context synchronize"); err != nil {
+		return err
+	}
 	var first error
 	for _, s := range c.allStreams() {
 		if err := s.Synchronize(ctx); err != nil && first == nil {
 			first = err
 		}
 	}
+	c.dev.settlePools()
 	return first
 }
 

@@ -65,8 +65,8 @@ const stagedChunk = 64 << 20
 // each other: it waits for the stream's earlier work, then copies in the
 // calling goroutine.
 func (s *Stream) stagedCopy(dOwner *allocation, dst uint64, sOwner *allocation, src uint64, n uint64) error {
-	if s.capture != nil {
-		return fmt.Errorf("streaming: memcpy between %s and %s needs the host and cannot be captured: %w", dOwner.dev.info.Name, sOwner.dev.info.Name, ErrCaptureUnsupported)
+	if c := s.cap.Load(); c != nil {
+		return c.illegal(fmt.Sprintf("memcpy between %s and %s (it needs the host)", dOwner.dev.info.Name, sOwner.dev.info.Name))
 	}
 	if err := s.syncForHost(); err != nil {
 		return err
@@ -87,8 +87,8 @@ func (s *Stream) stagedCopy(dOwner *allocation, dst uint64, sOwner *allocation, 
 // syncForHost waits for the stream's earlier work before the caller touches
 // memory from the host, keeping execution errors for Synchronize.
 func (s *Stream) syncForHost() error {
-	if s.capture != nil {
-		return fmt.Errorf("streaming: synchronous operation on %v while it is being captured: %w", s, ErrCaptureUnsupported)
+	if c := s.cap.Load(); c != nil {
+		return c.illegal(fmt.Sprintf("synchronous operation on %v", s))
 	}
 	s.drain()
 	return nil
@@ -150,8 +150,8 @@ func (s *Stream) copyIn(dst DevicePtr, src unsafe.Pointer, n uint64) error {
 		}
 		return writeDevice(da.owner(), dAddr, unsafe.Slice((*byte)(src), n))
 	}
-	if s.capture != nil {
-		return fmt.Errorf("streaming: memcpy HtoD from pageable Go memory cannot be captured; use MallocHost or HostRegister memory: %w", ErrCaptureUnsupported)
+	if c := s.cap.Load(); c != nil {
+		return c.illegal("memcpy HtoD from pageable Go memory (use MallocHost or HostRegister memory)")
 	}
 	st, err := s.ctx.dev.getStage(n)
 	if err != nil {
@@ -290,6 +290,9 @@ func (c *Context) copyInSync(dst DevicePtr, src unsafe.Pointer, n uint64) error 
 	if err := c.check("memcpy HtoD"); err != nil {
 		return err
 	}
+	if err := c.rt.checkGlobalCapture("synchronous memcpy"); err != nil {
+		return err
+	}
 	if err := s.syncForHost(); err != nil {
 		return err
 	}
@@ -340,6 +343,9 @@ func (c *Context) MemsetD32(dst DevicePtr, v uint32, count uint64) error {
 // syncOp runs op on the default stream and waits for it.
 func (c *Context) syncOp(op func(s *Stream) error) error {
 	if err := c.check("synchronous operation"); err != nil {
+		return err
+	}
+	if err := c.rt.checkGlobalCapture("synchronous memcpy or memset"); err != nil {
 		return err
 	}
 	s := c.legacy

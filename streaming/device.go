@@ -23,11 +23,12 @@ type Device struct {
 	peers        map[*Device]bool // devices whose memory this device may access
 	defaultPool  *MemPool
 	currentPool  *MemPool
+	pools        map[*MemPool]bool
 	stages       map[uint64][]*stage // cached host staging buffers by size
 }
 
 func newDevice(rt *Runtime, hd hal.Device, ordinal int) *Device {
-	return &Device{rt: rt, hal: hd, info: hd.Info(), ordinal: ordinal, contexts: map[*Context]bool{}, peers: map[*Device]bool{}}
+	return &Device{rt: rt, hal: hd, info: hd.Info(), ordinal: ordinal, contexts: map[*Context]bool{}, peers: map[*Device]bool{}, pools: map[*MemPool]bool{}}
 }
 
 // Ordinal is the device's index in Runtime.Devices.
@@ -219,8 +220,8 @@ func (d *Device) close() error {
 	d.contexts = map[*Context]bool{}
 	d.primary = nil
 	d.primaryRefs = 0
-	pools := []*MemPool{d.defaultPool}
-	d.defaultPool, d.currentPool = nil, nil
+	pools := keys(d.pools)
+	d.defaultPool, d.currentPool, d.pools = nil, nil, map[*MemPool]bool{}
 	d.mu.Unlock()
 	var first error
 	for _, c := range ctxs {
@@ -229,9 +230,7 @@ func (d *Device) close() error {
 		}
 	}
 	for _, p := range pools {
-		if p != nil {
-			p.destroy()
-		}
+		p.destroy()
 	}
 	d.freeStages()
 	return first

@@ -27,6 +27,7 @@ var (
 	ErrCaptureUnsupported    = hal.ErrCaptureUnsupported
 	ErrCaptureUnmatched      = hal.ErrCaptureUnmatched
 	ErrCaptureUnjoined       = hal.ErrCaptureUnjoined
+	ErrCaptureIsolation      = hal.ErrCaptureIsolation
 	ErrCaptureImplicit       = hal.ErrCaptureImplicit
 	ErrIllegalState          = hal.ErrIllegalState
 	ErrIllegalAddress        = hal.ErrIllegalAddress

@@ -26,6 +26,7 @@ type Event struct {
 	mu       sync.Mutex
 	closed   bool
 	recorded bool
+	captured *eventCapture // set when recorded in a capturing stream
 }
 
 // NewEvent creates an event (cuEventCreate).
@@ -85,7 +86,7 @@ func (e *Event) Record(s *Stream) error {
 	if s.ctx.dev.hal != e.ctx.dev.hal {
 		return fmt.Errorf("streaming: record an event of device %d on a stream of device %d: %w", e.ctx.dev.ordinal, s.ctx.dev.ordinal, ErrInvalidHandle)
 	}
-	if err := s.submit("event record", hal.Node{Kind: hal.NodeEventRecord, Event: e.hal}); err != nil {
+	if err := s.submitOp("event record", op{node: hal.Node{Kind: hal.NodeEventRecord, Event: e.hal}, event: e}); err != nil {
 		return err
 	}
 	e.mu.Lock()

@@ -143,7 +143,7 @@ func (s *Stream) LaunchParams(f *Function, cfg LaunchConfig, params []unsafe.Poi
 }
 
 func (s *Stream) launchPacked(f *Function, cfg LaunchConfig, buf []byte) error {
-	return s.submit("launch "+f.Name(), hal.Node{Kind: hal.NodeKernel, Kernel: f.k, Launch: hal.LaunchConfig{
+	return s.submitOp("launch "+f.Name(), op{node: hal.Node{Kind: hal.NodeKernel, Kernel: f.k, Launch: hal.LaunchConfig{
 		Grid: cfg.Grid, Block: cfg.Block, SharedBytes: cfg.SharedBytes, Args: buf, Cooperative: cfg.Cooperative,
-	}})
+	}}, fn: f, cfg: cfg})
 }

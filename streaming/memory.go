@@ -41,6 +41,9 @@ func (c *Context) allocate(kind MemoryKind, size uint64, flags uint32, what stri
 	if err := c.check(what); err != nil {
 		return nil, err
 	}
+	if err := c.rt.checkGlobalCapture(what); err != nil {
+		return nil, err
+	}
 	if size == 0 {
 		return nil, fmt.Errorf("streaming: %s of 0 bytes: %w", what, ErrInvalidValue)
 	}
@@ -167,7 +170,7 @@ func (c *Context) lookupBase(what string, p uint64, kinds ...MemoryKind) (*alloc
 	for _, k := range kinds {
 		ok = ok || a.kind == k
 	}
-	if !ok || a.pool != nil && what != "free async" {
+	if !ok {
 		return nil, fmt.Errorf("streaming: %s %#x: it is %v memory: %w", what, p, a.kind, ErrInvalidValue)
 	}
 	return a, nil
@@ -177,6 +180,9 @@ func (c *Context) lookupBase(what string, p uint64, kinds ...MemoryKind) (*alloc
 // Like cudaFree it waits for the device's outstanding work first, so no
 // kernel or copy still uses the memory.
 func (c *Context) Free(p DevicePtr) error {
+	if err := c.rt.checkGlobalCapture("free"); err != nil {
+		return err
+	}
 	a, err := c.lookupBase("free", uint64(p), MemoryDevice, MemoryManaged)
 	if err != nil {
 		return err
@@ -241,6 +247,9 @@ func HostSlice[T any](h *HostMem) []T {
 
 // FreeHost frees memory from MallocHost by its host address.
 func (c *Context) FreeHost(p unsafe.Pointer) error {
+	if err := c.rt.checkGlobalCapture("free host"); err != nil {
+		return err
+	}
 	a, err := c.lookupBase("free host", uint64(uintptr(p)), MemoryHost)
 	if err != nil {
 		return err

@@ -68,6 +68,7 @@ type Runtime struct {
 	// capturing counts streams being captured in global or thread-local
 	// mode, during which some calls on other streams are illegal.
 	capturing atomic.Int32
+	captures  atomic.Int32 // captures of any mode in progress
 
 	mu     sync.Mutex
 	closed bool

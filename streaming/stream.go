@@ -40,7 +40,8 @@ type Stream struct {
 	closed     bool
 	pendingErr error     // an execution error seen by an internal drain
 	tail       hal.Event // internal event for legacy-stream ordering
-	capture    *capture  // non-nil while the stream is being captured
+
+	cap atomic.Pointer[capture] // non-nil while the stream is being captured
 
 	work       atomic.Uint64      // operations submitted so far
 	seenLegacy atomic.Uint64      // blocking streams: legacy work already ordered before ours
@@ -194,14 +195,28 @@ func (s *Stream) legacyWaits() ([]hal.Event, func(), error) {
 	}, nil
 }
 
-// submit runs one operation on the stream: it is recorded into the capture
-// graph while the stream is being captured, else enqueued on the driver
-// queue behind whatever the legacy stream semantics require.
-func (s *Stream) submit(what string, n hal.Node) error {
-	if s.capture != nil || s.ctx.rt.capturing.Load() > 0 {
-		if handled, err := s.captureNode(what, n); handled {
-			return err
-		}
+// op is one stream operation: the driver node, plus what capture needs to
+// turn it into a graph node.
+type op struct {
+	node  hal.Node
+	fn    *Function // kernel launches
+	cfg   LaunchConfig
+	event *Event     // event record and wait
+	exec  *GraphExec // graph launches
+}
+
+// submit runs one operation on the stream.
+func (s *Stream) submit(what string, n hal.Node) error { return s.submitOp(what, op{node: n}) }
+
+// submitOp runs one operation on the stream: it is recorded into the
+// capture graph while the stream is being captured, else enqueued on the
+// driver queue behind whatever the legacy stream semantics require.
+func (s *Stream) submitOp(what string, o op) error {
+	if c := s.cap.Load(); c != nil {
+		return c.add(s, what, o)
+	}
+	if err := s.checkImplicitCapture(what); err != nil {
+		return err
 	}
 	waits, done, err := s.legacyWaits()
 	if err != nil {
@@ -220,11 +235,22 @@ func (s *Stream) submit(what string, n hal.Node) error {
 	if done != nil {
 		done()
 	}
-	if err := s.enqueue(n); err != nil {
-		return fmt.Errorf("streaming: %s: %w", what, err)
+	var qerr error
+	if o.exec != nil {
+		qerr = s.q.Execute(o.exec.hal)
+	} else {
+		qerr = s.enqueue(o.node)
+	}
+	if qerr != nil {
+		return fmt.Errorf("streaming: %s: %w", what, qerr)
 	}
 	s.work.Add(1)
 	return nil
+}
+
+// submitExec launches an instantiated graph on the stream.
+func (s *Stream) submitExec(x *GraphExec) error {
+	return s.submitOp("graph launch", op{exec: x})
 }
 
 // enqueue hands one node to the driver queue (s.mu held).
@@ -252,13 +278,14 @@ func (s *Stream) enqueue(n hal.Node) error {
 // and returns the first error it raised (cuStreamSynchronize). For the
 // default stream that includes the blocking streams' earlier work.
 func (s *Stream) Synchronize(ctx context.Context) error {
-	if s.capture != nil {
-		return fmt.Errorf("streaming: synchronize %v while it is being captured: %w", s, ErrCaptureUnsupported)
+	if c := s.cap.Load(); c != nil {
+		return c.illegal(fmt.Sprintf("synchronize %v", s))
 	}
 	if err := s.orderLegacy(); err != nil {
 		return err
 	}
 	err := s.q.Synchronize(ctx)
+	s.ctx.dev.settlePools()
 	s.mu.Lock()
 	pending := s.pendingErr
 	s.pendingErr = nil
@@ -313,6 +340,9 @@ func (s *Stream) drain() {
 // Query returns nil when all of the stream's work is done, else ErrNotReady
 // (cuStreamQuery).
 func (s *Stream) Query() error {
+	if c := s.cap.Load(); c != nil {
+		return c.illegal(fmt.Sprintf("query %v", s))
+	}
 	if s.q.Idle() {
 		return nil
 	}
@@ -337,8 +367,8 @@ func (s *Stream) destroy() error {
 		s.mu.Unlock()
 		return fmt.Errorf("streaming: %v already destroyed: %w", s, ErrInvalidHandle)
 	}
-	if s.capture != nil {
-		s.capture.invalidate("stream destroyed")
+	if c := s.cap.Load(); c != nil {
+		c.invalidate(fmt.Sprintf("%v was destroyed while being captured", s))
 	}
 	s.closed = true
 	s.mu.Unlock()
@@ -350,8 +380,10 @@ func (s *Stream) destroy() error {
 }
 
 // LaunchHostFunc runs fn on a host goroutine once the stream's earlier work
-// is done; later work waits for it to return (cuLaunchHostFunc). fn must not
-// wait on the stream itself. A panic in fn is reported by Synchronize.
+// is done; later work waits for it to return (cuLaunchHostFunc). As in CUDA,
+// fn must not call streamhal (on the CUDA backend it runs on a driver
+// thread where driver calls are forbidden) and must not wait on the stream
+// itself. A panic in fn is reported by Synchronize.
 func (s *Stream) LaunchHostFunc(fn func()) error {
 	if fn == nil {
 		return fmt.Errorf("streaming: launch host func: nil function: %w", ErrInvalidValue)
@@ -368,12 +400,18 @@ func (s *Stream) WaitEvent(e *Event) error {
 	if err := e.check("stream wait event"); err != nil {
 		return err
 	}
-	if e.ctx.dev.hal != s.ctx.dev.hal {
-		// Another device's event: wait for it on the host, in order.
-		he := e.hal
-		return s.submit("stream wait event", hal.Node{Kind: hal.NodeHost, Host: func() { he.Wait(context.Background()) }})
+	if s.cap.Load() == nil {
+		// Waiting for an event recorded in a capture joins the capture.
+		if joined, err := s.joinCapture(e); joined || err != nil {
+			return err
+		}
 	}
-	return s.submit("stream wait event", hal.Node{Kind: hal.NodeEventWait, Event: e.hal})
+	if e.ctx.dev.hal != s.ctx.dev.hal && !s.native(&allocation{dev: e.ctx.dev}) {
+		// Another driver's event: wait for it on the host, in order.
+		he := e.hal
+		return s.submitOp("stream wait event", op{node: hal.Node{Kind: hal.NodeHost, Host: func() { he.Wait(context.Background()) }}, event: e})
+	}
+	return s.submitOp("stream wait event", op{node: hal.Node{Kind: hal.NodeEventWait, Event: e.hal}, event: e})
 }
 
 // stage is a host-memory staging buffer of a device.

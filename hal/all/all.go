@@ -5,5 +5,6 @@
 package all
 
 import (
-	_ "github.com/streamhal/streamhal/hal/cpu" // the CPU driver, always available
+	_ "github.com/streamhal/streamhal/hal/cpu"  // the CPU driver, always available
+	_ "github.com/streamhal/streamhal/hal/cuda" // NVIDIA GPUs through libcuda.so.1
 )

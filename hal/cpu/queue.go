@@ -200,13 +200,12 @@ func prepare(l *C.shal_launch, args *unsafe.Pointer, argsCap *int, cfg *hal.Laun
 		*argsCap = max(int(argsSize), 256)
 		*args = C.calloc(1, C.size_t(*argsCap))
 	}
-	if len(cfg.Args) > 0 {
-		C.memcpy(*args, unsafe.Pointer(&cfg.Args[0]), C.size_t(len(cfg.Args)))
-	}
-	// The kernel reads its whole argument struct: zero the tail padding the
-	// caller may have left out.
-	if pad := int(argsSize) - len(cfg.Args); pad > 0 {
-		C.memset(unsafe.Add(*args, len(cfg.Args)), 0, C.size_t(pad))
+	// Copied from Go (no cgo call): the kernel reads its whole argument
+	// struct, so the tail padding the caller may have left out is zeroed.
+	if argsSize > 0 {
+		dst := unsafe.Slice((*byte)(*args), argsSize)
+		n := copy(dst, cfg.Args)
+		clear(dst[n:])
 	}
 	l.grid_dim = C.shal_dim3{x: C.uint32_t(cfg.Grid.X), y: C.uint32_t(cfg.Grid.Y), z: C.uint32_t(cfg.Grid.Z)}
 	l.block_dim = C.shal_dim3{x: C.uint32_t(cfg.Block.X), y: C.uint32_t(cfg.Block.Y), z: C.uint32_t(cfg.Block.Z)}

@@ -167,3 +167,9 @@ void shal_cpu_run(shal_kernel_entry entry, const shal_launch* L, void* shared,
   w.grid_sync = L->grid_barrier ? shal_grid_sync_impl : shal_grid_sync_invalid;
   entry(L, &w, b0, b1);
 }
+
+// Runs a chain of single-block launches back to back: one cgo call for a
+// whole dependency chain of a graph.
+void shal_cpu_run_chain(uint32_t n, shal_kernel_entry* entries, shal_launch** launches, void* shared, uint32_t worker) {
+  for (uint32_t i = 0; i < n; i++) shal_cpu_run(entries[i], launches[i], shared, worker, 0, 1);
+}

@@ -448,22 +448,7 @@ func packArgs(t *testing.T, k hal.Kernel, vals ...any) []byte {
 	if params != nil && len(vals) != len(params) {
 		t.Fatalf("%s: %d arguments for %d parameters", k.Name(), len(vals), len(params))
 	}
-	// Round up to the largest alignment (8 covers every kernel here).
-	if len(buf)%8 != 0 && len(vals) > 0 {
-		want := (len(buf) + 7) &^ 7
-		if params == nil || want <= int(argsEnd(params)+7)&^7 {
-			buf = append(buf, make([]byte, want-len(buf))...)
-		}
-	}
 	return buf
-}
-
-func argsEnd(ps []hal.Param) uint32 {
-	var end uint32
-	for _, p := range ps {
-		end = max(end, p.Offset+p.Size)
-	}
-	return end
 }
 
 func (s *suite) kernel(t *testing.T, name string) hal.Kernel {
