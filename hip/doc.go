@@ -88,11 +88,20 @@
 // layout; extra (LaunchParamBuffer) passes the packed buffer, the kernel's
 // parameters laid out as a C struct.
 //
-// # Not covered yet
+// # Graphs and memory pools
 //
-// Graphs and stream capture, memory pools and stream-ordered allocation
-// (hipMallocAsync) are being added to package streaming and will follow.
+// Graphs (GraphCreate, GraphAdd*Node, GraphInstantiate, GraphLaunch,
+// GraphExecUpdate), stream capture (StreamBeginCapture ... StreamEndCapture)
+// and stream-ordered allocation (MallocAsync, FreeAsync, MemPoolCreate)
+// follow HIP as well. A kernel node reads its arguments when it is added; a
+// memcpy node copies between addresses the runtime knows (ordinary Go
+// memory may be gone when the graph runs).
+//
+// # Not covered
+//
 // Interprocess sharing (hipIpc*) is HipErrorNotSupported. Memory advice and
 // prefetches are checked and accepted but have no effect: every backend
-// here keeps managed memory where all devices reach it.
+// here keeps managed memory where all devices reach it. HIP's per-thread
+// default stream (hipStreamPerThread) has no Go counterpart: goroutines are
+// not threads.
 package hip

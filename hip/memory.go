@@ -1,6 +1,7 @@
 package hip
 
 import (
+	"context"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/streaming"
@@ -58,8 +59,17 @@ func freeAny(p uint64) error {
 		return err
 	}
 	attr, err := rt.PointerAttributes(DevicePtr(p))
-	if err == nil && attr.Kind == streaming.MemoryHost {
+	switch {
+	case err == nil && attr.Kind == streaming.MemoryHost:
 		return attr.Context.FreeHost(attr.HostPtr)
+	case err == nil && attr.FromPool && attr.Base == DevicePtr(p):
+		// Memory from MallocAsync goes back to its pool, as in AMD's
+		// runtime; like hipFree, the call returns once that is done.
+		s := attr.Context.DefaultStream()
+		if err := s.FreeAsync(DevicePtr(p)); err != nil {
+			return err
+		}
+		return s.Synchronize(context.Background())
 	}
 	// Context.Free finds the allocation's own context, and its error says
 	// why an address cannot be freed.
@@ -71,9 +81,10 @@ func freeAny(p uint64) error {
 }
 
 // Free is hipFree: it frees memory from Malloc, MallocPitch or
-// MallocManaged (and, as in AMD's runtime, from HostMalloc), after the
-// device's outstanding work. A null pointer is a no-op; any other address
-// that is not the start of an allocation is HipErrorInvalidValue.
+// MallocManaged (and, as in AMD's runtime, from HostMalloc and
+// MallocAsync), after the device's outstanding work. A null pointer is a
+// no-op; any other address that is not the start of an allocation is
+// HipErrorInvalidValue.
 func Free(ptr DevicePtr) error {
 	if ptr == 0 {
 		return nil
