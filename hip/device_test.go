@@ -368,8 +368,8 @@ func TestNoDevice(t *testing.T) {
 	if !errors.Is(err, hal.ErrNotAvailable) && hip.ErrorOf(err) == hip.HipSuccess {
 		t.Fatalf("InitWithOptions: %v", err)
 	}
-	if !strings.Contains(err.Error(), "hipInit") {
-		t.Errorf("error does not name hipInit: %v", err)
+	if d := hip.LastErrorDetail(); d == nil || !strings.Contains(d.Error(), "hipInit") || !strings.Contains(d.Error(), "no-such-backend") {
+		t.Errorf("detail does not name hipInit and the backend: %v", d)
 	}
 	hip.GetLastError()
 }

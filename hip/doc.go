@@ -21,12 +21,19 @@
 //
 // # Errors
 //
-// Every call returns an error, nil on success. A failure carries the
-// hipError_t the C call would return, as an Error: ErrorOf(err) yields it,
-// and so does errors.As(err, &code) with a code of type Error;
-// errors.Is(err, HipErrorInvalidValue) and errors.Is(err,
-// hal.ErrInvalidValue) both hold. The message names the HIP call and says
-// what was wrong with which argument:
+// A C call returns a hipError_t and writes its results through pointers;
+// here the results are return values followed by an error, as in
+// golang.org/x/sys/unix:
+//
+//	p, err := hip.Malloc(n) // hipError_t hipMalloc(void** ptr, size_t size)
+//
+// The error is nil on success, else always an Error, the hipError_t with
+// the exact value of hip_runtime_api.h: err == hip.HipErrorNotReady and
+// errors.Is(err, hip.HipErrorNotReady) both work, and an Error also matches
+// the hal sentinel it stands for (errors.Is(err, hal.ErrNotReady)). An
+// Error carries no message; LastErrorDetail returns the full error behind
+// the latest failure, naming the call and what was wrong with which
+// argument:
 //
 //	hip: hipFree: hipErrorInvalidValue: streaming: free 0x1234: not an allocation: invalid value
 //
@@ -35,10 +42,11 @@
 // HipErrorInvalidValue, a missing kernel HipErrorNotFound, a damaged image
 // HipErrorInvalidImage, a module without code for the device
 // HipErrorNoBinaryForGpu, work in flight HipErrorNotReady, a destroyed
-// stream HipErrorInvalidHandle (HipErrorContextIsDestroyed where AMD's
-// runtime says so). Function documentation notes the exceptions.
+// stream HipErrorInvalidHandle (HipErrorContextIsDestroyed or
+// HipErrorInvalidValue where AMD's runtime says so). Function
+// documentation notes the exceptions.
 //
-// HIP also keeps a last error: every failing call records it (except
+// HIP also keeps a last error: every failing call records its code (except
 // HipErrorNotReady, which only reports progress), a successful call leaves
 // it alone, GetLastError returns and clears it, PeekAtLastError returns it.
 //

@@ -6,11 +6,10 @@ import (
 	"sync"
 )
 
-// callError is the error every function of this package returns on
-// failure: the hipError_t the C call would return, the call's name, and
-// the cause (package streaming's error, which says which argument was
-// wrong). errors.As(err, &code) with a code of type Error yields the
-// hipError_t; ErrorOf(err) does the same.
+// callError is the full story of a failure: the hipError_t the C call
+// would return, the call's name, and the cause (package streaming's error,
+// which says which argument was wrong). Calls return only the code;
+// LastErrorDetail returns the callError behind the latest failure.
 type callError struct {
 	code  Error
 	call  string
@@ -33,36 +32,38 @@ func (e *callError) Unwrap() []error {
 	return []error{e.code, e.cause}
 }
 
-// lastErr is the process-wide last error of hipGetLastError.
+// lastErr is the process-wide last error of hipGetLastError (a code), and
+// detail the full error behind the latest failure of any kind.
 var lastErr struct {
-	mu  sync.Mutex
-	err error
+	mu     sync.Mutex
+	err    Error
+	detail *callError
 }
 
-// ret translates err into the error call returns: nil stays nil; anything
-// else becomes a *callError whose code is code[0] when given, else the
-// hipError_t of err's sentinel (ErrorOf). Like HIP_RETURN it records every
-// failure except HipErrorNotReady as the last error.
+// ret translates err into what call returns: nil stays nil; anything else
+// becomes an Error, code[0] when given, else the hipError_t of err's
+// sentinel (ErrorOf). It records the failure for LastErrorDetail and, like
+// HIP_RETURN, as the last error unless it is HipErrorNotReady.
 func ret(call string, err error, code ...Error) error {
 	if err == nil {
 		return nil
-	}
-	var ce *callError
-	if errors.As(err, &ce) {
-		// Already translated (a function of this package calling another).
-		if len(code) == 0 {
-			setLast(ce)
-			return ce
-		}
-		err = ce.cause
 	}
 	c := ErrorOf(err)
 	if len(code) > 0 {
 		c = code[0]
 	}
-	ce = &callError{code: c, call: call, cause: err}
-	setLast(ce)
-	return ce
+	ce := &callError{code: c, call: call, cause: err}
+	if e, ok := err.(Error); ok && e == c {
+		// A bare code (from the tables of this package): no more to say.
+		ce.cause = nil
+	}
+	lastErr.mu.Lock()
+	lastErr.detail = ce
+	if c != HipErrorNotReady && c != HipSuccess {
+		lastErr.err = c
+	}
+	lastErr.mu.Unlock()
+	return c
 }
 
 // retIf is ret with one remapping: when err matches from (errors.Is), the
@@ -82,29 +83,23 @@ func fail(call string, code Error, format string, args ...any) error {
 	return ret(call, fmt.Errorf(format, args...), code)
 }
 
-func setLast(e *callError) {
-	if e.code == HipErrorNotReady || e.code == HipSuccess {
-		return
-	}
-	lastErr.mu.Lock()
-	lastErr.err = e
-	lastErr.mu.Unlock()
-}
-
-// GetLastError is hipGetLastError: it returns the most recent failure of
+// GetLastError is hipGetLastError: the code of the most recent failure of
 // any call in the process (nil when there was none since the last
-// GetLastError) and resets it to nil.
+// GetLastError), which it resets.
 //
 // HIP keeps the last error per thread; Go code runs on goroutines that
 // move between threads, so this package keeps one per process. As in HIP 6,
-// a successful call leaves the last error alone, and hipErrorNotReady
+// a successful call leaves the last error alone, and HipErrorNotReady
 // (StreamQuery, EventQuery) is never recorded.
 func GetLastError() error {
 	lastErr.mu.Lock()
 	defer lastErr.mu.Unlock()
-	err := lastErr.err
-	lastErr.err = nil
-	return err
+	e := lastErr.err
+	lastErr.err = HipSuccess
+	if e == HipSuccess {
+		return nil
+	}
+	return e
 }
 
 // PeekAtLastError is hipPeekAtLastError: the last error, without resetting
@@ -112,5 +107,23 @@ func GetLastError() error {
 func PeekAtLastError() error {
 	lastErr.mu.Lock()
 	defer lastErr.mu.Unlock()
+	if lastErr.err == HipSuccess {
+		return nil
+	}
 	return lastErr.err
+}
+
+// LastErrorDetail returns the full error behind the most recent failure of
+// any call of this package (HipErrorNotReady included), nil before the
+// first one: the call's name, its hipError_t, and package streaming's
+// message naming the argument that was wrong. errors.As finds the Error in
+// it and errors.Is matches the hal sentinels. Like the last error it is
+// process-wide; GetLastError does not clear it.
+func LastErrorDetail() error {
+	lastErr.mu.Lock()
+	defer lastErr.mu.Unlock()
+	if lastErr.detail == nil {
+		return nil
+	}
+	return lastErr.detail
 }

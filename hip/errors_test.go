@@ -15,23 +15,29 @@ func TestLastError(t *testing.T) {
 	ok(t, "GetLastError on a fresh runtime", hip.GetLastError())
 
 	err := hip.Free(0x1234)
-	wantCode(t, "Free unknown", err, hip.HipErrorInvalidValue)
-	// The error names the call, the code and what was wrong.
-	msg := err.Error()
+	// The error is the bare code, comparable with ==.
+	if err != hip.HipErrorInvalidValue {
+		t.Fatalf("Free unknown = %#v, want HipErrorInvalidValue", err)
+	}
+	// The detail names the call, the code and what was wrong.
+	detail := hip.LastErrorDetail()
+	msg := detail.Error()
 	for _, part := range []string{"hipFree", "hipErrorInvalidValue", "0x1234"} {
 		if !strings.Contains(msg, part) {
 			t.Errorf("error %q does not mention %q", msg, part)
 		}
 	}
-	var code hip.Error
-	if !errors.As(err, &code) || code != hip.HipErrorInvalidValue {
-		t.Errorf("errors.As: %v", code)
-	}
-	if !errors.Is(err, hip.HipErrorInvalidValue) || !errors.Is(err, hal.ErrInvalidValue) {
-		t.Error("errors.Is does not match the code and the hal sentinel")
-	}
-	if errors.Is(err, hip.HipErrorInvalidHandle) || errors.Is(err, hal.ErrNotFound) {
-		t.Error("errors.Is matches an unrelated code")
+	for _, e := range []error{err, detail} {
+		var code hip.Error
+		if !errors.As(e, &code) || code != hip.HipErrorInvalidValue {
+			t.Errorf("errors.As(%v): %v", e, code)
+		}
+		if !errors.Is(e, hip.HipErrorInvalidValue) || !errors.Is(e, hal.ErrInvalidValue) {
+			t.Errorf("errors.Is(%v) does not match the code and the hal sentinel", e)
+		}
+		if errors.Is(e, hip.HipErrorInvalidHandle) || errors.Is(e, hal.ErrNotFound) {
+			t.Errorf("errors.Is(%v) matches an unrelated code", e)
+		}
 	}
 
 	// Successful calls leave the last error alone; Peek keeps it, Get
@@ -44,11 +50,26 @@ func TestLastError(t *testing.T) {
 	if last := hip.PeekAtLastError(); hip.ErrorOf(last) != hip.HipErrorInvalidValue {
 		t.Fatalf("PeekAtLastError cleared the last error: %v", last)
 	}
-	if last := hip.GetLastError(); hip.ErrorOf(last) != hip.HipErrorInvalidValue || last.Error() != msg {
+	if last := hip.GetLastError(); last != hip.HipErrorInvalidValue {
 		t.Fatalf("GetLastError = %v, want the failure of hipFree", last)
+	}
+	if hip.LastErrorDetail().Error() != msg {
+		t.Error("GetLastError cleared LastErrorDetail")
 	}
 	ok(t, "GetLastError after GetLastError", hip.GetLastError())
 	ok(t, "PeekAtLastError after GetLastError", hip.PeekAtLastError())
+
+	// HipErrorNotReady is not a last error, but it is the latest detail.
+	block, release := blocker()
+	ok(t, "LaunchHostFunc", hip.LaunchHostFunc(nil, block))
+	if err := hip.StreamQuery(nil); err != hip.HipErrorNotReady {
+		t.Errorf("StreamQuery on a blocked stream = %v", err)
+	}
+	release()
+	ok(t, "StreamSynchronize", hip.StreamSynchronize(nil))
+	if hip.PeekAtLastError() != nil || hip.ErrorOf(hip.LastErrorDetail()) != hip.HipErrorNotReady {
+		t.Errorf("after NotReady: last error %v, detail %v", hip.PeekAtLastError(), hip.LastErrorDetail())
+	}
 
 	// The most recent failure wins.
 	hip.Free(0x1234)
@@ -83,6 +104,7 @@ func TestHALDeinit(t *testing.T) {
 
 	ok(t, "HALDeinit", hip.HALDeinit())
 	ok(t, "the last error is cleared", hip.PeekAtLastError())
+	ok(t, "the detail is cleared", hip.LastErrorDetail())
 	// Every old handle is dead, and using it is an error, not a crash.
 	wantCode(t, "old stream", hip.StreamQuery(s), hip.HipErrorInvalidHandle)
 	wantCode(t, "old event", hip.EventQuery(e), hip.HipErrorInvalidHandle)

@@ -51,13 +51,16 @@ func Example() {
 	}
 	fmt.Println(c)
 
-	// Freeing an address that is no allocation: the error carries
-	// hipErrorInvalidValue, and HIP's last error records it.
+	// Freeing an address that is no allocation fails with
+	// hipErrorInvalidValue; HIP's last error records it, and
+	// LastErrorDetail says what was wrong.
 	err = hip.Free(0x1234)
-	fmt.Println(err)
-	fmt.Println(hip.ErrorOf(err) == hip.HipErrorInvalidValue, int(hip.ErrorOf(hip.GetLastError())))
+	fmt.Println(err == hip.HipErrorInvalidValue, int(err.(hip.Error)))
+	fmt.Println(hip.GetLastError())
+	fmt.Println(hip.LastErrorDetail())
 	// Output:
 	// [0 5 10 15 20 25 30 35]
-	// hip: hipFree: hipErrorInvalidValue: streaming: free 0x1234: not an allocation: invalid value
 	// true 1
+	// hipErrorInvalidValue: invalid argument
+	// hip: hipFree: hipErrorInvalidValue: streaming: free 0x1234: not an allocation: invalid value
 }

@@ -1,6 +1,7 @@
 package hip
 
 import (
+	"fmt"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/streaming"
@@ -122,14 +123,13 @@ type FuncAttributes struct {
 	SharedSizeBytes           uint64 // static shared memory per block
 }
 
-// FuncGetAttributes is hipFuncGetAttributes for a module's kernel.
-func FuncGetAttributes(f Function) (FuncAttributes, error) {
-	const call = "hipFuncGetAttributes"
+// funcAttributes reads a kernel's attributes.
+func funcAttributes(f Function) (FuncAttributes, error) {
 	if f == nil {
-		return FuncAttributes{}, fail(call, HipErrorInvalidHandle, "%v", errNilHandle)
+		return FuncAttributes{}, fmt.Errorf("function: %w: %w", errNilHandle, streaming.ErrInvalidHandle)
 	}
 	if err := f.Err(); err != nil {
-		return FuncAttributes{}, ret(call, err)
+		return FuncAttributes{}, err
 	}
 	a := f.Attributes()
 	return FuncAttributes{
@@ -145,12 +145,18 @@ func FuncGetAttributes(f Function) (FuncAttributes, error) {
 	}, nil
 }
 
+// FuncGetAttributes is hipFuncGetAttributes for a module's kernel.
+func FuncGetAttributes(f Function) (FuncAttributes, error) {
+	a, err := funcAttributes(f)
+	return a, ret("hipFuncGetAttributes", err)
+}
+
 // FuncGetAttribute is hipFuncGetAttribute: one of a kernel's attributes.
 // The cluster attributes of later ROCm releases read 0 (no backend has
 // thread block clusters here); unknown attributes are HipErrorInvalidValue.
 func FuncGetAttribute(attr FunctionAttribute, f Function) (int, error) {
 	const call = "hipFuncGetAttribute"
-	a, err := FuncGetAttributes(f)
+	a, err := funcAttributes(f)
 	if err != nil {
 		return 0, ret(call, err)
 	}

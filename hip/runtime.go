@@ -119,7 +119,7 @@ func Init(flags uint32) error {
 // allocation is destroyed, the current device and the context stack are
 // reset, and so is the last error. Handles from before are invalid
 // afterwards. The next call opens a fresh runtime (with the options of the
-// last InitWithOptions).
+// last InitWithOptions). The last error and LastErrorDetail are cleared.
 func HALDeinit() error {
 	state.mu.Lock()
 	rt := state.rt
@@ -130,7 +130,7 @@ func HALDeinit() error {
 	state.mu.Unlock()
 	stack.Reset()
 	lastErr.mu.Lock()
-	lastErr.err = nil
+	lastErr.err, lastErr.detail = HipSuccess, nil
 	lastErr.mu.Unlock()
 	if rt == nil {
 		return nil

@@ -51,8 +51,8 @@ func StreamDestroy(stream Stream) error {
 }
 
 // StreamQuery is hipStreamQuery: nil when all of the stream's work is done,
-// else an error with HipErrorNotReady (which, as in HIP, is not recorded as
-// the last error).
+// else HipErrorNotReady (which, as in HIP, is not recorded as the last
+// error).
 func StreamQuery(stream Stream) error {
 	s, err := streamOf(stream)
 	if err != nil {
@@ -193,8 +193,8 @@ func EventRecord(event Event, stream Stream) error {
 }
 
 // EventQuery is hipEventQuery: nil when the most recent record has been
-// reached (or the event was never recorded), else an error with
-// HipErrorNotReady (not recorded as the last error).
+// reached (or the event was never recorded), else HipErrorNotReady (not
+// recorded as the last error).
 func EventQuery(event Event) error {
 	if event == nil {
 		return fail("hipEventQuery", HipErrorInvalidHandle, "%v", errNilHandle)

@@ -44,13 +44,14 @@ func defaultModule() string {
 }
 
 // check turns a failed call into the error the C example's HIP_CHECK
-// prints: the call, then the hipError_t it returned.
+// prints: the call and the hipError_t it returned, here with the detail
+// of what went wrong.
 func check(call string, err error) error {
 	if err == nil {
 		return nil
 	}
 	e := hip.ErrorOf(err)
-	return fmt.Errorf("HIP error: %s returned %d (%s): %w", call, int(e), hip.GetErrorName(e), err)
+	return fmt.Errorf("HIP error: %s returned %d (%s): %w", call, int(e), hip.GetErrorName(e), hip.LastErrorDetail())
 }
 
 func run(args []string, out io.Writer) error {
