@@ -52,7 +52,17 @@ func memcpy(dst, src any, n uint64, kind MemcpyKind, s Stream, wait bool) error 
 	// The synchronous forms on the default stream use package streaming's
 	// synchronous copies, which copy from and to Go memory directly.
 	syncDefault := wait && st.IsDefault()
-	switch dk, sk := d.known(rt), sa.known(rt); {
+	// A DevicePtr side is device-addressable memory; package streaming's
+	// host-to-device and device-to-host copies find out for themselves
+	// whether the host side is pinned or registered memory. Only two host
+	// arguments need the pointer table to tell a copy from a host one.
+	dk, sk := d.dev, sa.dev
+	if !dk && !sk {
+		if dk = d.known(rt); !dk {
+			sk = sa.known(rt)
+		}
+	}
+	switch {
 	case dk && sk:
 		if syncDefault {
 			return c.Memcpy(DevicePtr(d.v), DevicePtr(sa.v), n)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/streamhal/streamhal/streaming"
@@ -431,35 +432,56 @@ func DeviceGetPCIBusId(dev Device) (string, error) {
 
 // DeviceGetByPCIBusId is hipDeviceGetByPCIBusId: the device at a PCI
 // location written "domain:bus:device[.function]" or "bus:device[.function]"
-// in hexadecimal. An id that matches no device is HipErrorInvalidValue.
+// in hexadecimal. A malformed id, or one that matches no device, is
+// HipErrorInvalidValue.
 func DeviceGetByPCIBusId(id string) (Device, error) {
 	const call = "hipDeviceGetByPCIBusId"
 	rt, err := openRuntime()
 	if err != nil {
 		return 0, ret(call, err)
 	}
-	s, _, _ := strings.Cut(strings.TrimSpace(id), ".")
-	var domain, bus, dev int
-	parts := strings.Split(s, ":")
-	var scanErr error
-	switch len(parts) {
-	case 3:
-		_, scanErr = fmt.Sscanf(s, "%x:%x:%x", &domain, &bus, &dev)
-	case 2:
-		_, scanErr = fmt.Sscanf(s, "%x:%x", &bus, &dev)
-	default:
-		scanErr = fmt.Errorf("want domain:bus:device")
-	}
-	if scanErr != nil {
-		return 0, fail(call, HipErrorInvalidValue, "PCI bus id %q: %v", id, scanErr)
+	loc, err := parsePCIBusID(id)
+	if err != nil {
+		return 0, ret(call, err)
 	}
 	for _, d := range rt.Devices() {
 		info := d.Info()
-		if info.PCIDomainID == domain && info.PCIBusID == bus && info.PCIDeviceID == dev {
+		if info.PCIDomainID == loc[0] && info.PCIBusID == loc[1] && info.PCIDeviceID == loc[2] {
 			return Device(d.Ordinal()), nil
 		}
 	}
 	return 0, fail(call, HipErrorInvalidValue, "PCI bus id %q: no such device", id)
+}
+
+// parsePCIBusID reads "[domain:]bus:device[.function]" (hexadecimal
+// fields, surrounding space ignored) into domain, bus and device.
+func parsePCIBusID(id string) ([3]int, error) {
+	bad := func(why string) ([3]int, error) {
+		return [3]int{}, fmt.Errorf("PCI bus id %q: %s (want [domain:]bus:device[.function] in hexadecimal): %w", id, why, streaming.ErrInvalidValue)
+	}
+	s := strings.TrimSpace(id)
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		if _, err := strconv.ParseUint(s[i+1:], 16, 8); err != nil {
+			return bad("bad function number")
+		}
+		s = s[:i]
+	}
+	fields := strings.Split(s, ":")
+	if len(fields) == 2 {
+		fields = append([]string{"0"}, fields...)
+	}
+	if len(fields) != 3 {
+		return bad("want two or three fields")
+	}
+	var loc [3]int
+	for i, f := range fields {
+		v, err := strconv.ParseUint(f, 16, 31)
+		if err != nil {
+			return bad(fmt.Sprintf("field %q is not a hexadecimal number", f))
+		}
+		loc[i] = int(v)
+	}
+	return loc, nil
 }
 
 // limits maps hipLimit_t to package streaming's limits.
