@@ -14,9 +14,8 @@ import (
 // same operation through both APIs.
 
 func BenchmarkLaunchEmpty(b *testing.B) {
-	setup(&testing.T{}, 1)
-	defer hip.HALDeinit()
-	m, err := hip.ModuleLoad(testdata(&testing.T{}, "test_kernels.fat"))
+	setup(b, 1)
+	m, err := hip.ModuleLoad(testdata(b, "test_kernels.fat"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -47,9 +46,8 @@ func BenchmarkLaunchEmpty(b *testing.B) {
 }
 
 func BenchmarkLaunchVectorAdd(b *testing.B) {
-	setup(&testing.T{}, 1)
-	defer hip.HALDeinit()
-	m, err := hip.ModuleLoad(testdata(&testing.T{}, "test_kernels.fat"))
+	setup(b, 1)
+	m, err := hip.ModuleLoad(testdata(b, "test_kernels.fat"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -90,8 +88,7 @@ func BenchmarkLaunchVectorAdd(b *testing.B) {
 }
 
 func BenchmarkMemcpy(b *testing.B) {
-	setup(&testing.T{}, 1)
-	defer hip.HALDeinit()
+	setup(b, 1)
 	for _, n := range []int{4 << 10, 1 << 20, 16 << 20} {
 		d, err := hip.Malloc(uint64(n))
 		if err != nil {

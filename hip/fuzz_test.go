@@ -21,9 +21,7 @@ func FuzzDeviceGetByPCIBusId(f *testing.F) {
 		"g:0:0", "-1:0:0", "0x0:0:0", " 0000:00:02.0 ", "FFFF:FF:FF.F", "1:2:3:4", "0:0:0zz", "\n0:0"} {
 		f.Add(s)
 	}
-	hip.HALDeinit()
-	defer hip.HALDeinit()
-	rt := setup(&testing.T{}, 3)
+	rt := setup(f, 3)
 	f.Fuzz(func(t *testing.T, id string) {
 		d, err := hip.DeviceGetByPCIBusId(id)
 		if err != nil && err != hip.HipErrorInvalidValue {

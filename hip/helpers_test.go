@@ -27,7 +27,7 @@ func backend() string {
 // setup opens a fresh runtime on the backend under test (with cpuDevices
 // CPU devices when that backend is the CPU) and closes it when t ends,
 // checking that the test left no allocation and no unexpected last error.
-func setup(t *testing.T, cpuDevices int) *streaming.Runtime {
+func setup(t testing.TB, cpuDevices int) *streaming.Runtime {
 	t.Helper()
 	if err := hip.HALDeinit(); err != nil {
 		t.Fatalf("HALDeinit: %v", err)
@@ -78,7 +78,7 @@ func ok(t *testing.T, what string, err error) {
 }
 
 // testdata returns the path of a file in the repository's testdata.
-func testdata(t *testing.T, name string) string {
+func testdata(t testing.TB, name string) string {
 	t.Helper()
 	dir, err := haltest.TestdataDir()
 	if err != nil {

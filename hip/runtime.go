@@ -90,18 +90,25 @@ func Runtime() (*streaming.Runtime, error) {
 }
 
 // InitWithOptions is Init with the runtime options of package streaming
-// (backends, default device, CPU device count, logging). It must come
-// before any other call, or after HALDeinit; otherwise it fails with
-// HipErrorSetOnActiveProcess.
+// (backends, default device, CPU device count, logging), which later
+// implicit initializations reuse. It must come before any other call, or
+// after HALDeinit; otherwise it fails with HipErrorSetOnActiveProcess.
 func InitWithOptions(opts streaming.Options) error {
 	state.mu.Lock()
 	if state.rt != nil {
 		state.mu.Unlock()
 		return ret("hipInit", fmt.Errorf("runtime already initialized; call HALDeinit first"), HipErrorSetOnActiveProcess)
 	}
+	prev := state.opts
 	state.opts = opts
 	state.mu.Unlock()
 	_, err := openRuntime()
+	if err != nil {
+		// Later calls open the runtime as they would have before.
+		state.mu.Lock()
+		state.opts = prev
+		state.mu.Unlock()
+	}
 	return ret("hipInit", err)
 }
 
@@ -116,10 +123,10 @@ func Init(flags uint32) error {
 }
 
 // HALDeinit closes the runtime: every context, stream, event, module and
-// allocation is destroyed, the current device and the context stack are
-// reset, and so is the last error. Handles from before are invalid
+// allocation is destroyed, and the current device, the context stack, the
+// last error and LastErrorDetail are reset. Handles from before are invalid
 // afterwards. The next call opens a fresh runtime (with the options of the
-// last InitWithOptions). The last error and LastErrorDetail are cleared.
+// last successful InitWithOptions).
 func HALDeinit() error {
 	state.mu.Lock()
 	rt := state.rt

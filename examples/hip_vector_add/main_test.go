@@ -12,15 +12,22 @@ import (
 	"github.com/streamhal/streamhal/hip"
 )
 
+// skipUnavailable skips t when err says the backend under test is not
+// available.
+func skipUnavailable(t *testing.T, err error) {
+	t.Helper()
+	if errors.Is(err, hal.ErrNotAvailable) {
+		haltest.SkipUnavailable(t, os.Getenv("STREAM_HAL_TEST_TARGET"), err)
+	}
+}
+
 // TestVectorAdd runs the example as the command does and checks its
 // output. It follows STREAM_HAL_TEST_TARGET like every other test.
 func TestVectorAdd(t *testing.T) {
 	t.Cleanup(func() { hip.HALDeinit() })
 	var out bytes.Buffer
 	if err := run(nil, &out); err != nil {
-		if errors.Is(err, hal.ErrNotAvailable) {
-			haltest.SkipUnavailable(t, os.Getenv("STREAM_HAL_TEST_TARGET"), err)
-		}
+		skipUnavailable(t, err)
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	got := out.String()
@@ -45,6 +52,7 @@ func TestMissingModule(t *testing.T) {
 	t.Cleanup(func() { hip.HALDeinit() })
 	var out bytes.Buffer
 	err := run([]string{"-module", "/nonexistent/vector_add.fat"}, &out)
+	skipUnavailable(t, err)
 	if hip.ErrorOf(err) != hip.HipErrorFileNotFound {
 		t.Fatalf("missing module: got %v, want hipErrorFileNotFound", err)
 	}
@@ -62,6 +70,7 @@ func TestWrongKernelModule(t *testing.T) {
 	}
 	var out bytes.Buffer
 	err := run([]string{"-module", bad}, &out)
+	skipUnavailable(t, err)
 	if hip.ErrorOf(err) != hip.HipErrorInvalidImage {
 		t.Fatalf("bad module: got %v, want hipErrorInvalidImage", err)
 	}
