@@ -24,8 +24,10 @@ import (
 // with cuCtxSetCurrent at the start of its C call, on whatever OS thread
 // that call runs, and keeps it current for the loop, as a C program that
 // sets its context once would; so the goroutine calling a Baseline needs no
-// runtime.LockOSThread. The context stays current on that thread afterwards,
-// which the driver's own calls expect and accept.
+// runtime.LockOSThread. Unlike the driver's trampolines, the loops do not
+// restore a context that was current on the thread before: it stays the
+// device's, which nothing in streamhal depends on (every driver call makes
+// its own context current).
 //
 // The Baseline owns a module (loaded from the image given to NewBaseline),
 // a CU_STREAM_NON_BLOCKING stream and a timing event; its operations run on
