@@ -53,7 +53,7 @@ func TestDevicesText(t *testing.T) {
 			t.Errorf("output does not match %s:\n%s", re, out)
 		}
 	}
-	if strings.Contains(out, "Peer access") {
+	if len(rt.Devices()) == 1 && strings.Contains(out, "Peer access") {
 		t.Errorf("peer matrix printed for one device:\n%s", out)
 	}
 }
@@ -101,14 +101,20 @@ func TestDevicesJSON(t *testing.T) {
 	}
 	rt := openReference(t)
 	devs := rt.Devices()
-	if len(r.Devices) != len(devs) || len(devs) != 3 {
-		t.Fatalf("%d devices in JSON, runtime has %d (want 3 CPU devices)", len(r.Devices), len(devs))
+	cpus := 0
+	for _, d := range devs {
+		if d.Backend() == "cpu" {
+			cpus++
+		}
+	}
+	if len(r.Devices) != len(devs) || cpus != 3 {
+		t.Fatalf("%d devices in JSON, runtime has %d with %d CPU devices (want 3 CPU devices)", len(r.Devices), len(devs), cpus)
 	}
 	uuidRE := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	for i, d := range devs {
 		j := r.Devices[i]
 		info := d.Info()
-		if j.Ordinal != i || j.Name != d.Name() || j.Backend != "cpu" || j.TotalMemory != d.TotalMemory() ||
+		if j.Ordinal != i || j.Name != d.Name() || j.Backend != d.Backend() || j.TotalMemory != d.TotalMemory() ||
 			j.MaxThreadsPerBlock != info.MaxThreadsPerBlock || j.Multiprocessors != info.MultiprocessorCount ||
 			j.WarpSize != info.WarpSize || j.SharedMemPerBlock != info.SharedMemPerBlock || j.PCIBusID != d.PCIBusID() ||
 			j.MaxBlockDim != info.MaxBlockDim || j.MaxGridDim != info.MaxGridDim {
@@ -121,11 +127,11 @@ func TestDevicesJSON(t *testing.T) {
 			t.Errorf("device %d: implausible %+v", i, j)
 		}
 	}
-	if len(r.Peer) != 3 {
+	if len(r.Peer) != len(devs) {
 		t.Fatalf("peer matrix %v", r.Peer)
 	}
 	for i := range devs {
-		if len(r.Peer[i]) != 3 {
+		if len(r.Peer[i]) != len(devs) {
 			t.Fatalf("peer matrix %v", r.Peer)
 		}
 		var list []int
@@ -159,7 +165,7 @@ func TestDevicesJSON(t *testing.T) {
 	}
 	// The text form prints the same matrix.
 	txt, _, _ := runCmd(t, "devices")
-	if !regexp.MustCompile(`(?m)^ +0 +- +yes +yes$`).MatchString(txt) {
+	if !regexp.MustCompile(`(?m)^ +0 +- +yes +yes( +no)*$`).MatchString(txt) {
 		t.Errorf("text peer matrix:\n%s", txt)
 	}
 }

@@ -5,6 +5,7 @@
 package all
 
 import (
-	_ "github.com/streamhal/streamhal/hal/cpu"  // the CPU driver, always available
-	_ "github.com/streamhal/streamhal/hal/cuda" // NVIDIA GPUs through libcuda.so.1
+	_ "github.com/streamhal/streamhal/hal/cpu"    // the CPU driver, always available
+	_ "github.com/streamhal/streamhal/hal/cuda"   // NVIDIA GPUs through libcuda.so.1
+	_ "github.com/streamhal/streamhal/hal/vulkan" // any Vulkan device through libvulkan.so.1
 )

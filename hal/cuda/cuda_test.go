@@ -762,6 +762,9 @@ func TestEvents(t *testing.T) {
 	if err := q2.Synchronize(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if err := q1.Synchronize(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if !e.Done() || !q1.Idle() || !q2.Idle() {
 		t.Errorf("after sync: e.Done %v q1.Idle %v q2.Idle %v", e.Done(), q1.Idle(), q2.Idle())
 	}
