@@ -126,7 +126,30 @@ func (s *Stream) LaunchPacked(f *Function, cfg LaunchConfig, args []byte) error 
 			return fmt.Errorf("streaming: launch %s: %d-byte argument buffer, the kernel's parameters take %d: %w", f.Name(), len(args), end, ErrInvalidValue)
 		}
 	}
+	if err := s.checkPackedPointers(f, args); err != nil {
+		return err
+	}
 	return s.launchPacked(f, cfg, append([]byte(nil), args...))
+}
+
+// checkPackedPointers checks the pointer parameters of a packed buffer, as
+// checkPointerArgs does for Go values: the module's layout says which
+// parameters are pointers.
+func (s *Stream) checkPackedPointers(f *Function, buf []byte) error {
+	for i, p := range f.Params() {
+		if !p.Pointer || p.Size != 8 || int(p.Offset)+8 > len(buf) {
+			continue
+		}
+		v := uint64(0)
+		for j := 7; j >= 0; j-- {
+			v = v<<8 | uint64(buf[int(p.Offset)+j])
+		}
+		if v == 0 || s.ctx.rt.ptrs.find(v) != nil || s.ctx.rt.ptrs.find(v-1) != nil {
+			continue
+		}
+		return fmt.Errorf("streaming: launch %s: parameter %d: pointer %#x is not inside any allocation: %w", f.Name(), i, v, ErrInvalidValue)
+	}
+	return nil
 }
 
 // LaunchParams launches with CUDA-style kernelParams: a pointer to each
@@ -138,6 +161,9 @@ func (s *Stream) LaunchParams(f *Function, cfg LaunchConfig, params []unsafe.Poi
 	buf, err := PackParamPointers(f.Params(), params)
 	if err != nil {
 		return fmt.Errorf("streaming: launch %s: %w", f.Name(), err)
+	}
+	if err := s.checkPackedPointers(f, buf); err != nil {
+		return err
 	}
 	return s.launchPacked(f, cfg, buf)
 }

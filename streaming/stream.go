@@ -278,6 +278,9 @@ func (s *Stream) enqueue(n hal.Node) error {
 // and returns the first error it raised (cuStreamSynchronize). For the
 // default stream that includes the blocking streams' earlier work.
 func (s *Stream) Synchronize(ctx context.Context) error {
+	if err := s.Err(); err != nil {
+		return err
+	}
 	if c := s.cap.Load(); c != nil {
 		return c.illegal(fmt.Sprintf("synchronize %v", s))
 	}
@@ -340,6 +343,9 @@ func (s *Stream) drain() {
 // Query returns nil when all of the stream's work is done, else ErrNotReady
 // (cuStreamQuery).
 func (s *Stream) Query() error {
+	if err := s.Err(); err != nil {
+		return err
+	}
 	if c := s.cap.Load(); c != nil {
 		return c.illegal(fmt.Sprintf("query %v", s))
 	}

@@ -379,6 +379,8 @@ func TestLaunchErrors(t *testing.T) {
 		{"shared too large", s.Launch(f, one, one, 1<<30, d, d, d, uint32(1)), streaming.ErrInvalidValue},
 		{"nil function", s.Launch(nil, one, one, 0), streaming.ErrInvalidHandle},
 		{"short packed buffer", s.LaunchPacked(f, streaming.LaunchConfig{Grid: one, Block: one}, make([]byte, 12)), streaming.ErrInvalidValue},
+		{"foreign pointer in a packed buffer", s.LaunchPacked(f, streaming.LaunchConfig{Grid: one, Block: one}, packed(t, f, streaming.DevicePtr(0xdead0000), d, d, uint32(1))), streaming.ErrInvalidValue},
+		{"foreign pointer in kernelParams", s.LaunchParams(f, streaming.LaunchConfig{Grid: one, Block: one}, paramPtrs(uint64(0xdead0000), uint64(d), uint64(d), uint32(1))), streaming.ErrInvalidValue},
 	} {
 		if !errors.Is(tc.err, tc.want) {
 			t.Errorf("%s: got %v, want %v", tc.name, tc.err, tc.want)
@@ -792,4 +794,27 @@ func TestCooperativeLaunch(t *testing.T) {
 	if err := s.Launch(f, streaming.D1(blocks), streaming.D1(128), 128*4, in, part, out, uint32(n)); !errors.Is(err, streaming.ErrInvalidValue) {
 		t.Errorf("grid-synchronizing kernel launched normally: got %v, want ErrInvalidValue", err)
 	}
+}
+
+func packed(t *testing.T, f *streaming.Function, args ...any) []byte {
+	t.Helper()
+	b, err := streaming.PackArgs(f.Params(), args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// paramPtrs builds CUDA-style kernelParams: a pointer to each value.
+func paramPtrs(vals ...any) []unsafe.Pointer {
+	out := make([]unsafe.Pointer, len(vals))
+	for i, v := range vals {
+		switch x := v.(type) {
+		case uint64:
+			out[i] = unsafe.Pointer(&x)
+		case uint32:
+			out[i] = unsafe.Pointer(&x)
+		}
+	}
+	return out
 }

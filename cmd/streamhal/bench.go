@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"runtime"
 	"sort"
 	"text/tabwriter"
@@ -14,6 +15,7 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal/cpu/cbench"
+	"github.com/streamhal/streamhal/hal/cuda"
 	"github.com/streamhal/streamhal/streaming"
 )
 
@@ -36,9 +38,16 @@ against Malloc+Free.
 Baselines on the CPU backend: a Go channel round trip to a goroutine (the
 floor of any cross-thread hand-off) for the round trips; Go's copy of the
 same size for the copies; hal/cpu/cbench.VectorAdd (plain C over all cores,
-on the same memory) for vector_add. On GPU backends those rows say
-"baseline: n/a" (no plain-C driver baseline is exported yet); the graph and
-pool rows compare against eager launches and Malloc+Free on every backend.
+on the same memory) for vector_add; the same launches issued eagerly for the
+graph row. On the CUDA backend every row but the pool row has a plain-C
+baseline (hal/cuda.Baseline): loops in C that call libcuda in the same
+process, each in one call that makes the context current once, as a C
+program would: cuLaunchKernel, cuStreamSynchronize, cuEventRecord and
+cuEventSynchronize for the launch and event rows, cuMemcpyHtoD, cuMemcpyDtoH
+and cuMemcpyAsync on the same buffers for the copies, the same vector_add
+launch, and the same chain as a native CUDA graph for the graph row. On HIP
+and Vulkan those rows say "baseline: n/a". The pool row compares against
+Malloc+Free on every backend.
 
 Progress goes to standard error, the table (or JSON with -json) to standard
 output. -quick uses small sizes and short rounds (a few seconds in all); the
@@ -288,11 +297,26 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 
 // noBaseline says why a row with a host baseline has none on dev.
 func noBaseline(dev *streaming.Device) string {
-	if dev.Backend() == "cuda" {
-		return "n/a (hal/cuda exports no plain-C libcuda baseline yet)"
-	}
 	return "n/a on " + dev.Backend()
 }
+
+// openCUDABaseline opens the plain-C libcuda baseline on a CUDA device with
+// the kernels of modulePath. When it cannot, the rows say why instead of
+// failing the run.
+func openCUDABaseline(dev *streaming.Device, modulePath string, progress io.Writer) (*cuda.Baseline, string) {
+	image, err := os.ReadFile(modulePath)
+	if err == nil {
+		var cb *cuda.Baseline
+		if cb, err = cuda.NewBaseline(dev.HAL(), image); err == nil {
+			return cb, ""
+		}
+	}
+	fmt.Fprintf(progress, "bench: no plain-C libcuda baseline: %v\n", err)
+	return nil, fmt.Sprintf("n/a (plain-C libcuda baseline: %v)", err)
+}
+
+// cBase names a plain-C libcuda baseline.
+func cBase(what string) string { return "plain C on libcuda: " + what }
 
 // benchOn runs every row on dev with kernels from modulePath.
 func benchOn(dev *streaming.Device, modulePath string, cfg benchConfig, progress io.Writer) ([]benchRow, error) {
@@ -322,10 +346,22 @@ func benchOn(dev *streaming.Device, modulePath string, cfg benchConfig, progress
 	defer s.Close()
 	onCPU := dev.Backend() == "cpu"
 	na := noBaseline(dev)
+	var cb *cuda.Baseline // the plain-C baseline on CUDA devices
+	if dev.Backend() == "cuda" {
+		cb, na = openCUDABaseline(dev, modulePath, progress)
+		if cb != nil {
+			defer cb.Close()
+		}
+	}
 	b := &bencher{cfg: cfg, progress: progress, total: benchRowCount}
 	one := streaming.D1(1)
 
 	// Launches and events.
+	var enqTimer timer
+	enqName := "none (absolute)"
+	if cb != nil {
+		enqTimer, enqName = cb.LaunchEnqueue, cBase("cuLaunchKernel loop, then one cuStreamSynchronize (untimed)")
+	}
 	err = b.row("launch_enqueue", "launch enqueue (empty kernel)", perUS(), func(n int) (time.Duration, error) {
 		t0 := time.Now()
 		for i := 0; i < n; i++ {
@@ -335,17 +371,22 @@ func benchOn(dev *streaming.Device, modulePath string, cfg benchConfig, progress
 		}
 		d := time.Since(t0)
 		return d, s.Synchronize(bg)
-	}, nil, "none (absolute)")
+	}, enqTimer, enqName)
 	if err != nil {
 		return nil, err
 	}
 	var pp *pingPong
-	var ppTimer timer
-	ppName := na
-	if onCPU {
+	var launchTimer, eventTimer timer
+	launchName, eventName := na, na
+	switch {
+	case onCPU:
 		pp = newPingPong()
 		defer pp.close()
-		ppTimer, ppName = pp.timer, "Go channel round trip to a goroutine"
+		launchTimer, eventTimer = pp.timer, pp.timer
+		launchName, eventName = "Go channel round trip to a goroutine", "Go channel round trip to a goroutine"
+	case cb != nil:
+		launchTimer, launchName = cb.LaunchSync, cBase("cuLaunchKernel + cuStreamSynchronize")
+		eventTimer, eventName = cb.EventSync, cBase("cuEventRecord + cuEventSynchronize, timing event")
 	}
 	err = b.row("launch_sync", "launch + synchronize", perUS(), func(n int) (time.Duration, error) {
 		t0 := time.Now()
@@ -358,7 +399,7 @@ func benchOn(dev *streaming.Device, modulePath string, cfg benchConfig, progress
 			}
 		}
 		return time.Since(t0), nil
-	}, ppTimer, ppName)
+	}, launchTimer, launchName)
 	if err != nil {
 		return nil, err
 	}
@@ -378,7 +419,7 @@ func benchOn(dev *streaming.Device, modulePath string, cfg benchConfig, progress
 			}
 		}
 		return time.Since(t0), nil
-	}, ppTimer, ppName)
+	}, eventTimer, eventName)
 	if err != nil {
 		return nil, err
 	}
@@ -426,12 +467,15 @@ func benchOn(dev *streaming.Device, modulePath string, cfg benchConfig, progress
 			return time.Since(t0), nil
 		}
 	}
-	copyRow := func(id, name string, op func() error, base timer) error {
-		baseName := na
-		if onCPU {
-			baseName = "Go copy of " + sz
-		} else {
-			base = nil
+	// copyRow measures op against Go's copy (CPU) or the plain-C libcuda
+	// copy cTimer (CUDA).
+	copyRow := func(id, name string, op func() error, goBase, cTimer timer, cName string) error {
+		base, baseName := timer(nil), na
+		switch {
+		case onCPU:
+			base, baseName = goBase, "Go copy of "+sz
+		case cb != nil:
+			base, baseName = cTimer, cName
 		}
 		return b.row(id, name+" "+sz, gbps(size), func(n int) (time.Duration, error) {
 			t0 := time.Now()
@@ -443,22 +487,34 @@ func benchOn(dev *streaming.Device, modulePath string, cfg benchConfig, progress
 			return time.Since(t0), nil
 		}, base, baseName)
 	}
-	if err := copyRow("htod_pageable", "HtoD pageable", func() error { return ctx.MemcpyHtoD(dbuf, pageable) }, goCopy(goBuf, pageable)); err != nil {
+	// The plain-C copies use the same device and host buffers.
+	pageableP, pinnedP := unsafe.Pointer(&pageable[0]), unsafe.Pointer(&pinned.Bytes()[0])
+	cHtoD := func(src unsafe.Pointer) timer {
+		return func(n int) (time.Duration, error) { return cb.CopyHtoD(uint64(dbuf), src, size, n) }
+	}
+	cDtoH := func(dst unsafe.Pointer) timer {
+		return func(n int) (time.Duration, error) { return cb.CopyDtoH(dst, uint64(dbuf), size, n) }
+	}
+	htodName, dtohName := cBase("cuMemcpyHtoD of the same buffers"), cBase("cuMemcpyDtoH to the same buffers")
+	if err := copyRow("htod_pageable", "HtoD pageable", func() error { return ctx.MemcpyHtoD(dbuf, pageable) }, goCopy(goBuf, pageable), cHtoD(pageableP), htodName); err != nil {
 		return nil, err
 	}
-	if err := copyRow("htod_pinned", "HtoD page-locked", func() error { return ctx.MemcpyHtoD(dbuf, pinned.Bytes()) }, goCopy(goBuf, pinned.Bytes())); err != nil {
+	if err := copyRow("htod_pinned", "HtoD page-locked", func() error { return ctx.MemcpyHtoD(dbuf, pinned.Bytes()) }, goCopy(goBuf, pinned.Bytes()), cHtoD(pinnedP), htodName); err != nil {
 		return nil, err
 	}
-	if err := copyRow("dtoh_pageable", "DtoH pageable", func() error { return ctx.MemcpyDtoH(pageable, dbuf) }, goCopy(pageable, goBuf)); err != nil {
+	if err := copyRow("dtoh_pageable", "DtoH pageable", func() error { return ctx.MemcpyDtoH(pageable, dbuf) }, goCopy(pageable, goBuf), cDtoH(pageableP), dtohName); err != nil {
 		return nil, err
 	}
-	if err := copyRow("dtoh_pinned", "DtoH page-locked", func() error { return ctx.MemcpyDtoH(pinned.Bytes(), dbuf) }, goCopy(pinned.Bytes(), goBuf)); err != nil {
+	if err := copyRow("dtoh_pinned", "DtoH page-locked", func() error { return ctx.MemcpyDtoH(pinned.Bytes(), dbuf) }, goCopy(pinned.Bytes(), goBuf), cDtoH(pinnedP), dtohName); err != nil {
 		return nil, err
 	}
 	var dtodBase timer
 	dtodName := na
 	if h1, h2 := hostView(ctx, dbuf, size), hostView(ctx, dbuf2, size); h1 != nil && h2 != nil {
 		dtodBase, dtodName = goCopy(h2, h1), "Go copy of "+sz+" on the same memory"
+	} else if cb != nil {
+		dtodBase = func(n int) (time.Duration, error) { return cb.CopyDtoD(uint64(dbuf2), uint64(dbuf), size, n) }
+		dtodName = cBase("cuMemcpyAsync + cuStreamSynchronize of the same buffers")
 	}
 	err = b.row("dtod", "DtoD "+sz, gbps(size), func(n int) (time.Duration, error) {
 		t0 := time.Now()
@@ -524,6 +580,11 @@ func benchOn(dev *streaming.Device, modulePath string, cfg benchConfig, progress
 			return time.Since(t0), nil
 		}
 		vaddName = fmt.Sprintf("plain C over %d threads on the same memory (cbench.VectorAdd)", threads)
+	} else if cb != nil {
+		vaddBase = func(n int) (time.Duration, error) {
+			return cb.VectorAdd(uint64(va), uint64(vb), uint64(vc), uint32(vn), n)
+		}
+		vaddName = cBase("the same launch + cuStreamSynchronize on the same buffers")
 	}
 	err = b.row("vector_add", fmt.Sprintf("vector_add %s floats", countName(vn)), perMS(), func(n int) (time.Duration, error) {
 		t0 := time.Now()
@@ -555,6 +616,21 @@ func benchOn(dev *streaming.Device, modulePath string, cfg benchConfig, progress
 		return nil, err
 	}
 	defer x.Close()
+	graphBase := func(n int) (time.Duration, error) {
+		t0 := time.Now()
+		for i := 0; i < n*nodes; i++ {
+			if err := s.Launch(empty, one, one, 0); err != nil {
+				return 0, err
+			}
+		}
+		err := s.Synchronize(bg)
+		return time.Since(t0), err
+	}
+	graphName := fmt.Sprintf("the same %d launches issued eagerly", nodes)
+	if cb != nil {
+		graphBase = func(n int) (time.Duration, error) { return cb.GraphReplay(nodes, n) }
+		graphName = cBase(fmt.Sprintf("the same %d-node chain as a native CUDA graph, cuGraphLaunch", nodes))
+	}
 	err = b.row("graph_per_node", fmt.Sprintf("graph replay per node (%d-node chain)", nodes), nsPer("node", nodes), func(n int) (time.Duration, error) {
 		t0 := time.Now()
 		for i := 0; i < n; i++ {
@@ -564,16 +640,7 @@ func benchOn(dev *streaming.Device, modulePath string, cfg benchConfig, progress
 		}
 		err := s.Synchronize(bg)
 		return time.Since(t0), err
-	}, func(n int) (time.Duration, error) {
-		t0 := time.Now()
-		for i := 0; i < n*nodes; i++ {
-			if err := s.Launch(empty, one, one, 0); err != nil {
-				return 0, err
-			}
-		}
-		err := s.Synchronize(bg)
-		return time.Since(t0), err
-	}, fmt.Sprintf("the same %d launches issued eagerly", nodes))
+	}, graphBase, graphName)
 	if err != nil {
 		return nil, err
 	}

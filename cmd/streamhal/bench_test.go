@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -130,5 +133,75 @@ func TestMedianAndNum(t *testing.T) {
 		if got := num(v); got != want {
 			t.Errorf("num(%v) = %q, want %q", v, got, want)
 		}
+	}
+}
+
+// TestBenchCUDAOnMock runs "streamhal bench -backend cuda" against
+// mockcuda (hal/cuda's C test double of libcuda, built here as
+// libcuda.so.1) in a child process, so that the CUDA rows and their
+// plain-C libcuda baselines run without a GPU: every row must have a
+// baseline, and all but the pool row the libcuda one.
+func TestBenchCUDAOnMock(t *testing.T) {
+	if os.Getenv(benchChildEnv) != "" {
+		benchCUDAChild(t)
+		return
+	}
+	cc, err := exec.LookPath("cc")
+	if err != nil {
+		t.Skipf("no C compiler to build mockcuda: %v", err)
+	}
+	dir := t.TempDir()
+	build := exec.Command(cc, "-shared", "-fPIC", "-O1", "-pthread", "-o", filepath.Join(dir, "libcuda.so.1"),
+		filepath.Join("..", "..", "hal", "cuda", "testdata", "mockcuda", "mockcuda.c"))
+	if msg, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building mockcuda: %v\n%s", err, msg)
+	}
+	outFile := filepath.Join(dir, "bench.json")
+	child := exec.Command(os.Args[0], "-test.run=^TestBenchCUDAOnMock$", "-test.count=1")
+	child.Env = append(os.Environ(), benchChildEnv+"="+outFile, "LD_LIBRARY_PATH="+dir)
+	if msg, err := child.CombinedOutput(); err != nil {
+		t.Fatalf("child: %v\n%s", err, msg)
+	}
+	out, err := os.ReadFile(outFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r benchJSON
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if r.Device.Backend != "cuda" || !strings.HasPrefix(r.Device.Name, "Mock CUDA Device") {
+		t.Fatalf("device %+v, want mockcuda's device 0", r.Device)
+	}
+	if len(r.Rows) != len(benchIDs) {
+		t.Fatalf("%d rows, want %d:\n%s", len(r.Rows), len(benchIDs), out)
+	}
+	good := func(v float64) bool { return v > 0 && !math.IsInf(v, 0) && !math.IsNaN(v) }
+	for i, row := range r.Rows {
+		if row.ID != benchIDs[i] {
+			t.Errorf("row %d id %q, want %q", i, row.ID, benchIDs[i])
+		}
+		if !good(row.Value) || row.Baseline == nil || row.Ratio == nil || !good(*row.Baseline) || !good(*row.Ratio) || row.Rounds < 3 {
+			t.Errorf("row %s: no baseline or bad values: %+v", row.ID, row)
+			continue
+		}
+		if fromC := strings.HasPrefix(row.BaselineName, cBase("")); fromC != (row.ID != "pool_alloc") {
+			t.Errorf("row %s: baseline %q", row.ID, row.BaselineName)
+		}
+	}
+}
+
+// benchChildEnv names the file where the child of TestBenchCUDAOnMock
+// writes its JSON.
+const benchChildEnv = "STREAMHAL_TEST_BENCH_CUDA_OUT"
+
+func benchCUDAChild(t *testing.T) {
+	cleanEnv(t)
+	out, errs, code := runCmd(t, "bench", "-quick", "-json", "-backend", "cuda", "-module", testModule)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	if err := os.WriteFile(os.Getenv(benchChildEnv), []byte(out), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

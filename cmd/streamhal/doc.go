@@ -58,9 +58,12 @@
 // Baselines on the CPU backend: a Go channel round trip to a goroutine for
 // the round trips (the floor of a synchronous cross-thread hand-off), Go's
 // copy of the same size for the copies, and hal/cpu/cbench.VectorAdd (plain
-// C over all cores, on the same memory) for vector_add. On GPU backends
-// these rows report "n/a" until the drivers export plain-C baselines; graph
-// and pool rows have their baselines on every backend.
+// C over all cores, on the same memory) for vector_add. On the CUDA backend
+// every row but pool_alloc has a plain-C baseline (hal/cuda.Baseline: loops
+// in C calling libcuda, the same buffers for copies and vector_add, the same
+// chain as a native CUDA graph for graph_per_node); on HIP and Vulkan the
+// host-baseline rows report "n/a". The pool row compares with Malloc+Free
+// on every backend.
 //
 // Progress lines ("bench: [3/11] event record + synchronize ...") go to
 // standard error; the table, or with -json this object (version 1), to

@@ -42,7 +42,7 @@ type kernel struct {
 }
 
 func (k *kernel) Name() string                     { return k.name }
-func (k *kernel) Params() []hal.Param              { return append([]hal.Param(nil), k.params...) }
+func (k *kernel) Params() []hal.Param              { return append([]hal.Param{}, k.params...) }
 func (k *kernel) Attributes() hal.KernelAttributes { return k.attrs }
 
 type global struct {
