@@ -155,7 +155,7 @@ func LaunchCooperativeKernel(f *Function, gridDimX, gridDimY, gridDimZ, blockDim
 	return launchTrimmed(ss, f, cfg, kernelParams)
 }
 
-// fn checks a function handle.
+// fn checks a function handle: not nil, its module still loaded.
 func fn(what string, f *Function) error {
 	if _, err := get(); err != nil {
 		return err
@@ -163,7 +163,7 @@ func fn(what string, f *Function) error {
 	if f == nil {
 		return failf(CUDA_ERROR_INVALID_HANDLE, "%s: NULL function", what)
 	}
-	return nil
+	return check(f.Err())
 }
 
 // FuncGetAttribute is cuFuncGetAttribute: a CU_FUNC_ATTRIBUTE_* of f. The

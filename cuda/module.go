@@ -199,5 +199,8 @@ func ModuleGetFunctionCount(m *Module) (int, error) {
 	if m == nil {
 		return 0, failf(CUDA_ERROR_INVALID_HANDLE, "cuModuleGetFunctionCount: NULL module")
 	}
+	if err := m.Err(); err != nil {
+		return 0, fail(err)
+	}
 	return len(m.Kernels()), nil
 }
