@@ -282,7 +282,7 @@ func checkKernelParams(p *KernelNodeParams) error {
 	if b.X == 0 || b.Y == 0 || b.Z == 0 || gr.X == 0 || gr.Y == 0 || gr.Z == 0 {
 		return fmt.Errorf("streaming: kernel node %s: grid %v, block %v: every dimension must be at least 1: %w", p.Function.Name(), gr, b, ErrInvalidValue)
 	}
-	return nil
+	return checkArgBuffer("kernel node", p.Function, p.Args)
 }
 
 func checkMemset(p *MemsetNodeParams) error {
@@ -899,6 +899,7 @@ func (x *GraphExec) SetKernelNodeParams(node *GraphNode, p KernelNodeParams) err
 	if err := checkKernelParams(&p); err != nil {
 		return err
 	}
+	p.Args = append([]byte(nil), p.Args...)
 	tmp := &GraphNode{typ: GraphNodeKernel, kernel: p}
 	return x.setNode(node, tmp)
 }
