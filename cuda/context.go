@@ -88,7 +88,7 @@ func (d *driver) wrap(sc *streaming.Context) *Context {
 
 // forget drops the handle of a destroyed streaming context.
 func (d *driver) forget(sc *streaming.Context) {
-	d.remove(sc)
+	d.stack.Remove(sc)
 	d.mu.Lock()
 	c := d.ctxs[sc]
 	delete(d.ctxs, sc)
@@ -163,7 +163,7 @@ func DevicePrimaryCtxRelease(dev Device) error {
 		return fail(err)
 	}
 	if _, active := sd.PrimaryContextState(); !active && old != nil {
-		d.remove(old)
+		d.stack.Remove(old)
 		d.mu.Lock()
 		delete(d.ctxs, old)
 		c.invalidate()
@@ -242,71 +242,16 @@ func DevicePrimaryCtxReset(dev Device) error {
 	c.invalidate()
 	if fresh == nil {
 		if old != nil {
-			d.remove(old)
+			d.stack.Remove(old)
 		}
 		return nil
 	}
 	c.sc.Store(fresh)
 	d.ctxs[fresh] = c
 	if old != nil {
-		d.replace(old, fresh)
+		d.stack.Replace(old, fresh)
 	}
 	return nil
-}
-
-// The context stack is changed only through these methods, which keep
-// d.top, the context on top, in step: the current context is read on every
-// call that uses it, and an atomic load is cheaper than the stack's lock.
-
-func (d *driver) changeStack(f func(cs *streaming.ContextStack)) {
-	d.stackMu.Lock()
-	defer d.stackMu.Unlock()
-	f(&d.stack)
-	d.top.Store(d.stack.Current())
-}
-
-func (d *driver) push(sc *streaming.Context) (err error) {
-	d.changeStack(func(cs *streaming.ContextStack) { err = cs.Push(sc) })
-	return err
-}
-
-func (d *driver) pop() (sc *streaming.Context, err error) {
-	d.changeStack(func(cs *streaming.ContextStack) { sc, err = cs.Pop() })
-	return sc, err
-}
-
-func (d *driver) setCurrent(sc *streaming.Context) {
-	d.changeStack(func(cs *streaming.ContextStack) { cs.SetCurrent(sc) })
-}
-
-func (d *driver) remove(sc *streaming.Context) {
-	d.changeStack(func(cs *streaming.ContextStack) { cs.Remove(sc) })
-}
-
-func (d *driver) resetStack() {
-	d.changeStack(func(cs *streaming.ContextStack) { cs.Reset() })
-}
-
-// replace puts fresh wherever old is on the stack, keeping the order.
-// streaming.ContextStack has no Replace, so this pops and pushes back.
-func (d *driver) replace(old, fresh *streaming.Context) {
-	d.changeStack(func(cs *streaming.ContextStack) {
-		var popped []*streaming.Context
-		for cs.Depth() > 0 {
-			c, err := cs.Pop()
-			if err != nil {
-				break
-			}
-			popped = append(popped, c)
-		}
-		for i := len(popped) - 1; i >= 0; i-- {
-			c := popped[i]
-			if c == old {
-				c = fresh
-			}
-			cs.Push(c)
-		}
-	})
 }
 
 // CtxCreate is cuCtxCreate: it creates a context on dev with the CU_CTX_*
@@ -325,7 +270,7 @@ func CtxCreate(flags uint32, dev Device) (*Context, error) {
 		return nil, fail(err)
 	}
 	c := d.wrap(sc)
-	d.push(sc)
+	d.stack.Push(sc)
 	return c, nil
 }
 
@@ -352,7 +297,7 @@ func CtxPushCurrent(c *Context) error {
 	if err != nil {
 		return err
 	}
-	return check(c.d.push(sc))
+	return check(c.d.stack.Push(sc))
 }
 
 // CtxPopCurrent is cuCtxPopCurrent: it removes the current context from the
@@ -362,7 +307,7 @@ func CtxPopCurrent() (*Context, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc, err := d.pop()
+	sc, err := d.stack.Pop()
 	if err != nil {
 		return nil, fail(err)
 	}
@@ -377,14 +322,14 @@ func CtxSetCurrent(c *Context) error {
 		return err
 	}
 	if c == nil {
-		d.setCurrent(nil)
+		d.stack.SetCurrent(nil)
 		return nil
 	}
 	sc, err := c.get("cuCtxSetCurrent")
 	if err != nil {
 		return err
 	}
-	d.setCurrent(sc)
+	d.stack.SetCurrent(sc)
 	return nil
 }
 
@@ -395,7 +340,7 @@ func CtxGetCurrent() (*Context, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.wrap(d.top.Load()), nil
+	return d.wrap(d.stack.Current()), nil
 }
 
 // CtxGetDevice is cuCtxGetDevice: the current context's device.
