@@ -13,9 +13,9 @@ import (
 // created while it is current. A nil *Context is the C API's NULL context.
 //
 // The handle of a device's primary context is the same *Context for the
-// whole life of the runtime, as in CUDA: DevicePrimaryCtxReset and a release
-// to zero followed by a new retain keep it, while the resources behind it
-// are replaced.
+// whole life of the runtime, as in CUDA, and so is the streaming.Context
+// behind it: DevicePrimaryCtxReset and a release to zero followed by a new
+// retain keep both, and destroy only what the context owned.
 //
 // Every function of this package that acts on the current context is also
 // a method of Context that acts on that context instead, named as the
@@ -60,14 +60,25 @@ func (c *Context) get(what string) (*streaming.Context, error) {
 // gone).
 func (c *Context) invalidate() {
 	c.sc.Store(nil)
+	c.dropStreams(false)
+}
+
+// dropStreams marks the handles of c's streams destroyed, the handle of
+// its NULL stream too unless keepLegacy.
+func (c *Context) dropStreams(keepLegacy bool) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	for s := range c.streams {
+		if keepLegacy && s == c.legacy {
+			continue
+		}
 		s.state.Store(streamDestroyed)
+		delete(c.streams, s)
 	}
-	c.streams = nil
 	c.perThread = nil
-	c.legacy = nil
-	c.mu.Unlock()
+	if !keepLegacy {
+		c.legacy = nil
+	}
 }
 
 // wrap returns the handle of sc, making one on first use.
@@ -123,19 +134,13 @@ func DevicePrimaryCtxRetain(dev Device) (*Context, error) {
 	if err != nil {
 		return nil, fail(err)
 	}
+	c := d.wrap(sc)
+	// Usable again after a release to zero. Under d.mu, so that a release
+	// to zero running meanwhile cannot invalidate the handle after this.
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	c := d.primary[int(dev)]
-	if c == nil {
-		c = &Context{d: d}
-		d.primary[int(dev)] = c
-	}
-	if old := c.sc.Swap(sc); old != sc {
-		if old != nil {
-			delete(d.ctxs, old)
-		}
-		d.ctxs[sc] = c
-	}
+	c.sc.Store(sc)
+	d.primary[int(dev)] = c
+	d.mu.Unlock()
 	return c, nil
 }
 
@@ -152,22 +157,18 @@ func DevicePrimaryCtxRelease(dev Device) error {
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	c := d.primary[int(dev)]
-	d.mu.Unlock()
-	var old *streaming.Context
-	if c != nil {
-		old = c.sc.Load()
-	}
 	if err := sd.PrimaryContextRelease(); err != nil {
 		return fail(err)
 	}
-	if _, active := sd.PrimaryContextState(); !active && old != nil {
-		d.stack.Remove(old)
-		d.mu.Lock()
-		delete(d.ctxs, old)
-		c.invalidate()
-		d.mu.Unlock()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if c := d.primary[int(dev)]; c != nil {
+		if _, active := sd.PrimaryContextState(); !active {
+			if sc := c.sc.Load(); sc != nil {
+				d.stack.Remove(sc)
+			}
+			c.invalidate()
+		}
 	}
 	return nil
 }
@@ -203,8 +204,8 @@ func DevicePrimaryCtxGetState(dev Device) (flags uint32, active bool, err error)
 
 // DevicePrimaryCtxReset is cuDevicePrimaryCtxReset: it destroys all the
 // primary context's resources (memory, modules, streams, events). The
-// handle stays valid and stays wherever it is on the context stack; the
-// old streams and events are invalid.
+// handle stays valid and stays wherever it is on the context stack, as
+// does its NULL stream; the other streams and events are invalid.
 func DevicePrimaryCtxReset(dev Device) error {
 	d, err := get()
 	if err != nil {
@@ -214,42 +215,14 @@ func DevicePrimaryCtxReset(dev Device) error {
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	c := d.primary[int(dev)]
-	d.mu.Unlock()
 	if err := sd.PrimaryContextReset(); err != nil {
 		return fail(err)
 	}
-	if c == nil {
-		return nil
-	}
-	old := c.sc.Load()
-	var fresh *streaming.Context
-	if _, active := sd.PrimaryContextState(); active {
-		// Learn the new primary context without changing the retain count.
-		if fresh, err = sd.PrimaryContext(); err != nil {
-			return fail(err)
-		}
-		if err := sd.PrimaryContextRelease(); err != nil {
-			return fail(err)
-		}
-	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	if old != nil {
-		delete(d.ctxs, old)
-	}
-	c.invalidate()
-	if fresh == nil {
-		if old != nil {
-			d.stack.Remove(old)
-		}
-		return nil
-	}
-	c.sc.Store(fresh)
-	d.ctxs[fresh] = c
-	if old != nil {
-		d.stack.Replace(old, fresh)
+	c := d.primary[int(dev)]
+	d.mu.Unlock()
+	if c != nil {
+		c.dropStreams(true)
 	}
 	return nil
 }

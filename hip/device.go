@@ -389,32 +389,15 @@ func DeviceSynchronize() error {
 }
 
 // DeviceReset is hipDeviceReset: it destroys every allocation, stream,
-// event and module of the current device's primary context and replaces it
-// with a fresh one. Contexts made with CtxCreate are left alone.
+// event and module of the current device's primary context
+// (streaming.Device.PrimaryContextReset); the context itself stays, empty
+// and usable. Contexts made with CtxCreate are left alone.
 func DeviceReset() error {
 	d, err := currentDevice()
 	if err != nil {
 		return ret("hipDeviceReset", err)
 	}
-	return ret("hipDeviceReset", resetPrimary(d))
-}
-
-// resetPrimary resets d's primary context and drops the old one from the
-// context stack.
-func resetPrimary(d *streaming.Device) error {
-	_, active := d.PrimaryContextState()
-	if !active {
-		return nil
-	}
-	old, err := primary(d)
-	if err != nil {
-		return err
-	}
-	if err := d.PrimaryContextReset(); err != nil {
-		return err
-	}
-	stack.Remove(old)
-	return nil
+	return ret("hipDeviceReset", d.PrimaryContextReset())
 }
 
 // DeviceGetPCIBusId is hipDeviceGetPCIBusId: the device's PCI location as

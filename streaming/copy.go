@@ -279,7 +279,7 @@ func (c *Context) copyInSync(dst DevicePtr, src unsafe.Pointer, n uint64) error 
 	if n == 0 {
 		return nil
 	}
-	s := c.legacy
+	s := c.legacy.Load()
 	if s.ctx.rt.ptrs.hostRange(src, int(n)) != nil {
 		return c.syncOp(func(s *Stream) error { return s.copyIn(dst, src, n) })
 	}
@@ -348,7 +348,7 @@ func (c *Context) syncOp(op func(s *Stream) error) error {
 	if err := c.rt.checkGlobalCapture("synchronous memcpy or memset"); err != nil {
 		return err
 	}
-	s := c.legacy
+	s := c.legacy.Load()
 	if err := op(s); err != nil {
 		return err
 	}
