@@ -174,7 +174,8 @@ func DevicePrimaryCtxRelease(dev Device) error {
 }
 
 // DevicePrimaryCtxSetFlags is cuDevicePrimaryCtxSetFlags: the CU_CTX_*
-// flags the primary context has, or will have when it is created.
+// flags the primary context has, or will have when it is created. Bits
+// outside CU_CTX_FLAGS_MASK are CUDA_ERROR_INVALID_VALUE.
 func DevicePrimaryCtxSetFlags(dev Device, flags uint32) error {
 	d, err := get()
 	if err != nil {
@@ -228,7 +229,10 @@ func DevicePrimaryCtxReset(dev Device) error {
 }
 
 // CtxCreate is cuCtxCreate: it creates a context on dev with the CU_CTX_*
-// flags and pushes it onto the context stack, making it current.
+// flags and pushes it onto the context stack, making it current. Every
+// flag of CU_CTX_FLAGS_MASK is accepted and reported by CtxGetFlags; none
+// changes behaviour (see streaming's Ctx* constants); other bits are
+// CUDA_ERROR_INVALID_VALUE.
 func CtxCreate(flags uint32, dev Device) (*Context, error) {
 	d, err := get()
 	if err != nil {

@@ -302,6 +302,21 @@ func TestContext(t *testing.T) {
 	wantErr(t, "CtxCreate on device 42", err, cuda.CUDA_ERROR_INVALID_DEVICE)
 	_, err = cuda.CtxCreate(0x100, 0)
 	wantErr(t, "CtxCreate flags 0x100", err, cuda.CUDA_ERROR_INVALID_VALUE)
+	wantErr(t, "DevicePrimaryCtxSetFlags 0x100", cuda.DevicePrimaryCtxSetFlags(0, 0x100), cuda.CUDA_ERROR_INVALID_VALUE)
+	// The flags CUDA 12 added are accepted and reported back.
+	for _, flags := range []uint32{cuda.CU_CTX_COREDUMP_ENABLE, cuda.CU_CTX_USER_COREDUMP_ENABLE, cuda.CU_CTX_SYNC_MEMOPS,
+		cuda.CU_CTX_FLAGS_MASK} {
+		c := val[*cuda.Context](t)(cuda.CtxCreate(flags, 0))
+		if f := val[uint32](t)(cuda.CtxGetFlags()); f != flags {
+			t.Errorf("CtxCreate(%#x): CtxGetFlags = %#x", flags, f)
+		}
+		ok(t, cuda.CtxDestroy(c))
+		ok(t, cuda.DevicePrimaryCtxSetFlags(0, flags))
+		if f, _, _ := cuda.DevicePrimaryCtxGetState(0); f != flags {
+			t.Errorf("DevicePrimaryCtxSetFlags(%#x): state has %#x", flags, f)
+		}
+	}
+	ok(t, cuda.DevicePrimaryCtxSetFlags(0, 0))
 
 	c1 := val[*cuda.Context](t)(cuda.CtxCreate(cuda.CU_CTX_SCHED_YIELD, 0))
 	if cur := val[*cuda.Context](t)(cuda.CtxGetCurrent()); cur != c1 {

@@ -8,16 +8,25 @@ import (
 	"sync/atomic"
 )
 
-// Context flags (the values of CUctx_flags; the scheduling flags only
-// change how host threads wait, which Go's scheduler decides here).
+// Context flags (the values of CUctx_flags). Every flag is recorded and
+// reported back by Context.Flags; none changes behaviour here. The
+// scheduling flags only change how host threads wait, which Go's scheduler
+// decides; every context maps host memory (CtxMapHost); local memory is
+// not a resource the backends size per launch (CtxLmemResizeToMax); no
+// backend writes GPU coredumps (CtxCoredumpEnable,
+// CtxUserCoredumpEnable); and every synchronous memory operation already
+// synchronizes (CtxSyncMemops).
 const (
-	CtxSchedAuto         uint32 = 0x00
-	CtxSchedSpin         uint32 = 0x01
-	CtxSchedYield        uint32 = 0x02
-	CtxSchedBlockingSync uint32 = 0x04
-	CtxMapHost           uint32 = 0x08
-	CtxLmemResizeToMax   uint32 = 0x10
-	ctxFlagsMask         uint32 = 0x1f
+	CtxSchedAuto          uint32 = 0x00
+	CtxSchedSpin          uint32 = 0x01
+	CtxSchedYield         uint32 = 0x02
+	CtxSchedBlockingSync  uint32 = 0x04
+	CtxMapHost            uint32 = 0x08
+	CtxLmemResizeToMax    uint32 = 0x10
+	CtxCoredumpEnable     uint32 = 0x20
+	CtxUserCoredumpEnable uint32 = 0x40
+	CtxSyncMemops         uint32 = 0x80
+	ctxFlagsMask          uint32 = 0xff // CU_CTX_FLAGS_MASK
 )
 
 // Limit is a per-context resource limit (CUlimit).

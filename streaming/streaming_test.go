@@ -680,6 +680,57 @@ func TestPrimaryContextRefcount(t *testing.T) {
 	}
 }
 
+// Every CUctx_flags bit is accepted and reported back, by NewContext and
+// SetPrimaryContextFlags alike; bits beyond CU_CTX_FLAGS_MASK are not.
+func TestContextFlags(t *testing.T) {
+	rt := openRuntime(t, streaming.Options{})
+	defer rt.Close()
+	d := rt.Default()
+	for _, flags := range []uint32{
+		streaming.CtxSchedBlockingSync | streaming.CtxMapHost | streaming.CtxLmemResizeToMax,
+		streaming.CtxCoredumpEnable, streaming.CtxUserCoredumpEnable, streaming.CtxSyncMemops,
+		streaming.CtxSchedSpin | streaming.CtxCoredumpEnable | streaming.CtxUserCoredumpEnable | streaming.CtxSyncMemops,
+		0xff,
+	} {
+		c, err := d.NewContext(flags)
+		if err != nil {
+			t.Errorf("NewContext(%#x): %v", flags, err)
+			continue
+		}
+		if c.Flags() != flags {
+			t.Errorf("NewContext(%#x).Flags() = %#x", flags, c.Flags())
+		}
+		c.Close()
+		if err := d.SetPrimaryContextFlags(flags); err != nil {
+			t.Errorf("SetPrimaryContextFlags(%#x): %v", flags, err)
+		}
+		if got, _ := d.PrimaryContextState(); got != flags {
+			t.Errorf("SetPrimaryContextFlags(%#x): state has %#x", flags, got)
+		}
+	}
+	if err := d.SetPrimaryContextFlags(streaming.CtxSyncMemops); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []uint32{0x100, 0x80000000, 0x1ff} {
+		if _, err := d.NewContext(bad); !errors.Is(err, streaming.ErrInvalidValue) {
+			t.Errorf("NewContext(%#x): %v, want ErrInvalidValue", bad, err)
+		}
+		if err := d.SetPrimaryContextFlags(bad); !errors.Is(err, streaming.ErrInvalidValue) {
+			t.Errorf("SetPrimaryContextFlags(%#x): %v, want ErrInvalidValue", bad, err)
+		}
+	}
+	// A refused change leaves the flags alone, and the primary context is
+	// created with them.
+	c, err := d.PrimaryContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.PrimaryContextRelease()
+	if c.Flags() != streaming.CtxSyncMemops {
+		t.Errorf("primary context flags %#x, want CtxSyncMemops", c.Flags())
+	}
+}
+
 // PrimaryContextReset destroys what the primary context owns and keeps the
 // object usable, with its retain count, flags and default stream; the last
 // release leaves it unusable and the next retain brings the same object
