@@ -353,6 +353,7 @@ func TestMemPools(t *testing.T) {
 	q, err := hip.MallocAsync(64, nil)
 	ok(t, "MallocAsync(NULL stream)", err)
 	ok(t, "Free of pool memory", hip.Free(q))
+	wantCode(t, "Free of pool memory twice", hip.Free(q), hip.HipErrorInvalidValue)
 
 	// A created pool.
 	props := &hip.MemPoolProps{AllocType: hip.HipMemAllocationTypePinned, Location: hip.MemLocation{Type: hip.HipMemLocationTypeDevice, ID: 0}}
