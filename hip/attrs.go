@@ -97,9 +97,7 @@ func pointerAttr(a PointerAttribute, attr streaming.PointerAttributes) (any, err
 	case HIP_POINTER_ATTRIBUTE_ACCESS_FLAGS:
 		return HipMemAccessFlagsProtReadWrite, nil
 	case HIP_POINTER_ATTRIBUTE_MEMPOOL_HANDLE:
-		// Memory pools are not wired into this package yet; no pointer
-		// reports one.
-		return MemPool(nil), nil
+		return attr.Pool, nil
 	case HIP_POINTER_ATTRIBUTE_P2P_TOKENS:
 		return nil, fmt.Errorf("attribute %v: %w", a, streaming.ErrNotSupported)
 	}
@@ -121,7 +119,7 @@ func pointerAttr(a PointerAttribute, attr streaming.PointerAttributes) (any, err
 //	ALLOWED_HANDLE_TYPES         uint64
 //	RANGE_START_ADDR             DevicePtr
 //	ACCESS_FLAGS                 MemAccessFlags
-//	MEMPOOL_HANDLE               MemPool
+//	MEMPOOL_HANDLE               MemPool (the pool of MallocAsync memory, else nil)
 //	P2P_TOKENS                   HipErrorNotSupported
 func PointerGetAttribute(attribute PointerAttribute, ptr any) (any, error) {
 	const call = "hipPointerGetAttribute"

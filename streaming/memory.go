@@ -348,8 +348,8 @@ type PointerAttributes struct {
 	HostPtr   unsafe.Pointer // the host address for p, nil for device memory
 	Flags     uint32         // host allocation, registration or attach flags
 	Managed   bool
-	Pitch     uint64 // row pitch for MallocPitch memory, else 0
-	FromPool  bool   // allocated from a memory pool
+	Pitch     uint64   // row pitch for MallocPitch memory, else 0
+	Pool      *MemPool // the pool the memory came from (MallocAsync), else nil
 }
 
 // PointerAttributes returns the attributes of the memory p points into
@@ -363,7 +363,7 @@ func (rt *Runtime) PointerAttributes(p DevicePtr) (PointerAttributes, error) {
 	attr := PointerAttributes{
 		Kind: o.kind, Device: o.dev, Context: o.ctx, Base: DevicePtr(a.base), Size: a.size,
 		DevicePtr: DevicePtr(a.devicePtr(uint64(p))), Flags: o.flags, Managed: o.kind == MemoryManaged,
-		Pitch: o.pitch, FromPool: o.pool != nil,
+		Pitch: o.pitch, Pool: o.pool,
 	}
 	if o.host != nil {
 		attr.HostPtr = unsafe.Add(o.host, uint64(p)-a.base)

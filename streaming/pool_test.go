@@ -121,8 +121,8 @@ func TestPoolReleaseThreshold(t *testing.T) {
 	}
 	e.dev.SetMemPool(pool)
 	p, _ := s.MallocAsync(100)
-	if attr, _ := e.ctx.PointerAttributes(p); !attr.FromPool {
-		t.Error("MallocAsync after SetMemPool did not use the pool")
+	if attr, _ := e.ctx.PointerAttributes(p + 10); attr.Pool != pool {
+		t.Errorf("MallocAsync after SetMemPool: pointer attributes name pool %p, want %p", attr.Pool, pool)
 	}
 	s.FreeAsync(p)
 	syncStream(t, s)
