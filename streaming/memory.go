@@ -91,6 +91,9 @@ func (c *Context) release(a *allocation) error {
 	c.mu.Lock()
 	delete(c.allocs, a)
 	c.mu.Unlock()
+	if a.kind == MemoryManaged {
+		c.rt.advice.forget(a)
+	}
 	switch {
 	case a.kind == MemoryRegistered:
 		err := c.dev.hal.Unregister(a.hal)
