@@ -58,8 +58,8 @@ func memcpy(dst, src any, n uint64, kind MemcpyKind, s Stream, wait bool) error 
 	// arguments need the pointer table to tell a copy from a host one.
 	dk, sk := d.dev, sa.dev
 	if !dk && !sk {
-		if dk = d.known(rt); !dk {
-			sk = sa.known(rt)
+		if dk = d.known(rt, n); !dk {
+			sk = sa.known(rt, n)
 		}
 	}
 	switch {

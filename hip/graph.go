@@ -112,7 +112,7 @@ func memcpyNode(dst, src any, count uint64, kind MemcpyKind) (streaming.MemcpyNo
 		if err != nil {
 			return streaming.MemcpyNodeParams{}, err
 		}
-		if a.v == 0 || !a.known(rt) {
+		if a.v == 0 || !a.known(rt, max(count, 1)) {
 			return streaming.MemcpyNodeParams{}, fmt.Errorf("memcpy node %s %#x: not memory of the runtime (use HostMalloc or HostRegister for host memory): %w",
 				name, a.v, streaming.ErrInvalidValue)
 		}

@@ -327,6 +327,16 @@ func (c *Context) HostUnregister(p unsafe.Pointer) error {
 	return a.ctx.release(a)
 }
 
+// HostMemory reports whether all of [p, p+n) lies in host memory the
+// runtime knows: memory from MallocHost or HostRegister, managed memory,
+// or device memory the host addresses directly (the CPU backend). Device
+// work and the copy functions use such memory in place, and its address
+// works as a DevicePtr; other host memory, ordinary Go memory for one, is
+// copied through a staging buffer by the functions that take []byte.
+func (rt *Runtime) HostMemory(p unsafe.Pointer, n uint64) bool {
+	return rt.ptrs.hostRange(p, n) != nil
+}
+
 // AddressRange returns the base and size of the allocation holding p
 // (cuMemGetAddressRange).
 func (rt *Runtime) AddressRange(p DevicePtr) (DevicePtr, uint64, error) {
