@@ -13,9 +13,9 @@ import (
 // created while it is current. A nil *Context is the C API's NULL context.
 //
 // The handle of a device's primary context is the same *Context for the
-// whole life of the runtime, as in CUDA: DevicePrimaryCtxReset and a release
-// to zero followed by a new retain keep it, while the resources behind it
-// are replaced.
+// whole life of the runtime, as in CUDA, and so is the streaming.Context
+// behind it: DevicePrimaryCtxReset and a release to zero followed by a new
+// retain keep both, and destroy only what the context owned.
 //
 // Every function of this package that acts on the current context is also
 // a method of Context that acts on that context instead, named as the
@@ -60,14 +60,25 @@ func (c *Context) get(what string) (*streaming.Context, error) {
 // gone).
 func (c *Context) invalidate() {
 	c.sc.Store(nil)
+	c.dropStreams(false)
+}
+
+// dropStreams marks the handles of c's streams destroyed, the handle of
+// its NULL stream too unless keepLegacy.
+func (c *Context) dropStreams(keepLegacy bool) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	for s := range c.streams {
+		if keepLegacy && s == c.legacy {
+			continue
+		}
 		s.state.Store(streamDestroyed)
+		delete(c.streams, s)
 	}
-	c.streams = nil
 	c.perThread = nil
-	c.legacy = nil
-	c.mu.Unlock()
+	if !keepLegacy {
+		c.legacy = nil
+	}
 }
 
 // wrap returns the handle of sc, making one on first use.
@@ -88,7 +99,7 @@ func (d *driver) wrap(sc *streaming.Context) *Context {
 
 // forget drops the handle of a destroyed streaming context.
 func (d *driver) forget(sc *streaming.Context) {
-	d.remove(sc)
+	d.stack.Remove(sc)
 	d.mu.Lock()
 	c := d.ctxs[sc]
 	delete(d.ctxs, sc)
@@ -123,19 +134,13 @@ func DevicePrimaryCtxRetain(dev Device) (*Context, error) {
 	if err != nil {
 		return nil, fail(err)
 	}
+	c := d.wrap(sc)
+	// Usable again after a release to zero. Under d.mu, so that a release
+	// to zero running meanwhile cannot invalidate the handle after this.
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	c := d.primary[int(dev)]
-	if c == nil {
-		c = &Context{d: d}
-		d.primary[int(dev)] = c
-	}
-	if old := c.sc.Swap(sc); old != sc {
-		if old != nil {
-			delete(d.ctxs, old)
-		}
-		d.ctxs[sc] = c
-	}
+	c.sc.Store(sc)
+	d.primary[int(dev)] = c
+	d.mu.Unlock()
 	return c, nil
 }
 
@@ -152,28 +157,25 @@ func DevicePrimaryCtxRelease(dev Device) error {
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	c := d.primary[int(dev)]
-	d.mu.Unlock()
-	var old *streaming.Context
-	if c != nil {
-		old = c.sc.Load()
-	}
 	if err := sd.PrimaryContextRelease(); err != nil {
 		return fail(err)
 	}
-	if _, active := sd.PrimaryContextState(); !active && old != nil {
-		d.remove(old)
-		d.mu.Lock()
-		delete(d.ctxs, old)
-		c.invalidate()
-		d.mu.Unlock()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if c := d.primary[int(dev)]; c != nil {
+		if _, active := sd.PrimaryContextState(); !active {
+			if sc := c.sc.Load(); sc != nil {
+				d.stack.Remove(sc)
+			}
+			c.invalidate()
+		}
 	}
 	return nil
 }
 
 // DevicePrimaryCtxSetFlags is cuDevicePrimaryCtxSetFlags: the CU_CTX_*
-// flags the primary context has, or will have when it is created.
+// flags the primary context has, or will have when it is created. Bits
+// outside CU_CTX_FLAGS_MASK are CUDA_ERROR_INVALID_VALUE.
 func DevicePrimaryCtxSetFlags(dev Device, flags uint32) error {
 	d, err := get()
 	if err != nil {
@@ -203,8 +205,8 @@ func DevicePrimaryCtxGetState(dev Device) (flags uint32, active bool, err error)
 
 // DevicePrimaryCtxReset is cuDevicePrimaryCtxReset: it destroys all the
 // primary context's resources (memory, modules, streams, events). The
-// handle stays valid and stays wherever it is on the context stack; the
-// old streams and events are invalid.
+// handle stays valid and stays wherever it is on the context stack, as
+// does its NULL stream; the other streams and events are invalid.
 func DevicePrimaryCtxReset(dev Device) error {
 	d, err := get()
 	if err != nil {
@@ -214,103 +216,23 @@ func DevicePrimaryCtxReset(dev Device) error {
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	c := d.primary[int(dev)]
-	d.mu.Unlock()
 	if err := sd.PrimaryContextReset(); err != nil {
 		return fail(err)
 	}
-	if c == nil {
-		return nil
-	}
-	old := c.sc.Load()
-	var fresh *streaming.Context
-	if _, active := sd.PrimaryContextState(); active {
-		// Learn the new primary context without changing the retain count.
-		if fresh, err = sd.PrimaryContext(); err != nil {
-			return fail(err)
-		}
-		if err := sd.PrimaryContextRelease(); err != nil {
-			return fail(err)
-		}
-	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	if old != nil {
-		delete(d.ctxs, old)
-	}
-	c.invalidate()
-	if fresh == nil {
-		if old != nil {
-			d.remove(old)
-		}
-		return nil
-	}
-	c.sc.Store(fresh)
-	d.ctxs[fresh] = c
-	if old != nil {
-		d.replace(old, fresh)
+	c := d.primary[int(dev)]
+	d.mu.Unlock()
+	if c != nil {
+		c.dropStreams(true)
 	}
 	return nil
 }
 
-// The context stack is changed only through these methods, which keep
-// d.top, the context on top, in step: the current context is read on every
-// call that uses it, and an atomic load is cheaper than the stack's lock.
-
-func (d *driver) changeStack(f func(cs *streaming.ContextStack)) {
-	d.stackMu.Lock()
-	defer d.stackMu.Unlock()
-	f(&d.stack)
-	d.top.Store(d.stack.Current())
-}
-
-func (d *driver) push(sc *streaming.Context) (err error) {
-	d.changeStack(func(cs *streaming.ContextStack) { err = cs.Push(sc) })
-	return err
-}
-
-func (d *driver) pop() (sc *streaming.Context, err error) {
-	d.changeStack(func(cs *streaming.ContextStack) { sc, err = cs.Pop() })
-	return sc, err
-}
-
-func (d *driver) setCurrent(sc *streaming.Context) {
-	d.changeStack(func(cs *streaming.ContextStack) { cs.SetCurrent(sc) })
-}
-
-func (d *driver) remove(sc *streaming.Context) {
-	d.changeStack(func(cs *streaming.ContextStack) { cs.Remove(sc) })
-}
-
-func (d *driver) resetStack() {
-	d.changeStack(func(cs *streaming.ContextStack) { cs.Reset() })
-}
-
-// replace puts fresh wherever old is on the stack, keeping the order.
-// streaming.ContextStack has no Replace, so this pops and pushes back.
-func (d *driver) replace(old, fresh *streaming.Context) {
-	d.changeStack(func(cs *streaming.ContextStack) {
-		var popped []*streaming.Context
-		for cs.Depth() > 0 {
-			c, err := cs.Pop()
-			if err != nil {
-				break
-			}
-			popped = append(popped, c)
-		}
-		for i := len(popped) - 1; i >= 0; i-- {
-			c := popped[i]
-			if c == old {
-				c = fresh
-			}
-			cs.Push(c)
-		}
-	})
-}
-
 // CtxCreate is cuCtxCreate: it creates a context on dev with the CU_CTX_*
-// flags and pushes it onto the context stack, making it current.
+// flags and pushes it onto the context stack, making it current. Every
+// flag of CU_CTX_FLAGS_MASK is accepted and reported by CtxGetFlags; none
+// changes behaviour (see streaming's Ctx* constants); other bits are
+// CUDA_ERROR_INVALID_VALUE.
 func CtxCreate(flags uint32, dev Device) (*Context, error) {
 	d, err := get()
 	if err != nil {
@@ -325,7 +247,7 @@ func CtxCreate(flags uint32, dev Device) (*Context, error) {
 		return nil, fail(err)
 	}
 	c := d.wrap(sc)
-	d.push(sc)
+	d.stack.Push(sc)
 	return c, nil
 }
 
@@ -352,7 +274,7 @@ func CtxPushCurrent(c *Context) error {
 	if err != nil {
 		return err
 	}
-	return check(c.d.push(sc))
+	return check(c.d.stack.Push(sc))
 }
 
 // CtxPopCurrent is cuCtxPopCurrent: it removes the current context from the
@@ -362,7 +284,7 @@ func CtxPopCurrent() (*Context, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc, err := d.pop()
+	sc, err := d.stack.Pop()
 	if err != nil {
 		return nil, fail(err)
 	}
@@ -377,14 +299,14 @@ func CtxSetCurrent(c *Context) error {
 		return err
 	}
 	if c == nil {
-		d.setCurrent(nil)
+		d.stack.SetCurrent(nil)
 		return nil
 	}
 	sc, err := c.get("cuCtxSetCurrent")
 	if err != nil {
 		return err
 	}
-	d.setCurrent(sc)
+	d.stack.SetCurrent(sc)
 	return nil
 }
 
@@ -395,7 +317,7 @@ func CtxGetCurrent() (*Context, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.wrap(d.top.Load()), nil
+	return d.wrap(d.stack.Current()), nil
 }
 
 // CtxGetDevice is cuCtxGetDevice: the current context's device.

@@ -240,13 +240,24 @@ func TestPrimaryContext(t *testing.T) {
 	}
 	p := val[cuda.DevicePtr](t)(cuda.MemAlloc(256))
 	s := val[*cuda.Stream](t)(cuda.StreamCreate(0))
+	def := val[*cuda.Stream](t)(ctx.DefaultStream())
+	sc := ctx.Streaming()
 
-	// Reset frees everything but keeps the handle, current.
+	// Reset frees everything but keeps the handle, current, and the
+	// streaming context behind it.
 	ok(t, cuda.DevicePrimaryCtxReset(0))
 	wantErr(t, "MemFree after reset", cuda.MemFree(p), cuda.CUDA_ERROR_INVALID_VALUE)
 	wantErr(t, "stream after reset", cuda.StreamSynchronize(s), cuda.CUDA_ERROR_INVALID_HANDLE)
 	if c := val[*cuda.Context](t)(cuda.CtxGetCurrent()); c != ctx {
 		t.Errorf("CtxGetCurrent after reset = %p, want the primary handle %p", c, ctx)
+	}
+	if ctx.Streaming() != sc {
+		t.Error("the primary handle stands for another streaming context after reset")
+	}
+	// The NULL stream's handle stays valid, as the NULL stream does in CUDA.
+	ok(t, cuda.StreamSynchronize(def))
+	if again := val[*cuda.Stream](t)(ctx.DefaultStream()); again != def {
+		t.Error("ctx.DefaultStream returned another handle after reset")
 	}
 	if _, active, _ := cuda.DevicePrimaryCtxGetState(0); !active {
 		t.Error("primary context inactive after reset")
@@ -268,9 +279,10 @@ func TestPrimaryContext(t *testing.T) {
 	_, err = cuda.MemAlloc(1)
 	wantErr(t, "MemAlloc after the last release", err, cuda.CUDA_ERROR_INVALID_CONTEXT)
 	wantErr(t, "third release", cuda.DevicePrimaryCtxRelease(0), cuda.CUDA_ERROR_INVALID_CONTEXT)
+	wantErr(t, "NULL stream handle after the last release", cuda.StreamSynchronize(def), cuda.CUDA_ERROR_INVALID_HANDLE)
 	// The handle comes back with the next retain.
-	if again := val[*cuda.Context](t)(cuda.DevicePrimaryCtxRetain(0)); again != ctx {
-		t.Errorf("retain after release returned another handle")
+	if again := val[*cuda.Context](t)(cuda.DevicePrimaryCtxRetain(0)); again != ctx || ctx.Streaming() != sc {
+		t.Errorf("retain after release returned another handle, or one for another streaming context")
 	}
 	ok(t, ctx.Synchronize())
 	wantErr(t, "CtxDestroy(primary)", cuda.CtxDestroy(ctx), cuda.CUDA_ERROR_INVALID_CONTEXT)
@@ -290,6 +302,21 @@ func TestContext(t *testing.T) {
 	wantErr(t, "CtxCreate on device 42", err, cuda.CUDA_ERROR_INVALID_DEVICE)
 	_, err = cuda.CtxCreate(0x100, 0)
 	wantErr(t, "CtxCreate flags 0x100", err, cuda.CUDA_ERROR_INVALID_VALUE)
+	wantErr(t, "DevicePrimaryCtxSetFlags 0x100", cuda.DevicePrimaryCtxSetFlags(0, 0x100), cuda.CUDA_ERROR_INVALID_VALUE)
+	// The flags CUDA 12 added are accepted and reported back.
+	for _, flags := range []uint32{cuda.CU_CTX_COREDUMP_ENABLE, cuda.CU_CTX_USER_COREDUMP_ENABLE, cuda.CU_CTX_SYNC_MEMOPS,
+		cuda.CU_CTX_FLAGS_MASK} {
+		c := val[*cuda.Context](t)(cuda.CtxCreate(flags, 0))
+		if f := val[uint32](t)(cuda.CtxGetFlags()); f != flags {
+			t.Errorf("CtxCreate(%#x): CtxGetFlags = %#x", flags, f)
+		}
+		ok(t, cuda.CtxDestroy(c))
+		ok(t, cuda.DevicePrimaryCtxSetFlags(0, flags))
+		if f, _, _ := cuda.DevicePrimaryCtxGetState(0); f != flags {
+			t.Errorf("DevicePrimaryCtxSetFlags(%#x): state has %#x", flags, f)
+		}
+	}
+	ok(t, cuda.DevicePrimaryCtxSetFlags(0, 0))
 
 	c1 := val[*cuda.Context](t)(cuda.CtxCreate(cuda.CU_CTX_SCHED_YIELD, 0))
 	if cur := val[*cuda.Context](t)(cuda.CtxGetCurrent()); cur != c1 {

@@ -32,6 +32,24 @@
 // host memory is an unsafe.Pointer plus a byte count as in C (with
 // ...Slice variants taking Go slices), C callbacks are Go funcs.
 //
+// # Host memory and DevicePtr
+//
+// With unified addressing CUDA's cuMemcpy takes any host pointer. Here the
+// rule follows the Go types. A host-memory argument (the unsafe.Pointer of
+// MemcpyHtoD, MemcpyDtoH and their Async forms, the slices of the ...Slice
+// forms) may be any memory: ordinary Go memory the runtime has never seen
+// is staged (host to device) or waited for (device to host), so it may be
+// reused as soon as the call returns, while page-locked memory
+// (MemAllocHost, MemHostRegister) and managed memory are used in place and
+// make the Async forms truly asynchronous. A DevicePtr argument (both
+// sides of Memcpy, MemcpyAsync and MemcpyDtoD, memcpy graph nodes) must be
+// an address the runtime handed out or registered: device, page-locked,
+// registered or managed memory, or a module global. Any other number is
+// CUDA_ERROR_INVALID_VALUE, because an address the runtime does not know
+// cannot be told from garbage, and copying from or to it would be a crash
+// rather than an error. To use Go memory with Memcpy, register it with
+// MemHostRegister first, or use the unsafe.Pointer forms.
+//
 // # Initialization
 //
 // Init opens one process-wide streaming.Runtime with the STREAM_HAL_*

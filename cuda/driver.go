@@ -19,11 +19,8 @@ const APIVersion = 12060
 // driver is the state Init creates: the runtime, the process-wide context
 // stack and the handles that stand for streaming contexts.
 type driver struct {
-	rt *streaming.Runtime
-
-	stackMu sync.Mutex // serialises changes of stack and top
-	stack   streaming.ContextStack
-	top     atomic.Pointer[streaming.Context] // the context on top of stack
+	rt    *streaming.Runtime
+	stack streaming.ContextStack
 
 	mu      sync.Mutex
 	ctxs    map[*streaming.Context]*Context
@@ -99,7 +96,7 @@ func HALDeinit() error {
 	}
 	current.Store(nil)
 	deinit.Store(true)
-	d.resetStack()
+	d.stack.Reset()
 	d.mu.Lock()
 	for _, c := range d.ctxs {
 		c.invalidate()
@@ -190,7 +187,7 @@ func failf(r Result, format string, args ...any) error {
 // currentCtx returns the streaming context on top of the context stack, or
 // CUDA_ERROR_INVALID_CONTEXT when there is none.
 func (d *driver) currentCtx(what string) (*streaming.Context, error) {
-	if sc := d.top.Load(); sc != nil {
+	if sc := d.stack.Current(); sc != nil {
 		return sc, nil
 	}
 	return nil, failf(CUDA_ERROR_INVALID_CONTEXT, "%s: no current context (use CtxCreate, CtxSetCurrent or CtxPushCurrent)", what)
@@ -199,7 +196,7 @@ func (d *driver) currentCtx(what string) (*streaming.Context, error) {
 // cur is get followed by currentCtx.
 func cur(what string) (d *driver, sc *streaming.Context, err error) {
 	if d = current.Load(); d != nil {
-		if sc = d.top.Load(); sc != nil {
+		if sc = d.stack.Current(); sc != nil {
 			return d, sc, nil
 		}
 	}
@@ -211,7 +208,7 @@ func cur(what string) (d *driver, sc *streaming.Context, err error) {
 // hottest calls use it instead of cur.
 func fastCtx() *streaming.Context {
 	if d := current.Load(); d != nil {
-		return d.top.Load()
+		return d.stack.Current()
 	}
 	return nil
 }

@@ -179,16 +179,8 @@ func kernelNode(what string, p *KernelNodeParams) (streaming.KernelNodeParams, e
 			SharedBytes: p.SharedMemBytes,
 		},
 	}
-	kp := p.KernelParams
-	if len(kp) > 0 {
-		np := len(p.Func.Params())
-		for len(kp) > np && kp[len(kp)-1] == nil {
-			kp = kp[:len(kp)-1]
-		}
-	}
-	switch {
-	case len(p.Extra) > 0 && p.Extra[0] != nil:
-		if len(kp) > 0 {
+	if len(p.Extra) > 0 && p.Extra[0] != nil {
+		if len(p.KernelParams) > 0 {
 			return k, failf(CUDA_ERROR_INVALID_VALUE, "%s %s: both KernelParams and Extra given", what, p.Func.Name())
 		}
 		buf, err := packedArgs(p.Extra)
@@ -196,21 +188,13 @@ func kernelNode(what string, p *KernelNodeParams) (streaming.KernelNodeParams, e
 			return k, err
 		}
 		k.Args = buf
-	case len(kp) > 0:
-		buf, err := streaming.PackParamPointers(p.Func.Params(), kp)
-		if err != nil {
-			return k, fail(err)
-		}
-		k.Args = buf
+		return k, nil
 	}
-	// Check the buffer against the kernel's layout now, as a launch would.
-	var end uint32
-	for _, q := range p.Func.Params() {
-		end = max(end, q.Offset+q.Size)
+	buf, err := streaming.PackParamPointers(p.Func.Params(), p.KernelParams)
+	if err != nil {
+		return k, fail(err)
 	}
-	if uint32(len(k.Args)) < end {
-		return k, failf(CUDA_ERROR_INVALID_VALUE, "%s %s: %d bytes of arguments, the kernel's parameters take %d", what, p.Func.Name(), len(k.Args), end)
-	}
+	k.Args = buf
 	return k, nil
 }
 

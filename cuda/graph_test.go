@@ -295,6 +295,15 @@ func TestMemPool(t *testing.T) {
 			t.Fatalf("word %d = %#x", i, v)
 		}
 	}
+	var owner *cuda.MemoryPool
+	ok(t, cuda.PointerGetAttribute(&owner, cuda.CU_POINTER_ATTRIBUTE_MEMPOOL_HANDLE, p+100))
+	if owner != def {
+		t.Errorf("MEMPOOL_HANDLE of MemAllocAsync memory = %p, want the default pool %p", owner, def)
+	}
+	ok(t, cuda.PointerGetAttribute(&owner, cuda.CU_POINTER_ATTRIBUTE_MEMPOOL_HANDLE, alloc(t, 64)))
+	if owner != nil {
+		t.Errorf("MEMPOOL_HANDLE of MemAlloc memory = %p, want nil", owner)
+	}
 	var start cuda.DevicePtr
 	ok(t, cuda.PointerGetAttribute(&start, cuda.CU_POINTER_ATTRIBUTE_RANGE_START_ADDR, p+100))
 	if start != p {
@@ -309,6 +318,10 @@ func TestMemPool(t *testing.T) {
 	// MemFree takes pool memory too.
 	q := val[cuda.DevicePtr](t)(cuda.MemAllocAsync(128, nil))
 	ok(t, cuda.MemFree(q))
+	if used := val[uint64](t)(cuda.MemPoolGetAttribute(def, cuda.CU_MEMPOOL_ATTR_USED_MEM_CURRENT)); used != used0 {
+		t.Errorf("USED_MEM_CURRENT %d after MemFree of pool memory, want %d", used, used0)
+	}
+	wantErr(t, "MemFree of pool memory twice", cuda.MemFree(q), cuda.CUDA_ERROR_INVALID_VALUE)
 	wantErr(t, "MemFreeAsync of MemAlloc memory", cuda.MemFreeAsync(alloc(t, 64), s), cuda.CUDA_ERROR_INVALID_VALUE)
 
 	// A pool of our own.
@@ -324,6 +337,14 @@ func TestMemPool(t *testing.T) {
 	}
 	r := val[cuda.DevicePtr](t)(cuda.MemAllocAsync(4096, s))
 	r2 := val[cuda.DevicePtr](t)(cuda.MemAllocFromPoolAsync(4096, def, s))
+	owners := []any{new(*cuda.MemoryPool), new(*cuda.MemoryPool)}
+	for i, q := range []cuda.DevicePtr{r, r2} {
+		ok(t, cuda.PointerGetAttributes([]cuda.PointerAttribute{cuda.CU_POINTER_ATTRIBUTE_MEMPOOL_HANDLE}, owners[i:i+1], q))
+	}
+	if *owners[0].(**cuda.MemoryPool) != pool || *owners[1].(**cuda.MemoryPool) != def {
+		t.Errorf("MEMPOOL_HANDLE: %p and %p, want the current pool %p and the default pool %p",
+			*owners[0].(**cuda.MemoryPool), *owners[1].(**cuda.MemoryPool), pool, def)
+	}
 	ok(t, cuda.MemFreeAsync(r, s))
 	ok(t, cuda.MemFreeAsync(r2, s))
 	ok(t, cuda.StreamSynchronize(s))

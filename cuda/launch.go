@@ -108,28 +108,7 @@ func LaunchKernel(f *Function, gridDimX, gridDimY, gridDimZ, blockDimX, blockDim
 		}
 		return check(ss.LaunchPacked(f, cfg, buf))
 	}
-	if n := len(kernelParams); n == 0 || kernelParams[n-1] == nil {
-		return launchTrimmed(ss, f, cfg, kernelParams)
-	}
 	return check(ss.LaunchParams(f, cfg, kernelParams))
-}
-
-// launchTrimmed launches with kernelParams that may end with NULLs. No
-// arguments at all is an empty packed buffer: that also serves kernels
-// without parameters whose module reports their layout as nil rather than
-// empty.
-func launchTrimmed(ss *streaming.Stream, f *Function, cfg streaming.LaunchConfig, kernelParams []unsafe.Pointer) error {
-	kp := kernelParams
-	if len(kp) > 0 {
-		np := len(f.Params())
-		for len(kp) > np && kp[len(kp)-1] == nil {
-			kp = kp[:len(kp)-1]
-		}
-	}
-	if len(kp) == 0 {
-		return check(ss.LaunchPacked(f, cfg, nil))
-	}
-	return check(ss.LaunchParams(f, cfg, kp))
 }
 
 // LaunchCooperativeKernel is cuLaunchCooperativeKernel: LaunchKernel for a
@@ -152,7 +131,7 @@ func LaunchCooperativeKernel(f *Function, gridDimX, gridDimY, gridDimZ, blockDim
 		SharedBytes: sharedMemBytes,
 		Cooperative: true,
 	}
-	return launchTrimmed(ss, f, cfg, kernelParams)
+	return check(ss.LaunchParams(f, cfg, kernelParams))
 }
 
 // fn checks a function handle: not nil, its module still loaded.

@@ -29,7 +29,10 @@ func hostBytes(what string, p unsafe.Pointer, n uint64) ([]byte, error) {
 
 // Memcpy is cuMemcpy: n bytes between any two addresses the runtime knows
 // (device, page-locked or registered host, managed memory, module globals,
-// of any device); the direction comes from the addresses.
+// of any device); the direction comes from the addresses. Ordinary Go
+// memory is not such an address (CUDA_ERROR_INVALID_VALUE): use
+// MemcpyHtoD and MemcpyDtoH for it (see "Host memory and DevicePtr" in the
+// package documentation).
 func Memcpy(dst, src DevicePtr, n uint64) error {
 	sc := fastCtx()
 	if sc == nil {

@@ -1,8 +1,6 @@
 package cuda
 
 import (
-	"context"
-	"errors"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
@@ -118,22 +116,7 @@ func memFree(sc *streaming.Context, p DevicePtr) error {
 	if p == 0 {
 		return nil
 	}
-	err := sc.Free(p)
-	if err != nil && errors.Is(err, hal.ErrInvalidValue) {
-		// Memory from MemAllocAsync: back to its pool, as CUDA allows,
-		// once the device's outstanding work is done.
-		if a, aerr := sc.PointerAttributes(p); aerr == nil && a.FromPool && a.Base == p {
-			s := a.Context.DefaultStream()
-			if err := s.FreeAsync(p); err != nil {
-				return fail(err)
-			}
-			if err := a.Device.Synchronize(context.Background()); err != nil {
-				return fail(err)
-			}
-			return nil
-		}
-	}
-	return check(err)
+	return check(sc.Free(p))
 }
 
 // MemGetAddressRange is cuMemGetAddressRange: the base and size of the

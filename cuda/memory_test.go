@@ -1,8 +1,10 @@
 package cuda_test
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/cuda"
@@ -460,4 +462,76 @@ func TestMemset(t *testing.T) {
 	wantErr(t, "MemsetD16 misaligned", cuda.MemsetD16Async(d+1, 0, 4, s), cuda.CUDA_ERROR_INVALID_VALUE)
 	wantErr(t, "MemsetD8 past the end", cuda.MemsetD8(d+n-2, 0, 3), cuda.CUDA_ERROR_INVALID_VALUE)
 	wantErr(t, "MemsetD8 nowhere", cuda.MemsetD8(1<<50, 0, 3), cuda.CUDA_ERROR_INVALID_VALUE)
+}
+
+// The pointer forms of the copies (unsafe.Pointer host memory) take any Go
+// memory, whether the runtime knows it or not; a DevicePtr must be an
+// address the runtime handed out or registered (see the package doc).
+func TestMemcpyGoMemory(t *testing.T) {
+	setup(t, streaming.Options{})
+	ctx := primary(t)
+	const n = 4096
+	want := make([]byte, n)
+	for i := range want {
+		want[i] = byte(i*29 + 3)
+	}
+	d := alloc(t, n)
+	goBuf := make([]byte, n)
+	goPtr := cuda.DevicePtr(uintptr(unsafe.Pointer(&goBuf[0])))
+
+	// cuMemcpy takes DevicePtr values: Go memory is not one.
+	wantErr(t, "Memcpy from Go memory", cuda.Memcpy(d, goPtr, n), cuda.CUDA_ERROR_INVALID_VALUE)
+	wantErr(t, "Memcpy into Go memory", cuda.Memcpy(goPtr, d, n), cuda.CUDA_ERROR_INVALID_VALUE)
+	s := stream(t, cuda.CU_STREAM_NON_BLOCKING)
+	wantErr(t, "MemcpyAsync from Go memory", cuda.MemcpyAsync(d, goPtr, n, s), cuda.CUDA_ERROR_INVALID_VALUE)
+
+	// The context's methods, synchronous.
+	ok(t, ctx.MemcpyHtoD(d, unsafe.Pointer(&want[0]), n))
+	for i := range goBuf {
+		goBuf[i] = ^want[i]
+	}
+	ok(t, ctx.MemcpyDtoH(unsafe.Pointer(&goBuf[0]), d, n))
+	checkBytes(t, "ctx.MemcpyHtoD and MemcpyDtoH", goBuf, want)
+
+	// MemcpyHtoDAsync from Go memory: the bytes are taken before the call
+	// returns, so the caller may reuse the buffer while the copy waits.
+	release := make(chan struct{})
+	ok(t, cuda.LaunchHostFunc(s, func() { <-release }))
+	src := append([]byte(nil), want...)
+	ok(t, cuda.MemcpyHtoDAsync(d, unsafe.Pointer(&src[0]), n, s))
+	for i := range src {
+		src[i] = 0xee
+	}
+	close(release)
+	ok(t, cuda.StreamSynchronize(s))
+	for i := range goBuf {
+		goBuf[i] = ^want[i]
+	}
+	ok(t, cuda.MemcpyDtoH(unsafe.Pointer(&goBuf[0]), d, n))
+	checkBytes(t, "MemcpyHtoDAsync from a Go buffer reused at once", goBuf, want)
+
+	// MemcpyDtoHAsync into Go memory returns once the bytes are there,
+	// after the stream's earlier work.
+	ok(t, cuda.LaunchHostFunc(s, func() { time.Sleep(20 * time.Millisecond) }))
+	ok(t, cuda.MemsetD8Async(d, 0x42, n, s))
+	ok(t, cuda.MemcpyDtoHAsync(unsafe.Pointer(&goBuf[0]), d, n, s))
+	checkBytes(t, "MemcpyDtoHAsync into Go memory, read at once", goBuf, bytes.Repeat([]byte{0x42}, n))
+
+	// Go memory that only partly overlaps registered memory is still
+	// ordinary Go memory as a whole.
+	big := make([]byte, 3*n)
+	ok(t, cuda.MemHostRegister(unsafe.Pointer(&big[n]), n, 0))
+	defer cuda.MemHostUnregister(unsafe.Pointer(&big[n]))
+	copy(big[n/2:], want)
+	ok(t, cuda.MemcpyHtoD(d, unsafe.Pointer(&big[n/2]), n)) // starts before the registered part
+	copy(goBuf, big[:n])
+	ok(t, cuda.MemcpyDtoH(unsafe.Pointer(&goBuf[0]), d, n))
+	checkBytes(t, "HtoD from Go memory straddling the start of registered memory", goBuf, want)
+	ok(t, cuda.MemcpyDtoH(unsafe.Pointer(&big[n+n/2]), d, n)) // ends past the registered part
+	checkBytes(t, "DtoH into Go memory straddling the end of registered memory", big[n+n/2:2*n+n/2], want)
+	ok(t, cuda.MemcpyHtoDAsync(d, unsafe.Pointer(&big[n+n/2]), n, s))
+	ok(t, cuda.MemsetD8Async(d, 0, 1, s))
+	ok(t, cuda.MemcpyDtoHAsync(unsafe.Pointer(&goBuf[0]), d, n, s))
+	want[0] = 0
+	checkBytes(t, "async round trip through straddling Go memory", goBuf, want)
 }

@@ -47,7 +47,7 @@ func pointerAttribute(d *driver, a *streaming.PointerAttributes, attr PointerAtt
 	case CU_POINTER_ATTRIBUTE_ACCESS_FLAGS:
 		return uint64(CU_POINTER_ATTRIBUTE_ACCESS_FLAG_READWRITE), nil
 	case CU_POINTER_ATTRIBUTE_MEMPOOL_HANDLE:
-		return unsafe.Pointer(nil), nil
+		return a.Pool, nil
 	}
 	return nil, failf(CUDA_ERROR_INVALID_VALUE, "cuPointerGetAttribute: unknown attribute %d", int(attr))
 }
@@ -102,6 +102,12 @@ func assign(dst, v any) bool {
 			*d = p
 		}
 		return ok
+	case **MemoryPool:
+		p, ok := v.(*MemoryPool)
+		if ok {
+			*d = p
+		}
+		return ok
 	}
 	n, ok := number(v)
 	if !ok {
@@ -140,6 +146,8 @@ func zero(dst any) bool {
 		*d = nil
 	case *unsafe.Pointer:
 		*d = nil
+	case **MemoryPool:
+		*d = nil
 	default:
 		return assign(dst, uint64(0))
 	}
@@ -168,7 +176,7 @@ func zero(dst any) bool {
 //	CU_POINTER_ATTRIBUTE_MAPPED                 bool, true
 //	CU_POINTER_ATTRIBUTE_ALLOWED_HANDLE_TYPES   uint64, 0 (no shareable handles)
 //	CU_POINTER_ATTRIBUTE_ACCESS_FLAGS           uint64, CU_POINTER_ATTRIBUTE_ACCESS_FLAG_READWRITE
-//	CU_POINTER_ATTRIBUTE_MEMPOOL_HANDLE         unsafe.Pointer, nil (memory pools are not wrapped yet)
+//	CU_POINTER_ATTRIBUTE_MEMPOOL_HANDLE         *MemoryPool, the pool of MemAllocAsync memory, else nil
 //	CU_POINTER_ATTRIBUTE_MAPPING_SIZE           uint64, as RANGE_SIZE
 //	CU_POINTER_ATTRIBUTE_MAPPING_BASE_ADDR      DevicePtr, as RANGE_START_ADDR
 //	CU_POINTER_ATTRIBUTE_MEMORY_BLOCK_ID        uint64, as BUFFER_ID

@@ -83,7 +83,7 @@ func (s *Stream) resolveSlow(what string) (*streaming.Stream, error) {
 	}
 	if state == streamLegacy {
 		if d := current.Load(); d != nil {
-			if sc := d.top.Load(); sc != nil {
+			if sc := d.stack.Current(); sc != nil {
 				return sc.DefaultStream(), nil
 			}
 		}

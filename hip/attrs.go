@@ -97,9 +97,7 @@ func pointerAttr(a PointerAttribute, attr streaming.PointerAttributes) (any, err
 	case HIP_POINTER_ATTRIBUTE_ACCESS_FLAGS:
 		return HipMemAccessFlagsProtReadWrite, nil
 	case HIP_POINTER_ATTRIBUTE_MEMPOOL_HANDLE:
-		// Memory pools are not wired into this package yet; no pointer
-		// reports one.
-		return MemPool(nil), nil
+		return attr.Pool, nil
 	case HIP_POINTER_ATTRIBUTE_P2P_TOKENS:
 		return nil, fmt.Errorf("attribute %v: %w", a, streaming.ErrNotSupported)
 	}
@@ -121,7 +119,7 @@ func pointerAttr(a PointerAttribute, attr streaming.PointerAttributes) (any, err
 //	ALLOWED_HANDLE_TYPES         uint64
 //	RANGE_START_ADDR             DevicePtr
 //	ACCESS_FLAGS                 MemAccessFlags
-//	MEMPOOL_HANDLE               MemPool
+//	MEMPOOL_HANDLE               MemPool (the pool of MallocAsync memory, else nil)
 //	P2P_TOKENS                   HipErrorNotSupported
 func PointerGetAttribute(attribute PointerAttribute, ptr any) (any, error) {
 	const call = "hipPointerGetAttribute"
@@ -171,61 +169,67 @@ func PointerSetAttribute(value any, attribute PointerAttribute, ptr DevicePtr) e
 	return ret(call, err)
 }
 
-// rangeAttrs validates a managed memory range of MemRangeGetAttribute(s)
-// and MemAdvise: count bytes at ptr, inside one managed or host
-// allocation.
-func rangeAttrs(ptr any, count uint64) (streaming.PointerAttributes, error) {
-	a, err := addrOf("ptr", ptr)
-	if err != nil {
-		return streaming.PointerAttributes{}, err
+// adviceLocation translates the device argument of MemAdvise and
+// MemPrefetchAsync: HipCpuDeviceId is the host (nil), anything else a
+// device ordinal.
+func adviceLocation(dev Device) (*streaming.Device, error) {
+	if dev == HipCpuDeviceId {
+		return nil, nil
 	}
-	if a.v == 0 || count == 0 {
-		return streaming.PointerAttributes{}, fmt.Errorf("range [%#x, +%d): null or empty: %w", a.v, count, streaming.ErrInvalidValue)
-	}
-	attr, err := pointerAttrs(ptr)
-	if err != nil {
-		return attr, err
-	}
-	if count > attr.Size-(a.v-uint64(attr.Base)) {
-		return attr, fmt.Errorf("range [%#x, +%d) runs past its %d-byte allocation at %#x: %w",
-			a.v, count, attr.Size, uint64(attr.Base), streaming.ErrInvalidValue)
-	}
-	return attr, nil
+	return device(dev)
 }
 
-// memRangeAttr answers one hipMemRangeAttribute. Advice is accepted but not
-// recorded (see MemAdvise), so every range reads the values of memory that
-// was never advised.
-func memRangeAttr(a MemRangeAttribute) (any, error) {
+// rangeAttr answers one hipMemRangeAttribute from what package streaming
+// recorded for the range. Locations need no translation: streaming
+// numbers them as HIP does (a device ordinal, HipCpuDeviceId for the host,
+// HipInvalidDeviceId for none).
+func rangeAttr(a MemRangeAttribute, ra streaming.RangeAttributes) (any, error) {
 	switch a {
 	case HipMemRangeAttributeReadMostly:
-		return 0, nil
-	case HipMemRangeAttributePreferredLocation, HipMemRangeAttributeLastPrefetchLocation:
-		return HipInvalidDeviceId, nil
+		return b2i(ra.ReadMostly), nil
+	case HipMemRangeAttributePreferredLocation:
+		return ra.PreferredLocation, nil
 	case HipMemRangeAttributeAccessedBy:
-		return []int{}, nil
+		return ra.AccessedBy, nil
+	case HipMemRangeAttributeLastPrefetchLocation:
+		return ra.LastPrefetchLocation, nil
 	case HipMemRangeAttributeCoherencyMode:
+		// The coarse-grain advice is not recorded (see MemAdvise).
 		return HipMemRangeCoherencyModeFineGrain, nil
 	}
 	return nil, fmt.Errorf("attribute %v: unknown: %w", a, streaming.ErrInvalidValue)
 }
 
+// rangeAttrs looks up what streaming.Runtime.MemRangeAttributes recorded
+// for count bytes of managed memory at ptr.
+func rangeAttrs(ptr any, count uint64) (streaming.RangeAttributes, error) {
+	a, err := addrOf("ptr", ptr)
+	if err != nil {
+		return streaming.RangeAttributes{}, err
+	}
+	rt, err := openRuntime()
+	if err != nil {
+		return streaming.RangeAttributes{}, err
+	}
+	return rt.MemRangeAttributes(DevicePtr(a.v), count)
+}
+
 // MemRangeGetAttribute is hipMemRangeGetAttribute for count bytes of
-// managed (or pinned host) memory at ptr. Values are int, except
-// HipMemRangeAttributeAccessedBy, a []int of device ordinals. Since advice
-// is not recorded, every range reads as never advised nor prefetched:
-// ReadMostly 0, PreferredLocation and LastPrefetchLocation
-// HipInvalidDeviceId, AccessedBy empty, CoherencyMode fine-grained.
+// managed memory at ptr: what MemAdvise and MemPrefetchAsync recorded for
+// the allocation holding the range (streaming.Runtime.MemRangeAttributes).
+// Values are int, except HipMemRangeAttributeAccessedBy, a []int of device
+// ordinals (HipCpuDeviceId for the host), ascending. Locations are device
+// ordinals, HipCpuDeviceId or HipInvalidDeviceId (never advised or
+// prefetched); HipMemRangeAttributeCoherencyMode is always
+// HipMemRangeCoherencyModeFineGrain. Memory that is not managed is
+// HipErrorInvalidValue.
 func MemRangeGetAttribute(attribute MemRangeAttribute, ptr any, count uint64) (any, error) {
 	const call = "hipMemRangeGetAttribute"
-	attr, err := rangeAttrs(ptr, count)
+	ra, err := rangeAttrs(ptr, count)
 	if err != nil {
 		return nil, ret(call, err)
 	}
-	if !attr.Kind.IsHost() {
-		return nil, fail(call, HipErrorInvalidValue, "%v memory is not managed", attr.Kind)
-	}
-	v, err := memRangeAttr(attribute)
+	v, err := rangeAttr(attribute, ra)
 	return v, ret(call, err)
 }
 
@@ -236,75 +240,80 @@ func MemRangeGetAttributes(attributes []MemRangeAttribute, ptr any, count uint64
 	if len(attributes) == 0 {
 		return nil, fail(call, HipErrorInvalidValue, "no attributes")
 	}
-	attr, err := rangeAttrs(ptr, count)
+	ra, err := rangeAttrs(ptr, count)
 	if err != nil {
 		return nil, ret(call, err)
 	}
-	if !attr.Kind.IsHost() {
-		return nil, fail(call, HipErrorInvalidValue, "%v memory is not managed", attr.Kind)
-	}
 	out := make([]any, len(attributes))
 	for i, a := range attributes {
-		if out[i], err = memRangeAttr(a); err != nil {
+		if out[i], err = rangeAttr(a, ra); err != nil {
 			return nil, ret(call, err)
 		}
 	}
 	return out, nil
 }
 
-// adviceDevice checks the device argument of MemAdvise and
-// MemPrefetchAsync: a device ordinal or HipCpuDeviceId.
-func adviceDevice(dev Device) error {
-	if dev == HipCpuDeviceId {
-		return nil
-	}
-	_, err := device(dev)
-	return err
-}
-
-// MemAdvise is hipMemAdvise. The arguments are checked as HIP checks them
-// (a known range, a valid advice, a device ordinal or HipCpuDeviceId); the
-// advice itself is accepted and has no effect: the backends keep managed
-// memory where it is.
+// MemAdvise is hipMemAdvise: advice about how count bytes of managed
+// memory at ptr will be used by dev (HipCpuDeviceId: the host; ignored for
+// the read-mostly advice), given to streaming.Runtime.MemAdvise: a hint
+// that backends able to act on it act on, and that MemRangeGetAttribute
+// reports. The coarse-grain advice of AMD's runtime is checked and has no
+// effect: memory here is always fine-grained (coherent). A range outside
+// one managed allocation or an unknown advice is HipErrorInvalidValue, an
+// unknown device (or one without concurrent managed access)
+// HipErrorInvalidDevice.
 func MemAdvise(ptr any, count uint64, advice MemoryAdvise, dev Device) error {
 	const call = "hipMemAdvise"
-	if _, err := rangeAttrs(ptr, count); err != nil {
+	a, err := addrOf("ptr", ptr)
+	if err != nil {
 		return ret(call, err)
 	}
-	switch advice {
-	case HipMemAdviseSetReadMostly, HipMemAdviseUnsetReadMostly:
-		// These ignore the device.
-		return nil
-	case HipMemAdviseSetPreferredLocation, HipMemAdviseUnsetPreferredLocation, HipMemAdviseSetAccessedBy,
-		HipMemAdviseUnsetAccessedBy, HipMemAdviseSetCoarseGrain, HipMemAdviseUnsetCoarseGrain:
-		return ret(call, adviceDevice(dev))
+	rt, err := openRuntime()
+	if err != nil {
+		return ret(call, err)
 	}
-	return fail(call, HipErrorInvalidValue, "advice %v: unknown", advice)
+	var loc *streaming.Device
+	if advice != HipMemAdviseSetReadMostly && advice != HipMemAdviseUnsetReadMostly {
+		if loc, err = adviceLocation(dev); err != nil {
+			return ret(call, err)
+		}
+	}
+	switch advice {
+	case HipMemAdviseSetCoarseGrain, HipMemAdviseUnsetCoarseGrain:
+		_, err := rt.MemRangeAttributes(DevicePtr(a.v), count)
+		return ret(call, err)
+	}
+	// hipMemoryAdvise numbers the other advice as CUmem_advise does, which
+	// is streaming.MemAdvice's numbering.
+	return ret(call, rt.MemAdvise(DevicePtr(a.v), count, streaming.MemAdvice(advice), loc))
 }
 
-// MemPrefetchAsync is hipMemPrefetchAsync: count bytes at ptr, to device
-// dev (or HipCpuDeviceId), ordered on stream. It is checked as HIP checks
-// it and otherwise does nothing: on every backend here managed memory is
-// already where any device can use it. Memory the runtime does not know is
-// HipErrorNotSupported.
+// MemPrefetchAsync is hipMemPrefetchAsync: count bytes of managed memory
+// at ptr migrate to dev (HipCpuDeviceId: the host), ordered on stream
+// (streaming.Stream.MemPrefetchAsync). A hint, as MemAdvise is: where the
+// memory is already reachable from every device it is only recorded for
+// MemRangeGetAttribute. Memory the runtime does not know is
+// HipErrorNotSupported, as in AMD's runtime.
 func MemPrefetchAsync(ptr any, count uint64, dev Device, stream Stream) error {
 	const call = "hipMemPrefetchAsync"
 	a, err := addrOf("ptr", ptr)
 	if err != nil {
 		return ret(call, err)
 	}
-	if a.v == 0 || count == 0 {
-		return fail(call, HipErrorInvalidValue, "range [%#x, +%d): null or empty", a.v, count)
-	}
-	if err := adviceDevice(dev); err != nil {
+	loc, err := adviceLocation(dev)
+	if err != nil {
 		return ret(call, err)
 	}
-	if _, err := streamOf(stream); err != nil {
+	s, err := streamOf(stream)
+	if err != nil {
 		return ret(call, err)
 	}
-	if _, err := pointerAttrs(ptr); err != nil {
-		return fail(call, HipErrorNotSupported, "%#x: not memory of this runtime", a.v)
+	rt, err := openRuntime()
+	if err != nil {
+		return ret(call, err)
 	}
-	_, err = rangeAttrs(ptr, count)
-	return ret(call, err)
+	if _, _, err := rt.AddressRange(DevicePtr(a.v)); err != nil && a.v != 0 {
+		return ret(call, err, HipErrorNotSupported)
+	}
+	return ret(call, s.MemPrefetchAsync(DevicePtr(a.v), count, loc))
 }

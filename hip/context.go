@@ -83,13 +83,15 @@ func DevicePrimaryCtxSetFlags(dev Device, flags uint32) error {
 }
 
 // DevicePrimaryCtxReset is hipDevicePrimaryCtxReset: it destroys
-// everything the primary context owns and replaces it with a fresh one.
+// everything the primary context owns (streaming.Device.PrimaryContextReset);
+// the context itself stays, empty and usable, wherever it is on the context
+// stack.
 func DevicePrimaryCtxReset(dev Device) error {
 	d, err := device(dev)
 	if err != nil {
 		return ret("hipDevicePrimaryCtxReset", err)
 	}
-	return ret("hipDevicePrimaryCtxReset", resetPrimary(d))
+	return ret("hipDevicePrimaryCtxReset", d.PrimaryContextReset())
 }
 
 // CtxCreate is hipCtxCreate: a new context on dev, pushed on the context

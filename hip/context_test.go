@@ -69,16 +69,23 @@ func TestPrimaryContextReset(t *testing.T) {
 	s, err := hip.StreamCreate()
 	ok(t, "StreamCreate", err)
 	before, _ := hip.CtxGetCurrent()
+	// A context pushed on the stack stays there through the reset.
+	ok(t, "CtxPushCurrent", hip.CtxPushCurrent(before))
 
 	ok(t, "DevicePrimaryCtxReset", hip.DevicePrimaryCtxReset(0))
 	// Everything the primary context owned is gone...
 	wantCode(t, "Free after reset", hip.Free(p), hip.HipErrorInvalidValue)
 	wantCode(t, "StreamQuery after reset", hip.StreamQuery(s), hip.HipErrorInvalidHandle)
-	// ...and the runtime API goes on with a fresh one.
+	// ...and the runtime API goes on with the same, now empty, context.
 	after, err := hip.CtxGetCurrent()
 	ok(t, "CtxGetCurrent", err)
-	if after == before || after.Err() != nil {
-		t.Fatalf("after reset the current context is the old one, or unusable")
+	if after != before || after.Err() != nil {
+		t.Fatalf("after reset the current context is another one (%v), or unusable (%v)", after != before, after.Err())
+	}
+	popped, err := hip.CtxPopCurrent()
+	ok(t, "CtxPopCurrent", err)
+	if popped != before {
+		t.Error("the context pushed before the reset is no longer on the stack")
 	}
 	q, err := hip.Malloc(256)
 	ok(t, "Malloc after reset", err)

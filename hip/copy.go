@@ -58,8 +58,8 @@ func memcpy(dst, src any, n uint64, kind MemcpyKind, s Stream, wait bool) error 
 	// arguments need the pointer table to tell a copy from a host one.
 	dk, sk := d.dev, sa.dev
 	if !dk && !sk {
-		if dk = d.known(rt); !dk {
-			sk = sa.known(rt)
+		if dk = d.known(rt, n); !dk {
+			sk = sa.known(rt, n)
 		}
 	}
 	switch {
@@ -164,14 +164,27 @@ func peerDevicesValid(dstDevice, srcDevice Device) error {
 }
 
 // MemcpyPeer is hipMemcpyPeer: sizeBytes from src on srcDevice to dst on
-// dstDevice. Devices of one backend copy directly; others go through the
-// host.
+// dstDevice, by streaming.Context.MemcpyPeer between the devices' primary
+// contexts: the copy waits for the earlier work of the current context and
+// of both devices, and the call returns when it is done. Devices of one
+// backend copy directly; others go through the host.
 func MemcpyPeer(dst DevicePtr, dstDevice Device, src DevicePtr, srcDevice Device, sizeBytes uint64) error {
 	const call = "hipMemcpyPeer"
-	if err := peerDevicesValid(dstDevice, srcDevice); err != nil {
+	ctxs := [2]*streaming.Context{}
+	for i, dev := range [2]Device{dstDevice, srcDevice} {
+		d, err := device(dev)
+		if err != nil {
+			return ret(call, err)
+		}
+		if ctxs[i], err = primary(d); err != nil {
+			return ret(call, err)
+		}
+	}
+	c, err := current()
+	if err != nil {
 		return ret(call, err)
 	}
-	return ret(call, memcpy(dst, src, sizeBytes, HipMemcpyDeviceToDevice, nil, true))
+	return ret(call, c.MemcpyPeer(dst, ctxs[0], src, ctxs[1], sizeBytes))
 }
 
 // MemcpyPeerAsync is hipMemcpyPeerAsync: MemcpyPeer ordered on stream. A

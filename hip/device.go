@@ -2,10 +2,7 @@ package hip
 
 import (
 	"context"
-	"fmt"
 	"math"
-	"strconv"
-	"strings"
 
 	"github.com/streamhal/streamhal/streaming"
 )
@@ -392,32 +389,15 @@ func DeviceSynchronize() error {
 }
 
 // DeviceReset is hipDeviceReset: it destroys every allocation, stream,
-// event and module of the current device's primary context and replaces it
-// with a fresh one. Contexts made with CtxCreate are left alone.
+// event and module of the current device's primary context
+// (streaming.Device.PrimaryContextReset); the context itself stays, empty
+// and usable. Contexts made with CtxCreate are left alone.
 func DeviceReset() error {
 	d, err := currentDevice()
 	if err != nil {
 		return ret("hipDeviceReset", err)
 	}
-	return ret("hipDeviceReset", resetPrimary(d))
-}
-
-// resetPrimary resets d's primary context and drops the old one from the
-// context stack.
-func resetPrimary(d *streaming.Device) error {
-	_, active := d.PrimaryContextState()
-	if !active {
-		return nil
-	}
-	old, err := primary(d)
-	if err != nil {
-		return err
-	}
-	if err := d.PrimaryContextReset(); err != nil {
-		return err
-	}
-	stack.Remove(old)
-	return nil
+	return ret("hipDeviceReset", d.PrimaryContextReset())
 }
 
 // DeviceGetPCIBusId is hipDeviceGetPCIBusId: the device's PCI location as
@@ -431,57 +411,21 @@ func DeviceGetPCIBusId(dev Device) (string, error) {
 }
 
 // DeviceGetByPCIBusId is hipDeviceGetByPCIBusId: the device at a PCI
-// location written "domain:bus:device[.function]" or "bus:device[.function]"
+// location written as streaming.Runtime.DeviceByPCIBusID reads it,
+// "domain:bus:device.function", "domain:bus:device" or "bus:device.function"
 // in hexadecimal. A malformed id, or one that matches no device, is
-// HipErrorInvalidValue.
+// HipErrorInvalidValue, as in AMD's runtime.
 func DeviceGetByPCIBusId(id string) (Device, error) {
 	const call = "hipDeviceGetByPCIBusId"
 	rt, err := openRuntime()
 	if err != nil {
 		return 0, ret(call, err)
 	}
-	loc, err := parsePCIBusID(id)
+	d, err := rt.DeviceByPCIBusID(id)
 	if err != nil {
-		return 0, ret(call, err)
+		return 0, ret(call, err, HipErrorInvalidValue)
 	}
-	for _, d := range rt.Devices() {
-		info := d.Info()
-		if info.PCIDomainID == loc[0] && info.PCIBusID == loc[1] && info.PCIDeviceID == loc[2] {
-			return Device(d.Ordinal()), nil
-		}
-	}
-	return 0, fail(call, HipErrorInvalidValue, "PCI bus id %q: no such device", id)
-}
-
-// parsePCIBusID reads "[domain:]bus:device[.function]" (hexadecimal
-// fields, surrounding space ignored) into domain, bus and device.
-func parsePCIBusID(id string) ([3]int, error) {
-	bad := func(why string) ([3]int, error) {
-		return [3]int{}, fmt.Errorf("PCI bus id %q: %s (want [domain:]bus:device[.function] in hexadecimal): %w", id, why, streaming.ErrInvalidValue)
-	}
-	s := strings.TrimSpace(id)
-	if i := strings.IndexByte(s, '.'); i >= 0 {
-		if _, err := strconv.ParseUint(s[i+1:], 16, 8); err != nil {
-			return bad("bad function number")
-		}
-		s = s[:i]
-	}
-	fields := strings.Split(s, ":")
-	if len(fields) == 2 {
-		fields = append([]string{"0"}, fields...)
-	}
-	if len(fields) != 3 {
-		return bad("want two or three fields")
-	}
-	var loc [3]int
-	for i, f := range fields {
-		v, err := strconv.ParseUint(f, 16, 31)
-		if err != nil {
-			return bad(fmt.Sprintf("field %q is not a hexadecimal number", f))
-		}
-		loc[i] = int(v)
-	}
-	return loc, nil
+	return Device(d.Ordinal()), nil
 }
 
 // limits maps hipLimit_t to package streaming's limits.

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/streamhal/streamhal/hal"
 	"github.com/streamhal/streamhal/hip"
@@ -198,7 +199,9 @@ func TestPCIBusId(t *testing.T) {
 			t.Errorf("DeviceGetByPCIBusId(%q) = %d, want %d", id[5:], back, i)
 		}
 	}
-	for _, bad := range []string{"", "zz", "0000:ff:1f.0", "1:2:3:4"} {
+	// bus:device without a function is not one of the accepted forms,
+	// even where it would name device 0.
+	for _, bad := range []string{"", "zz", "0000:ff:1f.0", "1:2:3:4", "00:00"} {
 		_, err := hip.DeviceGetByPCIBusId(bad)
 		wantCode(t, fmt.Sprintf("DeviceGetByPCIBusId(%q)", bad), err, hip.HipErrorInvalidValue)
 	}
@@ -323,6 +326,26 @@ func TestPeerAccess(t *testing.T) {
 	got = poisoned(n)
 	ok(t, "MemcpyDtoH", hip.MemcpyDtoH(got, dst, 4*n))
 	checkFloats(t, "async peer copy", got, want)
+	// MemcpyPeer waits for the earlier work of both devices, whichever
+	// device is current, that of non-blocking streams too.
+	for _, caller := range []hip.Device{0, 1} {
+		ok(t, "SetDevice(0)", hip.SetDevice(0))
+		s, err := hip.StreamCreateWithFlags(hip.HipStreamNonBlocking)
+		ok(t, "StreamCreateWithFlags", err)
+		ok(t, "LaunchHostFunc", hip.LaunchHostFunc(s, func() { time.Sleep(50 * time.Millisecond) }))
+		ok(t, "MemsetD32Async", hip.MemsetD32Async(src, int32(caller)+7, n, s))
+		ok(t, "SetDevice", hip.SetDevice(caller))
+		ok(t, "MemcpyPeer after pending work", hip.MemcpyPeer(dst, 1, src, 0, 4*n))
+		got := make([]int32, n)
+		ok(t, "MemcpyDtoH", hip.MemcpyDtoH(got, dst, 4*n))
+		for i, v := range got {
+			if v != int32(caller)+7 {
+				t.Fatalf("MemcpyPeer from device %d after a pending memset: element %d = %d, want %d", caller, i, v, caller+7)
+			}
+		}
+		ok(t, "StreamDestroy", hip.StreamDestroy(s))
+	}
+	ok(t, "SetDevice(0)", hip.SetDevice(0))
 	wantCode(t, "MemcpyPeer bad device", hip.MemcpyPeer(dst, 5, src, 0, 4), hip.HipErrorInvalidDevice)
 	hip.GetLastError()
 }

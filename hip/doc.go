@@ -105,11 +105,15 @@
 // memcpy node copies between addresses the runtime knows (ordinary Go
 // memory may be gone when the graph runs).
 //
+// Memory advice and prefetches (MemAdvise, MemPrefetchAsync) are hints:
+// backends whose driver can act on them do, and MemRangeGetAttribute
+// reports what was advised and where the memory was last prefetched.
+//
 // # Not covered
 //
-// Interprocess sharing (hipIpc*) is HipErrorNotSupported. Memory advice and
-// prefetches are checked and accepted but have no effect: every backend
-// here keeps managed memory where all devices reach it. HIP's per-thread
+// Interprocess sharing (hipIpc*) is HipErrorNotSupported. The coarse-grain
+// memory advice is accepted and has no effect: memory here is always
+// fine-grained. HIP's per-thread
 // default stream (hipStreamPerThread) has no Go counterpart: goroutines are
 // not threads.
 package hip

@@ -9,8 +9,10 @@ import (
 	"github.com/streamhal/streamhal/hip"
 )
 
-// pciID is an independent reading of the PCI bus id syntax.
-var pciID = regexp.MustCompile(`^(?:([0-9a-fA-F]+):)?([0-9a-fA-F]+):([0-9a-fA-F]+)(?:\.([0-9a-fA-F]+))?$`)
+// pciID is an independent reading of the PCI bus id syntax CUDA
+// documents: domain:bus:device.function, domain:bus:device, or
+// bus:device.function.
+var pciID = regexp.MustCompile(`^(?:([0-9a-fA-F]+):([0-9a-fA-F]+):([0-9a-fA-F]+)(?:\.([0-9a-fA-F]+))?|()([0-9a-fA-F]+):([0-9a-fA-F]+)\.([0-9a-fA-F]+))$`)
 
 // FuzzDeviceGetByPCIBusId feeds arbitrary strings to the PCI bus id parser:
 // it must never panic, must answer a device or HipErrorInvalidValue, must
@@ -32,11 +34,14 @@ func FuzzDeviceGetByPCIBusId(f *testing.F) {
 		if m := pciID.FindStringSubmatch(strings.TrimSpace(id)); m != nil {
 			var loc [3]uint64
 			okNum := true
+			if m[1] == "" {
+				m = []string{m[0], m[5], m[6], m[7], m[8]}
+			}
 			for i, field := range []string{m[1], m[2], m[3]} {
 				if field == "" {
 					continue // no domain: domain 0
 				}
-				v, err := strconv.ParseUint(field, 16, 31)
+				v, err := strconv.ParseUint(field, 16, 32)
 				okNum = okNum && err == nil
 				loc[i] = v
 			}

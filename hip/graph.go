@@ -66,19 +66,10 @@ func kernelNode(p *KernelNodeParams) (streaming.KernelNodeParams, error) {
 	}
 	var args []byte
 	var err error
-	switch ps := f.Params(); {
-	case p.Extra != nil:
+	if p.Extra != nil {
 		args, err = extraBuffer(p.Extra)
-		if err == nil {
-			args = append([]byte(nil), args...)
-		}
-	case len(p.KernelParams) == 0 && len(ps) == 0:
-	default:
-		kp := p.KernelParams
-		if len(kp) > len(ps) && kp[len(ps)] == nil {
-			kp = kp[:len(ps)] // C's NULL terminator
-		}
-		args, err = streaming.PackParamPointers(ps, kp)
+	} else {
+		args, err = streaming.PackParamPointers(f.Params(), p.KernelParams)
 	}
 	if err != nil {
 		return streaming.KernelNodeParams{}, fmt.Errorf("kernel node %s: %w", f.Name(), err)
@@ -121,7 +112,7 @@ func memcpyNode(dst, src any, count uint64, kind MemcpyKind) (streaming.MemcpyNo
 		if err != nil {
 			return streaming.MemcpyNodeParams{}, err
 		}
-		if a.v == 0 || !a.known(rt) {
+		if a.v == 0 || !a.known(rt, max(count, 1)) {
 			return streaming.MemcpyNodeParams{}, fmt.Errorf("memcpy node %s %#x: not memory of the runtime (use HostMalloc or HostRegister for host memory): %w",
 				name, a.v, streaming.ErrInvalidValue)
 		}

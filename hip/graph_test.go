@@ -328,6 +328,9 @@ func TestMemPools(t *testing.T) {
 	const n = 10000
 	p, err := hip.MallocAsync(4*n, s)
 	ok(t, "MallocAsync", err)
+	if owner, err := hip.PointerGetAttribute(hip.HIP_POINTER_ATTRIBUTE_MEMPOOL_HANDLE, p+8); err != nil || owner != def {
+		t.Errorf("MEMPOOL_HANDLE of MallocAsync memory = %v, %v; want the default pool %p", owner, err, def)
+	}
 	used, err := hip.MemPoolGetAttribute(def, hip.HipMemPoolAttrUsedMemCurrent)
 	ok(t, "MemPoolGetAttribute", err)
 	if used < 4*n {
@@ -353,6 +356,7 @@ func TestMemPools(t *testing.T) {
 	q, err := hip.MallocAsync(64, nil)
 	ok(t, "MallocAsync(NULL stream)", err)
 	ok(t, "Free of pool memory", hip.Free(q))
+	wantCode(t, "Free of pool memory twice", hip.Free(q), hip.HipErrorInvalidValue)
 
 	// A created pool.
 	props := &hip.MemPoolProps{AllocType: hip.HipMemAllocationTypePinned, Location: hip.MemLocation{Type: hip.HipMemLocationTypeDevice, ID: 0}}
@@ -360,6 +364,9 @@ func TestMemPools(t *testing.T) {
 	ok(t, "MemPoolCreate", err)
 	q, err = hip.MallocFromPoolAsync(256, pool, s)
 	ok(t, "MallocFromPoolAsync", err)
+	if owner, err := hip.PointerGetAttribute(hip.HIP_POINTER_ATTRIBUTE_MEMPOOL_HANDLE, q); err != nil || owner != pool {
+		t.Errorf("MEMPOOL_HANDLE of MallocFromPoolAsync memory = %v, %v; want %p", owner, err, pool)
+	}
 	ok(t, "FreeAsync", hip.FreeAsync(q, s))
 	ok(t, "StreamSynchronize", hip.StreamSynchronize(s))
 	ok(t, "MemPoolSetAttribute", hip.MemPoolSetAttribute(pool, hip.HipMemPoolAttrReleaseThreshold, 1<<20))

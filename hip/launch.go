@@ -68,21 +68,6 @@ func launch(call string, f Function, cfg streaming.LaunchConfig, stream Stream, 
 		}
 		return ret(call, s.LaunchPacked(f, cfg, buf))
 	}
-	// C callers often end kernelParams with NULL; a Go slice need not, but
-	// trailing nils beyond the kernel's parameters are accepted.
-	if n := len(f.Params()); len(kernelParams) > n {
-		for _, p := range kernelParams[n:] {
-			if p != nil {
-				return fail(call, HipErrorInvalidValue, "%d kernelParams for a kernel with %d parameters", len(kernelParams), n)
-			}
-		}
-		kernelParams = kernelParams[:n]
-	}
-	if len(kernelParams) == 0 && len(f.Params()) == 0 {
-		// A kernel without parameters (whose layout reads as nil, which
-		// PackParamPointers takes for "not recorded").
-		return ret(call, s.LaunchPacked(f, cfg, nil))
-	}
 	return ret(call, s.LaunchParams(f, cfg, kernelParams))
 }
 

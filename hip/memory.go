@@ -1,7 +1,6 @@
 package hip
 
 import (
-	"context"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/streaming"
@@ -49,8 +48,8 @@ func MallocPitch(width, height uint64) (DevicePtr, uint64, error) {
 	return p, pitch, ret("hipMallocPitch", err)
 }
 
-// freeAny frees memory from Malloc, MallocPitch, MallocManaged or
-// HostMalloc by its address, as hipFree and hipHostFree both do in AMD's
+// freeAny frees memory from Malloc, MallocPitch, MallocManaged,
+// MallocAsync or HostMalloc by its address, as hipFree and hipHostFree both do in AMD's
 // runtime. An address that is not the start of such an allocation is an
 // invalid value.
 func freeAny(p uint64) error {
@@ -58,21 +57,12 @@ func freeAny(p uint64) error {
 	if err != nil {
 		return err
 	}
-	attr, err := rt.PointerAttributes(DevicePtr(p))
-	switch {
-	case err == nil && attr.Kind == streaming.MemoryHost:
+	if attr, err := rt.PointerAttributes(DevicePtr(p)); err == nil && attr.Kind == streaming.MemoryHost {
 		return attr.Context.FreeHost(attr.HostPtr)
-	case err == nil && attr.FromPool && attr.Base == DevicePtr(p):
-		// Memory from MallocAsync goes back to its pool, as in AMD's
-		// runtime; like hipFree, the call returns once that is done.
-		s := attr.Context.DefaultStream()
-		if err := s.FreeAsync(DevicePtr(p)); err != nil {
-			return err
-		}
-		return s.Synchronize(context.Background())
 	}
-	// Context.Free finds the allocation's own context, and its error says
-	// why an address cannot be freed.
+	// Context.Free finds the allocation's own context (memory from
+	// MallocAsync goes back to its pool), and its error says why an address
+	// cannot be freed.
 	c, err := current()
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package hip_test
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 	"unsafe"
 
@@ -203,36 +204,67 @@ func TestManagedMemory(t *testing.T) {
 	}
 	checkFloats(t, "managed memory", host, want)
 
-	// Advice and prefetches are checked and accepted.
+	// Advice and prefetches are checked, and recorded for
+	// MemRangeGetAttribute(s).
+	vs, err := hip.MemRangeGetAttributes([]hip.MemRangeAttribute{hip.HipMemRangeAttributeReadMostly,
+		hip.HipMemRangeAttributePreferredLocation, hip.HipMemRangeAttributeAccessedBy,
+		hip.HipMemRangeAttributeLastPrefetchLocation, hip.HipMemRangeAttributeCoherencyMode}, p, 4*n)
+	ok(t, "MemRangeGetAttributes before advice", err)
+	if fmt.Sprint(vs) != fmt.Sprint([]any{0, hip.HipInvalidDeviceId, []int{}, hip.HipInvalidDeviceId, hip.HipMemRangeCoherencyModeFineGrain}) {
+		t.Errorf("MemRangeGetAttributes before advice = %v", vs)
+	}
 	ok(t, "MemAdvise", hip.MemAdvise(p, 4*n, hip.HipMemAdviseSetReadMostly, 0))
 	ok(t, "MemAdvise preferred", hip.MemAdvise(p, 4*n, hip.HipMemAdviseSetPreferredLocation, hip.HipCpuDeviceId))
+	ok(t, "MemAdvise accessed by 0", hip.MemAdvise(p+8, 8, hip.HipMemAdviseSetAccessedBy, 0))
+	ok(t, "MemAdvise accessed by the host", hip.MemAdvise(p, 4, hip.HipMemAdviseSetAccessedBy, hip.HipCpuDeviceId))
+	ok(t, "MemAdvise coarse grain", hip.MemAdvise(p, 4*n, hip.HipMemAdviseSetCoarseGrain, 0))
 	wantCode(t, "MemAdvise bad device", hip.MemAdvise(p, 4*n, hip.HipMemAdviseSetAccessedBy, 9), hip.HipErrorInvalidDevice)
 	wantCode(t, "MemAdvise bad advice", hip.MemAdvise(p, 4*n, 42, 0), hip.HipErrorInvalidValue)
 	wantCode(t, "MemAdvise past the end", hip.MemAdvise(p, 4*n+1, hip.HipMemAdviseSetReadMostly, 0), hip.HipErrorInvalidValue)
 	wantCode(t, "MemAdvise empty", hip.MemAdvise(p, 0, hip.HipMemAdviseSetReadMostly, 0), hip.HipErrorInvalidValue)
-	ok(t, "MemPrefetchAsync", hip.MemPrefetchAsync(p, 4*n, 0, nil))
+	wantCode(t, "MemAdvise coarse grain past the end", hip.MemAdvise(p, 4*n+1, hip.HipMemAdviseSetCoarseGrain, 0), hip.HipErrorInvalidValue)
 	ok(t, "MemPrefetchAsync to the host", hip.MemPrefetchAsync(p+4, 8, hip.HipCpuDeviceId, nil))
+	v, err := hip.MemRangeGetAttribute(hip.HipMemRangeAttributeLastPrefetchLocation, p, 4*n)
+	ok(t, "MemRangeGetAttribute last prefetch", err)
+	if v != hip.HipCpuDeviceId {
+		t.Errorf("LastPrefetchLocation after a prefetch to the host = %v", v)
+	}
+	ok(t, "MemPrefetchAsync", hip.MemPrefetchAsync(p, 4*n, 0, nil))
 	wantCode(t, "MemPrefetchAsync bad device", hip.MemPrefetchAsync(p, 4*n, 5, nil), hip.HipErrorInvalidDevice)
 	wantCode(t, "MemPrefetchAsync past the end", hip.MemPrefetchAsync(p, 4*n+4, 0, nil), hip.HipErrorInvalidValue)
+	wantCode(t, "MemPrefetchAsync null", hip.MemPrefetchAsync(hip.DevicePtr(0), 4, 0, nil), hip.HipErrorInvalidValue)
 	var local [4]byte
 	wantCode(t, "MemPrefetchAsync unknown", hip.MemPrefetchAsync(unsafe.Pointer(&local[0]), 4, 0, nil), hip.HipErrorNotSupported)
+	ok(t, "StreamSynchronize", hip.StreamSynchronize(nil))
 
-	v, err := hip.MemRangeGetAttribute(hip.HipMemRangeAttributeReadMostly, p, 4*n)
+	vs, err = hip.MemRangeGetAttributes([]hip.MemRangeAttribute{hip.HipMemRangeAttributeReadMostly,
+		hip.HipMemRangeAttributePreferredLocation, hip.HipMemRangeAttributeAccessedBy,
+		hip.HipMemRangeAttributeLastPrefetchLocation, hip.HipMemRangeAttributeCoherencyMode}, p+16, 16)
+	ok(t, "MemRangeGetAttributes", err)
+	wantAttrs := []any{1, hip.HipCpuDeviceId, []int{hip.HipCpuDeviceId, 0}, 0, hip.HipMemRangeCoherencyModeFineGrain}
+	if fmt.Sprint(vs) != fmt.Sprint(wantAttrs) {
+		t.Errorf("MemRangeGetAttributes after advice = %v, want %v", vs, wantAttrs)
+	}
+	ok(t, "MemAdvise unset read mostly", hip.MemAdvise(p, 4*n, hip.HipMemAdviseUnsetReadMostly, 9))
+	ok(t, "MemAdvise unset accessed by", hip.MemAdvise(p, 4*n, hip.HipMemAdviseUnsetAccessedBy, hip.HipCpuDeviceId))
+	v, err = hip.MemRangeGetAttribute(hip.HipMemRangeAttributeReadMostly, p, 4*n)
 	ok(t, "MemRangeGetAttribute", err)
 	if v != 0 {
-		t.Errorf("ReadMostly = %v", v)
+		t.Errorf("ReadMostly after unsetting = %v", v)
 	}
-	vs, err := hip.MemRangeGetAttributes([]hip.MemRangeAttribute{hip.HipMemRangeAttributePreferredLocation,
-		hip.HipMemRangeAttributeAccessedBy, hip.HipMemRangeAttributeCoherencyMode}, p, 16)
-	ok(t, "MemRangeGetAttributes", err)
-	if vs[0] != hip.HipInvalidDeviceId || len(vs[1].([]int)) != 0 || vs[2] != hip.HipMemRangeCoherencyModeFineGrain {
-		t.Errorf("MemRangeGetAttributes = %v", vs)
+	v, err = hip.MemRangeGetAttribute(hip.HipMemRangeAttributeAccessedBy, p, 4*n)
+	ok(t, "MemRangeGetAttribute accessed by", err)
+	if fmt.Sprint(v) != "[0]" {
+		t.Errorf("AccessedBy after unsetting the host = %v", v)
 	}
 	_, err = hip.MemRangeGetAttribute(77, p, 4)
 	wantCode(t, "MemRangeGetAttribute(77)", err, hip.HipErrorInvalidValue)
+	_, err = hip.MemRangeGetAttributes(nil, p, 4)
+	wantCode(t, "MemRangeGetAttributes()", err, hip.HipErrorInvalidValue)
 	dev := malloc(t, 64)
 	_, err = hip.MemRangeGetAttribute(hip.HipMemRangeAttributeReadMostly, dev, 4)
 	wantCode(t, "MemRangeGetAttribute of device memory", err, hip.HipErrorInvalidValue)
+	wantCode(t, "MemAdvise of device memory", hip.MemAdvise(dev, 4, hip.HipMemAdviseSetReadMostly, 0), hip.HipErrorInvalidValue)
 
 	ok(t, "Free managed", hip.Free(p))
 	_, err = hip.MallocManaged(0, hip.HipMemAttachGlobal)

@@ -82,14 +82,11 @@ func (a addr) needs(name string, n uint64) error {
 // bytes views n bytes of host memory at a.
 func (a addr) bytes(n uint64) []byte { return unsafe.Slice((*byte)(a.p), n) }
 
-// known reports whether rt's pointer table holds a's address (device
-// memory, pinned, registered or managed memory, module globals). A
-// DevicePtr always counts as known: if it is not, the copy functions of
-// package streaming say so.
-func (a addr) known(rt *streaming.Runtime) bool {
-	if a.dev {
-		return true
-	}
-	_, _, err := rt.AddressRange(DevicePtr(a.v))
-	return err == nil
+// known reports whether n bytes at a are memory device work can address:
+// a DevicePtr always counts (if it is not, the copy functions of package
+// streaming say so); host memory counts when the runtime knows it
+// (streaming.Runtime.HostMemory: pinned, registered or managed memory),
+// so that ordinary Go memory is never taken for device memory.
+func (a addr) known(rt *streaming.Runtime, n uint64) bool {
+	return a.dev || rt.HostMemory(a.p, n)
 }

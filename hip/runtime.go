@@ -52,11 +52,12 @@ var state struct {
 	rt   *streaming.Runtime
 	// device is the current device (hipSetDevice).
 	device int
-	// retained lists the devices whose primary context this package retains
-	// on the runtime API's behalf; userRetains counts the retains made
-	// through DevicePrimaryCtxRetain, so that an unmatched release cannot
-	// drop the runtime's own.
-	retained    map[*streaming.Device]bool
+	// retained holds the primary contexts this package retains on the
+	// runtime API's behalf, by device (a primary context is one object for
+	// the life of the runtime); userRetains counts the retains made through
+	// DevicePrimaryCtxRetain, so that an unmatched release cannot drop the
+	// runtime's own.
+	retained    map[*streaming.Device]*streaming.Context
 	userRetains map[*streaming.Device]int
 }
 
@@ -77,7 +78,7 @@ func openRuntime() (*streaming.Runtime, error) {
 	}
 	state.rt = rt
 	state.device = rt.Default().Ordinal()
-	state.retained = map[*streaming.Device]bool{}
+	state.retained = map[*streaming.Device]*streaming.Context{}
 	state.userRetains = map[*streaming.Device]int{}
 	return rt, nil
 }
@@ -175,23 +176,14 @@ func currentDevice() (*streaming.Device, error) {
 func primary(d *streaming.Device) (*streaming.Context, error) {
 	state.mu.Lock()
 	defer state.mu.Unlock()
-	if !state.retained[d] {
-		c, err := d.PrimaryContext()
-		if err != nil {
-			return nil, err
-		}
-		state.retained[d] = true
+	if c := state.retained[d]; c != nil {
 		return c, nil
 	}
-	// Already retained: a retain and release pair reads the current
-	// pointer (it changes when the primary context is reset).
 	c, err := d.PrimaryContext()
 	if err != nil {
 		return nil, err
 	}
-	if err := d.PrimaryContextRelease(); err != nil {
-		return nil, err
-	}
+	state.retained[d] = c
 	return c, nil
 }
 

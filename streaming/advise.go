@@ -50,45 +50,31 @@ type rangeAdvice struct {
 	lastPrefetch int
 }
 
-// adviceTable holds the advice of one runtime's allocations.
+// adviceTable holds the advice of one runtime's managed allocations (a
+// field of Runtime; the zero value is empty).
 type adviceTable struct {
 	mu sync.Mutex
 	m  map[*allocation]*rangeAdvice
 }
 
-// adviceTables maps each Runtime to its advice. It lives beside Runtime
-// (rather than in it) only because this file was added without touching
-// runtime.go; entries of closed runtimes are dropped on the next use.
-var adviceTables sync.Map // *Runtime -> *adviceTable
-
-func (rt *Runtime) advice() *adviceTable {
-	if t, ok := adviceTables.Load(rt); ok {
-		return t.(*adviceTable)
-	}
-	t, _ := adviceTables.LoadOrStore(rt, &adviceTable{m: map[*allocation]*rangeAdvice{}})
-	adviceTables.Range(func(k, _ any) bool {
-		if r := k.(*Runtime); r != rt && r.isClosed() {
-			adviceTables.Delete(k)
-		}
-		return true
-	})
-	return t.(*adviceTable)
-}
-
-// get returns a's record, creating it, and drops the records of freed
-// allocations (t.mu held).
-func (t *adviceTable) get(rt *Runtime, a *allocation) *rangeAdvice {
-	for o := range t.m {
-		if rt.ptrs.find(o.base) != o {
-			delete(t.m, o)
-		}
-	}
+// get returns a's record, creating it (t.mu held).
+func (t *adviceTable) get(a *allocation) *rangeAdvice {
 	r := t.m[a]
 	if r == nil {
+		if t.m == nil {
+			t.m = map[*allocation]*rangeAdvice{}
+		}
 		r = &rangeAdvice{preferred: LocationNone, lastPrefetch: LocationNone, accessedBy: map[int]bool{}}
 		t.m[a] = r
 	}
 	return r
+}
+
+// forget drops the record of a, which is being freed.
+func (t *adviceTable) forget(a *allocation) {
+	t.mu.Lock()
+	delete(t.m, a)
+	t.mu.Unlock()
 }
 
 // managedRange finds the managed allocation holding [p, p+n).
@@ -149,10 +135,10 @@ func (rt *Runtime) MemAdvise(p DevicePtr, n uint64, advice MemAdvice, dev *Devic
 			return fmt.Errorf("streaming: mem advise %d at %#x: %w", advice, uint64(p), err)
 		}
 	}
-	t := rt.advice()
+	t := &rt.advice
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r := t.get(rt, a)
+	r := t.get(a)
 	switch advice {
 	case AdviseSetReadMostly:
 		r.readMostly = true
@@ -202,9 +188,9 @@ func (s *Stream) MemPrefetchAsync(p DevicePtr, n uint64, dst *Device) error {
 			return fmt.Errorf("streaming: mem prefetch at %#x: %w", uint64(p), err)
 		}
 	}
-	t := rt.advice()
+	t := &rt.advice
 	t.mu.Lock()
-	t.get(rt, a).lastPrefetch = loc
+	t.get(a).lastPrefetch = loc
 	t.mu.Unlock()
 	return nil
 }
@@ -216,10 +202,10 @@ func (rt *Runtime) MemRangeAttributes(p DevicePtr, n uint64) (RangeAttributes, e
 	if err != nil {
 		return RangeAttributes{}, err
 	}
-	t := rt.advice()
+	t := &rt.advice
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r := t.get(rt, a)
+	r := t.get(a)
 	return RangeAttributes{
 		ReadMostly:           r.readMostly,
 		PreferredLocation:    r.preferred,

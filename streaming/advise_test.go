@@ -1,8 +1,10 @@
 package streaming_test
 
 import (
+	"bytes"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/streamhal/streamhal/streaming"
 )
@@ -116,6 +118,35 @@ func TestMemcpyPeerSync(t *testing.T) {
 	for i := range got {
 		if got[i] != src[i] {
 			t.Fatalf("byte %d = %d, want %d", i, got[i], src[i])
+		}
+	}
+	// The copy waits for all earlier work of the contexts, that of their
+	// non-blocking streams too, the calling context's included.
+	for _, caller := range []*streaming.Context{c0, c1} {
+		s, err := c0.NewStream(streaming.StreamNonBlocking, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.LaunchHostFunc(func() { time.Sleep(50 * time.Millisecond) }); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MemsetD8Async(a, 0x5a, n); err != nil {
+			t.Fatal(err)
+		}
+		if err := caller.MemcpyPeer(b, c1, a, c0, n); err != nil {
+			t.Fatal(err)
+		}
+		if err := c1.MemcpyDtoH(got, b); err != nil {
+			t.Fatal(err)
+		}
+		if i := bytes.IndexFunc(got, func(r rune) bool { return r != 0x5a }); i >= 0 {
+			t.Fatalf("copy from device %d: byte %d = %#x, want the 0x5a of the pending memset", caller.Device().Ordinal(), i, got[i])
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := c0.MemsetD8(a, 0, n); err != nil {
+			t.Fatal(err)
 		}
 	}
 	if err := c0.MemcpyPeer(b, nil, a, c0, n); !errors.Is(err, streaming.ErrInvalidContext) {

@@ -148,8 +148,17 @@ func PackArgs(params []hal.Param, args ...any) ([]byte, error) {
 
 // PackParamPointers packs CUDA-style kernelParams (one pointer to each
 // argument's value) by the kernel's layout, reading params[i].Size bytes
-// from ptrs[i].
+// from ptrs[i]. C callers often end the array with NULL: nils beyond the
+// kernel's parameters are ignored. No pointers at all, for a kernel
+// without parameters, pack to an empty buffer, also when its module
+// records no layout.
 func PackParamPointers(params []hal.Param, ptrs []unsafe.Pointer) ([]byte, error) {
+	for len(ptrs) > len(params) && ptrs[len(ptrs)-1] == nil {
+		ptrs = ptrs[:len(ptrs)-1]
+	}
+	if len(ptrs) == 0 && len(params) == 0 {
+		return nil, nil
+	}
 	if params == nil {
 		return nil, fmt.Errorf("streaming: kernelParams need the kernel's parameter layout, which its module does not record: %w", ErrInvalidValue)
 	}

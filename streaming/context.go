@@ -5,18 +5,28 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
-// Context flags (the values of CUctx_flags; the scheduling flags only
-// change how host threads wait, which Go's scheduler decides here).
+// Context flags (the values of CUctx_flags). Every flag is recorded and
+// reported back by Context.Flags; none changes behaviour here. The
+// scheduling flags only change how host threads wait, which Go's scheduler
+// decides; every context maps host memory (CtxMapHost); local memory is
+// not a resource the backends size per launch (CtxLmemResizeToMax); no
+// backend writes GPU coredumps (CtxCoredumpEnable,
+// CtxUserCoredumpEnable); and every synchronous memory operation already
+// synchronizes (CtxSyncMemops).
 const (
-	CtxSchedAuto         uint32 = 0x00
-	CtxSchedSpin         uint32 = 0x01
-	CtxSchedYield        uint32 = 0x02
-	CtxSchedBlockingSync uint32 = 0x04
-	CtxMapHost           uint32 = 0x08
-	CtxLmemResizeToMax   uint32 = 0x10
-	ctxFlagsMask         uint32 = 0x1f
+	CtxSchedAuto          uint32 = 0x00
+	CtxSchedSpin          uint32 = 0x01
+	CtxSchedYield         uint32 = 0x02
+	CtxSchedBlockingSync  uint32 = 0x04
+	CtxMapHost            uint32 = 0x08
+	CtxLmemResizeToMax    uint32 = 0x10
+	CtxCoredumpEnable     uint32 = 0x20
+	CtxUserCoredumpEnable uint32 = 0x40
+	CtxSyncMemops         uint32 = 0x80
+	ctxFlagsMask          uint32 = 0xff // CU_CTX_FLAGS_MASK
 )
 
 // Limit is a per-context resource limit (CUlimit).
@@ -50,15 +60,23 @@ const APIVersion = 3020
 // Context owns streams, events, modules and memory on one device, like a
 // CUcontext. Closing it frees everything it owns. Methods are safe for
 // concurrent use.
+//
+// A device's primary context is one object for the life of the runtime,
+// as in CUDA: Device.PrimaryContextReset destroys what it owns and leaves
+// it usable, the last Device.PrimaryContextRelease destroys what it owns
+// and leaves it unusable (ErrInvalidContext) until the next
+// Device.PrimaryContext.
 type Context struct {
 	dev     *Device
 	rt      *Runtime
-	flags   uint32
 	primary bool
+	flags   atomic.Uint32
+	// legacy is the default stream. It changes only when a released
+	// primary context is retained again.
+	legacy atomic.Pointer[Stream]
 
 	mu      sync.Mutex
 	closed  bool
-	legacy  *Stream
 	streams map[*Stream]bool
 	events  map[*Event]bool
 	modules map[*Module]bool
@@ -67,31 +85,53 @@ type Context struct {
 	limits  map[Limit]uint64
 }
 
-func newContext(d *Device, flags uint32, primary bool) (*Context, error) {
+// checkCtxFlags checks context flags (CtxSched*, CtxMapHost, ...).
+func checkCtxFlags(flags uint32) error {
 	if flags&^ctxFlagsMask != 0 {
-		return nil, fmt.Errorf("streaming: context flags %#x: unknown bits %#x: %w", flags, flags&^ctxFlagsMask, ErrInvalidValue)
+		return fmt.Errorf("streaming: context flags %#x: unknown bits %#x: %w", flags, flags&^ctxFlagsMask, ErrInvalidValue)
 	}
-	c := &Context{
-		dev: d, rt: d.rt, flags: flags, primary: primary,
-		streams: map[*Stream]bool{}, events: map[*Event]bool{}, modules: map[*Module]bool{},
-		allocs: map[*allocation]bool{}, graphs: map[*GraphExec]bool{}, limits: map[Limit]uint64{},
+	return nil
+}
+
+func newContext(d *Device, flags uint32, primary bool) (*Context, error) {
+	if err := checkCtxFlags(flags); err != nil {
+		return nil, err
 	}
+	c := &Context{dev: d, rt: d.rt, primary: primary}
+	if err := c.open(flags, nil); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// open makes c usable with empty resources, the given flags and the
+// default limits, and with legacy as its default stream (nil: a new one).
+func (c *Context) open(flags uint32, legacy *Stream) error {
+	if legacy == nil {
+		var err error
+		if legacy, err = newStream(c, streamLegacy, 0); err != nil {
+			return err
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.streams, c.events, c.modules = map[*Stream]bool{}, map[*Event]bool{}, map[*Module]bool{}
+	c.allocs, c.graphs, c.limits = map[*allocation]bool{}, map[*GraphExec]bool{}, map[Limit]uint64{}
 	for k, v := range defaultLimits {
 		c.limits[k] = v
 	}
-	s, err := newStream(c, streamLegacy, 0)
-	if err != nil {
-		return nil, err
-	}
-	c.legacy = s
-	return c, nil
+	c.flags.Store(flags)
+	c.legacy.Store(legacy)
+	c.closed = false
+	return nil
 }
 
 // Device is the context's device.
 func (c *Context) Device() *Device { return c.dev }
 
-// Flags are the flags the context was created with.
-func (c *Context) Flags() uint32 { return c.flags }
+// Flags are the flags the context was created with (for a primary
+// context, those of Device.SetPrimaryContextFlags).
+func (c *Context) Flags() uint32 { return c.flags.Load() }
 
 // IsPrimary reports whether this is the device's primary context.
 func (c *Context) IsPrimary() bool { return c.primary }
@@ -102,7 +142,7 @@ func (c *Context) APIVersion() int { return APIVersion }
 // DefaultStream is the context's legacy default stream (the NULL stream):
 // its work waits for all earlier work of the context's blocking streams,
 // and theirs waits for its earlier work.
-func (c *Context) DefaultStream() *Stream { return c.legacy }
+func (c *Context) DefaultStream() *Stream { return c.legacy.Load() }
 
 // StreamPriorityRange returns the least and greatest stream priorities
 // (greatest is numerically lowest, as in CUDA).
@@ -160,7 +200,7 @@ func (c *Context) allStreams() []*Stream {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := make([]*Stream, 0, len(c.streams)+1)
-	out = append(out, c.legacy)
+	out = append(out, c.legacy.Load())
 	for s := range c.streams {
 		out = append(out, s)
 	}
@@ -205,7 +245,12 @@ func (c *Context) Close() error {
 	return c.destroy()
 }
 
-func (c *Context) destroy() error {
+func (c *Context) destroy() error { return c.teardown(false) }
+
+// teardown waits for the context's work, then destroys everything it owns
+// and marks it destroyed. With keepLegacy (a reset) the default stream
+// survives, emptied, for open to reuse.
+func (c *Context) teardown(keepLegacy bool) error {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -228,7 +273,12 @@ func (c *Context) destroy() error {
 	for _, s := range streams {
 		errs = append(errs, s.destroy())
 	}
-	errs = append(errs, c.legacy.destroy())
+	legacy := c.legacy.Load()
+	if keepLegacy {
+		legacy.forget()
+	} else {
+		errs = append(errs, legacy.destroy())
+	}
 	for _, e := range events {
 		errs = append(errs, e.destroy())
 	}
@@ -239,6 +289,17 @@ func (c *Context) destroy() error {
 		errs = append(errs, c.release(a))
 	}
 	return errors.Join(errs...)
+}
+
+// reset destroys everything the context owns and leaves it usable with
+// empty resources and the default limits (Device.PrimaryContextReset).
+// Its default stream stays the same object.
+func (c *Context) reset() error {
+	err := c.teardown(true)
+	if oerr := c.open(c.flags.Load(), c.legacy.Load()); oerr != nil {
+		err = errors.Join(err, oerr)
+	}
+	return err
 }
 
 func keys[K comparable, V any](m map[K]V) []K {

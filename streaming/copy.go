@@ -136,7 +136,7 @@ func (s *Stream) copyIn(dst DevicePtr, src unsafe.Pointer, n uint64) error {
 	if n == 0 {
 		return nil
 	}
-	if h := s.ctx.rt.ptrs.hostRange(src, int(n)); h != nil {
+	if h := s.ctx.rt.ptrs.hostRange(src, n); h != nil {
 		return s.MemcpyAsync(dst, DevicePtr(uintptr(src)), n)
 	}
 	da, err := s.ctx.rt.ptrs.findRange("memcpy HtoD destination", uint64(dst), n)
@@ -178,7 +178,7 @@ func (s *Stream) copyOut(dst unsafe.Pointer, src DevicePtr, n uint64) error {
 	if n == 0 {
 		return nil
 	}
-	if h := s.ctx.rt.ptrs.hostRange(dst, int(n)); h != nil {
+	if h := s.ctx.rt.ptrs.hostRange(dst, n); h != nil {
 		return s.MemcpyAsync(DevicePtr(uintptr(dst)), src, n)
 	}
 	sa, err := s.ctx.rt.ptrs.findRange("memcpy DtoH source", uint64(src), n)
@@ -279,8 +279,8 @@ func (c *Context) copyInSync(dst DevicePtr, src unsafe.Pointer, n uint64) error 
 	if n == 0 {
 		return nil
 	}
-	s := c.legacy
-	if s.ctx.rt.ptrs.hostRange(src, int(n)) != nil {
+	s := c.legacy.Load()
+	if s.ctx.rt.ptrs.hostRange(src, n) != nil {
 		return c.syncOp(func(s *Stream) error { return s.copyIn(dst, src, n) })
 	}
 	a, err := c.rt.ptrs.findRange("memcpy HtoD destination", uint64(dst), n)
@@ -348,7 +348,7 @@ func (c *Context) syncOp(op func(s *Stream) error) error {
 	if err := c.rt.checkGlobalCapture("synchronous memcpy or memset"); err != nil {
 		return err
 	}
-	s := c.legacy
+	s := c.legacy.Load()
 	if err := op(s); err != nil {
 		return err
 	}

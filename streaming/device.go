@@ -15,16 +15,21 @@ type Device struct {
 	info    hal.DeviceInfo
 	ordinal int
 
-	mu           sync.Mutex
-	primary      *Context
+	// primaryMu serialises the primary context's retains, releases,
+	// resets and flag changes, which may wait for its work; it guards the
+	// three fields below it. It is taken before mu, never after.
+	primaryMu    sync.Mutex
+	primary      *Context // created by the first retain, kept until the runtime closes
 	primaryRefs  int
 	primaryFlags uint32
-	contexts     map[*Context]bool
-	peers        map[*Device]bool // devices whose memory this device may access
-	defaultPool  *MemPool
-	currentPool  *MemPool
-	pools        map[*MemPool]bool
-	stages       map[uint64][]*stage // cached host staging buffers by size
+
+	mu          sync.Mutex
+	contexts    map[*Context]bool
+	peers       map[*Device]bool // devices whose memory this device may access
+	defaultPool *MemPool
+	currentPool *MemPool
+	pools       map[*MemPool]bool
+	stages      map[uint64][]*stage // cached host staging buffers by size
 }
 
 func newDevice(rt *Runtime, hd hal.Device, ordinal int) *Device {
@@ -96,96 +101,86 @@ func (d *Device) Synchronize(ctx context.Context) error {
 
 // PrimaryContext retains the device's primary context (creating it on first
 // use), as cuDevicePrimaryCtxRetain does; every retain is matched by a
-// PrimaryContextRelease.
+// PrimaryContextRelease. It is the same *Context for the life of the
+// runtime: a retain after the last release makes it usable again.
 func (d *Device) PrimaryContext() (*Context, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	d.primaryMu.Lock()
+	defer d.primaryMu.Unlock()
 	if d.rt.isClosed() {
 		return nil, fmt.Errorf("streaming: primary context of device %d: runtime closed: %w", d.ordinal, ErrDeinitialized)
 	}
-	if d.primary == nil {
-		c, err := newContext(d, d.primaryFlags, true)
-		if err != nil {
+	if d.primaryRefs == 0 {
+		c := d.primary
+		if c == nil {
+			var err error
+			if c, err = newContext(d, d.primaryFlags, true); err != nil {
+				return nil, err
+			}
+			d.primary = c
+		} else if err := c.open(d.primaryFlags, nil); err != nil {
 			return nil, err
 		}
-		d.primary = c
+		d.mu.Lock()
 		d.contexts[c] = true
+		d.mu.Unlock()
 	}
 	d.primaryRefs++
 	return d.primary, nil
 }
 
-// PrimaryContextRelease drops one retain; the last one destroys the primary
-// context and everything it owns.
+// PrimaryContextRelease drops one retain; the last one destroys everything
+// the primary context owns and leaves it unusable (ErrInvalidContext)
+// until the next PrimaryContext.
 func (d *Device) PrimaryContextRelease() error {
-	d.mu.Lock()
+	d.primaryMu.Lock()
+	defer d.primaryMu.Unlock()
 	if d.primaryRefs == 0 {
-		d.mu.Unlock()
 		return fmt.Errorf("streaming: release of device %d's primary context, which is not retained: %w", d.ordinal, ErrInvalidContext)
 	}
 	d.primaryRefs--
-	var c *Context
-	if d.primaryRefs == 0 {
-		c = d.primary
-		d.primary = nil
-		delete(d.contexts, c)
+	if d.primaryRefs > 0 {
+		return nil
 	}
-	d.mu.Unlock()
-	if c != nil {
-		return c.destroy()
-	}
-	return nil
+	c := d.primary
+	d.removeContext(c)
+	return c.destroy()
 }
 
 // PrimaryContextState reports the primary context's flags and whether it is
 // active (retained at least once).
 func (d *Device) PrimaryContextState() (flags uint32, active bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	d.primaryMu.Lock()
+	defer d.primaryMu.Unlock()
 	return d.primaryFlags, d.primaryRefs > 0
 }
 
-// SetPrimaryContextFlags sets the flags the primary context is (or will
-// be) created with.
+// SetPrimaryContextFlags sets the flags the primary context has, or will
+// be created with (the Ctx* flags; unknown bits are ErrInvalidValue).
 func (d *Device) SetPrimaryContextFlags(flags uint32) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	if err := checkCtxFlags(flags); err != nil {
+		return err
+	}
+	d.primaryMu.Lock()
+	defer d.primaryMu.Unlock()
 	d.primaryFlags = flags
-	if d.primary != nil {
-		d.primary.flags = flags
+	if d.primaryRefs > 0 {
+		d.primary.flags.Store(flags)
 	}
 	return nil
 }
 
-// PrimaryContextReset destroys the primary context's resources and
-// replaces it with a fresh one, keeping the retain count, as
-// cuDevicePrimaryCtxReset does.
+// PrimaryContextReset destroys everything the primary context owns
+// (memory, modules, streams, events, graphs) and resets its limits, as
+// cuDevicePrimaryCtxReset does. The *Context stays the same and usable,
+// with its default stream and retain count; handles of what it owned are
+// invalid. A primary context that is not retained has nothing to reset.
 func (d *Device) PrimaryContextReset() error {
-	d.mu.Lock()
-	old := d.primary
-	d.primary = nil
-	if old != nil {
-		delete(d.contexts, old)
-	}
-	refs := d.primaryRefs
-	d.mu.Unlock()
-	if old == nil {
+	d.primaryMu.Lock()
+	defer d.primaryMu.Unlock()
+	if d.primaryRefs == 0 {
 		return nil
 	}
-	if err := old.destroy(); err != nil {
-		return err
-	}
-	if refs > 0 {
-		c, err := newContext(d, d.primaryFlags, true)
-		if err != nil {
-			return err
-		}
-		d.mu.Lock()
-		d.primary = c
-		d.contexts[c] = true
-		d.mu.Unlock()
-	}
-	return nil
+	return d.primary.reset()
 }
 
 // NewContext creates a context on the device (cuCtxCreate). Close destroys
@@ -212,14 +207,16 @@ func (d *Device) removeContext(c *Context) {
 
 // close destroys every context of the device (Runtime.Close).
 func (d *Device) close() error {
+	d.primaryMu.Lock()
+	d.primary = nil
+	d.primaryRefs = 0
+	d.primaryMu.Unlock()
 	d.mu.Lock()
 	ctxs := make([]*Context, 0, len(d.contexts))
 	for c := range d.contexts {
 		ctxs = append(ctxs, c)
 	}
 	d.contexts = map[*Context]bool{}
-	d.primary = nil
-	d.primaryRefs = 0
 	pools := keys(d.pools)
 	d.defaultPool, d.currentPool, d.pools = nil, nil, map[*MemPool]bool{}
 	d.mu.Unlock()

@@ -81,7 +81,7 @@ func (e *Event) Record(s *Stream) error {
 		return err
 	}
 	if s == nil {
-		s = e.ctx.legacy
+		s = e.ctx.legacy.Load()
 	}
 	if s.ctx.dev.hal != e.ctx.dev.hal {
 		return fmt.Errorf("streaming: record an event of device %d on a stream of device %d: %w", e.ctx.dev.ordinal, s.ctx.dev.ordinal, ErrInvalidHandle)

@@ -282,7 +282,7 @@ func checkKernelParams(p *KernelNodeParams) error {
 	if b.X == 0 || b.Y == 0 || b.Z == 0 || gr.X == 0 || gr.Y == 0 || gr.Z == 0 {
 		return fmt.Errorf("streaming: kernel node %s: grid %v, block %v: every dimension must be at least 1: %w", p.Function.Name(), gr, b, ErrInvalidValue)
 	}
-	return nil
+	return checkArgBuffer("kernel node", p.Function, p.Args)
 }
 
 func checkMemset(p *MemsetNodeParams) error {
@@ -678,7 +678,7 @@ func (c *Context) halNodes(n *GraphNode) ([]hal.Node, error) {
 		if p.Function.mod.ctx.dev.hal != c.dev.hal {
 			return nil, fmt.Errorf("kernel %s is loaded on device %d, the graph is instantiated on device %d: %w", p.Function.Name(), p.Function.mod.ctx.dev.ordinal, c.dev.ordinal, ErrInvalidValue)
 		}
-		s := c.legacy
+		s := c.legacy.Load()
 		cfg := p.Config
 		if err := s.checkLaunch(p.Function, &cfg); err != nil {
 			return nil, err
@@ -699,7 +699,7 @@ func (c *Context) halNodes(n *GraphNode) ([]hal.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !c.legacy.native(da) || !c.legacy.native(sa) {
+		if !c.legacy.Load().native(da) || !c.legacy.Load().native(sa) {
 			return nil, fmt.Errorf("memcpy node between %s and %s needs the host: %w", da.owner().dev.info.Name, sa.owner().dev.info.Name, ErrNotSupported)
 		}
 		return []hal.Node{{Kind: hal.NodeCopy, Dst: da.devicePtr(uint64(p.Dst)), Src: sa.devicePtr(uint64(p.Src)), Size: p.Size}}, nil
@@ -722,7 +722,7 @@ func (c *Context) halNodes(n *GraphNode) ([]hal.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !c.legacy.native(a) {
+		if !c.legacy.Load().native(a) {
 			return nil, fmt.Errorf("memset node on %s: %w", a.owner().dev.info.Name, ErrNotSupported)
 		}
 		base := a.devicePtr(uint64(p.Dst))
@@ -769,7 +769,7 @@ func (x *GraphExec) Launch(s *Stream) error {
 		return fmt.Errorf("streaming: launch of a destroyed graph exec: %w", ErrInvalidHandle)
 	}
 	if s == nil {
-		s = x.ctx.legacy
+		s = x.ctx.legacy.Load()
 	}
 	if s.ctx.dev.hal != x.ctx.dev.hal {
 		return fmt.Errorf("streaming: launch a graph instantiated on device %d on a stream of device %d: %w", x.ctx.dev.ordinal, s.ctx.dev.ordinal, ErrInvalidValue)
@@ -899,6 +899,7 @@ func (x *GraphExec) SetKernelNodeParams(node *GraphNode, p KernelNodeParams) err
 	if err := checkKernelParams(&p); err != nil {
 		return err
 	}
+	p.Args = append([]byte(nil), p.Args...)
 	tmp := &GraphNode{typ: GraphNodeKernel, kernel: p}
 	return x.setNode(node, tmp)
 }

@@ -310,9 +310,21 @@ func TestGraphExecUpdate(t *testing.T) {
 	if err := x.SetKernelNodeParams(k1, p); err != nil {
 		t.Fatal(err)
 	}
+	// The exec keeps its own copy of the buffer.
+	other, _ := streaming.PackArgs(f.Params(), a, b, out2, float32(9), float32(1), uint32(n))
+	copy(p.Args, other)
 	x.Launch(s)
 	syncStream(t, s)
 	check(out1, -1)
+	// A buffer shorter than the kernel's parameters is refused at once.
+	p.Args = p.Args[:len(p.Args)-1]
+	if err := x.SetKernelNodeParams(k1, p); !errors.Is(err, streaming.ErrInvalidValue) {
+		t.Errorf("SetKernelNodeParams with a short buffer: %v, want ErrInvalidValue", err)
+	}
+	g4 := streaming.NewGraph()
+	if _, err := g4.AddKernelNodeParams(nil, p); !errors.Is(err, streaming.ErrInvalidValue) {
+		t.Errorf("AddKernelNodeParams with a short buffer: %v, want ErrInvalidValue", err)
+	}
 }
 
 // Capturing the vector_add pipeline gives the same result as running it.

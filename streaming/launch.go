@@ -117,19 +117,26 @@ func (s *Stream) LaunchPacked(f *Function, cfg LaunchConfig, args []byte) error 
 	if err := s.checkLaunch(f, &cfg); err != nil {
 		return err
 	}
-	if ps := f.Params(); ps != nil {
-		var end uint32
-		for _, p := range ps {
-			end = max(end, p.Offset+p.Size)
-		}
-		if uint32(len(args)) < end {
-			return fmt.Errorf("streaming: launch %s: %d-byte argument buffer, the kernel's parameters take %d: %w", f.Name(), len(args), end, ErrInvalidValue)
-		}
+	if err := checkArgBuffer("launch", f, args); err != nil {
+		return err
 	}
 	if err := s.checkPackedPointers(f, args); err != nil {
 		return err
 	}
 	return s.launchPacked(f, cfg, append([]byte(nil), args...))
+}
+
+// checkArgBuffer checks that a packed argument buffer covers every
+// parameter of f's layout (when its module records one).
+func checkArgBuffer(what string, f *Function, args []byte) error {
+	var end uint32
+	for _, p := range f.Params() {
+		end = max(end, p.Offset+p.Size)
+	}
+	if uint32(len(args)) < end {
+		return fmt.Errorf("streaming: %s %s: %d-byte argument buffer, the kernel's parameters take %d: %w", what, f.Name(), len(args), end, ErrInvalidValue)
+	}
+	return nil
 }
 
 // checkPackedPointers checks the pointer parameters of a packed buffer, as

@@ -91,6 +91,9 @@ func (c *Context) release(a *allocation) error {
 	c.mu.Lock()
 	delete(c.allocs, a)
 	c.mu.Unlock()
+	if a.kind == MemoryManaged {
+		c.rt.advice.forget(a)
+	}
 	switch {
 	case a.kind == MemoryRegistered:
 		err := c.dev.hal.Unregister(a.hal)
@@ -324,6 +327,16 @@ func (c *Context) HostUnregister(p unsafe.Pointer) error {
 	return a.ctx.release(a)
 }
 
+// HostMemory reports whether all of [p, p+n) lies in host memory the
+// runtime knows: memory from MallocHost or HostRegister, managed memory,
+// or device memory the host addresses directly (the CPU backend). Device
+// work and the copy functions use such memory in place, and its address
+// works as a DevicePtr; other host memory, ordinary Go memory for one, is
+// copied through a staging buffer by the functions that take []byte.
+func (rt *Runtime) HostMemory(p unsafe.Pointer, n uint64) bool {
+	return rt.ptrs.hostRange(p, n) != nil
+}
+
 // AddressRange returns the base and size of the allocation holding p
 // (cuMemGetAddressRange).
 func (rt *Runtime) AddressRange(p DevicePtr) (DevicePtr, uint64, error) {
@@ -348,8 +361,8 @@ type PointerAttributes struct {
 	HostPtr   unsafe.Pointer // the host address for p, nil for device memory
 	Flags     uint32         // host allocation, registration or attach flags
 	Managed   bool
-	Pitch     uint64 // row pitch for MallocPitch memory, else 0
-	FromPool  bool   // allocated from a memory pool
+	Pitch     uint64   // row pitch for MallocPitch memory, else 0
+	Pool      *MemPool // the pool the memory came from (MallocAsync), else nil
 }
 
 // PointerAttributes returns the attributes of the memory p points into
@@ -363,7 +376,7 @@ func (rt *Runtime) PointerAttributes(p DevicePtr) (PointerAttributes, error) {
 	attr := PointerAttributes{
 		Kind: o.kind, Device: o.dev, Context: o.ctx, Base: DevicePtr(a.base), Size: a.size,
 		DevicePtr: DevicePtr(a.devicePtr(uint64(p))), Flags: o.flags, Managed: o.kind == MemoryManaged,
-		Pitch: o.pitch, FromPool: o.pool != nil,
+		Pitch: o.pitch, Pool: o.pool,
 	}
 	if o.host != nil {
 		attr.HostPtr = unsafe.Add(o.host, uint64(p)-a.base)

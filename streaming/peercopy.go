@@ -12,11 +12,15 @@ func (c *Context) MemcpyPeer(dst DevicePtr, dstCtx *Context, src DevicePtr, srcC
 	if dstCtx == nil || srcCtx == nil {
 		return fmt.Errorf("streaming: memcpy peer: nil context: %w", ErrInvalidContext)
 	}
-	for _, x := range []*Context{srcCtx, dstCtx} {
+	ctxs := []*Context{c, srcCtx, dstCtx}
+	for _, x := range ctxs {
 		if err := x.check("memcpy peer"); err != nil {
 			return err
 		}
-		if x != c {
+	}
+	// All their streams, not only those c's default stream orders with.
+	for i, x := range ctxs {
+		if i == 0 || x != c && (i == 1 || x != srcCtx) {
 			x.drain()
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/streamhal/streamhal/streaming"
 )
@@ -120,8 +121,8 @@ func TestPoolReleaseThreshold(t *testing.T) {
 	}
 	e.dev.SetMemPool(pool)
 	p, _ := s.MallocAsync(100)
-	if attr, _ := e.ctx.PointerAttributes(p); !attr.FromPool {
-		t.Error("MallocAsync after SetMemPool did not use the pool")
+	if attr, _ := e.ctx.PointerAttributes(p + 10); attr.Pool != pool {
+		t.Errorf("MallocAsync after SetMemPool: pointer attributes name pool %p, want %p", attr.Pool, pool)
 	}
 	s.FreeAsync(p)
 	syncStream(t, s)
@@ -204,5 +205,69 @@ func TestPoolConcurrentStreams(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// Context.Free takes memory from MallocAsync back to its pool (as cuMemFree
+// and hipFree do), once the device's earlier work is done.
+func TestFreeOfPoolMemory(t *testing.T) {
+	e := newEnv(t)
+	pool := e.dev.DefaultMemPool()
+	if err := pool.SetAttribute(streaming.MemPoolReleaseThreshold, 1<<40); err != nil {
+		t.Fatal(err)
+	}
+	defer pool.SetAttribute(streaming.MemPoolReleaseThreshold, 0)
+	s := e.stream(t, streaming.StreamNonBlocking)
+	live := e.rt.LiveAllocations()
+	usedBefore, _ := pool.Attribute(streaming.MemPoolUsedMemCurrent)
+	const n = 1 << 16
+	p, err := s.MallocAsync(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Pending work on the stream writes the memory; Free must wait for it.
+	release := make(chan struct{})
+	s.LaunchHostFunc(func() { <-release })
+	if err := s.MemsetD8Async(p, 0x77, n); err != nil {
+		t.Fatal(err)
+	}
+	attr, err := e.rt.PointerAttributes(p)
+	if err != nil || attr.Context != e.ctx {
+		t.Fatalf("pointer attributes of pool memory: %+v, %v", attr, err)
+	}
+	freed := make(chan error, 1)
+	go func() { freed <- e.ctx.Free(p) }()
+	select {
+	case err := <-freed:
+		t.Fatalf("Free returned (%v) before the stream's work that uses the memory ran", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(release)
+	if err := <-freed; err != nil {
+		t.Fatalf("Free of MallocAsync memory: %v", err)
+	}
+	if got := e.rt.LiveAllocations(); got != live {
+		t.Errorf("%d allocations after Free, want %d", got, live)
+	}
+	used, _ := pool.Attribute(streaming.MemPoolUsedMemCurrent)
+	reserved, _ := pool.Attribute(streaming.MemPoolReservedMemCurrent)
+	if used != usedBefore || reserved < n {
+		t.Errorf("after Free: used %d (want %d), reserved %d (want the block kept, at least %d)", used, usedBefore, reserved, n)
+	}
+	// The block went back to the pool: the next allocation reuses it.
+	q, err := s.MallocAsync(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q != p {
+		t.Errorf("the pool did not reuse the freed block: got %#x, want %#x", uint64(q), uint64(p))
+	}
+	if err := e.ctx.Free(p); err != nil {
+		t.Fatal(err)
+	}
+	for what, err := range map[string]error{"Free": e.ctx.Free(p), "FreeAsync": s.FreeAsync(p)} {
+		if !errors.Is(err, streaming.ErrInvalidValue) {
+			t.Errorf("%s of freed pool memory: %v, want ErrInvalidValue", what, err)
+		}
 	}
 }

@@ -65,6 +65,7 @@ type Runtime struct {
 	statuses  []BackendStatus
 	defaultID int
 	ptrs      ptrTable
+	advice    adviceTable // MemAdvise and MemPrefetchAsync records of managed memory
 	// capturing counts streams being captured in global or thread-local
 	// mode, during which some calls on other streams are illegal.
 	capturing atomic.Int32

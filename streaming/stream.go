@@ -154,11 +154,11 @@ func (s *Stream) legacyWaits() ([]hal.Event, func(), error) {
 	case streamNonBlocking:
 		return nil, nil, nil
 	case streamBlocking:
-		lw := c.legacy.work.Load()
-		if lw == s.seenLegacy.Load() {
+		legacy := c.legacy.Load()
+		if legacy.work.Load() == s.seenLegacy.Load() {
 			return nil, nil, nil
 		}
-		e, n, err := c.legacy.markTail()
+		e, n, err := legacy.markTail()
 		if err != nil || e == nil {
 			return nil, nil, err
 		}
@@ -383,6 +383,18 @@ func (s *Stream) destroy() error {
 		err = errors.Join(err, s.tail.Close())
 	}
 	return err
+}
+
+// forget readies a drained default stream for its reset context: the
+// error its work raised and what it knew of the destroyed blocking streams
+// are dropped.
+func (s *Stream) forget() {
+	s.mu.Lock()
+	s.pendingErr = nil
+	s.mu.Unlock()
+	s.ctx.mu.Lock()
+	clear(s.seen)
+	s.ctx.mu.Unlock()
 }
 
 // LaunchHostFunc runs fn on a host goroutine once the stream's earlier work

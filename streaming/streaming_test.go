@@ -680,6 +680,225 @@ func TestPrimaryContextRefcount(t *testing.T) {
 	}
 }
 
+// Every CUctx_flags bit is accepted and reported back, by NewContext and
+// SetPrimaryContextFlags alike; bits beyond CU_CTX_FLAGS_MASK are not.
+func TestContextFlags(t *testing.T) {
+	rt := openRuntime(t, streaming.Options{})
+	defer rt.Close()
+	d := rt.Default()
+	for _, flags := range []uint32{
+		streaming.CtxSchedBlockingSync | streaming.CtxMapHost | streaming.CtxLmemResizeToMax,
+		streaming.CtxCoredumpEnable, streaming.CtxUserCoredumpEnable, streaming.CtxSyncMemops,
+		streaming.CtxSchedSpin | streaming.CtxCoredumpEnable | streaming.CtxUserCoredumpEnable | streaming.CtxSyncMemops,
+		0xff,
+	} {
+		c, err := d.NewContext(flags)
+		if err != nil {
+			t.Errorf("NewContext(%#x): %v", flags, err)
+			continue
+		}
+		if c.Flags() != flags {
+			t.Errorf("NewContext(%#x).Flags() = %#x", flags, c.Flags())
+		}
+		c.Close()
+		if err := d.SetPrimaryContextFlags(flags); err != nil {
+			t.Errorf("SetPrimaryContextFlags(%#x): %v", flags, err)
+		}
+		if got, _ := d.PrimaryContextState(); got != flags {
+			t.Errorf("SetPrimaryContextFlags(%#x): state has %#x", flags, got)
+		}
+	}
+	if err := d.SetPrimaryContextFlags(streaming.CtxSyncMemops); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []uint32{0x100, 0x80000000, 0x1ff} {
+		if _, err := d.NewContext(bad); !errors.Is(err, streaming.ErrInvalidValue) {
+			t.Errorf("NewContext(%#x): %v, want ErrInvalidValue", bad, err)
+		}
+		if err := d.SetPrimaryContextFlags(bad); !errors.Is(err, streaming.ErrInvalidValue) {
+			t.Errorf("SetPrimaryContextFlags(%#x): %v, want ErrInvalidValue", bad, err)
+		}
+	}
+	// A refused change leaves the flags alone, and the primary context is
+	// created with them.
+	c, err := d.PrimaryContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.PrimaryContextRelease()
+	if c.Flags() != streaming.CtxSyncMemops {
+		t.Errorf("primary context flags %#x, want CtxSyncMemops", c.Flags())
+	}
+}
+
+// PrimaryContextReset destroys what the primary context owns and keeps the
+// object usable, with its retain count, flags and default stream; the last
+// release leaves it unusable and the next retain brings the same object
+// back.
+func TestPrimaryContextResetInPlace(t *testing.T) {
+	rt := openRuntime(t, streaming.Options{})
+	defer rt.Close()
+	d := rt.Default()
+	if err := d.SetPrimaryContextFlags(streaming.CtxSchedYield); err != nil {
+		t.Fatal(err)
+	}
+	c, err := d.PrimaryContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := d.PrimaryContext(); again != c {
+		t.Fatal("two retains gave two primary contexts")
+	}
+	_, data, err := haltest.Kernels(d.HAL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := c.LoadModuleData(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Malloc(4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.NewStream(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := c.NewEvent(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetLimit(streaming.LimitStackSize, 12345); err != nil {
+		t.Fatal(err)
+	}
+	def := c.DefaultStream()
+	live := rt.LiveAllocations()
+
+	if err := d.PrimaryContextReset(); err != nil {
+		t.Fatal(err)
+	}
+	// The object is the same and usable, with its flags and default stream.
+	if got, _ := d.PrimaryContext(); got != c {
+		t.Fatal("the primary context is another object after a reset")
+	}
+	d.PrimaryContextRelease()
+	if err := c.Err(); err != nil {
+		t.Fatalf("primary context after a reset: %v", err)
+	}
+	if c.Flags() != streaming.CtxSchedYield || c.DefaultStream() != def {
+		t.Errorf("after a reset: flags %#x, default stream changed %v", c.Flags(), c.DefaultStream() != def)
+	}
+	if v, _ := c.Limit(streaming.LimitStackSize); v == 12345 {
+		t.Error("the stack size limit survived the reset")
+	}
+	// What it owned is gone.
+	if n := rt.LiveAllocations(); n != live-1 {
+		t.Errorf("%d allocations after the reset, want %d", n, live-1)
+	}
+	for what, err := range map[string]error{
+		"stream": s.Err(), "event": ev.Err(), "module": mod.Err(), "free": c.Free(p),
+	} {
+		if err == nil {
+			t.Errorf("%s of before the reset still usable", what)
+		}
+	}
+	// It works: memory, a stream, the default stream.
+	q, err := c.Malloc(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.MemsetD8(q, 0x3c, 64); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 64)
+	if err := c.MemcpyDtoH(got, q); err != nil || got[0] != 0x3c || got[63] != 0x3c {
+		t.Errorf("memset after the reset read back % x, %v", got[:4], err)
+	}
+	if err := c.Free(q); err != nil {
+		t.Error(err)
+	}
+	// The retain count is unchanged: two releases to go.
+	if err := d.PrimaryContextRelease(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Err(); err != nil {
+		t.Fatalf("after the first of two releases: %v", err)
+	}
+	if err := d.PrimaryContextRelease(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Err(); !errors.Is(err, streaming.ErrInvalidContext) {
+		t.Fatalf("after the last release: %v, want ErrInvalidContext", err)
+	}
+	if _, err := c.Malloc(64); !errors.Is(err, streaming.ErrInvalidContext) {
+		t.Errorf("Malloc after the last release: %v, want ErrInvalidContext", err)
+	}
+	if err := d.PrimaryContextReset(); err != nil {
+		t.Errorf("reset of a released primary context: %v", err)
+	}
+	// The next retain brings the same object back.
+	if again, _ := d.PrimaryContext(); again != c || c.Err() != nil {
+		t.Fatalf("retain after release: same %v, %v", again == c, c.Err())
+	}
+	defer d.PrimaryContextRelease()
+	if err := c.MemsetD8(0, 0, 0); err != nil {
+		t.Error(err)
+	}
+	if err := c.Synchronize(context.Background()); err != nil {
+		t.Error(err)
+	}
+}
+
+// Resets race with users of the primary context's plain accessors.
+func TestPrimaryContextResetConcurrent(t *testing.T) {
+	rt := openRuntime(t, streaming.Options{})
+	defer rt.Close()
+	d := rt.Default()
+	c, err := d.PrimaryContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.PrimaryContextRelease()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			_ = c.Flags()
+			if c.DefaultStream() == nil {
+				t.Error("nil default stream")
+				return
+			}
+			d.PrimaryContextState()
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			d.SetPrimaryContextFlags(uint32(i % 3))
+		}
+	}()
+	for range 50 {
+		if err := d.PrimaryContextReset(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
+
 func TestConcurrentStreams(t *testing.T) {
 	e := newEnv(t)
 	f := e.fn(t, "vector_add_scaled")

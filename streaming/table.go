@@ -151,17 +151,23 @@ func (t *ptrTable) count() int {
 	return len(t.entries)
 }
 
-// hostRange finds the allocation (host, registered or managed) that holds
-// all of the Go or C memory b, or nil.
-func (t *ptrTable) hostRange(p unsafe.Pointer, n int) *allocation {
+// hostRange finds the entry that holds all of [p, p+n) of host memory:
+// memory from MallocHost or HostRegister, managed memory, or a host
+// mapping of device memory, which device work can use directly. It
+// returns nil for any other memory, such as ordinary Go memory. Only
+// entries whose addresses are host addresses count (those whose host
+// mapping starts at their base, host aliases included): a device address
+// range (Vulkan's buffer device addresses, for one) may cover the same
+// numbers as unrelated host memory.
+func (t *ptrTable) hostRange(p unsafe.Pointer, n uint64) *allocation {
 	if p == nil || n == 0 {
 		return nil
 	}
 	a := t.find(uint64(uintptr(p)))
-	if a == nil || !a.kind.IsHost() && a.owner().host == nil {
+	if a == nil || a.host == nil || uint64(uintptr(a.host)) != a.base {
 		return nil
 	}
-	if uint64(n) > a.end()-uint64(uintptr(p)) {
+	if n > a.end()-uint64(uintptr(p)) {
 		return nil
 	}
 	return a
