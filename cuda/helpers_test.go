@@ -203,10 +203,6 @@ func near(a, b float32) bool {
 // ptrOf returns the address of a Go value as kernelParams want it.
 func ptrOf[T any](v *T) unsafe.Pointer { return unsafe.Pointer(v) }
 
-// f32ptr is the address of a float32 slice's first element, for the
-// unsafe.Pointer calls.
-func f32ptr(s []float32) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(s)) }
-
 func readFile(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
