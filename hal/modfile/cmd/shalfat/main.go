@@ -1,0 +1,143 @@
+// Command shalfat builds and lists streamhal fat containers.
+//
+//	shalfat -o out.fat target:format:path ...
+//	shalfat -list file.fat
+//
+// Each input names the architecture the binary is for, its format (cpu-elf,
+// ptx, cubin, fatbin, amdgpu, spirv, or auto to detect it) and the file. The
+// target may itself contain colons ("gfx90a:xnack-:amdgpu:k.hsaco"): the
+// argument is split around the format name. Every input is checked with
+// modfile.Detect, and its detected format must be the one named.
+//
+// -list prints one line per entry: index, format, target, size, and for
+// PTX, SPIR-V and AMDGPU entries the kernels they hold.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/modfile"
+)
+
+var formats = []hal.Format{
+	hal.FormatCPUELF, hal.FormatPTX, hal.FormatCubin, hal.FormatFatbin,
+	hal.FormatAMDGPU, hal.FormatSPIRV, "auto",
+}
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "shalfat:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("shalfat", flag.ContinueOnError)
+	out := fs.String("o", "", "write the container to `file`")
+	list := fs.String("list", "", "list the entries of fat container `file`")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: shalfat -o out.fat target:format:path ...\n       shalfat -list file.fat\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case *list != "" && *out == "" && fs.NArg() == 0:
+		return listFat(*list, stdout)
+	case *out != "" && *list == "" && fs.NArg() > 0:
+		return buildFat(*out, fs.Args())
+	}
+	fs.Usage()
+	return errors.New("want -o and inputs, or -list alone")
+}
+
+// splitInput splits "target:format:path" around the first ":format:" with a
+// known format name.
+func splitInput(arg string) (target string, format hal.Format, path string, err error) {
+	best := -1
+	for _, f := range formats {
+		if i := strings.Index(arg, ":"+string(f)+":"); i >= 0 && (best < 0 || i < best) {
+			best, format = i, f
+		}
+	}
+	if best <= 0 {
+		return "", "", "", fmt.Errorf("input %q: want target:format:path with format one of %v", arg, formats)
+	}
+	target = arg[:best]
+	path = arg[best+len(format)+2:]
+	if path == "" {
+		return "", "", "", fmt.Errorf("input %q: no path", arg)
+	}
+	return target, format, path, nil
+}
+
+func buildFat(out string, inputs []string) error {
+	var entries []modfile.FatEntry
+	for _, in := range inputs {
+		target, format, path, err := splitInput(in)
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		got, err := modfile.Detect(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if format == "auto" {
+			format = got
+		}
+		if got != format {
+			return fmt.Errorf("%s: named %s but the file is %s", path, format, got)
+		}
+		if got == hal.FormatFat {
+			return fmt.Errorf("%s: is itself a fat container; fat containers do not nest", path)
+		}
+		if _, err := modfile.Parse(got, data); err != nil && !errors.Is(err, hal.ErrNotSupported) {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if got == hal.FormatCPUELF {
+			if _, err := modfile.ParseCPUELF(data); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+		}
+		entries = append(entries, modfile.FatEntry{Format: format, Target: target, Data: data})
+	}
+	fat, err := modfile.BuildFat(entries)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(out, fat, 0o644)
+}
+
+func listFat(path string, w io.Writer) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	entries, err := modfile.ParseFat(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for i, e := range entries {
+		line := fmt.Sprintf("%d\t%s\t%s\t%d bytes", i, e.Format, e.Target, len(e.Data))
+		if m, err := modfile.Parse(e.Format, e.Data); err == nil {
+			names := make([]string, len(m.Kernels))
+			for j, k := range m.Kernels {
+				names[j] = k.Name
+			}
+			line += "\t" + strings.Join(names, ",")
+		}
+		fmt.Fprintln(w, line)
+	}
+	return nil
+}
