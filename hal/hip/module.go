@@ -95,7 +95,7 @@ func (x *executable) kernel(ki modfile.KernelInfo) (*kernel, error) {
 	d := x.d
 	cname := C.CString(ki.Name)
 	defer C.free(unsafe.Pointer(cname))
-	k := &kernel{exe: x, name: ki.Name, layout: argLayout{params: slices.Clone(ki.Params), size: ki.ArgsSize}}
+	k := &kernel{exe: x, name: ki.Name, layout: layoutOf(ki)}
 	if err := check(int(C.shal_hip_module_function(d.api, d.dev, &k.fn, x.mod, cname)), "hipModuleGetFunction(%q) on device %d", ki.Name, d.ordinal); err != nil {
 		return nil, err
 	}
@@ -104,6 +104,11 @@ func (x *executable) kernel(ki modfile.KernelInfo) (*kernel, error) {
 		return int(v), C.shal_hip_func_attribute(d.api, d.dev, &v, C.int(a), k.fn) == 0
 	})
 	return k, nil
+}
+
+// layoutOf is a kernel's argument layout from its metadata.
+func layoutOf(ki modfile.KernelInfo) argLayout {
+	return argLayout{params: slices.Clone(ki.Params), size: ki.ArgsSize}
 }
 
 // kernelAttributes combines hipFuncGetAttribute answers with the code
