@@ -17,9 +17,8 @@ import (
 // Device tests beyond the conformance suite: they skip without an AMD
 // device (and fail under STREAM_HAL_REQUIRE=hip or amdgpu).
 
-func firstDevice(t *testing.T) (hal.Device, hal.Queue) {
+func firstDevice(t *testing.T, inst hal.Instance) (hal.Device, hal.Queue) {
 	t.Helper()
-	inst := openOrSkip(t)
 	dev := inst.Devices()[0]
 	q, err := dev.NewQueue(hal.QueueOptions{})
 	if err != nil {
@@ -44,8 +43,10 @@ func loadTestKernels(t *testing.T, dev hal.Device) (hal.Executable, *modfile.Mod
 	return x, meta
 }
 
-func TestDeviceModule(t *testing.T) {
-	dev, q := firstDevice(t)
+func TestDeviceModule(t *testing.T) { testDeviceModule(t, openOrSkip(t)) }
+
+func testDeviceModule(t *testing.T, inst hal.Instance) {
+	dev, q := firstDevice(t, inst)
 	x, meta := loadTestKernels(t, dev)
 	names := x.Kernels()
 	slices.Sort(names)
@@ -142,8 +143,10 @@ func TestDeviceModule(t *testing.T) {
 	}
 }
 
-func TestDeviceMemoryKinds(t *testing.T) {
-	dev, q := firstDevice(t)
+func TestDeviceMemoryKinds(t *testing.T) { testDeviceMemoryKinds(t, openOrSkip(t)) }
+
+func testDeviceMemoryKinds(t *testing.T, inst hal.Instance) {
+	dev, q := firstDevice(t, inst)
 	const n = 1 << 16
 	d, err := dev.Allocate(hal.MemoryDevice, n)
 	if err != nil {
@@ -218,8 +221,10 @@ func TestDeviceMemoryKinds(t *testing.T) {
 	}
 }
 
-func TestDeviceGraphUpdateRules(t *testing.T) {
-	dev, q := firstDevice(t)
+func TestDeviceGraphUpdateRules(t *testing.T) { testDeviceGraphUpdateRules(t, openOrSkip(t)) }
+
+func testDeviceGraphUpdateRules(t *testing.T, inst hal.Instance) {
+	dev, q := firstDevice(t, inst)
 	a, err := dev.Allocate(hal.MemoryDevice, 64)
 	if err != nil {
 		t.Fatal(err)
@@ -255,8 +260,9 @@ func TestDeviceGraphUpdateRules(t *testing.T) {
 	}
 }
 
-func TestDevicePeers(t *testing.T) {
-	inst := openOrSkip(t)
+func TestDevicePeers(t *testing.T) { testDevicePeers(t, openOrSkip(t)) }
+
+func testDevicePeers(t *testing.T, inst hal.Instance) {
 	devs := inst.Devices()
 	if len(devs) < 2 {
 		t.Skipf("%d AMD device(s); peer tests need 2", len(devs))
@@ -272,7 +278,14 @@ func TestDevicePeers(t *testing.T) {
 		if err := d0.EnablePeerAccess(d1); !errors.Is(err, hal.ErrPeerAlreadyEnabled) {
 			t.Errorf("second EnablePeerAccess = %v, want ErrPeerAlreadyEnabled", err)
 		}
-		defer d0.DisablePeerAccess(d1)
+		defer func() {
+			if err := d0.DisablePeerAccess(d1); err != nil {
+				t.Errorf("DisablePeerAccess: %v", err)
+			}
+			if err := d0.DisablePeerAccess(d1); !errors.Is(err, hal.ErrPeerNotEnabled) {
+				t.Errorf("second DisablePeerAccess = %v, want ErrPeerNotEnabled", err)
+			}
+		}()
 	}
 	const n = 4096
 	src, err := d1.Allocate(hal.MemoryDevice, n)

@@ -33,7 +33,12 @@ func (Driver) Name() string { return Name }
 // applies). Without the library, or without a device, the error wraps
 // hal.ErrNotAvailable and says which.
 func (Driver) Open(cfg hal.Config) (hal.Instance, error) {
-	lib, err := load(Libraries)
+	return openWith(cfg, Libraries)
+}
+
+// openWith opens the driver over the first of names that loads.
+func openWith(cfg hal.Config, names []string) (hal.Instance, error) {
+	lib, err := load(names)
 	if err != nil {
 		return nil, err
 	}

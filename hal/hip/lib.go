@@ -9,6 +9,7 @@ import "C"
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -30,30 +31,31 @@ type library struct {
 	missing []string // optional symbols the runtime lacks
 }
 
-// The HIP runtime is process-global state, so it is loaded once per set of
-// names and kept for the life of the process (unloading libamdhip64 while
-// its threads run is not safe). A failed load is not cached: a later Open
-// retries.
+// The HIP runtime is process-global state, so each set of library names is
+// loaded once and kept for the life of the process (unloading libamdhip64
+// while its threads run is not safe). A failed load is not cached: a later
+// Open retries.
 var loaded struct {
-	mu    sync.Mutex
-	names []string
-	lib   *library
+	mu   sync.Mutex
+	libs map[string]*library // by the names tried, joined
 }
 
 // load returns the process's library for names, loading it on first use.
 func load(names []string) (*library, error) {
+	key := strings.Join(names, "\x00")
 	loaded.mu.Lock()
 	defer loaded.mu.Unlock()
-	if loaded.lib != nil && slices.Equal(loaded.names, names) {
-		return loaded.lib, nil
+	if lib, ok := loaded.libs[key]; ok {
+		return lib, nil
 	}
 	lib, err := openLibrary(names)
 	if err != nil {
 		return nil, err
 	}
-	if loaded.lib == nil {
-		loaded.lib, loaded.names = lib, slices.Clone(names)
+	if loaded.libs == nil {
+		loaded.libs = map[string]*library{}
 	}
+	loaded.libs[key] = lib
 	return lib, nil
 }
 
