@@ -665,20 +665,21 @@ var sharedConfigNames = []enumName{
 // String returns the C name of a, or "SharedConfig(n)" for an unknown value.
 func (a SharedConfig) String() string { return enumString(sharedConfigNames, int(a), "SharedConfig") }
 
-// MemAdvise is a CUmem_advise, the advice of cuMemAdvise.
-type MemAdvise int
+// MemAdvice is a CUmem_advise, the advice of cuMemAdvise (the Go name
+// differs from the C one because MemAdvise is the function).
+type MemAdvice int
 
 // CUmem_advise values, named exactly as in cuda.h.
 const (
-	CU_MEM_ADVISE_SET_READ_MOSTLY          MemAdvise = 1
-	CU_MEM_ADVISE_UNSET_READ_MOSTLY        MemAdvise = 2
-	CU_MEM_ADVISE_SET_PREFERRED_LOCATION   MemAdvise = 3
-	CU_MEM_ADVISE_UNSET_PREFERRED_LOCATION MemAdvise = 4
-	CU_MEM_ADVISE_SET_ACCESSED_BY          MemAdvise = 5
-	CU_MEM_ADVISE_UNSET_ACCESSED_BY        MemAdvise = 6
+	CU_MEM_ADVISE_SET_READ_MOSTLY          MemAdvice = 1
+	CU_MEM_ADVISE_UNSET_READ_MOSTLY        MemAdvice = 2
+	CU_MEM_ADVISE_SET_PREFERRED_LOCATION   MemAdvice = 3
+	CU_MEM_ADVISE_UNSET_PREFERRED_LOCATION MemAdvice = 4
+	CU_MEM_ADVISE_SET_ACCESSED_BY          MemAdvice = 5
+	CU_MEM_ADVISE_UNSET_ACCESSED_BY        MemAdvice = 6
 )
 
-var memAdviseNames = []enumName{
+var memAdviceNames = []enumName{
 	{1, "CU_MEM_ADVISE_SET_READ_MOSTLY"},
 	{2, "CU_MEM_ADVISE_UNSET_READ_MOSTLY"},
 	{3, "CU_MEM_ADVISE_SET_PREFERRED_LOCATION"},
@@ -687,8 +688,8 @@ var memAdviseNames = []enumName{
 	{6, "CU_MEM_ADVISE_UNSET_ACCESSED_BY"},
 }
 
-// String returns the C name of a, or "MemAdvise(n)" for an unknown value.
-func (a MemAdvise) String() string { return enumString(memAdviseNames, int(a), "MemAdvise") }
+// String returns the C name of a, or "MemAdvice(n)" for an unknown value.
+func (a MemAdvice) String() string { return enumString(memAdviceNames, int(a), "MemAdvice") }
 
 // MemRangeAttribute is a CUmem_range_attribute, for cuMemRangeGetAttribute(s).
 type MemRangeAttribute int
@@ -1047,12 +1048,8 @@ const (
 	CU_STREAM_NON_BLOCKING = 0x1
 )
 
-// Special stream handles, to pass as a CUstream: the legacy default stream and
-// the per-thread default stream.
-const (
-	CU_STREAM_LEGACY     uintptr = 0x1
-	CU_STREAM_PER_THREAD uintptr = 0x2
-)
+// The special stream handles CU_STREAM_LEGACY ((CUstream)0x1) and
+// CU_STREAM_PER_THREAD ((CUstream)0x2) are *Stream sentinels in stream.go.
 
 // Event creation flags (CUevent_flags), for cuEventCreate.
 const (
@@ -1113,13 +1110,10 @@ const (
 	CUDA_GRAPH_INSTANTIATE_FLAG_USE_NODE_PRIORITY   = 8
 )
 
-// Markers of the extra array of cuLaunchKernel. cuda.h defines them as the
-// pointers (void*)0x00, (void*)0x01 and (void*)0x02.
-const (
-	CU_LAUNCH_PARAM_END            uintptr = 0x00
-	CU_LAUNCH_PARAM_BUFFER_POINTER uintptr = 0x01
-	CU_LAUNCH_PARAM_BUFFER_SIZE    uintptr = 0x02
-)
+// The markers of cuLaunchKernel's extra array, CU_LAUNCH_PARAM_END
+// ((void*)0x00), CU_LAUNCH_PARAM_BUFFER_POINTER ((void*)0x01) and
+// CU_LAUNCH_PARAM_BUFFER_SIZE ((void*)0x02), are unsafe.Pointer variables in
+// launch.go.
 
 // CU_IPC_HANDLE_SIZE is the size in bytes of CUipcMemHandle and
 // CUipcEventHandle.

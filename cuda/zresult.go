@@ -25,9 +25,9 @@ import (
 
 // Result is a CUresult, the status every CUDA driver API call returns. Its
 // values are exactly those of cuda.h, so a Result can be handed to or taken
-// from libcuda unchanged. Result implements error; CUDA_SUCCESS is a Result
-// like any other, so callers convert it to a nil error themselves (see
-// ResultOf for the other direction).
+// from libcuda unchanged. Result implements error. The functions of this
+// package return a nil error on success and a Result otherwise, never
+// CUDA_SUCCESS (see ResultOf for the other direction).
 type Result int
 
 // CUresult values, named exactly as in cuda.h.
@@ -287,22 +287,23 @@ func (r Result) String() string {
 	return "Result(" + strconv.Itoa(int(r)) + ")"
 }
 
-// GetErrorName is cuGetErrorName: the C name of the code ("CUDA_ERROR_INVALID_VALUE")
-// and CUDA_SUCCESS, or "" and CUDA_ERROR_INVALID_VALUE when the code is not
-// recognized.
-func GetErrorName(r Result) (string, Result) {
+// GetErrorName is cuGetErrorName: the C name of the code
+// ("CUDA_ERROR_INVALID_VALUE"), or "" and CUDA_ERROR_INVALID_VALUE when
+// cuda.h does not define the code. Like every call of this package it
+// returns a nil error on success.
+func GetErrorName(r Result) (string, error) {
 	if e, ok := lookupResult(r); ok {
-		return e.name, CUDA_SUCCESS
+		return e.name, nil
 	}
 	return "", CUDA_ERROR_INVALID_VALUE
 }
 
 // GetErrorString is cuGetErrorString: the driver's description of the code
-// ("invalid argument") and CUDA_SUCCESS, or "" and CUDA_ERROR_INVALID_VALUE
-// when the code is not recognized.
-func GetErrorString(r Result) (string, Result) {
+// ("invalid argument"), or "" and CUDA_ERROR_INVALID_VALUE when cuda.h does
+// not define the code.
+func GetErrorString(r Result) (string, error) {
 	if e, ok := lookupResult(r); ok {
-		return e.desc, CUDA_SUCCESS
+		return e.desc, nil
 	}
 	return "", CUDA_ERROR_INVALID_VALUE
 }
@@ -334,6 +335,10 @@ var halResults = [...]struct {
 	{hal.ErrCaptureInvalidated, CUDA_ERROR_STREAM_CAPTURE_INVALIDATED},
 	{hal.ErrCaptureUnsupported, CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED},
 	{hal.ErrCaptureUnmatched, CUDA_ERROR_STREAM_CAPTURE_UNMATCHED},
+	{hal.ErrCaptureUnjoined, CUDA_ERROR_STREAM_CAPTURE_UNJOINED},
+	{hal.ErrCaptureIsolation, CUDA_ERROR_STREAM_CAPTURE_ISOLATION},
+	{hal.ErrCaptureImplicit, CUDA_ERROR_STREAM_CAPTURE_IMPLICIT},
+	{hal.ErrIllegalState, CUDA_ERROR_ILLEGAL_STATE},
 	{hal.ErrIllegalAddress, CUDA_ERROR_ILLEGAL_ADDRESS},
 	{hal.ErrDeinitialized, CUDA_ERROR_DEINITIALIZED},
 	{hal.ErrNotInitialized, CUDA_ERROR_NOT_INITIALIZED},

@@ -118,6 +118,9 @@ func (d Dim3) Count() uint64 { return uint64(d.X) * uint64(d.Y) * uint64(d.Z) }
 type Param struct {
 	Offset uint32
 	Size   uint32
+	// Pointer is true when the module says the parameter is a pointer (a
+	// device address); false means a value or not known.
+	Pointer bool
 }
 
 // KernelAttributes are a kernel's static properties (cuFuncGetAttribute).
@@ -159,8 +162,10 @@ type LaunchConfig struct {
 	Block       Dim3
 	SharedBytes uint32 // dynamic shared memory per block
 	// Args is the packed argument buffer (kernels/streamhal_cpu.h and
-	// CU_LAUNCH_PARAM_BUFFER_POINTER layout). The driver may keep it until the
-	// launch has run; the caller never changes it afterwards.
+	// CU_LAUNCH_PARAM_BUFFER_POINTER layout). It ends at the end of the last
+	// parameter (no tail padding); a driver whose kernels read a padded
+	// struct pads it itself. The driver may keep it until the launch has
+	// run; the caller never changes it afterwards.
 	Args []byte
 	// Cooperative asks for a launch whose blocks may synchronize grid-wide.
 	Cooperative bool
@@ -180,12 +185,15 @@ type Queue interface {
 	// Dispatch runs a kernel.
 	Dispatch(k Kernel, cfg LaunchConfig) error
 	// HostCall runs fn on a host thread once the preceding work is done;
-	// later work waits for fn to return.
+	// later work waits for fn to return. fn must not call the driver (CUDA
+	// runs it on a driver thread where driver calls are forbidden).
 	HostCall(fn func()) error
 	// Record marks e as reached once the preceding work is done.
 	Record(e Event) error
 	// Wait makes later work wait until e's most recent Record (as of this
-	// call) is reached. e may belong to another queue of the same device.
+	// call) is reached. e may belong to another queue of the same device, or
+	// to another device of the same driver when the driver's devices share
+	// one address space (DeviceInfo.UnifiedAddressing).
 	Wait(e Event) error
 	// Execute replays an instantiated graph.
 	Execute(g GraphExec) error
@@ -326,7 +334,7 @@ type PeerDevice interface {
 	EnablePeerAccess(peer Device) error
 	DisablePeerAccess(peer Device) error
 	// CopyPeer enqueues a copy from src on srcDev to dst on this device,
-	// ordered on q (one of this device's queues).
+	// ordered on q, a queue of this device or of srcDev.
 	CopyPeer(q Queue, dst uint64, srcDev Device, src uint64, n uint64) error
 }
 

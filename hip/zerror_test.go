@@ -375,7 +375,7 @@ func TestErrorOf(t *testing.T) {
 		hal.ErrOutOfMemory, hal.ErrNotReady, hal.ErrNotSupported, hal.ErrNotAvailable, hal.ErrLaunchFailed,
 		hal.ErrLaunchResources, hal.ErrAlreadyMapped, hal.ErrNotMapped, hal.ErrPeerAlreadyEnabled,
 		hal.ErrPeerNotEnabled, hal.ErrNoBinaryForDevice, hal.ErrCaptureInvalidated, hal.ErrCaptureUnsupported,
-		hal.ErrCaptureUnmatched, hal.ErrIllegalAddress, hal.ErrDeinitialized, hal.ErrNotInitialized,
+		hal.ErrCaptureUnmatched, hal.ErrCaptureUnjoined, hal.ErrCaptureIsolation, hal.ErrCaptureImplicit, hal.ErrIllegalState, hal.ErrIllegalAddress, hal.ErrDeinitialized, hal.ErrNotInitialized,
 		hal.ErrAlreadyAcquired, hal.ErrInvalidContext, hal.ErrContextAlreadyCurrent,
 	}
 	for _, s := range sentinels {

@@ -98,7 +98,12 @@ typedef void (*shal_kernel_entry)(const shal_launch* L, shal_worker* W,
 typedef struct shal_param {
   uint32_t offset;
   uint32_t size;
+  uint32_t flags; /* SHAL_PARAM_FLAG_* */
 } shal_param;
+
+enum {
+  SHAL_PARAM_FLAG_POINTER = 1u, /* the parameter is a pointer */
+};
 
 enum {
   SHAL_KERNEL_FLAG_COOPERATIVE = 1u, /* written with SHAL_GRID_KERNEL */
@@ -269,8 +274,14 @@ static inline int32_t shal_atomic_add_i32(int32_t* p, int32_t v) {
 
 /* ---- the library table ---- */
 
-#define SHAL_PARAM(args_type, field) \
-  { (uint32_t)offsetof(args_type, field), (uint32_t)sizeof(((args_type*)0)->field) }
+/* __builtin_classify_type is 5 (pointer_type_class) for pointers in GCC and
+ * clang; the flag lets the runtime refuse a float where a pointer goes. */
+#define SHAL_PARAM(args_type, field)                           \
+  {(uint32_t)offsetof(args_type, field),                       \
+   (uint32_t)sizeof(((args_type*)0)->field),                   \
+   __builtin_classify_type(((args_type*)0)->field) == 5        \
+       ? (uint32_t)SHAL_PARAM_FLAG_POINTER                     \
+       : 0u}
 
 #define SHAL_PARAMS(name, ...) \
   static const shal_param name##_params[] = {__VA_ARGS__}

@@ -29,6 +29,9 @@ type graphExec struct {
 	succ    [][]int32
 	ndeps   []int32
 	sources []int32
+	// next[i] is i's only successor when that successor depends on i alone,
+	// else -1: such links form chains that run back to back.
+	next []int32
 
 	mu     sync.Mutex
 	closed bool
@@ -43,6 +46,9 @@ type graphExec struct {
 	launches []*C.shal_launch
 	args     []unsafe.Pointer
 	argsCap  []int
+	// C arrays for running a chain of single-block launches in one call.
+	chainEntries  *C.shal_kernel_entry
+	chainLaunches **C.shal_launch
 }
 
 func (d *device) Instantiate(g *hal.Graph) (hal.GraphExec, error) {
@@ -81,6 +87,17 @@ func (d *device) Instantiate(g *hal.Graph) (hal.GraphExec, error) {
 		if nd.Kind == hal.NodeKernel {
 			x.launches[i] = (*C.shal_launch)(C.calloc(1, C.sizeof_shal_launch))
 		}
+	}
+	x.next = make([]int32, n)
+	for i := range x.next {
+		x.next[i] = -1
+		if len(x.succ[i]) == 1 && x.ndeps[x.succ[i][0]] == 1 {
+			x.next[i] = x.succ[i][0]
+		}
+	}
+	if n > 0 {
+		x.chainEntries = (*C.shal_kernel_entry)(C.calloc(C.size_t(n), C.size_t(unsafe.Sizeof(uintptr(0)))))
+		x.chainLaunches = (**C.shal_launch)(C.calloc(C.size_t(n), C.size_t(unsafe.Sizeof(uintptr(0)))))
 	}
 	return x, nil
 }
@@ -178,6 +195,9 @@ func (x *graphExec) Update(i int, nd hal.Node) error {
 }
 
 func (x *graphExec) free() {
+	C.free(unsafe.Pointer(x.chainEntries))
+	C.free(unsafe.Pointer(x.chainLaunches))
+	x.chainEntries, x.chainLaunches = nil, nil
 	for i, l := range x.launches {
 		if l != nil {
 			C.free(unsafe.Pointer(l))
@@ -266,7 +286,12 @@ func (r *graphRun) pop() (int32, bool) {
 func (r *graphRun) help(w *worker) {
 	i, ok := r.pop()
 	for ok {
-		r.execNode(i, w)
+		count := int32(1)
+		if r.chainable(i) {
+			i, count = r.runChain(i, w)
+		} else {
+			r.execNode(i, w)
+		}
 		next := int32(-1)
 		var extra int
 		for _, s := range r.x.succ[i] {
@@ -285,7 +310,7 @@ func (r *graphRun) help(w *worker) {
 		if extra > 0 {
 			r.q.dev.inst.pool.offer(r, extra, r.q.high)
 		}
-		if r.left.Add(-1) == 0 {
+		if r.left.Add(-count) == 0 {
 			close(r.done)
 			return
 		}
@@ -297,13 +322,43 @@ func (r *graphRun) help(w *worker) {
 	}
 }
 
+// chainable reports whether node i is a single-block launch, which runs
+// without the pool and can share a cgo call with its chain neighbours.
+func (r *graphRun) chainable(i int32) bool {
+	nd := &r.nodes[i].node
+	return nd.Kind == hal.NodeKernel && !nd.Launch.Cooperative && nd.Launch.Grid.Count() == 1
+}
+
+// runChain runs node i and the chain of single-block launches that follows
+// it in one cgo call; it returns the last node run and how many ran.
+func (r *graphRun) runChain(i int32, w *worker) (last int32, count int32) {
+	x := r.x
+	entries := unsafe.Slice(x.chainEntries, len(r.nodes))
+	launches := unsafe.Slice(x.chainLaunches, len(r.nodes))
+	var shared uint32
+	for j := i; ; {
+		gn := &r.nodes[j]
+		prepare(x.launches[j], &x.args[j], &x.argsCap[j], &gn.node.Launch, gn.kernel.argsSize)
+		entries[count] = gn.kernel.entry
+		launches[count] = x.launches[j]
+		shared = max(shared, gn.node.Launch.SharedBytes)
+		count++
+		last = j
+		if j = x.next[j]; j < 0 || !r.chainable(j) {
+			break
+		}
+	}
+	C.shal_cpu_run_chain(C.uint32_t(count), x.chainEntries, x.chainLaunches, w.sharedFor(shared), C.uint32_t(w.index))
+	return last, count
+}
+
 func (r *graphRun) execNode(i int32, w *worker) {
 	gn := &r.nodes[i]
 	nd := &gn.node
 	switch nd.Kind {
 	case hal.NodeKernel:
 		x := r.x
-		prepare(x.launches[i], &x.args[i], &x.argsCap[i], &nd.Launch)
+		prepare(x.launches[i], &x.args[i], &x.argsCap[i], &nd.Launch, gn.kernel.argsSize)
 		runLaunch(x.dev.inst.pool, gn.kernel, x.launches[i], &nd.Launch, w, r.q.high)
 	case hal.NodeCopy:
 		if nd.Size > 0 {

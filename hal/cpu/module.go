@@ -35,13 +35,14 @@ type kernel struct {
 	name     string
 	entry    C.shal_kernel_entry
 	params   []hal.Param
-	argsSize uint32
+	argsSize uint32 // sizeof the argument struct, tail padding included
+	argsEnd  uint32 // end of the last parameter
 	coop     bool
 	attrs    hal.KernelAttributes
 }
 
 func (k *kernel) Name() string                     { return k.name }
-func (k *kernel) Params() []hal.Param              { return append([]hal.Param(nil), k.params...) }
+func (k *kernel) Params() []hal.Param              { return append([]hal.Param{}, k.params...) }
 func (k *kernel) Attributes() hal.KernelAttributes { return k.attrs }
 
 type global struct {
@@ -174,7 +175,8 @@ func readLibrary(d *device, lib *C.shal_library) (*executable, error) {
 			if uint64(p.offset)+uint64(p.size) > uint64(ck.args_size) || p.size == 0 {
 				return nil, fmt.Errorf("hal/cpu: kernel %s parameter %d (offset %d, size %d) outside its %d-byte argument block: %w", name, j, p.offset, p.size, ck.args_size, hal.ErrInvalidImage)
 			}
-			k.params = append(k.params, hal.Param{Offset: uint32(p.offset), Size: uint32(p.size)})
+			k.params = append(k.params, hal.Param{Offset: uint32(p.offset), Size: uint32(p.size), Pointer: p.flags&C.SHAL_PARAM_FLAG_POINTER != 0})
+			k.argsEnd = max(k.argsEnd, uint32(p.offset)+uint32(p.size))
 		}
 		if ck.param_count == 0 {
 			k.argsSize = 0 // shal_noargs is a placeholder

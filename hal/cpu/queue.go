@@ -2,6 +2,7 @@ package cpu
 
 /*
 #include <stdlib.h>
+#include <string.h>
 #include "runtime.h"
 */
 import "C"
@@ -193,14 +194,18 @@ func (j *dispatchJob) help(w *worker) {
 
 // prepare writes cfg into the C launch descriptor l, with its arguments in
 // *args (grown as needed).
-func prepare(l *C.shal_launch, args *unsafe.Pointer, argsCap *int, cfg *hal.LaunchConfig) {
-	if len(cfg.Args) > *argsCap {
+func prepare(l *C.shal_launch, args *unsafe.Pointer, argsCap *int, cfg *hal.LaunchConfig, argsSize uint32) {
+	if int(argsSize) > *argsCap {
 		C.free(*args)
-		*argsCap = max(len(cfg.Args), 256)
+		*argsCap = max(int(argsSize), 256)
 		*args = C.calloc(1, C.size_t(*argsCap))
 	}
-	if len(cfg.Args) > 0 {
-		C.memcpy(*args, unsafe.Pointer(&cfg.Args[0]), C.size_t(len(cfg.Args)))
+	// Copied from Go (no cgo call): the kernel reads its whole argument
+	// struct, so the tail padding the caller may have left out is zeroed.
+	if argsSize > 0 {
+		dst := unsafe.Slice((*byte)(*args), argsSize)
+		n := copy(dst, cfg.Args)
+		clear(dst[n:])
 	}
 	l.grid_dim = C.shal_dim3{x: C.uint32_t(cfg.Grid.X), y: C.uint32_t(cfg.Grid.Y), z: C.uint32_t(cfg.Grid.Z)}
 	l.block_dim = C.shal_dim3{x: C.uint32_t(cfg.Block.X), y: C.uint32_t(cfg.Block.Y), z: C.uint32_t(cfg.Block.Z)}
@@ -213,7 +218,7 @@ func prepare(l *C.shal_launch, args *unsafe.Pointer, argsCap *int, cfg *hal.Laun
 // dispatch runs one launch to completion using l as its descriptor; w is
 // the calling goroutine's worker.
 func (q *queue) dispatch(k *kernel, cfg *hal.LaunchConfig, w *worker) {
-	prepare(q.launch, &q.args, &q.argsCap, cfg)
+	prepare(q.launch, &q.args, &q.argsCap, cfg, k.argsSize)
 	runLaunch(q.dev.inst.pool, k, q.launch, cfg, w, q.high)
 }
 
@@ -306,8 +311,8 @@ func checkLaunch(k *kernel, cfg *hal.LaunchConfig) error {
 	if cfg.SharedBytes > sharedMemOptin {
 		return fmt.Errorf("hal/cpu: launch %s: %d bytes of dynamic shared memory exceeds %d: %w", k.name, cfg.SharedBytes, sharedMemOptin, hal.ErrInvalidValue)
 	}
-	if uint32(len(cfg.Args)) != k.argsSize {
-		return fmt.Errorf("hal/cpu: launch %s: %d bytes of arguments, kernel takes %d: %w", k.name, len(cfg.Args), k.argsSize, hal.ErrInvalidValue)
+	if n := uint32(len(cfg.Args)); n < k.argsEnd || n > k.argsSize {
+		return fmt.Errorf("hal/cpu: launch %s: %d bytes of arguments, kernel takes %d (%d with padding): %w", k.name, n, k.argsEnd, k.argsSize, hal.ErrInvalidValue)
 	}
 	if k.coop && !cfg.Cooperative {
 		return fmt.Errorf("hal/cpu: launch %s: kernel synchronizes the whole grid; launch it cooperatively: %w", k.name, hal.ErrInvalidValue)

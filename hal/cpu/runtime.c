@@ -12,9 +12,20 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#define SHAL_HUGE_PAGE (2u << 20)
+
 void* shal_cpu_alloc(uint64_t size) {
   void* p = NULL;
   if (size == 0) size = 1;
+  if (size >= SHAL_HUGE_PAGE) {
+    // Large buffers are streamed through by kernels and copies: back them
+    // with transparent huge pages (where the kernel allows) to spare the
+    // TLB, as the Go heap does for its own large spans.
+    size_t rounded = (size + SHAL_HUGE_PAGE - 1) & ~(size_t)(SHAL_HUGE_PAGE - 1);
+    if (posix_memalign(&p, SHAL_HUGE_PAGE, rounded) != 0) return NULL;
+    madvise(p, rounded, MADV_HUGEPAGE);
+    return p;
+  }
   if (posix_memalign(&p, SHAL_CPU_ALIGNMENT, (size_t)size) != 0) return NULL;
   return p;
 }
@@ -155,4 +166,10 @@ void shal_cpu_run(shal_kernel_entry entry, const shal_launch* L, void* shared,
   w.reserved = 0;
   w.grid_sync = L->grid_barrier ? shal_grid_sync_impl : shal_grid_sync_invalid;
   entry(L, &w, b0, b1);
+}
+
+// Runs a chain of single-block launches back to back: one cgo call for a
+// whole dependency chain of a graph.
+void shal_cpu_run_chain(uint32_t n, shal_kernel_entry* entries, shal_launch** launches, void* shared, uint32_t worker) {
+  for (uint32_t i = 0; i < n; i++) shal_cpu_run(entries[i], launches[i], shared, worker, 0, 1);
 }

@@ -21,4 +21,6 @@ void* shal_cpu_new_barrier(uint32_t count);
 void shal_cpu_run(shal_kernel_entry entry, const shal_launch* L, void* shared,
                   uint32_t worker, uint64_t b0, uint64_t b1);
 
+void shal_cpu_run_chain(uint32_t n, shal_kernel_entry* entries, shal_launch** launches, void* shared, uint32_t worker);
+
 #endif

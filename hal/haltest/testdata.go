@@ -174,3 +174,25 @@ func kernelFiles(f hal.Format, arch string) []string {
 	}
 	return nil
 }
+
+// ArgsProbeModule returns a module holding the args_probe kernel for dev
+// when the main test module lacks it: SPIR-V ships args_probe in its own
+// module (testdata/args_probe.spv), since it needs 8-, 16- and 64-bit
+// capabilities that would otherwise be required of every kernel.
+func ArgsProbeModule(dev hal.Device) (hal.Format, []byte, error) {
+	for _, f := range dev.Formats() {
+		if f != hal.FormatSPIRV {
+			continue
+		}
+		dir, err := TestdataDir()
+		if err != nil {
+			return "", nil, err
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "args_probe.spv"))
+		if err != nil {
+			return "", nil, fmt.Errorf("haltest: args_probe module: %v: %w", err, hal.ErrNotFound)
+		}
+		return f, b, nil
+	}
+	return "", nil, fmt.Errorf("haltest: no separate args_probe module for %v: %w", dev.Formats(), hal.ErrNotFound)
+}

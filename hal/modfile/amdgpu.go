@@ -235,7 +235,8 @@ func amdgpuKernel(v *msgValue, idx int) (KernelInfo, error) {
 			lay.maxAlign = al
 		}
 		lay.end = off + size
-		k.Params = append(k.Params, hal.Param{Offset: uint32(off), Size: uint32(size)})
+		ptr := kindV.Str == "global_buffer" || kindV.Str == "dynamic_shared_pointer"
+		k.Params = append(k.Params, hal.Param{Offset: uint32(off), Size: uint32(size), Pointer: ptr})
 	}
 	k.ArgsSize = uint32(lay.size())
 	return k, nil

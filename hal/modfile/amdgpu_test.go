@@ -355,3 +355,45 @@ func TestParseAMDGPUProjectKernels(t *testing.T) {
 		})
 	}
 }
+
+func TestParseAMDGPUWithoutSectionHeaders(t *testing.T) {
+	// With the section header table dropped, the metadata note is found
+	// through the PT_NOTE segment.
+	img := append([]byte(nil), readFixture(t, "kernels.gfx940.hsaco")...)
+	le := binary.LittleEndian
+	le.PutUint64(img[40:], 0)
+	le.PutUint16(img[60:], 0)
+	le.PutUint16(img[62:], 0)
+	m, err := ParseAMDGPU(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSignatures(t, m, "vector_add", "saxpy", "args_probe")
+	if len(m.Globals) != 0 {
+		t.Errorf("globals %v without a symbol table", m.Globals)
+	}
+}
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		f    hal.Format
+		file string
+	}{
+		{hal.FormatPTX, "kernels.sm_80.ptx"},
+		{hal.FormatSPIRV, "kernels.spv"},
+		{hal.FormatAMDGPU, "kernels.gfx90a.hsaco"},
+	} {
+		m, err := Parse(tc.f, readFixture(t, tc.file))
+		if err != nil || m.Format != tc.f || len(m.Kernels) == 0 {
+			t.Errorf("Parse(%s) = %v, %v", tc.f, m, err)
+		}
+	}
+	for _, f := range []hal.Format{hal.FormatCPUELF, hal.FormatCubin, hal.FormatFatbin, hal.FormatFat} {
+		if _, err := Parse(f, []byte{1}); !errors.Is(err, hal.ErrNotSupported) {
+			t.Errorf("Parse(%s) = %v, want ErrNotSupported", f, err)
+		}
+	}
+	if s := (FatEntry{Format: hal.FormatPTX, Target: "sm_80", Data: make([]byte, 3)}).String(); s != "ptx sm_80 (3 bytes)" {
+		t.Errorf("String = %q", s)
+	}
+}

@@ -118,3 +118,17 @@ func TestHostArch(t *testing.T) {
 		t.Errorf("HostArch() = %q, want %q", HostArch(), want)
 	}
 }
+
+func TestParseCPUELFProjectKernels(t *testing.T) {
+	for _, f := range []string{"test_kernels.x86_64.so", "vector_add.x86_64.so"} {
+		t.Run(f, func(t *testing.T) {
+			info, err := ParseCPUELF(projectKernel(t, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Arch != "x86_64" || !info.ExportsLibrary {
+				t.Errorf("%+v", info)
+			}
+		})
+	}
+}

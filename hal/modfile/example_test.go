@@ -51,5 +51,5 @@ func ExampleParsePTX() {
 	k := m.Kernels[0]
 	fmt.Println(k.Name, k.Params, k.ArgsSize)
 	// Output:
-	// saxpy [{0 4} {4 4} {8 8} {16 8}] 24
+	// saxpy [{0 4 false} {4 4 false} {8 8 false} {16 8 false}] 24
 }

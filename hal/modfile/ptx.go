@@ -217,13 +217,26 @@ func ParsePTX(src []byte) (*Module, error) {
 		return nil, fmt.Errorf("hal/modfile: ptx: no .target directive: %w", hal.ErrInvalidImage)
 	}
 	p.mod.Kernels = make([]KernelInfo, 0, len(p.entries))
+	seen := make(map[string]bool, len(p.entries))
 	for _, e := range p.entries {
+		if seen[e.info.Name] {
+			return nil, fmt.Errorf("hal/modfile: ptx: .entry %s defined twice: %w", e.info.Name, hal.ErrInvalidImage)
+		}
+		seen[e.info.Name] = true
 		// Module-scope .shared variables the body names count toward the
 		// entry's static shared memory. (Uses only through called .func
 		// bodies are not followed.)
-		for name, size := range p.shared {
-			if e.idents[name] {
-				e.info.SharedBytes = satAdd32(e.info.SharedBytes, size)
+		if len(p.shared) <= len(e.idents) {
+			for name, size := range p.shared {
+				if e.idents[name] {
+					e.info.SharedBytes = satAdd32(e.info.SharedBytes, size)
+				}
+			}
+		} else {
+			for name := range e.idents {
+				if size, ok := p.shared[name]; ok {
+					e.info.SharedBytes = satAdd32(e.info.SharedBytes, size)
+				}
 			}
 		}
 		p.mod.Kernels = append(p.mod.Kernels, e.info)
@@ -404,6 +417,9 @@ func (p *ptxParser) parseEntry(line int, linkage string) error {
 		switch {
 		case t.kind == tokEOF:
 			return p.errorf(line, ".entry %s has no body", k.Name)
+		case t.kind == tokDirective && t.text == ".pragma":
+			// Entry-scope `.pragma "nounroll";`: its ';' does not end the entry.
+			p.skipStatement()
 		case t.kind == tokDirective && (t.text == ".maxntid" || t.text == ".reqntid"):
 			n, err := p.parseDims(t)
 			if err != nil {

@@ -96,7 +96,7 @@ func TestParsePTXSyntax(t *testing.T) {
 	ret;
 }
 
-.visible .entry no_parens
+.visible .entry no_parens .pragma "nounroll";
 {
 	ret;
 }
@@ -159,6 +159,7 @@ func TestParsePTXErrors(t *testing.T) {
 		{"global unterminated", hdr + ".global .u32 g", "want ';'"},
 		{"unbalanced block", hdr + "{ {", "unterminated { block"},
 		{"func unterminated", hdr + ".func f(", "unterminated .func"},
+		{"duplicate entry", hdr + ".entry k() { ret; }\n.entry k() { ret; }", "defined twice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParsePTX([]byte(tc.src))

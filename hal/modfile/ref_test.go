@@ -9,17 +9,20 @@ import (
 )
 
 // cType is a C parameter type: its size and alignment.
-type cType struct{ size, align uint32 }
+type cType struct {
+	size, align uint32
+	ptr         bool
+}
 
 var (
-	cU8   = cType{1, 1}
-	cU16  = cType{2, 2}
-	cU32  = cType{4, 4}
-	cU64  = cType{8, 8}
-	cF32  = cType{4, 4}
-	cF64  = cType{8, 8}
-	cPtr  = cType{8, 8}
-	cPair = cType{8, 4} // struct { int32_t x; float y; }
+	cU8   = cType{size: 1, align: 1}
+	cU16  = cType{size: 2, align: 2}
+	cU32  = cType{size: 4, align: 4}
+	cU64  = cType{size: 8, align: 8}
+	cF32  = cType{size: 4, align: 4}
+	cF64  = cType{size: 8, align: 8}
+	cPtr  = cType{size: 8, align: 8, ptr: true}
+	cPair = cType{size: 8, align: 4} // struct { int32_t x; float y; }
 )
 
 // cStruct lays out parameters as a C struct with natural alignment, the
@@ -75,6 +78,14 @@ func checkSignatures(t *testing.T, m *Module, want ...string) {
 		if !equalParams(k.Params, params) {
 			t.Errorf("%s: params %v, want %v", k.Name, k.Params, params)
 		}
+		// SPIR-V and AMDGPU metadata say which parameters are pointers.
+		if (m.Format == hal.FormatSPIRV || m.Format == hal.FormatAMDGPU) && len(k.Params) == len(sig) {
+			for i, c := range sig {
+				if k.Params[i].Pointer != c.ptr {
+					t.Errorf("%s: parameter %d Pointer = %v, want %v", k.Name, i, k.Params[i].Pointer, c.ptr)
+				}
+			}
+		}
 		if k.ArgsSize != size {
 			t.Errorf("%s: ArgsSize %d, want %d", k.Name, k.ArgsSize, size)
 		}
@@ -91,7 +102,7 @@ func equalParams(a, b []hal.Param) bool {
 		return false
 	}
 	for i := range a {
-		if a[i] != b[i] {
+		if a[i].Offset != b[i].Offset || a[i].Size != b[i].Size {
 			return false
 		}
 	}

@@ -18,7 +18,8 @@ import (
 //   - ptx: the highest "sm_XY" (or "compute_XY") target with XY at most the
 //     device's; arch-specific targets ("sm_90a") only on exactly that
 //     architecture, where they beat the generic one.
-//   - cubin: the target equals arch.
+//   - cubin: the target equals arch; failing that, the architecture's
+//     arch-specific build ("sm_90a" on an "sm_90" device).
 //   - amdgpu: the target equals arch, features included ("gfx90a:xnack-");
 //     failing that, the same processor with no conflicting feature setting
 //     (an entry built for xnack- does not run on an xnack+ device), the one
@@ -70,6 +71,14 @@ func matchScore(f hal.Format, target, arch string) int {
 		return ptxScore(target, arch)
 	case hal.FormatAMDGPU:
 		return amdgpuScore(target, arch)
+	case hal.FormatCubin:
+		switch {
+		case target == arch:
+			return 2
+		case target == arch+"a" && strings.HasPrefix(arch, "sm_"):
+			return 1 // sm_90a code runs on the sm_90 device it was built for
+		}
+		return 0
 	}
 	if target == arch {
 		return 1

@@ -136,11 +136,13 @@ type spvModule struct {
 	arrayStride  map[uint32]uint32
 	offsets      map[spvMember]uint32
 	wgSize       []uint32 // constants decorated BuiltIn WorkgroupSize, in order
+	wgIndex      map[uint32]int
 	fwdPtr       map[uint32]uint32
 	funcRefs     map[uint32]map[uint32]bool // function -> ids its body names
 	layoutMemo   map[uint32]spvLayout
 	specDepsMemo map[uint32][]uint32
 	typeSpecMemo map[uint32][]uint32
+	walked       int // call-graph steps taken, against spvWalkBudget
 }
 
 // ParseSPIRV parses a SPIR-V module's compute entry points (GLCompute): for
@@ -177,6 +179,7 @@ func ParseSPIRV(data []byte) (*Module, error) {
 	if err := m.scan(words); err != nil {
 		return nil, err
 	}
+	m.pruneRefs()
 	mod := &Module{
 		Format:  hal.FormatSPIRV,
 		Version: fmt.Sprintf("%d.%d", version>>16&0xff, version>>8&0xff),
@@ -409,15 +412,50 @@ func spvCollectRefs(op uint32, ins []uint32, refs map[uint32]bool) {
 	}
 }
 
-// reachable returns the ids named by the entry function and every function
-// it calls, transitively.
-func (m *spvModule) reachable(fn uint32) map[uint32]bool {
+// pruneRefs keeps, of the ids each function names, only those the entry
+// point analysis looks for: functions, push-constant and Workgroup
+// variables, and WorkgroupSize constants. That keeps the per-entry-point
+// walk over the call graph proportional to what it finds rather than to the
+// size of the functions, so many entry points sharing large functions stay
+// cheap.
+func (m *spvModule) pruneRefs() {
+	m.wgIndex = make(map[uint32]int, len(m.wgSize))
+	for i, w := range m.wgSize {
+		if _, dup := m.wgIndex[w]; !dup {
+			m.wgIndex[w] = i
+		}
+	}
+	for _, refs := range m.funcRefs {
+		for id := range refs {
+			_, isFunc := m.funcRefs[id]
+			v, isVar := m.vars[id]
+			_, isWG := m.wgIndex[id]
+			keep := isFunc || isWG || isVar && (v[1] == spvStoragePushConstant || v[1] == spvStorageWorkgroup)
+			if !keep {
+				delete(refs, id)
+			}
+		}
+	}
+}
+
+// spvWalkBudget bounds the call-graph walking one module may cost: real
+// modules need thousands of steps; a crafted one (thousands of entry points
+// each reaching thousands of functions) would otherwise take minutes.
+const spvWalkBudget = 1 << 20
+
+// reachable returns the (pruned) ids named by the entry function and every
+// function it calls, transitively.
+func (m *spvModule) reachable(fn uint32) (map[uint32]bool, error) {
 	out := map[uint32]bool{}
 	visited := map[uint32]bool{fn: true}
 	stack := []uint32{fn}
 	for len(stack) > 0 {
 		f := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
+		m.walked += 1 + len(m.funcRefs[f])
+		if m.walked > spvWalkBudget {
+			return nil, spvBad("call graphs too large to analyse (more than %d steps)", spvWalkBudget)
+		}
 		for id := range m.funcRefs[f] {
 			out[id] = true
 			if _, isFunc := m.funcRefs[id]; isFunc && !visited[id] {
@@ -426,7 +464,7 @@ func (m *spvModule) reachable(fn uint32) map[uint32]bool {
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // kernel builds one entry point's KernelInfo.
@@ -435,8 +473,16 @@ func (m *spvModule) kernel(e spvEntry) (KernelInfo, error) {
 	if _, ok := m.funcRefs[e.fn]; !ok {
 		return k, spvBad("entry point %q names %d, which is not a function", e.name, e.fn)
 	}
-	refs := m.reachable(e.fn)
-	// The global variables the entry point uses.
+	// The global variables the entry point uses: SPIR-V 1.4 and later list
+	// them all in the interface; before, only the call graph tells. The call
+	// graph also picks between several WorkgroupSize constants.
+	var refs map[uint32]bool
+	if m.version < 0x00010400 || len(m.wgSize) > 1 {
+		var err error
+		if refs, err = m.reachable(e.fn); err != nil {
+			return k, err
+		}
+	}
 	var used []uint32
 	if m.version >= 0x00010400 {
 		used = e.interface_
@@ -521,7 +567,7 @@ func (m *spvModule) pushConstants(k *KernelInfo, v uint32) error {
 		if end > maxArgsSize {
 			return spvBad("kernel %s: push-constant member %d ends at %d, past %d bytes", k.Name, i, end, maxArgsSize)
 		}
-		k.Params = append(k.Params, hal.Param{Offset: off, Size: uint32(l.size)})
+		k.Params = append(k.Params, hal.Param{Offset: off, Size: uint32(l.size), Pointer: m.isDevicePointer(mt)})
 		lay.end = max(lay.end, end)
 		lay.maxAlign = max(lay.maxAlign, l.align)
 	}
@@ -760,11 +806,13 @@ func (m *spvModule) blockSize(k *KernelInfo, e spvEntry, refs map[uint32]bool) e
 	var ids [3]uint32
 	switch {
 	case len(m.wgSize) > 0:
-		c := m.wgSize[0]
-		for _, w := range m.wgSize {
-			if refs[w] {
-				c = w
-				break
+		// Walk the entry point's (pruned, small) references rather than
+		// every WorkgroupSize constant, so that many entry points and many
+		// such constants do not multiply.
+		c, best := m.wgSize[0], len(m.wgSize)
+		for id := range refs {
+			if i, ok := m.wgIndex[id]; ok && i < best {
+				c, best = id, i
 			}
 		}
 		ins, ok := m.consts[c]
@@ -800,4 +848,16 @@ func (m *spvModule) blockSize(k *KernelInfo, e spvEntry, refs map[uint32]bool) e
 		}
 	}
 	return nil
+}
+
+// isDevicePointer reports whether type id is a PhysicalStorageBuffer
+// pointer: a device address parameter.
+func (m *spvModule) isDevicePointer(id uint32) bool {
+	if t, ok := m.types[id]; ok && t[0]&0xffff == spvOpTypePointer && len(t) > 2 {
+		return t[2] == spvStoragePhysicalStorageBuffer
+	}
+	if sc, fwd := m.fwdPtr[id]; fwd {
+		return sc == spvStoragePhysicalStorageBuffer
+	}
+	return false
 }

@@ -305,3 +305,15 @@ func TestParseSPIRVProjectKernels(t *testing.T) {
 		t.Errorf("matrix_multiply SharedBytes %d, want at least 2048", k.SharedBytes)
 	}
 }
+
+func TestParseSPIRVProjectSingles(t *testing.T) {
+	for file, kernel := range map[string]string{"args_probe.spv": "args_probe", "vector_add.spv": "vector_add"} {
+		t.Run(file, func(t *testing.T) {
+			m, err := ParseSPIRV(projectKernel(t, file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSignatures(t, m, kernel)
+		})
+	}
+}

@@ -1,0 +1,11 @@
+// Package all registers every streamhal driver: import it for its side
+// effects. Drivers load their vendor libraries at run time, so a driver whose
+// library or hardware is missing costs nothing and reports why when opened.
+// Package streaming imports it, so the default set is every driver.
+package all
+
+import (
+	_ "github.com/streamhal/streamhal/hal/cpu"    // the CPU driver, always available
+	_ "github.com/streamhal/streamhal/hal/cuda"   // NVIDIA GPUs through libcuda.so.1
+	_ "github.com/streamhal/streamhal/hal/vulkan" // any Vulkan device through libvulkan.so.1
+)

@@ -1,0 +1,1288 @@
+// mockcuda: a test double for libcuda.so.1, used by hal/cuda's tests on
+// machines without an NVIDIA GPU. It implements the functions the driver
+// resolves with host memory ("device" addresses are host addresses), one
+// worker thread per stream (so host functions run on a foreign, non-Go
+// thread as with CUDA), events, graphs, and the project's test kernels
+// (kernels/ conventions) written in C. It checks what the real driver checks
+// that matters to us: a current context for every call that needs one, the
+// stream's context matching the current one, the layout of graph node
+// parameter structs, and parameter buffer sizes.
+//
+// Build: cc -shared -fPIC -O1 -pthread -o libmockcuda.so mockcuda.c
+//
+// Environment: MOCKCUDA_NO_DEVICE=1 makes cuInit fail with
+// CUDA_ERROR_NO_DEVICE; MOCKCUDA_NO_PARAMINFO=1 makes cuFuncGetParamInfo
+// report CUDA_ERROR_NOT_SUPPORTED (as a driver before 12.4 would lack it).
+
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef int CUresult;
+typedef unsigned long long CUdeviceptr;
+
+enum {
+	OK = 0,
+	E_INVALID_VALUE = 1,
+	E_OUT_OF_MEMORY = 2,
+	E_NOT_INITIALIZED = 3,
+	E_NO_DEVICE = 100,
+	E_INVALID_DEVICE = 101,
+	E_INVALID_CONTEXT = 201,
+	E_INVALID_PTX = 218,
+	E_INVALID_HANDLE = 400,
+	E_NOT_FOUND = 500,
+	E_NOT_READY = 600,
+	E_PEER_ALREADY = 704,
+	E_PEER_NOT = 705,
+	E_HOST_NOT_REGISTERED = 713,
+	E_NOT_SUPPORTED = 801,
+};
+
+#define NDEV 2
+
+static int initialized;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+
+// ---- contexts ----
+
+typedef struct ctx {
+	int magic;
+	int dev;
+	int refs;
+	int peer[NDEV];
+} ctx_t;
+
+#define CTX_MAGIC 0x43545831
+static ctx_t primary[NDEV] = {{CTX_MAGIC, 0, 0, {0}}, {CTX_MAGIC, 1, 0, {0}}};
+static __thread ctx_t *current;
+
+#define NEED_CTX() \
+	do { \
+		if (!initialized) return E_NOT_INITIALIZED; \
+		if (current == NULL) return E_INVALID_CONTEXT; \
+	} while (0)
+
+CUresult cuInit(unsigned int flags) {
+	if (flags != 0) return E_INVALID_VALUE;
+	const char *e = getenv("MOCKCUDA_NO_DEVICE");
+	if (e && *e == '1') return E_NO_DEVICE;
+	initialized = 1;
+	return OK;
+}
+CUresult cuDriverGetVersion(int *v) { *v = 13000; return OK; }
+
+static const char *errname(CUresult r) {
+	switch (r) {
+	case 0: return "CUDA_SUCCESS";
+	case 1: return "CUDA_ERROR_INVALID_VALUE";
+	case 2: return "CUDA_ERROR_OUT_OF_MEMORY";
+	case 201: return "CUDA_ERROR_INVALID_CONTEXT";
+	case 400: return "CUDA_ERROR_INVALID_HANDLE";
+	case 4242: return "CUDA_ERROR_MOCK_FUTURE";
+	}
+	return NULL;
+}
+CUresult cuGetErrorName(CUresult r, const char **s) {
+	*s = errname(r);
+	return *s ? OK : E_INVALID_VALUE;
+}
+CUresult cuGetErrorString(CUresult r, const char **s) { return cuGetErrorName(r, s); }
+
+CUresult cuDeviceGetCount(int *n) {
+	if (!initialized) return E_NOT_INITIALIZED;
+	*n = NDEV;
+	return OK;
+}
+CUresult cuDeviceGet(int *d, int ordinal) {
+	if (ordinal < 0 || ordinal >= NDEV) return E_INVALID_DEVICE;
+	*d = ordinal;
+	return OK;
+}
+CUresult cuDeviceGetName(char *name, int len, int d) {
+	if (d < 0 || d >= NDEV) return E_INVALID_DEVICE;
+	snprintf(name, (size_t)len, "Mock CUDA Device %d", d);
+	return OK;
+}
+CUresult cuDeviceTotalMem_v2(size_t *b, int d) {
+	if (d < 0 || d >= NDEV) return E_INVALID_DEVICE;
+	*b = (size_t)80 << 30;
+	return OK;
+}
+CUresult cuDeviceGetUuid_v2(unsigned char *u, int d) {
+	for (int i = 0; i < 16; i++) u[i] = (unsigned char)(0xA0 + i + d);
+	return OK;
+}
+CUresult cuDeviceGetAttribute(int *v, int a, int d) {
+	if (d < 0 || d >= NDEV) return E_INVALID_DEVICE;
+	switch (a) {
+	case 1: *v = 1024; return OK;
+	case 2: case 3: *v = 1024; return OK;
+	case 4: *v = 64; return OK;
+	case 5: *v = 2147483647; return OK;
+	case 6: case 7: *v = 65535; return OK;
+	case 8: *v = 49152; return OK;
+	case 9: *v = 65536; return OK;
+	case 10: *v = 32; return OK;
+	case 11: *v = 2147483647; return OK;
+	case 12: *v = 65536; return OK;
+	case 14: *v = 512; return OK;
+	case 16: *v = 132; return OK;
+	case 18: *v = 0; return OK;
+	case 19: *v = 1; return OK;
+	case 31: *v = 1; return OK;
+	case 32: *v = 1; return OK;
+	case 33: *v = 0x19 + d; return OK;
+	case 34: *v = 0; return OK;
+	case 37: *v = 5120; return OK;
+	case 38: *v = 52428800; return OK;
+	case 39: *v = 2048; return OK;
+	case 40: *v = 3; return OK;
+	case 41: *v = 1; return OK;
+	case 50: *v = 0; return OK;
+	case 51: *v = 32; return OK;
+	case 75: *v = 9; return OK;
+	case 76: *v = 0; return OK;
+	case 81: *v = 233472; return OK;
+	case 82: *v = 65536; return OK;
+	case 83: *v = 1; return OK;
+	case 89: *v = 1; return OK;
+	case 95: *v = 1; return OK;
+	case 97: *v = 232448; return OK;
+	case 99: *v = 1; return OK;
+	case 106: *v = 32; return OK;
+	case 115: *v = 1; return OK;
+	}
+	// Like a newer driver that retired CLOCK_RATE (13) and
+	// MEMORY_CLOCK_RATE (36): unknown attributes are invalid values.
+	return E_INVALID_VALUE;
+}
+CUresult cuDeviceCanAccessPeer(int *v, int d, int p) {
+	if (d < 0 || d >= NDEV || p < 0 || p >= NDEV) return E_INVALID_DEVICE;
+	*v = d != p;
+	return OK;
+}
+CUresult cuDevicePrimaryCtxRetain(ctx_t **c, int d) {
+	if (!initialized) return E_NOT_INITIALIZED;
+	if (d < 0 || d >= NDEV) return E_INVALID_DEVICE;
+	pthread_mutex_lock(&mu);
+	primary[d].refs++;
+	pthread_mutex_unlock(&mu);
+	*c = &primary[d];
+	return OK;
+}
+CUresult cuDevicePrimaryCtxRelease_v2(int d) {
+	if (d < 0 || d >= NDEV) return E_INVALID_DEVICE;
+	pthread_mutex_lock(&mu);
+	CUresult r = primary[d].refs > 0 ? (primary[d].refs--, OK) : E_INVALID_CONTEXT;
+	pthread_mutex_unlock(&mu);
+	return r;
+}
+CUresult cuCtxGetCurrent(ctx_t **c) {
+	if (!initialized) return E_NOT_INITIALIZED;
+	*c = current;
+	return OK;
+}
+CUresult cuCtxSetCurrent(ctx_t *c) {
+	if (!initialized) return E_NOT_INITIALIZED;
+	if (c != NULL && c->magic != CTX_MAGIC) return E_INVALID_CONTEXT;
+	current = c;
+	return OK;
+}
+CUresult cuCtxGetStreamPriorityRange(int *least, int *greatest) {
+	NEED_CTX();
+	*least = 0;
+	*greatest = -5;
+	return OK;
+}
+CUresult cuCtxEnablePeerAccess(ctx_t *p, unsigned int flags) {
+	NEED_CTX();
+	if (flags != 0 || p == NULL || p->magic != CTX_MAGIC || p == current) return E_INVALID_VALUE;
+	if (current->peer[p->dev]) return E_PEER_ALREADY;
+	current->peer[p->dev] = 1;
+	return OK;
+}
+CUresult cuCtxDisablePeerAccess(ctx_t *p) {
+	NEED_CTX();
+	if (p == NULL || p->magic != CTX_MAGIC) return E_INVALID_VALUE;
+	if (!current->peer[p->dev]) return E_PEER_NOT;
+	current->peer[p->dev] = 0;
+	return OK;
+}
+
+// ---- memory ----
+
+typedef struct alloc {
+	void *p;
+	size_t n;
+	int kind; // 1 device, 2 host, 3 managed, 4 registered
+	struct alloc *next;
+} alloc_t;
+static alloc_t *allocs;
+
+static void track(void *p, size_t n, int kind) {
+	alloc_t *a = malloc(sizeof *a);
+	a->p = p;
+	a->n = n;
+	a->kind = kind;
+	pthread_mutex_lock(&mu);
+	a->next = allocs;
+	allocs = a;
+	pthread_mutex_unlock(&mu);
+}
+static int untrack(void *p, int kind) {
+	pthread_mutex_lock(&mu);
+	for (alloc_t **pp = &allocs; *pp; pp = &(*pp)->next) {
+		if ((*pp)->p == p && (*pp)->kind == kind) {
+			alloc_t *a = *pp;
+			*pp = a->next;
+			pthread_mutex_unlock(&mu);
+			free(a);
+			return 1;
+		}
+	}
+	pthread_mutex_unlock(&mu);
+	return 0;
+}
+// covered reports whether [p, p+n) lies in one tracked allocation.
+static int covered(CUdeviceptr p, size_t n) {
+	int ok = 0;
+	pthread_mutex_lock(&mu);
+	for (alloc_t *a = allocs; a; a = a->next) {
+		CUdeviceptr b = (CUdeviceptr)(uintptr_t)a->p;
+		if (p >= b && p + n <= b + a->n) {
+			ok = 1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&mu);
+	return ok;
+}
+
+static void *mock_alloc(size_t n) {
+	void *p = malloc(n);
+	if (p) memset(p, 0xCD, n);
+	return p;
+}
+
+CUresult cuMemGetInfo_v2(size_t *f, size_t *t) {
+	NEED_CTX();
+	*t = (size_t)80 << 30;
+	*f = (size_t)79 << 30;
+	return OK;
+}
+CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t n) {
+	NEED_CTX();
+	if (n == 0) return E_INVALID_VALUE;
+	if (n > ((size_t)1 << 36)) return E_OUT_OF_MEMORY;
+	void *q = mock_alloc(n);
+	if (!q) return E_OUT_OF_MEMORY;
+	track(q, n, 1);
+	*p = (CUdeviceptr)(uintptr_t)q;
+	return OK;
+}
+CUresult cuMemFree_v2(CUdeviceptr p) {
+	NEED_CTX();
+	void *q = (void *)(uintptr_t)p;
+	if (!untrack(q, 1) && !untrack(q, 3)) return E_INVALID_VALUE;
+	free(q);
+	return OK;
+}
+CUresult cuMemHostAlloc(void **pp, size_t n, unsigned int flags) {
+	NEED_CTX();
+	if (n == 0 || (flags & ~7u)) return E_INVALID_VALUE;
+	if (flags != 3) return E_INVALID_VALUE; // the driver always asks for PORTABLE|DEVICEMAP
+	void *q = mock_alloc(n);
+	if (!q) return E_OUT_OF_MEMORY;
+	track(q, n, 2);
+	*pp = q;
+	return OK;
+}
+CUresult cuMemFreeHost(void *p) {
+	NEED_CTX();
+	if (!untrack(p, 2)) return E_INVALID_VALUE;
+	free(p);
+	return OK;
+}
+CUresult cuMemHostGetDevicePointer_v2(CUdeviceptr *d, void *p, unsigned int flags) {
+	NEED_CTX();
+	if (flags != 0 || !covered((CUdeviceptr)(uintptr_t)p, 1)) return E_INVALID_VALUE;
+	*d = (CUdeviceptr)(uintptr_t)p;
+	return OK;
+}
+CUresult cuMemAllocManaged(CUdeviceptr *p, size_t n, unsigned int flags) {
+	NEED_CTX();
+	if (n == 0 || flags != 1) return E_INVALID_VALUE;
+	void *q = mock_alloc(n);
+	if (!q) return E_OUT_OF_MEMORY;
+	track(q, n, 3);
+	*p = (CUdeviceptr)(uintptr_t)q;
+	return OK;
+}
+CUresult cuMemHostRegister_v2(void *p, size_t n, unsigned int flags) {
+	NEED_CTX();
+	if (p == NULL || n == 0 || flags != 3) return E_INVALID_VALUE;
+	track(p, n, 4);
+	return OK;
+}
+CUresult cuMemHostUnregister(void *p) {
+	NEED_CTX();
+	return untrack(p, 4) ? OK : E_HOST_NOT_REGISTERED;
+}
+CUresult cuMemcpyHtoD_v2(CUdeviceptr d, const void *s, size_t n) {
+	NEED_CTX();
+	if (!covered(d, n)) return E_INVALID_VALUE;
+	memmove((void *)(uintptr_t)d, s, n);
+	return OK;
+}
+CUresult cuMemcpyDtoH_v2(void *d, CUdeviceptr s, size_t n) {
+	NEED_CTX();
+	if (!covered(s, n)) return E_INVALID_VALUE;
+	memmove(d, (void *)(uintptr_t)s, n);
+	return OK;
+}
+
+// ---- streams: one worker thread each, running ops in order ----
+
+typedef struct op op_t;
+typedef struct stream stream_t;
+typedef struct event event_t;
+
+struct event {
+	int magic;
+	ctx_t *ctx;
+	unsigned int flags;
+	long long target;   // generation of the latest record
+	long long reached;  // generation reached by the stream
+	long long ns;       // time the latest record was reached
+};
+#define EVENT_MAGIC 0x45564e54
+
+enum { OP_COPY, OP_SET, OP_KERNEL, OP_HOST, OP_RECORD, OP_WAIT, OP_GRAPH };
+
+typedef struct kernel_def kernel_def_t;
+typedef struct function function_t;
+
+struct op {
+	int type;
+	op_t *next;
+	// copy / set
+	CUdeviceptr dst, src;
+	size_t n;
+	unsigned int value;
+	int elem;
+	// kernel
+	function_t *fn;
+	unsigned int grid[3], block[3], shmem;
+	unsigned char *args;
+	// host
+	void (*host)(void *);
+	void *user;
+	// record / wait
+	event_t *event;
+	long long gen;
+	// graph
+	struct gexec *exec;
+};
+
+struct stream {
+	int magic;
+	ctx_t *ctx;
+	int priority;
+	op_t *head, *tail;
+	int busy;
+	int quit;
+	int error;
+	pthread_t thread;
+};
+#define STREAM_MAGIC 0x5354524d
+
+static long long now_ns(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void run_kernel(function_t *f, const unsigned int *grid, const unsigned int *block, unsigned int shmem, const unsigned char *args);
+static void run_graph(struct gexec *e);
+
+static void run_op(op_t *o) {
+	switch (o->type) {
+	case OP_COPY:
+		memmove((void *)(uintptr_t)o->dst, (void *)(uintptr_t)o->src, o->n);
+		break;
+	case OP_SET:
+		for (size_t i = 0; i < o->n; i++) {
+			unsigned char *p = (unsigned char *)(uintptr_t)o->dst + i * (size_t)o->elem;
+			memcpy(p, &o->value, (size_t)o->elem); // little-endian
+		}
+		break;
+	case OP_KERNEL:
+		run_kernel(o->fn, o->grid, o->block, o->shmem, o->args);
+		break;
+	case OP_HOST:
+		o->host(o->user);
+		break;
+	case OP_RECORD:
+		pthread_mutex_lock(&mu);
+		if (o->gen > o->event->reached) {
+			o->event->reached = o->gen;
+			o->event->ns = now_ns();
+		}
+		pthread_cond_broadcast(&cond);
+		pthread_mutex_unlock(&mu);
+		break;
+	case OP_WAIT:
+		pthread_mutex_lock(&mu);
+		while (o->event->reached < o->gen) pthread_cond_wait(&cond, &mu);
+		pthread_mutex_unlock(&mu);
+		break;
+	case OP_GRAPH:
+		run_graph(o->exec);
+		break;
+	}
+}
+
+static void *worker(void *arg) {
+	stream_t *s = arg;
+	pthread_mutex_lock(&mu);
+	for (;;) {
+		while (s->head == NULL && !s->quit) pthread_cond_wait(&cond, &mu);
+		if (s->head == NULL && s->quit) break;
+		op_t *o = s->head;
+		s->head = o->next;
+		if (s->head == NULL) s->tail = NULL;
+		s->busy = 1;
+		pthread_mutex_unlock(&mu);
+		run_op(o);
+		free(o->args);
+		free(o);
+		pthread_mutex_lock(&mu);
+		s->busy = 0;
+		pthread_cond_broadcast(&cond);
+	}
+	pthread_mutex_unlock(&mu);
+	return NULL;
+}
+
+static CUresult check_stream(stream_t *s) {
+	if (s == NULL || s->magic != STREAM_MAGIC) return E_INVALID_HANDLE;
+	if (s->ctx != current) return E_INVALID_CONTEXT;
+	return OK;
+}
+
+static void enqueue(stream_t *s, op_t *o) {
+	pthread_mutex_lock(&mu);
+	o->next = NULL;
+	if (s->tail) s->tail->next = o;
+	else s->head = o;
+	s->tail = o;
+	pthread_cond_broadcast(&cond);
+	pthread_mutex_unlock(&mu);
+}
+
+static op_t *new_op(int type) {
+	op_t *o = calloc(1, sizeof *o);
+	o->type = type;
+	return o;
+}
+
+CUresult cuStreamCreateWithPriority(stream_t **ps, unsigned int flags, int priority) {
+	NEED_CTX();
+	if (flags != 1) return E_INVALID_VALUE; // the driver always asks for NON_BLOCKING
+	stream_t *s = calloc(1, sizeof *s);
+	s->magic = STREAM_MAGIC;
+	s->ctx = current;
+	s->priority = priority < -5 ? -5 : priority > 0 ? 0 : priority;
+	pthread_create(&s->thread, NULL, worker, s);
+	*ps = s;
+	return OK;
+}
+CUresult cuStreamDestroy_v2(stream_t *s) {
+	NEED_CTX();
+	CUresult r = check_stream(s);
+	if (r) return r;
+	pthread_mutex_lock(&mu);
+	s->quit = 1;
+	s->magic = 0;
+	pthread_cond_broadcast(&cond);
+	pthread_mutex_unlock(&mu);
+	pthread_join(s->thread, NULL);
+	free(s);
+	return OK;
+}
+CUresult cuStreamSynchronize(stream_t *s) {
+	NEED_CTX();
+	CUresult r = check_stream(s);
+	if (r) return r;
+	pthread_mutex_lock(&mu);
+	while (s->head != NULL || s->busy) pthread_cond_wait(&cond, &mu);
+	pthread_mutex_unlock(&mu);
+	return OK;
+}
+CUresult cuStreamQuery(stream_t *s) {
+	NEED_CTX();
+	CUresult r = check_stream(s);
+	if (r) return r;
+	pthread_mutex_lock(&mu);
+	r = (s->head != NULL || s->busy) ? E_NOT_READY : OK;
+	pthread_mutex_unlock(&mu);
+	return r;
+}
+CUresult cuCtxSynchronize(void) {
+	NEED_CTX();
+	// Streams are not listed per context; a short settle is enough for the
+	// tests, which synchronize streams themselves.
+	return OK;
+}
+
+static CUresult check_event(event_t *e) {
+	return e != NULL && e->magic == EVENT_MAGIC ? OK : E_INVALID_HANDLE;
+}
+
+CUresult cuStreamWaitEvent(stream_t *s, event_t *e, unsigned int flags) {
+	NEED_CTX();
+	CUresult r = check_stream(s);
+	if (r) return r;
+	if ((r = check_event(e))) return r;
+	if (flags != 0) return E_INVALID_VALUE;
+	op_t *o = new_op(OP_WAIT);
+	o->event = e;
+	pthread_mutex_lock(&mu);
+	o->gen = e->target;
+	pthread_mutex_unlock(&mu);
+	enqueue(s, o);
+	return OK;
+}
+CUresult cuLaunchHostFunc(stream_t *s, void (*fn)(void *), void *user) {
+	NEED_CTX();
+	CUresult r = check_stream(s);
+	if (r) return r;
+	if (fn == NULL) return E_INVALID_VALUE;
+	op_t *o = new_op(OP_HOST);
+	o->host = fn;
+	o->user = user;
+	enqueue(s, o);
+	return OK;
+}
+CUresult cuMemcpyAsync(CUdeviceptr d, CUdeviceptr src, size_t n, stream_t *s) {
+	NEED_CTX();
+	CUresult r = check_stream(s);
+	if (r) return r;
+	if (!covered(d, n) || !covered(src, n)) return E_INVALID_VALUE;
+	op_t *o = new_op(OP_COPY);
+	o->dst = d;
+	o->src = src;
+	o->n = n;
+	enqueue(s, o);
+	return OK;
+}
+CUresult cuMemcpyPeerAsync(CUdeviceptr d, ctx_t *dc, CUdeviceptr src, ctx_t *sc, size_t n, stream_t *s) {
+	if (dc == NULL || sc == NULL || dc->magic != CTX_MAGIC || sc->magic != CTX_MAGIC) return E_INVALID_CONTEXT;
+	return cuMemcpyAsync(d, src, n, s);
+}
+static CUresult memset_async(CUdeviceptr d, unsigned int v, int elem, size_t n, stream_t *s) {
+	NEED_CTX();
+	CUresult r = check_stream(s);
+	if (r) return r;
+	if (!covered(d, n * (size_t)elem)) return E_INVALID_VALUE;
+	op_t *o = new_op(OP_SET);
+	o->dst = d;
+	o->value = v;
+	o->elem = elem;
+	o->n = n;
+	enqueue(s, o);
+	return OK;
+}
+CUresult cuMemsetD8Async(CUdeviceptr d, unsigned char v, size_t n, stream_t *s) { return memset_async(d, v, 1, n, s); }
+CUresult cuMemsetD16Async(CUdeviceptr d, unsigned short v, size_t n, stream_t *s) { return memset_async(d, v, 2, n, s); }
+CUresult cuMemsetD32Async(CUdeviceptr d, unsigned int v, size_t n, stream_t *s) { return memset_async(d, v, 4, n, s); }
+
+// ---- events ----
+
+CUresult cuEventCreate(event_t **pe, unsigned int flags) {
+	NEED_CTX();
+	if (flags & ~7u) return E_INVALID_VALUE;
+	event_t *e = calloc(1, sizeof *e);
+	e->magic = EVENT_MAGIC;
+	e->ctx = current;
+	e->flags = flags;
+	*pe = e;
+	return OK;
+}
+CUresult cuEventDestroy_v2(event_t *e) {
+	NEED_CTX();
+	CUresult r = check_event(e);
+	if (r) return r;
+	e->magic = 0; // leaked on purpose: an op in flight may still point at it
+	return OK;
+}
+static void record_op(event_t *e, stream_t *s) {
+	op_t *o = new_op(OP_RECORD);
+	o->event = e;
+	pthread_mutex_lock(&mu);
+	o->gen = ++e->target;
+	pthread_mutex_unlock(&mu);
+	enqueue(s, o);
+}
+CUresult cuEventRecord(event_t *e, stream_t *s) {
+	NEED_CTX();
+	CUresult r = check_event(e);
+	if (r) return r;
+	if ((r = check_stream(s))) return r;
+	if (e->ctx != s->ctx) return E_INVALID_HANDLE;
+	record_op(e, s);
+	return OK;
+}
+CUresult cuEventQuery(event_t *e) {
+	NEED_CTX();
+	CUresult r = check_event(e);
+	if (r) return r;
+	pthread_mutex_lock(&mu);
+	r = e->reached >= e->target ? OK : E_NOT_READY;
+	pthread_mutex_unlock(&mu);
+	return r;
+}
+CUresult cuEventSynchronize(event_t *e) {
+	NEED_CTX();
+	CUresult r = check_event(e);
+	if (r) return r;
+	pthread_mutex_lock(&mu);
+	while (e->reached < e->target) pthread_cond_wait(&cond, &mu);
+	pthread_mutex_unlock(&mu);
+	return OK;
+}
+CUresult cuEventElapsedTime(float *ms, event_t *a, event_t *b) {
+	NEED_CTX();
+	CUresult r;
+	if ((r = check_event(a)) || (r = check_event(b))) return r;
+	if ((a->flags & 2) || (b->flags & 2)) return E_INVALID_HANDLE;
+	pthread_mutex_lock(&mu);
+	if (a->target == 0 || b->target == 0) r = E_INVALID_HANDLE;
+	else if (a->reached < a->target || b->reached < b->target) r = E_NOT_READY;
+	else *ms = (float)((double)(b->ns - a->ns) / 1e6);
+	pthread_mutex_unlock(&mu);
+	return r;
+}
+
+// ---- modules and the test kernels ----
+
+struct kernel_def {
+	const char *name;
+	int nparams;
+	unsigned int off[8], size[8];
+};
+
+static const kernel_def_t defs[] = {
+	{"vector_add", 4, {0, 8, 16, 24}, {8, 8, 8, 4}},
+	{"vector_add_scaled", 6, {0, 8, 16, 24, 28, 32}, {8, 8, 8, 4, 4, 4}},
+	{"saxpy", 4, {0, 4, 8, 16}, {4, 4, 8, 8}},
+	{"matrix_multiply", 6, {0, 8, 16, 24, 28, 32}, {8, 8, 8, 4, 4, 4}},
+	{"reduce_sum", 3, {0, 8, 16}, {8, 8, 4}},
+	{"empty", 0, {0}, {0}},
+	{"scale_by_global", 3, {0, 8, 16}, {8, 8, 4}},
+	{"args_probe", 8, {0, 2, 4, 8, 16, 24, 32, 40}, {1, 2, 4, 8, 4, 8, 8, 8}},
+};
+#define NDEFS (int)(sizeof defs / sizeof defs[0])
+
+static unsigned int arg_size(const kernel_def_t *k) {
+	return k->nparams ? k->off[k->nparams - 1] + k->size[k->nparams - 1] : 0;
+}
+
+typedef struct module {
+	int magic;
+	ctx_t *ctx;
+	float *global_scale; // module global "global_scale", 2.0
+	function_t *fns;
+	int nfns;
+} module_t;
+#define MODULE_MAGIC 0x4d4f444c
+
+struct function {
+	int magic;
+	module_t *mod;
+	const kernel_def_t *def;
+};
+#define FUNCTION_MAGIC 0x46554e43
+
+static int has_entry(const char *img, const char *name) {
+	size_t n = strlen(name);
+	for (const char *p = strstr(img, ".entry"); p; p = strstr(p + 1, ".entry")) {
+		const char *q = p + 6;
+		while (*q == ' ' || *q == '\t') q++;
+		if (strncmp(q, name, n) == 0 && (q[n] == '(' || q[n] == ' ' || q[n] == '\n' || q[n] == '\r' || q[n] == '\t'))
+			return 1;
+	}
+	return 0;
+}
+
+static CUresult load(module_t **pm, const char *img, char *errlog, size_t errsize) {
+	NEED_CTX();
+	if (img == NULL) return E_INVALID_VALUE;
+	int depth = 0, blocks = 0;
+	for (const char *c = img; *c; c++) {
+		if (*c == '{') depth++, blocks++;
+		if (*c == '}' && --depth < 0) break;
+	}
+	if (strstr(img, ".version") == NULL || strstr(img, "SYNTAX ERROR") != NULL || depth != 0 || blocks == 0) {
+		if (errlog && errsize) snprintf(errlog, errsize, "ptxas application ptx input, line 1; fatal   : mock: Parsing error near 'SYNTAX ERROR'");
+		return E_INVALID_PTX;
+	}
+	module_t *m = calloc(1, sizeof *m);
+	m->magic = MODULE_MAGIC;
+	m->ctx = current;
+	m->fns = calloc(NDEFS, sizeof(function_t));
+	for (int i = 0; i < NDEFS; i++) {
+		if (has_entry(img, defs[i].name)) {
+			function_t *f = &m->fns[m->nfns++];
+			f->magic = FUNCTION_MAGIC;
+			f->mod = m;
+			f->def = &defs[i];
+		}
+	}
+	if (strstr(img, "global_scale")) {
+		m->global_scale = malloc(sizeof(float));
+		*m->global_scale = 2.0f;
+		track(m->global_scale, sizeof(float), 1);
+	}
+	*pm = m;
+	return OK;
+}
+CUresult cuModuleLoadData(module_t **pm, const void *img) { return load(pm, img, NULL, 0); }
+CUresult cuModuleLoadDataEx(module_t **pm, const void *img, unsigned int n, int *opts, void **vals) {
+	char *errlog = NULL;
+	size_t errsize = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		if (opts[i] == 5) errlog = vals[i];
+		if (opts[i] == 6) errsize = (size_t)(uintptr_t)vals[i];
+		if (opts[i] == 3 && vals[i]) ((char *)vals[i])[0] = 0;
+	}
+	return load(pm, img, errlog, errsize);
+}
+static CUresult check_module(module_t *m) {
+	return m != NULL && m->magic == MODULE_MAGIC ? OK : E_INVALID_HANDLE;
+}
+CUresult cuModuleUnload(module_t *m) {
+	NEED_CTX();
+	CUresult r = check_module(m);
+	if (r) return r;
+	m->magic = 0;
+	return OK;
+}
+CUresult cuModuleGetFunction(function_t **f, module_t *m, const char *name) {
+	NEED_CTX();
+	CUresult r = check_module(m);
+	if (r) return r;
+	for (int i = 0; i < m->nfns; i++) {
+		if (strcmp(m->fns[i].def->name, name) == 0) {
+			*f = &m->fns[i];
+			return OK;
+		}
+	}
+	return E_NOT_FOUND;
+}
+CUresult cuModuleGetGlobal_v2(CUdeviceptr *p, size_t *n, module_t *m, const char *name) {
+	NEED_CTX();
+	CUresult r = check_module(m);
+	if (r) return r;
+	if (m->global_scale && strcmp(name, "global_scale") == 0) {
+		if (p) *p = (CUdeviceptr)(uintptr_t)m->global_scale;
+		if (n) *n = sizeof(float);
+		return OK;
+	}
+	return E_NOT_FOUND;
+}
+CUresult cuModuleGetFunctionCount(unsigned int *n, module_t *m) {
+	NEED_CTX();
+	CUresult r = check_module(m);
+	if (r) return r;
+	*n = (unsigned int)m->nfns;
+	return OK;
+}
+CUresult cuModuleEnumerateFunctions(function_t **fns, unsigned int n, module_t *m) {
+	NEED_CTX();
+	CUresult r = check_module(m);
+	if (r) return r;
+	for (unsigned int i = 0; i < n && (int)i < m->nfns; i++) fns[i] = &m->fns[i];
+	return OK;
+}
+static CUresult check_function(function_t *f) {
+	return f != NULL && f->magic == FUNCTION_MAGIC && f->mod->magic == MODULE_MAGIC ? OK : E_INVALID_HANDLE;
+}
+CUresult cuFuncGetName(const char **name, function_t *f) {
+	CUresult r = check_function(f);
+	if (r) return r;
+	*name = f->def->name;
+	return OK;
+}
+CUresult cuFuncGetParamInfo(function_t *f, size_t i, size_t *off, size_t *size) {
+	const char *e = getenv("MOCKCUDA_NO_PARAMINFO");
+	if (e && *e == '1') return E_NOT_SUPPORTED;
+	CUresult r = check_function(f);
+	if (r) return r;
+	if (i >= (size_t)f->def->nparams) return E_INVALID_VALUE;
+	*off = f->def->off[i];
+	*size = f->def->size[i];
+	return OK;
+}
+CUresult cuFuncGetAttribute(int *v, int a, function_t *f) {
+	NEED_CTX();
+	CUresult r = check_function(f);
+	if (r) return r;
+	switch (a) {
+	case 0: *v = 1024; return OK;
+	case 1: *v = strcmp(f->def->name, "matrix_multiply") == 0 ? 2048 : 0; return OK;
+	case 2: case 3: *v = 0; return OK;
+	case 4: *v = 16; return OK;
+	case 5: *v = 78; return OK;
+	case 6: *v = 90; return OK;
+	case 8: *v = 48 * 1024; return OK;
+	}
+	return E_INVALID_VALUE;
+}
+
+static float rdf(const unsigned char *a, unsigned int off) { float v; memcpy(&v, a + off, 4); return v; }
+static uint32_t rdu32(const unsigned char *a, unsigned int off) { uint32_t v; memcpy(&v, a + off, 4); return v; }
+static uint64_t rdu64(const unsigned char *a, unsigned int off) { uint64_t v; memcpy(&v, a + off, 8); return v; }
+#define PTR(T, a, off) ((T *)(uintptr_t)rdu64(a, off))
+
+// run_kernel executes one launch block by block, thread by thread (the
+// kernels here need no intra-block synchronisation except reduce_sum and
+// matrix_multiply, which are written per block).
+static void run_kernel(function_t *f, const unsigned int *grid, const unsigned int *block, unsigned int shmem, const unsigned char *a) {
+	const char *name = f->def->name;
+	unsigned long long nb = (unsigned long long)grid[0] * grid[1] * grid[2];
+	unsigned long long bt = (unsigned long long)block[0] * block[1] * block[2];
+	if (strcmp(name, "vector_add") == 0 || strcmp(name, "vector_add_scaled") == 0) {
+		int scaled = name[10] == '_';
+		const float *x = PTR(const float, a, 0), *y = PTR(const float, a, 8);
+		float *z = PTR(float, a, 16);
+		float alpha = scaled ? rdf(a, 24) : 1, beta = scaled ? rdf(a, 28) : 1;
+		uint32_t n = rdu32(a, scaled ? 32 : 24);
+		for (unsigned long long i = 0; i < nb * bt && i < n; i++) z[i] = scaled ? alpha * x[i] + beta * y[i] : x[i] + y[i];
+	} else if (strcmp(name, "saxpy") == 0) {
+		uint32_t n = rdu32(a, 0);
+		float alpha = rdf(a, 4);
+		const float *x = PTR(const float, a, 8);
+		float *y = PTR(float, a, 16);
+		for (unsigned long long i = 0; i < nb * bt && i < n; i++) y[i] = alpha * x[i] + y[i];
+	} else if (strcmp(name, "matrix_multiply") == 0) {
+		const float *A = PTR(const float, a, 0), *B = PTR(const float, a, 8);
+		float *C = PTR(float, a, 16);
+		uint32_t M = rdu32(a, 24), N = rdu32(a, 28), K = rdu32(a, 32);
+		for (unsigned int by = 0; by < grid[1]; by++)
+			for (unsigned int bx = 0; bx < grid[0]; bx++)
+				for (unsigned int ty = 0; ty < block[1]; ty++)
+					for (unsigned int tx = 0; tx < block[0]; tx++) {
+						unsigned int row = by * block[1] + ty, col = bx * block[0] + tx;
+						if (row >= M || col >= N) continue;
+						float s = 0;
+						for (unsigned int k = 0; k < K; k++) s += A[row * K + k] * B[k * N + col];
+						C[row * N + col] = s;
+					}
+	} else if (strcmp(name, "reduce_sum") == 0) {
+		const float *in = PTR(const float, a, 0);
+		float *partial = PTR(float, a, 8);
+		uint32_t n = rdu32(a, 16);
+		if (shmem < block[0] * 4) return; // would fault on a GPU
+		for (unsigned long long b = 0; b < nb; b++) {
+			float s = 0;
+			for (unsigned long long t = 0; t < block[0]; t++) {
+				unsigned long long i = b * block[0] + t;
+				if (i < n) s += in[i];
+			}
+			partial[b] = s;
+		}
+	} else if (strcmp(name, "scale_by_global") == 0) {
+		const float *in = PTR(const float, a, 0);
+		float *out = PTR(float, a, 8);
+		uint32_t n = rdu32(a, 16);
+		float g = *f->mod->global_scale;
+		for (unsigned long long i = 0; i < nb * bt && i < n; i++) out[i] = in[i] * g;
+	} else if (strcmp(name, "args_probe") == 0) {
+		uint64_t *out = PTR(uint64_t, a, 40);
+		out[0] = a[0];
+		out[1] = (uint64_t)(a[2] | a[3] << 8);
+		out[2] = rdu32(a, 4);
+		out[3] = rdu64(a, 8);
+		out[4] = rdu32(a, 16);
+		out[5] = rdu64(a, 24);
+		out[6] = rdu32(a, 32);
+		out[7] = rdu32(a, 36);
+	}
+}
+
+// gather packs kernelParams into a fresh buffer by the kernel's layout.
+static unsigned char *gather(const kernel_def_t *k, void **params) {
+	unsigned char *buf = calloc(1, arg_size(k) + 1);
+	for (int i = 0; i < k->nparams; i++) memcpy(buf + k->off[i], params[i], k->size[i]);
+	return buf;
+}
+
+// take_args copies the arguments of a launch or kernel node (kernelParams
+// or the extra buffer) as the driver does.
+static CUresult take_args(const kernel_def_t *k, void **params, void **extra, unsigned char **out) {
+	if (params != NULL && extra != NULL) return E_INVALID_VALUE;
+	if (params != NULL) {
+		*out = gather(k, params);
+		return OK;
+	}
+	if (extra != NULL) {
+		void *buf = NULL;
+		size_t *size = NULL;
+		for (int i = 0; extra[i] != NULL; i += 2) {
+			if (extra[i] == (void *)1) buf = extra[i + 1];
+			else if (extra[i] == (void *)2) size = extra[i + 1];
+			else return E_INVALID_VALUE;
+		}
+		if (buf == NULL || size == NULL || *size != arg_size(k)) return E_INVALID_VALUE;
+		*out = calloc(1, *size + 1);
+		memcpy(*out, buf, *size);
+		return OK;
+	}
+	if (k->nparams != 0) return E_INVALID_VALUE;
+	*out = calloc(1, 1);
+	return OK;
+}
+
+static CUresult check_dims(unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz) {
+	if (!gx || !gy || !gz || !bx || !by || !bz) return E_INVALID_VALUE;
+	if ((unsigned long long)bx * by * bz > 1024) return E_INVALID_VALUE;
+	return OK;
+}
+
+CUresult cuLaunchKernel(function_t *f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, stream_t *s, void **params, void **extra) {
+	NEED_CTX();
+	CUresult r;
+	if ((r = check_function(f)) || (r = check_stream(s))) return r;
+	if (f->mod->ctx != current) return E_INVALID_CONTEXT;
+	if ((r = check_dims(gx, gy, gz, bx, by, bz))) return r;
+	unsigned char *args;
+	if ((r = take_args(f->def, params, extra, &args))) return r;
+	op_t *o = new_op(OP_KERNEL);
+	o->fn = f;
+	o->grid[0] = gx, o->grid[1] = gy, o->grid[2] = gz;
+	o->block[0] = bx, o->block[1] = by, o->block[2] = bz;
+	o->shmem = shmem;
+	o->args = args;
+	enqueue(s, o);
+	return OK;
+}
+CUresult cuLaunchCooperativeKernel(function_t *f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, stream_t *s, void **params) {
+	if (params == NULL && f != NULL && f->magic == FUNCTION_MAGIC && f->def->nparams > 0) return E_INVALID_VALUE;
+	return cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shmem, s, params, NULL);
+}
+
+// ---- graphs ----
+
+typedef struct {
+	void *func;
+	unsigned int gx, gy, gz, bx, by, bz, shmem;
+	void **kernelParams;
+	void **extra;
+	void *kern;
+	void *ctx;
+} kparams_t;
+
+typedef struct {
+	size_t srcXInBytes, srcY, srcZ, srcLOD;
+	int srcMemoryType;
+	const void *srcHost;
+	CUdeviceptr srcDevice;
+	void *srcArray;
+	void *reserved0;
+	size_t srcPitch, srcHeight;
+	size_t dstXInBytes, dstY, dstZ, dstLOD;
+	int dstMemoryType;
+	void *dstHost;
+	CUdeviceptr dstDevice;
+	void *dstArray;
+	void *reserved1;
+	size_t dstPitch, dstHeight;
+	size_t WidthInBytes, Height, Depth;
+} memcpy3d_t;
+
+typedef struct {
+	CUdeviceptr dst;
+	size_t pitch;
+	unsigned int value, elementSize;
+	size_t width, height;
+} msparams_t;
+
+typedef struct {
+	void (*fn)(void *);
+	void *user;
+} hparams_t;
+
+typedef struct gnode {
+	int magic;
+	int index;
+	op_t op; // what the node does (args owned)
+	int ndeps;
+	int deps[64];
+} gnode_t;
+#define NODE_MAGIC 0x4e4f4445
+
+typedef struct graph {
+	int magic;
+	gnode_t *nodes[4096];
+	int n;
+} graph_t;
+#define GRAPH_MAGIC 0x47524150
+
+typedef struct gexec {
+	int magic;
+	graph_t *g;
+	op_t ops[4096];
+	int n;
+	int running;
+} gexec_t;
+#define EXEC_MAGIC 0x47455845
+
+CUresult cuGraphCreate(graph_t **pg, unsigned int flags) {
+	if (flags != 0) return E_INVALID_VALUE;
+	graph_t *g = calloc(1, sizeof *g);
+	g->magic = GRAPH_MAGIC;
+	*pg = g;
+	return OK;
+}
+CUresult cuGraphDestroy(graph_t *g) {
+	if (g == NULL || g->magic != GRAPH_MAGIC) return E_INVALID_HANDLE;
+	g->magic = 0;
+	return OK;
+}
+
+static CUresult add_node(gnode_t **out, graph_t *g, gnode_t **deps, size_t nd, op_t op) {
+	if (g == NULL || g->magic != GRAPH_MAGIC) return E_INVALID_HANDLE;
+	if (nd > 64 || g->n >= 4096 || (nd > 0 && deps == NULL)) return E_INVALID_VALUE;
+	gnode_t *n = calloc(1, sizeof *n);
+	n->magic = NODE_MAGIC;
+	n->index = g->n;
+	n->op = op;
+	for (size_t i = 0; i < nd; i++) {
+		if (deps[i] == NULL || deps[i]->magic != NODE_MAGIC) return E_INVALID_VALUE;
+		for (size_t j = 0; j < i; j++)
+			if (deps[j] == deps[i]) return E_INVALID_VALUE; // duplicates are an error in CUDA
+		n->deps[n->ndeps++] = deps[i]->index;
+	}
+	g->nodes[g->n++] = n;
+	*out = n;
+	return OK;
+}
+
+static CUresult kernel_op(const kparams_t *p, op_t *o) {
+	function_t *f = p->func;
+	CUresult r = check_function(f);
+	if (r) return r;
+	if (p->kern != NULL) return E_INVALID_VALUE;
+	if ((r = check_dims(p->gx, p->gy, p->gz, p->bx, p->by, p->bz))) return r;
+	memset(o, 0, sizeof *o);
+	o->type = OP_KERNEL;
+	o->fn = f;
+	o->grid[0] = p->gx, o->grid[1] = p->gy, o->grid[2] = p->gz;
+	o->block[0] = p->bx, o->block[1] = p->by, o->block[2] = p->bz;
+	o->shmem = p->shmem;
+	return take_args(f->def, p->kernelParams, p->extra, &o->args);
+}
+
+CUresult cuGraphAddKernelNode_v2(gnode_t **out, graph_t *g, gnode_t **deps, size_t nd, const kparams_t *p) {
+	NEED_CTX();
+	op_t o;
+	CUresult r = kernel_op(p, &o);
+	if (r) return r;
+	return add_node(out, g, deps, nd, o);
+}
+CUresult cuGraphKernelNodeSetAttribute(gnode_t *n, int attr, const void *v) {
+	if (n == NULL || n->magic != NODE_MAGIC || n->op.type != OP_KERNEL) return E_INVALID_VALUE;
+	if (attr != 2 || *(const int *)v != 1) return E_INVALID_VALUE;
+	return OK;
+}
+
+static CUresult copy_op(const memcpy3d_t *p, ctx_t *c, op_t *o) {
+	if (c != current) return E_INVALID_CONTEXT;
+	if (p->srcMemoryType != 4 || p->dstMemoryType != 4 || p->srcHost || p->dstHost || p->srcArray || p->dstArray ||
+	    p->reserved0 || p->reserved1 || p->srcXInBytes || p->srcY || p->srcZ || p->srcLOD || p->dstXInBytes ||
+	    p->dstY || p->dstZ || p->dstLOD || p->Height != 1 || p->Depth != 1 || p->WidthInBytes == 0 ||
+	    p->srcPitch < p->WidthInBytes || p->dstPitch < p->WidthInBytes)
+		return E_INVALID_VALUE;
+	if (!covered(p->srcDevice, p->WidthInBytes) || !covered(p->dstDevice, p->WidthInBytes)) return E_INVALID_VALUE;
+	memset(o, 0, sizeof *o);
+	o->type = OP_COPY;
+	o->dst = p->dstDevice;
+	o->src = p->srcDevice;
+	o->n = p->WidthInBytes;
+	return OK;
+}
+CUresult cuGraphAddMemcpyNode(gnode_t **out, graph_t *g, gnode_t **deps, size_t nd, const memcpy3d_t *p, ctx_t *c) {
+	NEED_CTX();
+	op_t o;
+	CUresult r = copy_op(p, c, &o);
+	if (r) return r;
+	return add_node(out, g, deps, nd, o);
+}
+static CUresult set_op(const msparams_t *p, ctx_t *c, op_t *o) {
+	if (c != current) return E_INVALID_CONTEXT;
+	if (p->elementSize != 1 && p->elementSize != 2 && p->elementSize != 4) return E_INVALID_VALUE;
+	if (p->height != 1 || p->width == 0) return E_INVALID_VALUE;
+	if (!covered(p->dst, p->width * p->elementSize)) return E_INVALID_VALUE;
+	memset(o, 0, sizeof *o);
+	o->type = OP_SET;
+	o->dst = p->dst;
+	o->value = p->value;
+	o->elem = (int)p->elementSize;
+	o->n = p->width;
+	return OK;
+}
+CUresult cuGraphAddMemsetNode(gnode_t **out, graph_t *g, gnode_t **deps, size_t nd, const msparams_t *p, ctx_t *c) {
+	NEED_CTX();
+	op_t o;
+	CUresult r = set_op(p, c, &o);
+	if (r) return r;
+	return add_node(out, g, deps, nd, o);
+}
+CUresult cuGraphAddHostNode(gnode_t **out, graph_t *g, gnode_t **deps, size_t nd, const hparams_t *p) {
+	NEED_CTX();
+	if (p->fn == NULL) return E_INVALID_VALUE;
+	op_t o = {0};
+	o.type = OP_HOST;
+	o.host = p->fn;
+	o.user = p->user;
+	return add_node(out, g, deps, nd, o);
+}
+CUresult cuGraphAddEmptyNode(gnode_t **out, graph_t *g, gnode_t **deps, size_t nd) {
+	op_t o = {0};
+	o.type = -1;
+	return add_node(out, g, deps, nd, o);
+}
+CUresult cuGraphAddEventRecordNode(gnode_t **out, graph_t *g, gnode_t **deps, size_t nd, event_t *e) {
+	NEED_CTX();
+	if (check_event(e)) return E_INVALID_HANDLE;
+	op_t o = {0};
+	o.type = OP_RECORD;
+	o.event = e;
+	return add_node(out, g, deps, nd, o);
+}
+CUresult cuGraphAddEventWaitNode(gnode_t **out, graph_t *g, gnode_t **deps, size_t nd, event_t *e) {
+	NEED_CTX();
+	if (check_event(e)) return E_INVALID_HANDLE;
+	op_t o = {0};
+	o.type = OP_WAIT;
+	o.event = e;
+	return add_node(out, g, deps, nd, o);
+}
+CUresult cuGraphInstantiateWithFlags(gexec_t **pe, graph_t *g, unsigned long long flags) {
+	NEED_CTX();
+	if (g == NULL || g->magic != GRAPH_MAGIC) return E_INVALID_HANDLE;
+	if (flags != 0) return E_INVALID_VALUE;
+	gexec_t *e = calloc(1, sizeof *e);
+	e->magic = EXEC_MAGIC;
+	e->g = g;
+	e->n = g->n;
+	for (int i = 0; i < g->n; i++) {
+		e->ops[i] = g->nodes[i]->op;
+		if (e->ops[i].type == OP_KERNEL) {
+			size_t sz = arg_size(e->ops[i].fn->def) + 1;
+			e->ops[i].args = malloc(sz);
+			memcpy(e->ops[i].args, g->nodes[i]->op.args, sz);
+		}
+	}
+	*pe = e;
+	return OK;
+}
+CUresult cuGraphExecDestroy(gexec_t *e) {
+	if (e == NULL || e->magic != EXEC_MAGIC) return E_INVALID_HANDLE;
+	e->magic = 0; // leaked: a replay may be in flight
+	return OK;
+}
+
+// Nodes run in index order, which respects every dependency (each one
+// points at an earlier node). Event records within a graph complete the
+// generation current at replay time.
+static void run_graph(gexec_t *e) {
+	for (int i = 0; i < e->n; i++) {
+		op_t o = e->ops[i];
+		if (o.type < 0) continue;
+		if (o.type == OP_RECORD || o.type == OP_WAIT) {
+			pthread_mutex_lock(&mu);
+			if (o.type == OP_RECORD) o.gen = ++o.event->target;
+			else o.gen = o.event->target;
+			pthread_mutex_unlock(&mu);
+		}
+		run_op(&o);
+	}
+}
+
+CUresult cuGraphLaunch(gexec_t *e, stream_t *s) {
+	NEED_CTX();
+	CUresult r = check_stream(s);
+	if (r) return r;
+	if (e == NULL || e->magic != EXEC_MAGIC) return E_INVALID_HANDLE;
+	op_t *o = new_op(OP_GRAPH);
+	o->exec = e;
+	enqueue(s, o);
+	return OK;
+}
+
+static CUresult exec_node(gexec_t *e, gnode_t *n, int type) {
+	if (e == NULL || e->magic != EXEC_MAGIC) return E_INVALID_HANDLE;
+	if (n == NULL || n->magic != NODE_MAGIC || n->index >= e->n) return E_INVALID_VALUE;
+	if (e->ops[n->index].type != type) return E_INVALID_VALUE;
+	return OK;
+}
+CUresult cuGraphExecKernelNodeSetParams_v2(gexec_t *e, gnode_t *n, const kparams_t *p) {
+	NEED_CTX();
+	CUresult r = exec_node(e, n, OP_KERNEL);
+	if (r) return r;
+	op_t o;
+	if ((r = kernel_op(p, &o))) return r;
+	e->ops[n->index] = o; // the previous args leak: a replay may be using them
+	return OK;
+}
+CUresult cuGraphExecMemcpyNodeSetParams(gexec_t *e, gnode_t *n, const memcpy3d_t *p, ctx_t *c) {
+	NEED_CTX();
+	CUresult r = exec_node(e, n, OP_COPY);
+	if (r) return r;
+	op_t o;
+	if ((r = copy_op(p, c, &o))) return r;
+	e->ops[n->index] = o;
+	return OK;
+}
+CUresult cuGraphExecMemsetNodeSetParams(gexec_t *e, gnode_t *n, const msparams_t *p, ctx_t *c) {
+	NEED_CTX();
+	CUresult r = exec_node(e, n, OP_SET);
+	if (r) return r;
+	op_t o;
+	if ((r = set_op(p, c, &o))) return r;
+	e->ops[n->index] = o;
+	return OK;
+}
+CUresult cuGraphExecHostNodeSetParams(gexec_t *e, gnode_t *n, const hparams_t *p) {
+	NEED_CTX();
+	CUresult r = exec_node(e, n, OP_HOST);
+	if (r) return r;
+	if (p->fn == NULL) return E_INVALID_VALUE;
+	e->ops[n->index].host = p->fn;
+	e->ops[n->index].user = p->user;
+	return OK;
+}
+CUresult cuGraphExecEventRecordNodeSetEvent(gexec_t *e, gnode_t *n, event_t *ev) {
+	NEED_CTX();
+	CUresult r = exec_node(e, n, OP_RECORD);
+	if (r) return r;
+	if (check_event(ev)) return E_INVALID_HANDLE;
+	e->ops[n->index].event = ev;
+	return OK;
+}
+CUresult cuGraphExecEventWaitNodeSetEvent(gexec_t *e, gnode_t *n, event_t *ev) {
+	NEED_CTX();
+	CUresult r = exec_node(e, n, OP_WAIT);
+	if (r) return r;
+	if (check_event(ev)) return E_INVALID_HANDLE;
+	e->ops[n->index].event = ev;
+	return OK;
+}

@@ -1,0 +1,66 @@
+// Package vulkan is streamhal's Vulkan driver: it runs SPIR-V compute
+// kernels with CUDA semantics on any Vulkan 1.2 device (GPUs, and lavapipe
+// on the CPU). It registers itself as "vulkan"; import it for its side
+// effects, or open it with hal.Open("vulkan", cfg).
+//
+// # Loading
+//
+// libvulkan.so.1 is opened at run time (hal/internal/dl); every other entry
+// point comes from vkGetInstanceProcAddr and vkGetDeviceProcAddr. The types,
+// enums and structures used are declared in vkdecl.h from the Vulkan
+// specification, so no SDK is needed to build. Without the library, Open
+// returns an error wrapping hal.ErrNotAvailable. A device is used when it
+// has Vulkan 1.2, a compute queue, bufferDeviceAddress, timelineSemaphore
+// and shaderInt64; each skipped device is logged with the reason.
+//
+// # Memory
+//
+// Device pointers are buffer device addresses: every allocation is one
+// VkBuffer (storage, transfer, shader-device-address usage) bound to its own
+// VkDeviceMemory, and a sorted address table resolves any address inside an
+// allocation to (buffer, offset) for copies and fills. MemoryHost is
+// host-visible coherent memory, mapped for its lifetime; MemoryManaged
+// prefers host-visible device-local memory. Managed memory has a host
+// mapping and a device address that differ (Vulkan cannot give one address
+// to both), so DeviceInfo.ManagedMemory is false. Register imports host
+// memory with VK_EXT_external_memory_host. Free and Unregister destroy the
+// buffer only after the work already enqueued on the device is done.
+//
+// # Kernels
+//
+// A module is one VkShaderModule; its kernels' parameter layouts come from
+// the push-constant block (hal/modfile.ParseSPIRV). Arguments are pushed as
+// push constants, so a kernel's arguments must fit maxPushConstantsSize
+// (128 bytes or more). Pipelines are created on first launch for each block
+// size and dynamic shared size, with specialization constants 0, 1, 2 = the
+// block size and 3 = dynamic shared bytes (kernels/README.md conventions),
+// and cached. Grids larger than maxComputeWorkGroupCount are split into
+// several vkCmdDispatchBase calls, so gl_WorkGroupID still numbers blocks
+// across the whole grid. SPIR-V has no device-memory module globals, so
+// Executable.Global always fails with hal.ErrNotFound.
+//
+// # Queues
+//
+// A hal queue records its operations into a command buffer with a memory
+// barrier between consecutive operations, and submits it to a VkQueue
+// (shared between hal queues under a mutex) when the device is idle, when
+// the batch is full, or when an operation needs it submitted: Synchronize,
+// Record, Wait, HostCall, Execute. Each queue owns a timeline semaphore that
+// counts its submissions; every submission waits for the previous value, so
+// the queue is in order. Events are (semaphore, value) pairs plus a
+// timestamp query; waiting on another queue's event adds a semaphore wait to
+// the next submission. Host calls run on one goroutine per queue, which
+// waits for the preceding value and then signals the next one from the
+// host. Graphs are recorded once into reusable command buffers, cut at host
+// and event nodes, and replayed by Execute; Update re-records the affected
+// segment.
+//
+// # Testing
+//
+// The tests run on lavapipe (mesa-vulkan-drivers). They skip when Vulkan is
+// not available, unless STREAM_HAL_REQUIRE names vulkan. They find their
+// SPIR-V in ./testdata (hal/vulkan's own kernels, rebuilt by
+// testdata/build.sh) and the project's testdata (STREAM_HAL_TESTDATA
+// overrides both), so a compiled test binary can run on another machine
+// with the .spv files next to it.
+package vulkan

@@ -1,0 +1,325 @@
+package vulkan
+
+/*
+#include <stdlib.h>
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sort"
+	"sync"
+	"unsafe"
+
+	"github.com/streamhal/streamhal/hal"
+)
+
+// executable is a loaded SPIR-V module: one VkShaderModule and its kernels.
+type executable struct {
+	dev     *device
+	module  C.VkShaderModule
+	kernels map[string]*kernel
+	names   []string
+	closed  bool
+}
+
+// kernel is one entry point. Pipelines are created on first use for each
+// (block size, dynamic shared bytes) and cached.
+type kernel struct {
+	exe    *executable
+	meta   spirvKernel
+	cname  *C.char
+	layout C.VkPipelineLayout // 0 when the arguments exceed push constants
+
+	mu    sync.Mutex
+	pipes map[pipeKey]C.VkPipeline
+}
+
+type pipeKey struct {
+	block  hal.Dim3
+	shared uint32
+}
+
+// Load loads a SPIR-V module.
+func (d *device) Load(format hal.Format, data []byte) (hal.Executable, error) {
+	if d.isClosed() {
+		return nil, errClosedDevice
+	}
+	if format != hal.FormatSPIRV {
+		return nil, fmt.Errorf("hal/vulkan: load: format %q: the Vulkan driver loads only %q modules: %w", format, hal.FormatSPIRV, hal.ErrNotSupported)
+	}
+	kernels, err := parseSPIRV(data)
+	if err != nil {
+		return nil, fmt.Errorf("hal/vulkan: load: %w", err)
+	}
+	if len(kernels) == 0 {
+		return nil, fmt.Errorf("hal/vulkan: load: SPIR-V module has no GLCompute entry point: %w", hal.ErrInvalidImage)
+	}
+	data = littleEndianWords(data)
+	if ptrs, err := spirvPointerParams(data); err == nil {
+		for i := range kernels {
+			flags := ptrs[kernels[i].Name]
+			if len(flags) != len(kernels[i].Params) {
+				continue
+			}
+			params := append([]hal.Param(nil), kernels[i].Params...)
+			for j := range params {
+				params[j].Pointer = params[j].Pointer || flags[j]
+			}
+			kernels[i].Params = params
+		}
+	}
+	x := &executable{dev: d, kernels: map[string]*kernel{}}
+	// The driver may read the code after vkCreateShaderModule returns only
+	// on broken implementations; hand it a C copy anyway so that Go's
+	// moving of data cannot matter.
+	code := C.CBytes(data)
+	r := C.shal_create_shader_module(d.c, code, C.size_t(len(data)), &x.module)
+	C.free(code)
+	if err := check(r, "load: vkCreateShaderModule"); err != nil {
+		return nil, fmt.Errorf("%w (%w)", err, hal.ErrInvalidImage)
+	}
+	for _, mk := range kernels {
+		if _, dup := x.kernels[mk.Name]; dup {
+			continue
+		}
+		k := &kernel{exe: x, meta: mk, cname: C.CString(mk.Name), pipes: map[pipeKey]C.VkPipeline{}}
+		if k.pushSize() <= d.maxPush {
+			if err := check(C.shal_create_pipeline_layout(d.c, C.uint32_t(k.pushSize()), &k.layout), "load: create pipeline layout for %q", mk.Name); err != nil {
+				C.free(unsafe.Pointer(k.cname))
+				x.release()
+				return nil, err
+			}
+		}
+		x.kernels[mk.Name] = k
+		x.names = append(x.names, mk.Name)
+	}
+	sort.Strings(x.names)
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		x.release()
+		return nil, errClosedDevice
+	}
+	d.execs[x] = struct{}{}
+	d.mu.Unlock()
+	return x, nil
+}
+
+func (x *executable) Kernel(name string) (hal.Kernel, error) {
+	if k, ok := x.kernels[name]; ok && !x.closed {
+		return k, nil
+	}
+	return nil, fmt.Errorf("hal/vulkan: kernel %q: no such entry point (have %v): %w", name, x.names, hal.ErrNotFound)
+}
+
+func (x *executable) Kernels() []string { return append([]string(nil), x.names...) }
+
+// Global always fails: SPIR-V modules have no device-memory globals that
+// the host can address (module-scope variables are Private or Workgroup
+// storage, per invocation or per workgroup).
+func (x *executable) Global(name string) (uint64, uint64, error) {
+	return 0, 0, fmt.Errorf("hal/vulkan: global %q: SPIR-V modules have no device-memory module globals: %w", name, hal.ErrNotFound)
+}
+
+// Close releases the module once the enqueued work that uses it is done.
+func (x *executable) Close() error {
+	d := x.dev
+	d.mu.Lock()
+	if _, ok := d.execs[x]; !ok {
+		d.mu.Unlock()
+		return fmt.Errorf("hal/vulkan: module already closed: %w", hal.ErrInvalidHandle)
+	}
+	delete(d.execs, x)
+	d.mu.Unlock()
+	x.closed = true
+	d.deferFree(x.release)
+	return nil
+}
+
+func (x *executable) release() {
+	d := x.dev
+	for _, k := range x.kernels {
+		k.mu.Lock()
+		for key, p := range k.pipes {
+			C.shal_destroy_pipeline(d.c, p)
+			delete(k.pipes, key)
+		}
+		k.mu.Unlock()
+		C.shal_destroy_pipeline_layout(d.c, k.layout)
+		k.layout = 0
+		if k.cname != nil {
+			C.free(unsafe.Pointer(k.cname))
+			k.cname = nil
+		}
+	}
+	C.shal_destroy_shader_module(d.c, x.module)
+	x.module = 0
+}
+
+func (k *kernel) Name() string { return k.meta.Name }
+
+func (k *kernel) Params() []hal.Param { return append([]hal.Param(nil), k.meta.Params...) }
+
+func (k *kernel) Attributes() hal.KernelAttributes {
+	d := k.exe.dev
+	a := hal.KernelAttributes{
+		MaxThreadsPerBlock:  int(d.maxInvocations),
+		SharedSizeBytes:     int(k.meta.StaticShared),
+		ConstSizeBytes:      int(k.meta.PushConstantSize),
+		MaxDynamicSharedMem: int(d.maxShared) - int(k.meta.StaticShared),
+	}
+	if k.meta.LocalSizeSpecIDs == [3]int{-1, -1, -1} {
+		l := k.meta.LocalSize
+		a.MaxThreadsPerBlock = int(l[0] * l[1] * l[2])
+	}
+	if k.meta.DynamicSharedSpecID < 0 {
+		a.MaxDynamicSharedMem = 0
+	}
+	return a
+}
+
+// prepare validates a launch and returns its pipeline.
+func (k *kernel) prepare(cfg hal.LaunchConfig) (C.VkPipeline, error) {
+	d := k.exe.dev
+	name := k.meta.Name
+	if k.exe.closed {
+		return 0, fmt.Errorf("hal/vulkan: launch %q: module is closed: %w", name, hal.ErrInvalidHandle)
+	}
+	if cfg.Cooperative {
+		return 0, fmt.Errorf("hal/vulkan: launch %q: cooperative launches are not supported by Vulkan compute: %w", name, hal.ErrNotSupported)
+	}
+	b, g := cfg.Block, cfg.Grid
+	if b.X == 0 || b.Y == 0 || b.Z == 0 || b.X > d.maxBlock[0] || b.Y > d.maxBlock[1] || b.Z > d.maxBlock[2] || b.Count() > uint64(d.maxInvocations) {
+		return 0, fmt.Errorf("hal/vulkan: launch %q: block (%d,%d,%d) exceeds the device limits maxComputeWorkGroupSize (%d,%d,%d) and maxComputeWorkGroupInvocations %d: %w",
+			name, b.X, b.Y, b.Z, d.maxBlock[0], d.maxBlock[1], d.maxBlock[2], d.maxInvocations, hal.ErrInvalidValue)
+	}
+	if g.X == 0 || g.Y == 0 || g.Z == 0 {
+		return 0, fmt.Errorf("hal/vulkan: launch %q: grid (%d,%d,%d) has a zero dimension: %w", name, g.X, g.Y, g.Z, hal.ErrInvalidValue)
+	}
+	fixed := k.meta.LocalSize
+	for i, v := range [3]uint32{b.X, b.Y, b.Z} {
+		if k.meta.LocalSizeSpecIDs[i] < 0 && v != fixed[i] {
+			return 0, fmt.Errorf("hal/vulkan: launch %q: block (%d,%d,%d) differs from the kernel's fixed local size (%d,%d,%d): %w",
+				name, b.X, b.Y, b.Z, fixed[0], fixed[1], fixed[2], hal.ErrInvalidValue)
+		}
+	}
+	if uint64(cfg.SharedBytes)+uint64(k.meta.StaticShared) > uint64(d.maxShared) {
+		return 0, fmt.Errorf("hal/vulkan: launch %q: %d bytes of dynamic shared memory plus %d static exceed maxComputeSharedMemorySize %d: %w",
+			name, cfg.SharedBytes, k.meta.StaticShared, d.maxShared, hal.ErrInvalidValue)
+	}
+	if cfg.SharedBytes > 0 && k.meta.DynamicSharedSpecID < 0 {
+		return 0, fmt.Errorf("hal/vulkan: launch %q: %d bytes of dynamic shared memory requested, but the kernel declares no specialization constant %d for it: %w",
+			name, cfg.SharedBytes, dynamicSharedID, hal.ErrInvalidValue)
+	}
+	if k.layout == 0 {
+		return 0, fmt.Errorf("hal/vulkan: launch %q: %d bytes of arguments exceed the device's maxPushConstantsSize %d: %w",
+			name, k.pushSize(), d.maxPush, hal.ErrNotSupported)
+	}
+	if uint32(len(cfg.Args)) < k.meta.PushConstantSize {
+		return 0, fmt.Errorf("hal/vulkan: launch %q: %d bytes of arguments, the kernel's parameters take %d: %w",
+			name, len(cfg.Args), k.meta.PushConstantSize, hal.ErrInvalidValue)
+	}
+	if err := k.checkPointers(cfg.Args); err != nil {
+		return 0, err
+	}
+	return k.pipeline(b, cfg.SharedBytes)
+}
+
+// checkPointers rejects pointer arguments that are neither null nor inside
+// an allocation of this device: a kernel dereferencing a wild address
+// crashes a CPU implementation (lavapipe) and loses a GPU device.
+func (k *kernel) checkPointers(args []byte) error {
+	d := k.exe.dev
+	for i, p := range k.meta.Params {
+		if !p.Pointer || p.Size != 8 || int(p.Offset)+8 > len(args) {
+			continue
+		}
+		addr := binary.LittleEndian.Uint64(args[p.Offset:])
+		if addr == 0 {
+			continue
+		}
+		if _, _, ok := d.allocs.find(addr, 0); !ok {
+			// One past the end of an allocation is a valid C pointer.
+			if _, _, ok := d.allocs.find(addr-1, 1); !ok {
+				return fmt.Errorf("hal/vulkan: launch %q: argument %d is the address %#x, which is not inside an allocation of device %d: %w",
+					k.meta.Name, i, addr, d.ordinal, hal.ErrInvalidValue)
+			}
+		}
+	}
+	return nil
+}
+
+// pipeline returns the cached pipeline for a block size and dynamic shared
+// size, creating it with specialization constants 0,1,2 = block size and
+// 3 = dynamic shared bytes.
+func (k *kernel) pipeline(b hal.Dim3, shared uint32) (C.VkPipeline, error) {
+	key := pipeKey{b, shared}
+	for i, id := range k.meta.LocalSizeSpecIDs {
+		if id < 0 {
+			key.block = setDim(key.block, i, 0)
+		}
+	}
+	if k.meta.DynamicSharedSpecID < 0 {
+		key.shared = 0
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if p, ok := k.pipes[key]; ok {
+		return p, nil
+	}
+	var ids, vals [4]C.uint32_t
+	n := 0
+	for i, v := range [3]uint32{b.X, b.Y, b.Z} {
+		if id := k.meta.LocalSizeSpecIDs[i]; id >= 0 {
+			ids[n], vals[n] = C.uint32_t(id), C.uint32_t(v)
+			n++
+		}
+	}
+	if k.meta.DynamicSharedSpecID >= 0 && shared > 0 {
+		ids[n], vals[n] = C.uint32_t(k.meta.DynamicSharedSpecID), C.uint32_t(shared)
+		n++
+	}
+	d := k.exe.dev
+	var p C.VkPipeline
+	r := C.shal_create_pipeline(d.c, k.exe.module, k.cname, k.layout, C.uint32_t(n), &ids[0], &vals[0], &p)
+	if err := check(r, "launch %q: create pipeline for block (%d,%d,%d), %d shared bytes", k.meta.Name, b.X, b.Y, b.Z, shared); err != nil {
+		return 0, err
+	}
+	k.pipes[key] = p
+	return p, nil
+}
+
+func setDim(d hal.Dim3, i int, v uint32) hal.Dim3 {
+	switch i {
+	case 0:
+		d.X = v
+	case 1:
+		d.Y = v
+	default:
+		d.Z = v
+	}
+	return d
+}
+
+// pushSize is the push-constant range: the block's extent rounded up to the
+// 4-byte multiple Vulkan requires.
+func (k *kernel) pushSize() uint32 { return (k.meta.PushConstantSize + 3) &^ 3 }
+
+// record writes the dispatch (push constants, pipeline, grid, split when
+// larger than maxComputeWorkGroupCount) into cb.
+func (k *kernel) record(cb C.VkCommandBuffer, barrier bool, p C.VkPipeline, cfg hal.LaunchConfig) {
+	d := k.exe.dev
+	push := k.pushSize()
+	args := cfg.Args
+	if uint32(len(args)) < push {
+		// The caller's buffer ends at the last parameter; pad it.
+		args = append(make([]byte, 0, push), args...)
+		args = args[:push]
+	}
+	C.shal_cmd_dispatch(d.c, cb, cbool(barrier), p, k.layout, cbytes(args), C.uint32_t(push),
+		C.uint32_t(cfg.Grid.X), C.uint32_t(cfg.Grid.Y), C.uint32_t(cfg.Grid.Z),
+		C.uint32_t(d.maxGroups[0]), C.uint32_t(d.maxGroups[1]), C.uint32_t(d.maxGroups[2]))
+}

@@ -1,0 +1,171 @@
+package streaming
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"reflect"
+	"unsafe"
+
+	"github.com/streamhal/streamhal/hal"
+)
+
+// Kernel arguments are packed into one buffer exactly as a C struct of the
+// kernel's parameters would be laid out (natural alignment, in order) — the
+// buffer CUDA's CU_LAUNCH_PARAM_BUFFER_POINTER takes. A Go value packs as:
+//
+//   - DevicePtr, uintptr, int, uint, int64, uint64, float64: 8 bytes
+//   - int32, uint32, float32: 4 bytes; int16, uint16: 2; int8, uint8, bool: 1
+//   - arrays and structs of those (no pointers, slices, strings, maps):
+//     their Go memory layout, which on 64-bit platforms is the C layout
+//
+// When the kernel's module records a parameter layout (every format does),
+// each argument must have its parameter's exact size and is placed at the
+// parameter's offset; a mismatch is ErrInvalidValue naming the argument.
+
+// argBytes returns v's packed bytes and alignment, or an error for a type
+// that has no C layout.
+func argBytes(v any, scratch []byte) ([]byte, int, error) {
+	le := binary.LittleEndian
+	switch x := v.(type) {
+	case DevicePtr:
+		return le.AppendUint64(scratch, uint64(x)), 8, nil
+	case uint64:
+		return le.AppendUint64(scratch, x), 8, nil
+	case int64:
+		return le.AppendUint64(scratch, uint64(x)), 8, nil
+	case int:
+		return le.AppendUint64(scratch, uint64(x)), 8, nil
+	case uint:
+		return le.AppendUint64(scratch, uint64(x)), 8, nil
+	case uintptr:
+		return le.AppendUint64(scratch, uint64(x)), 8, nil
+	case float64:
+		return le.AppendUint64(scratch, math.Float64bits(x)), 8, nil
+	case uint32:
+		return le.AppendUint32(scratch, x), 4, nil
+	case int32:
+		return le.AppendUint32(scratch, uint32(x)), 4, nil
+	case float32:
+		return le.AppendUint32(scratch, math.Float32bits(x)), 4, nil
+	case uint16:
+		return le.AppendUint16(scratch, x), 2, nil
+	case int16:
+		return le.AppendUint16(scratch, uint16(x)), 2, nil
+	case uint8:
+		return append(scratch, x), 1, nil
+	case int8:
+		return append(scratch, byte(x)), 1, nil
+	case bool:
+		if x {
+			return append(scratch, 1), 1, nil
+		}
+		return append(scratch, 0), 1, nil
+	case nil:
+		return nil, 0, fmt.Errorf("nil has no C layout (use DevicePtr(0) for a null pointer)")
+	}
+	rv := reflect.ValueOf(v)
+	if err := plainData(rv.Type()); err != nil {
+		return nil, 0, err
+	}
+	size := int(rv.Type().Size())
+	if size == 0 {
+		return nil, 0, fmt.Errorf("%s is empty", rv.Type())
+	}
+	// Copy the value's memory: a fresh addressable copy keeps v untouched.
+	cp := reflect.New(rv.Type())
+	cp.Elem().Set(rv)
+	b := unsafe.Slice((*byte)(cp.UnsafePointer()), size)
+	return append(scratch, b...), rv.Type().Align(), nil
+}
+
+// plainData accepts types whose memory is plain numbers.
+func plainData(t reflect.Type) error {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+		return nil
+	case reflect.Array:
+		return plainData(t.Elem())
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			if err := plainData(t.Field(i).Type); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("%s has no C layout (kernel arguments are numbers, DevicePtr, and arrays or structs of them)", t)
+}
+
+// pointerLike accepts the Go types that can carry a device address.
+func pointerLike(v any) bool {
+	switch v.(type) {
+	case DevicePtr, uintptr, uint64, int64, uint, int:
+		return true
+	}
+	return false
+}
+
+// PackArgs packs Go values into a kernel argument buffer. params is the
+// kernel's parameter layout (Function.Params); nil packs by natural
+// alignment alone.
+func PackArgs(params []hal.Param, args ...any) ([]byte, error) {
+	if params != nil && len(args) != len(params) {
+		return nil, fmt.Errorf("streaming: %d arguments for a kernel with %d parameters: %w", len(args), len(params), ErrInvalidValue)
+	}
+	var buf []byte
+	var scratch [16]byte
+	off := 0
+	for i, v := range args {
+		b, align, err := argBytes(v, scratch[:0])
+		if err != nil {
+			return nil, fmt.Errorf("streaming: argument %d (%T): %v: %w", i, v, err, ErrInvalidValue)
+		}
+		if params != nil {
+			p := params[i]
+			if int(p.Size) != len(b) {
+				return nil, fmt.Errorf("streaming: argument %d (%T) is %d bytes, kernel parameter %d is %d bytes: %w", i, v, len(b), i, p.Size, ErrInvalidValue)
+			}
+			if p.Pointer && !pointerLike(v) {
+				return nil, fmt.Errorf("streaming: argument %d (%T) for a pointer parameter (pass a DevicePtr): %w", i, v, ErrInvalidValue)
+			}
+			off = int(p.Offset)
+		} else {
+			off = (off + align - 1) &^ (align - 1)
+		}
+		if need := off + len(b); need > len(buf) {
+			buf = append(buf, make([]byte, need-len(buf))...)
+		}
+		copy(buf[off:], b)
+		off += len(b)
+	}
+	// No tail padding: CUDA rejects a buffer longer than the parameters,
+	// and drivers whose kernels read the padded struct pad it themselves.
+	return buf, nil
+}
+
+// PackParamPointers packs CUDA-style kernelParams (one pointer to each
+// argument's value) by the kernel's layout, reading params[i].Size bytes
+// from ptrs[i].
+func PackParamPointers(params []hal.Param, ptrs []unsafe.Pointer) ([]byte, error) {
+	if params == nil {
+		return nil, fmt.Errorf("streaming: kernelParams need the kernel's parameter layout, which its module does not record: %w", ErrInvalidValue)
+	}
+	if len(ptrs) != len(params) {
+		return nil, fmt.Errorf("streaming: %d kernelParams for a kernel with %d parameters: %w", len(ptrs), len(params), ErrInvalidValue)
+	}
+	end := 0
+	for _, p := range params {
+		end = max(end, int(p.Offset+p.Size))
+	}
+	buf := make([]byte, end)
+	for i, p := range params {
+		if ptrs[i] == nil {
+			return nil, fmt.Errorf("streaming: kernelParams[%d] is nil: %w", i, ErrInvalidValue)
+		}
+		copy(buf[p.Offset:], unsafe.Slice((*byte)(ptrs[i]), p.Size))
+	}
+	return buf, nil
+}

@@ -1,0 +1,364 @@
+package streaming
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/streamhal/streamhal/hal"
+)
+
+// native reports whether the stream's driver queue can address a's memory
+// directly: memory of the stream's own device, or of another device of the
+// same driver when that driver has one unified address space (CPU, CUDA,
+// HIP).
+func (s *Stream) native(a *allocation) bool {
+	od := a.owner().dev
+	sd := s.ctx.dev
+	if od.hal == sd.hal {
+		return true
+	}
+	return od.info.Driver == sd.info.Driver && sd.info.UnifiedAddressing && od.info.UnifiedAddressing
+}
+
+// MemcpyAsync copies n bytes between any two addresses the runtime knows
+// (device, host, registered, managed memory or module globals, of any
+// device), inferring the direction from the pointer table (cuMemcpyAsync).
+// Copies between devices that share no address space go through the host
+// and are synchronous.
+func (s *Stream) MemcpyAsync(dst, src DevicePtr, n uint64) error {
+	if n == 0 {
+		return nil
+	}
+	da, err := s.ctx.rt.ptrs.findRange("memcpy destination", uint64(dst), n)
+	if err != nil {
+		return err
+	}
+	sa, err := s.ctx.rt.ptrs.findRange("memcpy source", uint64(src), n)
+	if err != nil {
+		return err
+	}
+	dAddr, sAddr := da.devicePtr(uint64(dst)), sa.devicePtr(uint64(src))
+	if s.native(da) && s.native(sa) {
+		return s.submit("memcpy", hal.Node{Kind: hal.NodeCopy, Dst: dAddr, Src: sAddr, Size: n})
+	}
+	return s.stagedCopy(da.owner(), dAddr, sa.owner(), sAddr, n)
+}
+
+// MemcpyDtoDAsync copies between device addresses (cuMemcpyDtoDAsync).
+func (s *Stream) MemcpyDtoDAsync(dst, src DevicePtr, n uint64) error {
+	return s.MemcpyAsync(dst, src, n)
+}
+
+// MemcpyPeerAsync copies between memory of two devices (cuMemcpyPeerAsync);
+// the pointer table knows each address's device.
+func (s *Stream) MemcpyPeerAsync(dst DevicePtr, dstCtx *Context, src DevicePtr, srcCtx *Context, n uint64) error {
+	if dstCtx == nil || srcCtx == nil {
+		return fmt.Errorf("streaming: memcpy peer: nil context: %w", ErrInvalidContext)
+	}
+	return s.MemcpyAsync(dst, src, n)
+}
+
+// stagedChunk bounds the host buffer of a copy staged through the host.
+const stagedChunk = 64 << 20
+
+// stagedCopy copies through host memory between devices that cannot reach
+// each other: it waits for the stream's earlier work, then copies in the
+// calling goroutine.
+func (s *Stream) stagedCopy(dOwner *allocation, dst uint64, sOwner *allocation, src uint64, n uint64) error {
+	if c := s.cap.Load(); c != nil {
+		return c.illegal(fmt.Sprintf("memcpy between %s and %s (it needs the host)", dOwner.dev.info.Name, sOwner.dev.info.Name))
+	}
+	if err := s.syncForHost(); err != nil {
+		return err
+	}
+	buf := make([]byte, min(n, stagedChunk))
+	for off := uint64(0); off < n; off += uint64(len(buf)) {
+		m := min(uint64(len(buf)), n-off)
+		if err := readDevice(sOwner, src+off, buf[:m]); err != nil {
+			return err
+		}
+		if err := writeDevice(dOwner, dst+off, buf[:m]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncForHost waits for the stream's earlier work before the caller touches
+// memory from the host, keeping execution errors for Synchronize.
+func (s *Stream) syncForHost() error {
+	if c := s.cap.Load(); c != nil {
+		return c.illegal(fmt.Sprintf("synchronous operation on %v", s))
+	}
+	s.drain()
+	return nil
+}
+
+// readDevice copies from a device address of a into b, synchronously.
+func readDevice(a *allocation, src uint64, b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	if a.host != nil {
+		copy(b, unsafe.Slice((*byte)(unsafe.Add(a.host, src-a.base)), len(b)))
+		return nil
+	}
+	if err := a.dev.hal.CopyToHost(unsafe.Pointer(&b[0]), src, uint64(len(b))); err != nil {
+		return fmt.Errorf("streaming: copy %d bytes from %#x on device %d: %w", len(b), src, a.dev.ordinal, err)
+	}
+	return nil
+}
+
+// writeDevice copies b to a device address of a, synchronously.
+func writeDevice(a *allocation, dst uint64, b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	if a.host != nil {
+		copy(unsafe.Slice((*byte)(unsafe.Add(a.host, dst-a.base)), len(b)), b)
+		return nil
+	}
+	if err := a.dev.hal.CopyFromHost(dst, unsafe.Pointer(&b[0]), uint64(len(b))); err != nil {
+		return fmt.Errorf("streaming: copy %d bytes to %#x on device %d: %w", len(b), dst, a.dev.ordinal, err)
+	}
+	return nil
+}
+
+// MemcpyHtoDAsync copies host bytes to device memory (cuMemcpyHtoDAsync).
+// From page-locked or registered memory the copy is asynchronous; from
+// ordinary Go memory the bytes are first staged into page-locked memory,
+// so src may be reused as soon as the call returns.
+func (s *Stream) MemcpyHtoDAsync(dst DevicePtr, src []byte) error {
+	return s.copyIn(dst, unsafe.Pointer(unsafe.SliceData(src)), uint64(len(src)))
+}
+
+func (s *Stream) copyIn(dst DevicePtr, src unsafe.Pointer, n uint64) error {
+	if n == 0 {
+		return nil
+	}
+	if h := s.ctx.rt.ptrs.hostRange(src, int(n)); h != nil {
+		return s.MemcpyAsync(dst, DevicePtr(uintptr(src)), n)
+	}
+	da, err := s.ctx.rt.ptrs.findRange("memcpy HtoD destination", uint64(dst), n)
+	if err != nil {
+		return err
+	}
+	dAddr := da.devicePtr(uint64(dst))
+	if !s.native(da) {
+		if err := s.syncForHost(); err != nil {
+			return err
+		}
+		return writeDevice(da.owner(), dAddr, unsafe.Slice((*byte)(src), n))
+	}
+	if c := s.cap.Load(); c != nil {
+		return c.illegal("memcpy HtoD from pageable Go memory (use MallocHost or HostRegister memory)")
+	}
+	st, err := s.ctx.dev.getStage(n)
+	if err != nil {
+		return fmt.Errorf("streaming: memcpy HtoD of %d bytes: staging buffer: %w", n, err)
+	}
+	copy(unsafe.Slice((*byte)(st.alloc.Host), n), unsafe.Slice((*byte)(src), n))
+	if err := s.submit("memcpy HtoD", hal.Node{Kind: hal.NodeCopy, Dst: dAddr, Src: st.alloc.Device, Size: n}); err != nil {
+		s.ctx.dev.putStage(st)
+		return err
+	}
+	dev := s.ctx.dev
+	return s.submit("memcpy HtoD", hal.Node{Kind: hal.NodeHost, Host: func() { dev.putStage(st) }})
+}
+
+// MemcpyDtoHAsync copies device memory to host bytes (cuMemcpyDtoHAsync).
+// Into page-locked or registered memory the copy is asynchronous; into
+// ordinary Go memory it waits for the stream's earlier work and returns
+// once dst holds the data, as CUDA does for pageable memory.
+func (s *Stream) MemcpyDtoHAsync(dst []byte, src DevicePtr) error {
+	return s.copyOut(unsafe.Pointer(unsafe.SliceData(dst)), src, uint64(len(dst)))
+}
+
+func (s *Stream) copyOut(dst unsafe.Pointer, src DevicePtr, n uint64) error {
+	if n == 0 {
+		return nil
+	}
+	if h := s.ctx.rt.ptrs.hostRange(dst, int(n)); h != nil {
+		return s.MemcpyAsync(DevicePtr(uintptr(dst)), src, n)
+	}
+	sa, err := s.ctx.rt.ptrs.findRange("memcpy DtoH source", uint64(src), n)
+	if err != nil {
+		return err
+	}
+	if err := s.syncForHost(); err != nil {
+		return err
+	}
+	return readDevice(sa.owner(), sa.devicePtr(uint64(src)), unsafe.Slice((*byte)(dst), n))
+}
+
+// CopyToDevice copies a Go slice to device memory on s (asynchronous as
+// MemcpyHtoDAsync is).
+func CopyToDevice[T any](s *Stream, dst DevicePtr, src []T) error {
+	p, n := sliceBytes(src)
+	return s.copyIn(dst, p, n)
+}
+
+// CopyFromDevice copies device memory into a Go slice on s (as
+// MemcpyDtoHAsync).
+func CopyFromDevice[T any](s *Stream, dst []T, src DevicePtr) error {
+	p, n := sliceBytes(dst)
+	return s.copyOut(p, src, n)
+}
+
+// memset fills count elements of size bytes at dst with value.
+func (s *Stream) memset(what string, dst DevicePtr, value uint32, size int, count uint64) error {
+	if count == 0 {
+		return nil
+	}
+	if uint64(dst)%uint64(size) != 0 {
+		return fmt.Errorf("streaming: %s at %#x: address not aligned to %d bytes: %w", what, uint64(dst), size, ErrInvalidValue)
+	}
+	if count > maxAllocation/uint64(size) {
+		return fmt.Errorf("streaming: %s of %d elements: %w", what, count, ErrInvalidValue)
+	}
+	n := count * uint64(size)
+	a, err := s.ctx.rt.ptrs.findRange(what+" destination", uint64(dst), n)
+	if err != nil {
+		return err
+	}
+	addr := a.devicePtr(uint64(dst))
+	if s.native(a) {
+		return s.submit(what, hal.Node{Kind: hal.NodeFill, Dst: addr, Size: n, Pattern: value, PatternSize: size})
+	}
+	if err := s.syncForHost(); err != nil {
+		return err
+	}
+	buf := make([]byte, min(n, stagedChunk))
+	for i := 0; i < len(buf); i += size {
+		for j := 0; j < size; j++ {
+			buf[i+j] = byte(value >> (8 * j))
+		}
+	}
+	for off := uint64(0); off < n; off += uint64(len(buf)) {
+		if err := writeDevice(a.owner(), addr+off, buf[:min(uint64(len(buf)), n-off)]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MemsetD8Async sets count bytes at dst to v (cuMemsetD8Async).
+func (s *Stream) MemsetD8Async(dst DevicePtr, v uint8, count uint64) error {
+	return s.memset("memset D8", dst, uint32(v), 1, count)
+}
+
+// MemsetD16Async sets count 16-bit values at dst (2-byte aligned) to v.
+func (s *Stream) MemsetD16Async(dst DevicePtr, v uint16, count uint64) error {
+	return s.memset("memset D16", dst, uint32(v), 2, count)
+}
+
+// MemsetD32Async sets count 32-bit values at dst (4-byte aligned) to v.
+func (s *Stream) MemsetD32Async(dst DevicePtr, v uint32, count uint64) error {
+	return s.memset("memset D32", dst, v, 4, count)
+}
+
+// The synchronous forms run on the context's default stream and return once
+// the operation is done (and, as in CUDA, after the earlier work of the
+// default stream and of the blocking streams).
+
+// Memcpy copies n bytes between any two known addresses (cuMemcpy).
+func (c *Context) Memcpy(dst, src DevicePtr, n uint64) error {
+	return c.syncOp(func(s *Stream) error { return s.MemcpyAsync(dst, src, n) })
+}
+
+// MemcpyDtoD copies between device addresses (cuMemcpyDtoD).
+func (c *Context) MemcpyDtoD(dst, src DevicePtr, n uint64) error { return c.Memcpy(dst, src, n) }
+
+// MemcpyHtoD copies host bytes to device memory (cuMemcpyHtoD). From Go
+// memory it copies directly, once the default stream's earlier work is done.
+func (c *Context) MemcpyHtoD(dst DevicePtr, src []byte) error {
+	return c.copyInSync(dst, unsafe.Pointer(unsafe.SliceData(src)), uint64(len(src)))
+}
+
+func (c *Context) copyInSync(dst DevicePtr, src unsafe.Pointer, n uint64) error {
+	if n == 0 {
+		return nil
+	}
+	s := c.legacy
+	if s.ctx.rt.ptrs.hostRange(src, int(n)) != nil {
+		return c.syncOp(func(s *Stream) error { return s.copyIn(dst, src, n) })
+	}
+	a, err := c.rt.ptrs.findRange("memcpy HtoD destination", uint64(dst), n)
+	if err != nil {
+		return err
+	}
+	if err := c.check("memcpy HtoD"); err != nil {
+		return err
+	}
+	if err := c.rt.checkGlobalCapture("synchronous memcpy"); err != nil {
+		return err
+	}
+	if err := s.syncForHost(); err != nil {
+		return err
+	}
+	return writeDevice(a.owner(), a.devicePtr(uint64(dst)), unsafe.Slice((*byte)(src), n))
+}
+
+// MemcpyDtoH copies device memory to host bytes (cuMemcpyDtoH).
+func (c *Context) MemcpyDtoH(dst []byte, src DevicePtr) error {
+	return c.copyOutSync(unsafe.Pointer(unsafe.SliceData(dst)), src, uint64(len(dst)))
+}
+
+func (c *Context) copyOutSync(dst unsafe.Pointer, src DevicePtr, n uint64) error {
+	if err := c.check("memcpy DtoH"); err != nil {
+		return err
+	}
+	return c.syncOp(func(s *Stream) error { return s.copyOut(dst, src, n) })
+}
+
+// CopyToDeviceSync copies a Go slice to device memory and returns when it is
+// there (MemcpyHtoD with element types).
+func CopyToDeviceSync[T any](c *Context, dst DevicePtr, src []T) error {
+	p, n := sliceBytes(src)
+	return c.copyInSync(dst, p, n)
+}
+
+// CopyFromDeviceSync copies device memory into a Go slice (MemcpyDtoH with
+// element types).
+func CopyFromDeviceSync[T any](c *Context, dst []T, src DevicePtr) error {
+	p, n := sliceBytes(dst)
+	return c.copyOutSync(p, src, n)
+}
+
+// MemsetD8 sets count bytes at dst to v and waits.
+func (c *Context) MemsetD8(dst DevicePtr, v uint8, count uint64) error {
+	return c.syncOp(func(s *Stream) error { return s.MemsetD8Async(dst, v, count) })
+}
+
+// MemsetD16 sets count 16-bit values at dst to v and waits.
+func (c *Context) MemsetD16(dst DevicePtr, v uint16, count uint64) error {
+	return c.syncOp(func(s *Stream) error { return s.MemsetD16Async(dst, v, count) })
+}
+
+// MemsetD32 sets count 32-bit values at dst to v and waits.
+func (c *Context) MemsetD32(dst DevicePtr, v uint32, count uint64) error {
+	return c.syncOp(func(s *Stream) error { return s.MemsetD32Async(dst, v, count) })
+}
+
+// syncOp runs op on the default stream and waits for it.
+func (c *Context) syncOp(op func(s *Stream) error) error {
+	if err := c.check("synchronous operation"); err != nil {
+		return err
+	}
+	if err := c.rt.checkGlobalCapture("synchronous memcpy or memset"); err != nil {
+		return err
+	}
+	s := c.legacy
+	if err := op(s); err != nil {
+		return err
+	}
+	s.drain()
+	s.mu.Lock()
+	err := s.pendingErr
+	s.pendingErr = nil
+	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("streaming: %v: %w", s, err)
+	}
+	return nil
+}

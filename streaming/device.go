@@ -1,0 +1,326 @@
+package streaming
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/streamhal/streamhal/hal"
+)
+
+// Device is one compute device of a Runtime.
+type Device struct {
+	rt      *Runtime
+	hal     hal.Device
+	info    hal.DeviceInfo
+	ordinal int
+
+	mu           sync.Mutex
+	primary      *Context
+	primaryRefs  int
+	primaryFlags uint32
+	contexts     map[*Context]bool
+	peers        map[*Device]bool // devices whose memory this device may access
+	defaultPool  *MemPool
+	currentPool  *MemPool
+	pools        map[*MemPool]bool
+	stages       map[uint64][]*stage // cached host staging buffers by size
+}
+
+func newDevice(rt *Runtime, hd hal.Device, ordinal int) *Device {
+	return &Device{rt: rt, hal: hd, info: hd.Info(), ordinal: ordinal, contexts: map[*Context]bool{}, peers: map[*Device]bool{}, pools: map[*MemPool]bool{}}
+}
+
+// Ordinal is the device's index in Runtime.Devices.
+func (d *Device) Ordinal() int { return d.ordinal }
+
+// Name is the device's name.
+func (d *Device) Name() string { return d.info.Name }
+
+// Backend is the name of the driver running the device.
+func (d *Device) Backend() string { return d.info.Driver }
+
+// UUID is the device's stable identifier.
+func (d *Device) UUID() [16]byte { return d.info.UUID }
+
+// TotalMemory is the device memory in bytes.
+func (d *Device) TotalMemory() uint64 { return d.info.TotalMem }
+
+// Info returns the device's properties and limits.
+func (d *Device) Info() hal.DeviceInfo { return d.info }
+
+// ComputeCapability is the CUDA compute capability, or the backend's
+// closest analogue (CPU: 0.0; Vulkan: the API version).
+func (d *Device) ComputeCapability() (major, minor int) {
+	return d.info.ComputeMajor, d.info.ComputeMinor
+}
+
+// PCIBusID is the device's PCI location in CUDA's format
+// ("0000:65:00.0").
+func (d *Device) PCIBusID() string { return d.info.PCIBusIDString() }
+
+// MemGetInfo returns the free and total device memory in bytes.
+func (d *Device) MemGetInfo() (free, total uint64, err error) {
+	free, total, err = d.hal.MemoryInfo()
+	if err != nil {
+		return 0, 0, fmt.Errorf("streaming: device %d memory info: %w", d.ordinal, err)
+	}
+	return free, total, nil
+}
+
+// String describes the device.
+func (d *Device) String() string {
+	return fmt.Sprintf("device %d: %s (%s)", d.ordinal, d.info.Name, d.info.Driver)
+}
+
+// HAL returns the driver's device, for code that needs a backend feature
+// this package does not wrap.
+func (d *Device) HAL() hal.Device { return d.hal }
+
+// Synchronize waits for all work of all contexts on the device.
+func (d *Device) Synchronize(ctx context.Context) error {
+	d.mu.Lock()
+	ctxs := make([]*Context, 0, len(d.contexts))
+	for c := range d.contexts {
+		ctxs = append(ctxs, c)
+	}
+	d.mu.Unlock()
+	var first error
+	for _, c := range ctxs {
+		if err := c.Synchronize(ctx); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// PrimaryContext retains the device's primary context (creating it on first
+// use), as cuDevicePrimaryCtxRetain does; every retain is matched by a
+// PrimaryContextRelease.
+func (d *Device) PrimaryContext() (*Context, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.rt.isClosed() {
+		return nil, fmt.Errorf("streaming: primary context of device %d: runtime closed: %w", d.ordinal, ErrDeinitialized)
+	}
+	if d.primary == nil {
+		c, err := newContext(d, d.primaryFlags, true)
+		if err != nil {
+			return nil, err
+		}
+		d.primary = c
+		d.contexts[c] = true
+	}
+	d.primaryRefs++
+	return d.primary, nil
+}
+
+// PrimaryContextRelease drops one retain; the last one destroys the primary
+// context and everything it owns.
+func (d *Device) PrimaryContextRelease() error {
+	d.mu.Lock()
+	if d.primaryRefs == 0 {
+		d.mu.Unlock()
+		return fmt.Errorf("streaming: release of device %d's primary context, which is not retained: %w", d.ordinal, ErrInvalidContext)
+	}
+	d.primaryRefs--
+	var c *Context
+	if d.primaryRefs == 0 {
+		c = d.primary
+		d.primary = nil
+		delete(d.contexts, c)
+	}
+	d.mu.Unlock()
+	if c != nil {
+		return c.destroy()
+	}
+	return nil
+}
+
+// PrimaryContextState reports the primary context's flags and whether it is
+// active (retained at least once).
+func (d *Device) PrimaryContextState() (flags uint32, active bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.primaryFlags, d.primaryRefs > 0
+}
+
+// SetPrimaryContextFlags sets the flags the primary context is (or will
+// be) created with.
+func (d *Device) SetPrimaryContextFlags(flags uint32) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.primaryFlags = flags
+	if d.primary != nil {
+		d.primary.flags = flags
+	}
+	return nil
+}
+
+// PrimaryContextReset destroys the primary context's resources and
+// replaces it with a fresh one, keeping the retain count, as
+// cuDevicePrimaryCtxReset does.
+func (d *Device) PrimaryContextReset() error {
+	d.mu.Lock()
+	old := d.primary
+	d.primary = nil
+	if old != nil {
+		delete(d.contexts, old)
+	}
+	refs := d.primaryRefs
+	d.mu.Unlock()
+	if old == nil {
+		return nil
+	}
+	if err := old.destroy(); err != nil {
+		return err
+	}
+	if refs > 0 {
+		c, err := newContext(d, d.primaryFlags, true)
+		if err != nil {
+			return err
+		}
+		d.mu.Lock()
+		d.primary = c
+		d.contexts[c] = true
+		d.mu.Unlock()
+	}
+	return nil
+}
+
+// NewContext creates a context on the device (cuCtxCreate). Close destroys
+// it and everything it owns.
+func (d *Device) NewContext(flags uint32) (*Context, error) {
+	if d.rt.isClosed() {
+		return nil, fmt.Errorf("streaming: new context on device %d: runtime closed: %w", d.ordinal, ErrDeinitialized)
+	}
+	c, err := newContext(d, flags, false)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	d.contexts[c] = true
+	d.mu.Unlock()
+	return c, nil
+}
+
+func (d *Device) removeContext(c *Context) {
+	d.mu.Lock()
+	delete(d.contexts, c)
+	d.mu.Unlock()
+}
+
+// close destroys every context of the device (Runtime.Close).
+func (d *Device) close() error {
+	d.mu.Lock()
+	ctxs := make([]*Context, 0, len(d.contexts))
+	for c := range d.contexts {
+		ctxs = append(ctxs, c)
+	}
+	d.contexts = map[*Context]bool{}
+	d.primary = nil
+	d.primaryRefs = 0
+	pools := keys(d.pools)
+	d.defaultPool, d.currentPool, d.pools = nil, nil, map[*MemPool]bool{}
+	d.mu.Unlock()
+	var first error
+	for _, c := range ctxs {
+		if err := c.destroy(); err != nil && first == nil {
+			first = err
+		}
+	}
+	for _, p := range pools {
+		p.destroy()
+	}
+	d.freeStages()
+	return first
+}
+
+// CanAccessPeer reports whether this device can use peer's memory directly
+// (cuDeviceCanAccessPeer): CPU devices of one runtime can; GPUs as their
+// driver says; devices of different drivers cannot (MemcpyPeer still works
+// between them, through the host).
+func (d *Device) CanAccessPeer(peer *Device) bool {
+	if peer == nil || peer == d || peer.rt != d.rt || peer.info.Driver != d.info.Driver {
+		return false
+	}
+	pd, ok := d.hal.(hal.PeerDevice)
+	return ok && pd.CanAccessPeer(peer.hal)
+}
+
+// P2PAttribute is a peer-to-peer property of a pair of devices.
+type P2PAttribute int
+
+// Peer attributes (the values of CUdevice_P2PAttribute).
+const (
+	P2PPerformanceRank       P2PAttribute = 1
+	P2PAccessSupported       P2PAttribute = 2
+	P2PNativeAtomicSupported P2PAttribute = 3
+	P2PCudaArrayAccess       P2PAttribute = 4
+)
+
+// P2PAttribute returns a peer-to-peer attribute between d and peer.
+func (d *Device) P2PAttribute(attr P2PAttribute, peer *Device) (int, error) {
+	if peer == nil || peer == d || peer.rt != d.rt {
+		return 0, fmt.Errorf("streaming: P2P attribute between device %d and %v: %w", d.ordinal, peer, ErrInvalidDevice)
+	}
+	can := d.CanAccessPeer(peer)
+	switch attr {
+	case P2PPerformanceRank:
+		return 0, nil
+	case P2PAccessSupported:
+		return b2i(can), nil
+	case P2PNativeAtomicSupported:
+		return b2i(can && d.info.Driver == "cpu"), nil
+	case P2PCudaArrayAccess:
+		return 0, nil
+	}
+	return 0, fmt.Errorf("streaming: P2P attribute %d: %w", attr, ErrInvalidValue)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// EnablePeerAccess lets this device's kernels and copies use peer's memory
+// (cuCtxEnablePeerAccess). Enabling twice is ErrPeerAlreadyEnabled.
+func (d *Device) EnablePeerAccess(peer *Device) error {
+	if !d.CanAccessPeer(peer) {
+		return fmt.Errorf("streaming: enable peer access from device %d to %v: not supported between these devices: %w", d.ordinal, peer, ErrInvalidDevice)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.peers[peer] {
+		return fmt.Errorf("streaming: peer access from device %d to device %d: %w", d.ordinal, peer.ordinal, ErrPeerAlreadyEnabled)
+	}
+	if err := d.hal.(hal.PeerDevice).EnablePeerAccess(peer.hal); err != nil {
+		return fmt.Errorf("streaming: enable peer access from device %d to device %d: %w", d.ordinal, peer.ordinal, err)
+	}
+	d.peers[peer] = true
+	return nil
+}
+
+// DisablePeerAccess undoes EnablePeerAccess; ErrPeerNotEnabled when it was
+// not enabled.
+func (d *Device) DisablePeerAccess(peer *Device) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if peer == nil || !d.peers[peer] {
+		return fmt.Errorf("streaming: disable peer access from device %d to %v: %w", d.ordinal, peer, ErrPeerNotEnabled)
+	}
+	if err := d.hal.(hal.PeerDevice).DisablePeerAccess(peer.hal); err != nil {
+		return fmt.Errorf("streaming: disable peer access from device %d to device %d: %w", d.ordinal, peer.ordinal, err)
+	}
+	delete(d.peers, peer)
+	return nil
+}
+
+// PeerAccessEnabled reports whether EnablePeerAccess(peer) is in effect.
+func (d *Device) PeerAccessEnabled(peer *Device) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.peers[peer]
+}

@@ -1,0 +1,38 @@
+package streaming
+
+import "github.com/streamhal/streamhal/hal"
+
+// Errors returned by this package wrap one of these sentinels (shared with
+// package hal), so callers match them with errors.Is; the message names the
+// call and the argument that was wrong.
+var (
+	ErrInvalidValue          = hal.ErrInvalidValue
+	ErrInvalidHandle         = hal.ErrInvalidHandle
+	ErrInvalidDevice         = hal.ErrInvalidDevice
+	ErrInvalidContext        = hal.ErrInvalidContext
+	ErrInvalidImage          = hal.ErrInvalidImage
+	ErrNotFound              = hal.ErrNotFound
+	ErrOutOfMemory           = hal.ErrOutOfMemory
+	ErrNotReady              = hal.ErrNotReady
+	ErrNotSupported          = hal.ErrNotSupported
+	ErrNotAvailable          = hal.ErrNotAvailable
+	ErrLaunchFailed          = hal.ErrLaunchFailed
+	ErrLaunchResources       = hal.ErrLaunchResources
+	ErrAlreadyMapped         = hal.ErrAlreadyMapped
+	ErrNotMapped             = hal.ErrNotMapped
+	ErrPeerAlreadyEnabled    = hal.ErrPeerAlreadyEnabled
+	ErrPeerNotEnabled        = hal.ErrPeerNotEnabled
+	ErrNoBinaryForDevice     = hal.ErrNoBinaryForDevice
+	ErrCaptureInvalidated    = hal.ErrCaptureInvalidated
+	ErrCaptureUnsupported    = hal.ErrCaptureUnsupported
+	ErrCaptureUnmatched      = hal.ErrCaptureUnmatched
+	ErrCaptureUnjoined       = hal.ErrCaptureUnjoined
+	ErrCaptureIsolation      = hal.ErrCaptureIsolation
+	ErrCaptureImplicit       = hal.ErrCaptureImplicit
+	ErrIllegalState          = hal.ErrIllegalState
+	ErrIllegalAddress        = hal.ErrIllegalAddress
+	ErrDeinitialized         = hal.ErrDeinitialized
+	ErrNotInitialized        = hal.ErrNotInitialized
+	ErrAlreadyAcquired       = hal.ErrAlreadyAcquired
+	ErrContextAlreadyCurrent = hal.ErrContextAlreadyCurrent
+)

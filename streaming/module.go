@@ -1,0 +1,313 @@
+package streaming
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+
+	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/modfile"
+)
+
+// Module is loaded code: a CPU kernel library, PTX, cubin, fatbin, AMDGPU
+// code object, SPIR-V, or a streamhal fat module bundling several of them,
+// from which the binary for the context's device is chosen.
+type Module struct {
+	ctx    *Context
+	exe    hal.Executable
+	format hal.Format
+	target string
+
+	mu      sync.Mutex
+	closed  bool
+	funcs   map[string]*Function
+	globals map[string]*allocation
+}
+
+// LoadModule loads a module file (cuModuleLoad).
+func (c *Context) LoadModule(path string) (*Module, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("streaming: load module %s: %v: %w", path, err, ErrNotFound)
+	}
+	m, err := c.LoadModuleData(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w (module file %s)", err, path)
+	}
+	return m, nil
+}
+
+// LoadModuleData loads a module image from memory (cuModuleLoadData). The
+// image's format is detected; a fat module yields the binary that suits the
+// device best.
+func (c *Context) LoadModuleData(data []byte) (*Module, error) {
+	if err := c.check("load module"); err != nil {
+		return nil, err
+	}
+	format, err := modfile.Detect(data)
+	if err != nil {
+		return nil, fmt.Errorf("streaming: load module (%d bytes): %w", len(data), err)
+	}
+	target := ""
+	formats := c.dev.hal.Formats()
+	if format == hal.FormatFat {
+		entries, err := modfile.ParseFat(data)
+		if err != nil {
+			return nil, fmt.Errorf("streaming: load fat module: %w", err)
+		}
+		e, err := modfile.Select(entries, formats, c.dev.info.Arch)
+		if err != nil {
+			return nil, fmt.Errorf("streaming: load fat module on %s: %w", c.dev.info.Name, err)
+		}
+		format, data, target = e.Format, e.Data, e.Target
+	} else if !hasFormat(formats, format) {
+		return nil, fmt.Errorf("streaming: load module: a %s image does not run on %s (it loads %v): %w", format, c.dev.info.Name, formats, ErrNoBinaryForDevice)
+	}
+	exe, err := c.dev.hal.Load(format, data)
+	if err != nil {
+		return nil, fmt.Errorf("streaming: load %s module on %s: %w", format, c.dev.info.Name, err)
+	}
+	m := &Module{ctx: c, exe: exe, format: format, target: target, funcs: map[string]*Function{}, globals: map[string]*allocation{}}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		exe.Close()
+		return nil, fmt.Errorf("streaming: load module: context destroyed: %w", ErrInvalidContext)
+	}
+	c.modules[m] = true
+	c.mu.Unlock()
+	return m, nil
+}
+
+func hasFormat(fs []hal.Format, f hal.Format) bool {
+	for _, x := range fs {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+// Format is the format of the binary that was loaded.
+func (m *Module) Format() hal.Format { return m.format }
+
+// Context is the module's context.
+func (m *Module) Context() *Context { return m.ctx }
+
+// Kernels lists the module's kernel names.
+func (m *Module) Kernels() []string {
+	k := m.exe.Kernels()
+	sort.Strings(k)
+	return k
+}
+
+func (m *Module) check(what string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return fmt.Errorf("streaming: %s: module unloaded: %w", what, ErrInvalidHandle)
+	}
+	return nil
+}
+
+// Function looks up a kernel by name (cuModuleGetFunction).
+func (m *Module) Function(name string) (*Function, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, fmt.Errorf("streaming: function %q: module unloaded: %w", name, ErrInvalidHandle)
+	}
+	if f, ok := m.funcs[name]; ok {
+		return f, nil
+	}
+	k, err := m.exe.Kernel(name)
+	if err != nil {
+		return nil, fmt.Errorf("streaming: function %q: %w", name, err)
+	}
+	f := newFunction(m, k)
+	m.funcs[name] = f
+	return f, nil
+}
+
+// Global returns the address and size of a module-scope variable
+// (cuModuleGetGlobal). The address works with every copy function.
+func (m *Module) Global(name string) (DevicePtr, uint64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return 0, 0, fmt.Errorf("streaming: global %q: module unloaded: %w", name, ErrInvalidHandle)
+	}
+	if a, ok := m.globals[name]; ok {
+		return DevicePtr(a.base), a.size, nil
+	}
+	addr, size, err := m.exe.Global(name)
+	if err != nil {
+		return 0, 0, fmt.Errorf("streaming: global %q: %w", name, err)
+	}
+	a := &allocation{base: addr, size: size, kind: MemoryGlobal, dev: m.ctx.dev, ctx: m.ctx, module: m}
+	if m.ctx.dev.info.Driver == "cpu" {
+		// CPU globals live in the library's host memory.
+		a.host = hostPointer(addr)
+	}
+	if size > 0 {
+		if err := m.ctx.rt.ptrs.insert(a); err != nil {
+			return 0, 0, err
+		}
+	}
+	m.globals[name] = a
+	return DevicePtr(addr), size, nil
+}
+
+// Close unloads the module (cuModuleUnload), after the work that uses it.
+func (m *Module) Close() error {
+	m.ctx.mu.Lock()
+	delete(m.ctx.modules, m)
+	m.ctx.mu.Unlock()
+	return m.unload()
+}
+
+func (m *Module) unload() error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return fmt.Errorf("streaming: module already unloaded: %w", ErrInvalidHandle)
+	}
+	m.closed = true
+	globals := m.globals
+	m.globals = nil
+	m.mu.Unlock()
+	for _, a := range globals {
+		m.ctx.rt.ptrs.remove(a)
+	}
+	return m.exe.Close()
+}
+
+// FuncCache is a cache preference (CUfunc_cache).
+type FuncCache int
+
+// Cache preferences.
+const (
+	FuncCachePreferNone   FuncCache = 0
+	FuncCachePreferShared FuncCache = 1
+	FuncCachePreferL1     FuncCache = 2
+	FuncCachePreferEqual  FuncCache = 3
+)
+
+// SharedConfig is a shared memory bank configuration (CUsharedconfig).
+type SharedConfig int
+
+// Shared memory configurations.
+const (
+	SharedMemConfigDefault   SharedConfig = 0
+	SharedMemConfigFourByte  SharedConfig = 1
+	SharedMemConfigEightByte SharedConfig = 2
+)
+
+// FunctionAttributes are a kernel's properties (cuFuncGetAttribute).
+type FunctionAttributes struct {
+	MaxThreadsPerBlock      int
+	SharedSizeBytes         int
+	ConstSizeBytes          int
+	LocalSizeBytes          int
+	NumRegs                 int
+	PTXVersion              int
+	BinaryVersion           int
+	MaxDynamicSharedSize    int
+	PreferredSharedCarveout int // percent, -1 for no preference
+	CacheConfig             FuncCache
+	SharedConfig            SharedConfig
+}
+
+// Function is a kernel of a loaded module.
+type Function struct {
+	mod *Module
+	k   hal.Kernel
+
+	mu    sync.Mutex
+	attrs FunctionAttributes
+}
+
+func newFunction(m *Module, k hal.Kernel) *Function {
+	ka := k.Attributes()
+	info := m.ctx.dev.info
+	maxThreads := ka.MaxThreadsPerBlock
+	if maxThreads == 0 || maxThreads > info.MaxThreadsPerBlock {
+		maxThreads = info.MaxThreadsPerBlock
+	}
+	dyn := info.SharedMemPerBlock - ka.SharedSizeBytes
+	if dyn < 0 {
+		dyn = 0
+	}
+	return &Function{mod: m, k: k, attrs: FunctionAttributes{
+		MaxThreadsPerBlock: maxThreads, SharedSizeBytes: ka.SharedSizeBytes, ConstSizeBytes: ka.ConstSizeBytes,
+		LocalSizeBytes: ka.LocalSizeBytes, NumRegs: ka.NumRegs, PTXVersion: ka.PTXVersion, BinaryVersion: ka.BinaryVersion,
+		MaxDynamicSharedSize: dyn, PreferredSharedCarveout: -1,
+	}}
+}
+
+// Name is the kernel's name.
+func (f *Function) Name() string { return f.k.Name() }
+
+// Module is the module the kernel belongs to.
+func (f *Function) Module() *Module { return f.mod }
+
+// Params is the kernel's parameter layout in the packed argument buffer
+// (nil when its module records none).
+func (f *Function) Params() []hal.Param { return f.k.Params() }
+
+// Attributes returns the kernel's attributes.
+func (f *Function) Attributes() FunctionAttributes {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.attrs
+}
+
+// SetMaxDynamicSharedMemory raises (or lowers) the dynamic shared memory a
+// launch may ask for, up to the device's opt-in limit less the kernel's
+// static shared memory (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES).
+func (f *Function) SetMaxDynamicSharedMemory(n int) error {
+	info := f.mod.ctx.dev.info
+	limit := max(info.SharedMemPerBlockOptin, info.SharedMemPerBlock) - f.attrs.SharedSizeBytes
+	if n < 0 || n > limit {
+		return fmt.Errorf("streaming: %s: max dynamic shared memory %d: the device allows 0..%d: %w", f.Name(), n, limit, ErrInvalidValue)
+	}
+	f.mu.Lock()
+	f.attrs.MaxDynamicSharedSize = n
+	f.mu.Unlock()
+	return nil
+}
+
+// SetPreferredSharedCarveout records the preferred shared memory carveout
+// in percent (-1 for none); it is a hint.
+func (f *Function) SetPreferredSharedCarveout(pct int) error {
+	if pct < -1 || pct > 100 {
+		return fmt.Errorf("streaming: %s: shared carveout %d%%: want -1..100: %w", f.Name(), pct, ErrInvalidValue)
+	}
+	f.mu.Lock()
+	f.attrs.PreferredSharedCarveout = pct
+	f.mu.Unlock()
+	return nil
+}
+
+// SetCacheConfig records the kernel's cache preference (a hint).
+func (f *Function) SetCacheConfig(c FuncCache) error {
+	if c < FuncCachePreferNone || c > FuncCachePreferEqual {
+		return fmt.Errorf("streaming: %s: cache config %d: %w", f.Name(), c, ErrInvalidValue)
+	}
+	f.mu.Lock()
+	f.attrs.CacheConfig = c
+	f.mu.Unlock()
+	return nil
+}
+
+// SetSharedMemConfig records the kernel's shared memory bank size (a hint).
+func (f *Function) SetSharedMemConfig(c SharedConfig) error {
+	if c < SharedMemConfigDefault || c > SharedMemConfigEightByte {
+		return fmt.Errorf("streaming: %s: shared memory config %d: %w", f.Name(), c, ErrInvalidValue)
+	}
+	f.mu.Lock()
+	f.attrs.SharedConfig = c
+	f.mu.Unlock()
+	return nil
+}

@@ -1,0 +1,457 @@
+package streaming
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/streamhal/streamhal/hal"
+)
+
+// MemPoolAttribute is a memory pool attribute (CUmemPool_attribute's
+// values).
+type MemPoolAttribute int
+
+// Pool attributes.
+const (
+	MemPoolReuseFollowEventDependencies   MemPoolAttribute = 1
+	MemPoolReuseAllowOpportunistic        MemPoolAttribute = 2
+	MemPoolReuseAllowInternalDependencies MemPoolAttribute = 3
+	MemPoolReleaseThreshold               MemPoolAttribute = 4
+	MemPoolReservedMemCurrent             MemPoolAttribute = 5
+	MemPoolReservedMemHigh                MemPoolAttribute = 6
+	MemPoolUsedMemCurrent                 MemPoolAttribute = 7
+	MemPoolUsedMemHigh                    MemPoolAttribute = 8
+)
+
+// MemAccessFlags say how a device may use a pool's memory
+// (CUmemAccess_flags).
+type MemAccessFlags int
+
+// Access flags.
+const (
+	MemAccessNone      MemAccessFlags = 0
+	MemAccessRead      MemAccessFlags = 1
+	MemAccessReadWrite MemAccessFlags = 3
+)
+
+// poolGranularity rounds pool blocks, so that freed blocks serve later
+// requests of similar size.
+const poolGranularity = 512
+
+// poolBlock is one allocation owned by a pool: in use (in the pointer
+// table) or cached for reuse.
+type poolBlock struct {
+	a *allocation
+	// freedOn is the stream whose FreeAsync returned the block, nil when it
+	// was freed synchronously; done turns true once that free is reached.
+	freedOn *Stream
+	done    atomic.Bool
+}
+
+// MemPool is a pool of device memory for stream-ordered allocation
+// (a CUmemoryPool): MallocAsync takes from it, FreeAsync returns to it.
+// Memory freed on one stream is reused at once by later allocations on the
+// same stream, and by other streams only once the free has been reached
+// (or, with ReuseFollowEventDependencies, once they wait for an event
+// recorded after it); memory above the release threshold goes back to the
+// device at synchronization points.
+type MemPool struct {
+	dev     *Device
+	deflt   bool
+	mu      sync.Mutex
+	closed  bool
+	cached  []*poolBlock // free blocks, by size
+	inUse   map[*allocation]*poolBlock
+	access  map[*Device]MemAccessFlags
+	release uint64
+	reuse   [4]bool // indexed by the ReuseXxx attributes
+
+	reserved, reservedHigh, used, usedHigh uint64
+}
+
+func newMemPool(d *Device, deflt bool) *MemPool {
+	p := &MemPool{dev: d, deflt: deflt, inUse: map[*allocation]*poolBlock{}, access: map[*Device]MemAccessFlags{d: MemAccessReadWrite}}
+	p.reuse[MemPoolReuseFollowEventDependencies] = true
+	p.reuse[MemPoolReuseAllowOpportunistic] = true
+	p.reuse[MemPoolReuseAllowInternalDependencies] = true
+	return p
+}
+
+// NewMemPool creates a pool of the device's memory (cuMemPoolCreate).
+func (d *Device) NewMemPool() (*MemPool, error) {
+	if !d.info.MemoryPoolsSupported {
+		return nil, fmt.Errorf("streaming: memory pools on %s: %w", d.info.Name, ErrNotSupported)
+	}
+	p := newMemPool(d, false)
+	d.mu.Lock()
+	d.pools[p] = true
+	d.mu.Unlock()
+	return p, nil
+}
+
+// DefaultMemPool returns the device's default pool
+// (cuDeviceGetDefaultMemPool).
+func (d *Device) DefaultMemPool() *MemPool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.defaultPool == nil {
+		d.defaultPool = newMemPool(d, true)
+		d.pools[d.defaultPool] = true
+	}
+	return d.defaultPool
+}
+
+// MemPool returns the pool MallocAsync uses on the device
+// (cuDeviceGetMemPool): the default pool unless SetMemPool chose another.
+func (d *Device) MemPool() *MemPool {
+	d.mu.Lock()
+	p := d.currentPool
+	d.mu.Unlock()
+	if p != nil {
+		return p
+	}
+	return d.DefaultMemPool()
+}
+
+// SetMemPool makes p the pool MallocAsync uses on the device
+// (cuDeviceSetMemPool).
+func (d *Device) SetMemPool(p *MemPool) error {
+	if p == nil || p.dev != d {
+		return fmt.Errorf("streaming: set memory pool of device %d: the pool belongs to another device: %w", d.ordinal, ErrInvalidValue)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.currentPool = p
+	return nil
+}
+
+// Device is the pool's device.
+func (p *MemPool) Device() *Device { return p.dev }
+
+func (p *MemPool) checkOpen(what string) error {
+	if p.closed {
+		return fmt.Errorf("streaming: %s: memory pool destroyed: %w", what, ErrInvalidHandle)
+	}
+	return nil
+}
+
+// take returns a block of at least size bytes for stream s, reusing a cached
+// block when the ordering rules allow.
+func (p *MemPool) take(s *Stream, size uint64) (*allocation, error) {
+	size = (size + poolGranularity - 1) / poolGranularity * poolGranularity
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.checkOpen("malloc async"); err != nil {
+		return nil, err
+	}
+	i := sort.Search(len(p.cached), func(i int) bool { return p.cached[i].a.size >= size })
+	for ; i < len(p.cached) && p.cached[i].a.size <= 2*size; i++ {
+		b := p.cached[i]
+		if b.freedOn == nil || b.freedOn == s || (p.reuse[MemPoolReuseAllowOpportunistic] && b.done.Load()) {
+			p.cached = append(p.cached[:i:i], p.cached[i+1:]...)
+			p.inUse[b.a] = b
+			p.used += b.a.size
+			p.usedHigh = max(p.usedHigh, p.used)
+			return b.a, nil
+		}
+	}
+	ha, err := p.dev.hal.Allocate(hal.MemoryDevice, size)
+	if err != nil {
+		// Give cached memory back and try once more, as CUDA does before
+		// reporting out of memory.
+		p.trimLocked(0)
+		ha, err = p.dev.hal.Allocate(hal.MemoryDevice, size)
+		if err != nil {
+			return nil, fmt.Errorf("streaming: malloc async of %d bytes: %w", size, err)
+		}
+	}
+	a := &allocation{base: ha.Device, size: size, kind: MemoryDevice, dev: p.dev, hal: ha, host: ha.Host, pool: p}
+	p.inUse[a] = &poolBlock{a: a}
+	p.reserved += size
+	p.reservedHigh = max(p.reservedHigh, p.reserved)
+	p.used += size
+	p.usedHigh = max(p.usedHigh, p.used)
+	return a, nil
+}
+
+// put returns an in-use block to the cache (a synchronous Free).
+func (p *MemPool) put(a *allocation) error {
+	_, err := p.giveBack(a, nil)
+	return err
+}
+
+// giveBack returns an in-use block to the cache as freed on s (nil: freed
+// synchronously). It returns nil for the block when the pool is destroyed
+// and the memory went back to the device.
+func (p *MemPool) giveBack(a *allocation, s *Stream) (*poolBlock, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b, ok := p.inUse[a]
+	if !ok {
+		return nil, fmt.Errorf("streaming: free %#x: not in use in its pool: %w", a.base, ErrInvalidValue)
+	}
+	delete(p.inUse, a)
+	p.used -= a.size
+	b.freedOn = s
+	b.done.Store(s == nil)
+	if p.closed {
+		p.reserved -= a.size
+		return nil, p.dev.hal.Free(hal.MemoryDevice, a.base)
+	}
+	i := sort.Search(len(p.cached), func(i int) bool { return p.cached[i].a.size >= a.size })
+	p.cached = append(p.cached, nil)
+	copy(p.cached[i+1:], p.cached[i:])
+	p.cached[i] = b
+	return b, nil
+}
+
+// trimLocked frees cached blocks whose frees are reached until the pool
+// holds at most keep bytes.
+func (p *MemPool) trimLocked(keep uint64) {
+	out := p.cached[:0]
+	for i := len(p.cached) - 1; i >= 0; i-- {
+		b := p.cached[i]
+		if p.reserved > keep && b.done.Load() {
+			p.dev.hal.Free(hal.MemoryDevice, b.a.base)
+			p.reserved -= b.a.size
+			continue
+		}
+		out = append(out, b)
+	}
+	// out is in descending order; restore ascending.
+	for l, r := 0, len(out)-1; l < r; l, r = l+1, r-1 {
+		out[l], out[r] = out[r], out[l]
+	}
+	p.cached = out
+}
+
+// TrimTo releases cached memory until the pool holds at most keep bytes
+// (cuMemPoolTrimTo); memory in use, and memory whose FreeAsync has not been
+// reached, stays.
+func (p *MemPool) TrimTo(keep uint64) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.checkOpen("trim"); err != nil {
+		return err
+	}
+	p.trimLocked(keep)
+	return nil
+}
+
+// settle applies the release threshold (called at synchronization points).
+func (p *MemPool) settle() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.closed && p.reserved > p.release {
+		p.trimLocked(p.release)
+	}
+}
+
+// Attribute returns a pool attribute (cuMemPoolGetAttribute).
+func (p *MemPool) Attribute(attr MemPoolAttribute) (uint64, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.checkOpen("get pool attribute"); err != nil {
+		return 0, err
+	}
+	switch attr {
+	case MemPoolReuseFollowEventDependencies, MemPoolReuseAllowOpportunistic, MemPoolReuseAllowInternalDependencies:
+		return uint64(b2i(p.reuse[attr])), nil
+	case MemPoolReleaseThreshold:
+		return p.release, nil
+	case MemPoolReservedMemCurrent:
+		return p.reserved, nil
+	case MemPoolReservedMemHigh:
+		return p.reservedHigh, nil
+	case MemPoolUsedMemCurrent:
+		return p.used, nil
+	case MemPoolUsedMemHigh:
+		return p.usedHigh, nil
+	}
+	return 0, fmt.Errorf("streaming: pool attribute %d: %w", attr, ErrInvalidValue)
+}
+
+// SetAttribute sets a pool attribute (cuMemPoolSetAttribute): the reuse
+// policies, the release threshold, and the high-water marks (to 0 only).
+func (p *MemPool) SetAttribute(attr MemPoolAttribute, v uint64) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.checkOpen("set pool attribute"); err != nil {
+		return err
+	}
+	switch attr {
+	case MemPoolReuseFollowEventDependencies, MemPoolReuseAllowOpportunistic, MemPoolReuseAllowInternalDependencies:
+		p.reuse[attr] = v != 0
+	case MemPoolReleaseThreshold:
+		p.release = v
+	case MemPoolReservedMemHigh, MemPoolUsedMemHigh:
+		if v != 0 {
+			return fmt.Errorf("streaming: pool attribute %d can only be reset to 0, not %d: %w", attr, v, ErrInvalidValue)
+		}
+		if attr == MemPoolReservedMemHigh {
+			p.reservedHigh = p.reserved
+		} else {
+			p.usedHigh = p.used
+		}
+	default:
+		return fmt.Errorf("streaming: pool attribute %d cannot be set: %w", attr, ErrInvalidValue)
+	}
+	return nil
+}
+
+// SetAccess sets how dev may use the pool's memory (cuMemPoolSetAccess).
+// The owning device always has read-write access; other devices need peer
+// capability.
+func (p *MemPool) SetAccess(dev *Device, flags MemAccessFlags) error {
+	if dev == nil || dev.rt != p.dev.rt {
+		return fmt.Errorf("streaming: pool access for %v: %w", dev, ErrInvalidDevice)
+	}
+	if flags != MemAccessNone && flags != MemAccessRead && flags != MemAccessReadWrite {
+		return fmt.Errorf("streaming: pool access flags %d: %w", flags, ErrInvalidValue)
+	}
+	if dev == p.dev {
+		if flags != MemAccessReadWrite {
+			return fmt.Errorf("streaming: the pool's own device keeps read-write access: %w", ErrInvalidValue)
+		}
+		return nil
+	}
+	if flags != MemAccessNone && !dev.CanAccessPeer(p.dev) {
+		return fmt.Errorf("streaming: device %d cannot access device %d's memory: %w", dev.ordinal, p.dev.ordinal, ErrInvalidDevice)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.checkOpen("set pool access"); err != nil {
+		return err
+	}
+	p.access[dev] = flags
+	return nil
+}
+
+// Access returns how dev may use the pool's memory (cuMemPoolGetAccess).
+func (p *MemPool) Access(dev *Device) MemAccessFlags {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.access[dev]
+}
+
+// Destroy destroys a created pool (cuMemPoolDestroy): cached memory is
+// freed now, memory still in use when it is freed. The default pool cannot
+// be destroyed.
+func (p *MemPool) Destroy() error {
+	if p.deflt {
+		return fmt.Errorf("streaming: the default memory pool cannot be destroyed: %w", ErrInvalidValue)
+	}
+	p.dev.mu.Lock()
+	if p.dev.currentPool == p {
+		p.dev.currentPool = nil
+	}
+	delete(p.dev.pools, p)
+	p.dev.mu.Unlock()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return fmt.Errorf("streaming: memory pool already destroyed: %w", ErrInvalidHandle)
+	}
+	p.destroyLocked()
+	return nil
+}
+
+func (p *MemPool) destroy() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.closed {
+		p.destroyLocked()
+	}
+}
+
+func (p *MemPool) destroyLocked() {
+	p.closed = true
+	for _, b := range p.cached {
+		p.dev.hal.Free(hal.MemoryDevice, b.a.base)
+		p.reserved -= b.a.size
+	}
+	p.cached = nil
+}
+
+// MallocAsync allocates from the device's current pool, ordered on s
+// (cuMemAllocAsync): the memory may be used by s's later work at once, and
+// by other streams once they are ordered after this call.
+func (s *Stream) MallocAsync(size uint64) (DevicePtr, error) {
+	return s.MallocFromPoolAsync(size, s.ctx.dev.MemPool())
+}
+
+// MallocFromPoolAsync allocates from pool p, ordered on s
+// (cuMemAllocFromPoolAsync).
+func (s *Stream) MallocFromPoolAsync(size uint64, p *MemPool) (DevicePtr, error) {
+	if p == nil {
+		return 0, fmt.Errorf("streaming: malloc from a nil pool: %w", ErrInvalidValue)
+	}
+	if size == 0 {
+		return 0, fmt.Errorf("streaming: malloc async of 0 bytes: %w", ErrInvalidValue)
+	}
+	if size > maxAllocation {
+		return 0, fmt.Errorf("streaming: malloc async of %d bytes: %w", size, ErrOutOfMemory)
+	}
+	if c := s.cap.Load(); c != nil {
+		return 0, c.illegal("malloc async (memory allocation nodes are not supported)")
+	}
+	if p.dev != s.ctx.dev && !s.native(&allocation{dev: p.dev}) {
+		return 0, fmt.Errorf("streaming: malloc async from a pool of device %d on a stream of device %d: %w", p.dev.ordinal, s.ctx.dev.ordinal, ErrInvalidValue)
+	}
+	if err := s.ctx.check("malloc async"); err != nil {
+		return 0, err
+	}
+	a, err := p.take(s, size)
+	if err != nil {
+		return 0, err
+	}
+	a.ctx = s.ctx
+	if err := s.ctx.rt.ptrs.insert(a); err != nil {
+		p.put(a)
+		return 0, err
+	}
+	s.ctx.mu.Lock()
+	s.ctx.allocs[a] = true
+	s.ctx.mu.Unlock()
+	return DevicePtr(a.base), nil
+}
+
+// FreeAsync returns memory from MallocAsync to its pool, ordered on s
+// (cuMemFreeAsync): work submitted to s before the call may still use it.
+func (s *Stream) FreeAsync(ptr DevicePtr) error {
+	if c := s.cap.Load(); c != nil {
+		return c.illegal("free async (memory free nodes are not supported)")
+	}
+	a, err := s.ctx.lookupBase("free async", uint64(ptr), MemoryDevice)
+	if err != nil {
+		return err
+	}
+	if a.pool == nil {
+		return fmt.Errorf("streaming: free async %#x: not memory from MallocAsync: %w", uint64(ptr), ErrInvalidValue)
+	}
+	s.ctx.rt.ptrs.remove(a)
+	a.ctx.mu.Lock()
+	delete(a.ctx.allocs, a)
+	a.ctx.mu.Unlock()
+	b, err := a.pool.giveBack(a, s)
+	if err != nil {
+		return err
+	}
+	if b == nil {
+		return nil // the pool was destroyed and freed the memory
+	}
+	// The block becomes reusable by other streams once s reaches this point.
+	return s.submit("free async", hal.Node{Kind: hal.NodeHost, Host: func() { b.done.Store(true) }})
+}
+
+// settlePools applies the release thresholds of the device's pools.
+func (d *Device) settlePools() {
+	d.mu.Lock()
+	pools := keys(d.pools)
+	d.mu.Unlock()
+	for _, p := range pools {
+		p.settle()
+	}
+}

@@ -1,0 +1,208 @@
+package streaming_test
+
+import (
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/streamhal/streamhal/streaming"
+)
+
+func TestPoolReuseAndOrdering(t *testing.T) {
+	e := newEnv(t)
+	pool := e.dev.DefaultMemPool()
+	if e.dev.MemPool() != pool {
+		t.Fatal("the current pool is not the default pool")
+	}
+	// Keep freed memory cached across synchronizations (the default
+	// threshold, 0, releases it at every synchronization, as in CUDA).
+	if err := pool.SetAttribute(streaming.MemPoolReleaseThreshold, 1<<40); err != nil {
+		t.Fatal(err)
+	}
+	defer pool.SetAttribute(streaming.MemPoolReleaseThreshold, 0)
+	s1 := e.stream(t, streaming.StreamNonBlocking)
+	s2 := e.stream(t, streaming.StreamNonBlocking)
+	p, err := s1.MallocAsync(10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	used, _ := pool.Attribute(streaming.MemPoolUsedMemCurrent)
+	if used < 10000 {
+		t.Errorf("used %d after a 10000-byte allocation", used)
+	}
+	// Hold s1 so that its FreeAsync is not reached yet.
+	release := make(chan struct{})
+	s1.LaunchHostFunc(func() { <-release })
+	if err := s1.FreeAsync(p); err != nil {
+		t.Fatal(err)
+	}
+	// Another stream must not get the memory before the free is reached...
+	q, err := s2.MallocAsync(10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q == p {
+		t.Error("another stream reused memory whose FreeAsync was not reached")
+	}
+	// ...but the same stream may, in stream order.
+	r, err := s1.MallocAsync(10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r != p {
+		t.Errorf("the freeing stream did not reuse its block: got %#x, want %#x", uint64(r), uint64(p))
+	}
+	close(release)
+	s1.FreeAsync(r)
+	syncStream(t, s1)
+	// Once the free is reached, any stream may reuse it.
+	u, _ := s2.MallocAsync(9000)
+	if u != p {
+		t.Errorf("after the free was reached, another stream got %#x, want the cached %#x", uint64(u), uint64(p))
+	}
+	s2.FreeAsync(u)
+	s2.FreeAsync(q)
+	syncStream(t, s2)
+	// Use after FreeAsync is an invalid pointer.
+	if err := s2.MemsetD8Async(p, 0, 10); !errors.Is(err, streaming.ErrInvalidValue) {
+		t.Errorf("memset of freed pool memory: got %v, want ErrInvalidValue", err)
+	}
+	if err := s2.FreeAsync(p); !errors.Is(err, streaming.ErrInvalidValue) {
+		t.Errorf("double FreeAsync: got %v, want ErrInvalidValue", err)
+	}
+	reserved, _ := pool.Attribute(streaming.MemPoolReservedMemCurrent)
+	if reserved < 20000 {
+		t.Errorf("reserved %d, want the two cached blocks", reserved)
+	}
+	if err := pool.TrimTo(0); err != nil {
+		t.Fatal(err)
+	}
+	if reserved, _ := pool.Attribute(streaming.MemPoolReservedMemCurrent); reserved != 0 {
+		t.Errorf("reserved %d after TrimTo(0)", reserved)
+	}
+	if high, _ := pool.Attribute(streaming.MemPoolReservedMemHigh); high < 20000 {
+		t.Errorf("reserved high-water mark %d", high)
+	}
+	if err := pool.SetAttribute(streaming.MemPoolUsedMemHigh, 5); !errors.Is(err, streaming.ErrInvalidValue) {
+		t.Errorf("setting a high-water mark to non-zero: got %v", err)
+	}
+	if err := pool.Destroy(); !errors.Is(err, streaming.ErrInvalidValue) {
+		t.Errorf("destroying the default pool: got %v", err)
+	}
+}
+
+func TestPoolReleaseThreshold(t *testing.T) {
+	e := newEnv(t)
+	pool, err := e.dev.NewMemPool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Destroy()
+	pool.SetAttribute(streaming.MemPoolReleaseThreshold, 1<<20)
+	if v, _ := pool.Attribute(streaming.MemPoolReleaseThreshold); v != 1<<20 {
+		t.Fatalf("release threshold %d", v)
+	}
+	s := e.stream(t, 0)
+	var ptrs []streaming.DevicePtr
+	for i := 0; i < 8; i++ {
+		p, err := s.MallocFromPoolAsync(1<<20, pool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ptrs = append(ptrs, p)
+	}
+	for _, p := range ptrs {
+		s.FreeAsync(p)
+	}
+	syncStream(t, s) // a synchronization point applies the threshold
+	if r, _ := pool.Attribute(streaming.MemPoolReservedMemCurrent); r > 1<<20 {
+		t.Errorf("reserved %d after sync, want at most the 1 MiB threshold", r)
+	}
+	e.dev.SetMemPool(pool)
+	p, _ := s.MallocAsync(100)
+	if attr, _ := e.ctx.PointerAttributes(p); !attr.FromPool {
+		t.Error("MallocAsync after SetMemPool did not use the pool")
+	}
+	s.FreeAsync(p)
+	syncStream(t, s)
+	if err := pool.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MallocFromPoolAsync(10, pool); !errors.Is(err, streaming.ErrInvalidHandle) {
+		t.Errorf("allocation from a destroyed pool: got %v", err)
+	}
+	if e.dev.MemPool() != e.dev.DefaultMemPool() {
+		t.Error("destroying the current pool did not restore the default")
+	}
+}
+
+func TestPoolAccessAcrossDevices(t *testing.T) {
+	if backend() != "cpu" {
+		t.Skip("uses two CPU devices")
+	}
+	rt := openRuntime(t, streaming.Options{CPUDevices: 2})
+	defer rt.Close()
+	d0, _ := rt.Device(0)
+	d1, _ := rt.Device(1)
+	pool := d0.DefaultMemPool()
+	if pool.Access(d0) != streaming.MemAccessReadWrite || pool.Access(d1) != streaming.MemAccessNone {
+		t.Errorf("initial access: %v, %v", pool.Access(d0), pool.Access(d1))
+	}
+	if err := pool.SetAccess(d1, streaming.MemAccessRead); err != nil {
+		t.Fatal(err)
+	}
+	if pool.Access(d1) != streaming.MemAccessRead {
+		t.Errorf("access after SetAccess = %v", pool.Access(d1))
+	}
+	if err := pool.SetAccess(d0, streaming.MemAccessNone); !errors.Is(err, streaming.ErrInvalidValue) {
+		t.Errorf("removing the owner's access: got %v", err)
+	}
+	if err := pool.SetAccess(d1, 7); !errors.Is(err, streaming.ErrInvalidValue) {
+		t.Errorf("bad flags: got %v", err)
+	}
+}
+
+// Concurrent streams allocating, using and freeing pool memory never see
+// each other's data.
+func TestPoolConcurrentStreams(t *testing.T) {
+	e := newEnv(t)
+	f := e.fn(t, "vector_add_scaled")
+	const n = 4096
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			s, _ := e.ctx.NewStream(streaming.StreamNonBlocking, 0)
+			defer s.Close()
+			for rep := 0; rep < 50; rep++ {
+				p, err := s.MallocAsync(4 * n)
+				if err != nil {
+					errs <- err
+					return
+				}
+				v := float32(g*1000 + rep)
+				s.MemsetD32Async(p, 0, n)
+				src := seq(n, func(int) float32 { return v })
+				streaming.CopyToDevice(s, p, src)
+				s.Launch(f, streaming.D1(n/128), streaming.D1(128), 0, p, p, p, float32(1), float32(1), uint32(n))
+				got := poisoned(n)
+				streaming.CopyFromDevice(s, got, p)
+				for i := range got {
+					if got[i] != 2*v {
+						errs <- errors.New("pool memory shared between streams")
+						return
+					}
+				}
+				s.FreeAsync(p)
+			}
+			s.Synchronize(t.Context())
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}

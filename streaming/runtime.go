@@ -1,0 +1,257 @@
+package streaming
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/streamhal/streamhal/hal"
+	_ "github.com/streamhal/streamhal/hal/all" // the default driver set
+)
+
+// Environment variables read by Open for options left at their zero value.
+const (
+	EnvTestTarget    = "STREAM_HAL_TEST_TARGET"    // cpu, vulkan, cuda, amdgpu (or hip): restrict to one backend
+	EnvDeviceOrdinal = "STREAM_HAL_DEVICE_ORDINAL" // ordinal of the default device
+	EnvLogLevel      = "STREAM_HAL_LOG_LEVEL"      // 0 silent .. 5 verbose
+	EnvCPUDevices    = "STREAM_HAL_CPU_DEVICES"    // number of CPU devices (default 1)
+)
+
+// Options configure a Runtime. The zero value is usable: every field left
+// zero takes its value from the environment, then from the default.
+type Options struct {
+	// Backends restricts the drivers opened, by registry name ("cpu",
+	// "cuda", "hip", "vulkan"; "amdgpu" means "hip"). Empty means
+	// STREAM_HAL_TEST_TARGET if set, else every registered driver.
+	Backends []string
+	// DefaultDevice is the ordinal Runtime.Default returns; 0 means
+	// STREAM_HAL_DEVICE_ORDINAL if set, else 0.
+	DefaultDevice int
+	// LogLevel from 1 (errors) to 5 (verbose); 0 means STREAM_HAL_LOG_LEVEL,
+	// else silent.
+	LogLevel int
+	// LogOutput receives log lines; nil means standard error.
+	LogOutput io.Writer
+	// CPUDevices is the number of CPU devices; 0 means
+	// STREAM_HAL_CPU_DEVICES, else 1.
+	CPUDevices int
+	// IgnoreEnvironment makes Open read no environment variables.
+	IgnoreEnvironment bool
+}
+
+// BackendStatus says whether one driver could be opened.
+type BackendStatus struct {
+	Name    string
+	Devices int
+	Err     error // why the driver is not available; nil when it opened
+}
+
+// Runtime is an opened set of drivers and their devices, enumerated
+// together with stable ordinals: drivers in the order cpu, cuda, hip,
+// vulkan (then others by name), each driver's devices in its own order.
+// A Runtime is safe for concurrent use.
+type Runtime struct {
+	opts      Options
+	logger    *log.Logger
+	level     int
+	instances []hal.Instance
+	devices   []*Device
+	statuses  []BackendStatus
+	defaultID int
+	ptrs      ptrTable
+	// capturing counts streams being captured in global or thread-local
+	// mode, during which some calls on other streams are illegal.
+	capturing atomic.Int32
+	captures  atomic.Int32 // captures of any mode in progress
+
+	mu     sync.Mutex
+	closed bool
+}
+
+func envInt(opts Options, name string) (int, bool, error) {
+	if opts.IgnoreEnvironment {
+		return 0, false, nil
+	}
+	s := os.Getenv(name)
+	if s == "" {
+		return 0, false, nil
+	}
+	v, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0, false, fmt.Errorf("streaming: %s=%q is not a number: %w", name, s, ErrInvalidValue)
+	}
+	return v, true, nil
+}
+
+// Open opens the drivers selected by opts. It fails when a backend that was
+// asked for explicitly (by Options.Backends or STREAM_HAL_TEST_TARGET) cannot
+// be opened, or when no device at all is available.
+func Open(opts Options) (*Runtime, error) {
+	rt := &Runtime{opts: opts}
+	rt.level = opts.LogLevel
+	if rt.level == 0 {
+		v, _, err := envInt(opts, EnvLogLevel)
+		if err != nil {
+			return nil, err
+		}
+		rt.level = v
+	}
+	out := opts.LogOutput
+	if out == nil {
+		out = os.Stderr
+	}
+	rt.logger = log.New(out, "streamhal: ", log.LstdFlags|log.Lmicroseconds)
+
+	backends := opts.Backends
+	explicit := len(backends) > 0
+	if !explicit && !opts.IgnoreEnvironment {
+		if t := strings.TrimSpace(os.Getenv(EnvTestTarget)); t != "" {
+			backends = strings.Split(t, ",")
+			explicit = true
+		}
+	}
+	names := hal.Drivers()
+	if explicit {
+		names = names[:0:0]
+		for _, b := range backends {
+			b = strings.ToLower(strings.TrimSpace(b))
+			if b == "amdgpu" || b == "rocm" {
+				b = "hip"
+			}
+			if b == "llvm-cpu" || b == "local-task" || b == "local-sync" {
+				b = "cpu"
+			}
+			if _, err := hal.Lookup(b); err != nil {
+				return nil, fmt.Errorf("streaming: backend %q: %w", b, err)
+			}
+			names = append(names, b)
+		}
+	}
+	cpuDevices := opts.CPUDevices
+	if cpuDevices == 0 {
+		v, ok, err := envInt(opts, EnvCPUDevices)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			if v < 1 {
+				return nil, fmt.Errorf("streaming: %s=%d: want at least 1: %w", EnvCPUDevices, v, ErrInvalidValue)
+			}
+			cpuDevices = v
+		}
+	}
+	for _, name := range names {
+		cfg := hal.Config{Logf: rt.logf}
+		if name == "cpu" {
+			cfg.Devices = cpuDevices
+		}
+		inst, err := hal.Open(name, cfg)
+		st := BackendStatus{Name: name, Err: err}
+		if err != nil {
+			rt.logf(2, "backend %s not available: %v", name, err)
+			rt.statuses = append(rt.statuses, st)
+			if explicit {
+				rt.Close()
+				return nil, fmt.Errorf("streaming: backend %s: %w", name, err)
+			}
+			continue
+		}
+		rt.instances = append(rt.instances, inst)
+		for _, hd := range inst.Devices() {
+			d := newDevice(rt, hd, len(rt.devices))
+			rt.devices = append(rt.devices, d)
+			st.Devices++
+			rt.logf(3, "device %d: %s (%s)", d.ordinal, d.info.Name, name)
+		}
+		rt.statuses = append(rt.statuses, st)
+	}
+	if len(rt.devices) == 0 {
+		var reasons []string
+		for _, s := range rt.statuses {
+			reasons = append(reasons, fmt.Sprintf("%s: %v", s.Name, s.Err))
+		}
+		rt.Close()
+		return nil, fmt.Errorf("streaming: no devices available (%s): %w", strings.Join(reasons, "; "), ErrNotAvailable)
+	}
+	rt.defaultID = opts.DefaultDevice
+	if rt.defaultID == 0 {
+		v, ok, err := envInt(opts, EnvDeviceOrdinal)
+		if err != nil {
+			rt.Close()
+			return nil, err
+		}
+		if ok {
+			rt.defaultID = v
+		}
+	}
+	if rt.defaultID < 0 || rt.defaultID >= len(rt.devices) {
+		n := len(rt.devices)
+		rt.Close()
+		return nil, fmt.Errorf("streaming: default device %d: have %d devices: %w", rt.defaultID, n, ErrInvalidDevice)
+	}
+	return rt, nil
+}
+
+func (rt *Runtime) logf(level int, format string, args ...any) {
+	if level <= rt.level {
+		rt.logger.Printf(format, args...)
+	}
+}
+
+// Devices lists every device in ordinal order.
+func (rt *Runtime) Devices() []*Device { return append([]*Device(nil), rt.devices...) }
+
+// DeviceCount is len(Devices()).
+func (rt *Runtime) DeviceCount() int { return len(rt.devices) }
+
+// Device returns the device with the given ordinal.
+func (rt *Runtime) Device(ordinal int) (*Device, error) {
+	if ordinal < 0 || ordinal >= len(rt.devices) {
+		return nil, fmt.Errorf("streaming: device %d: have %d devices: %w", ordinal, len(rt.devices), ErrInvalidDevice)
+	}
+	return rt.devices[ordinal], nil
+}
+
+// Default returns the default device (Options.DefaultDevice or
+// STREAM_HAL_DEVICE_ORDINAL, else device 0).
+func (rt *Runtime) Default() *Device { return rt.devices[rt.defaultID] }
+
+// Backends reports each driver that Open tried, with why it is not
+// available when it is not.
+func (rt *Runtime) Backends() []BackendStatus { return append([]BackendStatus(nil), rt.statuses...) }
+
+// Close destroys every context and closes every driver. Memory and objects
+// of the runtime must not be used afterwards.
+func (rt *Runtime) Close() error {
+	rt.mu.Lock()
+	if rt.closed {
+		rt.mu.Unlock()
+		return nil
+	}
+	rt.closed = true
+	rt.mu.Unlock()
+	var errs []error
+	for _, d := range rt.devices {
+		if err := d.close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, in := range rt.instances {
+		if err := in.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (rt *Runtime) isClosed() bool {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.closed
+}

@@ -1,0 +1,486 @@
+package streaming
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/streamhal/streamhal/hal"
+)
+
+// Stream flags (CU_STREAM_*).
+const (
+	StreamDefault     uint32 = 0x0 // blocking: synchronizes with the legacy default stream
+	StreamNonBlocking uint32 = 0x1 // no implicit synchronization with the legacy default stream
+)
+
+type streamKind int
+
+const (
+	streamLegacy streamKind = iota
+	streamBlocking
+	streamNonBlocking
+)
+
+// Stream is an ordered queue of work on one device (a CUstream): operations
+// run in submission order, asynchronously to the caller. Methods are safe
+// for concurrent use; operations submitted concurrently are ordered as they
+// take the stream's lock.
+type Stream struct {
+	ctx      *Context
+	kind     streamKind
+	flags    uint32
+	priority int
+	q        hal.Queue
+
+	mu         sync.Mutex // serialises submissions and the fields below
+	closed     bool
+	pendingErr error     // an execution error seen by an internal drain
+	tail       hal.Event // internal event for legacy-stream ordering
+
+	cap atomic.Pointer[capture] // non-nil while the stream is being captured
+
+	work       atomic.Uint64      // operations submitted so far
+	seenLegacy atomic.Uint64      // blocking streams: legacy work already ordered before ours
+	seen       map[*Stream]uint64 // legacy stream: each blocking stream's work already ordered before ours (under ctx.mu)
+}
+
+func newStream(c *Context, kind streamKind, priority int) (*Stream, error) {
+	q, err := c.dev.hal.NewQueue(hal.QueueOptions{Priority: priority})
+	if err != nil {
+		return nil, fmt.Errorf("streaming: create stream on device %d: %w", c.dev.ordinal, err)
+	}
+	s := &Stream{ctx: c, kind: kind, priority: priority, q: q}
+	if kind == streamNonBlocking {
+		s.flags = StreamNonBlocking
+	}
+	if kind == streamLegacy {
+		s.seen = map[*Stream]uint64{}
+	}
+	return s, nil
+}
+
+// NewStream creates a stream (cuStreamCreateWithPriority). flags is
+// StreamDefault or StreamNonBlocking; priority is clamped into
+// Context.StreamPriorityRange, lower numbers running first.
+func (c *Context) NewStream(flags uint32, priority int) (*Stream, error) {
+	if err := c.check("create stream"); err != nil {
+		return nil, err
+	}
+	if flags&^StreamNonBlocking != 0 {
+		return nil, fmt.Errorf("streaming: stream flags %#x: unknown bits: %w", flags, ErrInvalidValue)
+	}
+	least, greatest := c.StreamPriorityRange()
+	priority = min(max(priority, greatest), least)
+	kind := streamBlocking
+	if flags&StreamNonBlocking != 0 {
+		kind = streamNonBlocking
+	}
+	s, err := newStream(c, kind, priority)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		s.q.Close()
+		return nil, fmt.Errorf("streaming: create stream: context destroyed: %w", ErrInvalidContext)
+	}
+	c.streams[s] = true
+	return s, nil
+}
+
+// Context is the stream's context.
+func (s *Stream) Context() *Context { return s.ctx }
+
+// Device is the stream's device.
+func (s *Stream) Device() *Device { return s.ctx.dev }
+
+// Flags are the stream's flags.
+func (s *Stream) Flags() uint32 { return s.flags }
+
+// Priority is the stream's priority (after clamping).
+func (s *Stream) Priority() int { return s.priority }
+
+// IsDefault reports whether s is its context's legacy default stream.
+func (s *Stream) IsDefault() bool { return s.kind == streamLegacy }
+
+func (s *Stream) String() string {
+	if s.kind == streamLegacy {
+		return fmt.Sprintf("default stream of device %d", s.ctx.dev.ordinal)
+	}
+	return fmt.Sprintf("stream %p of device %d", s, s.ctx.dev.ordinal)
+}
+
+// tailEvent returns the stream's internal ordering event (s.mu held).
+func (s *Stream) tailEvent() (hal.Event, error) {
+	if s.tail == nil {
+		e, err := s.ctx.dev.hal.NewEvent(hal.EventDisableTiming)
+		if err != nil {
+			return nil, err
+		}
+		s.tail = e
+	}
+	return s.tail, nil
+}
+
+// markTail records the stream's tail event at the current end of its work
+// and returns it with the work count it covers.
+func (s *Stream) markTail() (hal.Event, uint64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, 0, nil
+	}
+	e, err := s.tailEvent()
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := s.q.Record(e); err != nil {
+		return nil, 0, err
+	}
+	return e, s.work.Load(), nil
+}
+
+// legacyWaits computes the events s must wait for before its next
+// operation to keep the legacy default stream's semantics. It takes no lock
+// of s, so that the locks of two streams are never held together.
+func (s *Stream) legacyWaits() ([]hal.Event, func(), error) {
+	c := s.ctx
+	switch s.kind {
+	case streamNonBlocking:
+		return nil, nil, nil
+	case streamBlocking:
+		lw := c.legacy.work.Load()
+		if lw == s.seenLegacy.Load() {
+			return nil, nil, nil
+		}
+		e, n, err := c.legacy.markTail()
+		if err != nil || e == nil {
+			return nil, nil, err
+		}
+		return []hal.Event{e}, func() { s.seenLegacy.Store(n) }, nil
+	}
+	var waits []hal.Event
+	var updates []func()
+	for _, b := range c.blockingStreams() {
+		w := b.work.Load()
+		c.mu.Lock()
+		seen := s.seen[b]
+		c.mu.Unlock()
+		if w == seen {
+			continue
+		}
+		e, n, err := b.markTail()
+		if err != nil {
+			return nil, nil, err
+		}
+		if e == nil {
+			continue
+		}
+		waits = append(waits, e)
+		updates = append(updates, func() {
+			c.mu.Lock()
+			s.seen[b] = n
+			c.mu.Unlock()
+		})
+	}
+	return waits, func() {
+		for _, u := range updates {
+			u()
+		}
+	}, nil
+}
+
+// op is one stream operation: the driver node, plus what capture needs to
+// turn it into a graph node.
+type op struct {
+	node  hal.Node
+	fn    *Function // kernel launches
+	cfg   LaunchConfig
+	event *Event     // event record and wait
+	exec  *GraphExec // graph launches
+}
+
+// submit runs one operation on the stream.
+func (s *Stream) submit(what string, n hal.Node) error { return s.submitOp(what, op{node: n}) }
+
+// submitOp runs one operation on the stream: it is recorded into the
+// capture graph while the stream is being captured, else enqueued on the
+// driver queue behind whatever the legacy stream semantics require.
+func (s *Stream) submitOp(what string, o op) error {
+	if c := s.cap.Load(); c != nil {
+		return c.add(s, what, o)
+	}
+	if err := s.checkImplicitCapture(what); err != nil {
+		return err
+	}
+	waits, done, err := s.legacyWaits()
+	if err != nil {
+		return fmt.Errorf("streaming: %s: order against the default stream: %w", what, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return fmt.Errorf("streaming: %s on a destroyed stream: %w", what, ErrInvalidHandle)
+	}
+	for _, e := range waits {
+		if err := s.q.Wait(e); err != nil {
+			return fmt.Errorf("streaming: %s: %w", what, err)
+		}
+	}
+	if done != nil {
+		done()
+	}
+	var qerr error
+	if o.exec != nil {
+		qerr = s.q.Execute(o.exec.hal)
+	} else {
+		qerr = s.enqueue(o.node)
+	}
+	if qerr != nil {
+		return fmt.Errorf("streaming: %s: %w", what, qerr)
+	}
+	s.work.Add(1)
+	return nil
+}
+
+// submitExec launches an instantiated graph on the stream.
+func (s *Stream) submitExec(x *GraphExec) error {
+	return s.submitOp("graph launch", op{exec: x})
+}
+
+// enqueue hands one node to the driver queue (s.mu held).
+func (s *Stream) enqueue(n hal.Node) error {
+	switch n.Kind {
+	case hal.NodeKernel:
+		return s.q.Dispatch(n.Kernel, n.Launch)
+	case hal.NodeCopy:
+		return s.q.Copy(n.Dst, n.Src, n.Size)
+	case hal.NodeFill:
+		return s.q.Fill(n.Dst, n.Size, n.Pattern, n.PatternSize)
+	case hal.NodeHost:
+		return s.q.HostCall(n.Host)
+	case hal.NodeEventRecord:
+		return s.q.Record(n.Event)
+	case hal.NodeEventWait:
+		return s.q.Wait(n.Event)
+	case hal.NodeEmpty:
+		return nil
+	}
+	return fmt.Errorf("unknown operation %v: %w", n.Kind, ErrInvalidValue)
+}
+
+// Synchronize waits until all work submitted to the stream so far is done
+// and returns the first error it raised (cuStreamSynchronize). For the
+// default stream that includes the blocking streams' earlier work.
+func (s *Stream) Synchronize(ctx context.Context) error {
+	if err := s.Err(); err != nil {
+		return err
+	}
+	if c := s.cap.Load(); c != nil {
+		return c.illegal(fmt.Sprintf("synchronize %v", s))
+	}
+	if err := s.orderLegacy(); err != nil {
+		return err
+	}
+	err := s.q.Synchronize(ctx)
+	s.ctx.dev.settlePools()
+	s.mu.Lock()
+	pending := s.pendingErr
+	s.pendingErr = nil
+	s.mu.Unlock()
+	if pending != nil {
+		return fmt.Errorf("streaming: %v: %w", s, pending)
+	}
+	if err != nil {
+		return fmt.Errorf("streaming: %v: %w", s, err)
+	}
+	return nil
+}
+
+// orderLegacy makes the default stream wait for the blocking streams'
+// submitted work, so that synchronizing it covers theirs.
+func (s *Stream) orderLegacy() error {
+	if s.kind != streamLegacy {
+		return nil
+	}
+	waits, done, err := s.legacyWaits()
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range waits {
+		if err := s.q.Wait(e); err != nil {
+			return err
+		}
+	}
+	if done != nil {
+		done()
+	}
+	return nil
+}
+
+// drain waits for the stream's work, keeping any execution error for the
+// user's next Synchronize.
+func (s *Stream) drain() {
+	if s.orderLegacy() != nil {
+		return
+	}
+	if err := s.q.Synchronize(context.Background()); err != nil {
+		s.mu.Lock()
+		if s.pendingErr == nil {
+			s.pendingErr = err
+		}
+		s.mu.Unlock()
+	}
+}
+
+// Query returns nil when all of the stream's work is done, else ErrNotReady
+// (cuStreamQuery).
+func (s *Stream) Query() error {
+	if err := s.Err(); err != nil {
+		return err
+	}
+	if c := s.cap.Load(); c != nil {
+		return c.illegal(fmt.Sprintf("query %v", s))
+	}
+	if s.q.Idle() {
+		return nil
+	}
+	return fmt.Errorf("streaming: %v has work in flight: %w", s, ErrNotReady)
+}
+
+// Close waits for the stream's work and destroys it (cuStreamDestroy). The
+// default stream cannot be closed.
+func (s *Stream) Close() error {
+	if s.kind == streamLegacy {
+		return fmt.Errorf("streaming: Close of the default stream: %w", ErrInvalidHandle)
+	}
+	s.ctx.mu.Lock()
+	delete(s.ctx.streams, s)
+	s.ctx.mu.Unlock()
+	return s.destroy()
+}
+
+func (s *Stream) destroy() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return fmt.Errorf("streaming: %v already destroyed: %w", s, ErrInvalidHandle)
+	}
+	if c := s.cap.Load(); c != nil {
+		c.invalidate(fmt.Sprintf("%v was destroyed while being captured", s))
+	}
+	s.closed = true
+	s.mu.Unlock()
+	err := s.q.Close()
+	if s.tail != nil {
+		err = errors.Join(err, s.tail.Close())
+	}
+	return err
+}
+
+// LaunchHostFunc runs fn on a host goroutine once the stream's earlier work
+// is done; later work waits for it to return (cuLaunchHostFunc). As in CUDA,
+// fn must not call streamhal (on the CUDA backend it runs on a driver
+// thread where driver calls are forbidden) and must not wait on the stream
+// itself. A panic in fn is reported by Synchronize.
+func (s *Stream) LaunchHostFunc(fn func()) error {
+	if fn == nil {
+		return fmt.Errorf("streaming: launch host func: nil function: %w", ErrInvalidValue)
+	}
+	return s.submit("launch host func", hal.Node{Kind: hal.NodeHost, Host: fn})
+}
+
+// WaitEvent makes the stream's later work wait until e's most recent
+// record is reached (cuStreamWaitEvent). e may belong to another device.
+func (s *Stream) WaitEvent(e *Event) error {
+	if e == nil {
+		return fmt.Errorf("streaming: stream wait event: nil event: %w", ErrInvalidHandle)
+	}
+	if err := e.check("stream wait event"); err != nil {
+		return err
+	}
+	if s.cap.Load() == nil {
+		// Waiting for an event recorded in a capture joins the capture.
+		if joined, err := s.joinCapture(e); joined || err != nil {
+			return err
+		}
+	}
+	if e.ctx.dev.hal != s.ctx.dev.hal && !s.native(&allocation{dev: e.ctx.dev}) {
+		// Another driver's event: wait for it on the host, in order.
+		he := e.hal
+		return s.submitOp("stream wait event", op{node: hal.Node{Kind: hal.NodeHost, Host: func() { he.Wait(context.Background()) }}, event: e})
+	}
+	return s.submitOp("stream wait event", op{node: hal.Node{Kind: hal.NodeEventWait, Event: e.hal}, event: e})
+}
+
+// stage is a host-memory staging buffer of a device.
+type stage struct {
+	dev   *Device
+	alloc hal.Allocation
+}
+
+func (d *Device) getStage(n uint64) (*stage, error) {
+	size := uint64(64 << 10)
+	for size < n {
+		size <<= 1
+	}
+	d.mu.Lock()
+	if d.stages != nil {
+		if l := d.stages[size]; len(l) > 0 {
+			st := l[len(l)-1]
+			d.stages[size] = l[:len(l)-1]
+			d.mu.Unlock()
+			return st, nil
+		}
+	}
+	d.mu.Unlock()
+	a, err := d.hal.Allocate(hal.MemoryHost, size)
+	if err != nil {
+		return nil, err
+	}
+	return &stage{dev: d, alloc: a}, nil
+}
+
+// maxCachedStages bounds the staging buffers a device keeps per size.
+const maxCachedStages = 4
+
+func (d *Device) putStage(st *stage) {
+	d.mu.Lock()
+	if d.stages == nil {
+		d.stages = map[uint64][]*stage{}
+	}
+	if len(d.stages[st.alloc.Size]) < maxCachedStages {
+		d.stages[st.alloc.Size] = append(d.stages[st.alloc.Size], st)
+		d.mu.Unlock()
+		return
+	}
+	d.mu.Unlock()
+	d.hal.Free(hal.MemoryHost, st.alloc.Device)
+}
+
+func (d *Device) freeStages() {
+	d.mu.Lock()
+	stages := d.stages
+	d.stages = nil
+	d.mu.Unlock()
+	for _, l := range stages {
+		for _, st := range l {
+			d.hal.Free(hal.MemoryHost, st.alloc.Device)
+		}
+	}
+}
+
+func sliceBytes[T any](s []T) (unsafe.Pointer, uint64) {
+	if len(s) == 0 {
+		return nil, 0
+	}
+	var zero T
+	return unsafe.Pointer(&s[0]), uint64(len(s)) * uint64(unsafe.Sizeof(zero))
+}

@@ -1,0 +1,168 @@
+package streaming
+
+import (
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+	"unsafe"
+
+	"github.com/streamhal/streamhal/hal"
+)
+
+// DevicePtr is a device address, exactly like CUdeviceptr and
+// hipDeviceptr_t: on the CPU backend a host address from the C heap, on
+// CUDA and HIP the driver's device address, on Vulkan the buffer device
+// address. Arithmetic on it is meaningful inside one allocation.
+type DevicePtr uint64
+
+// MemoryKind says what kind of memory an address belongs to.
+type MemoryKind int
+
+// Memory kinds. The numbering is our own; cuda/ and hip/ translate.
+const (
+	MemoryDevice     MemoryKind = MemoryKind(hal.MemoryDevice)     // device memory (Malloc, MallocPitch, pools)
+	MemoryHost       MemoryKind = MemoryKind(hal.MemoryHost)       // page-locked host memory (MallocHost)
+	MemoryRegistered MemoryKind = MemoryKind(hal.MemoryRegistered) // registered host memory (HostRegister)
+	MemoryManaged    MemoryKind = MemoryKind(hal.MemoryManaged)    // managed memory (MallocManaged)
+	MemoryGlobal     MemoryKind = 100                              // a module-scope variable (Module.Global)
+)
+
+func (k MemoryKind) String() string {
+	if k == MemoryGlobal {
+		return "module global"
+	}
+	return hal.MemoryKind(k).String()
+}
+
+// IsHost reports whether the host can address the memory directly.
+func (k MemoryKind) IsHost() bool {
+	return k == MemoryHost || k == MemoryRegistered || k == MemoryManaged
+}
+
+// allocation is one entry of the pointer table.
+type allocation struct {
+	base, size uint64
+	kind       MemoryKind
+	dev        *Device
+	ctx        *Context
+	hal        hal.Allocation
+	host       unsafe.Pointer // host mapping; nil for device memory
+	flags      uint32
+	pinner     *runtime.Pinner // for registered Go memory
+	primary    *allocation     // for a host-address alias: the allocation it aliases
+	alias      *allocation     // the host-address alias of this allocation, if any
+	pool       *MemPool        // pool the memory came from, if any
+	module     *Module         // module a global belongs to
+	pitch      uint64          // pitched allocations: the row pitch
+}
+
+// end is one past the last byte.
+func (a *allocation) end() uint64 { return a.base + a.size }
+
+// devicePtr translates an address inside a (a host alias or not) into the
+// device address the driver uses.
+func (a *allocation) devicePtr(p uint64) uint64 {
+	if a.primary != nil {
+		return a.primary.base + (p - a.base)
+	}
+	return p
+}
+
+func (a *allocation) owner() *allocation {
+	if a.primary != nil {
+		return a.primary
+	}
+	return a
+}
+
+// ptrTable maps every address inside an allocation to it in O(log n).
+// Entries never overlap.
+type ptrTable struct {
+	mu      sync.RWMutex
+	entries []*allocation // sorted by base
+}
+
+func (t *ptrTable) insert(a *allocation) error {
+	if a.size == 0 || a.base+a.size < a.base {
+		return fmt.Errorf("streaming: allocation at %#x of %d bytes: %w", a.base, a.size, ErrInvalidValue)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i := sort.Search(len(t.entries), func(i int) bool { return t.entries[i].base >= a.base })
+	if i > 0 && t.entries[i-1].end() > a.base {
+		o := t.entries[i-1]
+		return fmt.Errorf("streaming: %v memory at %#x overlaps %v memory at [%#x, %#x): %w", a.kind, a.base, o.kind, o.base, o.end(), ErrAlreadyMapped)
+	}
+	if i < len(t.entries) && t.entries[i].base < a.end() {
+		o := t.entries[i]
+		return fmt.Errorf("streaming: %v memory at [%#x, %#x) overlaps %v memory at %#x: %w", a.kind, a.base, a.end(), o.kind, o.base, ErrAlreadyMapped)
+	}
+	t.entries = append(t.entries, nil)
+	copy(t.entries[i+1:], t.entries[i:])
+	t.entries[i] = a
+	return nil
+}
+
+func (t *ptrTable) remove(a *allocation) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i := sort.Search(len(t.entries), func(i int) bool { return t.entries[i].base >= a.base })
+	if i < len(t.entries) && t.entries[i] == a {
+		t.entries = append(t.entries[:i], t.entries[i+1:]...)
+	}
+}
+
+// find returns the allocation containing p, or nil.
+func (t *ptrTable) find(p uint64) *allocation {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.findLocked(p)
+}
+
+func (t *ptrTable) findLocked(p uint64) *allocation {
+	i := sort.Search(len(t.entries), func(i int) bool { return t.entries[i].base > p })
+	if i == 0 {
+		return nil
+	}
+	if a := t.entries[i-1]; p < a.end() {
+		return a
+	}
+	return nil
+}
+
+// findRange returns the allocation holding all of [p, p+n), or an
+// invalid-value error naming what and p.
+func (t *ptrTable) findRange(what string, p uint64, n uint64) (*allocation, error) {
+	a := t.find(p)
+	if a == nil {
+		return nil, fmt.Errorf("streaming: %s %#x is not inside any allocation: %w", what, p, ErrInvalidValue)
+	}
+	if n > a.end()-p {
+		return nil, fmt.Errorf("streaming: %s [%#x, +%d) runs past the end of its %d-byte %v allocation at %#x: %w", what, p, n, a.size, a.kind, a.base, ErrInvalidValue)
+	}
+	return a, nil
+}
+
+// count reports the number of entries.
+func (t *ptrTable) count() int {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return len(t.entries)
+}
+
+// hostRange finds the allocation (host, registered or managed) that holds
+// all of the Go or C memory b, or nil.
+func (t *ptrTable) hostRange(p unsafe.Pointer, n int) *allocation {
+	if p == nil || n == 0 {
+		return nil
+	}
+	a := t.find(uint64(uintptr(p)))
+	if a == nil || !a.kind.IsHost() && a.owner().host == nil {
+		return nil
+	}
+	if uint64(n) > a.end()-uint64(uintptr(p)) {
+		return nil
+	}
+	return a
+}
