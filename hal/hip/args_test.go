@@ -15,17 +15,20 @@ import (
 )
 
 // cType is a parameter's C type by size and alignment.
-type cType struct{ size, align uint32 }
+type cType struct {
+	size, align uint32
+	ptr         bool // a device pointer (the metadata's global_buffer)
+}
 
 var (
-	tU8   = cType{1, 1}
-	tU16  = cType{2, 2}
-	tU32  = cType{4, 4}
-	tF32  = cType{4, 4}
-	tU64  = cType{8, 8}
-	tF64  = cType{8, 8}
-	tPtr  = cType{8, 8}
-	tPair = cType{8, 4} // struct { int32_t x; float y; }
+	tU8   = cType{1, 1, false}
+	tU16  = cType{2, 2, false}
+	tU32  = cType{4, 4, false}
+	tF32  = cType{4, 4, false}
+	tU64  = cType{8, 8, false}
+	tF64  = cType{8, 8, false}
+	tPtr  = cType{8, 8, true}
+	tPair = cType{8, 4, false} // struct { int32_t x; float y; }
 )
 
 // natural lays parameters out as a C struct: each at the next multiple of
@@ -36,7 +39,7 @@ func natural(types ...cType) ([]hal.Param, uint32) {
 	ps := []hal.Param{}
 	for _, t := range types {
 		off = (off + t.align - 1) / t.align * t.align
-		ps = append(ps, hal.Param{Offset: off, Size: t.size})
+		ps = append(ps, hal.Param{Offset: off, Size: t.size, Pointer: t.ptr})
 		off += t.size
 		maxAlign = max(maxAlign, t.align)
 	}

@@ -323,4 +323,28 @@ func testDevicePeers(t *testing.T, inst hal.Instance) {
 	if !slices.Equal(got, want) {
 		t.Errorf("peer copy: data differs")
 	}
+	// The same copy back, ordered on a queue of the source device.
+	q1, err := d1.NewQueue(hal.QueueOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q1.Close()
+	if err := d1.(hal.PeerDevice).CopyPeer(q1, src.Device+1, devs[0], dst.Device, n-1); err != nil {
+		t.Fatal(err)
+	}
+	if err := q1.Synchronize(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := d1.CopyToHost(unsafe.Pointer(&got[0]), src.Device, n); err != nil {
+		t.Fatal(err)
+	}
+	if got[0] != want[0] || !slices.Equal(got[1:], want[:n-1]) {
+		t.Errorf("peer copy on the source device's queue: data differs")
+	}
+	if len(devs) > 2 {
+		return
+	}
+	if err := d0.CopyPeer(q1, dst.Device, devs[0], src.Device, n); err == nil {
+		t.Errorf("CopyPeer from device 0 to itself on a queue of device 1: no error")
+	}
 }

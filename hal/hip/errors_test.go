@@ -63,6 +63,10 @@ func TestSentinelOf(t *testing.T) {
 		{shiphip.HipErrorNotSupported, hal.ErrNotSupported},
 		{shiphip.HipErrorGraphExecUpdateFailure, hal.ErrNotSupported},
 		{shiphip.HipErrorStreamCaptureInvalidated, hal.ErrCaptureInvalidated},
+		{shiphip.HipErrorStreamCaptureUnjoined, hal.ErrCaptureUnjoined},
+		{shiphip.HipErrorStreamCaptureIsolation, hal.ErrCaptureIsolation},
+		{shiphip.HipErrorStreamCaptureImplicit, hal.ErrCaptureImplicit},
+		{shiphip.HipErrorIllegalState, hal.ErrIllegalState},
 		{shiphip.HipErrorRuntimeMemory, hal.ErrOutOfMemory},
 		// Codes newer than the table, by range.
 		{shiphip.Error(799), hal.ErrLaunchFailed},

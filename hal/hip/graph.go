@@ -198,7 +198,8 @@ func dims(d hal.Dim3) [3]C.uint32_t {
 // one-slot array, because HIP rejects a node with neither kernelParams nor
 // extra.
 func (x *graphExec) kernelParams(k *kernel, args []byte) *unsafe.Pointer {
-	buf := C.malloc(C.size_t(max(len(args), 1)))
+	size := max(len(args), int(k.layout.size), 1)
+	buf := C.calloc(1, C.size_t(size)) // zero tail padding
 	if len(args) > 0 {
 		C.memcpy(buf, unsafe.Pointer(&args[0]), C.size_t(len(args)))
 	}

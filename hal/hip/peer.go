@@ -68,21 +68,25 @@ func (d *device) queueOf(q hal.Queue) (*queue, error) {
 }
 
 // CopyPeer enqueues hipMemcpyPeerAsync from src on srcDev to dst on d,
-// ordered on q. It works without peer access too (the runtime stages it).
+// ordered on q, a queue of d or of srcDev. It works without peer access
+// too (the runtime stages it).
 func (d *device) CopyPeer(q hal.Queue, dst uint64, srcDev hal.Device, src uint64, n uint64) error {
-	qq, err := d.queueOf(q)
-	if err != nil {
-		return err
-	}
 	sd, ok := srcDev.(*device)
 	if !ok || sd == nil || sd.inst != d.inst {
 		return fmt.Errorf("hal/hip: copy peer from %T: not a device of this HIP instance: %w", srcDev, hal.ErrInvalidDevice)
 	}
+	qq, ok := q.(*queue)
+	if !ok || qq == nil || (qq.d != d && qq.d != sd) {
+		return fmt.Errorf("hal/hip: copy peer on queue %T: not a queue of device %d or %d: %w", q, d.ordinal, sd.ordinal, hal.ErrInvalidHandle)
+	}
+	if err := qq.usable(); err != nil {
+		return err
+	}
 	if n == 0 {
 		return nil
 	}
-	return check(int(C.shal_hip_memcpy_peer_async(d.api, d.dev, C.uint64_t(dst), C.uint64_t(src), sd.dev, C.size_t(n), qq.stream)),
-		"hipMemcpyPeerAsync(%#x on device %d, %#x on device %d, %d bytes)", dst, d.ordinal, src, sd.ordinal, n)
+	return check(int(C.shal_hip_memcpy_peer_async(d.api, qq.d.dev, C.uint64_t(dst), d.dev, C.uint64_t(src), sd.dev, C.size_t(n), qq.stream)),
+		"hipMemcpyPeerAsync(%#x on device %d, %#x on device %d, %d bytes) on a queue of device %d", dst, d.ordinal, src, sd.ordinal, n, qq.d.ordinal)
 }
 
 // Advise is hipMemAdvise on managed memory. advice uses the numbering that

@@ -125,7 +125,7 @@ func (q *queue) Dispatch(hk hal.Kernel, cfg hal.LaunchConfig) error {
 		coop, call = 1, "hipModuleLaunchCooperativeKernel"
 	}
 	return check(int(C.shal_hip_launch(q.d.api, q.d.dev, k.fn, &grid[0], &block[0], C.uint32_t(cfg.SharedBytes), q.stream,
-		args, C.size_t(len(cfg.Args)), offp, C.int(len(offs)), coop)),
+		args, C.size_t(len(cfg.Args)), C.size_t(k.layout.size), offp, C.int(len(offs)), coop)),
 		"%s(%s, grid %v, block %v, %d bytes shared, %d bytes of arguments) on device %d",
 		call, k.name, cfg.Grid, cfg.Block, cfg.SharedBytes, len(cfg.Args), q.d.ordinal)
 }

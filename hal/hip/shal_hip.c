@@ -355,19 +355,22 @@ void shal_hip_param_pointers(void **ptrs, void *args, const uint32_t *offsets, i
 
 hipError_t shal_hip_launch(const shal_hip_api *a, int dev, hipFunction_t f, const uint32_t *grid,
                            const uint32_t *block, uint32_t shared, hipStream_t s, const void *args, size_t nargs,
-                           const uint32_t *offsets, int nparams, int cooperative) {
+                           size_t total, const uint32_t *offsets, int nparams, int cooperative) {
 	if (cooperative && a->hipModuleLaunchCooperativeKernel == NULL) return 801; // hipErrorNotSupported
 	SET_DEVICE(a, dev);
-	// The argument buffer is copied into C memory: the runtime reads it
-	// during the call (it captures the kernarg values into the dispatch
-	// packet's segment), never afterwards.
+	// The argument buffer is copied into C memory, zero-padded to the size
+	// of the kernel's argument struct (callers pass it without tail
+	// padding): the runtime reads it during the call (it captures the
+	// kernarg values into the dispatch packet's segment), never afterwards.
+	if (total < nargs) total = nargs;
 	_Alignas(16) unsigned char stack[SHAL_HIP_ARGS_ON_STACK];
 	unsigned char *buf = stack;
-	if (nargs > sizeof(stack)) {
-		buf = malloc(nargs);
+	if (total > sizeof(stack)) {
+		buf = malloc(total);
 		if (buf == NULL) return 2; // hipErrorOutOfMemory
 	}
 	if (nargs > 0) memcpy(buf, args, nargs);
+	if (total > nargs) memset(buf + nargs, 0, total - nargs);
 	hipError_t err;
 	if (cooperative) {
 		// hipModuleLaunchCooperativeKernel takes kernelParams only.
@@ -385,7 +388,7 @@ hipError_t shal_hip_launch(const shal_hip_api *a, int dev, hipFunction_t f, cons
 		                                          shared, s, ptrs);
 		if (ptrs != one) free(ptrs);
 	} else {
-		size_t size = nargs;
+		size_t size = total;
 		void *extra[5] = {SHAL_HIP_LAUNCH_PARAM_BUFFER_POINTER, buf, SHAL_HIP_LAUNCH_PARAM_BUFFER_SIZE, &size,
 		                  SHAL_HIP_LAUNCH_PARAM_END};
 		err = a->hipModuleLaunchKernel(f, grid[0], grid[1], grid[2], block[0], block[1], block[2], shared, s,
@@ -545,10 +548,11 @@ hipError_t shal_hip_disable_peer(const shal_hip_api *a, int dev, int peer) {
 	return a->hipDeviceDisablePeerAccess(peer);
 }
 
-hipError_t shal_hip_memcpy_peer_async(const shal_hip_api *a, int dev, uint64_t dst, uint64_t src, int srcDev,
-                                      size_t n, hipStream_t s) {
+// dev is the stream's device, dstDev or srcDev.
+hipError_t shal_hip_memcpy_peer_async(const shal_hip_api *a, int dev, uint64_t dst, int dstDev, uint64_t src,
+                                      int srcDev, size_t n, hipStream_t s) {
 	SET_DEVICE(a, dev);
-	return a->hipMemcpyPeerAsync(PTR(dst), dev, PTR(src), srcDev, n, s);
+	return a->hipMemcpyPeerAsync(PTR(dst), dstDev, PTR(src), srcDev, n, s);
 }
 
 hipError_t shal_hip_mem_advise(const shal_hip_api *a, int dev, uint64_t p, size_t n, int advice, int target) {

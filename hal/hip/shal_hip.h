@@ -224,7 +224,7 @@ hipError_t shal_hip_module_global(const shal_hip_api *a, int dev, uint64_t *p, s
 	const char *name);
 hipError_t shal_hip_func_attribute(const shal_hip_api *a, int dev, int *value, int attr, hipFunction_t f);
 hipError_t shal_hip_launch(const shal_hip_api *a, int dev, hipFunction_t f, const uint32_t *grid,
-	const uint32_t *block, uint32_t shared, hipStream_t s, const void *args, size_t nargs,
+	const uint32_t *block, uint32_t shared, hipStream_t s, const void *args, size_t nargs, size_t total,
 	const uint32_t *offsets, int nparams, int cooperative);
 hipError_t shal_hip_graph_create(const shal_hip_api *a, int dev, hipGraph_t *g);
 hipError_t shal_hip_graph_destroy(const shal_hip_api *a, int dev, hipGraph_t g);
@@ -257,7 +257,7 @@ hipError_t shal_hip_exec_set_event(const shal_hip_api *a, int dev, hipGraphExec_
 hipError_t shal_hip_can_access_peer(const shal_hip_api *a, int *can, int dev, int peer);
 hipError_t shal_hip_enable_peer(const shal_hip_api *a, int dev, int peer);
 hipError_t shal_hip_disable_peer(const shal_hip_api *a, int dev, int peer);
-hipError_t shal_hip_memcpy_peer_async(const shal_hip_api *a, int dev, uint64_t dst, uint64_t src,
+hipError_t shal_hip_memcpy_peer_async(const shal_hip_api *a, int dev, uint64_t dst, int dstDev, uint64_t src,
 	int srcDev, size_t n, hipStream_t s);
 hipError_t shal_hip_mem_advise(const shal_hip_api *a, int dev, uint64_t p, size_t n, int advice, int target);
 hipError_t shal_hip_mem_prefetch(const shal_hip_api *a, int dev, uint64_t p, size_t n, int target, hipStream_t s);

@@ -855,7 +855,7 @@ API hipError_t hipDeviceDisablePeerAccess(int p) {
 API hipError_t hipMemcpyPeerAsync(void *dst, int dd, const void *src, int sd, size_t n, struct stream *s) {
 	ENTER();
 	REQUIRE_DEVICE();
-	if (!valid_device(dd) || !valid_device(sd) || dd != s->dev) return hipErrorInvalidDevice;
+	if (!valid_device(dd) || !valid_device(sd) || (dd != s->dev && sd != s->dev)) return hipErrorInvalidDevice;
 	op *o = new_op(OP_COPY);
 	o->dst = dst;
 	o->src = src;
