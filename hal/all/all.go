@@ -7,5 +7,6 @@ package all
 import (
 	_ "github.com/streamhal/streamhal/hal/cpu"    // the CPU driver, always available
 	_ "github.com/streamhal/streamhal/hal/cuda"   // NVIDIA GPUs through libcuda.so.1
+	_ "github.com/streamhal/streamhal/hal/hip"    // AMD GPUs through libamdhip64.so
 	_ "github.com/streamhal/streamhal/hal/vulkan" // any Vulkan device through libvulkan.so.1
 )

@@ -11,7 +11,7 @@ import (
 	"github.com/streamhal/streamhal/hal"
 	"github.com/streamhal/streamhal/hal/haltest"
 	"github.com/streamhal/streamhal/hal/modfile"
-	shiphip "github.com/streamhal/streamhal/hip"
+	shiphip "github.com/streamhal/streamhal/hip/hipabi"
 )
 
 // cType is a parameter's C type by size and alignment.

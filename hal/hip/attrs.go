@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/streamhal/streamhal/hal"
-	shiphip "github.com/streamhal/streamhal/hip"
+	shiphip "github.com/streamhal/streamhal/hip/hipabi"
 )
 
 // infoAttr is one hal.DeviceInfo field filled from hipDeviceGetAttribute.

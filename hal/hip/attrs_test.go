@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/streamhal/streamhal/hal"
-	shiphip "github.com/streamhal/streamhal/hip"
+	shiphip "github.com/streamhal/streamhal/hip/hipabi"
 )
 
 // fakeAttrs answers hipDeviceGetAttribute with 1000+attr for every

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/streamhal/streamhal/hal"
-	shiphip "github.com/streamhal/streamhal/hip"
+	shiphip "github.com/streamhal/streamhal/hip/hipabi"
 )
 
 // sentinels maps every hipError_t the runtime defines to the nearest hal

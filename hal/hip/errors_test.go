@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/streamhal/streamhal/hal"
-	shiphip "github.com/streamhal/streamhal/hip"
+	shiphip "github.com/streamhal/streamhal/hip/hipabi"
 )
 
 // knownCodes lists every hipError_t package hip names, by probing its table.

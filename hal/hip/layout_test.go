@@ -4,7 +4,7 @@ import (
 	"testing"
 	"unsafe"
 
-	shiphip "github.com/streamhal/streamhal/hip"
+	shiphip "github.com/streamhal/streamhal/hip/hipabi"
 )
 
 // TestCLayouts holds our C declarations of HIP's structs to the layouts of

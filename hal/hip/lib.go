@@ -15,7 +15,7 @@ import (
 
 	"github.com/streamhal/streamhal/hal"
 	"github.com/streamhal/streamhal/hal/internal/dl"
-	shiphip "github.com/streamhal/streamhal/hip"
+	shiphip "github.com/streamhal/streamhal/hip/hipabi"
 )
 
 // Libraries are the names tried with dlopen, in order: the sonames of ROCm 6

@@ -14,7 +14,7 @@ import (
 
 	"github.com/streamhal/streamhal/hal"
 	"github.com/streamhal/streamhal/hal/modfile"
-	shiphip "github.com/streamhal/streamhal/hip"
+	shiphip "github.com/streamhal/streamhal/hip/hipabi"
 )
 
 // executable is a loaded AMDGPU code object (hipModuleLoadData).

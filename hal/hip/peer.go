@@ -9,7 +9,7 @@ import (
 	"fmt"
 
 	"github.com/streamhal/streamhal/hal"
-	shiphip "github.com/streamhal/streamhal/hip"
+	shiphip "github.com/streamhal/streamhal/hip/hipabi"
 )
 
 var (

@@ -14,7 +14,7 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
-	shiphip "github.com/streamhal/streamhal/hip"
+	shiphip "github.com/streamhal/streamhal/hip/hipabi"
 )
 
 // queue is a non-blocking HIP stream (hipStreamNonBlocking: it does not

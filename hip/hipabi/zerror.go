@@ -13,7 +13,7 @@
 //     "unknown error". Rows marked "our text" have no entry in any version of
 //     that table (the runtime says "unknown error") and use the header comment.
 
-package hip
+package hipabi
 
 import (
 	"errors"

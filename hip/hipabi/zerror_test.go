@@ -1,4 +1,4 @@
-package hip
+package hipabi
 
 import (
 	"errors"
