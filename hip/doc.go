@@ -116,6 +116,6 @@
 // fine-grained. HIP's per-thread
 // default stream (hipStreamPerThread) has no Go counterpart: goroutines are
 // not threads.
-//go:generate sh -c "go run ./hipabi/internal/genalias ./hipabi | gofmt > zalias.go"
-
 package hip
+
+//go:generate sh -c "go run ./hipabi/internal/genalias ./hipabi | gofmt > zalias.go"
