@@ -349,3 +349,36 @@ func BenchmarkContextEnter(b *testing.B) {
 		func(n int) (time.Duration, error) { return cBenchCtxEnter(d, n) },
 		func(n int) (time.Duration, error) { return timed(func() error { return ctxNoop(d) }, n) })
 }
+
+// BenchmarkHostCallRoundTrip enqueues an empty host function on an idle
+// queue and waits for it. C is cuLaunchHostFunc of an empty C function +
+// cuStreamSynchronize; Go is HostCall + Synchronize, through the queue's
+// worker (cuLaunchHostFunc of the notification, cuStreamWaitValue32, the
+// worker goroutine's wake-up and the GPU's poll of the done word) and, for
+// comparison, on the blocking path.
+func BenchmarkHostCallRoundTrip(b *testing.B) {
+	for _, tc := range []struct {
+		name     string
+		blocking bool
+	}{{"worker", false}, {"blocking", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			forceBlockingHostCalls.Store(tc.blocking)
+			e := newBenchEnv(b)
+			forceBlockingHostCalls.Store(false)
+			if got := e.q.(*queue).host == nil; got != tc.blocking {
+				b.Skipf("queue on the blocking path: %v (driver without stream memory operations?)", got)
+			}
+			nop := func() {}
+			compare(b, b.N, 1, 0,
+				func(n int) (time.Duration, error) { return cBenchHostFunc(e.q, n) },
+				func(n int) (time.Duration, error) {
+					return timed(func() error {
+						if err := e.q.HostCall(nop); err != nil {
+							return err
+						}
+						return e.q.Synchronize(bg)
+					}, n)
+				})
+		})
+	}
+}
