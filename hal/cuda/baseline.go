@@ -81,6 +81,13 @@ func cBenchCtxEnter(d hal.Device, n int) (time.Duration, error) {
 	return benchResult(C.shal_bench_ctx_enter(d.(*device).ctx, C.longlong(n)), "ctx enter")
 }
 
+// cBenchHostFunc runs n × (cuLaunchHostFunc of an empty C function +
+// cuStreamSynchronize) on q's stream.
+func cBenchHostFunc(q hal.Queue, n int) (time.Duration, error) {
+	qq := q.(*queue)
+	return benchResult(C.shal_bench_host_func(qq.d.ctx, qq.stream, C.longlong(n)), "host func")
+}
+
 // ctxNoop is one cgo call of a trampoline that only makes the context
 // current: the per-call price of our context handling as seen from Go.
 func ctxNoop(d hal.Device) error {

@@ -23,13 +23,47 @@
 // priority; Copy is cuMemcpyAsync (unified addressing), Fill
 // cuMemsetD8/16/32Async, Dispatch cuLaunchKernel with the packed argument
 // buffer as CU_LAUNCH_PARAM_BUFFER_POINTER (cuLaunchCooperativeKernel with
-// one pointer per parameter for cooperative launches), HostCall
-// cuLaunchHostFunc into Go through a runtime/cgo.Handle. Modules load with
-// cuModuleLoadDataEx (PTX, with the JIT error log in the error) or
-// cuModuleLoadData (cubin, fatbin); parameter layouts come from
+// one pointer per parameter for cooperative launches), HostCall a
+// per-queue worker (below). Modules load with cuModuleLoadDataEx (PTX,
+// with the JIT error log in the error) or cuModuleLoadData (cubin,
+// fatbin); parameter layouts come from
 // cuFuncGetParamInfo (CUDA 12.4+) or, for PTX on older drivers, from
 // hal/modfile. Graphs are native CUDA graphs, updated in place with
 // cuGraphExec*SetParams where CUDA allows it.
+//
+// Host calls. CUDA runs the host functions of all streams
+// (cuLaunchHostFunc) on one driver thread, one at a time, and forbids
+// driver calls in them. So Queue.HostCall does not run its function there:
+// each queue has a worker goroutine and a 32-bit "done" word in page-locked,
+// device-mapped host memory (cuMemHostAlloc with DEVICEMAP|PORTABLE, slots
+// of a page per device). HostCall enqueues cuLaunchHostFunc of a trampoline
+// that only notifies the worker and returns, then cuStreamWaitValue32_v2
+// (CU_STREAM_WAIT_VALUE_GEQ) on the word for the call's sequence number; the
+// worker runs the queue's functions in order and stores each one's number
+// into the word, which releases the stream. Host calls of one queue run in
+// order, those of different queues independently (as on the CPU driver),
+// and the functions run on a goroutine, where driver calls are allowed
+// (except waiting for later work of their own queue). Idle, Synchronize and
+// events see the wait like any stream operation. A panic is reported by the
+// next Synchronize. Close returns at once; the worker runs the calls left,
+// then exits. The wait is invisible to CUDA's scheduler (CUDA warns about
+// this for all stream memory operations): with more streams than hardware
+// queues (CUDA_DEVICE_MAX_CONNECTIONS, 8 by default) streams share them,
+// and a held host call may also delay later work of a stream that shares
+// its hardware queue.
+//
+// Fallback: a driver without stream memory operations (no
+// cuStreamWaitValue32_v2, CUDA before 11.7, and the legacy
+// cuStreamWaitValue32 not enabled with NVreg_EnableStreamMemOPs=1), or a
+// device that refuses the wait, keeps the blocking path: the function runs
+// on CUDA's host-function thread, must not call the driver, and one that
+// blocks delays the host functions of every queue. The driver logs this (at
+// level 2) when it happens.
+//
+// Graph host nodes are native CUDA host nodes and keep that blocking
+// behaviour on every driver: their functions run on CUDA's host-function
+// thread, must not call the driver, and a host node that blocks delays the
+// host functions of all streams, HostCall notifications included.
 //
 // Every failed driver call returns an error naming the call, its
 // arguments and the CUresult, wrapping the nearest hal sentinel:

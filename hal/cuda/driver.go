@@ -93,14 +93,15 @@ func (inst *instance) Close() error {
 // driver calls go through the C trampolines, which make ctx current for the
 // duration of the call on whatever thread runs it.
 type device struct {
-	inst    *instance
-	ordinal int
-	dev     C.CUdevice
-	ctx     C.CUcontext
-	uctx    C.uintptr_t // ctx as an integer handle
-	info    hal.DeviceInfo
-	closed  atomic.Bool
-	hostErr asyncErr // panics of graph host nodes, reported by Synchronize
+	inst      *instance
+	ordinal   int
+	dev       C.CUdevice
+	ctx       C.CUcontext
+	uctx      C.uintptr_t // ctx as an integer handle
+	info      hal.DeviceInfo
+	closed    atomic.Bool
+	hostErr   asyncErr  // panics of graph host nodes, reported by Synchronize
+	hostCalls hostState // host-call workers and their done words
 
 	mu   sync.Mutex
 	host map[uint64]unsafe.Pointer // MemoryHost allocations: device address -> host pointer
@@ -163,6 +164,7 @@ func openDevice(inst *instance, ordinal int) (*device, error) {
 		C.shal_primary_release(d.dev)
 		return nil, err
 	}
+	d.detectMemops()
 	return d, nil
 }
 
@@ -247,13 +249,15 @@ func (d *device) readInfo() error {
 // Info returns the properties read at Open.
 func (d *device) Info() hal.DeviceInfo { return d.info }
 
-// Close releases the device's primary context. Memory, queues and modules
-// still allocated from it stay valid while other users keep the primary
-// context retained (CUDA reference-counts it).
+// Close stops the host-call workers (see stopHostWorkers) and releases the
+// device's primary context. Memory, queues and modules still allocated
+// from it stay valid while other users keep the primary context retained
+// (CUDA reference-counts it), but host calls enqueued afterwards are refused.
 func (d *device) Close() error {
 	if d.closed.Swap(true) {
 		return fmt.Errorf("hal/cuda: device %d already closed: %w", d.ordinal, hal.ErrInvalidHandle)
 	}
+	d.stopHostWorkers()
 	return check(C.shal_primary_release(d.dev), "cuDevicePrimaryCtxRelease(device %d)", d.ordinal)
 }
 

@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"runtime/cgo"
@@ -25,7 +26,8 @@ type queue struct {
 	stream  C.CUstream
 	us      C.uintptr_t // stream as an integer handle
 	closed  atomic.Bool
-	hostErr asyncErr // panics of HostCall functions
+	hostErr asyncErr    // panics of HostCall functions
+	host    *hostWorker // runs HostCall functions; nil on the blocking path
 }
 
 // NewQueue creates a stream with the requested priority (CUDA clamps a
@@ -39,6 +41,10 @@ func (d *device) NewQueue(opts hal.QueueOptions) (hal.Queue, error) {
 		return nil, err
 	}
 	q.us = handle(unsafe.Pointer(q.stream))
+	if err := q.startHostWorker(); err != nil {
+		C.shal_stream_destroy(d.ctx, q.stream)
+		return nil, err
+	}
 	return q, nil
 }
 
@@ -135,15 +141,22 @@ type hostFn struct {
 	once bool      // delete the handle after the call (HostCall)
 }
 
-// HostCall enqueues fn with cuLaunchHostFunc. fn runs on a CUDA driver
-// thread and must not call into CUDA (CUDA forbids driver calls from host
-// functions); a panic in fn is reported by the next Synchronize.
+// HostCall enqueues fn. With a host-call worker (hostcall.go) fn runs on
+// the queue's own goroutine, in order with the queue's other host calls and
+// independently of other queues'; CUDA's host-function thread only passes
+// the notification. On the blocking path (no stream memory operations) fn
+// runs on CUDA's host-function thread with cuLaunchHostFunc, one host
+// function of any queue at a time, and must not call into CUDA. A panic in
+// fn is reported by the next Synchronize.
 func (q *queue) HostCall(fn func()) error {
 	if err := q.usable(); err != nil {
 		return err
 	}
 	if fn == nil {
 		return fmt.Errorf("hal/cuda: host call of a nil function: %w", hal.ErrInvalidValue)
+	}
+	if q.host != nil {
+		return q.host.enqueue(fn)
 	}
 	h := cgo.NewHandle(&hostFn{fn: fn, sink: &q.hostErr, once: true})
 	if err := check(C.shal_launch_host_func(q.d.uctx, q.us, C.uintptr_t(h)), "cuLaunchHostFunc"); err != nil {
@@ -228,12 +241,18 @@ func (q *queue) Idle() bool {
 	return C.shal_stream_query(q.d.uctx, q.us) != cudaErrorNotReady
 }
 
-// Close destroys the stream; work already enqueued still completes.
+// Close destroys the stream and returns at once; work already enqueued
+// still completes, host calls included: the host-call worker runs the
+// calls left, then exits and gives its done word back.
 func (q *queue) Close() error {
 	if q.closed.Swap(true) {
 		return fmt.Errorf("hal/cuda: queue already closed: %w", hal.ErrInvalidHandle)
 	}
-	return check(C.shal_stream_destroy(q.d.ctx, q.stream), "cuStreamDestroy")
+	var err error
+	if q.host != nil {
+		err = q.host.close()
+	}
+	return errors.Join(err, check(C.shal_stream_destroy(q.d.ctx, q.stream), "cuStreamDestroy"))
 }
 
 // poll calls query until it returns something other than

@@ -186,6 +186,45 @@ static void shal_host_trampoline(void *userData) { shalHostCallback((uintptr_t)u
 CUresult shal_launch_host_func(uintptr_t ctx, uintptr_t s, uintptr_t handle) {
 	WITH_CTX((CUcontext)ctx, F(cuLaunchHostFunc)((CUstream)s, shal_host_trampoline, (void *)handle));
 }
+
+// The notification trampoline of per-queue host calls: it only tells the
+// queue's Go worker that CUDA reached one more of its host functions, and
+// returns at once, so CUDA's single host-function thread is never held.
+static void shal_host_notify_trampoline(void *userData) { shalHostNotify((uintptr_t)userData); }
+
+// CUstreamWaitValue_flags: CU_STREAM_WAIT_VALUE_GEQ waits until
+// (int32_t)(*addr - value) >= 0, a cyclic comparison.
+#define SHAL_CU_STREAM_WAIT_VALUE_GEQ 0x0
+
+// The _v2 stream memory operations (CUDA 11.7+) are available on every
+// platform; the legacy ones need NVreg_EnableStreamMemOPs=1, which the Go
+// side checks (CU_DEVICE_ATTRIBUTE_CAN_USE_STREAM_MEM_OPS_V1) before it
+// lets this fall back to them.
+static CUresult shal_wait_value_in(CUstream s, CUdeviceptr addr, uint32_t value) {
+	if (shal_fns[SHAL_FN_cuStreamWaitValue32_v2] != NULL)
+		return F(cuStreamWaitValue32_v2)(s, addr, value, SHAL_CU_STREAM_WAIT_VALUE_GEQ);
+	NEED(cuStreamWaitValue32);
+	return F(cuStreamWaitValue32)(s, addr, value, SHAL_CU_STREAM_WAIT_VALUE_GEQ);
+}
+
+int shal_host_call(uintptr_t ctx, uintptr_t s, uintptr_t handle, CUdeviceptr addr, uint32_t seq) {
+	CUcontext prev;
+	CUresult r = shal_enter((CUcontext)ctx, &prev);
+	if (r != 0) return r;
+	r = F(cuLaunchHostFunc)((CUstream)s, shal_host_notify_trampoline, (void *)handle);
+	if (r == 0) {
+		r = shal_wait_value_in((CUstream)s, addr, seq);
+		if (r != 0) r = -r;
+	}
+	shal_leave((CUcontext)ctx, prev);
+	return r;
+}
+CUresult shal_host_notify(uintptr_t ctx, uintptr_t s, uintptr_t handle) {
+	WITH_CTX((CUcontext)ctx, F(cuLaunchHostFunc)((CUstream)s, shal_host_notify_trampoline, (void *)handle));
+}
+CUresult shal_stream_wait_value(uintptr_t ctx, uintptr_t s, CUdeviceptr addr, uint32_t value) {
+	WITH_CTX((CUcontext)ctx, shal_wait_value_in((CUstream)s, addr, value));
+}
 CUresult shal_event_create(CUcontext ctx, CUevent *e, unsigned int flags) { WITH_CTX(ctx, F(cuEventCreate)(e, flags)); }
 CUresult shal_event_destroy(CUcontext ctx, CUevent e) { WITH_CTX(ctx, F(cuEventDestroy_v2)(e)); }
 CUresult shal_event_record(uintptr_t ctx, uintptr_t e, uintptr_t s) {
@@ -541,6 +580,22 @@ long long shal_bench_ctx_enter(CUcontext ctx, long long n) {
 		CUresult r = shal_enter(ctx, &prev);
 		if (r != 0) return -r;
 		shal_leave(ctx, prev);
+	}
+	return shal_now_ns() - t0;
+}
+
+// A host function that does nothing, for the host-function baseline.
+static void shal_bench_nop(void *userData) { (void)userData; }
+
+// n × (cuLaunchHostFunc of an empty C function + cuStreamSynchronize): what
+// a host-function round trip costs a C program on CUDA's own host thread.
+long long shal_bench_host_func(CUcontext ctx, CUstream s, long long n) {
+	CUresult r = shal_bench_begin(ctx);
+	if (r != 0) return -r;
+	long long t0 = shal_now_ns();
+	for (long long i = 0; i < n; i++) {
+		if ((r = F(cuLaunchHostFunc)(s, shal_bench_nop, NULL)) != 0) return -r;
+		if ((r = F(cuStreamSynchronize)(s)) != 0) return -r;
 	}
 	return shal_now_ns() - t0;
 }

@@ -135,6 +135,8 @@ typedef union {
 	X(1, cuStreamQuery, CUresult, (CUstream s)) \
 	X(1, cuStreamWaitEvent, CUresult, (CUstream s, CUevent e, unsigned int flags)) \
 	X(1, cuLaunchHostFunc, CUresult, (CUstream s, CUhostFn fn, void *userData)) \
+	X(0, cuStreamWaitValue32_v2, CUresult, (CUstream s, CUdeviceptr addr, uint32_t value, unsigned int flags)) \
+	X(0, cuStreamWaitValue32, CUresult, (CUstream s, CUdeviceptr addr, uint32_t value, unsigned int flags)) \
 	X(1, cuEventCreate, CUresult, (CUevent *pe, unsigned int flags)) \
 	X(1, cuEventDestroy_v2, CUresult, (CUevent e)) \
 	X(1, cuEventRecord, CUresult, (CUevent e, CUstream s)) \
@@ -229,6 +231,18 @@ CUresult shal_stream_synchronize(uintptr_t ctx, uintptr_t s);
 CUresult shal_stream_query(uintptr_t ctx, uintptr_t s);
 CUresult shal_stream_wait_event(uintptr_t ctx, uintptr_t s, uintptr_t e);
 CUresult shal_launch_host_func(uintptr_t ctx, uintptr_t s, uintptr_t handle);
+
+// Host calls through a per-queue Go worker (hostcall.go). shal_host_call
+// enqueues cuLaunchHostFunc of a trampoline that only notifies the worker
+// of the queue whose cgo.Handle is handle, then cuStreamWaitValue32 (the _v2
+// function when the driver has it) with CU_STREAM_WAIT_VALUE_GEQ for seq on
+// the done word at addr. It returns 0, the CUresult of a failed
+// cuLaunchHostFunc, or minus the CUresult of a failed wait (the host
+// function was enqueued). shal_host_notify enqueues the notification alone;
+// shal_stream_wait_value the wait alone.
+int shal_host_call(uintptr_t ctx, uintptr_t s, uintptr_t handle, CUdeviceptr addr, uint32_t seq);
+CUresult shal_host_notify(uintptr_t ctx, uintptr_t s, uintptr_t handle);
+CUresult shal_stream_wait_value(uintptr_t ctx, uintptr_t s, CUdeviceptr addr, uint32_t value);
 CUresult shal_event_create(CUcontext ctx, CUevent *e, unsigned int flags);
 CUresult shal_event_destroy(CUcontext ctx, CUevent e);
 CUresult shal_event_record(uintptr_t ctx, uintptr_t e, uintptr_t s);
@@ -278,5 +292,6 @@ long long shal_bench_dtoh(CUcontext ctx, void *dst, CUdeviceptr src, size_t size
 long long shal_bench_dtod(CUcontext ctx, CUdeviceptr dst, CUdeviceptr src, size_t size, CUstream s, long long n);
 long long shal_bench_graph(CUcontext ctx, CUfunction f, CUstream s, int nodes, long long n);
 long long shal_bench_ctx_enter(CUcontext ctx, long long n);
+long long shal_bench_host_func(CUcontext ctx, CUstream s, long long n);
 
 #endif

@@ -3,8 +3,12 @@
 // resolves with host memory ("device" addresses are host addresses), one
 // worker thread per stream (so host functions run on a foreign, non-Go
 // thread as with CUDA), events, graphs, and the project's test kernels
-// (kernels/ conventions) written in C. It checks what the real driver checks
-// that matters to us: a current context for every call that needs one, the
+// (kernels/ conventions) written in C. Like CUDA, it runs the host functions
+// of all streams (cuLaunchHostFunc, graph host nodes) on one host thread, one
+// at a time, so a host function that blocks holds every stream's host
+// functions. Stream memory operations (cuStreamWaitValue32_v2) poll the word
+// from the stream's thread. It checks what the real driver checks that
+// matters to us: a current context for every call that needs one, the
 // stream's context matching the current one, the layout of graph node
 // parameter structs, and parameter buffer sizes.
 //
@@ -12,7 +16,9 @@
 //
 // Environment: MOCKCUDA_NO_DEVICE=1 makes cuInit fail with
 // CUDA_ERROR_NO_DEVICE; MOCKCUDA_NO_PARAMINFO=1 makes cuFuncGetParamInfo
-// report CUDA_ERROR_NOT_SUPPORTED (as a driver before 12.4 would lack it).
+// report CUDA_ERROR_NOT_SUPPORTED (as a driver before 12.4 would lack it);
+// MOCKCUDA_NO_MEMOPS=1 makes cuStreamWaitValue32_v2 report
+// CUDA_ERROR_NOT_SUPPORTED (a device that refuses stream memory operations).
 
 #include <math.h>
 #include <pthread.h>
@@ -157,6 +163,9 @@ CUresult cuDeviceGetAttribute(int *v, int a, int d) {
 	case 99: *v = 1; return OK;
 	case 106: *v = 32; return OK;
 	case 115: *v = 1; return OK;
+	case 92: *v = 0; return OK;  // CAN_USE_STREAM_MEM_OPS_V1: legacy memops off, as by default
+	case 94: *v = 0; return OK;  // CAN_USE_STREAM_WAIT_VALUE_NOR (legacy)
+	case 123: *v = 1; return OK; // CAN_USE_STREAM_WAIT_VALUE_NOR_V2
 	}
 	// Like a newer driver that retired CLOCK_RATE (13) and
 	// MEMORY_CLOCK_RATE (36): unknown attributes are invalid values.
@@ -363,7 +372,7 @@ struct event {
 };
 #define EVENT_MAGIC 0x45564e54
 
-enum { OP_COPY, OP_SET, OP_KERNEL, OP_HOST, OP_RECORD, OP_WAIT, OP_GRAPH };
+enum { OP_COPY, OP_SET, OP_KERNEL, OP_HOST, OP_RECORD, OP_WAIT, OP_GRAPH, OP_WAIT_VALUE };
 
 typedef struct kernel_def kernel_def_t;
 typedef struct function function_t;
@@ -386,6 +395,7 @@ struct op {
 	// record / wait
 	event_t *event;
 	long long gen;
+	// wait value: dst is the word, value the operand, elem the flags
 	// graph
 	struct gexec *exec;
 };
@@ -411,6 +421,77 @@ static long long now_ns(void) {
 static void run_kernel(function_t *f, const unsigned int *grid, const unsigned int *block, unsigned int shmem, const unsigned char *args);
 static void run_graph(struct gexec *e);
 
+// ---- the host-function thread: one for the process, as in CUDA ----
+
+typedef struct hostreq {
+	void (*fn)(void *);
+	void *user;
+	int done;
+	struct hostreq *next;
+} hostreq_t;
+static hostreq_t *hq_head, *hq_tail;
+static pthread_once_t host_once = PTHREAD_ONCE_INIT;
+
+static void *host_thread(void *arg) {
+	(void)arg;
+	pthread_mutex_lock(&mu);
+	for (;;) {
+		while (hq_head == NULL) pthread_cond_wait(&cond, &mu);
+		hostreq_t *r = hq_head;
+		hq_head = r->next;
+		if (hq_head == NULL) hq_tail = NULL;
+		pthread_mutex_unlock(&mu);
+		r->fn(r->user);
+		pthread_mutex_lock(&mu);
+		r->done = 1;
+		pthread_cond_broadcast(&cond);
+	}
+	return NULL;
+}
+static void start_host_thread(void) {
+	pthread_t t;
+	pthread_create(&t, NULL, host_thread, NULL);
+	pthread_detach(t);
+}
+
+// run_host hands fn to the host thread and waits until it has returned:
+// the stream does not go on before its host function is done, and host
+// functions of all streams run one at a time.
+static void run_host(void (*fn)(void *), void *user) {
+	pthread_once(&host_once, start_host_thread);
+	hostreq_t r = {fn, user, 0, NULL};
+	pthread_mutex_lock(&mu);
+	if (hq_tail) hq_tail->next = &r;
+	else hq_head = &r;
+	hq_tail = &r;
+	pthread_cond_broadcast(&cond);
+	while (!r.done) pthread_cond_wait(&cond, &mu);
+	pthread_mutex_unlock(&mu);
+}
+
+// CUstreamWaitValue_flags.
+enum { WAIT_GEQ = 0, WAIT_EQ = 1, WAIT_AND = 2, WAIT_NOR = 3 };
+
+static int value_reached(uint32_t v, uint32_t want, int flags) {
+	switch (flags) {
+	case WAIT_GEQ: return (int32_t)(v - want) >= 0;
+	case WAIT_EQ: return v == want;
+	case WAIT_AND: return (v & want) != 0;
+	case WAIT_NOR: return ~(v | want) != 0;
+	}
+	return 1;
+}
+
+// wait_value polls the word as the GPU's front end does, from the
+// stream's own thread.
+static void wait_value(const op_t *o) {
+	const uint32_t *p = (const uint32_t *)(uintptr_t)o->dst;
+	while (!value_reached(__atomic_load_n(p, __ATOMIC_ACQUIRE), o->value, o->elem)) {
+		struct timespec ts = {0, 20000};
+		nanosleep(&ts, NULL);
+	}
+}
+
 static void run_op(op_t *o) {
 	switch (o->type) {
 	case OP_COPY:
@@ -426,7 +507,10 @@ static void run_op(op_t *o) {
 		run_kernel(o->fn, o->grid, o->block, o->shmem, o->args);
 		break;
 	case OP_HOST:
-		o->host(o->user);
+		run_host(o->host, o->user);
+		break;
+	case OP_WAIT_VALUE:
+		wait_value(o);
 		break;
 	case OP_RECORD:
 		pthread_mutex_lock(&mu);
@@ -467,6 +551,8 @@ static void *worker(void *arg) {
 		pthread_cond_broadcast(&cond);
 	}
 	pthread_mutex_unlock(&mu);
+	// A destroyed stream is freed by its thread once its work is done.
+	free(s);
 	return NULL;
 }
 
@@ -507,13 +593,14 @@ CUresult cuStreamDestroy_v2(stream_t *s) {
 	NEED_CTX();
 	CUresult r = check_stream(s);
 	if (r) return r;
+	// Like CUDA, return at once: work already enqueued still completes
+	// (the stream's thread drains it, then frees the stream).
 	pthread_mutex_lock(&mu);
 	s->quit = 1;
 	s->magic = 0;
+	pthread_detach(s->thread);
 	pthread_cond_broadcast(&cond);
 	pthread_mutex_unlock(&mu);
-	pthread_join(s->thread, NULL);
-	free(s);
 	return OK;
 }
 CUresult cuStreamSynchronize(stream_t *s) {
@@ -567,6 +654,22 @@ CUresult cuLaunchHostFunc(stream_t *s, void (*fn)(void *), void *user) {
 	op_t *o = new_op(OP_HOST);
 	o->host = fn;
 	o->user = user;
+	enqueue(s, o);
+	return OK;
+}
+// cuStreamWaitValue32_v2: later work of the stream waits until the 32-bit
+// word at addr (device-mapped host memory here) satisfies the condition.
+CUresult cuStreamWaitValue32_v2(stream_t *s, CUdeviceptr addr, uint32_t value, unsigned int flags) {
+	NEED_CTX();
+	CUresult r = check_stream(s);
+	if (r) return r;
+	const char *e = getenv("MOCKCUDA_NO_MEMOPS");
+	if (e && *e == '1') return E_NOT_SUPPORTED;
+	if (flags > WAIT_NOR || addr % 4 != 0 || !covered(addr, 4)) return E_INVALID_VALUE;
+	op_t *o = new_op(OP_WAIT_VALUE);
+	o->dst = addr;
+	o->value = value;
+	o->elem = (int)flags;
 	enqueue(s, o);
 	return OK;
 }

@@ -1,0 +1,466 @@
+package cuda
+
+/*
+#include "shal_cuda.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"runtime/cgo"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/streamhal/streamhal/hal"
+)
+
+// Per-queue host calls.
+//
+// CUDA runs the host functions of every stream (cuLaunchHostFunc) on one
+// driver thread, one at a time. A host function that blocks, waiting for
+// something another stream's host function would do, would therefore stop
+// the host functions of all streams, where hal's contract (and the CPU
+// driver) runs each queue's host calls independently. So HostCall does not
+// run fn on CUDA's thread. Each queue has a worker goroutine and a "done"
+// word in page-locked, device-mapped host memory; HostCall(fn) enqueues
+//
+//  1. cuLaunchHostFunc of a C trampoline whose Go side only counts the
+//     notification and wakes the worker (it never blocks and never calls the
+//     driver, so CUDA's thread is free at once), then
+//  2. cuStreamWaitValue32(done word, seq, CU_STREAM_WAIT_VALUE_GEQ), so that
+//     the stream's later work waits until the worker has run fn.
+//
+// The worker runs the queue's functions in stream order, then stores each
+// one's sequence number into the done word, which the GPU polls. Host calls
+// of one queue run in order, those of different queues independently.
+// Because the wait is a stream operation, cuStreamQuery (Idle),
+// cuStreamSynchronize, events recorded later and cuCtxSynchronize all wait
+// for the worker as they waited for the host function before.
+//
+// The sequence numbers are 32 bits; CU_STREAM_WAIT_VALUE_GEQ compares
+// cyclically ((int32)(*addr - value) >= 0), so they may wrap.
+//
+// Drivers without stream memory operations (neither cuStreamWaitValue32_v2,
+// which every platform has since CUDA 11.7, nor the legacy
+// cuStreamWaitValue32 with CU_DEVICE_ATTRIBUTE_CAN_USE_STREAM_MEM_OPS_V1),
+// or a device that refuses the wait, keep the blocking cuLaunchHostFunc
+// path, and the driver logs so.
+
+// CU_DEVICE_ATTRIBUTE_CAN_USE_STREAM_MEM_OPS_V1 (CU_DEVICE_ATTRIBUTE_CAN_USE_STREAM_MEM_OPS
+// before CUDA 12): the legacy stream memory operations are enabled.
+const attrCanUseStreamMemOpsV1 = 92
+
+// Done words are slots of hostSlotBytes (one cache line each, so that
+// workers of different queues do not write the same line) in pages of
+// page-locked memory that a device allocates as queues need them.
+const (
+	hostSlotBytes = 64
+	hostPageBytes = 4096
+)
+
+// hostSlot is one done word: its host and device addresses.
+type hostSlot struct {
+	host unsafe.Pointer
+	dev  C.CUdeviceptr
+}
+
+// hostPage is one cuMemHostAlloc'd page of slots.
+type hostPage struct {
+	host unsafe.Pointer
+	dev  C.CUdeviceptr
+}
+
+// hostState is a device's part of the host calls: whether the driver has
+// stream memory operations, its pages of done words, and its live workers.
+type hostState struct {
+	memops  bool      // cuStreamWaitValue32 usable (decided at Open)
+	logOnce sync.Once // the fallback is logged once per device
+
+	mu      sync.Mutex
+	pages   []hostPage
+	free    []hostSlot
+	workers map[*hostWorker]struct{}
+	keep    bool // a done word may still be polled: Close must not free the pages
+}
+
+// detectMemops decides at Open whether HostCall can use a worker.
+func (d *device) detectMemops() {
+	switch {
+	case present("cuStreamWaitValue32_v2"):
+		d.hostCalls.memops = true
+	case present("cuStreamWaitValue32"):
+		var v C.int
+		if r := C.shal_device_attr(&v, attrCanUseStreamMemOpsV1, d.dev); r == 0 && v != 0 {
+			d.hostCalls.memops = true
+		}
+	}
+	if !d.hostCalls.memops {
+		d.hostFallback("the driver has no stream memory operations (cuStreamWaitValue32_v2, or cuStreamWaitValue32 enabled with NVreg_EnableStreamMemOPs=1)")
+	}
+}
+
+// hostFallback logs, once per device, that host calls use CUDA's shared
+// host-function thread.
+func (d *device) hostFallback(why string) {
+	d.hostCalls.logOnce.Do(func() {
+		d.inst.cfg.Log(2, "hal/cuda: device %d: %s; HostCall falls back to cuLaunchHostFunc: the host functions of all queues run one at a time on CUDA's thread, so one that blocks delays every queue's", d.ordinal, why)
+	})
+}
+
+// forceBlockingHostCalls makes new queues use the blocking cuLaunchHostFunc
+// path (tests cover both).
+var forceBlockingHostCalls atomic.Bool
+
+// allocSlot returns a done word set to 0, allocating a page when none is
+// free.
+func (d *device) allocSlot() (hostSlot, error) {
+	h := &d.hostCalls
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.free) == 0 {
+		var p hostPage
+		if err := check(C.shal_mem_host_alloc(d.ctx, &p.host, &p.dev, hostPageBytes), "cuMemHostAlloc(%d) for host-call words", hostPageBytes); err != nil {
+			return hostSlot{}, err
+		}
+		h.pages = append(h.pages, p)
+		for off := hostPageBytes - hostSlotBytes; off >= 0; off -= hostSlotBytes {
+			h.free = append(h.free, hostSlot{host: unsafe.Add(p.host, off), dev: p.dev + C.CUdeviceptr(off)})
+		}
+	}
+	s := h.free[len(h.free)-1]
+	h.free = h.free[:len(h.free)-1]
+	atomic.StoreUint32((*uint32)(s.host), 0)
+	return s, nil
+}
+
+// freeSlot returns a done word that no stream polls any more.
+func (d *device) freeSlot(s hostSlot) {
+	d.hostCalls.mu.Lock()
+	d.hostCalls.free = append(d.hostCalls.free, s)
+	d.hostCalls.mu.Unlock()
+}
+
+// hostCall is one enqueued host function; last marks the notification that
+// Close enqueues after everything else.
+type hostCall struct {
+	fn   func()
+	seq  uint32
+	last bool
+}
+
+// hostWorker runs one queue's host functions.
+type hostWorker struct {
+	q      *queue
+	slot   hostSlot
+	handle cgo.Handle // what the trampoline passes to shalHostNotify
+
+	fired atomic.Uint64 // notifications from CUDA so far
+	wake  chan struct{} // capacity 1: a notification arrived
+	stop  chan struct{} // closed to make the worker exit at once (device Close)
+	done  chan struct{} // closed when the worker has exited
+
+	stopOnce sync.Once
+
+	// enq serialises enqueues so that sequence numbers follow stream order.
+	enq     sync.Mutex
+	seq     uint32 // the last sequence number enqueued
+	closing bool   // Close enqueued the last notification
+
+	mu    sync.Mutex
+	calls []hostCall // enqueued and not yet run, in stream order
+}
+
+// startHostWorker gives q a worker, or leaves q on the blocking path when
+// the device has no stream memory operations or refuses the wait.
+func (q *queue) startHostWorker() error {
+	d := q.d
+	if !d.hostCalls.memops || forceBlockingHostCalls.Load() {
+		return nil
+	}
+	slot, err := d.allocSlot()
+	if err != nil {
+		return err
+	}
+	// A wait that is already satisfied shows whether this stream accepts
+	// waits on the word at all.
+	if r := C.shal_stream_wait_value(d.uctx, q.us, slot.dev, 0); r != 0 {
+		if r == cudaErrorNotSupported || r == cudaErrorInvalidValue {
+			d.freeSlot(slot)
+			d.hostFallback(fmt.Sprintf("cuStreamWaitValue32 on page-locked host memory failed with %s", resultName(r)))
+			return nil
+		}
+		d.freeSlot(slot)
+		return check(r, "cuStreamWaitValue32(%#x, 0)", uint64(slot.dev))
+	}
+	w := &hostWorker{
+		q:    q,
+		slot: slot,
+		wake: make(chan struct{}, 1),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+	}
+	w.handle = cgo.NewHandle(w)
+	d.hostCalls.mu.Lock()
+	if d.hostCalls.workers == nil {
+		d.hostCalls.workers = map[*hostWorker]struct{}{}
+	}
+	d.hostCalls.workers[w] = struct{}{}
+	d.hostCalls.mu.Unlock()
+	q.host = w
+	go w.run()
+	return nil
+}
+
+// shalHostNotify is the Go side of the notification trampoline (see
+// shal_cuda.c). CUDA calls it on its host-function thread: it only counts
+// the notification and wakes the worker, and never blocks. A handle that is
+// no longer valid (a worker stopped by the device's Close) is ignored.
+//
+//export shalHostNotify
+func shalHostNotify(h C.uintptr_t) {
+	w := lookupWorker(cgo.Handle(h))
+	if w == nil {
+		return
+	}
+	w.fired.Add(1)
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+func lookupWorker(h cgo.Handle) (w *hostWorker) {
+	defer func() {
+		if recover() != nil {
+			w = nil
+		}
+	}()
+	w, _ = h.Value().(*hostWorker)
+	return w
+}
+
+// enqueue is HostCall with a worker.
+func (w *hostWorker) enqueue(fn func()) error {
+	w.enq.Lock()
+	defer w.enq.Unlock()
+	if w.closing {
+		return fmt.Errorf("hal/cuda: queue is closed: %w", hal.ErrInvalidHandle)
+	}
+	select {
+	case <-w.stop:
+		return fmt.Errorf("hal/cuda: host call on a queue whose device is closed: %w", hal.ErrInvalidHandle)
+	default:
+	}
+	seq := w.seq + 1
+	// The call is listed before CUDA may notify for it.
+	w.mu.Lock()
+	w.calls = append(w.calls, hostCall{fn: fn, seq: seq})
+	w.mu.Unlock()
+	q := w.q
+	r := C.shal_host_call(q.d.uctx, q.us, C.uintptr_t(w.handle), w.slot.dev, C.uint32_t(seq))
+	switch {
+	case r == 0:
+		w.seq = seq
+		return nil
+	case r > 0:
+		// Nothing was enqueued, so no notification will come for the call.
+		w.dropLast()
+		return check(C.CUresult(r), "cuLaunchHostFunc")
+	default:
+		// The host function is enqueued and will run; later work of the
+		// stream just does not wait for it.
+		w.seq = seq
+		return check(C.CUresult(-r), "cuStreamWaitValue32(%#x, %d) after a host call (the host function still runs; later work does not wait for it)", uint64(w.slot.dev), seq)
+	}
+}
+
+func (w *hostWorker) dropLast() {
+	w.mu.Lock()
+	w.calls = w.calls[:len(w.calls)-1]
+	w.mu.Unlock()
+}
+
+// run is the worker goroutine: for every notification it runs the next
+// call, in stream order, then releases the stream's wait for it.
+func (w *hostWorker) run() {
+	defer close(w.done)
+	var ran uint64
+	for {
+		for ran < w.fired.Load() {
+			select {
+			case <-w.stop:
+				w.exit(false)
+				return
+			default:
+			}
+			w.mu.Lock()
+			if len(w.calls) == 0 {
+				// Cannot happen: every notification follows its call's
+				// listing. Wait for the next wake rather than spin.
+				w.mu.Unlock()
+				break
+			}
+			c := w.calls[0]
+			w.calls[0] = hostCall{}
+			w.calls = w.calls[1:]
+			w.mu.Unlock()
+			ran++
+			if c.last {
+				// Everything before the last notification, every wait
+				// included, has completed: no stream polls the word now.
+				w.exit(true)
+				return
+			}
+			w.call(c)
+		}
+		select {
+		case <-w.wake:
+		case <-w.stop:
+			w.exit(false)
+			return
+		}
+	}
+}
+
+// call runs one host function and releases the stream's wait for it.
+func (w *hostWorker) call(c hostCall) {
+	hostSeq.Add(1)
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				w.q.hostErr.set(fmt.Errorf("hal/cuda: host function panicked: %v", p))
+			}
+		}()
+		c.fn()
+	}()
+	hostSeq.Add(1)
+	// The word is write-back cached page-locked memory that the GPU reads
+	// coherently over the bus; the atomic store (a locked instruction on
+	// amd64, a store-release on arm64) makes it, and everything fn wrote
+	// before it, visible without a further fence.
+	atomic.StoreUint32((*uint32)(w.slot.host), c.seq)
+}
+
+// exit unregisters the worker; drained says the stream has passed its last
+// wait on the word, which can then serve another queue. A worker stopped
+// early (the device's Close) drops the calls it has not run, but releases
+// the stream's waits for them all, so that the stream still drains.
+func (w *hostWorker) exit(drained bool) {
+	w.handle.Delete()
+	if !drained {
+		// No enqueue can follow: they check w.stop under w.enq.
+		w.enq.Lock()
+		atomic.StoreUint32((*uint32)(w.slot.host), w.seq)
+		w.enq.Unlock()
+	}
+	d := w.q.d
+	d.hostCalls.mu.Lock()
+	delete(d.hostCalls.workers, w)
+	if drained {
+		d.hostCalls.free = append(d.hostCalls.free, w.slot)
+	}
+	d.hostCalls.mu.Unlock()
+}
+
+// forceStop makes the worker exit without running the calls left.
+func (w *hostWorker) forceStop() {
+	w.stopOnce.Do(func() { close(w.stop) })
+}
+
+// close enqueues the last notification: the worker runs the calls before
+// it, then exits and returns its word. When the stream cannot take it, the
+// worker is stopped at once.
+func (w *hostWorker) close() error {
+	w.enq.Lock()
+	w.closing = true
+	w.mu.Lock()
+	w.calls = append(w.calls, hostCall{last: true})
+	w.mu.Unlock()
+	q := w.q
+	r := C.shal_host_notify(q.d.uctx, q.us, C.uintptr_t(w.handle))
+	if r == 0 {
+		w.enq.Unlock()
+		return nil
+	}
+	w.dropLast()
+	w.enq.Unlock()
+	// The stream refuses work (it has failed). The worker stops without
+	// returning its word, which a call in progress may still write.
+	w.forceStop()
+	return check(r, "cuLaunchHostFunc (closing the queue's host-call worker)")
+}
+
+// stopHostWorkers is part of the device's Close. Workers of closed queues
+// get a moment (hostCloseGrace in all) to finish their calls; then every
+// worker left is stopped. The pages of done words are freed unless a stream
+// may still poll one, or a worker is still inside a host function.
+func (d *device) stopHostWorkers() {
+	h := &d.hostCalls
+	h.mu.Lock()
+	ws := make([]*hostWorker, 0, len(h.workers))
+	for w := range h.workers {
+		ws = append(ws, w)
+	}
+	h.mu.Unlock()
+	deadline := time.Now().Add(hostCloseGrace)
+	keep := false
+	for _, w := range ws {
+		w.enq.Lock()
+		closing := w.closing
+		w.enq.Unlock()
+		switch {
+		case closing:
+			if !w.waitDone(deadline) {
+				d.inst.cfg.Log(2, "hal/cuda: device %d closed while a closed queue still had host calls to run; the calls not yet started are dropped", d.ordinal)
+				keep = true
+			}
+		case C.shal_stream_query(d.uctx, w.q.us) == cudaErrorNotReady:
+			// An open queue with work pending may still wait on its word.
+			keep = true
+		}
+		w.forceStop()
+		if !w.waitDone(deadline) {
+			keep = true // inside a host function that has not returned
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if keep || h.keep {
+		h.keep = true
+		d.inst.cfg.Log(3, "hal/cuda: device %d: %d page(s) of host-call words kept: a stream or worker may still use them", d.ordinal, len(h.pages))
+		return
+	}
+	for _, p := range h.pages {
+		if err := check(C.shal_mem_free_host(d.ctx, p.host), "cuMemFreeHost(%p)", p.host); err != nil {
+			d.inst.cfg.Log(3, "%v", err)
+		}
+	}
+	h.pages, h.free = nil, nil
+}
+
+// hostCloseGrace bounds how long a device's Close waits for host-call
+// workers (a variable for the tests).
+var hostCloseGrace = time.Second
+
+// waitDone waits until the worker has exited or the deadline passes.
+func (w *hostWorker) waitDone(deadline time.Time) bool {
+	select {
+	case <-w.done:
+		return true
+	default:
+	}
+	wait := time.Until(deadline)
+	if wait <= 0 {
+		return false
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-w.done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
