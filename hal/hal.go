@@ -205,6 +205,15 @@ type Queue interface {
 	Close() error
 }
 
+// Notifier is implemented by queues that have a cheaper way than HostCall
+// to run a short bookkeeping function once the preceding work is done: fn
+// must return quickly, must not block and must not call the driver. Package
+// streaming uses it for its own host-side bookkeeping (returning staging
+// buffers, marking pool frees reached); it falls back to HostCall.
+type Notifier interface {
+	Notify(fn func()) error
+}
+
 // EventFlags configure an event.
 type EventFlags uint32
 

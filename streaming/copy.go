@@ -163,7 +163,7 @@ func (s *Stream) copyIn(dst DevicePtr, src unsafe.Pointer, n uint64) error {
 		return err
 	}
 	dev := s.ctx.dev
-	return s.submit("memcpy HtoD", hal.Node{Kind: hal.NodeHost, Host: func() { dev.putStage(st) }})
+	return s.notify("memcpy HtoD", func() { dev.putStage(st) })
 }
 
 // MemcpyDtoHAsync copies device memory to host bytes (cuMemcpyDtoHAsync).

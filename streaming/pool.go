@@ -443,7 +443,7 @@ func (s *Stream) FreeAsync(ptr DevicePtr) error {
 		return nil // the pool was destroyed and freed the memory
 	}
 	// The block becomes reusable by other streams once s reaches this point.
-	return s.submit("free async", hal.Node{Kind: hal.NodeHost, Host: func() { b.done.Store(true) }})
+	return s.notify("free async", func() { b.done.Store(true) })
 }
 
 // settlePools applies the release thresholds of the device's pools.

@@ -203,6 +203,9 @@ type op struct {
 	cfg   LaunchConfig
 	event *Event     // event record and wait
 	exec  *GraphExec // graph launches
+	// notify marks internal bookkeeping host functions, which may take the
+	// driver's cheaper hal.Notifier path.
+	notify bool
 }
 
 // submit runs one operation on the stream.
@@ -238,6 +241,8 @@ func (s *Stream) submitOp(what string, o op) error {
 	var qerr error
 	if o.exec != nil {
 		qerr = s.q.Execute(o.exec.hal)
+	} else if n, ok := s.q.(hal.Notifier); ok && o.notify {
+		qerr = n.Notify(o.node.Host)
 	} else {
 		qerr = s.enqueue(o.node)
 	}
@@ -246,6 +251,12 @@ func (s *Stream) submitOp(what string, o op) error {
 	}
 	s.work.Add(1)
 	return nil
+}
+
+// notify runs a short bookkeeping function once the stream's earlier work
+// is done (see hal.Notifier).
+func (s *Stream) notify(what string, fn func()) error {
+	return s.submitOp(what, op{node: hal.Node{Kind: hal.NodeHost, Host: fn}, notify: true})
 }
 
 // submitExec launches an instantiated graph on the stream.
@@ -439,6 +450,7 @@ type stage struct {
 }
 
 func (d *Device) getStage(n uint64) (*stage, error) {
+	d.emptyStageTrash()
 	size := uint64(64 << 10)
 	for size < n {
 		size <<= 1
@@ -463,21 +475,35 @@ func (d *Device) getStage(n uint64) (*stage, error) {
 // maxCachedStages bounds the staging buffers a device keeps per size.
 const maxCachedStages = 4
 
+// putStage returns a staging buffer. It runs as a driver notification,
+// where driver calls are forbidden: buffers beyond the cache go to a list
+// that the next getStage (or freeStages) frees from an ordinary goroutine.
 func (d *Device) putStage(st *stage) {
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.stages == nil {
 		d.stages = map[uint64][]*stage{}
 	}
 	if len(d.stages[st.alloc.Size]) < maxCachedStages {
 		d.stages[st.alloc.Size] = append(d.stages[st.alloc.Size], st)
-		d.mu.Unlock()
 		return
 	}
+	d.stageTrash = append(d.stageTrash, st)
+}
+
+// emptyStageTrash frees the staging buffers putStage could not cache.
+func (d *Device) emptyStageTrash() {
+	d.mu.Lock()
+	trash := d.stageTrash
+	d.stageTrash = nil
 	d.mu.Unlock()
-	d.hal.Free(hal.MemoryHost, st.alloc.Device)
+	for _, st := range trash {
+		d.hal.Free(hal.MemoryHost, st.alloc.Device)
+	}
 }
 
 func (d *Device) freeStages() {
+	d.emptyStageTrash()
 	d.mu.Lock()
 	stages := d.stages
 	d.stages = nil

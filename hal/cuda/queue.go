@@ -166,6 +166,25 @@ func (q *queue) HostCall(fn func()) error {
 	return nil
 }
 
+// Notify implements hal.Notifier: fn runs on CUDA's callback thread once
+// the preceding work is done (cuLaunchHostFunc), without the per-queue
+// worker's round trip; fn must be short and must not block or call the
+// driver.
+func (q *queue) Notify(fn func()) error {
+	if err := q.usable(); err != nil {
+		return err
+	}
+	if fn == nil {
+		return fmt.Errorf("hal/cuda: notify with a nil function: %w", hal.ErrInvalidValue)
+	}
+	h := cgo.NewHandle(&hostFn{fn: fn, sink: &q.hostErr, once: true})
+	if err := check(C.shal_launch_host_func(q.d.uctx, q.us, C.uintptr_t(h)), "cuLaunchHostFunc"); err != nil {
+		h.Delete()
+		return err
+	}
+	return nil
+}
+
 // Record enqueues cuEventRecord.
 func (q *queue) Record(e hal.Event) error {
 	if err := q.usable(); err != nil {
