@@ -30,6 +30,7 @@ type Device struct {
 	currentPool *MemPool
 	pools       map[*MemPool]bool
 	stages      map[uint64][]*stage // cached host staging buffers by size
+	stageTrash  []*stage            // returned buffers beyond the cache, freed later
 }
 
 func newDevice(rt *Runtime, hd hal.Device, ordinal int) *Device {
