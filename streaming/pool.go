@@ -210,19 +210,20 @@ func (p *MemPool) giveBack(a *allocation, s *Stream) (*poolBlock, error) {
 // trimLocked frees cached blocks whose frees are reached until the pool
 // holds at most keep bytes.
 func (p *MemPool) trimLocked(keep uint64) {
-	out := p.cached[:0]
-	for i := len(p.cached) - 1; i >= 0; i-- {
-		b := p.cached[i]
-		if p.reserved > keep && b.done.Load() {
+	// Free the largest reached blocks first; keep the rest in order.
+	drop := make([]bool, len(p.cached))
+	for i := len(p.cached) - 1; i >= 0 && p.reserved > keep; i-- {
+		if b := p.cached[i]; b.done.Load() {
 			p.dev.hal.Free(hal.MemoryDevice, b.a.base)
 			p.reserved -= b.a.size
-			continue
+			drop[i] = true
 		}
-		out = append(out, b)
 	}
-	// out is in descending order; restore ascending.
-	for l, r := 0, len(out)-1; l < r; l, r = l+1, r-1 {
-		out[l], out[r] = out[r], out[l]
+	out := make([]*poolBlock, 0, len(p.cached))
+	for i, b := range p.cached {
+		if !drop[i] {
+			out = append(out, b)
+		}
 	}
 	p.cached = out
 }

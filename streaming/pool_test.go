@@ -271,3 +271,49 @@ func TestFreeOfPoolMemory(t *testing.T) {
 		}
 	}
 }
+
+// Trimming keeps every block that is not released exactly once, in order
+// (a trim that rewrote the cache in place duplicated and lost blocks).
+func TestPoolTrimKeepsPendingBlocks(t *testing.T) {
+	e := newEnv(t)
+	pool, err := e.dev.NewMemPool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Destroy()
+	pool.SetAttribute(streaming.MemPoolReleaseThreshold, 1<<40)
+	s1 := e.stream(t, streaming.StreamNonBlocking)
+	s2 := e.stream(t, streaming.StreamNonBlocking)
+	// Three blocks of different sizes: the smallest freed and reached, the
+	// two larger ones freed behind a held stream.
+	small, _ := s2.MallocFromPoolAsync(1024, pool)
+	mid, _ := s1.MallocFromPoolAsync(8192, pool)
+	big, _ := s1.MallocFromPoolAsync(65536, pool)
+	s2.FreeAsync(small)
+	syncStream(t, s2)
+	release := make(chan struct{})
+	s1.LaunchHostFunc(func() { <-release })
+	s1.FreeAsync(mid)
+	s1.FreeAsync(big)
+	if err := pool.TrimTo(0); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := pool.Attribute(streaming.MemPoolReservedMemCurrent); r != 8192+65536 {
+		t.Errorf("reserved %d after trimming, want the two pending blocks (%d)", r, 8192+65536)
+	}
+	// The pending blocks come back to s1 once each, never twice.
+	a, _ := s1.MallocFromPoolAsync(8192, pool)
+	b, _ := s1.MallocFromPoolAsync(65536, pool)
+	if a != mid || b != big {
+		t.Errorf("s1 got %#x and %#x, want its pending blocks %#x and %#x", uint64(a), uint64(b), uint64(mid), uint64(big))
+	}
+	c, _ := s1.MallocFromPoolAsync(8192, pool)
+	if c == a || c == b {
+		t.Errorf("a block was handed out twice: %#x", uint64(c))
+	}
+	close(release)
+	for _, p := range []streaming.DevicePtr{a, b, c} {
+		s1.FreeAsync(p)
+	}
+	syncStream(t, s1)
+}
