@@ -8,6 +8,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io"
+	"io/fs"
 	"strings"
 	"testing"
 
@@ -133,6 +134,9 @@ func parseConsts(t *testing.T, files ...string) []namedConst {
 	fset := token.NewFileSet()
 	for _, f := range files {
 		file, err := parser.ParseFile(fset, f, nil, 0)
+		if errors.Is(err, fs.ErrNotExist) {
+			t.Skipf("%s is not here (the test binary runs away from its sources): %v", f, err)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -411,6 +415,9 @@ var halSentinels = map[string]error{
 
 func TestHalSentinelsCovered(t *testing.T) {
 	file, err := parser.ParseFile(token.NewFileSet(), "../hal/errors.go", nil, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("hal/errors.go is not here (the test binary runs away from its sources): %v", err)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

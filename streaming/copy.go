@@ -103,6 +103,15 @@ func readDevice(a *allocation, src uint64, b []byte) error {
 		copy(b, unsafe.Slice((*byte)(unsafe.Add(a.host, src-a.base)), len(b)))
 		return nil
 	}
+	if a.dev.rt.ptrs.overlapsHost(unsafe.Pointer(&b[0]), uint64(len(b))) {
+		// b is partly page-locked memory: bounce through ordinary memory.
+		tmp := make([]byte, len(b))
+		if err := readDevice(a, src, tmp); err != nil {
+			return err
+		}
+		copy(b, tmp)
+		return nil
+	}
 	if err := a.dev.hal.CopyToHost(unsafe.Pointer(&b[0]), src, uint64(len(b))); err != nil {
 		return fmt.Errorf("streaming: copy %d bytes from %#x on device %d: %w", len(b), src, a.dev.ordinal, err)
 	}
@@ -117,6 +126,10 @@ func writeDevice(a *allocation, dst uint64, b []byte) error {
 	if a.host != nil {
 		copy(unsafe.Slice((*byte)(unsafe.Add(a.host, dst-a.base)), len(b)), b)
 		return nil
+	}
+	if a.dev.rt.ptrs.overlapsHost(unsafe.Pointer(&b[0]), uint64(len(b))) {
+		// b is partly page-locked memory: bounce through ordinary memory.
+		return writeDevice(a, dst, append([]byte(nil), b...))
 	}
 	if err := a.dev.hal.CopyFromHost(dst, unsafe.Pointer(&b[0]), uint64(len(b))); err != nil {
 		return fmt.Errorf("streaming: copy %d bytes to %#x on device %d: %w", len(b), dst, a.dev.ordinal, err)

@@ -946,6 +946,7 @@ func (x *GraphExec) setNode(node *GraphNode, repl *GraphNode) error {
 			return fmt.Errorf("streaming: the new %v parameters change the node's shape (%d operations, was %d); re-instantiate: %w", p.typ, len(nodes), p.count, ErrNotSupported)
 		}
 		for j := range nodes {
+			nodes[j].Deps = p.deps // the topology is unchanged
 			if err := x.hal.Update(p.first+j, nodes[j]); err != nil {
 				return fmt.Errorf("streaming: set %v node params: %w", p.typ, err)
 			}

@@ -172,3 +172,24 @@ func (t *ptrTable) hostRange(p unsafe.Pointer, n uint64) *allocation {
 	}
 	return a
 }
+
+// overlapsHost reports whether [p, p+n) overlaps host memory the table
+// knows (page-locked, registered or managed) without lying inside one
+// allocation: drivers refuse such partly page-locked ranges (CUDA answers
+// CUDA_ERROR_INVALID_VALUE), so copies bounce them through other memory.
+func (t *ptrTable) overlapsHost(p unsafe.Pointer, n uint64) bool {
+	if p == nil || n == 0 {
+		return false
+	}
+	lo := uint64(uintptr(p))
+	hi := lo + n
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	i := sort.Search(len(t.entries), func(i int) bool { return t.entries[i].end() > lo })
+	for ; i < len(t.entries) && t.entries[i].base < hi; i++ {
+		if a := t.entries[i]; a.host != nil && uint64(uintptr(a.host)) == a.base {
+			return true
+		}
+	}
+	return false
+}
