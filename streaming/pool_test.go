@@ -295,6 +295,10 @@ func TestPoolTrimKeepsPendingBlocks(t *testing.T) {
 	s1.LaunchHostFunc(func() { <-release })
 	s1.FreeAsync(mid)
 	s1.FreeAsync(big)
+	// Freeing device memory waits for the device on CUDA (as cudaFree
+	// does), so the hold is released while TrimTo waits; the blocks it
+	// keeps were chosen before that.
+	go func() { time.Sleep(50 * time.Millisecond); close(release) }()
 	if err := pool.TrimTo(0); err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +315,6 @@ func TestPoolTrimKeepsPendingBlocks(t *testing.T) {
 	if c == a || c == b {
 		t.Errorf("a block was handed out twice: %#x", uint64(c))
 	}
-	close(release)
 	for _, p := range []streaming.DevicePtr{a, b, c} {
 		s1.FreeAsync(p)
 	}
