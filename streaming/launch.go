@@ -29,8 +29,8 @@ func (s *Stream) checkLaunch(f *Function, cfg *LaunchConfig) error {
 	if f == nil {
 		return fmt.Errorf("streaming: launch of a nil function: %w", ErrInvalidHandle)
 	}
-	if err := f.mod.check("launch " + f.Name()); err != nil {
-		return err
+	if err := f.mod.check("launch"); err != nil {
+		return fmt.Errorf("%w (kernel %s)", err, f.Name())
 	}
 	if f.mod.ctx.dev.hal != s.ctx.dev.hal {
 		return fmt.Errorf("streaming: launch %s (loaded on device %d) on a stream of device %d: %w", f.Name(), f.mod.ctx.dev.ordinal, s.ctx.dev.ordinal, ErrInvalidHandle)
@@ -176,7 +176,9 @@ func (s *Stream) LaunchParams(f *Function, cfg LaunchConfig, params []unsafe.Poi
 }
 
 func (s *Stream) launchPacked(f *Function, cfg LaunchConfig, buf []byte) error {
-	return s.submitOp("launch "+f.Name(), op{node: hal.Node{Kind: hal.NodeKernel, Kernel: f.k, Launch: hal.LaunchConfig{
+	// The operation is named "kernel launch" rather than after the kernel:
+	// building a string per launch costs more than the rest of the enqueue.
+	return s.submitOp("kernel launch", op{node: hal.Node{Kind: hal.NodeKernel, Kernel: f.k, Launch: hal.LaunchConfig{
 		Grid: cfg.Grid, Block: cfg.Block, SharedBytes: cfg.SharedBytes, Args: buf, Cooperative: cfg.Cooperative,
 	}}, fn: f, cfg: cfg})
 }
