@@ -12,13 +12,13 @@ import "C"
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"sort"
 	"sync"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/modfile"
 )
 
 // Bounds on what a library table may declare, so that a corrupt table is an
@@ -74,44 +74,15 @@ func (x *executable) acquire() error {
 
 func (x *executable) release() { x.inflight.Done() }
 
-// checkELF rejects images dlopen must not see: wrong class, byte order,
-// machine, type, or header tables outside the image.
+// checkELF rejects images dlopen must not see (hal/modfile validates the
+// headers, tables and segments) and libraries for another architecture.
 func checkELF(data []byte) error {
-	if len(data) < 64 || !bytes.Equal(data[:4], []byte("\x7fELF")) {
-		return fmt.Errorf("hal/cpu: module is not an ELF image (%d bytes): %w", len(data), hal.ErrInvalidImage)
+	info, err := modfile.ParseCPUELF(data)
+	if err != nil {
+		return fmt.Errorf("hal/cpu: %w", err)
 	}
-	if data[4] != 2 || data[5] != 1 {
-		return fmt.Errorf("hal/cpu: module is not a little-endian 64-bit ELF: %w", hal.ErrInvalidImage)
-	}
-	le := binary.LittleEndian
-	typ, machine := le.Uint16(data[16:]), le.Uint16(data[18:])
-	if typ != 3 { // ET_DYN
-		return fmt.Errorf("hal/cpu: module ELF type %d is not a shared object: %w", typ, hal.ErrInvalidImage)
-	}
-	want := map[string]uint16{"x86_64": 62, "aarch64": 183}[Arch()]
-	if machine != want {
-		return fmt.Errorf("hal/cpu: module ELF machine %d does not run on %s (want %d): %w", machine, Arch(), want, hal.ErrInvalidImage)
-	}
-	phoff, shoff := le.Uint64(data[32:]), le.Uint64(data[40:])
-	phentsize, phnum := uint64(le.Uint16(data[54:])), uint64(le.Uint16(data[56:]))
-	shentsize, shnum := uint64(le.Uint16(data[58:])), uint64(le.Uint16(data[60:]))
-	size := uint64(len(data))
-	if phnum == 0 || phentsize < 56 || phoff > size || phentsize*phnum > size-phoff {
-		return fmt.Errorf("hal/cpu: module ELF program headers outside the image (truncated?): %w", hal.ErrInvalidImage)
-	}
-	if shnum > 0 && (shoff > size || shentsize*shnum > size-shoff) {
-		return fmt.Errorf("hal/cpu: module ELF section headers outside the image (truncated?): %w", hal.ErrInvalidImage)
-	}
-	// Every loadable segment's file range must lie inside the image.
-	for i := uint64(0); i < phnum; i++ {
-		ph := data[phoff+i*phentsize:]
-		if le.Uint32(ph) != 1 { // PT_LOAD
-			continue
-		}
-		off, filesz := le.Uint64(ph[8:]), le.Uint64(ph[32:])
-		if off > size || filesz > size-off {
-			return fmt.Errorf("hal/cpu: module ELF segment %d outside the image (truncated?): %w", i, hal.ErrInvalidImage)
-		}
+	if info.Arch != Arch() {
+		return fmt.Errorf("hal/cpu: module is a %s library, this is %s: %w", info.Arch, Arch(), hal.ErrInvalidImage)
 	}
 	return nil
 }
