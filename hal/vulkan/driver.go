@@ -199,10 +199,18 @@ func (in *instance) Close() error {
 	devs := in.devices
 	in.mu.Unlock()
 	var errs []error
+	leaked := false
 	for _, d := range devs {
 		if err := d.Close(); err != nil && !errors.Is(err, hal.ErrInvalidHandle) {
 			errs = append(errs, err)
 		}
+		leaked = leaked || d.leaked
+	}
+	if leaked {
+		// A VkDevice is still alive (its work never finished): the
+		// VkInstance must outlive it.
+		in.cfg.Log(1, "hal/vulkan: a device was left allocated; leaking the Vulkan instance too")
+		return errors.Join(errs...)
 	}
 	in.destroy()
 	return errors.Join(errs...)
