@@ -684,6 +684,11 @@ func (d *device) retire(stop func() bool) bool {
 	return true
 }
 
+// deviceWaitIdleUnlocked runs vkDeviceWaitIdle without the VkQueue locks:
+// invalid usage while another thread uses a VkQueue (what the old Close
+// did while the reaper submitted markers); only TestDiagCloseRace uses it.
+func (d *device) deviceWaitIdleUnlocked() C.VkResult { return C.shal_device_wait_idle(d.c) }
+
 // flushReaper waits for the reaper to finish what was handed to it.
 func (d *device) flushReaper() {
 	d.reapWG.Wait()
