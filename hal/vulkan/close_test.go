@@ -305,8 +305,8 @@ func TestDiagCloseRace(t *testing.T) {
 	}
 	for _, race := range []bool{false, true} {
 		stuck := 0
-		const iters = 10
-		for it := 0; it < iters; it++ {
+		const iters = 8
+		for it := 0; it < iters && stuck < 2; it++ {
 			inst, d := openRaw(t)
 			if it == 0 && !race {
 				fam := d.pinfo.queueFamilies[d.family]
@@ -356,6 +356,6 @@ func TestDiagCloseRace(t *testing.T) {
 			tl.release()
 			closeChecked(t, inst, d, 20*time.Second)
 		}
-		t.Logf("shared marker across VkQueues, concurrent vkDeviceWaitIdle %v: %d of %d fresh devices stuck", race, stuck, iters)
+		t.Logf("shared marker across VkQueues, concurrent vkDeviceWaitIdle %v: %d fresh devices stuck (of %d at most; stops at 2)", race, stuck, iters)
 	}
 }
