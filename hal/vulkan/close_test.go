@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -357,5 +358,39 @@ func TestDiagCloseRace(t *testing.T) {
 			closeChecked(t, inst, d, 20*time.Second)
 		}
 		t.Logf("shared marker across VkQueues, concurrent vkDeviceWaitIdle %v: %d fresh devices stuck (of %d at most; stops at 2)", race, stuck, iters)
+	}
+}
+
+// mappedLibs returns the shared objects mapped into the process.
+func mappedLibs(t *testing.T) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Skipf("no /proc/self/maps: %v", err)
+	}
+	out := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 6 && strings.Contains(f[5], ".so") {
+			out[f[5]] = true
+		}
+	}
+	return out
+}
+
+// TestDriversStayLoaded checks that closing an instance leaves the Vulkan
+// drivers loaded (see pinDrivers): NVIDIA's driver cannot be loaded again
+// and again in one process.
+func TestDriversStayLoaded(t *testing.T) {
+	for i := 0; i < 3; i++ {
+		inst, d := openRaw(t)
+		during := mappedLibs(t)
+		closeChecked(t, inst, d, 10*time.Second)
+		after := mappedLibs(t)
+		for lib := range during {
+			if !after[lib] {
+				t.Errorf("cycle %d: %s unloaded when the instance was closed", i, lib)
+			}
+		}
 	}
 }
