@@ -22,11 +22,61 @@ import (
 // maxQueuesPerDevice bounds the VkQueues we create; hal queues share them.
 const maxQueuesPerDevice = 4
 
-// vkQueue is one VkQueue, shared by several hal queues. vkQueueSubmit needs
-// external synchronization, hence the mutex.
+// defaultCloseTimeout bounds how long Close waits for the device's work
+// before it gives up and leaks the VkDevice (see device.Close).
+const defaultCloseTimeout = 30 * time.Second
+
+// vkQueue is one VkQueue, shared by several hal queues. vkQueueSubmit (and
+// vkQueueWaitIdle) need external synchronization: mu guards every use of q
+// and the fields below it.
 type vkQueue struct {
-	mu sync.Mutex
-	q  C.VkQueue
+	mu    sync.Mutex
+	q     C.VkQueue
+	index int
+	// marker is this VkQueue's own timeline semaphore, signalled only by
+	// empty marker submissions on this VkQueue with increasing values, so
+	// its signal operations execute in value order (a timeline shared by
+	// several VkQueues would get signals whose execution order nothing
+	// guarantees). See device.retire.
+	marker      C.VkSemaphore
+	markerValue uint64 // value of the last marker submitted
+	submits     uint64 // work submissions so far, markers excluded
+	marked      uint64 // submits covered by the last marker
+}
+
+// submit submits cb (may be nil) after the waits, signalling (signal,
+// value), and counts the submission.
+func (vq *vkQueue) submit(d *device, cb C.VkCommandBuffer, nwait int, sems *C.VkSemaphore, vals *C.uint64_t, signal C.VkSemaphore, value uint64) C.VkResult {
+	vq.mu.Lock()
+	defer vq.mu.Unlock()
+	vq.submits++ // even when it fails: a failed submit may have been partly taken
+	return C.shal_submit(d.c, vq.q, cb, C.uint32_t(nwait), sems, vals, signal, C.uint64_t(value))
+}
+
+// mark returns the marker value whose signal covers every submission made
+// so far on vq, submitting a new marker when there were submissions since
+// the last one; 0 means nothing was ever submitted (nothing to wait for).
+func (vq *vkQueue) mark(d *device) (uint64, C.VkResult) {
+	vq.mu.Lock()
+	defer vq.mu.Unlock()
+	if vq.submits == vq.marked {
+		return vq.markerValue, C.VK_SUCCESS
+	}
+	v := vq.markerValue + 1
+	if r := C.shal_submit(d.c, vq.q, nil, 0, nil, nil, vq.marker, C.uint64_t(v)); r != C.VK_SUCCESS {
+		return 0, r
+	}
+	vq.markerValue, vq.marked = v, vq.submits
+	return v, C.VK_SUCCESS
+}
+
+// waitIdle runs vkQueueWaitIdle with the queue locked (it needs external
+// synchronization). Only for queues whose work is known done or lost: it
+// blocks every submitter of vq meanwhile.
+func (vq *vkQueue) waitIdle(d *device) C.VkResult {
+	vq.mu.Lock()
+	defer vq.mu.Unlock()
+	return C.shal_queue_wait_idle(d.c, vq.q)
 }
 
 // device is a Vulkan logical device.
@@ -78,13 +128,19 @@ type device struct {
 	gcMu    sync.Mutex
 	garbage []garbageItem
 
-	// The reaper (see reap) and its marker timeline.
+	// The reaper (see reap). reapAbandon makes it stop waiting and leak
+	// what it holds (Close gave up on an unresponsive device).
 	reapMu      sync.Mutex
 	reapList    []func()
 	reaping     bool
 	reapWG      sync.WaitGroup
-	marker      C.VkSemaphore
-	markerValue atomic.Uint64
+	reapAbandon atomic.Bool
+
+	// closeTimeout bounds Close's waits (defaultCloseTimeout when zero).
+	closeTimeout time.Duration
+	// leaked is set when Close gave up waiting and left the VkDevice
+	// alive (its instance is then leaked too).
+	leaked bool
 
 	fillMu   sync.Mutex
 	fillProg *fillProgram
@@ -132,7 +188,7 @@ func newDevice(in *instance, pd C.VkPhysicalDevice, pinfo *C.shal_pdinfo, ordina
 		return nil, fmt.Errorf("hal/vulkan: device function %s missing: %w", C.GoString(missing), hal.ErrNotAvailable)
 	}
 	for i := uint32(0); i < nq; i++ {
-		d.vqs = append(d.vqs, &vkQueue{q: C.shal_get_queue(d.c, C.uint32_t(fam), C.uint32_t(i))})
+		d.vqs = append(d.vqs, &vkQueue{q: C.shal_get_queue(d.c, C.uint32_t(fam), C.uint32_t(i)), index: int(i)})
 	}
 	d.api = min(uint32(pinfo.props.apiVersion), in.api)
 	lim := &pinfo.props.limits
@@ -148,9 +204,11 @@ func newDevice(in *instance, pd C.VkPhysicalDevice, pinfo *C.shal_pdinfo, ordina
 	d.chooseMemoryTypes()
 	d.fillInfo()
 
-	if err := check(C.shal_create_timeline(d.c, 0, &d.marker), "create marker semaphore"); err != nil {
-		d.destroy()
-		return nil, err
+	for _, vq := range d.vqs {
+		if err := check(C.shal_create_timeline(d.c, 0, &vq.marker), "create marker semaphore"); err != nil {
+			d.destroy()
+			return nil, err
+		}
 	}
 	sq, err := d.newQueue(true)
 	if err != nil {
@@ -345,6 +403,12 @@ func (d *device) Synchronize(ctx context.Context) error {
 
 // Close releases every object of the device: queues (after their work
 // finished), events, graphs, modules and allocations.
+//
+// Its waits are bounded (closeTimeout): when the device's work does not
+// finish in time (a GPU hang, a host function that never returns), Close
+// logs what is stuck, leaves the VkDevice and what it holds alive (leaked:
+// destroying objects the GPU may still use would be worse) and returns an
+// error wrapping hal.ErrTimeout.
 func (d *device) Close() error {
 	d.mu.Lock()
 	if d.closed {
@@ -356,10 +420,22 @@ func (d *device) Close() error {
 		qs = append(qs, q)
 	}
 	d.mu.Unlock()
+	timeout := d.closeTimeout
+	if timeout <= 0 {
+		timeout = defaultCloseTimeout
+	}
+	deadline := time.Now().Add(timeout)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
 	var errs []error
+	var stuck []*queue
 	for _, q := range qs {
-		if err := q.close(); err != nil && !errors.Is(err, hal.ErrInvalidHandle) {
-			errs = append(errs, err)
+		if err := q.closeCtx(ctx); err != nil && !errors.Is(err, hal.ErrInvalidHandle) {
+			if ctx.Err() != nil {
+				stuck = append(stuck, q)
+			} else {
+				errs = append(errs, err)
+			}
 		}
 	}
 	d.mu.Lock()
@@ -367,6 +443,9 @@ func (d *device) Close() error {
 	gs, es, xs := d.graphs, d.events, d.execs
 	d.graphs, d.events, d.execs = nil, nil, nil
 	d.mu.Unlock()
+	if len(stuck) > 0 {
+		return errors.Join(append(errs, d.giveUp(timeout, stuck))...)
+	}
 	for g := range gs {
 		g.release()
 	}
@@ -376,13 +455,59 @@ func (d *device) Close() error {
 	for x := range xs {
 		x.release()
 	}
-	if r := C.shal_device_wait_idle(d.c); r != C.VK_SUCCESS {
-		errs = append(errs, check(r, "vkDeviceWaitIdle"))
+	// Every queue is closed: no host call is pending and nothing submits
+	// but the reaper. Let it finish, then retire every VkQueue's
+	// submissions ourselves (never vkDeviceWaitIdle, which would touch the
+	// VkQueues without their locks while the reaper submits markers).
+	pastDeadline := func() bool { return time.Now().After(deadline) }
+	if !d.flushReaperUntil(deadline) || !d.retire(pastDeadline) {
+		return errors.Join(append(errs, d.giveUp(timeout, nil))...)
 	}
 	d.collectAll()
-	d.flushReaper()
+	if !d.flushReaperUntil(deadline) {
+		return errors.Join(append(errs, d.giveUp(timeout, nil))...)
+	}
+	// All work is done; let each VkQueue finish its own bookkeeping too
+	// before the objects it used are destroyed.
+	for _, vq := range d.vqs {
+		if r := vq.waitIdle(d); r != C.VK_SUCCESS {
+			errs = append(errs, check(r, "vkQueueWaitIdle (queue %d)", vq.index))
+		}
+	}
 	d.destroy()
 	return errors.Join(errs...)
+}
+
+// giveUp is Close's fallback when the device's work did not finish in
+// time: it stops the reaper, logs what is stuck and leaks the VkDevice.
+func (d *device) giveUp(timeout time.Duration, stuck []*queue) error {
+	d.reapAbandon.Store(true)
+	d.leaked = true
+	for _, q := range stuck {
+		q.mu.Lock()
+		tail := q.tail
+		q.mu.Unlock()
+		q.hostMu.Lock()
+		host := len(q.hostItems)
+		q.hostMu.Unlock()
+		d.inst.cfg.Log(1, "hal/vulkan: device %d: queue on VkQueue %d not done after %v: timeline at %d of %d, %d host calls not started",
+			d.ordinal, q.vq.index, timeout, q.tl.value(), tail, host)
+	}
+	for _, vq := range d.vqs {
+		vq.mu.Lock()
+		v, sent := uint64(0), vq.markerValue
+		if vq.marker != 0 {
+			var cv C.uint64_t
+			C.shal_semaphore_value(d.c, vq.marker, &cv)
+			v = uint64(cv)
+		}
+		vq.mu.Unlock()
+		if v < sent {
+			d.inst.cfg.Log(1, "hal/vulkan: device %d: VkQueue %d not idle after %v: marker at %d of %d", d.ordinal, vq.index, timeout, v, sent)
+		}
+	}
+	d.inst.cfg.Log(1, "hal/vulkan: device %d: work not done after %v; leaking the VkDevice", d.ordinal, timeout)
+	return fmt.Errorf("hal/vulkan: close device %d: work not done after %v (the device is left allocated): %w", d.ordinal, timeout, hal.ErrTimeout)
 }
 
 // destroy frees what is left after every queue is idle.
@@ -399,9 +524,11 @@ func (d *device) destroy() {
 		d.fillProg.destroy(d)
 		d.fillProg = nil
 	}
-	if d.marker != 0 {
-		C.shal_destroy_semaphore(d.c, d.marker)
-		d.marker = 0
+	for _, vq := range d.vqs {
+		if vq.marker != 0 {
+			C.shal_destroy_semaphore(d.c, vq.marker)
+			vq.marker = 0
+		}
 	}
 	C.shal_destroy_device(d.c)
 	d.finalLive = d.liveObjects()
@@ -463,19 +590,21 @@ func (t *timeline) release() {
 // timeline value means the GPU work is done, but a driver may still be
 // cleaning up the submission (Mesa's vk_queue submit thread unreferences
 // the semaphores it waited on after signalling): destroying a semaphore or
-// command pool then is a use after free. So the reaper goroutine submits an
-// empty marker to each VkQueue and destroys the batch once the markers are
-// signalled, since queues retire submissions in order. The caller never
+// command pool then is a use after free. So the reaper goroutine retires
+// every VkQueue (see retire) and then destroys the batch. The caller never
 // blocks, even when other queues wait on host calls.
 func (d *device) reap(destroy func()) {
 	d.reapMu.Lock()
+	defer d.reapMu.Unlock()
+	if d.reapAbandon.Load() {
+		return // Close gave up on the device: leak it
+	}
 	d.reapList = append(d.reapList, destroy)
 	if !d.reaping {
 		d.reaping = true
 		d.reapWG.Add(1)
 		go d.reaper()
 	}
-	d.reapMu.Unlock()
 }
 
 func (d *device) reaper() {
@@ -490,35 +619,97 @@ func (d *device) reaper() {
 			return
 		}
 		d.reapMu.Unlock()
-		d.retireSubmissions()
+		if !d.retire(d.reapAbandon.Load) {
+			// Close gave up on the device: leak the batch.
+			d.reapMu.Lock()
+			d.reapList = nil
+			d.reaping = false
+			d.reapMu.Unlock()
+			return
+		}
 		for _, f := range batch {
 			f()
 		}
 	}
 }
 
-// retireSubmissions waits until every submission made so far on every
-// VkQueue is retired, by an empty marker submission per queue. It holds no
-// lock while waiting.
-func (d *device) retireSubmissions() {
+// retire waits until every submission made so far on every VkQueue has
+// retired: it submits an empty marker to each VkQueue that got work since
+// its last marker (a VkQueue never used needs none), then waits for all of
+// them. A marker's signal includes all earlier submissions of its VkQueue,
+// and each VkQueue has its own marker timeline. It holds no lock while
+// waiting, and returns false, giving up, when stop reports true (polled
+// between wait slices of at most 100 ms).
+func (d *device) retire(stop func() bool) bool {
+	type target struct {
+		vq *vkQueue
+		v  uint64
+	}
+	var targets []target
 	for _, vq := range d.vqs {
-		vq.mu.Lock()
-		v := d.markerValue.Add(1)
-		r := C.shal_submit(d.c, vq.q, nil, 0, nil, nil, d.marker, C.uint64_t(v))
-		vq.mu.Unlock()
-		if r != C.VK_SUCCESS {
-			// The device is lost or out of memory: fall back to idling it.
-			C.shal_device_wait_idle(d.c)
-			continue
-		}
-		for C.shal_wait_semaphore(d.c, d.marker, C.uint64_t(v), C.uint64_t(time.Second)) == C.VK_TIMEOUT {
+		for {
+			v, r := vq.mark(d)
+			if r == C.VK_SUCCESS {
+				if v > 0 {
+					targets = append(targets, target{vq, v})
+				}
+				break
+			}
+			if r == C.VK_ERROR_DEVICE_LOST {
+				vq.waitIdle(d) // returns at once on a lost device
+				break
+			}
+			// Out of memory or the like: try again shortly.
+			if stop() {
+				return false
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	}
+	for _, t := range targets {
+		for {
+			r := C.shal_wait_semaphore(d.c, t.vq.marker, C.uint64_t(t.v), C.uint64_t(100*time.Millisecond))
+			if r == C.VK_SUCCESS {
+				break
+			}
+			if r != C.VK_TIMEOUT {
+				t.vq.waitIdle(d) // device lost: returns at once
+				break
+			}
+			if stop() {
+				return false
+			}
+		}
+	}
+	return true
 }
+
+// deviceWaitIdleUnlocked runs vkDeviceWaitIdle without the VkQueue locks:
+// invalid usage while another thread uses a VkQueue (what the old Close
+// did while the reaper submitted markers); only TestDiagCloseRace uses it.
+func (d *device) deviceWaitIdleUnlocked() C.VkResult { return C.shal_device_wait_idle(d.c) }
 
 // flushReaper waits for the reaper to finish what was handed to it.
 func (d *device) flushReaper() {
 	d.reapWG.Wait()
+}
+
+// flushReaperUntil is flushReaper with a deadline; it reports whether the
+// reaper finished.
+func (d *device) flushReaperUntil(deadline time.Time) bool {
+	done := make(chan struct{})
+	go func() {
+		d.reapWG.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 // value returns the semaphore's current counter; on device loss it returns

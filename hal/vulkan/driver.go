@@ -38,6 +38,7 @@ func (Driver) Open(cfg hal.Config) (hal.Instance, error) {
 	if loaderAPI >= apiVersion(1, 3) {
 		api = apiVersion(1, 3)
 	}
+	pinDrivers(api)
 	in := &instance{cfg: cfg, api: api}
 	in.c = (*C.shal_inst)(C.calloc(1, C.size_t(unsafe.Sizeof(C.shal_inst{}))))
 	in.c.gipa = gipa
@@ -102,6 +103,35 @@ func (Driver) Open(cfg hal.Config) (hal.Instance, error) {
 		return nil, fmt.Errorf("hal/vulkan: not available: no usable Vulkan device among %d physical devices (run with a log level of 2 to see why each was skipped): %w", len(pds), hal.ErrNotAvailable)
 	}
 	return in, nil
+}
+
+var (
+	pinMu     sync.Mutex
+	pinnedICD *C.shal_inst // never destroyed
+)
+
+// pinDrivers creates, once per process, a VkInstance that is never
+// destroyed. The loader dlopens the drivers (ICDs) at every
+// vkCreateInstance and dlcloses them at vkDestroyInstance; a driver with
+// initial-exec thread-local storage (NVIDIA's) takes static TLS space at
+// each load that glibc never gives back, so after a few dozen instance
+// cycles in one process vkCreateInstance fails with
+// VK_ERROR_INCOMPATIBLE_DRIVER (seen on the H100 after about 35 runtimes
+// in streaming's tests). Keeping one instance alive keeps the drivers
+// loaded, so later cycles only count references.
+func pinDrivers(api uint32) {
+	pinMu.Lock()
+	defer pinMu.Unlock()
+	if pinnedICD != nil {
+		return
+	}
+	c := (*C.shal_inst)(C.calloc(1, C.size_t(unsafe.Sizeof(C.shal_inst{}))))
+	c.gipa = gipa
+	if C.shal_create_instance(c, C.uint32_t(api)) != C.VK_SUCCESS {
+		C.free(unsafe.Pointer(c))
+		return // Open reports the same failure; try again next time
+	}
+	pinnedICD = c
 }
 
 // deviceRank orders device types: discrete, integrated, virtual, other, CPU.
@@ -199,10 +229,18 @@ func (in *instance) Close() error {
 	devs := in.devices
 	in.mu.Unlock()
 	var errs []error
+	leaked := false
 	for _, d := range devs {
 		if err := d.Close(); err != nil && !errors.Is(err, hal.ErrInvalidHandle) {
 			errs = append(errs, err)
 		}
+		leaked = leaked || d.leaked
+	}
+	if leaked {
+		// A VkDevice is still alive (its work never finished): the
+		// VkInstance must outlive it.
+		in.cfg.Log(1, "hal/vulkan: a device was left allocated; leaking the Vulkan instance too")
+		return errors.Join(errs...)
 	}
 	in.destroy()
 	return errors.Join(errs...)

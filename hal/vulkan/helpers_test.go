@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unsafe"
@@ -58,46 +61,91 @@ func openDevice(t testing.TB) *device {
 	return d
 }
 
-// testdataPath finds a testdata file: $STREAM_HAL_TESTDATA first, then
-// ./testdata (the package directory when run by go test, or next to a test
-// binary run by hand), then the repository's top-level testdata.
-func testdataPath(t testing.TB, name string) string {
-	t.Helper()
+// testdataDirs lists where test files are looked up, in order:
+// $STREAM_HAL_TESTDATA; $STREAM_HAL_TESTDATA/../hal/vulkan/testdata (when it
+// names the repository's testdata/); this package's testdata (relative to
+// the working directory, which go test makes the package directory, and
+// beside the source this binary was built from); the working directory;
+// the test binary's directory and its testdata/; the repository's
+// testdata/ (haltest.TestdataDir).
+func testdataDirs() []string {
 	var dirs []string
 	if d := os.Getenv("STREAM_HAL_TESTDATA"); d != "" {
-		dirs = append(dirs, d)
+		dirs = append(dirs, d, filepath.Join(d, "..", "hal", "vulkan", "testdata"))
 	}
-	dirs = append(dirs, "testdata", ".", filepath.Join("..", "..", "testdata"))
+	dirs = append(dirs, "testdata")
+	if _, file, _, ok := runtime.Caller(0); ok {
+		dirs = append(dirs, filepath.Join(filepath.Dir(file), "testdata"))
+	}
+	dirs = append(dirs, ".")
 	if exe, err := os.Executable(); err == nil {
 		dirs = append(dirs, filepath.Dir(exe), filepath.Join(filepath.Dir(exe), "testdata"))
 	}
-	for _, d := range dirs {
+	if d, err := haltest.TestdataDir(); err == nil {
+		dirs = append(dirs, d)
+	}
+	return dirs
+}
+
+// testdataPath returns the first testdataDirs entry holding name, or "".
+func testdataPath(t testing.TB, name string) string {
+	t.Helper()
+	for _, d := range testdataDirs() {
 		p := filepath.Join(d, name)
-		if _, err := os.Stat(p); err == nil {
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
 			return p
 		}
 	}
 	return ""
 }
 
+// fallbackModules are the executables loaded from the project's modules in
+// place of this package's own (see loadModuleFile).
+var fallbackModules sync.Map // hal.Executable -> file name it stands for
+
 func loadTestModule(t testing.TB, d *device) hal.Executable {
 	t.Helper()
 	return loadModuleFile(t, d, "vk_test_kernels.spv")
 }
 
+// loadModuleFile loads a SPIR-V test module. When this package's own
+// modules (vk_test_kernels.spv, vk_args_probe.spv) are not found it loads
+// the project's equivalents (testdata/test_kernels.spv, args_probe.spv)
+// through haltest; kernelOf skips a test needing a kernel only ours have.
 func loadModuleFile(t testing.TB, d *device, name string) hal.Executable {
 	t.Helper()
+	var data []byte
 	p := testdataPath(t, name)
-	if p == "" {
-		t.Fatalf("%s not found (set STREAM_HAL_TESTDATA to the directory holding it)", name)
-	}
-	data, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
+	fallback := false
+	if p != "" {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = b
+	} else {
+		var err error
+		switch name {
+		case "vk_test_kernels.spv":
+			_, data, err = haltest.Kernels(d)
+		case "vk_args_probe.spv":
+			_, data, err = haltest.ArgsProbeModule(d)
+		default:
+			err = fmt.Errorf("no fallback: %w", hal.ErrNotFound)
+		}
+		if err != nil {
+			t.Fatalf("%s not found in %v, nor the project's module: %v (set STREAM_HAL_TESTDATA to the directory holding it)", name, testdataDirs(), err)
+		}
+		t.Logf("%s not found; using the project's module instead", name)
+		p, fallback = "project module for "+name, true
 	}
 	x, err := d.Load(hal.FormatSPIRV, data)
 	if err != nil {
 		t.Fatalf("load %s: %v", p, err)
+	}
+	if fallback {
+		fallbackModules.Store(x, name)
+		t.Cleanup(func() { fallbackModules.Delete(x) })
 	}
 	return x
 }
@@ -106,6 +154,9 @@ func kernelOf(t testing.TB, x hal.Executable, name string) hal.Kernel {
 	t.Helper()
 	k, err := x.Kernel(name)
 	if err != nil {
+		if own, ok := fallbackModules.Load(x); ok && errors.Is(err, hal.ErrNotFound) {
+			t.Skipf("kernel %s is only in %s, which was not found: %v", name, own, err)
+		}
 		t.Fatal(err)
 	}
 	return k
@@ -238,15 +289,21 @@ func closeAll(t testing.TB, cs ...interface{ Close() error }) {
 	}
 }
 
-func readTestModule(t testing.TB) []byte {
+// readTestModule returns the bytes of vk_test_kernels.spv, or of the
+// project's test_kernels.spv (same kernels less grid_probe) when ours is
+// not found; own says which.
+func readTestModule(t testing.TB) (data []byte, own bool) {
 	t.Helper()
-	p := testdataPath(t, "vk_test_kernels.spv")
+	p, own := testdataPath(t, "vk_test_kernels.spv"), true
 	if p == "" {
-		t.Fatalf("vk_test_kernels.spv not found (set STREAM_HAL_TESTDATA)")
+		p, own = testdataPath(t, "test_kernels.spv"), false
+	}
+	if p == "" {
+		t.Fatalf("neither vk_test_kernels.spv nor test_kernels.spv found in %v (set STREAM_HAL_TESTDATA)", testdataDirs())
 	}
 	data, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return data
+	return data, own
 }

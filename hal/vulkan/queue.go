@@ -231,9 +231,7 @@ func (q *queue) submitLocked(cb C.VkCommandBuffer, extra []timelineValue) error 
 		n++
 	}
 	next := q.tail + 1
-	q.vq.mu.Lock()
-	r := C.shal_submit(q.dev.c, q.vq.q, cb, C.uint32_t(n), &sems[0], &vals[0], q.tl.sem, C.uint64_t(next))
-	q.vq.mu.Unlock()
+	r := q.vq.submit(q.dev, cb, n, &sems[0], &vals[0], q.tl.sem, next)
 	if err := check(r, "vkQueueSubmit"); err != nil {
 		q.setErrLocked(err)
 		return err
@@ -557,9 +555,14 @@ func (q *queue) Close() error {
 	return q.close()
 }
 
-func (q *queue) close() error {
-	serr := q.Synchronize(context.Background())
-	if errors.Is(serr, hal.ErrInvalidHandle) {
+func (q *queue) close() error { return q.closeCtx(context.Background()) }
+
+// closeCtx is close with its waits bounded by ctx: when ctx ends first it
+// returns ctx's error and leaves the queue open (its work may still use
+// it).
+func (q *queue) closeCtx(ctx context.Context) error {
+	serr := q.Synchronize(ctx)
+	if errors.Is(serr, hal.ErrInvalidHandle) || (serr != nil && ctx.Err() != nil) {
 		return serr
 	}
 	q.mu.Lock()
@@ -574,6 +577,7 @@ func (q *queue) close() error {
 	started := q.hostStarted
 	q.hostMu.Unlock()
 	if started {
+		// Synchronize saw every host call's signal: the worker is idle.
 		select {
 		case q.hostWake <- struct{}{}:
 		default:
@@ -582,7 +586,7 @@ func (q *queue) close() error {
 	}
 	// Everything submitted is done (Synchronize waited for the tail), unless
 	// the device was lost; wait for the VkQueue to be safe either way.
-	q.tl.wait(context.Background(), q.tail) //nolint:errcheck // reported by Synchronize
+	q.tl.wait(ctx, q.tail) //nolint:errcheck // reported by Synchronize
 	q.mu.Lock()
 	q.reclaimLocked()
 	for _, f := range q.inflight {
