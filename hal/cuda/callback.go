@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"fmt"
+	"github.com/streamhal/streamhal/hal"
 	"runtime/cgo"
 	"sync/atomic"
 )
@@ -38,7 +39,7 @@ func shalHostCallback(h C.uintptr_t) {
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			hf.sink.set(fmt.Errorf("hal/cuda: host function panicked: %v", p))
+			hf.sink.set(fmt.Errorf("hal/cuda: host function panicked: %v: %w", p, hal.ErrLaunchFailed))
 		}
 	}()
 	hf.fn()

@@ -356,14 +356,23 @@ func TestFill(t *testing.T) {
 // wantParams are the kernels' parameter layouts by the natural-alignment
 // rule (KERNELS.md), written out independently of any parser.
 var wantParams = map[string][]hal.Param{
-	"vector_add":        layout(0, 8, 8, 8, 16, 8, 24, 4),
-	"vector_add_scaled": layout(0, 8, 8, 8, 16, 8, 24, 4, 28, 4, 32, 4),
-	"saxpy":             layout(0, 4, 4, 4, 8, 8, 16, 8),
-	"matrix_multiply":   layout(0, 8, 8, 8, 16, 8, 24, 4, 28, 4, 32, 4),
-	"reduce_sum":        layout(0, 8, 8, 8, 16, 4),
+	"vector_add":        pointers(layout(0, 8, 8, 8, 16, 8, 24, 4), 0, 1, 2),
+	"vector_add_scaled": pointers(layout(0, 8, 8, 8, 16, 8, 24, 4, 28, 4, 32, 4), 0, 1, 2),
+	"saxpy":             pointers(layout(0, 4, 4, 4, 8, 8, 16, 8), 2, 3),
+	"matrix_multiply":   pointers(layout(0, 8, 8, 8, 16, 8, 24, 4, 28, 4, 32, 4), 0, 1, 2),
+	"reduce_sum":        pointers(layout(0, 8, 8, 8, 16, 4), 0, 1),
 	"empty":             layout(),
-	"scale_by_global":   layout(0, 8, 8, 8, 16, 4),
-	"args_probe":        layout(0, 1, 2, 2, 4, 4, 8, 8, 16, 4, 24, 8, 32, 8, 40, 8),
+	"scale_by_global":   pointers(layout(0, 8, 8, 8, 16, 4), 0, 1),
+	"args_probe":        pointers(layout(0, 1, 2, 2, 4, 4, 8, 8, 16, 4, 24, 8, 32, 8, 40, 8), 7),
+}
+
+// pointers marks the parameters at idx as pointers (what the PTX code
+// shows: ld.param.u64 then cvta.to.global).
+func pointers(ps []hal.Param, idx ...int) []hal.Param {
+	for _, i := range idx {
+		ps[i].Pointer = true
+	}
+	return ps
 }
 
 // layout builds a parameter list from offset, size pairs.

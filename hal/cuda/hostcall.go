@@ -330,7 +330,7 @@ func (w *hostWorker) call(c hostCall) {
 	func() {
 		defer func() {
 			if p := recover(); p != nil {
-				w.q.hostErr.set(fmt.Errorf("hal/cuda: host function panicked: %v", p))
+				w.q.hostErr.set(fmt.Errorf("hal/cuda: host function panicked: %v: %w", p, hal.ErrLaunchFailed))
 			}
 		}()
 		c.fn()

@@ -291,8 +291,8 @@ func (s *suite) testHostCalls(t *testing.T) {
 	if err := s.q.HostCall(func() { panic("boom") }); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.q.Synchronize(context.Background()); err == nil {
-		t.Errorf("Synchronize after a panicking host function: got nil error")
+	if err := s.q.Synchronize(context.Background()); !errors.Is(err, hal.ErrLaunchFailed) {
+		t.Errorf("Synchronize after a panicking host function: got %v, want ErrLaunchFailed", err)
 	}
 	s.sync(t) // the error is reported once
 }

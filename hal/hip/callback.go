@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"fmt"
+	"github.com/streamhal/streamhal/hal"
 	"runtime/cgo"
 	"sync/atomic"
 )
@@ -28,7 +29,7 @@ func (h *hostFunc) run() {
 	defer func() {
 		if r := recover(); r != nil {
 			if q := h.sink(); q != nil {
-				q.setHostErr(fmt.Errorf("hal/hip: host function panicked: %v", r))
+				q.setHostErr(fmt.Errorf("hal/hip: host function panicked: %v: %w", r, hal.ErrLaunchFailed))
 			}
 		}
 	}()

@@ -218,7 +218,9 @@ func ParsePTX(src []byte) (*Module, error) {
 	}
 	p.mod.Kernels = make([]KernelInfo, 0, len(p.entries))
 	seen := make(map[string]bool, len(p.entries))
+	heads := ptxEntryHeads(p.lx.src)
 	for _, e := range p.entries {
+		markPTXPointers(p.lx.src, heads, &e.info)
 		if seen[e.info.Name] {
 			return nil, fmt.Errorf("hal/modfile: ptx: .entry %s defined twice: %w", e.info.Name, hal.ErrInvalidImage)
 		}
