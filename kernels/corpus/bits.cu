@@ -21,7 +21,8 @@ SHAL_EXTERN_C
  * 14 ((int)x << 9) >> 22 (signed field) 15 (x << (s & 31)) | (x >> (-s & 31))
  * 16 lo32(__brevll(q))  17 __clzll(q)  18 __popcll(q)  19 __ffsll(q)
  * 20 lo32(__umul64hi(q, q + s))        21 hi32(same)
- * 22 lo32(__mul64hi((long long)q, -(long long)s))   23 __mul24(x, y) */
+ * 22 lo32(__mul64hi((long long)q, -(long long)s))
+ * 23 __mul24((int)x >> 8, (int)y >> 8) (operands within 24 bits) */
 __global__ void bit_intrinsics(const unsigned* a, const unsigned* b,
                                const unsigned* c, unsigned* out, int n) {
   int i = blockIdx.x * blockDim.x + threadIdx.x;
@@ -53,7 +54,7 @@ __global__ void bit_intrinsics(const unsigned* a, const unsigned* b,
   o[20] = (unsigned)h;
   o[21] = (unsigned)(h >> 32);
   o[22] = (unsigned)__mul64hi((long long)q, -(long long)s);
-  o[23] = (unsigned)__mul24((int)x, (int)y);
+  o[23] = (unsigned)__mul24((int)x >> 8, (int)y >> 8);
 }
 
 /* C division and remainder (truncating toward zero), 16 ints and 6 long

@@ -93,8 +93,9 @@ __global__ void redux(const unsigned* in, unsigned* out, int n) {
  *       asked for as lane 21 (taken modulo the width)
  *   [2] up 3                      [3] up 2, width 8
  *   [4] down 5                    [5] down 3, width 16
- *   [6] xor 11                    [7] xor 6, width 4 (a lane mask that
- *       leaves the segment returns the thread's own value)
+ *   [6] xor 11                    [7] xor 6, width 4 (a lane whose
+ *       partner lies in a later segment keeps its own value; one whose
+ *       partner lies in an earlier segment reads it, as CUDA documents)
  * and dout[i] = the double din[i] from lane (lane + 1) mod 32. */
 __global__ void shfl_modes(const int* in, int* out, const double* din,
                            double* dout, int n) {
