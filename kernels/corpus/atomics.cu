@@ -39,7 +39,7 @@ SHAL_EXTERN_C
  *   ia[0] += x    ia[1] -= x    ia[2] = min   ia[3] = max (signed)
  *   ia[4] &= x | 0x10001        ia[5] |= 1 << (u & 31)   ia[6] ^= x
  *   ua[0] = min(u)  ua[1] = max(u)  ua[2] = atomicInc(.., 17)
- *   ua[3] = atomicDec(.., 13)   ua[4] += u * 3
+ *   ua[3] = atomicDec(.., 13)   ua[4] += u * 3 (red.global.add, asm)
  *   qa[0] += u * 977 (64-bit)   qa[1] = max(u << 20)   qa[2] = min(u * u)
  *   qa[3] |= 1 << (u & 63)      qa[4] ^= u * 0x100000001
  *   la[0] = min(x * 1000000 as long long)   la[1] = max(same)
@@ -63,7 +63,10 @@ __global__ void atomics_global(const int* v, int* ia, unsigned* ua,
   atomicMax(&ua[1], u);
   atomicInc(&ua[2], 17u);
   atomicDec(&ua[3], 13u);
-  atomicAdd(&ua[4], u * 3u);
+  /* red: an atomic whose result nobody reads, as nvcc emits it for such
+   * atomicAdds (clang emits atom), here written by hand. */
+  asm volatile("red.global.add.u32 [%0], %1;" ::"l"(&ua[4]), "r"(u * 3u)
+               : "memory");
   atomicAdd(&qa[0], (unsigned long long)u * 977ull);
   atomicMax(&qa[1], (unsigned long long)u << 20);
   atomicMin(&qa[2], (unsigned long long)u * u);

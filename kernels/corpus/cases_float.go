@@ -327,7 +327,7 @@ func mkMinmaxNaN(r *rand.Rand) *Run {
 		}
 		x[i], y[i] = float32(dx[i]), float32(dy[i])
 	}
-	out, dout := make([]float32, 5*n), make([]float64, 4*n)
+	out, dout, cls := make([]float32, 6*n), make([]float64, 4*n), make([]uint32, n)
 	for i := 0; i < n; i++ {
 		a, b := float64(x[i]), float64(y[i])
 		out[i] = float32(minNum(a, b))
@@ -335,6 +335,8 @@ func mkMinmaxNaN(r *rand.Rand) *Run {
 		out[2*n+i] = float32(math.Abs(a))
 		out[3*n+i] = -x[i]
 		out[4*n+i] = float32(math.Copysign(a, b))
+		out[5*n+i] = float32(math.Copysign(a, b))
+		cls[i] = testp(x[i])
 		dout[i] = minNum(dx[i], dy[i])
 		dout[n+i] = maxNum(dx[i], dy[i])
 		dout[2*n+i] = math.Abs(dx[i])
@@ -342,10 +344,26 @@ func mkMinmaxNaN(r *rand.Rand) *Run {
 	}
 	bd := newBuilder()
 	px, py, pdx, pdy := bd.in("x", x), bd.in("y", y), bd.in("dx", dx), bd.in("dy", dy)
-	po := bd.outCheck("out", out, Check{Index: rowIndex(n, joinNames("fminf", "fmaxf", "fabsf", "neg", "copysignf"))})
+	po := bd.outCheck("out", out, Check{Index: rowIndex(n, joinNames("fminf", "fmaxf", "fabsf", "neg", "copysignf", "copysign.f32"))})
 	pdo := bd.outCheck("dout", dout, Check{Index: rowIndex(n, joinNames("fmin", "fmax", "fabs", "neg"))})
-	bd.launch("minmax_nan", d1(blocks(n, 128)), d1(128), 0, px, py, pdx, pdy, po, pdo, int32(n))
+	pcls := bd.out("cls", cls)
+	bd.launch("minmax_nan", d1(blocks(n, 128)), d1(128), 0, px, py, pdx, pdy, po, pdo, pcls, int32(n))
 	return bd.run
+}
+
+// testp is PTX's testp on x, one bit per property: finite, infinite,
+// number, notanumber, normal (zeros count as normal), subnormal.
+func testp(x float32) uint32 {
+	f := float64(x)
+	nan, inf := math.IsNaN(f), math.IsInf(f, 0)
+	sub := !nan && !inf && f != 0 && math.Abs(f) < math.Ldexp(1, Float32.Emin)
+	var k uint32
+	for bit, p := range []bool{!nan && !inf, inf, !nan, nan, !nan && !inf && !sub, sub} {
+		if p {
+			k |= 1 << bit
+		}
+	}
+	return k
 }
 
 // toHalf rounds a float64 to binary16 or bfloat16 in mode m and encodes

@@ -80,7 +80,7 @@ __global__ void grid_stride(const unsigned* in, unsigned* out, int n) {
 
 /* One thread per row of a rows x cols matrix m. A thread past the last row
  * returns at once; the column loop has three exits besides its end:
- *   a zero at column c:        out[r] = -1 - c, return
+ *   a zero at column c:        out[r] = -1 - c, and the thread exits (PTX exit)
  *   a value below -900:        stop, out[r] = the sum so far
  *   the sum passing limit at c: out[r] = limit + c
  * otherwise out[r] = the row's sum. */
@@ -94,6 +94,8 @@ __global__ void early_exit(const int* m, int* out, int rows, int cols,
     int v = row[c];
     if (v == 0) {
       out[r] = -1 - c;
+      /* PTX exit, as hand-written code (and some compilers) end a thread. */
+      asm volatile("exit;" ::: "memory");
       return;
     }
     if (v < -900) break;

@@ -165,10 +165,14 @@ __global__ void convert(const float* x, const double* dx, const int* ki,
 /* min/max with NaN operands and signed zeros (a NaN operand yields the
  * other operand; -0 < +0), abs, neg and copysign; out[r*n + i]:
  * 0 fminf(x, y)  1 fmaxf(x, y)  2 fabsf(x)  3 -x  4 copysignf(x, y)
- * and dout[r*n + i]: 0 fmin(dx, dy)  1 fmax(dx, dy)  2 fabs(dx)  3 -dx */
+ * 5 x with y's sign by PTX's copysign.f32 (inline asm; its first operand
+ *   gives the sign)
+ * dout[r*n + i]: 0 fmin(dx, dy)  1 fmax(dx, dy)  2 fabs(dx)  3 -dx
+ * cls[i]: testp on x, one bit each: finite, infinite, number, notanumber,
+ *   normal, subnormal (bits 0..5). */
 __global__ void minmax_nan(const float* x, const float* y, const double* dx,
                            const double* dy, float* out, double* dout,
-                           int n) {
+                           unsigned* cls, int n) {
   int i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= n) return;
   float a = x[i], b = y[i];
@@ -178,10 +182,38 @@ __global__ void minmax_nan(const float* x, const float* y, const double* dx,
   out[2 * n + i] = fabsf(a);
   out[3 * n + i] = -a;
   out[4 * n + i] = copysignf(a, b);
+  float cs;
+  asm("copysign.f32 %0, %1, %2;" : "=f"(cs) : "f"(b), "f"(a));
+  out[5 * n + i] = cs;
   dout[i] = fmin(c, e);
   dout[n + i] = fmax(c, e);
   dout[2 * n + i] = fabs(c);
   dout[3 * n + i] = -c;
+  unsigned k;
+  asm("{\n\t"
+      ".reg .pred p;\n\t"
+      ".reg .u32 t;\n\t"
+      "testp.finite.f32 p, %1;\n\t"
+      "selp.u32 %0, 1, 0, p;\n\t"
+      "testp.infinite.f32 p, %1;\n\t"
+      "selp.u32 t, 2, 0, p;\n\t"
+      "or.b32 %0, %0, t;\n\t"
+      "testp.number.f32 p, %1;\n\t"
+      "selp.u32 t, 4, 0, p;\n\t"
+      "or.b32 %0, %0, t;\n\t"
+      "testp.notanumber.f32 p, %1;\n\t"
+      "selp.u32 t, 8, 0, p;\n\t"
+      "or.b32 %0, %0, t;\n\t"
+      "testp.normal.f32 p, %1;\n\t"
+      "selp.u32 t, 16, 0, p;\n\t"
+      "or.b32 %0, %0, t;\n\t"
+      "testp.subnormal.f32 p, %1;\n\t"
+      "selp.u32 t, 32, 0, p;\n\t"
+      "or.b32 %0, %0, t;\n\t"
+      "}"
+      : "=r"(k)
+      : "f"(a));
+  cls[i] = k;
 }
 
 SHAL_EXTERN_C_END

@@ -161,6 +161,8 @@ __global__ void reduce_last_block(const unsigned* in, unsigned* partial,
   if (t == 0) {
     partial[blockIdx.x] = s[0];
     __threadfence();
+    /* The sm_70 form of the same ordering, as hand-written code has it. */
+    asm volatile("fence.acq_rel.gpu;" ::: "memory");
     unsigned ticket = atomicInc(counter, gridDim.x - 1);
     last = ticket == gridDim.x - 1;
   }
