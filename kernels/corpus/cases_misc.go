@@ -1,7 +1,6 @@
 package corpus
 
 import (
-	"math"
 	"math/bits"
 	"math/rand/v2"
 	"sort"
@@ -276,5 +275,3 @@ func mkNamedBarriers(r *rand.Rand) *Run {
 	bd.launch("named_barriers", d1(g), d1(bs), 0, pi, po)
 	return bd.run
 }
-
-var _ = math.Inf

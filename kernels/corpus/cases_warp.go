@@ -3,7 +3,6 @@ package corpus
 import (
 	"fmt"
 	"math"
-	"math/bits"
 	"math/rand/v2"
 )
 
@@ -16,7 +15,7 @@ func init() {
 		Case{Name: "warp/match", Module: "warp", Covers: "match.any.sync, match.all.sync with predicate", Make: mkMatch},
 		Case{Name: "warp/redux", Module: "warp", Covers: "redux.sync add/min/max (s32, u32)/and/or/xor, partial member mask", Make: mkRedux},
 		Case{Name: "warp/shfl_modes", Module: "warp", Covers: "shfl.sync idx/up/down/bfly with widths, 64-bit shuffle", Make: mkShflModes},
-		Case{Name: "atomics/atomics_global", Module: "atomics", Covers: "atom.global add/sub/min/max/and/or/xor/inc/dec/cas on s32/u32/u64/s64/f32/f64, CAS loops", Make: mkAtomicsGlobal},
+		Case{Name: "atomics/atomics_global", Module: "atomics", Covers: "atom.global add/sub/min/max/and/or/xor/inc/dec/cas on s32/u32/u64/s64/f32/f64, CAS loops, red.global.add", Make: mkAtomicsGlobal},
 		Case{Name: "atomics/atomics_shared", Module: "atomics", Covers: "atom.shared add/min/max/and/xor/exch/cas on 32 and 64 bits, f32/f64 add, generic inc/dec on shared", Make: mkAtomicsShared},
 		Case{Name: "atomics/atomic_exch", Module: "atomics", Covers: "atom.exch b32/b64/f32 chains (order-independent invariant)", Make: mkAtomicExch},
 	)
@@ -451,5 +450,3 @@ func mkAtomicExch(r *rand.Rand) *Run {
 	bd.run.InvariantDoc = fmt.Sprintf("the values displaced plus the %d slots' final contents are the initial contents plus every value stored", k)
 	return bd.run
 }
-
-var _ = bits.Len

@@ -127,12 +127,12 @@ func TestRoundSubnormalsAndOverflow(t *testing.T) {
 		m    Mode
 		want float64
 	}{
-		{tiny / 2, RN, 0},                              // tie to even: 0
-		{tiny * 1.5, RN, 2 * tiny},                     // tie to even: 2
-		{tiny / 4, RU, tiny},                           // up to the least subnormal
-		{-tiny / 4, RU, math.Copysign(0, -1)},          // -0
-		{-tiny / 4, RD, -tiny},                         // away
-		{tiny / 4, RZ, 0},                              // toward zero
+		{tiny / 2, RN, 0},                     // tie to even: 0
+		{tiny * 1.5, RN, 2 * tiny},            // tie to even: 2
+		{tiny / 4, RU, tiny},                  // up to the least subnormal
+		{-tiny / 4, RU, math.Copysign(0, -1)}, // -0
+		{-tiny / 4, RD, -tiny},                // away
+		{tiny / 4, RZ, 0},                     // toward zero
 		{Float32.MaxFinite() * 2, RZ, Float32.MaxFinite()},
 		{Float32.MaxFinite() * 2, RN, math.Inf(1)},
 		{-Float32.MaxFinite() * 2, RU, -Float32.MaxFinite()},
@@ -323,10 +323,6 @@ func TestShflSourceMatchesCUDADocs(t *testing.T) {
 		for m := ShflIdx; m <= ShflBfly; m++ {
 			for lane := 0; lane < 32; lane++ {
 				for b := 0; b < 32; b++ {
-					if m == ShflIdx && b >= w && w < 32 {
-						// CUDA takes srcLane modulo the width; PTX keeps
-						// the low bits below the segment mask, the same.
-					}
 					got, _ := ShflSource(m, lane, b, shflC(m, w))
 					if want := shflDoc(m, lane, b, w); got != want {
 						t.Fatalf("mode %d width %d lane %d b %d: PTX semantics read lane %d, CUDA docs %d", m, w, lane, b, got, want)
