@@ -332,8 +332,10 @@ func TestCorpusCrossBackend(t *testing.T) {
 // ---- structure: no device needed ----
 
 var (
-	entryRE  = regexp.MustCompile(`(?m)^\.visible \.entry (\w+)\(([^)]*)\)`)
-	paramRE  = regexp.MustCompile(`\.param\s+(?:\.align\s+\d+\s+)?\.([usbf])(\d+)\s+\w+(?:\[(\d+)\])?`)
+	entryRE = regexp.MustCompile(`(?m)^\.visible \.entry (\w+)\(([^)]*)\)`)
+	// A parameter: .param [.align N] .TYPE [.ptr [.SPACE] [.align N]] NAME[[K]]
+	// (nvcc marks pointers with .ptr).
+	paramRE  = regexp.MustCompile(`\.param\s+(?:\.align\s+\d+\s+)?\.([usbf])(\d+)(?:\s+\.ptr)?(?:\s+\.(?:global|shared|const|local))?(?:\s+\.align\s+\d+)?\s+\w+(?:\[(\d+)\])?`)
 	kernelRE = regexp.MustCompile(`(?m)^__global__ void (?:__launch_bounds__\([^)]*\) )?(\w+)\(`)
 )
 
@@ -469,5 +471,26 @@ func TestCorpusBuildsDeterministic(t *testing.T) {
 				t.Errorf("%s: buffer %s differs between two builds", c.Name, x.Name)
 			}
 		}
+	}
+}
+
+// The coverage test's entry parser reads clang's and nvcc's parameter
+// declarations alike.
+func TestPTXEntryParsing(t *testing.T) {
+	text := `.visible .entry k(
+	.param .u64 .ptr .align 1 k_param_0,
+	.param .u64 .ptr .global .align 4 k_param_1,
+	.param .u32 k_param_2,
+	.param .align 8 .b8 k_param_3[16],
+	.param .f64 k_param_4
+)
+.visible .entry empty()
+`
+	got := ptxEntries(text)
+	if want := []int{8, 8, 4, 16, 8}; fmt.Sprint(got["k"]) != fmt.Sprint(want) {
+		t.Errorf("k: parameter sizes %v, want %v", got["k"], want)
+	}
+	if p, ok := got["empty"]; !ok || len(p) != 0 {
+		t.Errorf("empty: %v, %v", p, ok)
 	}
 }
