@@ -125,7 +125,9 @@ func TestSelectCPU(t *testing.T) {
 		s := bytes.Replace(ptx, []byte(".version 7.0"), []byte(".version "+version), 1)
 		return bytes.Replace(s, []byte(".target sm_80"), []byte(".target "+target), 1)
 	}
-	e := func(f hal.Format, target string, data []byte) FatEntry { return FatEntry{Format: f, Target: target, Data: data} }
+	e := func(f hal.Format, target string, data []byte) FatEntry {
+		return FatEntry{Format: f, Target: target, Data: data}
+	}
 	fb := buildFatbin(
 		fbEntry{kind: FatbinELF, arch: 90, major: 1, minor: 8, payload: []byte("cubin")},
 		fbEntry{kind: FatbinPTX, arch: 90, major: 8, minor: 6, payload: v("8.6", "sm_90"), compress: "lz4"},
