@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // Decompressors for the compressed entries of NVIDIA fatbins. Both write
@@ -151,13 +152,28 @@ func zstdFrames(src []byte, limit uint64) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zstd: %v", err) // cannot happen: the image is ours
 	}
-	r := io.LimitReader(f.Sections[0].Open(), int64(limit)+1)
-	out := bytes.NewBuffer(make([]byte, 0, initialCap(len(src), limit)))
-	if _, err := out.ReadFrom(r); err != nil {
-		return nil, fmt.Errorf("zstd: %v", err)
+	r := f.Sections[0].Open()
+	out := make([]byte, 0, initialCap(len(src), limit))
+	for {
+		if len(out) == cap(out) {
+			if uint64(len(out)) > limit {
+				return nil, fmt.Errorf("zstd: %w (%d bytes)", errOverLimit, limit)
+			}
+			// Grow by doubling, to one byte past the limit: reading that
+			// byte tells an overrun from an exact fit.
+			out = slices.Grow(out, int(min(uint64(cap(out)), limit+1-uint64(len(out)))))
+		}
+		n, err := r.Read(out[len(out):cap(out)])
+		out = out[:len(out)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("zstd: %v", err)
+		}
 	}
-	if uint64(out.Len()) > limit {
+	if uint64(len(out)) > limit {
 		return nil, fmt.Errorf("zstd: %w (%d bytes)", errOverLimit, limit)
 	}
-	return out.Bytes(), nil
+	return out, nil
 }

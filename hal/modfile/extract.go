@@ -141,7 +141,7 @@ func fatbinCandidates(data []byte, which string, entry int) ([]ptxCandidate, err
 			entry:    entry,
 			which:    fmt.Sprintf("%s (%s, PTX ISA %d.%d)", where, r.Target(), r.Major, r.Minor),
 			load: func() ([]byte, error) {
-				p, err := r.payload(maxFatbinPayload)
+				p, err := r.payload(fatbinBudget(len(data)))
 				if err != nil {
 					return nil, fatbinErr("%s: %v", where, err)
 				}

@@ -18,7 +18,18 @@ const (
 	maxFatbinPayload = 256 << 20
 	// maxFatbinTotal bounds what ParseFatbin decompresses in all.
 	maxFatbinTotal = 1 << 30
+	// A fatbin decompresses to at most fatbinRatio times its size, or
+	// fatbinFloor bytes if that is more: a few hostile bytes (a zstd frame
+	// of run-length blocks) must not make the reader write gigabytes.
+	// Real entries expand 3 to 20 times.
+	fatbinRatio = 1024
+	fatbinFloor = 16 << 20
 )
+
+// fatbinBudget is how many bytes a fatbin of n bytes may decompress to.
+func fatbinBudget(n int) uint64 {
+	return min(uint64(maxFatbinTotal), max(uint64(fatbinFloor), fatbinRatio*uint64(n)))
+}
 
 // FatbinKind is what an NVIDIA fatbin entry holds.
 type FatbinKind uint16
@@ -176,7 +187,7 @@ func (r *fatbinRecord) payload(budget uint64) ([]byte, error) {
 			limit = r.size
 		}
 		if limit > budget {
-			limit = budget
+			return nil, fmt.Errorf("declares %d bytes decompressed, more than the %d bytes left of what a fatbin of this size may expand to (%d times its size, at least %d MiB)", limit, budget, fatbinRatio, fatbinFloor>>20)
 		}
 		var err error
 		if c == "lz4" {
@@ -199,9 +210,11 @@ func (r *fatbinRecord) payload(budget uint64) ([]byte, error) {
 // cuModuleLoadFatBinary takes; several containers back to back, as a linked
 // .nv_fatbin section holds them, are read in turn) or an ELF host executable,
 // shared library or object whose .nv_fatbin (or __nv_relfatbin) section
-// holds one. Every header, offset and size is checked against the input;
-// no entry decompresses to more than its header declares nor more than 256
-// MiB, and all of them together to no more than 1 GiB. Errors wrap
+// holds one. Every header, offset and size is checked against the input.
+// No entry decompresses to more than its header declares nor to more than
+// 256 MiB, and all of them together to no more than 1024 times the input's
+// size (at least 16 MiB, at most 1 GiB); output buffers grow as data is
+// produced, never to a declared size up front. Errors wrap
 // hal.ErrInvalidImage and name the entry and field at fault.
 func ParseFatbin(data []byte) ([]FatbinEntry, error) {
 	recs, err := scanFatbin(data)
@@ -209,7 +222,7 @@ func ParseFatbin(data []byte) ([]FatbinEntry, error) {
 		return nil, err
 	}
 	out := make([]FatbinEntry, len(recs))
-	budget := uint64(maxFatbinTotal)
+	budget := fatbinBudget(len(data))
 	for i := range recs {
 		p, err := recs[i].payload(budget)
 		if err != nil {

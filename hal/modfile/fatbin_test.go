@@ -420,6 +420,7 @@ func TestParseFatbinErrors(t *testing.T) {
 		{"garbage", []byte("not a zstd frame at all"), 100, "zstd"},
 		{"bigger than declared", readFixture(t, "kernels.sm_80.ptx.zst"), 1000, "exceeds its declared size"},
 		{"truncated frame", readFixture(t, "kernels.sm_80.ptx.zst")[:500], uint64(len(ptx)), "zstd"},
+		{"past the fatbin's budget", zstdRaw([]byte("tiny")), 17 << 20, "may expand to"},
 	} {
 		t.Run("zstd "+tc.name, func(t *testing.T) {
 			fb := buildFatbin(fbEntry{kind: FatbinPTX, arch: 80, payload: tc.payload, compress: "zstd-data", plainSize: tc.size})

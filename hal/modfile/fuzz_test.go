@@ -185,13 +185,15 @@ func checkModule(t *testing.T, m *Module) {
 
 func FuzzParseFatbin(f *testing.F) {
 	fuzzSeeds(f, "*.fatbin", "ptx/*.fatbin")
-	hand, _ := handFatbin(f)
-	f.Add(hand)
-	f.Add(hostELF(".nv_fatbin", hand))
+	// Small seeds: the fuzzer minimizes each new input it finds, which is
+	// slow for large ones.
 	ptx := readFixture(f, "kernels.sm_80.ptx")
-	f.Add(buildFatbin(fbEntry{kind: FatbinPTX, arch: 80, major: 7, ident: "a", opts: "-O3", payload: ptx[:200], compress: "lz4"}))
-	f.Add(buildFatbin(fbEntry{kind: FatbinPTX, arch: 90, major: 8, minor: 4, payload: ptx[:300], compress: "zstd"},
-		fbEntry{kind: FatbinELF, arch: 90, payload: []byte("\x7fELF")}))
+	small := buildFatbin(fbEntry{kind: FatbinPTX, arch: 80, major: 7, ident: "a", opts: "-O3", payload: ptx[:200], compress: "lz4"},
+		fbEntry{kind: FatbinPTX, arch: 90, major: 8, minor: 4, flags: FatbinFlagArchSpecific, payload: ptx[:300], compress: "zstd"},
+		fbEntry{kind: FatbinELF, arch: 90, payload: []byte("\x7fELF")})
+	f.Add(small)
+	f.Add(hostELF(".nv_fatbin", small))
+	f.Add(buildFatbin(fbEntry{kind: FatbinPTX, arch: 86, major: 8, payload: readFixture(f, "kernels.sm_80.ptx.zst")[:400], compress: "zstd-data", plainSize: uint64(len(ptx))}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		entries, err := ParseFatbin(data)
 		checkErr(t, err)
