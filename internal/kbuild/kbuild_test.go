@@ -400,7 +400,7 @@ func TestUnwritableCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	dirs := []string{filepath.Join(file, "cache")} // a path under a regular file
-	if os.Geteuid() != 0 {                          // root writes anywhere
+	if os.Geteuid() != 0 {                         // root writes anywhere
 		ro := t.TempDir()
 		if err := os.Chmod(ro, 0o555); err != nil {
 			t.Fatal(err)
