@@ -634,7 +634,8 @@ func TestPTXVersion(t *testing.T) {
 
 // TestRealFatbins reads the fatbins nvcc built on the GPU machine
 // (testdata/ptx/*.fatbin at the repository's root, or under
-// $STREAM_HAL_TESTDATA/ptx). Each must parse; its PTX entries must parse as
+// $STREAM_HAL_TESTDATA/ptx; also *.o, host objects from nvcc -c with the
+// fatbin in .nv_fatbin). Each must parse; its PTX entries must parse as
 // PTX, its ELF entries must be cubins; ExtractPTX must find PTX where there
 // is some; and where x.ptx sits next to x.fatbin, the extracted PTX must
 // declare the same kernels with the same parameter layouts (nvcc drops
@@ -645,6 +646,8 @@ func TestRealFatbins(t *testing.T) {
 		dir = filepath.Join(d, "ptx")
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.fatbin"))
+	objects, _ := filepath.Glob(filepath.Join(dir, "*.o")) // nvcc -c: the fatbin in .nv_fatbin
+	files = append(files, objects...)
 	if len(files) == 0 {
 		t.Skipf("no nvcc-built fatbins in %s: they are made on the GPU machine (see the corpus script)", dir)
 	}
@@ -654,7 +657,7 @@ func TestRealFatbins(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if f, err := Detect(data); err != nil || f != hal.FormatFatbin {
+			if f, err := Detect(data); !strings.HasSuffix(file, ".o") && (err != nil || f != hal.FormatFatbin) {
 				t.Fatalf("Detect = %v, %v", f, err)
 			}
 			entries, err := ParseFatbin(data)
@@ -692,7 +695,7 @@ func TestRealFatbins(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("ExtractPTX: %s", which)
-			src, err := os.ReadFile(strings.TrimSuffix(file, ".fatbin") + ".ptx")
+			src, err := os.ReadFile(strings.TrimSuffix(strings.TrimSuffix(file, ".fatbin"), ".o") + ".ptx")
 			if err != nil {
 				return
 			}
