@@ -77,7 +77,7 @@ const (
 
 // ErrCompileFailed is wrapped by the error of a compilation the compiler
 // rejected.
-var ErrCompileFailed = errors.New("C compiler failed")
+var ErrCompileFailed = errors.New("compilation by the C compiler failed")
 
 // Flags are the compiler flags every build uses (before Options.Flags).
 var Flags = []string{"-O3", "-std=c11", "-shared", "-fPIC", "-fvisibility=hidden"}
