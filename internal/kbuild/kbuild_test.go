@@ -560,3 +560,42 @@ func BenchmarkHitAndLoad(b *testing.B) {
 		}
 	})
 }
+
+// TestConcurrentProcesses: processes building one key into one cache all
+// succeed and leave one valid entry and no temporary files. The children
+// are this test binary, re-run with KBUILD_TEST_CHILD set.
+func TestConcurrentProcesses(t *testing.T) {
+	if dir := os.Getenv("KBUILD_TEST_CHILD"); dir != "" {
+		if _, _, err := kbuild.Build(context.Background(), axpbSource(31), []byte("procs"), kbuild.Options{CacheDir: dir}); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	needCC(t)
+	dir := t.TempDir()
+	const n = 3
+	cmds := make([]*exec.Cmd, n)
+	outs := make([]bytes.Buffer, n)
+	for i := range cmds {
+		cmds[i] = exec.Command(os.Args[0], "-test.run=^TestConcurrentProcesses$")
+		cmds[i].Env = append(os.Environ(), "KBUILD_TEST_CHILD="+dir)
+		cmds[i].Stdout, cmds[i].Stderr = &outs[i], &outs[i]
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Errorf("child %d: %v\n%s", i, err, outs[i].String())
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(files) != 1 || len(cacheEntries(t, dir)) != 1 {
+		t.Fatalf("cache holds %v, want one entry", files)
+	}
+	lib, cached, err := kbuild.Build(context.Background(), axpbSource(31), []byte("procs"), kbuild.Options{CacheDir: dir})
+	if err != nil || !cached {
+		t.Fatalf("after the children: cached %v, %v", cached, err)
+	}
+	runAXPB(t, lib, 31)
+}
