@@ -294,18 +294,26 @@ type compiler struct {
 
 var (
 	compilersMu sync.Mutex
-	compilers   = map[string]*compiler{} // by command line
+	compilers   = map[string]*compiler{} // by command line and $PATH
 )
 
 // installHint is what to do without a compiler.
 const installHint = "install gcc: apt-get install gcc (Debian, Ubuntu), dnf install gcc (Fedora), or set CC to a C compiler"
 
 // findCompiler resolves the compiler and its identity, once per command
-// line per process.
+// line and $PATH per process: a cache hit then costs no process start and
+// no search of $PATH.
 func findCompiler(ctx context.Context, opt string) (*compiler, error) {
 	line, from := opt, "Options.CC"
 	if line == "" {
 		line, from = os.Getenv(EnvCC), "$CC"
+	}
+	key := line + "\x00" + os.Getenv("PATH")
+	compilersMu.Lock()
+	c := compilers[key]
+	compilersMu.Unlock()
+	if c != nil {
+		return c, nil
 	}
 	var argv []string
 	if strings.TrimSpace(line) != "" {
@@ -330,13 +338,6 @@ func findCompiler(ctx context.Context, opt string) (*compiler, error) {
 		if argv == nil {
 			return nil, fmt.Errorf("kbuild: no C compiler: $CC is not set and none of cc, gcc, clang is in $PATH; %s: %w", installHint, hal.ErrNotSupported)
 		}
-	}
-	key := strings.Join(argv, "\x00")
-	compilersMu.Lock()
-	c := compilers[key]
-	compilersMu.Unlock()
-	if c != nil {
-		return c, nil
 	}
 	version, err := run(ctx, argv, "", "--version")
 	if err != nil {
