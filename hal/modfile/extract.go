@@ -205,7 +205,8 @@ func hasFormat(fs []hal.Format, f hal.Format) bool {
 // the highest SM. When every version is newer than max, the oldest is
 // returned, for the translator to try and report on.
 //
-// which describes the choice for logs and errors: "fatbin entry 2
+// The PTX may alias data (uncompressed entries, bare PTX), without its
+// trailing NUL bytes. which describes the choice for logs and errors: "fatbin entry 2
 // (compute_80, PTX ISA 8.4)". An image that holds no PTX is an error
 // wrapping hal.ErrNoBinaryForDevice that lists what it holds; a malformed
 // one wraps hal.ErrInvalidImage.
