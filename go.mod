@@ -2,4 +2,4 @@ module github.com/streamhal/streamhal
 
 go 1.24.0
 
-require golang.org/x/sync v0.19.0 // indirect
+require golang.org/x/sync v0.19.0
