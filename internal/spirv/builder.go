@@ -459,6 +459,12 @@ func (m *Module) Function(ret ID, ctrl FunctionControl, fnType ID) *Function {
 	return f
 }
 
+// Module returns the module the function belongs to.
+func (f *Function) Module() *Module { return f.m }
+
+// Function returns the function the block belongs to.
+func (b *Block) Function() *Function { return b.f }
+
 // Param adds a parameter.
 func (f *Function) Param(typ ID) ID {
 	id := f.m.ID()

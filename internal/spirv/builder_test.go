@@ -141,10 +141,12 @@ func TestRoundTrip(t *testing.T) {
 
 func TestDedup(t *testing.T) {
 	m := spirv.NewModule(0)
-	if m.TypeInt(32, false) != m.TypeInt(32, false) || m.TypeInt(32, false) == m.TypeInt(32, true) {
+	u1, u2, s1 := m.TypeInt(32, false), m.TypeInt(32, false), m.TypeInt(32, true)
+	if u1 != u2 || u1 == s1 {
 		t.Error("integer types are not de-duplicated by width and signedness")
 	}
-	if m.Uint32(7) != m.Uint32(7) || m.Uint32(7) == m.Uint32(8) || m.Uint32(7) == m.Constant(m.TypeInt(32, true), 7) {
+	c1, c2, c3, c4 := m.Uint32(7), m.Uint32(7), m.Uint32(8), m.Constant(s1, 7)
+	if c1 != c2 || c1 == c3 || c1 == c4 {
 		t.Error("constants are not de-duplicated by type and value")
 	}
 	if a, b := m.TypeStruct(m.TypeFloat(32)), m.TypeStruct(m.TypeFloat(32)); a == b {

@@ -5,6 +5,7 @@ package spirvtest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +14,9 @@ import (
 
 	"github.com/streamhal/streamhal/hal/haltest"
 )
+
+// ErrNoTool is returned by ValidateErr when spirv-val is not installed.
+var ErrNoTool = errors.New("spirv-val not found (Debian package spirv-tools)")
 
 // Tool returns the path of a SPIRV-Tools program, or skips t.
 func Tool(t testing.TB, name string) string {
@@ -37,8 +41,11 @@ func Env(version uint32) string {
 }
 
 // ValidateErr runs spirv-val on the module for env and returns its
-// complaint, or nil. The tool must exist (see Tool).
+// complaint, or nil (ErrNoTool when spirv-val is missing).
 func ValidateErr(module []byte, env string, extra ...string) error {
+	if _, err := exec.LookPath("spirv-val"); err != nil {
+		return ErrNoTool
+	}
 	dir, err := os.MkdirTemp("", "spirvtest")
 	if err != nil {
 		return err
