@@ -31,6 +31,11 @@ type Event struct {
 
 // NewEvent creates an event (cuEventCreate).
 func (c *Context) NewEvent(flags uint32) (*Event, error) {
+	done, err := c.rt.holdDrivers("create event")
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	if err := c.check("create event"); err != nil {
 		return nil, err
 	}
@@ -56,8 +61,12 @@ func (c *Context) NewEvent(flags uint32) (*Event, error) {
 	}
 	e := &Event{ctx: c, hal: he, flags: flags}
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		he.Close()
+		return nil, fmt.Errorf("streaming: create event: context destroyed: %w", ErrInvalidContext)
+	}
 	c.events[e] = true
-	c.mu.Unlock()
 	return e, nil
 }
 
@@ -98,6 +107,11 @@ func (e *Event) Record(s *Stream) error {
 // Query returns nil when the most recent record has been reached (or the
 // event was never recorded), else ErrNotReady (cuEventQuery).
 func (e *Event) Query() error {
+	done, err := e.ctx.rt.holdDrivers("event query")
+	if err != nil {
+		return err
+	}
+	defer done()
 	if err := e.check("event query"); err != nil {
 		return err
 	}
@@ -110,6 +124,11 @@ func (e *Event) Query() error {
 // Synchronize blocks until the most recent record is reached
 // (cuEventSynchronize), or ctx is done.
 func (e *Event) Synchronize(ctx context.Context) error {
+	done, err := e.ctx.rt.holdDrivers("event synchronize")
+	if err != nil {
+		return err
+	}
+	defer done()
 	if err := e.check("event synchronize"); err != nil {
 		return err
 	}
@@ -122,6 +141,11 @@ func (e *Event) Synchronize(ctx context.Context) error {
 // Close destroys the event (cuEventDestroy); work already waiting on it is
 // unaffected.
 func (e *Event) Close() error {
+	done, err := e.ctx.rt.holdDrivers("destroy event")
+	if err != nil {
+		return err
+	}
+	defer done()
 	e.ctx.mu.Lock()
 	delete(e.ctx.events, e)
 	e.ctx.mu.Unlock()
@@ -132,7 +156,7 @@ func (e *Event) destroy() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
-		return fmt.Errorf("streaming: event already destroyed: %w", ErrInvalidHandle)
+		return errGone("event already destroyed")
 	}
 	e.closed = true
 	return e.hal.Close()
@@ -155,6 +179,11 @@ func ElapsedTime(start, end *Event) (float32, error) {
 	if start.ctx.dev.hal != end.ctx.dev.hal {
 		return 0, fmt.Errorf("streaming: elapsed time between events of devices %d and %d: %w", start.ctx.dev.ordinal, end.ctx.dev.ordinal, ErrInvalidHandle)
 	}
+	done, err := start.ctx.rt.holdDrivers("elapsed time")
+	if err != nil {
+		return 0, err
+	}
+	defer done()
 	start.mu.Lock()
 	r1 := start.recorded
 	start.mu.Unlock()

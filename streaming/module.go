@@ -42,6 +42,11 @@ func (c *Context) LoadModule(path string) (*Module, error) {
 // image's format is detected; a fat module yields the binary that suits the
 // device best.
 func (c *Context) LoadModuleData(data []byte) (*Module, error) {
+	done, err := c.rt.holdDrivers("load module")
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	if err := c.check("load module"); err != nil {
 		return nil, err
 	}
@@ -113,6 +118,11 @@ func (m *Module) check(what string) error {
 
 // Function looks up a kernel by name (cuModuleGetFunction).
 func (m *Module) Function(name string) (*Function, error) {
+	done, err := m.ctx.rt.holdDrivers("function")
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -133,6 +143,11 @@ func (m *Module) Function(name string) (*Function, error) {
 // Global returns the address and size of a module-scope variable
 // (cuModuleGetGlobal). The address works with every copy function.
 func (m *Module) Global(name string) (DevicePtr, uint64, error) {
+	done, err := m.ctx.rt.holdDrivers("global")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer done()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -161,6 +176,11 @@ func (m *Module) Global(name string) (DevicePtr, uint64, error) {
 
 // Close unloads the module (cuModuleUnload), after the work that uses it.
 func (m *Module) Close() error {
+	done, err := m.ctx.rt.holdDrivers("unload module")
+	if err != nil {
+		return err
+	}
+	defer done()
 	m.ctx.mu.Lock()
 	delete(m.ctx.modules, m)
 	m.ctx.mu.Unlock()
@@ -171,14 +191,14 @@ func (m *Module) unload() error {
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
-		return fmt.Errorf("streaming: module already unloaded: %w", ErrInvalidHandle)
+		return errGone("module already unloaded")
 	}
 	m.closed = true
 	globals := m.globals
 	m.globals = nil
 	m.mu.Unlock()
 	for _, a := range globals {
-		m.ctx.rt.ptrs.remove(a)
+		m.ctx.rt.ptrs.claim(a)
 	}
 	return m.exe.Close()
 }

@@ -49,6 +49,11 @@ type Stream struct {
 }
 
 func newStream(c *Context, kind streamKind, priority int) (*Stream, error) {
+	done, err := c.rt.holdDrivers("create stream")
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	q, err := c.dev.hal.NewQueue(hal.QueueOptions{Priority: priority})
 	if err != nil {
 		return nil, fmt.Errorf("streaming: create stream on device %d: %w", c.dev.ordinal, err)
@@ -289,6 +294,11 @@ func (s *Stream) enqueue(n hal.Node) error {
 // and returns the first error it raised (cuStreamSynchronize). For the
 // default stream that includes the blocking streams' earlier work.
 func (s *Stream) Synchronize(ctx context.Context) error {
+	done, err := s.ctx.rt.holdDrivers("stream synchronize")
+	if err != nil {
+		return err
+	}
+	defer done()
 	if err := s.Err(); err != nil {
 		return err
 	}
@@ -298,7 +308,7 @@ func (s *Stream) Synchronize(ctx context.Context) error {
 	if err := s.orderLegacy(); err != nil {
 		return err
 	}
-	err := s.q.Synchronize(ctx)
+	err = s.q.Synchronize(ctx)
 	s.ctx.dev.settlePools()
 	s.mu.Lock()
 	pending := s.pendingErr
@@ -354,6 +364,11 @@ func (s *Stream) drain() {
 // Query returns nil when all of the stream's work is done, else ErrNotReady
 // (cuStreamQuery).
 func (s *Stream) Query() error {
+	done, err := s.ctx.rt.holdDrivers("stream query")
+	if err != nil {
+		return err
+	}
+	defer done()
 	if err := s.Err(); err != nil {
 		return err
 	}
@@ -372,6 +387,11 @@ func (s *Stream) Close() error {
 	if s.kind == streamLegacy {
 		return fmt.Errorf("streaming: Close of the default stream: %w", ErrInvalidHandle)
 	}
+	done, err := s.ctx.rt.holdDrivers("destroy stream")
+	if err != nil {
+		return err
+	}
+	defer done()
 	s.ctx.mu.Lock()
 	delete(s.ctx.streams, s)
 	s.ctx.mu.Unlock()
@@ -382,7 +402,7 @@ func (s *Stream) destroy() error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return fmt.Errorf("streaming: %v already destroyed: %w", s, ErrInvalidHandle)
+		return errGone(s.String() + " already destroyed")
 	}
 	if c := s.cap.Load(); c != nil {
 		c.invalidate(fmt.Sprintf("%v was destroyed while being captured", s))
@@ -450,6 +470,11 @@ type stage struct {
 }
 
 func (d *Device) getStage(n uint64) (*stage, error) {
+	done, err := d.rt.holdDrivers("staging buffer")
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	d.emptyStageTrash()
 	size := uint64(64 << 10)
 	for size < n {
