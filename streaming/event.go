@@ -84,7 +84,8 @@ func (e *Event) check(what string) error {
 
 // Record marks the event at the current end of s's work (cuEventRecord);
 // nil means the context's default stream. Queries and waits refer to the
-// most recent record.
+// most recent record. s must belong to the event's context
+// (ErrInvalidHandle otherwise, as in CUDA).
 func (e *Event) Record(s *Stream) error {
 	if err := e.check("event record"); err != nil {
 		return err
@@ -92,8 +93,12 @@ func (e *Event) Record(s *Stream) error {
 	if s == nil {
 		s = e.ctx.legacy.Load()
 	}
-	if s.ctx.dev.hal != e.ctx.dev.hal {
-		return fmt.Errorf("streaming: record an event of device %d on a stream of device %d: %w", e.ctx.dev.ordinal, s.ctx.dev.ordinal, ErrInvalidHandle)
+	if s.ctx != e.ctx {
+		// cuEventRecord: "hEvent and hStream must be from the same
+		// context otherwise CUDA_ERROR_INVALID_HANDLE is returned".
+		// (Waiting for an event of another context is allowed:
+		// Stream.WaitEvent.)
+		return fmt.Errorf("streaming: record an event of a context of device %d on %v, of another context: %w", e.ctx.dev.ordinal, s, ErrInvalidHandle)
 	}
 	if err := s.submitOp("event record", op{node: hal.Node{Kind: hal.NodeEventRecord, Event: e.hal}, event: e}); err != nil {
 		return err

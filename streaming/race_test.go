@@ -39,6 +39,7 @@ func racePair(a, b func() error) (error, error) {
 type meetings struct{ m sync.Map } // allocation base -> *meeting
 
 type meeting struct {
+	rt      *streaming.Runtime
 	arrived atomic.Int32
 	both    chan struct{}
 }
@@ -49,10 +50,10 @@ func (ms *meetings) install(t *testing.T) {
 	t.Cleanup(func() { streaming.SetTestHookClaim(nil) })
 }
 
-// expect arranges for the next two releases of the allocation at base to
-// meet.
-func (ms *meetings) expect(base uint64) {
-	ms.m.Store(base, &meeting{both: make(chan struct{})})
+// expect arranges for the next two releases of the allocation at base, of
+// rt, to meet.
+func (ms *meetings) expect(rt *streaming.Runtime, base uint64) {
+	ms.m.Store(base, &meeting{rt: rt, both: make(chan struct{})})
 }
 
 func (ms *meetings) hook(base uint64) {
@@ -66,12 +67,23 @@ func (ms *meetings) hook(base uint64) {
 		close(mt.both)
 		return
 	}
-	select {
-	case <-mt.both:
-	case <-time.After(time.Second):
-		// The partner's lookup failed (a context teardown claimed the
-		// memory first): go on alone.
-		ms.m.CompareAndDelete(base, mt)
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case <-mt.both:
+			return
+		case <-deadline:
+			ms.m.CompareAndDelete(base, mt)
+			return
+		case <-time.After(time.Millisecond):
+			if _, _, err := mt.rt.AddressRange(streaming.DevicePtr(base)); err != nil {
+				// Something else (a context teardown) claimed the
+				// memory: the partner's lookup may have failed, so go
+				// on alone.
+				ms.m.CompareAndDelete(base, mt)
+				return
+			}
+		}
 	}
 }
 
@@ -189,7 +201,7 @@ func doubleFreeWorker(e *env, ms *meetings, w, iters int, pools, register bool) 
 			if err != nil {
 				return err
 			}
-			ms.expect(uint64(p))
+			ms.expect(e.rt, uint64(p))
 			e1, e2 = racePair(func() error { return e.ctx.Free(p) }, func() error { return e.ctx.Free(p) })
 		case 1:
 			what = "HostMem.Free"
@@ -197,7 +209,7 @@ func doubleFreeWorker(e *env, ms *meetings, w, iters int, pools, register bool) 
 			if err != nil {
 				return err
 			}
-			ms.expect(uint64(h.DevicePtr()))
+			ms.expect(e.rt, uint64(h.DevicePtr()))
 			e1, e2 = racePair(h.Free, h.Free)
 		case 2:
 			if !pools {
@@ -208,7 +220,7 @@ func doubleFreeWorker(e *env, ms *meetings, w, iters int, pools, register bool) 
 			if err != nil {
 				return err
 			}
-			ms.expect(uint64(p))
+			ms.expect(e.rt, uint64(p))
 			e1, e2 = racePair(func() error { return s.FreeAsync(p) }, func() error { return s.FreeAsync(p) })
 		case 3:
 			if !register {
@@ -224,7 +236,7 @@ func doubleFreeWorker(e *env, ms *meetings, w, iters int, pools, register bool) 
 			if err != nil {
 				return err
 			}
-			ms.expect(uint64(attr.DevicePtr))
+			ms.expect(e.rt, uint64(attr.DevicePtr))
 			e1, e2 = racePair(func() error { return e.ctx.HostUnregister(p) }, func() error { return e.ctx.HostUnregister(p) })
 			runtime.KeepAlive(mem)
 		}
@@ -257,7 +269,7 @@ func doubleFreeWorker(e *env, ms *meetings, w, iters int, pools, register bool) 
 // what it owned) going away; data that comes back from a sequence of calls
 // that all succeeded must be right, and no free may reach the driver
 // twice.
-func loadWorker(c *streaming.Context, f *streaming.Function, ms *meetings, w int, stop <-chan struct{}) error {
+func loadWorker(rt *streaming.Runtime, c *streaming.Context, f *streaming.Function, ms *meetings, w int, stop <-chan struct{}) error {
 	gone := func(err error) bool {
 		return errors.Is(err, streaming.ErrInvalidContext) || errors.Is(err, streaming.ErrInvalidHandle) ||
 			errors.Is(err, streaming.ErrInvalidValue) || errors.Is(err, streaming.ErrDeinitialized)
@@ -313,7 +325,7 @@ func loadWorker(c *streaming.Context, f *streaming.Function, ms *meetings, w int
 				return nil
 			}()
 			// Two frees at once, racing the context's destruction too.
-			ms.expect(uint64(p))
+			ms.expect(rt, uint64(p))
 			e1, e2 := racePair(func() error { return c.Free(p) }, func() error { return c.Free(p) })
 			switch {
 			case e1 == nil && e2 == nil:
@@ -338,13 +350,13 @@ func loadWorker(c *streaming.Context, f *streaming.Function, ms *meetings, w int
 
 // underLoad starts workers on c and returns a function that stops them
 // and reports their failures.
-func underLoad(t *testing.T, c *streaming.Context, f *streaming.Function, ms *meetings) (wait func()) {
+func underLoad(t *testing.T, rt *streaming.Runtime, c *streaming.Context, f *streaming.Function, ms *meetings) (wait func()) {
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	errc := make(chan error, 8)
 	for w := range 3 {
 		wg.Add(1)
-		go func() { defer wg.Done(); errc <- loadWorker(c, f, ms, w, stop) }()
+		go func() { defer wg.Done(); errc <- loadWorker(rt, c, f, ms, w, stop) }()
 	}
 	return func() {
 		close(stop)
@@ -394,7 +406,7 @@ func TestConcurrentContextClose(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, f := loadFunction(t, c, "vector_add")
-			wait := underLoad(t, c, f, &ms)
+			wait := underLoad(t, rt, c, f, &ms)
 			time.Sleep(time.Duration(5+round*3) * time.Millisecond)
 			e1, e2 := racePair(c.Close, c.Close)
 			if err := exactlyOne(fmt.Sprintf("round %d: Context.Close", round), e1, e2, streaming.ErrInvalidContext); err != nil {
@@ -424,7 +436,7 @@ func TestConcurrentPrimaryReset(t *testing.T) {
 		defer dev.PrimaryContextRelease()
 		for round := range 6 {
 			_, f := loadFunction(t, c, "vector_add")
-			wait := underLoad(t, c, f, &ms)
+			wait := underLoad(t, rt, c, f, &ms)
 			time.Sleep(time.Duration(5+round*3) * time.Millisecond)
 			e1, e2 := racePair(dev.PrimaryContextReset, dev.PrimaryContextReset)
 			if e1 != nil || e2 != nil {
@@ -465,7 +477,7 @@ func TestConcurrentRuntimeClose(t *testing.T) {
 			}
 			for _, c := range []*streaming.Context{pc, nc} {
 				_, f := loadFunction(t, c, "vector_add")
-				waits = append(waits, underLoad(t, c, f, &ms))
+				waits = append(waits, underLoad(t, rt, c, f, &ms))
 			}
 			time.Sleep(time.Duration(5+round*3) * time.Millisecond)
 			e1, e2 := racePair(rt.Close, func() error {
