@@ -2,7 +2,6 @@ package streaming
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"sync"
 
@@ -25,11 +24,14 @@ type Module struct {
 	globals map[string]*allocation
 }
 
-// LoadModule loads a module file (cuModuleLoad).
+// LoadModule loads a module file (cuModuleLoad). A file that cannot be
+// read is ErrNotFound; a path that is not a regular file (a device such as
+// /dev/zero, a FIFO, a directory) or a file over modfile.MaxFileSize is
+// ErrInvalidValue, refused before it is read.
 func (c *Context) LoadModule(path string) (*Module, error) {
-	data, err := os.ReadFile(path)
+	data, err := modfile.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("streaming: load module %s: %v: %w", path, err, ErrNotFound)
+		return nil, fmt.Errorf("streaming: load module: %w", err)
 	}
 	m, err := c.LoadModuleData(data)
 	if err != nil {

@@ -85,7 +85,7 @@ func buildFat(out string, inputs []string) error {
 		if err != nil {
 			return err
 		}
-		data, err := os.ReadFile(path)
+		data, err := modfile.ReadFile(path)
 		if err != nil {
 			return err
 		}
@@ -120,7 +120,7 @@ func buildFat(out string, inputs []string) error {
 }
 
 func listFat(path string, w io.Writer) error {
-	data, err := os.ReadFile(path)
+	data, err := modfile.ReadFile(path)
 	if err != nil {
 		return err
 	}
