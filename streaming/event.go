@@ -23,6 +23,10 @@ type Event struct {
 	hal   hal.Event
 	flags uint32
 
+	// life keeps the driver event open while a goroutine queries or waits
+	// for it outside mu; destroy takes it for writing (see Stream.life).
+	life sync.RWMutex
+
 	mu       sync.Mutex
 	closed   bool
 	recorded bool
@@ -87,6 +91,8 @@ func (e *Event) check(what string) error {
 // most recent record. s must belong to the event's context
 // (ErrInvalidHandle otherwise, as in CUDA).
 func (e *Event) Record(s *Stream) error {
+	e.life.RLock()
+	defer e.life.RUnlock()
 	if err := e.check("event record"); err != nil {
 		return err
 	}
@@ -117,6 +123,8 @@ func (e *Event) Query() error {
 		return err
 	}
 	defer done()
+	e.life.RLock()
+	defer e.life.RUnlock()
 	if err := e.check("event query"); err != nil {
 		return err
 	}
@@ -134,6 +142,8 @@ func (e *Event) Synchronize(ctx context.Context) error {
 		return err
 	}
 	defer done()
+	e.life.RLock()
+	defer e.life.RUnlock()
 	if err := e.check("event synchronize"); err != nil {
 		return err
 	}
@@ -158,6 +168,8 @@ func (e *Event) Close() error {
 }
 
 func (e *Event) destroy() error {
+	e.life.Lock()
+	defer e.life.Unlock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
@@ -189,6 +201,18 @@ func ElapsedTime(start, end *Event) (float32, error) {
 		return 0, err
 	}
 	defer done()
+	start.life.RLock()
+	defer start.life.RUnlock()
+	if end != start {
+		end.life.RLock()
+		defer end.life.RUnlock()
+	}
+	if err := start.check("elapsed time"); err != nil {
+		return 0, err
+	}
+	if err := end.check("elapsed time"); err != nil {
+		return 0, err
+	}
 	start.mu.Lock()
 	r1 := start.recorded
 	start.mu.Unlock()

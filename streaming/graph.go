@@ -740,8 +740,8 @@ func (c *Context) halNodesLocked(n *GraphNode, refs *[]addrRef) ([]hal.Node, err
 		}
 		dst, src := da.devicePtr(uint64(p.Dst)), sa.devicePtr(uint64(p.Src))
 		*refs = append(*refs,
-			addrRef{a: da, addr: uint64(p.Dst), used: dst, size: p.Size, what: "memcpy node destination"},
-			addrRef{a: sa, addr: uint64(p.Src), used: src, size: p.Size, what: "memcpy node source"})
+			addrRef{a: da, addr: uint64(p.Dst), what: "memcpy node destination"},
+			addrRef{a: sa, addr: uint64(p.Src), what: "memcpy node source"})
 		return []hal.Node{{Kind: hal.NodeCopy, Dst: dst, Src: src, Size: p.Size}}, nil
 	case GraphNodeMemset:
 		p := n.memset
@@ -766,7 +766,7 @@ func (c *Context) halNodesLocked(n *GraphNode, refs *[]addrRef) ([]hal.Node, err
 			return nil, fmt.Errorf("memset node on %s: %w", a.owner().dev.info.Name, ErrNotSupported)
 		}
 		base := a.devicePtr(uint64(p.Dst))
-		*refs = append(*refs, addrRef{a: a, addr: uint64(p.Dst), used: base, size: total, what: "memset node destination"})
+		*refs = append(*refs, addrRef{a: a, addr: uint64(p.Dst), what: "memset node destination"})
 		var nodes []hal.Node
 		for r := uint64(0); r < p.Height; r++ {
 			nodes = append(nodes, hal.Node{Kind: hal.NodeFill, Dst: base + r*pitch, Size: row, Pattern: p.Value, PatternSize: p.ElementSize})
@@ -806,7 +806,8 @@ func (c *Context) halNodesLocked(n *GraphNode, refs *[]addrRef) ([]hal.Node, err
 // When memory was freed since the exec's addresses were last checked, the
 // launch checks them again: an exec whose node uses freed memory is
 // ErrInvalidValue (until SetKernelNodeParams or Update points it at live
-// memory), never a kernel or copy on freed memory.
+// memory), never a kernel or copy on freed memory, nor on memory allocated
+// since at the same address.
 func (x *GraphExec) Launch(s *Stream) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()

@@ -21,8 +21,6 @@ import (
 type addrRef struct {
 	a    *allocation
 	addr uint64 // the address given
-	used uint64 // the address the driver node holds (a copy's device address)
-	size uint64 // bytes used from addr; 0 for a kernel's pointer argument
 	what string // for errors: "argument 2 of kernel vector_add", "memcpy node destination"
 }
 
@@ -87,7 +85,7 @@ func (t *ptrTable) checkArgLocked(what string, f *Function, i int, v uint64, dev
 		return fmt.Errorf("streaming: %s %s on device %d: argument %d: pointer %#x %s: %w", what, f.Name(), dev.ordinal, i, v, why, ErrInvalidValue)
 	}
 	if refs != nil {
-		*refs = append(*refs, addrRef{a: a, addr: v, used: v, what: fmt.Sprintf("argument %d of kernel %s", i, f.Name())})
+		*refs = append(*refs, addrRef{a: a, addr: v, what: fmt.Sprintf("argument %d of kernel %s", i, f.Name())})
 	}
 	return nil
 }
@@ -135,11 +133,12 @@ func checkNodeArgs(f *Function, buf []byte, args []any) error {
 	return t.checkArgsLocked("kernel node", f, f.mod.ctx.dev, buf, args, nil)
 }
 
-// checkRefs re-checks, before a launch of x, the addresses x's nodes use,
-// when memory was freed since they were last checked: an address whose
-// allocation was freed is refused unless live memory usable by the
-// device is at that address now (as CUDA, which checks nothing, would use
-// it). The caller holds x.mu and the table's read lock.
+// checkRefs re-checks, before a launch of x, the allocations x's nodes
+// use, when memory was freed since they were last checked: a node whose
+// allocation was freed makes the launch ErrInvalidValue, also when new
+// memory happens to be at the same address now (it may be smaller, and
+// belongs to someone else); SetKernelNodeParams or Update points the node
+// at live memory. The caller holds x.mu.
 func (x *GraphExec) checkRefs(t *ptrTable) error {
 	frees := t.frees.Load()
 	if frees == x.checkedFrees {
@@ -147,29 +146,9 @@ func (x *GraphExec) checkRefs(t *ptrTable) error {
 	}
 	for _, p := range x.plan {
 		for i := range p.refs {
-			r := &p.refs[i]
-			if !r.a.freed.Load() {
-				continue
+			if r := &p.refs[i]; r.a.freed.Load() {
+				return fmt.Errorf("streaming: launch of a graph exec: its %s, %#x, was freed since it was instantiated or set (update the node): %w", r.what, r.addr, ErrInvalidValue)
 			}
-			var a *allocation
-			why := ""
-			if r.size == 0 {
-				if a = t.resolveArgLocked(r.addr); a != nil {
-					why = a.unusableBy(x.ctx.dev)
-				}
-			} else if b := t.findLocked(r.addr); b != nil && r.size <= b.end()-r.addr {
-				a = b
-				if b.devicePtr(r.addr) != r.used || !nativeTo(b, x.ctx.dev) {
-					why = "is now memory the compiled copy cannot reach"
-				}
-			}
-			if a == nil {
-				return fmt.Errorf("streaming: launch of a graph exec: its %s, %#x, was freed since the graph was instantiated: %w", r.what, r.addr, ErrInvalidValue)
-			}
-			if why != "" {
-				return fmt.Errorf("streaming: launch of a graph exec: its %s, %#x, was freed since the graph was instantiated and %s: %w", r.what, r.addr, why, ErrInvalidValue)
-			}
-			r.a = a
 		}
 	}
 	x.checkedFrees = frees

@@ -110,6 +110,9 @@ func exactlyOne(what string, e1, e2, want error) error {
 // unregistration of memory it does not know: a release that reached the
 // driver twice.
 func driverFreeError(err error) bool {
+	if err == nil {
+		return false
+	}
 	s := err.Error()
 	for _, d := range []string{"hal/cpu: free", "hal/vulkan: free", "hal/cpu: unregister", "hal/vulkan: unregister", "hal/cuda: free", "hal/hip: free"} {
 		if strings.Contains(s, d) {

@@ -36,6 +36,13 @@ type Stream struct {
 	priority int
 	q        hal.Queue
 
+	// life keeps the driver queue open while a goroutine waits on it
+	// (Synchronize, drain, Query), which happens outside mu: destroy takes
+	// it for writing, so the queue is closed only once no wait is in
+	// progress (a driver need not survive a wait racing its queue's
+	// Close; lavapipe's timeline semaphore wait does not).
+	life sync.RWMutex
+
 	mu         sync.Mutex // serialises submissions and the fields below
 	closed     bool
 	pendingErr error     // an execution error seen by an internal drain
@@ -299,16 +306,21 @@ func (s *Stream) Synchronize(ctx context.Context) error {
 		return err
 	}
 	defer done()
+	s.life.RLock()
 	if err := s.Err(); err != nil {
+		s.life.RUnlock()
 		return err
 	}
 	if c := s.cap.Load(); c != nil {
+		s.life.RUnlock()
 		return c.illegal(fmt.Sprintf("synchronize %v", s))
 	}
 	if err := s.orderLegacy(); err != nil {
+		s.life.RUnlock()
 		return err
 	}
 	err = s.q.Synchronize(ctx)
+	s.life.RUnlock()
 	s.ctx.dev.settlePools()
 	s.mu.Lock()
 	pending := s.pendingErr
@@ -335,6 +347,9 @@ func (s *Stream) orderLegacy() error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return fmt.Errorf("streaming: %v was destroyed: %w", s, ErrInvalidHandle)
+	}
 	for _, e := range waits {
 		if err := s.q.Wait(e); err != nil {
 			return err
@@ -349,8 +364,10 @@ func (s *Stream) orderLegacy() error {
 // drain waits for the stream's work, keeping any execution error for the
 // user's next Synchronize.
 func (s *Stream) drain() {
+	s.life.RLock()
+	defer s.life.RUnlock()
 	if s.orderLegacy() != nil {
-		return
+		return // destroyed: its Close waited for its work
 	}
 	if err := s.q.Synchronize(context.Background()); err != nil {
 		s.mu.Lock()
@@ -374,6 +391,11 @@ func (s *Stream) Query() error {
 	}
 	if c := s.cap.Load(); c != nil {
 		return c.illegal(fmt.Sprintf("query %v", s))
+	}
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if err := s.Err(); err != nil {
+		return err
 	}
 	if s.q.Idle() {
 		return nil
@@ -399,6 +421,8 @@ func (s *Stream) Close() error {
 }
 
 func (s *Stream) destroy() error {
+	s.life.Lock()
+	defer s.life.Unlock()
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -446,6 +470,8 @@ func (s *Stream) WaitEvent(e *Event) error {
 	if e == nil {
 		return fmt.Errorf("streaming: stream wait event: nil event: %w", ErrInvalidHandle)
 	}
+	e.life.RLock()
+	defer e.life.RUnlock()
 	if err := e.check("stream wait event"); err != nil {
 		return err
 	}
