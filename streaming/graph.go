@@ -306,7 +306,7 @@ func (g *Graph) AddKernelNode(deps []*GraphNode, f *Function, cfg LaunchConfig, 
 	if f == nil {
 		return nil, fmt.Errorf("streaming: kernel node without a function: %w", ErrInvalidValue)
 	}
-	buf, err := PackArgs(f.Params(), args...)
+	buf, err := PackArgs(f.params, args...)
 	if err != nil {
 		return nil, fmt.Errorf("streaming: kernel node %s: %w", f.Name(), err)
 	}

@@ -83,7 +83,7 @@ func (s *Stream) LaunchConfigured(f *Function, cfg LaunchConfig, args ...any) er
 	if err := s.checkLaunch(f, &cfg); err != nil {
 		return err
 	}
-	buf, err := PackArgs(f.Params(), args...)
+	buf, err := PackArgs(f.params, args...)
 	if err != nil {
 		return fmt.Errorf("streaming: launch %s: %w", f.Name(), err)
 	}
@@ -107,7 +107,7 @@ func (s *Stream) LaunchPacked(f *Function, cfg LaunchConfig, args []byte) error 
 // parameter of f's layout (when its module records one).
 func checkArgBuffer(what string, f *Function, args []byte) error {
 	var end uint32
-	for _, p := range f.Params() {
+	for _, p := range f.params {
 		end = max(end, p.Offset+p.Size)
 	}
 	if uint32(len(args)) < end {
@@ -122,7 +122,7 @@ func (s *Stream) LaunchParams(f *Function, cfg LaunchConfig, params []unsafe.Poi
 	if err := s.checkLaunch(f, &cfg); err != nil {
 		return err
 	}
-	buf, err := PackParamPointers(f.Params(), params)
+	buf, err := PackParamPointers(f.params, params)
 	if err != nil {
 		return fmt.Errorf("streaming: launch %s: %w", f.Name(), err)
 	}
@@ -135,15 +135,28 @@ func (s *Stream) LaunchParams(f *Function, cfg LaunchConfig, params []unsafe.Poi
 // freed in between: a Free claims memory only once no launch that saw it
 // is still on its way to the queue, and then waits for the queue.
 func (s *Stream) launchChecked(f *Function, cfg LaunchConfig, buf []byte, args []any) error {
+	// The operation is named "kernel launch" rather than after the kernel:
+	// building a string per launch costs more than the rest of the enqueue.
+	o := op{node: hal.Node{Kind: hal.NodeKernel, Kernel: f.k, Launch: hal.LaunchConfig{
+		Grid: cfg.Grid, Block: cfg.Block, SharedBytes: cfg.SharedBytes, Args: buf, Cooperative: cfg.Cooperative,
+	}}, fn: f, cfg: cfg}
+	if !f.pointers && !hasDevicePtr(args) {
+		return s.submitOp("kernel launch", o) // no address to check or to keep alive
+	}
 	t := &s.ctx.rt.ptrs
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	if err := t.checkArgsLocked("launch", f, s.ctx.dev, buf, args, nil); err != nil {
 		return err
 	}
-	// The operation is named "kernel launch" rather than after the kernel:
-	// building a string per launch costs more than the rest of the enqueue.
-	return s.submitOp("kernel launch", op{node: hal.Node{Kind: hal.NodeKernel, Kernel: f.k, Launch: hal.LaunchConfig{
-		Grid: cfg.Grid, Block: cfg.Block, SharedBytes: cfg.SharedBytes, Args: buf, Cooperative: cfg.Cooperative,
-	}}, fn: f, cfg: cfg})
+	return s.submitOp("kernel launch", o)
+}
+
+func hasDevicePtr(args []any) bool {
+	for _, v := range args {
+		if _, ok := v.(DevicePtr); ok {
+			return true
+		}
+	}
+	return false
 }

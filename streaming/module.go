@@ -245,6 +245,13 @@ type FunctionAttributes struct {
 type Function struct {
 	mod *Module
 	k   hal.Kernel
+	// params is the kernel's parameter layout, read once: the launch path
+	// uses it without the copy drivers make on each Kernel.Params call.
+	params []hal.Param
+	// pointers reports whether the layout marks any parameter a pointer;
+	// launches of kernels without pointer parameters (and without
+	// DevicePtr arguments) skip the pointer table.
+	pointers bool
 
 	mu    sync.Mutex
 	attrs FunctionAttributes
@@ -261,7 +268,12 @@ func newFunction(m *Module, k hal.Kernel) *Function {
 	if dyn < 0 {
 		dyn = 0
 	}
-	return &Function{mod: m, k: k, attrs: FunctionAttributes{
+	params := k.Params()
+	pointers := false
+	for _, p := range params {
+		pointers = pointers || p.Pointer
+	}
+	return &Function{mod: m, k: k, params: params, pointers: pointers, attrs: FunctionAttributes{
 		MaxThreadsPerBlock: maxThreads, SharedSizeBytes: ka.SharedSizeBytes, ConstSizeBytes: ka.ConstSizeBytes,
 		LocalSizeBytes: ka.LocalSizeBytes, NumRegs: ka.NumRegs, PTXVersion: ka.PTXVersion, BinaryVersion: ka.BinaryVersion,
 		MaxDynamicSharedSize: dyn, PreferredSharedCarveout: -1,
@@ -276,7 +288,12 @@ func (f *Function) Module() *Module { return f.mod }
 
 // Params is the kernel's parameter layout in the packed argument buffer
 // (nil when its module records none).
-func (f *Function) Params() []hal.Param { return f.k.Params() }
+func (f *Function) Params() []hal.Param {
+	if f.params == nil {
+		return nil
+	}
+	return append([]hal.Param(nil), f.params...)
+}
 
 // Attributes returns the kernel's attributes.
 func (f *Function) Attributes() FunctionAttributes {

@@ -41,7 +41,7 @@ func (t *ptrTable) resolveArgLocked(v uint64) *allocation {
 // nil, collects what the arguments resolved to. The caller holds t.mu for
 // reading.
 func (t *ptrTable) checkArgsLocked(what string, f *Function, dev *Device, buf []byte, args []any, refs *[]addrRef) error {
-	params := f.Params()
+	params := f.params
 	if params == nil {
 		for i, v := range args {
 			if p, ok := v.(DevicePtr); ok && p != 0 {
