@@ -227,20 +227,11 @@ func (t *ptrTable) hostRangeLocked(p unsafe.Pointer, n uint64) *allocation {
 	return a
 }
 
-// overlapsHost reports whether [p, p+n) overlaps host memory the table
+// overlapsHostLocked reports whether [p, p+n) overlaps host memory the table
 // knows (page-locked, registered or managed) without lying inside one
 // allocation: drivers refuse such partly page-locked ranges (CUDA answers
 // CUDA_ERROR_INVALID_VALUE), so copies bounce them through other memory.
-func (t *ptrTable) overlapsHost(p unsafe.Pointer, n uint64) bool {
-	if p == nil || n == 0 {
-		return false
-	}
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return t.overlapsHostLocked(p, n)
-}
-
-// overlapsHostLocked is overlapsHost for a caller holding the read lock.
+// The caller holds the read lock.
 func (t *ptrTable) overlapsHostLocked(p unsafe.Pointer, n uint64) bool {
 	if p == nil || n == 0 {
 		return false
