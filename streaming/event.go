@@ -35,6 +35,10 @@ type Event struct {
 
 // NewEvent creates an event (cuEventCreate).
 func (c *Context) NewEvent(flags uint32) (*Event, error) {
+	// A destroyed context is its own error, also after Runtime.Close.
+	if err := c.check("create event"); err != nil {
+		return nil, err
+	}
 	done, err := c.rt.holdDrivers("create event")
 	if err != nil {
 		return nil, err
@@ -118,6 +122,10 @@ func (e *Event) Record(s *Stream) error {
 // Query returns nil when the most recent record has been reached (or the
 // event was never recorded), else ErrNotReady (cuEventQuery).
 func (e *Event) Query() error {
+	// A destroyed event is ErrInvalidHandle, also after Runtime.Close.
+	if err := e.check("event query"); err != nil {
+		return err
+	}
 	done, err := e.ctx.rt.holdDrivers("event query")
 	if err != nil {
 		return err
@@ -137,6 +145,10 @@ func (e *Event) Query() error {
 // Synchronize blocks until the most recent record is reached
 // (cuEventSynchronize), or ctx is done.
 func (e *Event) Synchronize(ctx context.Context) error {
+	// A destroyed event is ErrInvalidHandle, also after Runtime.Close.
+	if err := e.check("event synchronize"); err != nil {
+		return err
+	}
 	done, err := e.ctx.rt.holdDrivers("event synchronize")
 	if err != nil {
 		return err
@@ -158,6 +170,9 @@ func (e *Event) Synchronize(ctx context.Context) error {
 func (e *Event) Close() error {
 	done, err := e.ctx.rt.holdDrivers("destroy event")
 	if err != nil {
+		if e.check("destroy event") != nil {
+			return errGone("event already destroyed") // by Runtime.Close
+		}
 		return err
 	}
 	defer done()

@@ -582,6 +582,10 @@ type plannedNode struct {
 // validates the DAG (cycles, node parameters, addresses) and precomputes the
 // schedule.
 func (c *Context) Instantiate(g *Graph) (*GraphExec, error) {
+	// A destroyed context is its own error, also after Runtime.Close.
+	if err := c.check("instantiate graph"); err != nil {
+		return nil, err
+	}
 	done, err := c.rt.holdDrivers("instantiate graph")
 	if err != nil {
 		return nil, err
@@ -835,6 +839,12 @@ func (x *GraphExec) Launch(s *Stream) error {
 func (x *GraphExec) Close() error {
 	done, err := x.ctx.rt.holdDrivers("destroy graph exec")
 	if err != nil {
+		x.mu.Lock()
+		closed := x.closed
+		x.mu.Unlock()
+		if closed {
+			return errGone("graph exec already destroyed") // by Runtime.Close
+		}
 		return err
 	}
 	defer done()

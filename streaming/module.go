@@ -44,6 +44,10 @@ func (c *Context) LoadModule(path string) (*Module, error) {
 // image's format is detected; a fat module yields the binary that suits the
 // device best.
 func (c *Context) LoadModuleData(data []byte) (*Module, error) {
+	// A destroyed context is its own error, also after Runtime.Close.
+	if err := c.check("load module"); err != nil {
+		return nil, err
+	}
 	done, err := c.rt.holdDrivers("load module")
 	if err != nil {
 		return nil, err
@@ -120,6 +124,10 @@ func (m *Module) check(what string) error {
 
 // Function looks up a kernel by name (cuModuleGetFunction).
 func (m *Module) Function(name string) (*Function, error) {
+	// A destroyed module is its own error, also after Runtime.Close.
+	if err := m.check("function " + name); err != nil {
+		return nil, err
+	}
 	done, err := m.ctx.rt.holdDrivers("function")
 	if err != nil {
 		return nil, err
@@ -145,6 +153,10 @@ func (m *Module) Function(name string) (*Function, error) {
 // Global returns the address and size of a module-scope variable
 // (cuModuleGetGlobal). The address works with every copy function.
 func (m *Module) Global(name string) (DevicePtr, uint64, error) {
+	// A destroyed module is its own error, also after Runtime.Close.
+	if err := m.check("global " + name); err != nil {
+		return 0, 0, err
+	}
 	done, err := m.ctx.rt.holdDrivers("global")
 	if err != nil {
 		return 0, 0, err
@@ -180,6 +192,9 @@ func (m *Module) Global(name string) (DevicePtr, uint64, error) {
 func (m *Module) Close() error {
 	done, err := m.ctx.rt.holdDrivers("unload module")
 	if err != nil {
+		if m.check("unload module") != nil {
+			return errGone("module already unloaded") // by Runtime.Close
+		}
 		return err
 	}
 	defer done()

@@ -301,6 +301,10 @@ func (s *Stream) enqueue(n hal.Node) error {
 // and returns the first error it raised (cuStreamSynchronize). For the
 // default stream that includes the blocking streams' earlier work.
 func (s *Stream) Synchronize(ctx context.Context) error {
+	// A destroyed stream is ErrInvalidHandle, also after Runtime.Close.
+	if err := s.Err(); err != nil {
+		return err
+	}
 	done, err := s.ctx.rt.holdDrivers("stream synchronize")
 	if err != nil {
 		return err
@@ -381,6 +385,10 @@ func (s *Stream) drain() {
 // Query returns nil when all of the stream's work is done, else ErrNotReady
 // (cuStreamQuery).
 func (s *Stream) Query() error {
+	// A destroyed stream is ErrInvalidHandle, also after Runtime.Close.
+	if err := s.Err(); err != nil {
+		return err
+	}
 	done, err := s.ctx.rt.holdDrivers("stream query")
 	if err != nil {
 		return err
@@ -411,6 +419,9 @@ func (s *Stream) Close() error {
 	}
 	done, err := s.ctx.rt.holdDrivers("destroy stream")
 	if err != nil {
+		if s.Err() != nil {
+			return errGone(s.String() + " already destroyed") // by Runtime.Close
+		}
 		return err
 	}
 	defer done()
