@@ -230,4 +230,3 @@ func TestBitonicSortBarRedEarlyExit(t *testing.T) {
 func putU32(b []byte, i int, v uint32) {
 	b[4*i], b[4*i+1], b[4*i+2], b[4*i+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 }
-
