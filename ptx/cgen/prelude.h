@@ -368,33 +368,35 @@ SHAL_ROUNDED(shal_rcvt_u64_f32, float, SHAL_P1(uint64_t), (float)a, SHAL_FENCE_F
 SHAL_ROUNDED(shal_rcvt_s64_f64, double, SHAL_P1(int64_t), (double)a, SHAL_FENCE_F(a))
 SHAL_ROUNDED(shal_rcvt_u64_f64, double, SHAL_P1(uint64_t), (double)a, SHAL_FENCE_F(a))
 
-/* Float to integer: round as asked, NaN gives 0, out of range saturates. */
-#define SHAL_F2I(NAME, F, T, LO, HI, RND)                          \
+/* Float to integer: round as asked, out of range saturates. A NaN gives 0
+ * when an f32 converts to a 32-bit integer and 1 << (bits-1) otherwise, as
+ * NVIDIA's conversion instructions do. */
+#define SHAL_F2I(NAME, F, T, LO, HI, RND, NANV)                    \
   SHAL_INLINE T NAME(F x) {                                        \
-    if (isnan(x)) return 0;                                        \
+    if (isnan(x)) return (T)(NANV);                                \
     x = RND(x);                                                    \
     if (x <= (F)(LO)) return (T)(LO);                              \
     if (x >= (F)(HI)) return (T)(HI);                              \
     return (T)x;                                                   \
   }
 /* The bounds: (F)HI rounds up to 2^N for 32/64-bit, so >= catches it. */
-#define SHAL_F2I_ALL(F, SFX, RND)                                           \
-  SHAL_F2I(shal_##SFX##_s8, F, int8_t, INT8_MIN, INT8_MAX, RND)            \
-  SHAL_F2I(shal_##SFX##_s16, F, int16_t, INT16_MIN, INT16_MAX, RND)        \
-  SHAL_F2I(shal_##SFX##_s32, F, int32_t, INT32_MIN, INT32_MAX, RND)        \
-  SHAL_F2I(shal_##SFX##_s64, F, int64_t, INT64_MIN, INT64_MAX, RND)        \
-  SHAL_F2I(shal_##SFX##_u8, F, uint8_t, 0, UINT8_MAX, RND)                 \
-  SHAL_F2I(shal_##SFX##_u16, F, uint16_t, 0, UINT16_MAX, RND)              \
-  SHAL_F2I(shal_##SFX##_u32, F, uint32_t, 0, UINT32_MAX, RND)              \
-  SHAL_F2I(shal_##SFX##_u64, F, uint64_t, 0, UINT64_MAX, RND)
-SHAL_F2I_ALL(float, f32rni, nearbyintf)
-SHAL_F2I_ALL(float, f32rzi, truncf)
-SHAL_F2I_ALL(float, f32rmi, floorf)
-SHAL_F2I_ALL(float, f32rpi, ceilf)
-SHAL_F2I_ALL(double, f64rni, nearbyint)
-SHAL_F2I_ALL(double, f64rzi, trunc)
-SHAL_F2I_ALL(double, f64rmi, floor)
-SHAL_F2I_ALL(double, f64rpi, ceil)
+#define SHAL_F2I_ALL(F, SFX, RND, NAN32)                                              \
+  SHAL_F2I(shal_##SFX##_s8, F, int8_t, INT8_MIN, INT8_MAX, RND, INT8_MIN)             \
+  SHAL_F2I(shal_##SFX##_s16, F, int16_t, INT16_MIN, INT16_MAX, RND, INT16_MIN)        \
+  SHAL_F2I(shal_##SFX##_s32, F, int32_t, INT32_MIN, INT32_MAX, RND, NAN32 ? 0 : INT32_MIN) \
+  SHAL_F2I(shal_##SFX##_s64, F, int64_t, INT64_MIN, INT64_MAX, RND, INT64_MIN)        \
+  SHAL_F2I(shal_##SFX##_u8, F, uint8_t, 0, UINT8_MAX, RND, 0x80u)                     \
+  SHAL_F2I(shal_##SFX##_u16, F, uint16_t, 0, UINT16_MAX, RND, 0x8000u)                \
+  SHAL_F2I(shal_##SFX##_u32, F, uint32_t, 0, UINT32_MAX, RND, NAN32 ? 0u : 0x80000000u) \
+  SHAL_F2I(shal_##SFX##_u64, F, uint64_t, 0, UINT64_MAX, RND, 0x8000000000000000ull)
+SHAL_F2I_ALL(float, f32rni, nearbyintf, 1)
+SHAL_F2I_ALL(float, f32rzi, truncf, 1)
+SHAL_F2I_ALL(float, f32rmi, floorf, 1)
+SHAL_F2I_ALL(float, f32rpi, ceilf, 1)
+SHAL_F2I_ALL(double, f64rni, nearbyint, 0)
+SHAL_F2I_ALL(double, f64rzi, trunc, 0)
+SHAL_F2I_ALL(double, f64rmi, floor, 0)
+SHAL_F2I_ALL(double, f64rpi, ceil, 0)
 
 /* ---- half precision ---- */
 
@@ -493,14 +495,24 @@ SHAL_INLINE uint16_t shal_hsat(uint16_t h) {
 
 SHAL_INLINE uint16_t shal_bfsat(uint16_t h) { return shal_f2bf(shal_sat(shal_bf2f(h)), FE_TONEAREST); }
 
-/* f16/bf16 arithmetic: exact in double (products of 11-bit significands and
- * sums of them fit), rounded once. */
+/* f16/bf16 arithmetic: products are exact in double; sums are computed
+ * exactly (TwoSum) and rounded to odd in double, so that the one rounding
+ * to the 16-bit format is correct (round-to-odd with 53 bits is innocuous
+ * for 11- and 8-bit targets). */
+SHAL_INLINE double shal_sum_rto(double p, double c) {
+  double s = p + c;
+  if (!isfinite(s)) return s;
+  double bp = s - p;
+  double e = (p - (s - bp)) + (c - bp);
+  if (e != 0 && !(shal_d2u(s) & 1)) s = nextafter(s, e > 0 ? INFINITY : -INFINITY);
+  return s;
+}
 #define SHAL_HALF_OPS(P, TOF, FROMD)                                                        \
-  SHAL_INLINE uint16_t shal_##P##add(uint16_t a, uint16_t b, int m) { return FROMD((double)TOF(a) + (double)TOF(b), m); } \
-  SHAL_INLINE uint16_t shal_##P##sub(uint16_t a, uint16_t b, int m) { return FROMD((double)TOF(a) - (double)TOF(b), m); } \
+  SHAL_INLINE uint16_t shal_##P##add(uint16_t a, uint16_t b, int m) { return FROMD(shal_sum_rto(TOF(a), TOF(b)), m); } \
+  SHAL_INLINE uint16_t shal_##P##sub(uint16_t a, uint16_t b, int m) { return FROMD(shal_sum_rto(TOF(a), -(double)TOF(b)), m); } \
   SHAL_INLINE uint16_t shal_##P##mul(uint16_t a, uint16_t b, int m) { return FROMD((double)TOF(a) * (double)TOF(b), m); } \
   SHAL_INLINE uint16_t shal_##P##fma(uint16_t a, uint16_t b, uint16_t c, int m) {         \
-    return FROMD(fma((double)TOF(a), (double)TOF(b), (double)TOF(c)), m);                  \
+    return FROMD(shal_sum_rto((double)TOF(a) * (double)TOF(b), (double)TOF(c)), m);        \
   }                                                                                        \
   SHAL_INLINE uint16_t shal_##P##min(uint16_t a, uint16_t b, int nan) {                    \
     float x = TOF(a), y = TOF(b), r = shal_fmin(x, y, nan);                                \
@@ -833,23 +845,30 @@ static int shal_resolve_warp(shal_block* B, uint32_t w) {
     if (F->state == SHAL_EXITED) exited |= 1u << i;
     else if (F->state == SHAL_WAIT_WARP) waiting |= 1u << i;
   }
+  /* Operations with a member mask first; those without one (activemask,
+   * the old shfl/vote) take the lanes that reached them only once no other
+   * lane of the warp can still join: after the masked ones made progress,
+   * the lanes they released run first. */
   int resolved = 0;
-  uint32_t todo = waiting;
-  while (todo) {
-    uint32_t i = (uint32_t)__builtin_ctz(todo);
-    shal_frame* Fi = SHAL_FRAME(B, lo + i);
-    uint32_t group = 0;
-    for (uint32_t rest = todo; rest; rest &= rest - 1) {
-      uint32_t j = (uint32_t)__builtin_ctz(rest);
-      if (shal_same_warp_op(Fi, SHAL_FRAME(B, lo + j))) group |= 1u << j;
+  for (int pass = 0; pass < 2 && !resolved; pass++) {
+    uint32_t todo = waiting;
+    while (todo) {
+      uint32_t i = (uint32_t)__builtin_ctz(todo);
+      shal_frame* Fi = SHAL_FRAME(B, lo + i);
+      uint32_t group = 0;
+      for (uint32_t rest = todo; rest; rest &= rest - 1) {
+        uint32_t j = (uint32_t)__builtin_ctz(rest);
+        if (shal_same_warp_op(Fi, SHAL_FRAME(B, lo + j))) group |= 1u << j;
+      }
+      todo &= ~group;
+      if ((int)Fi->nomask != pass) continue;
+      if (!Fi->nomask) {
+        uint32_t need = Fi->mask & exists & ~exited;
+        if (need & ~group) continue; /* some member has not arrived yet */
+      }
+      shal_warp_results(B, lo, group);
+      resolved = 1;
     }
-    todo &= ~group;
-    if (!Fi->nomask) {
-      uint32_t need = Fi->mask & exists & ~exited;
-      if (need & ~group) continue; /* some member has not arrived yet */
-    }
-    shal_warp_results(B, lo, group);
-    resolved = 1;
   }
   return resolved;
 }
