@@ -1,4 +1,4 @@
-package cgen
+package cgen_test
 
 import (
 	"math"

@@ -1,4 +1,4 @@
-package cgen
+package cgen_test
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/streamhal/streamhal/ptx/cgen"
 )
 
 // The tests compile translated C with the system compiler ($CC, default
@@ -72,10 +74,10 @@ func compileC(t testing.TB, src []byte, extra ...string) string {
 		t.Fatal(err)
 	}
 	so := filepath.Join(dir, "k.so")
-	args := append([]string{"-O2", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter"}, CFlags...)
+	args := append([]string{"-O2", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter"}, cgen.CFlags...)
 	args = append(args, extra...)
 	args = append(args, "-o", so, cfile)
-	args = append(args, LDFlags...)
+	args = append(args, cgen.LDFlags...)
 	out, err := exec.Command(cc, args...).CombinedOutput()
 	if err != nil {
 		keep := filepath.Join(os.TempDir(), "cgen-failed.c")
@@ -94,9 +96,9 @@ func firstLines(s string, n int) string {
 }
 
 // translate translates PTX and compiles it.
-func buildPTX(t testing.TB, src string) (string, *Result) {
+func buildPTX(t testing.TB, src string) (string, *cgen.Result) {
 	t.Helper()
-	res, err := Translate([]byte(src), Options{})
+	res, err := cgen.Translate([]byte(src), cgen.Options{})
 	if err != nil {
 		t.Fatalf("translate: %v", err)
 	}
