@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/streamhal/streamhal/hal/modfile"
 	"github.com/streamhal/streamhal/ptx"
@@ -18,6 +19,9 @@ const Version = "ptxc-1"
 //go:embed prelude.h
 var prelude string
 
+//go:embed pragmas.h
+var pragmas string
+
 // CFlags are the flags the generated C must be compiled with, besides an
 // optimization level, -fPIC and -shared: C11, no floating-point
 // contraction (a PTX mul followed by an add must not become a fused
@@ -29,8 +33,8 @@ var LDFlags = []string{"-lm"}
 
 // Options configure Translate. The zero value is ready to use.
 type Options struct {
-	// Dump, when set, receives the checked IR and its analyses (the -dump
-	// of the translator) before C is generated.
+	// Dump, when set, receives the IR after each pass (checking, inlining,
+	// CFG and liveness), for debugging the translator.
 	Dump io.Writer
 }
 
@@ -82,13 +86,22 @@ func Translate(src []byte, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := ptx.Analyze(m)
+	dump := func(pass string, a *ptx.Analysis) {
+		if opts.Dump != nil {
+			fmt.Fprintf(opts.Dump, "// ==== after %s ====\n", pass)
+			ptx.Dump(opts.Dump, m, a)
+		}
+	}
+	dump("parse and check", nil)
+	if err := ptx.InlineSyncCalls(m); err != nil {
+		return nil, err
+	}
+	dump("inlining of functions with sync points", nil)
+	a, err := ptx.Analyze(m) // the CFG, dominators, loops and liveness
 	if err != nil {
 		return nil, err
 	}
-	if opts.Dump != nil {
-		ptx.Dump(opts.Dump, m, a)
-	}
+	dump("CFG and liveness", a)
 	// Pointer flags come from hal/modfile's analysis, so that every backend
 	// marks the same parameters.
 	var meta *modfile.Module
@@ -171,7 +184,19 @@ func (g *gen) checkSupport() {
 	for _, f := range g.m.Funcs {
 		for _, in := range f.Body {
 			if in.Op == "call" && in.Callee != nil && in.Callee.Body == nil {
+				if strings.HasPrefix(in.Callee.Name, "cudaCG") {
+					g.errorf(in.Pos, true, "call to %s: grid-wide synchronization of cooperative groups (through the CUDA device runtime) is not supported on the CPU backend", in.Callee.Name)
+					continue
+				}
 				g.errorf(in.Pos, false, "call to %s, which is declared but not defined in the module (device-runtime and libdevice calls are not supported)", in.Callee.Name)
+			}
+			for _, o := range in.Args {
+				if o.Kind == ptx.OpdSReg && o.SReg == ptx.SRegEnvreg {
+					// The CUDA runtime passes the cooperative-groups grid
+					// workspace in environment registers; reading them as 0
+					// would make grid.sync dereference a null pointer.
+					g.errorf(in.Pos, true, "'%s': %%envreg%d (set by the CUDA runtime, e.g. for cooperative groups' grid-wide sync) is not supported on the CPU backend", in.Text, o.Comp)
+				}
 			}
 		}
 	}

@@ -10,17 +10,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-#if defined(__clang__)
-#pragma clang diagnostic ignored "-Wunused-function"
-#pragma clang diagnostic ignored "-Wunused-label"
-#pragma clang diagnostic ignored "-Wunused-variable"
-#pragma clang diagnostic ignored "-Wunused-but-set-variable"
-#elif defined(__GNUC__)
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wunused-label"
-#pragma GCC diagnostic ignored "-Wunused-variable"
-#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
-#endif
 
 #define SHAL_INLINE static inline __attribute__((always_inline))
 #define SHAL_NOINLINE static __attribute__((noinline))
