@@ -82,12 +82,12 @@ func TestCorpusModuleTranslates(t *testing.T) {
 func BenchmarkTranslate(b *testing.B) {
 	src, n := corpusModule(b)
 	b.SetBytes(int64(len(src)))
-	b.ReportMetric(float64(n), "kernels")
 	for b.Loop() {
 		if _, err := cgen.Translate([]byte(src), cgen.Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(n), "kernels")
 }
 
 // BenchmarkKernels compares the translated test kernels with the
@@ -107,7 +107,8 @@ func BenchmarkKernels(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	so := compileC(b, res.C, "-O3")
+	// STREAM_HAL_BENCH_CFLAGS adds flags (e.g. -march=native) to try them.
+	so := compileC(b, res.C, append([]string{"-O3"}, strings.Fields(os.Getenv("STREAM_HAL_BENCH_CFLAGS"))...)...)
 	lib, err := os.ReadFile(so)
 	if err != nil {
 		b.Fatal(err)

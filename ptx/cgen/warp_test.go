@@ -230,3 +230,54 @@ func TestBitonicSortBarRedEarlyExit(t *testing.T) {
 func putU32(b []byte, i int, v uint32) {
 	b[4*i], b[4*i+1], b[4*i+2], b[4*i+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 }
+
+func TestInlinedBarriersAndLocalArrays(t *testing.T) {
+	forWarpModules(t, func(t *testing.T, lib string) {
+		const bs, blocks = 96, 3
+		val := func(i int) int32 { return int32(i%23) - 7 }
+		p := (&argPacker{}).ptr(0).ptr(1)
+		r := runLaunch(t, lib, launch{kernel: "calls_block_sum", grid: dim3{blocks, 1, 1}, block: dim3{bs, 1, 1},
+			bufs: [][]byte{ints(bs*blocks, val), poison(4 * bs * blocks)}, args: p.bytes(), ptrs: p.ptrs})
+		if r.fault != 0 {
+			t.Fatalf("fault: %s", r.msg)
+		}
+		got := bytesU32(r.bufs[1])
+		for b := 0; b < blocks; b++ {
+			var s, q int32
+			for i := b * bs; i < (b+1)*bs; i++ {
+				s += val(i)
+				q += val(i) * val(i)
+			}
+			for i := b * bs; i < (b+1)*bs; i++ {
+				if want := s*1000 + q%1000; int32(got[i]) != want {
+					t.Fatalf("calls_block_sum[%d] = %d, want %d", i, int32(got[i]), want)
+				}
+			}
+		}
+		for _, seed := range []int32{1, 3, 5} {
+			const lbs = 64
+			p := (&argPacker{}).ptr(0).u32(uint32(seed))
+			r := runLaunch(t, lib, launch{kernel: "local_barrier", grid: dim3{2, 1, 1}, block: dim3{lbs, 1, 1}, workers: 2,
+				bufs: [][]byte{poison(4 * 2 * lbs)}, args: p.bytes(), ptrs: p.ptrs})
+			if r.fault != 0 {
+				t.Fatalf("fault: %s", r.msg)
+			}
+			got := bytesU32(r.bufs[0])
+			for b := 0; b < 2; b++ {
+				for tt := 0; tt < lbs; tt++ {
+					var arr [16]int32
+					for k := 0; k < 16; k++ {
+						arr[(int32(k)*seed)&15] = int32(((tt+1)%lbs)*16 + k)
+					}
+					var acc int32
+					for k := 0; k < 16; k++ {
+						acc = acc*3 + arr[(int32(tt)+int32(k)*seed)&15]
+					}
+					if int32(got[b*lbs+tt]) != acc {
+						t.Fatalf("seed %d: local_barrier[%d] = %d, want %d", seed, b*lbs+tt, int32(got[b*lbs+tt]), acc)
+					}
+				}
+			}
+		}
+	})
+}

@@ -114,4 +114,46 @@ __global__ void early_exit(const int* in, int* out, unsigned n) {
   out[i] = s[(t + 1) % last];
 }
 
+/* A device function with barriers and shuffles, kept out of line: the
+ * translator inlines it at both call sites. Block sum of v through shared
+ * memory (blockDim.x a multiple of 32, at most 1024). */
+static __device__ __attribute__((noinline)) int block_sum(int v, int* scratch) {
+  for (int off = 16; off > 0; off >>= 1) v += __nvvm_shfl_sync_down_i32(FULL, v, off, 31);
+  if (lane_id() == 0) scratch[threadIdx.x / 32] = v;
+  __syncthreads();
+  int total = 0;
+  for (unsigned w = 0; w < blockDim.x / 32; w++) total += scratch[w];
+  __syncthreads();
+  return total;
+}
+
+/* out[i] = (sum of in over the block) * 1000 + (sum of in[i]^2 over the
+ * block) % 1000. */
+__global__ void calls_block_sum(const int* in, int* out) {
+  __shared__ int scratch[32];
+  unsigned i = blockIdx.x * blockDim.x + threadIdx.x;
+  int v = in[i];
+  int s = block_sum(v, scratch);
+  int q = block_sum(v * v, scratch);
+  out[i] = s * 1000 + q % 1000;
+}
+
+/* A per-thread array indexed at run time (local memory) that must survive
+ * barriers: out[i] = sum over k of arr[(t + k * seed) % 16] where arr is
+ * written in rounds separated by barriers. */
+__global__ void local_barrier(int* out, int seed) {
+  __shared__ int s[256];
+  int arr[16];
+  unsigned t = threadIdx.x;
+  for (int k = 0; k < 16; k++) {
+    s[t] = (int)t * 16 + k;
+    __syncthreads();
+    arr[(k * seed) & 15] = s[(t + 1) % blockDim.x];
+    __syncthreads();
+  }
+  int acc = 0;
+  for (int k = 0; k < 16; k++) acc = acc * 3 + arr[(t + (unsigned)k * seed) & 15];
+  out[blockIdx.x * blockDim.x + t] = acc;
+}
+
 SHAL_EXTERN_C_END
