@@ -67,7 +67,12 @@ func harness(t testing.TB) string {
 // and returns its path. Extra flags (e.g. -O0) come after the defaults.
 func compileC(t testing.TB, src []byte, extra ...string) string {
 	t.Helper()
-	cc := compilerPath(t)
+	return compileWith(t, compilerPath(t), src, extra...)
+}
+
+// compileWith builds with a given compiler.
+func compileWith(t testing.TB, cc string, src []byte, extra ...string) string {
+	t.Helper()
 	dir := t.TempDir()
 	cfile := filepath.Join(dir, "k.c")
 	if err := os.WriteFile(cfile, src, 0o644); err != nil {

@@ -353,9 +353,13 @@ SHAL_ROUNDED(shal_rsqrt_f64, double, SHAL_P1(double), sqrt(a), SHAL_FENCE_F(a))
 SHAL_ROUNDED(shal_rrcp_f64, double, SHAL_P1(double), 1.0 / a, SHAL_FENCE_F(a))
 SHAL_ROUNDED(shal_rcvt_f64_f32, float, SHAL_P1(double), (float)a, SHAL_FENCE_F(a))
 SHAL_ROUNDED(shal_rcvt_s64_f32, float, SHAL_P1(int64_t), (float)a, SHAL_FENCE_F(a))
-SHAL_ROUNDED(shal_rcvt_u64_f32, float, SHAL_P1(uint64_t), (float)a, SHAL_FENCE_F(a))
+/* Unsigned 64-bit conversions: compilers expand them into sequences that
+ * are only right when rounding to nearest, so halve large values keeping a
+ * sticky bit, convert as signed (one instruction) and double (exact). */
+#define SHAL_U64_CVT(T, a) ((a) >> 63 ? (T)(int64_t)(((a) >> 1) | ((a) & 1)) * (T)2 : (T)(int64_t)(a))
+SHAL_ROUNDED(shal_rcvt_u64_f32, float, SHAL_P1(uint64_t), SHAL_U64_CVT(float, a), SHAL_FENCE_F(a))
 SHAL_ROUNDED(shal_rcvt_s64_f64, double, SHAL_P1(int64_t), (double)a, SHAL_FENCE_F(a))
-SHAL_ROUNDED(shal_rcvt_u64_f64, double, SHAL_P1(uint64_t), (double)a, SHAL_FENCE_F(a))
+SHAL_ROUNDED(shal_rcvt_u64_f64, double, SHAL_P1(uint64_t), SHAL_U64_CVT(double, a), SHAL_FENCE_F(a))
 
 /* Float to integer: round as asked, out of range saturates. A NaN gives 0
  * when an f32 converts to a 32-bit integer and 1 << (bits-1) otherwise, as

@@ -6,10 +6,13 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/streamhal/streamhal/kernels/corpus"
+	"github.com/streamhal/streamhal/ptx/cgen"
 )
 
 // Semantics tests: each case is one PTX instruction run over inputs that
@@ -914,7 +917,26 @@ func TestSemantics(t *testing.T) {
 		kname[n] = k
 		src.WriteString(semKernel(k, cases[n]))
 	}
-	lib, _ := buildPTX(t, src.String())
+	res, err := cgen.Translate([]byte(src.String()), cgen.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The C must mean the same under gcc and clang (rounding-mode
+	// barriers, aliasing, integer promotion).
+	compilers := []string{compilerPath(t)}
+	if clang, err := exec.LookPath("clang-19"); err == nil {
+		compilers = append(compilers, clang)
+	} else if clang, err := exec.LookPath("/usr/lib/llvm-19/bin/clang"); err == nil {
+		compilers = append(compilers, clang)
+	}
+	for _, cc := range compilers {
+		t.Run(filepath.Base(cc), func(t *testing.T) {
+			semRun(t, compileWith(t, cc, res.C), names, cases, kname)
+		})
+	}
+}
+
+func semRun(t *testing.T, lib string, names []string, cases map[string]sem, kname map[string]string) {
 	for _, n := range names {
 		s := cases[n]
 		t.Run(n, func(t *testing.T) {
