@@ -7,7 +7,6 @@ import (
 	"github.com/streamhal/streamhal/ptx"
 )
 
-
 // roundInt rounds the integer magnitude m (u64), negative when neg, to
 // format f in mode; it returns the bits (u32 for formats of 32 bits or
 // fewer, u64 for f64).

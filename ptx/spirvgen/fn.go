@@ -526,8 +526,8 @@ func (e *fn) ext(inst spirv.GLSLInst, t spirv.ID, args ...spirv.ID) spirv.ID {
 	return e.cur.Emit(spirv.OpExtInst, t, w...)
 }
 
-func (e *fn) u32(v uint32) spirv.ID { return e.g.u32(v) }
-func (e *fn) u64(v uint64) spirv.ID { return e.g.u64(v) }
+func (e *fn) u32(v uint32) spirv.ID  { return e.g.u32(v) }
+func (e *fn) u64(v uint64) spirv.ID  { return e.g.u64(v) }
 func (e *fn) f32c(v uint32) spirv.ID { return e.g.f32c(v) }
 
 // c is a constant of SPIR-V type t (an integer or float type) with bits v.

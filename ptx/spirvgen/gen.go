@@ -189,7 +189,7 @@ type gen struct {
 	glsl spirv.ID
 	// Types.
 	tVoid, tBool, tU8, tU16, tU32, tU64, tF32, tF64 spirv.ID
-	tV3 spirv.ID
+	tV3                                             spirv.ID
 	// Module-scope objects, created on first use.
 	builtins  map[spirv.BuiltIn]spirv.ID
 	specBlock [3]spirv.ID

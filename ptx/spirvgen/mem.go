@@ -731,8 +731,8 @@ func (e *fn) fence(in *ptx.Inst) {
 	if in.Scope != ptx.ScopeCTA {
 		scope = e.memScope(in, ptx.SpaceGlobal)
 	}
-	sem := uint32(spirv.MemorySemanticsAcquireRelease|spirv.MemorySemanticsMakeAvailable|spirv.MemorySemanticsMakeVisible|
-		spirv.MemorySemanticsUniformMemory|spirv.MemorySemanticsWorkgroupMemory)
+	sem := uint32(spirv.MemorySemanticsAcquireRelease | spirv.MemorySemanticsMakeAvailable | spirv.MemorySemanticsMakeVisible |
+		spirv.MemorySemanticsUniformMemory | spirv.MemorySemanticsWorkgroupMemory)
 	e.cur.EmitIDs(spirv.OpMemoryBarrier, 0, e.u32(uint32(scope)), e.u32(sem))
 }
 

@@ -403,7 +403,9 @@ func (e *fn) extremeF64(mode ptx.Rounding, neg, over, under, r spirv.ID) spirv.I
 	g := e.g
 	t := e.f64(nil)
 	sign := e.sel(g.tU64, neg, e.u64(1<<63), e.u64(0))
-	mk := func(bits uint64) spirv.ID { return e.op(spirv.OpBitcast, t, e.op(spirv.OpBitwiseOr, g.tU64, sign, e.u64(bits))) }
+	mk := func(bits uint64) spirv.ID {
+		return e.op(spirv.OpBitcast, t, e.op(spirv.OpBitwiseOr, g.tU64, sign, e.u64(bits)))
+	}
 	inf, max, zero, min := mk(0x7ff0000000000000), mk(0x7fefffffffffffff), mk(0), mk(1)
 	var bigV, smallV spirv.ID
 	switch mode {
