@@ -42,20 +42,59 @@ type scheduler struct {
 	e     *fn
 	cuts  []*ptx.Inst
 	cutID map[*ptx.Inst]int
+	// kinds numbers the masked warp operations by what they do (lanes
+	// at different program points complete together when they do the
+	// same thing with the same mask); nomask says the kernel has warp
+	// operations without a member mask.
+	kinds  map[string]uint32
+	nomask bool
+	flags  spirv.ID // per warp and round parity: a masked op completed
 	// Per-thread Function variables.
 	resume, waiting, exited, round spirv.ID
 	entry                          int
 }
 
 func newScheduler(e *fn) *scheduler {
-	s := &scheduler{e: e, cutID: map[*ptx.Inst]int{}}
+	s := &scheduler{e: e, cutID: map[*ptx.Inst]int{}, kinds: map[string]uint32{}}
 	for _, in := range e.k.Body {
 		if s.cutKind(in) {
 			s.cutID[in] = len(s.cuts) + 1 // resume point 0 is the kernel's entry
 			s.cuts = append(s.cuts, in)
+			if isWarpOp(in) && noMask(in) {
+				s.nomask = true
+			}
 		}
 	}
 	return s
+}
+
+// noMask reports warp operations without a member mask: activemask and
+// the old shfl and vote. Like the C translator, the scheduler completes
+// them among the lanes at the same instruction, and only once no masked
+// operation of the warp completed in the round (the lanes it released
+// may still join).
+func noMask(in *ptx.Inst) bool {
+	switch in.Op {
+	case "activemask":
+		return true
+	case "shfl", "vote":
+		return !in.Has(ptx.FlagSync)
+	}
+	return false
+}
+
+// kindOf is the state a lane posts at a warp operation.
+func (s *scheduler) kindOf(in *ptx.Inst) uint32 {
+	if noMask(in) {
+		return kindNoMask + uint32(s.cutID[in])
+	}
+	sig := in.Op + "." + in.Mode + "." + in.AtomOp + "." + in.Type().String()
+	k, ok := s.kinds[sig]
+	if !ok {
+		k = uint32(len(s.kinds) + 1)
+		s.kinds[sig] = k
+	}
+	return k
 }
 
 // cutKind reports instructions the scheduler cuts at: block barriers
@@ -178,6 +217,9 @@ func (s *scheduler) initCode(at *spirv.Block) *spirv.Block {
 	e.store(s.exited, g.cbool(false))
 	e.store(s.round, e.u32(0))
 	e.stSlot(sc.state, e.linearTid, e.u32(kindNone))
+	if s.nomask {
+		e.forRange(e.linearTid, e.u32(64), e.nthreads, func(i spirv.ID) { e.stSlot(s.warpFlags(), i, e.u32(0)) })
+	}
 	// Threads 0..numCounters-1 clear one counter each (blocks may be
 	// smaller: thread t clears t, t+n, ...).
 	e.forRange(e.linearTid, e.u32(numCounters), e.nthreads, func(i spirv.ID) {
@@ -262,10 +304,10 @@ func (s *scheduler) postCode(in *ptx.Inst, k int) func(at *spirv.Block) *spirv.B
 		var kind spirv.ID
 		if in.Op == "bar" || in.Op == "barrier" {
 			id := s.arrive(in)
-			kind = e.op(spirv.OpIAdd, g.tU32, id, e.u32(kindBar))
+			kind = e.op(spirv.OpIAdd, g.tU32, id, e.u32(kindBlockBar))
 		} else {
 			e.postWarp(in, in.Type())
-			kind = e.u32(warpKind(in))
+			kind = e.u32(s.kindOf(in))
 			e.stSlot(sc.mask, e.linearTid, e.warpMask(in))
 		}
 		e.stSlot(sc.state, e.linearTid, kind)
@@ -317,13 +359,23 @@ func (s *scheduler) joinCode() spirv.ID {
 	e.barrier()
 	par := s.parity()
 	next := e.op(spirv.OpBitwiseXor, u, par, e.u32(1))
-	e.ifThen(e.load(b, s.waiting), func() {
-		res := e.load(u, s.resume)
-		for k, in := range s.cuts {
-			in := in
-			e.ifThen(e.op(spirv.OpIEqual, b, res, e.u32(uint32(k+1))), func() { s.resolve(in, par) })
-		}
-	})
+	resolveAll := func(nomask bool) {
+		e.ifThen(e.load(b, s.waiting), func() {
+			res := e.load(u, s.resume)
+			for k, in := range s.cuts {
+				in := in
+				if isWarpOp(in) && noMask(in) != nomask || !isWarpOp(in) && nomask {
+					continue
+				}
+				e.ifThen(e.op(spirv.OpIEqual, b, res, e.u32(uint32(k+1))), func() { s.resolve(in, par) })
+			}
+		})
+	}
+	resolveAll(false)
+	if s.nomask {
+		e.barrier()
+		resolveAll(true)
+	}
 	runnable := e.op(spirv.OpLogicalNot, b, e.op(spirv.OpLogicalOr, b, e.load(b, s.waiting), e.load(b, s.exited)))
 	e.ifThen(runnable, func() {
 		p := s.counter(e.op(spirv.OpIAdd, u, par, e.u32(ctrProgress)))
@@ -333,6 +385,11 @@ func (s *scheduler) joinCode() spirv.ID {
 	// that completed start over, the others carry on.
 	e.ifThen(e.op(spirv.OpIEqual, b, e.linearTid, e.u32(0)), func() {
 		e.stSlot(sc.counters, e.op(spirv.OpIAdd, u, next, e.u32(ctrProgress)), e.u32(0))
+		if s.nomask {
+			for w := uint32(0); w < 32; w++ {
+				e.stSlot(s.warpFlags(), e.op(spirv.OpIAdd, u, e.op(spirv.OpIMul, u, next, e.u32(32)), e.u32(w)), e.u32(0))
+			}
+		}
 		for id := uint32(0); id < 16; id++ {
 			cur := e.op(spirv.OpIAdd, u, e.op(spirv.OpIMul, u, par, e.u32(16)), e.u32(id))
 			nxt := e.op(spirv.OpIAdd, u, e.op(spirv.OpIMul, u, next, e.u32(16)), e.u32(id))
@@ -386,7 +443,8 @@ func (s *scheduler) resolve(in *ptx.Inst, par spirv.ID) {
 		return
 	}
 	// A warp operation: check the lanes of the member mask.
-	kind := warpKind(in)
+	kind := s.kindOf(in)
+	nm := noMask(in)
 	mask := e.warpMask(in)
 	part := e.tmpVar(u)
 	ok := e.tmpVar(b)
@@ -398,21 +456,42 @@ func (s *scheduler) resolve(in *ptx.Inst, par spirv.ID) {
 		e.ifThen(e.bit(exist, l), func() {
 			st := e.ldSlot(sc.state, i)
 			same := e.op(spirv.OpIEqual, b, st, e.u32(kind))
-			if kind != kindActive {
+			if !nm {
 				same = e.op(spirv.OpLogicalAnd, b, same, e.op(spirv.OpIEqual, b, e.ldSlot(sc.mask, i), mask))
 			}
 			e.ifThen(same, func() {
 				e.store(part, e.op(spirv.OpBitwiseOr, u, e.load(u, part), e.op(spirv.OpShiftLeftLogical, u, e.u32(1), l)))
 			})
-			if kind != kindActive {
+			if !nm {
 				exited := e.op(spirv.OpIEqual, b, st, e.u32(kindExited))
 				missing := e.op(spirv.OpLogicalAnd, b, e.bit(mask, l), e.op(spirv.OpLogicalNot, b, e.op(spirv.OpLogicalOr, b, same, exited)))
 				e.ifThen(missing, func() { e.store(ok, g.cbool(false)) })
 			}
 		})
 	})
+	warp := e.op(spirv.OpShiftRightLogical, u, e.linearTid, e.u32(5))
+	flag := e.op(spirv.OpIAdd, u, e.op(spirv.OpIMul, u, par, e.u32(32)), warp)
+	if nm && s.nomask {
+		// Only when no masked operation of the warp completed this round.
+		e.ifThen(e.op(spirv.OpINotEqual, b, e.ldSlot(s.warpFlags(), flag), e.u32(0)), func() { e.store(ok, g.cbool(false)) })
+	}
 	e.ifThen(e.load(b, ok), func() {
 		e.store(s.waiting, g.cbool(false))
 		e.completeWarp(in, in.Type(), e.load(u, part))
+		if !nm && s.nomask {
+			e.stSlot(s.warpFlags(), flag, e.u32(1))
+		}
 	})
+}
+
+// warpFlags is the per-warp "a masked operation completed" array, by
+// round parity (2 x 32 words).
+func (s *scheduler) warpFlags() spirv.ID {
+	if s.flags == 0 {
+		g := s.e.g
+		arr := g.sm.TypeArray(g.tU32, g.u32(64))
+		s.flags = g.sm.Variable(g.sm.TypePointer(spirv.StorageClassWorkgroup, arr), spirv.StorageClassWorkgroup, 0)
+		g.sm.Name(s.flags, s.e.k.Name+".warpflags")
+	}
+	return s.flags
 }

@@ -478,6 +478,10 @@ func (e *fn) fixSpecial(op string, mode ptx.Rounding, t ptx.Type, r, exactZero, 
 	case "fma":
 		p := e.fop(spirv.OpFMul, ft, a, b)
 		plain, x, y = e.fop(spirv.OpFAdd, ft, p, c), p, c
+		// A finite product that overflows here is finite in fma: an
+		// infinite c wins.
+		abFin := e.op(spirv.OpLogicalAnd, g.tBool, e.isFinite(a), e.isFinite(b))
+		plain = e.sel(ft, abFin, e.sel(ft, e.isFinite(c), plain, c), plain)
 	}
 	fin := e.op(spirv.OpLogicalAnd, g.tBool, e.isFinite(a), e.isFinite(b))
 	if op == "fma" {
@@ -536,6 +540,12 @@ func (e *fn) divF64(a, b spirv.ID, mode ptx.Rounding) spirv.ID {
 func (e *fn) divParts(a, b spirv.ID) (spirv.ID, spirv.ID) {
 	g := e.g
 	t := e.f64(nil)
+	// Two small operands are scaled up alike (the quotient is the same),
+	// so that the residual a - q*b does not underflow.
+	small := e.op(spirv.OpFOrdLessThan, g.tBool, e.ext(spirv.GLSLFMax, t, e.fabs(a), e.fabs(b)), e.d(0x1p-400))
+	sc := e.sel(t, small, e.d(0x1p600), e.d(1))
+	a = e.fop(spirv.OpFMul, t, a, sc)
+	b = e.fop(spirv.OpFMul, t, b, sc)
 	q0 := e.fop(spirv.OpFDiv, t, a, b)
 	r0 := e.fmaF64(e.op(spirv.OpFNegate, t, q0), b, a)
 	q1 := e.fop(spirv.OpFAdd, t, q0, e.fop(spirv.OpFDiv, t, r0, b))

@@ -33,6 +33,10 @@ const (
 	kindElect  = 7
 	kindBar    = 16 // + barrier id (0..15)
 	kindExited = 0xffffffff
+	// The scheduler's posted states: masked warp operations are numbered
+	// from 1 by what they do; these are above any such number.
+	kindNoMask   = 0x10000 // + resume point
+	kindBlockBar = 0x20000 // + barrier id
 )
 
 func warpKind(in *ptx.Inst) uint32 {
