@@ -385,7 +385,7 @@ func (k *kernel) pipeline(b hal.Dim3, shared uint32) (C.VkPipeline, error) {
 	}
 	d := k.exe.dev
 	var p C.VkPipeline
-	r := C.shal_create_pipeline(d.c, k.exe.module, k.cname, k.layout, C.uint32_t(n), &allIDs[0], &allVals[0], subgroup, &p)
+	r := C.shal_create_pipeline(d.c, k.exe.module, k.cname, k.layout, C.uint32_t(n), &allIDs[0], &allVals[0], subgroup, C.uint32_t(b.X), &p)
 	if err := check(r, "launch %q: create pipeline for block (%d,%d,%d), %d shared bytes", k.meta.Name, b.X, b.Y, b.Z, shared); err != nil {
 		return 0, err
 	}

@@ -683,7 +683,7 @@ void shal_destroy_pipeline_layout(shal_dev* d, VkPipelineLayout l) {
 }
 
 VkResult shal_create_pipeline(shal_dev* d, VkShaderModule m, const char* entry, VkPipelineLayout l,
-	uint32_t nspec, const uint32_t* specIDs, const uint32_t* specValues, uint32_t subgroupSize, VkPipeline* out) {
+	uint32_t nspec, const uint32_t* specIDs, const uint32_t* specValues, uint32_t subgroupSize, uint32_t blockX, VkPipeline* out) {
 	VkSpecializationMapEntry entries[8];
 	if (nspec > 8) nspec = 8;
 	VkPipelineShaderStageRequiredSubgroupSizeCreateInfo rs;
@@ -711,9 +711,12 @@ VkResult shal_create_pipeline(shal_dev* d, VkShaderModule m, const char* entry, 
 	ci.stage.pName = entry;
 	ci.stage.pSpecializationInfo = nspec ? &si : NULL;
 	if (subgroupSize) {
-		// Warp operations on subgroup operations: 32 lanes, all present.
+		// Warp operations on subgroup operations: 32 lanes, all present
+		// when the block's x size allows it (Vulkan requires a multiple of
+		// the subgroup size for full subgroups); otherwise the last
+		// subgroup is partial, as the last warp of such a block is.
 		ci.stage.pNext = &rs;
-		ci.stage.flags = VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT;
+		if (blockX % subgroupSize == 0) ci.stage.flags = VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT;
 	}
 	ci.layout = l;
 	ci.basePipelineIndex = -1;

@@ -231,12 +231,19 @@ func Translate(src []byte, opt Options) (res *Result, err error) {
 	return TranslateModule(m, opt)
 }
 
+// recoverPanics makes a translator bug an error instead of a crash of the
+// loading program; the fuzz tests turn it off to see the panic.
+var recoverPanics = true
+
 // TranslateModule translates a parsed module. It modifies m (calls are
 // inlined into the kernels).
 func TranslateModule(m *ptx.Module, opt Options) (res *Result, err error) {
 	defer func() {
 		// A translator bug must not take the process down: report it as
-		// an error naming the module's first kernel.
+		// an internal error.
+		if !recoverPanics {
+			return
+		}
 		if r := recover(); r != nil {
 			res, err = nil, &Error{Msg: fmt.Sprintf("internal error: %v", r)}
 		}

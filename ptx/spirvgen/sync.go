@@ -433,6 +433,29 @@ func (e *fn) completeWarp(in *ptx.Inst, t ptx.Type, part spirv.ID) {
 			e.wr(in.Args[0], ptx.B32, same)
 		}
 	case "redux":
+		e.reduxLoop(in, t, mask, func(l spirv.ID) spirv.ID { return e.laneVal(l, 0) })
+	case "activemask":
+		e.wr(in.Args[0], ptx.B32, part)
+	case "elect":
+		leader := e.ext(spirv.GLSLFindILsb, u, mask)
+		if len(in.Args) >= 2 && in.Args[0].Kind != ptx.OpdSink {
+			e.wr(in.Args[0], ptx.B32, leader)
+		}
+		if in.Dst2 != nil {
+			e.wr(in.Dst2, ptx.Pred, e.op(spirv.OpIEqual, b, lane, leader))
+		} else if len(in.Args) >= 1 && in.Args[0].Reg != nil && in.Args[0].Reg.Type == ptx.Pred {
+			e.wr(in.Args[0], ptx.Pred, e.op(spirv.OpIEqual, b, lane, leader))
+		}
+	case "bar.warp":
+	}
+}
+
+// reduxLoop writes redux's result: the operation over val(l) for the
+// lanes l of mask.
+func (e *fn) reduxLoop(in *ptx.Inst, t ptx.Type, mask spirv.ID, val func(l spirv.ID) spirv.ID) {
+	g := e.g
+	u := g.tU32
+	{
 		signed := t == ptx.S32
 		var init uint32
 		switch in.AtomOp {
@@ -451,8 +474,8 @@ func (e *fn) completeWarp(in *ptx.Inst, t ptx.Type, part spirv.ID) {
 		acc := e.tmpVar(u)
 		e.store(acc, e.u32(init))
 		e.forLanes(func(l spirv.ID) {
+			x := val(l) // outside the selection: shuffles need the whole subgroup
 			e.ifThen(e.bit(mask, l), func() {
-				x := e.laneVal(l, 0)
 				a := e.load(u, acc)
 				var r spirv.ID
 				switch in.AtomOp {
@@ -481,19 +504,6 @@ func (e *fn) completeWarp(in *ptx.Inst, t ptx.Type, part spirv.ID) {
 			})
 		})
 		e.wr(in.Args[0], t, e.load(u, acc))
-	case "activemask":
-		e.wr(in.Args[0], ptx.B32, part)
-	case "elect":
-		leader := e.ext(spirv.GLSLFindILsb, u, mask)
-		if len(in.Args) >= 2 && in.Args[0].Kind != ptx.OpdSink {
-			e.wr(in.Args[0], ptx.B32, leader)
-		}
-		if in.Dst2 != nil {
-			e.wr(in.Dst2, ptx.Pred, e.op(spirv.OpIEqual, b, lane, leader))
-		} else if len(in.Args) >= 1 && in.Args[0].Reg != nil && in.Args[0].Reg.Type == ptx.Pred {
-			e.wr(in.Args[0], ptx.Pred, e.op(spirv.OpIEqual, b, lane, leader))
-		}
-	case "bar.warp":
 	}
 }
 
@@ -580,8 +590,16 @@ func (e *fn) nativeWarpOp(in *ptx.Inst, t ptx.Type) {
 			e.wr(in.Args[0], ptx.B32, same)
 		}
 	case "redux":
-		e.subgroupCap(spirv.CapabilityGroupNonUniformArithmetic)
 		x := e.rd(in.Args[1], t)
+		if m := in.Args[2]; m.Kind != ptx.OpdImm || uint32(m.Imm) != 0xffffffff {
+			// A partial member mask: reduce the mask's lanes one by one.
+			e.subgroupCap(spirv.CapabilityGroupNonUniformShuffle)
+			e.reduxLoop(in, t, mask, func(l spirv.ID) spirv.ID {
+				return e.op(spirv.OpGroupNonUniformShuffle, u, sg, x, l)
+			})
+			return
+		}
+		e.subgroupCap(spirv.CapabilityGroupNonUniformArithmetic)
 		signed := t == ptx.S32
 		op := map[string]spirv.Op{"add": spirv.OpGroupNonUniformIAdd, "and": spirv.OpGroupNonUniformBitwiseAnd,
 			"or": spirv.OpGroupNonUniformBitwiseOr, "xor": spirv.OpGroupNonUniformBitwiseXor,
