@@ -7,6 +7,10 @@ import (
 	"sync/atomic"
 
 	"github.com/streamhal/streamhal/streaming"
+
+	// Init opens every driver of the default set, as cuInit loads the
+	// driver; a program that wants fewer uses package streaming.
+	_ "github.com/streamhal/streamhal/hal/all"
 )
 
 // DevicePtr is a device address, exactly like CUdeviceptr.

@@ -6,6 +6,9 @@ import (
 	"sync"
 
 	"github.com/streamhal/streamhal/streaming"
+
+	// The runtime opens every driver of the default set.
+	_ "github.com/streamhal/streamhal/hal/all"
 )
 
 // Handle types. They are package streaming's objects themselves, so a

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/streamhal/streamhal/streaming"
+
+	_ "github.com/streamhal/streamhal/hal/all" // every driver, so devices lists them all
 )
 
 func main() {
