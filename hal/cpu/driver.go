@@ -39,7 +39,7 @@ const Name = "cpu"
 // MaxDevices bounds STREAM_HAL_CPU_DEVICES.
 const MaxDevices = 64
 
-func init() { hal.Register(Driver{}) }
+func init() { hal.RegisterOrdered(Driver{}, 10) } // devices enumerate cpu, cuda, hip, vulkan
 
 // Driver is the CPU driver.
 type Driver struct{}

@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	hal.Register(&Driver{})
+	hal.RegisterOrdered(&Driver{}, 20) // devices enumerate cpu, cuda, hip, vulkan
 }
 
 // Driver is the "cuda" hal.Driver. Its zero value loads libcuda.so.1.

@@ -20,7 +20,7 @@ import (
 // Name is the driver's registry name.
 const Name = "hip"
 
-func init() { hal.Register(Driver{}) }
+func init() { hal.RegisterOrdered(Driver{}, 30) } // devices enumerate cpu, cuda, hip, vulkan
 
 // Driver is the HIP driver. Its zero value is ready to use.
 type Driver struct{}

@@ -16,7 +16,7 @@ import (
 	"github.com/streamhal/streamhal/hal"
 )
 
-func init() { hal.Register(Driver{}) }
+func init() { hal.RegisterOrdered(Driver{}, 40) } // devices enumerate cpu, cuda, hip, vulkan
 
 // Driver is the Vulkan hal.Driver, registered as "vulkan".
 type Driver struct{}
