@@ -37,3 +37,16 @@ func TestRegistryOrder(t *testing.T) {
 	}()
 	RegisterOrdered(namedDriver("first"), 1)
 }
+
+// TestUnavailable checks the stand-in that drivers register in a build
+// without cgo: it has the driver's name and its Open says why it fails.
+func TestUnavailable(t *testing.T) {
+	d := Unavailable("stand-in", NeedsCgo)
+	if d.Name() != "stand-in" {
+		t.Errorf("Name() = %q", d.Name())
+	}
+	inst, err := d.Open(Config{})
+	if inst != nil || !errors.Is(err, ErrNotAvailable) || err.Error() != "hal/stand-in: not available: "+NeedsCgo {
+		t.Errorf("Open() = %v, %v; want nil and hal/stand-in: not available: %s", inst, err, NeedsCgo)
+	}
+}

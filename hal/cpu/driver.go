@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package cpu is streamhal's default driver: it runs kernels on the host's
 // cores. Device memory is host memory from the C heap (never Go memory, so
 // kernels and C code can keep it); each device's allocations are distinct
@@ -39,7 +41,8 @@ const Name = "cpu"
 // MaxDevices bounds STREAM_HAL_CPU_DEVICES.
 const MaxDevices = 64
 
-func init() { hal.RegisterOrdered(Driver{}, 10) } // devices enumerate cpu, cuda, hip, vulkan
+// newDriver returns the driver that register.go registers.
+func newDriver() hal.Driver { return Driver{} }
 
 // Driver is the CPU driver.
 type Driver struct{}

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cuda
 
 /*
@@ -15,9 +17,8 @@ import (
 	"github.com/streamhal/streamhal/hal"
 )
 
-func init() {
-	hal.RegisterOrdered(&Driver{}, 20) // devices enumerate cpu, cuda, hip, vulkan
-}
+// newDriver returns the driver that register.go registers.
+func newDriver() hal.Driver { return &Driver{} }
 
 // Driver is the "cuda" hal.Driver. Its zero value loads libcuda.so.1.
 type Driver struct {

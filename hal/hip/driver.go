@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hip
 
 /*
@@ -17,10 +19,8 @@ import (
 	shiphip "github.com/streamhal/streamhal/hip/hipabi"
 )
 
-// Name is the driver's registry name.
-const Name = "hip"
-
-func init() { hal.RegisterOrdered(Driver{}, 30) } // devices enumerate cpu, cuda, hip, vulkan
+// newDriver returns the driver that register.go registers.
+func newDriver() hal.Driver { return Driver{} }
 
 // Driver is the HIP driver. Its zero value is ready to use.
 type Driver struct{}

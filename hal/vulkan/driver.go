@@ -1,3 +1,5 @@
+//go:build cgo
+
 package vulkan
 
 /*
@@ -16,7 +18,8 @@ import (
 	"github.com/streamhal/streamhal/hal"
 )
 
-func init() { hal.RegisterOrdered(Driver{}, 40) } // devices enumerate cpu, cuda, hip, vulkan
+// newDriver returns the driver that register.go registers.
+func newDriver() hal.Driver { return Driver{} }
 
 // Driver is the Vulkan hal.Driver, registered as "vulkan".
 type Driver struct{}
