@@ -1,0 +1,34 @@
+//go:build cgo
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"unsafe"
+
+	"github.com/streamhal/streamhal/hal/cpu/cbench"
+	"github.com/streamhal/streamhal/hal/cuda"
+	"github.com/streamhal/streamhal/hal/modfile"
+	"github.com/streamhal/streamhal/streaming"
+)
+
+// openCUDABaseline opens the plain-C libcuda baseline on a CUDA device with
+// the kernels of modulePath. When it cannot, the rows say why instead of
+// failing the run.
+func openCUDABaseline(dev *streaming.Device, modulePath string, progress io.Writer) (cBaseline, string) {
+	image, err := modfile.ReadFile(modulePath)
+	if err == nil {
+		var cb *cuda.Baseline
+		if cb, err = cuda.NewBaseline(dev.HAL(), image); err == nil {
+			return cb, ""
+		}
+	}
+	fmt.Fprintf(progress, "bench: no plain-C libcuda baseline: %v\n", err)
+	return nil, fmt.Sprintf("n/a (plain-C libcuda baseline: %v)", err)
+}
+
+// cVectorAdd is plain C's c = a + b over n floats on threads threads.
+var cVectorAdd = func(a, b, c []byte, n uint64, threads int) {
+	cbench.VectorAdd(unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0]), unsafe.Pointer(&c[0]), n, threads)
+}
