@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/streamhal/streamhal/internal/capi"
 	"github.com/streamhal/streamhal/streaming"
 
 	// Init opens every driver of the default set, as cuInit loads the
@@ -128,10 +129,8 @@ func Runtime() (*streaming.Runtime, error) {
 // work. Like the C call it works before Init.
 func DriverGetVersion() (int, error) { return APIVersion, nil }
 
-// errBox holds the detailed error behind the latest failure.
-type errBox struct{ err error }
-
-var lastDetail atomic.Pointer[errBox]
+// lastErr holds the detailed error behind the latest failure.
+var lastErr capi.ErrorStore
 
 // LastErrorDetail returns the full error behind the most recent non-nil
 // Result any call of this package returned: the message of package
@@ -139,16 +138,11 @@ var lastDetail atomic.Pointer[errBox]
 // wrong, wrapping the hal sentinel, so errors.Is works on it too. Like the
 // current context it is process-wide: with several goroutines failing at
 // once it reports one of them. It returns nil before the first failure.
-func LastErrorDetail() error {
-	if b := lastDetail.Load(); b != nil {
-		return b.err
-	}
-	return nil
-}
+func LastErrorDetail() error { return lastErr.Detail() }
 
 // fail records err as the latest failure and returns its Result.
 func fail(err error) error {
-	lastDetail.Store(&errBox{err})
+	lastErr.Record(err, 0)
 	return ResultOf(err)
 }
 
@@ -175,7 +169,7 @@ func checkAs(err error, overrides ...override) error {
 	}
 	for _, o := range overrides {
 		if errors.Is(err, o.err) {
-			lastDetail.Store(&errBox{fmt.Errorf("%w (reported as %w)", err, o.r)})
+			lastErr.Record(fmt.Errorf("%w (reported as %w)", err, o.r), 0)
 			return o.r
 		}
 	}
@@ -184,7 +178,7 @@ func checkAs(err error, overrides ...override) error {
 
 // failf records a failure detected by this package itself.
 func failf(r Result, format string, args ...any) error {
-	lastDetail.Store(&errBox{fmt.Errorf("cuda: "+format+": %w", append(args, r)...)})
+	lastErr.Record(fmt.Errorf("cuda: "+format+": %w", append(args, r)...), 0)
 	return r
 }
 

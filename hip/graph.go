@@ -67,7 +67,7 @@ func kernelNode(p *KernelNodeParams) (streaming.KernelNodeParams, error) {
 	var args []byte
 	var err error
 	if p.Extra != nil {
-		args, err = extraBuffer(p.Extra)
+		args, err = launchExtra.Buffer(p.Extra)
 	} else {
 		args, err = streaming.PackParamPointers(f.Params(), p.KernelParams)
 	}

@@ -140,9 +140,7 @@ func HALDeinit() error {
 	state.userRetains = nil
 	state.mu.Unlock()
 	stack.Reset()
-	lastErr.mu.Lock()
-	lastErr.err, lastErr.detail = HipSuccess, nil
-	lastErr.mu.Unlock()
+	lastErr.Reset()
 	if rt == nil {
 		return nil
 	}
