@@ -118,4 +118,4 @@
 // not threads.
 package hip
 
-//go:generate sh -c "go run ./hipabi/internal/genalias ./hipabi | gofmt > zalias.go"
+//go:generate go run ../internal/abi/genalias -pkg hip -as hipabi -o zalias.go ../internal/abi/hip

@@ -16,7 +16,7 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
-	shiphip "github.com/streamhal/streamhal/hip/hipabi"
+	hipabi "github.com/streamhal/streamhal/internal/abi/hip"
 )
 
 // newDriver returns the driver that register.go registers.
@@ -136,13 +136,13 @@ func newDevice(inst *instance, ordinal int) (*device, error) {
 	if code := C.shal_hip_props_arch(d.api, d.dev, &arch[0], C.size_t(len(arch))); code == 0 {
 		f.gcnArch = C.GoString(&arch[0])
 	} else {
-		inst.cfg.Log(2, "hal/hip: device %d: no architecture name: %v", ordinal, shiphip.Error(code))
+		inst.cfg.Log(2, "hal/hip: device %d: no architecture name: %v", ordinal, hipabi.Error(code))
 	}
 	var least, greatest C.int
 	if C.shal_hip_priority_range(d.api, d.dev, &least, &greatest) == 0 {
 		f.least, f.greatest = int(least), int(greatest)
 	}
-	f.attr = func(a shiphip.DeviceAttribute) (int, error) {
+	f.attr = func(a hipabi.DeviceAttribute) (int, error) {
 		var v C.int
 		err := check(int(C.shal_hip_device_attribute(d.api, d.dev, C.int(a), &v)), "hipDeviceGetAttribute(%v, device %d)", a, ordinal)
 		return int(v), err

@@ -16,7 +16,7 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
-	shiphip "github.com/streamhal/streamhal/hip/hipabi"
+	hipabi "github.com/streamhal/streamhal/internal/abi/hip"
 )
 
 // queue is a non-blocking HIP stream (hipStreamNonBlocking: it does not
@@ -215,8 +215,8 @@ func (q *queue) Synchronize(ctx context.Context) error {
 	}
 	if ctx.Done() != nil {
 		err := poll(ctx, func() (bool, error) {
-			code := shiphip.Error(C.shal_hip_stream_query(q.d.api, q.d.dev, q.stream))
-			return code != shiphip.HipErrorNotReady, nil
+			code := hipabi.Error(C.shal_hip_stream_query(q.d.api, q.d.dev, q.stream))
+			return code != hipabi.HipErrorNotReady, nil
 		})
 		if err != nil {
 			return err
@@ -233,7 +233,7 @@ func (q *queue) Idle() bool {
 	if q.usable() != nil {
 		return true
 	}
-	return shiphip.Error(C.shal_hip_stream_query(q.d.api, q.d.dev, q.stream)) != shiphip.HipErrorNotReady
+	return hipabi.Error(C.shal_hip_stream_query(q.d.api, q.d.dev, q.stream)) != hipabi.HipErrorNotReady
 }
 
 // Close waits for the queue's work (host functions in flight hold
@@ -288,10 +288,10 @@ func (d *device) NewEvent(flags hal.EventFlags) (hal.Event, error) {
 	}
 	var hf C.uint
 	if flags&hal.EventDisableTiming != 0 {
-		hf |= shiphip.HipEventDisableTiming
+		hf |= hipabi.HipEventDisableTiming
 	}
 	if flags&hal.EventBlockingSync != 0 {
-		hf |= shiphip.HipEventBlockingSync
+		hf |= hipabi.HipEventBlockingSync
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -319,8 +319,8 @@ func (d *device) eventOf(he hal.Event, op string) (*event, error) {
 	return e, nil
 }
 
-func (e *event) query() shiphip.Error {
-	return shiphip.Error(C.shal_hip_event_query(e.d.api, e.d.dev, e.ev))
+func (e *event) query() hipabi.Error {
+	return hipabi.Error(C.shal_hip_event_query(e.d.api, e.d.dev, e.ev))
 }
 
 // Done reports hipEventQuery; an event never recorded is done.
@@ -330,7 +330,7 @@ func (e *event) Done() bool {
 	if e.closed {
 		return true
 	}
-	return e.query() != shiphip.HipErrorNotReady
+	return e.query() != hipabi.HipErrorNotReady
 }
 
 func (e *event) Wait(ctx context.Context) error {
@@ -341,7 +341,7 @@ func (e *event) Wait(ctx context.Context) error {
 		return fmt.Errorf("hal/hip: wait on a closed event: %w", hal.ErrInvalidHandle)
 	}
 	if ctx.Done() != nil {
-		if err := poll(ctx, func() (bool, error) { return e.query() != shiphip.HipErrorNotReady, nil }); err != nil {
+		if err := poll(ctx, func() (bool, error) { return e.query() != hipabi.HipErrorNotReady, nil }); err != nil {
 			return err
 		}
 	}

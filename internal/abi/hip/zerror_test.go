@@ -1,4 +1,4 @@
-package hipabi
+package hip
 
 import (
 	"errors"
@@ -547,6 +547,22 @@ func TestDecodeDeviceArchAllBits(t *testing.T) {
 		}
 		if n != 1 {
 			t.Errorf("bit %d set %d fields", i, n)
+		}
+	}
+}
+
+// TestSentinelColumnComplete checks that every code the runtime can return
+// names the hal sentinel it stands for (only hipSuccess and the marker
+// hipErrorTbd have none), so that SentinelOf never falls back to its range
+// rule for a code of the table.
+func TestSentinelColumnComplete(t *testing.T) {
+	for _, row := range errorTable {
+		none := row.e == HipSuccess || row.e == HipErrorTbd
+		if (row.err == nil) != none {
+			t.Errorf("%s: sentinel %v", row.name, row.err)
+		}
+		if !none && SentinelOf(row.e) != row.err {
+			t.Errorf("SentinelOf(%s) = %v, want %v", row.name, SentinelOf(row.e), row.err)
 		}
 	}
 }

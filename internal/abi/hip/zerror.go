@@ -13,7 +13,7 @@
 //     "unknown error". Rows marked "our text" have no entry in any version of
 //     that table (the runtime says "unknown error") and use the header comment.
 
-package hipabi
+package hip
 
 import (
 	"errors"
@@ -123,96 +123,99 @@ const (
 	HipErrorInvalidResourceHandle Error = 400
 )
 
-// errorInfo is one row of the hipError_t table: value, C name, and the text
-// hipGetErrorString returns for it.
+// errorInfo is one row of the hipError_t table: value, C name, the text
+// hipGetErrorString returns for it, and the hal sentinel the code stands
+// for when the HIP runtime returns it (what hal/hip wraps; see SentinelOf).
 type errorInfo struct {
 	e    Error
 	name string
 	desc string
+	err  error
 }
 
 // errorTable lists every known hipError_t in increasing order of value, so
-// lookups are a binary search.
+// lookups are a binary search. It is the only table of hipError_t codes:
+// package hip and the hal/hip driver both read it.
 var errorTable = [...]errorInfo{
-	{HipSuccess, "hipSuccess", "no error"},
-	{HipErrorInvalidValue, "hipErrorInvalidValue", "invalid argument"},
-	{HipErrorOutOfMemory, "hipErrorOutOfMemory", "out of memory"},
-	{HipErrorNotInitialized, "hipErrorNotInitialized", "initialization error"},
-	{HipErrorDeinitialized, "hipErrorDeinitialized", "driver shutting down"},
-	{HipErrorProfilerDisabled, "hipErrorProfilerDisabled", "profiler disabled while using external profiling tool"},
-	{HipErrorProfilerNotInitialized, "hipErrorProfilerNotInitialized", "profiler is not initialized"},
-	{HipErrorProfilerAlreadyStarted, "hipErrorProfilerAlreadyStarted", "profiler already started"},
-	{HipErrorProfilerAlreadyStopped, "hipErrorProfilerAlreadyStopped", "profiler already stopped"},
-	{HipErrorInvalidConfiguration, "hipErrorInvalidConfiguration", "invalid configuration argument"},
-	{HipErrorInvalidPitchValue, "hipErrorInvalidPitchValue", "invalid pitch argument"},
-	{HipErrorInvalidSymbol, "hipErrorInvalidSymbol", "invalid device symbol"},
-	{HipErrorInvalidDevicePointer, "hipErrorInvalidDevicePointer", "invalid device pointer"},
-	{HipErrorInvalidMemcpyDirection, "hipErrorInvalidMemcpyDirection", "invalid copy direction for memcpy"},
-	{HipErrorInsufficientDriver, "hipErrorInsufficientDriver", "driver version is insufficient for runtime version"},
-	{HipErrorMissingConfiguration, "hipErrorMissingConfiguration", "__global__ function call is not configured"},
-	{HipErrorPriorLaunchFailure, "hipErrorPriorLaunchFailure", "unspecified launch failure in prior launch"},
-	{HipErrorInvalidDeviceFunction, "hipErrorInvalidDeviceFunction", "invalid device function"},
-	{HipErrorNoDevice, "hipErrorNoDevice", "no ROCm-capable device is detected"},
-	{HipErrorInvalidDevice, "hipErrorInvalidDevice", "invalid device ordinal"},
-	{HipErrorInvalidImage, "hipErrorInvalidImage", "device kernel image is invalid"},
-	{HipErrorInvalidContext, "hipErrorInvalidContext", "invalid device context"},
-	{HipErrorContextAlreadyCurrent, "hipErrorContextAlreadyCurrent", "context is already current context"},
-	{HipErrorMapFailed, "hipErrorMapFailed", "mapping of buffer object failed"},
-	{HipErrorUnmapFailed, "hipErrorUnmapFailed", "unmapping of buffer object failed"},
-	{HipErrorArrayIsMapped, "hipErrorArrayIsMapped", "array is mapped"},
-	{HipErrorAlreadyMapped, "hipErrorAlreadyMapped", "resource already mapped"},
-	{HipErrorNoBinaryForGpu, "hipErrorNoBinaryForGpu", "no kernel image is available for execution on the device"},
-	{HipErrorAlreadyAcquired, "hipErrorAlreadyAcquired", "resource already acquired"},
-	{HipErrorNotMapped, "hipErrorNotMapped", "resource not mapped"},
-	{HipErrorNotMappedAsArray, "hipErrorNotMappedAsArray", "resource not mapped as array"},
-	{HipErrorNotMappedAsPointer, "hipErrorNotMappedAsPointer", "resource not mapped as pointer"},
-	{HipErrorECCNotCorrectable, "hipErrorECCNotCorrectable", "uncorrectable ECC error encountered"},
-	{HipErrorUnsupportedLimit, "hipErrorUnsupportedLimit", "limit is not supported on this architecture"},
-	{HipErrorContextAlreadyInUse, "hipErrorContextAlreadyInUse", "exclusive-thread device already in use by a different thread"},
-	{HipErrorPeerAccessUnsupported, "hipErrorPeerAccessUnsupported", "peer access is not supported between these two devices"},
-	{HipErrorInvalidKernelFile, "hipErrorInvalidKernelFile", "invalid kernel file"},
-	{HipErrorInvalidGraphicsContext, "hipErrorInvalidGraphicsContext", "invalid OpenGL or DirectX context"},
-	{HipErrorInvalidSource, "hipErrorInvalidSource", "device kernel image is invalid"},
-	{HipErrorFileNotFound, "hipErrorFileNotFound", "file not found"},
-	{HipErrorSharedObjectSymbolNotFound, "hipErrorSharedObjectSymbolNotFound", "shared object symbol not found"},
-	{HipErrorSharedObjectInitFailed, "hipErrorSharedObjectInitFailed", "shared object initialization failed"},
-	{HipErrorOperatingSystem, "hipErrorOperatingSystem", "OS call failed or operation not supported on this OS"},
-	{HipErrorInvalidHandle, "hipErrorInvalidHandle", "invalid resource handle"},
-	{HipErrorIllegalState, "hipErrorIllegalState", "the operation cannot be performed in the present state"},
-	{HipErrorNotFound, "hipErrorNotFound", "named symbol not found"},
-	{HipErrorNotReady, "hipErrorNotReady", "device not ready"},
-	{HipErrorIllegalAddress, "hipErrorIllegalAddress", "an illegal memory access was encountered"},
-	{HipErrorLaunchOutOfResources, "hipErrorLaunchOutOfResources", "too many resources requested for launch"},
-	{HipErrorLaunchTimeOut, "hipErrorLaunchTimeOut", "the launch timed out and was terminated"},
-	{HipErrorPeerAccessAlreadyEnabled, "hipErrorPeerAccessAlreadyEnabled", "peer access is already enabled"},
-	{HipErrorPeerAccessNotEnabled, "hipErrorPeerAccessNotEnabled", "peer access has not been enabled"},
-	{HipErrorSetOnActiveProcess, "hipErrorSetOnActiveProcess", "cannot set while device is active in this process"},
-	{HipErrorContextIsDestroyed, "hipErrorContextIsDestroyed", "context is destroyed"},
-	{HipErrorAssert, "hipErrorAssert", "device-side assert triggered"},
-	{HipErrorHostMemoryAlreadyRegistered, "hipErrorHostMemoryAlreadyRegistered", "part or all of the requested memory range is already mapped"},
-	{HipErrorHostMemoryNotRegistered, "hipErrorHostMemoryNotRegistered", "pointer does not correspond to a registered memory region"},
-	{HipErrorLaunchFailure, "hipErrorLaunchFailure", "unspecified launch failure"},
-	{HipErrorCooperativeLaunchTooLarge, "hipErrorCooperativeLaunchTooLarge", "too many blocks in cooperative launch"},
-	{HipErrorNotSupported, "hipErrorNotSupported", "operation not supported"},
-	{HipErrorStreamCaptureUnsupported, "hipErrorStreamCaptureUnsupported", "operation not permitted when stream is capturing"},
-	{HipErrorStreamCaptureInvalidated, "hipErrorStreamCaptureInvalidated", "operation failed due to a previous error during capture"},
-	{HipErrorStreamCaptureMerge, "hipErrorStreamCaptureMerge", "operation would result in a merge of separate capture sequences"},
-	{HipErrorStreamCaptureUnmatched, "hipErrorStreamCaptureUnmatched", "capture was not ended in the same stream as it began"},
-	{HipErrorStreamCaptureUnjoined, "hipErrorStreamCaptureUnjoined", "capturing stream has unjoined work"},
-	{HipErrorStreamCaptureIsolation, "hipErrorStreamCaptureIsolation", "dependency created on uncaptured work in another stream"},
-	{HipErrorStreamCaptureImplicit, "hipErrorStreamCaptureImplicit", "operation would make the legacy stream depend on a capturing blocking stream"},
-	{HipErrorCapturedEvent, "hipErrorCapturedEvent", "operation not permitted on an event last recorded in a capturing stream"},
-	{HipErrorStreamCaptureWrongThread, "hipErrorStreamCaptureWrongThread", "attempt to terminate a thread-local capture sequence from another thread"},
-	{HipErrorGraphExecUpdateFailure, "hipErrorGraphExecUpdateFailure", "the graph update was not performed because it included changes which violated constraints specific to instantiated graph update"},
-	{HipErrorInvalidChannelDescriptor, "hipErrorInvalidChannelDescriptor", "invalid resource description of texture passed to the api"},     // ROCm 7.x text
-	{HipErrorInvalidTexture, "hipErrorInvalidTexture", "invalid texture object passed to the api"},                                          // ROCm 7.x text
-	{HipErrorInvalidResourceType, "hipErrorInvalidResourceType", "resource type is not valid for the operation"},                            // our text
-	{HipErrorInvalidResourceConfiguration, "hipErrorInvalidResourceConfiguration", "resource configuration is not valid for the operation"}, // our text
-	{HipErrorStreamDetached, "hipErrorStreamDetached", "the stream is detached"},                                                            // our text
-	{HipErrorUnknown, "hipErrorUnknown", "unknown error"},
-	{HipErrorRuntimeMemory, "hipErrorRuntimeMemory", "runtime memory call returned error"},
-	{HipErrorRuntimeOther, "hipErrorRuntimeOther", "runtime call other than memory returned error"},
-	{HipErrorTbd, "hipErrorTbd", "unknown error"}, // the runtime's text for it
+	{HipSuccess, "hipSuccess", "no error", nil},
+	{HipErrorInvalidValue, "hipErrorInvalidValue", "invalid argument", hal.ErrInvalidValue},
+	{HipErrorOutOfMemory, "hipErrorOutOfMemory", "out of memory", hal.ErrOutOfMemory},
+	{HipErrorNotInitialized, "hipErrorNotInitialized", "initialization error", hal.ErrNotInitialized},
+	{HipErrorDeinitialized, "hipErrorDeinitialized", "driver shutting down", hal.ErrDeinitialized},
+	{HipErrorProfilerDisabled, "hipErrorProfilerDisabled", "profiler disabled while using external profiling tool", hal.ErrNotSupported},
+	{HipErrorProfilerNotInitialized, "hipErrorProfilerNotInitialized", "profiler is not initialized", hal.ErrNotInitialized},
+	{HipErrorProfilerAlreadyStarted, "hipErrorProfilerAlreadyStarted", "profiler already started", hal.ErrInvalidValue},
+	{HipErrorProfilerAlreadyStopped, "hipErrorProfilerAlreadyStopped", "profiler already stopped", hal.ErrInvalidValue},
+	{HipErrorInvalidConfiguration, "hipErrorInvalidConfiguration", "invalid configuration argument", hal.ErrInvalidValue},
+	{HipErrorInvalidPitchValue, "hipErrorInvalidPitchValue", "invalid pitch argument", hal.ErrInvalidValue},
+	{HipErrorInvalidSymbol, "hipErrorInvalidSymbol", "invalid device symbol", hal.ErrNotFound},
+	{HipErrorInvalidDevicePointer, "hipErrorInvalidDevicePointer", "invalid device pointer", hal.ErrInvalidValue},
+	{HipErrorInvalidMemcpyDirection, "hipErrorInvalidMemcpyDirection", "invalid copy direction for memcpy", hal.ErrInvalidValue},
+	{HipErrorInsufficientDriver, "hipErrorInsufficientDriver", "driver version is insufficient for runtime version", hal.ErrNotAvailable},
+	{HipErrorMissingConfiguration, "hipErrorMissingConfiguration", "__global__ function call is not configured", hal.ErrInvalidValue},
+	{HipErrorPriorLaunchFailure, "hipErrorPriorLaunchFailure", "unspecified launch failure in prior launch", hal.ErrLaunchFailed},
+	{HipErrorInvalidDeviceFunction, "hipErrorInvalidDeviceFunction", "invalid device function", hal.ErrInvalidHandle},
+	{HipErrorNoDevice, "hipErrorNoDevice", "no ROCm-capable device is detected", hal.ErrNotAvailable},
+	{HipErrorInvalidDevice, "hipErrorInvalidDevice", "invalid device ordinal", hal.ErrInvalidDevice},
+	{HipErrorInvalidImage, "hipErrorInvalidImage", "device kernel image is invalid", hal.ErrInvalidImage},
+	{HipErrorInvalidContext, "hipErrorInvalidContext", "invalid device context", hal.ErrInvalidContext},
+	{HipErrorContextAlreadyCurrent, "hipErrorContextAlreadyCurrent", "context is already current context", hal.ErrContextAlreadyCurrent},
+	{HipErrorMapFailed, "hipErrorMapFailed", "mapping of buffer object failed", hal.ErrInvalidValue},
+	{HipErrorUnmapFailed, "hipErrorUnmapFailed", "unmapping of buffer object failed", hal.ErrInvalidValue},
+	{HipErrorArrayIsMapped, "hipErrorArrayIsMapped", "array is mapped", hal.ErrAlreadyMapped},
+	{HipErrorAlreadyMapped, "hipErrorAlreadyMapped", "resource already mapped", hal.ErrAlreadyMapped},
+	{HipErrorNoBinaryForGpu, "hipErrorNoBinaryForGpu", "no kernel image is available for execution on the device", hal.ErrNoBinaryForDevice},
+	{HipErrorAlreadyAcquired, "hipErrorAlreadyAcquired", "resource already acquired", hal.ErrAlreadyAcquired},
+	{HipErrorNotMapped, "hipErrorNotMapped", "resource not mapped", hal.ErrNotMapped},
+	{HipErrorNotMappedAsArray, "hipErrorNotMappedAsArray", "resource not mapped as array", hal.ErrNotMapped},
+	{HipErrorNotMappedAsPointer, "hipErrorNotMappedAsPointer", "resource not mapped as pointer", hal.ErrNotMapped},
+	{HipErrorECCNotCorrectable, "hipErrorECCNotCorrectable", "uncorrectable ECC error encountered", hal.ErrLaunchFailed},
+	{HipErrorUnsupportedLimit, "hipErrorUnsupportedLimit", "limit is not supported on this architecture", hal.ErrNotSupported},
+	{HipErrorContextAlreadyInUse, "hipErrorContextAlreadyInUse", "exclusive-thread device already in use by a different thread", hal.ErrInvalidContext},
+	{HipErrorPeerAccessUnsupported, "hipErrorPeerAccessUnsupported", "peer access is not supported between these two devices", hal.ErrNotSupported},
+	{HipErrorInvalidKernelFile, "hipErrorInvalidKernelFile", "invalid kernel file", hal.ErrInvalidImage},
+	{HipErrorInvalidGraphicsContext, "hipErrorInvalidGraphicsContext", "invalid OpenGL or DirectX context", hal.ErrInvalidContext},
+	{HipErrorInvalidSource, "hipErrorInvalidSource", "device kernel image is invalid", hal.ErrInvalidImage},
+	{HipErrorFileNotFound, "hipErrorFileNotFound", "file not found", hal.ErrNotFound},
+	{HipErrorSharedObjectSymbolNotFound, "hipErrorSharedObjectSymbolNotFound", "shared object symbol not found", hal.ErrNotFound},
+	{HipErrorSharedObjectInitFailed, "hipErrorSharedObjectInitFailed", "shared object initialization failed", hal.ErrInvalidImage},
+	{HipErrorOperatingSystem, "hipErrorOperatingSystem", "OS call failed or operation not supported on this OS", hal.ErrNotSupported},
+	{HipErrorInvalidHandle, "hipErrorInvalidHandle", "invalid resource handle", hal.ErrInvalidHandle},
+	{HipErrorIllegalState, "hipErrorIllegalState", "the operation cannot be performed in the present state", hal.ErrIllegalState},
+	{HipErrorNotFound, "hipErrorNotFound", "named symbol not found", hal.ErrNotFound},
+	{HipErrorNotReady, "hipErrorNotReady", "device not ready", hal.ErrNotReady},
+	{HipErrorIllegalAddress, "hipErrorIllegalAddress", "an illegal memory access was encountered", hal.ErrIllegalAddress},
+	{HipErrorLaunchOutOfResources, "hipErrorLaunchOutOfResources", "too many resources requested for launch", hal.ErrLaunchResources},
+	{HipErrorLaunchTimeOut, "hipErrorLaunchTimeOut", "the launch timed out and was terminated", hal.ErrLaunchFailed},
+	{HipErrorPeerAccessAlreadyEnabled, "hipErrorPeerAccessAlreadyEnabled", "peer access is already enabled", hal.ErrPeerAlreadyEnabled},
+	{HipErrorPeerAccessNotEnabled, "hipErrorPeerAccessNotEnabled", "peer access has not been enabled", hal.ErrPeerNotEnabled},
+	{HipErrorSetOnActiveProcess, "hipErrorSetOnActiveProcess", "cannot set while device is active in this process", hal.ErrInvalidContext},
+	{HipErrorContextIsDestroyed, "hipErrorContextIsDestroyed", "context is destroyed", hal.ErrInvalidHandle},
+	{HipErrorAssert, "hipErrorAssert", "device-side assert triggered", hal.ErrLaunchFailed},
+	{HipErrorHostMemoryAlreadyRegistered, "hipErrorHostMemoryAlreadyRegistered", "part or all of the requested memory range is already mapped", hal.ErrAlreadyMapped},
+	{HipErrorHostMemoryNotRegistered, "hipErrorHostMemoryNotRegistered", "pointer does not correspond to a registered memory region", hal.ErrNotMapped},
+	{HipErrorLaunchFailure, "hipErrorLaunchFailure", "unspecified launch failure", hal.ErrLaunchFailed},
+	{HipErrorCooperativeLaunchTooLarge, "hipErrorCooperativeLaunchTooLarge", "too many blocks in cooperative launch", hal.ErrLaunchResources},
+	{HipErrorNotSupported, "hipErrorNotSupported", "operation not supported", hal.ErrNotSupported},
+	{HipErrorStreamCaptureUnsupported, "hipErrorStreamCaptureUnsupported", "operation not permitted when stream is capturing", hal.ErrCaptureUnsupported},
+	{HipErrorStreamCaptureInvalidated, "hipErrorStreamCaptureInvalidated", "operation failed due to a previous error during capture", hal.ErrCaptureInvalidated},
+	{HipErrorStreamCaptureMerge, "hipErrorStreamCaptureMerge", "operation would result in a merge of separate capture sequences", hal.ErrCaptureUnsupported},
+	{HipErrorStreamCaptureUnmatched, "hipErrorStreamCaptureUnmatched", "capture was not ended in the same stream as it began", hal.ErrCaptureUnmatched},
+	{HipErrorStreamCaptureUnjoined, "hipErrorStreamCaptureUnjoined", "capturing stream has unjoined work", hal.ErrCaptureUnjoined},
+	{HipErrorStreamCaptureIsolation, "hipErrorStreamCaptureIsolation", "dependency created on uncaptured work in another stream", hal.ErrCaptureIsolation},
+	{HipErrorStreamCaptureImplicit, "hipErrorStreamCaptureImplicit", "operation would make the legacy stream depend on a capturing blocking stream", hal.ErrCaptureImplicit},
+	{HipErrorCapturedEvent, "hipErrorCapturedEvent", "operation not permitted on an event last recorded in a capturing stream", hal.ErrCaptureUnsupported},
+	{HipErrorStreamCaptureWrongThread, "hipErrorStreamCaptureWrongThread", "attempt to terminate a thread-local capture sequence from another thread", hal.ErrCaptureUnmatched},
+	{HipErrorGraphExecUpdateFailure, "hipErrorGraphExecUpdateFailure", "the graph update was not performed because it included changes which violated constraints specific to instantiated graph update", hal.ErrNotSupported},
+	{HipErrorInvalidChannelDescriptor, "hipErrorInvalidChannelDescriptor", "invalid resource description of texture passed to the api", hal.ErrInvalidValue},     // ROCm 7.x text
+	{HipErrorInvalidTexture, "hipErrorInvalidTexture", "invalid texture object passed to the api", hal.ErrInvalidValue},                                          // ROCm 7.x text
+	{HipErrorInvalidResourceType, "hipErrorInvalidResourceType", "resource type is not valid for the operation", hal.ErrInvalidValue},                            // our text
+	{HipErrorInvalidResourceConfiguration, "hipErrorInvalidResourceConfiguration", "resource configuration is not valid for the operation", hal.ErrInvalidValue}, // our text
+	{HipErrorStreamDetached, "hipErrorStreamDetached", "the stream is detached", hal.ErrInvalidHandle},                                                           // our text
+	{HipErrorUnknown, "hipErrorUnknown", "unknown error", hal.ErrLaunchFailed},
+	{HipErrorRuntimeMemory, "hipErrorRuntimeMemory", "runtime memory call returned error", hal.ErrOutOfMemory},
+	{HipErrorRuntimeOther, "hipErrorRuntimeOther", "runtime call other than memory returned error", hal.ErrLaunchFailed},
+	{HipErrorTbd, "hipErrorTbd", "unknown error", nil}, // the runtime's text for it
 }
 
 func lookupError(e Error) (errorInfo, bool) {
@@ -268,6 +271,21 @@ func GetErrorString(e Error) string {
 		return x.desc
 	}
 	return "unknown error"
+}
+
+// SentinelOf returns the hal sentinel that a code returned by the HIP
+// runtime stands for: the table's, and for a code newer than the table, by
+// CUDA-compatible range: 7xx are failures of work on the device, anything
+// else is taken as a bad argument. The hal/hip driver wraps it in its
+// errors, so streaming sees a backend-neutral error.
+func SentinelOf(e Error) error {
+	if x, ok := lookupError(e); ok && x.err != nil {
+		return x.err
+	}
+	if e >= 700 && e < 800 {
+		return hal.ErrLaunchFailed
+	}
+	return hal.ErrInvalidValue
 }
 
 // halErrors maps the backend-neutral sentinels of package hal (which package

@@ -6,7 +6,7 @@
 // 17). Later releases append more options and move hipJitOptionNumOptions;
 // they are left out.
 
-package hipabi
+package hip
 
 // JitOption is a hipJitOption, an option of hipModuleLoadDataEx.
 type JitOption int

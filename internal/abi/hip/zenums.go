@@ -15,7 +15,7 @@
 // (hipMemcpyHostToDevice is HipMemcpyHostToDevice); names that are already
 // upper case (HIP_POINTER_ATTRIBUTE_*, HIP_LAUNCH_PARAM_*) are unchanged.
 
-package hipabi
+package hip
 
 import (
 	"cmp"
