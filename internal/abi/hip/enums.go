@@ -1,5 +1,5 @@
-// Code transcribed by hand from AMD's HIP headers and checked value by value;
-// DO NOT EDIT without a source.
+// HIP's enums and flags, with the values of AMD's headers (checked against
+// the declarations by TestTablesMatchSource); a change needs a source.
 //
 // Sources: hip_runtime_api.h and hip/driver_types.h as of ROCm 6.x, with the
 // values later releases append (marked "later ROCm"; read from the ROCm 7.x

@@ -1,5 +1,4 @@
-// Code transcribed by hand from AMD's HIP headers and checked value by value;
-// DO NOT EDIT without a source.
+// hipJitOption, with the values of AMD's headers; a change needs a source.
 //
 // Source: the hipJitOption enum of hip/hip_runtime_api.h as ROCm 6.x ships it
 // (several independent copies agree: values 0 .. 16, hipJitOptionNumOptions

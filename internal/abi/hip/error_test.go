@@ -237,7 +237,7 @@ func goName(c string) string { return strings.ToUpper(c[:1]) + c[1:] }
 // constant of the Go spelling of that name and of that value, and every
 // constant either named by its row or a known alias of it.
 func TestTablesMatchSource(t *testing.T) {
-	consts := parseConsts(t, "zerror.go", "zenums.go")
+	consts := parseConsts(t, "error.go", "enums.go")
 	tables := nameTables()
 	byName := map[string]namedConst{}
 	perType := map[string]int{}

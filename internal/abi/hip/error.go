@@ -1,5 +1,5 @@
-// Code transcribed by hand from AMD's HIP headers and runtime sources and
-// checked value by value; DO NOT EDIT without a source.
+// hipError_t: every code with its C name, the text hipGetErrorString gives
+// and the hal sentinel it stands for; a change needs a source.
 //
 // Sources (looked up with the project's search tool, not guessed):
 //   - hipError_t of hip_runtime_api.h as ROCm 6.x ships it (several
