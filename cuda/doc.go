@@ -114,3 +114,5 @@
 // copies, virtual memory management, the linker (cuLink*), graph memory
 // allocation nodes, conditional nodes, external memory and semaphores.
 package cuda
+
+//go:generate go run ../internal/abi/genalias -pkg cuda -as cuabi -o zalias.go ../internal/abi/cuda

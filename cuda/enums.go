@@ -1,5 +1,6 @@
-// Code transcribed by hand from NVIDIA's CUDA driver API header and checked
-// value by value; DO NOT EDIT without a source.
+// The CUDA driver API's enums and flags, with the values of cuda.h (checked
+// against the declarations by TestTablesMatchSource); a change needs a
+// source.
 //
 // Source: cuda.h of CUDA 12.6 (CUDA_VERSION 12060). Device attributes 136-143
 // come from the CUDA 12.8/12.9 Driver API reference and 144-147 from CUDA 13
