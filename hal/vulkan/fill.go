@@ -16,7 +16,7 @@ import (
 	"github.com/streamhal/streamhal/hal"
 )
 
-//go:generate sh -c "glslangValidator -V --target-env vulkan1.2 -o fill.spv fill.comp && go run ./internal/spv2go -in fill.spv -src fill.comp -var fillSPIRV -out fill_spv.go && rm fill.spv"
+//go:generate sh -c "glslangValidator -V --target-env vulkan1.2 -o fill.spv fill.comp && go run ./internal/spv2go -in fill.spv -src fill.comp -var fillSPIRV -out zfill_spv.go && rm fill.spv"
 
 // fillPlan is a memset split into what vkCmdFillBuffer can do (the 4-byte
 // aligned middle) and the partial words at the edges, which the built-in
