@@ -94,6 +94,20 @@ func CPUKernels() ([]byte, error) {
 	return cpuLib, cpuErr
 }
 
+var (
+	faultOnce sync.Once
+	faultLib  []byte
+	faultErr  error
+)
+
+// FaultKernels returns the CPU library of kernels that fault, spin or
+// overrun on request (kernels/cpu/fault_kernels.c), built from the source
+// when it is at hand, else testdata/fault_kernels.x86_64.so.
+func FaultKernels() ([]byte, error) {
+	faultOnce.Do(func() { faultLib, faultErr = buildCPUKernels("fault_kernels.c", "") })
+	return faultLib, faultErr
+}
+
 func buildCPUKernels(src, define string) ([]byte, error) {
 	root := repoRoot()
 	if root != "" {
@@ -121,7 +135,7 @@ func buildCPUKernels(src, define string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return os.ReadFile(filepath.Join(dir, "test_kernels."+cpuArch()+".so"))
+	return os.ReadFile(filepath.Join(dir, strings.TrimSuffix(src, ".c")+"."+cpuArch()+".so"))
 }
 
 func cpuArch() string {
