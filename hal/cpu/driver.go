@@ -641,7 +641,7 @@ func checkMapped(addr, size uint64) error {
 			return fmt.Errorf("the %d bytes from %#x are not mapped", min(start, end)-cur, cur)
 		}
 		if !strings.HasPrefix(fields[1], "r") {
-			return fmt.Errorf("the memory from %#x to %#x is not readable (%s)", cur, min(stop, end), fields[1])
+			return fmt.Errorf("the memory from %#x to %#x is mapped without read access (%s)", cur, min(stop, end), fields[1])
 		}
 		cur = stop
 	}
@@ -794,7 +794,7 @@ func (d *device) Close() error {
 				bytes += r.size
 			}
 		}
-		errs = append(errs, fmt.Errorf("hal/cpu: close device %d: %s never finished; kept allocated for it: %d allocations (%s) and the modules loaded on the device: %w",
+		errs = append(errs, fmt.Errorf("hal/cpu: close device %d: %s never finished; kept allocated for it: %d allocation(s) (%s) and the modules loaded on the device: %w",
 			d.ordinal, strings.Join(d.stuck, "; "), n, hal.FormatBytes(bytes), hal.ErrTimeout))
 		return errors.Join(errs...)
 	}
@@ -809,6 +809,7 @@ func (d *device) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
 // LiveAllocations reports how many allocations the device holds (for leak
 // tests).
 func LiveAllocations(dev hal.Device) int {

@@ -142,7 +142,7 @@ func (d *device) describeMemory(addr uint64) string {
 	if i > 0 {
 		s := spans[i-1]
 		if addr < s.base+s.size {
-			return fmt.Sprintf("inside the %d-byte allocation at %#x, at offset %d: the memory behind it is not mapped", s.size, s.base, addr-s.base)
+			return fmt.Sprintf("offset %d of the %d-byte allocation at %#x: the memory behind it is not accessible", addr-s.base, s.size, s.base)
 		}
 		if addr-(s.base+s.size) < 1<<20 {
 			return pastEnd(addr, s.base, s.size)

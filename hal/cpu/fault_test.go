@@ -210,7 +210,13 @@ func TestFaultNullPointer(t *testing.T) {
 		r := newRig(t, hal.Config{})
 		defer r.close(t)
 		err := r.launch(t, "fill_u32", d1(64), d1(64), 0, uint64(0), uint32(1), uint32(4096))
-		wantFault(t, err, hal.ErrIllegalAddress, "fill_u32", "SIGSEGV", "a null pointer", "block (0,0,0)")
+		f := wantFault(t, err, hal.ErrIllegalAddress, "fill_u32", "SIGSEGV", "a null pointer")
+		// Thread 0 of block b stores to out[64*b]: the block and the
+		// address must agree (which block faults first depends on the
+		// workers).
+		if !f.BlockKnown || f.Addr != uint64(f.Block.X)*64*4 || f.Block.Y != 0 || f.Block.Z != 0 {
+			t.Errorf("fault in block %v at %#x: thread 0 of that block stores to %#x", f.Block, f.Addr, uint64(f.Block.X)*256)
+		}
 		t.Logf("%v", err)
 	})
 }
@@ -508,3 +514,99 @@ func must(t *testing.T, err error) {
 }
 
 var _ = time.Second
+
+// TestMemcheck: in memory-checking mode, reads and writes just past the
+// end of a buffer, just before its start and after its free fault and name
+// the allocation; a write into the slack before the guard page is found
+// by the canary check after the kernel; good launches still work.
+func TestMemcheck(t *testing.T) {
+	inChild(t, func(t *testing.T) {
+		r := newRig(t, hal.Config{Memcheck: true})
+		defer r.close(t)
+		const n = 1000 // 4000 bytes: 96 bytes of slack up to the 256-byte rounding
+		a := r.alloc(t, 4*n)
+		out := r.alloc(t, 4)
+		if a.Device%256 != 0 {
+			t.Errorf("allocation at %#x: not 256-byte aligned", a.Device)
+		}
+		base := fmt.Sprintf("of the %d-byte allocation at %#x", 4*n, a.Device)
+
+		// A good fill and read.
+		if err := r.launch(t, "fill_u32", d1(4), d1(256), 0, a.Device, uint32(2), uint32(n)); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.launch(t, "read_u32", d1(1), d1(1), 0, a.Device, out.Device, uint32(n)); err != nil {
+			t.Fatal(err)
+		}
+		if v := *(*uint32)(out.Host); v != 2*n {
+			t.Errorf("sum = %d, want %d", v, 2*n)
+		}
+
+		// A write 4 bytes into the slack: no fault, but the canary check
+		// after the kernel pins it on the kernel.
+		err := r.launch(t, "fill_u32", d1(4), d1(256), 0, a.Device, uint32(2), uint32(n+1))
+		wantFault(t, err, hal.ErrIllegalAddress, "fill_u32", "memcheck", "offset 4000 "+base+": past the end by 1 bytes", "canary")
+		t.Logf("slack write: %v", err)
+
+		// Past the rounding: the guard page. Reading...
+		err = r.launch(t, "read_u32", d1(1), d1(1), 0, a.Device, out.Device, uint32(1024+1))
+		wantFault(t, err, hal.ErrIllegalAddress, "read_u32", "offset 4096 "+base+": past the end by 97 bytes")
+		t.Logf("read past the end: %v", err)
+		// ... and writing.
+		err = r.launch(t, "poke", d1(1), d1(1), 0, a.Device+4100, uint32(1), uint32(0))
+		wantFault(t, err, hal.ErrIllegalAddress, "poke", "offset 4100 "+base+": past the end by 101 bytes")
+		// Before the start: a 4000-byte allocation fills its pages, so the
+		// leading guard page is right there.
+		err = r.launch(t, "poke", d1(1), d1(1), 0, a.Device-4, uint32(1), uint32(0))
+		wantFault(t, err, hal.ErrIllegalAddress, "poke", "SIGSEGV", "4 bytes before the start "+base)
+		// A 100-byte allocation has a head canary between the guard page
+		// and its start.
+		small := r.alloc(t, 100)
+		err = r.launch(t, "poke", d1(1), d1(1), 0, small.Device-4, uint32(1), uint32(0))
+		wantFault(t, err, hal.ErrIllegalAddress, "poke", fmt.Sprintf("4 bytes before the start of the 100-byte allocation at %#x", small.Device), "canary")
+		must(t, r.dev.Free(hal.MemoryDevice, small.Device))
+
+		// Use after free names where it was freed.
+		must(t, r.dev.Free(hal.MemoryDevice, a.Device))
+		err = r.launch(t, "read_u32", d1(1), d1(1), 0, a.Device, out.Device, uint32(1))
+		wantFault(t, err, hal.ErrIllegalAddress, "read_u32", "offset 0 "+base+", freed at", "fault_test.go", "use after free")
+		t.Logf("use after free: %v", err)
+
+		// A host-side write into the slack of MallocHost memory is found
+		// at free.
+		h, err := r.dev.Allocate(hal.MemoryHost, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*(*byte)(unsafe.Add(h.Host, 12)) = 1
+		err = r.dev.Free(hal.MemoryHost, h.Device)
+		if !errors.Is(err, hal.ErrIllegalAddress) || !strings.Contains(err.Error(), "past the end by 3 bytes") {
+			t.Errorf("free after a write past the end: %v, want ErrIllegalAddress", err)
+		}
+		must(t, r.dev.Free(hal.MemoryDevice, out.Device))
+	})
+}
+
+// TestMemcheckQuarantine: freed memory is not handed out again at once,
+// and the quarantine is bounded (allocating and freeing far more than it
+// holds works).
+func TestMemcheckQuarantine(t *testing.T) {
+	r := newRig(t, hal.Config{Memcheck: true})
+	defer r.close(t)
+	seen := map[uint64]bool{}
+	for i := 0; i < 200; i++ {
+		a := r.alloc(t, 64<<10)
+		if seen[a.Device] {
+			t.Fatalf("allocation %d at %#x reuses a quarantined address", i, a.Device)
+		}
+		seen[a.Device] = true
+		must(t, r.dev.Free(hal.MemoryDevice, a.Device))
+	}
+	for i := 0; i < 6000; i++ {
+		a := r.alloc(t, 100)
+		must(t, r.dev.Free(hal.MemoryDevice, a.Device))
+	}
+	if n := cpu.LiveAllocations(r.dev); n != 0 {
+		t.Errorf("%d allocations live", n)
+	}
+}

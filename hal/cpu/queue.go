@@ -226,7 +226,8 @@ func (o *op) describe() string {
 	case opFill:
 		return fmt.Sprintf("a fill of %d bytes", o.n)
 	case opDispatch:
-		return fmt.Sprintf("kernel %s (grid %v, block %v)", o.kernel.name, o.cfg.Grid, o.cfg.Block)
+		g, b := o.cfg.Grid, o.cfg.Block
+		return fmt.Sprintf("kernel %s (grid (%d,%d,%d), block (%d,%d,%d))", o.kernel.name, g.X, g.Y, g.Z, b.X, b.Y, b.Z)
 	case opHost:
 		return "a host function"
 	case opWait:
@@ -287,10 +288,13 @@ func (d *device) opFault(f *C.shal_fault, what string) error {
 }
 
 // dispatchJob spreads a launch's blocks over the participants in chunks.
+// A helper may take it from the pool's channel after the launch is over:
+// it then finds no chunk left and touches nothing else.
 type dispatchJob struct {
 	dev    *device
 	k      *kernel
-	cfg    *hal.LaunchConfig
+	grid   hal.Dim3
+	shared uint32
 	launch *C.shal_launch
 	total  uint64
 	chunk  uint64
@@ -302,16 +306,19 @@ type dispatchJob struct {
 }
 
 func (j *dispatchJob) help(w *worker) {
-	shared := w.sharedFor(j.cfg.SharedBytes)
+	var shared unsafe.Pointer
 	for {
 		b0 := j.next.Add(j.chunk) - j.chunk
 		if b0 >= j.total {
 			return
 		}
+		if shared == nil {
+			shared = w.sharedFor(j.shared)
+		}
 		b1 := min(b0+j.chunk, j.total)
 		n := b1 - b0
 		if C.shal_cpu_run(j.k.entry, j.launch, shared, C.uint32_t(w.index), C.uint64_t(b0), C.uint64_t(b1), w.fault) != 0 {
-			err := j.dev.newFault(w.fault, faultSite{kernel: j.k.name, grid: j.cfg.Grid, shared: uint64(uintptr(shared)), sharedSize: j.cfg.SharedBytes})
+			err := j.dev.newFault(w.fault, faultSite{kernel: j.k.name, grid: j.grid, shared: uint64(uintptr(shared)), sharedSize: j.shared})
 			j.once.Do(func() { j.err = err })
 			// No worker starts another chunk; the ones not started count as
 			// done.
@@ -376,7 +383,7 @@ func (d *device) runLaunch(k *kernel, l *C.shal_launch, cfg *hal.LaunchConfig, w
 		if chunk == 0 {
 			chunk = 1
 		}
-		j := &dispatchJob{dev: d, k: k, cfg: cfg, launch: l, total: total, chunk: chunk, done: make(chan struct{})}
+		j := &dispatchJob{dev: d, k: k, grid: cfg.Grid, shared: cfg.SharedBytes, launch: l, total: total, chunk: chunk, done: make(chan struct{})}
 		helpers := min(uint64(p.size-1), (total+chunk-1)/chunk-1)
 		p.offer(j, int(helpers), high)
 		j.help(w)
