@@ -2,8 +2,10 @@ package streaming
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/streamhal/streamhal/hal"
 )
@@ -56,13 +58,16 @@ func (d *Device) TotalMemory() uint64 { return d.info.TotalMem }
 func (d *Device) Info() hal.DeviceInfo { return d.info }
 
 // ComputeCapability is the CUDA compute capability, or the backend's
-// closest analogue (CPU: 0.0; Vulkan: the API version).
+// closest analogue (CPU: 8.0, the PTX feature level it selects, see
+// hal/cpu; Vulkan: the API version).
 func (d *Device) ComputeCapability() (major, minor int) {
 	return d.info.ComputeMajor, d.info.ComputeMinor
 }
 
 // PCIBusID is the device's PCI location in CUDA's format
-// ("0000:65:00.0").
+// ("0000:65:00.0"). Devices off the PCI bus (CPU devices, lavapipe) have a
+// distinct synthetic location in domain ffff (hal.SyntheticPCIDomain),
+// which DeviceByPCIBusID finds again.
 func (d *Device) PCIBusID() string { return d.info.PCIBusIDString() }
 
 // MemGetInfo returns the free and total device memory in bytes.
@@ -206,8 +211,9 @@ func (d *Device) removeContext(c *Context) {
 	d.mu.Unlock()
 }
 
-// close destroys every context of the device (Runtime.Close).
-func (d *Device) close() error {
+// close destroys every context of the device (Runtime.Close), waiting for
+// their work until deadline.
+func (d *Device) close(deadline time.Time) error {
 	d.primaryMu.Lock()
 	d.primary = nil
 	d.primaryRefs = 0
@@ -221,17 +227,17 @@ func (d *Device) close() error {
 	pools := keys(d.pools)
 	d.defaultPool, d.currentPool, d.pools = nil, nil, map[*MemPool]bool{}
 	d.mu.Unlock()
-	var first error
+	var errs []error
 	for _, c := range ctxs {
-		if err := c.destroy(); err != nil && first == nil {
-			first = err
+		if err := c.teardown(false, deadline); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	for _, p := range pools {
 		p.destroy()
 	}
 	d.freeStages()
-	return first
+	return errors.Join(errs...)
 }
 
 // CanAccessPeer reports whether this device can use peer's memory directly
