@@ -89,8 +89,8 @@ type Runtime struct {
 	ptrs      ptrTable
 	// closeTimeout is Options.CloseTimeout or its default.
 	closeTimeout time.Duration
-	kept         keptAlive // what teardowns that gave up keep reachable
-	advice    adviceTable // MemAdvise and MemPrefetchAsync records of managed memory
+	kept         keptAlive   // what teardowns that gave up keep reachable
+	advice       adviceTable // MemAdvise and MemPrefetchAsync records of managed memory
 	// capturing counts streams being captured in global or thread-local
 	// mode, during which some calls on other streams are illegal.
 	capturing atomic.Int32
