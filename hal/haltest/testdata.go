@@ -210,3 +210,41 @@ func ArgsProbeModule(dev hal.Device) (hal.Format, []byte, error) {
 	}
 	return "", nil, fmt.Errorf("haltest: no separate args_probe module for %v: %w", dev.Formats(), hal.ErrNotFound)
 }
+
+// SpinModule returns a module for dev holding spin_forever(flag, done): a
+// kernel whose thread 0 waits until *flag != 0, then stores *flag + 1 to
+// *done (the tests of bounded Close): the CPU fault kernels, or
+// testdata/spin_forever.{spv,sm_80.ptx,ARCH.hsaco}.
+func SpinModule(dev hal.Device) (hal.Format, []byte, error) {
+	var tried []string
+	for _, f := range dev.Formats() {
+		var name string
+		switch f {
+		case hal.FormatCPUELF:
+			b, err := FaultKernels()
+			if err == nil {
+				return f, b, nil
+			}
+			tried = append(tried, err.Error())
+			continue
+		case hal.FormatSPIRV:
+			name = "spin_forever.spv"
+		case hal.FormatPTX:
+			name = "spin_forever.sm_80.ptx"
+		case hal.FormatAMDGPU:
+			name = "spin_forever." + dev.Info().Arch + ".hsaco"
+		default:
+			continue
+		}
+		dir, err := TestdataDir()
+		if err != nil {
+			return "", nil, err
+		}
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err == nil {
+			return f, b, nil
+		}
+		tried = append(tried, name)
+	}
+	return "", nil, fmt.Errorf("haltest: no spin_forever module for %s (tried %v): %w", dev.Info().Name, tried, hal.ErrNotFound)
+}
