@@ -36,11 +36,12 @@ static int shal_installed;
 static int shal_install_errno;
 static pthread_once_t shal_install_once = PTHREAD_ONCE_INIT;
 
-// The guard of the kernel code this thread runs, NULL outside kernel code.
-// It is static storage, not the stack, so that a kernel that smashes its
-// stack cannot also destroy the jump buffer that gets the worker out.
-static __thread shal_guard shal_tls_guard_storage;
-static __thread shal_guard* volatile shal_tls_guard;
+// The guard of the kernel code this thread runs, NULL outside kernel code
+// (runtime.h). It is thread-local storage, not the stack, so that a kernel
+// that smashes its stack cannot also destroy the jump buffer that gets the
+// worker out.
+__thread shal_guard shal_tls_guard_storage SHAL_TLS;
+__thread shal_guard* volatile shal_tls_guard SHAL_TLS;
 
 static int shal_signal_index(int sig) {
   for (size_t i = 0; i < SHAL_NFAULT_SIGNALS; i++)
@@ -140,26 +141,6 @@ int shal_cpu_fault_check(void) {
     if (!(cur.sa_flags & SA_SIGINFO) || cur.sa_sigaction != shal_fault_handler) return shal_fault_signals[i];
   }
   return 0;
-}
-
-shal_guard* shal_guard_enter(shal_fault* f) {
-  shal_guard* g = &shal_tls_guard_storage;
-  g->fault = f;
-  f->signo = 0;
-  f->aborted = 0;
-  return g;
-}
-
-void shal_guard_arm(shal_guard* g) {
-  __atomic_signal_fence(__ATOMIC_SEQ_CST);
-  shal_tls_guard = g;
-  __atomic_signal_fence(__ATOMIC_SEQ_CST);
-}
-
-void shal_guard_disarm(void) {
-  __atomic_signal_fence(__ATOMIC_SEQ_CST);
-  shal_tls_guard = NULL;
-  __atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
 void shal_guard_abandon(void) {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
@@ -59,8 +60,7 @@ type executable struct {
 
 	mu       sync.Mutex
 	closed   bool
-	inflight int           // dispatches and graph launches that may run its code
-	idle     chan struct{} // closed when inflight drops to 0 after Close
+	inflight sync.WaitGroup // dispatches and graph launches that may run its code
 }
 
 // acquire marks a dispatch of the executable in flight; Close waits for it.
@@ -70,19 +70,11 @@ func (x *executable) acquire() error {
 	if x.closed {
 		return fmt.Errorf("hal/cpu: kernel of an unloaded module: %w", hal.ErrInvalidHandle)
 	}
-	x.inflight++
+	x.inflight.Add(1)
 	return nil
 }
 
-func (x *executable) release() {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.inflight--
-	if x.inflight == 0 && x.idle != nil {
-		close(x.idle)
-		x.idle = nil
-	}
-}
+func (x *executable) release() { x.inflight.Done() }
 
 // checkELF rejects images dlopen must not see (hal/modfile validates the
 // headers, tables and segments) and libraries for another architecture.
@@ -236,21 +228,23 @@ func (x *executable) Close() error {
 		return fmt.Errorf("hal/cpu: module already unloaded: %w", hal.ErrInvalidHandle)
 	}
 	x.closed = true
-	var idle chan struct{}
-	if x.inflight > 0 {
-		x.idle = make(chan struct{})
-		idle = x.idle
-	}
 	x.mu.Unlock()
-	if idle != nil {
-		timeout := x.dev.inst.cfg.CloseWait()
-		wait := timeout
-		if x.dev.isStuck() {
-			wait = 0
-		}
-		if !waitClosed(idle, wait) {
-			return fmt.Errorf("hal/cpu: unload a module of device %d: its kernels still run after %v; the library stays loaded: %w", x.dev.ordinal, timeout, hal.ErrTimeout)
-		}
+	// The waiter stays behind, blocked, if the wait gives up: until the
+	// kernel ends, if it ever does.
+	idle := make(chan struct{})
+	go func() {
+		x.inflight.Wait()
+		close(idle)
+	}()
+	timeout := x.dev.inst.cfg.CloseWait()
+	wait := timeout
+	if x.dev.isStuck() {
+		// Work of the device was given up already: no second full wait,
+		// only the moment the waiter needs to see launches that are done.
+		wait = min(wait, 100*time.Millisecond)
+	}
+	if !waitClosed(idle, wait) {
+		return fmt.Errorf("hal/cpu: unload a module of device %d: its kernels still run after %v; the library stays loaded: %w", x.dev.ordinal, timeout, hal.ErrTimeout)
 	}
 	if C.shal_cpu_dlclose(x.handle, x.fd) != 0 {
 		return fmt.Errorf("hal/cpu: dlclose failed: %w", hal.ErrInvalidHandle)

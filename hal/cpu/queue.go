@@ -550,8 +550,9 @@ func (q *queue) Synchronize(ctx context.Context) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	target := q.submitted
-	start := time.Now()
+	var start time.Time // when a wait that can give up began (not read otherwise)
 	if q.completed < target && ctx.Done() != nil {
+		start = time.Now()
 		stop := context.AfterFunc(ctx, func() {
 			q.mu.Lock()
 			q.cond.Broadcast()

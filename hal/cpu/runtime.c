@@ -279,3 +279,24 @@ int shal_cpu_run_chain(uint32_t n, shal_kernel_entry* entries, shal_launch** lau
   shal_guard_disarm();
   return 0;
 }
+
+// For BenchmarkGuard: n calls of an empty entry, through shal_cpu_run
+// (guarded) or directly, so that the guard's cost per call into kernel code
+// can be measured on its own.
+static void shal_bench_empty_entry(const shal_launch* L, shal_worker* W, uint64_t b0, uint64_t b1) {
+  (void)L, (void)b0, (void)b1;
+  __asm__ volatile("" : : "r"(W) : "memory");
+}
+
+void shal_cpu_bench_guard(uint64_t n, int guarded, shal_fault* f) {
+  shal_launch L;
+  memset(&L, 0, sizeof L);
+  shal_kernel_entry volatile entry = shal_bench_empty_entry;
+  if (guarded) {
+    for (uint64_t i = 0; i < n; i++) shal_cpu_run(entry, &L, NULL, 0, 0, 1, f);
+  } else {
+    shal_worker w;
+    memset(&w, 0, sizeof w);
+    for (uint64_t i = 0; i < n; i++) entry(&L, &w, 0, 1);
+  }
+}

@@ -33,10 +33,39 @@ typedef struct shal_guard {
 
 int shal_cpu_fault_install(void);
 int shal_cpu_fault_check(void);
-shal_guard* shal_guard_enter(shal_fault* f);
-void shal_guard_arm(shal_guard* g);
-void shal_guard_disarm(void);
 void shal_guard_abandon(void);
+
+// The guard of the kernel code this thread runs (NULL outside kernel code)
+// and its storage, defined in fault.c. Initial-exec TLS: the driver is
+// linked into the program, and a general-dynamic access (cgo compiles with
+// -fPIC) would cost a call to __tls_get_addr on every launch.
+#define SHAL_TLS __attribute__((tls_model("initial-exec"), visibility("hidden")))
+extern __thread shal_guard shal_tls_guard_storage SHAL_TLS;
+extern __thread shal_guard* volatile shal_tls_guard SHAL_TLS;
+
+// shal_guard_enter readies this thread's guard for a call into kernel code
+// that reports into f; the caller then sigsetjmp's into g->jb and arms it.
+static inline shal_guard* shal_guard_enter(shal_fault* f) {
+  shal_guard* g = &shal_tls_guard_storage;
+  g->fault = f;
+  f->signo = 0;
+  f->aborted = 0;
+  return g;
+}
+
+// The signal fences keep the compiler from moving memory accesses of the
+// guarded code across these stores (the handler runs on this thread).
+static inline void shal_guard_arm(shal_guard* g) {
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  shal_tls_guard = g;
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void shal_guard_disarm(void) {
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  shal_tls_guard = NULL;
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
 
 void* shal_cpu_alloc(uint64_t size);
 void shal_cpu_free(void* p);
@@ -53,5 +82,7 @@ int shal_cpu_run(shal_kernel_entry entry, const shal_launch* L, void* shared,
                  uint32_t worker, uint64_t b0, uint64_t b1, shal_fault* f);
 int shal_cpu_run_chain(uint32_t n, shal_kernel_entry* entries, shal_launch** launches, void* shared,
                        uint32_t worker, shal_fault* f);
+
+void shal_cpu_bench_guard(uint64_t n, int guarded, shal_fault* f);
 
 #endif
