@@ -559,3 +559,35 @@ func TestCloseStuckKernelEveryBackend(t *testing.T) {
 		}
 	})
 }
+
+// TestHostRegisterBeyondBuffer: a 4 KiB Go slice registered as 1 TiB is
+// refused, naming the range (it used to be accepted, and a memset through
+// it crashed the process in shal_cpu_fill); registered at its own size, a
+// memset through it lands in the slice.
+func TestHostRegisterBeyondBuffer(t *testing.T) {
+	cpuOnly(t)
+	inChild(t, func(t *testing.T) {
+		rt := openRuntime(t, streaming.Options{})
+		defer rt.Close()
+		ctx, err := rt.Default().PrimaryContext()
+		must(t, err)
+		defer rt.Default().PrimaryContextRelease()
+		buf := make([]byte, 4096)
+		p := unsafe.Pointer(&buf[0])
+		err = ctx.HostRegister(p, 1<<40, 0)
+		if !errors.Is(err, streaming.ErrInvalidValue) || !strings.Contains(err.Error(), "not mapped") && !strings.Contains(err.Error(), "without read access") {
+			t.Fatalf("HostRegister of a 4 KiB slice as 1 TiB: %v, want ErrInvalidValue naming the unmapped range", err)
+		}
+		t.Logf("%v", err)
+		must(t, ctx.HostRegister(p, uint64(len(buf)), 0))
+		dp, err := ctx.HostDevicePointer(p)
+		must(t, err)
+		must(t, ctx.MemsetD8(dp, 0x5a, uint64(len(buf))))
+		for i, b := range buf {
+			if b != 0x5a {
+				t.Fatalf("byte %d = %#x after the memset, want 0x5a", i, b)
+			}
+		}
+		must(t, ctx.HostUnregister(p))
+	})
+}
