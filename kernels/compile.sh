@@ -12,7 +12,8 @@
 # gcc, clang-16 lld-16 llvm-16 (PTX, gfx90a), clang-19 lld-19 llvm-19
 # (gfx942, which clang-16 does not know), glslang-tools, spirv-tools.
 # Outputs are reproducible: a file in testdata/ is rewritten only when its
-# bytes change, so running the script twice changes nothing.
+# bytes change, so running the script twice changes nothing. At the end it
+# runs kernels/corpus/build.sh (the PTX corpus, testdata/ptx/) the same way.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -26,7 +27,7 @@ for arg in "$@"; do
     --selftest) SELFTEST=1 ;;
     --check) CHECK_ONLY=1 ;;
     -h | --help)
-      sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -453,3 +454,13 @@ if [ "$CHECK_ONLY" = 1 ] && [ "$changed" -gt 0 ]; then
   die "$changed file(s) in $OUT/ differ from a fresh build; run kernels/compile.sh"
 fi
 log "done ($changed file(s) changed)"
+
+# ---- the PTX corpus ----
+
+# kernels/corpus/*.cu into testdata/ptx/ (its own script: see
+# kernels/README.md, "The PTX corpus").
+if [ "$CHECK_ONLY" = 1 ]; then
+  kernels/corpus/build.sh --check
+else
+  kernels/corpus/build.sh
+fi

@@ -1,14 +1,40 @@
 /*
- * shal_gpu.h: the few CUDA names that streamhal's GPU kernel sources use,
+ * shal_gpu.h: the CUDA device API that streamhal's GPU kernel sources use,
  * defined from clang builtins for NVPTX (clang CUDA mode, -nocudainc
  * -nocudalib) and AMDGPU (clang HIP mode, -nogpuinc -nogpulib), so that
- * kernels/gpu/test_kernels.cu compile with a plain Debian clang and no vendor SDK.
+ * kernels/gpu/test_kernels.cu and the kernels/corpus sources compile with a plain
+ * Debian clang and no vendor SDK. Under nvcc (__NVCC__) it includes the
+ * real CUDA headers instead and only adds the SHAL_* macros, so the same
+ * source builds with both compilers unchanged.
  *
- * Provides: __global__, __device__, __shared__, __constant__, threadIdx,
- * blockIdx, blockDim, gridDim (read-only, .x/.y/.z), __syncthreads(),
- * SHAL_DYNAMIC_SHARED(type, name) (the extern __shared__ array sized by the
- * launch's dynamic shared memory), SHAL_EXTERN_C / SHAL_EXTERN_C_END, and
- * the fixed-width integer types uint8_t ... uint64_t, int32_t.
+ * Every target: __global__, __device__, __shared__, __constant__,
+ * threadIdx, blockIdx, blockDim, gridDim (read-only, .x/.y/.z),
+ * __syncthreads(), SHAL_DYNAMIC_SHARED(type, name) (the extern __shared__
+ * array sized by the launch's dynamic shared memory), SHAL_EXTERN_C /
+ * SHAL_EXTERN_C_END, and the fixed-width integer types.
+ *
+ * NVPTX only (clang), with CUDA's names and semantics: vector types
+ * (float2, float4, int2, int4, uint2, uint4, double2, ...) and make_*;
+ * warp intrinsics (__shfl_sync and its up/down/xor forms, __ballot_sync,
+ * __all_sync, __any_sync, __uni_sync, __activemask, __syncwarp,
+ * __match_any_sync, __match_all_sync, __reduce_*_sync); block votes
+ * (__syncthreads_count/_and/_or); fences (__threadfence*); atomics
+ * (atomicAdd/Sub/Exch/Min/Max/Inc/Dec/CAS/And/Or/Xor on int, unsigned,
+ * long long, unsigned long long, float, double as CUDA has them); integer
+ * intrinsics (__popc, __clz, __ffs, __brev and their ll forms,
+ * __byte_perm, __funnelshift_*, __mulhi, __umulhi, __mul64hi,
+ * __umul64hi, __sad, __usad, __mul24, __umul24); IEEE-rounded float and
+ * double arithmetic and conversions (__fadd_rn/rz/rd/ru and friends,
+ * __float2int_rn/rz/rd/ru and friends, __saturatef, bit casts); the fast
+ * approximations (__expf, __exp10f, __logf, __log2f, __log10f, __sinf,
+ * __cosf, __sincosf, __tanf, __powf, __fdividef, rsqrtf, exp2f);
+ * correctly rounded sqrtf/sqrt, fmaf/fma, fabsf/fabs, fminf/fmaxf,
+ * fmin/fmax, floorf/ceilf/truncf/rintf, copysignf; clock(), clock64();
+ * __ldg; __half and __half2 (conversions, add/sub/mul/fma/neg/abs, the
+ * half2 forms) and __nv_bfloat16 (conversions, fma). Full-precision
+ * transcendental functions (expf, logf, sinf, ...) need NVIDIA's
+ * libdevice and are not provided: the header gives only what it can give
+ * with CUDA's documented accuracy.
  *
  * Kernels are declared inside SHAL_EXTERN_C ... SHAL_EXTERN_C_END so that
  * their symbols (PTX .entry names, AMDGPU kernel descriptors) are the plain
@@ -16,6 +42,21 @@
  */
 #ifndef SHAL_GPU_H_
 #define SHAL_GPU_H_
+
+#if defined(__NVCC__)
+
+/* nvcc: the toolkit's own definitions; only streamhal's macros are added. */
+#include <stdint.h>
+#include <cuda_fp16.h>
+#include <cuda_bf16.h>
+#include <cooperative_groups.h>
+#include <cooperative_groups/reduce.h>
+
+#define SHAL_EXTERN_C extern "C" {
+#define SHAL_EXTERN_C_END }
+#define SHAL_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
+
+#else /* clang */
 
 #if !defined(__CUDA__) && !defined(__HIP__)
 #error "shal_gpu.h: compile with clang in CUDA (-x cuda) or HIP (-x hip) mode"
@@ -48,6 +89,8 @@ typedef __UINT8_TYPE__ uint8_t;
 typedef __UINT16_TYPE__ uint16_t;
 typedef __UINT32_TYPE__ uint32_t;
 typedef __UINT64_TYPE__ uint64_t;
+typedef __INT8_TYPE__ int8_t;
+typedef __INT16_TYPE__ int16_t;
 typedef __INT32_TYPE__ int32_t;
 typedef __INT64_TYPE__ int64_t;
 
@@ -127,5 +170,11 @@ static __device__ inline __attribute__((always_inline)) void __syncthreads() {
 /* The block's dynamic shared memory (the launch's sharedBytes) as an array
  * of type: SHAL_DYNAMIC_SHARED(float, sdata); */
 #define SHAL_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
+
+#if defined(__NVPTX__)
+#include "shal_gpu_nvptx.h"
+#endif
+
+#endif /* __NVCC__ */
 
 #endif /* SHAL_GPU_H_ */
