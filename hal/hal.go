@@ -296,9 +296,8 @@ type DeviceInfo struct {
 	Ordinal  int      // index within its driver
 	TotalMem uint64
 
-	// Compute capability, or the closest analogue (CPU: 8.0, the PTX
-	// feature level the CPU backend selects, see hal/cpu; Vulkan: the API
-	// version).
+	// Compute capability, or the closest analogue (CPU: 8.0, see hal/cpu;
+	// Vulkan: the API version).
 	ComputeMajor, ComputeMinor int
 
 	MultiprocessorCount         int

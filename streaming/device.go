@@ -58,7 +58,7 @@ func (d *Device) TotalMemory() uint64 { return d.info.TotalMem }
 func (d *Device) Info() hal.DeviceInfo { return d.info }
 
 // ComputeCapability is the CUDA compute capability, or the backend's
-// closest analogue (CPU: 8.0, the PTX feature level it selects, see
+// closest analogue (CPU: 8.0, the instruction generation it provides, see
 // hal/cpu; Vulkan: the API version).
 func (d *Device) ComputeCapability() (major, minor int) {
 	return d.info.ComputeMajor, d.info.ComputeMinor

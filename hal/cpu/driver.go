@@ -16,14 +16,15 @@
 //
 // # Device properties
 //
-// The devices report compute capability 8.0: the feature level of the PTX
-// the CPU backend takes (sm_80 and older; from a fat module it picks the
-// sm_80 PTX when it has no CPU library), so that code choosing a kernel by
-// compute capability finds one the CPU runs, and code that rejects 0.0 as
-// "no GPU" works. Tensor-core instructions, textures and surfaces are not
-// supported whatever the number says. Each device has a synthetic PCI
-// location, ffff:00:NN.0 for device NN (hal.SyntheticPCIDomain), so that
-// cuDeviceGetByPCIBusId finds it again.
+// The devices report compute capability 8.0, a number CUDA programs can use:
+// code that rejects 0.0 as "no usable GPU" runs, and code that picks a
+// kernel variant by compute capability picks one of the sm_80 generation,
+// whose instructions the CPU backend provides (hand-written kernels can do
+// anything; PTX is translated whatever its .target) except tensor-core
+// instructions, textures and surfaces, which no compute capability number
+// can rule out. Each device has a synthetic PCI location, ffff:00:NN.0 for
+// device NN (hal.SyntheticPCIDomain), so that cuDeviceGetByPCIBusId finds
+// it again.
 //
 // # Memory budget
 //
