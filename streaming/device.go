@@ -26,6 +26,7 @@ type Device struct {
 	primaryFlags uint32
 
 	mu          sync.Mutex
+	closed      bool // Runtime.Close destroyed the device's contexts
 	contexts    map[*Context]bool
 	peers       map[*Device]bool // devices whose memory this device may access
 	defaultPool *MemPool
@@ -72,6 +73,11 @@ func (d *Device) PCIBusID() string { return d.info.PCIBusIDString() }
 
 // MemGetInfo returns the free and total device memory in bytes.
 func (d *Device) MemGetInfo() (free, total uint64, err error) {
+	done, err := d.rt.holdDrivers("device memory info")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer done()
 	free, total, err = d.hal.MemoryInfo()
 	if err != nil {
 		return 0, 0, fmt.Errorf("streaming: device %d memory info: %w", d.ordinal, err)
@@ -200,6 +206,12 @@ func (d *Device) NewContext(flags uint32) (*Context, error) {
 		return nil, err
 	}
 	d.mu.Lock()
+	if d.closed {
+		// Runtime.Close ran meanwhile: it would never destroy c.
+		d.mu.Unlock()
+		c.destroy()
+		return nil, fmt.Errorf("streaming: new context on device %d: runtime closed: %w", d.ordinal, ErrDeinitialized)
+	}
 	d.contexts[c] = true
 	d.mu.Unlock()
 	return c, nil
@@ -212,13 +224,16 @@ func (d *Device) removeContext(c *Context) {
 }
 
 // close destroys every context of the device (Runtime.Close), waiting for
-// their work until deadline.
+// their work until deadline. It holds primaryMu throughout, so a
+// concurrent retain, release or reset of the primary context runs before it
+// or after it, never interleaved.
 func (d *Device) close(deadline time.Time) error {
 	d.primaryMu.Lock()
+	defer d.primaryMu.Unlock()
 	d.primary = nil
 	d.primaryRefs = 0
-	d.primaryMu.Unlock()
 	d.mu.Lock()
+	d.closed = true
 	ctxs := make([]*Context, 0, len(d.contexts))
 	for c := range d.contexts {
 		ctxs = append(ctxs, c)
@@ -229,7 +244,8 @@ func (d *Device) close(deadline time.Time) error {
 	d.mu.Unlock()
 	var errs []error
 	for _, c := range ctxs {
-		if err := c.teardown(false, deadline); err != nil {
+		// A context the user destroys concurrently is destroyed once.
+		if err := skipGone(c.teardown(false, deadline)); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -292,6 +308,11 @@ func b2i(b bool) int {
 // EnablePeerAccess lets this device's kernels and copies use peer's memory
 // (cuCtxEnablePeerAccess). Enabling twice is ErrPeerAlreadyEnabled.
 func (d *Device) EnablePeerAccess(peer *Device) error {
+	done, err := d.rt.holdDrivers("enable peer access")
+	if err != nil {
+		return err
+	}
+	defer done()
 	if !d.CanAccessPeer(peer) {
 		return fmt.Errorf("streaming: enable peer access from device %d to %v: not supported between these devices: %w", d.ordinal, peer, ErrInvalidDevice)
 	}
@@ -310,6 +331,11 @@ func (d *Device) EnablePeerAccess(peer *Device) error {
 // DisablePeerAccess undoes EnablePeerAccess; ErrPeerNotEnabled when it was
 // not enabled.
 func (d *Device) DisablePeerAccess(peer *Device) error {
+	done, err := d.rt.holdDrivers("disable peer access")
+	if err != nil {
+		return err
+	}
+	defer done()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if peer == nil || !d.peers[peer] {

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,29 +14,6 @@ import (
 	"github.com/streamhal/streamhal/hal/haltest"
 	"github.com/streamhal/streamhal/streaming"
 )
-
-// childEnv names the test a re-executed test binary runs: the tests of
-// kernel faults run in a child process, so that a fault that is not
-// contained fails the test instead of killing the test binary.
-const childEnv = "STREAM_HAL_STREAMING_TEST_CHILD"
-
-func inChild(t *testing.T, body func(t *testing.T)) {
-	t.Helper()
-	if os.Getenv(childEnv) == t.Name() {
-		body(t)
-		return
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^"+regexp.QuoteMeta(t.Name())+"$", "-test.v", "-test.count=1", "-test.timeout=5m")
-	cmd.Env = append(os.Environ(), childEnv+"="+t.Name())
-	out, err := cmd.CombinedOutput()
-	if err == nil && strings.Contains(string(out), "--- SKIP: "+t.Name()) {
-		t.Skipf("child process skipped:\n%s", out)
-	}
-	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
-		t.Fatalf("child process for %s: %v\n%s", t.Name(), err, out)
-	}
-	t.Logf("child process:\n%s", out)
-}
 
 // cpuOnly skips tests of the CPU backend's fault containment on other
 // backends.
@@ -227,7 +202,7 @@ func (e *faultEnv) close(t *testing.T) {
 // TestFaultNullPointerArgument: vector_add given a null output pointer.
 func TestFaultNullPointerArgument(t *testing.T) {
 	cpuOnly(t)
-	inChild(t, func(t *testing.T) {
+	inSubprocess(t, func(t *testing.T) {
 		e := newFaultEnv(t, streaming.Options{})
 		a, err := e.ctx.Malloc(4 * 1024)
 		must(t, err)
@@ -245,7 +220,7 @@ func TestFaultNullPointerArgument(t *testing.T) {
 // integer argument the runtime cannot check).
 func TestFaultWildAddress(t *testing.T) {
 	cpuOnly(t)
-	inChild(t, func(t *testing.T) {
+	inSubprocess(t, func(t *testing.T) {
 		e := newFaultEnv(t, streaming.Options{})
 		err := e.launchFault(t, e.poke, streaming.D2(4, 4), streaming.D1(8), 0, uint64(0xdeadbeef000), uint32(1), uint32(9))
 		wantFault(t, err, "poke", "block (1,2,0)", "SIGSEGV at address 0xdeadbeef000")
@@ -260,7 +235,7 @@ func TestFaultWildAddress(t *testing.T) {
 // memory-checking mode, naming the allocation and by how much it missed.
 func TestFaultPastTheEnd(t *testing.T) {
 	cpuOnly(t)
-	inChild(t, func(t *testing.T) {
+	inSubprocess(t, func(t *testing.T) {
 		e := newFaultEnv(t, streaming.Options{CPUMemcheck: true})
 		const n = 1024
 		p, err := e.ctx.Malloc(4 * n)
@@ -286,7 +261,7 @@ func TestFaultPastTheEnd(t *testing.T) {
 // dynamic shared memory than its blocks use.
 func TestFaultTooLittleSharedMemory(t *testing.T) {
 	cpuOnly(t)
-	inChild(t, func(t *testing.T) {
+	inSubprocess(t, func(t *testing.T) {
 		e := newFaultEnv(t, streaming.Options{})
 		const n, bs = 4096, 256
 		in, err := e.ctx.Malloc(4 * n)
@@ -307,7 +282,7 @@ func TestFaultTooLittleSharedMemory(t *testing.T) {
 // refused at launch; undeclared, it overruns its array and faults.
 func TestFaultTooManyThreads(t *testing.T) {
 	cpuOnly(t)
-	inChild(t, func(t *testing.T) {
+	inSubprocess(t, func(t *testing.T) {
 		e := newFaultEnv(t, streaming.Options{})
 		if got := e.blockSum.Attributes().MaxThreadsPerBlock; got != 256 {
 			t.Errorf("block_sum MaxThreadsPerBlock = %d, want 256", got)
@@ -336,7 +311,7 @@ func TestFaultTooManyThreads(t *testing.T) {
 // what is kept; the process goes on.
 func TestCloseStuckKernelBounded(t *testing.T) {
 	cpuOnly(t)
-	inChild(t, func(t *testing.T) {
+	inSubprocess(t, func(t *testing.T) {
 		const timeout = 400 * time.Millisecond
 		e := newFaultEnv(t, streaming.Options{CloseTimeout: timeout, CPUDevices: 2})
 		flag, err := e.ctx.MallocHost(8, 0)
@@ -393,7 +368,7 @@ func TestCloseStuckKernelBounded(t *testing.T) {
 // keeps working.
 func TestContextCloseStuckKernel(t *testing.T) {
 	cpuOnly(t)
-	inChild(t, func(t *testing.T) {
+	inSubprocess(t, func(t *testing.T) {
 		const timeout = 300 * time.Millisecond
 		e := newFaultEnv(t, streaming.Options{CloseTimeout: timeout})
 		c, err := e.dev.NewContext(0)
@@ -512,7 +487,7 @@ func TestCloseStuckKernelEveryBackend(t *testing.T) {
 	if os.Getenv(childEnv) != t.Name() {
 		openRuntime(t, streaming.Options{}).Close() // skips without the backend
 	}
-	inChild(t, func(t *testing.T) {
+	inSubprocess(t, func(t *testing.T) {
 		const timeout = time.Second
 		rt := openRuntime(t, streaming.Options{CloseTimeout: timeout})
 		dev := rt.Default()
@@ -566,7 +541,7 @@ func TestCloseStuckKernelEveryBackend(t *testing.T) {
 // memset through it lands in the slice.
 func TestHostRegisterBeyondBuffer(t *testing.T) {
 	cpuOnly(t)
-	inChild(t, func(t *testing.T) {
+	inSubprocess(t, func(t *testing.T) {
 		rt := openRuntime(t, streaming.Options{})
 		defer rt.Close()
 		ctx, err := rt.Default().PrimaryContext()

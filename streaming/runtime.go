@@ -98,6 +98,54 @@ type Runtime struct {
 
 	mu     sync.Mutex
 	closed bool
+
+	// driverUsers counts calls that use driver objects outside a stream's
+	// submission lock (allocations, releases, teardowns, Close and
+	// creation of streams, events, modules and graph execs, waits, host
+	// copies); Close waits for them before it closes the drivers, and
+	// once driversClosed is set new ones fail with ErrDeinitialized
+	// instead of reaching a closed driver.
+	driverUsers   atomic.Int64
+	driversClosed atomic.Bool
+	leaveDrivers  func()
+}
+
+// holdDrivers keeps Close from closing the drivers until release runs; it
+// fails once they are closed. It never blocks, so holders may nest.
+func (rt *Runtime) holdDrivers(what string) (release func(), err error) {
+	// With driverUsers raised before driversClosed is read, and Close
+	// setting driversClosed before it reads driverUsers, either this call
+	// sees the drivers closed or Close sees this call (sequentially
+	// consistent atomics).
+	rt.driverUsers.Add(1)
+	if rt.driversClosed.Load() {
+		rt.driverUsers.Add(-1)
+		return nil, fmt.Errorf("streaming: %s: runtime closed: %w", what, ErrDeinitialized)
+	}
+	return rt.leaveDrivers, nil
+}
+
+// minDriverWait is the least Close waits for calls still using the
+// drivers, even when the close timeout was spent on work that never ended.
+const minDriverWait = 100 * time.Millisecond
+
+// waitDriverUsers marks the drivers closed and waits for the calls still
+// using them (a Synchronize on a kernel that never ends, say) until
+// deadline, or minDriverWait from now if that is later; false when some
+// remain, and Close then leaves the drivers open rather than closing them
+// under a caller.
+func (rt *Runtime) waitDriverUsers(deadline time.Time) bool {
+	rt.driversClosed.Store(true)
+	if least := time.Now().Add(minDriverWait); deadline.Before(least) {
+		deadline = least
+	}
+	for rt.driverUsers.Load() > 0 {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+	return true
 }
 
 func envInt(opts Options, name string) (int, bool, error) {
@@ -120,6 +168,7 @@ func envInt(opts Options, name string) (int, bool, error) {
 // be opened, or when no device at all is available.
 func Open(opts Options) (*Runtime, error) {
 	rt := &Runtime{opts: opts}
+	rt.leaveDrivers = func() { rt.driverUsers.Add(-1) }
 	rt.level = opts.LogLevel
 	if rt.level == 0 {
 		v, _, err := envInt(opts, EnvLogLevel)
@@ -292,9 +341,11 @@ func (rt *Runtime) Default() *Device { return rt.devices[rt.defaultID] }
 func (rt *Runtime) Backends() []BackendStatus { return append([]BackendStatus(nil), rt.statuses...) }
 
 // Close destroys every context and closes every driver. Memory and objects
-// of the runtime must not be used afterwards. It waits for running work at
-// most Options.CloseTimeout (for all devices together): work still running
-// then is given up, what it may use stays allocated, and the error (wrapping
+// of the runtime must not be used afterwards; calls that race Close fail
+// cleanly (ErrDeinitialized, ErrInvalidContext) and nothing is freed
+// twice. A second Close returns nil. It waits for running work at most
+// Options.CloseTimeout (for all devices together): work still running then
+// is given up, what it may use stays allocated, and the error (wrapping
 // ErrTimeout) says which kernels and devices.
 func (rt *Runtime) Close() error {
 	rt.mu.Lock()
@@ -315,6 +366,14 @@ func (rt *Runtime) Close() error {
 		}()
 	}
 	wg.Wait()
+	// Wait for calls that use the drivers and started before the devices
+	// were closed; none starts after this. They get what is left of the
+	// close timeout (a moment at least).
+	if !rt.waitDriverUsers(deadline) {
+		n := rt.driverUsers.Load()
+		rt.logf(1, "Close: %d calls still use the drivers after the close timeout (%v); the drivers stay open", n, rt.closeTimeout)
+		return errors.Join(append(errs, fmt.Errorf("streaming: close runtime: %d calls still use the drivers after the close timeout (%v), which stay open (their memory and threads leak): %w", n, rt.closeTimeout, ErrIllegalState))...)
+	}
 	for _, in := range rt.instances {
 		if err := in.Close(); err != nil {
 			errs = append(errs, err)

@@ -64,8 +64,10 @@ func (c *Context) drainUntil(deadline time.Time) map[*Stream]error {
 // drainCtx is drain with a deadline: it returns the wait's error when ctx
 // ends before the stream's work does.
 func (s *Stream) drainCtx(ctx context.Context) error {
+	s.life.RLock()
+	defer s.life.RUnlock()
 	if s.orderLegacy() != nil {
-		return nil
+		return nil // destroyed: its Close waited for its work
 	}
 	err := s.q.Synchronize(ctx)
 	if err != nil && ctx.Err() != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.Is(err, hal.ErrTimeout)) {
@@ -115,16 +117,13 @@ func (s *Stream) abandon() {
 	s.mu.Unlock()
 }
 
-// forget drops an allocation from the runtime's books without freeing it
-// (teardown keeps the memory of work that never finished).
+// forget drops a claimed allocation (out of the pointer table already)
+// from the context's books without freeing it: teardown keeps the memory
+// of work that never finished.
 func (c *Context) forget(a *allocation) {
-	c.rt.ptrs.remove(a)
-	if a.alias != nil {
-		c.rt.ptrs.remove(a.alias)
-	}
-	c.mu.Lock()
+	c.allocMu.Lock()
 	delete(c.allocs, a)
-	c.mu.Unlock()
+	c.allocMu.Unlock()
 	if a.kind == MemoryManaged {
 		c.rt.advice.forget(a)
 	}

@@ -93,7 +93,7 @@ func buildFat(out string, inputs []string, cpuFromPTX bool, stdout io.Writer) er
 		if err != nil {
 			return err
 		}
-		data, err := os.ReadFile(path)
+		data, err := modfile.ReadFile(path)
 		if err != nil {
 			return err
 		}
@@ -144,7 +144,7 @@ func buildFat(out string, inputs []string, cpuFromPTX bool, stdout io.Writer) er
 }
 
 func listFat(path string, w io.Writer) error {
-	data, err := os.ReadFile(path)
+	data, err := modfile.ReadFile(path)
 	if err != nil {
 		return err
 	}
