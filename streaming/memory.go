@@ -235,7 +235,9 @@ func (c *Context) lookupBase(what string, p uint64, kinds ...MemoryKind) (*alloc
 // pointer exactly one frees it; the others fail with ErrInvalidValue, as a
 // second cuMemFree does.
 func (c *Context) Free(p DevicePtr) error {
-	if err := c.check("free"); err != nil {
+	// checkOpen, not check: memory is freed on a context unusable after a
+	// kernel fault too.
+	if err := c.checkOpen("free"); err != nil {
 		return err
 	}
 	if err := c.rt.checkGlobalCapture("free"); err != nil {
