@@ -19,6 +19,7 @@ package hal
 import (
 	"context"
 	"fmt"
+	"time"
 	"unsafe"
 )
 
@@ -41,6 +42,19 @@ type Config struct {
 	// Devices is a driver-specific hint for the number of devices to expose
 	// (used by the CPU driver); 0 means the driver's default.
 	Devices int
+	// CloseTimeout bounds how long closing a device or instance waits for
+	// work that is still running (a kernel that never ends); 0 means
+	// DefaultCloseTimeout. When it expires, Close returns an error wrapping
+	// ErrTimeout that says what is still running, and leaks what that work
+	// may still use (memory, modules, the worker thread) rather than free
+	// it under a running kernel.
+	CloseTimeout time.Duration
+	// Memory is the CPU driver's memory budget in bytes, shared by its
+	// devices (see hal/cpu); 0 means the driver's default.
+	Memory uint64
+	// Memcheck turns on the CPU driver's memory-checking mode (see
+	// hal/cpu): guard pages around every allocation and quarantined frees.
+	Memcheck bool
 }
 
 // Log calls c.Logf when it is set.
@@ -282,8 +296,8 @@ type DeviceInfo struct {
 	Ordinal  int      // index within its driver
 	TotalMem uint64
 
-	// Compute capability, or the closest analogue (CPU: 0.0; Vulkan: the API
-	// version).
+	// Compute capability, or the closest analogue (CPU: 8.0, see hal/cpu;
+	// Vulkan: the API version).
 	ComputeMajor, ComputeMinor int
 
 	MultiprocessorCount         int
@@ -332,6 +346,26 @@ type DeviceInfo struct {
 // PCIBusIDString formats the PCI location as CUDA does ("0000:65:00.0").
 func (d DeviceInfo) PCIBusIDString() string {
 	return fmt.Sprintf("%04x:%02x:%02x.0", d.PCIDomainID, d.PCIBusID, d.PCIDeviceID)
+}
+
+// SyntheticPCIDomain is the PCI domain of the synthetic locations given to
+// devices that are not on a PCI bus (the CPU driver's devices, a Vulkan
+// implementation without VK_EXT_pci_bus_info such as lavapipe), so that
+// every device has a distinct, stable bus id that cuDeviceGetByPCIBusId
+// finds again. Hosts number real PCI segments from 0; 0xffff is not one in
+// practice.
+const SyntheticPCIDomain = 0xffff
+
+// Synthetic PCI buses: one per driver that has devices off the PCI bus.
+const (
+	SyntheticPCIBusCPU    = 0x00 // hal/cpu device i is at ffff:00:ii.0
+	SyntheticPCIBusVulkan = 0x01 // Vulkan device i without a PCI location is at ffff:01:ii.0
+)
+
+// SetSyntheticPCI gives d the synthetic PCI location of device ordinal on
+// bus (SyntheticPCIBusCPU, SyntheticPCIBusVulkan).
+func (d *DeviceInfo) SetSyntheticPCI(bus, ordinal int) {
+	d.PCIDomainID, d.PCIBusID, d.PCIDeviceID = SyntheticPCIDomain, bus, ordinal
 }
 
 // PeerDevice is implemented by devices that can reach other devices' memory.

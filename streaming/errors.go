@@ -38,3 +38,10 @@ var (
 	ErrContextAlreadyCurrent = hal.ErrContextAlreadyCurrent
 	ErrTimeout               = hal.ErrTimeout
 )
+
+// KernelFault is the error of a kernel that faulted, as the CPU backend
+// reports it: the kernel, the block, the signal and the address (see
+// hal.KernelFault). It wraps ErrIllegalAddress for memory faults, so
+// errors.Is(err, ErrIllegalAddress) matches it; errors.As reads the
+// fields. Like CUDA's illegal-address error it is sticky: see Context.
+type KernelFault = hal.KernelFault

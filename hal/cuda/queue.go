@@ -240,7 +240,11 @@ func (q *queue) Synchronize(ctx context.Context) error {
 		var err error
 		r, err = poll(ctx, func() C.CUresult { return C.shal_stream_query(q.d.uctx, q.us) })
 		if err != nil {
+			q.d.stuckSince.CompareAndSwap(0, time.Now().UnixNano())
 			return fmt.Errorf("hal/cuda: synchronize queue: %w", err)
+		}
+		if q.d.stuckSince.Load() != 0 {
+			q.d.stuckSince.Store(0) // the work ended after all
 		}
 	}
 	hostSeq.Load()

@@ -12,7 +12,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
@@ -77,16 +79,24 @@ func (in *instance) Devices() []hal.Device {
 	return out
 }
 
+// Close closes every device, together: each waits at most the close
+// timeout for its work.
 func (in *instance) Close() error {
-	var first error
+	var err error
 	in.once.Do(func() {
-		for _, d := range in.devices {
-			if err := d.Close(); err != nil && first == nil {
-				first = err
-			}
+		errs := make([]error, len(in.devices))
+		var wg sync.WaitGroup
+		for i, d := range in.devices {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = d.Close()
+			}()
 		}
+		wg.Wait()
+		err = errors.Join(errs...)
 	})
-	return first
+	return err
 }
 
 // allocRecord is one live allocation of a device, by its device address.
@@ -108,6 +118,21 @@ type device struct {
 	closed bool
 	allocs map[uint64]allocRecord
 	queues map[*queue]struct{}
+	// stuck names the work given up as never ending: while there is any,
+	// Close frees no memory (the kernel may still use it).
+	stuck []string
+	// stuckSince is when a wait with a deadline first gave up on the
+	// device's work (unix nanoseconds, 0: none did).
+	stuckSince atomic.Int64
+}
+
+// giveUp records that q's work was given up as never ending.
+func (d *device) giveUp(q *queue, what string) {
+	d.mu.Lock()
+	d.stuck = append(d.stuck, what)
+	delete(d.queues, q)
+	d.mu.Unlock()
+	d.inst.cfg.Log(1, "hal/hip: device %d: %s never finished; given up", d.ordinal, what)
 }
 
 func newDevice(inst *instance, ordinal int) (*device, error) {
@@ -331,15 +356,26 @@ func (d *device) Close() error {
 		qs = append(qs, q)
 	}
 	d.mu.Unlock()
-	var first error
-	for _, q := range qs {
-		if err := q.Close(); err != nil && first == nil && !errors.Is(err, hal.ErrInvalidHandle) {
-			first = err
-		}
+	errs := make([]error, len(qs))
+	var wg sync.WaitGroup
+	for i, q := range qs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := q.Close(); err != nil && !errors.Is(err, hal.ErrInvalidHandle) {
+				errs[i] = err
+			}
+		}()
 	}
+	wg.Wait()
+	first := errors.Join(errs...)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.closed = true
+	if len(d.stuck) > 0 {
+		// The running kernel may use any of it: kept.
+		return errors.Join(first, fmt.Errorf("hal/hip: close device %d: %s never finished; its %d allocations stay allocated: %w", d.ordinal, strings.Join(d.stuck, "; "), len(d.allocs), hal.ErrTimeout))
+	}
 	for addr, r := range d.allocs {
 		if err := d.release(addr, r); err != nil && first == nil {
 			first = err

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"runtime/cgo"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -27,6 +28,9 @@ type queue struct {
 
 	mu     sync.Mutex
 	closed bool
+	// last is the kernel launched last, named when Close gives up on the
+	// queue's work.
+	last atomic.Pointer[kernel]
 
 	// errMu guards hostErr, the first failure of a host function since the
 	// last Synchronize (a panic in a HostCall or graph host node).
@@ -110,6 +114,7 @@ func (q *queue) Dispatch(hk hal.Kernel, cfg hal.LaunchConfig) error {
 	if err := q.usable(); err != nil {
 		return err
 	}
+	q.last.Store(k)
 	grid := [3]C.uint32_t{C.uint32_t(cfg.Grid.X), C.uint32_t(cfg.Grid.Y), C.uint32_t(cfg.Grid.Z)}
 	block := [3]C.uint32_t{C.uint32_t(cfg.Block.X), C.uint32_t(cfg.Block.Y), C.uint32_t(cfg.Block.Z)}
 	var args unsafe.Pointer
@@ -219,7 +224,11 @@ func (q *queue) Synchronize(ctx context.Context) error {
 			return code != hipabi.HipErrorNotReady, nil
 		})
 		if err != nil {
+			q.d.stuckSince.CompareAndSwap(0, time.Now().UnixNano())
 			return err
+		}
+		if q.d.stuckSince.Load() != 0 {
+			q.d.stuckSince.Store(0) // the work ended after all
 		}
 	}
 	err := check(int(C.shal_hip_stream_synchronize(q.d.api, q.d.dev, q.stream)), "hipStreamSynchronize on device %d", q.d.ordinal)
@@ -237,7 +246,11 @@ func (q *queue) Idle() bool {
 }
 
 // Close waits for the queue's work (host functions in flight hold
-// references to it) and destroys the stream.
+// references to it) and destroys the stream. It waits at most the close
+// timeout (hal.Config.CloseTimeout, counted from when a wait with a
+// deadline first gave up on the device's work): work still running then (a
+// kernel that never ends) is given up, the stream is left alive, and the
+// device keeps its memory (see device.Close).
 func (q *queue) Close() error {
 	q.mu.Lock()
 	if q.closed {
@@ -246,6 +259,25 @@ func (q *queue) Close() error {
 	}
 	q.closed = true
 	q.mu.Unlock()
+	timeout := q.d.inst.cfg.CloseWait()
+	deadline := time.Now().Add(timeout)
+	if s := q.d.stuckSince.Load(); s != 0 {
+		if early := time.Unix(0, s).Add(timeout); early.Before(deadline) {
+			deadline = early
+		}
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	if poll(ctx, func() (bool, error) {
+		return hipabi.Error(C.shal_hip_stream_query(q.d.api, q.d.dev, q.stream)) != hipabi.HipErrorNotReady, nil
+	}) != nil {
+		what := "its work"
+		if k := q.last.Load(); k != nil {
+			what = "kernel " + k.name + " (launched last on it)"
+		}
+		q.d.giveUp(q, what)
+		return fmt.Errorf("hal/hip: close a queue of device %d: %s still running after %v; the stream is left alive and the device's memory stays allocated: %w", q.d.ordinal, what, timeout, hal.ErrTimeout)
+	}
 	err := check(int(C.shal_hip_stream_synchronize(q.d.api, q.d.dev, q.stream)), "hipStreamSynchronize on device %d", q.d.ordinal)
 	if derr := check(int(C.shal_hip_stream_destroy(q.d.api, q.d.dev, q.stream)), "hipStreamDestroy on device %d", q.d.ordinal); err == nil {
 		err = derr

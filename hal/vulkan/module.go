@@ -240,6 +240,10 @@ func (k *kernel) checkPointers(args []byte) error {
 			continue
 		}
 		addr := binary.LittleEndian.Uint64(args[p.Offset:])
+		if addr == 0 && d.hostExecuted {
+			return fmt.Errorf("hal/vulkan: launch %q: argument %d is a null pointer, refused on %s: it runs shaders as native code on its own threads, where a null dereference ends the process (a GPU would report VK_ERROR_DEVICE_LOST): %w",
+				k.meta.Name, i, d.info.Name, hal.ErrInvalidValue)
+		}
 		if addr == 0 {
 			continue
 		}

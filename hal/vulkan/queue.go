@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/streamhal/streamhal/hal"
 )
@@ -522,7 +523,13 @@ func (q *queue) Synchronize(ctx context.Context) error {
 		return err
 	}
 	if err := q.tl.wait(ctx, target); err != nil {
+		if ctx.Err() != nil {
+			q.dev.stuckSince.CompareAndSwap(0, time.Now().UnixNano())
+		}
 		return err
+	}
+	if q.dev.stuckSince.Load() != 0 {
+		q.dev.stuckSince.Store(0) // the work ended after all
 	}
 	q.mu.Lock()
 	q.reclaimLocked()

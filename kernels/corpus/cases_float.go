@@ -62,6 +62,13 @@ func floatOperands(r *rand.Rand, n int, f Format) (x, y, z []float64) {
 	specials := []float64{0, math.Copysign(0, -1), 1, -1, math.Inf(1), math.Inf(-1), math.NaN(),
 		f.MaxFinite(), -f.MaxFinite(), math.Ldexp(1, f.Emin), math.Ldexp(1, f.Emin-f.Prec+1),
 		1 + ulp1, 3, 0.1, 2}
+	// The kernels get the values in f's precision: 0.1 is not a float32,
+	// so the references must use the value the kernel sees.
+	for i, v := range specials {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			specials[i] = Round(ratOf(v), f, RN)
+		}
+	}
 	x, y, z = make([]float64, n), make([]float64, n), make([]float64, n)
 	for i := 0; i < n; i++ {
 		x[i], y[i], z[i] = randVal(), randVal(), randVal()

@@ -1,0 +1,203 @@
+package cgen
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/streamhal/streamhal/hal/modfile"
+	"github.com/streamhal/streamhal/ptx"
+)
+
+// Version identifies the translator's output. It changes whenever the C
+// produced for some input changes, so it belongs in the key of any cache
+// of compiled libraries.
+const Version = "ptxc-1"
+
+//go:embed prelude.h
+var prelude string
+
+//go:embed pragmas.h
+var pragmas string
+
+// CFlags are the flags the generated C must be compiled with, besides an
+// optimization level, -fPIC and -shared: C11, no floating-point
+// contraction (a PTX mul followed by an add must not become a fused
+// multiply-add), and libm for the math helpers.
+var CFlags = []string{"-std=c11", "-ffp-contract=off", "-fno-strict-aliasing", "-fvisibility=hidden"}
+
+// LDFlags are the link flags the generated library needs.
+var LDFlags = []string{"-lm"}
+
+// Options configure Translate. The zero value is ready to use.
+type Options struct {
+	// Dump, when set, receives the IR after each pass (checking, inlining,
+	// CFG and liveness), for debugging the translator.
+	Dump io.Writer
+}
+
+// Param is one kernel parameter in the packed argument buffer.
+type Param struct {
+	Offset  uint32
+	Size    uint32
+	Pointer bool // the kernel dereferences it as a global address
+}
+
+// KernelInfo describes one translated kernel, as its entry in the
+// generated library table does.
+type KernelInfo struct {
+	Name        string
+	Symbol      string // the exported C entry point
+	Params      []Param
+	ArgsSize    uint32
+	MaxThreads  uint32 // .maxntid/.reqntid product, 0 if none
+	SharedBytes uint32 // static shared memory
+	// Sync reports a kernel cut at barriers or warp operations (run by
+	// the block scheduler); false means a plain per-thread loop.
+	Sync bool
+}
+
+// GlobalInfo is a module-scope .global or .const variable.
+type GlobalInfo struct {
+	Name string
+	Size uint64
+}
+
+// Result is a translated module.
+type Result struct {
+	// C is one self-contained translation unit (the ABI header included)
+	// that compiles into a CPU kernel library.
+	C       []byte
+	Kernels []KernelInfo
+	Globals []GlobalInfo
+}
+
+// ErrUnsupported is wrapped by errors about PTX the translator refuses.
+var ErrUnsupported = ptx.ErrUnsupported
+
+// Translate translates a PTX module into C for the CPU kernel library ABI.
+// Invalid or unsupported PTX is an error that matches ptx.ErrInvalidPTX
+// (and ptx.ErrUnsupported for refused features), with the line of the
+// offending instruction.
+func Translate(src []byte, opts Options) (*Result, error) {
+	m, err := ptx.Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	dump := func(pass string, a *ptx.Analysis) {
+		if opts.Dump != nil {
+			fmt.Fprintf(opts.Dump, "// ==== after %s ====\n", pass)
+			ptx.Dump(opts.Dump, m, a)
+		}
+	}
+	dump("parse and check", nil)
+	if err := ptx.InlineSyncCalls(m); err != nil {
+		return nil, err
+	}
+	dump("inlining of functions with sync points", nil)
+	a, err := ptx.Analyze(m) // the CFG, dominators, loops and liveness
+	if err != nil {
+		return nil, err
+	}
+	dump("CFG and liveness", a)
+	// Pointer flags come from hal/modfile's analysis, so that every backend
+	// marks the same parameters.
+	var meta *modfile.Module
+	if mm, err := modfile.ParsePTX(src); err == nil {
+		meta = mm
+	}
+	g := &gen{m: m, a: a, meta: meta}
+	if err := g.run(); err != nil {
+		return nil, err
+	}
+	return g.res, nil
+}
+
+// gen holds the state of one translation.
+type gen struct {
+	m    *ptx.Module
+	a    *ptx.Analysis
+	meta *modfile.Module
+	res  *Result
+	errs ptx.ErrorList
+	out  bytes.Buffer
+
+	// Shared memory layout: module-scope (and non-kernel) variables first,
+	// then each kernel's own variables from sharedBase; dynamic shared
+	// memory starts at dynOff.
+	shOff      map[*ptx.Var]int64
+	sharedBase int64
+	dynOff     int64
+	kernelSh   map[*ptx.Func]int64 // end of each kernel's static shared memory
+	constVars  []*ptx.Var
+}
+
+func (g *gen) errorf(pos ptx.Pos, unsupported bool, format string, args ...any) {
+	if len(g.errs) < 50 {
+		g.errs = append(g.errs, &ptx.Error{Pos: pos, Msg: fmt.Sprintf(format, args...), Unsupported: unsupported})
+	}
+}
+
+func (g *gen) err() error {
+	switch len(g.errs) {
+	case 0:
+		return nil
+	case 1:
+		return g.errs[0]
+	}
+	return g.errs
+}
+
+func (g *gen) run() error {
+	if g.m.AddressSize != 64 {
+		g.errorf(ptx.Pos{Line: 1, Col: 1}, true, ".address_size %d: only 64-bit PTX is supported", g.m.AddressSize)
+		return g.err()
+	}
+	g.res = &Result{}
+	g.checkSupport()
+	if err := g.err(); err != nil {
+		return err
+	}
+	g.layoutShared()
+	g.emitModule()
+	if err := g.err(); err != nil {
+		return err
+	}
+	g.res.C = g.out.Bytes()
+	return nil
+}
+
+// checkSupport refuses what the CPU backend cannot run.
+func (g *gen) checkSupport() {
+	for _, v := range g.m.Globals {
+		switch v.Space {
+		case ptx.SpaceLocal:
+			g.errorf(v.Pos, true, "module-scope .local variable %s is not supported", v.Name)
+		case ptx.SpaceGlobal, ptx.SpaceConst:
+			if v.Linkage == ptx.LinkExtern {
+				g.errorf(v.Pos, false, "variable %s is declared .extern but not defined in the module", v.Name)
+			}
+		}
+	}
+	for _, f := range g.m.Funcs {
+		for _, in := range f.Body {
+			if in.Op == "call" && in.Callee != nil && in.Callee.Body == nil {
+				if strings.HasPrefix(in.Callee.Name, "cudaCG") {
+					g.errorf(in.Pos, true, "call to %s: grid-wide synchronization of cooperative groups (through the CUDA device runtime) is not supported on the CPU backend", in.Callee.Name)
+					continue
+				}
+				g.errorf(in.Pos, false, "call to %s, which is declared but not defined in the module (device-runtime and libdevice calls are not supported)", in.Callee.Name)
+			}
+			for _, o := range in.Args {
+				if o.Kind == ptx.OpdSReg && o.SReg == ptx.SRegEnvreg {
+					// The CUDA runtime passes the cooperative-groups grid
+					// workspace in environment registers; reading them as 0
+					// would make grid.sync dereference a null pointer.
+					g.errorf(in.Pos, true, "'%s': %%envreg%d (set by the CUDA runtime, e.g. for cooperative groups' grid-wide sync) is not supported on the CPU backend", in.Text, o.Comp)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,158 @@
+// Package cgen translates PTX into C for the CPU backend: the C compiles
+// (with the flags in CFlags and LDFlags) into a CPU kernel library of the
+// ABI in kernels/streamhal_cpu.h, which hal/cpu loads like any other.
+//
+//	res, err := cgen.Translate(ptxSource, cgen.Options{})
+//	// res.C: one self-contained translation unit (ABI header included)
+//	// res.Kernels: names, entry symbols, parameter layouts, shared memory
+//	// cc -O2 -fPIC -shared $(CFlags) -o k.so k.c $(LDFlags)
+//
+// Version changes whenever the generated C changes; caches of compiled
+// libraries key on it (with the PTX and the compiler's identity).
+//
+// # Execution scheme
+//
+// A CPU kernel library's entry point runs a range of blocks of a launch
+// on one OS thread. Every translated kernel gets such an entry; what it
+// does inside a block depends on whether the kernel has sync points —
+// instructions that need other threads to arrive: bar.sync, barrier.sync,
+// bar.red, bar.arrive (block level), shfl, vote, match, redux,
+// bar.warp.sync, activemask and elect (warp level), and calls to functions
+// containing them, which the front end inlines (ptx.InlineSyncCalls;
+// recursion through such functions is an error).
+//
+// A kernel without sync points becomes a per-thread C function, inlined
+// into three loops over the block's threads (x fastest). Registers are C
+// locals of exact-width types, so the C compiler keeps them in machine
+// registers and optimizes across the loop. Control flow is C labels and
+// goto; ret and exit return.
+//
+// A kernel with sync points is cut at them. Its per-thread function (the
+// step function) starts with a switch on the thread's resume point: 0
+// starts at the top, k jumps to the label right after sync point k. At a
+// sync point the thread stores the registers live across it (from the
+// liveness analysis) and the operation's operands in its frame, records
+// what it waits for, and returns. A block scheduler (shal_run_block in the
+// runtime below) keeps one frame per thread and repeats: run every
+// runnable lane of each warp to its next sync point; complete the warp
+// operations whose participants have all arrived (the member mask's
+// non-exited lanes, all waiting at an operation of the same kind and mask;
+// operations without a mask — activemask and the old shfl/vote — take the
+// lanes that reached the same instruction once the masked ones made
+// progress), which writes each lane's result into its frame and lets it
+// run again; release block barriers that every expected thread reached
+// (all non-exited threads of the block, or the thread count given to
+// bar.sync/bar.arrive; barriers 0 to 15; bar.red reduces the arrivals'
+// predicates). When nothing can move and some thread has not exited, the
+// block deadlocked (threads wait at different barriers): the launch
+// faults. Barriers therefore work anywhere CUDA allows them: inside loops,
+// after divergent code that reconverges, after some threads exited. Warps
+// are 32 consecutive linear thread ids (%laneid = tid % 32, %warpid =
+// tid / 32); the last warp of a block may be partial.
+//
+// Frames, the shared memory window and .local arrays of cut kernels live
+// in a per-OS-thread scratch buffer of the library (grown on demand, freed
+// when the library is unloaded), so no ABI change is needed; kernels
+// without sync points keep .local arrays on the C stack.
+//
+// # Memory
+//
+// Generic addresses are host addresses (on the CPU backend a device
+// pointer is one). .global and .const variables are C arrays in the
+// library with their initializers (address initializers, whole or byte by
+// byte, are patched by a constructor), listed in the library table so
+// cuModuleGetGlobal finds them. .shared addresses are offsets into the
+// block's shared window: module-scope variables first, then the kernel's
+// own, then the dynamic (extern .shared) part at an offset common to all
+// kernels; cvta.shared, cvta.to.shared and isspacep.shared convert between
+// offsets and generic addresses, and 32-bit shared addressing works.
+// .local addresses are offsets into the current function's local window
+// in the same way (nvcc's __local_depot with %SP/%SPL included). Kernel
+// parameters are read from a copy of the packed argument buffer; their
+// .param addresses are host addresses, as are those of call arguments
+// (each .param of a call is a byte array passed by pointer, so structs by
+// value work).
+//
+// Atomics use the C11 __atomic builtins with the PTX order (.relaxed,
+// .acquire, .release, .acq_rel; .sc as sequentially consistent; relaxed
+// when none), CAS loops for float add, min/max, inc and dec. All scopes
+// are the same on the CPU. membar/fence.cta order only the compiler (one OS
+// thread runs a block); wider fences are thread fences. cp.async copies
+// synchronously (zero-filling past src-size), so its commit/wait forms are
+// no-ops; prefetch, applypriority, discard and nanosleep do nothing.
+//
+// # Semantics
+//
+// Integer arithmetic is done on unsigned C types, so it wraps as PTX does
+// and signed overflow is never undefined behaviour. Shifts by the width or
+// more give 0 (shr.s: the sign). Division by zero does not trap: unsigned
+// x/0 is all ones and x%0 is x; signed x/0 is -1 for x >= 0 and 1 for
+// x < 0, and x%0 is x (what NVIDIA's division sequence produces); INT_MIN
+// divided by -1 wraps to INT_MIN with remainder 0.
+//
+// Floating-point operations without a rounding modifier, or with .rn, are
+// the C operations (IEEE, round to nearest even; the code must be compiled
+// without -ffast-math and with -ffp-contract=off, as CFlags says). .rz, .rm
+// and .rp are exact: the operation runs in a helper that sets the FPU
+// rounding mode around it behind compiler barriers. .ftz flushes f32
+// subnormal inputs and results to signed zero; .sat clamps to [0, 1] (NaN
+// to 0). min and max return the non-NaN operand (both NaN: the canonical
+// NaN; .NaN: NaN if either is) and order -0 below +0. Float-to-integer
+// conversions round as asked and saturate; NaN converts to 0 for f32 to a
+// 32-bit integer and to 1 << (n-1) otherwise, as the hardware does. f16
+// and bf16 values are rounded in software from exact double-precision
+// values (sums are computed exactly and rounded to odd first), so every
+// rounding is correct; NaN payloads in general are not kept (PTX leaves
+// them open).
+//
+// The approximate instructions are computed more accurately than PTX
+// requires, with glibc's libm: rcp.approx, sqrt.approx, div.approx and
+// div.full are the correctly rounded IEEE operations (PTX allows 1 or 2
+// ulp), except that div.approx.f32 returns 0 (NaN for an infinite
+// dividend) for divisors of magnitude in (2^126, 2^128), as PTX specifies;
+// rsqrt.approx.f32 is 1/sqrt in double precision rounded once (within 1
+// ulp; PTX: relative error 2^-22.9); ex2, lg2, sin and cos .approx.f32 are
+// exp2f, log2f, sinf and cosf (within 1 ulp on glibc; PTX allows 2^-22.5
+// relative for ex2, 2^-22.6 absolute for lg2 near 1, 2^-20.5 absolute for
+// sin and cos on [-pi, pi]); tanh.approx.f32 is tanhf (within 2 ulp; PTX:
+// 2^-11 relative). The f16/bf16 forms of ex2 and tanh compute in f32 and
+// round once.
+//
+// # Special registers
+//
+// %tid, %ntid, %ctaid, %nctaid, %laneid, %warpid and %nwarpid are exact;
+// %smid is the worker's index and %nsmid at least 256; %gridid identifies
+// the launch; %clock and %clock64 count nanoseconds of a monotonic clock,
+// %globaltimer nanoseconds since the epoch; %dynamic_smem_size and
+// %total_smem_size the launch's shared memory; %pm* reads 0. %envreg* is
+// refused: the CUDA runtime passes the cooperative-groups grid workspace
+// there, and a zero would make grid.sync dereference a null pointer.
+// Thread block clusters are emulated as clusters of one block: %clusterid
+// and %nclusterid equal %ctaid and %nctaid, %cluster_ctaid is 0,
+// %cluster_nctaid 1, %cluster_ctarank 0, %cluster_nctarank 1.
+//
+// # Faults
+//
+// trap, brkpt, a brx.idx index out of its table, an indirect call through
+// a null pointer, a deadlocked block and a failed scratch allocation stop
+// the current range of blocks and are recorded in the library; the driver
+// reads and clears the record with the library's optional export
+//
+//	uint32_t streamhal_cpu_take_fault(char* msg, uint32_t len);
+//
+// (0: no fault; 1 trap, 2 deadlock, 3 out of memory, 4 bad call) and fails
+// the launch with the message. Libraries without the export behave as
+// before, so the ABI stays backward compatible.
+//
+// # Refused
+//
+// The front end refuses, with an error naming the instruction and its
+// line (as a PTX JIT log does): textures and surfaces, tensor-core
+// instructions (mma, wmma, wgmma, ldmatrix, stmatrix), bulk asynchronous
+// copies and tensor maps, mbarrier objects, griddepcontrol, distributed
+// shared memory and cluster barriers, video instructions, 8-bit and tf32
+// float conversions, .address_size 32, and calls to functions that are
+// declared but not defined in the module (such as cudadevrt's, which
+// cooperative groups' grid-wide sync needs: PTX has no grid barrier
+// instruction, and the device runtime's is not emulated).
+package cgen
