@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/streamhal/streamhal/internal/capi"
 	"github.com/streamhal/streamhal/streaming"
 )
 
@@ -23,21 +24,21 @@ func memcpy(dst, src any, n uint64, kind MemcpyKind, s Stream, wait bool) error 
 	if n == 0 {
 		return nil
 	}
-	d, err := addrOf("dst", dst)
+	d, err := capi.Decode("dst", dst)
 	if err != nil {
 		return err
 	}
-	sa, err := addrOf("src", src)
+	sa, err := capi.Decode("src", src)
 	if err != nil {
 		return err
 	}
-	if d.v == 0 || sa.v == 0 {
-		return fmt.Errorf("copy of %d bytes from %#x to %#x: null pointer: %w", n, sa.v, d.v, streaming.ErrInvalidValue)
+	if d.V == 0 || sa.V == 0 {
+		return fmt.Errorf("copy of %d bytes from %#x to %#x: null pointer: %w", n, sa.V, d.V, streaming.ErrInvalidValue)
 	}
-	if err := d.needs("dst", n); err != nil {
+	if err := d.Needs("dst", n); err != nil {
 		return err
 	}
-	if err := sa.needs("src", n); err != nil {
+	if err := sa.Needs("src", n); err != nil {
 		return err
 	}
 	st, err := streamOf(s)
@@ -56,28 +57,28 @@ func memcpy(dst, src any, n uint64, kind MemcpyKind, s Stream, wait bool) error 
 	// host-to-device and device-to-host copies find out for themselves
 	// whether the host side is pinned or registered memory. Only two host
 	// arguments need the pointer table to tell a copy from a host one.
-	dk, sk := d.dev, sa.dev
+	dk, sk := d.Dev, sa.Dev
 	if !dk && !sk {
-		if dk = d.known(rt, n); !dk {
-			sk = sa.known(rt, n)
+		if dk = d.Known(rt, n); !dk {
+			sk = sa.Known(rt, n)
 		}
 	}
 	switch {
 	case dk && sk:
 		if syncDefault {
-			return c.Memcpy(DevicePtr(d.v), DevicePtr(sa.v), n)
+			return c.Memcpy(DevicePtr(d.V), DevicePtr(sa.V), n)
 		}
-		err = st.MemcpyAsync(DevicePtr(d.v), DevicePtr(sa.v), n)
+		err = st.MemcpyAsync(DevicePtr(d.V), DevicePtr(sa.V), n)
 	case dk:
 		if syncDefault {
-			return c.MemcpyHtoD(DevicePtr(d.v), sa.bytes(n))
+			return c.MemcpyHtoD(DevicePtr(d.V), sa.Bytes(n))
 		}
-		err = st.MemcpyHtoDAsync(DevicePtr(d.v), sa.bytes(n))
+		err = st.MemcpyHtoDAsync(DevicePtr(d.V), sa.Bytes(n))
 	case sk:
 		if syncDefault {
-			return c.MemcpyDtoH(d.bytes(n), DevicePtr(sa.v))
+			return c.MemcpyDtoH(d.Bytes(n), DevicePtr(sa.V))
 		}
-		err = st.MemcpyDtoHAsync(d.bytes(n), DevicePtr(sa.v))
+		err = st.MemcpyDtoHAsync(d.Bytes(n), DevicePtr(sa.V))
 	default:
 		if kind != HipMemcpyHostToHost && kind != HipMemcpyDefault {
 			return fmt.Errorf("copy kind %v between two host buffers the runtime does not know: %w", kind, streaming.ErrInvalidValue)
@@ -86,7 +87,7 @@ func memcpy(dst, src any, n uint64, kind MemcpyKind, s Stream, wait bool) error 
 		if err := st.Synchronize(context.Background()); err != nil {
 			return err
 		}
-		copy(d.bytes(n), sa.bytes(n))
+		copy(d.Bytes(n), sa.Bytes(n))
 		return nil
 	}
 	if err != nil || !wait {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/streamhal/streamhal/internal/capi"
 	"github.com/streamhal/streamhal/streaming"
 )
 
@@ -31,7 +32,7 @@ func memoryType(k streaming.MemoryKind) MemoryType {
 
 // pointerAttrs looks up the allocation ptr points into.
 func pointerAttrs(ptr any) (streaming.PointerAttributes, error) {
-	a, err := addrOf("ptr", ptr)
+	a, err := capi.Decode("ptr", ptr)
 	if err != nil {
 		return streaming.PointerAttributes{}, err
 	}
@@ -39,7 +40,7 @@ func pointerAttrs(ptr any) (streaming.PointerAttributes, error) {
 	if err != nil {
 		return streaming.PointerAttributes{}, err
 	}
-	return rt.PointerAttributes(DevicePtr(a.v))
+	return rt.PointerAttributes(DevicePtr(a.V))
 }
 
 // PointerGetAttributes is hipPointerGetAttributes. Like HIP (and CUDA
@@ -203,7 +204,7 @@ func rangeAttr(a MemRangeAttribute, ra streaming.RangeAttributes) (any, error) {
 // rangeAttrs looks up what streaming.Runtime.MemRangeAttributes recorded
 // for count bytes of managed memory at ptr.
 func rangeAttrs(ptr any, count uint64) (streaming.RangeAttributes, error) {
-	a, err := addrOf("ptr", ptr)
+	a, err := capi.Decode("ptr", ptr)
 	if err != nil {
 		return streaming.RangeAttributes{}, err
 	}
@@ -211,7 +212,7 @@ func rangeAttrs(ptr any, count uint64) (streaming.RangeAttributes, error) {
 	if err != nil {
 		return streaming.RangeAttributes{}, err
 	}
-	return rt.MemRangeAttributes(DevicePtr(a.v), count)
+	return rt.MemRangeAttributes(DevicePtr(a.V), count)
 }
 
 // MemRangeGetAttribute is hipMemRangeGetAttribute for count bytes of
@@ -264,7 +265,7 @@ func MemRangeGetAttributes(attributes []MemRangeAttribute, ptr any, count uint64
 // HipErrorInvalidDevice.
 func MemAdvise(ptr any, count uint64, advice MemoryAdvise, dev Device) error {
 	const call = "hipMemAdvise"
-	a, err := addrOf("ptr", ptr)
+	a, err := capi.Decode("ptr", ptr)
 	if err != nil {
 		return ret(call, err)
 	}
@@ -280,12 +281,12 @@ func MemAdvise(ptr any, count uint64, advice MemoryAdvise, dev Device) error {
 	}
 	switch advice {
 	case HipMemAdviseSetCoarseGrain, HipMemAdviseUnsetCoarseGrain:
-		_, err := rt.MemRangeAttributes(DevicePtr(a.v), count)
+		_, err := rt.MemRangeAttributes(DevicePtr(a.V), count)
 		return ret(call, err)
 	}
 	// hipMemoryAdvise numbers the other advice as CUmem_advise does, which
 	// is streaming.MemAdvice's numbering.
-	return ret(call, rt.MemAdvise(DevicePtr(a.v), count, streaming.MemAdvice(advice), loc))
+	return ret(call, rt.MemAdvise(DevicePtr(a.V), count, streaming.MemAdvice(advice), loc))
 }
 
 // MemPrefetchAsync is hipMemPrefetchAsync: count bytes of managed memory
@@ -296,7 +297,7 @@ func MemAdvise(ptr any, count uint64, advice MemoryAdvise, dev Device) error {
 // HipErrorNotSupported, as in AMD's runtime.
 func MemPrefetchAsync(ptr any, count uint64, dev Device, stream Stream) error {
 	const call = "hipMemPrefetchAsync"
-	a, err := addrOf("ptr", ptr)
+	a, err := capi.Decode("ptr", ptr)
 	if err != nil {
 		return ret(call, err)
 	}
@@ -312,8 +313,8 @@ func MemPrefetchAsync(ptr any, count uint64, dev Device, stream Stream) error {
 	if err != nil {
 		return ret(call, err)
 	}
-	if _, _, err := rt.AddressRange(DevicePtr(a.v)); err != nil && a.v != 0 {
+	if _, _, err := rt.AddressRange(DevicePtr(a.V)); err != nil && a.V != 0 {
 		return ret(call, err, HipErrorNotSupported)
 	}
-	return ret(call, s.MemPrefetchAsync(DevicePtr(a.v), count, loc))
+	return ret(call, s.MemPrefetchAsync(DevicePtr(a.V), count, loc))
 }
