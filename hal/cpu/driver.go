@@ -814,9 +814,9 @@ func (d *device) Close() error {
 	return errors.Join(errs...)
 }
 
-// LiveAllocations reports how many allocations the device holds (for leak
-// tests).
-func LiveAllocations(dev hal.Device) int {
+// liveAllocations reports how many allocations the device holds, -1 for a
+// device of another driver (the leak tests use it through export_test.go).
+func liveAllocations(dev hal.Device) int {
 	d, ok := dev.(*device)
 	if !ok {
 		return -1

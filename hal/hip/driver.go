@@ -390,15 +390,3 @@ func (d *device) removeQueue(q *queue) {
 	delete(d.queues, q)
 	d.mu.Unlock()
 }
-
-// LiveAllocations reports how many allocations a hip device holds (for leak
-// tests); -1 for a device of another driver.
-func LiveAllocations(dev hal.Device) int {
-	d, ok := dev.(*device)
-	if !ok {
-		return -1
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return len(d.allocs)
-}
