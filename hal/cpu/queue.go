@@ -20,6 +20,7 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/hostfn"
 )
 
 type opKind uint8
@@ -256,15 +257,7 @@ func (q *queue) runningLocked() string {
 
 // runHost calls fn, turning a panic into an error reported by Synchronize:
 // a host function must not take the whole process down.
-func runHost(fn func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("hal/cpu: host function panicked: %v: %w", r, hal.ErrLaunchFailed)
-		}
-	}()
-	fn()
-	return nil
-}
+func runHost(fn func()) error { return hostfn.Call("hal/cpu", fn) }
 
 // copy and fill run the C copy and fill under the fault handler: an
 // address the caller vouched for that is not backed by memory (a host

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/hostfn"
 )
 
 // maxBatchOps is how many operations a command buffer collects before it is
@@ -432,15 +433,7 @@ func (q *queue) hostWorker() {
 
 // runHost runs a host function; a panic in it becomes an error reported by
 // the next Synchronize (and must not leave the queue waiting forever).
-func runHost(fn func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("hal/vulkan: host function panicked: %v: %w", r, hal.ErrLaunchFailed)
-		}
-	}()
-	fn()
-	return nil
-}
+func runHost(fn func()) error { return hostfn.Call("hal/vulkan", fn) }
 
 // Record marks e as reached once the work enqueued so far is done.
 func (q *queue) Record(e hal.Event) error {
