@@ -194,7 +194,8 @@ type Queue interface {
 	// Copy copies n bytes between two device addresses of this device.
 	Copy(dst, src uint64, n uint64) error
 	// Fill stores n bytes at dst repeating a 1, 2 or 4 byte little-endian
-	// pattern; n is a multiple of patternSize.
+	// pattern; n is a multiple of patternSize. The caller has checked both
+	// (CheckFill): drivers do not check again.
 	Fill(dst uint64, n uint64, pattern uint32, patternSize int) error
 	// Dispatch runs a kernel.
 	Dispatch(k Kernel, cfg LaunchConfig) error
@@ -281,7 +282,9 @@ type Device interface {
 	NewEvent(flags EventFlags) (Event, error)
 	// ElapsedTime returns the milliseconds between two reached events.
 	ElapsedTime(start, end Event) (float32, error)
-	// Instantiate compiles a graph for replay with Queue.Execute.
+	// Instantiate compiles a graph for replay with Queue.Execute. The
+	// driver checks g with Graph.Validate (the conformance suite feeds it
+	// bad graphs); the nodes' own parameters were checked by the caller.
 	Instantiate(g *Graph) (GraphExec, error)
 	// Synchronize waits for all of the device's queues.
 	Synchronize(ctx context.Context) error

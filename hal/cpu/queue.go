@@ -437,12 +437,6 @@ func (q *queue) Copy(dst, src uint64, n uint64) error {
 }
 
 func (q *queue) Fill(dst uint64, n uint64, pattern uint32, patternSize int) error {
-	if patternSize != 1 && patternSize != 2 && patternSize != 4 {
-		return fmt.Errorf("hal/cpu: fill pattern size %d: %w", patternSize, hal.ErrInvalidValue)
-	}
-	if dst == 0 || n%uint64(patternSize) != 0 {
-		return fmt.Errorf("hal/cpu: fill %d bytes at %#x with %d-byte pattern: %w", n, dst, patternSize, hal.ErrInvalidValue)
-	}
 	if n == 0 {
 		return nil
 	}

@@ -75,12 +75,6 @@ func (q *queue) Fill(dst uint64, n uint64, pattern uint32, patternSize int) erro
 	if err := q.usable(); err != nil {
 		return err
 	}
-	if patternSize != 1 && patternSize != 2 && patternSize != 4 {
-		return fmt.Errorf("hal/cuda: fill with pattern size %d: %w", patternSize, hal.ErrInvalidValue)
-	}
-	if n%uint64(patternSize) != 0 {
-		return fmt.Errorf("hal/cuda: fill %d bytes with a %d-byte pattern: %w", n, patternSize, hal.ErrInvalidValue)
-	}
 	if n == 0 {
 		return nil
 	}

@@ -765,9 +765,8 @@ func (s *suite) testBadInput(t *testing.T, format hal.Format, data []byte) {
 	if err := s.q.Dispatch(k, hal.LaunchConfig{Grid: hal.Dim3{X: 0, Y: 1, Z: 1}, Block: one, Args: args}); !errors.Is(err, hal.ErrInvalidValue) {
 		t.Errorf("Dispatch with a zero grid: got %v, want ErrInvalidValue", err)
 	}
-	if err := s.q.Fill(0, 4, 0, 3); !errors.Is(err, hal.ErrInvalidValue) {
-		t.Errorf("Fill with a 3-byte pattern: got %v, want ErrInvalidValue", err)
-	}
+	// Fills are checked by the caller (hal.CheckFill): drivers get only
+	// valid ones, so the suite feeds them no bad fill.
 	// A closed queue refuses work.
 	q, err := s.dev.NewQueue(hal.QueueOptions{})
 	if err != nil {

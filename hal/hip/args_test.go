@@ -239,22 +239,6 @@ func TestCheckLaunch(t *testing.T) {
 	}
 }
 
-func TestCheckFill(t *testing.T) {
-	for _, tc := range []struct {
-		dst, n uint64
-		size   int
-		ok     bool
-	}{
-		{0x1000, 12, 4, true}, {0x1000, 0, 4, true}, {0x1000, 6, 4, false}, {0x1000, 3, 3, false},
-		{0, 4, 4, false}, {0x1000, 5, 1, true}, {0x1000, 5, 2, false},
-	} {
-		err := checkFill(tc.dst, tc.n, tc.size)
-		if (err == nil) != tc.ok || (err != nil && !errors.Is(err, hal.ErrInvalidValue)) {
-			t.Errorf("checkFill(%#x, %d, %d) = %v", tc.dst, tc.n, tc.size, err)
-		}
-	}
-}
-
 // FuzzLaunchChecks feeds arbitrary layouts, buffers and launch shapes to the
 // pure validation: it must never panic, and whatever it accepts must fit
 // the runtime's limits.

@@ -105,7 +105,7 @@ func (d *device) checkNode(i int, n hal.Node) error {
 		cfg := n.Launch
 		return k.checkLaunch(&cfg)
 	case hal.NodeFill:
-		return checkFill(n.Dst, n.Size, n.PatternSize)
+		return nil // Graph.Validate applied hal.CheckFill
 	case hal.NodeHost:
 		if n.Host == nil {
 			return fmt.Errorf("hal/hip: graph node %d: host node without a function: %w", i, hal.ErrInvalidValue)

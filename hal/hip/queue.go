@@ -78,9 +78,6 @@ func (q *queue) Copy(dst, src uint64, n uint64) error {
 }
 
 func (q *queue) Fill(dst uint64, n uint64, pattern uint32, patternSize int) error {
-	if err := checkFill(dst, n, patternSize); err != nil {
-		return err
-	}
 	if err := q.usable(); err != nil {
 		return err
 	}
@@ -90,17 +87,6 @@ func (q *queue) Fill(dst uint64, n uint64, pattern uint32, patternSize int) erro
 	count := n / uint64(patternSize)
 	return check(int(C.shal_hip_memset_async(q.d.api, q.d.dev, C.uint64_t(dst), C.uint32_t(pattern), C.int(patternSize), C.size_t(count), q.stream)),
 		"hipMemsetD%dAsync(%#x, %#x, %d) on device %d", 8*patternSize, dst, pattern, count, q.d.ordinal)
-}
-
-// checkFill validates a fill's pattern size and length.
-func checkFill(dst, n uint64, patternSize int) error {
-	if patternSize != 1 && patternSize != 2 && patternSize != 4 {
-		return fmt.Errorf("hal/hip: fill pattern size %d: %w", patternSize, hal.ErrInvalidValue)
-	}
-	if dst == 0 || n%uint64(patternSize) != 0 {
-		return fmt.Errorf("hal/hip: fill %d bytes at %#x with a %d-byte pattern: %w", n, dst, patternSize, hal.ErrInvalidValue)
-	}
-	return nil
 }
 
 func (q *queue) Dispatch(hk hal.Kernel, cfg hal.LaunchConfig) error {
