@@ -10,6 +10,13 @@
 // table, stream semantics and argument packing, and calls drivers only with
 // arguments it has already checked.
 //
+// Close: the first Close of a Queue, Event, Executable or GraphExec
+// releases it; a second Close is a harmless error wrapping
+// ErrInvalidHandle that releases nothing (never a panic, never a double
+// free). Package streaming never closes an object twice, but the rule
+// keeps a slip from becoming a crash; the conformance suite (hal/haltest)
+// checks it for every driver.
+//
 // Addresses are plain uint64 device addresses (CUdeviceptr-like). Every
 // address a Queue or Graph receives is one the device itself handed out:
 // device memory, host memory it allocated or registered (by its device

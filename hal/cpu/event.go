@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/streamhal/streamhal/hal"
@@ -38,6 +39,9 @@ type event struct {
 	flags hal.EventFlags
 	mu    sync.Mutex
 	cur   *mark
+	// closed makes a second Close the harmless error hal.go asks for; an
+	// event holds no resource, so Close releases nothing.
+	closed atomic.Bool
 }
 
 func (d *device) NewEvent(flags hal.EventFlags) (hal.Event, error) {
@@ -70,7 +74,12 @@ func (e *event) Wait(ctx context.Context) error {
 	}
 }
 
-func (e *event) Close() error { return nil }
+func (e *event) Close() error {
+	if e.closed.Swap(true) {
+		return fmt.Errorf("hal/cpu: event closed twice: %w", hal.ErrInvalidHandle)
+	}
+	return nil
+}
 
 func (d *device) ElapsedTime(start, end hal.Event) (float32, error) {
 	s, ok1 := start.(*event)
