@@ -13,8 +13,6 @@ import (
 	"github.com/streamhal/streamhal/hal"
 )
 
-var _ hal.PeerDevice = (*device)(nil)
-
 func (d *device) peer(p hal.Device) (*device, error) {
 	pd, ok := p.(*device)
 	if !ok || pd == nil {
