@@ -5,8 +5,9 @@
 //
 // The model follows database/sql/driver: a small required interface for each
 // driver object, optional interfaces for capabilities not every driver has
-// (discovered with a type assertion), and a registry that drivers join from
-// init. Drivers stay simple: package streaming owns validation, the pointer
+// (discovered with a type assertion; each says what happens without it, and
+// package streaming keeps its fallbacks in one file, halutil.go), and a
+// registry that drivers join from init. Drivers stay simple: package streaming owns validation, the pointer
 // table, stream semantics and argument packing, and calls drivers only with
 // arguments it has already checked.
 //
@@ -231,7 +232,8 @@ type Queue interface {
 // to run a short bookkeeping function once the preceding work is done: fn
 // must return quickly, must not block and must not call the driver. Package
 // streaming uses it for its own host-side bookkeeping (returning staging
-// buffers, marking pool frees reached); it falls back to HostCall.
+// buffers, marking pool frees reached); without it, streaming uses
+// HostCall, which keeps the order at a host function's cost.
 type Notifier interface {
 	Notify(fn func()) error
 }
@@ -379,6 +381,9 @@ func (d *DeviceInfo) SetSyntheticPCI(bus, ordinal int) {
 }
 
 // PeerDevice is implemented by devices that can reach other devices' memory.
+// Without it (hal/vulkan), no device of the driver is a peer of another:
+// package streaming reports CanAccessPeer false and copies between the
+// devices through the host.
 type PeerDevice interface {
 	// CanAccessPeer reports whether kernels and copies on this device can
 	// use peer's memory directly.
@@ -392,7 +397,15 @@ type PeerDevice interface {
 }
 
 // Advisor is implemented by devices that act on memory advice and prefetch.
+// Without it, package streaming records the advice and the prefetches
+// (MemRangeAttributes reports them) and does nothing else: managed memory
+// is already where every device of such a driver can use it.
 type Advisor interface {
+	// Advise applies advice (cuMemAdvise's numbers, streaming.MemAdvice)
+	// to [addr, addr+n) of managed memory, for peer where the advice names
+	// a device (nil: the host).
 	Advise(addr, n uint64, advice int, peer Device) error
+	// Prefetch migrates [addr, addr+n) to this device, or to the host, in
+	// q's order.
 	Prefetch(q Queue, addr, n uint64, toHost bool) error
 }
