@@ -3,7 +3,9 @@ package streamhal_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
+	"github.com/streamhal/streamhal/hal/haltest"
 	"github.com/streamhal/streamhal/streaming"
 )
 
@@ -21,7 +23,14 @@ func Example() {
 		panic(err)
 	}
 	defer dev.PrimaryContextRelease()
-	mod, err := ctx.LoadModule("testdata/vector_add.fat")
+	// The repository's testdata/vector_add.fat (a path relative to the
+	// repository root, where go test runs this example), found also when
+	// the test binary runs elsewhere.
+	dir, err := haltest.TestdataDir()
+	if err != nil {
+		panic(err)
+	}
+	mod, err := ctx.LoadModule(filepath.Join(dir, "vector_add.fat"))
 	if err != nil {
 		panic(err)
 	}

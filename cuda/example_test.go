@@ -3,9 +3,11 @@ package cuda_test
 import (
 	"fmt"
 	"log"
+	"path/filepath"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/cuda"
+	"github.com/streamhal/streamhal/hal/haltest"
 )
 
 // check stops the example on an error, as CUDA_CHECK does in C.
@@ -26,7 +28,12 @@ func ExampleLaunchKernel() {
 	check(err)
 	defer cuda.CtxDestroy(ctx)
 
-	mod, err := cuda.ModuleLoad("../testdata/vector_add.fat")
+	// The repository's testdata/vector_add.fat, found from wherever the
+	// test binary runs (STREAM_HAL_TESTDATA, the working directory and
+	// its parents, or the source tree).
+	dir, err := haltest.TestdataDir()
+	check(err)
+	mod, err := cuda.ModuleLoad(filepath.Join(dir, "vector_add.fat"))
 	check(err)
 	vectorAdd, err := cuda.ModuleGetFunction(mod, "vector_add")
 	check(err)

@@ -47,6 +47,34 @@ func BenchmarkLaunchEnqueue(b *testing.B) {
 	syncStream(b, s)
 }
 
+// BenchmarkLaunchEnqueueArgs is BenchmarkLaunchEnqueue for a kernel with
+// three pointer parameters and a count (vector_add over one element): the
+// launch path packs the arguments and checks every pointer against the
+// pointer table, with a few hundred other allocations in it.
+func BenchmarkLaunchEnqueueArgs(b *testing.B) {
+	e := newEnv(b)
+	f := e.fn(b, "vector_add")
+	s := e.stream(b, streaming.StreamNonBlocking)
+	for range 256 {
+		e.malloc(b, 256)
+	}
+	dA, dB, dC := e.malloc(b, 4), e.malloc(b, 4), e.malloc(b, 4)
+	one := streaming.D1(1)
+	i := 0
+	for b.Loop() {
+		if err := s.Launch(f, one, one, 0, dA, dB, dC, uint32(1)); err != nil {
+			b.Fatal(err)
+		}
+		if i++; i%4096 == 0 {
+			b.StopTimer()
+			syncStream(b, s)
+			b.StartTimer()
+		}
+	}
+	b.StopTimer()
+	syncStream(b, s)
+}
+
 func hostOf(b *testing.B, e *env, p streaming.DevicePtr) *float32 {
 	attr, err := e.ctx.PointerAttributes(p)
 	if err != nil || attr.HostPtr == nil {

@@ -80,9 +80,16 @@ type Context struct {
 	streams map[*Stream]bool
 	events  map[*Event]bool
 	modules map[*Module]bool
-	allocs  map[*allocation]bool
 	graphs  map[*GraphExec]bool
 	limits  map[Limit]uint64
+
+	// allocMu guards allocs. It is held across an allocation's check of
+	// the context and its entry into the pointer table (track), so a
+	// teardown that marked the context destroyed and then took allocMu
+	// sees every allocation that will ever be tracked. It is taken before
+	// mu and the pointer table's lock, never after.
+	allocMu sync.Mutex
+	allocs  map[*allocation]bool
 }
 
 // checkCtxFlags checks context flags (CtxSched*, CtxMapHost, ...).
@@ -113,10 +120,13 @@ func (c *Context) open(flags uint32, legacy *Stream) error {
 			return err
 		}
 	}
+	c.allocMu.Lock()
+	defer c.allocMu.Unlock()
+	c.allocs = map[*allocation]bool{}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.streams, c.events, c.modules = map[*Stream]bool{}, map[*Event]bool{}, map[*Module]bool{}
-	c.allocs, c.graphs, c.limits = map[*allocation]bool{}, map[*GraphExec]bool{}, map[Limit]uint64{}
+	c.graphs, c.limits = map[*GraphExec]bool{}, map[Limit]uint64{}
 	for k, v := range defaultLimits {
 		c.limits[k] = v
 	}
@@ -241,8 +251,12 @@ func (c *Context) Close() error {
 	if c.primary {
 		return fmt.Errorf("streaming: Close of a primary context; use Device.PrimaryContextRelease: %w", ErrInvalidContext)
 	}
+	// Destroyed before it leaves the device's list, so that a concurrent
+	// Runtime.Close either sees it (and finds it destroyed, or destroys
+	// it) or waits for its teardown (holdDrivers).
+	err := c.destroy()
 	c.dev.removeContext(c)
-	return c.destroy()
+	return err
 }
 
 func (c *Context) destroy() error { return c.teardown(false) }
@@ -250,45 +264,96 @@ func (c *Context) destroy() error { return c.teardown(false) }
 // teardown waits for the context's work, then destroys everything it owns
 // and marks it destroyed. With keepLegacy (a reset) the default stream
 // survives, emptied, for open to reuse.
+//
+// The context is marked destroyed first, so of concurrent teardowns (two
+// Closes, a Close and Runtime.Close) exactly one proceeds, and nothing new
+// is created in the context meanwhile. Objects the user destroys
+// concurrently (a Stream.Close, a Free) are released once, by whichever
+// call gets them first: teardown skips what is already gone.
 func (c *Context) teardown(keepLegacy bool) error {
+	done, err := c.rt.holdDrivers("destroy context")
+	if err != nil {
+		// Runtime.Close destroyed every context already.
+		return &goneError{what: "context already destroyed (the runtime is closed)", sentinel: ErrInvalidContext}
+	}
+	defer done()
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return fmt.Errorf("streaming: context already destroyed: %w", ErrInvalidContext)
+		return &goneError{what: "context already destroyed", sentinel: ErrInvalidContext}
 	}
+	c.closed = true
 	c.mu.Unlock()
 	c.drain()
 	c.mu.Lock()
-	c.closed = true
 	streams := keys(c.streams)
 	events := keys(c.events)
 	modules := keys(c.modules)
-	allocs := keys(c.allocs)
 	graphs := keys(c.graphs)
 	c.mu.Unlock()
+	c.allocMu.Lock()
+	allocs := keys(c.allocs)
+	c.allocMu.Unlock()
 	var errs []error
 	for _, g := range graphs {
-		errs = append(errs, g.destroy())
+		errs = append(errs, skipGone(g.destroy()))
 	}
 	for _, s := range streams {
-		errs = append(errs, s.destroy())
+		errs = append(errs, skipGone(s.destroy()))
 	}
 	legacy := c.legacy.Load()
-	if keepLegacy {
-		legacy.forget()
-	} else {
-		errs = append(errs, legacy.destroy())
+	if !keepLegacy {
+		errs = append(errs, skipGone(legacy.destroy()))
 	}
 	for _, e := range events {
-		errs = append(errs, e.destroy())
+		errs = append(errs, skipGone(e.destroy()))
 	}
 	for _, m := range modules {
-		errs = append(errs, m.unload())
+		errs = append(errs, skipGone(m.unload()))
 	}
+	var claimed []*allocation
 	for _, a := range allocs {
-		errs = append(errs, c.release(a))
+		if c.rt.ptrs.claim(a) {
+			claimed = append(claimed, a)
+		}
+	}
+	if keepLegacy {
+		// Work enqueued on the surviving default stream since the drain
+		// may use the memory; none can be enqueued after the claims.
+		legacy.drain()
+		legacy.forget()
+	}
+	for _, a := range claimed {
+		errs = append(errs, a.free())
 	}
 	return errors.Join(errs...)
+}
+
+// goneError is the error of destroying an object that is already
+// destroyed. A teardown that races the user's own Close of the object
+// ignores it (skipGone); the user's second Close gets it, as
+// ErrInvalidHandle (ErrInvalidContext for a context).
+type goneError struct {
+	what     string
+	sentinel error
+}
+
+func (e *goneError) Error() string {
+	return fmt.Sprintf("streaming: %s: %v", e.what, e.sentinel)
+}
+
+func (e *goneError) Unwrap() error { return e.sentinel }
+
+// errGone returns a goneError saying what, wrapping ErrInvalidHandle.
+func errGone(what string) error { return &goneError{what: what, sentinel: ErrInvalidHandle} }
+
+// skipGone drops a goneError.
+func skipGone(err error) error {
+	var g *goneError
+	if errors.As(err, &g) {
+		return nil
+	}
+	return err
 }
 
 // reset destroys everything the context owns and leaves it usable with

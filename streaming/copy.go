@@ -11,13 +11,16 @@ import (
 // directly: memory of the stream's own device, or of another device of the
 // same driver when that driver has one unified address space (CPU, CUDA,
 // HIP).
-func (s *Stream) native(a *allocation) bool {
+func (s *Stream) native(a *allocation) bool { return nativeTo(a, s.ctx.dev) }
+
+// nativeTo reports whether queues of dev address a's memory directly (see
+// Stream.native).
+func nativeTo(a *allocation, dev *Device) bool {
 	od := a.owner().dev
-	sd := s.ctx.dev
-	if od.hal == sd.hal {
+	if od.hal == dev.hal {
 		return true
 	}
-	return od.info.Driver == sd.info.Driver && sd.info.UnifiedAddressing && od.info.UnifiedAddressing
+	return od.info.Driver == dev.info.Driver && dev.info.UnifiedAddressing && od.info.UnifiedAddressing
 }
 
 // MemcpyAsync copies n bytes between any two addresses the runtime knows
@@ -29,19 +32,27 @@ func (s *Stream) MemcpyAsync(dst, src DevicePtr, n uint64) error {
 	if n == 0 {
 		return nil
 	}
-	da, err := s.ctx.rt.ptrs.findRange("memcpy destination", uint64(dst), n)
+	// The table's read lock is held from the checks until the copy is
+	// enqueued (see ptrTable).
+	t := &s.ctx.rt.ptrs
+	t.mu.RLock()
+	da, err := t.findRangeLocked("memcpy destination", uint64(dst), n)
 	if err != nil {
+		t.mu.RUnlock()
 		return err
 	}
-	sa, err := s.ctx.rt.ptrs.findRange("memcpy source", uint64(src), n)
+	sa, err := t.findRangeLocked("memcpy source", uint64(src), n)
 	if err != nil {
+		t.mu.RUnlock()
 		return err
 	}
-	dAddr, sAddr := da.devicePtr(uint64(dst)), sa.devicePtr(uint64(src))
 	if s.native(da) && s.native(sa) {
-		return s.submit("memcpy", hal.Node{Kind: hal.NodeCopy, Dst: dAddr, Src: sAddr, Size: n})
+		err := s.submit("memcpy", hal.Node{Kind: hal.NodeCopy, Dst: da.devicePtr(uint64(dst)), Src: sa.devicePtr(uint64(src)), Size: n})
+		t.mu.RUnlock()
+		return err
 	}
-	return s.stagedCopy(da.owner(), dAddr, sa.owner(), sAddr, n)
+	t.mu.RUnlock()
+	return s.stagedCopy(dst, src, n)
 }
 
 // MemcpyDtoDAsync copies between device addresses (cuMemcpyDtoDAsync).
@@ -64,9 +75,9 @@ const stagedChunk = 64 << 20
 // stagedCopy copies through host memory between devices that cannot reach
 // each other: it waits for the stream's earlier work, then copies in the
 // calling goroutine.
-func (s *Stream) stagedCopy(dOwner *allocation, dst uint64, sOwner *allocation, src uint64, n uint64) error {
+func (s *Stream) stagedCopy(dst, src DevicePtr, n uint64) error {
 	if c := s.cap.Load(); c != nil {
-		return c.illegal(fmt.Sprintf("memcpy between %s and %s (it needs the host)", dOwner.dev.info.Name, sOwner.dev.info.Name))
+		return c.illegal("memcpy between devices that share no address space (it needs the host)")
 	}
 	if err := s.syncForHost(); err != nil {
 		return err
@@ -74,14 +85,58 @@ func (s *Stream) stagedCopy(dOwner *allocation, dst uint64, sOwner *allocation, 
 	buf := make([]byte, min(n, stagedChunk))
 	for off := uint64(0); off < n; off += uint64(len(buf)) {
 		m := min(uint64(len(buf)), n-off)
-		if err := readDevice(sOwner, src+off, buf[:m]); err != nil {
+		if err := s.ctx.rt.hostRead(src+DevicePtr(off), buf[:m]); err != nil {
 			return err
 		}
-		if err := writeDevice(dOwner, dst+off, buf[:m]); err != nil {
+		if err := s.ctx.rt.hostWrite(dst+DevicePtr(off), buf[:m]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// hostRead copies device memory at src into b from the host,
+// synchronously, and hostWrite copies b to dst. Each checks the address
+// under the table's read lock and holds it through the copy, so the memory
+// cannot be freed meanwhile; the caller has already waited for the device
+// work the copy must follow.
+func (rt *Runtime) hostRead(src DevicePtr, b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	done, err := rt.holdDrivers("memcpy to the host")
+	if err != nil {
+		return err
+	}
+	defer done()
+	t := &rt.ptrs
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	a, err := t.findRangeLocked("memcpy source", uint64(src), uint64(len(b)))
+	if err != nil {
+		return err
+	}
+	return t.readDeviceLocked(a.owner(), a.devicePtr(uint64(src)), b)
+}
+
+// hostWrite: see hostRead.
+func (rt *Runtime) hostWrite(dst DevicePtr, b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	done, err := rt.holdDrivers("memcpy from the host")
+	if err != nil {
+		return err
+	}
+	defer done()
+	t := &rt.ptrs
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	a, err := t.findRangeLocked("memcpy destination", uint64(dst), uint64(len(b)))
+	if err != nil {
+		return err
+	}
+	return t.writeDeviceLocked(a.owner(), a.devicePtr(uint64(dst)), b)
 }
 
 // syncForHost waits for the stream's earlier work before the caller touches
@@ -90,12 +145,18 @@ func (s *Stream) syncForHost() error {
 	if c := s.cap.Load(); c != nil {
 		return c.illegal(fmt.Sprintf("synchronous operation on %v", s))
 	}
+	done, err := s.ctx.rt.holdDrivers("synchronize before a host copy")
+	if err != nil {
+		return err
+	}
+	defer done()
 	s.drain()
 	return nil
 }
 
-// readDevice copies from a device address of a into b, synchronously.
-func readDevice(a *allocation, src uint64, b []byte) error {
+// readDeviceLocked copies from a device address of a into b,
+// synchronously. The caller holds t's read lock.
+func (t *ptrTable) readDeviceLocked(a *allocation, src uint64, b []byte) error {
 	if len(b) == 0 {
 		return nil
 	}
@@ -103,10 +164,10 @@ func readDevice(a *allocation, src uint64, b []byte) error {
 		copy(b, unsafe.Slice((*byte)(unsafe.Add(a.host, src-a.base)), len(b)))
 		return nil
 	}
-	if a.dev.rt.ptrs.overlapsHost(unsafe.Pointer(&b[0]), uint64(len(b))) {
+	if t.overlapsHostLocked(unsafe.Pointer(&b[0]), uint64(len(b))) {
 		// b is partly page-locked memory: bounce through ordinary memory.
 		tmp := make([]byte, len(b))
-		if err := readDevice(a, src, tmp); err != nil {
+		if err := t.readDeviceLocked(a, src, tmp); err != nil {
 			return err
 		}
 		copy(b, tmp)
@@ -118,8 +179,9 @@ func readDevice(a *allocation, src uint64, b []byte) error {
 	return nil
 }
 
-// writeDevice copies b to a device address of a, synchronously.
-func writeDevice(a *allocation, dst uint64, b []byte) error {
+// writeDeviceLocked copies b to a device address of a, synchronously. The
+// caller holds t's read lock.
+func (t *ptrTable) writeDeviceLocked(a *allocation, dst uint64, b []byte) error {
 	if len(b) == 0 {
 		return nil
 	}
@@ -127,9 +189,9 @@ func writeDevice(a *allocation, dst uint64, b []byte) error {
 		copy(unsafe.Slice((*byte)(unsafe.Add(a.host, dst-a.base)), len(b)), b)
 		return nil
 	}
-	if a.dev.rt.ptrs.overlapsHost(unsafe.Pointer(&b[0]), uint64(len(b))) {
+	if t.overlapsHostLocked(unsafe.Pointer(&b[0]), uint64(len(b))) {
 		// b is partly page-locked memory: bounce through ordinary memory.
-		return writeDevice(a, dst, append([]byte(nil), b...))
+		return t.writeDeviceLocked(a, dst, append([]byte(nil), b...))
 	}
 	if err := a.dev.hal.CopyFromHost(dst, unsafe.Pointer(&b[0]), uint64(len(b))); err != nil {
 		return fmt.Errorf("streaming: copy %d bytes to %#x on device %d: %w", len(b), dst, a.dev.ordinal, err)
@@ -149,19 +211,19 @@ func (s *Stream) copyIn(dst DevicePtr, src unsafe.Pointer, n uint64) error {
 	if n == 0 {
 		return nil
 	}
-	if h := s.ctx.rt.ptrs.hostRange(src, n); h != nil {
+	t := &s.ctx.rt.ptrs
+	if h := t.hostRange(src, n); h != nil {
 		return s.MemcpyAsync(dst, DevicePtr(uintptr(src)), n)
 	}
-	da, err := s.ctx.rt.ptrs.findRange("memcpy HtoD destination", uint64(dst), n)
+	da, err := t.findRange("memcpy HtoD destination", uint64(dst), n)
 	if err != nil {
 		return err
 	}
-	dAddr := da.devicePtr(uint64(dst))
 	if !s.native(da) {
 		if err := s.syncForHost(); err != nil {
 			return err
 		}
-		return writeDevice(da.owner(), dAddr, unsafe.Slice((*byte)(src), n))
+		return s.ctx.rt.hostWrite(dst, unsafe.Slice((*byte)(src), n))
 	}
 	if c := s.cap.Load(); c != nil {
 		return c.illegal("memcpy HtoD from pageable Go memory (use MallocHost or HostRegister memory)")
@@ -171,7 +233,14 @@ func (s *Stream) copyIn(dst DevicePtr, src unsafe.Pointer, n uint64) error {
 		return fmt.Errorf("streaming: memcpy HtoD of %d bytes: staging buffer: %w", n, err)
 	}
 	copy(unsafe.Slice((*byte)(st.alloc.Host), n), unsafe.Slice((*byte)(src), n))
-	if err := s.submit("memcpy HtoD", hal.Node{Kind: hal.NodeCopy, Dst: dAddr, Src: st.alloc.Device, Size: n}); err != nil {
+	// Check dst again and enqueue under the table's read lock.
+	t.mu.RLock()
+	da, err = t.findRangeLocked("memcpy HtoD destination", uint64(dst), n)
+	if err == nil {
+		err = s.submit("memcpy HtoD", hal.Node{Kind: hal.NodeCopy, Dst: da.devicePtr(uint64(dst)), Src: st.alloc.Device, Size: n})
+	}
+	t.mu.RUnlock()
+	if err != nil {
 		s.ctx.dev.putStage(st)
 		return err
 	}
@@ -194,14 +263,13 @@ func (s *Stream) copyOut(dst unsafe.Pointer, src DevicePtr, n uint64) error {
 	if h := s.ctx.rt.ptrs.hostRange(dst, n); h != nil {
 		return s.MemcpyAsync(DevicePtr(uintptr(dst)), src, n)
 	}
-	sa, err := s.ctx.rt.ptrs.findRange("memcpy DtoH source", uint64(src), n)
-	if err != nil {
+	if _, err := s.ctx.rt.ptrs.findRange("memcpy DtoH source", uint64(src), n); err != nil {
 		return err
 	}
 	if err := s.syncForHost(); err != nil {
 		return err
 	}
-	return readDevice(sa.owner(), sa.devicePtr(uint64(src)), unsafe.Slice((*byte)(dst), n))
+	return s.ctx.rt.hostRead(src, unsafe.Slice((*byte)(dst), n))
 }
 
 // CopyToDevice copies a Go slice to device memory on s (asynchronous as
@@ -230,14 +298,19 @@ func (s *Stream) memset(what string, dst DevicePtr, value uint32, size int, coun
 		return fmt.Errorf("streaming: %s of %d elements: %w", what, count, ErrInvalidValue)
 	}
 	n := count * uint64(size)
-	a, err := s.ctx.rt.ptrs.findRange(what+" destination", uint64(dst), n)
+	t := &s.ctx.rt.ptrs
+	t.mu.RLock()
+	a, err := t.findRangeLocked(what+" destination", uint64(dst), n)
 	if err != nil {
+		t.mu.RUnlock()
 		return err
 	}
-	addr := a.devicePtr(uint64(dst))
 	if s.native(a) {
-		return s.submit(what, hal.Node{Kind: hal.NodeFill, Dst: addr, Size: n, Pattern: value, PatternSize: size})
+		err := s.submit(what, hal.Node{Kind: hal.NodeFill, Dst: a.devicePtr(uint64(dst)), Size: n, Pattern: value, PatternSize: size})
+		t.mu.RUnlock()
+		return err
 	}
+	t.mu.RUnlock()
 	if err := s.syncForHost(); err != nil {
 		return err
 	}
@@ -248,7 +321,7 @@ func (s *Stream) memset(what string, dst DevicePtr, value uint32, size int, coun
 		}
 	}
 	for off := uint64(0); off < n; off += uint64(len(buf)) {
-		if err := writeDevice(a.owner(), addr+off, buf[:min(uint64(len(buf)), n-off)]); err != nil {
+		if err := s.ctx.rt.hostWrite(dst+DevicePtr(off), buf[:min(uint64(len(buf)), n-off)]); err != nil {
 			return err
 		}
 	}
@@ -296,8 +369,7 @@ func (c *Context) copyInSync(dst DevicePtr, src unsafe.Pointer, n uint64) error 
 	if s.ctx.rt.ptrs.hostRange(src, n) != nil {
 		return c.syncOp(func(s *Stream) error { return s.copyIn(dst, src, n) })
 	}
-	a, err := c.rt.ptrs.findRange("memcpy HtoD destination", uint64(dst), n)
-	if err != nil {
+	if _, err := c.rt.ptrs.findRange("memcpy HtoD destination", uint64(dst), n); err != nil {
 		return err
 	}
 	if err := c.check("memcpy HtoD"); err != nil {
@@ -309,7 +381,7 @@ func (c *Context) copyInSync(dst DevicePtr, src unsafe.Pointer, n uint64) error 
 	if err := s.syncForHost(); err != nil {
 		return err
 	}
-	return writeDevice(a.owner(), a.devicePtr(uint64(dst)), unsafe.Slice((*byte)(src), n))
+	return c.rt.hostWrite(dst, unsafe.Slice((*byte)(src), n))
 }
 
 // MemcpyDtoH copies device memory to host bytes (cuMemcpyDtoH).
@@ -361,13 +433,18 @@ func (c *Context) syncOp(op func(s *Stream) error) error {
 	if err := c.rt.checkGlobalCapture("synchronous memcpy or memset"); err != nil {
 		return err
 	}
+	done, err := c.rt.holdDrivers("synchronous operation")
+	if err != nil {
+		return err
+	}
+	defer done()
 	s := c.legacy.Load()
 	if err := op(s); err != nil {
 		return err
 	}
 	s.drain()
 	s.mu.Lock()
-	err := s.pendingErr
+	err = s.pendingErr
 	s.pendingErr = nil
 	s.mu.Unlock()
 	if err != nil {

@@ -24,6 +24,7 @@ type Device struct {
 	primaryFlags uint32
 
 	mu          sync.Mutex
+	closed      bool // Runtime.Close destroyed the device's contexts
 	contexts    map[*Context]bool
 	peers       map[*Device]bool // devices whose memory this device may access
 	defaultPool *MemPool
@@ -67,6 +68,11 @@ func (d *Device) PCIBusID() string { return d.info.PCIBusIDString() }
 
 // MemGetInfo returns the free and total device memory in bytes.
 func (d *Device) MemGetInfo() (free, total uint64, err error) {
+	done, err := d.rt.holdDrivers("device memory info")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer done()
 	free, total, err = d.hal.MemoryInfo()
 	if err != nil {
 		return 0, 0, fmt.Errorf("streaming: device %d memory info: %w", d.ordinal, err)
@@ -195,6 +201,12 @@ func (d *Device) NewContext(flags uint32) (*Context, error) {
 		return nil, err
 	}
 	d.mu.Lock()
+	if d.closed {
+		// Runtime.Close ran meanwhile: it would never destroy c.
+		d.mu.Unlock()
+		c.destroy()
+		return nil, fmt.Errorf("streaming: new context on device %d: runtime closed: %w", d.ordinal, ErrDeinitialized)
+	}
 	d.contexts[c] = true
 	d.mu.Unlock()
 	return c, nil
@@ -206,13 +218,16 @@ func (d *Device) removeContext(c *Context) {
 	d.mu.Unlock()
 }
 
-// close destroys every context of the device (Runtime.Close).
+// close destroys every context of the device (Runtime.Close). It holds
+// primaryMu throughout, so a concurrent retain, release or reset of the
+// primary context runs before it or after it, never interleaved.
 func (d *Device) close() error {
 	d.primaryMu.Lock()
+	defer d.primaryMu.Unlock()
 	d.primary = nil
 	d.primaryRefs = 0
-	d.primaryMu.Unlock()
 	d.mu.Lock()
+	d.closed = true
 	ctxs := make([]*Context, 0, len(d.contexts))
 	for c := range d.contexts {
 		ctxs = append(ctxs, c)
@@ -223,7 +238,8 @@ func (d *Device) close() error {
 	d.mu.Unlock()
 	var first error
 	for _, c := range ctxs {
-		if err := c.destroy(); err != nil && first == nil {
+		// A context the user destroys concurrently is destroyed once.
+		if err := skipGone(c.destroy()); err != nil && first == nil {
 			first = err
 		}
 	}
@@ -286,6 +302,11 @@ func b2i(b bool) int {
 // EnablePeerAccess lets this device's kernels and copies use peer's memory
 // (cuCtxEnablePeerAccess). Enabling twice is ErrPeerAlreadyEnabled.
 func (d *Device) EnablePeerAccess(peer *Device) error {
+	done, err := d.rt.holdDrivers("enable peer access")
+	if err != nil {
+		return err
+	}
+	defer done()
 	if !d.CanAccessPeer(peer) {
 		return fmt.Errorf("streaming: enable peer access from device %d to %v: not supported between these devices: %w", d.ordinal, peer, ErrInvalidDevice)
 	}
@@ -304,6 +325,11 @@ func (d *Device) EnablePeerAccess(peer *Device) error {
 // DisablePeerAccess undoes EnablePeerAccess; ErrPeerNotEnabled when it was
 // not enabled.
 func (d *Device) DisablePeerAccess(peer *Device) error {
+	done, err := d.rt.holdDrivers("disable peer access")
+	if err != nil {
+		return err
+	}
+	defer done()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if peer == nil || !d.peers[peer] {

@@ -50,4 +50,22 @@
 // with errors.Is; messages name the call and the argument. All objects are
 // safe for concurrent use, and no state is thread-local: packages cuda and
 // hip model the C APIs' "current context" on top (see ContextStack).
+//
+// Concurrency guarantees. Of concurrent releases of one object (two Frees
+// of a pointer, FreeAsync, HostUnregister, two Closes of a stream, event,
+// module, graph exec or context, a Free racing its context's destruction
+// or Runtime.Close) exactly one releases it; the others fail as CUDA's
+// second call does (ErrInvalidValue for memory, ErrInvalidHandle or
+// ErrInvalidContext for handles), and no driver sees a double free. An
+// operation whose addresses were checked is enqueued before a racing Free
+// takes the memory away, and the Free then waits for the device, so no
+// kernel or copy runs on freed memory; a graph exec whose memory was freed
+// is refused at launch until its node is set again. Kernel pointer
+// arguments are checked by the kernel's layout whatever Go type carries
+// them, in every launch form and graph node: null and one past the end of
+// an allocation are allowed; other memory that no allocation covers, or
+// device memory of another device without peer access (EnablePeerAccess),
+// is ErrInvalidValue. A second Free that starts only after the first one
+// returned and after the address was handed out again frees the new
+// allocation, as in CUDA: no library can tell it from a legitimate free.
 package streaming

@@ -23,6 +23,10 @@ type Event struct {
 	hal   hal.Event
 	flags uint32
 
+	// life keeps the driver event open while a goroutine queries or waits
+	// for it outside mu; destroy takes it for writing (see Stream.life).
+	life sync.RWMutex
+
 	mu       sync.Mutex
 	closed   bool
 	recorded bool
@@ -31,6 +35,15 @@ type Event struct {
 
 // NewEvent creates an event (cuEventCreate).
 func (c *Context) NewEvent(flags uint32) (*Event, error) {
+	// A destroyed context is its own error, also after Runtime.Close.
+	if err := c.check("create event"); err != nil {
+		return nil, err
+	}
+	done, err := c.rt.holdDrivers("create event")
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	if err := c.check("create event"); err != nil {
 		return nil, err
 	}
@@ -56,8 +69,12 @@ func (c *Context) NewEvent(flags uint32) (*Event, error) {
 	}
 	e := &Event{ctx: c, hal: he, flags: flags}
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		he.Close()
+		return nil, fmt.Errorf("streaming: create event: context destroyed: %w", ErrInvalidContext)
+	}
 	c.events[e] = true
-	c.mu.Unlock()
 	return e, nil
 }
 
@@ -75,16 +92,23 @@ func (e *Event) check(what string) error {
 
 // Record marks the event at the current end of s's work (cuEventRecord);
 // nil means the context's default stream. Queries and waits refer to the
-// most recent record.
+// most recent record. s must belong to the event's context
+// (ErrInvalidHandle otherwise, as in CUDA).
 func (e *Event) Record(s *Stream) error {
+	e.life.RLock()
+	defer e.life.RUnlock()
 	if err := e.check("event record"); err != nil {
 		return err
 	}
 	if s == nil {
 		s = e.ctx.legacy.Load()
 	}
-	if s.ctx.dev.hal != e.ctx.dev.hal {
-		return fmt.Errorf("streaming: record an event of device %d on a stream of device %d: %w", e.ctx.dev.ordinal, s.ctx.dev.ordinal, ErrInvalidHandle)
+	if s.ctx != e.ctx {
+		// cuEventRecord: "hEvent and hStream must be from the same
+		// context otherwise CUDA_ERROR_INVALID_HANDLE is returned".
+		// (Waiting for an event of another context is allowed:
+		// Stream.WaitEvent.)
+		return fmt.Errorf("streaming: record an event of a context of device %d on %v, of another context: %w", e.ctx.dev.ordinal, s, ErrInvalidHandle)
 	}
 	if err := s.submitOp("event record", op{node: hal.Node{Kind: hal.NodeEventRecord, Event: e.hal}, event: e}); err != nil {
 		return err
@@ -98,6 +122,17 @@ func (e *Event) Record(s *Stream) error {
 // Query returns nil when the most recent record has been reached (or the
 // event was never recorded), else ErrNotReady (cuEventQuery).
 func (e *Event) Query() error {
+	// A destroyed event is ErrInvalidHandle, also after Runtime.Close.
+	if err := e.check("event query"); err != nil {
+		return err
+	}
+	done, err := e.ctx.rt.holdDrivers("event query")
+	if err != nil {
+		return err
+	}
+	defer done()
+	e.life.RLock()
+	defer e.life.RUnlock()
 	if err := e.check("event query"); err != nil {
 		return err
 	}
@@ -110,6 +145,17 @@ func (e *Event) Query() error {
 // Synchronize blocks until the most recent record is reached
 // (cuEventSynchronize), or ctx is done.
 func (e *Event) Synchronize(ctx context.Context) error {
+	// A destroyed event is ErrInvalidHandle, also after Runtime.Close.
+	if err := e.check("event synchronize"); err != nil {
+		return err
+	}
+	done, err := e.ctx.rt.holdDrivers("event synchronize")
+	if err != nil {
+		return err
+	}
+	defer done()
+	e.life.RLock()
+	defer e.life.RUnlock()
 	if err := e.check("event synchronize"); err != nil {
 		return err
 	}
@@ -122,6 +168,14 @@ func (e *Event) Synchronize(ctx context.Context) error {
 // Close destroys the event (cuEventDestroy); work already waiting on it is
 // unaffected.
 func (e *Event) Close() error {
+	done, err := e.ctx.rt.holdDrivers("destroy event")
+	if err != nil {
+		if e.check("destroy event") != nil {
+			return errGone("event already destroyed") // by Runtime.Close
+		}
+		return err
+	}
+	defer done()
 	e.ctx.mu.Lock()
 	delete(e.ctx.events, e)
 	e.ctx.mu.Unlock()
@@ -129,10 +183,12 @@ func (e *Event) Close() error {
 }
 
 func (e *Event) destroy() error {
+	e.life.Lock()
+	defer e.life.Unlock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
-		return fmt.Errorf("streaming: event already destroyed: %w", ErrInvalidHandle)
+		return errGone("event already destroyed")
 	}
 	e.closed = true
 	return e.hal.Close()
@@ -154,6 +210,23 @@ func ElapsedTime(start, end *Event) (float32, error) {
 	}
 	if start.ctx.dev.hal != end.ctx.dev.hal {
 		return 0, fmt.Errorf("streaming: elapsed time between events of devices %d and %d: %w", start.ctx.dev.ordinal, end.ctx.dev.ordinal, ErrInvalidHandle)
+	}
+	done, err := start.ctx.rt.holdDrivers("elapsed time")
+	if err != nil {
+		return 0, err
+	}
+	defer done()
+	start.life.RLock()
+	defer start.life.RUnlock()
+	if end != start {
+		end.life.RLock()
+		defer end.life.RUnlock()
+	}
+	if err := start.check("elapsed time"); err != nil {
+		return 0, err
+	}
+	if err := end.check("elapsed time"); err != nil {
+		return 0, err
 	}
 	start.mu.Lock()
 	r1 := start.recorded

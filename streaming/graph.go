@@ -157,6 +157,9 @@ func (n *GraphNode) SetKernelParams(p KernelNodeParams) error {
 	if err := checkKernelParams(&p); err != nil {
 		return err
 	}
+	if err := checkNodeArgs(p.Function, p.Args, nil); err != nil {
+		return err
+	}
 	n.g.mu.Lock()
 	defer n.g.mu.Unlock()
 	p.Args = append([]byte(nil), p.Args...)
@@ -296,24 +299,35 @@ func checkMemset(p *MemsetNodeParams) error {
 }
 
 // AddKernelNode adds a kernel launch, packing args as Stream.Launch does
-// (cuGraphAddKernelNode).
+// (cuGraphAddKernelNode). Pointer arguments are checked as a launch checks
+// them; Instantiate checks them again, and a launch of the exec once more
+// if memory was freed since.
 func (g *Graph) AddKernelNode(deps []*GraphNode, f *Function, cfg LaunchConfig, args ...any) (*GraphNode, error) {
 	if f == nil {
 		return nil, fmt.Errorf("streaming: kernel node without a function: %w", ErrInvalidValue)
 	}
-	buf, err := PackArgs(f.Params(), args...)
+	buf, err := PackArgs(f.params, args...)
 	if err != nil {
 		return nil, fmt.Errorf("streaming: kernel node %s: %w", f.Name(), err)
 	}
-	return g.AddKernelNodeParams(deps, KernelNodeParams{Function: f, Config: cfg, Args: buf})
+	return g.addKernelNode(deps, KernelNodeParams{Function: f, Config: cfg, Args: buf}, args)
 }
 
 // AddKernelNodeParams adds a kernel launch with a packed argument buffer.
 func (g *Graph) AddKernelNodeParams(deps []*GraphNode, p KernelNodeParams) (*GraphNode, error) {
+	p.Args = append([]byte(nil), p.Args...)
+	return g.addKernelNode(deps, p, nil)
+}
+
+// addKernelNode checks p (and the Go values its buffer was packed from,
+// when there were any) and adds the node.
+func (g *Graph) addKernelNode(deps []*GraphNode, p KernelNodeParams, args []any) (*GraphNode, error) {
 	if err := checkKernelParams(&p); err != nil {
 		return nil, err
 	}
-	p.Args = append([]byte(nil), p.Args...)
+	if err := checkNodeArgs(p.Function, p.Args, args); err != nil {
+		return nil, err
+	}
 	return g.add(&GraphNode{typ: GraphNodeKernel, kernel: p}, deps)
 }
 
@@ -540,14 +554,16 @@ func (g *Graph) topoOrder() ([]*GraphNode, error) {
 // form (a CUDA graph, Vulkan command buffers, a CPU task DAG), launched many
 // times (a CUgraphExec).
 type GraphExec struct {
-	ctx  *Context
-	hal  hal.GraphExec
-	plan []*plannedNode // the source graph's nodes, flattened, in order
-	src  *Graph         // a copy of the source graph (for capture of launches)
+	ctx *Context
+	hal hal.GraphExec
+	src *Graph // a copy of the source graph (for capture of launches)
 
-	mu     sync.Mutex
+	mu     sync.Mutex // serializes launches and changes of the exec
 	closed bool
-	// launches of one exec are serialized by the driver
+	plan   []*plannedNode // the source graph's nodes, flattened, in order
+	// checkedFrees is the pointer table's count of frees when the
+	// addresses the nodes use were last checked (see checkRefs).
+	checkedFrees uint64
 }
 
 // plannedNode maps one node of the (flattened) source graph onto the hal
@@ -559,19 +575,29 @@ type plannedNode struct {
 	count int   // number of hal nodes
 	deps  []int // hal dependencies of its hal nodes
 	typ   GraphNodeType
+	refs  []addrRef // the addresses its hal nodes use
 }
 
 // Instantiate compiles g for the context's device (cuGraphInstantiate): it
 // validates the DAG (cycles, node parameters, addresses) and precomputes the
 // schedule.
 func (c *Context) Instantiate(g *Graph) (*GraphExec, error) {
+	// A destroyed context is its own error, also after Runtime.Close.
+	if err := c.check("instantiate graph"); err != nil {
+		return nil, err
+	}
+	done, err := c.rt.holdDrivers("instantiate graph")
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	if err := c.check("instantiate graph"); err != nil {
 		return nil, err
 	}
 	if g == nil {
 		return nil, fmt.Errorf("streaming: instantiate a nil graph: %w", ErrInvalidValue)
 	}
-	hg, plan, err := c.compile(g)
+	hg, plan, frees, err := c.compile(g)
 	if err != nil {
 		return nil, err
 	}
@@ -584,21 +610,30 @@ func (c *Context) Instantiate(g *Graph) (*GraphExec, error) {
 		hx.Close()
 		return nil, err
 	}
-	x := &GraphExec{ctx: c, hal: hx, plan: plan, src: src}
+	x := &GraphExec{ctx: c, hal: hx, plan: plan, src: src, checkedFrees: frees}
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		hx.Close()
+		return nil, fmt.Errorf("streaming: instantiate graph: context destroyed: %w", ErrInvalidContext)
+	}
 	c.graphs[x] = true
-	c.mu.Unlock()
 	return x, nil
 }
 
-// compile flattens g (child graphs inlined) into a hal.Graph.
-func (c *Context) compile(g *Graph) (*hal.Graph, []*plannedNode, error) {
+// compile flattens g (child graphs inlined) into a hal.Graph, checking
+// every address its nodes use. It returns the pointer table's count of
+// frees as of the checks.
+func (c *Context) compile(g *Graph) (*hal.Graph, []*plannedNode, uint64, error) {
+	t := &c.rt.ptrs
+	t.mu.RLock()
+	defer t.mu.RUnlock()
 	hg := &hal.Graph{}
 	var plan []*plannedNode
 	if _, err := c.compileInto(g, hg, &plan, nil, nil); err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	return hg, plan, nil
+	return hg, plan, t.frees.Load(), nil
 }
 
 // compileInto appends g's nodes to hg, each also depending on entry (the
@@ -648,7 +683,7 @@ func (c *Context) compileInto(g *Graph, hg *hal.Graph, plan *[]*plannedNode, ent
 			exits[n] = sinks
 			continue
 		}
-		nodes, err := c.halNodes(n)
+		nodes, err := c.halNodesLocked(n, &p.refs)
 		if err != nil {
 			return nil, fmt.Errorf("streaming: graph node %d (%v): %w", index[n], n.typ, err)
 		}
@@ -669,9 +704,11 @@ func (c *Context) compileInto(g *Graph, hg *hal.Graph, plan *[]*plannedNode, ent
 	return sinks, nil
 }
 
-// halNodes translates one non-child node into hal nodes (a pitched memset
-// becomes one fill per row).
-func (c *Context) halNodes(n *GraphNode) ([]hal.Node, error) {
+// halNodesLocked translates one non-child node into hal nodes (a pitched
+// memset becomes one fill per row), checking the addresses they use and
+// adding them to refs. The caller holds the pointer table's read lock.
+func (c *Context) halNodesLocked(n *GraphNode, refs *[]addrRef) ([]hal.Node, error) {
+	t := &c.rt.ptrs
 	switch n.typ {
 	case GraphNodeKernel:
 		p := n.kernel
@@ -683,6 +720,9 @@ func (c *Context) halNodes(n *GraphNode) ([]hal.Node, error) {
 		if err := s.checkLaunch(p.Function, &cfg); err != nil {
 			return nil, err
 		}
+		if err := t.checkArgsLocked("graph kernel node", p.Function, c.dev, p.Args, nil, refs); err != nil {
+			return nil, err
+		}
 		return []hal.Node{{Kind: hal.NodeKernel, Kernel: p.Function.k, Launch: hal.LaunchConfig{
 			Grid: cfg.Grid, Block: cfg.Block, SharedBytes: cfg.SharedBytes, Args: append([]byte(nil), p.Args...), Cooperative: cfg.Cooperative,
 		}}}, nil
@@ -691,18 +731,22 @@ func (c *Context) halNodes(n *GraphNode) ([]hal.Node, error) {
 		if p.Size == 0 {
 			return []hal.Node{{Kind: hal.NodeEmpty}}, nil
 		}
-		da, err := c.rt.ptrs.findRange("memcpy node destination", uint64(p.Dst), p.Size)
+		da, err := t.findRangeLocked("memcpy node destination", uint64(p.Dst), p.Size)
 		if err != nil {
 			return nil, err
 		}
-		sa, err := c.rt.ptrs.findRange("memcpy node source", uint64(p.Src), p.Size)
+		sa, err := t.findRangeLocked("memcpy node source", uint64(p.Src), p.Size)
 		if err != nil {
 			return nil, err
 		}
-		if !c.legacy.Load().native(da) || !c.legacy.Load().native(sa) {
+		if !nativeTo(da, c.dev) || !nativeTo(sa, c.dev) {
 			return nil, fmt.Errorf("memcpy node between %s and %s needs the host: %w", da.owner().dev.info.Name, sa.owner().dev.info.Name, ErrNotSupported)
 		}
-		return []hal.Node{{Kind: hal.NodeCopy, Dst: da.devicePtr(uint64(p.Dst)), Src: sa.devicePtr(uint64(p.Src)), Size: p.Size}}, nil
+		dst, src := da.devicePtr(uint64(p.Dst)), sa.devicePtr(uint64(p.Src))
+		*refs = append(*refs,
+			addrRef{a: da, addr: uint64(p.Dst), what: "memcpy node destination"},
+			addrRef{a: sa, addr: uint64(p.Src), what: "memcpy node source"})
+		return []hal.Node{{Kind: hal.NodeCopy, Dst: dst, Src: src, Size: p.Size}}, nil
 	case GraphNodeMemset:
 		p := n.memset
 		row := p.Width * uint64(p.ElementSize)
@@ -718,14 +762,15 @@ func (c *Context) halNodes(n *GraphNode) ([]hal.Node, error) {
 			p.Height = 1
 		}
 		total := (p.Height-1)*pitch + row
-		a, err := c.rt.ptrs.findRange("memset node destination", uint64(p.Dst), total)
+		a, err := t.findRangeLocked("memset node destination", uint64(p.Dst), total)
 		if err != nil {
 			return nil, err
 		}
-		if !c.legacy.Load().native(a) {
+		if !nativeTo(a, c.dev) {
 			return nil, fmt.Errorf("memset node on %s: %w", a.owner().dev.info.Name, ErrNotSupported)
 		}
 		base := a.devicePtr(uint64(p.Dst))
+		*refs = append(*refs, addrRef{a: a, addr: uint64(p.Dst), what: "memset node destination"})
 		var nodes []hal.Node
 		for r := uint64(0); r < p.Height; r++ {
 			nodes = append(nodes, hal.Node{Kind: hal.NodeFill, Dst: base + r*pitch, Size: row, Pattern: p.Value, PatternSize: p.ElementSize})
@@ -761,11 +806,16 @@ func (c *Context) halNodes(n *GraphNode) ([]hal.Node, error) {
 // Launch runs the graph on s (cuGraphLaunch), after s's earlier work and
 // after earlier launches of the same exec. On a capturing stream the graph
 // is captured as a child graph node.
+//
+// When memory was freed since the exec's addresses were last checked, the
+// launch checks them again: an exec whose node uses freed memory is
+// ErrInvalidValue (until SetKernelNodeParams or Update points it at live
+// memory), never a kernel or copy on freed memory, nor on memory allocated
+// since at the same address.
 func (x *GraphExec) Launch(s *Stream) error {
 	x.mu.Lock()
-	closed := x.closed
-	x.mu.Unlock()
-	if closed {
+	defer x.mu.Unlock()
+	if x.closed {
 		return fmt.Errorf("streaming: launch of a destroyed graph exec: %w", ErrInvalidHandle)
 	}
 	if s == nil {
@@ -774,11 +824,30 @@ func (x *GraphExec) Launch(s *Stream) error {
 	if s.ctx.dev.hal != x.ctx.dev.hal {
 		return fmt.Errorf("streaming: launch a graph instantiated on device %d on a stream of device %d: %w", x.ctx.dev.ordinal, s.ctx.dev.ordinal, ErrInvalidValue)
 	}
+	// As for a launch, the table's read lock is held from the check until
+	// the exec is enqueued.
+	t := &x.ctx.rt.ptrs
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if err := x.checkRefs(t); err != nil {
+		return err
+	}
 	return s.submitExec(x)
 }
 
 // Close destroys the exec (cuGraphExecDestroy); pending launches complete.
 func (x *GraphExec) Close() error {
+	done, err := x.ctx.rt.holdDrivers("destroy graph exec")
+	if err != nil {
+		x.mu.Lock()
+		closed := x.closed
+		x.mu.Unlock()
+		if closed {
+			return errGone("graph exec already destroyed") // by Runtime.Close
+		}
+		return err
+	}
+	defer done()
 	x.ctx.mu.Lock()
 	delete(x.ctx.graphs, x)
 	x.ctx.mu.Unlock()
@@ -789,7 +858,7 @@ func (x *GraphExec) destroy() error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.closed {
-		return fmt.Errorf("streaming: graph exec already destroyed: %w", ErrInvalidHandle)
+		return errGone("graph exec already destroyed")
 	}
 	x.closed = true
 	return x.hal.Close()
@@ -840,7 +909,7 @@ func (x *GraphExec) Update(g *Graph) error {
 	if x.closed {
 		return fmt.Errorf("streaming: update a destroyed graph exec: %w", ErrInvalidHandle)
 	}
-	hg, plan, err := x.ctx.compile(g)
+	hg, plan, frees, err := x.ctx.compile(g)
 	if err != nil {
 		return &GraphExecUpdateError{Result: GraphExecUpdateFailed, Reason: err.Error()}
 	}
@@ -876,8 +945,20 @@ func (x *GraphExec) Update(g *Graph) error {
 				return &GraphExecUpdateError{Result: res, Node: p.src, Reason: fmt.Sprintf("node %d: %v", i, err)}
 			}
 		}
+		x.plan[i].refs = p.refs
 	}
+	x.checkedFrees = min(x.checkedFrees, frees)
 	return nil
+}
+
+// halNodesChecked is halNodesLocked under the pointer table's read lock;
+// it also returns the table's count of frees as of the checks.
+func (c *Context) halNodesChecked(n *GraphNode, refs *[]addrRef) ([]hal.Node, uint64, error) {
+	t := &c.rt.ptrs
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	nodes, err := c.halNodesLocked(n, refs)
+	return nodes, t.frees.Load(), err
 }
 
 func sameDeps(cur, old []int) bool {
@@ -938,7 +1019,8 @@ func (x *GraphExec) setNode(node *GraphNode, repl *GraphNode) error {
 		if p.typ != repl.typ {
 			return fmt.Errorf("streaming: set %v params on a %v node: %w", repl.typ, p.typ, ErrInvalidValue)
 		}
-		nodes, err := x.ctx.halNodes(repl)
+		var refs []addrRef
+		nodes, frees, err := x.ctx.halNodesChecked(repl, &refs)
 		if err != nil {
 			return err
 		}
@@ -951,6 +1033,8 @@ func (x *GraphExec) setNode(node *GraphNode, repl *GraphNode) error {
 				return fmt.Errorf("streaming: set %v node params: %w", p.typ, err)
 			}
 		}
+		p.refs = refs
+		x.checkedFrees = min(x.checkedFrees, frees)
 		return nil
 	}
 	return fmt.Errorf("streaming: the node is not part of this graph exec: %w", ErrInvalidValue)

@@ -32,8 +32,14 @@ func (s *Stream) checkLaunch(f *Function, cfg *LaunchConfig) error {
 	if err := f.mod.check("launch"); err != nil {
 		return fmt.Errorf("%w (kernel %s)", err, f.Name())
 	}
-	if f.mod.ctx.dev.hal != s.ctx.dev.hal {
-		return fmt.Errorf("streaming: launch %s (loaded on device %d) on a stream of device %d: %w", f.Name(), f.mod.ctx.dev.ordinal, s.ctx.dev.ordinal, ErrInvalidHandle)
+	if f.mod.ctx != s.ctx {
+		// A CUfunction belongs to the context its module was loaded in;
+		// libcuda refuses it on another context's stream with
+		// CUDA_ERROR_INVALID_HANDLE.
+		if f.mod.ctx.dev != s.ctx.dev {
+			return fmt.Errorf("streaming: launch %s (loaded on device %d) on a stream of device %d: %w", f.Name(), f.mod.ctx.dev.ordinal, s.ctx.dev.ordinal, ErrInvalidHandle)
+		}
+		return fmt.Errorf("streaming: launch %s (loaded in another context of device %d) on %v: %w", f.Name(), s.ctx.dev.ordinal, s, ErrInvalidHandle)
 	}
 	info := s.ctx.dev.info
 	g, b := cfg.Grid, cfg.Block
@@ -59,29 +65,6 @@ func (s *Stream) checkLaunch(f *Function, cfg *LaunchConfig) error {
 	return nil
 }
 
-// checkPointerArgs makes sure every DevicePtr argument points into memory the
-// runtime knows (or is null), so a stale or made-up pointer is an error here
-// rather than a fault in the kernel.
-func (s *Stream) checkPointerArgs(f *Function, args []any) error {
-	for i, v := range args {
-		p, ok := v.(DevicePtr)
-		if !ok || p == 0 {
-			continue
-		}
-		a := s.ctx.rt.ptrs.find(uint64(p))
-		if a == nil && uint64(p) > 0 {
-			// One past the end of an allocation is a valid C pointer.
-			if b := s.ctx.rt.ptrs.find(uint64(p) - 1); b != nil {
-				continue
-			}
-		}
-		if a == nil {
-			return fmt.Errorf("streaming: launch %s: argument %d: DevicePtr %#x is not inside any allocation: %w", f.Name(), i, uint64(p), ErrInvalidValue)
-		}
-	}
-	return nil
-}
-
 // Launch runs f over grid × block threads with sharedBytes of dynamic shared
 // memory per block, packing args by the kernel's parameter layout
 // (cuLaunchKernel). See PackArgs for how Go values pack.
@@ -100,14 +83,11 @@ func (s *Stream) LaunchConfigured(f *Function, cfg LaunchConfig, args ...any) er
 	if err := s.checkLaunch(f, &cfg); err != nil {
 		return err
 	}
-	if err := s.checkPointerArgs(f, args); err != nil {
-		return err
-	}
-	buf, err := PackArgs(f.Params(), args...)
+	buf, err := PackArgs(f.params, args...)
 	if err != nil {
 		return fmt.Errorf("streaming: launch %s: %w", f.Name(), err)
 	}
-	return s.launchPacked(f, cfg, buf)
+	return s.launchChecked(f, cfg, buf, args)
 }
 
 // LaunchPacked launches with an already packed argument buffer (the
@@ -120,41 +100,18 @@ func (s *Stream) LaunchPacked(f *Function, cfg LaunchConfig, args []byte) error 
 	if err := checkArgBuffer("launch", f, args); err != nil {
 		return err
 	}
-	if err := s.checkPackedPointers(f, args); err != nil {
-		return err
-	}
-	return s.launchPacked(f, cfg, append([]byte(nil), args...))
+	return s.launchChecked(f, cfg, append([]byte(nil), args...), nil)
 }
 
 // checkArgBuffer checks that a packed argument buffer covers every
 // parameter of f's layout (when its module records one).
 func checkArgBuffer(what string, f *Function, args []byte) error {
 	var end uint32
-	for _, p := range f.Params() {
+	for _, p := range f.params {
 		end = max(end, p.Offset+p.Size)
 	}
 	if uint32(len(args)) < end {
 		return fmt.Errorf("streaming: %s %s: %d-byte argument buffer, the kernel's parameters take %d: %w", what, f.Name(), len(args), end, ErrInvalidValue)
-	}
-	return nil
-}
-
-// checkPackedPointers checks the pointer parameters of a packed buffer, as
-// checkPointerArgs does for Go values: the module's layout says which
-// parameters are pointers.
-func (s *Stream) checkPackedPointers(f *Function, buf []byte) error {
-	for i, p := range f.Params() {
-		if !p.Pointer || p.Size != 8 || int(p.Offset)+8 > len(buf) {
-			continue
-		}
-		v := uint64(0)
-		for j := 7; j >= 0; j-- {
-			v = v<<8 | uint64(buf[int(p.Offset)+j])
-		}
-		if v == 0 || s.ctx.rt.ptrs.find(v) != nil || s.ctx.rt.ptrs.find(v-1) != nil {
-			continue
-		}
-		return fmt.Errorf("streaming: launch %s: parameter %d: pointer %#x is not inside any allocation: %w", f.Name(), i, v, ErrInvalidValue)
 	}
 	return nil
 }
@@ -165,20 +122,41 @@ func (s *Stream) LaunchParams(f *Function, cfg LaunchConfig, params []unsafe.Poi
 	if err := s.checkLaunch(f, &cfg); err != nil {
 		return err
 	}
-	buf, err := PackParamPointers(f.Params(), params)
+	buf, err := PackParamPointers(f.params, params)
 	if err != nil {
 		return fmt.Errorf("streaming: launch %s: %w", f.Name(), err)
 	}
-	if err := s.checkPackedPointers(f, buf); err != nil {
-		return err
-	}
-	return s.launchPacked(f, cfg, buf)
+	return s.launchChecked(f, cfg, buf, nil)
 }
 
-func (s *Stream) launchPacked(f *Function, cfg LaunchConfig, buf []byte) error {
+// launchChecked checks the packed arguments' pointers (see checkArgsLocked)
+// and enqueues the launch. The pointer table's read lock is held from the
+// check until the launch is enqueued, so no memory the check accepted is
+// freed in between: a Free claims memory only once no launch that saw it
+// is still on its way to the queue, and then waits for the queue.
+func (s *Stream) launchChecked(f *Function, cfg LaunchConfig, buf []byte, args []any) error {
 	// The operation is named "kernel launch" rather than after the kernel:
 	// building a string per launch costs more than the rest of the enqueue.
-	return s.submitOp("kernel launch", op{node: hal.Node{Kind: hal.NodeKernel, Kernel: f.k, Launch: hal.LaunchConfig{
+	o := op{node: hal.Node{Kind: hal.NodeKernel, Kernel: f.k, Launch: hal.LaunchConfig{
 		Grid: cfg.Grid, Block: cfg.Block, SharedBytes: cfg.SharedBytes, Args: buf, Cooperative: cfg.Cooperative,
-	}}, fn: f, cfg: cfg})
+	}}, fn: f, cfg: cfg}
+	if !f.pointers && !hasDevicePtr(args) {
+		return s.submitOp("kernel launch", o) // no address to check or to keep alive
+	}
+	t := &s.ctx.rt.ptrs
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if err := t.checkArgsLocked("launch", f, s.ctx.dev, buf, args, nil); err != nil {
+		return err
+	}
+	return s.submitOp("kernel launch", o)
+}
+
+func hasDevicePtr(args []any) bool {
+	for _, v := range args {
+		if _, ok := v.(DevicePtr); ok {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package streaming
 import (
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
@@ -50,6 +51,11 @@ func (c *Context) allocate(kind MemoryKind, size uint64, flags uint32, what stri
 	if size > maxAllocation {
 		return nil, fmt.Errorf("streaming: %s of %d bytes: %w", what, size, ErrOutOfMemory)
 	}
+	done, err := c.rt.holdDrivers(what)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	ha, err := c.dev.hal.Allocate(hal.MemoryKind(kind), size)
 	if err != nil {
 		return nil, fmt.Errorf("streaming: %s of %d bytes on device %d: %w", what, size, c.dev.ordinal, err)
@@ -62,35 +68,53 @@ func (c *Context) allocate(kind MemoryKind, size uint64, flags uint32, what stri
 	return a, nil
 }
 
-// track enters a in the pointer table (with a host-address alias when the
-// host mapping differs from the device address) and in the context.
+// track enters a in the context and in the pointer table (with a
+// host-address alias when the host mapping differs from the device
+// address). It fails on a destroyed context: c.allocMu, held throughout,
+// makes a teardown see every allocation that got past the check, already
+// in the table, so none is left behind.
 func (c *Context) track(a *allocation) error {
+	c.allocMu.Lock()
+	defer c.allocMu.Unlock()
+	if err := c.check("track " + a.kind.String() + " memory"); err != nil {
+		return err
+	}
 	if err := c.rt.ptrs.insert(a); err != nil {
 		return err
 	}
 	if a.host != nil && uint64(uintptr(a.host)) != a.base {
 		alias := &allocation{base: uint64(uintptr(a.host)), size: a.size, kind: a.kind, dev: a.dev, ctx: c, host: a.host, primary: a}
 		if err := c.rt.ptrs.insert(alias); err != nil {
-			c.rt.ptrs.remove(a)
+			c.rt.ptrs.claim(a)
 			return err
 		}
 		a.alias = alias
 	}
-	c.mu.Lock()
 	c.allocs[a] = true
-	c.mu.Unlock()
 	return nil
 }
 
-// release frees a and forgets it.
-func (c *Context) release(a *allocation) error {
-	c.rt.ptrs.remove(a)
-	if a.alias != nil {
-		c.rt.ptrs.remove(a.alias)
-	}
-	c.mu.Lock()
+// testHookClaim, when set (by tests), runs in a release after the
+// allocation at the given base was looked up and before it is claimed:
+// tests make two releases of one allocation meet there, so that both have
+// found it before either claims it.
+var testHookClaim atomic.Pointer[func(base uint64)]
+
+// errFreed is the error of a release that lost the race for an allocation
+// to a concurrent release (see ptrTable.claim): what CUDA answers for a
+// double free.
+func errFreed(what string, p uint64, sentinel error) error {
+	return fmt.Errorf("streaming: %s %#x: already freed (by a concurrent call or the destruction of its context): %w", what, p, sentinel)
+}
+
+// free hands back an allocation its caller claimed (ptrTable.claim) and
+// whose device work is done: it forgets it in its context and returns the
+// memory to the driver, or to its pool.
+func (a *allocation) free() error {
+	c := a.ctx
+	c.allocMu.Lock()
 	delete(c.allocs, a)
-	c.mu.Unlock()
+	c.allocMu.Unlock()
 	if a.kind == MemoryManaged {
 		c.rt.advice.forget(a)
 	}
@@ -106,6 +130,28 @@ func (c *Context) release(a *allocation) error {
 	default:
 		return c.dev.hal.Free(hal.MemoryKind(a.kind), a.base)
 	}
+}
+
+// release claims a, waits for its device's work, and frees it; a release
+// that loses the claim to a concurrent one frees nothing and fails with
+// sentinel (ErrInvalidValue; ErrNotMapped for registered memory).
+func (a *allocation) release(what string, p uint64, sentinel error) error {
+	done, err := a.ctx.rt.holdDrivers(what)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if h := testHookClaim.Load(); h != nil {
+		(*h)(a.base)
+	}
+	if !a.ctx.rt.ptrs.claim(a) {
+		return errFreed(what, p, sentinel)
+	}
+	// Work enqueued before the claim may still use the memory; work
+	// enqueued after it cannot name it (claim waited for the operations
+	// that had checked it).
+	a.ctx.dev.drainAll()
+	return a.free()
 }
 
 // Malloc allocates device memory (cuMemAlloc).
@@ -182,7 +228,16 @@ func (c *Context) lookupBase(what string, p uint64, kinds ...MemoryKind) (*alloc
 // Free frees memory from Malloc, MallocPitch or MallocManaged (cuMemFree).
 // Like cudaFree it waits for the device's outstanding work first, so no
 // kernel or copy still uses the memory.
+//
+// As cuMemFree does under unified addressing, it frees by address: p may
+// belong to another context than c (the memory is freed in its own
+// context), but c must not be destroyed. Of concurrent Frees of one
+// pointer exactly one frees it; the others fail with ErrInvalidValue, as a
+// second cuMemFree does.
 func (c *Context) Free(p DevicePtr) error {
+	if err := c.check("free"); err != nil {
+		return err
+	}
 	if err := c.rt.checkGlobalCapture("free"); err != nil {
 		return err
 	}
@@ -190,8 +245,7 @@ func (c *Context) Free(p DevicePtr) error {
 	if err != nil {
 		return err
 	}
-	a.ctx.dev.drainAll()
-	return a.ctx.release(a)
+	return a.release("free", uint64(p), ErrInvalidValue)
 }
 
 // drainAll waits for the work of every context of the device.
@@ -257,8 +311,7 @@ func (c *Context) FreeHost(p unsafe.Pointer) error {
 	if err != nil {
 		return err
 	}
-	a.ctx.dev.drainAll()
-	return a.ctx.release(a)
+	return a.release("free host", uint64(uintptr(p)), ErrInvalidValue)
 }
 
 // HostDevicePointer returns the device address of host memory from
@@ -300,6 +353,11 @@ func (c *Context) HostRegister(p unsafe.Pointer, size uint64, flags uint32) erro
 	if a := c.rt.ptrs.find(uint64(uintptr(p))); a != nil {
 		return fmt.Errorf("streaming: host register %p: already inside %v memory at %#x: %w", p, a.kind, a.base, ErrAlreadyMapped)
 	}
+	done, err := c.rt.holdDrivers("host register")
+	if err != nil {
+		return err
+	}
+	defer done()
 	pin := new(runtime.Pinner)
 	pin.Pin(p)
 	ha, err := c.dev.hal.Register(p, size)
@@ -322,9 +380,7 @@ func (c *Context) HostUnregister(p unsafe.Pointer) error {
 	if a == nil || a.owner().kind != MemoryRegistered || uint64(uintptr(a.owner().host)) != uint64(uintptr(p)) {
 		return fmt.Errorf("streaming: host unregister %p: not the start of registered memory: %w", p, ErrNotMapped)
 	}
-	a = a.owner()
-	a.ctx.dev.drainAll()
-	return a.ctx.release(a)
+	return a.owner().release("host unregister", uint64(uintptr(p)), ErrNotMapped)
 }
 
 // HostMemory reports whether all of [p, p+n) lies in host memory the

@@ -2,7 +2,6 @@ package streaming
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"sync"
 
@@ -25,11 +24,14 @@ type Module struct {
 	globals map[string]*allocation
 }
 
-// LoadModule loads a module file (cuModuleLoad).
+// LoadModule loads a module file (cuModuleLoad). A file that cannot be
+// read is ErrNotFound; a path that is not a regular file (a device such as
+// /dev/zero, a FIFO, a directory) or a file over modfile.MaxFileSize is
+// ErrInvalidValue, refused before it is read.
 func (c *Context) LoadModule(path string) (*Module, error) {
-	data, err := os.ReadFile(path)
+	data, err := modfile.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("streaming: load module %s: %v: %w", path, err, ErrNotFound)
+		return nil, fmt.Errorf("streaming: load module: %w", err)
 	}
 	m, err := c.LoadModuleData(data)
 	if err != nil {
@@ -42,6 +44,15 @@ func (c *Context) LoadModule(path string) (*Module, error) {
 // image's format is detected; a fat module yields the binary that suits the
 // device best.
 func (c *Context) LoadModuleData(data []byte) (*Module, error) {
+	// A destroyed context is its own error, also after Runtime.Close.
+	if err := c.check("load module"); err != nil {
+		return nil, err
+	}
+	done, err := c.rt.holdDrivers("load module")
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	if err := c.check("load module"); err != nil {
 		return nil, err
 	}
@@ -113,6 +124,15 @@ func (m *Module) check(what string) error {
 
 // Function looks up a kernel by name (cuModuleGetFunction).
 func (m *Module) Function(name string) (*Function, error) {
+	// A destroyed module is its own error, also after Runtime.Close.
+	if err := m.check("function " + name); err != nil {
+		return nil, err
+	}
+	done, err := m.ctx.rt.holdDrivers("function")
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -133,6 +153,15 @@ func (m *Module) Function(name string) (*Function, error) {
 // Global returns the address and size of a module-scope variable
 // (cuModuleGetGlobal). The address works with every copy function.
 func (m *Module) Global(name string) (DevicePtr, uint64, error) {
+	// A destroyed module is its own error, also after Runtime.Close.
+	if err := m.check("global " + name); err != nil {
+		return 0, 0, err
+	}
+	done, err := m.ctx.rt.holdDrivers("global")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer done()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -161,6 +190,14 @@ func (m *Module) Global(name string) (DevicePtr, uint64, error) {
 
 // Close unloads the module (cuModuleUnload), after the work that uses it.
 func (m *Module) Close() error {
+	done, err := m.ctx.rt.holdDrivers("unload module")
+	if err != nil {
+		if m.check("unload module") != nil {
+			return errGone("module already unloaded") // by Runtime.Close
+		}
+		return err
+	}
+	defer done()
 	m.ctx.mu.Lock()
 	delete(m.ctx.modules, m)
 	m.ctx.mu.Unlock()
@@ -171,14 +208,14 @@ func (m *Module) unload() error {
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
-		return fmt.Errorf("streaming: module already unloaded: %w", ErrInvalidHandle)
+		return errGone("module already unloaded")
 	}
 	m.closed = true
 	globals := m.globals
 	m.globals = nil
 	m.mu.Unlock()
 	for _, a := range globals {
-		m.ctx.rt.ptrs.remove(a)
+		m.ctx.rt.ptrs.claim(a)
 	}
 	return m.exe.Close()
 }
@@ -223,6 +260,13 @@ type FunctionAttributes struct {
 type Function struct {
 	mod *Module
 	k   hal.Kernel
+	// params is the kernel's parameter layout, read once: the launch path
+	// uses it without the copy drivers make on each Kernel.Params call.
+	params []hal.Param
+	// pointers reports whether the layout marks any parameter a pointer;
+	// launches of kernels without pointer parameters (and without
+	// DevicePtr arguments) skip the pointer table.
+	pointers bool
 
 	mu    sync.Mutex
 	attrs FunctionAttributes
@@ -239,7 +283,12 @@ func newFunction(m *Module, k hal.Kernel) *Function {
 	if dyn < 0 {
 		dyn = 0
 	}
-	return &Function{mod: m, k: k, attrs: FunctionAttributes{
+	params := k.Params()
+	pointers := false
+	for _, p := range params {
+		pointers = pointers || p.Pointer
+	}
+	return &Function{mod: m, k: k, params: params, pointers: pointers, attrs: FunctionAttributes{
 		MaxThreadsPerBlock: maxThreads, SharedSizeBytes: ka.SharedSizeBytes, ConstSizeBytes: ka.ConstSizeBytes,
 		LocalSizeBytes: ka.LocalSizeBytes, NumRegs: ka.NumRegs, PTXVersion: ka.PTXVersion, BinaryVersion: ka.BinaryVersion,
 		MaxDynamicSharedSize: dyn, PreferredSharedCarveout: -1,
@@ -254,7 +303,12 @@ func (f *Function) Module() *Module { return f.mod }
 
 // Params is the kernel's parameter layout in the packed argument buffer
 // (nil when its module records none).
-func (f *Function) Params() []hal.Param { return f.k.Params() }
+func (f *Function) Params() []hal.Param {
+	if f.params == nil {
+		return nil
+	}
+	return append([]hal.Param(nil), f.params...)
+}
 
 // Attributes returns the kernel's attributes.
 func (f *Function) Attributes() FunctionAttributes {

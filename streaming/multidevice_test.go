@@ -96,7 +96,8 @@ func TestMultiDevice(t *testing.T) {
 				t.Fatal("data differs after the peer copies")
 			}
 			// A kernel on the last device reading the first device's memory,
-			// where the devices can access each other.
+			// where the devices can access each other: as in CUDA, only
+			// once the last device has peer access to the first.
 			if can && backend() == "cpu" {
 				last := ctxs[len(devs)-1]
 				_, data, err := haltest.Kernels(devs[len(devs)-1].HAL())
@@ -114,7 +115,16 @@ func TestMultiDevice(t *testing.T) {
 				out, _ := last.Malloc(4 * m)
 				streaming.CopyToDeviceSync(ctxs[0], in0, seq(m, func(i int) float32 { return float32(i) }))
 				s := last.DefaultStream()
-				if err := s.Launch(f, streaming.D1(8), streaming.D1(128), 0, in0, in0, out, float32(1), float32(2), uint32(m)); err != nil {
+				launch := func() error {
+					return s.Launch(f, streaming.D1(8), streaming.D1(128), 0, in0, in0, out, float32(1), float32(2), uint32(m))
+				}
+				if err := launch(); !errors.Is(err, streaming.ErrInvalidValue) {
+					t.Fatalf("launch with another device's memory before EnablePeerAccess: got %v, want ErrInvalidValue", err)
+				}
+				if err := devs[len(devs)-1].EnablePeerAccess(devs[0]); err != nil {
+					t.Fatal(err)
+				}
+				if err := launch(); err != nil {
 					t.Fatal(err)
 				}
 				res := poisoned(m)

@@ -18,6 +18,11 @@ func (c *Context) MemcpyPeer(dst DevicePtr, dstCtx *Context, src DevicePtr, srcC
 			return err
 		}
 	}
+	done, err := c.rt.holdDrivers("memcpy peer")
+	if err != nil {
+		return err
+	}
+	defer done()
 	// All their streams, not only those c's default stream orders with.
 	for i, x := range ctxs {
 		if i == 0 || x != c && (i == 1 || x != srcCtx) {

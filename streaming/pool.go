@@ -151,6 +151,10 @@ func (p *MemPool) take(s *Stream, size uint64) (*allocation, error) {
 		b := p.cached[i]
 		if b.freedOn == nil || b.freedOn == s || (p.reuse[MemPoolReuseAllowOpportunistic] && b.done.Load()) {
 			p.cached = append(p.cached[:i:i], p.cached[i+1:]...)
+			// Each use of the block gets a fresh allocation object: a
+			// release that lost the race for the old one must not find
+			// (and claim) the new one (see ptrTable.claim).
+			b.a = &allocation{base: b.a.base, size: b.a.size, kind: b.a.kind, dev: b.a.dev, hal: b.a.hal, host: b.a.host, pool: p}
 			p.inUse[b.a] = b
 			p.used += b.a.size
 			p.usedHigh = max(p.usedHigh, p.used)
@@ -232,6 +236,11 @@ func (p *MemPool) trimLocked(keep uint64) {
 // (cuMemPoolTrimTo); memory in use, and memory whose FreeAsync has not been
 // reached, stays.
 func (p *MemPool) TrimTo(keep uint64) error {
+	done, err := p.dev.rt.holdDrivers("trim memory pool")
+	if err != nil {
+		return err
+	}
+	defer done()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.checkOpen("trim"); err != nil {
@@ -243,6 +252,11 @@ func (p *MemPool) TrimTo(keep uint64) error {
 
 // settle applies the release threshold (called at synchronization points).
 func (p *MemPool) settle() {
+	done, err := p.dev.rt.holdDrivers("settle memory pool")
+	if err != nil {
+		return
+	}
+	defer done()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.closed && p.reserved > p.release {
@@ -341,6 +355,11 @@ func (p *MemPool) Access(dev *Device) MemAccessFlags {
 // freed now, memory still in use when it is freed. The default pool cannot
 // be destroyed.
 func (p *MemPool) Destroy() error {
+	done, err := p.dev.rt.holdDrivers("destroy memory pool")
+	if err != nil {
+		return err
+	}
+	defer done()
 	if p.deflt {
 		return fmt.Errorf("streaming: the default memory pool cannot be destroyed: %w", ErrInvalidValue)
 	}
@@ -404,18 +423,20 @@ func (s *Stream) MallocFromPoolAsync(size uint64, p *MemPool) (DevicePtr, error)
 	if err := s.ctx.check("malloc async"); err != nil {
 		return 0, err
 	}
+	done, err := s.ctx.rt.holdDrivers("malloc async")
+	if err != nil {
+		return 0, err
+	}
+	defer done()
 	a, err := p.take(s, size)
 	if err != nil {
 		return 0, err
 	}
 	a.ctx = s.ctx
-	if err := s.ctx.rt.ptrs.insert(a); err != nil {
+	if err := s.ctx.track(a); err != nil {
 		p.put(a)
 		return 0, err
 	}
-	s.ctx.mu.Lock()
-	s.ctx.allocs[a] = true
-	s.ctx.mu.Unlock()
 	return DevicePtr(a.base), nil
 }
 
@@ -432,10 +453,22 @@ func (s *Stream) FreeAsync(ptr DevicePtr) error {
 	if a.pool == nil {
 		return fmt.Errorf("streaming: free async %#x: not memory from MallocAsync: %w", uint64(ptr), ErrInvalidValue)
 	}
-	s.ctx.rt.ptrs.remove(a)
-	a.ctx.mu.Lock()
+	done, err := s.ctx.rt.holdDrivers("free async")
+	if err != nil {
+		return err
+	}
+	defer done()
+	// Of concurrent frees of ptr, exactly one claims it and gives the
+	// block back.
+	if h := testHookClaim.Load(); h != nil {
+		(*h)(a.base)
+	}
+	if !s.ctx.rt.ptrs.claim(a) {
+		return errFreed("free async", uint64(ptr), ErrInvalidValue)
+	}
+	a.ctx.allocMu.Lock()
 	delete(a.ctx.allocs, a)
-	a.ctx.mu.Unlock()
+	a.ctx.allocMu.Unlock()
 	b, err := a.pool.giveBack(a, s)
 	if err != nil {
 		return err

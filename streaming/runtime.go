@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/streamhal/streamhal/hal"
 	_ "github.com/streamhal/streamhal/hal/all" // the default driver set
@@ -73,6 +74,50 @@ type Runtime struct {
 
 	mu     sync.Mutex
 	closed bool
+
+	// driverUsers counts calls that use driver objects outside a stream's
+	// submission lock (allocations, releases, teardowns, Close and
+	// creation of streams, events, modules and graph execs, waits, host
+	// copies); Close waits for them before it closes the drivers, and
+	// once driversClosed is set new ones fail with ErrDeinitialized
+	// instead of reaching a closed driver.
+	driverUsers   atomic.Int64
+	driversClosed atomic.Bool
+	leaveDrivers  func()
+}
+
+// holdDrivers keeps Close from closing the drivers until release runs; it
+// fails once they are closed. It never blocks, so holders may nest.
+func (rt *Runtime) holdDrivers(what string) (release func(), err error) {
+	// With driverUsers raised before driversClosed is read, and Close
+	// setting driversClosed before it reads driverUsers, either this call
+	// sees the drivers closed or Close sees this call (sequentially
+	// consistent atomics).
+	rt.driverUsers.Add(1)
+	if rt.driversClosed.Load() {
+		rt.driverUsers.Add(-1)
+		return nil, fmt.Errorf("streaming: %s: runtime closed: %w", what, ErrDeinitialized)
+	}
+	return rt.leaveDrivers, nil
+}
+
+// driverCloseWait bounds how long Close waits for calls still using the
+// drivers (a Synchronize on a kernel that never ends, say) before it gives
+// up and leaves the drivers open rather than closing them under a caller.
+const driverCloseWait = 30 * time.Second
+
+// waitDriverUsers marks the drivers closed and waits for the calls still
+// using them; false when some remain after driverCloseWait.
+func (rt *Runtime) waitDriverUsers() bool {
+	rt.driversClosed.Store(true)
+	deadline := time.Now().Add(driverCloseWait)
+	for rt.driverUsers.Load() > 0 {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+	return true
 }
 
 func envInt(opts Options, name string) (int, bool, error) {
@@ -95,6 +140,7 @@ func envInt(opts Options, name string) (int, bool, error) {
 // be opened, or when no device at all is available.
 func Open(opts Options) (*Runtime, error) {
 	rt := &Runtime{opts: opts}
+	rt.leaveDrivers = func() { rt.driverUsers.Add(-1) }
 	rt.level = opts.LogLevel
 	if rt.level == 0 {
 		v, _, err := envInt(opts, EnvLogLevel)
@@ -228,7 +274,9 @@ func (rt *Runtime) Default() *Device { return rt.devices[rt.defaultID] }
 func (rt *Runtime) Backends() []BackendStatus { return append([]BackendStatus(nil), rt.statuses...) }
 
 // Close destroys every context and closes every driver. Memory and objects
-// of the runtime must not be used afterwards.
+// of the runtime must not be used afterwards; calls that race Close fail
+// cleanly (ErrDeinitialized, ErrInvalidContext) and nothing is freed
+// twice. A second Close returns nil.
 func (rt *Runtime) Close() error {
 	rt.mu.Lock()
 	if rt.closed {
@@ -242,6 +290,13 @@ func (rt *Runtime) Close() error {
 		if err := d.close(); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	// Wait for calls that use the drivers and started before the devices
+	// were closed; none starts after this.
+	if !rt.waitDriverUsers() {
+		n := rt.driverUsers.Load()
+		rt.logf(1, "Close: %d calls still use the drivers after %v; the drivers stay open", n, driverCloseWait)
+		return errors.Join(append(errs, fmt.Errorf("streaming: close runtime: %d calls still use the drivers after %v, which stay open (their memory and threads leak): %w", n, driverCloseWait, ErrIllegalState))...)
 	}
 	for _, in := range rt.instances {
 		if err := in.Close(); err != nil {

@@ -36,6 +36,13 @@ type Stream struct {
 	priority int
 	q        hal.Queue
 
+	// life keeps the driver queue open while a goroutine waits on it
+	// (Synchronize, drain, Query), which happens outside mu: destroy takes
+	// it for writing, so the queue is closed only once no wait is in
+	// progress (a driver need not survive a wait racing its queue's
+	// Close; lavapipe's timeline semaphore wait does not).
+	life sync.RWMutex
+
 	mu         sync.Mutex // serialises submissions and the fields below
 	closed     bool
 	pendingErr error     // an execution error seen by an internal drain
@@ -49,6 +56,11 @@ type Stream struct {
 }
 
 func newStream(c *Context, kind streamKind, priority int) (*Stream, error) {
+	done, err := c.rt.holdDrivers("create stream")
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	q, err := c.dev.hal.NewQueue(hal.QueueOptions{Priority: priority})
 	if err != nil {
 		return nil, fmt.Errorf("streaming: create stream on device %d: %w", c.dev.ordinal, err)
@@ -289,16 +301,30 @@ func (s *Stream) enqueue(n hal.Node) error {
 // and returns the first error it raised (cuStreamSynchronize). For the
 // default stream that includes the blocking streams' earlier work.
 func (s *Stream) Synchronize(ctx context.Context) error {
+	// A destroyed stream is ErrInvalidHandle, also after Runtime.Close.
 	if err := s.Err(); err != nil {
 		return err
 	}
+	done, err := s.ctx.rt.holdDrivers("stream synchronize")
+	if err != nil {
+		return err
+	}
+	defer done()
+	s.life.RLock()
+	if err := s.Err(); err != nil {
+		s.life.RUnlock()
+		return err
+	}
 	if c := s.cap.Load(); c != nil {
+		s.life.RUnlock()
 		return c.illegal(fmt.Sprintf("synchronize %v", s))
 	}
 	if err := s.orderLegacy(); err != nil {
+		s.life.RUnlock()
 		return err
 	}
-	err := s.q.Synchronize(ctx)
+	err = s.q.Synchronize(ctx)
+	s.life.RUnlock()
 	s.ctx.dev.settlePools()
 	s.mu.Lock()
 	pending := s.pendingErr
@@ -325,6 +351,9 @@ func (s *Stream) orderLegacy() error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return fmt.Errorf("streaming: %v was destroyed: %w", s, ErrInvalidHandle)
+	}
 	for _, e := range waits {
 		if err := s.q.Wait(e); err != nil {
 			return err
@@ -339,8 +368,10 @@ func (s *Stream) orderLegacy() error {
 // drain waits for the stream's work, keeping any execution error for the
 // user's next Synchronize.
 func (s *Stream) drain() {
+	s.life.RLock()
+	defer s.life.RUnlock()
 	if s.orderLegacy() != nil {
-		return
+		return // destroyed: its Close waited for its work
 	}
 	if err := s.q.Synchronize(context.Background()); err != nil {
 		s.mu.Lock()
@@ -354,11 +385,25 @@ func (s *Stream) drain() {
 // Query returns nil when all of the stream's work is done, else ErrNotReady
 // (cuStreamQuery).
 func (s *Stream) Query() error {
+	// A destroyed stream is ErrInvalidHandle, also after Runtime.Close.
+	if err := s.Err(); err != nil {
+		return err
+	}
+	done, err := s.ctx.rt.holdDrivers("stream query")
+	if err != nil {
+		return err
+	}
+	defer done()
 	if err := s.Err(); err != nil {
 		return err
 	}
 	if c := s.cap.Load(); c != nil {
 		return c.illegal(fmt.Sprintf("query %v", s))
+	}
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if err := s.Err(); err != nil {
+		return err
 	}
 	if s.q.Idle() {
 		return nil
@@ -372,6 +417,14 @@ func (s *Stream) Close() error {
 	if s.kind == streamLegacy {
 		return fmt.Errorf("streaming: Close of the default stream: %w", ErrInvalidHandle)
 	}
+	done, err := s.ctx.rt.holdDrivers("destroy stream")
+	if err != nil {
+		if s.Err() != nil {
+			return errGone(s.String() + " already destroyed") // by Runtime.Close
+		}
+		return err
+	}
+	defer done()
 	s.ctx.mu.Lock()
 	delete(s.ctx.streams, s)
 	s.ctx.mu.Unlock()
@@ -379,10 +432,12 @@ func (s *Stream) Close() error {
 }
 
 func (s *Stream) destroy() error {
+	s.life.Lock()
+	defer s.life.Unlock()
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return fmt.Errorf("streaming: %v already destroyed: %w", s, ErrInvalidHandle)
+		return errGone(s.String() + " already destroyed")
 	}
 	if c := s.cap.Load(); c != nil {
 		c.invalidate(fmt.Sprintf("%v was destroyed while being captured", s))
@@ -426,6 +481,8 @@ func (s *Stream) WaitEvent(e *Event) error {
 	if e == nil {
 		return fmt.Errorf("streaming: stream wait event: nil event: %w", ErrInvalidHandle)
 	}
+	e.life.RLock()
+	defer e.life.RUnlock()
 	if err := e.check("stream wait event"); err != nil {
 		return err
 	}
@@ -450,6 +507,11 @@ type stage struct {
 }
 
 func (d *Device) getStage(n uint64) (*stage, error) {
+	done, err := d.rt.holdDrivers("staging buffer")
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	d.emptyStageTrash()
 	size := uint64(64 << 10)
 	for size < n {

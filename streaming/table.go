@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
@@ -55,6 +56,10 @@ type allocation struct {
 	pool       *MemPool        // pool the memory came from, if any
 	module     *Module         // module a global belongs to
 	pitch      uint64          // pitched allocations: the row pitch
+	// freed turns true when the allocation leaves the pointer table (see
+	// ptrTable.claim); graph execs that resolved an address to it check it
+	// before each launch.
+	freed atomic.Bool
 }
 
 // end is one past the last byte.
@@ -78,9 +83,25 @@ func (a *allocation) owner() *allocation {
 
 // ptrTable maps every address inside an allocation to it in O(log n).
 // Entries never overlap.
+//
+// The table is also what makes releases and uses of memory safe against
+// each other. Releasing an allocation starts by claiming it: taking it out
+// of the table under the write lock (claim). Of several goroutines
+// releasing one allocation (two Frees, a Free and its context's
+// destruction), exactly one claim succeeds, and only that caller hands the
+// memory back to its driver. An operation that checks addresses and then
+// enqueues work on them, or touches them from the host, holds the read
+// lock from the check until the work is enqueued or the host access done
+// (the *Locked lookups), so a claim waits for it; the releaser then waits
+// for the device's enqueued work before the driver frees the memory.
+// Code holding the read lock must not take it again (a waiting claim
+// would deadlock it), so it uses only the *Locked methods.
 type ptrTable struct {
 	mu      sync.RWMutex
 	entries []*allocation // sorted by base
+	// frees counts claims; graph execs re-check the allocations they
+	// use only when it moved since their last check.
+	frees atomic.Uint64
 }
 
 func (t *ptrTable) insert(a *allocation) error {
@@ -104,13 +125,32 @@ func (t *ptrTable) insert(a *allocation) error {
 	return nil
 }
 
-func (t *ptrTable) remove(a *allocation) {
+// claim takes a, and its host-address alias, out of the table and reports
+// whether a was there: of callers racing to release one allocation exactly
+// one gets true. Allocations are compared by identity, so a claim of an
+// allocation already released never takes a newer one at the same
+// address.
+func (t *ptrTable) claim(a *allocation) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if !t.removeLocked(a) {
+		return false
+	}
+	if a.alias != nil {
+		t.removeLocked(a.alias)
+	}
+	a.freed.Store(true)
+	t.frees.Add(1)
+	return true
+}
+
+func (t *ptrTable) removeLocked(a *allocation) bool {
 	i := sort.Search(len(t.entries), func(i int) bool { return t.entries[i].base >= a.base })
 	if i < len(t.entries) && t.entries[i] == a {
 		t.entries = append(t.entries[:i], t.entries[i+1:]...)
+		return true
 	}
+	return false
 }
 
 // find returns the allocation containing p, or nil.
@@ -134,7 +174,14 @@ func (t *ptrTable) findLocked(p uint64) *allocation {
 // findRange returns the allocation holding all of [p, p+n), or an
 // invalid-value error naming what and p.
 func (t *ptrTable) findRange(what string, p uint64, n uint64) (*allocation, error) {
-	a := t.find(p)
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.findRangeLocked(what, p, n)
+}
+
+// findRangeLocked is findRange for a caller holding the read lock.
+func (t *ptrTable) findRangeLocked(what string, p uint64, n uint64) (*allocation, error) {
+	a := t.findLocked(p)
 	if a == nil {
 		return nil, fmt.Errorf("streaming: %s %#x is not inside any allocation: %w", what, p, ErrInvalidValue)
 	}
@@ -160,10 +207,17 @@ func (t *ptrTable) count() int {
 // range (Vulkan's buffer device addresses, for one) may cover the same
 // numbers as unrelated host memory.
 func (t *ptrTable) hostRange(p unsafe.Pointer, n uint64) *allocation {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.hostRangeLocked(p, n)
+}
+
+// hostRangeLocked is hostRange for a caller holding the read lock.
+func (t *ptrTable) hostRangeLocked(p unsafe.Pointer, n uint64) *allocation {
 	if p == nil || n == 0 {
 		return nil
 	}
-	a := t.find(uint64(uintptr(p)))
+	a := t.findLocked(uint64(uintptr(p)))
 	if a == nil || a.host == nil || uint64(uintptr(a.host)) != a.base {
 		return nil
 	}
@@ -173,18 +227,17 @@ func (t *ptrTable) hostRange(p unsafe.Pointer, n uint64) *allocation {
 	return a
 }
 
-// overlapsHost reports whether [p, p+n) overlaps host memory the table
+// overlapsHostLocked reports whether [p, p+n) overlaps host memory the table
 // knows (page-locked, registered or managed) without lying inside one
 // allocation: drivers refuse such partly page-locked ranges (CUDA answers
 // CUDA_ERROR_INVALID_VALUE), so copies bounce them through other memory.
-func (t *ptrTable) overlapsHost(p unsafe.Pointer, n uint64) bool {
+// The caller holds the read lock.
+func (t *ptrTable) overlapsHostLocked(p unsafe.Pointer, n uint64) bool {
 	if p == nil || n == 0 {
 		return false
 	}
 	lo := uint64(uintptr(p))
 	hi := lo + n
-	t.mu.RLock()
-	defer t.mu.RUnlock()
 	i := sort.Search(len(t.entries), func(i int) bool { return t.entries[i].end() > lo })
 	for ; i < len(t.entries) && t.entries[i].base < hi; i++ {
 		if a := t.entries[i]; a.host != nil && uint64(uintptr(a.host)) == a.base {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"runtime"
 	"sort"
 	"text/tabwriter"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/streamhal/streamhal/hal/cpu/cbench"
 	"github.com/streamhal/streamhal/hal/cuda"
+	"github.com/streamhal/streamhal/hal/modfile"
 	"github.com/streamhal/streamhal/streaming"
 )
 
@@ -247,7 +247,8 @@ func (p *pingPong) close() { close(p.req) }
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", benchUsage, stderr)
 	backend := fs.String("backend", "", "benchmark the first device of this backend: cpu, cuda, hip (or amdgpu), vulkan")
-	device := fs.Int("device", -1, "benchmark the device with this ordinal (see streamhal devices; default: the default device)")
+	var device deviceFlag
+	fs.Var(&device, "device", "benchmark the device with ordinal `N` (see streamhal devices; default: the default device)")
 	module := fs.String("module", "", "module with the empty and vector_add kernels (default: "+testKernelsRel+" found from the working directory or the source)")
 	quick := fs.Bool("quick", false, "small sizes and short rounds (a few seconds)")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
@@ -272,7 +273,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("backend %s: %v", statuses[0].Name, statuses[0].Err)
 	}
 	defer rt.Close()
-	dev, err := pickDevice(rt, *device)
+	dev, err := pickDevice(rt, device)
 	if err != nil {
 		return err
 	}
@@ -304,7 +305,7 @@ func noBaseline(dev *streaming.Device) string {
 // the kernels of modulePath. When it cannot, the rows say why instead of
 // failing the run.
 func openCUDABaseline(dev *streaming.Device, modulePath string, progress io.Writer) (*cuda.Baseline, string) {
-	image, err := os.ReadFile(modulePath)
+	image, err := modfile.ReadFile(modulePath)
 	if err == nil {
 		var cb *cuda.Baseline
 		if cb, err = cuda.NewBaseline(dev.HAL(), image); err == nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/streamhal/streamhal/streaming"
@@ -163,15 +164,39 @@ func openRuntime(backend string, stderr io.Writer) (rt *streaming.Runtime, statu
 
 // pickDevice returns device ordinal (or the runtime's default device when
 // ordinal is negative).
-func pickDevice(rt *streaming.Runtime, ordinal int) (*streaming.Device, error) {
-	if ordinal < 0 {
+func pickDevice(rt *streaming.Runtime, f deviceFlag) (*streaming.Device, error) {
+	if !f.set {
 		return rt.Default(), nil
 	}
-	d, err := rt.Device(ordinal)
+	d, err := rt.Device(f.ordinal)
 	if err != nil {
-		return nil, usagef("-device %d: %v", ordinal, err)
+		return nil, usagef("-device %d: %v", f.ordinal, err)
 	}
 	return d, nil
+}
+
+// deviceFlag is the -device flag: a device ordinal, or unset for the
+// runtime's default device. Unset, it prints as "", so the flag package
+// adds no "(default ...)" to the help text, which says what unset means.
+type deviceFlag struct {
+	ordinal int
+	set     bool
+}
+
+func (f *deviceFlag) String() string {
+	if f == nil || !f.set {
+		return ""
+	}
+	return strconv.Itoa(f.ordinal)
+}
+
+func (f *deviceFlag) Set(s string) error {
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("want a device ordinal (0, 1, ...; see streamhal devices)")
+	}
+	f.ordinal, f.set = v, true
+	return nil
 }
 
 // testKernelsRel is where the project's test kernels live in a checkout.

@@ -100,6 +100,28 @@ func TestUsage(t *testing.T) {
 	}
 }
 
+// TestDeviceFlagHelp checks that -device's help says once what its
+// default is (it used to print "(default: the default device) (default
+// -1)"), and that the flag takes only ordinals.
+func TestDeviceFlagHelp(t *testing.T) {
+	cleanEnv(t)
+	for _, cmd := range []string{"run-kernel", "bench"} {
+		out, errs, _ := runCmd(t, cmd, "-h")
+		help := out + errs
+		if !strings.Contains(help, "-device N") || !strings.Contains(help, "default: the default device)") {
+			t.Errorf("%s -h does not describe -device N and its default:\n%s", cmd, help)
+		}
+		_, entry, _ := strings.Cut(help, "-device N\n")
+		entry, _, _ = strings.Cut(entry, "\n")
+		if strings.Contains(help, "(default -1)") || strings.Count(entry, "default") != 2 {
+			t.Errorf("%s -h states -device's default oddly: %q", cmd, entry)
+		}
+		if _, errs, code := runCmd(t, cmd, "-device", "-1"); code != exitUsage || !strings.Contains(errs, "device ordinal") {
+			t.Errorf("%s -device -1: exit %d, stderr %q", cmd, code, errs)
+		}
+	}
+}
+
 func TestFindTestKernels(t *testing.T) {
 	p, err := findTestKernels()
 	if err != nil {

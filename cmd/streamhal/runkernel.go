@@ -64,7 +64,8 @@ func runKernel(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&outs, "out", "IDX=PATH: write buffer argument IDX to PATH after the launch (repeatable)")
 	fs.Var(&prints, "print", "IDX[:N]: print the first N (default 8) elements of buffer argument IDX (repeatable)")
 	backend := fs.String("backend", "", "use the first device of this backend: cpu, cuda, hip (or amdgpu), vulkan")
-	device := fs.Int("device", -1, "use the device with this ordinal (default: the default device)")
+	var device deviceFlag
+	fs.Var(&device, "device", "use the device with ordinal `N` (default: the default device)")
 	list := fs.Bool("list", false, "list the module's binaries and kernels instead of launching")
 	// Kernel arguments may also stand between and after the flags.
 	for rest := args; ; {
@@ -159,7 +160,7 @@ func runKernel(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("backend %s: %v", statuses[0].Name, statuses[0].Err)
 	}
 	defer rt.Close()
-	dev, err := pickDevice(rt, *device)
+	dev, err := pickDevice(rt, device)
 	if err != nil {
 		return err
 	}
@@ -371,7 +372,7 @@ func writeBuffer(ctx *streaming.Context, p streaming.DevicePtr, n uint64, path s
 // listModule prints a module's binaries (hal/modfile) and the kernels of
 // the binary loaded on dev.
 func listModule(w io.Writer, path string, dev *streaming.Device, mod *streaming.Module) error {
-	data, err := os.ReadFile(path)
+	data, err := modfile.ReadFile(path)
 	if err != nil {
 		return err
 	}

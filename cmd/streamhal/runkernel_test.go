@@ -214,6 +214,8 @@ func TestRunKernelErrors(t *testing.T) {
 		{"block over limit", append(vadd[:4:4], "-block", "4096", "-args", bufs+" u32:64"), exitError, "exceeds"},
 		{"module missing", []string{"-module", filepath.Join(dir, "none.fat"), "-kernel", "empty"}, exitError, "none.fat"},
 		{"module garbage", []string{"-module", odd, "-kernel", "empty"}, exitError, "odd.bin"},
+		{"module /dev/zero", []string{"-module", "/dev/zero", "-kernel", "empty"}, exitError, "/dev/zero: not a regular file (a character device)"},
+		{"module directory", []string{"-module", dir, "-list"}, exitError, "not a regular file (a directory)"},
 		{"device", []string{"-device", "5", "-kernel", "empty"}, exitUsage, "-device 5"},
 		{"backend", []string{"-backend", fakeDriver, "-kernel", "empty"}, exitError, "libzz.so.1 not found"},
 		{"flag", []string{"-nosuch"}, exitUsage, "flag provided but not defined"},

@@ -1,6 +1,7 @@
 package modfile
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -36,6 +37,9 @@ func FuzzDetect(f *testing.F) {
 	fuzzSeeds(f, "*.ptx", "*.spv", "*.hsaco", "*.so", "*.fat")
 	f.Add([]byte(".version 7.0\n.target sm_80\n"))
 	f.Add(fatbinImage(32))
+	if hand, _ := handFatbin(f); hand != nil {
+		f.Add(hand)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		format, err := Detect(data)
 		checkErr(t, err)
@@ -177,4 +181,56 @@ func checkModule(t *testing.T, m *Module) {
 			}
 		}
 	}
+}
+
+func FuzzParseFatbin(f *testing.F) {
+	fuzzSeeds(f, "*.fatbin", "ptx/*.fatbin")
+	// Small seeds: the fuzzer minimizes each new input it finds, which is
+	// slow for large ones.
+	ptx := readFixture(f, "kernels.sm_80.ptx")
+	small := buildFatbin(fbEntry{kind: FatbinPTX, arch: 80, major: 7, ident: "a", opts: "-O3", payload: ptx[:200], compress: "lz4"},
+		fbEntry{kind: FatbinPTX, arch: 90, major: 8, minor: 4, flags: FatbinFlagArchSpecific, payload: ptx[:300], compress: "zstd"},
+		fbEntry{kind: FatbinELF, arch: 90, payload: []byte("\x7fELF")})
+	f.Add(small)
+	f.Add(hostELF(".nv_fatbin", small))
+	f.Add(buildFatbin(fbEntry{kind: FatbinPTX, arch: 86, major: 8, payload: readFixture(f, "kernels.sm_80.ptx.zst")[:400], compress: "zstd-data", plainSize: uint64(len(ptx))}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		entries, err := ParseFatbin(data)
+		checkErr(t, err)
+		total := 0
+		for _, e := range entries {
+			if len(e.Payload) > maxFatbinPayload {
+				t.Fatalf("entry of %d bytes", len(e.Payload))
+			}
+			total += len(e.Payload)
+		}
+		if total > maxFatbinTotal {
+			t.Fatalf("%d bytes in all", total)
+		}
+		ptx, _, err := ExtractPTX(hal.FormatFatbin, data, PTXVersion{8, 0})
+		if err != nil && !errors.Is(err, hal.ErrInvalidImage) && !errors.Is(err, hal.ErrNoBinaryForDevice) {
+			t.Fatalf("ExtractPTX error %v wraps neither ErrInvalidImage nor ErrNoBinaryForDevice", err)
+		}
+		if err == nil && checkPTXHeader(ptx) != nil {
+			t.Fatal("ExtractPTX returned text without PTX directives")
+		}
+	})
+}
+
+// FuzzLZ4Block decodes arbitrary blocks within a limit, and round-trips
+// arbitrary data through the test compressor.
+func FuzzLZ4Block(f *testing.F) {
+	f.Add(readFixture(f, "kernels.sm_80.ptx.lz4block"), uint16(20000))
+	f.Add([]byte{0x1f, 'a', 1, 0, 255, 255, 0}, uint16(1000))
+	f.Add(bytes.Repeat([]byte("abcabcabd"), 40), uint16(100))
+	f.Fuzz(func(t *testing.T, data []byte, limit uint16) {
+		out, err := lz4Block(data, uint64(limit))
+		if err == nil && len(out) > int(limit) {
+			t.Fatalf("%d bytes past the limit %d", len(out), limit)
+		}
+		back, err := lz4Block(lz4Compress(data), uint64(len(data)))
+		if err != nil || !bytes.Equal(back, data) {
+			t.Fatalf("round trip of %d bytes: %d bytes, %v", len(data), len(back), err)
+		}
+	})
 }

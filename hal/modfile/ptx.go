@@ -249,26 +249,37 @@ func ParsePTX(src []byte) (*Module, error) {
 // checkPTXHeader is Detect's check: the text has .version and .target
 // directives outside comments.
 func checkPTXHeader(src []byte) error {
-	lx := ptxLexer{src: string(src), line: 1}
-	version, target := false, false
-	for !(version && target) {
-		t := lx.next()
-		if t.kind == tokEOF {
-			break
-		}
-		if t.kind == tokDirective {
-			switch t.text {
-			case ".version":
-				version = lx.peekTok().kind == tokNumber
-			case ".target":
-				target = lx.peekTok().kind == tokIdent
-			}
-		}
-	}
-	if !version || !target {
+	if _, _, ok := ptxHeader(src); !ok {
 		return fmt.Errorf("hal/modfile: detect: text without PTX .version and .target directives: %w", hal.ErrInvalidImage)
 	}
 	return nil
+}
+
+// ptxHeader returns the text of a PTX module's first .version and .target
+// directives ("8.4", "sm_80"), reading no further than it must; ok is false
+// unless both are there.
+func ptxHeader(src []byte) (version, target string, ok bool) {
+	lx := ptxLexer{src: string(src), line: 1}
+	for version == "" || target == "" {
+		t := lx.next()
+		if t.kind == tokEOF {
+			return version, target, false
+		}
+		if t.kind != tokDirective {
+			continue
+		}
+		switch t.text {
+		case ".version":
+			if n := lx.peekTok(); n.kind == tokNumber && version == "" {
+				version = n.text
+			}
+		case ".target":
+			if n := lx.peekTok(); n.kind == tokIdent && target == "" {
+				target = n.text
+			}
+		}
+	}
+	return version, target, true
 }
 
 func satAdd32(a uint32, b uint64) uint32 {

@@ -27,10 +27,28 @@ import (
 //   - spirv: any target.
 //   - any other format: the target equals arch.
 //
+// On a CPU architecture ("x86_64", "aarch64" and the other names HostArch
+// returns), where PTX is translated rather than run, ptx and fatbin entries
+// compete by the PTX they hold, ranked as ExtractPTX ranks it with no
+// version limit: the newest PTX ISA version, generic before arch-specific,
+// then the highest SM. A fatbin entry matches only when it holds PTX. A
+// malformed ptx or fatbin entry is an error wrapping hal.ErrInvalidImage.
+//
 // When nothing matches, the error wraps hal.ErrNoBinaryForDevice and lists
 // what the module has and what the device wants.
 func Select(entries []FatEntry, formats []hal.Format, arch string) (FatEntry, error) {
+	cpu := isCPUArch(arch)
 	for _, f := range formats {
+		if cpu && (f == hal.FormatPTX || f == hal.FormatFatbin) {
+			cs, err := fatCandidates(entries, f)
+			if err != nil {
+				return FatEntry{}, err
+			}
+			if i := bestPTX(cs, PTXVersion{}); i >= 0 {
+				return entries[cs[i].entry], nil
+			}
+			continue
+		}
 		best, bestScore := -1, 0
 		for i, e := range entries {
 			if e.Format != f {
@@ -84,6 +102,17 @@ func matchScore(f hal.Format, target, arch string) int {
 		return 1
 	}
 	return 0
+}
+
+// isCPUArch reports whether arch names a CPU (an ELF machine name or a Go
+// GOARCH) rather than a GPU.
+func isCPUArch(arch string) bool {
+	switch normalizeCPUArch(arch) {
+	case "x86_64", "aarch64", "riscv64", "ppc64le", "ppc64", "s390x", "loong64",
+		"386", "i386", "i686", "arm", "mips", "mipsle", "mips64", "mips64le":
+		return true
+	}
+	return false
 }
 
 // parseSM parses "sm_90", "sm_90a" or "compute_90" into 90 and whether it

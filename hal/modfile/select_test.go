@@ -1,6 +1,7 @@
 package modfile
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -112,5 +113,69 @@ func TestSelectProjectFat(t *testing.T) {
 		if err != nil || e.Target != tc.want {
 			t.Errorf("Select(%v, %q) = %v, %v; want target %q", tc.formats, tc.arch, e, err, tc.want)
 		}
+	}
+}
+
+// TestSelectCPU: on a CPU, a cpu-elf for the host wins; else PTX, the
+// newest ISA version (generic before arch-specific, then the highest SM),
+// from ptx entries or from the PTX inside fatbin entries.
+func TestSelectCPU(t *testing.T) {
+	ptx := fixturePTX(t)
+	v := func(version, target string) []byte {
+		s := bytes.Replace(ptx, []byte(".version 7.0"), []byte(".version "+version), 1)
+		return bytes.Replace(s, []byte(".target sm_80"), []byte(".target "+target), 1)
+	}
+	e := func(f hal.Format, target string, data []byte) FatEntry {
+		return FatEntry{Format: f, Target: target, Data: data}
+	}
+	fb := buildFatbin(
+		fbEntry{kind: FatbinELF, arch: 90, major: 1, minor: 8, payload: []byte("cubin")},
+		fbEntry{kind: FatbinPTX, arch: 90, major: 8, minor: 6, payload: v("8.6", "sm_90"), compress: "lz4"},
+	)
+	cubins := buildFatbin(fbEntry{kind: FatbinELF, arch: 90, major: 1, minor: 8, payload: []byte("cubin")})
+	cpu := []hal.Format{hal.FormatCPUELF, hal.FormatPTX}
+	cpuAll := []hal.Format{hal.FormatCPUELF, hal.FormatPTX, hal.FormatFatbin}
+	for _, tc := range []struct {
+		name    string
+		entries []FatEntry
+		formats []hal.Format
+		arch    string
+		want    string // "format target"; "" for no match
+	}{
+		{"cpu-elf first", []FatEntry{e(hal.FormatPTX, "sm_80", ptx), e(hal.FormatCPUELF, "x86_64", []byte("lib"))}, cpu, "x86_64", "cpu-elf x86_64"},
+		{"cpu-elf for another CPU: PTX", []FatEntry{e(hal.FormatCPUELF, "aarch64", []byte("lib")), e(hal.FormatPTX, "sm_80", ptx)}, cpu, "amd64", "ptx sm_80"},
+		{"newest version", []FatEntry{e(hal.FormatPTX, "sm_52", v("8.0", "sm_52")), e(hal.FormatPTX, "sm_90", v("7.8", "sm_90"))}, cpu, "x86_64", "ptx sm_52"},
+		{"same version: highest sm", []FatEntry{e(hal.FormatPTX, "sm_70", v("8.0", "sm_70")), e(hal.FormatPTX, "sm_86", v("8.0", "sm_86"))}, cpu, "x86_64", "ptx sm_86"},
+		{"generic before arch-specific", []FatEntry{e(hal.FormatPTX, "sm_90a", v("8.0", "sm_90a")), e(hal.FormatPTX, "sm_80", v("8.0", "sm_80"))}, cpu, "aarch64", "ptx sm_80"},
+		{"arch-specific when alone", []FatEntry{e(hal.FormatPTX, "sm_90a", v("8.0", "sm_90a"))}, cpu, "x86_64", "ptx sm_90a"},
+		{"ptx entry before fatbin format", []FatEntry{e(hal.FormatFatbin, "sm_90", fb), e(hal.FormatPTX, "sm_52", v("6.0", "sm_52"))}, cpuAll, "x86_64", "ptx sm_52"},
+		{"fatbin with PTX", []FatEntry{e(hal.FormatFatbin, "sm_90", fb)}, cpuAll, "x86_64", "fatbin sm_90"},
+		{"best fatbin", []FatEntry{e(hal.FormatFatbin, "sm_90", fb), e(hal.FormatFatbin, "sm_80", buildFatbin(fbEntry{kind: FatbinPTX, arch: 80, major: 7, minor: 0, payload: ptx}))}, cpuAll, "x86_64", "fatbin sm_90"},
+		{"fatbin of cubins only", []FatEntry{e(hal.FormatFatbin, "sm_90", cubins)}, cpuAll, "x86_64", ""},
+		{"ptx not in formats", []FatEntry{e(hal.FormatPTX, "sm_80", ptx)}, []hal.Format{hal.FormatCPUELF}, "x86_64", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Select(tc.entries, tc.formats, tc.arch)
+			if tc.want == "" {
+				if !errors.Is(err, hal.ErrNoBinaryForDevice) {
+					t.Fatalf("Select = %v, %v; want ErrNoBinaryForDevice", got, err)
+				}
+				return
+			}
+			if err != nil || string(got.Format)+" "+got.Target != tc.want {
+				t.Errorf("Select = %v, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+	// A ptx entry that is not PTX is an error on the CPU, which would
+	// translate it.
+	_, err := Select([]FatEntry{e(hal.FormatPTX, "sm_80", []byte("no directives"))}, cpu, "x86_64")
+	if !errors.Is(err, hal.ErrInvalidImage) {
+		t.Errorf("malformed ptx entry: %v", err)
+	}
+	// A GPU still selects by target, without reading the data.
+	got, err := Select([]FatEntry{e(hal.FormatPTX, "sm_80", []byte("x")), e(hal.FormatFatbin, "sm_90", []byte("y"))}, []hal.Format{hal.FormatFatbin, hal.FormatPTX}, "sm_90")
+	if err != nil || got.Format != hal.FormatFatbin {
+		t.Errorf("GPU select: %v, %v", got, err)
 	}
 }

@@ -38,6 +38,14 @@ spirv-val --target-env vulkan1.1 kernels.spv13.spv
 glslangValidator -q --target-env vulkan1.3 -e reduce_sum --source-entrypoint main -o reduce_sum.spv16.spv $S/glsl/reduce_sum.comp >/dev/null
 spirv-val --target-env vulkan1.3 reduce_sum.spv16.spv
 
+# Compressed PTX, for the decompressors of NVIDIA fatbin entries: a zstd
+# frame, and one LZ4 block (the block inside an LZ4 frame of one 64 KiB
+# block: skip the 7-byte frame header and the 4-byte block size).
+zstd -q -19 -f kernels.sm_80.ptx -o kernels.sm_80.ptx.zst
+lz4 -q -f -9 -B4 --no-frame-crc kernels.sm_80.ptx $tmp/k.lz4
+size=$(od -An -tu4 -j7 -N4 $tmp/k.lz4 | tr -d ' ')
+dd if=$tmp/k.lz4 of=kernels.sm_80.ptx.lz4block bs=1 skip=11 count=$size status=none
+
 # CPU kernel libraries.
 cc -O2 -shared -fPIC -fvisibility=hidden -s -I$H -o kernels.x86_64.so $S/cpu_kernels.c
 cc -O2 -shared -fPIC -fvisibility=hidden -s -o not_a_library.x86_64.so $S/not_a_library.c

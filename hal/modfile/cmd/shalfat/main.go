@@ -10,10 +10,12 @@
 // modfile.Detect, and its detected format must be the one named.
 //
 // -list prints one line per entry: index, format, target, size, and for
-// PTX, SPIR-V and AMDGPU entries the kernels they hold.
+// PTX, SPIR-V and AMDGPU entries the kernels they hold; for a fatbin entry,
+// one more line per image inside it.
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,6 +25,7 @@ import (
 
 	"github.com/streamhal/streamhal/hal"
 	"github.com/streamhal/streamhal/hal/modfile"
+	"github.com/streamhal/streamhal/internal/kbuild"
 )
 
 var formats = []hal.Format{
@@ -41,6 +44,11 @@ func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("shalfat", flag.ContinueOnError)
 	out := fs.String("o", "", "write the container to `file`")
 	list := fs.String("list", "", "list the entries of fat container `file`")
+	// The flag exists only with a translator (see translator in cpu.go).
+	cpuFromPTX := new(bool)
+	if translator != nil {
+		fs.BoolVar(cpuFromPTX, "cpu-from-ptx", false, "add a cpu-elf entry for the C compiler's target ($CC), translated from the best PTX input")
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: shalfat -o out.fat target:format:path ...\n       shalfat -list file.fat\n")
 		fs.PrintDefaults()
@@ -52,7 +60,7 @@ func run(args []string, stdout io.Writer) error {
 	case *list != "" && *out == "" && fs.NArg() == 0:
 		return listFat(*list, stdout)
 	case *out != "" && *list == "" && fs.NArg() > 0:
-		return buildFat(*out, fs.Args())
+		return buildFat(*out, fs.Args(), *cpuFromPTX, stdout)
 	}
 	fs.Usage()
 	return errors.New("want -o and inputs, or -list alone")
@@ -78,14 +86,14 @@ func splitInput(arg string) (target string, format hal.Format, path string, err 
 	return target, format, path, nil
 }
 
-func buildFat(out string, inputs []string) error {
+func buildFat(out string, inputs []string, cpuFromPTX bool, stdout io.Writer) error {
 	var entries []modfile.FatEntry
 	for _, in := range inputs {
 		target, format, path, err := splitInput(in)
 		if err != nil {
 			return err
 		}
-		data, err := os.ReadFile(path)
+		data, err := modfile.ReadFile(path)
 		if err != nil {
 			return err
 		}
@@ -110,7 +118,23 @@ func buildFat(out string, inputs []string) error {
 				return fmt.Errorf("%s: %w", path, err)
 			}
 		}
+		if got == hal.FormatFatbin {
+			if _, err := modfile.ParseFatbin(data); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+		}
 		entries = append(entries, modfile.FatEntry{Format: format, Target: target, Data: data})
+	}
+	if cpuFromPTX {
+		var note string
+		var err error
+		entries, note, err = addCPUFromPTX(context.Background(), entries, translator, kbuild.Options{
+			Logf: func(level int, format string, args ...any) { fmt.Fprintf(os.Stderr, "shalfat: "+format+"\n", args...) },
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, note)
 	}
 	fat, err := modfile.BuildFat(entries)
 	if err != nil {
@@ -120,7 +144,7 @@ func buildFat(out string, inputs []string) error {
 }
 
 func listFat(path string, w io.Writer) error {
-	data, err := os.ReadFile(path)
+	data, err := modfile.ReadFile(path)
 	if err != nil {
 		return err
 	}
@@ -138,6 +162,15 @@ func listFat(path string, w io.Writer) error {
 			line += "\t" + strings.Join(names, ",")
 		}
 		fmt.Fprintln(w, line)
+		if e.Format == hal.FormatFatbin {
+			images, err := modfile.ParseFatbin(e.Data)
+			if err != nil {
+				fmt.Fprintf(w, "\t%v\n", err)
+			}
+			for j, im := range images {
+				fmt.Fprintf(w, "\t%d.%d\t%v\n", i, j, im)
+			}
+		}
 	}
 	return nil
 }
