@@ -1,9 +1,10 @@
 // Package kernels holds the CPU kernel ABI header, kernels/streamhal_cpu.h,
 // embedded so that programs built from the module (go get, go install)
 // have it at run time: building a CPU kernel library from C, as the CPU
-// backend does when it translates PTX, needs the header beside the source.
-// The directory's other files (test kernels, compile.sh) are for the
-// project's own builds.
+// backend does when it translates PTX, needs the header (internal/kbuild
+// writes it beside the source; ptx/cgen inlines it into its output). The
+// directory's other files (test kernels, compile.sh) are for the project's
+// own builds.
 package kernels
 
 import _ "embed"
