@@ -93,31 +93,50 @@ if has_opt '--no-compress'; then HAS_NO_COMPRESS=1; else echo "note: no --no-com
 ARCHES=(sm_80 sm_90)
 COMMON=(-O3 -Ikernels/gpu -std=c++17)
 
-built=0
-for src in kernels/corpus/*.cu; do
+# One job per source (nvcc is slow and single-threaded): each writes its
+# own log and summary lines, merged in source order afterwards.
+build_source() { # src
+  local src=$1 name arch num m
   name=$(basename "$src" .cu)
+  LOG=$WORK/log.$name SUM=$WORK/sum.$name
+  : >"$LOG"
+  : >"$SUM"
   for arch in "${ARCHES[@]}"; do
     num=${arch#sm_}
     run "$name $arch ptx" "$NVCC" -ptx "${COMMON[@]}" -arch="$arch" \
-      -o "$B/$name.nvcc.$arch.ptx" "$src" && built=$((built + 1))
+      -o "$B/$name.nvcc.$arch.ptx" "$src"
     run "$name $arch fatbin (defaults)" "$NVCC" -fatbin "${COMMON[@]}" -arch="$arch" \
-      -o "$B/$name.nvcc.$arch.fatbin" "$src" && built=$((built + 1))
+      -o "$B/$name.nvcc.$arch.fatbin" "$src"
     run "$name $arch fatbin -compress-all" "$NVCC" -fatbin "${COMMON[@]}" -arch="$arch" \
-      -Xfatbin -compress-all -o "$B/$name.nvcc-all.$arch.fatbin" "$src" && built=$((built + 1))
+      -Xfatbin -compress-all -o "$B/$name.nvcc-all.$arch.fatbin" "$src"
     if [ "$HAS_NO_COMPRESS" = 1 ]; then
       run "$name $arch fatbin --no-compress" "$NVCC" -fatbin "${COMMON[@]}" -arch="$arch" \
-        --no-compress -o "$B/$name.nvcc-nocompress.$arch.fatbin" "$src" && built=$((built + 1))
+        --no-compress -o "$B/$name.nvcc-nocompress.$arch.fatbin" "$src"
     fi
     for m in "${MODES[@]}"; do
       run "$name $arch fatbin --compress-mode=$m" "$NVCC" -fatbin "${COMMON[@]}" -arch="$arch" \
         --compress-mode="$m" -Xfatbin -compress-all \
-        -o "$B/$name.nvcc-$m.$arch.fatbin" "$src" && built=$((built + 1))
+        -o "$B/$name.nvcc-$m.$arch.fatbin" "$src"
     done
     run "$name $arch fatbin PTX only" "$NVCC" -fatbin "${COMMON[@]}" \
       -gencode "arch=compute_$num,code=compute_$num" -Xfatbin -compress-all \
-      -o "$B/$name.nvcc-ptxonly.$arch.fatbin" "$src" && built=$((built + 1))
+      -o "$B/$name.nvcc-ptxonly.$arch.fatbin" "$src"
   done
+}
+
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 4)}
+for src in kernels/corpus/*.cu; do
+  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+  build_source "$src" &
 done
+wait
+for src in kernels/corpus/*.cu; do
+  name=$(basename "$src" .cu)
+  cat "$WORK/log.$name" >>"$LOG"
+  cat "$WORK/sum.$name" >>"$SUM"
+done
+built=$(grep -c '^ok$' "$LOG")
+failures=$(grep -c '^FAILED: ' "$SUM")
 
 # What the fatbins hold, for the record.
 if command -v cuobjdump >/dev/null; then
