@@ -155,6 +155,20 @@ typedef struct shal_library {
   const shal_global* globals;
 } shal_library;
 
+/* Optional export: a library may report faults of its kernels (a trap, a
+ * block whose threads wait at different barriers) through
+ *
+ *     uint32_t streamhal_cpu_take_fault(char* msg, uint32_t len);
+ *
+ * which returns the first fault recorded since the last call (0: none),
+ * copies its message into msg (NUL-terminated, at most len bytes) and
+ * clears it. A kernel that faults stops the range of blocks it runs. A
+ * driver that finds the export calls it after each launch and fails the
+ * launch with the message; libraries without it (every hand-written one)
+ * never fault, so the ABI stays version 1. The PTX translator's libraries
+ * export it. */
+typedef uint32_t (*shal_take_fault_fn)(char* msg, uint32_t len);
+
 #define SHAL_EXPORT __attribute__((visibility("default")))
 #define SHAL_UNUSED __attribute__((unused))
 
