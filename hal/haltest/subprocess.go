@@ -1,4 +1,4 @@
-package streaming_test
+package haltest
 
 import (
 	"bytes"
@@ -8,16 +8,15 @@ import (
 	"testing"
 )
 
-// childEnv names the test that a re-executed test binary runs as a child
-// (see inSubprocess).
-const childEnv = "STREAM_HAL_STREAMING_CHILD"
+// childEnv names the test that a re-executed test binary runs as a child.
+const childEnv = "STREAM_HAL_TEST_CHILD"
 
-// inSubprocess runs body in a child process, the test binary re-executed
+// InSubprocess runs body in a child process, the test binary re-executed
 // with only t selected, so that a regression that crashes the process (a
-// kernel handed a made-up address, a double free reaching the C heap)
+// kernel fault that is not contained, a double free reaching the C heap)
 // fails t instead of killing every test of the binary. In the child, body
-// runs directly. t must be a top-level test.
-func inSubprocess(t *testing.T, body func(t *testing.T)) {
+// runs directly; a child that skips skips t. t must be a top-level test.
+func InSubprocess(t *testing.T, body func(t *testing.T)) {
 	t.Helper()
 	if os.Getenv(childEnv) == t.Name() {
 		body(t)
@@ -36,6 +35,10 @@ func inSubprocess(t *testing.T, body func(t *testing.T)) {
 		t.Logf("child process:\n%s", tail(out, 4000))
 	}
 }
+
+// IsSubprocess reports whether this process is the child that
+// InSubprocess started for t.
+func IsSubprocess(t *testing.T) bool { return os.Getenv(childEnv) == t.Name() }
 
 // tail is the last n bytes of b.
 func tail(b []byte, n int) []byte {
