@@ -153,6 +153,8 @@ func newDriver() hal.Driver { return Driver{} }
 // Driver is the CPU driver.
 type Driver struct{}
 
+var _ hal.Driver = Driver{}
+
 // Name returns "cpu".
 func (Driver) Name() string { return Name }
 
@@ -213,6 +215,8 @@ type instance struct {
 	// once.
 	replacedOnce sync.Once
 }
+
+var _ hal.Instance = (*instance)(nil)
 
 func (in *instance) Devices() []hal.Device {
 	out := make([]hal.Device, len(in.devices))
@@ -503,6 +507,11 @@ type device struct {
 	// giveUpQueue): while there is any, the device frees no memory.
 	stuck []string
 }
+
+var (
+	_ hal.Device     = (*device)(nil)
+	_ hal.PeerDevice = (*device)(nil)
+)
 
 func (d *device) Info() hal.DeviceInfo { return d.info }
 

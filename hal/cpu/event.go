@@ -44,6 +44,8 @@ type event struct {
 	closed atomic.Bool
 }
 
+var _ hal.Event = (*event)(nil)
+
 func (d *device) NewEvent(flags hal.EventFlags) (hal.Event, error) {
 	return &event{dev: d, flags: flags}, nil
 }

@@ -53,6 +53,8 @@ type graphExec struct {
 	chainLaunches **C.shal_launch
 }
 
+var _ hal.GraphExec = (*graphExec)(nil)
+
 func (d *device) Instantiate(g *hal.Graph) (hal.GraphExec, error) {
 	if err := g.Validate(); err != nil {
 		return nil, err

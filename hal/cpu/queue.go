@@ -91,6 +91,11 @@ type queue struct {
 	argsCap int
 }
 
+var (
+	_ hal.Queue         = (*queue)(nil)
+	_ hal.FaultNotifier = (*queue)(nil)
+)
+
 func newQueue(d *device, high bool) *queue {
 	q := &queue{
 		dev:    d,

@@ -28,6 +28,8 @@ type Driver struct {
 	libraries []string
 }
 
+var _ hal.Driver = &Driver{}
+
 // Name returns "cuda".
 func (*Driver) Name() string { return "cuda" }
 
@@ -69,6 +71,8 @@ type instance struct {
 	devices []*device
 	closed  atomic.Bool
 }
+
+var _ hal.Instance = (*instance)(nil)
 
 func (inst *instance) Devices() []hal.Device {
 	out := make([]hal.Device, len(inst.devices))
@@ -118,6 +122,11 @@ type device struct {
 	mu   sync.Mutex
 	host map[uint64]unsafe.Pointer // MemoryHost allocations: device address -> host pointer
 }
+
+var (
+	_ hal.Device     = (*device)(nil)
+	_ hal.PeerDevice = (*device)(nil)
+)
 
 // CUdevice_attribute values (cuda.h).
 const (

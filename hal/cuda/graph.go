@@ -33,6 +33,8 @@ type graphExec struct {
 	handles []cgo.Handle // host nodes' functions, released by Close
 }
 
+var _ hal.GraphExec = (*graphExec)(nil)
+
 // Instantiate builds a CUDA graph with one node per hal node (kernel,
 // memcpy, memset, host, empty, event record, event wait) and the same
 // dependencies, then instantiates it. Zero-byte copies and fills become

@@ -131,6 +131,8 @@ type executable struct {
 	kernels map[string]*kernel
 }
 
+var _ hal.Executable = (*executable)(nil)
+
 // listFunctions asks the driver (CUDA 12.4+) for the module's kernels and
 // falls back to the PTX entries.
 func (exe *executable) listFunctions() []string {
@@ -317,6 +319,8 @@ type kernel struct {
 	argSize int      // end of the last parameter; 0 when unknown
 	attrs   hal.KernelAttributes
 }
+
+var _ hal.Kernel = (*kernel)(nil)
 
 func (k *kernel) setParams(params []hal.Param) {
 	k.params = params

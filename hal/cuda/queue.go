@@ -32,6 +32,11 @@ type queue struct {
 	host    *hostWorker // runs HostCall functions; nil on the blocking path
 }
 
+var (
+	_ hal.Queue    = (*queue)(nil)
+	_ hal.Notifier = (*queue)(nil)
+)
+
 // NewQueue creates a stream with the requested priority (CUDA clamps a
 // priority outside the device's range to the nearest valid one).
 func (d *device) NewQueue(opts hal.QueueOptions) (hal.Queue, error) {
@@ -328,6 +333,8 @@ type event struct {
 	ue     C.uintptr_t // ev as an integer handle
 	closed atomic.Bool
 }
+
+var _ hal.Event = (*event)(nil)
 
 // NewEvent creates a CUevent.
 func (d *device) NewEvent(flags hal.EventFlags) (hal.Event, error) {

@@ -27,6 +27,8 @@ func newDriver() hal.Driver { return Driver{} }
 // Driver is the HIP driver. Its zero value is ready to use.
 type Driver struct{}
 
+var _ hal.Driver = Driver{}
+
 // Name returns "hip".
 func (Driver) Name() string { return Name }
 
@@ -70,6 +72,8 @@ type instance struct {
 	devices []*device
 	once    sync.Once
 }
+
+var _ hal.Instance = (*instance)(nil)
 
 func (in *instance) Devices() []hal.Device {
 	out := make([]hal.Device, len(in.devices))
@@ -125,6 +129,12 @@ type device struct {
 	// device's work (unix nanoseconds, 0: none did).
 	stuckSince atomic.Int64
 }
+
+var (
+	_ hal.Device     = (*device)(nil)
+	_ hal.PeerDevice = (*device)(nil)
+	_ hal.Advisor    = (*device)(nil)
+)
 
 // giveUp records that q's work was given up as never ending.
 func (d *device) giveUp(q *queue, what string) {

@@ -41,6 +41,8 @@ type graphExec struct {
 	closed bool
 }
 
+var _ hal.GraphExec = (*graphExec)(nil)
+
 // graphNode is what Update needs to know of an instantiated node.
 type graphNode struct {
 	kind hal.NodeKind

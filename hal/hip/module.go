@@ -33,6 +33,8 @@ type executable struct {
 	closed bool
 }
 
+var _ hal.Executable = (*executable)(nil)
+
 // kernel is one entry point with its parameter layout from the code
 // object's metadata.
 type kernel struct {
@@ -42,6 +44,8 @@ type kernel struct {
 	layout argLayout
 	attrs  hal.KernelAttributes
 }
+
+var _ hal.Kernel = (*kernel)(nil)
 
 func (k *kernel) Name() string                     { return k.name }
 func (k *kernel) Params() []hal.Param              { return slices.Clone(k.layout.params) }

@@ -14,11 +14,6 @@ import (
 	hipabi "github.com/streamhal/streamhal/internal/abi/hip"
 )
 
-var (
-	_ hal.PeerDevice = (*device)(nil)
-	_ hal.Advisor    = (*device)(nil)
-)
-
 // peer checks that p is another device of the same instance.
 func (d *device) peer(p hal.Device) (*device, error) {
 	pd, ok := p.(*device)

@@ -38,6 +38,8 @@ type queue struct {
 	hostErr error
 }
 
+var _ hal.Queue = (*queue)(nil)
+
 func (d *device) NewQueue(opts hal.QueueOptions) (hal.Queue, error) {
 	// Priorities outside the device's range are clamped, as CUDA and HIP do.
 	prio := opts.Priority
@@ -299,6 +301,8 @@ type event struct {
 	mu     sync.Mutex
 	closed bool
 }
+
+var _ hal.Event = (*event)(nil)
 
 func (d *device) NewEvent(flags hal.EventFlags) (hal.Event, error) {
 	if flags&^(hal.EventDisableTiming|hal.EventBlockingSync) != 0 {

@@ -164,6 +164,8 @@ type device struct {
 	finalLive map[string]int64
 }
 
+var _ hal.Device = (*device)(nil)
+
 func newDevice(in *instance, pd C.VkPhysicalDevice, pinfo *C.shal_pdinfo, ordinal int) (*device, error) {
 	d := &device{
 		inst:    in,

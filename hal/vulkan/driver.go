@@ -24,6 +24,8 @@ func newDriver() hal.Driver { return Driver{} }
 // Driver is the Vulkan hal.Driver, registered as "vulkan".
 type Driver struct{}
 
+var _ hal.Driver = Driver{}
+
 // Name returns "vulkan".
 func (Driver) Name() string { return "vulkan" }
 
@@ -211,6 +213,8 @@ type instance struct {
 	devices []*device
 	closed  bool
 }
+
+var _ hal.Instance = (*instance)(nil)
 
 func (in *instance) Devices() []hal.Device {
 	in.mu.Lock()

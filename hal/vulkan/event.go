@@ -29,6 +29,8 @@ type event struct {
 	timed  bool // the last Record wrote a timestamp
 }
 
+var _ hal.Event = (*event)(nil)
+
 // NewEvent creates an event. Timing needs timestamp support on the compute
 // queue family; without it events are created without timing.
 func (d *device) NewEvent(flags hal.EventFlags) (hal.Event, error) {

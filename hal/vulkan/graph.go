@@ -35,6 +35,8 @@ type graphExec struct {
 	retired []retiredCB
 }
 
+var _ hal.GraphExec = (*graphExec)(nil)
+
 type retiredCB struct {
 	cb    C.VkCommandBuffer
 	conds []timelineValue // timelines referenced through runs

@@ -61,6 +61,8 @@ type queue struct {
 	hostWG      sync.WaitGroup
 }
 
+var _ hal.Queue = (*queue)(nil)
+
 type inflightCB struct {
 	cb    C.VkCommandBuffer
 	value uint64
