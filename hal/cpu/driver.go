@@ -132,6 +132,7 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/devices"
 )
 
 // Name is the driver's registry name.
@@ -219,11 +220,7 @@ type instance struct {
 var _ hal.Instance = (*instance)(nil)
 
 func (in *instance) Devices() []hal.Device {
-	out := make([]hal.Device, len(in.devices))
-	for i, d := range in.devices {
-		out[i] = d
-	}
-	return out
+	return devices.List(in.devices)
 }
 
 // Close closes every device (each waits at most the close timeout; they
@@ -231,18 +228,8 @@ func (in *instance) Devices() []hal.Device {
 func (in *instance) Close() error {
 	var err error
 	in.once.Do(func() {
-		errs := make([]error, len(in.devices))
-		var wg sync.WaitGroup
-		for i, d := range in.devices {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = d.Close()
-			}()
-		}
-		wg.Wait()
+		err = devices.CloseAll(in.devices)
 		in.pool.close()
-		err = errors.Join(errs...)
 	})
 	return err
 }

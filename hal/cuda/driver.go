@@ -9,7 +9,6 @@ import "C"
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -17,6 +16,7 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/devices"
 )
 
 // newDriver returns the driver that register.go registers.
@@ -75,11 +75,7 @@ type instance struct {
 var _ hal.Instance = (*instance)(nil)
 
 func (inst *instance) Devices() []hal.Device {
-	out := make([]hal.Device, len(inst.devices))
-	for i, d := range inst.devices {
-		out[i] = d
-	}
-	return out
+	return devices.List(inst.devices)
 }
 
 // Close releases every device's primary context.
@@ -87,18 +83,7 @@ func (inst *instance) Close() error {
 	if inst.closed.Swap(true) {
 		return fmt.Errorf("hal/cuda: instance already closed: %w", hal.ErrInvalidHandle)
 	}
-	// Together: each device waits at most the close timeout for its work.
-	errs := make([]error, len(inst.devices))
-	var wg sync.WaitGroup
-	for i, d := range inst.devices {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = d.Close()
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return devices.CloseAll(inst.devices)
 }
 
 // device is one CUDA device with its retained primary context. All of its

@@ -18,6 +18,7 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/devices"
 	hipabi "github.com/streamhal/streamhal/internal/abi/hip"
 )
 
@@ -76,11 +77,7 @@ type instance struct {
 var _ hal.Instance = (*instance)(nil)
 
 func (in *instance) Devices() []hal.Device {
-	out := make([]hal.Device, len(in.devices))
-	for i, d := range in.devices {
-		out[i] = d
-	}
-	return out
+	return devices.List(in.devices)
 }
 
 // Close closes every device, together: each waits at most the close
@@ -88,17 +85,7 @@ func (in *instance) Devices() []hal.Device {
 func (in *instance) Close() error {
 	var err error
 	in.once.Do(func() {
-		errs := make([]error, len(in.devices))
-		var wg sync.WaitGroup
-		for i, d := range in.devices {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = d.Close()
-			}()
-		}
-		wg.Wait()
-		err = errors.Join(errs...)
+		err = devices.CloseAll(in.devices)
 	})
 	return err
 }

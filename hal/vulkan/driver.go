@@ -16,6 +16,7 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/devices"
 )
 
 // newDriver returns the driver that register.go registers.
@@ -219,11 +220,7 @@ var _ hal.Instance = (*instance)(nil)
 func (in *instance) Devices() []hal.Device {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	out := make([]hal.Device, len(in.devices))
-	for i, d := range in.devices {
-		out[i] = d
-	}
-	return out
+	return devices.List(in.devices)
 }
 
 func (in *instance) Close() error {
