@@ -1,12 +1,7 @@
 package cuda
 
 import (
-	"errors"
-	"go/ast"
-	"go/constant"
-	"go/parser"
-	"go/token"
-	"io/fs"
+	"github.com/streamhal/streamhal/internal/abi/abitest"
 	"testing"
 )
 
@@ -114,65 +109,6 @@ func TestSpotValues(t *testing.T) {
 	}
 }
 
-// namedConst is a typed constant declared in this package's source.
-type namedConst struct {
-	name, typ string
-	value     int
-}
-
-// parseConsts reads the typed constants of the given files with go/ast and
-// evaluates their literal values, so the test checks the source as written
-// rather than trusting the tables built from it.
-func parseConsts(t *testing.T, files ...string) []namedConst {
-	t.Helper()
-	var out []namedConst
-	fset := token.NewFileSet()
-	for _, f := range files {
-		file, err := parser.ParseFile(fset, f, nil, 0)
-		if errors.Is(err, fs.ErrNotExist) {
-			t.Skipf("%s is not here (the test binary runs away from its sources): %v", f, err)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range file.Decls {
-			g, ok := d.(*ast.GenDecl)
-			if !ok || g.Tok != token.CONST {
-				continue
-			}
-			for _, s := range g.Specs {
-				vs := s.(*ast.ValueSpec)
-				id, ok := vs.Type.(*ast.Ident)
-				if !ok || len(vs.Names) != 1 || len(vs.Values) != 1 {
-					continue
-				}
-				v := evalInt(t, vs.Values[0])
-				out = append(out, namedConst{vs.Names[0].Name, id.Name, v})
-			}
-		}
-	}
-	return out
-}
-
-// evalInt evaluates an integer literal, optionally negated.
-func evalInt(t *testing.T, e ast.Expr) int {
-	t.Helper()
-	switch x := e.(type) {
-	case *ast.BasicLit:
-		v, ok := constant.Int64Val(constant.MakeFromLiteral(x.Value, x.Kind, 0))
-		if !ok {
-			t.Fatalf("constant %s is not an int", x.Value)
-		}
-		return int(v)
-	case *ast.UnaryExpr:
-		if x.Op == token.SUB {
-			return -evalInt(t, x.X)
-		}
-	}
-	t.Fatalf("constant value %T is not a literal", e)
-	return 0
-}
-
 // nameTables gives, for each enum type, its name table and its String
 // method.
 func nameTables() map[string]struct {
@@ -227,24 +163,24 @@ var aliases = map[string]string{
 // unique, every row backed by a constant of that name and value, and every
 // constant either named by its row or a known alias of it.
 func TestTablesMatchSource(t *testing.T) {
-	consts := parseConsts(t, "enums.go")
+	consts := abitest.ParseConsts(t, "enums.go")
 	tables := nameTables()
-	byName := map[string]namedConst{}
+	byName := map[string]abitest.Const{}
 	perType := map[string]int{}
 	for _, c := range consts {
-		if _, ok := tables[c.typ]; !ok {
-			t.Errorf("constant %s has type %s, which has no name table", c.name, c.typ)
+		if _, ok := tables[c.Type]; !ok {
+			t.Errorf("constant %s has type %s, which has no name table", c.Name, c.Type)
 			continue
 		}
-		byName[c.name] = c
-		perType[c.typ]++
-		got := tables[c.typ].str(c.value)
-		want := c.name
-		if a, ok := aliases[c.name]; ok {
+		byName[c.Name] = c
+		perType[c.Type]++
+		got := tables[c.Type].str(c.Value)
+		want := c.Name
+		if a, ok := aliases[c.Name]; ok {
 			want = a
 		}
 		if got != want {
-			t.Errorf("%s(%d).String() = %q, want %q", c.typ, c.value, got, want)
+			t.Errorf("%s(%d).String() = %q, want %q", c.Type, c.Value, got, want)
 		}
 	}
 	for typ, e := range tables {
@@ -264,8 +200,8 @@ func TestTablesMatchSource(t *testing.T) {
 			switch {
 			case !ok:
 				t.Errorf("%s: row %s has no constant", typ, row.name)
-			case c.typ != typ || c.value != row.v:
-				t.Errorf("%s: row %s = %d, constant is %s = %d", typ, row.name, row.v, c.typ, c.value)
+			case c.Type != typ || c.Value != row.v:
+				t.Errorf("%s: row %s = %d, constant is %s = %d", typ, row.name, row.v, c.Type, c.Value)
 			}
 		}
 		if n := len(e.tab) + countAliases(consts, typ); n != perType[typ] {
@@ -280,10 +216,10 @@ func TestTablesMatchSource(t *testing.T) {
 	t.Logf("%d typed constants checked against %d tables", len(consts), len(tables))
 }
 
-func countAliases(consts []namedConst, typ string) int {
+func countAliases(consts []abitest.Const, typ string) int {
 	n := 0
 	for _, c := range consts {
-		if _, ok := aliases[c.name]; ok && c.typ == typ {
+		if _, ok := aliases[c.Name]; ok && c.Type == typ {
 			n++
 		}
 	}

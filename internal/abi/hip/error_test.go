@@ -3,18 +3,14 @@ package hip
 import (
 	"errors"
 	"fmt"
-	"go/ast"
-	"go/constant"
-	"go/parser"
-	"go/token"
 	"io"
-	"io/fs"
 	"reflect"
 	"strings"
 	"testing"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/internal/abi/abitest"
 )
 
 // TestSpotValues checks constants against numbers read in the HIP headers
@@ -123,62 +119,6 @@ func TestSpotValues(t *testing.T) {
 	}
 }
 
-type namedConst struct {
-	name, typ string
-	value     int
-}
-
-// parseConsts reads the typed constants of the given files with go/ast and
-// evaluates their literal values, so the test checks the source as written
-// rather than trusting the tables built from it.
-func parseConsts(t *testing.T, files ...string) []namedConst {
-	t.Helper()
-	var out []namedConst
-	fset := token.NewFileSet()
-	for _, f := range files {
-		file, err := parser.ParseFile(fset, f, nil, 0)
-		if errors.Is(err, fs.ErrNotExist) {
-			t.Skipf("%s is not here (the test binary runs away from its sources): %v", f, err)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range file.Decls {
-			g, ok := d.(*ast.GenDecl)
-			if !ok || g.Tok != token.CONST {
-				continue
-			}
-			for _, s := range g.Specs {
-				vs := s.(*ast.ValueSpec)
-				id, ok := vs.Type.(*ast.Ident)
-				if !ok || id.Name == "uintptr" || len(vs.Names) != 1 || len(vs.Values) != 1 {
-					continue
-				}
-				out = append(out, namedConst{vs.Names[0].Name, id.Name, evalInt(t, vs.Values[0])})
-			}
-		}
-	}
-	return out
-}
-
-func evalInt(t *testing.T, e ast.Expr) int {
-	t.Helper()
-	switch x := e.(type) {
-	case *ast.BasicLit:
-		v, ok := constant.Int64Val(constant.MakeFromLiteral(x.Value, x.Kind, 0))
-		if !ok {
-			t.Fatalf("constant %s is not an int", x.Value)
-		}
-		return int(v)
-	case *ast.UnaryExpr:
-		if x.Op == token.SUB {
-			return -evalInt(t, x.X)
-		}
-	}
-	t.Fatalf("constant value %T is not a literal", e)
-	return 0
-}
-
 type table struct {
 	tab []enumName
 	str func(int) string
@@ -237,29 +177,29 @@ func goName(c string) string { return strings.ToUpper(c[:1]) + c[1:] }
 // constant of the Go spelling of that name and of that value, and every
 // constant either named by its row or a known alias of it.
 func TestTablesMatchSource(t *testing.T) {
-	consts := parseConsts(t, "error.go", "enums.go")
+	consts := abitest.ParseConsts(t, "error.go", "enums.go")
 	tables := nameTables()
-	byName := map[string]namedConst{}
+	byName := map[string]abitest.Const{}
 	perType := map[string]int{}
 	nAliases := map[string]int{}
 	for _, c := range consts {
-		e, ok := tables[c.typ]
+		e, ok := tables[c.Type]
 		if !ok {
-			t.Errorf("constant %s has type %s, which has no name table", c.name, c.typ)
+			t.Errorf("constant %s has type %s, which has no name table", c.Name, c.Type)
 			continue
 		}
-		byName[c.name] = c
-		perType[c.typ]++
-		got := e.str(c.value)
-		if a, ok := aliases[c.name]; ok {
-			nAliases[c.typ]++
+		byName[c.Name] = c
+		perType[c.Type]++
+		got := e.str(c.Value)
+		if a, ok := aliases[c.Name]; ok {
+			nAliases[c.Type]++
 			if got != a {
-				t.Errorf("alias %s: %s(%d).String() = %q, want %q", c.name, c.typ, c.value, got, a)
+				t.Errorf("alias %s: %s(%d).String() = %q, want %q", c.Name, c.Type, c.Value, got, a)
 			}
 			continue
 		}
-		if goName(got) != c.name {
-			t.Errorf("%s(%d).String() = %q, constant is %s", c.typ, c.value, got, c.name)
+		if goName(got) != c.Name {
+			t.Errorf("%s(%d).String() = %q, constant is %s", c.Type, c.Value, got, c.Name)
 		}
 	}
 	for typ, e := range tables {
@@ -276,8 +216,8 @@ func TestTablesMatchSource(t *testing.T) {
 			switch {
 			case !ok:
 				t.Errorf("%s: row %s has no constant %s", typ, row.name, goName(row.name))
-			case c.typ != typ || c.value != row.v:
-				t.Errorf("%s: row %s = %d, constant is %s = %d", typ, row.name, row.v, c.typ, c.value)
+			case c.Type != typ || c.Value != row.v:
+				t.Errorf("%s: row %s = %d, constant is %s = %d", typ, row.name, row.v, c.Type, c.Value)
 			}
 		}
 		if n := len(e.tab) + nAliases[typ]; n != perType[typ] {
