@@ -353,19 +353,7 @@ func (d *device) Close() error {
 		qs = append(qs, q)
 	}
 	d.mu.Unlock()
-	errs := make([]error, len(qs))
-	var wg sync.WaitGroup
-	for i, q := range qs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := q.Close(); err != nil && !errors.Is(err, hal.ErrInvalidHandle) {
-				errs[i] = err
-			}
-		}()
-	}
-	wg.Wait()
-	first := errors.Join(errs...)
+	first := devices.CloseAll(qs)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.closed = true

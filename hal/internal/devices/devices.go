@@ -18,10 +18,11 @@ func List[D hal.Device](ds []D) []hal.Device {
 	return out
 }
 
-// CloseAll closes every device at once and joins their errors. Each
-// device waits at most the close timeout for work that is still running,
-// so closing them together bounds an instance's Close by one timeout
-// rather than one per device.
+// CloseAll closes every device (or queue) at once and joins their errors,
+// but for ErrInvalidHandle: one closed already is the harmless second
+// Close of hal.go. Each waits at most the close timeout for work that is
+// still running, so closing them together bounds an instance's (or a
+// device's) Close by one timeout rather than one per object.
 func CloseAll[D interface{ Close() error }](ds []D) error {
 	errs := make([]error, len(ds))
 	var wg sync.WaitGroup
@@ -29,7 +30,9 @@ func CloseAll[D interface{ Close() error }](ds []D) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = d.Close()
+			if err := d.Close(); !errors.Is(err, hal.ErrInvalidHandle) {
+				errs[i] = err
+			}
 		}()
 	}
 	wg.Wait()

@@ -2,9 +2,12 @@ package devices
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/streamhal/streamhal/hal"
 )
 
 // barrierCloser's Close returns only once every closer of its group has
@@ -44,13 +47,14 @@ func TestCloseAll(t *testing.T) {
 		cs[i] = barrierCloser{started: &started, met: &met, mu: &mu}
 	}
 	cs[1].err, cs[3].err = e1, e2
+	cs[2].err = fmt.Errorf("closed already: %w", hal.ErrInvalidHandle)
 	started.Add(len(cs))
 	err := CloseAll(cs)
 	if !met {
 		t.Error("the devices were not closed together")
 	}
-	if !errors.Is(err, e1) || !errors.Is(err, e2) {
-		t.Errorf("CloseAll: %v, want both errors", err)
+	if !errors.Is(err, e1) || !errors.Is(err, e2) || errors.Is(err, hal.ErrInvalidHandle) {
+		t.Errorf("CloseAll: %v, want both errors and not the second close's", err)
 	}
 	if err := CloseAll([]barrierCloser{}); err != nil {
 		t.Errorf("CloseAll of none: %v", err)
