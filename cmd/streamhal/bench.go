@@ -93,18 +93,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		}
 		*module = p
 	}
-	rt, statuses, err := openRuntime(*backend, stderr)
+	rt, dev, err := openDevice(*backend, device, stderr)
 	if err != nil {
 		return err
-	}
-	if rt == nil {
-		return fmt.Errorf("backend %s: %v", statuses[0].Name, statuses[0].Err)
 	}
 	defer rt.Close()
-	dev, err := pickDevice(rt, device)
-	if err != nil {
-		return err
-	}
 	cfg := fullConfig()
 	if *quick {
 		cfg = quickConfig()
