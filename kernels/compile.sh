@@ -117,23 +117,23 @@ SPIRV_KERNELS=(vector_add vector_add_scaled saxpy matrix_multiply reduce_sum emp
 
 # ---- build ----
 
-build_cpu() { # output defines...
+build_cpu() { # output defines... (SRC: the source, test_kernels.c by default)
   local out=$1
   shift
-  "$CC" "${CPU_FLAGS[@]}" "$@" -o "$out" kernels/cpu/test_kernels.c
+  "$CC" "${CPU_FLAGS[@]}" "$@" -o "$out" "kernels/cpu/${SRC:-test_kernels.c}"
 }
 
-build_ptx() { # arch output defines...
+build_ptx() { # arch output defines... (SRC: the source, test_kernels.cu by default)
   local arch=$1 out=$2
   shift 2
-  "$CLANG16" "${PTX_FLAGS[@]}" --cuda-gpu-arch="$arch" "$@" -o "$out" kernels/gpu/test_kernels.cu
+  "$CLANG16" "${PTX_FLAGS[@]}" --cuda-gpu-arch="$arch" "$@" -o "$out" "kernels/gpu/${SRC:-test_kernels.cu}"
 }
 
-build_hsaco() { # arch output defines...
+build_hsaco() { # arch output defines... (SRC: the source, test_kernels.cu by default)
   local arch=$1 out=$2
   shift 2
   PATH="$(hip_path "$arch"):$PATH" "$(hip_clang "$arch")" "${HIP_FLAGS[@]}" \
-    --offload-arch="$arch" "$@" -o "$out" kernels/gpu/test_kernels.cu
+    --offload-arch="$arch" "$@" -o "$out" "kernels/gpu/${SRC:-test_kernels.cu}"
 }
 
 build_spv() { # kernel output
@@ -145,6 +145,15 @@ build_spv() { # kernel output
 log "building CPU (x86_64)"
 build_cpu "$B/test_kernels.x86_64.so"
 build_cpu "$B/vector_add.x86_64.so" -DSHAL_ONLY_VECTOR_ADD
+SRC=fault_kernels.c build_cpu "$B/fault_kernels.x86_64.so"
+
+# spin_forever, the kernel of the bounded-Close tests, for the GPU targets
+# (its CPU twin is in fault_kernels.c).
+log "building spin_forever (PTX sm_80, AMDGPU)"
+SRC=spin_forever.cu build_ptx sm_80 "$B/spin_forever.sm_80.ptx"
+for a in "${AMD_ARCHES[@]}"; do
+  SRC=spin_forever.cu build_hsaco "$a" "$B/spin_forever.$a.hsaco"
+done
 
 for a in "${PTX_ARCHES[@]}"; do
   log "building PTX $a"
@@ -160,7 +169,7 @@ done
 
 log "building SPIR-V"
 mkdir -p "$BUILD/spv"
-for k in "${SPIRV_KERNELS[@]}" args_probe; do
+for k in "${SPIRV_KERNELS[@]}" args_probe spin_forever; do
   build_spv "$k" "$BUILD/spv/$k.spv"
 done
 spv_inputs=()
@@ -169,6 +178,7 @@ spirv-link --target-env vulkan1.2 -o "$B/test_kernels.spv" "${spv_inputs[@]}" ||
   die "spirv-link failed"
 cp "$BUILD/spv/vector_add.spv" "$B/vector_add.spv"
 cp "$BUILD/spv/args_probe.spv" "$B/args_probe.spv"
+cp "$BUILD/spv/spin_forever.spv" "$B/spin_forever.spv"
 
 # ---- check ----
 
@@ -183,6 +193,7 @@ EXPECT=(
   "empty||"
   "scale_by_global|0:8 8:8 16:4|u64 u64 u32"
   "args_probe|0:1 2:2 4:4 8:8 16:4 24:8 32:8 40:8|u8 u16 u32 u64 f32 f64 b8[8] u64"
+  "spin_forever|0:8 8:8|u64 u64"
 )
 
 expect_field() { # kernel field-number
@@ -288,6 +299,11 @@ GPU_KERNELS=(vector_add vector_add_scaled saxpy matrix_multiply reduce_sum empty
 log "checking"
 check_cpu "$B/test_kernels.x86_64.so"
 check_cpu "$B/vector_add.x86_64.so"
+check_cpu "$B/fault_kernels.x86_64.so"
+check_ptx "$B/spin_forever.sm_80.ptx" spin_forever
+for a in "${AMD_ARCHES[@]}"; do
+  check_hsaco "$B/spin_forever.$a.hsaco" "$a" spin_forever
+done
 for a in "${PTX_ARCHES[@]}"; do
   grep -q "^\.target $a$" "$B/test_kernels.$a.ptx" || die "test_kernels.$a.ptx: wrong .target"
   check_ptx "$B/test_kernels.$a.ptx" "${GPU_KERNELS[@]}"
@@ -297,13 +313,14 @@ for a in "${AMD_ARCHES[@]}"; do
   check_hsaco "$B/test_kernels.$a.hsaco" "$a" "${GPU_KERNELS[@]}"
   check_hsaco "$B/vector_add.$a.hsaco" "$a" vector_add
 done
-for k in "${SPIRV_KERNELS[@]}" args_probe; do
+for k in "${SPIRV_KERNELS[@]}" args_probe spin_forever; do
   spirv-val --target-env vulkan1.2 "$BUILD/spv/$k.spv" || die "$k.spv: spirv-val failed"
   [ "$k" = empty ] || check_spv_offsets "$BUILD/spv/$k.spv" "$k"
 done
 check_spv "$B/test_kernels.spv" "${SPIRV_KERNELS[@]}"
 check_spv "$B/vector_add.spv" vector_add
 check_spv "$B/args_probe.spv" args_probe
+check_spv "$B/spin_forever.spv" spin_forever
 if command -v ptxas >/dev/null; then
   for a in "${PTX_ARCHES[@]}"; do
     ptxas -arch="$a" -o /dev/null "$B/test_kernels.$a.ptx" || die "ptxas $a failed"
@@ -376,7 +393,13 @@ EOF
 |---|---|---|---|
 | test_kernels.x86_64.so | x86_64 (cpu-elf) | \`cc ${CPU_FLAGS[*]} kernels/cpu/test_kernels.c\` | all nine: vector_add, vector_add_scaled, saxpy, matrix_multiply, reduce_sum, empty, scale_by_global (+ global \`global_scale\`), args_probe, grid_sum (cooperative) |
 | vector_add.x86_64.so | x86_64 (cpu-elf) | same, \`-DSHAL_ONLY_VECTOR_ADD\` | vector_add |
+| fault_kernels.x86_64.so | x86_64 (cpu-elf) | \`cc ${CPU_FLAGS[*]} kernels/cpu/fault_kernels.c\` | kernels that fault, overrun or spin on request (the fault-containment, memcheck and Close tests): poke, fill_u32, read_u32, block_sum (at most 256 threads), block_sum_undeclared, divide, trap, copy_bytes, spin_forever, grid_poke (cooperative) |
+| spin_forever.sm_80.ptx | sm_80 (ptx) | \`clang-16 ${PTX_FLAGS[*]} --cuda-gpu-arch=sm_80 kernels/gpu/spin_forever.cu\` | spin_forever (the bounded-Close tests) |
 EOF
+    for a in "${AMD_ARCHES[@]}"; do
+      echo "| spin_forever.$a.hsaco | $a (amdgpu) | \`$(hip_clang_name "$a") ${HIP_FLAGS[*]} --offload-arch=$a kernels/gpu/spin_forever.cu\` | spin_forever |"
+    done
+    cat <<EOF
     for a in "${PTX_ARCHES[@]}"; do
       echo "| test_kernels.$a.ptx | $a (ptx) | \`clang-16 ${PTX_FLAGS[*]} --cuda-gpu-arch=$a kernels/gpu/test_kernels.cu\` | the GPU eight: vector_add, vector_add_scaled, saxpy, matrix_multiply, reduce_sum, empty, scale_by_global (+ \`.global global_scale\`), args_probe |"
       echo "| vector_add.$a.ptx | $a (ptx) | same, \`-DSHAL_ONLY_VECTOR_ADD\` | vector_add |"
@@ -389,6 +412,7 @@ EOF
 | test_kernels.spv | vulkan1.2 (spirv) | \`glslangValidator ${GLSL_FLAGS[*]} -e NAME --source-entrypoint main kernels/spirv/NAME.comp\` per kernel, then \`spirv-link --target-env vulkan1.2\` | ${SPIRV_KERNELS[*]} (one GLCompute entry point each) |
 | vector_add.spv | vulkan1.2 (spirv) | glslangValidator as above | vector_add |
 | args_probe.spv | vulkan1.2 (spirv) | glslangValidator as above; a module of its own because it needs Int8/Int16/Int64/Float64 and 8/16-bit push-constant storage | args_probe |
+| spin_forever.spv | vulkan1.2 (spirv) | glslangValidator as above | spin_forever (the bounded-Close tests) |
 EOF
     if [ -f "$B/test_kernels.fat" ]; then
       cat <<EOF

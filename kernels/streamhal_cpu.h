@@ -46,10 +46,23 @@
  * SHAL_GLOBAL_X_BELOW(n) instead of `if (i < n)`: GCC then vectorizes the
  * per-thread loop (see the comment at the definitions).
  *
- * The library table is declared with SHAL_LIBRARY(...) listing
- * SHAL_ENTRY(name, args_type, params) or SHAL_ENTRY_NOARGS(name) rows, where
- * params is an array of SHAL_PARAM(args_type, field) built with
- * SHAL_PARAMS(name, ...).
+ * The library table is declared with SHAL_LIBRARY(...) listing one row per
+ * kernel: SHAL_ENTRY(name, args_type), SHAL_ENTRY_COOPERATIVE(name,
+ * args_type) or SHAL_ENTRY_NOARGS(name). A row with parameters reads
+ * name##_params, the array SHAL_PARAMS(name, SHAL_PARAM(args_type, field),
+ * ...) declares before it. SHAL_ENTRY_MAX_THREADS(name, args_type, n) (and
+ * SHAL_ENTRY_NOARGS_MAX_THREADS(name, n)) also declare that the kernel
+ * works with at most n threads per block, for instance because a static
+ * shared array has n elements: the driver reports n as the kernel's
+ * MaxThreadsPerBlock and refuses larger blocks.
+ *
+ * Faults. The driver runs kernel code under a fault handler: a kernel that
+ * dereferences a bad pointer fails its launch with an illegal-address error
+ * naming the kernel, the block (from shal_worker.block, which the three
+ * shapes keep current) and the address, and the process keeps running.
+ *
+ * Loading a library runs its code (ELF constructors included): only load
+ * libraries you would link into your program.
  */
 #ifndef STREAMHAL_CPU_H_
 #define STREAMHAL_CPU_H_
@@ -62,7 +75,9 @@
 extern "C" {
 #endif
 
-#define SHAL_CPU_ABI_VERSION 1u
+/* Version 2 added shal_worker.block; the driver still loads version 1
+ * libraries (their faults are reported by block range). */
+#define SHAL_CPU_ABI_VERSION 2u
 
 typedef struct shal_dim3 {
   uint32_t x, y, z;
@@ -85,6 +100,10 @@ typedef struct shal_worker {
   uint32_t reserved;
   /* grid barrier entry point, filled in by the driver */
   void (*grid_sync)(const shal_launch* L, struct shal_worker* W);
+  /* The linear index of the block being run (ABI version 2). The kernel
+   * shapes store it before each block so that the driver can name the
+   * block of a fault; hand-written entries should do the same. */
+  uint64_t block;
 } shal_worker;
 
 /* Argument type for kernels without parameters. */
@@ -115,7 +134,7 @@ typedef struct shal_kernel {
   uint32_t param_count;
   uint32_t args_size; /* sizeof the argument struct */
   const shal_param* params;
-  uint32_t max_threads_per_block; /* 0: the device limit */
+  uint32_t max_threads_per_block; /* 0: the device limit; else refused above */
   uint32_t static_shared_bytes;   /* informational */
   uint32_t flags;
   uint32_t reserved;
@@ -135,6 +154,20 @@ typedef struct shal_library {
   uint32_t reserved;
   const shal_global* globals;
 } shal_library;
+
+/* Optional export: a library may report faults of its kernels (a trap, a
+ * block whose threads wait at different barriers) through
+ *
+ *     uint32_t streamhal_cpu_take_fault(char* msg, uint32_t len);
+ *
+ * which returns the first fault recorded since the last call (0: none),
+ * copies its message into msg (NUL-terminated, at most len bytes) and
+ * clears it. A kernel that faults stops the range of blocks it runs. A
+ * driver that finds the export calls it after each launch and fails the
+ * launch with the message; libraries without it (every hand-written one)
+ * never fault, so the ABI stays version 1. The PTX translator's libraries
+ * export it. */
+typedef uint32_t (*shal_take_fault_fn)(char* msg, uint32_t len);
 
 #define SHAL_EXPORT __attribute__((visibility("default")))
 #define SHAL_UNUSED __attribute__((unused))
@@ -198,10 +231,10 @@ static inline int32_t shal_atomic_add_i32(int32_t* p, int32_t v) {
                                    SHAL_UNUSED shal_dim3 gridDim);                        \
   SHAL_EXPORT void name##_entry(const shal_launch* L, shal_worker* W,         \
                                 uint64_t b0, uint64_t b1) {                   \
-    (void)W;                                                                  \
     const args_type* args = (const args_type*)L->args;                       \
     const shal_dim3 gridDim = L->grid_dim, blockDim = L->block_dim;           \
     for (uint64_t b = b0; b < b1; b++) {                                      \
+      W->block = b;                                                           \
       SHAL_BLOCK_INDEX_(b);                                                   \
       shal_dim3 t;                                                            \
       for (t.z = 0; t.z < blockDim.z; t.z++)                                  \
@@ -223,6 +256,7 @@ static inline int32_t shal_atomic_add_i32(int32_t* p, int32_t v) {
     const args_type* args = (const args_type*)L->args;                      \
     const shal_dim3 gridDim = L->grid_dim, blockDim = L->block_dim;          \
     for (uint64_t b = b0; b < b1; b++) {                                     \
+      W->block = b;                                                          \
       SHAL_BLOCK_INDEX_(b);                                                  \
       name##_block(args, W->shared, blockIdx, blockDim, gridDim);            \
     }                                                                        \
@@ -262,6 +296,8 @@ static inline int32_t shal_atomic_add_i32(int32_t* p, int32_t v) {
 /* Iterates over this worker's blocks inside SHAL_GRID_KERNEL. */
 #define SHAL_FOR_EACH_BLOCK                                                   \
   for (uint64_t shal_b_ = shal_b0; shal_b_ < shal_b1; shal_b_++)              \
+    for (int shal_set_b_ = ((shal_W->block = shal_b_), 1); shal_set_b_;      \
+         shal_set_b_ = 0)                                                     \
     for (shal_dim3 blockIdx = {(uint32_t)(shal_b_ % gridDim.x),               \
                                (uint32_t)((shal_b_ / gridDim.x) % gridDim.y), \
                                (uint32_t)(shal_b_ / ((uint64_t)gridDim.x *    \
@@ -286,14 +322,23 @@ static inline int32_t shal_atomic_add_i32(int32_t* p, int32_t v) {
 #define SHAL_PARAMS(name, ...) \
   static const shal_param name##_params[] = {__VA_ARGS__}
 
-#define SHAL_ENTRY_FLAGS(name, args_type, flags)                          \
+/* The general row: flags (SHAL_KERNEL_FLAG_*) and the most threads per
+ * block the kernel supports (0: the device limit). */
+#define SHAL_ENTRY_EX(name, args_type, flags, max_threads)                \
   {#name, name##_entry,                                                   \
    (uint32_t)(sizeof(name##_params) / sizeof(name##_params[0])),          \
-   (uint32_t)sizeof(args_type), name##_params, 0, 0, (flags), 0}
-#define SHAL_ENTRY(name, args_type) SHAL_ENTRY_FLAGS(name, args_type, 0)
+   (uint32_t)sizeof(args_type), name##_params, (uint32_t)(max_threads),   \
+   0, (flags), 0}
+#define SHAL_ENTRY_FLAGS(name, args_type, flags) \
+  SHAL_ENTRY_EX(name, args_type, flags, 0)
+#define SHAL_ENTRY(name, args_type) SHAL_ENTRY_EX(name, args_type, 0, 0)
+#define SHAL_ENTRY_MAX_THREADS(name, args_type, max_threads) \
+  SHAL_ENTRY_EX(name, args_type, 0, max_threads)
 #define SHAL_ENTRY_COOPERATIVE(name, args_type) \
-  SHAL_ENTRY_FLAGS(name, args_type, SHAL_KERNEL_FLAG_COOPERATIVE)
+  SHAL_ENTRY_EX(name, args_type, SHAL_KERNEL_FLAG_COOPERATIVE, 0)
 #define SHAL_ENTRY_NOARGS(name) {#name, name##_entry, 0, 0, NULL, 0, 0, 0, 0}
+#define SHAL_ENTRY_NOARGS_MAX_THREADS(name, max_threads) \
+  {#name, name##_entry, 0, 0, NULL, (uint32_t)(max_threads), 0, 0, 0}
 
 #define SHAL_GLOBAL(name) {#name, (void*)&name, sizeof(name)}
 

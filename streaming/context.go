@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Context flags (the values of CUctx_flags). Every flag is recorded and
@@ -61,6 +62,14 @@ const APIVersion = 3020
 // CUcontext. Closing it frees everything it owns. Methods are safe for
 // concurrent use.
 //
+// A kernel fault (ErrIllegalAddress, a *KernelFault) is sticky, as on
+// CUDA: from the moment it happens, launches, copies, memsets,
+// allocations, module loads and synchronizations on the context fail with
+// an error wrapping it, until the context is destroyed or, for a primary
+// context, reset (Device.PrimaryContextReset). Freeing memory and
+// destroying objects still work; other contexts, on the same device too,
+// are not affected.
+//
 // A device's primary context is one object for the life of the runtime,
 // as in CUDA: Device.PrimaryContextReset destroys what it owns and leaves
 // it usable, the last Device.PrimaryContextRelease destroys what it owns
@@ -74,6 +83,9 @@ type Context struct {
 	// legacy is the default stream. It changes only when a released
 	// primary context is retained again.
 	legacy atomic.Pointer[Stream]
+	// sticky is the kernel fault that made the context unusable (see
+	// Context), nil while there is none.
+	sticky atomic.Pointer[stickyFault]
 
 	mu      sync.Mutex
 	closed  bool
@@ -132,6 +144,7 @@ func (c *Context) open(flags uint32, legacy *Stream) error {
 	}
 	c.flags.Store(flags)
 	c.legacy.Store(legacy)
+	c.sticky.Store(nil)
 	c.closed = false
 	return nil
 }
@@ -160,7 +173,17 @@ func (c *Context) StreamPriorityRange() (least, greatest int) {
 	return c.dev.info.StreamPriorityLeast, c.dev.info.StreamPriorityGreatest
 }
 
+// check fails once the context is destroyed, or unusable after a kernel
+// fault.
 func (c *Context) check(op string) error {
+	if err := c.checkOpen(op); err != nil {
+		return err
+	}
+	return c.stickyErr(op)
+}
+
+// checkOpen fails once the context is destroyed.
+func (c *Context) checkOpen(op string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -246,7 +269,10 @@ func (c *Context) drain() {
 
 // Close destroys the context: it waits for its work, then frees its memory,
 // modules, events and streams. A primary context is released with
-// Device.PrimaryContextRelease instead.
+// Device.PrimaryContextRelease instead. It waits for running work at most
+// Options.CloseTimeout; work still running then is given up, and what it may
+// use (the context's memory and modules) stays allocated: the error, wrapping
+// ErrTimeout, says so.
 func (c *Context) Close() error {
 	if c.primary {
 		return fmt.Errorf("streaming: Close of a primary context; use Device.PrimaryContextRelease: %w", ErrInvalidContext)
@@ -259,18 +285,23 @@ func (c *Context) Close() error {
 	return err
 }
 
-func (c *Context) destroy() error { return c.teardown(false) }
+func (c *Context) destroy() error { return c.teardown(false, time.Now().Add(c.rt.closeTimeout)) }
 
-// teardown waits for the context's work, then destroys everything it owns
-// and marks it destroyed. With keepLegacy (a reset) the default stream
-// survives, emptied, for open to reuse.
+// teardown waits for the context's work until deadline, then destroys
+// everything it owns and marks it destroyed. With keepLegacy (a reset) the
+// default stream survives, emptied, for open to reuse.
 //
 // The context is marked destroyed first, so of concurrent teardowns (two
 // Closes, a Close and Runtime.Close) exactly one proceeds, and nothing new
 // is created in the context meanwhile. Objects the user destroys
 // concurrently (a Stream.Close, a Free) are released once, by whichever
 // call gets them first: teardown skips what is already gone.
-func (c *Context) teardown(keepLegacy bool) error {
+//
+// Work still running at the deadline is given up: its streams are left to
+// the driver (whose Close is bounded too), and the context's memory and
+// modules are not freed, only forgotten, since a running kernel may use
+// them.
+func (c *Context) teardown(keepLegacy bool, deadline time.Time) error {
 	done, err := c.rt.holdDrivers("destroy context")
 	if err != nil {
 		// Runtime.Close destroyed every context already.
@@ -284,7 +315,7 @@ func (c *Context) teardown(keepLegacy bool) error {
 	}
 	c.closed = true
 	c.mu.Unlock()
-	c.drain()
+	stuck := c.drainUntil(deadline)
 	c.mu.Lock()
 	streams := keys(c.streams)
 	events := keys(c.events)
@@ -295,21 +326,43 @@ func (c *Context) teardown(keepLegacy bool) error {
 	allocs := keys(c.allocs)
 	c.allocMu.Unlock()
 	var errs []error
+	if len(stuck) > 0 {
+		errs = append(errs, c.stuckError(stuck, modules, allocs))
+	}
 	for _, g := range graphs {
 		errs = append(errs, skipGone(g.destroy()))
 	}
 	for _, s := range streams {
+		if stuck[s] != nil {
+			s.abandon()
+			continue
+		}
 		errs = append(errs, skipGone(s.destroy()))
 	}
 	legacy := c.legacy.Load()
-	if !keepLegacy {
+	legacyStuck := stuck[legacy] != nil
+	switch {
+	case legacyStuck:
+		legacy.abandon()
+		if keepLegacy {
+			// The reset context needs a default stream: a new one.
+			ns, err := newStream(c, streamLegacy, 0)
+			if err != nil {
+				errs = append(errs, err)
+			} else {
+				c.legacy.Store(ns)
+			}
+		}
+	case !keepLegacy:
 		errs = append(errs, skipGone(legacy.destroy()))
 	}
 	for _, e := range events {
 		errs = append(errs, skipGone(e.destroy()))
 	}
-	for _, m := range modules {
-		errs = append(errs, skipGone(m.unload()))
+	if len(stuck) == 0 {
+		for _, m := range modules {
+			errs = append(errs, skipGone(m.unload()))
+		}
 	}
 	var claimed []*allocation
 	for _, a := range allocs {
@@ -317,13 +370,18 @@ func (c *Context) teardown(keepLegacy bool) error {
 			claimed = append(claimed, a)
 		}
 	}
-	if keepLegacy {
+	if keepLegacy && !legacyStuck {
 		// Work enqueued on the surviving default stream since the drain
 		// may use the memory; none can be enqueued after the claims.
 		legacy.drain()
 		legacy.forget()
 	}
 	for _, a := range claimed {
+		if len(stuck) > 0 {
+			// Kept for the running work: forgotten, left to the driver.
+			c.forget(a)
+			continue
+		}
 		errs = append(errs, a.free())
 	}
 	return errors.Join(errs...)
@@ -358,9 +416,10 @@ func skipGone(err error) error {
 
 // reset destroys everything the context owns and leaves it usable with
 // empty resources and the default limits (Device.PrimaryContextReset).
-// Its default stream stays the same object.
+// Its default stream stays the same object (unless it was given up as
+// stuck).
 func (c *Context) reset() error {
-	err := c.teardown(true)
+	err := c.teardown(true, time.Now().Add(c.rt.closeTimeout))
 	if oerr := c.open(c.flags.Load(), c.legacy.Load()); oerr != nil {
 		err = errors.Join(err, oerr)
 	}

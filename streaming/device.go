@@ -2,8 +2,10 @@ package streaming
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/streamhal/streamhal/hal"
 )
@@ -57,13 +59,16 @@ func (d *Device) TotalMemory() uint64 { return d.info.TotalMem }
 func (d *Device) Info() hal.DeviceInfo { return d.info }
 
 // ComputeCapability is the CUDA compute capability, or the backend's
-// closest analogue (CPU: 0.0; Vulkan: the API version).
+// closest analogue (CPU: 8.0, the instruction generation it provides, see
+// hal/cpu; Vulkan: the API version).
 func (d *Device) ComputeCapability() (major, minor int) {
 	return d.info.ComputeMajor, d.info.ComputeMinor
 }
 
 // PCIBusID is the device's PCI location in CUDA's format
-// ("0000:65:00.0").
+// ("0000:65:00.0"). Devices off the PCI bus (CPU devices, lavapipe) have a
+// distinct synthetic location in domain ffff (hal.SyntheticPCIDomain),
+// which DeviceByPCIBusID finds again.
 func (d *Device) PCIBusID() string { return d.info.PCIBusIDString() }
 
 // MemGetInfo returns the free and total device memory in bytes.
@@ -218,10 +223,11 @@ func (d *Device) removeContext(c *Context) {
 	d.mu.Unlock()
 }
 
-// close destroys every context of the device (Runtime.Close). It holds
-// primaryMu throughout, so a concurrent retain, release or reset of the
-// primary context runs before it or after it, never interleaved.
-func (d *Device) close() error {
+// close destroys every context of the device (Runtime.Close), waiting for
+// their work until deadline. It holds primaryMu throughout, so a
+// concurrent retain, release or reset of the primary context runs before it
+// or after it, never interleaved.
+func (d *Device) close(deadline time.Time) error {
 	d.primaryMu.Lock()
 	defer d.primaryMu.Unlock()
 	d.primary = nil
@@ -236,18 +242,18 @@ func (d *Device) close() error {
 	pools := keys(d.pools)
 	d.defaultPool, d.currentPool, d.pools = nil, nil, map[*MemPool]bool{}
 	d.mu.Unlock()
-	var first error
+	var errs []error
 	for _, c := range ctxs {
 		// A context the user destroys concurrently is destroyed once.
-		if err := skipGone(c.destroy()); err != nil && first == nil {
-			first = err
+		if err := skipGone(c.teardown(false, deadline)); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	for _, p := range pools {
 		p.destroy()
 	}
 	d.freeStages()
-	return first
+	return errors.Join(errs...)
 }
 
 // CanAccessPeer reports whether this device can use peer's memory directly
@@ -258,8 +264,7 @@ func (d *Device) CanAccessPeer(peer *Device) bool {
 	if peer == nil || peer == d || peer.rt != d.rt || peer.info.Driver != d.info.Driver {
 		return false
 	}
-	pd, ok := d.hal.(hal.PeerDevice)
-	return ok && pd.CanAccessPeer(peer.hal)
+	return halCanAccessPeer(d.hal, peer.hal)
 }
 
 // P2PAttribute is a peer-to-peer property of a pair of devices.
@@ -315,7 +320,7 @@ func (d *Device) EnablePeerAccess(peer *Device) error {
 	if d.peers[peer] {
 		return fmt.Errorf("streaming: peer access from device %d to device %d: %w", d.ordinal, peer.ordinal, ErrPeerAlreadyEnabled)
 	}
-	if err := d.hal.(hal.PeerDevice).EnablePeerAccess(peer.hal); err != nil {
+	if err := halSetPeerAccess(d.hal, peer.hal, true); err != nil {
 		return fmt.Errorf("streaming: enable peer access from device %d to device %d: %w", d.ordinal, peer.ordinal, err)
 	}
 	d.peers[peer] = true
@@ -335,7 +340,7 @@ func (d *Device) DisablePeerAccess(peer *Device) error {
 	if peer == nil || !d.peers[peer] {
 		return fmt.Errorf("streaming: disable peer access from device %d to %v: %w", d.ordinal, peer, ErrPeerNotEnabled)
 	}
-	if err := d.hal.(hal.PeerDevice).DisablePeerAccess(peer.hal); err != nil {
+	if err := halSetPeerAccess(d.hal, peer.hal, false); err != nil {
 		return fmt.Errorf("streaming: disable peer access from device %d to device %d: %w", d.ordinal, peer.ordinal, err)
 	}
 	delete(d.peers, peer)

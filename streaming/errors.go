@@ -4,7 +4,8 @@ import "github.com/streamhal/streamhal/hal"
 
 // Errors returned by this package wrap one of these sentinels (shared with
 // package hal), so callers match them with errors.Is; the message names the
-// call and the argument that was wrong.
+// call and the argument that was wrong. TestSentinelsReexported checks
+// that every sentinel of package hal is here.
 var (
 	ErrInvalidValue          = hal.ErrInvalidValue
 	ErrInvalidHandle         = hal.ErrInvalidHandle
@@ -35,4 +36,12 @@ var (
 	ErrNotInitialized        = hal.ErrNotInitialized
 	ErrAlreadyAcquired       = hal.ErrAlreadyAcquired
 	ErrContextAlreadyCurrent = hal.ErrContextAlreadyCurrent
+	ErrTimeout               = hal.ErrTimeout
 )
+
+// KernelFault is the error of a kernel that faulted, as the CPU backend
+// reports it: the kernel, the block, the signal and the address (see
+// hal.KernelFault). It wraps ErrIllegalAddress for memory faults, so
+// errors.Is(err, ErrIllegalAddress) matches it; errors.As reads the
+// fields. Like CUDA's illegal-address error it is sticky: see Context.
+type KernelFault = hal.KernelFault

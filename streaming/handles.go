@@ -23,7 +23,9 @@ func (s *Stream) Err() error {
 }
 
 // Err reports whether c can still be used: it fails once c was destroyed.
-func (c *Context) Err() error { return c.check("context") }
+// (A context unusable after a kernel fault is still a valid handle: its
+// calls fail with the fault, see Context.)
+func (c *Context) Err() error { return c.checkOpen("context") }
 
 // Err reports whether e can still be used: it fails once e, or its
 // context, was destroyed.

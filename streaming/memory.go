@@ -235,7 +235,9 @@ func (c *Context) lookupBase(what string, p uint64, kinds ...MemoryKind) (*alloc
 // pointer exactly one frees it; the others fail with ErrInvalidValue, as a
 // second cuMemFree does.
 func (c *Context) Free(p DevicePtr) error {
-	if err := c.check("free"); err != nil {
+	// checkOpen, not check: memory is freed on a context unusable after a
+	// kernel fault too.
+	if err := c.checkOpen("free"); err != nil {
 		return err
 	}
 	if err := c.rt.checkGlobalCapture("free"); err != nil {
@@ -337,6 +339,11 @@ func (c *Context) HostFlags(p unsafe.Pointer) (uint32, error) {
 // HostRegister page-locks size bytes of existing host memory at p and maps
 // it for the device (cuMemHostRegister). p may be Go memory: it is pinned
 // (runtime.Pinner) until HostUnregister, so the collector keeps it in place.
+// size must not exceed the memory behind p: the drivers refuse a range that
+// is not mapped (the CPU driver reads the process's mappings, so a 4 KiB
+// slice registered as 1 TiB is ErrInvalidValue), but within mapped memory
+// (the rest of the Go heap) only the caller knows where its buffer ends.
+// Pass a slice's own length (hip.HostRegister takes the slice and checks).
 func (c *Context) HostRegister(p unsafe.Pointer, size uint64, flags uint32) error {
 	if err := c.check("host register"); err != nil {
 		return err

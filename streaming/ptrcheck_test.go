@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/streamhal/streamhal/hal/haltest"
 	"github.com/streamhal/streamhal/streaming"
 )
 
@@ -23,7 +24,7 @@ const bogus = 0xdeadbeef000
 // It runs in a child process: before the check existed, the CPU kernel
 // died with SIGSEGV.
 func TestLaunchPointerByLayout(t *testing.T) {
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		e := newEnv(t)
 		f := e.fn(t, "vector_add")
 		s := e.ctx.DefaultStream()
@@ -78,9 +79,15 @@ func TestLaunchPointerByLayout(t *testing.T) {
 			t.Errorf("Launch with a uint32 pointer: got %v, want ErrInvalidValue", err)
 		}
 		// Null and one past the end are valid pointers (the kernel touches
-		// nothing with n = 0).
+		// nothing with n = 0), except that a device running shaders as
+		// native code on threads of its own (lavapipe) refuses null: a null
+		// dereference there would end the process (see hal/vulkan).
 		for _, p := range []uint64{0, uint64(d) + 4*n} {
-			if err := s.Launch(f, one, one, 0, uint64(p), streaming.DevicePtr(p), uintptr(p), uint32(0)); err != nil {
+			err := s.Launch(f, one, one, 0, uint64(p), streaming.DevicePtr(p), uintptr(p), uint32(0))
+			if p == 0 && errors.Is(err, streaming.ErrInvalidValue) && strings.Contains(err.Error(), "runs shaders as native code") {
+				continue
+			}
+			if err != nil {
 				t.Errorf("Launch with pointer %#x and n = 0: %v", p, err)
 			}
 		}
@@ -113,7 +120,7 @@ func TestLaunchPointerByLayout(t *testing.T) {
 // child process: before the checks, the launch after the free crashed
 // the CPU kernel.
 func TestGraphKernelNodePointers(t *testing.T) {
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		e := newEnv(t)
 		f := e.fn(t, "vector_add")
 		s := e.stream(t, streaming.StreamNonBlocking)

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/streamhal/streamhal/hal"
-	_ "github.com/streamhal/streamhal/hal/all" // the default driver set
 )
 
 // Environment variables read by Open for options left at their zero value.
@@ -22,6 +21,9 @@ const (
 	EnvDeviceOrdinal = "STREAM_HAL_DEVICE_ORDINAL" // ordinal of the default device
 	EnvLogLevel      = "STREAM_HAL_LOG_LEVEL"      // 0 silent .. 5 verbose
 	EnvCPUDevices    = "STREAM_HAL_CPU_DEVICES"    // number of CPU devices (default 1)
+	EnvCPUMemory     = "STREAM_HAL_CPU_MEMORY"     // CPU devices' memory budget ("8GiB"; default: what the host can give)
+	EnvCPUMemcheck   = "STREAM_HAL_CPU_MEMCHECK"   // 1: the CPU backend's memory-checking mode
+	EnvCloseTimeout  = "STREAM_HAL_CLOSE_TIMEOUT"  // how long Close waits for running work ("30s", or seconds)
 )
 
 // Options configure a Runtime. The zero value is usable: every field left
@@ -42,6 +44,24 @@ type Options struct {
 	// CPUDevices is the number of CPU devices; 0 means
 	// STREAM_HAL_CPU_DEVICES, else 1.
 	CPUDevices int
+	// CPUMemory is the memory budget of the CPU devices in bytes, shared
+	// by all of them: allocations beyond it fail with ErrOutOfMemory and
+	// MemGetInfo reports what is left of it. 0 means STREAM_HAL_CPU_MEMORY
+	// ("8GiB"), else what the host can give when the runtime opens
+	// (MemAvailable, or the memory cgroup's limit when lower).
+	CPUMemory uint64
+	// CPUMemcheck turns on the CPU backend's memory-checking mode
+	// (STREAM_HAL_CPU_MEMCHECK=1): guard pages around every allocation and
+	// quarantined frees, so that a kernel reading or writing past a
+	// buffer, or after its free, fails with ErrIllegalAddress naming the
+	// allocation (see hal/cpu).
+	CPUMemcheck bool
+	// CloseTimeout bounds how long closing the runtime, a context or a
+	// device waits for work that is still running (a kernel that never
+	// ends); then Close gives up with an error wrapping ErrTimeout that says
+	// what was left running and what is kept allocated for it. 0 means
+	// STREAM_HAL_CLOSE_TIMEOUT ("45s", or a number of seconds), else 30 s.
+	CloseTimeout time.Duration
 	// IgnoreEnvironment makes Open read no environment variables.
 	IgnoreEnvironment bool
 }
@@ -66,7 +86,10 @@ type Runtime struct {
 	statuses  []BackendStatus
 	defaultID int
 	ptrs      ptrTable
-	advice    adviceTable // MemAdvise and MemPrefetchAsync records of managed memory
+	// closeTimeout is Options.CloseTimeout or its default.
+	closeTimeout time.Duration
+	kept         keptAlive   // what teardowns that gave up keep reachable
+	advice       adviceTable // MemAdvise and MemPrefetchAsync records of managed memory
 	// capturing counts streams being captured in global or thread-local
 	// mode, during which some calls on other streams are illegal.
 	capturing atomic.Int32
@@ -101,16 +124,20 @@ func (rt *Runtime) holdDrivers(what string) (release func(), err error) {
 	return rt.leaveDrivers, nil
 }
 
-// driverCloseWait bounds how long Close waits for calls still using the
-// drivers (a Synchronize on a kernel that never ends, say) before it gives
-// up and leaves the drivers open rather than closing them under a caller.
-const driverCloseWait = 30 * time.Second
+// minDriverWait is the least Close waits for calls still using the
+// drivers, even when the close timeout was spent on work that never ended.
+const minDriverWait = 100 * time.Millisecond
 
 // waitDriverUsers marks the drivers closed and waits for the calls still
-// using them; false when some remain after driverCloseWait.
-func (rt *Runtime) waitDriverUsers() bool {
+// using them (a Synchronize on a kernel that never ends, say) until
+// deadline, or minDriverWait from now if that is later; false when some
+// remain, and Close then leaves the drivers open rather than closing them
+// under a caller.
+func (rt *Runtime) waitDriverUsers(deadline time.Time) bool {
 	rt.driversClosed.Store(true)
-	deadline := time.Now().Add(driverCloseWait)
+	if least := time.Now().Add(minDriverWait); deadline.Before(least) {
+		deadline = least
+	}
 	for rt.driverUsers.Load() > 0 {
 		if time.Now().After(deadline) {
 			return false
@@ -164,6 +191,11 @@ func Open(opts Options) (*Runtime, error) {
 		}
 	}
 	names := hal.Drivers()
+	if len(names) == 0 {
+		// Like database/sql, the core never imports a driver: the program
+		// links the ones it wants.
+		return nil, fmt.Errorf("streaming: no driver registered (import github.com/streamhal/streamhal/hal/all for every driver, or a driver package such as hal/cpu): %w", ErrNotAvailable)
+	}
 	if explicit {
 		names = names[:0:0]
 		for _, b := range backends {
@@ -193,10 +225,49 @@ func Open(opts Options) (*Runtime, error) {
 			cpuDevices = v
 		}
 	}
+	cpuMemory := opts.CPUMemory
+	if cpuMemory == 0 && !opts.IgnoreEnvironment {
+		if s := os.Getenv(EnvCPUMemory); s != "" {
+			v, err := hal.ParseBytes(s)
+			if err != nil || v == 0 {
+				return nil, fmt.Errorf("streaming: %s=%q: want a size such as 8GiB: %w", EnvCPUMemory, s, ErrInvalidValue)
+			}
+			cpuMemory = v
+		}
+	}
+	cpuMemcheck := opts.CPUMemcheck
+	if !cpuMemcheck && !opts.IgnoreEnvironment {
+		switch s := strings.TrimSpace(os.Getenv(EnvCPUMemcheck)); s {
+		case "", "0", "false":
+		case "1", "true":
+			cpuMemcheck = true
+		default:
+			return nil, fmt.Errorf("streaming: %s=%q: want 1 or 0: %w", EnvCPUMemcheck, s, ErrInvalidValue)
+		}
+	}
+	rt.closeTimeout = opts.CloseTimeout
+	if rt.closeTimeout == 0 && !opts.IgnoreEnvironment {
+		if s := strings.TrimSpace(os.Getenv(EnvCloseTimeout)); s != "" {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				n, nerr := strconv.ParseFloat(s, 64)
+				d, err = time.Duration(n*float64(time.Second)), nerr
+			}
+			if err != nil || d <= 0 {
+				return nil, fmt.Errorf("streaming: %s=%q: want a duration such as 30s: %w", EnvCloseTimeout, s, ErrInvalidValue)
+			}
+			rt.closeTimeout = d
+		}
+	}
+	if rt.closeTimeout <= 0 {
+		rt.closeTimeout = hal.DefaultCloseTimeout
+	}
 	for _, name := range names {
-		cfg := hal.Config{Logf: rt.logf}
+		cfg := hal.Config{Logf: rt.logf, CloseTimeout: rt.closeTimeout}
 		if name == "cpu" {
 			cfg.Devices = cpuDevices
+			cfg.Memory = cpuMemory
+			cfg.Memcheck = cpuMemcheck
 		}
 		inst, err := hal.Open(name, cfg)
 		st := BackendStatus{Name: name, Err: err}
@@ -276,7 +347,10 @@ func (rt *Runtime) Backends() []BackendStatus { return append([]BackendStatus(ni
 // Close destroys every context and closes every driver. Memory and objects
 // of the runtime must not be used afterwards; calls that race Close fail
 // cleanly (ErrDeinitialized, ErrInvalidContext) and nothing is freed
-// twice. A second Close returns nil.
+// twice. A second Close returns nil. It waits for running work at most
+// Options.CloseTimeout (for all devices together): work still running then
+// is given up, what it may use stays allocated, and the error (wrapping
+// ErrTimeout) says which kernels and devices.
 func (rt *Runtime) Close() error {
 	rt.mu.Lock()
 	if rt.closed {
@@ -285,18 +359,24 @@ func (rt *Runtime) Close() error {
 	}
 	rt.closed = true
 	rt.mu.Unlock()
-	var errs []error
-	for _, d := range rt.devices {
-		if err := d.close(); err != nil {
-			errs = append(errs, err)
-		}
+	deadline := time.Now().Add(rt.closeTimeout)
+	errs := make([]error, len(rt.devices))
+	var wg sync.WaitGroup
+	for i, d := range rt.devices {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = d.close(deadline)
+		}()
 	}
+	wg.Wait()
 	// Wait for calls that use the drivers and started before the devices
-	// were closed; none starts after this.
-	if !rt.waitDriverUsers() {
+	// were closed; none starts after this. They get what is left of the
+	// close timeout (a moment at least).
+	if !rt.waitDriverUsers(deadline) {
 		n := rt.driverUsers.Load()
-		rt.logf(1, "Close: %d calls still use the drivers after %v; the drivers stay open", n, driverCloseWait)
-		return errors.Join(append(errs, fmt.Errorf("streaming: close runtime: %d calls still use the drivers after %v, which stay open (their memory and threads leak): %w", n, driverCloseWait, ErrIllegalState))...)
+		rt.logf(1, "Close: %d calls still use the drivers after the close timeout (%v); the drivers stay open", n, rt.closeTimeout)
+		return errors.Join(append(errs, fmt.Errorf("streaming: close runtime: %d calls still use the drivers after the close timeout (%v), which stay open (their memory and threads leak): %w", n, rt.closeTimeout, ErrIllegalState))...)
 	}
 	for _, in := range rt.instances {
 		if err := in.Close(); err != nil {

@@ -50,6 +50,8 @@ type Stream struct {
 
 	cap atomic.Pointer[capture] // non-nil while the stream is being captured
 
+	lastKernel atomic.Pointer[Function] // the kernel launched last, named when Close gives up on the stream
+
 	work       atomic.Uint64      // operations submitted so far
 	seenLegacy atomic.Uint64      // blocking streams: legacy work already ordered before ours
 	seen       map[*Stream]uint64 // legacy stream: each blocking stream's work already ordered before ours (under ctx.mu)
@@ -66,6 +68,7 @@ func newStream(c *Context, kind streamKind, priority int) (*Stream, error) {
 		return nil, fmt.Errorf("streaming: create stream on device %d: %w", c.dev.ordinal, err)
 	}
 	s := &Stream{ctx: c, kind: kind, priority: priority, q: q}
+	c.watchFaults(q)
 	if kind == streamNonBlocking {
 		s.flags = StreamNonBlocking
 	}
@@ -227,6 +230,9 @@ func (s *Stream) submit(what string, n hal.Node) error { return s.submitOp(what,
 // capture graph while the stream is being captured, else enqueued on the
 // driver queue behind whatever the legacy stream semantics require.
 func (s *Stream) submitOp(what string, o op) error {
+	if err := s.ctx.stickyErr(what); err != nil {
+		return err
+	}
 	if c := s.cap.Load(); c != nil {
 		return c.add(s, what, o)
 	}
@@ -253,13 +259,16 @@ func (s *Stream) submitOp(what string, o op) error {
 	var qerr error
 	if o.exec != nil {
 		qerr = s.q.Execute(o.exec.hal)
-	} else if n, ok := s.q.(hal.Notifier); ok && o.notify {
-		qerr = n.Notify(o.node.Host)
+	} else if o.notify {
+		qerr = halNotify(s.q, o.node.Host)
 	} else {
 		qerr = s.enqueue(o.node)
 	}
 	if qerr != nil {
 		return fmt.Errorf("streaming: %s: %w", what, qerr)
+	}
+	if o.fn != nil {
+		s.lastKernel.Store(o.fn)
 	}
 	s.work.Add(1)
 	return nil
@@ -319,12 +328,17 @@ func (s *Stream) Synchronize(ctx context.Context) error {
 		s.life.RUnlock()
 		return c.illegal(fmt.Sprintf("synchronize %v", s))
 	}
+	if s.ctx.sticky.Load() != nil {
+		s.life.RUnlock()
+		return s.ctx.stickyErr(fmt.Sprintf("synchronize %v", s))
+	}
 	if err := s.orderLegacy(); err != nil {
 		s.life.RUnlock()
 		return err
 	}
 	err = s.q.Synchronize(ctx)
 	s.life.RUnlock()
+	s.ctx.noteFault(err)
 	s.ctx.dev.settlePools()
 	s.mu.Lock()
 	pending := s.pendingErr
@@ -374,6 +388,7 @@ func (s *Stream) drain() {
 		return // destroyed: its Close waited for its work
 	}
 	if err := s.q.Synchronize(context.Background()); err != nil {
+		s.ctx.noteFault(err)
 		s.mu.Lock()
 		if s.pendingErr == nil {
 			s.pendingErr = err
@@ -399,6 +414,9 @@ func (s *Stream) Query() error {
 	}
 	if c := s.cap.Load(); c != nil {
 		return c.illegal(fmt.Sprintf("query %v", s))
+	}
+	if s.ctx.sticky.Load() != nil {
+		return s.ctx.stickyErr(fmt.Sprintf("query %v", s))
 	}
 	s.life.RLock()
 	defer s.life.RUnlock()

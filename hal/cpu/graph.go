@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cpu
 
 /*
@@ -50,6 +52,8 @@ type graphExec struct {
 	chainEntries  *C.shal_kernel_entry
 	chainLaunches **C.shal_launch
 }
+
+var _ hal.GraphExec = (*graphExec)(nil)
 
 func (d *device) Instantiate(g *hal.Graph) (hal.GraphExec, error) {
 	if err := g.Validate(); err != nil {
@@ -227,7 +231,9 @@ func (x *graphExec) Close() error {
 	return nil
 }
 
-// graphRun is one launch of a graph in progress.
+// graphRun is one launch of a graph in progress. A node that faults fails
+// the launch: the nodes that had not started then are skipped (still
+// walked, so the launch completes).
 type graphRun struct {
 	x       *graphExec
 	q       *queue
@@ -239,6 +245,16 @@ type graphRun struct {
 	done    chan struct{}
 	errOnce sync.Once
 	err     error
+	failed  atomic.Bool
+}
+
+// fail records the first error of the launch; a sticky one (a kernel
+// fault) stops it.
+func (r *graphRun) fail(err error) {
+	r.errOnce.Do(func() { r.err = err })
+	if hal.Sticky(err) {
+		r.failed.Store(true)
+	}
 }
 
 func (x *graphExec) run(q *queue, nodes []gnode) error {
@@ -287,10 +303,15 @@ func (r *graphRun) help(w *worker) {
 	i, ok := r.pop()
 	for ok {
 		count := int32(1)
-		if r.chainable(i) {
+		switch {
+		case r.failed.Load():
+			// A fault came first: walk the node without running it.
+		case r.chainable(i):
 			i, count = r.runChain(i, w)
-		} else {
-			r.execNode(i, w)
+		default:
+			if err := r.execNode(i, w); err != nil {
+				r.fail(err)
+			}
 		}
 		next := int32(-1)
 		var extra int
@@ -348,30 +369,49 @@ func (r *graphRun) runChain(i int32, w *worker) (last int32, count int32) {
 			break
 		}
 	}
-	C.shal_cpu_run_chain(C.uint32_t(count), x.chainEntries, x.chainLaunches, w.sharedFor(shared), C.uint32_t(w.index))
+	sh := w.sharedFor(shared)
+	if C.shal_cpu_run_chain(C.uint32_t(count), x.chainEntries, x.chainLaunches, sh, C.uint32_t(w.index), w.fault) != 0 {
+		// The chain stopped at launch f.index: the rest of it did not run.
+		gn := &r.nodes[chainNode(x, i, int(w.fault.index))]
+		r.fail(x.dev.newFault(w.fault, faultSite{kernel: gn.kernel.name, grid: gn.node.Launch.Grid, shared: uint64(uintptr(sh)), sharedSize: gn.node.Launch.SharedBytes}))
+	} else if x.dev.mc != nil {
+		for j, k := i, int32(0); k < count; j, k = x.next[j], k+1 {
+			if err := x.dev.mc.checkAfter(x.dev, r.nodes[j].kernel.name, r.nodes[j].node.Launch.Grid); err != nil {
+				r.fail(err)
+				break
+			}
+		}
+	}
 	return last, count
 }
 
-func (r *graphRun) execNode(i int32, w *worker) {
+// chainNode returns the node at position k of the chain that starts at i.
+func chainNode(x *graphExec, i int32, k int) int32 {
+	for ; k > 0; k-- {
+		i = x.next[i]
+	}
+	return i
+}
+
+func (r *graphRun) execNode(i int32, w *worker) error {
 	gn := &r.nodes[i]
 	nd := &gn.node
+	d := r.x.dev
 	switch nd.Kind {
 	case hal.NodeKernel:
 		x := r.x
 		prepare(x.launches[i], &x.args[i], &x.argsCap[i], &nd.Launch, gn.kernel.argsSize)
-		runLaunch(x.dev.inst.pool, gn.kernel, x.launches[i], &nd.Launch, w, r.q.high)
+		return d.runLaunch(gn.kernel, x.launches[i], &nd.Launch, w, r.q.high)
 	case hal.NodeCopy:
 		if nd.Size > 0 {
-			C.shal_cpu_copy(C.uint64_t(nd.Dst), C.uint64_t(nd.Src), C.uint64_t(nd.Size))
+			return d.copy(w, nd.Dst, nd.Src, nd.Size)
 		}
 	case hal.NodeFill:
 		if nd.Size > 0 {
-			C.shal_cpu_fill(C.uint64_t(nd.Dst), C.uint64_t(nd.Size), C.uint32_t(nd.Pattern), C.int(nd.PatternSize))
+			return d.fill(w, nd.Dst, nd.Size, nd.Pattern, nd.PatternSize)
 		}
 	case hal.NodeHost:
-		if err := runHost(nd.Host); err != nil {
-			r.errOnce.Do(func() { r.err = err })
-		}
+		return runHost(nd.Host)
 	case hal.NodeEventRecord:
 		e := nd.Event.(*event)
 		m := newMark()
@@ -383,6 +423,7 @@ func (r *graphRun) execNode(i int32, w *worker) {
 	case hal.NodeEventWait:
 		nd.Event.(*event).latest().wait()
 	}
+	return nil
 }
 
 func (m *mark) wait() {

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cpu
 
 /*
@@ -15,6 +17,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
@@ -41,6 +44,8 @@ type kernel struct {
 	attrs    hal.KernelAttributes
 }
 
+var _ hal.Kernel = (*kernel)(nil)
+
 func (k *kernel) Name() string                     { return k.name }
 func (k *kernel) Params() []hal.Param              { return append([]hal.Param{}, k.params...) }
 func (k *kernel) Attributes() hal.KernelAttributes { return k.attrs }
@@ -53,13 +58,16 @@ type global struct {
 type executable struct {
 	dev     *device
 	handle  unsafe.Pointer
+	fd      C.int // the memfd the library was loaded from, open until dlclose
 	kernels map[string]*kernel
 	globals map[string]global
 
 	mu       sync.Mutex
 	closed   bool
-	inflight sync.WaitGroup
+	inflight sync.WaitGroup // dispatches and graph launches that may run its code
 }
+
+var _ hal.Executable = (*executable)(nil)
 
 // acquire marks a dispatch of the executable in flight; Close waits for it.
 func (x *executable) acquire() error {
@@ -100,29 +108,33 @@ func (d *device) Load(format hal.Format, data []byte) (hal.Executable, error) {
 	if closed {
 		return nil, fmt.Errorf("hal/cpu: load on closed device: %w", hal.ErrInvalidHandle)
 	}
+	d.inst.checkFaultHandler()
 	var errBuf [512]C.char
-	h := C.shal_cpu_dlopen_bytes(unsafe.Pointer(&data[0]), C.uint64_t(len(data)), &errBuf[0], C.int(len(errBuf)))
+	var fd C.int
+	h := C.shal_cpu_dlopen_bytes(unsafe.Pointer(&data[0]), C.uint64_t(len(data)), &fd, &errBuf[0], C.int(len(errBuf)))
 	if h == nil {
 		return nil, fmt.Errorf("hal/cpu: load kernel library: %s: %w", C.GoString(&errBuf[0]), hal.ErrInvalidImage)
 	}
 	lib := C.shal_cpu_library(h, &errBuf[0], C.int(len(errBuf)))
 	if lib == nil {
 		msg := C.GoString(&errBuf[0])
-		C.shal_cpu_dlclose(h)
+		C.shal_cpu_dlclose(h, fd)
 		return nil, fmt.Errorf("hal/cpu: module exports no kernel table (streamhal_cpu_library): %s: %w", msg, hal.ErrInvalidImage)
 	}
 	x, err := readLibrary(d, lib)
 	if err != nil {
-		C.shal_cpu_dlclose(h)
+		C.shal_cpu_dlclose(h, fd)
 		return nil, err
 	}
-	x.handle = h
+	x.handle, x.fd = h, fd
 	return x, nil
 }
 
 func readLibrary(d *device, lib *C.shal_library) (*executable, error) {
-	if lib.abi_version != C.SHAL_CPU_ABI_VERSION {
-		return nil, fmt.Errorf("hal/cpu: kernel library ABI version %d, want %d: %w", lib.abi_version, C.SHAL_CPU_ABI_VERSION, hal.ErrInvalidImage)
+	// Version 1 lacks shal_worker.block (faults name a range of blocks);
+	// the driver fills the field in for both.
+	if lib.abi_version != C.SHAL_CPU_ABI_VERSION && lib.abi_version != 1 {
+		return nil, fmt.Errorf("hal/cpu: kernel library ABI version %d, want 1 to %d: %w", lib.abi_version, C.SHAL_CPU_ABI_VERSION, hal.ErrInvalidImage)
 	}
 	if lib.kernel_count > maxKernels || (lib.kernel_count > 0 && lib.kernels == nil) {
 		return nil, fmt.Errorf("hal/cpu: kernel table of %d kernels is invalid: %w", lib.kernel_count, hal.ErrInvalidImage)
@@ -211,6 +223,10 @@ func (x *executable) Global(name string) (uint64, uint64, error) {
 	return g.addr, g.size, nil
 }
 
+// Close unloads the library once no launch may run its code. It waits at
+// most the close timeout for launches in flight (not at all when the
+// device already gave up on work that never ended): a library whose kernel
+// is still running stays loaded, and the error says so.
 func (x *executable) Close() error {
 	x.mu.Lock()
 	if x.closed {
@@ -219,8 +235,24 @@ func (x *executable) Close() error {
 	}
 	x.closed = true
 	x.mu.Unlock()
-	x.inflight.Wait()
-	if C.shal_cpu_dlclose(x.handle) != 0 {
+	// The waiter stays behind, blocked, if the wait gives up: until the
+	// kernel ends, if it ever does.
+	idle := make(chan struct{})
+	go func() {
+		x.inflight.Wait()
+		close(idle)
+	}()
+	timeout := x.dev.inst.cfg.CloseWait()
+	wait := timeout
+	if x.dev.isStuck() {
+		// Work of the device was given up already: no second full wait,
+		// only the moment the waiter needs to see launches that are done.
+		wait = min(wait, 100*time.Millisecond)
+	}
+	if !waitClosed(idle, wait) {
+		return fmt.Errorf("hal/cpu: unload a module of device %d: its kernels still run after %v; the library stays loaded: %w", x.dev.ordinal, timeout, hal.ErrTimeout)
+	}
+	if C.shal_cpu_dlclose(x.handle, x.fd) != 0 {
 		return fmt.Errorf("hal/cpu: dlclose failed: %w", hal.ErrInvalidHandle)
 	}
 	return nil

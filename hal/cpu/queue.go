@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cpu
 
 /*
@@ -10,12 +12,15 @@ import "C"
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/hostfn"
 )
 
 type opKind uint8
@@ -46,6 +51,12 @@ type op struct {
 
 // queue runs its operations in order on one goroutine, which also takes part
 // in every launch it runs.
+//
+// A kernel fault (a sticky error, see hal.Sticky) discards the work that
+// was enqueued behind it when it happened: kernels, copies, fills and graph
+// launches are skipped, while event records, waits and host calls still run
+// so that other queues and the caller's bookkeeping are not left waiting.
+// Work enqueued after that runs again.
 type queue struct {
 	dev  *device
 	high bool
@@ -61,6 +72,18 @@ type queue struct {
 	wake      chan struct{}
 	exited    chan struct{}
 
+	// skipThrough is the sequence number of the last operation a fault
+	// discards.
+	skipThrough uint64
+	onFault     func(error)
+	// cur is the operation running now (nil when idle), named by timeout
+	// errors. stuckOp and stuckSince record that a wait with a deadline
+	// gave up on operation stuckOp, seen running since stuckSince: Close
+	// does not wait for it all over again.
+	cur        *op
+	stuckOp    uint64
+	stuckSince time.Time
+
 	w *worker
 	// C scratch for the launch being run: a shal_launch and its arguments.
 	launch  *C.shal_launch
@@ -68,13 +91,18 @@ type queue struct {
 	argsCap int
 }
 
+var (
+	_ hal.Queue         = (*queue)(nil)
+	_ hal.FaultNotifier = (*queue)(nil)
+)
+
 func newQueue(d *device, high bool) *queue {
 	q := &queue{
 		dev:    d,
 		high:   high,
 		wake:   make(chan struct{}, 1),
 		exited: make(chan struct{}),
-		w:      &worker{},
+		w:      newWorker(0),
 		launch: (*C.shal_launch)(C.calloc(1, C.sizeof_shal_launch)),
 	}
 	q.cond.L = &q.mu
@@ -98,6 +126,13 @@ func (q *queue) enqueue(o op) error {
 	return nil
 }
 
+// NotifyFault implements hal.FaultNotifier.
+func (q *queue) NotifyFault(fn func(error)) {
+	q.mu.Lock()
+	q.onFault = fn
+	q.mu.Unlock()
+}
+
 func (q *queue) loop() {
 	defer close(q.exited)
 	for {
@@ -113,17 +148,37 @@ func (q *queue) loop() {
 		}
 		batch := q.ops
 		q.ops = q.spare[:0]
+		seq := q.completed
+		q.cur = &batch[0]
 		q.mu.Unlock()
 		for i := range batch {
-			err := q.exec(&batch[i])
-			batch[i] = op{} // drop references for the GC
+			seq++
+			var err error
+			if seq <= q.skipThrough {
+				q.discard(&batch[i])
+			} else {
+				err = q.exec(&batch[i])
+			}
+			var notify func(error)
 			q.mu.Lock()
+			if hal.Sticky(err) {
+				q.skipThrough = q.submitted
+				notify = q.onFault
+			}
 			q.completed++
 			if err != nil && q.err == nil {
 				q.err = err
 			}
+			q.cur = nil
+			if i+1 < len(batch) {
+				q.cur = &batch[i+1]
+			}
 			q.cond.Broadcast()
 			q.mu.Unlock()
+			if notify != nil {
+				notify(err)
+			}
+			batch[i] = op{} // drop references for the GC
 		}
 		q.mu.Lock()
 		q.spare = batch[:0]
@@ -134,12 +189,12 @@ func (q *queue) loop() {
 func (q *queue) exec(o *op) (err error) {
 	switch o.kind {
 	case opCopy:
-		C.shal_cpu_copy(C.uint64_t(o.dst), C.uint64_t(o.src), C.uint64_t(o.n))
+		return q.dev.copy(q.w, o.dst, o.src, o.n)
 	case opFill:
-		C.shal_cpu_fill(C.uint64_t(o.dst), C.uint64_t(o.n), C.uint32_t(o.pattern), C.int(o.psize))
+		return q.dev.fill(q.w, o.dst, o.n, o.pattern, o.psize)
 	case opDispatch:
 		defer o.kernel.exe.release()
-		q.dispatch(o.kernel, &o.cfg, q.w)
+		return q.dispatch(o.kernel, &o.cfg, q.w)
 	case opHost:
 		return runHost(o.fn)
 	case opRecord:
@@ -153,40 +208,125 @@ func (q *queue) exec(o *op) (err error) {
 	return nil
 }
 
+// discard completes an operation that a fault before it cancelled: what
+// touches device memory is skipped, what others wait for still happens.
+func (q *queue) discard(o *op) {
+	switch o.kind {
+	case opDispatch:
+		o.kernel.exe.release()
+	case opGraph:
+		o.graph.releaseRunNodes(o.nodes)
+	case opHost:
+		if err := runHost(o.fn); err != nil {
+			q.dev.inst.cfg.Log(2, "%v", err)
+		}
+	case opRecord:
+		o.mark.at = time.Since(epoch)
+		close(o.mark.done)
+	}
+}
+
+// describe names an operation for timeout errors.
+func (o *op) describe() string {
+	switch o.kind {
+	case opCopy:
+		return fmt.Sprintf("a copy of %d bytes", o.n)
+	case opFill:
+		return fmt.Sprintf("a fill of %d bytes", o.n)
+	case opDispatch:
+		g, b := o.cfg.Grid, o.cfg.Block
+		return fmt.Sprintf("kernel %s (grid (%d,%d,%d), block (%d,%d,%d))", o.kernel.name, g.X, g.Y, g.Z, b.X, b.Y, b.Z)
+	case opHost:
+		return "a host function"
+	case opWait:
+		return "a wait for an event"
+	case opGraph:
+		var names []string
+		for _, n := range o.nodes {
+			if n.kernel != nil && !slices.Contains(names, n.kernel.name) {
+				names = append(names, n.kernel.name)
+			}
+		}
+		return fmt.Sprintf("a graph launch (kernels %s)", strings.Join(names, ", "))
+	}
+	return "an event record"
+}
+
+// runningLocked describes what the queue runs now (q.mu held).
+func (q *queue) runningLocked() string {
+	if q.cur == nil {
+		return "nothing"
+	}
+	return q.cur.describe()
+}
+
 // runHost calls fn, turning a panic into an error reported by Synchronize:
 // a host function must not take the whole process down.
-func runHost(fn func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("hal/cpu: host function panicked: %v: %w", r, hal.ErrLaunchFailed)
-		}
-	}()
-	fn()
+func runHost(fn func()) error { return hostfn.Call("hal/cpu", fn) }
+
+// copy and fill run the C copy and fill under the fault handler: an
+// address the caller vouched for that is not backed by memory (a host
+// registration larger than the memory behind it) is an error, not a crash.
+func (d *device) copy(w *worker, dst, src, n uint64) error {
+	if C.shal_cpu_copy(C.uint64_t(dst), C.uint64_t(src), C.uint64_t(n), w.fault) != 0 {
+		return d.opFault(w.fault, fmt.Sprintf("copy of %d bytes from %#x to %#x", n, src, dst))
+	}
 	return nil
 }
 
+func (d *device) fill(w *worker, dst, n uint64, pattern uint32, psize int) error {
+	if C.shal_cpu_fill(C.uint64_t(dst), C.uint64_t(n), C.uint32_t(pattern), C.int(psize), w.fault) != 0 {
+		return d.opFault(w.fault, fmt.Sprintf("fill of %d bytes at %#x", n, dst))
+	}
+	return nil
+}
+
+// opFault is the error of a copy or fill that faulted.
+func (d *device) opFault(f *C.shal_fault, what string) error {
+	addr := uint64(f.addr)
+	return fmt.Errorf("hal/cpu: %s on device %d faulted at address %#x (%s): %w", what, d.ordinal, addr, d.describeMemory(addr), hal.ErrIllegalAddress)
+}
+
 // dispatchJob spreads a launch's blocks over the participants in chunks.
+// A helper may take it from the pool's channel after the launch is over:
+// it then finds no chunk left and touches nothing else.
 type dispatchJob struct {
-	entry  C.shal_kernel_entry
-	launch *C.shal_launch
+	dev    *device
+	k      *kernel
+	grid   hal.Dim3
 	shared uint32
+	launch *C.shal_launch
 	total  uint64
 	chunk  uint64
 	next   atomic.Uint64
 	doneN  atomic.Uint64
 	done   chan struct{}
+	once   sync.Once
+	err    error
 }
 
 func (j *dispatchJob) help(w *worker) {
-	shared := w.sharedFor(j.shared)
+	var shared unsafe.Pointer
 	for {
 		b0 := j.next.Add(j.chunk) - j.chunk
 		if b0 >= j.total {
 			return
 		}
+		if shared == nil {
+			shared = w.sharedFor(j.shared)
+		}
 		b1 := min(b0+j.chunk, j.total)
-		C.shal_cpu_run(j.entry, j.launch, shared, C.uint32_t(w.index), C.uint64_t(b0), C.uint64_t(b1))
-		if j.doneN.Add(b1-b0) == j.total {
+		n := b1 - b0
+		if C.shal_cpu_run(j.k.entry, j.launch, shared, C.uint32_t(w.index), C.uint64_t(b0), C.uint64_t(b1), w.fault) != 0 {
+			err := j.dev.newFault(w.fault, faultSite{kernel: j.k.name, grid: j.grid, shared: uint64(uintptr(shared)), sharedSize: j.shared})
+			j.once.Do(func() { j.err = err })
+			// No worker starts another chunk; the ones not started count as
+			// done.
+			if rest := j.next.Swap(j.total); rest < j.total {
+				n += j.total - rest
+			}
+		}
+		if j.doneN.Add(n) == j.total {
 			close(j.done)
 		}
 	}
@@ -217,40 +357,51 @@ func prepare(l *C.shal_launch, args *unsafe.Pointer, argsCap *int, cfg *hal.Laun
 
 // dispatch runs one launch to completion using l as its descriptor; w is
 // the calling goroutine's worker.
-func (q *queue) dispatch(k *kernel, cfg *hal.LaunchConfig, w *worker) {
+func (q *queue) dispatch(k *kernel, cfg *hal.LaunchConfig, w *worker) error {
 	prepare(q.launch, &q.args, &q.argsCap, cfg, k.argsSize)
-	runLaunch(q.dev.inst.pool, k, q.launch, cfg, w, q.high)
+	return q.dev.runLaunch(k, q.launch, cfg, w, q.high)
 }
 
-func runLaunch(p *pool, k *kernel, l *C.shal_launch, cfg *hal.LaunchConfig, w *worker, high bool) {
+func (d *device) runLaunch(k *kernel, l *C.shal_launch, cfg *hal.LaunchConfig, w *worker, high bool) error {
+	p := d.inst.pool
 	total := cfg.Grid.Count()
 	if total == 0 {
-		return
+		return nil
 	}
 	if cfg.Cooperative {
-		runCooperative(p, k, l, cfg, total)
-		return
+		return d.runCooperative(k, l, cfg, total)
 	}
+	var err error
 	if total == 1 || p.size == 1 {
-		C.shal_cpu_run(k.entry, l, w.sharedFor(cfg.SharedBytes), C.uint32_t(w.index), 0, C.uint64_t(total))
-		return
+		shared := w.sharedFor(cfg.SharedBytes)
+		if C.shal_cpu_run(k.entry, l, shared, C.uint32_t(w.index), 0, C.uint64_t(total), w.fault) != 0 {
+			err = d.newFault(w.fault, faultSite{kernel: k.name, grid: cfg.Grid, shared: uint64(uintptr(shared)), sharedSize: cfg.SharedBytes})
+		}
+	} else {
+		parts := uint64(p.size)
+		chunk := total / (parts * 8)
+		if chunk == 0 {
+			chunk = 1
+		}
+		j := &dispatchJob{dev: d, k: k, grid: cfg.Grid, shared: cfg.SharedBytes, launch: l, total: total, chunk: chunk, done: make(chan struct{})}
+		helpers := min(uint64(p.size-1), (total+chunk-1)/chunk-1)
+		p.offer(j, int(helpers), high)
+		j.help(w)
+		<-j.done
+		err = j.err
 	}
-	parts := uint64(p.size)
-	chunk := total / (parts * 8)
-	if chunk == 0 {
-		chunk = 1
+	if err == nil && d.mc != nil {
+		err = d.mc.checkAfter(d, k.name, cfg.Grid)
 	}
-	j := &dispatchJob{entry: k.entry, launch: l, shared: cfg.SharedBytes, total: total, chunk: chunk, done: make(chan struct{})}
-	helpers := min(uint64(p.size-1), (total+chunk-1)/chunk-1)
-	p.offer(j, int(helpers), high)
-	j.help(w)
-	<-j.done
+	return err
 }
 
 // runCooperative runs every worker of the launch on its own goroutine at
-// once, so that shal_grid_sync can wait for all of them.
-func runCooperative(p *pool, k *kernel, l *C.shal_launch, cfg *hal.LaunchConfig, total uint64) {
-	n := uint64(p.size)
+// once, so that shal_grid_sync can wait for all of them. A worker that
+// faults breaks the grid barrier, so the others leave their kernels at
+// their next grid sync instead of waiting for it forever.
+func (d *device) runCooperative(k *kernel, l *C.shal_launch, cfg *hal.LaunchConfig, total uint64) error {
+	n := uint64(d.inst.pool.size)
 	if n > total {
 		n = total
 	}
@@ -259,18 +410,25 @@ func runCooperative(p *pool, k *kernel, l *C.shal_launch, cfg *hal.LaunchConfig,
 	l.workers = C.uint32_t(n)
 	l.grid_barrier = barrier
 	var wg sync.WaitGroup
+	var once sync.Once
+	var ferr error
 	for i := uint64(0); i < n; i++ {
 		b0, b1 := total*i/n, total*(i+1)/n
 		wg.Add(1)
 		go func(i uint64) {
 			defer wg.Done()
-			cw := &worker{index: int(i)}
-			defer cw.release()
-			C.shal_cpu_run(k.entry, l, cw.sharedFor(cfg.SharedBytes), C.uint32_t(i), C.uint64_t(b0), C.uint64_t(b1))
+			cw := newWorker(int(i))
+			defer cw.destroy()
+			shared := cw.sharedFor(cfg.SharedBytes)
+			if C.shal_cpu_run(k.entry, l, shared, C.uint32_t(i), C.uint64_t(b0), C.uint64_t(b1), cw.fault) > 0 {
+				err := d.newFault(cw.fault, faultSite{kernel: k.name, grid: cfg.Grid, shared: uint64(uintptr(shared)), sharedSize: cfg.SharedBytes})
+				once.Do(func() { ferr = err })
+			}
 		}(i)
 	}
 	wg.Wait()
 	l.grid_barrier = nil
+	return ferr
 }
 
 func (q *queue) Copy(dst, src uint64, n uint64) error {
@@ -284,12 +442,6 @@ func (q *queue) Copy(dst, src uint64, n uint64) error {
 }
 
 func (q *queue) Fill(dst uint64, n uint64, pattern uint32, patternSize int) error {
-	if patternSize != 1 && patternSize != 2 && patternSize != 4 {
-		return fmt.Errorf("hal/cpu: fill pattern size %d: %w", patternSize, hal.ErrInvalidValue)
-	}
-	if dst == 0 || n%uint64(patternSize) != 0 {
-		return fmt.Errorf("hal/cpu: fill %d bytes at %#x with %d-byte pattern: %w", n, dst, patternSize, hal.ErrInvalidValue)
-	}
 	if n == 0 {
 		return nil
 	}
@@ -392,7 +544,9 @@ func (q *queue) Synchronize(ctx context.Context) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	target := q.submitted
+	var start time.Time // when a wait that can give up began (not read otherwise)
 	if q.completed < target && ctx.Done() != nil {
+		start = time.Now()
 		stop := context.AfterFunc(ctx, func() {
 			q.mu.Lock()
 			q.cond.Broadcast()
@@ -402,7 +556,8 @@ func (q *queue) Synchronize(ctx context.Context) error {
 	}
 	for q.completed < target {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("hal/cpu: queue synchronize: %w", err)
+			q.noteStuckLocked(start)
+			return fmt.Errorf("hal/cpu: queue synchronize on device %d: %s still running: %w", q.dev.ordinal, q.runningLocked(), err)
 		}
 		q.cond.Wait()
 	}
@@ -411,13 +566,30 @@ func (q *queue) Synchronize(ctx context.Context) error {
 	return err
 }
 
+// noteStuckLocked records that a wait that began at start gave up on the
+// operation running now (q.mu held).
+func (q *queue) noteStuckLocked(start time.Time) {
+	if q.cur == nil {
+		return
+	}
+	if op := q.completed + 1; q.stuckOp != op || start.Before(q.stuckSince) {
+		q.stuckOp, q.stuckSince = op, start
+	}
+}
+
 func (q *queue) Idle() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.completed == q.submitted
 }
 
-// Close finishes the enqueued work, then stops the queue's goroutine.
+// Close finishes the enqueued work, then stops the queue's goroutine. It
+// waits for the work at most the close timeout (hal.Config.CloseTimeout),
+// counted from when an earlier wait with a deadline already saw the same
+// operation running: if the work is still running then, Close gives the
+// queue up. Its goroutine (and the OS thread in the kernel) stays where it
+// is, the memory the kernel uses stays allocated, busy pool helpers are
+// replaced, and the error names the operation.
 func (q *queue) Close() error {
 	q.mu.Lock()
 	if q.closed {
@@ -425,16 +597,51 @@ func (q *queue) Close() error {
 		return fmt.Errorf("hal/cpu: queue already closed: %w", hal.ErrInvalidHandle)
 	}
 	q.closed = true
+	timeout := q.dev.inst.cfg.CloseWait()
+	wait := timeout
+	if q.cur != nil && q.stuckOp == q.completed+1 {
+		wait = time.Until(q.stuckSince.Add(timeout))
+	}
 	q.mu.Unlock()
 	select {
 	case q.wake <- struct{}{}:
 	default:
 	}
-	<-q.exited
-	q.w.release()
+	if !waitClosed(q.exited, wait) {
+		q.mu.Lock()
+		what := q.runningLocked()
+		q.mu.Unlock()
+		return q.dev.giveUpQueue(q, what, timeout)
+	}
+	q.free()
+	q.dev.removeQueue(q)
+	return nil
+}
+
+// free releases the queue's C memory and worker once its goroutine exited.
+func (q *queue) free() {
+	q.w.destroy()
 	C.free(q.args)
 	C.free(unsafe.Pointer(q.launch))
 	q.args, q.launch = nil, nil
-	q.dev.removeQueue(q)
-	return nil
+}
+
+// waitClosed waits up to d for ch to be closed and reports whether it was.
+func waitClosed(ch <-chan struct{}, d time.Duration) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+	}
+	if d <= 0 {
+		return false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ch:
+		return true
+	case <-t.C:
+		return false
+	}
 }

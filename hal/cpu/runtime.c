@@ -1,5 +1,6 @@
 // C side of the CPU driver: memory, copies, fills, kernel library loading
-// and the block-range runner. Everything here is called from Go through cgo.
+// and the block-range runner (fault.c holds the fault handler). Everything
+// here is called from Go through cgo.
 #define _GNU_SOURCE
 #include "runtime.h"
 
@@ -32,19 +33,22 @@ void* shal_cpu_alloc(uint64_t size) {
 
 void shal_cpu_free(void* p) { free(p); }
 
-void shal_cpu_copy(uint64_t dst, uint64_t src, uint64_t n) {
+// Bytes of stack reserved between shal_cpu_run's frame and the kernel's:
+// a kernel that writes past a stack array (a static shared array indexed by
+// more threads than it holds) overwrites this moat before it reaches the
+// frame that the fault handler returns to.
+#define SHAL_STACK_MOAT (16u << 10)
+
+#define SHAL_KEEP(p) __asm__ volatile("" : : "r"(p) : "memory")
+
+// Copies and fills run guarded like kernels: an address the caller vouched
+// for but that is not mapped (a registered range larger than the memory
+// behind it) is an error, not the end of the process.
+static void shal_copy_raw(uint64_t dst, uint64_t src, uint64_t n) {
   memmove((void*)(uintptr_t)dst, (const void*)(uintptr_t)src, (size_t)n);
 }
 
-void shal_cpu_copy_in(uint64_t dst, const void* src, uint64_t n) {
-  memmove((void*)(uintptr_t)dst, src, (size_t)n);
-}
-
-void shal_cpu_copy_out(void* dst, uint64_t src, uint64_t n) {
-  memmove(dst, (const void*)(uintptr_t)src, (size_t)n);
-}
-
-void shal_cpu_fill(uint64_t dst, uint64_t n, uint32_t pattern, int size) {
+static void shal_fill_raw(uint64_t dst, uint64_t n, uint32_t pattern, int size) {
   uint8_t* p = (uint8_t*)(uintptr_t)dst;
   switch (size) {
     case 1:
@@ -75,9 +79,59 @@ void shal_cpu_fill(uint64_t dst, uint64_t n, uint32_t pattern, int size) {
   }
 }
 
+int shal_cpu_copy(uint64_t dst, uint64_t src, uint64_t n, shal_fault* f) {
+  shal_guard* g = shal_guard_enter(f);
+  if (sigsetjmp(g->jb, 0) != 0) return f->signo;
+  shal_guard_arm(g);
+  shal_copy_raw(dst, src, n);
+  shal_guard_disarm();
+  return 0;
+}
+
+int shal_cpu_fill(uint64_t dst, uint64_t n, uint32_t pattern, int size, shal_fault* f) {
+  shal_guard* g = shal_guard_enter(f);
+  if (sigsetjmp(g->jb, 0) != 0) return f->signo;
+  shal_guard_arm(g);
+  shal_fill_raw(dst, n, pattern, size);
+  shal_guard_disarm();
+  return 0;
+}
+
+// Maps size bytes placed against a PROT_NONE guard page, their start
+// aligned to align (a power of two up to the page size) and as close to the
+// guard as that allows, with another guard page before them when
+// lead_guard is set. The whole mapping is returned in *map and *maplen for
+// shal_cpu_unmap. size 0 returns the start of the trailing guard page: any
+// access through it faults.
+void* shal_cpu_map_guarded(uint64_t size, uint64_t align, int lead_guard, void** map, uint64_t* maplen) {
+  uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+  if (align == 0) align = 1;
+  uint64_t span = (size + align - 1) & ~(align - 1);
+  if (span < size) return NULL;
+  uint64_t data = (span + page - 1) & ~(page - 1);
+  uint64_t lead = lead_guard ? page : 0;
+  uint64_t len = lead + data + page;
+  if (len < data) return NULL;
+  uint8_t* m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (m == MAP_FAILED) return NULL;
+  if (mprotect(m + lead + data, page, PROT_NONE) != 0 || (lead && mprotect(m, lead, PROT_NONE) != 0)) {
+    munmap(m, len);
+    return NULL;
+  }
+  *map = m;
+  *maplen = len;
+  return m + lead + data - span;
+}
+
+int shal_cpu_unmap(void* map, uint64_t maplen) { return munmap(map, maplen); }
+
+int shal_cpu_protect_none(void* map, uint64_t maplen) { return mprotect(map, maplen, PROT_NONE); }
+
 // Loads a kernel library image from memory through a memfd, so that no
-// temporary file is left behind.
-void* shal_cpu_dlopen_bytes(const void* data, uint64_t n, char* err, int errlen) {
+// temporary file is left behind. The memfd stays open (*fdp) until the
+// library is closed: dlopen knows a library by its path, and a later load
+// through a reused descriptor number would otherwise get this library back.
+void* shal_cpu_dlopen_bytes(const void* data, uint64_t n, int* fdp, char* err, int errlen) {
   int fd = memfd_create("streamhal-kernels", MFD_CLOEXEC);
   if (fd < 0) {
     snprintf(err, errlen, "memfd_create: %s", strerror(errno));
@@ -102,8 +156,10 @@ void* shal_cpu_dlopen_bytes(const void* data, uint64_t n, char* err, int errlen)
   if (h == NULL) {
     const char* e = dlerror();
     snprintf(err, errlen, "%s", e ? e : "dlopen failed");
+    close(fd);
+    return NULL;
   }
-  close(fd);
+  *fdp = fd;
   return h;
 }
 
@@ -116,23 +172,33 @@ const shal_library* shal_cpu_library(void* handle, char* err, int errlen) {
     return NULL;
   }
   const shal_library* (*fn)(void) = (const shal_library* (*)(void))sym;
-  return fn();
+  const shal_library* lib = fn();
+  if (lib == NULL) snprintf(err, errlen, "streamhal_cpu_library() returned NULL");
+  return lib;
 }
 
-int shal_cpu_dlclose(void* h) { return dlclose(h); }
+int shal_cpu_dlclose(void* h, int fd) {
+  int r = dlclose(h);
+  close(fd);
+  return r;
+}
 
 // Grid barrier for cooperative launches: a sense-reversing counter barrier.
 // Waiters spin briefly, then yield, since every worker of a cooperative
-// launch runs on its own thread.
+// launch runs on its own thread. A worker that faults breaks the barrier:
+// the others leave their kernels when they next wait at it (or at once if
+// they are waiting), so that one fault never leaves the rest stuck.
 typedef struct shal_grid_barrier {
   uint32_t count;
   uint32_t waiting;
   uint32_t generation;
+  uint32_t broken;
 } shal_grid_barrier;
 
 static void shal_grid_sync_impl(const shal_launch* L, shal_worker* W) {
   (void)W;
   shal_grid_barrier* b = (shal_grid_barrier*)L->grid_barrier;
+  if (__atomic_load_n(&b->broken, __ATOMIC_ACQUIRE)) shal_guard_abandon();
   uint32_t gen = __atomic_load_n(&b->generation, __ATOMIC_ACQUIRE);
   if (__atomic_add_fetch(&b->waiting, 1, __ATOMIC_ACQ_REL) == b->count) {
     __atomic_store_n(&b->waiting, 0, __ATOMIC_RELAXED);
@@ -141,6 +207,7 @@ static void shal_grid_sync_impl(const shal_launch* L, shal_worker* W) {
   }
   int spins = 0;
   while (__atomic_load_n(&b->generation, __ATOMIC_ACQUIRE) == gen) {
+    if (__atomic_load_n(&b->broken, __ATOMIC_ACQUIRE)) shal_guard_abandon();
     if (++spins > 256) sched_yield();
   }
 }
@@ -158,18 +225,78 @@ void* shal_cpu_new_barrier(uint32_t count) {
   return b;
 }
 
-void shal_cpu_run(shal_kernel_entry entry, const shal_launch* L, void* shared,
-                  uint32_t worker, uint64_t b0, uint64_t b1) {
-  shal_worker w;
-  w.shared = shared;
-  w.index = worker;
-  w.reserved = 0;
-  w.grid_sync = L->grid_barrier ? shal_grid_sync_impl : shal_grid_sync_invalid;
-  entry(L, &w, b0, b1);
+static void shal_worker_init(shal_worker* w, const shal_launch* L, void* shared, uint32_t worker) {
+  w->shared = shared;
+  w->index = worker;
+  w->reserved = 0;
+  w->grid_sync = L->grid_barrier ? shal_grid_sync_impl : shal_grid_sync_invalid;
+  w->block = UINT64_MAX;
+}
+
+// Runs blocks [b0, b1) of a launch. It returns 0, or the signal of a fault
+// in the kernel (described in *f), or -1 when the worker left a cooperative
+// launch because another worker faulted.
+int shal_cpu_run(shal_kernel_entry entry, const shal_launch* L, void* shared,
+                 uint32_t worker, uint64_t b0, uint64_t b1, shal_fault* f) {
+  shal_guard* g = shal_guard_enter(f);
+  shal_worker_init(&g->w, L, shared, worker);
+  char* moat = __builtin_alloca(SHAL_STACK_MOAT);
+  SHAL_KEEP(moat);
+  if (sigsetjmp(g->jb, 0) != 0) {
+    f->block = g->w.block;
+    f->b0 = b0;
+    f->b1 = b1;
+    if (L->grid_barrier != NULL && !f->aborted)
+      __atomic_store_n(&((shal_grid_barrier*)L->grid_barrier)->broken, 1, __ATOMIC_RELEASE);
+    return f->aborted ? -1 : f->signo;
+  }
+  shal_guard_arm(g);
+  entry(L, &g->w, b0, b1);
+  shal_guard_disarm();
+  return 0;
 }
 
 // Runs a chain of single-block launches back to back: one cgo call for a
-// whole dependency chain of a graph.
-void shal_cpu_run_chain(uint32_t n, shal_kernel_entry* entries, shal_launch** launches, void* shared, uint32_t worker) {
-  for (uint32_t i = 0; i < n; i++) shal_cpu_run(entries[i], launches[i], shared, worker, 0, 1);
+// whole dependency chain of a graph. A fault stops the chain; f->index says
+// which launch faulted.
+int shal_cpu_run_chain(uint32_t n, shal_kernel_entry* entries, shal_launch** launches, void* shared,
+                       uint32_t worker, shal_fault* f) {
+  shal_guard* g = shal_guard_enter(f);
+  char* moat = __builtin_alloca(SHAL_STACK_MOAT);
+  SHAL_KEEP(moat);
+  if (sigsetjmp(g->jb, 0) != 0) {
+    f->block = g->w.block;
+    f->b0 = 0;
+    f->b1 = 1;
+    return f->signo;
+  }
+  shal_guard_arm(g);
+  for (uint32_t i = 0; i < n; i++) {
+    f->index = i;
+    shal_worker_init(&g->w, launches[i], shared, worker);
+    entries[i](launches[i], &g->w, 0, 1);
+  }
+  shal_guard_disarm();
+  return 0;
+}
+
+// For BenchmarkGuard: n calls of an empty entry, through shal_cpu_run
+// (guarded) or directly, so that the guard's cost per call into kernel code
+// can be measured on its own.
+static void shal_bench_empty_entry(const shal_launch* L, shal_worker* W, uint64_t b0, uint64_t b1) {
+  (void)L, (void)b0, (void)b1;
+  __asm__ volatile("" : : "r"(W) : "memory");
+}
+
+void shal_cpu_bench_guard(uint64_t n, int guarded, shal_fault* f) {
+  shal_launch L;
+  memset(&L, 0, sizeof L);
+  shal_kernel_entry volatile entry = shal_bench_empty_entry;
+  if (guarded) {
+    for (uint64_t i = 0; i < n; i++) shal_cpu_run(entry, &L, NULL, 0, 0, 1, f);
+  } else {
+    shal_worker w;
+    memset(&w, 0, sizeof w);
+    for (uint64_t i = 0; i < n; i++) entry(&L, &w, 0, 1);
+  }
 }

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cuda
 
 /*
@@ -10,20 +12,23 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/devices"
 )
 
-func init() {
-	hal.Register(&Driver{})
-}
+// newDriver returns the driver that register.go registers.
+func newDriver() hal.Driver { return &Driver{} }
 
 // Driver is the "cuda" hal.Driver. Its zero value loads libcuda.so.1.
 type Driver struct {
 	// libraries overrides the dlopen names (tests load a double).
 	libraries []string
 }
+
+var _ hal.Driver = &Driver{}
 
 // Name returns "cuda".
 func (*Driver) Name() string { return "cuda" }
@@ -67,12 +72,10 @@ type instance struct {
 	closed  atomic.Bool
 }
 
+var _ hal.Instance = (*instance)(nil)
+
 func (inst *instance) Devices() []hal.Device {
-	out := make([]hal.Device, len(inst.devices))
-	for i, d := range inst.devices {
-		out[i] = d
-	}
-	return out
+	return devices.List(inst.devices)
 }
 
 // Close releases every device's primary context.
@@ -80,32 +83,35 @@ func (inst *instance) Close() error {
 	if inst.closed.Swap(true) {
 		return fmt.Errorf("hal/cuda: instance already closed: %w", hal.ErrInvalidHandle)
 	}
-	var first error
-	for _, d := range inst.devices {
-		if err := d.Close(); err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
+	return devices.CloseAll(inst.devices)
 }
 
 // device is one CUDA device with its retained primary context. All of its
 // driver calls go through the C trampolines, which make ctx current for the
 // duration of the call on whatever thread runs it.
 type device struct {
-	inst      *instance
-	ordinal   int
-	dev       C.CUdevice
-	ctx       C.CUcontext
-	uctx      C.uintptr_t // ctx as an integer handle
-	info      hal.DeviceInfo
-	closed    atomic.Bool
-	hostErr   asyncErr  // panics of graph host nodes, reported by Synchronize
-	hostCalls hostState // host-call workers and their done words
+	inst    *instance
+	ordinal int
+	dev     C.CUdevice
+	ctx     C.CUcontext
+	uctx    C.uintptr_t // ctx as an integer handle
+	info    hal.DeviceInfo
+	closed  atomic.Bool
+	// stuckSince is when a wait with a deadline first gave up on the
+	// device's work (unix nanoseconds, 0: none did), so that Close does not
+	// wait the whole timeout again.
+	stuckSince atomic.Int64
+	hostErr    asyncErr  // panics of graph host nodes, reported by Synchronize
+	hostCalls  hostState // host-call workers and their done words
 
 	mu   sync.Mutex
 	host map[uint64]unsafe.Pointer // MemoryHost allocations: device address -> host pointer
 }
+
+var (
+	_ hal.Device     = (*device)(nil)
+	_ hal.PeerDevice = (*device)(nil)
+)
 
 // CUdevice_attribute values (cuda.h).
 const (
@@ -253,12 +259,45 @@ func (d *device) Info() hal.DeviceInfo { return d.info }
 // device's primary context. Memory, queues and modules still allocated
 // from it stay valid while other users keep the primary context retained
 // (CUDA reference-counts it), but host calls enqueued afterwards are refused.
+//
+// It first waits for the context's work, at most the close timeout
+// (hal.Config.CloseTimeout; counted from when a wait with a deadline first
+// gave up on it). Work still running then (a kernel that never ends) is
+// given up: the primary context stays retained with its memory and
+// modules, which the kernel may still use, and the error wraps
+// hal.ErrTimeout.
 func (d *device) Close() error {
+	if d.closed.Load() {
+		return fmt.Errorf("hal/cuda: device %d already closed: %w", d.ordinal, hal.ErrInvalidHandle)
+	}
+	if err := d.waitForWork(); err != nil {
+		d.closed.Store(true)
+		d.inst.cfg.Log(1, "%v", err)
+		return err
+	}
 	if d.closed.Swap(true) {
 		return fmt.Errorf("hal/cuda: device %d already closed: %w", d.ordinal, hal.ErrInvalidHandle)
 	}
 	d.stopHostWorkers()
 	return check(C.shal_primary_release(d.dev), "cuDevicePrimaryCtxRelease(device %d)", d.ordinal)
+}
+
+// waitForWork waits for the context's work for Close, at most the close
+// timeout; it returns an error only when the work is still running then.
+func (d *device) waitForWork() error {
+	timeout := d.inst.cfg.CloseWait()
+	deadline := time.Now().Add(timeout)
+	if s := d.stuckSince.Load(); s != 0 {
+		if early := time.Unix(0, s).Add(timeout); early.Before(deadline) {
+			deadline = early
+		}
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	if err := d.Synchronize(ctx); err != nil && ctx.Err() != nil {
+		return fmt.Errorf("hal/cuda: close device %d: work still running after %v (a kernel that never ends?); the primary context stays retained with its memory and modules, and a thread stays blocked in cuCtxSynchronize: %w", d.ordinal, timeout, hal.ErrTimeout)
+	}
+	return nil
 }
 
 // usable returns an error after Close.

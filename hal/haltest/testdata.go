@@ -94,6 +94,20 @@ func CPUKernels() ([]byte, error) {
 	return cpuLib, cpuErr
 }
 
+var (
+	faultOnce sync.Once
+	faultLib  []byte
+	faultErr  error
+)
+
+// FaultKernels returns the CPU library of kernels that fault, spin or
+// overrun on request (kernels/cpu/fault_kernels.c), built from the source
+// when it is at hand, else testdata/fault_kernels.x86_64.so.
+func FaultKernels() ([]byte, error) {
+	faultOnce.Do(func() { faultLib, faultErr = buildCPUKernels("fault_kernels.c", "") })
+	return faultLib, faultErr
+}
+
 func buildCPUKernels(src, define string) ([]byte, error) {
 	root := repoRoot()
 	if root != "" {
@@ -121,7 +135,7 @@ func buildCPUKernels(src, define string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return os.ReadFile(filepath.Join(dir, "test_kernels."+cpuArch()+".so"))
+	return os.ReadFile(filepath.Join(dir, strings.TrimSuffix(src, ".c")+"."+cpuArch()+".so"))
 }
 
 func cpuArch() string {
@@ -195,4 +209,42 @@ func ArgsProbeModule(dev hal.Device) (hal.Format, []byte, error) {
 		return f, b, nil
 	}
 	return "", nil, fmt.Errorf("haltest: no separate args_probe module for %v: %w", dev.Formats(), hal.ErrNotFound)
+}
+
+// SpinModule returns a module for dev holding spin_forever(flag, done): a
+// kernel whose thread 0 waits until *flag != 0, then stores *flag + 1 to
+// *done (the tests of bounded Close): the CPU fault kernels, or
+// testdata/spin_forever.{spv,sm_80.ptx,ARCH.hsaco}.
+func SpinModule(dev hal.Device) (hal.Format, []byte, error) {
+	var tried []string
+	for _, f := range dev.Formats() {
+		var name string
+		switch f {
+		case hal.FormatCPUELF:
+			b, err := FaultKernels()
+			if err == nil {
+				return f, b, nil
+			}
+			tried = append(tried, err.Error())
+			continue
+		case hal.FormatSPIRV:
+			name = "spin_forever.spv"
+		case hal.FormatPTX:
+			name = "spin_forever.sm_80.ptx"
+		case hal.FormatAMDGPU:
+			name = "spin_forever." + dev.Info().Arch + ".hsaco"
+		default:
+			continue
+		}
+		dir, err := TestdataDir()
+		if err != nil {
+			return "", nil, err
+		}
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err == nil {
+			return f, b, nil
+		}
+		tried = append(tried, name)
+	}
+	return "", nil, fmt.Errorf("haltest: no spin_forever module for %s (tried %v): %w", dev.Info().Name, tried, hal.ErrNotFound)
 }

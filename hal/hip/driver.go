@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hip
 
 /*
@@ -10,20 +12,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
-	shiphip "github.com/streamhal/streamhal/hip/hipabi"
+	"github.com/streamhal/streamhal/hal/internal/devices"
+	hipabi "github.com/streamhal/streamhal/internal/abi/hip"
 )
 
-// Name is the driver's registry name.
-const Name = "hip"
-
-func init() { hal.Register(Driver{}) }
+// newDriver returns the driver that register.go registers.
+func newDriver() hal.Driver { return Driver{} }
 
 // Driver is the HIP driver. Its zero value is ready to use.
 type Driver struct{}
+
+var _ hal.Driver = Driver{}
 
 // Name returns "hip".
 func (Driver) Name() string { return Name }
@@ -69,24 +74,20 @@ type instance struct {
 	once    sync.Once
 }
 
+var _ hal.Instance = (*instance)(nil)
+
 func (in *instance) Devices() []hal.Device {
-	out := make([]hal.Device, len(in.devices))
-	for i, d := range in.devices {
-		out[i] = d
-	}
-	return out
+	return devices.List(in.devices)
 }
 
+// Close closes every device, together: each waits at most the close
+// timeout for its work.
 func (in *instance) Close() error {
-	var first error
+	var err error
 	in.once.Do(func() {
-		for _, d := range in.devices {
-			if err := d.Close(); err != nil && first == nil {
-				first = err
-			}
-		}
+		err = devices.CloseAll(in.devices)
 	})
-	return first
+	return err
 }
 
 // allocRecord is one live allocation of a device, by its device address.
@@ -108,6 +109,27 @@ type device struct {
 	closed bool
 	allocs map[uint64]allocRecord
 	queues map[*queue]struct{}
+	// stuck names the work given up as never ending: while there is any,
+	// Close frees no memory (the kernel may still use it).
+	stuck []string
+	// stuckSince is when a wait with a deadline first gave up on the
+	// device's work (unix nanoseconds, 0: none did).
+	stuckSince atomic.Int64
+}
+
+var (
+	_ hal.Device     = (*device)(nil)
+	_ hal.PeerDevice = (*device)(nil)
+	_ hal.Advisor    = (*device)(nil)
+)
+
+// giveUp records that q's work was given up as never ending.
+func (d *device) giveUp(q *queue, what string) {
+	d.mu.Lock()
+	d.stuck = append(d.stuck, what)
+	delete(d.queues, q)
+	d.mu.Unlock()
+	d.inst.cfg.Log(1, "hal/hip: device %d: %s never finished; given up", d.ordinal, what)
 }
 
 func newDevice(inst *instance, ordinal int) (*device, error) {
@@ -136,13 +158,13 @@ func newDevice(inst *instance, ordinal int) (*device, error) {
 	if code := C.shal_hip_props_arch(d.api, d.dev, &arch[0], C.size_t(len(arch))); code == 0 {
 		f.gcnArch = C.GoString(&arch[0])
 	} else {
-		inst.cfg.Log(2, "hal/hip: device %d: no architecture name: %v", ordinal, shiphip.Error(code))
+		inst.cfg.Log(2, "hal/hip: device %d: no architecture name: %v", ordinal, hipabi.Error(code))
 	}
 	var least, greatest C.int
 	if C.shal_hip_priority_range(d.api, d.dev, &least, &greatest) == 0 {
 		f.least, f.greatest = int(least), int(greatest)
 	}
-	f.attr = func(a shiphip.DeviceAttribute) (int, error) {
+	f.attr = func(a hipabi.DeviceAttribute) (int, error) {
 		var v C.int
 		err := check(int(C.shal_hip_device_attribute(d.api, d.dev, C.int(a), &v)), "hipDeviceGetAttribute(%v, device %d)", a, ordinal)
 		return int(v), err
@@ -331,15 +353,14 @@ func (d *device) Close() error {
 		qs = append(qs, q)
 	}
 	d.mu.Unlock()
-	var first error
-	for _, q := range qs {
-		if err := q.Close(); err != nil && first == nil && !errors.Is(err, hal.ErrInvalidHandle) {
-			first = err
-		}
-	}
+	first := devices.CloseAll(qs)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.closed = true
+	if len(d.stuck) > 0 {
+		// The running kernel may use any of it: kept.
+		return errors.Join(first, fmt.Errorf("hal/hip: close device %d: %s never finished; its %d allocations stay allocated: %w", d.ordinal, strings.Join(d.stuck, "; "), len(d.allocs), hal.ErrTimeout))
+	}
 	for addr, r := range d.allocs {
 		if err := d.release(addr, r); err != nil && first == nil {
 			first = err
@@ -353,16 +374,4 @@ func (d *device) removeQueue(q *queue) {
 	d.mu.Lock()
 	delete(d.queues, q)
 	d.mu.Unlock()
-}
-
-// LiveAllocations reports how many allocations a hip device holds (for leak
-// tests); -1 for a device of another driver.
-func LiveAllocations(dev hal.Device) int {
-	d, ok := dev.(*device)
-	if !ok {
-		return -1
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return len(d.allocs)
 }

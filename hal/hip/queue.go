@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hip
 
 /*
@@ -10,11 +12,12 @@ import (
 	"fmt"
 	"runtime/cgo"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
-	shiphip "github.com/streamhal/streamhal/hip/hipabi"
+	hipabi "github.com/streamhal/streamhal/internal/abi/hip"
 )
 
 // queue is a non-blocking HIP stream (hipStreamNonBlocking: it does not
@@ -25,12 +28,17 @@ type queue struct {
 
 	mu     sync.Mutex
 	closed bool
+	// last is the kernel launched last, named when Close gives up on the
+	// queue's work.
+	last atomic.Pointer[kernel]
 
 	// errMu guards hostErr, the first failure of a host function since the
 	// last Synchronize (a panic in a HostCall or graph host node).
 	errMu   sync.Mutex
 	hostErr error
 }
+
+var _ hal.Queue = (*queue)(nil)
 
 func (d *device) NewQueue(opts hal.QueueOptions) (hal.Queue, error) {
 	// Priorities outside the device's range are clamped, as CUDA and HIP do.
@@ -72,9 +80,6 @@ func (q *queue) Copy(dst, src uint64, n uint64) error {
 }
 
 func (q *queue) Fill(dst uint64, n uint64, pattern uint32, patternSize int) error {
-	if err := checkFill(dst, n, patternSize); err != nil {
-		return err
-	}
 	if err := q.usable(); err != nil {
 		return err
 	}
@@ -84,17 +89,6 @@ func (q *queue) Fill(dst uint64, n uint64, pattern uint32, patternSize int) erro
 	count := n / uint64(patternSize)
 	return check(int(C.shal_hip_memset_async(q.d.api, q.d.dev, C.uint64_t(dst), C.uint32_t(pattern), C.int(patternSize), C.size_t(count), q.stream)),
 		"hipMemsetD%dAsync(%#x, %#x, %d) on device %d", 8*patternSize, dst, pattern, count, q.d.ordinal)
-}
-
-// checkFill validates a fill's pattern size and length.
-func checkFill(dst, n uint64, patternSize int) error {
-	if patternSize != 1 && patternSize != 2 && patternSize != 4 {
-		return fmt.Errorf("hal/hip: fill pattern size %d: %w", patternSize, hal.ErrInvalidValue)
-	}
-	if dst == 0 || n%uint64(patternSize) != 0 {
-		return fmt.Errorf("hal/hip: fill %d bytes at %#x with a %d-byte pattern: %w", n, dst, patternSize, hal.ErrInvalidValue)
-	}
-	return nil
 }
 
 func (q *queue) Dispatch(hk hal.Kernel, cfg hal.LaunchConfig) error {
@@ -108,6 +102,7 @@ func (q *queue) Dispatch(hk hal.Kernel, cfg hal.LaunchConfig) error {
 	if err := q.usable(); err != nil {
 		return err
 	}
+	q.last.Store(k)
 	grid := [3]C.uint32_t{C.uint32_t(cfg.Grid.X), C.uint32_t(cfg.Grid.Y), C.uint32_t(cfg.Grid.Z)}
 	block := [3]C.uint32_t{C.uint32_t(cfg.Block.X), C.uint32_t(cfg.Block.Y), C.uint32_t(cfg.Block.Z)}
 	var args unsafe.Pointer
@@ -213,11 +208,15 @@ func (q *queue) Synchronize(ctx context.Context) error {
 	}
 	if ctx.Done() != nil {
 		err := poll(ctx, func() (bool, error) {
-			code := shiphip.Error(C.shal_hip_stream_query(q.d.api, q.d.dev, q.stream))
-			return code != shiphip.HipErrorNotReady, nil
+			code := hipabi.Error(C.shal_hip_stream_query(q.d.api, q.d.dev, q.stream))
+			return code != hipabi.HipErrorNotReady, nil
 		})
 		if err != nil {
+			q.d.stuckSince.CompareAndSwap(0, time.Now().UnixNano())
 			return err
+		}
+		if q.d.stuckSince.Load() != 0 {
+			q.d.stuckSince.Store(0) // the work ended after all
 		}
 	}
 	err := check(int(C.shal_hip_stream_synchronize(q.d.api, q.d.dev, q.stream)), "hipStreamSynchronize on device %d", q.d.ordinal)
@@ -231,11 +230,15 @@ func (q *queue) Idle() bool {
 	if q.usable() != nil {
 		return true
 	}
-	return shiphip.Error(C.shal_hip_stream_query(q.d.api, q.d.dev, q.stream)) != shiphip.HipErrorNotReady
+	return hipabi.Error(C.shal_hip_stream_query(q.d.api, q.d.dev, q.stream)) != hipabi.HipErrorNotReady
 }
 
 // Close waits for the queue's work (host functions in flight hold
-// references to it) and destroys the stream.
+// references to it) and destroys the stream. It waits at most the close
+// timeout (hal.Config.CloseTimeout, counted from when a wait with a
+// deadline first gave up on the device's work): work still running then (a
+// kernel that never ends) is given up, the stream is left alive, and the
+// device keeps its memory (see device.Close).
 func (q *queue) Close() error {
 	q.mu.Lock()
 	if q.closed {
@@ -244,6 +247,25 @@ func (q *queue) Close() error {
 	}
 	q.closed = true
 	q.mu.Unlock()
+	timeout := q.d.inst.cfg.CloseWait()
+	deadline := time.Now().Add(timeout)
+	if s := q.d.stuckSince.Load(); s != 0 {
+		if early := time.Unix(0, s).Add(timeout); early.Before(deadline) {
+			deadline = early
+		}
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	if poll(ctx, func() (bool, error) {
+		return hipabi.Error(C.shal_hip_stream_query(q.d.api, q.d.dev, q.stream)) != hipabi.HipErrorNotReady, nil
+	}) != nil {
+		what := "its work"
+		if k := q.last.Load(); k != nil {
+			what = "kernel " + k.name + " (launched last on it)"
+		}
+		q.d.giveUp(q, what)
+		return fmt.Errorf("hal/hip: close a queue of device %d: %s still running after %v; the stream is left alive and the device's memory stays allocated: %w", q.d.ordinal, what, timeout, hal.ErrTimeout)
+	}
 	err := check(int(C.shal_hip_stream_synchronize(q.d.api, q.d.dev, q.stream)), "hipStreamSynchronize on device %d", q.d.ordinal)
 	if derr := check(int(C.shal_hip_stream_destroy(q.d.api, q.d.dev, q.stream)), "hipStreamDestroy on device %d", q.d.ordinal); err == nil {
 		err = derr
@@ -280,16 +302,18 @@ type event struct {
 	closed bool
 }
 
+var _ hal.Event = (*event)(nil)
+
 func (d *device) NewEvent(flags hal.EventFlags) (hal.Event, error) {
 	if flags&^(hal.EventDisableTiming|hal.EventBlockingSync) != 0 {
 		return nil, fmt.Errorf("hal/hip: event flags %#x: %w", uint32(flags), hal.ErrInvalidValue)
 	}
 	var hf C.uint
 	if flags&hal.EventDisableTiming != 0 {
-		hf |= shiphip.HipEventDisableTiming
+		hf |= hipabi.HipEventDisableTiming
 	}
 	if flags&hal.EventBlockingSync != 0 {
-		hf |= shiphip.HipEventBlockingSync
+		hf |= hipabi.HipEventBlockingSync
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -317,8 +341,8 @@ func (d *device) eventOf(he hal.Event, op string) (*event, error) {
 	return e, nil
 }
 
-func (e *event) query() shiphip.Error {
-	return shiphip.Error(C.shal_hip_event_query(e.d.api, e.d.dev, e.ev))
+func (e *event) query() hipabi.Error {
+	return hipabi.Error(C.shal_hip_event_query(e.d.api, e.d.dev, e.ev))
 }
 
 // Done reports hipEventQuery; an event never recorded is done.
@@ -328,7 +352,7 @@ func (e *event) Done() bool {
 	if e.closed {
 		return true
 	}
-	return e.query() != shiphip.HipErrorNotReady
+	return e.query() != hipabi.HipErrorNotReady
 }
 
 func (e *event) Wait(ctx context.Context) error {
@@ -339,7 +363,7 @@ func (e *event) Wait(ctx context.Context) error {
 		return fmt.Errorf("hal/hip: wait on a closed event: %w", hal.ErrInvalidHandle)
 	}
 	if ctx.Done() != nil {
-		if err := poll(ctx, func() (bool, error) { return e.query() != shiphip.HipErrorNotReady, nil }); err != nil {
+		if err := poll(ctx, func() (bool, error) { return e.query() != hipabi.HipErrorNotReady, nil }); err != nil {
 			return err
 		}
 	}

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package vulkan
 
 /*
@@ -136,8 +138,17 @@ type device struct {
 	reapWG      sync.WaitGroup
 	reapAbandon atomic.Bool
 
-	// closeTimeout bounds Close's waits (defaultCloseTimeout when zero).
+	// closeTimeout bounds Close's waits (hal.Config.CloseTimeout when
+	// zero, then defaultCloseTimeout).
 	closeTimeout time.Duration
+	// stuckSince is when a wait with a deadline first gave up on the
+	// device's work (unix nanoseconds, 0 when none did): Close does not
+	// wait the whole timeout again for work already seen stuck.
+	stuckSince atomic.Int64
+	// hostExecuted is set for a CPU implementation (lavapipe), which runs
+	// shaders as native code on its own threads: a null pointer there ends
+	// the process, so launches with one are refused (see checkPointers).
+	hostExecuted bool
 	// leaked is set when Close gave up waiting and left the VkDevice
 	// alive (its instance is then leaked too).
 	leaked bool
@@ -157,6 +168,8 @@ type device struct {
 	// finalLive is liveObjects() just after the VkDevice was destroyed.
 	finalLive map[string]int64
 }
+
+var _ hal.Device = (*device)(nil)
 
 func newDevice(in *instance, pd C.VkPhysicalDevice, pinfo *C.shal_pdinfo, ordinal int) (*device, error) {
 	d := &device{
@@ -337,7 +350,12 @@ func (d *device) fillInfo() {
 		info.PCIDomainID = int(d.pinfo.pci.pciDomain)
 		info.PCIBusID = int(d.pinfo.pci.pciBus)
 		info.PCIDeviceID = int(d.pinfo.pci.pciDevice)
+	} else {
+		// No PCI location (lavapipe): a synthetic one, distinct from the
+		// CPU driver's devices and from every real one.
+		info.SetSyntheticPCI(hal.SyntheticPCIBusVulkan, d.ordinal)
 	}
+	d.hostExecuted = int32(p.deviceType) == C.VK_PHYSICAL_DEVICE_TYPE_CPU
 	d.info = info
 }
 
@@ -431,9 +449,19 @@ func (d *device) Close() error {
 	d.mu.Unlock()
 	timeout := d.closeTimeout
 	if timeout <= 0 {
+		timeout = d.inst.cfg.CloseTimeout
+	}
+	if timeout <= 0 {
 		timeout = defaultCloseTimeout
 	}
 	deadline := time.Now().Add(timeout)
+	if s := d.stuckSince.Load(); s != 0 {
+		// Work a wait with a deadline already gave up on gets the rest of
+		// the timeout from then, not a new one.
+		if early := time.Unix(0, s).Add(timeout); early.Before(deadline) {
+			deadline = early
+		}
+	}
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	var errs []error

@@ -81,6 +81,34 @@
 // and event nodes, and replayed by Execute; Update re-records the affected
 // segment.
 //
+// # Faults and Close
+//
+// A GPU reports a shader's memory fault as VK_ERROR_DEVICE_LOST; the driver
+// maps it to hal.ErrIllegalAddress, which package streaming makes a sticky
+// error of the context, as CUDA does with CUDA_ERROR_ILLEGAL_ADDRESS.
+//
+// A CPU implementation (lavapipe, VK_PHYSICAL_DEVICE_TYPE_CPU) runs shaders
+// as native code on its own threads, which streamhal does not own: a shader
+// that dereferences a bad address there raises SIGSEGV on a Mesa thread,
+// where there is no point to return to, and the process ends (the CPU
+// driver's fault containment, see hal/cpu, only covers its own workers).
+// What can be refused before submission is: on such a device a launch
+// whose pointer parameter is null is hal.ErrInvalidValue, and a pointer
+// parameter outside every allocation was refused already (as on every
+// device). An address computed wrongly inside the shader, or an index past
+// the end of a buffer into unmapped memory, still ends the process: test
+// such kernels with the CPU backend's memory-checking mode (hal/cpu).
+// llvmpipe also ends a shader's loops after 65535 iterations in all (its
+// guard against hung shaders): a kernel that loops longer computes a wrong
+// result there, and no kernel can run forever.
+//
+// Device Close waits for the device's work at most hal.Config.CloseTimeout
+// (30 s by default), counted from when a wait with a deadline first gave up
+// on it; then it gives up, leaks the VkDevice and what it holds, and
+// returns an error wrapping hal.ErrTimeout. Devices without a PCI location
+// (VK_EXT_pci_bus_info; lavapipe has none) get a synthetic one,
+// ffff:01:NN.0 for Vulkan device NN (hal.SyntheticPCIDomain).
+//
 // # Testing
 //
 // The tests run on lavapipe (mesa-vulkan-drivers). They skip when Vulkan is

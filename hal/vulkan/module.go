@@ -1,3 +1,5 @@
+//go:build cgo
+
 package vulkan
 
 /*
@@ -34,6 +36,8 @@ type executable struct {
 	detached   bool
 }
 
+var _ hal.Executable = (*executable)(nil)
+
 // kernel is one entry point. Pipelines are created on first use for each
 // (block size, dynamic shared bytes) and cached.
 type kernel struct {
@@ -45,6 +49,8 @@ type kernel struct {
 	mu    sync.Mutex
 	pipes map[pipeKey]C.VkPipeline
 }
+
+var _ hal.Kernel = (*kernel)(nil)
 
 type pipeKey struct {
 	block  hal.Dim3
@@ -321,6 +327,10 @@ func (k *kernel) checkPointers(args []byte) error {
 			continue
 		}
 		addr := binary.LittleEndian.Uint64(args[p.Offset:])
+		if addr == 0 && d.hostExecuted {
+			return fmt.Errorf("hal/vulkan: launch %q: argument %d is a null pointer, refused on %s: it runs shaders as native code on its own threads, where a null dereference ends the process (a GPU would report VK_ERROR_DEVICE_LOST): %w",
+				k.meta.Name, i, d.info.Name, hal.ErrInvalidValue)
+		}
 		if addr == 0 {
 			continue
 		}

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package vulkan
 
 /*
@@ -88,7 +90,9 @@ func (r vkResult) sentinel() error {
 	case -1, -2, -10:
 		return hal.ErrOutOfMemory
 	case -4:
-		return hal.ErrLaunchFailed
+		// A lost device is how a GPU reports a shader's memory fault:
+		// the illegal-address error, sticky for the context as on CUDA.
+		return hal.ErrIllegalAddress
 	case -6, -7, -8, -9:
 		return hal.ErrNotSupported
 	case -1000072003:

@@ -81,8 +81,16 @@ has_opt() { grep -q -- "$1" <<<"$HELP"; }
 # this option: 'default','size','speed','balance','none'." on CUDA 12.8+).
 MODES=()
 if has_opt '--compress-mode'; then
-  mapfile -t MODES < <(awk '/--compress-mode/ && !on { on = NR } on && NR - on > 12 { exit } on && /Allowed values/ { print; exit }' <<<"$HELP" |
-    grep -o "'[a-z]*'" | tr -d "'")
+  # CUDA 13.0 prints the values in the option's own line:
+  # "--compress-mode [default,size,speed,balance,none]   (-compress-mode)";
+  # some 12.x releases print "Allowed values for this option: 'a','b'."
+  # a few lines below it.
+  mapfile -t MODES < <(grep -o -- '--compress-mode \[[a-z,]*\]' <<<"$HELP" | head -n 1 |
+    sed 's/.*\[//; s/\]//' | tr ',' '\n')
+  if [ ${#MODES[@]} -eq 0 ]; then
+    mapfile -t MODES < <(awk '/--compress-mode/ && !on { on = NR } on && NR - on > 12 { exit } on && /Allowed values/ { print; exit }' <<<"$HELP" |
+      grep -o "'[a-z]*'" | tr -d "'")
+  fi
   [ ${#MODES[@]} -gt 0 ] || echo "note: --compress-mode listed but its values were not found in --help" >>"$SUM"
 else
   echo "note: this nvcc has no --compress-mode (CUDA < 12.8); only -Xfatbin -compress-all variants" >>"$SUM"
@@ -93,31 +101,50 @@ if has_opt '--no-compress'; then HAS_NO_COMPRESS=1; else echo "note: no --no-com
 ARCHES=(sm_80 sm_90)
 COMMON=(-O3 -Ikernels/gpu -std=c++17)
 
-built=0
-for src in kernels/corpus/*.cu; do
+# One job per source (nvcc is slow and single-threaded): each writes its
+# own log and summary lines, merged in source order afterwards.
+build_source() { # src
+  local src=$1 name arch num m
   name=$(basename "$src" .cu)
+  LOG=$WORK/log.$name SUM=$WORK/sum.$name
+  : >"$LOG"
+  : >"$SUM"
   for arch in "${ARCHES[@]}"; do
     num=${arch#sm_}
     run "$name $arch ptx" "$NVCC" -ptx "${COMMON[@]}" -arch="$arch" \
-      -o "$B/$name.nvcc.$arch.ptx" "$src" && built=$((built + 1))
+      -o "$B/$name.nvcc.$arch.ptx" "$src"
     run "$name $arch fatbin (defaults)" "$NVCC" -fatbin "${COMMON[@]}" -arch="$arch" \
-      -o "$B/$name.nvcc.$arch.fatbin" "$src" && built=$((built + 1))
+      -o "$B/$name.nvcc.$arch.fatbin" "$src"
     run "$name $arch fatbin -compress-all" "$NVCC" -fatbin "${COMMON[@]}" -arch="$arch" \
-      -Xfatbin -compress-all -o "$B/$name.nvcc-all.$arch.fatbin" "$src" && built=$((built + 1))
+      -Xfatbin -compress-all -o "$B/$name.nvcc-all.$arch.fatbin" "$src"
     if [ "$HAS_NO_COMPRESS" = 1 ]; then
       run "$name $arch fatbin --no-compress" "$NVCC" -fatbin "${COMMON[@]}" -arch="$arch" \
-        --no-compress -o "$B/$name.nvcc-nocompress.$arch.fatbin" "$src" && built=$((built + 1))
+        --no-compress -o "$B/$name.nvcc-nocompress.$arch.fatbin" "$src"
     fi
     for m in "${MODES[@]}"; do
       run "$name $arch fatbin --compress-mode=$m" "$NVCC" -fatbin "${COMMON[@]}" -arch="$arch" \
         --compress-mode="$m" -Xfatbin -compress-all \
-        -o "$B/$name.nvcc-$m.$arch.fatbin" "$src" && built=$((built + 1))
+        -o "$B/$name.nvcc-$m.$arch.fatbin" "$src"
     done
     run "$name $arch fatbin PTX only" "$NVCC" -fatbin "${COMMON[@]}" \
       -gencode "arch=compute_$num,code=compute_$num" -Xfatbin -compress-all \
-      -o "$B/$name.nvcc-ptxonly.$arch.fatbin" "$src" && built=$((built + 1))
+      -o "$B/$name.nvcc-ptxonly.$arch.fatbin" "$src"
   done
+}
+
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 4)}
+for src in kernels/corpus/*.cu; do
+  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+  build_source "$src" &
 done
+wait
+for src in kernels/corpus/*.cu; do
+  name=$(basename "$src" .cu)
+  cat "$WORK/log.$name" >>"$LOG"
+  cat "$WORK/sum.$name" >>"$SUM"
+done
+built=$(grep -c '^ok$' "$LOG")
+failures=$(grep -c '^FAILED: ' "$SUM")
 
 # What the fatbins hold, for the record.
 if command -v cuobjdump >/dev/null; then

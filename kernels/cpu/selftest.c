@@ -41,12 +41,16 @@ static int failures;
 
 /* ---- the expected table (kernels/README.md) ---- */
 
+typedef struct expected_param {
+  uint32_t offset, size;
+} expected_param;
+
 typedef struct expected_kernel {
   const char* name;
   uint32_t args_size;
   uint32_t flags;
   uint32_t param_count;
-  shal_param params[8];
+  expected_param params[8];
 } expected_kernel;
 
 static const expected_kernel expected[] = {

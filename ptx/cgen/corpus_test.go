@@ -1,45 +1,34 @@
 package cgen_test
 
 import (
+	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/streamhal/streamhal/internal/kbuild"
 	"github.com/streamhal/streamhal/kernels/corpus"
 	"github.com/streamhal/streamhal/ptx/cgen"
 	"github.com/streamhal/streamhal/streaming"
 )
 
-// buildLibrary translates PTX and compiles it into a CPU kernel library.
+// buildLibrary translates PTX and compiles it into a CPU kernel library
+// the way the CPU backend does (internal/kbuild, cgen.CFlags).
 func buildLibrary(t testing.TB, src []byte) []byte {
 	t.Helper()
-	cc, err := exec.LookPath("cc")
-	if err != nil {
+	if _, err := exec.LookPath("cc"); err != nil {
 		t.Skipf("no C compiler: %v", err)
 	}
 	res, err := cgen.Translate(src, cgen.Options{})
 	if err != nil {
 		t.Fatalf("translate: %v", err)
 	}
-	dir := t.TempDir()
-	c := filepath.Join(dir, "k.c")
-	if err := os.WriteFile(c, res.C, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	so := filepath.Join(dir, "k.so")
-	args := append([]string{"-O2", "-fPIC", "-shared"}, cgen.CFlags...)
-	args = append(args, "-o", so, c)
-	args = append(args, cgen.LDFlags...)
-	if out, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
-		t.Fatalf("cc: %v\n%s", err, out)
-	}
-	b, err := os.ReadFile(so)
+	lib, _, err := kbuild.Build(context.Background(), res.C, []byte(cgen.Version), kbuild.Options{Flags: cgen.CFlags, CacheDir: "off"})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("build: %v", err)
 	}
-	return b
+	return lib
 }
 
 // TestCorpus runs every case of the PTX corpus (kernels/corpus) from every

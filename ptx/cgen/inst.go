@@ -219,7 +219,13 @@ func (fe *fnEmitter) body(in *ptx.Inst) {
 	case "exit":
 		fe.line("%s", fe.exitCode())
 	case "trap", "brkpt":
-		fe.line("shal_fault(T, SHAL_FAULT_TRAP, %d, %s);", in.Pos.Line, cString(fmt.Sprintf("%s at PTX line %d", in.Op, in.Pos.Line)))
+		where := fmt.Sprintf("%s at PTX line %d", in.Op, in.Pos.Line)
+		if in.Loc.Line > 0 {
+			if file, ok := fe.g.m.Files[in.Loc.File]; ok {
+				where += fmt.Sprintf(" (%s:%d)", file, in.Loc.Line)
+			}
+		}
+		fe.line("shal_fault(T, SHAL_FAULT_TRAP, %d, %s);", in.Pos.Line, cString(where))
 		fe.line("%s", fe.exitCode())
 	case "bar", "barrier", "bar.warp", "shfl", "vote", "match", "redux", "activemask", "elect":
 		fe.syncOp(in, t)

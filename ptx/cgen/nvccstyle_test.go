@@ -38,7 +38,7 @@ func TestNVCCStyle(t *testing.T) {
 	// The module's globals as loaded: table, coef, and the relocated
 	// pointers are listed.
 	table := libTable(t, lib)
-	for _, g := range []string{"global table 16", "global table_ptr 8", "global table_bytes 8", "global coef 8", "global fptrs 16"} {
+	for _, g := range []string{"kernel traps args 16 maxthreads 32 ", "kernel producer_consumer args 8 maxthreads 128 shared 256 ", "global table 16", "global table_ptr 8", "global table_bytes 8", "global coef 8", "global fptrs 16"} {
 		if !strings.Contains(table, g) {
 			t.Errorf("table lacks %q:\n%s", g, table)
 		}
@@ -53,7 +53,7 @@ func TestTrapAndDeadlockFault(t *testing.T) {
 	lib, _ := buildPTX(t, string(src))
 	p := (&argPacker{}).u32(5).ptr(0)
 	r := runLaunch(t, lib, launch{kernel: "traps", grid: dim3{1, 1, 1}, block: dim3{32, 1, 1}, bufs: [][]byte{poison(4 * 32)}, args: p.bytes(), ptrs: p.ptrs})
-	if r.fault != 1 || !strings.Contains(r.msg, "trap") {
+	if r.fault != 1 || !strings.Contains(r.msg, "trap at PTX line") || !strings.Contains(r.msg, "traps.cu:42") {
 		t.Errorf("trap: fault %d %q", r.fault, r.msg)
 	}
 	// Threads before the trapping one ran; the launch stops at the trap.

@@ -1,6 +1,7 @@
 package cgen_test
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -11,8 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/streamhal/streamhal/hal/haltest"
 	"github.com/streamhal/streamhal/kernels/corpus"
 	"github.com/streamhal/streamhal/ptx/cgen"
+	"github.com/streamhal/streamhal/streaming"
 )
 
 // Semantics tests: each case is one PTX instruction run over inputs that
@@ -902,22 +905,27 @@ func loadType(t string) string {
 	return t
 }
 
-func TestSemantics(t *testing.T) {
-	cases := semCases()
-	var names []string
+// semModule builds the PTX module holding one kernel per case.
+func semModule() (src string, names []string, cases map[string]sem, kname map[string]string) {
+	cases = semCases()
 	for n := range cases {
 		names = append(names, n)
 	}
 	sortStrings(names)
-	var src strings.Builder
-	src.WriteString(".version 7.8\n.target sm_90\n.address_size 64\n")
-	kname := map[string]string{}
+	var b strings.Builder
+	b.WriteString(".version 7.8\n.target sm_90\n.address_size 64\n")
+	kname = map[string]string{}
 	for i, n := range names {
 		k := fmt.Sprintf("s%d", i)
 		kname[n] = k
-		src.WriteString(semKernel(k, cases[n]))
+		b.WriteString(semKernel(k, cases[n]))
 	}
-	res, err := cgen.Translate([]byte(src.String()), cgen.Options{})
+	return b.String(), names, cases, kname
+}
+
+func TestSemantics(t *testing.T) {
+	src, names, cases, kname := semModule()
+	res, err := cgen.Translate([]byte(src), cgen.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -931,12 +939,75 @@ func TestSemantics(t *testing.T) {
 	}
 	for _, cc := range compilers {
 		t.Run(filepath.Base(cc), func(t *testing.T) {
-			semRun(t, compileWith(t, cc, res.C), names, cases, kname)
+			lib := compileWith(t, cc, res.C)
+			semCheck(t, names, cases, kname, func(t *testing.T, kernel string, in []byte) []byte {
+				p := (&argPacker{}).ptr(0).ptr(1).u32(semN)
+				r := runLaunch(t, lib, launch{kernel: kernel, grid: dim3{semN / 64, 1, 1}, block: dim3{64, 1, 1},
+					bufs: [][]byte{in, make([]byte, 16*semN)}, args: p.bytes(), ptrs: p.ptrs})
+				return r.bufs[1]
+			})
 		})
 	}
 }
 
-func semRun(t *testing.T, lib string, names []string, cases map[string]sem, kname map[string]string) {
+// TestSemanticsOnCUDA runs the same kernels and references on an NVIDIA
+// GPU (sm_90 or later), checking the choices the CPU translator made where
+// PTX leaves results to the hardware (division by zero, NaN to integer,
+// prmt modes, -0 in min/max). Skipped without a CUDA device; under
+// STREAM_HAL_REQUIRE=cuda it fails instead.
+func TestSemanticsOnCUDA(t *testing.T) {
+	rt, err := streaming.Open(streaming.Options{Backends: []string{"cuda"}})
+	if err != nil {
+		haltest.SkipUnavailable(t, "cuda", err)
+	}
+	defer rt.Close()
+	ctx, err := rt.Default().NewContext(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Close()
+	src, names, cases, kname := semModule()
+	mod, err := ctx.LoadModuleData([]byte(src))
+	if err != nil {
+		t.Fatalf("loading the semantics module (needs sm_90): %v", err)
+	}
+	defer mod.Close()
+	semCheck(t, names, cases, kname, func(t *testing.T, kernel string, in []byte) []byte {
+		fn, err := mod.Function(kernel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dIn, err := ctx.Malloc(uint64(len(in)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ctx.Free(dIn)
+		dOut, err := ctx.Malloc(16 * semN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ctx.Free(dOut)
+		if err := ctx.MemcpyHtoD(dIn, in); err != nil {
+			t.Fatal(err)
+		}
+		s := ctx.DefaultStream()
+		if err := s.Launch(fn, streaming.D1(semN/64), streaming.D1(64), 0, dIn, dOut, uint32(semN)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Synchronize(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		out := make([]byte, 16*semN)
+		if err := ctx.MemcpyDtoH(out, dOut); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	})
+}
+
+// semCheck runs every case through run (kernel name, input words) and
+// compares with the references.
+func semCheck(t *testing.T, names []string, cases map[string]sem, kname map[string]string, run func(t *testing.T, kernel string, in []byte) []byte) {
 	for _, n := range names {
 		s := cases[n]
 		t.Run(n, func(t *testing.T) {
@@ -944,19 +1015,19 @@ func semRun(t *testing.T, lib string, names []string, cases map[string]sem, knam
 			in := make([]byte, 24*semN)
 			want := make([][2]uint64, semN)
 			ins := make([][3]uint64, semN)
+			mask := func(v uint64, t string) uint64 {
+				switch typeBits(t) {
+				case 1:
+					return v & 1
+				case 16:
+					return v & 0xffff
+				case 32:
+					return v & 0xffffffff
+				}
+				return v
+			}
 			for i := 0; i < semN; i++ {
 				a, bb, c := s.inputs(r, i)
-				mask := func(v uint64, t string) uint64 {
-					switch typeBits(t) {
-					case 1:
-						return v & 1
-					case 16:
-						return v & 0xffff
-					case 32:
-						return v & 0xffffffff
-					}
-					return v
-				}
 				a, bb, c = mask(a, s.ta), mask(bb, s.tb), mask(c, s.tc)
 				ins[i] = [3]uint64{a, bb, c}
 				binary.LittleEndian.PutUint64(in[24*i:], a)
@@ -965,13 +1036,11 @@ func semRun(t *testing.T, lib string, names []string, cases map[string]sem, knam
 				d, q := s.ref(a, bb, c)
 				want[i] = [2]uint64{mask(d, s.td), mask(q, s.tq)}
 			}
-			p := (&argPacker{}).ptr(0).ptr(1).u32(semN)
-			res := runLaunch(t, lib, launch{kernel: kname[n], grid: dim3{semN / 64, 1, 1}, block: dim3{64, 1, 1},
-				bufs: [][]byte{in, make([]byte, 16*semN)}, args: p.bytes(), ptrs: p.ptrs})
+			out := run(t, kname[n], in)
 			bad := 0
 			for i := 0; i < semN; i++ {
-				gd := binary.LittleEndian.Uint64(res.bufs[1][16*i:]) & widthMask(s.td)
-				gq := binary.LittleEndian.Uint64(res.bufs[1][16*i+8:]) & widthMask(s.tq)
+				gd := binary.LittleEndian.Uint64(out[16*i:]) & widthMask(s.td)
+				gq := binary.LittleEndian.Uint64(out[16*i+8:]) & widthMask(s.tq)
 				if !sameResult(gd, want[i][0], s.nan) || gq != want[i][1] {
 					bad++
 					if bad <= 5 {

@@ -621,10 +621,18 @@ CUresult cuStreamQuery(stream_t *s) {
 	pthread_mutex_unlock(&mu);
 	return r;
 }
+// spinning counts the spin_forever launches running now: the work
+// cuCtxSynchronize waits for (the bounded-Close tests need it to block
+// like the real one).
+static int spinning;
+
 CUresult cuCtxSynchronize(void) {
 	NEED_CTX();
 	// Streams are not listed per context; a short settle is enough for the
-	// tests, which synchronize streams themselves.
+	// tests, which synchronize streams themselves, except for spin_forever.
+	pthread_mutex_lock(&mu);
+	while (spinning > 0) pthread_cond_wait(&cond, &mu);
+	pthread_mutex_unlock(&mu);
 	return OK;
 }
 
@@ -790,6 +798,7 @@ static const kernel_def_t defs[] = {
 	{"empty", 0, {0}, {0}},
 	{"scale_by_global", 3, {0, 8, 16}, {8, 8, 4}},
 	{"args_probe", 8, {0, 2, 4, 8, 16, 24, 32, 40}, {1, 2, 4, 8, 4, 8, 8, 8}},
+	{"spin_forever", 2, {0, 8}, {8, 8}},
 };
 #define NDEFS (int)(sizeof defs / sizeof defs[0])
 
@@ -961,7 +970,24 @@ static void run_kernel(function_t *f, const unsigned int *grid, const unsigned i
 	const char *name = f->def->name;
 	unsigned long long nb = (unsigned long long)grid[0] * grid[1] * grid[2];
 	unsigned long long bt = (unsigned long long)block[0] * block[1] * block[2];
-	if (strcmp(name, "vector_add") == 0 || strcmp(name, "vector_add_scaled") == 0) {
+	if (strcmp(name, "spin_forever") == 0) {
+		// Waits until *flag != 0 (host memory), then done[0] = *flag + 1.
+		const uint32_t *flag = PTR(const uint32_t, a, 0);
+		uint32_t *done = PTR(uint32_t, a, 8);
+		pthread_mutex_lock(&mu);
+		spinning++;
+		pthread_mutex_unlock(&mu);
+		uint32_t v;
+		while ((v = __atomic_load_n(flag, __ATOMIC_ACQUIRE)) == 0) {
+			struct timespec ts = {0, 100000};
+			nanosleep(&ts, NULL);
+		}
+		done[0] = v + 1;
+		pthread_mutex_lock(&mu);
+		spinning--;
+		pthread_cond_broadcast(&cond);
+		pthread_mutex_unlock(&mu);
+	} else if (strcmp(name, "vector_add") == 0 || strcmp(name, "vector_add_scaled") == 0) {
 		int scaled = name[10] == '_';
 		const float *x = PTR(const float, a, 0), *y = PTR(const float, a, 8);
 		float *z = PTR(float, a, 16);

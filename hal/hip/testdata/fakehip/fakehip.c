@@ -416,7 +416,7 @@ static void run_kernel(const launch *l) {
 	shal_launch L = {l->grid, l->block, l->args, l->shared, 1, NULL};
 	void *sh = NULL;
 	if (l->shared > 0) sh = aligned_alloc(64, (l->shared + 63) & ~63u);
-	shal_worker W = {sh, 0, 0, NULL};
+	shal_worker W = {sh, 0, 0, NULL, 0};
 	uint64_t blocks = (uint64_t)l->grid.x * l->grid.y * l->grid.z;
 	l->k->entry(&L, &W, 0, blocks);
 	free(sh);
