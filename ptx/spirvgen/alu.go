@@ -94,14 +94,6 @@ func (e *fn) ccVar() spirv.ID {
 	return e.cc
 }
 
-// wideT is the unsigned SPIR-V type twice as wide as t (64 bits at most).
-func (e *fn) wideOf(t ptx.Type) spirv.ID {
-	if t.Size() >= 4 {
-		return e.g.tU64
-	}
-	return e.g.tU32
-}
-
 func (e *fn) intArith(in *ptx.Inst, t ptx.Type) {
 	g := e.g
 	d := in.Args[0]

@@ -32,10 +32,8 @@ type fn struct {
 	usesDyn               bool
 	sharedUnit            int64
 
-	pushWords  uint32
-	gridOff    int
-	pushVar    spirv.ID
-	pushStruct spirv.ID
+	pushWords uint32
+	gridOff   int
 
 	// Cached values computed in the entry block.
 	linearTid spirv.ID
@@ -274,10 +272,7 @@ func (e *fn) emit() {
 	if e.errs > 0 {
 		return
 	}
-	var iface []spirv.ID
-	for _, v := range sortedIDs(e.iface) {
-		iface = append(iface, v)
-	}
+	iface := sortedIDs(e.iface)
 	sm.EntryPoint(spirv.ExecutionModelGLCompute, e.sf.ID, e.k.Name, iface...)
 	sm.ExecutionMode(e.sf.ID, spirv.ExecutionModeLocalSize, 1, 1, 1)
 	g.blockSize()
