@@ -221,6 +221,9 @@ type op struct {
 	// notify marks internal bookkeeping host functions, which may take the
 	// driver's cheaper hal.Notifier path.
 	notify bool
+	// refs, for a launch on a capturing stream, are the allocations its
+	// pointer arguments resolved to (the captured node's GraphNode.bound).
+	refs []addrRef
 }
 
 // submit runs one operation on the stream.
