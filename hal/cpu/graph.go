@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cpu
 
 /*
@@ -50,6 +52,8 @@ type graphExec struct {
 	chainEntries  *C.shal_kernel_entry
 	chainLaunches **C.shal_launch
 }
+
+var _ hal.GraphExec = (*graphExec)(nil)
 
 func (d *device) Instantiate(g *hal.Graph) (hal.GraphExec, error) {
 	if err := g.Validate(); err != nil {

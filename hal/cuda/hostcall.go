@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cuda
 
 /*
@@ -14,6 +16,7 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/hostfn"
 )
 
 // Per-queue host calls.
@@ -230,7 +233,7 @@ func (q *queue) startHostWorker() error {
 //
 //export shalHostNotify
 func shalHostNotify(h C.uintptr_t) {
-	w := lookupWorker(cgo.Handle(h))
+	w := hostfn.Lookup[*hostWorker](cgo.Handle(h))
 	if w == nil {
 		return
 	}
@@ -239,16 +242,6 @@ func shalHostNotify(h C.uintptr_t) {
 	case w.wake <- struct{}{}:
 	default:
 	}
-}
-
-func lookupWorker(h cgo.Handle) (w *hostWorker) {
-	defer func() {
-		if recover() != nil {
-			w = nil
-		}
-	}()
-	w, _ = h.Value().(*hostWorker)
-	return w
 }
 
 // enqueue is HostCall with a worker.
@@ -338,14 +331,9 @@ func (w *hostWorker) run() {
 func (w *hostWorker) call(c hostCall) {
 	hostSeq.Add(1)
 	w.callStart.Store(time.Now().UnixNano())
-	func() {
-		defer func() {
-			if p := recover(); p != nil {
-				w.q.hostErr.set(fmt.Errorf("hal/cuda: host function panicked: %v: %w", p, hal.ErrLaunchFailed))
-			}
-		}()
-		c.fn()
-	}()
+	if err := hostfn.Call("hal/cuda", c.fn); err != nil {
+		w.q.hostErr.set(err)
+	}
 	w.callStart.Store(0)
 	hostSeq.Add(1)
 	// The word is write-back cached page-locked memory that the GPU reads

@@ -1,0 +1,4 @@
+package cpu
+
+// LiveAllocations is liveAllocations for the external tests.
+var LiveAllocations = liveAllocations
