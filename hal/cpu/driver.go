@@ -688,7 +688,12 @@ func (d *device) hostCopy(dst, src, n uint64) error {
 	return nil
 }
 
-func (d *device) Formats() []hal.Format { return []hal.Format{hal.FormatCPUELF} }
+// Formats lists CPU kernel libraries first, then the formats holding PTX,
+// which the device translates (ptx.go): a fat module's cpu-elf entry for
+// this architecture wins over its PTX.
+func (d *device) Formats() []hal.Format {
+	return []hal.Format{hal.FormatCPUELF, hal.FormatPTX, hal.FormatFatbin}
+}
 
 func (d *device) NewQueue(opts hal.QueueOptions) (hal.Queue, error) {
 	if opts.Priority > streamPriorityLeast || opts.Priority < streamPriorityHighest {

@@ -122,6 +122,32 @@ func Build(ctx context.Context, src, key []byte, opts Options) (lib []byte, cach
 	}
 	flags := append(append([]string{}, Flags...), opts.Flags...)
 	sum := cacheKey(key, src, cc, flags)
+	return build(ctx, sum, func() ([]byte, error) { return src, nil }, cc, flags, opts)
+}
+
+// BuildFrom is Build for a C source that key alone determines, such as the
+// translation of a PTX module (key: the PTX's hash and the translator's
+// version): the cache is looked up by key without the source, and source
+// is called only when the library must be compiled. A cache hit then
+// costs a hash, a compiler lookup (once per process) and a file read. An
+// error from source is returned as it is.
+func BuildFrom(ctx context.Context, key []byte, source func() ([]byte, error), opts Options) (lib []byte, cached bool, err error) {
+	if len(key) == 0 {
+		return nil, false, fmt.Errorf("kbuild: build: empty key: %w", hal.ErrInvalidValue)
+	}
+	cc, err := findCompiler(ctx, opts.CC)
+	if err != nil {
+		return nil, false, err
+	}
+	flags := append(append([]string{}, Flags...), opts.Flags...)
+	// A distinct domain: no key of BuildFrom names a Build entry.
+	sum := cacheKey(append([]byte("streamhal kbuild keyed source\x00"), key...), nil, cc, flags)
+	return build(ctx, sum, source, cc, flags, opts)
+}
+
+// build returns the library of cache key sum: from the cache, or compiled
+// from source() and stored.
+func build(ctx context.Context, sum string, source func() ([]byte, error), cc *compiler, flags []string, opts Options) ([]byte, bool, error) {
 	dir, err := cacheDir(opts.CacheDir)
 	if err != nil {
 		opts.logf(2, "kbuild: cache not used: %v", err)
@@ -129,7 +155,7 @@ func Build(ctx context.Context, src, key []byte, opts Options) (lib []byte, cach
 	}
 	for {
 		ch := builds.DoChan(dir+"\x00"+sum, func() (any, error) {
-			return buildCached(ctx, dir, sum, src, cc, flags, &opts)
+			return buildCached(ctx, dir, sum, source, cc, flags, &opts)
 		})
 		select {
 		case r := <-ch:
@@ -158,7 +184,7 @@ type built struct {
 
 // buildCached looks sum up in dir ("" for no cache), and compiles and
 // stores the library when it is absent or damaged.
-func buildCached(ctx context.Context, dir, sum string, src []byte, cc *compiler, flags []string, opts *Options) (built, error) {
+func buildCached(ctx context.Context, dir, sum string, source func() ([]byte, error), cc *compiler, flags []string, opts *Options) (built, error) {
 	path := ""
 	if dir != "" {
 		path = filepath.Join(dir, sum+entrySuffix)
@@ -171,6 +197,13 @@ func buildCached(ctx context.Context, dir, sum string, src []byte, cc *compiler,
 		}
 		// Other errors (no entry, no directory, no permission) are a
 		// miss; a cache that cannot be written is logged below.
+	}
+	src, err := source()
+	if err != nil {
+		return built{}, err
+	}
+	if len(src) == 0 {
+		return built{}, fmt.Errorf("kbuild: build: empty C source: %w", hal.ErrInvalidValue)
 	}
 	lib, err := compile(ctx, src, cc, flags)
 	if err != nil {

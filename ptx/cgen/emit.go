@@ -224,8 +224,12 @@ func (g *gen) emitConstCheck() {
 }
 
 func (g *gen) kernelRow(f *ptx.Func, info KernelInfo) string {
-	return fmt.Sprintf("{%s, %s, %d, %d, %s, %d, %d, 0, 0}", cString(f.Name), info.Symbol, len(info.Params), info.ArgsSize,
-		paramsArray(info), info.MaxThreads, info.SharedBytes)
+	flags := "0"
+	if info.Coresident {
+		flags = "SHAL_KERNEL_FLAG_CORESIDENT"
+	}
+	return fmt.Sprintf("{%s, %s, %d, %d, %s, %d, %d, %s, 0}", cString(f.Name), info.Symbol, len(info.Params), info.ArgsSize,
+		paramsArray(info), info.MaxThreads, info.SharedBytes, flags)
 }
 
 func paramsArray(info KernelInfo) string {
@@ -309,7 +313,7 @@ type cut struct {
 func (g *gen) emitKernel(f *ptx.Func, idx int) KernelInfo {
 	sym := g.entrySymbol(f, idx)
 	info := KernelInfo{Name: f.Name, Symbol: sym, Params: g.kernelParams(f), ArgsSize: uint32(f.ArgsSize),
-		MaxThreads: uint32(f.MaxThreads()), Sync: g.a.Sync[f]}
+		MaxThreads: uint32(f.MaxThreads()), Sync: g.a.Sync[f], Coresident: g.coresident(f)}
 	info.SharedBytes = uint32(g.staticShared(f))
 	if len(info.Params) > 0 {
 		var ps []string
@@ -359,6 +363,7 @@ func (g *gen) emitKernel(f *ptx.Func, idx int) KernelInfo {
 	}
 	g.p("  const uint32_t gx = L->grid_dim.x, gy = L->grid_dim.y;")
 	g.p("  for (uint64_t b = b0; b < b1; b++) {")
+	g.p("    W->block = b;")
 	g.p("    T.ctaid.x = (uint32_t)(b %% gx);")
 	g.p("    T.ctaid.y = (uint32_t)((b / gx) %% gy);")
 	g.p("    T.ctaid.z = (uint32_t)(b / ((uint64_t)gx * gy));")

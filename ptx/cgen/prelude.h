@@ -7,6 +7,7 @@
  */
 #include <fenv.h>
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -625,15 +626,16 @@ SHAL_INLINE uint64_t shal_globaltimer(void) {
 /* ---- faults ----
  *
  * trap, a deadlocked barrier or a failed allocation stops the current range
- * of blocks and is recorded here; the driver collects it with
- * streamhal_cpu_take_fault (an optional export: libraries without it never
- * fault). */
-static uint32_t shal_fault_code;
-static uint32_t shal_fault_line;
-static char shal_fault_msg[256];
+ * of blocks and is recorded here, per OS thread: the driver collects it
+ * with streamhal_cpu_take_fault on the thread that ran the range, right
+ * after the entry point returns, so a fault belongs to exactly that range
+ * (an optional export: libraries without it never fault this way). */
+static _Thread_local uint32_t shal_fault_code;
+static _Thread_local char shal_fault_msg[256];
 
 SHAL_EXPORT uint32_t streamhal_cpu_take_fault(char* msg, uint32_t len) {
-  uint32_t code = __atomic_exchange_n(&shal_fault_code, 0, __ATOMIC_ACQ_REL);
+  uint32_t code = shal_fault_code;
+  shal_fault_code = 0;
   if (code && msg && len) {
     size_t n = strlen(shal_fault_msg);
     if (n >= len) n = len - 1;
@@ -643,7 +645,9 @@ SHAL_EXPORT uint32_t streamhal_cpu_take_fault(char* msg, uint32_t len) {
   return code;
 }
 
-enum { SHAL_FAULT_TRAP = 1, SHAL_FAULT_DEADLOCK = 2, SHAL_FAULT_NOMEM = 3, SHAL_FAULT_CALL = 4 };
+/* SHAL_FAULT_ABORTED: the block left a cooperative launch because another
+ * block faulted (the driver reports that block's fault, not this). */
+enum { SHAL_FAULT_TRAP = 1, SHAL_FAULT_DEADLOCK = 2, SHAL_FAULT_NOMEM = 3, SHAL_FAULT_CALL = 4, SHAL_FAULT_ABORTED = 5 };
 
 /* ---- threads, blocks and the block scheduler ---- */
 
@@ -694,19 +698,46 @@ typedef struct shal_thr {
   shal_block* blk;
   uint32_t fault; /* sticky: the launch faulted */
   uint32_t exit;  /* the thread executed exit inside a function */
+  uint32_t polls; /* polling loads since the last yield (SHAL_POLL) */
 } shal_thr;
 
 static void shal_fault(shal_thr* T, uint32_t code, uint32_t line, const char* what) {
+  (void)line;
   T->fault = code;
-  uint32_t zero = 0;
-  if (__atomic_compare_exchange_n(&shal_fault_code, &zero, code, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-    shal_fault_line = line;
+  if (shal_fault_code == 0) {
+    shal_fault_code = code;
     size_t n = strlen(what);
     if (n >= sizeof shal_fault_msg) n = sizeof shal_fault_msg - 1;
     memcpy(shal_fault_msg, what, n);
     shal_fault_msg[n] = 0;
   }
 }
+
+/* The grid workspace of a cooperative launch (shal_launch.grid_workspace):
+ * CUDA's {size, barrier}, then a word the driver sets when a block of the
+ * launch faulted. */
+typedef struct shal_grid_ws {
+  uint32_t size, barrier, abort, reserved;
+} shal_grid_ws;
+
+/* Loads that may be polling memory other blocks write (volatile, or
+ * .relaxed/.acquire beyond the block) count here: every 256th yields the
+ * CPU, since the writer may be a thread waiting for this core (a
+ * cooperative launch runs more blocks than cores), and stops the thread
+ * when the driver aborted the launch (another block faulted, so the value
+ * waited for may never come). It returns nonzero when the thread must
+ * stop. */
+static int shal_poll_slow(shal_thr* T) {
+  T->polls = 0;
+  const shal_grid_ws* ws = (const shal_grid_ws*)T->L->grid_workspace;
+  if (ws && __atomic_load_n(&ws->abort, __ATOMIC_ACQUIRE)) {
+    shal_fault(T, SHAL_FAULT_ABORTED, 0, "the cooperative launch was aborted: another block faulted");
+    return 1;
+  }
+  sched_yield();
+  return 0;
+}
+#define SHAL_POLL(T) (SHAL_UNLIKELY(++(T)->polls >= 256) && shal_poll_slow(T))
 
 SHAL_INLINE void shal_set_thread(shal_thr* T, uint32_t t) {
   uint32_t nx = T->ntid.x, ny = T->ntid.y;

@@ -332,8 +332,16 @@ func (fe *fnEmitter) sreg(o *ptx.Operand) string {
 		return "0u"
 	case ptx.SRegClusterNCtaid, ptx.SRegClusterNCtarank:
 		return "1u"
+	case ptx.SRegEnvreg:
+		// The CUDA grid workspace of a cooperative launch (checkSupport
+		// refuses the other environment registers): %envreg1 holds the
+		// high half of its address, %envreg2 the low half.
+		if o.Comp == 1 {
+			return "(uint32_t)((uint64_t)(uintptr_t)T->L->grid_workspace >> 32)"
+		}
+		return "(uint32_t)(uintptr_t)T->L->grid_workspace"
 	}
-	// %envreg, %pm, %cluster_ctarank, %is_explicit_cluster, reserved
+	// %pm, %cluster_ctarank, %is_explicit_cluster, reserved
 	// shared memory offsets, %current_graph_exec: zero.
 	return "0"
 }
