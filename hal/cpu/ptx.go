@@ -121,11 +121,10 @@ func (d *device) ptxLibrary(format hal.Format, data []byte) ([]byte, error) {
 
 // buildPTX translates src and compiles the C (or reads the disk cache).
 func (d *device) buildPTX(src []byte, which string) ([]byte, error) {
-	sum := sha256.Sum256(src)
 	// The translator's output for a PTX module is fixed by its version and
 	// the ABI header it inlines (which kbuild's key covers, ABI version
 	// included), so these name the C source.
-	key := fmt.Appendf(sum[:], "\x00ptx-to-c %s", cgen.Version)
+	key := kbuild.PTXKey(src, cgen.Version)
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
 	start := time.Now()

@@ -145,6 +145,14 @@ func BuildFrom(ctx context.Context, key []byte, source func() ([]byte, error), o
 	return build(ctx, sum, source, cc, flags, opts)
 }
 
+// PTXKey is the key of BuildFrom for the C that a PTX-to-C translator of
+// the given version writes for the PTX module ptx: the CPU backend and
+// shalfat -cpu-from-ptx use it alike, so they share cache entries.
+func PTXKey(ptx []byte, translatorVersion string) []byte {
+	sum := sha256.Sum256(ptx)
+	return fmt.Appendf(sum[:], "\x00ptx-to-c %s", translatorVersion)
+}
+
 // build returns the library of cache key sum: from the cache, or compiled
 // from source() and stored.
 func build(ctx context.Context, sum string, source func() ([]byte, error), cc *compiler, flags []string, opts Options) ([]byte, bool, error) {
