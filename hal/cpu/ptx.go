@@ -2,6 +2,9 @@
 
 package cpu
 
+// #include "runtime.h"
+import "C"
+
 import (
 	"context"
 	"crypto/sha256"
@@ -60,7 +63,7 @@ type ptxBuild struct {
 // the build depends on besides it that may change while a process runs.
 func ptxKey(src []byte) [sha256.Size]byte {
 	h := sha256.New()
-	for _, f := range [][]byte{src, []byte(cgen.Version), []byte(os.Getenv(kbuild.EnvCC)), []byte(os.Getenv("PATH")), []byte(os.Getenv(EnvCacheDir))} {
+	for _, f := range [][]byte{src, []byte(cgen.Version), []byte(os.Getenv(kbuild.EnvCC)), []byte(os.Getenv("PATH")), []byte(os.Getenv(EnvCacheDir)), []byte(os.Getenv(EnvMarch))} {
 		h.Write(binary.LittleEndian.AppendUint64(nil, uint64(len(f))))
 		h.Write(f)
 	}
@@ -136,7 +139,7 @@ func (d *device) buildPTX(src []byte, which string) ([]byte, error) {
 		}
 		translated = true
 		return res.C, nil
-	}, kbuild.Options{Flags: cgen.CFlags, Logf: d.inst.cfg.Log})
+	}, kbuild.Options{Flags: ptxCFlags(), Logf: d.inst.cfg.Log})
 	if err != nil {
 		if errors.Is(err, ptx.ErrInvalidPTX) {
 			// As a PTX JIT log: the instruction, its line and why.
@@ -151,4 +154,40 @@ func (d *device) buildPTX(src []byte, which string) ([]byte, error) {
 		d.inst.cfg.Log(3, "hal/cpu: PTX (%s, %d bytes) translated and compiled in %v", which, len(src), time.Since(start))
 	}
 	return lib, nil
+}
+
+// ptxCFlags are the compiler flags of libraries built from PTX: the
+// translator's, and the instruction set of this CPU by its x86-64 level
+// (-march=x86-64-v2, -v3 or -v4), as a JIT compiles for the GPU at hand:
+// the libraries are built here, for here. The level is named explicitly
+// (never -march=native) so that a cache directory shared with another
+// machine keys its libraries apart. STREAM_HAL_CPU_MARCH overrides it
+// ("x86-64" for the baseline, "off" for no -march flag).
+func ptxCFlags() []string {
+	flags := append([]string{}, cgen.CFlags...)
+	if m := hostMarch(); m != "" {
+		flags = append(flags, "-march="+m)
+	}
+	return flags
+}
+
+// EnvMarch overrides the -march level of libraries built from PTX.
+const EnvMarch = "STREAM_HAL_CPU_MARCH"
+
+var hostMarchOnce = sync.OnceValue(func() string {
+	if level := int(C.shal_cpu_x86_level()); level >= 2 {
+		return fmt.Sprintf("x86-64-v%d", level)
+	}
+	return ""
+})
+
+func hostMarch() string {
+	switch m := os.Getenv(EnvMarch); m {
+	case "":
+		return hostMarchOnce()
+	case "off":
+		return ""
+	default:
+		return m
+	}
 }

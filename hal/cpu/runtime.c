@@ -357,3 +357,36 @@ void shal_cpu_bench_guard(uint64_t n, int guarded, shal_fault* f) {
     for (uint64_t i = 0; i < n; i++) entry(&L, &w, 0, 1);
   }
 }
+
+// The x86-64 microarchitecture level of this CPU (2, 3, 4; 0 below v2 or
+// on another architecture), from CPUID and XGETBV as the psABI defines the
+// levels: the instruction set the PTX translator's libraries are compiled
+// for.
+#if defined(__x86_64__)
+#include <cpuid.h>
+int shal_cpu_x86_level(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  unsigned c1 = c;
+  unsigned e7b = 0, x1c = 0;
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) e7b = b;
+  if (__get_cpuid(0x80000001, &a, &b, &c, &d)) x1c = c;
+#define BIT(r, n) (((r) >> (n)) & 1u)
+  int v2 = BIT(c1, 0) && BIT(c1, 9) && BIT(c1, 13) && BIT(c1, 19) && BIT(c1, 20) && BIT(c1, 23) && BIT(x1c, 0);
+  if (!v2) return 0;
+  unsigned long long xcr0 = 0;
+  if (BIT(c1, 27)) {  // OSXSAVE: the OS saves the extended state
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    xcr0 = ((unsigned long long)hi << 32) | lo;
+  }
+  int v3 = BIT(c1, 12) && BIT(c1, 22) && BIT(c1, 28) && BIT(c1, 29) && BIT(e7b, 3) && BIT(e7b, 5) &&
+           BIT(e7b, 8) && BIT(x1c, 5) && (xcr0 & 0x6) == 0x6;
+  if (!v3) return 2;
+  int v4 = BIT(e7b, 16) && BIT(e7b, 17) && BIT(e7b, 28) && BIT(e7b, 30) && BIT(e7b, 31) && (xcr0 & 0xe6) == 0xe6;
+#undef BIT
+  return v4 ? 4 : 3;
+}
+#else
+int shal_cpu_x86_level(void) { return 0; }
+#endif

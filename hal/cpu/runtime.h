@@ -98,6 +98,7 @@ int shal_cpu_run(shal_kernel_entry entry, shal_take_fault_fn take, const shal_la
 int shal_cpu_run_chain(uint32_t n, shal_kernel_entry* entries, shal_take_fault_fn* takes, shal_launch** launches,
                        void* shared, uint32_t worker, shal_fault* f);
 shal_take_fault_fn shal_cpu_take_fault_fn(void* handle);
+int shal_cpu_x86_level(void);
 
 void shal_cpu_bench_guard(uint64_t n, int guarded, shal_fault* f);
 
