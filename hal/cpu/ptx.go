@@ -63,7 +63,7 @@ type ptxBuild struct {
 // the build depends on besides it that may change while a process runs.
 func ptxKey(src []byte) [sha256.Size]byte {
 	h := sha256.New()
-	for _, f := range [][]byte{src, []byte(cgen.Version), []byte(os.Getenv(kbuild.EnvCC)), []byte(os.Getenv("PATH")), []byte(os.Getenv(EnvCacheDir)), []byte(os.Getenv(EnvMarch))} {
+	for _, f := range [][]byte{src, []byte(cgen.BuildID), []byte(os.Getenv(kbuild.EnvCC)), []byte(os.Getenv("PATH")), []byte(os.Getenv(EnvCacheDir)), []byte(os.Getenv(EnvMarch))} {
 		h.Write(binary.LittleEndian.AppendUint64(nil, uint64(len(f))))
 		h.Write(f)
 	}
@@ -127,7 +127,7 @@ func (d *device) buildPTX(src []byte, which string) ([]byte, error) {
 	// The translator's output for a PTX module is fixed by its version and
 	// the ABI header it inlines (which kbuild's key covers, ABI version
 	// included), so these name the C source.
-	key := kbuild.PTXKey(src, cgen.Version)
+	key := kbuild.PTXKey(src, cgen.BuildID)
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
 	start := time.Now()

@@ -346,4 +346,3 @@ func BenchmarkPTXLoad(b *testing.B) {
 		}
 	})
 }
-

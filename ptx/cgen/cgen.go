@@ -2,6 +2,7 @@ package cgen
 
 import (
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
 	"fmt"
 	"io"
@@ -14,7 +15,18 @@ import (
 // Version identifies the translator's output. It changes whenever the C
 // produced for some input changes, so it belongs in the key of any cache
 // of compiled libraries.
-const Version = "ptxc-2"
+const Version = "ptxc-4"
+
+// BuildID is Version and a hash of the C runtime the translator embeds in
+// every module (prelude.h, pragmas.h): caches of compiled libraries that
+// key on the PTX rather than on the C source (kbuild.BuildFrom) key on it,
+// so an edit to the runtime without a new Version still builds anew.
+var BuildID = func() string {
+	h := sha256.New()
+	h.Write([]byte(prelude))
+	h.Write([]byte(pragmas))
+	return fmt.Sprintf("%s+%x", Version, h.Sum(nil)[:8])
+}()
 
 // MaxPTX is the newest PTX ISA version the translator knows (9.0, CUDA
 // 13.0's). Among several PTX modules of a container it picks the newest one
@@ -69,6 +81,10 @@ type KernelInfo struct {
 	// grid.sync): its table row carries SHAL_KERNEL_FLAG_CORESIDENT, so a
 	// cooperative launch runs every block at once.
 	Coresident bool
+	// Guard1D reports a kernel with the 1-D guard (ptx/cgen/guard.go):
+	// for 1-D blocks its entry runs the threads below the bound in a loop
+	// the C compiler can vectorize.
+	Guard1D bool
 }
 
 // GlobalInfo is a module-scope .global or .const variable.

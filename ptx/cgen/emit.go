@@ -303,10 +303,13 @@ func (g *gen) kernelParams(f *ptx.Func) []Param {
 	return out
 }
 
-// cut is a sync point of a kernel with sync points.
+// cut is a sync point of a kernel with sync points: the registers live
+// across it are restored at its resume point; those whose frame copy may
+// be stale are stored before it.
 type cut struct {
-	in    *ptx.Inst
-	saved []*ptx.Reg
+	in       *ptx.Inst
+	saved    []*ptx.Reg
+	restored []*ptx.Reg
 }
 
 // emitKernel writes a kernel's thread (or step) function and its entry.
@@ -328,6 +331,12 @@ func (g *gen) emitKernel(f *ptx.Func, idx int) KernelInfo {
 	}
 	fe := g.emitFunc(f, &info)
 	base := fmt.Sprintf("k%d_%s", idx, sanitize(f.Name))
+	gd := g.findGuard1D(f)
+	info.Guard1D = gd != nil
+	if gd != nil {
+		g.emitFuncVariant(f, &info, &variant{g: gd})
+		g.emitFuncVariant(f, &info, &variant{g: gd, bound: true})
+	}
 	argsCopy := max(f.ArgsSize, 1)
 	g.p("SHAL_EXPORT void %s(const shal_launch* L, shal_worker* W, uint64_t b0, uint64_t b1) {", sym)
 	g.p("  shal_thr T;")
@@ -367,10 +376,16 @@ func (g *gen) emitKernel(f *ptx.Func, idx int) KernelInfo {
 	g.p("    T.ctaid.x = (uint32_t)(b %% gx);")
 	g.p("    T.ctaid.y = (uint32_t)((b / gx) %% gy);")
 	g.p("    T.ctaid.z = (uint32_t)(b / ((uint64_t)gx * gy));")
-	if info.Sync {
+	if info.Sync && fe.uniform() {
+		g.p("    if (SHAL_UNLIKELY(!%s_run_uniform(&T, &B))) shal_run_block_from(&T, &B, %s_step, %d);", base, base, f.Pos.Line)
+		g.p("    if (SHAL_UNLIKELY(T.fault)) return;")
+	} else if info.Sync {
 		g.p("    shal_run_block(&T, &B, %s_step, %d);", base, f.Pos.Line)
 		g.p("    if (SHAL_UNLIKELY(T.fault)) return;")
 	} else {
+		if gd != nil {
+			g.emitGuardLoop(base, gd)
+		}
 		g.p("    uint32_t t = 0;")
 		g.p("    for (uint32_t z = 0; z < T.ntid.z; z++)")
 		g.p("      for (uint32_t y = 0; y < T.ntid.y; y++)")

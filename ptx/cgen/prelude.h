@@ -938,17 +938,12 @@ static int shal_resolve_bars(shal_block* B) {
 
 typedef void (*shal_step_fn)(shal_thr* T, shal_frame* F);
 
-/* Runs one block of a kernel with sync points: every warp's runnable lanes
- * run to their next sync point, warp operations complete among the lanes
- * that reached them, block barriers release once all expected threads
- * arrived; until every thread has exited. */
-static void shal_run_block(shal_thr* T, shal_block* B, shal_step_fn step, uint32_t line) {
-  for (uint32_t t = 0; t < B->nthreads; t++) {
-    shal_frame* F = SHAL_FRAME(B, t);
-    F->resume = 0;
-    F->state = SHAL_RUN;
-  }
-  memset(B->arrived, 0, sizeof B->arrived);
+/* Runs one block of a kernel with sync points from the state its frames
+ * are in: every warp's runnable lanes run to their next sync point, warp
+ * operations complete among the lanes that reached them, block barriers
+ * release once all expected threads arrived; until every thread has
+ * exited. */
+static void shal_run_block_from(shal_thr* T, shal_block* B, shal_step_fn step, uint32_t line) {
   for (;;) {
     int progress = 0;
     for (uint32_t w = 0; w < B->nwarps; w++) {
@@ -977,6 +972,68 @@ static void shal_run_block(shal_thr* T, shal_block* B, shal_step_fn step, uint32
     }
   }
 }
+
+/* Runs one block from the start. */
+static void shal_run_block(shal_thr* T, shal_block* B, shal_step_fn step, uint32_t line) {
+  for (uint32_t t = 0; t < B->nthreads; t++) {
+    shal_frame* F = SHAL_FRAME(B, t);
+    F->resume = 0;
+    F->state = SHAL_RUN;
+  }
+  memset(B->arrived, 0, sizeof B->arrived);
+  shal_run_block_from(T, B, step, line);
+}
+
+/* SHAL_UNIFORM_RUNNER(NAME, STEP_AT) defines NAME(T, B), the fast block
+ * scheduler of a kernel whose only sync points are block-wide barriers
+ * (bar.sync / barrier.sync without a thread count, no warp operations):
+ * phase by phase, every live thread runs from the barrier all of them
+ * reached (STEP_AT inlined, entered at that resume point directly) to the
+ * next one, in one pass over the threads, with no per-warp or per-barrier
+ * bookkeeping. CUDA requires these barriers to be reached by all threads
+ * of the block alike; when they are not (some threads wait at another
+ * barrier), NAME returns 0 and the general scheduler
+ * (shal_run_block_from) takes the block over from where it is. It returns
+ * 1 when the block finished or faulted. */
+#define SHAL_UNIFORM_RUNNER(NAME, STEP_AT)                                                 \
+  static int NAME(shal_thr* T, shal_block* B) {                                           \
+    const uint32_t nx = T->ntid.x, ny = T->ntid.y, nz = T->ntid.z;                         \
+    memset(B->arrived, 0, sizeof B->arrived);                                              \
+    uint32_t r = 0;                                                                        \
+    for (;;) {                                                                             \
+      uint32_t sp = 0;                                                                     \
+      int live = 0, mixed = 0;                                                             \
+      uint32_t t = 0;                                                                      \
+      for (uint32_t z = 0; z < nz; z++)                                                    \
+        for (uint32_t y = 0; y < ny; y++)                                                  \
+          for (uint32_t x = 0; x < nx; x++, t++) {                                         \
+            shal_frame* F = SHAL_FRAME(B, t);                                              \
+            if (r == 0) {                                                                  \
+              F->resume = 0;                                                               \
+              F->state = SHAL_RUN;                                                         \
+            } else if (F->state == SHAL_EXITED) {                                          \
+              continue;                                                                    \
+            }                                                                              \
+            T->tid.x = x;                                                                  \
+            T->tid.y = y;                                                                  \
+            T->tid.z = z;                                                                  \
+            T->linear = t;                                                                 \
+            T->lane = t & 31;                                                              \
+            T->warp = t >> 5;                                                              \
+            T->exit = 0;                                                                   \
+            STEP_AT(T, F, r);                                                              \
+            if (SHAL_UNLIKELY(T->fault)) return 1;                                         \
+            if (F->state != SHAL_EXITED) {                                                 \
+              if (F->state != SHAL_WAIT_BAR || (live && F->resume != sp)) mixed = 1;       \
+              sp = F->resume;                                                              \
+              live = 1;                                                                    \
+            }                                                                              \
+          }                                                                                \
+      if (!live) return 1;                                                                 \
+      if (SHAL_UNLIKELY(mixed)) return 0;                                                  \
+      r = sp;                                                                              \
+    }                                                                                      \
+  }
 
 /* ---- per-worker scratch memory (shared memory windows, thread frames) ----
  * One buffer per OS thread, grown as needed, freed when the library is

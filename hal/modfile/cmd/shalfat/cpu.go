@@ -30,7 +30,7 @@ type ptxTranslator struct {
 // cache keys, so a library built here also fills the build cache). The
 // flag exists only when it is set.
 var translator = &ptxTranslator{
-	Version: cgen.Version,
+	Version: cgen.BuildID,
 	MaxPTX:  cgen.MaxPTX,
 	Translate: func(ptx []byte) ([]byte, error) {
 		res, err := cgen.Translate(ptx, cgen.Options{})
