@@ -30,10 +30,13 @@
 // ~/.cache/streamhal/cpu-kernels, on Linux). STREAM_HAL_CACHE_DIR=off
 // disables the cache; Options.CacheDir overrides the variable.
 //
-// Key: SHA-256 of the caller's key material (the CPU backend passes the
-// PTX's hash and the translator's version), the C source, the compiler's
+// Key: SHA-256 of the caller's key material, the C source, the compiler's
 // identity and command line, the flags, and streamhal_cpu.h. Any change to
-// one of them builds anew; nothing else is compared.
+// one of them builds anew; nothing else is compared. BuildFrom leaves the
+// C source out of the key, for sources that the key material determines
+// (PTXKey: the PTX's hash and the translator's build ID, as the CPU
+// backend and shalfat -cpu-from-ptx use it): a hit then needs no
+// translation at all.
 //
 // Entries are files named by the key's hex digest, holding the library and
 // a SHA-256 of it. A file that is truncated or corrupt fails that check and
