@@ -7,6 +7,10 @@ import (
 
 	"github.com/streamhal/streamhal/hal/haltest"
 	"github.com/streamhal/streamhal/streaming"
+
+	// Package streaming links no driver: a program imports the ones it
+	// wants, here the default set.
+	_ "github.com/streamhal/streamhal/hal/all"
 )
 
 // Add two vectors on the default device (the CPU unless

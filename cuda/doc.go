@@ -29,15 +29,16 @@
 // that was wrong. GetErrorName and GetErrorString give the driver's texts.
 //
 // Sizes (size_t) are uint64, device addresses are DevicePtr (CUdeviceptr),
-// host memory is an unsafe.Pointer plus a byte count as in C (with
-// ...Slice variants taking Go slices), C callbacks are Go funcs.
+// host memory is an any holding an unsafe.Pointer as in C or a slice of
+// numbers, whose length bounds the byte count (with ...Slice variants
+// counting typed elements), C callbacks are Go funcs.
 //
 // # Host memory and DevicePtr
 //
 // With unified addressing CUDA's cuMemcpy takes any host pointer. Here the
-// rule follows the Go types. A host-memory argument (the unsafe.Pointer of
-// MemcpyHtoD, MemcpyDtoH and their Async forms, the slices of the ...Slice
-// forms) may be any memory: ordinary Go memory the runtime has never seen
+// rule follows the Go types. A host-memory argument (the unsafe.Pointer or
+// slice of MemcpyHtoD, MemcpyDtoH and their Async forms, the slices of the
+// ...Slice forms) may be any memory: ordinary Go memory the runtime has never seen
 // is staged (host to device) or waited for (device to host), so it may be
 // reused as soon as the call returns, while page-locked memory
 // (MemAllocHost, MemHostRegister) and managed memory are used in place and
@@ -48,7 +49,7 @@
 // CUDA_ERROR_INVALID_VALUE, because an address the runtime does not know
 // cannot be told from garbage, and copying from or to it would be a crash
 // rather than an error. To use Go memory with Memcpy, register it with
-// MemHostRegister first, or use the unsafe.Pointer forms.
+// MemHostRegister first, or use the host-memory forms.
 //
 // # Initialization
 //
@@ -113,4 +114,35 @@
 // CUDA_ERROR_NOT_SUPPORTED), arrays, textures and surfaces, 2-D and 3-D
 // copies, virtual memory management, the linker (cuLink*), graph memory
 // allocation nodes, conditional nodes, external memory and semaphores.
+//
+// # Conventions shared with package hip
+//
+// Packages cuda and hip follow one set of rules:
+//
+//   - Names: functions drop the API's prefix (cuMemAlloc is cuda.MemAlloc,
+//     hipMalloc is hip.Malloc); constants keep the C spelling, with the
+//     first letter upper-cased where C's is lower case, as Go exports only
+//     those (CUDA_ERROR_INVALID_VALUE, HipErrorInvalidValue), so a C name
+//     is found by a case-insensitive search.
+//   - Handles are package streaming's objects (type aliases), so they pass
+//     freely between the packages. A handle is a type of its own only where
+//     the C handle carries what a streaming object cannot: cuda.Context
+//     (methods named after the calls that act on that context, a stable
+//     primary-context handle) and cuda.Stream (the special handles
+//     CU_STREAM_LEGACY and CU_STREAM_PER_THREAD).
+//   - Host memory is an any: an unsafe.Pointer, as in C, or a slice of
+//     numbers, whose length bounds the byte count; a device address is a
+//     DevicePtr. A HIP void* that may be either takes a DevicePtr as well.
+//   - Errors are nil or the API's code (Result, Error), which matches the
+//     hal sentinel it stands for with errors.Is; LastErrorDetail returns the
+//     full error behind the latest failure. The codes, names and texts come
+//     from one table per API (internal/abi), re-exported in zalias.go.
+//   - The extra array of a launch uses markers that are addresses of
+//     private variables; arrays built by C code with the header's small
+//     integers are recognised too.
+//   - A concern has the same file in both packages: init.go, errors.go,
+//     device.go, context.go, memory.go, memcpy.go, pointer.go, stream.go,
+//     event.go, module.go, launch.go, graph.go, pool.go.
 package cuda
+
+//go:generate go run ../internal/abi/genalias -pkg cuda -as cuabi -o zalias.go ../internal/abi/cuda

@@ -1,9 +1,6 @@
 package cuda_test
 
 import (
-	"os"
-	"os/exec"
-	"regexp"
 	"strings"
 	"testing"
 	"unsafe"
@@ -13,26 +10,6 @@ import (
 	"github.com/streamhal/streamhal/streaming"
 )
 
-// childEnv names the test a re-executed test binary runs (kernel faults
-// are tested in a child process: a fault that is not contained fails the
-// test instead of killing the test binary).
-const childEnv = "STREAM_HAL_CUDA_TEST_CHILD"
-
-func inChild(t *testing.T, body func(t *testing.T)) {
-	t.Helper()
-	if os.Getenv(childEnv) == t.Name() {
-		body(t)
-		return
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^"+regexp.QuoteMeta(t.Name())+"$", "-test.v", "-test.count=1", "-test.timeout=5m")
-	cmd.Env = append(os.Environ(), childEnv+"="+t.Name())
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
-		t.Fatalf("child process for %s: %v\n%s", t.Name(), err, out)
-	}
-	t.Logf("child process:\n%s", out)
-}
-
 // TestKernelFaultIllegalAddress: a CPU kernel that stores to a wild
 // address makes CtxSynchronize return CUDA_ERROR_ILLEGAL_ADDRESS (700),
 // which then sticks to the context until DevicePrimaryCtxReset; another
@@ -41,7 +18,7 @@ func TestKernelFaultIllegalAddress(t *testing.T) {
 	if backend() != "cpu" {
 		t.Skipf("CPU backend behaviour; testing %s", backend())
 	}
-	inChild(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		setup(t, streaming.Options{})
 		lib, err := haltest.FaultKernels()
 		ok(t, err)

@@ -183,9 +183,9 @@ func kernelNode(what string, p *KernelNodeParams) (streaming.KernelNodeParams, e
 		if len(p.KernelParams) > 0 {
 			return k, failf(CUDA_ERROR_INVALID_VALUE, "%s %s: both KernelParams and Extra given", what, p.Func.Name())
 		}
-		buf, err := packedArgs(p.Extra)
+		buf, err := launchExtra.Buffer(p.Extra)
 		if err != nil {
-			return k, err
+			return k, check(err)
 		}
 		k.Args = buf
 		return k, nil
@@ -430,7 +430,7 @@ func GraphExecUpdate(x *GraphExec, g *Graph) (GraphExecUpdateResultInfo, error) 
 	}
 	var ue *streaming.GraphExecUpdateError
 	if errors.As(err, &ue) {
-		lastDetail.Store(&errBox{fmt.Errorf("%w (reported as %w)", err, CUDA_ERROR_GRAPH_EXEC_UPDATE_FAILURE)})
+		lastErr.Record(fmt.Errorf("%w (reported as %w)", err, CUDA_ERROR_GRAPH_EXEC_UPDATE_FAILURE), 0)
 		return GraphExecUpdateResultInfo{Result: GraphExecUpdateResult(ue.Result), ErrorNode: ue.Node}, CUDA_ERROR_GRAPH_EXEC_UPDATE_FAILURE
 	}
 	return GraphExecUpdateResultInfo{Result: CU_GRAPH_EXEC_UPDATE_ERROR}, fail(err)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"unsafe"
 
+	"github.com/streamhal/streamhal/internal/capi"
 	"github.com/streamhal/streamhal/streaming"
 )
 
@@ -26,43 +27,15 @@ var (
 
 var launchMarkers [2]byte
 
-func isMarker(p, marker unsafe.Pointer, c uintptr) bool { return p == marker || uintptr(p) == c }
-
-// packedArgs reads the argument buffer out of a LaunchKernel extra array:
-// {CU_LAUNCH_PARAM_BUFFER_POINTER, buf, CU_LAUNCH_PARAM_BUFFER_SIZE, &size,
-// CU_LAUNCH_PARAM_END}, the pairs in either order. The end of the slice
-// counts as CU_LAUNCH_PARAM_END.
-func packedArgs(extra []unsafe.Pointer) ([]byte, error) {
-	var buf unsafe.Pointer
-	var size *uintptr
-	haveBuf := false
-	for i := 0; i < len(extra) && extra[i] != nil; i += 2 {
-		m := extra[i]
-		if i+1 >= len(extra) {
-			return nil, failf(CUDA_ERROR_INVALID_VALUE, "cuLaunchKernel: extra[%d] is a marker without a value", i)
-		}
-		switch {
-		case isMarker(m, CU_LAUNCH_PARAM_BUFFER_POINTER, 1):
-			buf, haveBuf = extra[i+1], true
-		case isMarker(m, CU_LAUNCH_PARAM_BUFFER_SIZE, 2):
-			size = (*uintptr)(extra[i+1])
-			if size == nil {
-				return nil, failf(CUDA_ERROR_INVALID_VALUE, "cuLaunchKernel: extra[%d]: NULL size pointer", i+1)
-			}
-		default:
-			return nil, failf(CUDA_ERROR_INVALID_VALUE, "cuLaunchKernel: extra[%d] is not a CU_LAUNCH_PARAM_* marker", i)
-		}
-	}
-	if !haveBuf || size == nil {
-		return nil, failf(CUDA_ERROR_INVALID_VALUE, "cuLaunchKernel: extra needs both CU_LAUNCH_PARAM_BUFFER_POINTER and CU_LAUNCH_PARAM_BUFFER_SIZE")
-	}
-	if *size == 0 {
-		return nil, nil
-	}
-	if buf == nil {
-		return nil, failf(CUDA_ERROR_INVALID_VALUE, "cuLaunchKernel: NULL argument buffer of %d bytes", *size)
-	}
-	return unsafe.Slice((*byte)(buf), *size), nil
+// launchExtra reads LaunchKernel's extra array: the pairs in either order,
+// ended by CU_LAUNCH_PARAM_END (NULL) or by the end of the slice.
+var launchExtra = capi.Extra{
+	Call:     "cuLaunchKernel",
+	Names:    [3]string{"CU_LAUNCH_PARAM_BUFFER_POINTER", "CU_LAUNCH_PARAM_BUFFER_SIZE", "CU_LAUNCH_PARAM_END"},
+	Pointer:  CU_LAUNCH_PARAM_BUFFER_POINTER,
+	Size:     CU_LAUNCH_PARAM_BUFFER_SIZE,
+	PointerC: 1,
+	SizeC:    2,
 }
 
 // LaunchKernel is cuLaunchKernel: f runs over a gridDimX×gridDimY×gridDimZ
@@ -102,9 +75,9 @@ func LaunchKernel(f *Function, gridDimX, gridDimY, gridDimZ, blockDimX, blockDim
 		if len(kernelParams) > 0 {
 			return failf(CUDA_ERROR_INVALID_VALUE, "cuLaunchKernel %s: both kernelParams and extra given", f.Name())
 		}
-		buf, err := packedArgs(extra)
+		buf, err := launchExtra.Buffer(extra)
 		if err != nil {
-			return err
+			return check(err)
 		}
 		return check(ss.LaunchPacked(f, cfg, buf))
 	}

@@ -1,30 +1,45 @@
 package cuda
 
 import (
-	"unsafe"
+	"fmt"
 
+	"github.com/streamhal/streamhal/internal/capi"
 	"github.com/streamhal/streamhal/streaming"
 )
 
 // Copies and fills. The synchronous forms run on the current context's
 // NULL stream and return once the operation is done (after the earlier
 // work of the NULL stream and of the blocking streams, as in CUDA). Host
-// memory is given as an unsafe.Pointer and a byte count, as in C: page-
-// locked memory (MemAllocHost, MemHostRegister) makes the Async forms
-// truly asynchronous; ordinary Go memory is staged (host to device) or
-// waited for (device to host), so it may be reused as soon as the call
-// returns. The ...Slice functions take Go slices instead.
+// memory is an any holding an unsafe.Pointer, as in C, or a Go slice of
+// numbers, whose length bounds the byte count (package hip takes host
+// memory the same way): page-locked memory (MemAllocHost,
+// MemHostRegister) makes the Async forms truly asynchronous; ordinary Go
+// memory is staged (host to device) or waited for (device to host), so it
+// may be reused as soon as the call returns. The ...Slice functions take
+// typed Go slices and count in elements.
 
-// hostBytes views n bytes of host memory at p; nil with n > 0 is
+// hostBytes decodes the host-memory argument name of call (an
+// unsafe.Pointer or a slice of numbers) and views n bytes of it. NULL with
+// n > 0, a DevicePtr, anything else, or a slice shorter than n bytes is
 // CUDA_ERROR_INVALID_VALUE.
-func hostBytes(what string, p unsafe.Pointer, n uint64) ([]byte, error) {
+func hostBytes(call, name string, x any, n uint64) ([]byte, error) {
+	a, err := capi.Decode(name, x)
+	if err != nil {
+		return nil, check(fmt.Errorf("cuda: %s: %w", call, err))
+	}
+	if a.Dev {
+		return nil, failf(CUDA_ERROR_INVALID_VALUE, "%s: %s %#x is a DevicePtr, not host memory (use MemcpyDtoD or Memcpy)", call, name, a.V)
+	}
 	if n == 0 {
 		return nil, nil
 	}
-	if p == nil {
-		return nil, failf(CUDA_ERROR_INVALID_VALUE, "%s of %d bytes: NULL host pointer", what, n)
+	if a.P == nil {
+		return nil, failf(CUDA_ERROR_INVALID_VALUE, "%s of %d bytes: NULL host pointer", call, n)
 	}
-	return unsafe.Slice((*byte)(p), n), nil
+	if err := a.Needs(name, n); err != nil {
+		return nil, check(fmt.Errorf("cuda: %s: %w", call, err))
+	}
+	return a.Bytes(n), nil
 }
 
 // Memcpy is cuMemcpy: n bytes between any two addresses the runtime knows
@@ -53,9 +68,10 @@ func (c *Context) Memcpy(dst, src DevicePtr, n uint64) error {
 	return check(sc.Memcpy(dst, src, n))
 }
 
-// MemcpyHtoD is cuMemcpyHtoD: n bytes from host memory at src to device
+// MemcpyHtoD is cuMemcpyHtoD: n bytes from host memory src (an
+// unsafe.Pointer, or a slice of numbers of at least n bytes) to device
 // memory at dst.
-func MemcpyHtoD(dst DevicePtr, src unsafe.Pointer, n uint64) error {
+func MemcpyHtoD(dst DevicePtr, src any, n uint64) error {
 	sc := fastCtx()
 	if sc == nil {
 		var err error
@@ -67,7 +83,7 @@ func MemcpyHtoD(dst DevicePtr, src unsafe.Pointer, n uint64) error {
 }
 
 // MemcpyHtoD is the package's MemcpyHtoD on c's NULL stream.
-func (c *Context) MemcpyHtoD(dst DevicePtr, src unsafe.Pointer, n uint64) error {
+func (c *Context) MemcpyHtoD(dst DevicePtr, src any, n uint64) error {
 	sc, err := c.get("cuMemcpyHtoD")
 	if err != nil {
 		return err
@@ -75,16 +91,18 @@ func (c *Context) MemcpyHtoD(dst DevicePtr, src unsafe.Pointer, n uint64) error 
 	return memcpyHtoD(sc, dst, src, n)
 }
 
-func memcpyHtoD(sc *streaming.Context, dst DevicePtr, src unsafe.Pointer, n uint64) error {
-	if src == nil && n > 0 {
-		return failf(CUDA_ERROR_INVALID_VALUE, "cuMemcpyHtoD of %d bytes: NULL host pointer", n)
+func memcpyHtoD(sc *streaming.Context, dst DevicePtr, src any, n uint64) error {
+	b, err := hostBytes("cuMemcpyHtoD", "src", src, n)
+	if err != nil {
+		return err
 	}
-	return check(sc.MemcpyHtoD(dst, unsafe.Slice((*byte)(src), n)))
+	return check(sc.MemcpyHtoD(dst, b))
 }
 
 // MemcpyDtoH is cuMemcpyDtoH: n bytes from device memory at src to host
-// memory at dst.
-func MemcpyDtoH(dst unsafe.Pointer, src DevicePtr, n uint64) error {
+// memory dst (an unsafe.Pointer, or a slice of numbers of at least n
+// bytes).
+func MemcpyDtoH(dst any, src DevicePtr, n uint64) error {
 	sc := fastCtx()
 	if sc == nil {
 		var err error
@@ -96,7 +114,7 @@ func MemcpyDtoH(dst unsafe.Pointer, src DevicePtr, n uint64) error {
 }
 
 // MemcpyDtoH is the package's MemcpyDtoH on c's NULL stream.
-func (c *Context) MemcpyDtoH(dst unsafe.Pointer, src DevicePtr, n uint64) error {
+func (c *Context) MemcpyDtoH(dst any, src DevicePtr, n uint64) error {
 	sc, err := c.get("cuMemcpyDtoH")
 	if err != nil {
 		return err
@@ -104,11 +122,12 @@ func (c *Context) MemcpyDtoH(dst unsafe.Pointer, src DevicePtr, n uint64) error 
 	return memcpyDtoH(sc, dst, src, n)
 }
 
-func memcpyDtoH(sc *streaming.Context, dst unsafe.Pointer, src DevicePtr, n uint64) error {
-	if dst == nil && n > 0 {
-		return failf(CUDA_ERROR_INVALID_VALUE, "cuMemcpyDtoH of %d bytes: NULL host pointer", n)
+func memcpyDtoH(sc *streaming.Context, dst any, src DevicePtr, n uint64) error {
+	b, err := hostBytes("cuMemcpyDtoH", "dst", dst, n)
+	if err != nil {
+		return err
 	}
-	return check(sc.MemcpyDtoH(unsafe.Slice((*byte)(dst), n), src))
+	return check(sc.MemcpyDtoH(b, src))
 }
 
 // MemcpyHtoDSlice is MemcpyHtoD from a Go slice: len(src) elements.
@@ -207,7 +226,7 @@ func MemcpyAsync(dst, src DevicePtr, n uint64, s *Stream) error {
 }
 
 // MemcpyHtoDAsync is cuMemcpyHtoDAsync: MemcpyHtoD ordered on s.
-func MemcpyHtoDAsync(dst DevicePtr, src unsafe.Pointer, n uint64, s *Stream) error {
+func MemcpyHtoDAsync(dst DevicePtr, src any, n uint64, s *Stream) error {
 	ss := s.live()
 	if ss == nil {
 		var err error
@@ -215,7 +234,7 @@ func MemcpyHtoDAsync(dst DevicePtr, src unsafe.Pointer, n uint64, s *Stream) err
 			return err
 		}
 	}
-	b, err := hostBytes("cuMemcpyHtoDAsync", src, n)
+	b, err := hostBytes("cuMemcpyHtoDAsync", "src", src, n)
 	if err != nil {
 		return err
 	}
@@ -224,7 +243,7 @@ func MemcpyHtoDAsync(dst DevicePtr, src unsafe.Pointer, n uint64, s *Stream) err
 
 // MemcpyDtoHAsync is cuMemcpyDtoHAsync: MemcpyDtoH ordered on s. Into
 // ordinary Go memory it returns once dst holds the data.
-func MemcpyDtoHAsync(dst unsafe.Pointer, src DevicePtr, n uint64, s *Stream) error {
+func MemcpyDtoHAsync(dst any, src DevicePtr, n uint64, s *Stream) error {
 	ss := s.live()
 	if ss == nil {
 		var err error
@@ -232,7 +251,7 @@ func MemcpyDtoHAsync(dst unsafe.Pointer, src DevicePtr, n uint64, s *Stream) err
 			return err
 		}
 	}
-	b, err := hostBytes("cuMemcpyDtoHAsync", dst, n)
+	b, err := hostBytes("cuMemcpyDtoHAsync", "dst", dst, n)
 	if err != nil {
 		return err
 	}

@@ -1,40 +1,13 @@
 package cuda_test
 
 import (
-	"bytes"
-	"os"
-	"os/exec"
-	"regexp"
 	"testing"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/cuda"
+	"github.com/streamhal/streamhal/hal/haltest"
 	"github.com/streamhal/streamhal/streaming"
 )
-
-// inSubprocess runs body in a re-executed test binary with only t
-// selected, so that a regression that crashes a kernel fails t instead of
-// the whole binary.
-func inSubprocess(t *testing.T, body func(t *testing.T)) {
-	t.Helper()
-	const env = "STREAM_HAL_CUDA_PKG_CHILD"
-	if os.Getenv(env) == t.Name() {
-		body(t)
-		return
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^"+regexp.QuoteMeta(t.Name())+"$", "-test.count=1", "-test.v", "-test.timeout=5m")
-	cmd.Env = append(os.Environ(), env+"="+t.Name())
-	out, err := cmd.CombinedOutput()
-	if bytes.Contains(out, []byte("--- SKIP: "+t.Name())) {
-		t.Skipf("the child skipped:\n%s", out)
-	}
-	if err != nil || !bytes.Contains(out, []byte("--- PASS: "+t.Name())) {
-		if len(out) > 12000 {
-			out = out[len(out)-12000:]
-		}
-		t.Fatalf("child process: %v\n%s", err, out)
-	}
-}
 
 // TestGraphKernelNodePointers: cuGraphAddKernelNode with a made-up address
 // in a pointer parameter is CUDA_ERROR_INVALID_VALUE, and cuGraphLaunch of
@@ -42,7 +15,7 @@ func inSubprocess(t *testing.T, body func(t *testing.T)) {
 // way instead of running the kernel on freed memory. In a child process:
 // before the checks, the kernel ran on the made-up address.
 func TestGraphKernelNodePointers(t *testing.T) {
-	inSubprocess(t, graphKernelNodePointers)
+	haltest.InSubprocess(t, graphKernelNodePointers)
 }
 
 func graphKernelNodePointers(t *testing.T) {

@@ -77,7 +77,8 @@ func Sticky(err error) bool {
 // error (see Sticky) as soon as it happens, before the queue runs
 // anything else, rather than only at the next Synchronize. fn must be
 // quick, must not block and must not call the driver. Package streaming
-// uses it to fail every later call on the queue's context at once.
+// uses it to fail every later call on the queue's context at once;
+// without it, the fault is seen when the queue's Synchronize returns it.
 type FaultNotifier interface {
 	NotifyFault(fn func(err error))
 }

@@ -79,8 +79,8 @@ func (g *Graph) Validate() error {
 				return fmt.Errorf("hal: graph node %d: kernel node without a kernel: %w", i, ErrInvalidValue)
 			}
 		case NodeFill:
-			if n.PatternSize != 1 && n.PatternSize != 2 && n.PatternSize != 4 {
-				return fmt.Errorf("hal: graph node %d: fill pattern size %d: %w", i, n.PatternSize, ErrInvalidValue)
+			if err := CheckFill(n.Size, n.PatternSize); err != nil {
+				return fmt.Errorf("hal: graph node %d: %w", i, err)
 			}
 		case NodeEventRecord, NodeEventWait:
 			if n.Event == nil {
@@ -89,6 +89,20 @@ func (g *Graph) Validate() error {
 		default:
 			return fmt.Errorf("hal: graph node %d: unknown kind %v: %w", i, n.Kind, ErrInvalidValue)
 		}
+	}
+	return nil
+}
+
+// CheckFill is the one rule for fills (Queue.Fill, NodeFill): the pattern
+// is 1, 2 or 4 bytes and n a multiple of it. Package streaming applies it
+// to every fill it hands a driver (and Graph.Validate to every fill node),
+// so drivers do not check again.
+func CheckFill(n uint64, patternSize int) error {
+	if patternSize != 1 && patternSize != 2 && patternSize != 4 {
+		return fmt.Errorf("fill pattern size %d (want 1, 2 or 4): %w", patternSize, ErrInvalidValue)
+	}
+	if n%uint64(patternSize) != 0 {
+		return fmt.Errorf("fill of %d bytes: not a multiple of the %d-byte pattern: %w", n, patternSize, ErrInvalidValue)
 	}
 	return nil
 }

@@ -5,10 +5,18 @@
 //
 // The model follows database/sql/driver: a small required interface for each
 // driver object, optional interfaces for capabilities not every driver has
-// (discovered with a type assertion), and a registry that drivers join from
-// init. Drivers stay simple: package streaming owns validation, the pointer
+// (discovered with a type assertion; each says what happens without it, and
+// package streaming keeps its fallbacks in one file, halutil.go), and a
+// registry that drivers join from init. Drivers stay simple: package streaming owns validation, the pointer
 // table, stream semantics and argument packing, and calls drivers only with
 // arguments it has already checked.
+//
+// Close: the first Close of a Queue, Event, Executable or GraphExec
+// releases it; a second Close is a harmless error wrapping
+// ErrInvalidHandle that releases nothing (never a panic, never a double
+// free). Package streaming never closes an object twice, but the rule
+// keeps a slip from becoming a crash; the conformance suite (hal/haltest)
+// checks it for every driver.
 //
 // Addresses are plain uint64 device addresses (CUdeviceptr-like). Every
 // address a Queue or Graph receives is one the device itself handed out:
@@ -194,7 +202,8 @@ type Queue interface {
 	// Copy copies n bytes between two device addresses of this device.
 	Copy(dst, src uint64, n uint64) error
 	// Fill stores n bytes at dst repeating a 1, 2 or 4 byte little-endian
-	// pattern; n is a multiple of patternSize.
+	// pattern; n is a multiple of patternSize. The caller has checked both
+	// (CheckFill): drivers do not check again.
 	Fill(dst uint64, n uint64, pattern uint32, patternSize int) error
 	// Dispatch runs a kernel.
 	Dispatch(k Kernel, cfg LaunchConfig) error
@@ -223,7 +232,8 @@ type Queue interface {
 // to run a short bookkeeping function once the preceding work is done: fn
 // must return quickly, must not block and must not call the driver. Package
 // streaming uses it for its own host-side bookkeeping (returning staging
-// buffers, marking pool frees reached); it falls back to HostCall.
+// buffers, marking pool frees reached); without it, streaming uses
+// HostCall, which keeps the order at a host function's cost.
 type Notifier interface {
 	Notify(fn func()) error
 }
@@ -281,7 +291,9 @@ type Device interface {
 	NewEvent(flags EventFlags) (Event, error)
 	// ElapsedTime returns the milliseconds between two reached events.
 	ElapsedTime(start, end Event) (float32, error)
-	// Instantiate compiles a graph for replay with Queue.Execute.
+	// Instantiate compiles a graph for replay with Queue.Execute. The
+	// driver checks g with Graph.Validate (the conformance suite feeds it
+	// bad graphs); the nodes' own parameters were checked by the caller.
 	Instantiate(g *Graph) (GraphExec, error)
 	// Synchronize waits for all of the device's queues.
 	Synchronize(ctx context.Context) error
@@ -369,6 +381,9 @@ func (d *DeviceInfo) SetSyntheticPCI(bus, ordinal int) {
 }
 
 // PeerDevice is implemented by devices that can reach other devices' memory.
+// Without it (hal/vulkan), no device of the driver is a peer of another:
+// package streaming reports CanAccessPeer false and copies between the
+// devices through the host.
 type PeerDevice interface {
 	// CanAccessPeer reports whether kernels and copies on this device can
 	// use peer's memory directly.
@@ -382,7 +397,15 @@ type PeerDevice interface {
 }
 
 // Advisor is implemented by devices that act on memory advice and prefetch.
+// Without it, package streaming records the advice and the prefetches
+// (MemRangeAttributes reports them) and does nothing else: managed memory
+// is already where every device of such a driver can use it.
 type Advisor interface {
+	// Advise applies advice (cuMemAdvise's numbers, streaming.MemAdvice)
+	// to [addr, addr+n) of managed memory, for peer where the advice names
+	// a device (nil: the host).
 	Advise(addr, n uint64, advice int, peer Device) error
+	// Prefetch migrates [addr, addr+n) to this device, or to the host, in
+	// q's order.
 	Prefetch(q Queue, addr, n uint64, toHost bool) error
 }

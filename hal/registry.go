@@ -2,19 +2,39 @@ package hal
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"sync"
 )
 
 var (
 	registryMu sync.RWMutex
-	registry   = map[string]Driver{}
+	registry   = map[string]registration{}
 )
 
-// Register makes a driver available by name. It panics if Register is called
+// registration is what the registry knows of a driver.
+type registration struct {
+	d     Driver
+	order int
+}
+
+// orderLast is the order of drivers registered without one: after every
+// driver that gave one.
+const orderLast = math.MaxInt
+
+// Register makes a driver available by name. Its devices enumerate after
+// those of every driver registered with an order (RegisterOrdered), and
+// drivers without one enumerate by name. It panics if Register is called
 // twice with the same name or with a nil driver, as sql.Register does: both
 // are programming errors in a driver's init.
-func Register(d Driver) {
+func Register(d Driver) { RegisterOrdered(d, orderLast) }
+
+// RegisterOrdered is Register with the driver's place in the enumeration
+// of drivers and so of devices: lower orders first, equal orders by name.
+// The registry knows no driver by name; the drivers of this module give
+// their orders in their init functions (cpu 10, cuda 20, hip 30, vulkan
+// 40), so that the CPU is device 0 wherever it is linked.
+func RegisterOrdered(d Driver, order int) {
 	if d == nil {
 		panic("hal: Register of a nil driver")
 	}
@@ -24,11 +44,11 @@ func Register(d Driver) {
 	if _, dup := registry[name]; dup {
 		panic("hal: Register called twice for driver " + name)
 	}
-	registry[name] = d
+	registry[name] = registration{d: d, order: order}
 }
 
-// Drivers returns the registered driver names in the documented enumeration
-// order: cpu first, then cuda, hip, vulkan, then any others alphabetically.
+// Drivers returns the registered driver names in enumeration order: by the
+// order given at registration, then by name.
 func Drivers() []string {
 	registryMu.RLock()
 	defer registryMu.RUnlock()
@@ -37,38 +57,24 @@ func Drivers() []string {
 		names = append(names, n)
 	}
 	sort.Slice(names, func(i, j int) bool {
-		ri, rj := driverRank(names[i]), driverRank(names[j])
-		if ri != rj {
-			return ri < rj
+		oi, oj := registry[names[i]].order, registry[names[j]].order
+		if oi != oj {
+			return oi < oj
 		}
 		return names[i] < names[j]
 	})
 	return names
 }
 
-func driverRank(name string) int {
-	switch name {
-	case "cpu":
-		return 0
-	case "cuda":
-		return 1
-	case "hip":
-		return 2
-	case "vulkan":
-		return 3
-	}
-	return 4
-}
-
 // Lookup returns the driver registered under name.
 func Lookup(name string) (Driver, error) {
 	registryMu.RLock()
 	defer registryMu.RUnlock()
-	d, ok := registry[name]
+	r, ok := registry[name]
 	if !ok {
 		return nil, fmt.Errorf("hal: no driver %q registered (have %v; import its package): %w", name, driverNamesLocked(), ErrNotFound)
 	}
-	return d, nil
+	return r.d, nil
 }
 
 func driverNamesLocked() []string {

@@ -116,6 +116,35 @@
 // fine-grained. HIP's per-thread
 // default stream (hipStreamPerThread) has no Go counterpart: goroutines are
 // not threads.
+//
+// # Conventions shared with package cuda
+//
+// Packages cuda and hip follow one set of rules:
+//
+//   - Names: functions drop the API's prefix (cuMemAlloc is cuda.MemAlloc,
+//     hipMalloc is hip.Malloc); constants keep the C spelling, with the
+//     first letter upper-cased where C's is lower case, as Go exports only
+//     those (CUDA_ERROR_INVALID_VALUE, HipErrorInvalidValue), so a C name
+//     is found by a case-insensitive search.
+//   - Handles are package streaming's objects (type aliases), so they pass
+//     freely between the packages. A handle is a type of its own only where
+//     the C handle carries what a streaming object cannot: cuda.Context
+//     (methods named after the calls that act on that context, a stable
+//     primary-context handle) and cuda.Stream (the special handles
+//     CU_STREAM_LEGACY and CU_STREAM_PER_THREAD).
+//   - Host memory is an any: an unsafe.Pointer, as in C, or a slice of
+//     numbers, whose length bounds the byte count; a device address is a
+//     DevicePtr. A HIP void* that may be either takes a DevicePtr as well.
+//   - Errors are nil or the API's code (Result, Error), which matches the
+//     hal sentinel it stands for with errors.Is; LastErrorDetail returns the
+//     full error behind the latest failure. The codes, names and texts come
+//     from one table per API (internal/abi), re-exported in zalias.go.
+//   - The extra array of a launch uses markers that are addresses of
+//     private variables; arrays built by C code with the header's small
+//     integers are recognised too.
+//   - A concern has the same file in both packages: init.go, errors.go,
+//     device.go, context.go, memory.go, memcpy.go, pointer.go, stream.go,
+//     event.go, module.go, launch.go, graph.go, pool.go.
 package hip
 
-//go:generate sh -c "go run ./hipabi/internal/genalias ./hipabi | gofmt > zalias.go"
+//go:generate go run ../internal/abi/genalias -pkg hip -as hipabi -o zalias.go ../internal/abi/hip

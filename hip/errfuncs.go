@@ -1,6 +1,6 @@
 package hip
 
-import "github.com/streamhal/streamhal/hip/hipabi"
+import hipabi "github.com/streamhal/streamhal/internal/abi/hip"
 
 // GetErrorName is hipGetErrorName: the enum name of e ("hipErrorInvalidValue").
 func GetErrorName(e Error) string { return hipabi.GetErrorName(e) }

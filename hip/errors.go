@@ -3,7 +3,8 @@ package hip
 import (
 	"errors"
 	"fmt"
-	"sync"
+
+	"github.com/streamhal/streamhal/internal/capi"
 )
 
 // callError is the full story of a failure: the hipError_t the C call
@@ -33,12 +34,8 @@ func (e *callError) Unwrap() []error {
 }
 
 // lastErr is the process-wide last error of hipGetLastError (a code), and
-// detail the full error behind the latest failure of any kind.
-var lastErr struct {
-	mu     sync.Mutex
-	err    Error
-	detail *callError
-}
+// the full error (a *callError) behind the latest failure of any kind.
+var lastErr capi.ErrorStore
 
 // ret translates err into what call returns: nil stays nil; anything else
 // becomes an Error, code[0] when given, else the hipError_t of err's
@@ -57,12 +54,11 @@ func ret(call string, err error, code ...Error) error {
 		// A bare code (from the tables of this package): no more to say.
 		ce.cause = nil
 	}
-	lastErr.mu.Lock()
-	lastErr.detail = ce
-	if c != HipErrorNotReady && c != HipSuccess {
-		lastErr.err = c
+	last := c
+	if c == HipErrorNotReady {
+		last = HipSuccess // progress, not a failure: the last error stays
 	}
-	lastErr.mu.Unlock()
+	lastErr.Record(ce, int(last))
 	return c
 }
 
@@ -91,26 +87,18 @@ func fail(call string, code Error, format string, args ...any) error {
 // move between threads, so this package keeps one per process. As in HIP 6,
 // a successful call leaves the last error alone, and HipErrorNotReady
 // (StreamQuery, EventQuery) is never recorded.
-func GetLastError() error {
-	lastErr.mu.Lock()
-	defer lastErr.mu.Unlock()
-	e := lastErr.err
-	lastErr.err = HipSuccess
-	if e == HipSuccess {
-		return nil
-	}
-	return e
-}
+func GetLastError() error { return codeError(lastErr.Code(true)) }
 
 // PeekAtLastError is hipPeekAtLastError: the last error, without resetting
 // it.
-func PeekAtLastError() error {
-	lastErr.mu.Lock()
-	defer lastErr.mu.Unlock()
-	if lastErr.err == HipSuccess {
+func PeekAtLastError() error { return codeError(lastErr.Code(false)) }
+
+// codeError is nil for hipSuccess, else the Error.
+func codeError(c int) error {
+	if c == int(HipSuccess) {
 		return nil
 	}
-	return lastErr.err
+	return Error(c)
 }
 
 // LastErrorDetail returns the full error behind the most recent failure of
@@ -119,11 +107,4 @@ func PeekAtLastError() error {
 // message naming the argument that was wrong. errors.As finds the Error in
 // it and errors.Is matches the hal sentinels. Like the last error it is
 // process-wide; GetLastError does not clear it.
-func LastErrorDetail() error {
-	lastErr.mu.Lock()
-	defer lastErr.mu.Unlock()
-	if lastErr.detail == nil {
-		return nil
-	}
-	return lastErr.detail
-}
+func LastErrorDetail() error { return lastErr.Detail() }

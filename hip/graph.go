@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/streamhal/streamhal/internal/capi"
 	"github.com/streamhal/streamhal/streaming"
 )
 
@@ -67,7 +68,7 @@ func kernelNode(p *KernelNodeParams) (streaming.KernelNodeParams, error) {
 	var args []byte
 	var err error
 	if p.Extra != nil {
-		args, err = extraBuffer(p.Extra)
+		args, err = launchExtra.Buffer(p.Extra)
 	} else {
 		args, err = streaming.PackParamPointers(f.Params(), p.KernelParams)
 	}
@@ -108,18 +109,18 @@ func memcpyNode(dst, src any, count uint64, kind MemcpyKind) (streaming.MemcpyNo
 	var ps [2]DevicePtr
 	for i, x := range []any{dst, src} {
 		name := [2]string{"dst", "src"}[i]
-		a, err := addrOf(name, x)
+		a, err := capi.Decode(name, x)
 		if err != nil {
 			return streaming.MemcpyNodeParams{}, err
 		}
-		if a.v == 0 || !a.known(rt, max(count, 1)) {
+		if a.V == 0 || !a.Known(rt, max(count, 1)) {
 			return streaming.MemcpyNodeParams{}, fmt.Errorf("memcpy node %s %#x: not memory of the runtime (use HostMalloc or HostRegister for host memory): %w",
-				name, a.v, streaming.ErrInvalidValue)
+				name, a.V, streaming.ErrInvalidValue)
 		}
-		if err := a.needs(name, count); err != nil {
+		if err := a.Needs(name, count); err != nil {
 			return streaming.MemcpyNodeParams{}, err
 		}
-		ps[i] = DevicePtr(a.v)
+		ps[i] = DevicePtr(a.V)
 	}
 	return streaming.MemcpyNodeParams{Dst: ps[0], Src: ps[1], Size: count}, nil
 }

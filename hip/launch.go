@@ -1,17 +1,11 @@
 package hip
 
 import (
-	"fmt"
 	"unsafe"
 
+	"github.com/streamhal/streamhal/internal/capi"
 	"github.com/streamhal/streamhal/streaming"
 )
-
-// marker turns a HIP_LAUNCH_PARAM_* value into the void* the extra array
-// holds. The indirection keeps vet's unsafeptr check quiet about a
-// conversion that is valid here: the values are small tags, never
-// dereferenced, and not Go pointers.
-func marker(v uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&v)) }
 
 // The HIP_LAUNCH_PARAM_* markers as the void* values the extra argument of
 // ModuleLaunchKernel holds, for building it by hand:
@@ -20,12 +14,34 @@ func marker(v uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer
 //	extra := []unsafe.Pointer{hip.LaunchParamBufferPointer, unsafe.Pointer(&args[0]),
 //		hip.LaunchParamBufferSize, unsafe.Pointer(&size), hip.LaunchParamEnd}
 //
-// LaunchParamBuffer does the same.
+// LaunchParamBuffer does the same. The C header defines them as the
+// integers 1, 2 and 3 cast to void*; Go must not keep small integers in
+// pointer variables (the runtime may report an invalid pointer), so these
+// are the addresses of private variables. ModuleLaunchKernel also
+// recognises the C values, in arrays built by C code. Do not assign to
+// them.
 var (
-	LaunchParamBufferPointer = marker(HIP_LAUNCH_PARAM_BUFFER_POINTER)
-	LaunchParamBufferSize    = marker(HIP_LAUNCH_PARAM_BUFFER_SIZE)
-	LaunchParamEnd           = marker(HIP_LAUNCH_PARAM_END)
+	LaunchParamBufferPointer = unsafe.Pointer(&launchMarkers[0])
+	LaunchParamBufferSize    = unsafe.Pointer(&launchMarkers[1])
+	LaunchParamEnd           = unsafe.Pointer(&launchMarkers[2])
 )
+
+var launchMarkers [3]byte
+
+// launchExtra reads ModuleLaunchKernel's extra array, which must be
+// exactly {HIP_LAUNCH_PARAM_BUFFER_POINTER, buf, HIP_LAUNCH_PARAM_BUFFER_SIZE,
+// &size, HIP_LAUNCH_PARAM_END}, as AMD's runtime requires.
+var launchExtra = capi.Extra{
+	Call:     "hipModuleLaunchKernel",
+	Names:    [3]string{"HIP_LAUNCH_PARAM_BUFFER_POINTER", "HIP_LAUNCH_PARAM_BUFFER_SIZE", "HIP_LAUNCH_PARAM_END"},
+	Pointer:  LaunchParamBufferPointer,
+	Size:     LaunchParamBufferSize,
+	End:      LaunchParamEnd,
+	PointerC: HIP_LAUNCH_PARAM_BUFFER_POINTER,
+	SizeC:    HIP_LAUNCH_PARAM_BUFFER_SIZE,
+	EndC:     HIP_LAUNCH_PARAM_END,
+	Ordered:  true,
+}
 
 // LaunchParamBuffer returns the extra argument of ModuleLaunchKernel that
 // passes args, a packed argument buffer (the kernel's parameters laid out
@@ -62,34 +78,13 @@ func launch(call string, f Function, cfg streaming.LaunchConfig, stream Stream, 
 		return ret(call, err)
 	}
 	if extra != nil {
-		buf, err := extraBuffer(extra)
+		buf, err := launchExtra.Buffer(extra)
 		if err != nil {
 			return ret(call, err)
 		}
 		return ret(call, s.LaunchPacked(f, cfg, buf))
 	}
 	return ret(call, s.LaunchParams(f, cfg, kernelParams))
-}
-
-// extraBuffer reads the argument buffer of an extra array, which must be
-// exactly {HIP_LAUNCH_PARAM_BUFFER_POINTER, buf, HIP_LAUNCH_PARAM_BUFFER_SIZE,
-// &size, HIP_LAUNCH_PARAM_END}, as AMD's runtime requires.
-func extraBuffer(extra []unsafe.Pointer) ([]byte, error) {
-	if len(extra) < 5 || extra[0] != LaunchParamBufferPointer || extra[2] != LaunchParamBufferSize || extra[4] != LaunchParamEnd {
-		return nil, fmt.Errorf("extra: want {HIP_LAUNCH_PARAM_BUFFER_POINTER, buf, HIP_LAUNCH_PARAM_BUFFER_SIZE, &size, HIP_LAUNCH_PARAM_END}: %w",
-			streaming.ErrInvalidValue)
-	}
-	if extra[3] == nil {
-		return nil, fmt.Errorf("extra: nil size pointer: %w", streaming.ErrInvalidValue)
-	}
-	size := *(*uint64)(extra[3])
-	if size == 0 {
-		return nil, nil
-	}
-	if extra[1] == nil {
-		return nil, fmt.Errorf("extra: nil buffer of %d bytes: %w", size, streaming.ErrInvalidValue)
-	}
-	return unsafe.Slice((*byte)(extra[1]), size), nil
 }
 
 // ModuleLaunchKernel is hipModuleLaunchKernel: f runs over a grid of

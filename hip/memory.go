@@ -3,6 +3,7 @@ package hip
 import (
 	"unsafe"
 
+	"github.com/streamhal/streamhal/internal/capi"
 	"github.com/streamhal/streamhal/streaming"
 )
 
@@ -97,18 +98,18 @@ func MemGetAddressRange(ptr DevicePtr) (DevicePtr, uint64, error) {
 // ptr. A null pointer has size 0; an unknown one is HipErrorInvalidValue.
 func MemPtrGetInfo(ptr any) (uint64, error) {
 	const call = "hipMemPtrGetInfo"
-	a, err := addrOf("ptr", ptr)
+	a, err := capi.Decode("ptr", ptr)
 	if err != nil {
 		return 0, ret(call, err)
 	}
-	if a.v == 0 {
+	if a.V == 0 {
 		return 0, nil
 	}
 	rt, err := openRuntime()
 	if err != nil {
 		return 0, ret(call, err)
 	}
-	_, size, err := rt.AddressRange(DevicePtr(a.v))
+	_, size, err := rt.AddressRange(DevicePtr(a.V))
 	return size, ret(call, err, HipErrorInvalidValue)
 }
 
@@ -163,14 +164,14 @@ func MallocHost(size uint64) (unsafe.Pointer, error) {
 }
 
 func hostFree(call string, ptr any) error {
-	a, err := addrOf("ptr", ptr)
+	a, err := capi.Decode("ptr", ptr)
 	if err != nil {
 		return ret(call, err)
 	}
-	if a.v == 0 {
+	if a.V == 0 {
 		return nil
 	}
-	return ret(call, freeAny(a.v))
+	return ret(call, freeAny(a.V))
 }
 
 // HostFree is hipHostFree: it frees memory from HostMalloc (and, as in
@@ -187,7 +188,7 @@ func HostGetDevicePointer(hostPtr any, flags uint32) (DevicePtr, error) {
 	if flags != 0 {
 		return 0, fail(call, HipErrorInvalidValue, "flags %#x: want 0", flags)
 	}
-	a, err := addrOf("hostPtr", hostPtr)
+	a, err := capi.Decode("hostPtr", hostPtr)
 	if err != nil {
 		return 0, ret(call, err)
 	}
@@ -195,7 +196,7 @@ func HostGetDevicePointer(hostPtr any, flags uint32) (DevicePtr, error) {
 	if err != nil {
 		return 0, ret(call, err)
 	}
-	p, err := c.HostDevicePointer(a.p)
+	p, err := c.HostDevicePointer(a.P)
 	return p, ret(call, err)
 }
 
@@ -205,7 +206,7 @@ func HostGetDevicePointer(hostPtr any, flags uint32) (DevicePtr, error) {
 // HostRegister).
 func HostGetFlags(hostPtr any) (uint32, error) {
 	const call = "hipHostGetFlags"
-	a, err := addrOf("hostPtr", hostPtr)
+	a, err := capi.Decode("hostPtr", hostPtr)
 	if err != nil {
 		return 0, ret(call, err)
 	}
@@ -213,7 +214,7 @@ func HostGetFlags(hostPtr any) (uint32, error) {
 	if err != nil {
 		return 0, ret(call, err)
 	}
-	f, err := c.HostFlags(a.p)
+	f, err := c.HostFlags(a.P)
 	return f, ret(call, err)
 }
 
@@ -228,14 +229,14 @@ const hostRegisterMask = HipHostRegisterPortable | HipHostRegisterMapped | HipHo
 // HipErrorHostMemoryAlreadyRegistered.
 func HostRegister(hostPtr any, sizeBytes uint64, flags uint32) error {
 	const call = "hipHostRegister"
-	a, err := addrOf("hostPtr", hostPtr)
+	a, err := capi.Decode("hostPtr", hostPtr)
 	if err != nil {
 		return ret(call, err)
 	}
-	if a.dev || a.p == nil {
-		return fail(call, HipErrorInvalidValue, "hostPtr %#x: not host memory", a.v)
+	if a.Dev || a.P == nil {
+		return fail(call, HipErrorInvalidValue, "hostPtr %#x: not host memory", a.V)
 	}
-	if err := a.needs("hostPtr", sizeBytes); err != nil {
+	if err := a.Needs("hostPtr", sizeBytes); err != nil {
 		return ret(call, err)
 	}
 	if flags&^hostRegisterMask != 0 {
@@ -245,7 +246,7 @@ func HostRegister(hostPtr any, sizeBytes uint64, flags uint32) error {
 	if err != nil {
 		return ret(call, err)
 	}
-	err = c.HostRegister(a.p, sizeBytes, flags&^HipExtHostRegisterUncached)
+	err = c.HostRegister(a.P, sizeBytes, flags&^HipExtHostRegisterUncached)
 	return retIf(call, err, streaming.ErrAlreadyMapped, HipErrorHostMemoryAlreadyRegistered)
 }
 
@@ -253,7 +254,7 @@ func HostRegister(hostPtr any, sizeBytes uint64, flags uint32) error {
 // HipErrorHostMemoryNotRegistered.
 func HostUnregister(hostPtr any) error {
 	const call = "hipHostUnregister"
-	a, err := addrOf("hostPtr", hostPtr)
+	a, err := capi.Decode("hostPtr", hostPtr)
 	if err != nil {
 		return ret(call, err)
 	}
@@ -261,7 +262,7 @@ func HostUnregister(hostPtr any) error {
 	if err != nil {
 		return ret(call, err)
 	}
-	err = c.HostUnregister(a.p)
+	err = c.HostUnregister(a.P)
 	return retIf(call, err, streaming.ErrNotMapped, HipErrorHostMemoryNotRegistered)
 }
 

@@ -126,14 +126,12 @@ func (rt *Runtime) MemAdvise(p DevicePtr, n uint64, advice MemAdvice, dev *Devic
 			return err
 		}
 	}
-	if adv, ok := a.dev.hal.(hal.Advisor); ok {
-		var peer hal.Device
-		if dev != nil {
-			peer = dev.hal
-		}
-		if err := adv.Advise(a.devicePtr(uint64(p)), n, int(advice), peer); err != nil {
-			return fmt.Errorf("streaming: mem advise %d at %#x: %w", advice, uint64(p), err)
-		}
+	var peer hal.Device
+	if dev != nil {
+		peer = dev.hal
+	}
+	if err := halAdvise(a.dev.hal, a.devicePtr(uint64(p)), n, int(advice), peer); err != nil {
+		return fmt.Errorf("streaming: mem advise %d at %#x: %w", advice, uint64(p), err)
 	}
 	t := &rt.advice
 	t.mu.Lock()
@@ -174,11 +172,11 @@ func (s *Stream) MemPrefetchAsync(p DevicePtr, n uint64, dst *Device) error {
 	if !s.ctx.dev.info.ConcurrentManagedAccess {
 		return fmt.Errorf("streaming: mem prefetch on a stream of %s, which has no concurrent managed access: %w", s.ctx.dev.info.Name, ErrInvalidDevice)
 	}
-	if adv, ok := a.dev.hal.(hal.Advisor); ok && s.cap.Load() == nil {
+	if prefetch := halPrefetcher(a.dev.hal); prefetch != nil && s.cap.Load() == nil {
 		s.mu.Lock()
 		closed := s.closed
 		if !closed {
-			err = adv.Prefetch(s.q, a.devicePtr(uint64(p)), n, dst == nil)
+			err = prefetch(s.q, a.devicePtr(uint64(p)), n, dst == nil)
 		}
 		s.mu.Unlock()
 		if closed {

@@ -298,6 +298,9 @@ func (s *Stream) memset(what string, dst DevicePtr, value uint32, size int, coun
 		return fmt.Errorf("streaming: %s of %d elements: %w", what, count, ErrInvalidValue)
 	}
 	n := count * uint64(size)
+	if err := hal.CheckFill(n, size); err != nil {
+		return fmt.Errorf("streaming: %s: %w", what, err)
+	}
 	t := &s.ctx.rt.ptrs
 	t.mu.RLock()
 	a, err := t.findRangeLocked(what+" destination", uint64(dst), n)

@@ -264,8 +264,7 @@ func (d *Device) CanAccessPeer(peer *Device) bool {
 	if peer == nil || peer == d || peer.rt != d.rt || peer.info.Driver != d.info.Driver {
 		return false
 	}
-	pd, ok := d.hal.(hal.PeerDevice)
-	return ok && pd.CanAccessPeer(peer.hal)
+	return halCanAccessPeer(d.hal, peer.hal)
 }
 
 // P2PAttribute is a peer-to-peer property of a pair of devices.
@@ -321,7 +320,7 @@ func (d *Device) EnablePeerAccess(peer *Device) error {
 	if d.peers[peer] {
 		return fmt.Errorf("streaming: peer access from device %d to device %d: %w", d.ordinal, peer.ordinal, ErrPeerAlreadyEnabled)
 	}
-	if err := d.hal.(hal.PeerDevice).EnablePeerAccess(peer.hal); err != nil {
+	if err := halSetPeerAccess(d.hal, peer.hal, true); err != nil {
 		return fmt.Errorf("streaming: enable peer access from device %d to device %d: %w", d.ordinal, peer.ordinal, err)
 	}
 	d.peers[peer] = true
@@ -341,7 +340,7 @@ func (d *Device) DisablePeerAccess(peer *Device) error {
 	if peer == nil || !d.peers[peer] {
 		return fmt.Errorf("streaming: disable peer access from device %d to %v: %w", d.ordinal, peer, ErrPeerNotEnabled)
 	}
-	if err := d.hal.(hal.PeerDevice).DisablePeerAccess(peer.hal); err != nil {
+	if err := halSetPeerAccess(d.hal, peer.hal, false); err != nil {
 		return fmt.Errorf("streaming: disable peer access from device %d to device %d: %w", d.ordinal, peer.ordinal, err)
 	}
 	delete(d.peers, peer)

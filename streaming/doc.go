@@ -2,9 +2,16 @@
 // backend-neutral implementation of the CUDA/HIP execution model.
 //
 // Open a Runtime (it opens every registered driver, or those that Options or
-// STREAM_HAL_TEST_TARGET name) and pick a Device; a Context (the device's
-// PrimaryContext, or NewContext) owns memory, modules, streams and events,
-// and Close frees all of it. Devices of all drivers enumerate together:
+// STREAM_HAL_TEST_TARGET name) and pick a Device. Like database/sql, this
+// package imports no driver: a program links the drivers it wants with a
+// blank import, usually of the whole default set,
+//
+//	import _ "github.com/streamhal/streamhal/hal/all"
+//
+// or of one driver (hal/cpu, hal/cuda, hal/hip, hal/vulkan); packages cuda
+// and hip, the streamhal command and the examples import hal/all. A Context
+// (the device's PrimaryContext, or NewContext) owns memory, modules,
+// streams and events, and Close frees all of it. Devices of all drivers enumerate together:
 // cpu first, then cuda, hip and vulkan, each driver's devices in its own
 // order.
 //

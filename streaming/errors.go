@@ -4,7 +4,8 @@ import "github.com/streamhal/streamhal/hal"
 
 // Errors returned by this package wrap one of these sentinels (shared with
 // package hal), so callers match them with errors.Is; the message names the
-// call and the argument that was wrong.
+// call and the argument that was wrong. TestSentinelsReexported checks
+// that every sentinel of package hal is here.
 var (
 	ErrInvalidValue          = hal.ErrInvalidValue
 	ErrInvalidHandle         = hal.ErrInvalidHandle

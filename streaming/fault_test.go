@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -202,7 +201,7 @@ func (e *faultEnv) close(t *testing.T) {
 // TestFaultNullPointerArgument: vector_add given a null output pointer.
 func TestFaultNullPointerArgument(t *testing.T) {
 	cpuOnly(t)
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		e := newFaultEnv(t, streaming.Options{})
 		a, err := e.ctx.Malloc(4 * 1024)
 		must(t, err)
@@ -220,7 +219,7 @@ func TestFaultNullPointerArgument(t *testing.T) {
 // integer argument the runtime cannot check).
 func TestFaultWildAddress(t *testing.T) {
 	cpuOnly(t)
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		e := newFaultEnv(t, streaming.Options{})
 		err := e.launchFault(t, e.poke, streaming.D2(4, 4), streaming.D1(8), 0, uint64(0xdeadbeef000), uint32(1), uint32(9))
 		wantFault(t, err, "poke", "block (1,2,0)", "SIGSEGV at address 0xdeadbeef000")
@@ -235,7 +234,7 @@ func TestFaultWildAddress(t *testing.T) {
 // memory-checking mode, naming the allocation and by how much it missed.
 func TestFaultPastTheEnd(t *testing.T) {
 	cpuOnly(t)
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		e := newFaultEnv(t, streaming.Options{CPUMemcheck: true})
 		const n = 1024
 		p, err := e.ctx.Malloc(4 * n)
@@ -263,7 +262,7 @@ func TestFaultPastTheEnd(t *testing.T) {
 // dynamic shared memory than its blocks use.
 func TestFaultTooLittleSharedMemory(t *testing.T) {
 	cpuOnly(t)
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		e := newFaultEnv(t, streaming.Options{})
 		const n, bs = 4096, 256
 		in, err := e.ctx.Malloc(4 * n)
@@ -284,7 +283,7 @@ func TestFaultTooLittleSharedMemory(t *testing.T) {
 // refused at launch; undeclared, it overruns its array and faults.
 func TestFaultTooManyThreads(t *testing.T) {
 	cpuOnly(t)
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		e := newFaultEnv(t, streaming.Options{})
 		if got := e.blockSum.Attributes().MaxThreadsPerBlock; got != 256 {
 			t.Errorf("block_sum MaxThreadsPerBlock = %d, want 256", got)
@@ -313,7 +312,7 @@ func TestFaultTooManyThreads(t *testing.T) {
 // what is kept; the process goes on.
 func TestCloseStuckKernelBounded(t *testing.T) {
 	cpuOnly(t)
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		const timeout = 400 * time.Millisecond
 		e := newFaultEnv(t, streaming.Options{CloseTimeout: timeout, CPUDevices: 2})
 		flag, err := e.ctx.MallocHost(8, 0)
@@ -370,7 +369,7 @@ func TestCloseStuckKernelBounded(t *testing.T) {
 // keeps working.
 func TestContextCloseStuckKernel(t *testing.T) {
 	cpuOnly(t)
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		const timeout = 300 * time.Millisecond
 		e := newFaultEnv(t, streaming.Options{CloseTimeout: timeout})
 		c, err := e.dev.NewContext(0)
@@ -487,10 +486,10 @@ func TestPCIBusIDRoundTrip(t *testing.T) {
 // it), with an error naming the kernel and the device. The kernel is let
 // go afterwards through its flag in page-locked host memory.
 func TestCloseStuckKernelEveryBackend(t *testing.T) {
-	if os.Getenv(childEnv) != t.Name() {
+	if !haltest.IsSubprocess(t) {
 		openRuntime(t, streaming.Options{}).Close() // skips without the backend
 	}
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		const timeout = time.Second
 		rt := openRuntime(t, streaming.Options{CloseTimeout: timeout})
 		dev := rt.Default()
@@ -544,7 +543,7 @@ func TestCloseStuckKernelEveryBackend(t *testing.T) {
 // memset through it lands in the slice.
 func TestHostRegisterBeyondBuffer(t *testing.T) {
 	cpuOnly(t)
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		rt := openRuntime(t, streaming.Options{})
 		defer rt.Close()
 		ctx, err := rt.Default().PrimaryContext()

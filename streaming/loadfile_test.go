@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamhal/streamhal/hal/haltest"
 	"github.com/streamhal/streamhal/hal/modfile"
 	"github.com/streamhal/streamhal/streaming"
 )
@@ -18,7 +19,7 @@ import (
 // ends; before the check, LoadModule read it until the process died, so
 // the test runs in a child process).
 func TestLoadModuleBadFiles(t *testing.T) {
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		e := newEnv(t)
 		dir := t.TempDir()
 		fifo := filepath.Join(dir, "fifo")

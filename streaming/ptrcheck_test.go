@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/streamhal/streamhal/hal/haltest"
 	"github.com/streamhal/streamhal/streaming"
 )
 
@@ -23,7 +24,7 @@ const bogus = 0xdeadbeef000
 // It runs in a child process: before the check existed, the CPU kernel
 // died with SIGSEGV.
 func TestLaunchPointerByLayout(t *testing.T) {
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		e := newEnv(t)
 		f := e.fn(t, "vector_add")
 		s := e.ctx.DefaultStream()
@@ -119,7 +120,7 @@ func TestLaunchPointerByLayout(t *testing.T) {
 // child process: before the checks, the launch after the free crashed
 // the CPU kernel.
 func TestGraphKernelNodePointers(t *testing.T) {
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		e := newEnv(t)
 		f := e.fn(t, "vector_add")
 		s := e.stream(t, streaming.StreamNonBlocking)

@@ -146,7 +146,7 @@ func pattern(n int, seed uint64) []byte {
 // new allocation took the address in between, the second one freed that,
 // which ended in SIGSEGV in the C heap on the CPU backend.
 func TestConcurrentDoubleFree(t *testing.T) {
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		e := newEnv(t)
 		var ms meetings
 		ms.install(t)
@@ -397,7 +397,7 @@ func loadFunction(t *testing.T, c *streaming.Context, name string) (*streaming.M
 // comes back is right, and nothing the context owned is left in the
 // pointer table. In a child process: a double free may crash the C heap.
 func TestConcurrentContextClose(t *testing.T) {
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		var ms meetings
 		ms.install(t)
 		rt := openRuntime(t, streaming.Options{})
@@ -426,7 +426,7 @@ func TestConcurrentContextClose(t *testing.T) {
 // TestConcurrentPrimaryReset resets the primary context, twice at once,
 // while workers use it and frees race the reset.
 func TestConcurrentPrimaryReset(t *testing.T) {
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		var ms meetings
 		ms.install(t)
 		rt := openRuntime(t, streaming.Options{})
@@ -463,7 +463,7 @@ func TestConcurrentPrimaryReset(t *testing.T) {
 // once, while workers use contexts on it and free their memory: both Close calls return nil (a second Close is harmless) and no
 // driver sees a double free.
 func TestConcurrentRuntimeClose(t *testing.T) {
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		var ms meetings
 		ms.install(t)
 		for round := range 6 {

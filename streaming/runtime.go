@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/streamhal/streamhal/hal"
-	_ "github.com/streamhal/streamhal/hal/all" // the default driver set
 )
 
 // Environment variables read by Open for options left at their zero value.
@@ -192,6 +191,11 @@ func Open(opts Options) (*Runtime, error) {
 		}
 	}
 	names := hal.Drivers()
+	if len(names) == 0 {
+		// Like database/sql, the core never imports a driver: the program
+		// links the ones it wants.
+		return nil, fmt.Errorf("streaming: no driver registered (import github.com/streamhal/streamhal/hal/all for every driver, or a driver package such as hal/cpu): %w", ErrNotAvailable)
+	}
 	if explicit {
 		names = names[:0:0]
 		for _, b := range backends {

@@ -37,9 +37,7 @@ func (c *Context) stickyErr(op string) error {
 
 // watchFaults asks the driver to report the faults of q's work at once.
 func (c *Context) watchFaults(q hal.Queue) {
-	if n, ok := q.(hal.FaultNotifier); ok {
-		n.NotifyFault(c.noteFault)
-	}
+	halWatchFaults(q, c.noteFault)
 }
 
 // drainUntil waits for the work of every stream of the context until

@@ -259,8 +259,8 @@ func (s *Stream) submitOp(what string, o op) error {
 	var qerr error
 	if o.exec != nil {
 		qerr = s.q.Execute(o.exec.hal)
-	} else if n, ok := s.q.(hal.Notifier); ok && o.notify {
-		qerr = n.Notify(o.node.Host)
+	} else if o.notify {
+		qerr = halNotify(s.q, o.node.Host)
 	} else {
 		qerr = s.enqueue(o.node)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/streamhal/streamhal/hal/haltest"
 	"github.com/streamhal/streamhal/streaming"
 )
 
@@ -43,7 +44,7 @@ func TestStress(t *testing.T) {
 		}
 		d = v
 	}
-	inSubprocess(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		e := newEnv(t)
 		var ms meetings
 		ms.install(t)

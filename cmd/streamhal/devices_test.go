@@ -68,6 +68,10 @@ func itoa(i int) string {
 func TestDevicesJSON(t *testing.T) {
 	cleanEnv(t)
 	t.Setenv(streaming.EnvCPUDevices, "3")
+	// A fixed CPU memory budget: by default it is the host's available
+	// memory when each runtime opens, which moves between the command's
+	// runtime and the reference one.
+	t.Setenv("STREAM_HAL_CPU_MEMORY", "8GiB")
 	out, errs, code := runCmd(t, "devices", "--json")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/streamhal/streamhal/streaming"
+
+	_ "github.com/streamhal/streamhal/hal/all" // every driver, so devices lists them all
 )
 
 func main() {
@@ -160,6 +162,25 @@ func openRuntime(backend string, stderr io.Writer) (rt *streaming.Runtime, statu
 		return nil, nil, usagef("-backend %s: %v", backend, err)
 	}
 	return nil, nil, err
+}
+
+// openDevice opens the runtime (only backend's driver when backend is
+// set) and picks the device of the -device flag: how bench and run-kernel
+// start. The caller closes the runtime.
+func openDevice(backend string, f deviceFlag, stderr io.Writer) (*streaming.Runtime, *streaming.Device, error) {
+	rt, statuses, err := openRuntime(backend, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rt == nil {
+		return nil, nil, fmt.Errorf("backend %s: %v", statuses[0].Name, statuses[0].Err)
+	}
+	dev, err := pickDevice(rt, f)
+	if err != nil {
+		rt.Close()
+		return nil, nil, err
+	}
+	return rt, dev, nil
 }
 
 // pickDevice returns device ordinal (or the runtime's default device when

@@ -152,18 +152,11 @@ func runKernel(args []string, stdout, stderr io.Writer) error {
 		*module = p
 	}
 
-	rt, statuses, err := openRuntime(*backend, stderr)
+	rt, dev, err := openDevice(*backend, device, stderr)
 	if err != nil {
 		return err
-	}
-	if rt == nil {
-		return fmt.Errorf("backend %s: %v", statuses[0].Name, statuses[0].Err)
 	}
 	defer rt.Close()
-	dev, err := pickDevice(rt, device)
-	if err != nil {
-		return err
-	}
 	ctx, err := dev.PrimaryContext()
 	if err != nil {
 		return err

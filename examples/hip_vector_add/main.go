@@ -10,7 +10,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -54,22 +53,18 @@ func check(call string, err error) error {
 	return fmt.Errorf("HIP error: %s returned %d (%s): %w", call, int(e), hip.GetErrorName(e), hip.LastErrorDetail())
 }
 
-func run(args []string, out io.Writer) error {
+func run(args []string, out io.Writer) (err error) {
 	fs := flag.NewFlagSet("hip_vector_add", flag.ContinueOnError)
 	fs.SetOutput(out)
 	modulePath := fs.String("module", defaultModule(), "module with a vector_add kernel, e.g. kernels/compiled/vector_add.hsaco")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	const n = 1024
-	const size = n * 4 // n * sizeof(float)
 
-	// 1. Initialize HIP.
+	// 1-2. Initialize HIP, get device 0 and create a context on it.
 	if err := check("hipInit(0)", hip.Init(0)); err != nil {
 		return err
 	}
-
-	// 2. Get device and create context.
 	device, err := hip.DeviceGet(0)
 	if err := check("hipDeviceGet(&device, 0)", err); err != nil {
 		return err
@@ -79,15 +74,15 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "Using device: %s\n", deviceName)
-
 	context, err := hip.CtxCreate(0, device)
 	if err := check("hipCtxCreate(&context, 0, device)", err); err != nil {
 		return err
 	}
-	destroyed := false
+	// 10. Cleanup: destroying the context also frees whatever an early
+	// return left in it.
 	defer func() {
-		if !destroyed { // an early return: destroying the context frees everything in it
-			hip.CtxDestroy(context)
+		if e := check("hipCtxDestroy(context)", hip.CtxDestroy(context)); err == nil {
+			err = e
 		}
 	}()
 
@@ -96,34 +91,49 @@ func run(args []string, out io.Writer) error {
 	if err := check("hipModuleLoad(&module, module_path)", err); err != nil {
 		return err
 	}
+	defer hip.ModuleUnload(module)
 	vectorAddFunc, err := hip.ModuleGetFunction(module, "vector_add")
 	if err := check(`hipModuleGetFunction(&vector_add_func, module, "vector_add")`, err); err != nil {
 		return err
 	}
 
-	// 4. Allocate host memory and initialize the input vectors.
-	hA := make([]float32, n)
-	hB := make([]float32, n)
-	hC := make([]float32, n)
+	// 4-8. Initialize the inputs, add them on the device, read the sum back.
+	const n = 1024
+	hA, hB, hC := make([]float32, n), make([]float32, n), make([]float32, n)
 	for i := range n {
-		hA[i] = float32(i) * 2
-		hB[i] = float32(i) * 3
+		hA[i], hB[i] = float32(i)*2, float32(i)*3
 		hC[i] = float32(math.NaN()) // poisoned: a kernel that does nothing cannot pass
 	}
+	if err := vectorAdd(vectorAddFunc, hA, hB, hC); err != nil {
+		return err
+	}
 
+	// 9. Verify results.
+	for i := range n {
+		if expected := hA[i] + hB[i]; !(math.Abs(float64(expected-hC[i])) <= 1e-5) { // should be i * 5.0f
+			fmt.Fprintln(out, "Result: ✗ FAILURE")
+			return fmt.Errorf("c[%d] = %v, want %v", i, hC[i], expected)
+		}
+	}
+	fmt.Fprintln(out, "Result: ✓ SUCCESS")
+	return nil
+}
+
+// vectorAdd is steps 5 to 8 of the C example: hC = hA + hB on the current
+// device with the vector_add kernel f.
+func vectorAdd(f hip.Function, hA, hB, hC []float32) error {
+	size := uint64(4 * len(hA)) // n * sizeof(float)
 	// 5. Allocate device memory.
-	dA, err := hip.Malloc(size)
-	if err := check("hipMalloc(&d_A, size)", err); err != nil {
-		return err
+	var d [3]hip.DevicePtr
+	for i, name := range []string{"d_A", "d_B", "d_C"} {
+		p, err := hip.Malloc(size)
+		if err := check("hipMalloc(&"+name+", size)", err); err != nil {
+			return err
+		}
+		defer hip.Free(p)
+		d[i] = p
 	}
-	dB, err := hip.Malloc(size)
-	if err := check("hipMalloc(&d_B, size)", err); err != nil {
-		return err
-	}
-	dC, err := hip.Malloc(size)
-	if err := check("hipMalloc(&d_C, size)", err); err != nil {
-		return err
-	}
+	dA, dB, dC := d[0], d[1], d[2]
 
 	// 6. Copy input data to device.
 	if err := check("hipMemcpyHtoD(d_A, h_A, size)", hip.MemcpyHtoD(dA, hA, size)); err != nil {
@@ -135,12 +145,10 @@ func run(args []string, out io.Writer) error {
 
 	// 7. Launch kernel.
 	const threadsPerBlock = 256
-	const blocksPerGrid = (n + threadsPerBlock - 1) / threadsPerBlock
-	nParam := uint32(n)
-	kernelParams := []unsafe.Pointer{
-		unsafe.Pointer(&dA), unsafe.Pointer(&dB), unsafe.Pointer(&dC), unsafe.Pointer(&nParam), nil,
-	}
-	err = hip.ModuleLaunchKernel(vectorAddFunc,
+	blocksPerGrid := uint32(len(hA)+threadsPerBlock-1) / threadsPerBlock
+	nParam := uint32(len(hA))
+	kernelParams := []unsafe.Pointer{unsafe.Pointer(&dA), unsafe.Pointer(&dB), unsafe.Pointer(&dC), unsafe.Pointer(&nParam)}
+	err := hip.ModuleLaunchKernel(f,
 		blocksPerGrid, 1, 1, // grid dimensions
 		threadsPerBlock, 1, 1, // block dimensions
 		0,            // shared memory
@@ -155,42 +163,5 @@ func run(args []string, out io.Writer) error {
 	if err := check("hipCtxSynchronize()", hip.CtxSynchronize()); err != nil {
 		return err
 	}
-	if err := check("hipMemcpyDtoH(h_C, d_C, size)", hip.MemcpyDtoH(hC, dC, size)); err != nil {
-		return err
-	}
-
-	// 9. Verify results.
-	errs := 0
-	for i := range n {
-		expected := hA[i] + hB[i] // should be i * 5.0f
-		if !(math.Abs(float64(expected-hC[i])) <= 1e-5) {
-			errs++
-		}
-	}
-	result := "✓ SUCCESS"
-	if errs != 0 {
-		result = "✗ FAILURE"
-	}
-	fmt.Fprintf(out, "Result: %s\n", result)
-
-	// 10. Cleanup.
-	for _, p := range []struct {
-		call string
-		ptr  hip.DevicePtr
-	}{{"hipFree(d_A)", dA}, {"hipFree(d_B)", dB}, {"hipFree(d_C)", dC}} {
-		if err := check(p.call, hip.Free(p.ptr)); err != nil {
-			return err
-		}
-	}
-	if err := check("hipModuleUnload(module)", hip.ModuleUnload(module)); err != nil {
-		return err
-	}
-	destroyed = true
-	if err := check("hipCtxDestroy(context)", hip.CtxDestroy(context)); err != nil {
-		return err
-	}
-	if errs != 0 {
-		return errors.New("result differs from the reference")
-	}
-	return nil
+	return check("hipMemcpyDtoH(h_C, d_C, size)", hip.MemcpyDtoH(hC, dC, size))
 }

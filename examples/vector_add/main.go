@@ -16,6 +16,8 @@ import (
 	"runtime"
 
 	"github.com/streamhal/streamhal/streaming"
+
+	_ "github.com/streamhal/streamhal/hal/all" // every driver: the program picks with -backend
 )
 
 func main() {

@@ -1,7 +1,13 @@
 // Package all registers every streamhal driver: import it for its side
-// effects. Drivers load their vendor libraries at run time, so a driver whose
-// library or hardware is missing costs nothing and reports why when opened.
-// Package streaming imports it, so the default set is every driver.
+// effects,
+//
+//	import _ "github.com/streamhal/streamhal/hal/all"
+//
+// as a database/sql program imports its drivers. Drivers load their vendor
+// libraries at run time, so a driver whose library or hardware is missing
+// costs nothing and reports why when opened. Package streaming imports no
+// driver; packages cuda and hip, the streamhal command and the examples
+// import this one, so the default set is every driver.
 package all
 
 import (

@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package cpu is streamhal's default driver: it runs kernels on the host's
 // cores. Device memory is host memory from the C heap (never Go memory, so
 // kernels and C code can keep it); each device's allocations are distinct
@@ -162,6 +164,7 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/devices"
 )
 
 // Name is the driver's registry name.
@@ -177,10 +180,13 @@ const (
 	EnvMemcheck = "STREAM_HAL_CPU_MEMCHECK" // 1: memory-checking mode
 )
 
-func init() { hal.Register(Driver{}) }
+// newDriver returns the driver that register.go registers.
+func newDriver() hal.Driver { return Driver{} }
 
 // Driver is the CPU driver.
 type Driver struct{}
+
+var _ hal.Driver = Driver{}
 
 // Name returns "cpu".
 func (Driver) Name() string { return Name }
@@ -243,12 +249,10 @@ type instance struct {
 	replacedOnce sync.Once
 }
 
+var _ hal.Instance = (*instance)(nil)
+
 func (in *instance) Devices() []hal.Device {
-	out := make([]hal.Device, len(in.devices))
-	for i, d := range in.devices {
-		out[i] = d
-	}
-	return out
+	return devices.List(in.devices)
 }
 
 // Close closes every device (each waits at most the close timeout; they
@@ -256,18 +260,8 @@ func (in *instance) Devices() []hal.Device {
 func (in *instance) Close() error {
 	var err error
 	in.once.Do(func() {
-		errs := make([]error, len(in.devices))
-		var wg sync.WaitGroup
-		for i, d := range in.devices {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = d.Close()
-			}()
-		}
-		wg.Wait()
+		err = devices.CloseAll(in.devices)
 		in.pool.close()
-		err = errors.Join(errs...)
 	})
 	return err
 }
@@ -532,6 +526,11 @@ type device struct {
 	// giveUpQueue): while there is any, the device frees no memory.
 	stuck []string
 }
+
+var (
+	_ hal.Device     = (*device)(nil)
+	_ hal.PeerDevice = (*device)(nil)
+)
 
 func (d *device) Info() hal.DeviceInfo { return d.info }
 
@@ -809,18 +808,7 @@ func (d *device) Close() error {
 		qs = append(qs, q)
 	}
 	d.mu.Unlock()
-	errs := make([]error, len(qs))
-	var wg sync.WaitGroup
-	for i, q := range qs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := q.Close(); err != nil && !errors.Is(err, hal.ErrInvalidHandle) {
-				errs[i] = err
-			}
-		}()
-	}
-	wg.Wait()
+	errs := []error{devices.CloseAll(qs)}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.closed = true
@@ -848,9 +836,9 @@ func (d *device) Close() error {
 	return errors.Join(errs...)
 }
 
-// LiveAllocations reports how many allocations the device holds (for leak
-// tests).
-func LiveAllocations(dev hal.Device) int {
+// liveAllocations reports how many allocations the device holds, -1 for a
+// device of another driver (the leak tests use it through export_test.go).
+func liveAllocations(dev hal.Device) int {
 	d, ok := dev.(*device)
 	if !ok {
 		return -1

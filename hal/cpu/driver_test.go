@@ -63,7 +63,7 @@ func TestRegisterChecksMapping(t *testing.T) {
 // shal_cpu_fill. The check refuses it now; a fill that still reaches
 // unmapped memory (the memory was unmapped after registering) is an error.
 func TestRegisterOversizedFillContained(t *testing.T) {
-	inChild(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		r := newRig(t, hal.Config{})
 		defer r.close(t)
 		buf := guarded(t, 8192)
@@ -285,7 +285,7 @@ func TestLibraryWithoutTable(t *testing.T) {
 // other devices keep working; the memory stays allocated; and once the
 // kernel is let go, its thread comes back.
 func TestCloseStuckKernel(t *testing.T) {
-	inChild(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		const timeout = 300 * time.Millisecond
 		inst, err := cpu.Driver{}.Open(hal.Config{Devices: 2, CloseTimeout: timeout})
 		if err != nil {

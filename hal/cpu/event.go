@@ -1,9 +1,12 @@
+//go:build cgo
+
 package cpu
 
 import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/streamhal/streamhal/hal"
@@ -36,7 +39,12 @@ type event struct {
 	flags hal.EventFlags
 	mu    sync.Mutex
 	cur   *mark
+	// closed makes a second Close the harmless error hal.go asks for; an
+	// event holds no resource, so Close releases nothing.
+	closed atomic.Bool
 }
+
+var _ hal.Event = (*event)(nil)
 
 func (d *device) NewEvent(flags hal.EventFlags) (hal.Event, error) {
 	return &event{dev: d, flags: flags}, nil
@@ -68,7 +76,12 @@ func (e *event) Wait(ctx context.Context) error {
 	}
 }
 
-func (e *event) Close() error { return nil }
+func (e *event) Close() error {
+	if e.closed.Swap(true) {
+		return fmt.Errorf("hal/cpu: event closed twice: %w", hal.ErrInvalidHandle)
+	}
+	return nil
+}
 
 func (d *device) ElapsedTime(start, end hal.Event) (float32, error) {
 	s, ok1 := start.(*event)

@@ -2,6 +2,9 @@ package cpu
 
 // Hooks for the external tests and benchmarks.
 
+// LiveAllocations is liveAllocations for the external tests.
+var LiveAllocations = liveAllocations
+
 // ForgetPTXLibraries empties this process's cache of libraries built from
 // PTX, so that a benchmark can time a load from the on-disk cache.
 func ForgetPTXLibraries() {

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
-	"regexp"
 	"runtime"
 	"strings"
 	"syscall"
@@ -20,27 +18,6 @@ import (
 	"github.com/streamhal/streamhal/hal/cpu"
 	"github.com/streamhal/streamhal/hal/haltest"
 )
-
-// childEnv names the test a re-executed test binary runs: crash-prone tests
-// run in a child process, so that a regression (a fault that is not
-// contained) fails the test instead of killing the test binary.
-const childEnv = "STREAM_HAL_CPU_TEST_CHILD"
-
-// inChild runs body in a child process running only this test.
-func inChild(t *testing.T, body func(t *testing.T)) {
-	t.Helper()
-	if os.Getenv(childEnv) == t.Name() {
-		body(t)
-		return
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^"+regexp.QuoteMeta(t.Name())+"$", "-test.v", "-test.count=1", "-test.timeout=5m")
-	cmd.Env = append(os.Environ(), childEnv+"="+t.Name())
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
-		t.Fatalf("child process for %s: %v\n%s", t.Name(), err, out)
-	}
-	t.Logf("child process:\n%s", out)
-}
 
 // rig is an opened CPU instance with the fault kernels loaded on device 0.
 type rig struct {
@@ -162,7 +139,7 @@ func wantFault(t *testing.T, err error, sentinel error, kernel string, parts ...
 // of 64, fails the launch naming the kernel, the block and the address; the
 // queue and the device keep working.
 func TestFaultWildWrite(t *testing.T) {
-	inChild(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		r := newRig(t, hal.Config{})
 		defer r.close(t)
 		const wild = 0xdead0000
@@ -206,7 +183,7 @@ func guarded(t *testing.T, n int) []byte {
 
 // TestFaultNullPointer: a kernel given a null output pointer.
 func TestFaultNullPointer(t *testing.T) {
-	inChild(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		r := newRig(t, hal.Config{})
 		defer r.close(t)
 		err := r.launch(t, "fill_u32", d1(64), d1(64), 0, uint64(0), uint32(1), uint32(4096))
@@ -224,7 +201,7 @@ func TestFaultNullPointer(t *testing.T) {
 // TestFaultPastEnd: a write that runs off the end of a buffer into
 // unmapped memory names the buffer and by how much it missed.
 func TestFaultPastEnd(t *testing.T) {
-	inChild(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		r := newRig(t, hal.Config{})
 		defer r.close(t)
 		buf := guarded(t, 4000)
@@ -253,7 +230,7 @@ func TestFaultPastEnd(t *testing.T) {
 // TestFaultDynamicShared: reduce_sum given less dynamic shared memory than
 // its blocks use (or none) runs into the guard page after it.
 func TestFaultDynamicShared(t *testing.T) {
-	inChild(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		r := newRig(t, hal.Config{})
 		defer r.close(t)
 		lib, err := haltest.CPUKernels()
@@ -307,7 +284,7 @@ func TestFaultDynamicShared(t *testing.T) {
 // larger blocks; one that does not overruns its stack array with them and
 // faults on the way out, without taking the worker down.
 func TestStaticSharedOverrun(t *testing.T) {
-	inChild(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		r := newRig(t, hal.Config{})
 		defer r.close(t)
 		k := r.kernel(t, "block_sum")
@@ -344,7 +321,7 @@ func TestStaticSharedOverrun(t *testing.T) {
 
 // TestFaultTraps: integer division by zero, __builtin_trap and abort.
 func TestFaultTraps(t *testing.T) {
-	inChild(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		r := newRig(t, hal.Config{})
 		defer r.close(t)
 		out := r.alloc(t, 4)
@@ -371,7 +348,7 @@ func TestFaultTraps(t *testing.T) {
 
 // TestFaultInLibc: a fault inside a C library function the kernel called.
 func TestFaultInLibc(t *testing.T) {
-	inChild(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		r := newRig(t, hal.Config{})
 		defer r.close(t)
 		dst := r.alloc(t, 64)
@@ -383,7 +360,7 @@ func TestFaultInLibc(t *testing.T) {
 // TestGoFaultsStillPanic: with the kernel fault handler installed, a nil
 // dereference in Go code is still Go's panic, which recover catches.
 func TestGoFaultsStillPanic(t *testing.T) {
-	inChild(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		r := newRig(t, hal.Config{})
 		defer r.close(t)
 		var p *int
@@ -404,7 +381,7 @@ func TestGoFaultsStillPanic(t *testing.T) {
 // breaks the grid barrier: the others leave their kernels instead of
 // waiting forever, and the next cooperative launch works.
 func TestFaultCooperative(t *testing.T) {
-	inChild(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		r := newRig(t, hal.Config{})
 		defer r.close(t)
 		count := r.alloc(t, 4)
@@ -432,7 +409,7 @@ func TestFaultCooperative(t *testing.T) {
 // TestFaultDiscardsQueuedWork: the work enqueued behind a fault is not
 // run (its event records still happen); work enqueued later is.
 func TestFaultDiscardsQueuedWork(t *testing.T) {
-	inChild(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		r := newRig(t, hal.Config{})
 		defer r.close(t)
 		a := r.alloc(t, 4)
@@ -474,7 +451,7 @@ func TestFaultDiscardsQueuedWork(t *testing.T) {
 // TestFaultGraph: a graph node that faults fails the graph launch, and the
 // nodes after it do not run.
 func TestFaultGraph(t *testing.T) {
-	inChild(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		r := newRig(t, hal.Config{})
 		defer r.close(t)
 		a := r.alloc(t, 16)
@@ -520,7 +497,7 @@ var _ = time.Second
 // the allocation; a write into the slack before the guard page is found
 // by the canary check after the kernel; good launches still work.
 func TestMemcheck(t *testing.T) {
-	inChild(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		r := newRig(t, hal.Config{Memcheck: true})
 		defer r.close(t)
 		const n = 1000 // 4000 bytes: 96 bytes of slack up to the 256-byte rounding

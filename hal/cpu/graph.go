@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cpu
 
 /*
@@ -51,6 +53,8 @@ type graphExec struct {
 	chainTakes    *C.shal_take_fault_fn
 	chainLaunches **C.shal_launch
 }
+
+var _ hal.GraphExec = (*graphExec)(nil)
 
 func (d *device) Instantiate(g *hal.Graph) (hal.GraphExec, error) {
 	if err := g.Validate(); err != nil {

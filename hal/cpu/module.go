@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cpu
 
 /*
@@ -47,6 +49,8 @@ type kernel struct {
 	attrs      hal.KernelAttributes
 }
 
+var _ hal.Kernel = (*kernel)(nil)
+
 func (k *kernel) Name() string                     { return k.name }
 func (k *kernel) Params() []hal.Param              { return append([]hal.Param{}, k.params...) }
 func (k *kernel) Attributes() hal.KernelAttributes { return k.attrs }
@@ -67,6 +71,8 @@ type executable struct {
 	closed   bool
 	inflight sync.WaitGroup // dispatches and graph launches that may run its code
 }
+
+var _ hal.Executable = (*executable)(nil)
 
 // acquire marks a dispatch of the executable in flight; Close waits for it.
 func (x *executable) acquire() error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/haltest"
 )
 
 // deadlockPTX: half the block waits at barrier 0, the other half at
@@ -67,7 +68,7 @@ func TestPTXLibraryFaults(t *testing.T) {
 // barrier; a grid too large to run at once is refused.
 func TestPTXCooperative(t *testing.T) {
 	needCC(t)
-	inChild(t, func(t *testing.T) {
+	haltest.InSubprocess(t, func(t *testing.T) {
 		src := coopFaultsPTX(t)
 		for _, blocks := range []uint32{1, 3, 64} {
 			r := newPTXRig(t)

@@ -373,12 +373,16 @@ func countCompiles() int {
 	return n
 }
 
+// cacheChildEnv makes a re-executed test binary the second process of
+// TestPTXBuildCache.
+const cacheChildEnv = "STREAM_HAL_CPU_TEST_CACHE_CHILD"
+
 // TestPTXBuildCache: a PTX module compiles once per process, however many
 // devices and goroutines load it at once; a later process finds it in the
 // cache directory without compiling (and without translating); with the
 // cache off nothing is written.
 func TestPTXBuildCache(t *testing.T) {
-	if os.Getenv(childEnv) == "cache-reader" {
+	if os.Getenv(cacheChildEnv) == "cache-reader" {
 		// The child: a fresh process with the same cache directory and
 		// the same compiler wrapper.
 		before := countCompiles()
@@ -437,7 +441,7 @@ func TestPTXBuildCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestPTXBuildCache$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), childEnv+"=cache-reader", "STREAM_HAL_TEST_PTX="+file)
+	cmd.Env = append(os.Environ(), cacheChildEnv+"=cache-reader", "STREAM_HAL_TEST_PTX="+file)
 	out, err := cmd.CombinedOutput()
 	if err != nil || !bytes.Contains(out, []byte("--- PASS: TestPTXBuildCache")) {
 		t.Fatalf("child process: %v\n%s", err, out)

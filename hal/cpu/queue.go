@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cpu
 
 /*
@@ -18,6 +20,7 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/hostfn"
 )
 
 type opKind uint8
@@ -87,6 +90,11 @@ type queue struct {
 	args    unsafe.Pointer
 	argsCap int
 }
+
+var (
+	_ hal.Queue         = (*queue)(nil)
+	_ hal.FaultNotifier = (*queue)(nil)
+)
 
 func newQueue(d *device, high bool) *queue {
 	q := &queue{
@@ -254,15 +262,7 @@ func (q *queue) runningLocked() string {
 
 // runHost calls fn, turning a panic into an error reported by Synchronize:
 // a host function must not take the whole process down.
-func runHost(fn func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("hal/cpu: host function panicked: %v: %w", r, hal.ErrLaunchFailed)
-		}
-	}()
-	fn()
-	return nil
-}
+func runHost(fn func()) error { return hostfn.Call("hal/cpu", fn) }
 
 // copy and fill run the C copy and fill under the fault handler: an
 // address the caller vouched for that is not backed by memory (a host
@@ -457,12 +457,6 @@ func (q *queue) Copy(dst, src uint64, n uint64) error {
 }
 
 func (q *queue) Fill(dst uint64, n uint64, pattern uint32, patternSize int) error {
-	if patternSize != 1 && patternSize != 2 && patternSize != 4 {
-		return fmt.Errorf("hal/cpu: fill pattern size %d: %w", patternSize, hal.ErrInvalidValue)
-	}
-	if dst == 0 || n%uint64(patternSize) != 0 {
-		return fmt.Errorf("hal/cpu: fill %d bytes at %#x with %d-byte pattern: %w", n, dst, patternSize, hal.ErrInvalidValue)
-	}
 	if n == 0 {
 		return nil
 	}

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cuda
 
 /*
@@ -18,7 +20,7 @@ import (
 // This file gives the benchmarks (bench_test.go, which cannot use cgo) the
 // plain-C baselines of shal_cuda.c: loops that call libcuda through the same
 // function pointers as the driver, with the context made current once, as a
-// C program would. Baseline (cbaseline.go) exports the same loops to tools
+// C program would. cbaseline.go offers the same loops to tools
 // outside the package.
 
 func benchResult(ns C.longlong, what string) (time.Duration, error) {

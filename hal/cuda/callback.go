@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cuda
 
 /*
@@ -6,8 +8,7 @@ package cuda
 import "C"
 
 import (
-	"fmt"
-	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/hostfn"
 	"runtime/cgo"
 	"sync/atomic"
 )
@@ -30,27 +31,14 @@ var hostSeq atomic.Uint64
 func shalHostCallback(h C.uintptr_t) {
 	hostSeq.Add(1)
 	defer hostSeq.Add(1)
-	hf := lookupHost(cgo.Handle(h))
+	hf := hostfn.Lookup[*hostFn](cgo.Handle(h))
 	if hf == nil {
 		return
 	}
 	if hf.once {
 		cgo.Handle(h).Delete()
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			hf.sink.set(fmt.Errorf("hal/cuda: host function panicked: %v: %w", p, hal.ErrLaunchFailed))
-		}
-	}()
-	hf.fn()
-}
-
-func lookupHost(h cgo.Handle) (hf *hostFn) {
-	defer func() {
-		if recover() != nil {
-			hf = nil
-		}
-	}()
-	hf, _ = h.Value().(*hostFn)
-	return hf
+	if err := hostfn.Call("hal/cuda", hf.fn); err != nil {
+		hf.sink.set(err)
+	}
 }

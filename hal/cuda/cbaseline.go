@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cuda
 
 import (
@@ -5,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -13,8 +16,8 @@ import (
 	"github.com/streamhal/streamhal/hal/modfile"
 )
 
-// Baseline times plain-C loops over libcuda: the baselines that tools
-// outside this package (streamhal bench) compare the streamhal call paths
+// baseline times plain-C loops over libcuda: the baselines that tools
+// outside this package (streamhal bench, through NewCBaseline) compare the streamhal call paths
 // with. Each method is one cgo call into a C loop of shal_cuda.c (the same
 // loops as this package's own benchmarks) that calls libcuda through the
 // function pointers the driver uses, with no Go code between the calls, and
@@ -23,17 +26,17 @@ import (
 // Context handling: each method makes the device's primary context current
 // with cuCtxSetCurrent at the start of its C call, on whatever OS thread
 // that call runs, and keeps it current for the loop, as a C program that
-// sets its context once would; so the goroutine calling a Baseline needs no
+// sets its context once would; so the goroutine calling a baseline needs no
 // runtime.LockOSThread. Unlike the driver's trampolines, the loops do not
 // restore a context that was current on the thread before: it stays the
 // device's, which nothing in streamhal depends on (every driver call makes
 // its own context current).
 //
-// The Baseline owns a module (loaded from the image given to NewBaseline),
+// The baseline owns a module (loaded from the image given to newBaseline),
 // a CU_STREAM_NON_BLOCKING stream and a timing event; its operations run on
-// that stream. A Baseline is not safe for concurrent use, and its device
+// that stream. A baseline is not safe for concurrent use, and its device
 // must stay open until Close.
-type Baseline struct {
+type baseline struct {
 	d      *device
 	exe    hal.Executable
 	q      *queue
@@ -43,14 +46,14 @@ type Baseline struct {
 	closed atomic.Bool
 }
 
-// NewBaseline opens a plain-C libcuda baseline on dev, which must be a
+// newBaseline opens a plain-C libcuda baseline on dev, which must be a
 // device of this driver (streaming.Device.HAL returns it). image holds the
 // kernels: PTX, cubin, fatbin, or a streamhal fat module (the binary that
 // suits dev is chosen, as streaming.Context.LoadModuleData does). It must
 // have an `empty` kernel with no parameters and a `vector_add(const float
 // *a, const float *b, float *c, uint32 n)` kernel (the project's test
 // kernels, testdata/test_kernels.*).
-func NewBaseline(dev hal.Device, image []byte) (*Baseline, error) {
+func newBaseline(dev hal.Device, image []byte) (*baseline, error) {
 	d, ok := dev.(*device)
 	if !ok || d == nil {
 		return nil, fmt.Errorf("hal/cuda: baseline on device %T: not a CUDA device: %w", dev, hal.ErrInvalidHandle)
@@ -73,7 +76,7 @@ func NewBaseline(dev hal.Device, image []byte) (*Baseline, error) {
 		}
 		format, image = e.Format, e.Data
 	}
-	b := &Baseline{d: d}
+	b := &baseline{d: d}
 	ok = false
 	defer func() {
 		if !ok {
@@ -112,7 +115,7 @@ func NewBaseline(dev hal.Device, image []byte) (*Baseline, error) {
 }
 
 // release frees what b holds.
-func (b *Baseline) release() error {
+func (b *baseline) release() error {
 	var errs []error
 	if b.ev != nil {
 		errs = append(errs, b.ev.Close())
@@ -128,7 +131,7 @@ func (b *Baseline) release() error {
 
 // Close releases the module, stream and event. A second Close is an error
 // wrapping hal.ErrInvalidHandle.
-func (b *Baseline) Close() error {
+func (b *baseline) Close() error {
 	if b.closed.Swap(true) {
 		return fmt.Errorf("hal/cuda: baseline already closed: %w", hal.ErrInvalidHandle)
 	}
@@ -138,7 +141,7 @@ func (b *Baseline) Close() error {
 }
 
 // check validates a call of method what with n repetitions.
-func (b *Baseline) check(what string, n int) error {
+func (b *baseline) check(what string, n int) error {
 	if b.closed.Load() {
 		return fmt.Errorf("hal/cuda: baseline %s: baseline is closed: %w", what, hal.ErrInvalidHandle)
 	}
@@ -154,7 +157,7 @@ func (b *Baseline) check(what string, n int) error {
 // LaunchEnqueue launches the empty kernel (1 block of 1 thread) n times
 // with cuLaunchKernel, then waits with cuStreamSynchronize; it returns the
 // time of the launches alone.
-func (b *Baseline) LaunchEnqueue(n int) (time.Duration, error) {
+func (b *baseline) LaunchEnqueue(n int) (time.Duration, error) {
 	if err := b.check("launch enqueue", n); err != nil {
 		return 0, err
 	}
@@ -163,7 +166,7 @@ func (b *Baseline) LaunchEnqueue(n int) (time.Duration, error) {
 
 // LaunchSync runs n × (cuLaunchKernel of the empty kernel +
 // cuStreamSynchronize) and returns the time of all of it.
-func (b *Baseline) LaunchSync(n int) (time.Duration, error) {
+func (b *baseline) LaunchSync(n int) (time.Duration, error) {
 	if err := b.check("launch+synchronize", n); err != nil {
 		return 0, err
 	}
@@ -172,7 +175,7 @@ func (b *Baseline) LaunchSync(n int) (time.Duration, error) {
 
 // EventSync runs n × (cuEventRecord on the idle stream +
 // cuEventSynchronize) with a timing event (flags 0).
-func (b *Baseline) EventSync(n int) (time.Duration, error) {
+func (b *baseline) EventSync(n int) (time.Duration, error) {
 	if err := b.check("event record+synchronize", n); err != nil {
 		return 0, err
 	}
@@ -182,7 +185,7 @@ func (b *Baseline) EventSync(n int) (time.Duration, error) {
 // CopyHtoD runs cuMemcpyHtoD(dst, src, size) n times. dst is a device
 // address of b's device; src is host memory of at least size bytes
 // (page-locked, C or Go memory: the copy runs within this call).
-func (b *Baseline) CopyHtoD(dst uint64, src unsafe.Pointer, size uint64, n int) (time.Duration, error) {
+func (b *baseline) CopyHtoD(dst uint64, src unsafe.Pointer, size uint64, n int) (time.Duration, error) {
 	if err := b.check("HtoD", n); err != nil {
 		return 0, err
 	}
@@ -195,7 +198,7 @@ func (b *Baseline) CopyHtoD(dst uint64, src unsafe.Pointer, size uint64, n int) 
 // CopyDtoH runs cuMemcpyDtoH(dst, src, size) n times. dst is host memory
 // of at least size bytes (page-locked, C or Go memory); src a device
 // address of b's device.
-func (b *Baseline) CopyDtoH(dst unsafe.Pointer, src uint64, size uint64, n int) (time.Duration, error) {
+func (b *baseline) CopyDtoH(dst unsafe.Pointer, src uint64, size uint64, n int) (time.Duration, error) {
 	if err := b.check("DtoH", n); err != nil {
 		return 0, err
 	}
@@ -209,7 +212,7 @@ func (b *Baseline) CopyDtoH(dst unsafe.Pointer, src uint64, size uint64, n int) 
 // cuStreamSynchronize): a synchronous device-to-device copy, as
 // cuMemcpyDtoD followed by a wait for it. It returns the sum of the n
 // copies' times, each timed inside C.
-func (b *Baseline) CopyDtoD(dst, src uint64, size uint64, n int) (time.Duration, error) {
+func (b *baseline) CopyDtoD(dst, src uint64, size uint64, n int) (time.Duration, error) {
 	if err := b.check("DtoD", n); err != nil {
 		return 0, err
 	}
@@ -227,7 +230,7 @@ func (b *Baseline) CopyDtoD(dst, src uint64, size uint64, n int) (time.Duration,
 // VectorAdd runs reps × (cuLaunchKernel of vector_add(a, bb, c, n) over
 // ceil(n/256) blocks of 256 threads + cuStreamSynchronize). a, bb and c are
 // device addresses of at least 4n bytes each on b's device.
-func (b *Baseline) VectorAdd(a, bb, c uint64, n uint32, reps int) (time.Duration, error) {
+func (b *baseline) VectorAdd(a, bb, c uint64, n uint32, reps int) (time.Duration, error) {
 	if err := b.check("vector_add", reps); err != nil {
 		return 0, err
 	}
@@ -248,7 +251,7 @@ func (b *Baseline) VectorAdd(a, bb, c uint64, n uint32, reps int) (time.Duration
 // the empty kernel, instantiates it and replays it once (uploading it), then
 // times reps cuGraphLaunch calls followed by one cuStreamSynchronize. The
 // graph is built anew in each call, outside the timed part.
-func (b *Baseline) GraphReplay(nodes, reps int) (time.Duration, error) {
+func (b *baseline) GraphReplay(nodes, reps int) (time.Duration, error) {
 	if err := b.check("graph replay", reps); err != nil {
 		return 0, err
 	}
@@ -256,4 +259,16 @@ func (b *Baseline) GraphReplay(nodes, reps int) (time.Duration, error) {
 		return 0, fmt.Errorf("hal/cuda: baseline graph of %d nodes (want 1 to %d): %w", nodes, 1<<20, hal.ErrInvalidValue)
 	}
 	return cBenchGraph(b.q, b.empty, nodes, reps)
+}
+
+// NewCBaseline opens the plain-C libcuda baseline (see baseline) on d with
+// the kernels of image, for streamhal bench, which reaches it by a type
+// assertion on the hal.Device and calls the timing methods through an
+// interface of its own: a benchmark harness is no part of the driver's API.
+func (d *device) NewCBaseline(image []byte) (io.Closer, error) {
+	b, err := newBaseline(d, image)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
 }

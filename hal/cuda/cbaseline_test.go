@@ -11,11 +11,11 @@ import (
 	"github.com/streamhal/streamhal/hal"
 )
 
-func newTestBaseline(t *testing.T, d hal.Device, image []byte) *Baseline {
+func newTestBaseline(t *testing.T, d hal.Device, image []byte) *baseline {
 	t.Helper()
-	b, err := NewBaseline(d, image)
+	b, err := newBaseline(d, image)
 	if err != nil {
-		t.Fatalf("NewBaseline: %v", err)
+		t.Fatalf("newBaseline: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := b.Close(); err != nil && !errors.Is(err, hal.ErrInvalidHandle) {
@@ -217,9 +217,9 @@ func TestBaselineErrors(t *testing.T) {
 		{"no empty kernel", d, readTestdata(t, "vector_add.sm_90.ptx"), hal.ErrNotFound},
 		{"SPIR-V image", d, readTestdata(t, "vector_add.spv"), hal.ErrNotSupported},
 	} {
-		b, err := NewBaseline(tc.dev, tc.image)
+		b, err := newBaseline(tc.dev, tc.image)
 		if !errors.Is(err, tc.want) {
-			t.Errorf("%s: NewBaseline = %v, %v; want an error wrapping %v", tc.name, b, err, tc.want)
+			t.Errorf("%s: newBaseline = %v, %v; want an error wrapping %v", tc.name, b, err, tc.want)
 		}
 		if b != nil {
 			b.Close()

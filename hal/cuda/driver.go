@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cuda
 
 /*
@@ -7,7 +9,6 @@ import "C"
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -15,17 +16,19 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/devices"
 )
 
-func init() {
-	hal.Register(&Driver{})
-}
+// newDriver returns the driver that register.go registers.
+func newDriver() hal.Driver { return &Driver{} }
 
 // Driver is the "cuda" hal.Driver. Its zero value loads libcuda.so.1.
 type Driver struct {
 	// libraries overrides the dlopen names (tests load a double).
 	libraries []string
 }
+
+var _ hal.Driver = &Driver{}
 
 // Name returns "cuda".
 func (*Driver) Name() string { return "cuda" }
@@ -69,12 +72,10 @@ type instance struct {
 	closed  atomic.Bool
 }
 
+var _ hal.Instance = (*instance)(nil)
+
 func (inst *instance) Devices() []hal.Device {
-	out := make([]hal.Device, len(inst.devices))
-	for i, d := range inst.devices {
-		out[i] = d
-	}
-	return out
+	return devices.List(inst.devices)
 }
 
 // Close releases every device's primary context.
@@ -82,18 +83,7 @@ func (inst *instance) Close() error {
 	if inst.closed.Swap(true) {
 		return fmt.Errorf("hal/cuda: instance already closed: %w", hal.ErrInvalidHandle)
 	}
-	// Together: each device waits at most the close timeout for its work.
-	errs := make([]error, len(inst.devices))
-	var wg sync.WaitGroup
-	for i, d := range inst.devices {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = d.Close()
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return devices.CloseAll(inst.devices)
 }
 
 // device is one CUDA device with its retained primary context. All of its
@@ -117,6 +107,11 @@ type device struct {
 	mu   sync.Mutex
 	host map[uint64]unsafe.Pointer // MemoryHost allocations: device address -> host pointer
 }
+
+var (
+	_ hal.Device     = (*device)(nil)
+	_ hal.PeerDevice = (*device)(nil)
+)
 
 // CUdevice_attribute values (cuda.h).
 const (

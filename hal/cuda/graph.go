@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cuda
 
 /*
@@ -30,6 +32,8 @@ type graphExec struct {
 	mu      sync.Mutex
 	handles []cgo.Handle // host nodes' functions, released by Close
 }
+
+var _ hal.GraphExec = (*graphExec)(nil)
 
 // Instantiate builds a CUDA graph with one node per hal node (kernel,
 // memcpy, memset, host, empty, event record, event wait) and the same
@@ -118,9 +122,6 @@ func (ge *graphExec) addNode(i int, n *hal.Node, deps *C.CUgraphNode, nd C.size_
 		return check(C.shal_graph_add_memcpy(d.ctx, out, ge.graph, deps, nd, C.CUdeviceptr(n.Dst), C.CUdeviceptr(n.Src), C.size_t(n.Size)),
 			"graph node %d: cuGraphAddMemcpyNode(%#x, %#x, %d)", i, n.Dst, n.Src, n.Size)
 	case hal.NodeFill:
-		if n.Size%uint64(n.PatternSize) != 0 {
-			return fmt.Errorf("hal/cuda: graph node %d: fill %d bytes with a %d-byte pattern: %w", i, n.Size, n.PatternSize, hal.ErrInvalidValue)
-		}
 		if n.Size == 0 {
 			return check(C.shal_graph_add_empty(d.ctx, out, ge.graph, deps, nd), "graph node %d: cuGraphAddEmptyNode (0-byte fill)", i)
 		}
@@ -222,9 +223,6 @@ func (ge *graphExec) Update(i int, n hal.Node) error {
 			r = C.shal_graph_exec_set_memcpy(d.ctx, ge.exec, node, C.CUdeviceptr(n.Dst), C.CUdeviceptr(n.Src), C.size_t(n.Size))
 		}
 	case hal.NodeFill:
-		if n.PatternSize != 1 && n.PatternSize != 2 && n.PatternSize != 4 || n.Size%uint64(n.PatternSize) != 0 {
-			return fmt.Errorf("hal/cuda: update graph node %d: fill %d bytes with a %d-byte pattern: %w", i, n.Size, n.PatternSize, hal.ErrInvalidValue)
-		}
 		if (n.Size == 0) != (old.Size == 0) {
 			return fmt.Errorf("hal/cuda: update graph node %d: fill size %d -> %d: %w", i, old.Size, n.Size, hal.ErrNotSupported)
 		}

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cuda
 
 /*
@@ -14,6 +16,7 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/hostfn"
 )
 
 // Per-queue host calls.
@@ -220,7 +223,7 @@ func (q *queue) startHostWorker() error {
 //
 //export shalHostNotify
 func shalHostNotify(h C.uintptr_t) {
-	w := lookupWorker(cgo.Handle(h))
+	w := hostfn.Lookup[*hostWorker](cgo.Handle(h))
 	if w == nil {
 		return
 	}
@@ -229,16 +232,6 @@ func shalHostNotify(h C.uintptr_t) {
 	case w.wake <- struct{}{}:
 	default:
 	}
-}
-
-func lookupWorker(h cgo.Handle) (w *hostWorker) {
-	defer func() {
-		if recover() != nil {
-			w = nil
-		}
-	}()
-	w, _ = h.Value().(*hostWorker)
-	return w
 }
 
 // enqueue is HostCall with a worker.
@@ -327,14 +320,9 @@ func (w *hostWorker) run() {
 // call runs one host function and releases the stream's wait for it.
 func (w *hostWorker) call(c hostCall) {
 	hostSeq.Add(1)
-	func() {
-		defer func() {
-			if p := recover(); p != nil {
-				w.q.hostErr.set(fmt.Errorf("hal/cuda: host function panicked: %v: %w", p, hal.ErrLaunchFailed))
-			}
-		}()
-		c.fn()
-	}()
+	if err := hostfn.Call("hal/cuda", c.fn); err != nil {
+		w.q.hostErr.set(err)
+	}
 	hostSeq.Add(1)
 	// The word is write-back cached page-locked memory that the GPU reads
 	// coherently over the bus; the atomic store (a locked instruction on

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cuda
 
 /*
@@ -128,6 +130,8 @@ type executable struct {
 	mu      sync.Mutex
 	kernels map[string]*kernel
 }
+
+var _ hal.Executable = (*executable)(nil)
 
 // listFunctions asks the driver (CUDA 12.4+) for the module's kernels and
 // falls back to the PTX entries.
@@ -315,6 +319,8 @@ type kernel struct {
 	argSize int      // end of the last parameter; 0 when unknown
 	attrs   hal.KernelAttributes
 }
+
+var _ hal.Kernel = (*kernel)(nil)
 
 func (k *kernel) setParams(params []hal.Param) {
 	k.params = params

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cuda
 
 /*
@@ -10,8 +12,6 @@ import (
 
 	"github.com/streamhal/streamhal/hal"
 )
-
-var _ hal.PeerDevice = (*device)(nil)
 
 func (d *device) peer(p hal.Device) (*device, error) {
 	pd, ok := p.(*device)

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package cuda
 
 /*
@@ -29,6 +31,11 @@ type queue struct {
 	hostErr asyncErr    // panics of HostCall functions
 	host    *hostWorker // runs HostCall functions; nil on the blocking path
 }
+
+var (
+	_ hal.Queue    = (*queue)(nil)
+	_ hal.Notifier = (*queue)(nil)
+)
 
 // NewQueue creates a stream with the requested priority (CUDA clamps a
 // priority outside the device's range to the nearest valid one).
@@ -72,12 +79,6 @@ func (q *queue) Copy(dst, src uint64, n uint64) error {
 func (q *queue) Fill(dst uint64, n uint64, pattern uint32, patternSize int) error {
 	if err := q.usable(); err != nil {
 		return err
-	}
-	if patternSize != 1 && patternSize != 2 && patternSize != 4 {
-		return fmt.Errorf("hal/cuda: fill with pattern size %d: %w", patternSize, hal.ErrInvalidValue)
-	}
-	if n%uint64(patternSize) != 0 {
-		return fmt.Errorf("hal/cuda: fill %d bytes with a %d-byte pattern: %w", n, patternSize, hal.ErrInvalidValue)
 	}
 	if n == 0 {
 		return nil
@@ -332,6 +333,8 @@ type event struct {
 	ue     C.uintptr_t // ev as an integer handle
 	closed atomic.Bool
 }
+
+var _ hal.Event = (*event)(nil)
 
 // NewEvent creates a CUevent.
 func (d *device) NewEvent(flags hal.EventFlags) (hal.Event, error) {

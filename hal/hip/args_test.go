@@ -11,7 +11,7 @@ import (
 	"github.com/streamhal/streamhal/hal"
 	"github.com/streamhal/streamhal/hal/haltest"
 	"github.com/streamhal/streamhal/hal/modfile"
-	shiphip "github.com/streamhal/streamhal/hip/hipabi"
+	hipabi "github.com/streamhal/streamhal/internal/abi/hip"
 )
 
 // cType is a parameter's C type by size and alignment.
@@ -117,7 +117,7 @@ func TestCodeObjectLayouts(t *testing.T) {
 				if len(ki.Params) > 0 && !slices.Equal(l.offsets(), offsetsOf(wantParams)) {
 					t.Errorf("%s: offsets %v", ki.Name, l.offsets())
 				}
-				attrs := kernelAttributes(ki, func(shiphip.FunctionAttribute) (int, bool) { return 0, false })
+				attrs := kernelAttributes(ki, func(hipabi.FunctionAttribute) (int, bool) { return 0, false })
 				if attrs.MaxThreadsPerBlock < 256 || attrs.MaxThreadsPerBlock > 1024 {
 					t.Errorf("%s: MaxThreadsPerBlock from metadata = %d", ki.Name, attrs.MaxThreadsPerBlock)
 				}
@@ -158,11 +158,11 @@ func offsetsOf(ps []hal.Param) []uint32 {
 func TestKernelAttributes(t *testing.T) {
 	ki := modfile.KernelInfo{Name: "k", MaxThreadsPerBlock: 256, SharedBytes: 1024, PrivateSegmentFixedSize: 16, VGPRCount: 40}
 	// The runtime's answers win where it gives them.
-	got := kernelAttributes(ki, func(a shiphip.FunctionAttribute) (int, bool) {
+	got := kernelAttributes(ki, func(a hipabi.FunctionAttribute) (int, bool) {
 		switch a {
-		case shiphip.HIP_FUNC_ATTRIBUTE_NUM_REGS:
+		case hipabi.HIP_FUNC_ATTRIBUTE_NUM_REGS:
 			return 64, true
-		case shiphip.HIP_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES:
+		case hipabi.HIP_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES:
 			return 65536 - 1024, true
 		}
 		return 0, false
@@ -172,7 +172,7 @@ func TestKernelAttributes(t *testing.T) {
 		t.Errorf("kernelAttributes = %+v, want %+v", got, want)
 	}
 	// No metadata bound and no answer: the AMDGPU default of 1024.
-	if a := kernelAttributes(modfile.KernelInfo{}, func(shiphip.FunctionAttribute) (int, bool) { return 0, false }); a.MaxThreadsPerBlock != 1024 {
+	if a := kernelAttributes(modfile.KernelInfo{}, func(hipabi.FunctionAttribute) (int, bool) { return 0, false }); a.MaxThreadsPerBlock != 1024 {
 		t.Errorf("default MaxThreadsPerBlock = %d", a.MaxThreadsPerBlock)
 	}
 }
@@ -235,22 +235,6 @@ func TestCheckLaunch(t *testing.T) {
 		err := checkLaunch("k", tc.lim, &tc.cfg)
 		if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
 			t.Errorf("%s: checkLaunch = %v, want %v", tc.name, err, tc.want)
-		}
-	}
-}
-
-func TestCheckFill(t *testing.T) {
-	for _, tc := range []struct {
-		dst, n uint64
-		size   int
-		ok     bool
-	}{
-		{0x1000, 12, 4, true}, {0x1000, 0, 4, true}, {0x1000, 6, 4, false}, {0x1000, 3, 3, false},
-		{0, 4, 4, false}, {0x1000, 5, 1, true}, {0x1000, 5, 2, false},
-	} {
-		err := checkFill(tc.dst, tc.n, tc.size)
-		if (err == nil) != tc.ok || (err != nil && !errors.Is(err, hal.ErrInvalidValue)) {
-			t.Errorf("checkFill(%#x, %d, %d) = %v", tc.dst, tc.n, tc.size, err)
 		}
 	}
 }

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hip
 
 import (
@@ -6,14 +8,14 @@ import (
 	"strings"
 
 	"github.com/streamhal/streamhal/hal"
-	shiphip "github.com/streamhal/streamhal/hip/hipabi"
+	hipabi "github.com/streamhal/streamhal/internal/abi/hip"
 )
 
 // infoAttr is one hal.DeviceInfo field filled from hipDeviceGetAttribute.
 // The numbering is HIP's own hipDeviceAttribute_t (not CUDA's), the same in
 // ROCm 5 and 6 for every attribute below.
 type infoAttr struct {
-	attr shiphip.DeviceAttribute
+	attr hipabi.DeviceAttribute
 	set  func(in *hal.DeviceInfo, v int)
 }
 
@@ -21,46 +23,46 @@ type infoAttr struct {
 // does not know (ROCm 5 lacks hipDeviceAttributeHostRegisterSupported)
 // leaves its field at the default set in deviceInfo.
 var infoAttrs = []infoAttr{
-	{shiphip.HipDeviceAttributeComputeCapabilityMajor, func(in *hal.DeviceInfo, v int) { in.ComputeMajor = v }},
-	{shiphip.HipDeviceAttributeComputeCapabilityMinor, func(in *hal.DeviceInfo, v int) { in.ComputeMinor = v }},
-	{shiphip.HipDeviceAttributeMultiprocessorCount, func(in *hal.DeviceInfo, v int) { in.MultiprocessorCount = v }},
-	{shiphip.HipDeviceAttributeMaxThreadsPerBlock, func(in *hal.DeviceInfo, v int) { in.MaxThreadsPerBlock = v }},
-	{shiphip.HipDeviceAttributeMaxBlockDimX, func(in *hal.DeviceInfo, v int) { in.MaxBlockDim[0] = v }},
-	{shiphip.HipDeviceAttributeMaxBlockDimY, func(in *hal.DeviceInfo, v int) { in.MaxBlockDim[1] = v }},
-	{shiphip.HipDeviceAttributeMaxBlockDimZ, func(in *hal.DeviceInfo, v int) { in.MaxBlockDim[2] = v }},
-	{shiphip.HipDeviceAttributeMaxGridDimX, func(in *hal.DeviceInfo, v int) { in.MaxGridDim[0] = v }},
-	{shiphip.HipDeviceAttributeMaxGridDimY, func(in *hal.DeviceInfo, v int) { in.MaxGridDim[1] = v }},
-	{shiphip.HipDeviceAttributeMaxGridDimZ, func(in *hal.DeviceInfo, v int) { in.MaxGridDim[2] = v }},
-	{shiphip.HipDeviceAttributeWarpSize, func(in *hal.DeviceInfo, v int) { in.WarpSize = v }},
-	{shiphip.HipDeviceAttributeMaxSharedMemoryPerBlock, func(in *hal.DeviceInfo, v int) { in.SharedMemPerBlock = v }},
-	{shiphip.HipDeviceAttributeSharedMemPerBlockOptin, func(in *hal.DeviceInfo, v int) { in.SharedMemPerBlockOptin = v }},
-	{shiphip.HipDeviceAttributeSharedMemPerMultiprocessor, func(in *hal.DeviceInfo, v int) { in.SharedMemPerMultiprocessor = v }},
-	{shiphip.HipDeviceAttributeMaxThreadsPerMultiProcessor, func(in *hal.DeviceInfo, v int) { in.MaxThreadsPerMultiprocessor = v }},
-	{shiphip.HipDeviceAttributeMaxBlocksPerMultiProcessor, func(in *hal.DeviceInfo, v int) { in.MaxBlocksPerMultiprocessor = v }},
-	{shiphip.HipDeviceAttributeMaxRegistersPerBlock, func(in *hal.DeviceInfo, v int) { in.RegistersPerBlock = v }},
-	{shiphip.HipDeviceAttributeMaxRegistersPerMultiprocessor, func(in *hal.DeviceInfo, v int) { in.RegistersPerMultiprocessor = v }},
-	{shiphip.HipDeviceAttributeTotalConstantMemory, func(in *hal.DeviceInfo, v int) { in.TotalConstantMem = v }},
-	{shiphip.HipDeviceAttributeClockRate, func(in *hal.DeviceInfo, v int) { in.ClockRateKHz = v }},
-	{shiphip.HipDeviceAttributeMemoryClockRate, func(in *hal.DeviceInfo, v int) { in.MemoryClockRateKHz = v }},
-	{shiphip.HipDeviceAttributeMemoryBusWidth, func(in *hal.DeviceInfo, v int) { in.MemoryBusWidth = v }},
-	{shiphip.HipDeviceAttributeL2CacheSize, func(in *hal.DeviceInfo, v int) { in.L2CacheSize = v }},
-	{shiphip.HipDeviceAttributeMaxPitch, func(in *hal.DeviceInfo, v int) { in.MaxPitch = int64(v) }},
-	{shiphip.HipDeviceAttributeTextureAlignment, func(in *hal.DeviceInfo, v int) { in.TextureAlignment = v }},
-	{shiphip.HipDeviceAttributeTexturePitchAlignment, func(in *hal.DeviceInfo, v int) { in.PitchAlignment = v }},
-	{shiphip.HipDeviceAttributeAsyncEngineCount, func(in *hal.DeviceInfo, v int) { in.AsyncEngineCount = v }},
-	{shiphip.HipDeviceAttributePciDomainID, func(in *hal.DeviceInfo, v int) { in.PCIDomainID = v }},
-	{shiphip.HipDeviceAttributePciBusId, func(in *hal.DeviceInfo, v int) { in.PCIBusID = v }},
-	{shiphip.HipDeviceAttributePciDeviceId, func(in *hal.DeviceInfo, v int) { in.PCIDeviceID = v }},
-	{shiphip.HipDeviceAttributeIntegrated, func(in *hal.DeviceInfo, v int) { in.Integrated = v != 0 }},
-	{shiphip.HipDeviceAttributeCanMapHostMemory, func(in *hal.DeviceInfo, v int) { in.CanMapHostMemory = v != 0 }},
-	{shiphip.HipDeviceAttributeUnifiedAddressing, func(in *hal.DeviceInfo, v int) { in.UnifiedAddressing = v != 0 }},
-	{shiphip.HipDeviceAttributeManagedMemory, func(in *hal.DeviceInfo, v int) { in.ManagedMemory = v != 0 }},
-	{shiphip.HipDeviceAttributeConcurrentManagedAccess, func(in *hal.DeviceInfo, v int) { in.ConcurrentManagedAccess = v != 0 }},
-	{shiphip.HipDeviceAttributeConcurrentKernels, func(in *hal.DeviceInfo, v int) { in.ConcurrentKernels = v != 0 }},
-	{shiphip.HipDeviceAttributeCooperativeLaunch, func(in *hal.DeviceInfo, v int) { in.CooperativeLaunch = v != 0 }},
-	{shiphip.HipDeviceAttributeEccEnabled, func(in *hal.DeviceInfo, v int) { in.ECCEnabled = v != 0 }},
-	{shiphip.HipDeviceAttributeHostRegisterSupported, func(in *hal.DeviceInfo, v int) { in.HostRegisterSupported = v != 0 }},
-	{shiphip.HipDeviceAttributeMemoryPoolsSupported, func(in *hal.DeviceInfo, v int) { in.MemoryPoolsSupported = v != 0 }},
+	{hipabi.HipDeviceAttributeComputeCapabilityMajor, func(in *hal.DeviceInfo, v int) { in.ComputeMajor = v }},
+	{hipabi.HipDeviceAttributeComputeCapabilityMinor, func(in *hal.DeviceInfo, v int) { in.ComputeMinor = v }},
+	{hipabi.HipDeviceAttributeMultiprocessorCount, func(in *hal.DeviceInfo, v int) { in.MultiprocessorCount = v }},
+	{hipabi.HipDeviceAttributeMaxThreadsPerBlock, func(in *hal.DeviceInfo, v int) { in.MaxThreadsPerBlock = v }},
+	{hipabi.HipDeviceAttributeMaxBlockDimX, func(in *hal.DeviceInfo, v int) { in.MaxBlockDim[0] = v }},
+	{hipabi.HipDeviceAttributeMaxBlockDimY, func(in *hal.DeviceInfo, v int) { in.MaxBlockDim[1] = v }},
+	{hipabi.HipDeviceAttributeMaxBlockDimZ, func(in *hal.DeviceInfo, v int) { in.MaxBlockDim[2] = v }},
+	{hipabi.HipDeviceAttributeMaxGridDimX, func(in *hal.DeviceInfo, v int) { in.MaxGridDim[0] = v }},
+	{hipabi.HipDeviceAttributeMaxGridDimY, func(in *hal.DeviceInfo, v int) { in.MaxGridDim[1] = v }},
+	{hipabi.HipDeviceAttributeMaxGridDimZ, func(in *hal.DeviceInfo, v int) { in.MaxGridDim[2] = v }},
+	{hipabi.HipDeviceAttributeWarpSize, func(in *hal.DeviceInfo, v int) { in.WarpSize = v }},
+	{hipabi.HipDeviceAttributeMaxSharedMemoryPerBlock, func(in *hal.DeviceInfo, v int) { in.SharedMemPerBlock = v }},
+	{hipabi.HipDeviceAttributeSharedMemPerBlockOptin, func(in *hal.DeviceInfo, v int) { in.SharedMemPerBlockOptin = v }},
+	{hipabi.HipDeviceAttributeSharedMemPerMultiprocessor, func(in *hal.DeviceInfo, v int) { in.SharedMemPerMultiprocessor = v }},
+	{hipabi.HipDeviceAttributeMaxThreadsPerMultiProcessor, func(in *hal.DeviceInfo, v int) { in.MaxThreadsPerMultiprocessor = v }},
+	{hipabi.HipDeviceAttributeMaxBlocksPerMultiProcessor, func(in *hal.DeviceInfo, v int) { in.MaxBlocksPerMultiprocessor = v }},
+	{hipabi.HipDeviceAttributeMaxRegistersPerBlock, func(in *hal.DeviceInfo, v int) { in.RegistersPerBlock = v }},
+	{hipabi.HipDeviceAttributeMaxRegistersPerMultiprocessor, func(in *hal.DeviceInfo, v int) { in.RegistersPerMultiprocessor = v }},
+	{hipabi.HipDeviceAttributeTotalConstantMemory, func(in *hal.DeviceInfo, v int) { in.TotalConstantMem = v }},
+	{hipabi.HipDeviceAttributeClockRate, func(in *hal.DeviceInfo, v int) { in.ClockRateKHz = v }},
+	{hipabi.HipDeviceAttributeMemoryClockRate, func(in *hal.DeviceInfo, v int) { in.MemoryClockRateKHz = v }},
+	{hipabi.HipDeviceAttributeMemoryBusWidth, func(in *hal.DeviceInfo, v int) { in.MemoryBusWidth = v }},
+	{hipabi.HipDeviceAttributeL2CacheSize, func(in *hal.DeviceInfo, v int) { in.L2CacheSize = v }},
+	{hipabi.HipDeviceAttributeMaxPitch, func(in *hal.DeviceInfo, v int) { in.MaxPitch = int64(v) }},
+	{hipabi.HipDeviceAttributeTextureAlignment, func(in *hal.DeviceInfo, v int) { in.TextureAlignment = v }},
+	{hipabi.HipDeviceAttributeTexturePitchAlignment, func(in *hal.DeviceInfo, v int) { in.PitchAlignment = v }},
+	{hipabi.HipDeviceAttributeAsyncEngineCount, func(in *hal.DeviceInfo, v int) { in.AsyncEngineCount = v }},
+	{hipabi.HipDeviceAttributePciDomainID, func(in *hal.DeviceInfo, v int) { in.PCIDomainID = v }},
+	{hipabi.HipDeviceAttributePciBusId, func(in *hal.DeviceInfo, v int) { in.PCIBusID = v }},
+	{hipabi.HipDeviceAttributePciDeviceId, func(in *hal.DeviceInfo, v int) { in.PCIDeviceID = v }},
+	{hipabi.HipDeviceAttributeIntegrated, func(in *hal.DeviceInfo, v int) { in.Integrated = v != 0 }},
+	{hipabi.HipDeviceAttributeCanMapHostMemory, func(in *hal.DeviceInfo, v int) { in.CanMapHostMemory = v != 0 }},
+	{hipabi.HipDeviceAttributeUnifiedAddressing, func(in *hal.DeviceInfo, v int) { in.UnifiedAddressing = v != 0 }},
+	{hipabi.HipDeviceAttributeManagedMemory, func(in *hal.DeviceInfo, v int) { in.ManagedMemory = v != 0 }},
+	{hipabi.HipDeviceAttributeConcurrentManagedAccess, func(in *hal.DeviceInfo, v int) { in.ConcurrentManagedAccess = v != 0 }},
+	{hipabi.HipDeviceAttributeConcurrentKernels, func(in *hal.DeviceInfo, v int) { in.ConcurrentKernels = v != 0 }},
+	{hipabi.HipDeviceAttributeCooperativeLaunch, func(in *hal.DeviceInfo, v int) { in.CooperativeLaunch = v != 0 }},
+	{hipabi.HipDeviceAttributeEccEnabled, func(in *hal.DeviceInfo, v int) { in.ECCEnabled = v != 0 }},
+	{hipabi.HipDeviceAttributeHostRegisterSupported, func(in *hal.DeviceInfo, v int) { in.HostRegisterSupported = v != 0 }},
+	{hipabi.HipDeviceAttributeMemoryPoolsSupported, func(in *hal.DeviceInfo, v int) { in.MemoryPoolsSupported = v != 0 }},
 }
 
 // deviceFacts is what deviceInfo needs from the runtime, behind functions
@@ -72,7 +74,7 @@ type deviceFacts struct {
 	uuid     [16]byte
 	gcnArch  string // gcnArchName, e.g. "gfx90a:sramecc+:xnack-"
 	// attr returns hipDeviceGetAttribute(attr) or an error.
-	attr func(shiphip.DeviceAttribute) (int, error)
+	attr func(hipabi.DeviceAttribute) (int, error)
 	// least and greatest are hipDeviceGetStreamPriorityRange.
 	least, greatest int
 }
@@ -97,7 +99,7 @@ func deviceInfo(f deviceFacts) hal.DeviceInfo {
 		}
 	}
 	if in.SharedMemPerMultiprocessor == 0 {
-		if v, err := f.attr(shiphip.HipDeviceAttributeMaxSharedMemoryPerMultiprocessor); err == nil {
+		if v, err := f.attr(hipabi.HipDeviceAttributeMaxSharedMemoryPerMultiprocessor); err == nil {
 			in.SharedMemPerMultiprocessor = v
 		}
 	}

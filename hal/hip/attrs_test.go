@@ -6,17 +6,17 @@ import (
 	"testing"
 
 	"github.com/streamhal/streamhal/hal"
-	shiphip "github.com/streamhal/streamhal/hip/hipabi"
+	hipabi "github.com/streamhal/streamhal/internal/abi/hip"
 )
 
 // fakeAttrs answers hipDeviceGetAttribute with 1000+attr for every
 // attribute except those in missing, which fail as the runtime does for an
 // attribute it does not know.
-func fakeAttrs(missing ...shiphip.DeviceAttribute) func(shiphip.DeviceAttribute) (int, error) {
-	return func(a shiphip.DeviceAttribute) (int, error) {
+func fakeAttrs(missing ...hipabi.DeviceAttribute) func(hipabi.DeviceAttribute) (int, error) {
+	return func(a hipabi.DeviceAttribute) (int, error) {
 		for _, m := range missing {
 			if a == m {
-				return 0, check(int(shiphip.HipErrorInvalidValue), "hipDeviceGetAttribute(%v)", a)
+				return 0, check(int(hipabi.HipErrorInvalidValue), "hipDeviceGetAttribute(%v)", a)
 			}
 		}
 		return 1000 + int(a), nil
@@ -24,7 +24,7 @@ func fakeAttrs(missing ...shiphip.DeviceAttribute) func(shiphip.DeviceAttribute)
 }
 
 func TestDeviceInfoAttributes(t *testing.T) {
-	v := func(a shiphip.DeviceAttribute) int { return 1000 + int(a) }
+	v := func(a hipabi.DeviceAttribute) int { return 1000 + int(a) }
 	uuid := [16]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
 	got := deviceInfo(deviceFacts{
 		ordinal: 1, name: "AMD Instinct MI210", totalMem: 64 << 30, uuid: uuid,
@@ -71,7 +71,7 @@ func TestDeviceInfoAttributes(t *testing.T) {
 			t.Errorf("DeviceInfo.%s = %v, want %v", wv.Type().Field(i).Name, g, w)
 		}
 	}
-	if v(shiphip.HipDeviceAttributeWarpSize) != 1087 {
+	if v(hipabi.HipDeviceAttributeWarpSize) != 1087 {
 		t.Fatalf("hip.HipDeviceAttributeWarpSize is not 87")
 	}
 }
@@ -83,8 +83,8 @@ func TestDeviceInfoFallbacks(t *testing.T) {
 	// in order; a zero UUID is replaced by a stable synthetic one.
 	f := deviceFacts{
 		ordinal: 0, name: "gpu", totalMem: 1 << 30, gcnArch: "gfx942",
-		attr: fakeAttrs(shiphip.HipDeviceAttributeHostRegisterSupported, shiphip.HipDeviceAttributeSharedMemPerMultiprocessor,
-			shiphip.HipDeviceAttributeIntegrated),
+		attr: fakeAttrs(hipabi.HipDeviceAttributeHostRegisterSupported, hipabi.HipDeviceAttributeSharedMemPerMultiprocessor,
+			hipabi.HipDeviceAttributeIntegrated),
 		least: -1, greatest: 0,
 	}
 	got := deviceInfo(f)
@@ -94,7 +94,7 @@ func TestDeviceInfoFallbacks(t *testing.T) {
 	if got.Integrated {
 		t.Errorf("Integrated true although the attribute failed")
 	}
-	if got.SharedMemPerMultiprocessor != 1000+int(shiphip.HipDeviceAttributeMaxSharedMemoryPerMultiprocessor) {
+	if got.SharedMemPerMultiprocessor != 1000+int(hipabi.HipDeviceAttributeMaxSharedMemoryPerMultiprocessor) {
 		t.Errorf("SharedMemPerMultiprocessor = %d, want the fallback attribute's", got.SharedMemPerMultiprocessor)
 	}
 	if got.StreamPriorityLeast != 0 || got.StreamPriorityGreatest != -1 {
@@ -111,7 +111,7 @@ func TestDeviceInfoFallbacks(t *testing.T) {
 		t.Errorf("two devices share a synthetic UUID")
 	}
 	// Every attribute failing leaves the counts zero, not garbage.
-	none := deviceInfo(deviceFacts{name: "x", attr: func(shiphip.DeviceAttribute) (int, error) { return 7, errors.New("no") }})
+	none := deviceInfo(deviceFacts{name: "x", attr: func(hipabi.DeviceAttribute) (int, error) { return 7, errors.New("no") }})
 	if none.WarpSize != 0 || none.MaxThreadsPerBlock != 0 {
 		t.Errorf("failed attributes were used: %+v", none)
 	}

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hip
 
 /*
@@ -6,8 +8,7 @@ package hip
 import "C"
 
 import (
-	"fmt"
-	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/hostfn"
 	"runtime/cgo"
 	"sync/atomic"
 )
@@ -26,20 +27,17 @@ type hostFunc struct {
 // run calls fn, turning a panic into an error on the sink's queue: a Go
 // panic must not unwind through the runtime's C frames.
 func (h *hostFunc) run() {
-	defer func() {
-		if r := recover(); r != nil {
-			if q := h.sink(); q != nil {
-				q.setHostErr(fmt.Errorf("hal/hip: host function panicked: %v: %w", r, hal.ErrLaunchFailed))
-			}
+	if err := hostfn.Call("hal/hip", h.fn); err != nil {
+		if q := h.sink(); q != nil {
+			q.setHostErr(err)
 		}
-	}()
-	h.fn()
+	}
 }
 
 //export shalHipHostCallback
 func shalHipHostCallback(handle C.uintptr_t) {
 	h := cgo.Handle(handle)
-	hf := lookupHostFunc(h)
+	hf := hostfn.Lookup[*hostFunc](h)
 	if hf == nil {
 		return
 	}
@@ -47,18 +45,6 @@ func shalHipHostCallback(handle C.uintptr_t) {
 		h.Delete()
 	}
 	hf.run()
-}
-
-// lookupHostFunc returns the function behind h, or nil for a handle that
-// is no longer valid (Value panics then; nothing may unwind into C).
-func lookupHostFunc(h cgo.Handle) (hf *hostFunc) {
-	defer func() {
-		if recover() != nil {
-			hf = nil
-		}
-	}()
-	hf, _ = h.Value().(*hostFunc)
-	return hf
 }
 
 // queueSink is an atomically replaced queue pointer: the queue a graph

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hip
 
 /*
@@ -16,16 +18,17 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
-	shiphip "github.com/streamhal/streamhal/hip/hipabi"
+	"github.com/streamhal/streamhal/hal/internal/devices"
+	hipabi "github.com/streamhal/streamhal/internal/abi/hip"
 )
 
-// Name is the driver's registry name.
-const Name = "hip"
-
-func init() { hal.Register(Driver{}) }
+// newDriver returns the driver that register.go registers.
+func newDriver() hal.Driver { return Driver{} }
 
 // Driver is the HIP driver. Its zero value is ready to use.
 type Driver struct{}
+
+var _ hal.Driver = Driver{}
 
 // Name returns "hip".
 func (Driver) Name() string { return Name }
@@ -71,12 +74,10 @@ type instance struct {
 	once    sync.Once
 }
 
+var _ hal.Instance = (*instance)(nil)
+
 func (in *instance) Devices() []hal.Device {
-	out := make([]hal.Device, len(in.devices))
-	for i, d := range in.devices {
-		out[i] = d
-	}
-	return out
+	return devices.List(in.devices)
 }
 
 // Close closes every device, together: each waits at most the close
@@ -84,17 +85,7 @@ func (in *instance) Devices() []hal.Device {
 func (in *instance) Close() error {
 	var err error
 	in.once.Do(func() {
-		errs := make([]error, len(in.devices))
-		var wg sync.WaitGroup
-		for i, d := range in.devices {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = d.Close()
-			}()
-		}
-		wg.Wait()
-		err = errors.Join(errs...)
+		err = devices.CloseAll(in.devices)
 	})
 	return err
 }
@@ -125,6 +116,12 @@ type device struct {
 	// device's work (unix nanoseconds, 0: none did).
 	stuckSince atomic.Int64
 }
+
+var (
+	_ hal.Device     = (*device)(nil)
+	_ hal.PeerDevice = (*device)(nil)
+	_ hal.Advisor    = (*device)(nil)
+)
 
 // giveUp records that q's work was given up as never ending.
 func (d *device) giveUp(q *queue, what string) {
@@ -161,13 +158,13 @@ func newDevice(inst *instance, ordinal int) (*device, error) {
 	if code := C.shal_hip_props_arch(d.api, d.dev, &arch[0], C.size_t(len(arch))); code == 0 {
 		f.gcnArch = C.GoString(&arch[0])
 	} else {
-		inst.cfg.Log(2, "hal/hip: device %d: no architecture name: %v", ordinal, shiphip.Error(code))
+		inst.cfg.Log(2, "hal/hip: device %d: no architecture name: %v", ordinal, hipabi.Error(code))
 	}
 	var least, greatest C.int
 	if C.shal_hip_priority_range(d.api, d.dev, &least, &greatest) == 0 {
 		f.least, f.greatest = int(least), int(greatest)
 	}
-	f.attr = func(a shiphip.DeviceAttribute) (int, error) {
+	f.attr = func(a hipabi.DeviceAttribute) (int, error) {
 		var v C.int
 		err := check(int(C.shal_hip_device_attribute(d.api, d.dev, C.int(a), &v)), "hipDeviceGetAttribute(%v, device %d)", a, ordinal)
 		return int(v), err
@@ -356,19 +353,7 @@ func (d *device) Close() error {
 		qs = append(qs, q)
 	}
 	d.mu.Unlock()
-	errs := make([]error, len(qs))
-	var wg sync.WaitGroup
-	for i, q := range qs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := q.Close(); err != nil && !errors.Is(err, hal.ErrInvalidHandle) {
-				errs[i] = err
-			}
-		}()
-	}
-	wg.Wait()
-	first := errors.Join(errs...)
+	first := devices.CloseAll(qs)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.closed = true
@@ -389,16 +374,4 @@ func (d *device) removeQueue(q *queue) {
 	d.mu.Lock()
 	delete(d.queues, q)
 	d.mu.Unlock()
-}
-
-// LiveAllocations reports how many allocations a hip device holds (for leak
-// tests); -1 for a device of another driver.
-func LiveAllocations(dev hal.Device) int {
-	d, ok := dev.(*device)
-	if !ok {
-		return -1
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return len(d.allocs)
 }

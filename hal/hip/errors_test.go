@@ -6,74 +6,48 @@ import (
 	"testing"
 
 	"github.com/streamhal/streamhal/hal"
-	shiphip "github.com/streamhal/streamhal/hip/hipabi"
+	hipabi "github.com/streamhal/streamhal/internal/abi/hip"
 )
-
-// knownCodes lists every hipError_t package hip names, by probing its table.
-func knownCodes() []shiphip.Error {
-	var out []shiphip.Error
-	for c := shiphip.Error(1); c < 2000; c++ {
-		if !strings.HasPrefix(c.String(), "Error(") {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func TestSentinelTableComplete(t *testing.T) {
-	codes := knownCodes()
-	if len(codes) < 70 {
-		t.Fatalf("only %d known hipError_t codes; the probe is broken", len(codes))
-	}
-	for _, c := range codes {
-		if c == shiphip.HipErrorTbd {
-			continue // a marker, never returned
-		}
-		if _, ok := sentinels[c]; !ok {
-			t.Errorf("%v (%d) has no sentinel", c, int(c))
-		}
-	}
-}
 
 func TestSentinelOf(t *testing.T) {
 	for _, tc := range []struct {
-		code shiphip.Error
+		code hipabi.Error
 		want error
 	}{
-		{shiphip.HipErrorInvalidValue, hal.ErrInvalidValue},
-		{shiphip.HipErrorOutOfMemory, hal.ErrOutOfMemory},
-		{shiphip.HipErrorNoDevice, hal.ErrNotAvailable},
-		{shiphip.HipErrorInsufficientDriver, hal.ErrNotAvailable},
-		{shiphip.HipErrorInvalidDevice, hal.ErrInvalidDevice},
-		{shiphip.HipErrorInvalidImage, hal.ErrInvalidImage},
-		{shiphip.HipErrorInvalidKernelFile, hal.ErrInvalidImage},
-		{shiphip.HipErrorNoBinaryForGpu, hal.ErrNoBinaryForDevice},
-		{shiphip.HipErrorNotFound, hal.ErrNotFound},
-		{shiphip.HipErrorInvalidSymbol, hal.ErrNotFound},
-		{shiphip.HipErrorNotReady, hal.ErrNotReady},
-		{shiphip.HipErrorInvalidHandle, hal.ErrInvalidHandle},
-		{shiphip.HipErrorContextIsDestroyed, hal.ErrInvalidHandle},
-		{shiphip.HipErrorIllegalAddress, hal.ErrIllegalAddress},
-		{shiphip.HipErrorLaunchOutOfResources, hal.ErrLaunchResources},
-		{shiphip.HipErrorLaunchFailure, hal.ErrLaunchFailed},
-		{shiphip.HipErrorPeerAccessAlreadyEnabled, hal.ErrPeerAlreadyEnabled},
-		{shiphip.HipErrorPeerAccessNotEnabled, hal.ErrPeerNotEnabled},
-		{shiphip.HipErrorHostMemoryAlreadyRegistered, hal.ErrAlreadyMapped},
-		{shiphip.HipErrorHostMemoryNotRegistered, hal.ErrNotMapped},
-		{shiphip.HipErrorNotSupported, hal.ErrNotSupported},
-		{shiphip.HipErrorGraphExecUpdateFailure, hal.ErrNotSupported},
-		{shiphip.HipErrorStreamCaptureInvalidated, hal.ErrCaptureInvalidated},
-		{shiphip.HipErrorStreamCaptureUnjoined, hal.ErrCaptureUnjoined},
-		{shiphip.HipErrorStreamCaptureIsolation, hal.ErrCaptureIsolation},
-		{shiphip.HipErrorStreamCaptureImplicit, hal.ErrCaptureImplicit},
-		{shiphip.HipErrorIllegalState, hal.ErrIllegalState},
-		{shiphip.HipErrorRuntimeMemory, hal.ErrOutOfMemory},
+		{hipabi.HipErrorInvalidValue, hal.ErrInvalidValue},
+		{hipabi.HipErrorOutOfMemory, hal.ErrOutOfMemory},
+		{hipabi.HipErrorNoDevice, hal.ErrNotAvailable},
+		{hipabi.HipErrorInsufficientDriver, hal.ErrNotAvailable},
+		{hipabi.HipErrorInvalidDevice, hal.ErrInvalidDevice},
+		{hipabi.HipErrorInvalidImage, hal.ErrInvalidImage},
+		{hipabi.HipErrorInvalidKernelFile, hal.ErrInvalidImage},
+		{hipabi.HipErrorNoBinaryForGpu, hal.ErrNoBinaryForDevice},
+		{hipabi.HipErrorNotFound, hal.ErrNotFound},
+		{hipabi.HipErrorInvalidSymbol, hal.ErrNotFound},
+		{hipabi.HipErrorNotReady, hal.ErrNotReady},
+		{hipabi.HipErrorInvalidHandle, hal.ErrInvalidHandle},
+		{hipabi.HipErrorContextIsDestroyed, hal.ErrInvalidHandle},
+		{hipabi.HipErrorIllegalAddress, hal.ErrIllegalAddress},
+		{hipabi.HipErrorLaunchOutOfResources, hal.ErrLaunchResources},
+		{hipabi.HipErrorLaunchFailure, hal.ErrLaunchFailed},
+		{hipabi.HipErrorPeerAccessAlreadyEnabled, hal.ErrPeerAlreadyEnabled},
+		{hipabi.HipErrorPeerAccessNotEnabled, hal.ErrPeerNotEnabled},
+		{hipabi.HipErrorHostMemoryAlreadyRegistered, hal.ErrAlreadyMapped},
+		{hipabi.HipErrorHostMemoryNotRegistered, hal.ErrNotMapped},
+		{hipabi.HipErrorNotSupported, hal.ErrNotSupported},
+		{hipabi.HipErrorGraphExecUpdateFailure, hal.ErrNotSupported},
+		{hipabi.HipErrorStreamCaptureInvalidated, hal.ErrCaptureInvalidated},
+		{hipabi.HipErrorStreamCaptureUnjoined, hal.ErrCaptureUnjoined},
+		{hipabi.HipErrorStreamCaptureIsolation, hal.ErrCaptureIsolation},
+		{hipabi.HipErrorStreamCaptureImplicit, hal.ErrCaptureImplicit},
+		{hipabi.HipErrorIllegalState, hal.ErrIllegalState},
+		{hipabi.HipErrorRuntimeMemory, hal.ErrOutOfMemory},
 		// Codes newer than the table, by range.
-		{shiphip.Error(799), hal.ErrLaunchFailed},
-		{shiphip.Error(4242), hal.ErrInvalidValue},
+		{hipabi.Error(799), hal.ErrLaunchFailed},
+		{hipabi.Error(4242), hal.ErrInvalidValue},
 	} {
-		if got := sentinelOf(tc.code); got != tc.want {
-			t.Errorf("sentinelOf(%v) = %v, want %v", tc.code, got, tc.want)
+		if got := hipabi.SentinelOf(tc.code); got != tc.want {
+			t.Errorf("SentinelOf(%v) = %v, want %v", tc.code, got, tc.want)
 		}
 	}
 }
@@ -96,19 +70,19 @@ func TestCheck(t *testing.T) {
 	if errors.Is(err, hal.ErrInvalidValue) {
 		t.Errorf("errors.Is(err, hal.ErrInvalidValue) = true")
 	}
-	var code shiphip.Error
-	if !errors.As(err, &code) || code != shiphip.HipErrorOutOfMemory {
+	var code hipabi.Error
+	if !errors.As(err, &code) || code != hipabi.HipErrorOutOfMemory {
 		t.Errorf("errors.As(hip.Error) = %v", code)
 	}
-	if codeOf(err) != shiphip.HipErrorOutOfMemory || codeOf(errors.New("x")) != 0 {
+	if codeOf(err) != hipabi.HipErrorOutOfMemory || codeOf(errors.New("x")) != 0 {
 		t.Errorf("codeOf wrong")
 	}
-	if shiphip.ErrorOf(err) != shiphip.HipErrorOutOfMemory {
-		t.Errorf("hip.ErrorOf(err) = %v", shiphip.ErrorOf(err))
+	if hipabi.ErrorOf(err) != hipabi.HipErrorOutOfMemory {
+		t.Errorf("hip.ErrorOf(err) = %v", hipabi.ErrorOf(err))
 	}
 	// A failed in-place update is ErrNotSupported and keeps the code.
 	up := &notSupported{check(1, "hipGraphExecKernelNodeSetParams")}
-	if !errors.Is(up, hal.ErrNotSupported) || !errors.As(up, &code) || code != shiphip.HipErrorInvalidValue {
+	if !errors.Is(up, hal.ErrNotSupported) || !errors.As(up, &code) || code != hipabi.HipErrorInvalidValue {
 		t.Errorf("notSupported: %v", up)
 	}
 }
@@ -116,14 +90,14 @@ func TestCheck(t *testing.T) {
 func TestCountResult(t *testing.T) {
 	for _, tc := range []struct {
 		n       int
-		code    shiphip.Error
+		code    hipabi.Error
 		wantN   int
 		wantMsg string
 	}{
-		{2, shiphip.HipSuccess, 2, ""},
-		{0, shiphip.HipErrorNoDevice, 0, "hal/hip: not available: no AMD device (hipGetDeviceCount: hipErrorNoDevice: "},
-		{0, shiphip.HipErrorInsufficientDriver, 0, "hal/hip: not available: hipGetDeviceCount: hipErrorInsufficientDriver: "},
-		{0, shiphip.HipSuccess, 0, "hal/hip: not available: no AMD device (hipGetDeviceCount found 0)"},
+		{2, hipabi.HipSuccess, 2, ""},
+		{0, hipabi.HipErrorNoDevice, 0, "hal/hip: not available: no AMD device (hipGetDeviceCount: hipErrorNoDevice: "},
+		{0, hipabi.HipErrorInsufficientDriver, 0, "hal/hip: not available: hipGetDeviceCount: hipErrorInsufficientDriver: "},
+		{0, hipabi.HipSuccess, 0, "hal/hip: not available: no AMD device (hipGetDeviceCount found 0)"},
 	} {
 		n, err := countResult(tc.n, tc.code)
 		if n != tc.wantN {
@@ -138,8 +112,8 @@ func TestCountResult(t *testing.T) {
 		if !errors.Is(err, hal.ErrNotAvailable) || !strings.HasPrefix(err.Error(), tc.wantMsg) {
 			t.Errorf("countResult(%d, %v) = %v, want prefix %q wrapping ErrNotAvailable", tc.n, tc.code, err, tc.wantMsg)
 		}
-		var code shiphip.Error
-		if tc.code != shiphip.HipSuccess && (!errors.As(err, &code) || code != tc.code) {
+		var code hipabi.Error
+		if tc.code != hipabi.HipSuccess && (!errors.As(err, &code) || code != tc.code) {
 			t.Errorf("countResult(%d, %v) does not wrap the code", tc.n, tc.code)
 		}
 	}

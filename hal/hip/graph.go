@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hip
 
 /*
@@ -38,6 +40,8 @@ type graphExec struct {
 	mu     sync.Mutex
 	closed bool
 }
+
+var _ hal.GraphExec = (*graphExec)(nil)
 
 // graphNode is what Update needs to know of an instantiated node.
 type graphNode struct {
@@ -103,7 +107,7 @@ func (d *device) checkNode(i int, n hal.Node) error {
 		cfg := n.Launch
 		return k.checkLaunch(&cfg)
 	case hal.NodeFill:
-		return checkFill(n.Dst, n.Size, n.PatternSize)
+		return nil // Graph.Validate applied hal.CheckFill
 	case hal.NodeHost:
 		if n.Host == nil {
 			return fmt.Errorf("hal/hip: graph node %d: host node without a function: %w", i, hal.ErrInvalidValue)

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"unsafe"
 
-	shiphip "github.com/streamhal/streamhal/hip/hipabi"
+	hipabi "github.com/streamhal/streamhal/internal/abi/hip"
 )
 
 // TestCLayouts holds our C declarations of HIP's structs to the layouts of
@@ -45,7 +45,7 @@ func TestCLayouts(t *testing.T) {
 			t.Errorf("%s = %d, want %d", want.what, got, want.v)
 		}
 	}
-	var p shiphip.DevicePropR0600
+	var p hipabi.DevicePropR0600
 	if off := uint64(unsafe.Offsetof(p.GcnArchName)); off != cLayout(19) {
 		t.Errorf("hip.DevicePropR0600.GcnArchName at %d, our C offset %d", off, cLayout(19))
 	}

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hip
 
 /*
@@ -15,7 +17,7 @@ import (
 
 	"github.com/streamhal/streamhal/hal"
 	"github.com/streamhal/streamhal/hal/internal/dl"
-	shiphip "github.com/streamhal/streamhal/hip/hipabi"
+	hipabi "github.com/streamhal/streamhal/internal/abi/hip"
 )
 
 // Libraries are the names tried with dlopen, in order: the sonames of ROCm 6
@@ -121,16 +123,16 @@ func version(v int) string {
 // and zero devices, is hal.ErrNotAvailable with the reason.
 func (lib *library) deviceCount() (int, error) {
 	var n C.int
-	code := shiphip.Error(C.shal_hip_device_count(lib.api, &n))
+	code := hipabi.Error(C.shal_hip_device_count(lib.api, &n))
 	return countResult(int(n), code)
 }
 
 // countResult interprets hipGetDeviceCount.
-func countResult(n int, code shiphip.Error) (int, error) {
+func countResult(n int, code hipabi.Error) (int, error) {
 	switch {
-	case code == shiphip.HipErrorNoDevice:
+	case code == hipabi.HipErrorNoDevice:
 		return 0, fmt.Errorf("hal/hip: %w: no AMD device (hipGetDeviceCount: %w)", hal.ErrNotAvailable, code)
-	case code != shiphip.HipSuccess:
+	case code != hipabi.HipSuccess:
 		return 0, fmt.Errorf("hal/hip: %w: hipGetDeviceCount: %w", hal.ErrNotAvailable, code)
 	case n <= 0:
 		return 0, fmt.Errorf("hal/hip: %w: no AMD device (hipGetDeviceCount found %d)", hal.ErrNotAvailable, n)

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hip
 
 /*
@@ -14,7 +16,7 @@ import (
 
 	"github.com/streamhal/streamhal/hal"
 	"github.com/streamhal/streamhal/hal/modfile"
-	shiphip "github.com/streamhal/streamhal/hip/hipabi"
+	hipabi "github.com/streamhal/streamhal/internal/abi/hip"
 )
 
 // executable is a loaded AMDGPU code object (hipModuleLoadData).
@@ -31,6 +33,8 @@ type executable struct {
 	closed bool
 }
 
+var _ hal.Executable = (*executable)(nil)
+
 // kernel is one entry point with its parameter layout from the code
 // object's metadata.
 type kernel struct {
@@ -40,6 +44,8 @@ type kernel struct {
 	layout argLayout
 	attrs  hal.KernelAttributes
 }
+
+var _ hal.Kernel = (*kernel)(nil)
 
 func (k *kernel) Name() string                     { return k.name }
 func (k *kernel) Params() []hal.Param              { return slices.Clone(k.layout.params) }
@@ -99,7 +105,7 @@ func (x *executable) kernel(ki modfile.KernelInfo) (*kernel, error) {
 	if err := check(int(C.shal_hip_module_function(d.api, d.dev, &k.fn, x.mod, cname)), "hipModuleGetFunction(%q) on device %d", ki.Name, d.ordinal); err != nil {
 		return nil, err
 	}
-	k.attrs = kernelAttributes(ki, func(a shiphip.FunctionAttribute) (int, bool) {
+	k.attrs = kernelAttributes(ki, func(a hipabi.FunctionAttribute) (int, bool) {
 		var v C.int
 		return int(v), C.shal_hip_func_attribute(d.api, d.dev, &v, C.int(a), k.fn) == 0
 	})
@@ -113,7 +119,7 @@ func layoutOf(ki modfile.KernelInfo) argLayout {
 
 // kernelAttributes combines hipFuncGetAttribute answers with the code
 // object's metadata, which stands in where the runtime has no answer.
-func kernelAttributes(ki modfile.KernelInfo, get func(shiphip.FunctionAttribute) (int, bool)) hal.KernelAttributes {
+func kernelAttributes(ki modfile.KernelInfo, get func(hipabi.FunctionAttribute) (int, bool)) hal.KernelAttributes {
 	a := hal.KernelAttributes{
 		MaxThreadsPerBlock: ki.MaxThreadsPerBlock,
 		SharedSizeBytes:    int(ki.SharedBytes),
@@ -121,16 +127,16 @@ func kernelAttributes(ki modfile.KernelInfo, get func(shiphip.FunctionAttribute)
 		NumRegs:            ki.VGPRCount,
 	}
 	for _, f := range []struct {
-		attr shiphip.FunctionAttribute
+		attr hipabi.FunctionAttribute
 		p    *int
 	}{
-		{shiphip.HIP_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK, &a.MaxThreadsPerBlock},
-		{shiphip.HIP_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, &a.SharedSizeBytes},
-		{shiphip.HIP_FUNC_ATTRIBUTE_CONST_SIZE_BYTES, &a.ConstSizeBytes},
-		{shiphip.HIP_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES, &a.LocalSizeBytes},
-		{shiphip.HIP_FUNC_ATTRIBUTE_NUM_REGS, &a.NumRegs},
-		{shiphip.HIP_FUNC_ATTRIBUTE_BINARY_VERSION, &a.BinaryVersion},
-		{shiphip.HIP_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, &a.MaxDynamicSharedMem},
+		{hipabi.HIP_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK, &a.MaxThreadsPerBlock},
+		{hipabi.HIP_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, &a.SharedSizeBytes},
+		{hipabi.HIP_FUNC_ATTRIBUTE_CONST_SIZE_BYTES, &a.ConstSizeBytes},
+		{hipabi.HIP_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES, &a.LocalSizeBytes},
+		{hipabi.HIP_FUNC_ATTRIBUTE_NUM_REGS, &a.NumRegs},
+		{hipabi.HIP_FUNC_ATTRIBUTE_BINARY_VERSION, &a.BinaryVersion},
+		{hipabi.HIP_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, &a.MaxDynamicSharedMem},
 	} {
 		if v, ok := get(f.attr); ok {
 			*f.p = v

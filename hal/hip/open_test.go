@@ -8,7 +8,7 @@ import (
 
 	"github.com/streamhal/streamhal/hal"
 	"github.com/streamhal/streamhal/hal/haltest"
-	shiphip "github.com/streamhal/streamhal/hip/hipabi"
+	hipabi "github.com/streamhal/streamhal/internal/abi/hip"
 )
 
 // required reports whether STREAM_HAL_REQUIRE names this backend ("hip" or
@@ -111,10 +111,10 @@ func TestOpen(t *testing.T) {
 		if !strings.Contains(msg, "hipGetDeviceCount") {
 			t.Errorf("error %q does not name hipGetDeviceCount", msg)
 		}
-		var code shiphip.Error
+		var code hipabi.Error
 		if !errors.As(err, &code) {
 			t.Errorf("error %q does not wrap a hip.Error", msg)
-		} else if code == shiphip.HipErrorNoDevice && !strings.Contains(msg, "no AMD device (hipGetDeviceCount: hipErrorNoDevice") {
+		} else if code == hipabi.HipErrorNoDevice && !strings.Contains(msg, "no AMD device (hipGetDeviceCount: hipErrorNoDevice") {
 			t.Errorf("error %q: want \"no AMD device (hipGetDeviceCount: hipErrorNoDevice...\"", msg)
 		}
 	}

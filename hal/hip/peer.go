@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hip
 
 /*
@@ -9,12 +11,7 @@ import (
 	"fmt"
 
 	"github.com/streamhal/streamhal/hal"
-	shiphip "github.com/streamhal/streamhal/hip/hipabi"
-)
-
-var (
-	_ hal.PeerDevice = (*device)(nil)
-	_ hal.Advisor    = (*device)(nil)
+	hipabi "github.com/streamhal/streamhal/internal/abi/hip"
 )
 
 // peer checks that p is another device of the same instance.
@@ -93,7 +90,7 @@ func (d *device) CopyPeer(q hal.Queue, dst uint64, srcDev hal.Device, src uint64
 // CUmem_advise and hipMemoryAdvise share (1 set read-mostly ... 6 unset
 // accessed-by); the location is peer, or the host when peer is nil.
 func (d *device) Advise(addr, n uint64, advice int, peer hal.Device) error {
-	target := C.int(shiphip.HipCpuDeviceId)
+	target := C.int(hipabi.HipCpuDeviceId)
 	if peer != nil {
 		pd, ok := peer.(*device)
 		if !ok || pd == nil || pd.inst != d.inst {
@@ -102,7 +99,7 @@ func (d *device) Advise(addr, n uint64, advice int, peer hal.Device) error {
 		target = pd.dev
 	}
 	return check(int(C.shal_hip_mem_advise(d.api, d.dev, C.uint64_t(addr), C.size_t(n), C.int(advice), target)),
-		"hipMemAdvise(%#x, %d bytes, %v, device %d)", addr, n, shiphip.MemoryAdvise(advice), int(target))
+		"hipMemAdvise(%#x, %d bytes, %v, device %d)", addr, n, hipabi.MemoryAdvise(advice), int(target))
 }
 
 // Prefetch is hipMemPrefetchAsync of managed memory to this device (or
@@ -114,7 +111,7 @@ func (d *device) Prefetch(q hal.Queue, addr, n uint64, toHost bool) error {
 	}
 	target := d.dev
 	if toHost {
-		target = C.int(shiphip.HipCpuDeviceId)
+		target = C.int(hipabi.HipCpuDeviceId)
 	}
 	return check(int(C.shal_hip_mem_prefetch(d.api, d.dev, C.uint64_t(addr), C.size_t(n), target, qq.stream)),
 		"hipMemPrefetchAsync(%#x, %d bytes, device %d)", addr, n, int(target))

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package hip
 
 /*
@@ -15,7 +17,7 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
-	shiphip "github.com/streamhal/streamhal/hip/hipabi"
+	hipabi "github.com/streamhal/streamhal/internal/abi/hip"
 )
 
 // queue is a non-blocking HIP stream (hipStreamNonBlocking: it does not
@@ -35,6 +37,8 @@ type queue struct {
 	errMu   sync.Mutex
 	hostErr error
 }
+
+var _ hal.Queue = (*queue)(nil)
 
 func (d *device) NewQueue(opts hal.QueueOptions) (hal.Queue, error) {
 	// Priorities outside the device's range are clamped, as CUDA and HIP do.
@@ -76,9 +80,6 @@ func (q *queue) Copy(dst, src uint64, n uint64) error {
 }
 
 func (q *queue) Fill(dst uint64, n uint64, pattern uint32, patternSize int) error {
-	if err := checkFill(dst, n, patternSize); err != nil {
-		return err
-	}
 	if err := q.usable(); err != nil {
 		return err
 	}
@@ -88,17 +89,6 @@ func (q *queue) Fill(dst uint64, n uint64, pattern uint32, patternSize int) erro
 	count := n / uint64(patternSize)
 	return check(int(C.shal_hip_memset_async(q.d.api, q.d.dev, C.uint64_t(dst), C.uint32_t(pattern), C.int(patternSize), C.size_t(count), q.stream)),
 		"hipMemsetD%dAsync(%#x, %#x, %d) on device %d", 8*patternSize, dst, pattern, count, q.d.ordinal)
-}
-
-// checkFill validates a fill's pattern size and length.
-func checkFill(dst, n uint64, patternSize int) error {
-	if patternSize != 1 && patternSize != 2 && patternSize != 4 {
-		return fmt.Errorf("hal/hip: fill pattern size %d: %w", patternSize, hal.ErrInvalidValue)
-	}
-	if dst == 0 || n%uint64(patternSize) != 0 {
-		return fmt.Errorf("hal/hip: fill %d bytes at %#x with a %d-byte pattern: %w", n, dst, patternSize, hal.ErrInvalidValue)
-	}
-	return nil
 }
 
 func (q *queue) Dispatch(hk hal.Kernel, cfg hal.LaunchConfig) error {
@@ -218,8 +208,8 @@ func (q *queue) Synchronize(ctx context.Context) error {
 	}
 	if ctx.Done() != nil {
 		err := poll(ctx, func() (bool, error) {
-			code := shiphip.Error(C.shal_hip_stream_query(q.d.api, q.d.dev, q.stream))
-			return code != shiphip.HipErrorNotReady, nil
+			code := hipabi.Error(C.shal_hip_stream_query(q.d.api, q.d.dev, q.stream))
+			return code != hipabi.HipErrorNotReady, nil
 		})
 		if err != nil {
 			q.d.stuckSince.CompareAndSwap(0, time.Now().UnixNano())
@@ -240,7 +230,7 @@ func (q *queue) Idle() bool {
 	if q.usable() != nil {
 		return true
 	}
-	return shiphip.Error(C.shal_hip_stream_query(q.d.api, q.d.dev, q.stream)) != shiphip.HipErrorNotReady
+	return hipabi.Error(C.shal_hip_stream_query(q.d.api, q.d.dev, q.stream)) != hipabi.HipErrorNotReady
 }
 
 // Close waits for the queue's work (host functions in flight hold
@@ -267,7 +257,7 @@ func (q *queue) Close() error {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	if poll(ctx, func() (bool, error) {
-		return shiphip.Error(C.shal_hip_stream_query(q.d.api, q.d.dev, q.stream)) != shiphip.HipErrorNotReady, nil
+		return hipabi.Error(C.shal_hip_stream_query(q.d.api, q.d.dev, q.stream)) != hipabi.HipErrorNotReady, nil
 	}) != nil {
 		what := "its work"
 		if k := q.last.Load(); k != nil {
@@ -312,16 +302,18 @@ type event struct {
 	closed bool
 }
 
+var _ hal.Event = (*event)(nil)
+
 func (d *device) NewEvent(flags hal.EventFlags) (hal.Event, error) {
 	if flags&^(hal.EventDisableTiming|hal.EventBlockingSync) != 0 {
 		return nil, fmt.Errorf("hal/hip: event flags %#x: %w", uint32(flags), hal.ErrInvalidValue)
 	}
 	var hf C.uint
 	if flags&hal.EventDisableTiming != 0 {
-		hf |= shiphip.HipEventDisableTiming
+		hf |= hipabi.HipEventDisableTiming
 	}
 	if flags&hal.EventBlockingSync != 0 {
-		hf |= shiphip.HipEventBlockingSync
+		hf |= hipabi.HipEventBlockingSync
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -349,8 +341,8 @@ func (d *device) eventOf(he hal.Event, op string) (*event, error) {
 	return e, nil
 }
 
-func (e *event) query() shiphip.Error {
-	return shiphip.Error(C.shal_hip_event_query(e.d.api, e.d.dev, e.ev))
+func (e *event) query() hipabi.Error {
+	return hipabi.Error(C.shal_hip_event_query(e.d.api, e.d.dev, e.ev))
 }
 
 // Done reports hipEventQuery; an event never recorded is done.
@@ -360,7 +352,7 @@ func (e *event) Done() bool {
 	if e.closed {
 		return true
 	}
-	return e.query() != shiphip.HipErrorNotReady
+	return e.query() != hipabi.HipErrorNotReady
 }
 
 func (e *event) Wait(ctx context.Context) error {
@@ -371,7 +363,7 @@ func (e *event) Wait(ctx context.Context) error {
 		return fmt.Errorf("hal/hip: wait on a closed event: %w", hal.ErrInvalidHandle)
 	}
 	if ctx.Done() != nil {
-		if err := poll(ctx, func() (bool, error) { return e.query() != shiphip.HipErrorNotReady, nil }); err != nil {
+		if err := poll(ctx, func() (bool, error) { return e.query() != hipabi.HipErrorNotReady, nil }); err != nil {
 			return err
 		}
 	}

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package vulkan
 
 /*
@@ -161,6 +163,8 @@ type device struct {
 	// finalLive is liveObjects() just after the VkDevice was destroyed.
 	finalLive map[string]int64
 }
+
+var _ hal.Device = (*device)(nil)
 
 func newDevice(in *instance, pd C.VkPhysicalDevice, pinfo *C.shal_pdinfo, ordinal int) (*device, error) {
 	d := &device{

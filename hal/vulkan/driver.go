@@ -1,3 +1,5 @@
+//go:build cgo
+
 package vulkan
 
 /*
@@ -14,12 +16,16 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/devices"
 )
 
-func init() { hal.Register(Driver{}) }
+// newDriver returns the driver that register.go registers.
+func newDriver() hal.Driver { return Driver{} }
 
 // Driver is the Vulkan hal.Driver, registered as "vulkan".
 type Driver struct{}
+
+var _ hal.Driver = Driver{}
 
 // Name returns "vulkan".
 func (Driver) Name() string { return "vulkan" }
@@ -209,14 +215,12 @@ type instance struct {
 	closed  bool
 }
 
+var _ hal.Instance = (*instance)(nil)
+
 func (in *instance) Devices() []hal.Device {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	out := make([]hal.Device, len(in.devices))
-	for i, d := range in.devices {
-		out[i] = d
-	}
-	return out
+	return devices.List(in.devices)
 }
 
 func (in *instance) Close() error {

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package vulkan
 
 /*
@@ -26,6 +28,8 @@ type event struct {
 	value  uint64
 	timed  bool // the last Record wrote a timestamp
 }
+
+var _ hal.Event = (*event)(nil)
 
 // NewEvent creates an event. Timing needs timestamp support on the compute
 // queue family; without it events are created without timing.

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package vulkan
 
 /*
@@ -32,6 +34,8 @@ type graphExec struct {
 	// retired command buffers wait for the executions that use them.
 	retired []retiredCB
 }
+
+var _ hal.GraphExec = (*graphExec)(nil)
 
 type retiredCB struct {
 	cb    C.VkCommandBuffer

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package vulkan
 
 /*
@@ -25,6 +27,8 @@ type executable struct {
 	closed  bool
 }
 
+var _ hal.Executable = (*executable)(nil)
+
 // kernel is one entry point. Pipelines are created on first use for each
 // (block size, dynamic shared bytes) and cached.
 type kernel struct {
@@ -36,6 +40,8 @@ type kernel struct {
 	mu    sync.Mutex
 	pipes map[pipeKey]C.VkPipeline
 }
+
+var _ hal.Kernel = (*kernel)(nil)
 
 type pipeKey struct {
 	block  hal.Dim3

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package vulkan
 
 /*
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/hostfn"
 )
 
 // maxBatchOps is how many operations a command buffer collects before it is
@@ -57,6 +60,8 @@ type queue struct {
 	hostWake    chan struct{}
 	hostWG      sync.WaitGroup
 }
+
+var _ hal.Queue = (*queue)(nil)
 
 type inflightCB struct {
 	cb    C.VkCommandBuffer
@@ -430,15 +435,7 @@ func (q *queue) hostWorker() {
 
 // runHost runs a host function; a panic in it becomes an error reported by
 // the next Synchronize (and must not leave the queue waiting forever).
-func runHost(fn func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("hal/vulkan: host function panicked: %v: %w", r, hal.ErrLaunchFailed)
-		}
-	}()
-	fn()
-	return nil
-}
+func runHost(fn func()) error { return hostfn.Call("hal/vulkan", fn) }
 
 // Record marks e as reached once the work enqueued so far is done.
 func (q *queue) Record(e hal.Event) error {

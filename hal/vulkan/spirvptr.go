@@ -1,3 +1,5 @@
+//go:build cgo
+
 package vulkan
 
 // Which push-constant members of each entry point are pointers

@@ -81,8 +81,16 @@ has_opt() { grep -q -- "$1" <<<"$HELP"; }
 # this option: 'default','size','speed','balance','none'." on CUDA 12.8+).
 MODES=()
 if has_opt '--compress-mode'; then
-  mapfile -t MODES < <(awk '/--compress-mode/ && !on { on = NR } on && NR - on > 12 { exit } on && /Allowed values/ { print; exit }' <<<"$HELP" |
-    grep -o "'[a-z]*'" | tr -d "'")
+  # CUDA 13.0 prints the values in the option's own line:
+  # "--compress-mode [default,size,speed,balance,none]   (-compress-mode)";
+  # some 12.x releases print "Allowed values for this option: 'a','b'."
+  # a few lines below it.
+  mapfile -t MODES < <(grep -o -- '--compress-mode \[[a-z,]*\]' <<<"$HELP" | head -n 1 |
+    sed 's/.*\[//; s/\]//' | tr ',' '\n')
+  if [ ${#MODES[@]} -eq 0 ]; then
+    mapfile -t MODES < <(awk '/--compress-mode/ && !on { on = NR } on && NR - on > 12 { exit } on && /Allowed values/ { print; exit }' <<<"$HELP" |
+      grep -o "'[a-z]*'" | tr -d "'")
+  fi
   [ ${#MODES[@]} -gt 0 ] || echo "note: --compress-mode listed but its values were not found in --help" >>"$SUM"
 else
   echo "note: this nvcc has no --compress-mode (CUDA < 12.8); only -Xfatbin -compress-all variants" >>"$SUM"

@@ -1,0 +1,43 @@
+//go:build cgo
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"unsafe"
+
+	"github.com/streamhal/streamhal/hal/cpu/cbench"
+	"github.com/streamhal/streamhal/hal/modfile"
+	"github.com/streamhal/streamhal/streaming"
+)
+
+// openCUDABaseline opens the plain-C libcuda baseline on a CUDA device with
+// the kernels of modulePath: hal/cuda's devices offer it as NewCBaseline,
+// found by a type assertion (it is no part of the driver's API). When it
+// cannot, the rows say why instead of failing the run.
+func openCUDABaseline(dev *streaming.Device, modulePath string, progress io.Writer) (cBaseline, string) {
+	image, err := modfile.ReadFile(modulePath)
+	if err == nil {
+		err = fmt.Errorf("device %s offers no plain-C baseline", dev.Name())
+		if d, ok := dev.HAL().(interface {
+			NewCBaseline(image []byte) (io.Closer, error)
+		}); ok {
+			var c io.Closer
+			if c, err = d.NewCBaseline(image); err == nil {
+				if cb, ok := c.(cBaseline); ok {
+					return cb, ""
+				}
+				c.Close()
+				err = fmt.Errorf("hal/cuda's baseline lacks a timing method of this command's cBaseline")
+			}
+		}
+	}
+	fmt.Fprintf(progress, "bench: no plain-C libcuda baseline: %v\n", err)
+	return nil, fmt.Sprintf("n/a (plain-C libcuda baseline: %v)", err)
+}
+
+// cVectorAdd is plain C's c = a + b over n floats on threads threads.
+var cVectorAdd = func(a, b, c []byte, n uint64, threads int) {
+	cbench.VectorAdd(unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0]), unsafe.Pointer(&c[0]), n, threads)
+}

@@ -1,0 +1,18 @@
+//go:build !cgo
+
+package main
+
+import (
+	"io"
+
+	"github.com/streamhal/streamhal/streaming"
+)
+
+// openCUDABaseline: the plain-C baselines call C, so a build without cgo
+// has none, and the rows say so.
+func openCUDABaseline(*streaming.Device, string, io.Writer) (cBaseline, string) {
+	return nil, "n/a (built without cgo)"
+}
+
+// cVectorAdd is nil: there is no plain-C vector add without cgo.
+var cVectorAdd func(a, b, c []byte, n uint64, threads int)

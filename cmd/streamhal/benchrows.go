@@ -1,0 +1,386 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"time"
+	"unsafe"
+
+	"github.com/streamhal/streamhal/streaming"
+)
+
+// benchSession is what the rows of one run share: the device's context,
+// a stream, the two test kernels, and the baselines the backend has.
+type benchSession struct {
+	*bencher
+	bg          context.Context
+	ctx         *streaming.Context
+	s           *streaming.Stream
+	empty, vadd *streaming.Function
+	onCPU       bool
+	cb          cBaseline // the plain-C libcuda baseline on CUDA devices, else nil
+	na          string    // the baseline name of a row without one
+}
+
+// benchOn runs every row on dev with kernels from modulePath.
+func benchOn(dev *streaming.Device, modulePath string, cfg benchConfig, progress io.Writer) ([]benchRow, error) {
+	ctx, err := dev.PrimaryContext()
+	if err != nil {
+		return nil, err
+	}
+	defer dev.PrimaryContextRelease()
+	mod, err := ctx.LoadModule(modulePath)
+	if err != nil {
+		return nil, err
+	}
+	defer mod.Close()
+	bs := &benchSession{
+		bencher: &bencher{cfg: cfg, progress: progress, total: benchRowCount},
+		bg:      context.Background(),
+		ctx:     ctx,
+		onCPU:   dev.Backend() == "cpu",
+		na:      "n/a on " + dev.Backend(),
+	}
+	for _, k := range []struct {
+		name string
+		f    **streaming.Function
+	}{{"empty", &bs.empty}, {"vector_add", &bs.vadd}} {
+		if *k.f, err = mod.Function(k.name); err != nil {
+			return nil, fmt.Errorf("module %s: %w (bench needs the empty and vector_add test kernels)", modulePath, err)
+		}
+	}
+	if bs.s, err = ctx.NewStream(streaming.StreamNonBlocking, 0); err != nil {
+		return nil, err
+	}
+	defer bs.s.Close()
+	if dev.Backend() == "cuda" {
+		if bs.cb, bs.na = openCUDABaseline(dev, modulePath, progress); bs.cb != nil {
+			defer bs.cb.Close()
+		}
+	}
+	for _, rows := range []func() error{bs.launchRows, bs.copyRows, bs.vectorAddRow, bs.graphRow, bs.poolRow} {
+		if err := rows(); err != nil {
+			return nil, err
+		}
+	}
+	return bs.rows, nil
+}
+
+// loop times n calls of op.
+func loop(op func() error) timer {
+	return func(n int) (time.Duration, error) {
+		t0 := time.Now()
+		for range n {
+			if err := op(); err != nil {
+				return 0, err
+			}
+		}
+		return time.Since(t0), nil
+	}
+}
+
+// thenSync is t followed by an untimed synchronize of s.
+func (bs *benchSession) thenSync(t timer) timer {
+	return func(n int) (time.Duration, error) {
+		d, err := t(n)
+		if err != nil {
+			return 0, err
+		}
+		return d, bs.s.Synchronize(bs.bg)
+	}
+}
+
+// withSync is t followed by a synchronize of s, timed with it.
+func (bs *benchSession) withSync(t timer) timer {
+	return func(n int) (time.Duration, error) {
+		t0 := time.Now()
+		if _, err := t(n); err != nil {
+			return 0, err
+		}
+		err := bs.s.Synchronize(bs.bg)
+		return time.Since(t0), err
+	}
+}
+
+// cBase names a plain-C libcuda baseline.
+func cBase(what string) string { return "plain C on libcuda: " + what }
+
+// launchEmpty enqueues the empty kernel, one block of one thread.
+func (bs *benchSession) launchEmpty() error {
+	return bs.s.Launch(bs.empty, streaming.D1(1), streaming.D1(1), 0)
+}
+
+// launchRows measures launches and events: the enqueue alone, and the
+// launch and event round trips against a Go channel round trip (CPU) or
+// the same C calls (CUDA).
+func (bs *benchSession) launchRows() error {
+	var enqTimer timer
+	enqName := "none (absolute)"
+	if bs.cb != nil {
+		enqTimer, enqName = bs.cb.LaunchEnqueue, cBase("cuLaunchKernel loop, then one cuStreamSynchronize (untimed)")
+	}
+	if err := bs.row("launch_enqueue", "launch enqueue (empty kernel)", perUS(), bs.thenSync(loop(bs.launchEmpty)), enqTimer, enqName); err != nil {
+		return err
+	}
+	var launchTimer, eventTimer timer
+	launchName, eventName := bs.na, bs.na
+	switch {
+	case bs.onCPU:
+		pp := newPingPong()
+		defer pp.close()
+		launchTimer, eventTimer = pp.timer, pp.timer
+		launchName, eventName = "Go channel round trip to a goroutine", "Go channel round trip to a goroutine"
+	case bs.cb != nil:
+		launchTimer, launchName = bs.cb.LaunchSync, cBase("cuLaunchKernel + cuStreamSynchronize")
+		eventTimer, eventName = bs.cb.EventSync, cBase("cuEventRecord + cuEventSynchronize, timing event")
+	}
+	launchSync := func() error {
+		if err := bs.launchEmpty(); err != nil {
+			return err
+		}
+		return bs.s.Synchronize(bs.bg)
+	}
+	if err := bs.row("launch_sync", "launch + synchronize", perUS(), loop(launchSync), launchTimer, launchName); err != nil {
+		return err
+	}
+	ev, err := bs.ctx.NewEvent(streaming.EventDefault)
+	if err != nil {
+		return err
+	}
+	defer ev.Close()
+	eventSync := func() error {
+		if err := ev.Record(bs.s); err != nil {
+			return err
+		}
+		return ev.Synchronize(bs.bg)
+	}
+	return bs.row("event_sync", "event record + synchronize", perUS(), loop(eventSync), eventTimer, eventName)
+}
+
+// goCopy times Go's copy from src to dst.
+func goCopy(dst, src []byte) timer { return loop(func() error { copy(dst, src); return nil }) }
+
+// copyRows measures HtoD and DtoH from pageable and page-locked memory and
+// DtoD, against Go's copy of the same size (CPU) or the same C copies on
+// the same buffers (CUDA).
+func (bs *benchSession) copyRows() error {
+	ctx, size := bs.ctx, bs.cfg.copyBytes
+	sz := bytesIEC(size)
+	dbuf, err := ctx.Malloc(size)
+	if err != nil {
+		return err
+	}
+	defer ctx.Free(dbuf)
+	dbuf2, err := ctx.Malloc(size)
+	if err != nil {
+		return err
+	}
+	defer ctx.Free(dbuf2)
+	pinned, err := ctx.MallocHost(size, 0)
+	if err != nil {
+		return err
+	}
+	defer pinned.Free()
+	pageable := make([]byte, size)
+	goBuf := make([]byte, size)
+	for i := range pageable {
+		pageable[i] = byte(i*7 + i>>11)
+	}
+	// Check the copies once before timing them.
+	if err := ctx.MemcpyHtoD(dbuf, pageable); err != nil {
+		return err
+	}
+	clear(pinned.Bytes())
+	if err := ctx.MemcpyDtoH(pinned.Bytes(), dbuf); err != nil {
+		return err
+	}
+	if !bytes.Equal(pinned.Bytes(), pageable) {
+		return fmt.Errorf("HtoD then DtoH of %d bytes did not round-trip the data: %w", size, streaming.ErrLaunchFailed)
+	}
+	// The plain-C copies use the same device and host buffers.
+	cHtoD := func(src []byte) timer {
+		return func(n int) (time.Duration, error) {
+			return bs.cb.CopyHtoD(uint64(dbuf), unsafe.Pointer(&src[0]), size, n)
+		}
+	}
+	cDtoH := func(dst []byte) timer {
+		return func(n int) (time.Duration, error) {
+			return bs.cb.CopyDtoH(unsafe.Pointer(&dst[0]), uint64(dbuf), size, n)
+		}
+	}
+	htodName, dtohName := cBase("cuMemcpyHtoD of the same buffers"), cBase("cuMemcpyDtoH to the same buffers")
+	rows := []struct {
+		id, name string
+		op       func() error
+		goBase   timer
+		cTimer   func() timer // built only when there is a C baseline
+		cName    string
+	}{
+		{"htod_pageable", "HtoD pageable", func() error { return ctx.MemcpyHtoD(dbuf, pageable) },
+			goCopy(goBuf, pageable), func() timer { return cHtoD(pageable) }, htodName},
+		{"htod_pinned", "HtoD page-locked", func() error { return ctx.MemcpyHtoD(dbuf, pinned.Bytes()) },
+			goCopy(goBuf, pinned.Bytes()), func() timer { return cHtoD(pinned.Bytes()) }, htodName},
+		{"dtoh_pageable", "DtoH pageable", func() error { return ctx.MemcpyDtoH(pageable, dbuf) },
+			goCopy(pageable, goBuf), func() timer { return cDtoH(pageable) }, dtohName},
+		{"dtoh_pinned", "DtoH page-locked", func() error { return ctx.MemcpyDtoH(pinned.Bytes(), dbuf) },
+			goCopy(pinned.Bytes(), goBuf), func() timer { return cDtoH(pinned.Bytes()) }, dtohName},
+	}
+	for _, r := range rows {
+		base, baseName := timer(nil), bs.na
+		switch {
+		case bs.onCPU:
+			base, baseName = r.goBase, "Go copy of "+sz
+		case bs.cb != nil:
+			base, baseName = r.cTimer(), r.cName
+		}
+		if err := bs.row(r.id, r.name+" "+sz, gbps(size), loop(r.op), base, baseName); err != nil {
+			return err
+		}
+	}
+	var dtodBase timer
+	dtodName := bs.na
+	if h1, h2 := hostView(ctx, dbuf, size), hostView(ctx, dbuf2, size); h1 != nil && h2 != nil {
+		dtodBase, dtodName = goCopy(h2, h1), "Go copy of "+sz+" on the same memory"
+	} else if bs.cb != nil {
+		dtodBase = func(n int) (time.Duration, error) { return bs.cb.CopyDtoD(uint64(dbuf2), uint64(dbuf), size, n) }
+		dtodName = cBase("cuMemcpyAsync + cuStreamSynchronize of the same buffers")
+	}
+	dtod := func() error { return ctx.MemcpyDtoD(dbuf2, dbuf, size) }
+	return bs.row("dtod", "DtoD "+sz, gbps(size), loop(dtod), dtodBase, dtodName)
+}
+
+// vectorAddRow measures vector_add (launch + synchronize) against plain C
+// over all cores on the same memory (CPU) or the same launch from C
+// (CUDA), after checking its result.
+func (bs *benchSession) vectorAddRow() error {
+	ctx, vn := bs.ctx, bs.cfg.vecN
+	var bufs [3]streaming.DevicePtr
+	for i := range bufs {
+		p, err := ctx.Malloc(4 * vn)
+		if err != nil {
+			return err
+		}
+		defer ctx.Free(p)
+		bufs[i] = p
+	}
+	va, vb, vc := bufs[0], bufs[1], bufs[2]
+	for _, f := range []struct {
+		p    streaming.DevicePtr
+		bits uint32
+	}{{va, math.Float32bits(1)}, {vb, math.Float32bits(2)}, {vc, 0x7fc00000}} { // c: NaN, poison
+		if err := ctx.MemsetD32(f.p, f.bits, vn); err != nil {
+			return err
+		}
+	}
+	launchAdd := func() error {
+		if err := bs.s.Launch(bs.vadd, streaming.D1(uint32(vn/256)), streaming.D1(256), 0, va, vb, vc, uint32(vn)); err != nil {
+			return err
+		}
+		return bs.s.Synchronize(bs.bg)
+	}
+	if err := launchAdd(); err != nil {
+		return err
+	}
+	if err := checkVectorAdd(ctx, vc, vn); err != nil {
+		return err
+	}
+	var vaddBase timer
+	vaddName := bs.na
+	ha, hb, hc := hostView(ctx, va, 4*vn), hostView(ctx, vb, 4*vn), hostView(ctx, vc, 4*vn)
+	if cVectorAdd != nil && bs.onCPU && ha != nil && hb != nil && hc != nil {
+		threads := runtime.GOMAXPROCS(0)
+		vaddBase = loop(func() error { cVectorAdd(ha, hb, hc, vn, threads); return nil })
+		vaddName = fmt.Sprintf("plain C over %d threads on the same memory (cbench.VectorAdd)", threads)
+	} else if bs.cb != nil {
+		vaddBase = func(n int) (time.Duration, error) {
+			return bs.cb.VectorAdd(uint64(va), uint64(vb), uint64(vc), uint32(vn), n)
+		}
+		vaddName = cBase("the same launch + cuStreamSynchronize on the same buffers")
+	}
+	return bs.row("vector_add", fmt.Sprintf("vector_add %s floats", countName(vn)), perMS(), loop(launchAdd), vaddBase, vaddName)
+}
+
+// graphRow measures the replay of a chain of empty-kernel nodes, per node,
+// against the same launches issued eagerly (or the same chain as a native
+// CUDA graph launched from C).
+func (bs *benchSession) graphRow() error {
+	nodes := bs.cfg.graphNodes
+	g := streaming.NewGraph()
+	lc := streaming.LaunchConfig{Grid: streaming.D1(1), Block: streaming.D1(1)}
+	var prev []*streaming.GraphNode
+	for range nodes {
+		nd, err := g.AddKernelNode(prev, bs.empty, lc)
+		if err != nil {
+			return err
+		}
+		prev = []*streaming.GraphNode{nd}
+	}
+	x, err := bs.ctx.Instantiate(g)
+	if err != nil {
+		return err
+	}
+	defer x.Close()
+	eager := loop(bs.launchEmpty)
+	graphBase := bs.withSync(func(n int) (time.Duration, error) { return eager(n * nodes) })
+	graphName := fmt.Sprintf("the same %d launches issued eagerly", nodes)
+	if bs.cb != nil {
+		graphBase = func(n int) (time.Duration, error) { return bs.cb.GraphReplay(nodes, n) }
+		graphName = cBase(fmt.Sprintf("the same %d-node chain as a native CUDA graph, cuGraphLaunch", nodes))
+	}
+	replay := bs.withSync(loop(func() error { return x.Launch(bs.s) }))
+	return bs.row("graph_per_node", fmt.Sprintf("graph replay per node (%d-node chain)", nodes), nsPer("node", nodes), replay, graphBase, graphName)
+}
+
+// poolRow measures a pool allocation and free on the stream against Malloc
+// and Free.
+func (bs *benchSession) poolRow() error {
+	ps := bs.cfg.poolBytes
+	poolAlloc := func() error {
+		p, err := bs.s.MallocAsync(ps)
+		if err != nil {
+			return err
+		}
+		return bs.s.FreeAsync(p)
+	}
+	malloc := func() error {
+		p, err := bs.ctx.Malloc(ps)
+		if err != nil {
+			return err
+		}
+		return bs.ctx.Free(p)
+	}
+	return bs.row("pool_alloc", "pool MallocAsync+FreeAsync "+bytesIEC(ps), perUS(), bs.thenSync(loop(poolAlloc)), loop(malloc), "Malloc+Free "+bytesIEC(ps))
+}
+
+// hostView returns the host bytes of device memory at p when the backend
+// maps it for the host (CPU), else nil.
+func hostView(ctx *streaming.Context, p streaming.DevicePtr, n uint64) []byte {
+	attr, err := ctx.PointerAttributes(p)
+	if err != nil || attr.HostPtr == nil {
+		return nil
+	}
+	return unsafe.Slice((*byte)(attr.HostPtr), n)
+}
+
+// checkVectorAdd checks samples of c (a = 1, b = 2) at the start, middle
+// and end.
+func checkVectorAdd(ctx *streaming.Context, c streaming.DevicePtr, n uint64) error {
+	const k = 1024
+	for _, off := range []uint64{0, n/2 - min(n/2, k/2), n - min(n, k)} {
+		m := min(k, n-off)
+		got := make([]float32, m)
+		if err := streaming.CopyFromDeviceSync(ctx, got, c+streaming.DevicePtr(4*off)); err != nil {
+			return err
+		}
+		for i, v := range got {
+			if v != 3 {
+				return fmt.Errorf("vector_add check: c[%d] = %v, want 3 (1 + 2): %w", off+uint64(i), v, streaming.ErrLaunchFailed)
+			}
+		}
+	}
+	return nil
+}

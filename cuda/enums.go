@@ -1,0 +1,1169 @@
+// The CUDA driver API's enums and flags, with the values of cuda.h (checked
+// against the declarations by TestTablesMatchSource); a change needs a
+// source.
+//
+// Source: cuda.h of CUDA 12.6 (CUDA_VERSION 12060). Device attributes 136-143
+// come from the CUDA 12.8/12.9 Driver API reference and 144-147 from CUDA 13
+// bindings; both are marked. Sentinels whose value changes between releases
+// (CU_DEVICE_ATTRIBUTE_MAX, CU_FUNC_ATTRIBUTE_MAX, CU_LIMIT_MAX,
+// CU_JIT_NUM_OPTIONS, CU_JIT_NUM_INPUT_TYPES, the *_MAX = 0x7FFFFFFF
+// width markers) are left out on purpose.
+
+package cuda
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+)
+
+// enumName is one row of a name table: a value and its C name.
+type enumName struct {
+	v    int
+	name string
+}
+
+// enumString looks v up in tab, which is sorted by value, and returns the C
+// name, or "typ(v)" when tab has no such value.
+func enumString(tab []enumName, v int, typ string) string {
+	if i, ok := slices.BinarySearchFunc(tab, v, func(e enumName, v int) int { return cmp.Compare(e.v, v) }); ok {
+		return tab[i].name
+	}
+	return typ + "(" + strconv.Itoa(v) + ")"
+}
+
+// DeviceAttribute is a CUdevice_attribute, the attribute argument of
+// cuDeviceGetAttribute.
+type DeviceAttribute int
+
+// CUdevice_attribute values, named exactly as in cuda.h.
+const (
+	CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK                         DeviceAttribute = 1
+	CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_X                               DeviceAttribute = 2
+	CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Y                               DeviceAttribute = 3
+	CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Z                               DeviceAttribute = 4
+	CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X                                DeviceAttribute = 5
+	CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Y                                DeviceAttribute = 6
+	CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Z                                DeviceAttribute = 7
+	CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK                   DeviceAttribute = 8
+	CU_DEVICE_ATTRIBUTE_SHARED_MEMORY_PER_BLOCK                       DeviceAttribute = 8 // deprecated alias, same value
+	CU_DEVICE_ATTRIBUTE_TOTAL_CONSTANT_MEMORY                         DeviceAttribute = 9
+	CU_DEVICE_ATTRIBUTE_WARP_SIZE                                     DeviceAttribute = 10
+	CU_DEVICE_ATTRIBUTE_MAX_PITCH                                     DeviceAttribute = 11
+	CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_BLOCK                       DeviceAttribute = 12
+	CU_DEVICE_ATTRIBUTE_REGISTERS_PER_BLOCK                           DeviceAttribute = 12 // deprecated alias, same value
+	CU_DEVICE_ATTRIBUTE_CLOCK_RATE                                    DeviceAttribute = 13
+	CU_DEVICE_ATTRIBUTE_TEXTURE_ALIGNMENT                             DeviceAttribute = 14
+	CU_DEVICE_ATTRIBUTE_GPU_OVERLAP                                   DeviceAttribute = 15
+	CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT                          DeviceAttribute = 16
+	CU_DEVICE_ATTRIBUTE_KERNEL_EXEC_TIMEOUT                           DeviceAttribute = 17
+	CU_DEVICE_ATTRIBUTE_INTEGRATED                                    DeviceAttribute = 18
+	CU_DEVICE_ATTRIBUTE_CAN_MAP_HOST_MEMORY                           DeviceAttribute = 19
+	CU_DEVICE_ATTRIBUTE_COMPUTE_MODE                                  DeviceAttribute = 20
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE1D_WIDTH                       DeviceAttribute = 21
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_WIDTH                       DeviceAttribute = 22
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_HEIGHT                      DeviceAttribute = 23
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_WIDTH                       DeviceAttribute = 24
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_HEIGHT                      DeviceAttribute = 25
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_DEPTH                       DeviceAttribute = 26
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_LAYERED_WIDTH               DeviceAttribute = 27
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_LAYERED_HEIGHT              DeviceAttribute = 28
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_LAYERED_LAYERS              DeviceAttribute = 29
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_ARRAY_WIDTH                 DeviceAttribute = 27 // deprecated alias, same value
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_ARRAY_HEIGHT                DeviceAttribute = 28 // deprecated alias, same value
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_ARRAY_NUMSLICES             DeviceAttribute = 29 // deprecated alias, same value
+	CU_DEVICE_ATTRIBUTE_SURFACE_ALIGNMENT                             DeviceAttribute = 30
+	CU_DEVICE_ATTRIBUTE_CONCURRENT_KERNELS                            DeviceAttribute = 31
+	CU_DEVICE_ATTRIBUTE_ECC_ENABLED                                   DeviceAttribute = 32
+	CU_DEVICE_ATTRIBUTE_PCI_BUS_ID                                    DeviceAttribute = 33
+	CU_DEVICE_ATTRIBUTE_PCI_DEVICE_ID                                 DeviceAttribute = 34
+	CU_DEVICE_ATTRIBUTE_TCC_DRIVER                                    DeviceAttribute = 35
+	CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE                             DeviceAttribute = 36
+	CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH                       DeviceAttribute = 37
+	CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE                                 DeviceAttribute = 38
+	CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR                DeviceAttribute = 39
+	CU_DEVICE_ATTRIBUTE_ASYNC_ENGINE_COUNT                            DeviceAttribute = 40
+	CU_DEVICE_ATTRIBUTE_UNIFIED_ADDRESSING                            DeviceAttribute = 41
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE1D_LAYERED_WIDTH               DeviceAttribute = 42
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE1D_LAYERED_LAYERS              DeviceAttribute = 43
+	CU_DEVICE_ATTRIBUTE_CAN_TEX2D_GATHER                              DeviceAttribute = 44
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_GATHER_WIDTH                DeviceAttribute = 45
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_GATHER_HEIGHT               DeviceAttribute = 46
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_WIDTH_ALTERNATE             DeviceAttribute = 47
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_HEIGHT_ALTERNATE            DeviceAttribute = 48
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_DEPTH_ALTERNATE             DeviceAttribute = 49
+	CU_DEVICE_ATTRIBUTE_PCI_DOMAIN_ID                                 DeviceAttribute = 50
+	CU_DEVICE_ATTRIBUTE_TEXTURE_PITCH_ALIGNMENT                       DeviceAttribute = 51
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURECUBEMAP_WIDTH                  DeviceAttribute = 52
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURECUBEMAP_LAYERED_WIDTH          DeviceAttribute = 53
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURECUBEMAP_LAYERED_LAYERS         DeviceAttribute = 54
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE1D_WIDTH                       DeviceAttribute = 55
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE2D_WIDTH                       DeviceAttribute = 56
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE2D_HEIGHT                      DeviceAttribute = 57
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE3D_WIDTH                       DeviceAttribute = 58
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE3D_HEIGHT                      DeviceAttribute = 59
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE3D_DEPTH                       DeviceAttribute = 60
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE1D_LAYERED_WIDTH               DeviceAttribute = 61
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE1D_LAYERED_LAYERS              DeviceAttribute = 62
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE2D_LAYERED_WIDTH               DeviceAttribute = 63
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE2D_LAYERED_HEIGHT              DeviceAttribute = 64
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE2D_LAYERED_LAYERS              DeviceAttribute = 65
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACECUBEMAP_WIDTH                  DeviceAttribute = 66
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACECUBEMAP_LAYERED_WIDTH          DeviceAttribute = 67
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACECUBEMAP_LAYERED_LAYERS         DeviceAttribute = 68
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE1D_LINEAR_WIDTH                DeviceAttribute = 69
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_LINEAR_WIDTH                DeviceAttribute = 70
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_LINEAR_HEIGHT               DeviceAttribute = 71
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_LINEAR_PITCH                DeviceAttribute = 72
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_MIPMAPPED_WIDTH             DeviceAttribute = 73
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_MIPMAPPED_HEIGHT            DeviceAttribute = 74
+	CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR                      DeviceAttribute = 75
+	CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR                      DeviceAttribute = 76
+	CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE1D_MIPMAPPED_WIDTH             DeviceAttribute = 77
+	CU_DEVICE_ATTRIBUTE_STREAM_PRIORITIES_SUPPORTED                   DeviceAttribute = 78
+	CU_DEVICE_ATTRIBUTE_GLOBAL_L1_CACHE_SUPPORTED                     DeviceAttribute = 79
+	CU_DEVICE_ATTRIBUTE_LOCAL_L1_CACHE_SUPPORTED                      DeviceAttribute = 80
+	CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR          DeviceAttribute = 81
+	CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_MULTIPROCESSOR              DeviceAttribute = 82
+	CU_DEVICE_ATTRIBUTE_MANAGED_MEMORY                                DeviceAttribute = 83
+	CU_DEVICE_ATTRIBUTE_MULTI_GPU_BOARD                               DeviceAttribute = 84
+	CU_DEVICE_ATTRIBUTE_MULTI_GPU_BOARD_GROUP_ID                      DeviceAttribute = 85
+	CU_DEVICE_ATTRIBUTE_HOST_NATIVE_ATOMIC_SUPPORTED                  DeviceAttribute = 86
+	CU_DEVICE_ATTRIBUTE_SINGLE_TO_DOUBLE_PRECISION_PERF_RATIO         DeviceAttribute = 87
+	CU_DEVICE_ATTRIBUTE_PAGEABLE_MEMORY_ACCESS                        DeviceAttribute = 88
+	CU_DEVICE_ATTRIBUTE_CONCURRENT_MANAGED_ACCESS                     DeviceAttribute = 89
+	CU_DEVICE_ATTRIBUTE_COMPUTE_PREEMPTION_SUPPORTED                  DeviceAttribute = 90
+	CU_DEVICE_ATTRIBUTE_CAN_USE_HOST_POINTER_FOR_REGISTERED_MEM       DeviceAttribute = 91
+	CU_DEVICE_ATTRIBUTE_CAN_USE_STREAM_MEM_OPS_V1                     DeviceAttribute = 92
+	CU_DEVICE_ATTRIBUTE_CAN_USE_64_BIT_STREAM_MEM_OPS_V1              DeviceAttribute = 93
+	CU_DEVICE_ATTRIBUTE_CAN_USE_STREAM_WAIT_VALUE_NOR_V1              DeviceAttribute = 94
+	CU_DEVICE_ATTRIBUTE_COOPERATIVE_LAUNCH                            DeviceAttribute = 95
+	CU_DEVICE_ATTRIBUTE_COOPERATIVE_MULTI_DEVICE_LAUNCH               DeviceAttribute = 96
+	CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN             DeviceAttribute = 97
+	CU_DEVICE_ATTRIBUTE_CAN_FLUSH_REMOTE_WRITES                       DeviceAttribute = 98
+	CU_DEVICE_ATTRIBUTE_HOST_REGISTER_SUPPORTED                       DeviceAttribute = 99
+	CU_DEVICE_ATTRIBUTE_PAGEABLE_MEMORY_ACCESS_USES_HOST_PAGE_TABLES  DeviceAttribute = 100
+	CU_DEVICE_ATTRIBUTE_DIRECT_MANAGED_MEM_ACCESS_FROM_HOST           DeviceAttribute = 101
+	CU_DEVICE_ATTRIBUTE_VIRTUAL_ADDRESS_MANAGEMENT_SUPPORTED          DeviceAttribute = 102 // deprecated alias, same value
+	CU_DEVICE_ATTRIBUTE_VIRTUAL_MEMORY_MANAGEMENT_SUPPORTED           DeviceAttribute = 102
+	CU_DEVICE_ATTRIBUTE_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR_SUPPORTED   DeviceAttribute = 103
+	CU_DEVICE_ATTRIBUTE_HANDLE_TYPE_WIN32_HANDLE_SUPPORTED            DeviceAttribute = 104
+	CU_DEVICE_ATTRIBUTE_HANDLE_TYPE_WIN32_KMT_HANDLE_SUPPORTED        DeviceAttribute = 105
+	CU_DEVICE_ATTRIBUTE_MAX_BLOCKS_PER_MULTIPROCESSOR                 DeviceAttribute = 106
+	CU_DEVICE_ATTRIBUTE_GENERIC_COMPRESSION_SUPPORTED                 DeviceAttribute = 107
+	CU_DEVICE_ATTRIBUTE_MAX_PERSISTING_L2_CACHE_SIZE                  DeviceAttribute = 108
+	CU_DEVICE_ATTRIBUTE_MAX_ACCESS_POLICY_WINDOW_SIZE                 DeviceAttribute = 109
+	CU_DEVICE_ATTRIBUTE_GPU_DIRECT_RDMA_WITH_CUDA_VMM_SUPPORTED       DeviceAttribute = 110
+	CU_DEVICE_ATTRIBUTE_RESERVED_SHARED_MEMORY_PER_BLOCK              DeviceAttribute = 111
+	CU_DEVICE_ATTRIBUTE_SPARSE_CUDA_ARRAY_SUPPORTED                   DeviceAttribute = 112
+	CU_DEVICE_ATTRIBUTE_READ_ONLY_HOST_REGISTER_SUPPORTED             DeviceAttribute = 113
+	CU_DEVICE_ATTRIBUTE_TIMELINE_SEMAPHORE_INTEROP_SUPPORTED          DeviceAttribute = 114
+	CU_DEVICE_ATTRIBUTE_MEMORY_POOLS_SUPPORTED                        DeviceAttribute = 115
+	CU_DEVICE_ATTRIBUTE_GPU_DIRECT_RDMA_SUPPORTED                     DeviceAttribute = 116
+	CU_DEVICE_ATTRIBUTE_GPU_DIRECT_RDMA_FLUSH_WRITES_OPTIONS          DeviceAttribute = 117
+	CU_DEVICE_ATTRIBUTE_GPU_DIRECT_RDMA_WRITES_ORDERING               DeviceAttribute = 118
+	CU_DEVICE_ATTRIBUTE_MEMPOOL_SUPPORTED_HANDLE_TYPES                DeviceAttribute = 119
+	CU_DEVICE_ATTRIBUTE_CLUSTER_LAUNCH                                DeviceAttribute = 120
+	CU_DEVICE_ATTRIBUTE_DEFERRED_MAPPING_CUDA_ARRAY_SUPPORTED         DeviceAttribute = 121
+	CU_DEVICE_ATTRIBUTE_CAN_USE_64_BIT_STREAM_MEM_OPS                 DeviceAttribute = 122
+	CU_DEVICE_ATTRIBUTE_CAN_USE_STREAM_WAIT_VALUE_NOR                 DeviceAttribute = 123
+	CU_DEVICE_ATTRIBUTE_DMA_BUF_SUPPORTED                             DeviceAttribute = 124
+	CU_DEVICE_ATTRIBUTE_IPC_EVENT_SUPPORTED                           DeviceAttribute = 125
+	CU_DEVICE_ATTRIBUTE_MEM_SYNC_DOMAIN_COUNT                         DeviceAttribute = 126
+	CU_DEVICE_ATTRIBUTE_TENSOR_MAP_ACCESS_SUPPORTED                   DeviceAttribute = 127
+	CU_DEVICE_ATTRIBUTE_HANDLE_TYPE_FABRIC_SUPPORTED                  DeviceAttribute = 128
+	CU_DEVICE_ATTRIBUTE_UNIFIED_FUNCTION_POINTERS                     DeviceAttribute = 129
+	CU_DEVICE_ATTRIBUTE_NUMA_CONFIG                                   DeviceAttribute = 130
+	CU_DEVICE_ATTRIBUTE_NUMA_ID                                       DeviceAttribute = 131
+	CU_DEVICE_ATTRIBUTE_MULTICAST_SUPPORTED                           DeviceAttribute = 132
+	CU_DEVICE_ATTRIBUTE_MPS_ENABLED                                   DeviceAttribute = 133
+	CU_DEVICE_ATTRIBUTE_HOST_NUMA_ID                                  DeviceAttribute = 134
+	CU_DEVICE_ATTRIBUTE_D3D12_CIG_SUPPORTED                           DeviceAttribute = 135
+	CU_DEVICE_ATTRIBUTE_MEM_DECOMPRESS_ALGORITHM_MASK                 DeviceAttribute = 136 // CUDA 12.8+
+	CU_DEVICE_ATTRIBUTE_MEM_DECOMPRESS_MAXIMUM_LENGTH                 DeviceAttribute = 137 // CUDA 12.8+
+	CU_DEVICE_ATTRIBUTE_VULKAN_CIG_SUPPORTED                          DeviceAttribute = 138 // CUDA 12.8+
+	CU_DEVICE_ATTRIBUTE_GPU_PCI_DEVICE_ID                             DeviceAttribute = 139 // CUDA 12.8+
+	CU_DEVICE_ATTRIBUTE_GPU_PCI_SUBSYSTEM_ID                          DeviceAttribute = 140 // CUDA 12.8+
+	CU_DEVICE_ATTRIBUTE_HOST_NUMA_VIRTUAL_MEMORY_MANAGEMENT_SUPPORTED DeviceAttribute = 141 // CUDA 12.8+
+	CU_DEVICE_ATTRIBUTE_HOST_NUMA_MEMORY_POOLS_SUPPORTED              DeviceAttribute = 142 // CUDA 12.8+
+	CU_DEVICE_ATTRIBUTE_HOST_NUMA_MULTINODE_IPC_SUPPORTED             DeviceAttribute = 143 // CUDA 12.8+
+	CU_DEVICE_ATTRIBUTE_HOST_MEMORY_POOLS_SUPPORTED                   DeviceAttribute = 144 // CUDA 13.x
+	CU_DEVICE_ATTRIBUTE_HOST_VIRTUAL_MEMORY_MANAGEMENT_SUPPORTED      DeviceAttribute = 145 // CUDA 13.x
+	CU_DEVICE_ATTRIBUTE_HOST_ALLOC_DMA_BUF_SUPPORTED                  DeviceAttribute = 146 // CUDA 13.x
+	CU_DEVICE_ATTRIBUTE_ONLY_PARTIAL_HOST_NATIVE_ATOMIC_SUPPORTED     DeviceAttribute = 147 // CUDA 13.x
+)
+
+var deviceAttributeNames = []enumName{
+	{1, "CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK"},
+	{2, "CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_X"},
+	{3, "CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Y"},
+	{4, "CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Z"},
+	{5, "CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X"},
+	{6, "CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Y"},
+	{7, "CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Z"},
+	{8, "CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK"},
+	{9, "CU_DEVICE_ATTRIBUTE_TOTAL_CONSTANT_MEMORY"},
+	{10, "CU_DEVICE_ATTRIBUTE_WARP_SIZE"},
+	{11, "CU_DEVICE_ATTRIBUTE_MAX_PITCH"},
+	{12, "CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_BLOCK"},
+	{13, "CU_DEVICE_ATTRIBUTE_CLOCK_RATE"},
+	{14, "CU_DEVICE_ATTRIBUTE_TEXTURE_ALIGNMENT"},
+	{15, "CU_DEVICE_ATTRIBUTE_GPU_OVERLAP"},
+	{16, "CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT"},
+	{17, "CU_DEVICE_ATTRIBUTE_KERNEL_EXEC_TIMEOUT"},
+	{18, "CU_DEVICE_ATTRIBUTE_INTEGRATED"},
+	{19, "CU_DEVICE_ATTRIBUTE_CAN_MAP_HOST_MEMORY"},
+	{20, "CU_DEVICE_ATTRIBUTE_COMPUTE_MODE"},
+	{21, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE1D_WIDTH"},
+	{22, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_WIDTH"},
+	{23, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_HEIGHT"},
+	{24, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_WIDTH"},
+	{25, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_HEIGHT"},
+	{26, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_DEPTH"},
+	{27, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_LAYERED_WIDTH"},
+	{28, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_LAYERED_HEIGHT"},
+	{29, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_LAYERED_LAYERS"},
+	{30, "CU_DEVICE_ATTRIBUTE_SURFACE_ALIGNMENT"},
+	{31, "CU_DEVICE_ATTRIBUTE_CONCURRENT_KERNELS"},
+	{32, "CU_DEVICE_ATTRIBUTE_ECC_ENABLED"},
+	{33, "CU_DEVICE_ATTRIBUTE_PCI_BUS_ID"},
+	{34, "CU_DEVICE_ATTRIBUTE_PCI_DEVICE_ID"},
+	{35, "CU_DEVICE_ATTRIBUTE_TCC_DRIVER"},
+	{36, "CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE"},
+	{37, "CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH"},
+	{38, "CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE"},
+	{39, "CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR"},
+	{40, "CU_DEVICE_ATTRIBUTE_ASYNC_ENGINE_COUNT"},
+	{41, "CU_DEVICE_ATTRIBUTE_UNIFIED_ADDRESSING"},
+	{42, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE1D_LAYERED_WIDTH"},
+	{43, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE1D_LAYERED_LAYERS"},
+	{44, "CU_DEVICE_ATTRIBUTE_CAN_TEX2D_GATHER"},
+	{45, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_GATHER_WIDTH"},
+	{46, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_GATHER_HEIGHT"},
+	{47, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_WIDTH_ALTERNATE"},
+	{48, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_HEIGHT_ALTERNATE"},
+	{49, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_DEPTH_ALTERNATE"},
+	{50, "CU_DEVICE_ATTRIBUTE_PCI_DOMAIN_ID"},
+	{51, "CU_DEVICE_ATTRIBUTE_TEXTURE_PITCH_ALIGNMENT"},
+	{52, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURECUBEMAP_WIDTH"},
+	{53, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURECUBEMAP_LAYERED_WIDTH"},
+	{54, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURECUBEMAP_LAYERED_LAYERS"},
+	{55, "CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE1D_WIDTH"},
+	{56, "CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE2D_WIDTH"},
+	{57, "CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE2D_HEIGHT"},
+	{58, "CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE3D_WIDTH"},
+	{59, "CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE3D_HEIGHT"},
+	{60, "CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE3D_DEPTH"},
+	{61, "CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE1D_LAYERED_WIDTH"},
+	{62, "CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE1D_LAYERED_LAYERS"},
+	{63, "CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE2D_LAYERED_WIDTH"},
+	{64, "CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE2D_LAYERED_HEIGHT"},
+	{65, "CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE2D_LAYERED_LAYERS"},
+	{66, "CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACECUBEMAP_WIDTH"},
+	{67, "CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACECUBEMAP_LAYERED_WIDTH"},
+	{68, "CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACECUBEMAP_LAYERED_LAYERS"},
+	{69, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE1D_LINEAR_WIDTH"},
+	{70, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_LINEAR_WIDTH"},
+	{71, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_LINEAR_HEIGHT"},
+	{72, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_LINEAR_PITCH"},
+	{73, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_MIPMAPPED_WIDTH"},
+	{74, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_MIPMAPPED_HEIGHT"},
+	{75, "CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR"},
+	{76, "CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR"},
+	{77, "CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE1D_MIPMAPPED_WIDTH"},
+	{78, "CU_DEVICE_ATTRIBUTE_STREAM_PRIORITIES_SUPPORTED"},
+	{79, "CU_DEVICE_ATTRIBUTE_GLOBAL_L1_CACHE_SUPPORTED"},
+	{80, "CU_DEVICE_ATTRIBUTE_LOCAL_L1_CACHE_SUPPORTED"},
+	{81, "CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR"},
+	{82, "CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_MULTIPROCESSOR"},
+	{83, "CU_DEVICE_ATTRIBUTE_MANAGED_MEMORY"},
+	{84, "CU_DEVICE_ATTRIBUTE_MULTI_GPU_BOARD"},
+	{85, "CU_DEVICE_ATTRIBUTE_MULTI_GPU_BOARD_GROUP_ID"},
+	{86, "CU_DEVICE_ATTRIBUTE_HOST_NATIVE_ATOMIC_SUPPORTED"},
+	{87, "CU_DEVICE_ATTRIBUTE_SINGLE_TO_DOUBLE_PRECISION_PERF_RATIO"},
+	{88, "CU_DEVICE_ATTRIBUTE_PAGEABLE_MEMORY_ACCESS"},
+	{89, "CU_DEVICE_ATTRIBUTE_CONCURRENT_MANAGED_ACCESS"},
+	{90, "CU_DEVICE_ATTRIBUTE_COMPUTE_PREEMPTION_SUPPORTED"},
+	{91, "CU_DEVICE_ATTRIBUTE_CAN_USE_HOST_POINTER_FOR_REGISTERED_MEM"},
+	{92, "CU_DEVICE_ATTRIBUTE_CAN_USE_STREAM_MEM_OPS_V1"},
+	{93, "CU_DEVICE_ATTRIBUTE_CAN_USE_64_BIT_STREAM_MEM_OPS_V1"},
+	{94, "CU_DEVICE_ATTRIBUTE_CAN_USE_STREAM_WAIT_VALUE_NOR_V1"},
+	{95, "CU_DEVICE_ATTRIBUTE_COOPERATIVE_LAUNCH"},
+	{96, "CU_DEVICE_ATTRIBUTE_COOPERATIVE_MULTI_DEVICE_LAUNCH"},
+	{97, "CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN"},
+	{98, "CU_DEVICE_ATTRIBUTE_CAN_FLUSH_REMOTE_WRITES"},
+	{99, "CU_DEVICE_ATTRIBUTE_HOST_REGISTER_SUPPORTED"},
+	{100, "CU_DEVICE_ATTRIBUTE_PAGEABLE_MEMORY_ACCESS_USES_HOST_PAGE_TABLES"},
+	{101, "CU_DEVICE_ATTRIBUTE_DIRECT_MANAGED_MEM_ACCESS_FROM_HOST"},
+	{102, "CU_DEVICE_ATTRIBUTE_VIRTUAL_MEMORY_MANAGEMENT_SUPPORTED"},
+	{103, "CU_DEVICE_ATTRIBUTE_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR_SUPPORTED"},
+	{104, "CU_DEVICE_ATTRIBUTE_HANDLE_TYPE_WIN32_HANDLE_SUPPORTED"},
+	{105, "CU_DEVICE_ATTRIBUTE_HANDLE_TYPE_WIN32_KMT_HANDLE_SUPPORTED"},
+	{106, "CU_DEVICE_ATTRIBUTE_MAX_BLOCKS_PER_MULTIPROCESSOR"},
+	{107, "CU_DEVICE_ATTRIBUTE_GENERIC_COMPRESSION_SUPPORTED"},
+	{108, "CU_DEVICE_ATTRIBUTE_MAX_PERSISTING_L2_CACHE_SIZE"},
+	{109, "CU_DEVICE_ATTRIBUTE_MAX_ACCESS_POLICY_WINDOW_SIZE"},
+	{110, "CU_DEVICE_ATTRIBUTE_GPU_DIRECT_RDMA_WITH_CUDA_VMM_SUPPORTED"},
+	{111, "CU_DEVICE_ATTRIBUTE_RESERVED_SHARED_MEMORY_PER_BLOCK"},
+	{112, "CU_DEVICE_ATTRIBUTE_SPARSE_CUDA_ARRAY_SUPPORTED"},
+	{113, "CU_DEVICE_ATTRIBUTE_READ_ONLY_HOST_REGISTER_SUPPORTED"},
+	{114, "CU_DEVICE_ATTRIBUTE_TIMELINE_SEMAPHORE_INTEROP_SUPPORTED"},
+	{115, "CU_DEVICE_ATTRIBUTE_MEMORY_POOLS_SUPPORTED"},
+	{116, "CU_DEVICE_ATTRIBUTE_GPU_DIRECT_RDMA_SUPPORTED"},
+	{117, "CU_DEVICE_ATTRIBUTE_GPU_DIRECT_RDMA_FLUSH_WRITES_OPTIONS"},
+	{118, "CU_DEVICE_ATTRIBUTE_GPU_DIRECT_RDMA_WRITES_ORDERING"},
+	{119, "CU_DEVICE_ATTRIBUTE_MEMPOOL_SUPPORTED_HANDLE_TYPES"},
+	{120, "CU_DEVICE_ATTRIBUTE_CLUSTER_LAUNCH"},
+	{121, "CU_DEVICE_ATTRIBUTE_DEFERRED_MAPPING_CUDA_ARRAY_SUPPORTED"},
+	{122, "CU_DEVICE_ATTRIBUTE_CAN_USE_64_BIT_STREAM_MEM_OPS"},
+	{123, "CU_DEVICE_ATTRIBUTE_CAN_USE_STREAM_WAIT_VALUE_NOR"},
+	{124, "CU_DEVICE_ATTRIBUTE_DMA_BUF_SUPPORTED"},
+	{125, "CU_DEVICE_ATTRIBUTE_IPC_EVENT_SUPPORTED"},
+	{126, "CU_DEVICE_ATTRIBUTE_MEM_SYNC_DOMAIN_COUNT"},
+	{127, "CU_DEVICE_ATTRIBUTE_TENSOR_MAP_ACCESS_SUPPORTED"},
+	{128, "CU_DEVICE_ATTRIBUTE_HANDLE_TYPE_FABRIC_SUPPORTED"},
+	{129, "CU_DEVICE_ATTRIBUTE_UNIFIED_FUNCTION_POINTERS"},
+	{130, "CU_DEVICE_ATTRIBUTE_NUMA_CONFIG"},
+	{131, "CU_DEVICE_ATTRIBUTE_NUMA_ID"},
+	{132, "CU_DEVICE_ATTRIBUTE_MULTICAST_SUPPORTED"},
+	{133, "CU_DEVICE_ATTRIBUTE_MPS_ENABLED"},
+	{134, "CU_DEVICE_ATTRIBUTE_HOST_NUMA_ID"},
+	{135, "CU_DEVICE_ATTRIBUTE_D3D12_CIG_SUPPORTED"},
+	{136, "CU_DEVICE_ATTRIBUTE_MEM_DECOMPRESS_ALGORITHM_MASK"},
+	{137, "CU_DEVICE_ATTRIBUTE_MEM_DECOMPRESS_MAXIMUM_LENGTH"},
+	{138, "CU_DEVICE_ATTRIBUTE_VULKAN_CIG_SUPPORTED"},
+	{139, "CU_DEVICE_ATTRIBUTE_GPU_PCI_DEVICE_ID"},
+	{140, "CU_DEVICE_ATTRIBUTE_GPU_PCI_SUBSYSTEM_ID"},
+	{141, "CU_DEVICE_ATTRIBUTE_HOST_NUMA_VIRTUAL_MEMORY_MANAGEMENT_SUPPORTED"},
+	{142, "CU_DEVICE_ATTRIBUTE_HOST_NUMA_MEMORY_POOLS_SUPPORTED"},
+	{143, "CU_DEVICE_ATTRIBUTE_HOST_NUMA_MULTINODE_IPC_SUPPORTED"},
+	{144, "CU_DEVICE_ATTRIBUTE_HOST_MEMORY_POOLS_SUPPORTED"},
+	{145, "CU_DEVICE_ATTRIBUTE_HOST_VIRTUAL_MEMORY_MANAGEMENT_SUPPORTED"},
+	{146, "CU_DEVICE_ATTRIBUTE_HOST_ALLOC_DMA_BUF_SUPPORTED"},
+	{147, "CU_DEVICE_ATTRIBUTE_ONLY_PARTIAL_HOST_NATIVE_ATOMIC_SUPPORTED"},
+}
+
+// String returns the C name of a, or "DeviceAttribute(n)" for an unknown value.
+func (a DeviceAttribute) String() string {
+	return enumString(deviceAttributeNames, int(a), "DeviceAttribute")
+}
+
+// FunctionAttribute is a CUfunction_attribute (CU_FUNC_ATTRIBUTE_*), for
+// cuFuncGetAttribute and cuFuncSetAttribute.
+type FunctionAttribute int
+
+// CUfunction_attribute values, named exactly as in cuda.h.
+const (
+	CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK                FunctionAttribute = 0
+	CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES                    FunctionAttribute = 1
+	CU_FUNC_ATTRIBUTE_CONST_SIZE_BYTES                     FunctionAttribute = 2
+	CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES                     FunctionAttribute = 3
+	CU_FUNC_ATTRIBUTE_NUM_REGS                             FunctionAttribute = 4
+	CU_FUNC_ATTRIBUTE_PTX_VERSION                          FunctionAttribute = 5
+	CU_FUNC_ATTRIBUTE_BINARY_VERSION                       FunctionAttribute = 6
+	CU_FUNC_ATTRIBUTE_CACHE_MODE_CA                        FunctionAttribute = 7
+	CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES        FunctionAttribute = 8
+	CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT     FunctionAttribute = 9
+	CU_FUNC_ATTRIBUTE_CLUSTER_SIZE_MUST_BE_SET             FunctionAttribute = 10
+	CU_FUNC_ATTRIBUTE_REQUIRED_CLUSTER_WIDTH               FunctionAttribute = 11
+	CU_FUNC_ATTRIBUTE_REQUIRED_CLUSTER_HEIGHT              FunctionAttribute = 12
+	CU_FUNC_ATTRIBUTE_REQUIRED_CLUSTER_DEPTH               FunctionAttribute = 13
+	CU_FUNC_ATTRIBUTE_NON_PORTABLE_CLUSTER_SIZE_ALLOWED    FunctionAttribute = 14
+	CU_FUNC_ATTRIBUTE_CLUSTER_SCHEDULING_POLICY_PREFERENCE FunctionAttribute = 15
+)
+
+var functionAttributeNames = []enumName{
+	{0, "CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK"},
+	{1, "CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES"},
+	{2, "CU_FUNC_ATTRIBUTE_CONST_SIZE_BYTES"},
+	{3, "CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES"},
+	{4, "CU_FUNC_ATTRIBUTE_NUM_REGS"},
+	{5, "CU_FUNC_ATTRIBUTE_PTX_VERSION"},
+	{6, "CU_FUNC_ATTRIBUTE_BINARY_VERSION"},
+	{7, "CU_FUNC_ATTRIBUTE_CACHE_MODE_CA"},
+	{8, "CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES"},
+	{9, "CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT"},
+	{10, "CU_FUNC_ATTRIBUTE_CLUSTER_SIZE_MUST_BE_SET"},
+	{11, "CU_FUNC_ATTRIBUTE_REQUIRED_CLUSTER_WIDTH"},
+	{12, "CU_FUNC_ATTRIBUTE_REQUIRED_CLUSTER_HEIGHT"},
+	{13, "CU_FUNC_ATTRIBUTE_REQUIRED_CLUSTER_DEPTH"},
+	{14, "CU_FUNC_ATTRIBUTE_NON_PORTABLE_CLUSTER_SIZE_ALLOWED"},
+	{15, "CU_FUNC_ATTRIBUTE_CLUSTER_SCHEDULING_POLICY_PREFERENCE"},
+}
+
+// String returns the C name of a, or "FunctionAttribute(n)" for an unknown value.
+func (a FunctionAttribute) String() string {
+	return enumString(functionAttributeNames, int(a), "FunctionAttribute")
+}
+
+// PointerAttribute is a CUpointer_attribute, for cuPointerGetAttribute(s).
+type PointerAttribute int
+
+// CUpointer_attribute values, named exactly as in cuda.h.
+const (
+	CU_POINTER_ATTRIBUTE_CONTEXT                    PointerAttribute = 1
+	CU_POINTER_ATTRIBUTE_MEMORY_TYPE                PointerAttribute = 2
+	CU_POINTER_ATTRIBUTE_DEVICE_POINTER             PointerAttribute = 3
+	CU_POINTER_ATTRIBUTE_HOST_POINTER               PointerAttribute = 4
+	CU_POINTER_ATTRIBUTE_P2P_TOKENS                 PointerAttribute = 5
+	CU_POINTER_ATTRIBUTE_SYNC_MEMOPS                PointerAttribute = 6
+	CU_POINTER_ATTRIBUTE_BUFFER_ID                  PointerAttribute = 7
+	CU_POINTER_ATTRIBUTE_IS_MANAGED                 PointerAttribute = 8
+	CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL             PointerAttribute = 9
+	CU_POINTER_ATTRIBUTE_IS_LEGACY_CUDA_IPC_CAPABLE PointerAttribute = 10
+	CU_POINTER_ATTRIBUTE_RANGE_START_ADDR           PointerAttribute = 11
+	CU_POINTER_ATTRIBUTE_RANGE_SIZE                 PointerAttribute = 12
+	CU_POINTER_ATTRIBUTE_MAPPED                     PointerAttribute = 13
+	CU_POINTER_ATTRIBUTE_ALLOWED_HANDLE_TYPES       PointerAttribute = 14
+	CU_POINTER_ATTRIBUTE_IS_GPU_DIRECT_RDMA_CAPABLE PointerAttribute = 15
+	CU_POINTER_ATTRIBUTE_ACCESS_FLAGS               PointerAttribute = 16
+	CU_POINTER_ATTRIBUTE_MEMPOOL_HANDLE             PointerAttribute = 17
+	CU_POINTER_ATTRIBUTE_MAPPING_SIZE               PointerAttribute = 18
+	CU_POINTER_ATTRIBUTE_MAPPING_BASE_ADDR          PointerAttribute = 19
+	CU_POINTER_ATTRIBUTE_MEMORY_BLOCK_ID            PointerAttribute = 20
+)
+
+var pointerAttributeNames = []enumName{
+	{1, "CU_POINTER_ATTRIBUTE_CONTEXT"},
+	{2, "CU_POINTER_ATTRIBUTE_MEMORY_TYPE"},
+	{3, "CU_POINTER_ATTRIBUTE_DEVICE_POINTER"},
+	{4, "CU_POINTER_ATTRIBUTE_HOST_POINTER"},
+	{5, "CU_POINTER_ATTRIBUTE_P2P_TOKENS"},
+	{6, "CU_POINTER_ATTRIBUTE_SYNC_MEMOPS"},
+	{7, "CU_POINTER_ATTRIBUTE_BUFFER_ID"},
+	{8, "CU_POINTER_ATTRIBUTE_IS_MANAGED"},
+	{9, "CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL"},
+	{10, "CU_POINTER_ATTRIBUTE_IS_LEGACY_CUDA_IPC_CAPABLE"},
+	{11, "CU_POINTER_ATTRIBUTE_RANGE_START_ADDR"},
+	{12, "CU_POINTER_ATTRIBUTE_RANGE_SIZE"},
+	{13, "CU_POINTER_ATTRIBUTE_MAPPED"},
+	{14, "CU_POINTER_ATTRIBUTE_ALLOWED_HANDLE_TYPES"},
+	{15, "CU_POINTER_ATTRIBUTE_IS_GPU_DIRECT_RDMA_CAPABLE"},
+	{16, "CU_POINTER_ATTRIBUTE_ACCESS_FLAGS"},
+	{17, "CU_POINTER_ATTRIBUTE_MEMPOOL_HANDLE"},
+	{18, "CU_POINTER_ATTRIBUTE_MAPPING_SIZE"},
+	{19, "CU_POINTER_ATTRIBUTE_MAPPING_BASE_ADDR"},
+	{20, "CU_POINTER_ATTRIBUTE_MEMORY_BLOCK_ID"},
+}
+
+// String returns the C name of a, or "PointerAttribute(n)" for an unknown value.
+func (a PointerAttribute) String() string {
+	return enumString(pointerAttributeNames, int(a), "PointerAttribute")
+}
+
+// MemPoolAttribute is a CUmemPool_attribute, for cuMemPoolGetAttribute and
+// cuMemPoolSetAttribute.
+type MemPoolAttribute int
+
+// CUmemPool_attribute values, named exactly as in cuda.h.
+const (
+	CU_MEMPOOL_ATTR_REUSE_FOLLOW_EVENT_DEPENDENCIES   MemPoolAttribute = 1
+	CU_MEMPOOL_ATTR_REUSE_ALLOW_OPPORTUNISTIC         MemPoolAttribute = 2
+	CU_MEMPOOL_ATTR_REUSE_ALLOW_INTERNAL_DEPENDENCIES MemPoolAttribute = 3
+	CU_MEMPOOL_ATTR_RELEASE_THRESHOLD                 MemPoolAttribute = 4
+	CU_MEMPOOL_ATTR_RESERVED_MEM_CURRENT              MemPoolAttribute = 5
+	CU_MEMPOOL_ATTR_RESERVED_MEM_HIGH                 MemPoolAttribute = 6
+	CU_MEMPOOL_ATTR_USED_MEM_CURRENT                  MemPoolAttribute = 7
+	CU_MEMPOOL_ATTR_USED_MEM_HIGH                     MemPoolAttribute = 8
+)
+
+var memPoolAttributeNames = []enumName{
+	{1, "CU_MEMPOOL_ATTR_REUSE_FOLLOW_EVENT_DEPENDENCIES"},
+	{2, "CU_MEMPOOL_ATTR_REUSE_ALLOW_OPPORTUNISTIC"},
+	{3, "CU_MEMPOOL_ATTR_REUSE_ALLOW_INTERNAL_DEPENDENCIES"},
+	{4, "CU_MEMPOOL_ATTR_RELEASE_THRESHOLD"},
+	{5, "CU_MEMPOOL_ATTR_RESERVED_MEM_CURRENT"},
+	{6, "CU_MEMPOOL_ATTR_RESERVED_MEM_HIGH"},
+	{7, "CU_MEMPOOL_ATTR_USED_MEM_CURRENT"},
+	{8, "CU_MEMPOOL_ATTR_USED_MEM_HIGH"},
+}
+
+// String returns the C name of a, or "MemPoolAttribute(n)" for an unknown value.
+func (a MemPoolAttribute) String() string {
+	return enumString(memPoolAttributeNames, int(a), "MemPoolAttribute")
+}
+
+// Limit is a CUlimit, for cuCtxGetLimit and cuCtxSetLimit.
+type Limit int
+
+// CUlimit values, named exactly as in cuda.h.
+const (
+	CU_LIMIT_STACK_SIZE                       Limit = 0
+	CU_LIMIT_PRINTF_FIFO_SIZE                 Limit = 1
+	CU_LIMIT_MALLOC_HEAP_SIZE                 Limit = 2
+	CU_LIMIT_DEV_RUNTIME_SYNC_DEPTH           Limit = 3
+	CU_LIMIT_DEV_RUNTIME_PENDING_LAUNCH_COUNT Limit = 4
+	CU_LIMIT_MAX_L2_FETCH_GRANULARITY         Limit = 5
+	CU_LIMIT_PERSISTING_L2_CACHE_SIZE         Limit = 6
+	CU_LIMIT_SHMEM_SIZE                       Limit = 7
+	CU_LIMIT_CIG_ENABLED                      Limit = 8
+	CU_LIMIT_CIG_SHMEM_FALLBACK_ENABLED       Limit = 9
+)
+
+var limitNames = []enumName{
+	{0, "CU_LIMIT_STACK_SIZE"},
+	{1, "CU_LIMIT_PRINTF_FIFO_SIZE"},
+	{2, "CU_LIMIT_MALLOC_HEAP_SIZE"},
+	{3, "CU_LIMIT_DEV_RUNTIME_SYNC_DEPTH"},
+	{4, "CU_LIMIT_DEV_RUNTIME_PENDING_LAUNCH_COUNT"},
+	{5, "CU_LIMIT_MAX_L2_FETCH_GRANULARITY"},
+	{6, "CU_LIMIT_PERSISTING_L2_CACHE_SIZE"},
+	{7, "CU_LIMIT_SHMEM_SIZE"},
+	{8, "CU_LIMIT_CIG_ENABLED"},
+	{9, "CU_LIMIT_CIG_SHMEM_FALLBACK_ENABLED"},
+}
+
+// String returns the C name of a, or "Limit(n)" for an unknown value.
+func (a Limit) String() string { return enumString(limitNames, int(a), "Limit") }
+
+// JitOption is a CUjit_option, a key of the options arrays of
+// cuModuleLoadDataEx and cuLinkCreate.
+type JitOption int
+
+// CUjit_option values, named exactly as in cuda.h.
+const (
+	CU_JIT_MAX_REGISTERS                    JitOption = 0
+	CU_JIT_THREADS_PER_BLOCK                JitOption = 1
+	CU_JIT_WALL_TIME                        JitOption = 2
+	CU_JIT_INFO_LOG_BUFFER                  JitOption = 3
+	CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES       JitOption = 4
+	CU_JIT_ERROR_LOG_BUFFER                 JitOption = 5
+	CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES      JitOption = 6
+	CU_JIT_OPTIMIZATION_LEVEL               JitOption = 7
+	CU_JIT_TARGET_FROM_CUCONTEXT            JitOption = 8
+	CU_JIT_TARGET                           JitOption = 9
+	CU_JIT_FALLBACK_STRATEGY                JitOption = 10
+	CU_JIT_GENERATE_DEBUG_INFO              JitOption = 11
+	CU_JIT_LOG_VERBOSE                      JitOption = 12
+	CU_JIT_GENERATE_LINE_INFO               JitOption = 13
+	CU_JIT_CACHE_MODE                       JitOption = 14
+	CU_JIT_NEW_SM3X_OPT                     JitOption = 15
+	CU_JIT_FAST_COMPILE                     JitOption = 16
+	CU_JIT_GLOBAL_SYMBOL_NAMES              JitOption = 17
+	CU_JIT_GLOBAL_SYMBOL_ADDRESSES          JitOption = 18
+	CU_JIT_GLOBAL_SYMBOL_COUNT              JitOption = 19
+	CU_JIT_LTO                              JitOption = 20
+	CU_JIT_FTZ                              JitOption = 21
+	CU_JIT_PREC_DIV                         JitOption = 22
+	CU_JIT_PREC_SQRT                        JitOption = 23
+	CU_JIT_FMA                              JitOption = 24
+	CU_JIT_REFERENCED_KERNEL_NAMES          JitOption = 25
+	CU_JIT_REFERENCED_KERNEL_COUNT          JitOption = 26
+	CU_JIT_REFERENCED_VARIABLE_NAMES        JitOption = 27
+	CU_JIT_REFERENCED_VARIABLE_COUNT        JitOption = 28
+	CU_JIT_OPTIMIZE_UNUSED_DEVICE_VARIABLES JitOption = 29
+	CU_JIT_POSITION_INDEPENDENT_CODE        JitOption = 30
+	CU_JIT_MIN_CTA_PER_SM                   JitOption = 31
+	CU_JIT_MAX_THREADS_PER_BLOCK            JitOption = 32
+	CU_JIT_OVERRIDE_DIRECTIVE_VALUES        JitOption = 33
+)
+
+var jitOptionNames = []enumName{
+	{0, "CU_JIT_MAX_REGISTERS"},
+	{1, "CU_JIT_THREADS_PER_BLOCK"},
+	{2, "CU_JIT_WALL_TIME"},
+	{3, "CU_JIT_INFO_LOG_BUFFER"},
+	{4, "CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES"},
+	{5, "CU_JIT_ERROR_LOG_BUFFER"},
+	{6, "CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES"},
+	{7, "CU_JIT_OPTIMIZATION_LEVEL"},
+	{8, "CU_JIT_TARGET_FROM_CUCONTEXT"},
+	{9, "CU_JIT_TARGET"},
+	{10, "CU_JIT_FALLBACK_STRATEGY"},
+	{11, "CU_JIT_GENERATE_DEBUG_INFO"},
+	{12, "CU_JIT_LOG_VERBOSE"},
+	{13, "CU_JIT_GENERATE_LINE_INFO"},
+	{14, "CU_JIT_CACHE_MODE"},
+	{15, "CU_JIT_NEW_SM3X_OPT"},
+	{16, "CU_JIT_FAST_COMPILE"},
+	{17, "CU_JIT_GLOBAL_SYMBOL_NAMES"},
+	{18, "CU_JIT_GLOBAL_SYMBOL_ADDRESSES"},
+	{19, "CU_JIT_GLOBAL_SYMBOL_COUNT"},
+	{20, "CU_JIT_LTO"},
+	{21, "CU_JIT_FTZ"},
+	{22, "CU_JIT_PREC_DIV"},
+	{23, "CU_JIT_PREC_SQRT"},
+	{24, "CU_JIT_FMA"},
+	{25, "CU_JIT_REFERENCED_KERNEL_NAMES"},
+	{26, "CU_JIT_REFERENCED_KERNEL_COUNT"},
+	{27, "CU_JIT_REFERENCED_VARIABLE_NAMES"},
+	{28, "CU_JIT_REFERENCED_VARIABLE_COUNT"},
+	{29, "CU_JIT_OPTIMIZE_UNUSED_DEVICE_VARIABLES"},
+	{30, "CU_JIT_POSITION_INDEPENDENT_CODE"},
+	{31, "CU_JIT_MIN_CTA_PER_SM"},
+	{32, "CU_JIT_MAX_THREADS_PER_BLOCK"},
+	{33, "CU_JIT_OVERRIDE_DIRECTIVE_VALUES"},
+}
+
+// String returns the C name of a, or "JitOption(n)" for an unknown value.
+func (a JitOption) String() string { return enumString(jitOptionNames, int(a), "JitOption") }
+
+// JitInputType is a CUjitInputType, the kind of image given to cuLinkAddData
+// and cuLinkAddFile.
+type JitInputType int
+
+// CUjitInputType values, named exactly as in cuda.h.
+const (
+	CU_JIT_INPUT_CUBIN     JitInputType = 0
+	CU_JIT_INPUT_PTX       JitInputType = 1
+	CU_JIT_INPUT_FATBINARY JitInputType = 2
+	CU_JIT_INPUT_OBJECT    JitInputType = 3
+	CU_JIT_INPUT_LIBRARY   JitInputType = 4
+	CU_JIT_INPUT_NVVM      JitInputType = 5
+)
+
+var jitInputTypeNames = []enumName{
+	{0, "CU_JIT_INPUT_CUBIN"},
+	{1, "CU_JIT_INPUT_PTX"},
+	{2, "CU_JIT_INPUT_FATBINARY"},
+	{3, "CU_JIT_INPUT_OBJECT"},
+	{4, "CU_JIT_INPUT_LIBRARY"},
+	{5, "CU_JIT_INPUT_NVVM"},
+}
+
+// String returns the C name of a, or "JitInputType(n)" for an unknown value.
+func (a JitInputType) String() string { return enumString(jitInputTypeNames, int(a), "JitInputType") }
+
+// FuncCache is a CUfunc_cache, the L1/shared memory preference of
+// cuCtxSetCacheConfig and cuFuncSetCacheConfig.
+type FuncCache int
+
+// CUfunc_cache values, named exactly as in cuda.h.
+const (
+	CU_FUNC_CACHE_PREFER_NONE   FuncCache = 0
+	CU_FUNC_CACHE_PREFER_SHARED FuncCache = 1
+	CU_FUNC_CACHE_PREFER_L1     FuncCache = 2
+	CU_FUNC_CACHE_PREFER_EQUAL  FuncCache = 3
+)
+
+var funcCacheNames = []enumName{
+	{0, "CU_FUNC_CACHE_PREFER_NONE"},
+	{1, "CU_FUNC_CACHE_PREFER_SHARED"},
+	{2, "CU_FUNC_CACHE_PREFER_L1"},
+	{3, "CU_FUNC_CACHE_PREFER_EQUAL"},
+}
+
+// String returns the C name of a, or "FuncCache(n)" for an unknown value.
+func (a FuncCache) String() string { return enumString(funcCacheNames, int(a), "FuncCache") }
+
+// SharedConfig is a CUsharedconfig (deprecated in CUDA 12), the shared memory
+// bank size of cuCtxSetSharedMemConfig.
+type SharedConfig int
+
+// CUsharedconfig values, named exactly as in cuda.h.
+const (
+	CU_SHARED_MEM_CONFIG_DEFAULT_BANK_SIZE    SharedConfig = 0
+	CU_SHARED_MEM_CONFIG_FOUR_BYTE_BANK_SIZE  SharedConfig = 1
+	CU_SHARED_MEM_CONFIG_EIGHT_BYTE_BANK_SIZE SharedConfig = 2
+)
+
+var sharedConfigNames = []enumName{
+	{0, "CU_SHARED_MEM_CONFIG_DEFAULT_BANK_SIZE"},
+	{1, "CU_SHARED_MEM_CONFIG_FOUR_BYTE_BANK_SIZE"},
+	{2, "CU_SHARED_MEM_CONFIG_EIGHT_BYTE_BANK_SIZE"},
+}
+
+// String returns the C name of a, or "SharedConfig(n)" for an unknown value.
+func (a SharedConfig) String() string { return enumString(sharedConfigNames, int(a), "SharedConfig") }
+
+// MemAdvice is a CUmem_advise, the advice of cuMemAdvise (the Go name
+// differs from the C one because MemAdvise is the function).
+type MemAdvice int
+
+// CUmem_advise values, named exactly as in cuda.h.
+const (
+	CU_MEM_ADVISE_SET_READ_MOSTLY          MemAdvice = 1
+	CU_MEM_ADVISE_UNSET_READ_MOSTLY        MemAdvice = 2
+	CU_MEM_ADVISE_SET_PREFERRED_LOCATION   MemAdvice = 3
+	CU_MEM_ADVISE_UNSET_PREFERRED_LOCATION MemAdvice = 4
+	CU_MEM_ADVISE_SET_ACCESSED_BY          MemAdvice = 5
+	CU_MEM_ADVISE_UNSET_ACCESSED_BY        MemAdvice = 6
+)
+
+var memAdviceNames = []enumName{
+	{1, "CU_MEM_ADVISE_SET_READ_MOSTLY"},
+	{2, "CU_MEM_ADVISE_UNSET_READ_MOSTLY"},
+	{3, "CU_MEM_ADVISE_SET_PREFERRED_LOCATION"},
+	{4, "CU_MEM_ADVISE_UNSET_PREFERRED_LOCATION"},
+	{5, "CU_MEM_ADVISE_SET_ACCESSED_BY"},
+	{6, "CU_MEM_ADVISE_UNSET_ACCESSED_BY"},
+}
+
+// String returns the C name of a, or "MemAdvice(n)" for an unknown value.
+func (a MemAdvice) String() string { return enumString(memAdviceNames, int(a), "MemAdvice") }
+
+// MemRangeAttribute is a CUmem_range_attribute, for cuMemRangeGetAttribute(s).
+type MemRangeAttribute int
+
+// CUmem_range_attribute values, named exactly as in cuda.h.
+const (
+	CU_MEM_RANGE_ATTRIBUTE_READ_MOSTLY                 MemRangeAttribute = 1
+	CU_MEM_RANGE_ATTRIBUTE_PREFERRED_LOCATION          MemRangeAttribute = 2
+	CU_MEM_RANGE_ATTRIBUTE_ACCESSED_BY                 MemRangeAttribute = 3
+	CU_MEM_RANGE_ATTRIBUTE_LAST_PREFETCH_LOCATION      MemRangeAttribute = 4
+	CU_MEM_RANGE_ATTRIBUTE_PREFERRED_LOCATION_TYPE     MemRangeAttribute = 5
+	CU_MEM_RANGE_ATTRIBUTE_PREFERRED_LOCATION_ID       MemRangeAttribute = 6
+	CU_MEM_RANGE_ATTRIBUTE_LAST_PREFETCH_LOCATION_TYPE MemRangeAttribute = 7
+	CU_MEM_RANGE_ATTRIBUTE_LAST_PREFETCH_LOCATION_ID   MemRangeAttribute = 8
+)
+
+var memRangeAttributeNames = []enumName{
+	{1, "CU_MEM_RANGE_ATTRIBUTE_READ_MOSTLY"},
+	{2, "CU_MEM_RANGE_ATTRIBUTE_PREFERRED_LOCATION"},
+	{3, "CU_MEM_RANGE_ATTRIBUTE_ACCESSED_BY"},
+	{4, "CU_MEM_RANGE_ATTRIBUTE_LAST_PREFETCH_LOCATION"},
+	{5, "CU_MEM_RANGE_ATTRIBUTE_PREFERRED_LOCATION_TYPE"},
+	{6, "CU_MEM_RANGE_ATTRIBUTE_PREFERRED_LOCATION_ID"},
+	{7, "CU_MEM_RANGE_ATTRIBUTE_LAST_PREFETCH_LOCATION_TYPE"},
+	{8, "CU_MEM_RANGE_ATTRIBUTE_LAST_PREFETCH_LOCATION_ID"},
+}
+
+// String returns the C name of a, or "MemRangeAttribute(n)" for an unknown value.
+func (a MemRangeAttribute) String() string {
+	return enumString(memRangeAttributeNames, int(a), "MemRangeAttribute")
+}
+
+// MemoryType is a CUmemorytype, as CU_POINTER_ATTRIBUTE_MEMORY_TYPE reports
+// it.
+type MemoryType int
+
+// CUmemorytype values, named exactly as in cuda.h.
+const (
+	CU_MEMORYTYPE_HOST    MemoryType = 1
+	CU_MEMORYTYPE_DEVICE  MemoryType = 2
+	CU_MEMORYTYPE_ARRAY   MemoryType = 3
+	CU_MEMORYTYPE_UNIFIED MemoryType = 4
+)
+
+var memoryTypeNames = []enumName{
+	{1, "CU_MEMORYTYPE_HOST"},
+	{2, "CU_MEMORYTYPE_DEVICE"},
+	{3, "CU_MEMORYTYPE_ARRAY"},
+	{4, "CU_MEMORYTYPE_UNIFIED"},
+}
+
+// String returns the C name of a, or "MemoryType(n)" for an unknown value.
+func (a MemoryType) String() string { return enumString(memoryTypeNames, int(a), "MemoryType") }
+
+// ComputeMode is a CUcomputemode, as CU_DEVICE_ATTRIBUTE_COMPUTE_MODE reports
+// it.
+type ComputeMode int
+
+// CUcomputemode values, named exactly as in cuda.h.
+const (
+	CU_COMPUTEMODE_DEFAULT           ComputeMode = 0
+	CU_COMPUTEMODE_PROHIBITED        ComputeMode = 2
+	CU_COMPUTEMODE_EXCLUSIVE_PROCESS ComputeMode = 3
+)
+
+var computeModeNames = []enumName{
+	{0, "CU_COMPUTEMODE_DEFAULT"},
+	{2, "CU_COMPUTEMODE_PROHIBITED"},
+	{3, "CU_COMPUTEMODE_EXCLUSIVE_PROCESS"},
+}
+
+// String returns the C name of a, or "ComputeMode(n)" for an unknown value.
+func (a ComputeMode) String() string { return enumString(computeModeNames, int(a), "ComputeMode") }
+
+// P2PAttribute is a CUdevice_P2PAttribute, for cuDeviceGetP2PAttribute.
+type P2PAttribute int
+
+// CUdevice_P2PAttribute values, named exactly as in cuda.h.
+const (
+	CU_DEVICE_P2P_ATTRIBUTE_PERFORMANCE_RANK            P2PAttribute = 1
+	CU_DEVICE_P2P_ATTRIBUTE_ACCESS_SUPPORTED            P2PAttribute = 2
+	CU_DEVICE_P2P_ATTRIBUTE_NATIVE_ATOMIC_SUPPORTED     P2PAttribute = 3
+	CU_DEVICE_P2P_ATTRIBUTE_ACCESS_ACCESS_SUPPORTED     P2PAttribute = 4 // deprecated alias, same value
+	CU_DEVICE_P2P_ATTRIBUTE_CUDA_ARRAY_ACCESS_SUPPORTED P2PAttribute = 4
+)
+
+var p2PAttributeNames = []enumName{
+	{1, "CU_DEVICE_P2P_ATTRIBUTE_PERFORMANCE_RANK"},
+	{2, "CU_DEVICE_P2P_ATTRIBUTE_ACCESS_SUPPORTED"},
+	{3, "CU_DEVICE_P2P_ATTRIBUTE_NATIVE_ATOMIC_SUPPORTED"},
+	{4, "CU_DEVICE_P2P_ATTRIBUTE_CUDA_ARRAY_ACCESS_SUPPORTED"},
+}
+
+// String returns the C name of a, or "P2PAttribute(n)" for an unknown value.
+func (a P2PAttribute) String() string { return enumString(p2PAttributeNames, int(a), "P2PAttribute") }
+
+// StreamCaptureMode is a CUstreamCaptureMode, for cuStreamBeginCapture and
+// cuThreadExchangeStreamCaptureMode.
+type StreamCaptureMode int
+
+// CUstreamCaptureMode values, named exactly as in cuda.h.
+const (
+	CU_STREAM_CAPTURE_MODE_GLOBAL       StreamCaptureMode = 0
+	CU_STREAM_CAPTURE_MODE_THREAD_LOCAL StreamCaptureMode = 1
+	CU_STREAM_CAPTURE_MODE_RELAXED      StreamCaptureMode = 2
+)
+
+var streamCaptureModeNames = []enumName{
+	{0, "CU_STREAM_CAPTURE_MODE_GLOBAL"},
+	{1, "CU_STREAM_CAPTURE_MODE_THREAD_LOCAL"},
+	{2, "CU_STREAM_CAPTURE_MODE_RELAXED"},
+}
+
+// String returns the C name of a, or "StreamCaptureMode(n)" for an unknown value.
+func (a StreamCaptureMode) String() string {
+	return enumString(streamCaptureModeNames, int(a), "StreamCaptureMode")
+}
+
+// StreamCaptureStatus is a CUstreamCaptureStatus, as cuStreamIsCapturing
+// reports it.
+type StreamCaptureStatus int
+
+// CUstreamCaptureStatus values, named exactly as in cuda.h.
+const (
+	CU_STREAM_CAPTURE_STATUS_NONE        StreamCaptureStatus = 0
+	CU_STREAM_CAPTURE_STATUS_ACTIVE      StreamCaptureStatus = 1
+	CU_STREAM_CAPTURE_STATUS_INVALIDATED StreamCaptureStatus = 2
+)
+
+var streamCaptureStatusNames = []enumName{
+	{0, "CU_STREAM_CAPTURE_STATUS_NONE"},
+	{1, "CU_STREAM_CAPTURE_STATUS_ACTIVE"},
+	{2, "CU_STREAM_CAPTURE_STATUS_INVALIDATED"},
+}
+
+// String returns the C name of a, or "StreamCaptureStatus(n)" for an unknown value.
+func (a StreamCaptureStatus) String() string {
+	return enumString(streamCaptureStatusNames, int(a), "StreamCaptureStatus")
+}
+
+// GraphExecUpdateResult is a CUgraphExecUpdateResult, the detail
+// cuGraphExecUpdate reports.
+type GraphExecUpdateResult int
+
+// CUgraphExecUpdateResult values, named exactly as in cuda.h.
+const (
+	CU_GRAPH_EXEC_UPDATE_SUCCESS                           GraphExecUpdateResult = 0
+	CU_GRAPH_EXEC_UPDATE_ERROR                             GraphExecUpdateResult = 1
+	CU_GRAPH_EXEC_UPDATE_ERROR_TOPOLOGY_CHANGED            GraphExecUpdateResult = 2
+	CU_GRAPH_EXEC_UPDATE_ERROR_NODE_TYPE_CHANGED           GraphExecUpdateResult = 3
+	CU_GRAPH_EXEC_UPDATE_ERROR_FUNCTION_CHANGED            GraphExecUpdateResult = 4
+	CU_GRAPH_EXEC_UPDATE_ERROR_PARAMETERS_CHANGED          GraphExecUpdateResult = 5
+	CU_GRAPH_EXEC_UPDATE_ERROR_NOT_SUPPORTED               GraphExecUpdateResult = 6
+	CU_GRAPH_EXEC_UPDATE_ERROR_UNSUPPORTED_FUNCTION_CHANGE GraphExecUpdateResult = 7
+	CU_GRAPH_EXEC_UPDATE_ERROR_ATTRIBUTES_CHANGED          GraphExecUpdateResult = 8
+)
+
+var graphExecUpdateResultNames = []enumName{
+	{0, "CU_GRAPH_EXEC_UPDATE_SUCCESS"},
+	{1, "CU_GRAPH_EXEC_UPDATE_ERROR"},
+	{2, "CU_GRAPH_EXEC_UPDATE_ERROR_TOPOLOGY_CHANGED"},
+	{3, "CU_GRAPH_EXEC_UPDATE_ERROR_NODE_TYPE_CHANGED"},
+	{4, "CU_GRAPH_EXEC_UPDATE_ERROR_FUNCTION_CHANGED"},
+	{5, "CU_GRAPH_EXEC_UPDATE_ERROR_PARAMETERS_CHANGED"},
+	{6, "CU_GRAPH_EXEC_UPDATE_ERROR_NOT_SUPPORTED"},
+	{7, "CU_GRAPH_EXEC_UPDATE_ERROR_UNSUPPORTED_FUNCTION_CHANGE"},
+	{8, "CU_GRAPH_EXEC_UPDATE_ERROR_ATTRIBUTES_CHANGED"},
+}
+
+// String returns the C name of a, or "GraphExecUpdateResult(n)" for an unknown value.
+func (a GraphExecUpdateResult) String() string {
+	return enumString(graphExecUpdateResultNames, int(a), "GraphExecUpdateResult")
+}
+
+// GraphNodeType is a CUgraphNodeType, as cuGraphNodeGetType reports it.
+type GraphNodeType int
+
+// CUgraphNodeType values, named exactly as in cuda.h.
+const (
+	CU_GRAPH_NODE_TYPE_KERNEL           GraphNodeType = 0
+	CU_GRAPH_NODE_TYPE_MEMCPY           GraphNodeType = 1
+	CU_GRAPH_NODE_TYPE_MEMSET           GraphNodeType = 2
+	CU_GRAPH_NODE_TYPE_HOST             GraphNodeType = 3
+	CU_GRAPH_NODE_TYPE_GRAPH            GraphNodeType = 4
+	CU_GRAPH_NODE_TYPE_EMPTY            GraphNodeType = 5
+	CU_GRAPH_NODE_TYPE_WAIT_EVENT       GraphNodeType = 6
+	CU_GRAPH_NODE_TYPE_EVENT_RECORD     GraphNodeType = 7
+	CU_GRAPH_NODE_TYPE_EXT_SEMAS_SIGNAL GraphNodeType = 8
+	CU_GRAPH_NODE_TYPE_EXT_SEMAS_WAIT   GraphNodeType = 9
+	CU_GRAPH_NODE_TYPE_MEM_ALLOC        GraphNodeType = 10
+	CU_GRAPH_NODE_TYPE_MEM_FREE         GraphNodeType = 11
+	CU_GRAPH_NODE_TYPE_BATCH_MEM_OP     GraphNodeType = 12
+	CU_GRAPH_NODE_TYPE_CONDITIONAL      GraphNodeType = 13
+)
+
+var graphNodeTypeNames = []enumName{
+	{0, "CU_GRAPH_NODE_TYPE_KERNEL"},
+	{1, "CU_GRAPH_NODE_TYPE_MEMCPY"},
+	{2, "CU_GRAPH_NODE_TYPE_MEMSET"},
+	{3, "CU_GRAPH_NODE_TYPE_HOST"},
+	{4, "CU_GRAPH_NODE_TYPE_GRAPH"},
+	{5, "CU_GRAPH_NODE_TYPE_EMPTY"},
+	{6, "CU_GRAPH_NODE_TYPE_WAIT_EVENT"},
+	{7, "CU_GRAPH_NODE_TYPE_EVENT_RECORD"},
+	{8, "CU_GRAPH_NODE_TYPE_EXT_SEMAS_SIGNAL"},
+	{9, "CU_GRAPH_NODE_TYPE_EXT_SEMAS_WAIT"},
+	{10, "CU_GRAPH_NODE_TYPE_MEM_ALLOC"},
+	{11, "CU_GRAPH_NODE_TYPE_MEM_FREE"},
+	{12, "CU_GRAPH_NODE_TYPE_BATCH_MEM_OP"},
+	{13, "CU_GRAPH_NODE_TYPE_CONDITIONAL"},
+}
+
+// String returns the C name of a, or "GraphNodeType(n)" for an unknown value.
+func (a GraphNodeType) String() string {
+	return enumString(graphNodeTypeNames, int(a), "GraphNodeType")
+}
+
+// GraphInstantiateResult is a CUgraphInstantiateResult, the result_out of
+// cuGraphInstantiateWithParams.
+type GraphInstantiateResult int
+
+// CUgraphInstantiateResult values, named exactly as in cuda.h.
+const (
+	CUDA_GRAPH_INSTANTIATE_SUCCESS                      GraphInstantiateResult = 0
+	CUDA_GRAPH_INSTANTIATE_ERROR                        GraphInstantiateResult = 1
+	CUDA_GRAPH_INSTANTIATE_INVALID_STRUCTURE            GraphInstantiateResult = 2
+	CUDA_GRAPH_INSTANTIATE_NODE_OPERATION_NOT_SUPPORTED GraphInstantiateResult = 3
+	CUDA_GRAPH_INSTANTIATE_MULTIPLE_CTXS_NOT_SUPPORTED  GraphInstantiateResult = 4
+)
+
+var graphInstantiateResultNames = []enumName{
+	{0, "CUDA_GRAPH_INSTANTIATE_SUCCESS"},
+	{1, "CUDA_GRAPH_INSTANTIATE_ERROR"},
+	{2, "CUDA_GRAPH_INSTANTIATE_INVALID_STRUCTURE"},
+	{3, "CUDA_GRAPH_INSTANTIATE_NODE_OPERATION_NOT_SUPPORTED"},
+	{4, "CUDA_GRAPH_INSTANTIATE_MULTIPLE_CTXS_NOT_SUPPORTED"},
+}
+
+// String returns the C name of a, or "GraphInstantiateResult(n)" for an unknown value.
+func (a GraphInstantiateResult) String() string {
+	return enumString(graphInstantiateResultNames, int(a), "GraphInstantiateResult")
+}
+
+// MemAccessFlags is a CUmemAccess_flags, the protection of a CUmemAccessDesc.
+type MemAccessFlags int
+
+// CUmemAccess_flags values, named exactly as in cuda.h.
+const (
+	CU_MEM_ACCESS_FLAGS_PROT_NONE      MemAccessFlags = 0
+	CU_MEM_ACCESS_FLAGS_PROT_READ      MemAccessFlags = 1
+	CU_MEM_ACCESS_FLAGS_PROT_READWRITE MemAccessFlags = 3
+)
+
+var memAccessFlagsNames = []enumName{
+	{0, "CU_MEM_ACCESS_FLAGS_PROT_NONE"},
+	{1, "CU_MEM_ACCESS_FLAGS_PROT_READ"},
+	{3, "CU_MEM_ACCESS_FLAGS_PROT_READWRITE"},
+}
+
+// String returns the C name of a, or "MemAccessFlags(n)" for an unknown value.
+func (a MemAccessFlags) String() string {
+	return enumString(memAccessFlagsNames, int(a), "MemAccessFlags")
+}
+
+// MemLocationType is a CUmemLocationType, the kind of a CUmemLocation.
+type MemLocationType int
+
+// CUmemLocationType values, named exactly as in cuda.h.
+const (
+	CU_MEM_LOCATION_TYPE_INVALID           MemLocationType = 0
+	CU_MEM_LOCATION_TYPE_DEVICE            MemLocationType = 1
+	CU_MEM_LOCATION_TYPE_HOST              MemLocationType = 2
+	CU_MEM_LOCATION_TYPE_HOST_NUMA         MemLocationType = 3
+	CU_MEM_LOCATION_TYPE_HOST_NUMA_CURRENT MemLocationType = 4
+)
+
+var memLocationTypeNames = []enumName{
+	{0, "CU_MEM_LOCATION_TYPE_INVALID"},
+	{1, "CU_MEM_LOCATION_TYPE_DEVICE"},
+	{2, "CU_MEM_LOCATION_TYPE_HOST"},
+	{3, "CU_MEM_LOCATION_TYPE_HOST_NUMA"},
+	{4, "CU_MEM_LOCATION_TYPE_HOST_NUMA_CURRENT"},
+}
+
+// String returns the C name of a, or "MemLocationType(n)" for an unknown value.
+func (a MemLocationType) String() string {
+	return enumString(memLocationTypeNames, int(a), "MemLocationType")
+}
+
+// MemAllocationType is a CUmemAllocationType, the allocType of
+// CUmemAllocationProp and CUmemPoolProps.
+type MemAllocationType int
+
+// CUmemAllocationType values, named exactly as in cuda.h.
+const (
+	CU_MEM_ALLOCATION_TYPE_INVALID MemAllocationType = 0
+	CU_MEM_ALLOCATION_TYPE_PINNED  MemAllocationType = 1
+)
+
+var memAllocationTypeNames = []enumName{
+	{0, "CU_MEM_ALLOCATION_TYPE_INVALID"},
+	{1, "CU_MEM_ALLOCATION_TYPE_PINNED"},
+}
+
+// String returns the C name of a, or "MemAllocationType(n)" for an unknown value.
+func (a MemAllocationType) String() string {
+	return enumString(memAllocationTypeNames, int(a), "MemAllocationType")
+}
+
+// MemAllocationHandleType is a CUmemAllocationHandleType, a bit mask of the
+// shareable handle kinds an allocation or pool may export.
+type MemAllocationHandleType int
+
+// CUmemAllocationHandleType values, named exactly as in cuda.h.
+const (
+	CU_MEM_HANDLE_TYPE_NONE                  MemAllocationHandleType = 0
+	CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR MemAllocationHandleType = 1
+	CU_MEM_HANDLE_TYPE_WIN32                 MemAllocationHandleType = 2
+	CU_MEM_HANDLE_TYPE_WIN32_KMT             MemAllocationHandleType = 4
+	CU_MEM_HANDLE_TYPE_FABRIC                MemAllocationHandleType = 8
+)
+
+var memAllocationHandleTypeNames = []enumName{
+	{0, "CU_MEM_HANDLE_TYPE_NONE"},
+	{1, "CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR"},
+	{2, "CU_MEM_HANDLE_TYPE_WIN32"},
+	{4, "CU_MEM_HANDLE_TYPE_WIN32_KMT"},
+	{8, "CU_MEM_HANDLE_TYPE_FABRIC"},
+}
+
+// String returns the C name of a, or "MemAllocationHandleType(n)" for an unknown value.
+func (a MemAllocationHandleType) String() string {
+	return enumString(memAllocationHandleTypeNames, int(a), "MemAllocationHandleType")
+}
+
+// Context creation flags (CUctx_flags), for cuCtxCreate and
+// cuDevicePrimaryCtxSetFlags.
+const (
+	CU_CTX_SCHED_AUTO           = 0x00
+	CU_CTX_SCHED_SPIN           = 0x01
+	CU_CTX_SCHED_YIELD          = 0x02
+	CU_CTX_SCHED_BLOCKING_SYNC  = 0x04
+	CU_CTX_BLOCKING_SYNC        = 0x04 // deprecated since CUDA 4.0, same as CU_CTX_SCHED_BLOCKING_SYNC
+	CU_CTX_SCHED_MASK           = 0x07
+	CU_CTX_MAP_HOST             = 0x08 // no effect since CUDA 3.2; kept for source compatibility
+	CU_CTX_LMEM_RESIZE_TO_MAX   = 0x10
+	CU_CTX_COREDUMP_ENABLE      = 0x20
+	CU_CTX_USER_COREDUMP_ENABLE = 0x40
+	CU_CTX_SYNC_MEMOPS          = 0x80
+	CU_CTX_FLAGS_MASK           = 0xFF
+)
+
+// Stream creation flags (CUstream_flags), for cuStreamCreate.
+const (
+	CU_STREAM_DEFAULT      = 0x0
+	CU_STREAM_NON_BLOCKING = 0x1
+)
+
+// The special stream handles CU_STREAM_LEGACY ((CUstream)0x1) and
+// CU_STREAM_PER_THREAD ((CUstream)0x2) are *Stream sentinels in stream.go.
+
+// Event creation flags (CUevent_flags), for cuEventCreate.
+const (
+	CU_EVENT_DEFAULT        = 0x0
+	CU_EVENT_BLOCKING_SYNC  = 0x1
+	CU_EVENT_DISABLE_TIMING = 0x2
+	CU_EVENT_INTERPROCESS   = 0x4 // requires CU_EVENT_DISABLE_TIMING
+)
+
+// Event record flags (CUevent_record_flags), for cuEventRecordWithFlags.
+const (
+	CU_EVENT_RECORD_DEFAULT  = 0x0
+	CU_EVENT_RECORD_EXTERNAL = 0x1
+)
+
+// Event wait flags (CUevent_wait_flags), the flags of cuStreamWaitEvent. The
+// C API has no CU_STREAM_WAIT_EVENT_* names: these are the ones it uses.
+const (
+	CU_EVENT_WAIT_DEFAULT  = 0x0
+	CU_EVENT_WAIT_EXTERNAL = 0x1
+)
+
+// Flags of cuMemHostAlloc.
+const (
+	CU_MEMHOSTALLOC_PORTABLE      = 0x01
+	CU_MEMHOSTALLOC_DEVICEMAP     = 0x02
+	CU_MEMHOSTALLOC_WRITECOMBINED = 0x04
+)
+
+// Flags of cuMemHostRegister.
+const (
+	CU_MEMHOSTREGISTER_PORTABLE  = 0x01
+	CU_MEMHOSTREGISTER_DEVICEMAP = 0x02
+	CU_MEMHOSTREGISTER_IOMEMORY  = 0x04
+	CU_MEMHOSTREGISTER_READ_ONLY = 0x08
+)
+
+// Memory attach flags (CUmemAttach_flags), for cuMemAllocManaged and
+// cuStreamAttachMemAsync.
+const (
+	CU_MEM_ATTACH_GLOBAL = 0x1
+	CU_MEM_ATTACH_HOST   = 0x2
+	CU_MEM_ATTACH_SINGLE = 0x4
+)
+
+// Occupancy calculator flags (CUoccupancy_flags).
+const (
+	CU_OCCUPANCY_DEFAULT                  = 0x0
+	CU_OCCUPANCY_DISABLE_CACHING_OVERRIDE = 0x1
+)
+
+// Graph instantiation flags (CUgraphInstantiate_flags), for
+// cuGraphInstantiateWithFlags. cuda.h spells them with a CUDA_ prefix, not CU_.
+const (
+	CUDA_GRAPH_INSTANTIATE_FLAG_AUTO_FREE_ON_LAUNCH = 1
+	CUDA_GRAPH_INSTANTIATE_FLAG_UPLOAD              = 2
+	CUDA_GRAPH_INSTANTIATE_FLAG_DEVICE_LAUNCH       = 4
+	CUDA_GRAPH_INSTANTIATE_FLAG_USE_NODE_PRIORITY   = 8
+)
+
+// The markers of cuLaunchKernel's extra array, CU_LAUNCH_PARAM_END
+// ((void*)0x00), CU_LAUNCH_PARAM_BUFFER_POINTER ((void*)0x01) and
+// CU_LAUNCH_PARAM_BUFFER_SIZE ((void*)0x02), are unsafe.Pointer variables in
+// launch.go.
+
+// CU_IPC_HANDLE_SIZE is the size in bytes of CUipcMemHandle and
+// CUipcEventHandle.
+const CU_IPC_HANDLE_SIZE = 64
+
+// CU_IPC_MEM_LAZY_ENABLE_PEER_ACCESS is the only flag of cuIpcOpenMemHandle.
+const CU_IPC_MEM_LAZY_ENABLE_PEER_ACCESS = 0x1
+
+// Special CUdevice values: the host CPU (a location for cuMemAdvise and
+// cuMemPrefetchAsync) and no device at all.
+const (
+	CU_DEVICE_CPU     = -1
+	CU_DEVICE_INVALID = -2
+)
+
+// Access flags that CU_POINTER_ATTRIBUTE_ACCESS_FLAGS reports.
+const (
+	CU_POINTER_ATTRIBUTE_ACCESS_FLAG_NONE      = 0x0
+	CU_POINTER_ATTRIBUTE_ACCESS_FLAG_READ      = 0x1
+	CU_POINTER_ATTRIBUTE_ACCESS_FLAG_READWRITE = 0x3
+)
+
+// Shared memory carveout presets (CUshared_carveout) for
+// CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, in percent.
+const (
+	CU_SHAREDMEM_CARVEOUT_DEFAULT    = -1
+	CU_SHAREDMEM_CARVEOUT_MAX_SHARED = 100
+	CU_SHAREDMEM_CARVEOUT_MAX_L1     = 0
+)
+
+// Cache modes (CUjit_cacheMode), the value of the CU_JIT_CACHE_MODE option.
+const (
+	CU_JIT_CACHE_OPTION_NONE = 0
+	CU_JIT_CACHE_OPTION_CG   = 1
+	CU_JIT_CACHE_OPTION_CA   = 2
+)
+
+// Fallback strategies (CUjit_fallback), the value of the
+// CU_JIT_FALLBACK_STRATEGY option.
+const (
+	CU_PREFER_PTX    = 0
+	CU_PREFER_BINARY = 1
+)
+
+// Graph memory attributes (CUgraphMem_attribute), for
+// cuDeviceGetGraphMemAttribute.
+const (
+	CU_GRAPH_MEM_ATTR_USED_MEM_CURRENT     = 0
+	CU_GRAPH_MEM_ATTR_USED_MEM_HIGH        = 1
+	CU_GRAPH_MEM_ATTR_RESERVED_MEM_CURRENT = 2
+	CU_GRAPH_MEM_ATTR_RESERVED_MEM_HIGH    = 3
+)
