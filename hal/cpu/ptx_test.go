@@ -502,6 +502,16 @@ func TestPTXGlobals(t *testing.T) {
 	if _, _, err := exe.Global("no_such_global"); !errors.Is(err, hal.ErrNotFound) {
 		t.Errorf("Global(no_such_global) = %v, want ErrNotFound", err)
 	}
+	// Parameter layouts carry pointer flags (from the PTX's use of each
+	// parameter), so a float passed where a pointer goes is refused.
+	k, err := exe.Kernel("saxpy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []hal.Param{{Offset: 0, Size: 4}, {Offset: 4, Size: 4}, {Offset: 8, Size: 8, Pointer: true}, {Offset: 16, Size: 8, Pointer: true}}
+	if got := k.Params(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("saxpy parameters %v, want %v", got, want)
+	}
 }
 
 func (r *ptxRig) readF32(t *testing.T, addr uint64) float32 {
