@@ -49,6 +49,33 @@ func TestPTXLibraryFaults(t *testing.T) {
 	err = r.launch(t, exe, "dead", hal.LaunchConfig{Grid: d1(1), Block: d1(32)})
 	wantBlockFault(t, err, "dead", hal.Dim3{X: 0, Y: 0, Z: 0}, hal.ErrLaunchFailed, "deadlock", "wait at different barriers")
 
+	// In a graph, a chain of single-block launches runs in one call; the
+	// fault names the launch that faulted, and the rest of the chain does
+	// not run.
+	k, err := exe.Kernel("dead")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := r.load(t, hal.FormatPTX, readTestdata(t, "test_kernels.sm_80.ptx"))
+	empty, err := ok.Kernel("empty")
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := hal.LaunchConfig{Grid: d1(1), Block: d1(32)}
+	g, err := r.dev.Instantiate(&hal.Graph{Nodes: []hal.Node{
+		{Kind: hal.NodeKernel, Kernel: empty, Launch: one},
+		{Kind: hal.NodeKernel, Kernel: k, Launch: one, Deps: []int{0}},
+		{Kind: hal.NodeKernel, Kernel: empty, Launch: one, Deps: []int{1}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if err := r.q.Execute(g); err != nil {
+		t.Fatal(err)
+	}
+	wantBlockFault(t, r.q.Synchronize(context.Background()), "dead", hal.Dim3{}, hal.ErrLaunchFailed, "deadlock")
+
 	// grid.sync() outside a cooperative launch: the grid workspace is
 	// NULL and the kernel traps, as cooperative groups do on CUDA.
 	r2 := newPTXRig(t)
