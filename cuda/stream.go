@@ -286,6 +286,13 @@ func StreamSynchronize(s *Stream) error {
 // StreamDestroy is cuStreamDestroy: it destroys s once its work is done.
 // The NULL, legacy and per-thread streams cannot be destroyed
 // (CUDA_ERROR_INVALID_HANDLE), nor can a stream twice.
+//
+// It returns once that work is done (streaming.Stream.Close, bounded by
+// the close timeout), where cuStreamDestroy returns at once and the work
+// finishes afterwards. Results are the same; only a program that destroys
+// a stream whose work waits for something the program does after the
+// call (an event it records later) waits here, until the close timeout,
+// and then gets CUDA_ERROR_TIMEOUT.
 func StreamDestroy(s *Stream) error {
 	if _, err := get(); err != nil {
 		return err

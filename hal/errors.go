@@ -36,4 +36,11 @@ var (
 	ErrInvalidContext        = errors.New("invalid context")
 	ErrContextAlreadyCurrent = errors.New("context already current")
 	ErrTimeout               = errors.New("timeout")
+	// ErrInvalidPTX is PTX that the device's JIT (or the CPU backend's PTX
+	// translator) rejects: CUDA_ERROR_INVALID_PTX, hipErrorInvalidKernelFile.
+	// Drivers wrap it together with ErrInvalidImage, so both match.
+	ErrInvalidPTX = errors.New("invalid PTX")
+	// ErrCooperativeLaunchTooLarge is a cooperative launch with more blocks
+	// than can run at once (CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE).
+	ErrCooperativeLaunchTooLarge = errors.New("too many blocks in cooperative launch")
 )

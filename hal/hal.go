@@ -225,6 +225,11 @@ type Queue interface {
 	Synchronize(ctx context.Context) error
 	// Idle reports whether all enqueued work is done.
 	Idle() bool
+	// Close releases the queue. It need not wait for the work enqueued
+	// before it: a driver may return at once and let that work complete
+	// afterwards (hal/cuda does, as cuStreamDestroy does), or wait for it
+	// (hal/cpu, hal/vulkan, hal/hip). A caller that needs the work done
+	// when Close returns calls Synchronize first; package streaming does.
 	Close() error
 }
 

@@ -83,9 +83,10 @@ func TestModules(t *testing.T) {
 	_, err = hip.ModuleLoadData(nil)
 	wantCode(t, "ModuleLoadData empty", err, hip.HipErrorInvalidValue)
 	if backend() == "cpu" {
-		// A PTX image has no code for a CPU device.
-		_, err = hip.ModuleLoad(testdata(t, "test_kernels.sm_80.ptx"))
-		wantCode(t, "ModuleLoad PTX on the CPU", err, hip.HipErrorNoBinaryForGpu)
+		// The CPU translates PTX; PTX it cannot run is an invalid kernel
+		// file (CUDA_ERROR_INVALID_PTX in the driver API).
+		_, err = hip.ModuleLoadData([]byte(".version 7.0\n.target sm_80\n.address_size 64\n.visible .entry k() {\n  .reg .f32 %f<5>;\n  .reg .b64 %rd<2>;\n  tex.2d.v4.f32.f32 {%f1,%f2,%f3,%f4}, [%rd1, {%f1,%f2}];\n}\n"))
+		wantCode(t, "ModuleLoadData PTX with a texture fetch on the CPU", err, hip.HipErrorInvalidKernelFile)
 		// A truncated CPU library is damaged.
 		so, err := os.ReadFile(testdata(t, "test_kernels.x86_64.so"))
 		ok(t, "read .so", err)

@@ -75,9 +75,10 @@
 extern "C" {
 #endif
 
-/* Version 2 added shal_worker.block; the driver still loads version 1
- * libraries (their faults are reported by block range). */
-#define SHAL_CPU_ABI_VERSION 2u
+/* Version 2 added shal_worker.block; version 3 added
+ * shal_launch.grid_workspace. The driver still loads version 1 and 2
+ * libraries (version 1 faults are reported by block range). */
+#define SHAL_CPU_ABI_VERSION 3u
 
 typedef struct shal_dim3 {
   uint32_t x, y, z;
@@ -91,6 +92,13 @@ typedef struct shal_launch {
   uint32_t shared_bytes;  /* dynamic shared memory per block */
   uint32_t workers;       /* workers running this launch (cooperative) */
   void* grid_barrier;     /* opaque; used by shal_grid_sync */
+  /* ABI version 3. In a cooperative launch, an 8-byte workspace
+   * {uint32_t size; uint32_t barrier;} shared by the whole launch, laid out
+   * as the CUDA driver's grid workspace: what CUDA passes to a kernel in
+   * %envreg1 (the high half of the address) and %envreg2 (the low half),
+   * and cooperative groups' grid.sync() counts arrivals in. NULL in other
+   * launches, as on CUDA (grid_group::is_valid() is then false). */
+  void* grid_workspace;
 } shal_launch;
 
 /* Per-worker state. */
@@ -126,6 +134,12 @@ enum {
 
 enum {
   SHAL_KERNEL_FLAG_COOPERATIVE = 1u, /* written with SHAL_GRID_KERNEL */
+  /* In a cooperative launch, the kernel's blocks wait for each other through
+   * memory (CUDA's grid barrier on grid_workspace): every block must run at
+   * once, so the driver gives each block of such a launch its own thread
+   * (and refuses grids larger than it can run at once). Launches that are
+   * not cooperative run as usual. */
+  SHAL_KERNEL_FLAG_CORESIDENT = 2u,
 };
 
 typedef struct shal_kernel {
@@ -160,13 +174,14 @@ typedef struct shal_library {
  *
  *     uint32_t streamhal_cpu_take_fault(char* msg, uint32_t len);
  *
- * which returns the first fault recorded since the last call (0: none),
- * copies its message into msg (NUL-terminated, at most len bytes) and
- * clears it. A kernel that faults stops the range of blocks it runs. A
- * driver that finds the export calls it after each launch and fails the
- * launch with the message; libraries without it (every hand-written one)
- * never fault, so the ABI stays version 1. The PTX translator's libraries
- * export it. */
+ * which returns the first fault that kernel code recorded on the calling
+ * thread since the last call on that thread (0: none), copies its message
+ * into msg (NUL-terminated, at most len bytes) and clears it. A kernel that
+ * faults stops the range of blocks it runs and returns. The driver calls
+ * the export on the same thread right after each entry-point call, so a
+ * fault belongs to exactly that range of blocks of that launch, and fails
+ * the launch with the message; libraries without it (every hand-written
+ * one) never fault this way. The PTX translator's libraries export it. */
 typedef uint32_t (*shal_take_fault_fn)(char* msg, uint32_t len);
 
 #define SHAL_EXPORT __attribute__((visibility("default")))

@@ -31,6 +31,9 @@ func (c *checker) inst(a *astInst) *Inst {
 	}
 	before := len(c.e.list)
 	c.checkOperands(in)
+	if msg := isaVersionError(in, c.f.version); msg != "" {
+		c.errorf(in.Pos, "%s", msg)
+	}
 	if len(c.e.list) > before {
 		return nil
 	}

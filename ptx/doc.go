@@ -8,8 +8,10 @@
 // agree with its type under the PTX ISA's type-checking rules (bit types
 // agree with any type of their size, signed and unsigned integers with
 // each other, floats only with themselves; ld, st and cvt accept wider
-// registers). Problems are reported as *Error values (or an ErrorList)
-// with the line and column, in the style of ptxas; they match
+// registers), and an instruction form newer than the module's .version is
+// refused, as ptxas refuses it (for the forms in isaversion.go's table,
+// from the PTX ISA's notes). Problems are reported as *Error values (or an
+// ErrorList) with the line and column, in the style of ptxas; they match
 // ErrInvalidPTX with errors.Is, and valid PTX that the translators refuse
 // (textures, surfaces, tensor cores, bulk copies, clusters) also matches
 // ErrUnsupported.

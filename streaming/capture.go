@@ -275,6 +275,7 @@ func (c *capture) add(s *Stream, what string, o op) error {
 	case o.node.Kind == hal.NodeKernel:
 		n.typ = GraphNodeKernel
 		n.kernel = KernelNodeParams{Function: o.fn, Config: o.cfg, Args: o.node.Launch.Args}
+		n.bound = o.refs
 	case o.node.Kind == hal.NodeCopy:
 		n.typ = GraphNodeMemcpy
 		n.memcpy = MemcpyNodeParams{Dst: DevicePtr(o.node.Dst), Src: DevicePtr(o.node.Src), Size: o.node.Size}

@@ -37,6 +37,10 @@ var (
 	ErrAlreadyAcquired       = hal.ErrAlreadyAcquired
 	ErrContextAlreadyCurrent = hal.ErrContextAlreadyCurrent
 	ErrTimeout               = hal.ErrTimeout
+	// ErrInvalidPTX comes with ErrInvalidImage for PTX the device cannot
+	// compile (on the CPU backend: PTX its translator refuses).
+	ErrInvalidPTX                = hal.ErrInvalidPTX
+	ErrCooperativeLaunchTooLarge = hal.ErrCooperativeLaunchTooLarge
 )
 
 // KernelFault is the error of a kernel that faulted, as the CPU backend

@@ -85,6 +85,18 @@ type GraphNode struct {
 	host   func()
 	event  *Event
 	child  *Graph
+
+	// bound are, for a kernel node, the allocations its pointer
+	// arguments resolved to when it was added (or captured) or its
+	// parameters set. Instantiate and Update refuse the node once one of
+	// them was freed, also when the address resolves again: allocators
+	// hand a freed address to the next allocation (CUDA's at once, and
+	// back to back with the allocation before it), and a kernel may be
+	// given an address one past the end of an allocation, so an address
+	// check alone would pass a freed buffer that now starts where a live
+	// one ends. Copy and memset nodes need no binding: their whole range
+	// must lie inside one live allocation when they are instantiated.
+	bound []addrRef
 }
 
 // Type is the node's kind.
@@ -157,13 +169,15 @@ func (n *GraphNode) SetKernelParams(p KernelNodeParams) error {
 	if err := checkKernelParams(&p); err != nil {
 		return err
 	}
-	if err := checkNodeArgs(p.Function, p.Args, nil); err != nil {
+	bound, err := checkNodeArgs(p.Function, p.Args, nil)
+	if err != nil {
 		return err
 	}
 	n.g.mu.Lock()
 	defer n.g.mu.Unlock()
 	p.Args = append([]byte(nil), p.Args...)
 	n.kernel = p
+	n.bound = bound
 	return nil
 }
 
@@ -300,8 +314,11 @@ func checkMemset(p *MemsetNodeParams) error {
 
 // AddKernelNode adds a kernel launch, packing args as Stream.Launch does
 // (cuGraphAddKernelNode). Pointer arguments are checked as a launch checks
-// them; Instantiate checks them again, and a launch of the exec once more
-// if memory was freed since.
+// them, and the node keeps the allocations they point into: Instantiate
+// and Update refuse the node once one of them is freed (even when new
+// memory has taken its address; set the node's parameters again to use
+// it), and a launch of the exec checks them once more if memory was freed
+// since.
 func (g *Graph) AddKernelNode(deps []*GraphNode, f *Function, cfg LaunchConfig, args ...any) (*GraphNode, error) {
 	if f == nil {
 		return nil, fmt.Errorf("streaming: kernel node without a function: %w", ErrInvalidValue)
@@ -325,10 +342,11 @@ func (g *Graph) addKernelNode(deps []*GraphNode, p KernelNodeParams, args []any)
 	if err := checkKernelParams(&p); err != nil {
 		return nil, err
 	}
-	if err := checkNodeArgs(p.Function, p.Args, args); err != nil {
+	bound, err := checkNodeArgs(p.Function, p.Args, args)
+	if err != nil {
 		return nil, err
 	}
-	return g.add(&GraphNode{typ: GraphNodeKernel, kernel: p}, deps)
+	return g.add(&GraphNode{typ: GraphNodeKernel, kernel: p, bound: bound}, deps)
 }
 
 // AddMemcpyNode adds a copy of n bytes (cuGraphAddMemcpyNode); the
@@ -719,6 +737,11 @@ func (c *Context) halNodesLocked(n *GraphNode, refs *[]addrRef) ([]hal.Node, err
 		cfg := p.Config
 		if err := s.checkLaunch(p.Function, &cfg); err != nil {
 			return nil, err
+		}
+		for _, b := range n.bound {
+			if b.a.freed.Load() {
+				return nil, fmt.Errorf("%s, %#x, was freed after the node was added or its parameters set (set them again to use memory allocated since): %w", b.what, b.addr, ErrInvalidValue)
+			}
 		}
 		if err := t.checkArgsLocked("graph kernel node", p.Function, c.dev, p.Args, nil, refs); err != nil {
 			return nil, err

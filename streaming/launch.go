@@ -146,7 +146,13 @@ func (s *Stream) launchChecked(f *Function, cfg LaunchConfig, buf []byte, args [
 	t := &s.ctx.rt.ptrs
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	if err := t.checkArgsLocked("launch", f, s.ctx.dev, buf, args, nil); err != nil {
+	// A captured launch becomes a graph node, which keeps the allocations
+	// its arguments point into (GraphNode.bound).
+	var refs *[]addrRef
+	if s.cap.Load() != nil {
+		refs = &o.refs
+	}
+	if err := t.checkArgsLocked("launch", f, s.ctx.dev, buf, args, refs); err != nil {
 		return err
 	}
 	return s.submitOp("kernel launch", o)

@@ -14,7 +14,11 @@ import (
 // alone), and graph kernel nodes when they are added, changed,
 // instantiated, and again when an exec is launched after memory was freed
 // (GraphExec.checkRefs). Null is allowed, and so is one past the end of an
-// allocation, as in C and CUDA.
+// allocation, as in C and CUDA. Because of that, and because allocators
+// reuse freed addresses at once (CUDA's places small allocations back to
+// back, so a freed buffer's base is often the end of a live one), graph
+// nodes and execs also keep the allocations their arguments resolved to
+// and refuse to run once one of them was freed (GraphNode.bound, addrRef).
 
 // addrRef is an address an instantiated graph hands a kernel or a copy,
 // with the allocation it resolved to when it was checked.
@@ -125,12 +129,17 @@ func (a *allocation) unusableBy(dev *Device) string {
 
 // checkNodeArgs checks a kernel node's arguments when the node is added or
 // changed, against the device of its function's context (the graph has no
-// context yet; Instantiate checks again against its own).
-func checkNodeArgs(f *Function, buf []byte, args []any) error {
+// context yet; Instantiate checks again against its own), and returns the
+// allocations they resolved to (GraphNode.bound).
+func checkNodeArgs(f *Function, buf []byte, args []any) ([]addrRef, error) {
 	t := &f.mod.ctx.rt.ptrs
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	return t.checkArgsLocked("kernel node", f, f.mod.ctx.dev, buf, args, nil)
+	var refs []addrRef
+	if err := t.checkArgsLocked("kernel node", f, f.mod.ctx.dev, buf, args, &refs); err != nil {
+		return nil, err
+	}
+	return refs, nil
 }
 
 // checkRefs re-checks, before a launch of x, the allocations x's nodes

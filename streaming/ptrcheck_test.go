@@ -206,6 +206,15 @@ func TestGraphKernelNodePointers(t *testing.T) {
 		if err := x.Update(g); !errors.As(err, &uerr) {
 			t.Errorf("Update from a graph whose buffer was freed: got %v, want a GraphExecUpdateError", err)
 		}
+		// Memory allocated since does not revive the node, not even at the
+		// freed address (where allocators put the next allocation: CUDA's
+		// at once, right after its neighbour b, so that the freed address
+		// is also one past the end of b).
+		re := e.malloc(t, 4*n)
+		t.Logf("freed buffer at %#x, next allocation at %#x, b ends at %#x", out, re, b+4*n)
+		if _, err := e.ctx.Instantiate(g); !errors.Is(err, streaming.ErrInvalidValue) {
+			t.Errorf("Instantiate after a node's buffer was freed and memory allocated: got %v, want ErrInvalidValue", err)
+		}
 		syncStream(t, s)
 
 		// Pointing the node at live memory makes the exec launchable again.
@@ -240,6 +249,28 @@ func TestGraphKernelNodePointers(t *testing.T) {
 		}
 		if cg != nil && len(cg.Nodes()) != 0 {
 			t.Errorf("the refused launch was captured: %d nodes", len(cg.Nodes()))
+		}
+
+		// A captured launch keeps its buffers as an added node does.
+		out2, err := e.ctx.Malloc(4 * n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.BeginCapture(streaming.CaptureModeRelaxed); err != nil {
+			t.Fatal(err)
+		}
+		cerr = s.Launch(f, cfg.Grid, cfg.Block, 0, a, b, out2, uint32(n))
+		cg, err = s.EndCapture()
+		if err != nil || cerr != nil {
+			t.Fatalf("capture: launch %v, end %v", cerr, err)
+		}
+		if err := e.ctx.Free(out2); err != nil {
+			t.Fatal(err)
+		}
+		re2 := e.malloc(t, 4*n)
+		t.Logf("captured: freed buffer at %#x, next allocation at %#x", out2, re2)
+		if _, err := e.ctx.Instantiate(cg); !errors.Is(err, streaming.ErrInvalidValue) {
+			t.Errorf("Instantiate of a captured graph after its buffer was freed: got %v, want ErrInvalidValue", err)
 		}
 	})
 }

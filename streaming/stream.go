@@ -221,6 +221,9 @@ type op struct {
 	// notify marks internal bookkeeping host functions, which may take the
 	// driver's cheaper hal.Notifier path.
 	notify bool
+	// refs, for a launch on a capturing stream, are the allocations its
+	// pointer arguments resolved to (the captured node's GraphNode.bound).
+	refs []addrRef
 }
 
 // submit runs one operation on the stream.
@@ -431,6 +434,17 @@ func (s *Stream) Query() error {
 
 // Close waits for the stream's work and destroys it (cuStreamDestroy). The
 // default stream cannot be closed.
+//
+// Close returns once the work is done, on every backend, so memory the
+// work used may be freed as soon as it returns; cuStreamDestroy, by
+// contrast, returns at once and lets the work finish afterwards (the
+// results are the same). The wait is bounded by the close timeout
+// (Options.CloseTimeout, STREAM_HAL_CLOSE_TIMEOUT): work still running
+// then (a kernel that never ends, a host function that never returns) is
+// given up, the stream is left to its driver, and the error wraps
+// ErrTimeout; memory that work uses must stay allocated. An execution
+// error the work raised and no Synchronize reported is dropped, except
+// that a kernel fault still makes the context unusable.
 func (s *Stream) Close() error {
 	if s.kind == streamLegacy {
 		return fmt.Errorf("streaming: Close of the default stream: %w", ErrInvalidHandle)
@@ -443,12 +457,20 @@ func (s *Stream) Close() error {
 		return err
 	}
 	defer done()
+	// The stream leaves the context's list only once its work is done:
+	// until then a Free (drainAll) still finds it and waits for it.
+	err = s.destroy()
 	s.ctx.mu.Lock()
 	delete(s.ctx.streams, s)
 	s.ctx.mu.Unlock()
-	return s.destroy()
+	return err
 }
 
+// destroy waits for the stream's work, at most the close timeout, and
+// closes its driver queue. The wait is here, not left to the driver, whose
+// Close need not wait (hal.Queue: CUDA's cuStreamDestroy returns at once):
+// Close promises the work is done, and drain and drainCtx skip destroyed
+// streams on that promise.
 func (s *Stream) destroy() error {
 	s.life.Lock()
 	defer s.life.Unlock()
@@ -460,8 +482,24 @@ func (s *Stream) destroy() error {
 	if c := s.cap.Load(); c != nil {
 		c.invalidate(fmt.Sprintf("%v was destroyed while being captured", s))
 	}
-	s.closed = true
+	s.closed = true // nothing new is enqueued from here on
 	s.mu.Unlock()
+	timeout := s.ctx.rt.closeTimeout
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	serr := s.q.Synchronize(ctx)
+	cancel()
+	if serr != nil && ctx.Err() != nil && (errors.Is(serr, context.DeadlineExceeded) || errors.Is(serr, hal.ErrTimeout)) {
+		// Given up, as a context's teardown gives up a stuck stream: the
+		// driver's own (bounded) Close deals with the queue.
+		what := "its work"
+		if f := s.lastKernel.Load(); f != nil {
+			what += " (kernel " + f.Name() + " launched last)"
+		}
+		return fmt.Errorf("streaming: destroy %v: %s still running after %v; the stream is left to the driver, and the memory that work uses must stay allocated: %w", s, what, timeout, ErrTimeout)
+	}
+	if serr != nil {
+		s.ctx.noteFault(serr)
+	}
 	err := s.q.Close()
 	if s.tail != nil {
 		err = errors.Join(err, s.tail.Close())

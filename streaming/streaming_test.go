@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -446,6 +447,10 @@ func TestModules(t *testing.T) {
 	if _, err := fat.Function("vector_add"); err != nil {
 		t.Error(err)
 	}
+	if e.dev.Backend() == "cpu" && fat.Format() != "cpu-elf" {
+		// The fat module also holds PTX: its CPU library wins, untranslated.
+		t.Errorf("fat module on the CPU loaded its %s entry, want cpu-elf", fat.Format())
+	}
 	fat.Close()
 	if _, err := fat.Function("vector_add"); err == nil {
 		t.Error("Function on an unloaded module: no error")
@@ -471,9 +476,12 @@ func TestModules(t *testing.T) {
 		}
 	}
 	if e.dev.Backend() == "cpu" {
-		ptx, _ := os.ReadFile(filepath.Join(dir, "test_kernels.sm_80.ptx"))
-		if _, err := e.ctx.LoadModuleData(ptx); !errors.Is(err, streaming.ErrNoBinaryForDevice) {
-			t.Errorf("PTX on the CPU: got %v, want ErrNoBinaryForDevice", err)
+		// The CPU translates PTX; what it cannot run is invalid PTX, named
+		// by line, as a JIT log names it.
+		tex := []byte(".version 7.0\n.target sm_80\n.address_size 64\n.visible .entry k() {\n  .reg .f32 %f<5>;\n  .reg .b64 %rd<2>;\n  tex.2d.v4.f32.f32 {%f1,%f2,%f3,%f4}, [%rd1, {%f1,%f2}];\n}\n")
+		_, err := e.ctx.LoadModuleData(tex)
+		if !errors.Is(err, streaming.ErrInvalidPTX) || !errors.Is(err, streaming.ErrInvalidImage) || !strings.Contains(err.Error(), "line 7") {
+			t.Errorf("PTX with a texture fetch on the CPU: got %v, want ErrInvalidPTX and ErrInvalidImage naming line 7", err)
 		}
 	}
 	if _, err := e.ctx.LoadModule(filepath.Join(dir, "no-such-file")); !errors.Is(err, streaming.ErrNotFound) {

@@ -13,6 +13,38 @@
 // as dangerous as any untrusted program. Load only libraries you would link
 // into your program.
 //
+// # PTX
+//
+// The devices also load PTX (Formats: cpu-elf first, then ptx and fatbin;
+// a fat module's cpu-elf entry for this architecture wins over its PTX):
+// the PTX (a bare module, or the best PTX entry of an NVIDIA fatbin) is
+// translated to C by package ptx/cgen and compiled by the system C
+// compiler ($CC, else cc, gcc or clang; internal/kbuild) for this CPU's
+// x86-64 level (-march=x86-64-v2, -v3 or -v4 from CPUID;
+// STREAM_HAL_CPU_MARCH overrides it, "off" drops the flag) into a CPU
+// kernel library, which loads like any other. Libraries are cached on disk
+// ($STREAM_HAL_CACHE_DIR, default os.UserCacheDir()/streamhal/cpu-kernels,
+// "off" to disable; keyed by the PTX's hash, the translator's build ID,
+// the ABI header, the compiler and the flags), so another process pays a
+// hash, a file read and a dlopen; within a process each PTX module is
+// built once, however many devices and contexts load it, and concurrent
+// loads wait for the one build. Nothing of the driver is locked while the
+// compiler runs. PTX the translator refuses is hal.ErrInvalidPTX (with
+// hal.ErrInvalidImage: CUDA_ERROR_INVALID_PTX) and says which instruction
+// on which line; no compiler is hal.ErrNotSupported saying what to
+// install. Traps, deadlocked barriers and the like in translated kernels
+// are KernelFaults wrapping hal.ErrLaunchFailed (the library reports them
+// through streamhal_cpu_take_fault, read on the worker thread right after
+// each range of blocks).
+//
+// A cooperative launch of a kernel whose blocks wait for each other
+// through memory (SHAL_KERNEL_FLAG_CORESIDENT: translated PTX that
+// synchronizes the grid the way CUDA's cooperative groups do, through the
+// grid workspace of shal_launch.grid_workspace) runs every block at once,
+// each on its own thread, at most 1024 blocks
+// (hal.ErrCooperativeLaunchTooLarge beyond); a block that faults aborts
+// the others' waits.
+//
 // The driver exposes STREAM_HAL_CPU_DEVICES devices (default 1), or
 // hal.Config.Devices when set; they share the worker pool.
 //
@@ -687,7 +719,12 @@ func (d *device) hostCopy(dst, src, n uint64) error {
 	return nil
 }
 
-func (d *device) Formats() []hal.Format { return []hal.Format{hal.FormatCPUELF} }
+// Formats lists CPU kernel libraries first, then the formats holding PTX,
+// which the device translates (ptx.go): a fat module's cpu-elf entry for
+// this architecture wins over its PTX.
+func (d *device) Formats() []hal.Format {
+	return []hal.Format{hal.FormatCPUELF, hal.FormatPTX, hal.FormatFatbin}
+}
 
 func (d *device) NewQueue(opts hal.QueueOptions) (hal.Queue, error) {
 	if opts.Priority > streamPriorityLeast || opts.Priority < streamPriorityHighest {

@@ -51,6 +51,15 @@ var signalNames = map[int]string{
 	int(C.SIGABRT): "SIGABRT",
 }
 
+// libFaultNames names the codes of streamhal_cpu_take_fault (ptx/cgen's
+// SHAL_FAULT_*), shown where a signal's name would be.
+var libFaultNames = map[uint32]string{
+	1: "trap",
+	2: "deadlock",
+	3: "out of memory",
+	4: "bad indirect call",
+}
+
 // siKernel is SI_KERNEL, the si_code of a general-protection fault (a
 // non-canonical address on x86-64), which has no meaningful si_addr.
 const siKernel = 0x80
@@ -81,6 +90,17 @@ func (d *device) newFault(f *C.shal_fault, site faultSite) *hal.KernelFault {
 	} else {
 		// A library of ABI version 1 does not say which block it runs.
 		kf.BlockFirst, kf.BlockLast = uint64(f.b0), uint64(f.b1)-1
+	}
+	if f.lib != 0 {
+		// A fault the library recorded (streamhal_cpu_take_fault): a trap,
+		// a deadlocked block, ...; CUDA reports these as launch failures.
+		kf.Signal = libFaultNames[uint32(f.lib)]
+		if kf.Signal == "" {
+			kf.Signal = fmt.Sprintf("library fault %d", uint32(f.lib))
+		}
+		kf.Err = hal.ErrLaunchFailed
+		kf.Detail = C.GoString(&f.msg[0])
+		return kf
 	}
 	switch sig {
 	case int(C.SIGSEGV), int(C.SIGBUS):

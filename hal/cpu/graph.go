@@ -50,6 +50,7 @@ type graphExec struct {
 	argsCap  []int
 	// C arrays for running a chain of single-block launches in one call.
 	chainEntries  *C.shal_kernel_entry
+	chainTakes    *C.shal_take_fault_fn
 	chainLaunches **C.shal_launch
 }
 
@@ -101,6 +102,7 @@ func (d *device) Instantiate(g *hal.Graph) (hal.GraphExec, error) {
 	}
 	if n > 0 {
 		x.chainEntries = (*C.shal_kernel_entry)(C.calloc(C.size_t(n), C.size_t(unsafe.Sizeof(uintptr(0)))))
+		x.chainTakes = (*C.shal_take_fault_fn)(C.calloc(C.size_t(n), C.size_t(unsafe.Sizeof(uintptr(0)))))
 		x.chainLaunches = (**C.shal_launch)(C.calloc(C.size_t(n), C.size_t(unsafe.Sizeof(uintptr(0)))))
 	}
 	return x, nil
@@ -200,8 +202,9 @@ func (x *graphExec) Update(i int, nd hal.Node) error {
 
 func (x *graphExec) free() {
 	C.free(unsafe.Pointer(x.chainEntries))
+	C.free(unsafe.Pointer(x.chainTakes))
 	C.free(unsafe.Pointer(x.chainLaunches))
-	x.chainEntries, x.chainLaunches = nil, nil
+	x.chainEntries, x.chainTakes, x.chainLaunches = nil, nil, nil
 	for i, l := range x.launches {
 		if l != nil {
 			C.free(unsafe.Pointer(l))
@@ -355,12 +358,14 @@ func (r *graphRun) chainable(i int32) bool {
 func (r *graphRun) runChain(i int32, w *worker) (last int32, count int32) {
 	x := r.x
 	entries := unsafe.Slice(x.chainEntries, len(r.nodes))
+	takes := unsafe.Slice(x.chainTakes, len(r.nodes))
 	launches := unsafe.Slice(x.chainLaunches, len(r.nodes))
 	var shared uint32
 	for j := i; ; {
 		gn := &r.nodes[j]
 		prepare(x.launches[j], &x.args[j], &x.argsCap[j], &gn.node.Launch, gn.kernel.argsSize)
 		entries[count] = gn.kernel.entry
+		takes[count] = gn.kernel.take
 		launches[count] = x.launches[j]
 		shared = max(shared, gn.node.Launch.SharedBytes)
 		count++
@@ -370,7 +375,7 @@ func (r *graphRun) runChain(i int32, w *worker) (last int32, count int32) {
 		}
 	}
 	sh := w.sharedFor(shared)
-	if C.shal_cpu_run_chain(C.uint32_t(count), x.chainEntries, x.chainLaunches, sh, C.uint32_t(w.index), w.fault) != 0 {
+	if C.shal_cpu_run_chain(C.uint32_t(count), x.chainEntries, x.chainTakes, x.chainLaunches, sh, C.uint32_t(w.index), w.fault) != 0 {
 		// The chain stopped at launch f.index: the rest of it did not run.
 		gn := &r.nodes[chainNode(x, i, int(w.fault.index))]
 		r.fail(x.dev.newFault(w.fault, faultSite{kernel: gn.kernel.name, grid: gn.node.Launch.Grid, shared: uint64(uintptr(sh)), sharedSize: gn.node.Launch.SharedBytes}))

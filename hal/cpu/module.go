@@ -37,11 +37,16 @@ type kernel struct {
 	exe      *executable
 	name     string
 	entry    C.shal_kernel_entry
+	take     C.shal_take_fault_fn // the library's streamhal_cpu_take_fault, or nil
 	params   []hal.Param
 	argsSize uint32 // sizeof the argument struct, tail padding included
 	argsEnd  uint32 // end of the last parameter
-	coop     bool
-	attrs    hal.KernelAttributes
+	coop     bool   // must be launched cooperatively (SHAL_GRID_KERNEL)
+	// coresident: a cooperative launch runs every block at once, each on
+	// its own thread (SHAL_KERNEL_FLAG_CORESIDENT: the blocks wait for each
+	// other through memory, as CUDA's grid.sync does).
+	coresident bool
+	attrs      hal.KernelAttributes
 }
 
 var _ hal.Kernel = (*kernel)(nil)
@@ -95,18 +100,32 @@ func checkELF(data []byte) error {
 	return nil
 }
 
+// Load loads a CPU kernel library, or PTX (a ptx image, or the PTX in a
+// fatbin) translated into one (see ptx.go): the first load of a PTX module
+// in a process compiles it, unless the on-disk cache has it.
 func (d *device) Load(format hal.Format, data []byte) (hal.Executable, error) {
-	if format != hal.FormatCPUELF {
-		return nil, fmt.Errorf("hal/cpu: cannot load %s modules (want %s): %w", format, hal.FormatCPUELF, hal.ErrNoBinaryForDevice)
+	switch format {
+	case hal.FormatCPUELF:
+	case hal.FormatPTX, hal.FormatFatbin:
+		if err := d.loadable(); err != nil {
+			return nil, err
+		}
+		lib, err := d.ptxLibrary(format, data)
+		if err != nil {
+			return nil, err
+		}
+		data = lib
+	default:
+		return nil, fmt.Errorf("hal/cpu: cannot load %s modules (want %v): %w", format, d.Formats(), hal.ErrNoBinaryForDevice)
+	}
+	if len(data) == 0 {
+		return nil, fmt.Errorf("hal/cpu: load an empty %s image: %w", format, hal.ErrInvalidImage)
 	}
 	if err := checkELF(data); err != nil {
 		return nil, err
 	}
-	d.mu.Lock()
-	closed := d.closed
-	d.mu.Unlock()
-	if closed {
-		return nil, fmt.Errorf("hal/cpu: load on closed device: %w", hal.ErrInvalidHandle)
+	if err := d.loadable(); err != nil {
+		return nil, err
 	}
 	d.inst.checkFaultHandler()
 	var errBuf [512]C.char
@@ -121,7 +140,7 @@ func (d *device) Load(format hal.Format, data []byte) (hal.Executable, error) {
 		C.shal_cpu_dlclose(h, fd)
 		return nil, fmt.Errorf("hal/cpu: module exports no kernel table (streamhal_cpu_library): %s: %w", msg, hal.ErrInvalidImage)
 	}
-	x, err := readLibrary(d, lib)
+	x, err := readLibrary(d, lib, C.shal_cpu_take_fault_fn(h))
 	if err != nil {
 		C.shal_cpu_dlclose(h, fd)
 		return nil, err
@@ -130,10 +149,18 @@ func (d *device) Load(format hal.Format, data []byte) (hal.Executable, error) {
 	return x, nil
 }
 
-func readLibrary(d *device, lib *C.shal_library) (*executable, error) {
-	// Version 1 lacks shal_worker.block (faults name a range of blocks);
-	// the driver fills the field in for both.
-	if lib.abi_version != C.SHAL_CPU_ABI_VERSION && lib.abi_version != 1 {
+// loadable fails on a closed device.
+func (d *device) loadable() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.checkOpen("load")
+}
+
+func readLibrary(d *device, lib *C.shal_library, take C.shal_take_fault_fn) (*executable, error) {
+	// Version 1 lacks shal_worker.block (faults name a range of blocks),
+	// version 2 shal_launch.grid_workspace; the driver fills both in for
+	// every version.
+	if lib.abi_version < 1 || lib.abi_version > C.SHAL_CPU_ABI_VERSION {
 		return nil, fmt.Errorf("hal/cpu: kernel library ABI version %d, want 1 to %d: %w", lib.abi_version, C.SHAL_CPU_ABI_VERSION, hal.ErrInvalidImage)
 	}
 	if lib.kernel_count > maxKernels || (lib.kernel_count > 0 && lib.kernels == nil) {
@@ -152,7 +179,8 @@ func readLibrary(d *device, lib *C.shal_library) (*executable, error) {
 		if ck.param_count > maxParams || ck.args_size > maxArgsSize || (ck.param_count > 0 && ck.params == nil) {
 			return nil, fmt.Errorf("hal/cpu: kernel %s: %d parameters in %d bytes is invalid: %w", name, ck.param_count, ck.args_size, hal.ErrInvalidImage)
 		}
-		k := &kernel{exe: x, name: name, entry: ck.entry, argsSize: uint32(ck.args_size), coop: ck.flags&C.SHAL_KERNEL_FLAG_COOPERATIVE != 0}
+		k := &kernel{exe: x, name: name, entry: ck.entry, take: take, argsSize: uint32(ck.args_size),
+			coop: ck.flags&C.SHAL_KERNEL_FLAG_COOPERATIVE != 0, coresident: ck.flags&C.SHAL_KERNEL_FLAG_CORESIDENT != 0}
 		for j := C.uint32_t(0); j < ck.param_count; j++ {
 			p := C.shal_param_at(ck, j)
 			if uint64(p.offset)+uint64(p.size) > uint64(ck.args_size) || p.size == 0 {

@@ -317,7 +317,7 @@ func (j *dispatchJob) help(w *worker) {
 		}
 		b1 := min(b0+j.chunk, j.total)
 		n := b1 - b0
-		if C.shal_cpu_run(j.k.entry, j.launch, shared, C.uint32_t(w.index), C.uint64_t(b0), C.uint64_t(b1), w.fault) != 0 {
+		if C.shal_cpu_run(j.k.entry, j.k.take, j.launch, shared, C.uint32_t(w.index), C.uint64_t(b0), C.uint64_t(b1), w.fault) != 0 {
 			err := j.dev.newFault(w.fault, faultSite{kernel: j.k.name, grid: j.grid, shared: uint64(uintptr(shared)), sharedSize: j.shared})
 			j.once.Do(func() { j.err = err })
 			// No worker starts another chunk; the ones not started count as
@@ -353,6 +353,7 @@ func prepare(l *C.shal_launch, args *unsafe.Pointer, argsCap *int, cfg *hal.Laun
 	l.shared_bytes = C.uint32_t(cfg.SharedBytes)
 	l.workers = 1
 	l.grid_barrier = nil
+	l.grid_workspace = nil
 }
 
 // dispatch runs one launch to completion using l as its descriptor; w is
@@ -374,7 +375,7 @@ func (d *device) runLaunch(k *kernel, l *C.shal_launch, cfg *hal.LaunchConfig, w
 	var err error
 	if total == 1 || p.size == 1 {
 		shared := w.sharedFor(cfg.SharedBytes)
-		if C.shal_cpu_run(k.entry, l, shared, C.uint32_t(w.index), 0, C.uint64_t(total), w.fault) != 0 {
+		if C.shal_cpu_run(k.entry, k.take, l, shared, C.uint32_t(w.index), 0, C.uint64_t(total), w.fault) != 0 {
 			err = d.newFault(w.fault, faultSite{kernel: k.name, grid: cfg.Grid, shared: uint64(uintptr(shared)), sharedSize: cfg.SharedBytes})
 		}
 	} else {
@@ -397,18 +398,31 @@ func (d *device) runLaunch(k *kernel, l *C.shal_launch, cfg *hal.LaunchConfig, w
 }
 
 // runCooperative runs every worker of the launch on its own goroutine at
-// once, so that shal_grid_sync can wait for all of them. A worker that
-// faults breaks the grid barrier, so the others leave their kernels at
-// their next grid sync instead of waiting for it forever.
+// once, so that shal_grid_sync can wait for all of them: as many workers
+// as the pool has, each with a range of blocks, or, for a coresident
+// kernel (one whose blocks wait for each other through the grid
+// workspace, as CUDA's grid.sync does), one worker per block. A worker
+// that faults breaks the grid barrier and sets the workspace's abort word,
+// so the others leave their kernels at their next grid sync (or polling
+// load) instead of waiting for it forever.
 func (d *device) runCooperative(k *kernel, l *C.shal_launch, cfg *hal.LaunchConfig, total uint64) error {
 	n := uint64(d.inst.pool.size)
+	if k.coresident {
+		n = total // checkLaunch bounds it by maxCoresidentBlocks
+	}
 	if n > total {
 		n = total
 	}
 	barrier := C.shal_cpu_new_barrier(C.uint32_t(n))
+	ws := C.shal_cpu_new_grid_workspace()
 	defer C.free(barrier)
+	defer C.free(ws)
+	if barrier == nil || ws == nil {
+		return fmt.Errorf("hal/cpu: cooperative launch of %s: no memory for its grid barrier: %w", k.name, hal.ErrOutOfMemory)
+	}
 	l.workers = C.uint32_t(n)
 	l.grid_barrier = barrier
+	l.grid_workspace = ws
 	var wg sync.WaitGroup
 	var once sync.Once
 	var ferr error
@@ -420,7 +434,7 @@ func (d *device) runCooperative(k *kernel, l *C.shal_launch, cfg *hal.LaunchConf
 			cw := newWorker(int(i))
 			defer cw.destroy()
 			shared := cw.sharedFor(cfg.SharedBytes)
-			if C.shal_cpu_run(k.entry, l, shared, C.uint32_t(i), C.uint64_t(b0), C.uint64_t(b1), cw.fault) > 0 {
+			if r := C.shal_cpu_run(k.entry, k.take, l, shared, C.uint32_t(i), C.uint64_t(b0), C.uint64_t(b1), cw.fault); r > 0 || r == -2 {
 				err := d.newFault(cw.fault, faultSite{kernel: k.name, grid: cfg.Grid, shared: uint64(uintptr(shared)), sharedSize: cfg.SharedBytes})
 				once.Do(func() { ferr = err })
 			}
@@ -428,6 +442,7 @@ func (d *device) runCooperative(k *kernel, l *C.shal_launch, cfg *hal.LaunchConf
 	}
 	wg.Wait()
 	l.grid_barrier = nil
+	l.grid_workspace = nil
 	return ferr
 }
 
@@ -469,8 +484,17 @@ func checkLaunch(k *kernel, cfg *hal.LaunchConfig) error {
 	if k.coop && !cfg.Cooperative {
 		return fmt.Errorf("hal/cpu: launch %s: kernel synchronizes the whole grid; launch it cooperatively: %w", k.name, hal.ErrInvalidValue)
 	}
+	if k.coresident && cfg.Cooperative && g.Count() > maxCoresidentBlocks {
+		return fmt.Errorf("hal/cpu: cooperative launch of %s: grid %v has %d blocks; the CPU runs at most %d blocks of a grid-synchronizing kernel at once (one thread each): %w",
+			k.name, g, g.Count(), maxCoresidentBlocks, hal.ErrCooperativeLaunchTooLarge)
+	}
 	return nil
 }
+
+// maxCoresidentBlocks bounds the blocks of a cooperative launch of a
+// coresident kernel, which each get an OS thread: as on a GPU, a grid that
+// synchronizes must fit the device at once.
+const maxCoresidentBlocks = 1024
 
 func (q *queue) Dispatch(hk hal.Kernel, cfg hal.LaunchConfig) error {
 	k, ok := hk.(*kernel)

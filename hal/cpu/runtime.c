@@ -225,6 +225,42 @@ void* shal_cpu_new_barrier(uint32_t count) {
   return b;
 }
 
+void* shal_cpu_new_grid_workspace(void) {
+  shal_grid_ws* ws = calloc(1, sizeof *ws);
+  if (ws) ws->size = sizeof *ws;
+  return ws;
+}
+
+// Stops a cooperative launch after a fault: the workers waiting at the
+// driver's grid barrier leave it, and kernels waiting for other blocks
+// through the grid workspace (polling loads of translated PTX) leave too.
+void shal_cpu_abort_grid(const shal_launch* L) {
+  if (L->grid_barrier != NULL)
+    __atomic_store_n(&((shal_grid_barrier*)L->grid_barrier)->broken, 1, __ATOMIC_RELEASE);
+  if (L->grid_workspace != NULL)
+    __atomic_store_n(&((shal_grid_ws*)L->grid_workspace)->abort, 1, __ATOMIC_RELEASE);
+}
+
+shal_take_fault_fn shal_cpu_take_fault_fn(void* handle) {
+  dlerror();
+  return (shal_take_fault_fn)dlsym(handle, "streamhal_cpu_take_fault");
+}
+
+// Collects the fault a library recorded on this thread (take: its
+// streamhal_cpu_take_fault, or NULL). It returns 0 for none, -1 when the
+// block left a cooperative launch another block aborted, -2 for a fault.
+static int shal_take(shal_take_fault_fn take, shal_fault* f) {
+  if (take == NULL) return 0;
+  uint32_t code = take(f->msg, sizeof f->msg);
+  if (code == 0) return 0;
+  if (code == SHAL_LIB_FAULT_ABORTED) {
+    f->aborted = 1;
+    return -1;
+  }
+  f->lib = code;
+  return -2;
+}
+
 static void shal_worker_init(shal_worker* w, const shal_launch* L, void* shared, uint32_t worker) {
   w->shared = shared;
   w->index = worker;
@@ -234,40 +270,53 @@ static void shal_worker_init(shal_worker* w, const shal_launch* L, void* shared,
 }
 
 // Runs blocks [b0, b1) of a launch. It returns 0, or the signal of a fault
-// in the kernel (described in *f), or -1 when the worker left a cooperative
+// in the kernel (described in *f), or -2 for a fault the library reported
+// through take (f->lib, f->msg), or -1 when the worker left a cooperative
 // launch because another worker faulted.
-int shal_cpu_run(shal_kernel_entry entry, const shal_launch* L, void* shared,
+int shal_cpu_run(shal_kernel_entry entry, shal_take_fault_fn take, const shal_launch* L, void* shared,
                  uint32_t worker, uint64_t b0, uint64_t b1, shal_fault* f) {
   shal_guard* g = shal_guard_enter(f);
   shal_worker_init(&g->w, L, shared, worker);
+  f->lib = 0;
   char* moat = __builtin_alloca(SHAL_STACK_MOAT);
   SHAL_KEEP(moat);
   if (sigsetjmp(g->jb, 0) != 0) {
     f->block = g->w.block;
     f->b0 = b0;
     f->b1 = b1;
-    if (L->grid_barrier != NULL && !f->aborted)
-      __atomic_store_n(&((shal_grid_barrier*)L->grid_barrier)->broken, 1, __ATOMIC_RELEASE);
+    // A library that recorded a fault before the signal must not report
+    // it in a later range.
+    if (take != NULL) take(NULL, 0);
+    if (!f->aborted) shal_cpu_abort_grid(L);
     return f->aborted ? -1 : f->signo;
   }
   shal_guard_arm(g);
   entry(L, &g->w, b0, b1);
+  int r = shal_take(take, f);
   shal_guard_disarm();
-  return 0;
+  if (r != 0) {
+    f->block = g->w.block;
+    f->b0 = b0;
+    f->b1 = b1;
+    if (r == -2) shal_cpu_abort_grid(L);
+  }
+  return r;
 }
 
 // Runs a chain of single-block launches back to back: one cgo call for a
 // whole dependency chain of a graph. A fault stops the chain; f->index says
 // which launch faulted.
-int shal_cpu_run_chain(uint32_t n, shal_kernel_entry* entries, shal_launch** launches, void* shared,
-                       uint32_t worker, shal_fault* f) {
+int shal_cpu_run_chain(uint32_t n, shal_kernel_entry* entries, shal_take_fault_fn* takes, shal_launch** launches,
+                       void* shared, uint32_t worker, shal_fault* f) {
   shal_guard* g = shal_guard_enter(f);
+  f->lib = 0;
   char* moat = __builtin_alloca(SHAL_STACK_MOAT);
   SHAL_KEEP(moat);
   if (sigsetjmp(g->jb, 0) != 0) {
     f->block = g->w.block;
     f->b0 = 0;
     f->b1 = 1;
+    if (takes[f->index] != NULL) takes[f->index](NULL, 0);
     return f->signo;
   }
   shal_guard_arm(g);
@@ -275,6 +324,14 @@ int shal_cpu_run_chain(uint32_t n, shal_kernel_entry* entries, shal_launch** lau
     f->index = i;
     shal_worker_init(&g->w, launches[i], shared, worker);
     entries[i](launches[i], &g->w, 0, 1);
+    int r = shal_take(takes[i], f);
+    if (r != 0) {
+      shal_guard_disarm();
+      f->block = g->w.block;
+      f->b0 = 0;
+      f->b1 = 1;
+      return r;
+    }
   }
   shal_guard_disarm();
   return 0;
@@ -293,10 +350,43 @@ void shal_cpu_bench_guard(uint64_t n, int guarded, shal_fault* f) {
   memset(&L, 0, sizeof L);
   shal_kernel_entry volatile entry = shal_bench_empty_entry;
   if (guarded) {
-    for (uint64_t i = 0; i < n; i++) shal_cpu_run(entry, &L, NULL, 0, 0, 1, f);
+    for (uint64_t i = 0; i < n; i++) shal_cpu_run(entry, NULL, &L, NULL, 0, 0, 1, f);
   } else {
     shal_worker w;
     memset(&w, 0, sizeof w);
     for (uint64_t i = 0; i < n; i++) entry(&L, &w, 0, 1);
   }
 }
+
+// The x86-64 microarchitecture level of this CPU (2, 3, 4; 0 below v2 or
+// on another architecture), from CPUID and XGETBV as the psABI defines the
+// levels: the instruction set the PTX translator's libraries are compiled
+// for.
+#if defined(__x86_64__)
+#include <cpuid.h>
+int shal_cpu_x86_level(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  unsigned c1 = c;
+  unsigned e7b = 0, x1c = 0;
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) e7b = b;
+  if (__get_cpuid(0x80000001, &a, &b, &c, &d)) x1c = c;
+#define BIT(r, n) (((r) >> (n)) & 1u)
+  int v2 = BIT(c1, 0) && BIT(c1, 9) && BIT(c1, 13) && BIT(c1, 19) && BIT(c1, 20) && BIT(c1, 23) && BIT(x1c, 0);
+  if (!v2) return 0;
+  unsigned long long xcr0 = 0;
+  if (BIT(c1, 27)) {  // OSXSAVE: the OS saves the extended state
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    xcr0 = ((unsigned long long)hi << 32) | lo;
+  }
+  int v3 = BIT(c1, 12) && BIT(c1, 22) && BIT(c1, 28) && BIT(c1, 29) && BIT(e7b, 3) && BIT(e7b, 5) &&
+           BIT(e7b, 8) && BIT(x1c, 5) && (xcr0 & 0x6) == 0x6;
+  if (!v3) return 2;
+  int v4 = BIT(e7b, 16) && BIT(e7b, 17) && BIT(e7b, 28) && BIT(e7b, 30) && BIT(e7b, 31) && (xcr0 & 0xe6) == 0xe6;
+#undef BIT
+  return v4 ? 4 : 3;
+}
+#else
+int shal_cpu_x86_level(void) { return 0; }
+#endif

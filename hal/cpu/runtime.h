@@ -20,7 +20,20 @@ typedef struct shal_fault {
   uint64_t b0, b1;  // the block range the faulting call ran
   uint32_t index;   // in a chain: which launch faulted
   uint32_t aborted; // 1: left a cooperative launch because another worker faulted
+  uint32_t lib;     // the library's streamhal_cpu_take_fault code (signo 0), else 0
+  char msg[256];    // and its message
 } shal_fault;
+
+// The grid workspace of a cooperative launch (shal_launch.grid_workspace):
+// CUDA's layout, then the word the driver sets when a block faulted, which
+// makes the PTX translator's polling loads leave (see ptx/cgen).
+typedef struct shal_grid_ws {
+  uint32_t size, barrier, abort, reserved;
+} shal_grid_ws;
+
+// What streamhal_cpu_take_fault reports when a block left a cooperative
+// launch because another one faulted (ptx/cgen's SHAL_FAULT_ABORTED).
+#define SHAL_LIB_FAULT_ABORTED 5
 
 // The per-thread state of guarded code: the jump buffer the fault handler
 // returns to and the worker descriptor the kernel gets (both off the stack,
@@ -78,10 +91,14 @@ void* shal_cpu_dlopen_bytes(const void* data, uint64_t n, int* fd, char* err, in
 const shal_library* shal_cpu_library(void* handle, char* err, int errlen);
 int shal_cpu_dlclose(void* h, int fd);
 void* shal_cpu_new_barrier(uint32_t count);
-int shal_cpu_run(shal_kernel_entry entry, const shal_launch* L, void* shared,
+void* shal_cpu_new_grid_workspace(void);
+void shal_cpu_abort_grid(const shal_launch* L);
+int shal_cpu_run(shal_kernel_entry entry, shal_take_fault_fn take, const shal_launch* L, void* shared,
                  uint32_t worker, uint64_t b0, uint64_t b1, shal_fault* f);
-int shal_cpu_run_chain(uint32_t n, shal_kernel_entry* entries, shal_launch** launches, void* shared,
-                       uint32_t worker, shal_fault* f);
+int shal_cpu_run_chain(uint32_t n, shal_kernel_entry* entries, shal_take_fault_fn* takes, shal_launch** launches,
+                       void* shared, uint32_t worker, shal_fault* f);
+shal_take_fault_fn shal_cpu_take_fault_fn(void* handle);
+int shal_cpu_x86_level(void);
 
 void shal_cpu_bench_guard(uint64_t n, int guarded, shal_fault* f);
 

@@ -265,7 +265,10 @@ func (d *device) Info() hal.DeviceInfo { return d.info }
 // gave up on it). Work still running then (a kernel that never ends) is
 // given up: the primary context stays retained with its memory and
 // modules, which the kernel may still use, and the error wraps
-// hal.ErrTimeout.
+// hal.ErrTimeout. A host function gets hostCloseGrace (one second), not
+// the timeout: one still running then is left running, its queue's later
+// work no longer waits for it, and the host calls after it are dropped
+// (see waitForWork).
 func (d *device) Close() error {
 	if d.closed.Load() {
 		return fmt.Errorf("hal/cuda: device %d already closed: %w", d.ordinal, hal.ErrInvalidHandle)
@@ -284,6 +287,16 @@ func (d *device) Close() error {
 
 // waitForWork waits for the context's work for Close, at most the close
 // timeout; it returns an error only when the work is still running then.
+//
+// cuCtxSynchronize also waits for streams blocked on a host call's done
+// word (hostcall.go), that is, for host functions, which may wait for
+// something the caller does after Close (they must not call the driver,
+// but may wait on a channel). Host functions get hostCloseGrace instead
+// of the close timeout, as before Close waited for work at all: one that
+// has run longer is given up (releaseHeld) while the wait goes on, and
+// the device's other work still gets the whole timeout. Host functions
+// of the blocking path run on CUDA's own thread, which Close cannot
+// release: they count as work.
 func (d *device) waitForWork() error {
 	timeout := d.inst.cfg.CloseWait()
 	deadline := time.Now().Add(timeout)
@@ -292,12 +305,28 @@ func (d *device) waitForWork() error {
 			deadline = early
 		}
 	}
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	defer cancel()
-	if err := d.Synchronize(ctx); err != nil && ctx.Err() != nil {
-		return fmt.Errorf("hal/cuda: close device %d: work still running after %v (a kernel that never ends?); the primary context stays retained with its memory and modules, and a thread stays blocked in cuCtxSynchronize: %w", d.ordinal, timeout, hal.ErrTimeout)
+	// cuCtxSynchronize cannot be interrupted: a thread stays in it when
+	// the wait gives up.
+	done := make(chan struct{})
+	go func() {
+		C.shal_ctx_synchronize(d.ctx)
+		close(done)
+	}()
+	expired := time.NewTimer(time.Until(deadline))
+	defer expired.Stop()
+	tick := time.NewTicker(max(hostCloseGrace/4, 5*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			hostSeq.Load()
+			return nil
+		case <-expired.C:
+			return fmt.Errorf("hal/cuda: close device %d: work still running after %v (a kernel that never ends?); the primary context stays retained with its memory and modules, and a thread stays blocked in cuCtxSynchronize: %w", d.ordinal, timeout, hal.ErrTimeout)
+		case <-tick.C:
+			d.releaseHeldHostCalls(hostCloseGrace)
+		}
 	}
-	return nil
 }
 
 // usable returns an error after Close.

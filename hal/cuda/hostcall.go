@@ -173,6 +173,16 @@ type hostWorker struct {
 
 	mu    sync.Mutex
 	calls []hostCall // enqueued and not yet run, in stream order
+
+	// callStart is when the host function running now started (unix
+	// nanoseconds; 0 between calls), for the device's Close to see one
+	// that does not return (releaseHeld).
+	callStart atomic.Int64
+	// word serialises stores to the done word; once released, the word
+	// holds the last sequence number enqueued and the worker no longer
+	// stores the smaller one of the call it was in.
+	word     sync.Mutex
+	released bool
 }
 
 // startHostWorker gives q a worker, or leaves q on the blocking path when
@@ -320,15 +330,62 @@ func (w *hostWorker) run() {
 // call runs one host function and releases the stream's wait for it.
 func (w *hostWorker) call(c hostCall) {
 	hostSeq.Add(1)
+	w.callStart.Store(time.Now().UnixNano())
 	if err := hostfn.Call("hal/cuda", c.fn); err != nil {
 		w.q.hostErr.set(err)
 	}
+	w.callStart.Store(0)
 	hostSeq.Add(1)
 	// The word is write-back cached page-locked memory that the GPU reads
 	// coherently over the bus; the atomic store (a locked instruction on
 	// amd64, a store-release on arm64) makes it, and everything fn wrote
 	// before it, visible without a further fence.
-	atomic.StoreUint32((*uint32)(w.slot.host), c.seq)
+	w.word.Lock()
+	if !w.released {
+		atomic.StoreUint32((*uint32)(w.slot.host), c.seq)
+	}
+	w.word.Unlock()
+}
+
+// releaseHeld is part of the device's Close: a worker that has been inside
+// one host function for longer than grace is stopped (the calls after it
+// are dropped) and its stream's waits on the word, that function's
+// included, are released, so that the stream's other work drains and
+// Close does not wait for a function that may itself be waiting for the
+// caller. The function keeps running; the stream's later work no longer
+// waits for it.
+func (w *hostWorker) releaseHeld(grace time.Duration) bool {
+	start := w.callStart.Load()
+	if start == 0 || time.Since(time.Unix(0, start)) < grace {
+		return false
+	}
+	w.forceStop()
+	w.enq.Lock()
+	defer w.enq.Unlock()
+	w.word.Lock()
+	defer w.word.Unlock()
+	if w.released {
+		return false
+	}
+	w.released = true
+	atomic.StoreUint32((*uint32)(w.slot.host), w.seq)
+	return true
+}
+
+// releaseHeldHostCalls applies releaseHeld to every worker of the device.
+func (d *device) releaseHeldHostCalls(grace time.Duration) {
+	h := &d.hostCalls
+	h.mu.Lock()
+	ws := make([]*hostWorker, 0, len(h.workers))
+	for w := range h.workers {
+		ws = append(ws, w)
+	}
+	h.mu.Unlock()
+	for _, w := range ws {
+		if w.releaseHeld(grace) {
+			d.inst.cfg.Log(2, "hal/cuda: device %d closing: a host function has run for more than %v; its queue's later work no longer waits for it, and the host calls after it are dropped", d.ordinal, grace)
+		}
+	}
 }
 
 // exit unregisters the worker; drained says the stream has passed its last
@@ -340,7 +397,9 @@ func (w *hostWorker) exit(drained bool) {
 	if !drained {
 		// No enqueue can follow: they check w.stop under w.enq.
 		w.enq.Lock()
+		w.word.Lock()
 		atomic.StoreUint32((*uint32)(w.slot.host), w.seq)
+		w.word.Unlock()
 		w.enq.Unlock()
 	}
 	d := w.q.d

@@ -321,9 +321,12 @@ func TestHostCallCloseWithPending(t *testing.T) {
 }
 
 // TestHostCallDeviceClose closes a second instance's device while a closed
-// queue is still held by a host function: Close waits hostCloseGrace, keeps
-// the words (a stream may poll them) and returns; the worker exits once the
-// host function returns.
+// queue is still held by a host function that waits for the caller: Close
+// gives it hostCloseGrace, not the close timeout (cuCtxSynchronize, which
+// Close waits for work with, also waits for the stream blocked on the
+// function's done word: mockcuda's does too), releases the stream, keeps
+// the words (a stream may poll them) and returns; the worker exits once
+// the host function returns, without running the calls after it.
 func TestHostCallDeviceClose(t *testing.T) {
 	testDevice(t)
 	drv := &Driver{}
@@ -408,6 +411,58 @@ func TestHostCallDeviceClose(t *testing.T) {
 		t.Errorf("done word after the stopped worker exited: %d, want %d", got, want)
 	}
 	idle.Close()
+}
+
+// TestHostCallDeviceCloseRunsPending closes a second instance's device
+// with host calls still queued behind a slow one and a fill after them:
+// Close waits for them all (each returns well within hostCloseGrace), and
+// releases nothing early.
+func TestHostCallDeviceCloseRunsPending(t *testing.T) {
+	main := testDevice(t)
+	// The buffer comes from the test instance (the same primary context),
+	// which outlives the closed one and frees it.
+	buf := alloc(t, main, hal.MemoryHost, 64)
+	drv := &Driver{}
+	if onMock {
+		drv.libraries = []string{mockLib}
+	}
+	inst, err := drv.Open(hal.Config{Logf: testLogf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := inst.Devices()[0].(*device)
+	q, err := d.NewQueue(hal.QueueOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	words := (*[16]uint32)(buf.Host)
+	for i := range words {
+		words[i] = 0xDEADBEEF
+	}
+	var order []int
+	for i := range 3 {
+		if err := q.HostCall(func() {
+			time.Sleep(30 * time.Millisecond)
+			order = append(order, i)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := q.Fill(buf.Device, 64, 0x01020304, 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := inst.Close(); err != nil {
+		t.Fatalf("instance Close: %v", err)
+	}
+	hostSeq.Load()
+	if len(order) != 3 || order[0] != 0 || order[1] != 1 || order[2] != 2 {
+		t.Errorf("host calls that ran before Close returned: %v, want [0 1 2]", order)
+	}
+	for i, v := range words {
+		if v != 0x01020304 {
+			t.Fatalf("word %d = %#x after Close, want the fill after the host calls", i, v)
+		}
+	}
 }
 
 // TestHostCallsBlockingPath covers the fallback (a driver without stream

@@ -48,9 +48,11 @@
 // whose device address Executable.Global returns (cuModuleGetGlobal);
 // pipelines get the buffer's address as specialization constants 4 and
 // 5, and a required subgroup size of 32 when warp operations use
-// subgroups. The translator's refusals (and missing device features,
-// named) are load errors wrapping hal.ErrNotSupported, PTX that does not
-// parse hal.ErrInvalidImage. STREAM_HAL_VULKAN_WARP=emulate makes warp
+// subgroups. PTX that does not parse and PTX the translator refuses
+// (naming the instruction, its line and any missing device feature) are
+// load errors wrapping hal.ErrInvalidPTX and hal.ErrInvalidImage
+// (CUDA_ERROR_INVALID_PTX, as a JIT and hal/cpu report them).
+// STREAM_HAL_VULKAN_WARP=emulate makes warp
 // operations use the shared-memory emulation even where subgroups could
 // serve.
 //

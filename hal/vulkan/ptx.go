@@ -238,11 +238,12 @@ func (d *device) loadPTX(format hal.Format, data []byte) (hal.Executable, error)
 	}
 	t, err := d.translate(src)
 	if err != nil {
-		sentinel := hal.ErrInvalidImage
-		if errors.Is(err, ptx.ErrUnsupported) {
-			sentinel = hal.ErrNotSupported
+		if errors.Is(err, ptx.ErrInvalidPTX) {
+			// As a PTX JIT log (and as hal/cpu reports it): the
+			// instruction, its line, why, and any missing device feature.
+			return nil, fmt.Errorf("hal/vulkan: PTX (%s) cannot run on this device:\n%v\n%w: %w", which, err, hal.ErrInvalidPTX, hal.ErrInvalidImage)
 		}
-		return nil, fmt.Errorf("hal/vulkan: load %s: %v: %w", which, err, sentinel)
+		return nil, fmt.Errorf("hal/vulkan: load %s: %v: %w", which, err, hal.ErrInvalidImage)
 	}
 	// Pointer flags, as the other drivers read them from the PTX.
 	ptrs := map[string][]hal.Param{}

@@ -18,8 +18,9 @@ import (
 
 const ptxHead = ".version 7.8\n.target sm_80\n.address_size 64\n"
 
-// TestPTXLoadErrors: PTX that does not parse is an invalid image; valid
-// PTX the translator refuses is not supported, naming the instruction.
+// TestPTXLoadErrors: PTX that does not parse, and valid PTX the
+// translator refuses, are invalid PTX (CUDA_ERROR_INVALID_PTX, as a JIT
+// reports them) and an invalid image, naming the instruction.
 func TestPTXLoadErrors(t *testing.T) {
 	d := openDevice(t)
 	t.Setenv(kbuild.EnvCacheDir, "off")
@@ -28,12 +29,12 @@ func TestPTXLoadErrors(t *testing.T) {
 		want      error
 		mention   string
 	}{
-		{"syntax", ptxHead + ".visible .entry k() { frobnicate.u32 %r1; }", hal.ErrInvalidImage, "frobnicate"},
-		{"texture", ptxHead + ".visible .entry k(.param .u64 t) { .reg .f32 %f<5>; .reg .b64 %r; ld.param.u64 %r, [t]; tex.1d.v4.f32.f32 {%f1, %f2, %f3, %f4}, [%r, {%f1}]; ret; }", hal.ErrNotSupported, "tex"},
+		{"syntax", ptxHead + ".visible .entry k() { frobnicate.u32 %r1; }", hal.ErrInvalidPTX, "frobnicate"},
+		{"texture", ptxHead + ".visible .entry k(.param .u64 t) { .reg .f32 %f<5>; .reg .b64 %r; ld.param.u64 %r, [t]; tex.1d.v4.f32.f32 {%f1, %f2, %f3, %f4}, [%r, {%f1}]; ret; }", hal.ErrInvalidPTX, "tex"},
 		{"irreducible", ptxHead + `.visible .entry k(.param .u32 n) { .reg .pred %p; .reg .b32 %r; ld.param.u32 %r, [n]; setp.eq.u32 %p, %r, 0; @%p bra B;
 A: add.u32 %r, %r, 1; setp.lt.u32 %p, %r, 9; @%p bra B; ret;
-B: add.u32 %r, %r, 2; setp.lt.u32 %p, %r, 9; @%p bra A; ret; }`, hal.ErrNotSupported, "irreducible"},
-		{"no kernels", ptxHead + ".func f() { ret; }", hal.ErrNotSupported, "no kernels"},
+B: add.u32 %r, %r, 2; setp.lt.u32 %p, %r, 9; @%p bra A; ret; }`, hal.ErrInvalidPTX, "irreducible"},
+		{"no kernels", ptxHead + ".func f() { ret; }", hal.ErrInvalidPTX, "no kernels"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -42,7 +43,7 @@ B: add.u32 %r, %r, 2; setp.lt.u32 %p, %r, 9; @%p bra A; ret; }`, hal.ErrNotSuppo
 				x.Close()
 				t.Fatalf("loaded, want %v", c.want)
 			}
-			if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.mention) {
+			if !errors.Is(err, c.want) || !errors.Is(err, hal.ErrInvalidImage) || !strings.Contains(err.Error(), c.mention) {
 				t.Errorf("%v: want %v mentioning %q", err, c.want, c.mention)
 			}
 		})

@@ -30,10 +30,13 @@
 // ~/.cache/streamhal/cpu-kernels, on Linux). STREAM_HAL_CACHE_DIR=off
 // disables the cache; Options.CacheDir overrides the variable.
 //
-// Key: SHA-256 of the caller's key material (the CPU backend passes the
-// PTX's hash and the translator's version), the C source, the compiler's
+// Key: SHA-256 of the caller's key material, the C source, the compiler's
 // identity and command line, the flags, and streamhal_cpu.h. Any change to
-// one of them builds anew; nothing else is compared.
+// one of them builds anew; nothing else is compared. BuildFrom leaves the
+// C source out of the key, for sources that the key material determines
+// (PTXKey: the PTX's hash and the translator's build ID, as the CPU
+// backend and shalfat -cpu-from-ptx use it): a hit then needs no
+// translation at all.
 //
 // Entries are files named by the key's hex digest, holding the library and
 // a SHA-256 of it. A file that is truncated or corrupt fails that check and
@@ -122,6 +125,40 @@ func Build(ctx context.Context, src, key []byte, opts Options) (lib []byte, cach
 	}
 	flags := append(append([]string{}, Flags...), opts.Flags...)
 	sum := cacheKey(key, src, cc, flags)
+	return build(ctx, sum, func() ([]byte, error) { return src, nil }, cc, flags, opts)
+}
+
+// BuildFrom is Build for a C source that key alone determines, such as the
+// translation of a PTX module (key: the PTX's hash and the translator's
+// version): the cache is looked up by key without the source, and source
+// is called only when the library must be compiled. A cache hit then
+// costs a hash, a compiler lookup (once per process) and a file read. An
+// error from source is returned as it is.
+func BuildFrom(ctx context.Context, key []byte, source func() ([]byte, error), opts Options) (lib []byte, cached bool, err error) {
+	if len(key) == 0 {
+		return nil, false, fmt.Errorf("kbuild: build: empty key: %w", hal.ErrInvalidValue)
+	}
+	cc, err := findCompiler(ctx, opts.CC)
+	if err != nil {
+		return nil, false, err
+	}
+	flags := append(append([]string{}, Flags...), opts.Flags...)
+	// A distinct domain: no key of BuildFrom names a Build entry.
+	sum := cacheKey(append([]byte("streamhal kbuild keyed source\x00"), key...), nil, cc, flags)
+	return build(ctx, sum, source, cc, flags, opts)
+}
+
+// PTXKey is the key of BuildFrom for the C that a PTX-to-C translator of
+// the given version writes for the PTX module ptx: the CPU backend and
+// shalfat -cpu-from-ptx use it alike, so they share cache entries.
+func PTXKey(ptx []byte, translatorVersion string) []byte {
+	sum := sha256.Sum256(ptx)
+	return fmt.Appendf(sum[:], "\x00ptx-to-c %s", translatorVersion)
+}
+
+// build returns the library of cache key sum: from the cache, or compiled
+// from source() and stored.
+func build(ctx context.Context, sum string, source func() ([]byte, error), cc *compiler, flags []string, opts Options) ([]byte, bool, error) {
 	dir, err := cacheDir(opts.CacheDir)
 	if err != nil {
 		opts.logf(2, "kbuild: cache not used: %v", err)
@@ -129,7 +166,7 @@ func Build(ctx context.Context, src, key []byte, opts Options) (lib []byte, cach
 	}
 	for {
 		ch := builds.DoChan(dir+"\x00"+sum, func() (any, error) {
-			return buildCached(ctx, dir, sum, src, cc, flags, &opts)
+			return buildCached(ctx, dir, sum, source, cc, flags, &opts)
 		})
 		select {
 		case r := <-ch:
@@ -158,7 +195,7 @@ type built struct {
 
 // buildCached looks sum up in dir ("" for no cache), and compiles and
 // stores the library when it is absent or damaged.
-func buildCached(ctx context.Context, dir, sum string, src []byte, cc *compiler, flags []string, opts *Options) (built, error) {
+func buildCached(ctx context.Context, dir, sum string, source func() ([]byte, error), cc *compiler, flags []string, opts *Options) (built, error) {
 	path := ""
 	if dir != "" {
 		path = filepath.Join(dir, sum+entrySuffix)
@@ -171,6 +208,13 @@ func buildCached(ctx context.Context, dir, sum string, src []byte, cc *compiler,
 		}
 		// Other errors (no entry, no directory, no permission) are a
 		// miss; a cache that cannot be written is logged below.
+	}
+	src, err := source()
+	if err != nil {
+		return built{}, err
+	}
+	if len(src) == 0 {
+		return built{}, fmt.Errorf("kbuild: build: empty C source: %w", hal.ErrInvalidValue)
 	}
 	lib, err := compile(ctx, src, cc, flags)
 	if err != nil {

@@ -2,67 +2,23 @@ package cgen_test
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"path/filepath"
-	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/streamhal/streamhal/ptx"
+	"github.com/streamhal/streamhal/kernels/corpus"
 	"github.com/streamhal/streamhal/ptx/cgen"
 	"github.com/streamhal/streamhal/streaming"
 )
 
-// corpusModule concatenates one build of every corpus source into a single
-// module, renaming module-scope symbols per file so they cannot collide.
+// corpusModule is one build of every corpus source as a single module.
 func corpusModule(tb testing.TB) (src string, kernels int) {
-	files, err := filepath.Glob("../../testdata/ptx/*.clang19.sm_80.ptx")
-	if err != nil || len(files) == 0 {
-		tb.Fatalf("no corpus PTX: %v", err)
+	b, n, err := corpus.Combined("../../testdata/ptx", "*.clang19.sm_80.ptx")
+	if err != nil {
+		tb.Fatal(err)
 	}
-	sort.Strings(files)
-	var b strings.Builder
-	b.WriteString(".version 7.0\n.target sm_80\n.address_size 64\n")
-	header := regexp.MustCompile(`(?m)^\s*\.(version|target|address_size)\b.*$`)
-	for i, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		m, err := ptx.Parse(raw)
-		if err != nil {
-			tb.Fatalf("%s: %v", f, err)
-		}
-		text := header.ReplaceAllString(string(raw), "")
-		var names []string
-		for _, fn := range m.Funcs {
-			names = append(names, fn.Name)
-		}
-		for _, v := range m.Globals {
-			names = append(names, v.Name)
-		}
-		kernels += len(m.Entries())
-		if len(names) > 0 {
-			// A name followed by '.' is an opcode ("vote.sync"), not the symbol.
-			re := regexp.MustCompile(`(^|[^\w$%.])(` + strings.Join(quoteAll(names), "|") + `)([^\w$.]|$)`)
-			for k := 0; k < 2; k++ { // adjacent matches share a delimiter
-				text = re.ReplaceAllString(text, fmt.Sprintf("${1}${2}_m%d${3}", i))
-			}
-		}
-		b.WriteString(text)
-	}
-	return b.String(), kernels
-}
-
-func quoteAll(s []string) []string {
-	out := make([]string, len(s))
-	for i, x := range s {
-		out[i] = regexp.QuoteMeta(x)
-	}
-	return out
+	return string(b), n
 }
 
 func TestCorpusModuleTranslates(t *testing.T) {

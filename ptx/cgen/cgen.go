@@ -2,6 +2,7 @@ package cgen
 
 import (
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
 	"fmt"
 	"io"
@@ -14,7 +15,25 @@ import (
 // Version identifies the translator's output. It changes whenever the C
 // produced for some input changes, so it belongs in the key of any cache
 // of compiled libraries.
-const Version = "ptxc-1"
+const Version = "ptxc-4"
+
+// BuildID is Version and a hash of the C runtime the translator embeds in
+// every module (prelude.h, pragmas.h): caches of compiled libraries that
+// key on the PTX rather than on the C source (kbuild.BuildFrom) key on it,
+// so an edit to the runtime without a new Version still builds anew.
+var BuildID = func() string {
+	h := sha256.New()
+	h.Write([]byte(prelude))
+	h.Write([]byte(pragmas))
+	return fmt.Sprintf("%s+%x", Version, h.Sum(nil)[:8])
+}()
+
+// MaxPTX is the newest PTX ISA version the translator knows (9.0, CUDA
+// 13.0's). Among several PTX modules of a container it picks the newest one
+// up to this version (modfile.ExtractPTX); newer PTX is still translated
+// when it is all there is, and refused instruction by instruction where
+// the translator does not know it.
+var MaxPTX = modfile.PTXVersion{Major: 9, Minor: 0}
 
 //go:embed prelude.h
 var prelude string
@@ -57,6 +76,15 @@ type KernelInfo struct {
 	// Sync reports a kernel cut at barriers or warp operations (run by
 	// the block scheduler); false means a plain per-thread loop.
 	Sync bool
+	// Coresident reports a kernel that reads the grid workspace of a
+	// cooperative launch (%envreg1/%envreg2: cooperative groups'
+	// grid.sync): its table row carries SHAL_KERNEL_FLAG_CORESIDENT, so a
+	// cooperative launch runs every block at once.
+	Coresident bool
+	// Guard1D reports a kernel with the 1-D guard (ptx/cgen/guard.go):
+	// for 1-D blocks its entry runs the threads below the bound in a loop
+	// the C compiler can vectorize.
+	Guard1D bool
 }
 
 // GlobalInfo is a module-scope .global or .const variable.
@@ -185,19 +213,84 @@ func (g *gen) checkSupport() {
 		for _, in := range f.Body {
 			if in.Op == "call" && in.Callee != nil && in.Callee.Body == nil {
 				if strings.HasPrefix(in.Callee.Name, "cudaCG") {
-					g.errorf(in.Pos, true, "call to %s: grid-wide synchronization of cooperative groups (through the CUDA device runtime) is not supported on the CPU backend", in.Callee.Name)
+					// CUDA 9 and 10 synchronized grids through the device
+					// runtime (-rdc, cudadevrt); CUDA 11 and later inline it
+					// on %envreg1/%envreg2, which is supported.
+					g.errorf(in.Pos, true, "call to %s: cooperative groups through the CUDA device runtime (CUDA 9-10 with -rdc=true) is not supported on the CPU backend; CUDA 11 and later inline grid.sync(), which is", in.Callee.Name)
 					continue
 				}
 				g.errorf(in.Pos, false, "call to %s, which is declared but not defined in the module (device-runtime and libdevice calls are not supported)", in.Callee.Name)
 			}
-			for _, o := range in.Args {
-				if o.Kind == ptx.OpdSReg && o.SReg == ptx.SRegEnvreg {
-					// The CUDA runtime passes the cooperative-groups grid
-					// workspace in environment registers; reading them as 0
-					// would make grid.sync dereference a null pointer.
-					g.errorf(in.Pos, true, "'%s': %%envreg%d (set by the CUDA runtime, e.g. for cooperative groups' grid-wide sync) is not supported on the CPU backend", in.Text, o.Comp)
+			for _, o := range envregs(in) {
+				if o.Comp != 1 && o.Comp != 2 {
+					// %envreg1 and %envreg2 carry the grid workspace of a
+					// cooperative launch (cooperative groups' grid.sync); the
+					// driver's other environment registers are undocumented,
+					// and a guessed value would be silently wrong.
+					g.errorf(in.Pos, true, "'%s': %%envreg%d is not supported on the CPU backend (only %%envreg1 and %%envreg2, the grid workspace of a cooperative launch, are)", in.Text, o.Comp)
 				}
 			}
 		}
 	}
+}
+
+// envregs returns the %envreg operands of in, vector elements included
+// ("mov.b64 %rd1, {%envreg2, %envreg1}").
+func envregs(in *ptx.Inst) []*ptx.Operand {
+	var out []*ptx.Operand
+	var walk func(o *ptx.Operand)
+	walk = func(o *ptx.Operand) {
+		if o == nil {
+			return
+		}
+		if o.Kind == ptx.OpdSReg && o.SReg == ptx.SRegEnvreg {
+			out = append(out, o)
+		}
+		for _, e := range o.Elems {
+			walk(e)
+		}
+	}
+	for _, o := range in.Args {
+		walk(o)
+	}
+	return out
+}
+
+// coresident reports whether kernel f reads the grid workspace (%envreg1
+// or %envreg2), itself or in a function it calls: its blocks may then wait
+// for each other through memory (cooperative groups' grid.sync), and a
+// cooperative launch must run them all at once. An indirect call counts
+// when any function of the module reads the workspace.
+func (g *gen) coresident(f *ptx.Func) bool {
+	anyReads := false
+	for _, h := range g.m.Funcs {
+		for _, in := range h.Body {
+			if len(envregs(in)) > 0 {
+				anyReads = true
+			}
+		}
+	}
+	if !anyReads {
+		return false
+	}
+	seen := map[*ptx.Func]bool{}
+	var reads func(h *ptx.Func) bool
+	reads = func(h *ptx.Func) bool {
+		if seen[h] {
+			return false
+		}
+		seen[h] = true
+		for _, in := range h.Body {
+			if len(envregs(in)) > 0 {
+				return true
+			}
+			if in.Op == "call" {
+				if in.Callee == nil || reads(in.Callee) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return reads(f)
 }

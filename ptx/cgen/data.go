@@ -113,7 +113,38 @@ func (fe *fnEmitter) storeStmt(in *ptx.Inst, t ptx.Type, a, v string) {
 	fe.line("SHAL_ST(%s, %s, %s);", mt, a, v)
 }
 
+// polls reports whether in may be polling memory that other blocks write:
+// a volatile, relaxed or acquire load (beyond the block) or an exchange or
+// compare-and-swap, on global or generic addresses. Such loops wait for
+// other blocks, so they yield and watch for an aborted launch (SHAL_POLL).
+func polls(in *ptx.Inst) bool {
+	switch in.Space {
+	case ptx.SpaceShared, ptx.SpaceLocal, ptx.SpaceParam, ptx.SpaceConst:
+		return false
+	}
+	switch in.Op {
+	case "ld":
+		switch in.Sem {
+		case ptx.SemVolatile, ptx.SemMMIO:
+			return true
+		case ptx.SemRelaxed, ptx.SemAcquire, ptx.SemSC:
+			return in.Scope != ptx.ScopeCTA
+		}
+	case "atom":
+		return in.AtomOp == "cas" || in.AtomOp == "exch"
+	}
+	return false
+}
+
+// poll writes the SHAL_POLL check after an instruction that polls.
+func (fe *fnEmitter) poll(in *ptx.Inst) {
+	if polls(in) {
+		fe.line("if (SHAL_POLL(T)) %s", fe.exitCode())
+	}
+}
+
 func (fe *fnEmitter) load(in *ptx.Inst, t ptx.Type) {
+	defer fe.poll(in)
 	addr := fe.hostAddr(in.Args[1], in.Space)
 	if in.Vec == 1 {
 		fe.wr(in.Args[0], t, fe.loadExpr(in, t, addr))
@@ -448,6 +479,7 @@ func (fe *fnEmitter) atom(in *ptx.Inst, t ptx.Type) {
 		return
 	}
 	fe.wr(in.Args[0], t, e)
+	fe.poll(in)
 }
 
 // cpAsync copies synchronously (commit/wait are then no-ops).

@@ -8,7 +8,11 @@
 //	// cc -O2 -fPIC -shared $(CFlags) -o k.so k.c $(LDFlags)
 //
 // Version changes whenever the generated C changes; caches of compiled
-// libraries key on it (with the PTX and the compiler's identity).
+// libraries key on BuildID (Version and a hash of the embedded C runtime),
+// the PTX and the compiler's identity, and never translate on a hit, so a
+// change to the output under an old Version would serve stale libraries:
+// TestVersionCoversOutput records the output's hash per Version and fails
+// until both are updated.
 //
 // # Execution scheme
 //
@@ -26,6 +30,16 @@
 // locals of exact-width types, so the C compiler keeps them in machine
 // registers and optimizes across the loop. Control flow is C labels and
 // goto; ret and exit return.
+//
+// Most elementwise kernels begin with the 1-D guard
+// "i = ctaid.x*ntid.x + tid.x; if (i >= n) return" (in 32 or 64 bits,
+// signed or unsigned, < or <=, any operand order). A loop with that branch
+// in it stays scalar, so for such a kernel the translator also writes the
+// thread function without the guard and a function computing n once per
+// block; for a 1-D block whose indices cannot wrap around, the entry runs
+// only the threads below n, in a loop over the global index that the C
+// compiler vectorizes (the threads it skips would only have computed the
+// guard and returned). Other blocks run the plain loop.
 //
 // A kernel with sync points is cut at them. Its per-thread function (the
 // step function) starts with a switch on the thread's resume point: 0
@@ -50,10 +64,46 @@
 // are 32 consecutive linear thread ids (%laneid = tid % 32, %warpid =
 // tid / 32); the last warp of a block may be partial.
 //
+// A kernel whose only sync points are block-wide barriers (bar.sync or
+// barrier.sync without a thread count; no warp operations, no bar.arrive)
+// has a faster scheduler: phase by phase, every live thread runs from the
+// barrier all of them reached to the next one in one pass, the step
+// function inlined and entered at that resume point directly, with no
+// per-warp or per-barrier bookkeeping. CUDA requires such barriers to be
+// reached by the whole block alike; if the threads of a block stop at
+// different barriers, the general scheduler takes the block over where it
+// is. A register is stored into the frame where it is assigned when all
+// its assignments are outside loops (kernel setup values), and otherwise
+// at a sync point only if it may have changed since the last resume
+// point, so a loop with barriers in it does not store its invariant
+// registers on every iteration.
+//
 // Frames, the shared memory window and .local arrays of cut kernels live
 // in a per-OS-thread scratch buffer of the library (grown on demand, freed
 // when the library is unloaded), so no ABI change is needed; kernels
 // without sync points keep .local arrays on the C stack.
+//
+// # Cooperative launches
+//
+// CUDA 11 and later implement cooperative groups' grid_group::sync()
+// inline: the kernel reads the address of the launch's grid workspace from
+// %envreg1 (high half) and %envreg2 (low half), then, between two
+// bar.sync 0, thread 0 of each block adds to its barrier word with
+// atom.add.release.gpu and polls it with ld.acquire.gpu until the top bit
+// flips (block 0 adds 0x80000000 - (blocks - 1), every other block 1). The
+// translator maps the two registers to shal_launch.grid_workspace, which
+// the CPU driver points at such a workspace in a cooperative launch (NULL
+// otherwise, as on CUDA, so grid.sync() outside one traps as cooperative
+// groups do), and marks a kernel that reads them
+// SHAL_KERNEL_FLAG_CORESIDENT: the driver then runs every block of a
+// cooperative launch at once, each on its own thread, and the PTX's own
+// polling loop is the grid barrier, as on a GPU. Loads that may poll
+// memory other blocks write (volatile, or .relaxed/.acquire beyond the
+// block, and atom.cas/atom.exch, on global or generic addresses) yield the
+// CPU every 256 executions, since the writer may be waiting for a core,
+// and leave the kernel when the driver marks the workspace aborted
+// because another block faulted. The other environment registers are
+// refused.
 //
 // # Memory
 //
@@ -124,9 +174,9 @@
 // %smid is the worker's index and %nsmid at least 256; %gridid identifies
 // the launch; %clock and %clock64 count nanoseconds of a monotonic clock,
 // %globaltimer nanoseconds since the epoch; %dynamic_smem_size and
-// %total_smem_size the launch's shared memory; %pm* reads 0. %envreg* is
-// refused: the CUDA runtime passes the cooperative-groups grid workspace
-// there, and a zero would make grid.sync dereference a null pointer.
+// %total_smem_size the launch's shared memory; %pm* reads 0. %envreg1 and
+// %envreg2 hold the grid workspace's address (see Cooperative launches);
+// the other %envreg registers are refused.
 // Thread block clusters are emulated as clusters of one block: %clusterid
 // and %nclusterid equal %ctaid and %nctaid, %cluster_ctaid is 0,
 // %cluster_nctaid 1, %cluster_ctarank 0, %cluster_nctarank 1.
@@ -135,14 +185,35 @@
 //
 // trap, brkpt, a brx.idx index out of its table, an indirect call through
 // a null pointer, a deadlocked block and a failed scratch allocation stop
-// the current range of blocks and are recorded in the library; the driver
-// reads and clears the record with the library's optional export
+// the current range of blocks and are recorded in the library, per OS
+// thread; the driver reads and clears the record with the library's
+// optional export
 //
 //	uint32_t streamhal_cpu_take_fault(char* msg, uint32_t len);
 //
-// (0: no fault; 1 trap, 2 deadlock, 3 out of memory, 4 bad call) and fails
-// the launch with the message. Libraries without the export behave as
-// before, so the ABI stays backward compatible.
+// (0: no fault; 1 trap, 2 deadlock, 3 out of memory, 4 bad call, 5 left a
+// cooperative launch another block aborted) on the same thread right after
+// each entry call, so the fault belongs to exactly that range of blocks,
+// and fails the launch with the message (CUDA reports a trap as
+// CUDA_ERROR_LAUNCH_FAILED, and so does the CPU backend for all of them).
+// Libraries without the export behave as before.
+//
+// # Performance
+//
+// Kernels without sync points run as fast as hand-written C: their thread
+// loops are what a C compiler optimizes well, and guarded 1-D loops
+// vectorize. A kernel with barriers runs each thread to its next barrier
+// in turn: the work between two barriers is scalar code per thread, and a
+// barrier costs each thread a store and a reload of the registers live
+// across it. Tiled matrix multiplication with 16x16 tiles then runs at
+// about a third of the speed of hand-written SHAL C, which loops over the
+// threads inside each phase and vectorizes it; a shared-memory tree
+// reduction, whose phases do almost nothing per thread, far slower (the
+// README has the numbers, from hal/cpu's BenchmarkPTXKernels). Running
+// each phase as one loop over the threads, with block-uniform registers
+// kept once per block, per-thread registers in arrays indexed by thread
+// and values that depend only on the thread's index recomputed, would let
+// the C compiler vectorize those phases too.
 //
 // # Refused
 //
@@ -151,8 +222,9 @@
 // instructions (mma, wmma, wgmma, ldmatrix, stmatrix), bulk asynchronous
 // copies and tensor maps, mbarrier objects, griddepcontrol, distributed
 // shared memory and cluster barriers, video instructions, 8-bit and tf32
-// float conversions, .address_size 32, and calls to functions that are
-// declared but not defined in the module (such as cudadevrt's, which
-// cooperative groups' grid-wide sync needs: PTX has no grid barrier
-// instruction, and the device runtime's is not emulated).
+// float conversions, .address_size 32, %envreg registers other than 1
+// and 2, and calls to functions that are declared but not defined in the
+// module (the CUDA device runtime's, such as the cudaCG* functions through
+// which CUDA 9 and 10 synchronized grids with -rdc=true; CUDA 11 and later
+// inline grid.sync(), which is supported).
 package cgen

@@ -224,8 +224,12 @@ func (g *gen) emitConstCheck() {
 }
 
 func (g *gen) kernelRow(f *ptx.Func, info KernelInfo) string {
-	return fmt.Sprintf("{%s, %s, %d, %d, %s, %d, %d, 0, 0}", cString(f.Name), info.Symbol, len(info.Params), info.ArgsSize,
-		paramsArray(info), info.MaxThreads, info.SharedBytes)
+	flags := "0"
+	if info.Coresident {
+		flags = "SHAL_KERNEL_FLAG_CORESIDENT"
+	}
+	return fmt.Sprintf("{%s, %s, %d, %d, %s, %d, %d, %s, 0}", cString(f.Name), info.Symbol, len(info.Params), info.ArgsSize,
+		paramsArray(info), info.MaxThreads, info.SharedBytes, flags)
 }
 
 func paramsArray(info KernelInfo) string {
@@ -299,17 +303,20 @@ func (g *gen) kernelParams(f *ptx.Func) []Param {
 	return out
 }
 
-// cut is a sync point of a kernel with sync points.
+// cut is a sync point of a kernel with sync points: the registers live
+// across it are restored at its resume point; those whose frame copy may
+// be stale are stored before it.
 type cut struct {
-	in    *ptx.Inst
-	saved []*ptx.Reg
+	in       *ptx.Inst
+	saved    []*ptx.Reg
+	restored []*ptx.Reg
 }
 
 // emitKernel writes a kernel's thread (or step) function and its entry.
 func (g *gen) emitKernel(f *ptx.Func, idx int) KernelInfo {
 	sym := g.entrySymbol(f, idx)
 	info := KernelInfo{Name: f.Name, Symbol: sym, Params: g.kernelParams(f), ArgsSize: uint32(f.ArgsSize),
-		MaxThreads: uint32(f.MaxThreads()), Sync: g.a.Sync[f]}
+		MaxThreads: uint32(f.MaxThreads()), Sync: g.a.Sync[f], Coresident: g.coresident(f)}
 	info.SharedBytes = uint32(g.staticShared(f))
 	if len(info.Params) > 0 {
 		var ps []string
@@ -324,6 +331,12 @@ func (g *gen) emitKernel(f *ptx.Func, idx int) KernelInfo {
 	}
 	fe := g.emitFunc(f, &info)
 	base := fmt.Sprintf("k%d_%s", idx, sanitize(f.Name))
+	gd := g.findGuard1D(f)
+	info.Guard1D = gd != nil
+	if gd != nil {
+		g.emitFuncVariant(f, &info, &variant{g: gd})
+		g.emitFuncVariant(f, &info, &variant{g: gd, bound: true})
+	}
 	argsCopy := max(f.ArgsSize, 1)
 	g.p("SHAL_EXPORT void %s(const shal_launch* L, shal_worker* W, uint64_t b0, uint64_t b1) {", sym)
 	g.p("  shal_thr T;")
@@ -359,13 +372,20 @@ func (g *gen) emitKernel(f *ptx.Func, idx int) KernelInfo {
 	}
 	g.p("  const uint32_t gx = L->grid_dim.x, gy = L->grid_dim.y;")
 	g.p("  for (uint64_t b = b0; b < b1; b++) {")
+	g.p("    W->block = b;")
 	g.p("    T.ctaid.x = (uint32_t)(b %% gx);")
 	g.p("    T.ctaid.y = (uint32_t)((b / gx) %% gy);")
 	g.p("    T.ctaid.z = (uint32_t)(b / ((uint64_t)gx * gy));")
-	if info.Sync {
+	if info.Sync && fe.uniform() {
+		g.p("    if (SHAL_UNLIKELY(!%s_run_uniform(&T, &B))) shal_run_block_from(&T, &B, %s_step, %d);", base, base, f.Pos.Line)
+		g.p("    if (SHAL_UNLIKELY(T.fault)) return;")
+	} else if info.Sync {
 		g.p("    shal_run_block(&T, &B, %s_step, %d);", base, f.Pos.Line)
 		g.p("    if (SHAL_UNLIKELY(T.fault)) return;")
 	} else {
+		if gd != nil {
+			g.emitGuardLoop(base, gd)
+		}
 		g.p("    uint32_t t = 0;")
 		g.p("    for (uint32_t z = 0; z < T.ntid.z; z++)")
 		g.p("      for (uint32_t y = 0; y < T.ntid.y; y++)")

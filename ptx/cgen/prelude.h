@@ -7,6 +7,7 @@
  */
 #include <fenv.h>
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -625,15 +626,16 @@ SHAL_INLINE uint64_t shal_globaltimer(void) {
 /* ---- faults ----
  *
  * trap, a deadlocked barrier or a failed allocation stops the current range
- * of blocks and is recorded here; the driver collects it with
- * streamhal_cpu_take_fault (an optional export: libraries without it never
- * fault). */
-static uint32_t shal_fault_code;
-static uint32_t shal_fault_line;
-static char shal_fault_msg[256];
+ * of blocks and is recorded here, per OS thread: the driver collects it
+ * with streamhal_cpu_take_fault on the thread that ran the range, right
+ * after the entry point returns, so a fault belongs to exactly that range
+ * (an optional export: libraries without it never fault this way). */
+static _Thread_local uint32_t shal_fault_code;
+static _Thread_local char shal_fault_msg[256];
 
 SHAL_EXPORT uint32_t streamhal_cpu_take_fault(char* msg, uint32_t len) {
-  uint32_t code = __atomic_exchange_n(&shal_fault_code, 0, __ATOMIC_ACQ_REL);
+  uint32_t code = shal_fault_code;
+  shal_fault_code = 0;
   if (code && msg && len) {
     size_t n = strlen(shal_fault_msg);
     if (n >= len) n = len - 1;
@@ -643,7 +645,9 @@ SHAL_EXPORT uint32_t streamhal_cpu_take_fault(char* msg, uint32_t len) {
   return code;
 }
 
-enum { SHAL_FAULT_TRAP = 1, SHAL_FAULT_DEADLOCK = 2, SHAL_FAULT_NOMEM = 3, SHAL_FAULT_CALL = 4 };
+/* SHAL_FAULT_ABORTED: the block left a cooperative launch because another
+ * block faulted (the driver reports that block's fault, not this). */
+enum { SHAL_FAULT_TRAP = 1, SHAL_FAULT_DEADLOCK = 2, SHAL_FAULT_NOMEM = 3, SHAL_FAULT_CALL = 4, SHAL_FAULT_ABORTED = 5 };
 
 /* ---- threads, blocks and the block scheduler ---- */
 
@@ -694,19 +698,46 @@ typedef struct shal_thr {
   shal_block* blk;
   uint32_t fault; /* sticky: the launch faulted */
   uint32_t exit;  /* the thread executed exit inside a function */
+  uint32_t polls; /* polling loads since the last yield (SHAL_POLL) */
 } shal_thr;
 
 static void shal_fault(shal_thr* T, uint32_t code, uint32_t line, const char* what) {
+  (void)line;
   T->fault = code;
-  uint32_t zero = 0;
-  if (__atomic_compare_exchange_n(&shal_fault_code, &zero, code, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-    shal_fault_line = line;
+  if (shal_fault_code == 0) {
+    shal_fault_code = code;
     size_t n = strlen(what);
     if (n >= sizeof shal_fault_msg) n = sizeof shal_fault_msg - 1;
     memcpy(shal_fault_msg, what, n);
     shal_fault_msg[n] = 0;
   }
 }
+
+/* The grid workspace of a cooperative launch (shal_launch.grid_workspace):
+ * CUDA's {size, barrier}, then a word the driver sets when a block of the
+ * launch faulted. */
+typedef struct shal_grid_ws {
+  uint32_t size, barrier, abort, reserved;
+} shal_grid_ws;
+
+/* Loads that may be polling memory other blocks write (volatile, or
+ * .relaxed/.acquire beyond the block) count here: every 256th yields the
+ * CPU, since the writer may be a thread waiting for this core (a
+ * cooperative launch runs more blocks than cores), and stops the thread
+ * when the driver aborted the launch (another block faulted, so the value
+ * waited for may never come). It returns nonzero when the thread must
+ * stop. */
+static int shal_poll_slow(shal_thr* T) {
+  T->polls = 0;
+  const shal_grid_ws* ws = (const shal_grid_ws*)T->L->grid_workspace;
+  if (ws && __atomic_load_n(&ws->abort, __ATOMIC_ACQUIRE)) {
+    shal_fault(T, SHAL_FAULT_ABORTED, 0, "the cooperative launch was aborted: another block faulted");
+    return 1;
+  }
+  sched_yield();
+  return 0;
+}
+#define SHAL_POLL(T) (SHAL_UNLIKELY(++(T)->polls >= 256) && shal_poll_slow(T))
 
 SHAL_INLINE void shal_set_thread(shal_thr* T, uint32_t t) {
   uint32_t nx = T->ntid.x, ny = T->ntid.y;
@@ -907,17 +938,12 @@ static int shal_resolve_bars(shal_block* B) {
 
 typedef void (*shal_step_fn)(shal_thr* T, shal_frame* F);
 
-/* Runs one block of a kernel with sync points: every warp's runnable lanes
- * run to their next sync point, warp operations complete among the lanes
- * that reached them, block barriers release once all expected threads
- * arrived; until every thread has exited. */
-static void shal_run_block(shal_thr* T, shal_block* B, shal_step_fn step, uint32_t line) {
-  for (uint32_t t = 0; t < B->nthreads; t++) {
-    shal_frame* F = SHAL_FRAME(B, t);
-    F->resume = 0;
-    F->state = SHAL_RUN;
-  }
-  memset(B->arrived, 0, sizeof B->arrived);
+/* Runs one block of a kernel with sync points from the state its frames
+ * are in: every warp's runnable lanes run to their next sync point, warp
+ * operations complete among the lanes that reached them, block barriers
+ * release once all expected threads arrived; until every thread has
+ * exited. */
+static void shal_run_block_from(shal_thr* T, shal_block* B, shal_step_fn step, uint32_t line) {
   for (;;) {
     int progress = 0;
     for (uint32_t w = 0; w < B->nwarps; w++) {
@@ -946,6 +972,68 @@ static void shal_run_block(shal_thr* T, shal_block* B, shal_step_fn step, uint32
     }
   }
 }
+
+/* Runs one block from the start. */
+static void shal_run_block(shal_thr* T, shal_block* B, shal_step_fn step, uint32_t line) {
+  for (uint32_t t = 0; t < B->nthreads; t++) {
+    shal_frame* F = SHAL_FRAME(B, t);
+    F->resume = 0;
+    F->state = SHAL_RUN;
+  }
+  memset(B->arrived, 0, sizeof B->arrived);
+  shal_run_block_from(T, B, step, line);
+}
+
+/* SHAL_UNIFORM_RUNNER(NAME, STEP_AT) defines NAME(T, B), the fast block
+ * scheduler of a kernel whose only sync points are block-wide barriers
+ * (bar.sync / barrier.sync without a thread count, no warp operations):
+ * phase by phase, every live thread runs from the barrier all of them
+ * reached (STEP_AT inlined, entered at that resume point directly) to the
+ * next one, in one pass over the threads, with no per-warp or per-barrier
+ * bookkeeping. CUDA requires these barriers to be reached by all threads
+ * of the block alike; when they are not (some threads wait at another
+ * barrier), NAME returns 0 and the general scheduler
+ * (shal_run_block_from) takes the block over from where it is. It returns
+ * 1 when the block finished or faulted. */
+#define SHAL_UNIFORM_RUNNER(NAME, STEP_AT)                                                 \
+  static int NAME(shal_thr* T, shal_block* B) {                                           \
+    const uint32_t nx = T->ntid.x, ny = T->ntid.y, nz = T->ntid.z;                         \
+    memset(B->arrived, 0, sizeof B->arrived);                                              \
+    uint32_t r = 0;                                                                        \
+    for (;;) {                                                                             \
+      uint32_t sp = 0;                                                                     \
+      int live = 0, mixed = 0;                                                             \
+      uint32_t t = 0;                                                                      \
+      for (uint32_t z = 0; z < nz; z++)                                                    \
+        for (uint32_t y = 0; y < ny; y++)                                                  \
+          for (uint32_t x = 0; x < nx; x++, t++) {                                         \
+            shal_frame* F = SHAL_FRAME(B, t);                                              \
+            if (r == 0) {                                                                  \
+              F->resume = 0;                                                               \
+              F->state = SHAL_RUN;                                                         \
+            } else if (F->state == SHAL_EXITED) {                                          \
+              continue;                                                                    \
+            }                                                                              \
+            T->tid.x = x;                                                                  \
+            T->tid.y = y;                                                                  \
+            T->tid.z = z;                                                                  \
+            T->linear = t;                                                                 \
+            T->lane = t & 31;                                                              \
+            T->warp = t >> 5;                                                              \
+            T->exit = 0;                                                                   \
+            STEP_AT(T, F, r);                                                              \
+            if (SHAL_UNLIKELY(T->fault)) return 1;                                         \
+            if (F->state != SHAL_EXITED) {                                                 \
+              if (F->state != SHAL_WAIT_BAR || (live && F->resume != sp)) mixed = 1;       \
+              sp = F->resume;                                                              \
+              live = 1;                                                                    \
+            }                                                                              \
+          }                                                                                \
+      if (!live) return 1;                                                                 \
+      if (SHAL_UNLIKELY(mixed)) return 0;                                                  \
+      r = sp;                                                                              \
+    }                                                                                      \
+  }
 
 /* ---- per-worker scratch memory (shared memory windows, thread frames) ----
  * One buffer per OS thread, grown as needed, freed when the library is

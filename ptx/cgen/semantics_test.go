@@ -913,7 +913,11 @@ func semModule() (src string, names []string, cases map[string]sem, kname map[st
 	}
 	sortStrings(names)
 	var b strings.Builder
-	b.WriteString(".version 7.8\n.target sm_90\n.address_size 64\n")
+	// PTX ISA 8.0 is the lowest version that has every form here (min and
+	// max on .u16x2/.s16x2 came in 8.0): ptxas refuses a module whose
+	// .version is older than one of its instructions, and so does package
+	// ptx (isaversion.go).
+	b.WriteString(".version 8.0\n.target sm_90\n.address_size 64\n")
 	kname = map[string]string{}
 	for i, n := range names {
 		k := fmt.Sprintf("s%d", i)

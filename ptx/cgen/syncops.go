@@ -102,7 +102,7 @@ func (fe *fnEmitter) syncOp(in *ptx.Inst, t ptx.Type) {
 	fe.indent--
 	fe.line("R%d:;", k)
 	fe.indent++
-	for _, r := range c.saved {
+	for _, r := range c.restored {
 		fe.line("%s = F->%s;", fe.reg(r), fe.reg(r))
 	}
 	res := h + "res"

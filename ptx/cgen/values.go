@@ -224,6 +224,9 @@ func (fe *fnEmitter) varAddr(v *ptx.Var, sp ptx.Space, off int64) string {
 func (fe *fnEmitter) paramBase(v *ptx.Var) string {
 	for i, p := range fe.f.Params {
 		if p == v {
+			if fe.v != nil {
+				return fmt.Sprintf("(A + %d)", p.Offset)
+			}
 			if fe.kernel {
 				return fmt.Sprintf("(T->args + %d)", p.Offset)
 			}
@@ -281,6 +284,31 @@ func (fe *fnEmitter) varAddrHost(v *ptx.Var, sp ptx.Space, off int64) string {
 // sreg is the value of a special register.
 func (fe *fnEmitter) sreg(o *ptx.Operand) string {
 	comp := string(rune('x' + o.Comp))
+	if fe.v != nil {
+		// The variants of a 1-D guard run in a loop over threadIdx.x
+		// (tx) of a 1-D block.
+		switch o.SReg {
+		case ptx.SRegTid:
+			if o.Comp == 0 {
+				return "tx"
+			}
+			return "0u"
+		case ptx.SRegLaneid:
+			return "(tx & 31u)"
+		case ptx.SRegWarpid:
+			return "(tx >> 5)"
+		case ptx.SRegLanemaskEq:
+			return "(1u << (tx & 31u))"
+		case ptx.SRegLanemaskLe:
+			return "((2u << (tx & 31u)) - 1u)"
+		case ptx.SRegLanemaskLt:
+			return "((1u << (tx & 31u)) - 1u)"
+		case ptx.SRegLanemaskGe:
+			return "(~0u << (tx & 31u))"
+		case ptx.SRegLanemaskGt:
+			return "(~((2u << (tx & 31u)) - 1u))"
+		}
+	}
 	switch o.SReg {
 	case ptx.SRegTid:
 		return "T->tid." + comp
@@ -332,8 +360,16 @@ func (fe *fnEmitter) sreg(o *ptx.Operand) string {
 		return "0u"
 	case ptx.SRegClusterNCtaid, ptx.SRegClusterNCtarank:
 		return "1u"
+	case ptx.SRegEnvreg:
+		// The CUDA grid workspace of a cooperative launch (checkSupport
+		// refuses the other environment registers): %envreg1 holds the
+		// high half of its address, %envreg2 the low half.
+		if o.Comp == 1 {
+			return "(uint32_t)((uint64_t)(uintptr_t)T->L->grid_workspace >> 32)"
+		}
+		return "(uint32_t)(uintptr_t)T->L->grid_workspace"
 	}
-	// %envreg, %pm, %cluster_ctarank, %is_explicit_cluster, reserved
+	// %pm, %cluster_ctarank, %is_explicit_cluster, reserved
 	// shared memory offsets, %current_graph_exec: zero.
 	return "0"
 }

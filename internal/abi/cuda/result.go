@@ -344,6 +344,7 @@ var halResults = [...]struct {
 	{hal.ErrInvalidValue, CUDA_ERROR_INVALID_VALUE},
 	{hal.ErrInvalidHandle, CUDA_ERROR_INVALID_HANDLE},
 	{hal.ErrInvalidDevice, CUDA_ERROR_INVALID_DEVICE},
+	{hal.ErrInvalidPTX, CUDA_ERROR_INVALID_PTX}, // before ErrInvalidImage, which it comes with
 	{hal.ErrInvalidImage, CUDA_ERROR_INVALID_IMAGE},
 	{hal.ErrNotFound, CUDA_ERROR_NOT_FOUND},
 	{hal.ErrOutOfMemory, CUDA_ERROR_OUT_OF_MEMORY},
@@ -371,6 +372,7 @@ var halResults = [...]struct {
 	{hal.ErrInvalidContext, CUDA_ERROR_INVALID_CONTEXT},
 	{hal.ErrContextAlreadyCurrent, CUDA_ERROR_CONTEXT_ALREADY_CURRENT},
 	{hal.ErrTimeout, CUDA_ERROR_TIMEOUT},
+	{hal.ErrCooperativeLaunchTooLarge, CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE},
 	// Further codes that mean the same thing as a sentinel above.
 	{hal.ErrInvalidImage, CUDA_ERROR_INVALID_PTX},
 	{hal.ErrInvalidImage, CUDA_ERROR_INVALID_SOURCE},

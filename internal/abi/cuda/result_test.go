@@ -170,7 +170,8 @@ var halSentinels = map[string]error{
 	"ErrInvalidContext": hal.ErrInvalidContext, "ErrContextAlreadyCurrent": hal.ErrContextAlreadyCurrent,
 	"ErrTimeout": hal.ErrTimeout, "ErrCaptureUnjoined": hal.ErrCaptureUnjoined,
 	"ErrCaptureImplicit": hal.ErrCaptureImplicit, "ErrIllegalState": hal.ErrIllegalState,
-	"ErrCaptureIsolation": hal.ErrCaptureIsolation,
+	"ErrCaptureIsolation": hal.ErrCaptureIsolation, "ErrInvalidPTX": hal.ErrInvalidPTX,
+	"ErrCooperativeLaunchTooLarge": hal.ErrCooperativeLaunchTooLarge,
 }
 
 func TestHalSentinelsCovered(t *testing.T) {
@@ -223,6 +224,8 @@ func TestResultOf(t *testing.T) {
 		{fmt.Errorf("streaming: event: %w", hal.ErrInvalidHandle), CUDA_ERROR_INVALID_HANDLE},
 		{fmt.Errorf("streaming: query: %w", hal.ErrNotReady), CUDA_ERROR_NOT_READY},
 		{fmt.Errorf("streaming: capture: %w", hal.ErrCaptureInvalidated), CUDA_ERROR_STREAM_CAPTURE_INVALIDATED},
+		// PTX the CPU backend's translator refuses comes with both.
+		{fmt.Errorf("hal/cpu: load: %w: %w", hal.ErrInvalidPTX, hal.ErrInvalidImage), CUDA_ERROR_INVALID_PTX},
 		{io.EOF, CUDA_ERROR_UNKNOWN},
 		{errors.New("something else"), CUDA_ERROR_UNKNOWN},
 	} {

@@ -300,6 +300,7 @@ var halErrors = [...]struct {
 	{hal.ErrInvalidValue, HipErrorInvalidValue},
 	{hal.ErrInvalidHandle, HipErrorInvalidHandle},
 	{hal.ErrInvalidDevice, HipErrorInvalidDevice},
+	{hal.ErrInvalidPTX, HipErrorInvalidKernelFile}, // before ErrInvalidImage, which it comes with
 	{hal.ErrInvalidImage, HipErrorInvalidImage},
 	{hal.ErrNotFound, HipErrorNotFound},
 	{hal.ErrOutOfMemory, HipErrorOutOfMemory},
@@ -326,6 +327,7 @@ var halErrors = [...]struct {
 	{hal.ErrAlreadyAcquired, HipErrorAlreadyAcquired},
 	{hal.ErrInvalidContext, HipErrorInvalidContext},
 	{hal.ErrContextAlreadyCurrent, HipErrorContextAlreadyCurrent},
+	{hal.ErrCooperativeLaunchTooLarge, HipErrorCooperativeLaunchTooLarge},
 	// Further codes that mean the same thing as a sentinel above.
 	{hal.ErrInvalidImage, HipErrorInvalidKernelFile},
 	{hal.ErrInvalidImage, HipErrorInvalidSource},

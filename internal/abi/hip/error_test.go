@@ -320,7 +320,7 @@ func TestErrorOf(t *testing.T) {
 		hal.ErrLaunchResources, hal.ErrAlreadyMapped, hal.ErrNotMapped, hal.ErrPeerAlreadyEnabled,
 		hal.ErrPeerNotEnabled, hal.ErrNoBinaryForDevice, hal.ErrCaptureInvalidated, hal.ErrCaptureUnsupported,
 		hal.ErrCaptureUnmatched, hal.ErrCaptureUnjoined, hal.ErrCaptureIsolation, hal.ErrCaptureImplicit, hal.ErrIllegalState, hal.ErrIllegalAddress, hal.ErrDeinitialized, hal.ErrNotInitialized,
-		hal.ErrAlreadyAcquired, hal.ErrInvalidContext, hal.ErrContextAlreadyCurrent,
+		hal.ErrAlreadyAcquired, hal.ErrInvalidContext, hal.ErrContextAlreadyCurrent, hal.ErrInvalidPTX, hal.ErrCooperativeLaunchTooLarge,
 	}
 	for _, s := range sentinels {
 		e := ErrorOf(fmt.Errorf("streaming: op with argument 2: %w", s))
@@ -337,6 +337,8 @@ func TestErrorOf(t *testing.T) {
 		{fmt.Errorf("x: %w", HipErrorInvalidKernelFile), HipErrorInvalidKernelFile},
 		{fmt.Errorf("streaming: memcpy: %w", hal.ErrInvalidValue), HipErrorInvalidValue},
 		{fmt.Errorf("streaming: load: %w", hal.ErrInvalidImage), HipErrorInvalidImage},
+		// PTX the CPU backend's translator refuses comes with both.
+		{fmt.Errorf("hal/cpu: load: %w: %w", hal.ErrInvalidPTX, hal.ErrInvalidImage), HipErrorInvalidKernelFile},
 		{hal.ErrTimeout, HipErrorUnknown},
 		{io.EOF, HipErrorUnknown},
 	} {

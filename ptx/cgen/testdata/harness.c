@@ -48,11 +48,16 @@ static void wr(const void* p, size_t n) {
   if (n && fwrite(p, 1, n, stdout) != n) die("short write");
 }
 
+typedef uint32_t (*take_fn)(char*, uint32_t);
+
 typedef struct job {
   const shal_kernel* k;
   shal_launch L;
   uint64_t total, chunk, next;
   pthread_mutex_t mu;
+  take_fn take;      /* streamhal_cpu_take_fault, or NULL */
+  uint32_t code;     /* the first fault any worker took */
+  char msg[256];
 } job;
 
 typedef struct worker {
@@ -77,6 +82,20 @@ static void* run_worker(void* arg) {
     if (b0 >= j->total) break;
     uint64_t b1 = b0 + j->chunk < j->total ? b0 + j->chunk : j->total;
     j->k->entry(&j->L, &W, b0, b1);
+    /* Faults are recorded per thread: take them here, as the driver does
+     * right after each range. */
+    if (j->take) {
+      char msg[256] = {0};
+      uint32_t code = j->take(msg, sizeof msg);
+      if (code) {
+        pthread_mutex_lock(&j->mu);
+        if (!j->code) {
+          j->code = code;
+          memcpy(j->msg, msg, sizeof msg);
+        }
+        pthread_mutex_unlock(&j->mu);
+      }
+    }
   }
   free(W.shared);
   return NULL;
@@ -154,6 +173,7 @@ int main(int argc, char** argv) {
   }
   j.L.args = args;
   j.L.workers = 1;
+  j.take = (take_fn)dlsym(h, "streamhal_cpu_take_fault");
   j.total = (uint64_t)j.L.grid_dim.x * j.L.grid_dim.y * j.L.grid_dim.z;
   if (workers == 0) workers = 1;
   j.chunk = j.total / (workers * 4);
@@ -167,14 +187,10 @@ int main(int argc, char** argv) {
     if (pthread_create(&th[i], NULL, run_worker, &ws[i]) != 0) die("pthread_create");
   }
   for (uint32_t i = 0; i < workers; i++) pthread_join(th[i], NULL);
-  uint32_t code = 0;
-  char msg[256] = {0};
-  uint32_t (*take)(char*, uint32_t) = (uint32_t(*)(char*, uint32_t))dlsym(h, "streamhal_cpu_take_fault");
-  if (take) code = take(msg, sizeof msg);
-  uint32_t ml = (uint32_t)strlen(msg);
-  wr(&code, 4);
+  uint32_t ml = (uint32_t)strnlen(j.msg, sizeof j.msg);
+  wr(&j.code, 4);
   wr(&ml, 4);
-  wr(msg, ml);
+  wr(j.msg, ml);
   for (uint32_t i = 0; i < nbufs; i++) wr(bufs[i], sizes[i]);
   for (uint32_t i = 0; i < lib->global_count; i++) {
     uint32_t gl = (uint32_t)strlen(lib->globals[i].name);

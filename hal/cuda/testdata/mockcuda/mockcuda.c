@@ -10,7 +10,13 @@
 // from the stream's thread. It checks what the real driver checks that
 // matters to us: a current context for every call that needs one, the
 // stream's context matching the current one, the layout of graph node
-// parameter structs, and parameter buffer sizes.
+// parameter structs, and parameter buffer sizes. Where the real driver's
+// behaviour is easy to get wrong above it, the double copies it: device
+// allocations are adjacent and freed addresses are reused at once;
+// cuStreamDestroy returns before the stream's work is done;
+// cuCtxSynchronize waits for every stream of the context, destroyed ones
+// and streams blocked on a memory wait included; a context's host-function
+// thread and peer mappings end with the context.
 //
 // Build: cc -shared -fPIC -O1 -pthread -o libmockcuda.so mockcuda.c
 //
@@ -189,6 +195,15 @@ CUresult cuDevicePrimaryCtxRelease_v2(int d) {
 	if (d < 0 || d >= NDEV) return E_INVALID_DEVICE;
 	pthread_mutex_lock(&mu);
 	CUresult r = primary[d].refs > 0 ? (primary[d].refs--, OK) : E_INVALID_CONTEXT;
+	if (r == OK && primary[d].refs == 0) {
+		// The context is destroyed: its peer mappings go with it, and the
+		// host thread ends once no context is left.
+		for (int i = 0; i < NDEV; i++) {
+			primary[d].peer[i] = 0;
+			primary[i].peer[d] = 0;
+		}
+		pthread_cond_broadcast(&cond);
+	}
 	pthread_mutex_unlock(&mu);
 	return r;
 }
@@ -244,13 +259,14 @@ static void track(void *p, size_t n, int kind) {
 	allocs = a;
 	pthread_mutex_unlock(&mu);
 }
-static int untrack(void *p, int kind) {
+static int untrack_size(void *p, int kind, size_t *n) {
 	pthread_mutex_lock(&mu);
 	for (alloc_t **pp = &allocs; *pp; pp = &(*pp)->next) {
 		if ((*pp)->p == p && (*pp)->kind == kind) {
 			alloc_t *a = *pp;
 			*pp = a->next;
 			pthread_mutex_unlock(&mu);
+			if (n) *n = a->n;
 			free(a);
 			return 1;
 		}
@@ -258,6 +274,7 @@ static int untrack(void *p, int kind) {
 	pthread_mutex_unlock(&mu);
 	return 0;
 }
+static int untrack(void *p, int kind) { return untrack_size(p, kind, NULL); }
 // covered reports whether [p, p+n) lies in one tracked allocation.
 static int covered(CUdeviceptr p, size_t n) {
 	int ok = 0;
@@ -279,6 +296,70 @@ static void *mock_alloc(size_t n) {
 	return p;
 }
 
+// Device memory (cuMemAlloc) is handed out the way CUDA's allocator does
+// it: small allocations are carved from 2 MiB chunks, back to back at
+// 512-byte granularity, lowest free address first, so consecutive
+// allocations are adjacent (a buffer's base is the end of the one before)
+// and a freed address goes to the next allocation that fits. Larger ones
+// get their own memory. Chunks are never returned.
+#define DEV_CHUNK ((size_t)2 << 20)
+#define DEV_GRAIN ((size_t)512)
+#define DEV_GRAINS (DEV_CHUNK / DEV_GRAIN)
+typedef struct dchunk {
+	unsigned char *base;
+	unsigned char used[DEV_GRAINS];
+	struct dchunk *next;
+} dchunk_t;
+static dchunk_t *dchunks;
+
+static void *dev_alloc(size_t n) {
+	size_t k = (n + DEV_GRAIN - 1) / DEV_GRAIN;
+	void *p = NULL;
+	if (k > DEV_GRAINS / 2) {
+		p = aligned_alloc(DEV_CHUNK, (n + DEV_CHUNK - 1) / DEV_CHUNK * DEV_CHUNK);
+	} else {
+		pthread_mutex_lock(&mu);
+		for (dchunk_t **cp = &dchunks;; cp = &(*cp)->next) {
+			if (*cp == NULL) {
+				dchunk_t *c = calloc(1, sizeof *c);
+				if (c == NULL || (c->base = aligned_alloc(DEV_CHUNK, DEV_CHUNK)) == NULL) {
+					free(c);
+					break;
+				}
+				*cp = c;
+			}
+			dchunk_t *c = *cp;
+			size_t run = 0;
+			for (size_t i = 0; i < DEV_GRAINS; i++) {
+				run = c->used[i] ? 0 : run + 1;
+				if (run == k) {
+					memset(&c->used[i + 1 - k], 1, k);
+					p = c->base + (i + 1 - k) * DEV_GRAIN;
+					break;
+				}
+			}
+			if (p) break;
+		}
+		pthread_mutex_unlock(&mu);
+	}
+	if (p) memset(p, 0xCD, n);
+	return p;
+}
+
+static void dev_free(void *p, size_t n) {
+	size_t k = (n + DEV_GRAIN - 1) / DEV_GRAIN;
+	pthread_mutex_lock(&mu);
+	for (dchunk_t *c = dchunks; c; c = c->next) {
+		if ((unsigned char *)p >= c->base && (unsigned char *)p < c->base + DEV_CHUNK) {
+			memset(&c->used[((unsigned char *)p - c->base) / DEV_GRAIN], 0, k);
+			pthread_mutex_unlock(&mu);
+			return;
+		}
+	}
+	pthread_mutex_unlock(&mu);
+	free(p);
+}
+
 CUresult cuMemGetInfo_v2(size_t *f, size_t *t) {
 	NEED_CTX();
 	*t = (size_t)80 << 30;
@@ -289,7 +370,7 @@ CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t n) {
 	NEED_CTX();
 	if (n == 0) return E_INVALID_VALUE;
 	if (n > ((size_t)1 << 36)) return E_OUT_OF_MEMORY;
-	void *q = mock_alloc(n);
+	void *q = dev_alloc(n);
 	if (!q) return E_OUT_OF_MEMORY;
 	track(q, n, 1);
 	*p = (CUdeviceptr)(uintptr_t)q;
@@ -298,7 +379,12 @@ CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t n) {
 CUresult cuMemFree_v2(CUdeviceptr p) {
 	NEED_CTX();
 	void *q = (void *)(uintptr_t)p;
-	if (!untrack(q, 1) && !untrack(q, 3)) return E_INVALID_VALUE;
+	size_t n;
+	if (untrack_size(q, 1, &n)) {
+		dev_free(q, n);
+		return OK;
+	}
+	if (!untrack(q, 3)) return E_INVALID_VALUE;
 	free(q);
 	return OK;
 }
@@ -409,7 +495,9 @@ struct stream {
 	int quit;
 	int error;
 	pthread_t thread;
+	struct stream *next; // in all_streams, destroyed ones included until drained
 };
+static struct stream *all_streams;
 #define STREAM_MAGIC 0x5354524d
 
 static long long now_ns(void) {
@@ -430,13 +518,28 @@ typedef struct hostreq {
 	struct hostreq *next;
 } hostreq_t;
 static hostreq_t *hq_head, *hq_tail;
-static pthread_once_t host_once = PTHREAD_ONCE_INIT;
+static int host_running;
 
+// retained reports whether a primary context is retained (mu held).
+static int retained(void) {
+	for (int d = 0; d < NDEV; d++)
+		if (primary[d].refs > 0) return 1;
+	return 0;
+}
+
+// host_thread runs host functions until none is pending and no context is
+// retained any more: like CUDA's, which ends with its context, so that a
+// process that released its contexts has no thread left that called Go.
 static void *host_thread(void *arg) {
 	(void)arg;
 	pthread_mutex_lock(&mu);
 	for (;;) {
-		while (hq_head == NULL) pthread_cond_wait(&cond, &mu);
+		while (hq_head == NULL && retained()) pthread_cond_wait(&cond, &mu);
+		if (hq_head == NULL) {
+			host_running = 0;
+			pthread_mutex_unlock(&mu);
+			return NULL;
+		}
 		hostreq_t *r = hq_head;
 		hq_head = r->next;
 		if (hq_head == NULL) hq_tail = NULL;
@@ -448,19 +551,18 @@ static void *host_thread(void *arg) {
 	}
 	return NULL;
 }
-static void start_host_thread(void) {
-	pthread_t t;
-	pthread_create(&t, NULL, host_thread, NULL);
-	pthread_detach(t);
-}
-
-// run_host hands fn to the host thread and waits until it has returned:
-// the stream does not go on before its host function is done, and host
-// functions of all streams run one at a time.
+// run_host hands fn to the host thread (started when there is none) and
+// waits until it has returned: the stream does not go on before its host
+// function is done, and host functions of all streams run one at a time.
 static void run_host(void (*fn)(void *), void *user) {
-	pthread_once(&host_once, start_host_thread);
 	hostreq_t r = {fn, user, 0, NULL};
 	pthread_mutex_lock(&mu);
+	if (!host_running) {
+		pthread_t t;
+		host_running = 1;
+		pthread_create(&t, NULL, host_thread, NULL);
+		pthread_detach(t);
+	}
 	if (hq_tail) hq_tail->next = &r;
 	else hq_head = &r;
 	hq_tail = &r;
@@ -550,6 +652,13 @@ static void *worker(void *arg) {
 		s->busy = 0;
 		pthread_cond_broadcast(&cond);
 	}
+	for (stream_t **pp = &all_streams; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	pthread_cond_broadcast(&cond);
 	pthread_mutex_unlock(&mu);
 	// A destroyed stream is freed by its thread once its work is done.
 	free(s);
@@ -585,6 +694,10 @@ CUresult cuStreamCreateWithPriority(stream_t **ps, unsigned int flags, int prior
 	s->magic = STREAM_MAGIC;
 	s->ctx = current;
 	s->priority = priority < -5 ? -5 : priority > 0 ? 0 : priority;
+	pthread_mutex_lock(&mu);
+	s->next = all_streams;
+	all_streams = s;
+	pthread_mutex_unlock(&mu);
 	pthread_create(&s->thread, NULL, worker, s);
 	*ps = s;
 	return OK;
@@ -621,17 +734,22 @@ CUresult cuStreamQuery(stream_t *s) {
 	pthread_mutex_unlock(&mu);
 	return r;
 }
-// spinning counts the spin_forever launches running now: the work
-// cuCtxSynchronize waits for (the bounded-Close tests need it to block
-// like the real one).
-static int spinning;
+// ctx_busy reports whether a stream of c, destroyed or not, has work left
+// (mu held).
+static int ctx_busy(const ctx_t *c) {
+	for (stream_t *s = all_streams; s; s = s->next)
+		if (s->ctx == c && (s->head != NULL || s->busy)) return 1;
+	return 0;
+}
 
+// cuCtxSynchronize waits, as CUDA's does, for all work of every stream of
+// the context: kernels, host functions, waits on memory (a stream blocked
+// in cuStreamWaitValue32 blocks it too), and the work of destroyed streams
+// still draining.
 CUresult cuCtxSynchronize(void) {
 	NEED_CTX();
-	// Streams are not listed per context; a short settle is enough for the
-	// tests, which synchronize streams themselves, except for spin_forever.
 	pthread_mutex_lock(&mu);
-	while (spinning > 0) pthread_cond_wait(&cond, &mu);
+	while (ctx_busy(current)) pthread_cond_wait(&cond, &mu);
 	pthread_mutex_unlock(&mu);
 	return OK;
 }
@@ -974,19 +1092,12 @@ static void run_kernel(function_t *f, const unsigned int *grid, const unsigned i
 		// Waits until *flag != 0 (host memory), then done[0] = *flag + 1.
 		const uint32_t *flag = PTR(const uint32_t, a, 0);
 		uint32_t *done = PTR(uint32_t, a, 8);
-		pthread_mutex_lock(&mu);
-		spinning++;
-		pthread_mutex_unlock(&mu);
 		uint32_t v;
 		while ((v = __atomic_load_n(flag, __ATOMIC_ACQUIRE)) == 0) {
 			struct timespec ts = {0, 100000};
 			nanosleep(&ts, NULL);
 		}
 		done[0] = v + 1;
-		pthread_mutex_lock(&mu);
-		spinning--;
-		pthread_cond_broadcast(&cond);
-		pthread_mutex_unlock(&mu);
 	} else if (strcmp(name, "vector_add") == 0 || strcmp(name, "vector_add_scaled") == 0) {
 		int scaled = name[10] == '_';
 		const float *x = PTR(const float, a, 0), *y = PTR(const float, a, 8);

@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 
 	"github.com/streamhal/streamhal/hal"
 	"github.com/streamhal/streamhal/hal/modfile"
 	"github.com/streamhal/streamhal/internal/kbuild"
+	"github.com/streamhal/streamhal/ptx/cgen"
 )
 
 // ptxTranslator is a PTX to C translator: its output is a CPU kernel
@@ -21,14 +21,26 @@ type ptxTranslator struct {
 	MaxPTX modfile.PTXVersion
 	// Translate returns the C source for a PTX module.
 	Translate func(ptx []byte) ([]byte, error)
+	// CFlags are the compiler flags its C needs (after kbuild.Flags).
+	CFlags []string
 }
 
-// translator is the PTX to C translator behind -cpu-from-ptx. It is nil
-// until the translator is in the module, and the flag exists only when it
-// is set: wiring it in is this one assignment, for example
-//
-//	var translator = &ptxTranslator{Version: cgen.Version, MaxPTX: cgen.MaxPTX, Translate: cgen.Translate}
-var translator *ptxTranslator
+// translator is the PTX to C translator behind -cpu-from-ptx: ptx/cgen,
+// the one the CPU backend uses at load time (with the same flags and
+// cache keys, so a library built here also fills the build cache). The
+// flag exists only when it is set.
+var translator = &ptxTranslator{
+	Version: cgen.BuildID,
+	MaxPTX:  cgen.MaxPTX,
+	Translate: func(ptx []byte) ([]byte, error) {
+		res, err := cgen.Translate(ptx, cgen.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return res.C, nil
+	},
+	CFlags: cgen.CFlags,
+}
 
 // addCPUFromPTX translates the best PTX among entries (ptx entries and the
 // PTX inside fatbin entries, chosen as modfile.ExtractPTX chooses), builds
@@ -45,13 +57,16 @@ func addCPUFromPTX(ctx context.Context, entries []modfile.FatEntry, tr *ptxTrans
 	if err != nil {
 		return nil, "", fmt.Errorf("-cpu-from-ptx: %w", err)
 	}
-	src, err := tr.Translate(ptx)
-	if err != nil {
-		return nil, "", fmt.Errorf("-cpu-from-ptx: translate %s: %w", which, err)
+	var terr error
+	opts.Flags = append(append([]string{}, opts.Flags...), tr.CFlags...)
+	lib, _, err := kbuild.BuildFrom(ctx, kbuild.PTXKey(ptx, tr.Version), func() ([]byte, error) {
+		src, err := tr.Translate(ptx)
+		terr = err
+		return src, err
+	}, opts)
+	if terr != nil {
+		return nil, "", fmt.Errorf("-cpu-from-ptx: translate %s: %w", which, terr)
 	}
-	sum := sha256.Sum256(ptx)
-	key := append(sum[:], "\x00ptx-to-c "+tr.Version...)
-	lib, _, err := kbuild.Build(ctx, src, key, opts)
 	if err != nil {
 		return nil, "", fmt.Errorf("-cpu-from-ptx: build the C translated from %s: %w", which, err)
 	}

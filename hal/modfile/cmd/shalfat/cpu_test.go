@@ -39,14 +39,28 @@ func fakeTranslator(got *[]byte) *ptxTranslator {
 	}}
 }
 
-func TestCPUFromPTXFlagNeedsTranslator(t *testing.T) {
-	if translator != nil {
-		t.Skip("a translator is wired in")
+// TestCPUFromPTXTranslator: -cpu-from-ptx with the real translator
+// (ptx/cgen) adds a CPU library that runs where no compiler is.
+func TestCPUFromPTXTranslator(t *testing.T) {
+	if _, err := exec.LookPath("cc"); err != nil {
+		t.Skip("no C compiler")
 	}
-	err := run([]string{"-cpu-from-ptx", "-o", filepath.Join(t.TempDir(), "k.fat"), "sm_80:ptx:" + td + "kernels.sm_80.ptx"}, &bytes.Buffer{})
-	if err == nil || !strings.Contains(err.Error(), "flag provided but not defined") {
-		t.Errorf("-cpu-from-ptx without a translator: %v", err)
+	t.Setenv("STREAM_HAL_CACHE_DIR", t.TempDir())
+	out := filepath.Join(t.TempDir(), "k.fat")
+	var stdout bytes.Buffer
+	if err := run([]string{"-cpu-from-ptx", "-o", out, "sm_80:ptx:" + td + "kernels.sm_80.ptx"}, &stdout); err != nil {
+		t.Fatal(err)
 	}
+	if !strings.Contains(stdout.String(), "added cpu-elf "+modfile.HostArch()) {
+		t.Errorf("output %q", stdout.String())
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The deployed program has no compiler: it must not need one.
+	t.Setenv("CC", "/nonexistent/cc")
+	runVectorAdd(t, data)
 }
 
 func TestCPUFromPTX(t *testing.T) {

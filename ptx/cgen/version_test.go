@@ -1,0 +1,32 @@
+package cgen_test
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"testing"
+
+	"github.com/streamhal/streamhal/ptx/cgen"
+)
+
+// outputHashes records, per translator Version, the SHA-256 of the C it
+// writes for the whole corpus module (corpusModule). Caches of compiled
+// libraries key on the PTX and cgen.BuildID, not on the C (so that a hit
+// needs no translation): a change to the output under an old Version would
+// make them serve libraries of the old translator. When this test fails,
+// bump Version and record the new hash here.
+var outputHashes = map[string]string{
+	"ptxc-4": "10300ab4c5e19f1d71137f2c41d61c61287934959e1875839a4cd7beb679e22a",
+}
+
+func TestVersionCoversOutput(t *testing.T) {
+	src, _ := corpusModule(t)
+	res, err := cgen.Translate([]byte(src), cgen.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprintf("%x", sha256.Sum256(res.C))
+	want, ok := outputHashes[cgen.Version]
+	if !ok || want != got {
+		t.Fatalf("the translator's output for the corpus is %s under Version %q, which records %q: bump cgen.Version (caches key on it) and record the new hash in outputHashes", got, cgen.Version, want)
+	}
+}
