@@ -49,11 +49,13 @@ func corpusPTX(t *testing.T) []string {
 }
 
 // knownRefusals are the corpus modules the translator refuses on every
-// Vulkan device, with what the refusal names: coop_grid's cg_grid_sum
-// synchronises the whole grid through the workspace the CUDA runtime
-// passes in %envreg (cooperative launch), which Vulkan has no way to do.
+// Vulkan device, with what the refusal names: coop_grid's and gridsync's
+// kernels synchronise the whole grid through the workspace the CUDA
+// runtime passes in %envreg (cooperative launch), which Vulkan has no way
+// to do.
 var knownRefusals = map[string]string{
 	"coop_grid": "%envreg",
+	"gridsync":  "%envreg",
 }
 
 // TestCorpusValidates translates every corpus module for every target
