@@ -28,7 +28,8 @@ import (
 //   - any other format: the target equals arch.
 //
 // On a CPU architecture ("x86_64", "aarch64" and the other names HostArch
-// returns), where PTX is translated rather than run, ptx and fatbin entries
+// returns) and on Vulkan devices ("vulkan1.2", ...), where PTX is
+// translated rather than run, ptx and fatbin entries
 // compete by the PTX they hold, ranked as ExtractPTX ranks it with no
 // version limit: the newest PTX ISA version, generic before arch-specific,
 // then the highest SM. A fatbin entry matches only when it holds PTX. A
@@ -37,7 +38,7 @@ import (
 // When nothing matches, the error wraps hal.ErrNoBinaryForDevice and lists
 // what the module has and what the device wants.
 func Select(entries []FatEntry, formats []hal.Format, arch string) (FatEntry, error) {
-	cpu := isCPUArch(arch)
+	cpu := isCPUArch(arch) || strings.HasPrefix(arch, "vulkan")
 	for _, f := range formats {
 		if cpu && (f == hal.FormatPTX || f == hal.FormatFatbin) {
 			cs, err := fatCandidates(entries, f)

@@ -152,6 +152,10 @@ func TestSelectCPU(t *testing.T) {
 		{"fatbin with PTX", []FatEntry{e(hal.FormatFatbin, "sm_90", fb)}, cpuAll, "x86_64", "fatbin sm_90"},
 		{"best fatbin", []FatEntry{e(hal.FormatFatbin, "sm_90", fb), e(hal.FormatFatbin, "sm_80", buildFatbin(fbEntry{kind: FatbinPTX, arch: 80, major: 7, minor: 0, payload: ptx}))}, cpuAll, "x86_64", "fatbin sm_90"},
 		{"fatbin of cubins only", []FatEntry{e(hal.FormatFatbin, "sm_90", cubins)}, cpuAll, "x86_64", ""},
+		// Vulkan translates PTX as the CPU does: no sm_XX to compare with.
+		{"vulkan: spirv first", []FatEntry{e(hal.FormatPTX, "sm_80", ptx), e(hal.FormatSPIRV, "vulkan1.2", []byte("spv"))}, []hal.Format{hal.FormatSPIRV, hal.FormatPTX, hal.FormatFatbin}, "vulkan1.3", "spirv vulkan1.2"},
+		{"vulkan: ptx", []FatEntry{e(hal.FormatCPUELF, "x86_64", []byte("lib")), e(hal.FormatPTX, "sm_90", v("7.8", "sm_90"))}, []hal.Format{hal.FormatSPIRV, hal.FormatPTX, hal.FormatFatbin}, "vulkan1.2", "ptx sm_90"},
+		{"vulkan: fatbin", []FatEntry{e(hal.FormatFatbin, "sm_90", fb)}, []hal.Format{hal.FormatSPIRV, hal.FormatPTX, hal.FormatFatbin}, "vulkan1.3", "fatbin sm_90"},
 		{"ptx not in formats", []FatEntry{e(hal.FormatPTX, "sm_80", ptx)}, []hal.Format{hal.FormatCPUELF}, "x86_64", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -156,6 +156,11 @@ type device struct {
 	fillMu   sync.Mutex
 	fillProg *fillProgram
 
+	// fmaOnce runs the fused-multiply-add probe (ptx.go) on the first PTX
+	// load; fmaFused is its answer for f32 and f64.
+	fmaOnce  sync.Once
+	fmaFused [2]bool
+
 	// forceStaging makes CopyFromHost/CopyToHost go through the staging
 	// buffer even for host-visible memory (tests of the discrete-GPU path).
 	forceStaging bool
@@ -390,7 +395,11 @@ func (d *device) isClosed() bool {
 	return d.closed
 }
 
-func (d *device) Formats() []hal.Format { return []hal.Format{hal.FormatSPIRV} }
+// Formats: SPIR-V, and PTX (bare or in nvcc fatbins) through the PTX
+// translator, which runs on every device the driver uses.
+func (d *device) Formats() []hal.Format {
+	return []hal.Format{hal.FormatSPIRV, hal.FormatPTX, hal.FormatFatbin}
+}
 
 // pickVkQueue hands out the device's VkQueues round robin.
 func (d *device) pickVkQueue() *vkQueue {

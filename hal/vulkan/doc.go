@@ -11,7 +11,11 @@
 // specification, so no SDK is needed to build. Without the library, Open
 // returns an error wrapping hal.ErrNotAvailable. A device is used when it
 // has Vulkan 1.2, a compute queue, bufferDeviceAddress, timelineSemaphore
-// and shaderInt64; each skipped device is logged with the reason.
+// and shaderInt64; each skipped device is logged with the reason. The
+// features PTX kernels may use are enabled where the device has them
+// (f64, 8/16-bit integers and storage, 64-bit atomics, the Vulkan memory
+// model, VK_EXT_shader_atomic_float, VK_KHR_shader_clock,
+// VK_EXT_subgroup_size_control).
 //
 // # Memory
 //
@@ -28,8 +32,32 @@
 //
 // # Kernels
 //
-// A module is one VkShaderModule; its kernels' parameter layouts come from
-// the push-constant block (hal/modfile.ParseSPIRV). Arguments are pushed as
+// The driver loads SPIR-V, and PTX (bare, or the PTX of an nvcc fatbin or
+// of a streamhal fat module without SPIR-V for the device) by translating
+// it with package ptx/spirvgen for the device's features: every CUDA
+// kernel shipped as PTX runs on any Vulkan device. Translations are
+// cached on disk (internal/kbuild's cache, keyed by the PTX, the
+// translator's version and the device's features). On the first PTX load
+// the driver runs a probe kernel to learn whether the device's fma is
+// fused (the translator emulates fma exactly where it is not, as on
+// lavapipe). A translated kernel's parameters are the PTX's, at their C
+// offsets in the push constants (with the grid size after them when the
+// kernel reads %nctaid); pointer flags come from the PTX as for the other
+// drivers. Its .global and .const variables live in a buffer the driver
+// allocates and initialises at load (relocating address initializers),
+// whose device address Executable.Global returns (cuModuleGetGlobal);
+// pipelines get the buffer's address as specialization constants 4 and
+// 5, and a required subgroup size of 32 when warp operations use
+// subgroups. PTX that does not parse and PTX the translator refuses
+// (naming the instruction, its line and any missing device feature) are
+// load errors wrapping hal.ErrInvalidPTX and hal.ErrInvalidImage
+// (CUDA_ERROR_INVALID_PTX, as a JIT and hal/cpu report them).
+// STREAM_HAL_VULKAN_WARP=emulate makes warp
+// operations use the shared-memory emulation even where subgroups could
+// serve.
+//
+// A SPIR-V module is one VkShaderModule; its kernels' parameter layouts
+// come from the push-constant block (hal/modfile.ParseSPIRV). Arguments are pushed as
 // push constants, so a kernel's arguments must fit maxPushConstantsSize
 // (128 bytes or more). Pipelines are created on first launch for each block
 // size and dynamic shared size, with specialization constants 0, 1, 2 = the
@@ -37,7 +65,7 @@
 // and cached. Grids larger than maxComputeWorkGroupCount are split into
 // several vkCmdDispatchBase calls, so gl_WorkGroupID still numbers blocks
 // across the whole grid. SPIR-V has no device-memory module globals, so
-// Executable.Global always fails with hal.ErrNotFound.
+// Executable.Global fails with hal.ErrNotFound for SPIR-V modules.
 //
 // # Queues
 //

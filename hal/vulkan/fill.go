@@ -122,7 +122,7 @@ func (d *device) fillPipeline() (*fillProgram, error) {
 	}
 	name := C.CString("main")
 	defer C.free(unsafe.Pointer(name))
-	if err := check(C.shal_create_pipeline(d.c, fp.module, name, fp.layout, 0, nil, nil, &fp.pipe), "fill kernel: create pipeline"); err != nil {
+	if err := check(C.shal_create_pipeline(d.c, fp.module, name, fp.layout, 0, nil, nil, 0, 0, &fp.pipe), "fill kernel: create pipeline"); err != nil {
 		fp.destroy(d)
 		return nil, err
 	}

@@ -310,7 +310,11 @@ func TestBadSPIRV(t *testing.T) {
 			t.Errorf("%s: %v, want invalid image", name, err)
 		}
 	}
-	if _, err := d.Load(hal.FormatPTX, data); !errors.Is(err, hal.ErrNotSupported) {
-		t.Errorf("PTX: %v, want not supported", err)
+	// PTX is loaded through the translator: SPIR-V bytes are no PTX.
+	if _, err := d.Load(hal.FormatPTX, data); !errors.Is(err, hal.ErrInvalidImage) {
+		t.Errorf("SPIR-V as PTX: %v, want invalid image", err)
+	}
+	if _, err := d.Load(hal.FormatAMDGPU, data); !errors.Is(err, hal.ErrNotSupported) {
+		t.Errorf("AMDGPU: %v, want not supported", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/ptx/spirvgen"
 )
 
 // executable is a loaded SPIR-V module: one VkShaderModule and its kernels.
@@ -25,6 +26,14 @@ type executable struct {
 	kernels map[string]*kernel
 	names   []string
 	closed  bool
+
+	// Modules translated from PTX: the globals buffer (nil when the
+	// module has none) and its variables. detached says Close took the
+	// buffer out of the device's address table (release frees it then;
+	// otherwise the device frees it with its other allocations).
+	globals    *allocation
+	globalVars map[string]spirvgen.GlobalVar
+	detached   bool
 }
 
 var _ hal.Executable = (*executable)(nil)
@@ -48,13 +57,18 @@ type pipeKey struct {
 	shared uint32
 }
 
-// Load loads a SPIR-V module.
+// Load loads a SPIR-V module, or a PTX module (bare or in an nvcc
+// fatbin) through the PTX translator.
 func (d *device) Load(format hal.Format, data []byte) (hal.Executable, error) {
 	if d.isClosed() {
 		return nil, errClosedDevice
 	}
-	if format != hal.FormatSPIRV {
-		return nil, fmt.Errorf("hal/vulkan: load: format %q: the Vulkan driver loads only %q modules: %w", format, hal.FormatSPIRV, hal.ErrNotSupported)
+	switch format {
+	case hal.FormatSPIRV:
+	case hal.FormatPTX, hal.FormatFatbin:
+		return d.loadPTX(format, data)
+	default:
+		return nil, fmt.Errorf("hal/vulkan: load: format %q: the Vulkan driver loads %v modules: %w", format, d.Formats(), hal.ErrNotSupported)
 	}
 	kernels, err := parseSPIRV(data)
 	if err != nil {
@@ -77,6 +91,16 @@ func (d *device) Load(format hal.Format, data []byte) (hal.Executable, error) {
 			kernels[i].Params = params
 		}
 	}
+	x, err := d.newExecutable(data, kernels)
+	if err != nil {
+		return nil, err
+	}
+	return x.register()
+}
+
+// newExecutable creates the shader module and the kernels' pipeline
+// layouts.
+func (d *device) newExecutable(data []byte, kernels []spirvKernel) (*executable, error) {
 	x := &executable{dev: d, kernels: map[string]*kernel{}}
 	// The driver may read the code after vkCreateShaderModule returns only
 	// on broken implementations; hand it a C copy anyway so that Go's
@@ -95,7 +119,7 @@ func (d *device) Load(format hal.Format, data []byte) (hal.Executable, error) {
 		if k.pushSize() <= d.maxPush {
 			if err := check(C.shal_create_pipeline_layout(d.c, C.uint32_t(k.pushSize()), &k.layout), "load: create pipeline layout for %q", mk.Name); err != nil {
 				C.free(unsafe.Pointer(k.cname))
-				x.release()
+				x.releaseNow()
 				return nil, err
 			}
 		}
@@ -103,10 +127,26 @@ func (d *device) Load(format hal.Format, data []byte) (hal.Executable, error) {
 		x.names = append(x.names, mk.Name)
 	}
 	sort.Strings(x.names)
+	return x, nil
+}
+
+// releaseNow undoes a load that failed before the module was registered.
+func (x *executable) releaseNow() {
+	if x.globals != nil {
+		if _, err := x.dev.allocs.removeUser(x.globals.base, hal.MemoryDevice); err == nil {
+			x.detached = true
+		}
+	}
+	x.release()
+}
+
+// register makes the module one of the device's (Close releases it).
+func (x *executable) register() (hal.Executable, error) {
+	d := x.dev
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()
-		x.release()
+		x.releaseNow()
 		return nil, errClosedDevice
 	}
 	d.execs[x] = struct{}{}
@@ -123,11 +163,23 @@ func (x *executable) Kernel(name string) (hal.Kernel, error) {
 
 func (x *executable) Kernels() []string { return append([]string(nil), x.names...) }
 
-// Global always fails: SPIR-V modules have no device-memory globals that
-// the host can address (module-scope variables are Private or Workgroup
-// storage, per invocation or per workgroup).
+// Global returns a module global's device address: modules translated
+// from PTX keep their .global and .const variables in a buffer of their
+// own. SPIR-V modules have no device-memory globals that the host can
+// address (module-scope variables are Private or Workgroup storage, per
+// invocation or per workgroup).
 func (x *executable) Global(name string) (uint64, uint64, error) {
-	return 0, 0, fmt.Errorf("hal/vulkan: global %q: SPIR-V modules have no device-memory module globals: %w", name, hal.ErrNotFound)
+	if x.globalVars == nil {
+		return 0, 0, fmt.Errorf("hal/vulkan: global %q: SPIR-V modules have no device-memory module globals: %w", name, hal.ErrNotFound)
+	}
+	v, ok := x.globalVars[name]
+	if !ok || x.closed {
+		return 0, 0, fmt.Errorf("hal/vulkan: global %q: the module has no such .global or .const variable: %w", name, hal.ErrNotFound)
+	}
+	if x.globals == nil || v.Size == 0 {
+		return 0, 0, nil
+	}
+	return x.globals.base + v.Offset, v.Size, nil
 }
 
 // Close releases the module once the enqueued work that uses it is done.
@@ -141,6 +193,11 @@ func (x *executable) Close() error {
 	delete(d.execs, x)
 	d.mu.Unlock()
 	x.closed = true
+	if x.globals != nil {
+		if _, err := d.allocs.removeUser(x.globals.base, hal.MemoryDevice); err == nil {
+			x.detached = true
+		}
+	}
 	d.deferFree(x.release)
 	return nil
 }
@@ -163,6 +220,10 @@ func (x *executable) release() {
 	}
 	C.shal_destroy_shader_module(d.c, x.module)
 	x.module = 0
+	if x.globals != nil && x.detached {
+		d.freeAllocation(x.globals)
+		x.globals = nil
+	}
 }
 
 func (k *kernel) Name() string { return k.meta.Name }
@@ -176,6 +237,17 @@ func (k *kernel) Attributes() hal.KernelAttributes {
 		SharedSizeBytes:     int(k.meta.StaticShared),
 		ConstSizeBytes:      int(k.meta.PushConstantSize),
 		MaxDynamicSharedMem: int(d.maxShared) - int(k.meta.StaticShared),
+	}
+	if k.meta.ptx {
+		a.ConstSizeBytes = 0
+		if k.meta.maxThreads > 0 && int(k.meta.maxThreads) < a.MaxThreadsPerBlock {
+			a.MaxThreadsPerBlock = int(k.meta.maxThreads)
+		}
+		// The translator's per-thread shared memory for a full block.
+		a.MaxDynamicSharedMem -= int(k.meta.sharedPerThread) * a.MaxThreadsPerBlock
+		if a.MaxDynamicSharedMem < 0 {
+			a.MaxDynamicSharedMem = 0
+		}
 	}
 	if k.meta.LocalSizeSpecIDs == [3]int{-1, -1, -1} {
 		l := k.meta.LocalSize
@@ -212,9 +284,20 @@ func (k *kernel) prepare(cfg hal.LaunchConfig) (C.VkPipeline, error) {
 				name, b.X, b.Y, b.Z, fixed[0], fixed[1], fixed[2], hal.ErrInvalidValue)
 		}
 	}
-	if uint64(cfg.SharedBytes)+uint64(k.meta.StaticShared) > uint64(d.maxShared) {
+	static := uint64(k.meta.StaticShared) + uint64(k.meta.sharedPerThread)*b.Count()
+	if uint64(cfg.SharedBytes)+static > uint64(d.maxShared) {
 		return 0, fmt.Errorf("hal/vulkan: launch %q: %d bytes of dynamic shared memory plus %d static exceed maxComputeSharedMemorySize %d: %w",
-			name, cfg.SharedBytes, k.meta.StaticShared, d.maxShared, hal.ErrInvalidValue)
+			name, cfg.SharedBytes, static, d.maxShared, hal.ErrInvalidValue)
+	}
+	if k.meta.ptx {
+		if m := k.meta.maxThreads; m > 0 && b.Count() > uint64(m) {
+			return 0, fmt.Errorf("hal/vulkan: launch %q: block (%d,%d,%d) has more threads than the kernel's .maxntid/.reqntid %d: %w",
+				name, b.X, b.Y, b.Z, m, hal.ErrInvalidValue)
+		}
+		if r := k.meta.reqNTID; r[0] > 0 && (b.X != r[0] || (r[1] > 0 && b.Y != r[1]) || (r[2] > 0 && b.Z != r[2])) {
+			return 0, fmt.Errorf("hal/vulkan: launch %q: block (%d,%d,%d) differs from the kernel's .reqntid (%d,%d,%d): %w",
+				name, b.X, b.Y, b.Z, r[0], r[1], r[2], hal.ErrInvalidValue)
+		}
 	}
 	if cfg.SharedBytes > 0 && k.meta.DynamicSharedSpecID < 0 {
 		return 0, fmt.Errorf("hal/vulkan: launch %q: %d bytes of dynamic shared memory requested, but the kernel declares no specialization constant %d for it: %w",
@@ -224,9 +307,9 @@ func (k *kernel) prepare(cfg hal.LaunchConfig) (C.VkPipeline, error) {
 		return 0, fmt.Errorf("hal/vulkan: launch %q: %d bytes of arguments exceed the device's maxPushConstantsSize %d: %w",
 			name, k.pushSize(), d.maxPush, hal.ErrNotSupported)
 	}
-	if uint32(len(cfg.Args)) < k.meta.PushConstantSize {
+	if need := k.argBytes(); uint32(len(cfg.Args)) < need {
 		return 0, fmt.Errorf("hal/vulkan: launch %q: %d bytes of arguments, the kernel's parameters take %d: %w",
-			name, len(cfg.Args), k.meta.PushConstantSize, hal.ErrInvalidValue)
+			name, len(cfg.Args), need, hal.ErrInvalidValue)
 	}
 	if err := k.checkPointers(cfg.Args); err != nil {
 		return 0, err
@@ -292,9 +375,27 @@ func (k *kernel) pipeline(b hal.Dim3, shared uint32) (C.VkPipeline, error) {
 		ids[n], vals[n] = C.uint32_t(k.meta.DynamicSharedSpecID), C.uint32_t(shared)
 		n++
 	}
+	var extra [2]C.uint32_t
+	var extraIDs [2]C.uint32_t
+	ne := 0
+	if g := k.exe.globals; g != nil {
+		extraIDs[0], extra[0] = spirvgen.SpecGlobalsLo, C.uint32_t(uint32(g.base))
+		extraIDs[1], extra[1] = spirvgen.SpecGlobalsHi, C.uint32_t(uint32(g.base>>32))
+		ne = 2
+	}
+	var allIDs, allVals [6]C.uint32_t
+	copy(allIDs[:], ids[:n])
+	copy(allVals[:], vals[:n])
+	copy(allIDs[n:], extraIDs[:ne])
+	copy(allVals[n:], extra[:ne])
+	n += ne
+	subgroup := C.uint32_t(0)
+	if k.meta.subgroup32 {
+		subgroup = 32
+	}
 	d := k.exe.dev
 	var p C.VkPipeline
-	r := C.shal_create_pipeline(d.c, k.exe.module, k.cname, k.layout, C.uint32_t(n), &ids[0], &vals[0], &p)
+	r := C.shal_create_pipeline(d.c, k.exe.module, k.cname, k.layout, C.uint32_t(n), &allIDs[0], &allVals[0], subgroup, C.uint32_t(b.X), &p)
 	if err := check(r, "launch %q: create pipeline for block (%d,%d,%d), %d shared bytes", k.meta.Name, b.X, b.Y, b.Z, shared); err != nil {
 		return 0, err
 	}
@@ -318,16 +419,31 @@ func setDim(d hal.Dim3, i int, v uint32) hal.Dim3 {
 // 4-byte multiple Vulkan requires.
 func (k *kernel) pushSize() uint32 { return (k.meta.PushConstantSize + 3) &^ 3 }
 
+// argBytes is how many argument bytes a launch must pass.
+func (k *kernel) argBytes() uint32 {
+	if k.meta.ptx {
+		return k.meta.argsSize
+	}
+	return k.meta.PushConstantSize
+}
+
 // record writes the dispatch (push constants, pipeline, grid, split when
 // larger than maxComputeWorkGroupCount) into cb.
 func (k *kernel) record(cb C.VkCommandBuffer, barrier bool, p C.VkPipeline, cfg hal.LaunchConfig) {
 	d := k.exe.dev
 	push := k.pushSize()
 	args := cfg.Args
-	if uint32(len(args)) < push {
-		// The caller's buffer ends at the last parameter; pad it.
-		args = append(make([]byte, 0, push), args...)
-		args = args[:push]
+	if uint32(len(args)) < push || k.meta.gridOffset >= 0 {
+		// The caller's buffer ends at the last parameter; pad it, and put
+		// the grid size where a translated kernel reads %nctaid.
+		a := make([]byte, push)
+		copy(a, args)
+		if o := k.meta.gridOffset; o >= 0 && o+12 <= len(a) {
+			binary.LittleEndian.PutUint32(a[o:], cfg.Grid.X)
+			binary.LittleEndian.PutUint32(a[o+4:], cfg.Grid.Y)
+			binary.LittleEndian.PutUint32(a[o+8:], cfg.Grid.Z)
+		}
+		args = a
 	}
 	C.shal_cmd_dispatch(d.c, cb, cbool(barrier), p, k.layout, cbytes(args), C.uint32_t(push),
 		C.uint32_t(cfg.Grid.X), C.uint32_t(cfg.Grid.Y), C.uint32_t(cfg.Grid.Z),

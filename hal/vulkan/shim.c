@@ -75,6 +75,9 @@ void shal_query_physical(shal_inst* in, VkPhysicalDevice pd, shal_pdinfo* out) {
 		out->hasMemoryBudget = has_ext(exts, next, "VK_EXT_memory_budget");
 		out->hasPCIBusInfo = has_ext(exts, next, "VK_EXT_pci_bus_info");
 		out->hasSMBuiltins = has_ext(exts, next, "VK_NV_shader_sm_builtins");
+		out->hasAtomicFloat = has_ext(exts, next, "VK_EXT_shader_atomic_float");
+		out->hasShaderClock = has_ext(exts, next, "VK_KHR_shader_clock");
+		out->hasSubgroupSizeControl = has_ext(exts, next, "VK_EXT_subgroup_size_control");
 		free(exts);
 	}
 
@@ -106,9 +109,16 @@ void shal_query_physical(shal_inst* in, VkPhysicalDevice pd, shal_pdinfo* out) {
 			out->sm.pNext = chain;
 			chain = &out->sm;
 		}
+		if (p2.properties.apiVersion >= VK_MAKE_API_VERSION(0, 1, 3, 0)) out->hasSubgroupSizeControl = 1;
+		if (out->hasSubgroupSizeControl) {
+			out->sgscProps.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES;
+			out->sgscProps.pNext = chain;
+			chain = &out->sgscProps;
+		}
 		p2.pNext = chain;
 		in->GetPhysicalDeviceProperties2(pd, &p2);
 		out->sm.pNext = NULL;
+		out->sgscProps.pNext = NULL;
 		out->props11.pNext = NULL;
 		out->pci.pNext = NULL;
 		out->hostmem.pNext = NULL;
@@ -120,10 +130,29 @@ void shal_query_physical(shal_inst* in, VkPhysicalDevice pd, shal_pdinfo* out) {
 		out->features12.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES;
 		f2.pNext = &out->features11;
 		out->features11.pNext = &out->features12;
+		void** tail = &out->features12.pNext;
+		if (out->hasAtomicFloat) {
+			out->atomicFloat.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT;
+			*tail = &out->atomicFloat;
+			tail = &out->atomicFloat.pNext;
+		}
+		if (out->hasShaderClock) {
+			out->clock.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR;
+			*tail = &out->clock;
+			tail = &out->clock.pNext;
+		}
+		if (out->hasSubgroupSizeControl) {
+			out->sgsc.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES;
+			*tail = &out->sgsc;
+			tail = &out->sgsc.pNext;
+		}
 		in->GetPhysicalDeviceFeatures2(pd, &f2);
 		out->features = f2.features;
 		out->features11.pNext = NULL;
 		out->features12.pNext = NULL;
+		out->atomicFloat.pNext = NULL;
+		out->clock.pNext = NULL;
+		out->sgsc.pNext = NULL;
 	}
 
 	VkPhysicalDeviceMemoryProperties2 m2;
@@ -206,9 +235,45 @@ VkResult shal_create_device(shal_inst* in, VkPhysicalDevice pd, const shal_pdinf
 	f2.pNext = &f11;
 	f11.pNext = &f12;
 
-	const char* exts[2];
+	const char* exts[6];
 	uint32_t nexts = 0;
 	if (enableHostMem) exts[nexts++] = "VK_EXT_external_memory_host";
+	// The PTX translator's optional features, each with its extension.
+	void** tail = &f12.pNext;
+	VkPhysicalDeviceShaderAtomicFloatFeaturesEXT af;
+	memset(&af, 0, sizeof af);
+	if (info->hasAtomicFloat) {
+		af.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT;
+		af.shaderBufferFloat32Atomics = info->atomicFloat.shaderBufferFloat32Atomics;
+		af.shaderBufferFloat32AtomicAdd = info->atomicFloat.shaderBufferFloat32AtomicAdd;
+		af.shaderBufferFloat64Atomics = info->atomicFloat.shaderBufferFloat64Atomics;
+		af.shaderBufferFloat64AtomicAdd = info->atomicFloat.shaderBufferFloat64AtomicAdd;
+		af.shaderSharedFloat32Atomics = info->atomicFloat.shaderSharedFloat32Atomics;
+		af.shaderSharedFloat32AtomicAdd = info->atomicFloat.shaderSharedFloat32AtomicAdd;
+		*tail = &af;
+		tail = &af.pNext;
+		exts[nexts++] = "VK_EXT_shader_atomic_float";
+	}
+	VkPhysicalDeviceShaderClockFeaturesKHR ck;
+	memset(&ck, 0, sizeof ck);
+	if (info->hasShaderClock) {
+		ck.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR;
+		ck.shaderSubgroupClock = info->clock.shaderSubgroupClock;
+		ck.shaderDeviceClock = info->clock.shaderDeviceClock;
+		*tail = &ck;
+		tail = &ck.pNext;
+		exts[nexts++] = "VK_KHR_shader_clock";
+	}
+	VkPhysicalDeviceSubgroupSizeControlFeatures sc;
+	memset(&sc, 0, sizeof sc);
+	if (info->hasSubgroupSizeControl && info->sgsc.subgroupSizeControl) {
+		sc.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES;
+		sc.subgroupSizeControl = info->sgsc.subgroupSizeControl;
+		sc.computeFullSubgroups = info->sgsc.computeFullSubgroups;
+		*tail = &sc;
+		tail = &sc.pNext;
+		if (info->props.apiVersion < VK_MAKE_API_VERSION(0, 1, 3, 0)) exts[nexts++] = "VK_EXT_subgroup_size_control";
+	}
 
 	VkDeviceCreateInfo dci;
 	memset(&dci, 0, sizeof dci);
@@ -618,9 +683,13 @@ void shal_destroy_pipeline_layout(shal_dev* d, VkPipelineLayout l) {
 }
 
 VkResult shal_create_pipeline(shal_dev* d, VkShaderModule m, const char* entry, VkPipelineLayout l,
-	uint32_t nspec, const uint32_t* specIDs, const uint32_t* specValues, VkPipeline* out) {
+	uint32_t nspec, const uint32_t* specIDs, const uint32_t* specValues, uint32_t subgroupSize, uint32_t blockX, VkPipeline* out) {
 	VkSpecializationMapEntry entries[8];
 	if (nspec > 8) nspec = 8;
+	VkPipelineShaderStageRequiredSubgroupSizeCreateInfo rs;
+	memset(&rs, 0, sizeof rs);
+	rs.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO;
+	rs.requiredSubgroupSize = subgroupSize;
 	for (uint32_t i = 0; i < nspec; i++) {
 		entries[i].constantID = specIDs[i];
 		entries[i].offset = i * 4;
@@ -641,6 +710,14 @@ VkResult shal_create_pipeline(shal_dev* d, VkShaderModule m, const char* entry, 
 	ci.stage.module = m;
 	ci.stage.pName = entry;
 	ci.stage.pSpecializationInfo = nspec ? &si : NULL;
+	if (subgroupSize) {
+		// Warp operations on subgroup operations: 32 lanes, all present
+		// when the block's x size allows it (Vulkan requires a multiple of
+		// the subgroup size for full subgroups); otherwise the last
+		// subgroup is partial, as the last warp of such a block is.
+		ci.stage.pNext = &rs;
+		if (blockX % subgroupSize == 0) ci.stage.flags = VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT;
+	}
 	ci.layout = l;
 	ci.basePipelineIndex = -1;
 	VkResult r = d->CreateComputePipelines(d->device, 0, 1, &ci, NULL, out);

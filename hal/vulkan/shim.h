@@ -104,6 +104,14 @@ typedef struct shal_pdinfo {
 	VkPhysicalDeviceMemoryBudgetPropertiesEXT budget;
 	uint32_t queueFamilyCount;
 	VkQueueFamilyProperties queueFamilies[16];
+	// Features the PTX translator uses, when the device has them.
+	VkPhysicalDeviceShaderAtomicFloatFeaturesEXT atomicFloat;
+	VkPhysicalDeviceShaderClockFeaturesKHR clock;
+	VkPhysicalDeviceSubgroupSizeControlFeatures sgsc;
+	VkPhysicalDeviceSubgroupSizeControlProperties sgscProps;
+	int hasAtomicFloat;
+	int hasShaderClock;
+	int hasSubgroupSizeControl; // the extension, or Vulkan 1.3
 	int hasExternalMemoryHost;
 	int hasMemoryBudget;
 	int hasPCIBusInfo;
@@ -176,7 +184,7 @@ void shal_destroy_shader_module(shal_dev* d, VkShaderModule m);
 VkResult shal_create_pipeline_layout(shal_dev* d, uint32_t pushSize, VkPipelineLayout* out);
 void shal_destroy_pipeline_layout(shal_dev* d, VkPipelineLayout l);
 VkResult shal_create_pipeline(shal_dev* d, VkShaderModule m, const char* entry, VkPipelineLayout l,
-	uint32_t nspec, const uint32_t* specIDs, const uint32_t* specValues, VkPipeline* out);
+	uint32_t nspec, const uint32_t* specIDs, const uint32_t* specValues, uint32_t subgroupSize, uint32_t blockX, VkPipeline* out);
 void shal_destroy_pipeline(shal_dev* d, VkPipeline p);
 
 VkResult shal_create_query_pool(shal_dev* d, uint32_t count, VkQueryPool* out);

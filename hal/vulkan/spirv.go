@@ -25,6 +25,18 @@ type spirvKernel struct {
 	DynamicSharedSpecID int
 	// StaticShared is the bytes of Workgroup variables of known size.
 	StaticShared uint32
+
+	// Kernels translated from PTX (ptx set): the argument buffer's size,
+	// where the grid size goes in the push constants (-1: nowhere), the
+	// translator's shared memory per thread, whether the pipeline needs
+	// 32-wide full subgroups, and the .maxntid/.reqntid limits.
+	ptx             bool
+	argsSize        uint32
+	gridOffset      int
+	sharedPerThread uint32
+	subgroup32      bool
+	maxThreads      uint32
+	reqNTID         [3]uint32
 }
 
 const (
@@ -48,6 +60,7 @@ func parseSPIRV(data []byte) ([]spirvKernel, error) {
 			LocalSizeSpecIDs:    k.LocalSizeSpecIDs,
 			DynamicSharedSpecID: k.DynamicSharedSpecID,
 			StaticShared:        k.SharedBytes,
+			gridOffset:          -1,
 		})
 	}
 	return ks, nil

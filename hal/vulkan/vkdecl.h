@@ -90,6 +90,18 @@ typedef uint64_t VkDescriptorSetLayout;
 #define VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO 1000207005
 #define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PCI_BUS_INFO_PROPERTIES_EXT 1000212000
 #define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT 1000237000
+#define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR 1000181000
+#define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES 1000225000
+#define VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO 1000225001
+#define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES 1000225002
+#define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT 1000260000
+#define VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT 0x00000002
+#define VK_SUBGROUP_FEATURE_BASIC_BIT 0x00000001
+#define VK_SUBGROUP_FEATURE_VOTE_BIT 0x00000002
+#define VK_SUBGROUP_FEATURE_ARITHMETIC_BIT 0x00000004
+#define VK_SUBGROUP_FEATURE_BALLOT_BIT 0x00000008
+#define VK_SUBGROUP_FEATURE_SHUFFLE_BIT 0x00000010
+#define VK_SUBGROUP_FEATURE_SHUFFLE_RELATIVE_BIT 0x00000020
 #define VK_STRUCTURE_TYPE_BUFFER_DEVICE_ADDRESS_INFO 1000244001
 #define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV 1000154001
 
@@ -687,6 +699,52 @@ typedef struct VkPhysicalDevicePCIBusInfoPropertiesEXT {
 	uint32_t pciDevice;
 	uint32_t pciFunction;
 } VkPhysicalDevicePCIBusInfoPropertiesEXT;
+
+typedef struct VkPhysicalDeviceShaderAtomicFloatFeaturesEXT {
+	VkStructureType sType;
+	void* pNext;
+	VkBool32 shaderBufferFloat32Atomics;
+	VkBool32 shaderBufferFloat32AtomicAdd;
+	VkBool32 shaderBufferFloat64Atomics;
+	VkBool32 shaderBufferFloat64AtomicAdd;
+	VkBool32 shaderSharedFloat32Atomics;
+	VkBool32 shaderSharedFloat32AtomicAdd;
+	VkBool32 shaderSharedFloat64Atomics;
+	VkBool32 shaderSharedFloat64AtomicAdd;
+	VkBool32 shaderImageFloat32Atomics;
+	VkBool32 shaderImageFloat32AtomicAdd;
+	VkBool32 sparseImageFloat32Atomics;
+	VkBool32 sparseImageFloat32AtomicAdd;
+} VkPhysicalDeviceShaderAtomicFloatFeaturesEXT;
+
+typedef struct VkPhysicalDeviceShaderClockFeaturesKHR {
+	VkStructureType sType;
+	void* pNext;
+	VkBool32 shaderSubgroupClock;
+	VkBool32 shaderDeviceClock;
+} VkPhysicalDeviceShaderClockFeaturesKHR;
+
+typedef struct VkPhysicalDeviceSubgroupSizeControlFeatures {
+	VkStructureType sType;
+	void* pNext;
+	VkBool32 subgroupSizeControl;
+	VkBool32 computeFullSubgroups;
+} VkPhysicalDeviceSubgroupSizeControlFeatures;
+
+typedef struct VkPhysicalDeviceSubgroupSizeControlProperties {
+	VkStructureType sType;
+	void* pNext;
+	uint32_t minSubgroupSize;
+	uint32_t maxSubgroupSize;
+	uint32_t maxComputeWorkgroupSubgroups;
+	VkFlags requiredSubgroupSizeStages;
+} VkPhysicalDeviceSubgroupSizeControlProperties;
+
+typedef struct VkPipelineShaderStageRequiredSubgroupSizeCreateInfo {
+	VkStructureType sType;
+	void* pNext;
+	uint32_t requiredSubgroupSize;
+} VkPipelineShaderStageRequiredSubgroupSizeCreateInfo;
 
 typedef struct VkPhysicalDeviceShaderSMBuiltinsPropertiesNV {
 	VkStructureType sType;

@@ -277,8 +277,17 @@ const (
 // errCorrupt marks a cache entry that exists but fails verification.
 var errCorrupt = errors.New("corrupt cache entry")
 
-// readEntry reads and verifies a cache entry.
+// readEntry reads and verifies a cache entry holding a CPU kernel library.
 func readEntry(path string) ([]byte, error) {
+	return readEntryVerify(path, func(lib []byte) error {
+		_, err := modfile.ParseCPUELF(lib)
+		return err
+	})
+}
+
+// readEntryVerify reads a cache entry, checks its checksum and runs verify
+// on its contents.
+func readEntryVerify(path string, verify func([]byte) error) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -295,10 +304,59 @@ func readEntry(path string) ([]byte, error) {
 	if s := sha256.Sum256(lib); !bytes.Equal(s[:], t[:sha256.Size]) {
 		return nil, fmt.Errorf("%w: checksum mismatch", errCorrupt)
 	}
-	if _, err := modfile.ParseCPUELF(lib); err != nil {
+	if err := verify(lib); err != nil {
 		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
 	return lib, nil
+}
+
+// Cached returns the bytes cached under key in the same cache (location,
+// format and guarantees as Build's), or produces them with make and stores
+// them; cached says which. kind names what is cached and is part of the
+// key (so translations never collide with libraries); verify checks an
+// entry read back (a failing entry is rebuilt, as a corrupt one is).
+// Concurrent calls for one key in this process run make once. The
+// Vulkan driver caches its PTX translations here.
+func Cached(kind string, key []byte, opts Options, verify func([]byte) error, make func() ([]byte, error)) (data []byte, cached bool, err error) {
+	h := sha256.New()
+	for _, f := range [][]byte{[]byte("streamhal kbuild cached 1"), []byte(kind), key} {
+		h.Write(binary.LittleEndian.AppendUint64(nil, uint64(len(f))))
+		h.Write(f)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	dir, err := cacheDir(opts.CacheDir)
+	if err != nil {
+		opts.logf(2, "kbuild: cache not used: %v", err)
+		dir = ""
+	}
+	r, err, _ := builds.Do(dir+"\x00"+sum, func() (any, error) {
+		path := ""
+		if dir != "" {
+			path = filepath.Join(dir, sum+entrySuffix)
+			b, err := readEntryVerify(path, verify)
+			switch {
+			case err == nil:
+				return built{b, true}, nil
+			case errors.Is(err, errCorrupt):
+				opts.logf(2, "kbuild: cache entry %s rebuilt: %v", path, err)
+			}
+		}
+		b, err := make()
+		if err != nil {
+			return built{}, err
+		}
+		if path != "" {
+			if err := writeEntry(dir, path, b); err != nil {
+				opts.logf(2, "kbuild: %s not cached: %v", kind, err)
+			}
+		}
+		return built{b, false}, nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	res := r.(built)
+	return append([]byte(nil), res.lib...), res.cached, nil
 }
 
 // writeEntry stores lib at path atomically: a temporary file in dir,

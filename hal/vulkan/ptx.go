@@ -1,0 +1,339 @@
+//go:build cgo
+
+package vulkan
+
+/*
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"unsafe"
+
+	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/modfile"
+	"github.com/streamhal/streamhal/internal/kbuild"
+	"github.com/streamhal/streamhal/internal/spirv"
+	"github.com/streamhal/streamhal/ptx"
+	"github.com/streamhal/streamhal/ptx/spirvgen"
+)
+
+// EnvWarp set to "emulate" makes the driver emulate warp operations
+// through shared memory even on devices with 32-wide subgroups (for
+// comparing the two paths).
+const EnvWarp = "STREAM_HAL_VULKAN_WARP"
+
+// ptxTarget is what the PTX translator may use on this device.
+func (d *device) ptxTarget() spirvgen.Target {
+	p := d.pinfo
+	t := spirvgen.Target{
+		Float64:                p.features.shaderFloat64 != 0,
+		Int16:                  p.features.shaderInt16 != 0,
+		Int8:                   p.features12.shaderInt8 != 0,
+		StorageBuffer8:         p.features12.storageBuffer8BitAccess != 0,
+		StorageBuffer16:        p.features11.storageBuffer16BitAccess != 0,
+		BufferInt64Atomics:     p.features12.shaderBufferInt64Atomics != 0,
+		SharedInt64Atomics:     p.features12.shaderSharedInt64Atomics != 0,
+		MemoryModelDeviceScope: p.features12.vulkanMemoryModel != 0 && p.features12.vulkanMemoryModelDeviceScope != 0,
+		MaxPushConstants:       d.maxPush,
+		MaxSharedBytes:         d.maxShared,
+	}
+	if p.hasAtomicFloat != 0 {
+		t.BufferFloat32AtomicAdd = p.atomicFloat.shaderBufferFloat32AtomicAdd != 0
+		t.BufferFloat64AtomicAdd = p.atomicFloat.shaderBufferFloat64AtomicAdd != 0
+	}
+	fma := d.probeFMA()
+	t.FusedFMA32, t.FusedFMA64 = fma[0], fma[1]
+	if p.hasShaderClock != 0 {
+		t.SubgroupClock = p.clock.shaderSubgroupClock != 0
+		t.DeviceClock = p.clock.shaderDeviceClock != 0
+	}
+	const needOps = C.VK_SUBGROUP_FEATURE_BASIC_BIT | C.VK_SUBGROUP_FEATURE_VOTE_BIT | C.VK_SUBGROUP_FEATURE_ARITHMETIC_BIT |
+		C.VK_SUBGROUP_FEATURE_BALLOT_BIT | C.VK_SUBGROUP_FEATURE_SHUFFLE_BIT | C.VK_SUBGROUP_FEATURE_SHUFFLE_RELATIVE_BIT
+	if p.hasSubgroupSizeControl != 0 && p.sgsc.subgroupSizeControl != 0 && p.sgsc.computeFullSubgroups != 0 &&
+		uint32(p.sgscProps.minSubgroupSize) <= 32 && uint32(p.sgscProps.maxSubgroupSize) >= 32 &&
+		uint32(p.sgscProps.requiredSubgroupSizeStages)&C.VK_SHADER_STAGE_COMPUTE_BIT != 0 &&
+		uint32(p.props11.subgroupSupportedOperations)&needOps == needOps &&
+		uint32(p.props11.subgroupSupportedStages)&C.VK_SHADER_STAGE_COMPUTE_BIT != 0 &&
+		os.Getenv(EnvWarp) != "emulate" {
+		t.Subgroup32 = true
+	}
+	return t
+}
+
+// fmaProbe computes fma(a, a, c) for f32 and f64 with a = 1 + ulp and
+// c = -(1 + 2 ulp): a fused multiply-add gives ulp^2, one that rounds the
+// product first gives 0.
+const fmaProbe = `.version 7.0
+.target sm_50
+.address_size 64
+.visible .entry probe(.param .u64 out, .param .f32 a, .param .f32 c, .param .f64 da, .param .f64 dc)
+{
+	.reg .f32 %f<4>;
+	.reg .f64 %fd<4>;
+	.reg .b64 %rd<2>;
+	ld.param.u64 %rd1, [out];
+	ld.param.f32 %f1, [a];
+	ld.param.f32 %f2, [c];
+	fma.rn.f32 %f3, %f1, %f1, %f2;
+	st.global.f32 [%rd1], %f3;
+	ld.param.f64 %fd1, [da];
+	ld.param.f64 %fd2, [dc];
+	fma.rn.f64 %fd3, %fd1, %fd1, %fd2;
+	st.global.f64 [%rd1+8], %fd3;
+	ret;
+}
+`
+
+// probeFMA runs fmaProbe once per device (on the first PTX load) and
+// reports whether the device's f32 and f64 fma are fused. Any failure
+// counts as "not fused", which is always correct, only slower.
+func (d *device) probeFMA() [2]bool {
+	d.fmaOnce.Do(func() {
+		if d.pinfo.features.shaderFloat64 == 0 {
+			d.inst.cfg.Log(3, "hal/vulkan: device %d: no shaderFloat64; fma is taken as unfused", d.ordinal)
+			return
+		}
+		r, err := d.runFMAProbe()
+		if err != nil {
+			d.inst.cfg.Log(2, "hal/vulkan: device %d: fma probe failed (fma is emulated): %v", d.ordinal, err)
+			return
+		}
+		d.fmaFused = r
+		d.inst.cfg.Log(3, "hal/vulkan: device %d: fused fma: f32 %v, f64 %v", d.ordinal, r[0], r[1])
+	})
+	return d.fmaFused
+}
+
+func (d *device) runFMAProbe() ([2]bool, error) {
+	var out [2]bool
+	res, err := spirvgen.Translate([]byte(fmaProbe), spirvgen.Options{Target: spirvgen.Target{Float64: true, FusedFMA32: true, FusedFMA64: true}})
+	if err != nil {
+		return out, err
+	}
+	k := res.Kernels[0]
+	sk := spirvKernel{Name: k.Name, PushConstantSize: k.PushSize, LocalSize: [3]uint32{1, 1, 1},
+		LocalSizeSpecIDs: [3]int{0, 1, 2}, DynamicSharedSpecID: -1, ptx: true, gridOffset: -1}
+	for _, p := range k.Params {
+		sk.Params = append(sk.Params, hal.Param{Offset: p.Offset, Size: p.Size})
+		sk.argsSize = max(sk.argsSize, p.Offset+p.Size)
+	}
+	x, err := d.newExecutable(res.SPIRV, []spirvKernel{sk})
+	if err != nil {
+		return out, err
+	}
+	defer x.releaseNow()
+	buf, err := d.Allocate(hal.MemoryHost, 16)
+	if err != nil {
+		return out, err
+	}
+	defer d.Free(hal.MemoryHost, buf.Device)
+	args := make([]byte, k.ArgsSize)
+	put := func(p spirvgen.Param, v uint64) {
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], v)
+		copy(args[p.Offset:p.Offset+p.Size], b[:p.Size])
+	}
+	put(k.Params[0], buf.Device)
+	put(k.Params[1], uint64(math.Float32bits(1+0x1p-23)))
+	put(k.Params[2], uint64(math.Float32bits(-(1 + 0x1p-22))))
+	put(k.Params[3], math.Float64bits(1+0x1p-52))
+	put(k.Params[4], math.Float64bits(-(1 + 0x1p-51)))
+	q := d.syncQ
+	kern := x.kernels[k.Name]
+	if err := q.Dispatch(kern, hal.LaunchConfig{Grid: hal.Dim3{X: 1, Y: 1, Z: 1}, Block: hal.Dim3{X: 1, Y: 1, Z: 1}, Args: args}); err != nil {
+		return out, err
+	}
+	if err := q.Synchronize(context.Background()); err != nil {
+		return out, err
+	}
+	var got [16]byte
+	if err := d.CopyToHost(unsafe.Pointer(&got[0]), buf.Device, 16); err != nil {
+		return out, err
+	}
+	out[0] = math.Float32frombits(binary.LittleEndian.Uint32(got[0:])) == 0x1p-46
+	out[1] = math.Float64frombits(binary.LittleEndian.Uint64(got[8:])) == 0x1p-104
+	return out, nil
+}
+
+// translation is a cached translation: the translator's result.
+type translation struct {
+	Kernels []spirvgen.Kernel
+	Globals spirvgen.Globals
+	SPIRV   []byte
+}
+
+func (t *translation) check() error {
+	if len(t.SPIRV)%4 != 0 || len(t.SPIRV) < 20 {
+		return errors.New("not a SPIR-V module")
+	}
+	words := make([]uint32, len(t.SPIRV)/4)
+	for i := range words {
+		words[i] = binary.LittleEndian.Uint32(t.SPIRV[4*i:])
+	}
+	if err := spirv.Validate(words); err != nil {
+		return err
+	}
+	if uint64(len(t.Globals.Init)) != t.Globals.Size && len(t.Globals.Init) != 0 {
+		return errors.New("globals image of the wrong size")
+	}
+	for _, r := range t.Globals.Relocs {
+		if r.Offset+uint64(r.Size) > t.Globals.Size || (r.Size != 1 && r.Size != 4 && r.Size != 8) {
+			return errors.New("relocation outside the globals")
+		}
+	}
+	return nil
+}
+
+// translate turns PTX into SPIR-V for this device, through the on-disk
+// cache (keyed by the PTX, the translator's version and the device's
+// features).
+func (d *device) translate(src []byte) (*translation, error) {
+	target := d.ptxTarget()
+	sum := sha256.Sum256(src)
+	key := fmt.Appendf(nil, "%x\x00%s\x00%s", sum, spirvgen.Version, target)
+	var terr error
+	data, cached, err := kbuild.Cached("vulkan-spirv", key, kbuild.Options{Logf: d.inst.cfg.Logf}, func(b []byte) error {
+		var t translation
+		if err := json.Unmarshal(b, &t); err != nil {
+			return err
+		}
+		return t.check()
+	}, func() ([]byte, error) {
+		res, err := spirvgen.Translate(src, spirvgen.Options{Target: target})
+		if err != nil {
+			terr = err
+			return nil, err
+		}
+		return json.Marshal(&translation{Kernels: res.Kernels, Globals: res.Globals, SPIRV: res.SPIRV})
+	})
+	if err != nil {
+		return nil, err
+	}
+	var t translation
+	if err := json.Unmarshal(data, &t); err != nil {
+		return nil, fmt.Errorf("hal/vulkan: load PTX: cached translation: %v: %w", err, hal.ErrInvalidImage)
+	}
+	if err := t.check(); err != nil {
+		return nil, fmt.Errorf("hal/vulkan: load PTX: translation fails validation: %v: %w", err, hal.ErrInvalidImage)
+	}
+	_ = terr
+	d.inst.cfg.Log(4, "hal/vulkan: PTX translated to %d bytes of SPIR-V (cached: %v)", len(t.SPIRV), cached)
+	return &t, nil
+}
+
+// loadPTX loads a PTX module (or the PTX of a fatbin) by translating it.
+func (d *device) loadPTX(format hal.Format, data []byte) (hal.Executable, error) {
+	src, which, err := modfile.ExtractPTX(format, data, modfile.PTXVersion{})
+	if err != nil {
+		return nil, fmt.Errorf("hal/vulkan: load %s: %w", format, err)
+	}
+	t, err := d.translate(src)
+	if err != nil {
+		if errors.Is(err, ptx.ErrInvalidPTX) {
+			// As a PTX JIT log (and as hal/cpu reports it): the
+			// instruction, its line, why, and any missing device feature.
+			return nil, fmt.Errorf("hal/vulkan: PTX (%s) cannot run on this device:\n%v\n%w: %w", which, err, hal.ErrInvalidPTX, hal.ErrInvalidImage)
+		}
+		return nil, fmt.Errorf("hal/vulkan: load %s: %v: %w", which, err, hal.ErrInvalidImage)
+	}
+	// Pointer flags, as the other drivers read them from the PTX.
+	ptrs := map[string][]hal.Param{}
+	if m, err := modfile.ParsePTX(src); err == nil {
+		for _, k := range m.Kernels {
+			ptrs[k.Name] = k.Params
+		}
+	}
+	var kernels []spirvKernel
+	for _, k := range t.Kernels {
+		sk := spirvKernel{
+			Name:                k.Name,
+			PushConstantSize:    k.PushSize,
+			LocalSize:           [3]uint32{1, 1, 1},
+			LocalSizeSpecIDs:    [3]int{spirvgen.SpecBlockX, spirvgen.SpecBlockY, spirvgen.SpecBlockZ},
+			DynamicSharedSpecID: spirvgen.SpecDynamicShared,
+			StaticShared:        k.StaticShared,
+			ptx:                 true,
+			gridOffset:          k.GridOffset,
+			sharedPerThread:     k.SharedPerThread,
+			subgroup32:          k.Subgroup32,
+			maxThreads:          k.MaxThreads,
+			reqNTID:             k.ReqNTID,
+		}
+		// A launch passes the arguments up to the end of the last one
+		// (no tail padding).
+		sk.argsSize = 0
+		pp := ptrs[k.Name]
+		for i, p := range k.Params {
+			sk.argsSize = max(sk.argsSize, p.Offset+p.Size)
+			hp := hal.Param{Offset: p.Offset, Size: p.Size}
+			if i < len(pp) && pp[i].Offset == p.Offset && pp[i].Size == p.Size {
+				hp.Pointer = pp[i].Pointer
+			}
+			sk.Params = append(sk.Params, hp)
+		}
+		if sk.Params == nil {
+			sk.Params = []hal.Param{}
+		}
+		kernels = append(kernels, sk)
+	}
+	x, err := d.newExecutable(t.SPIRV, kernels)
+	if err != nil {
+		return nil, err
+	}
+	if err := x.setupGlobals(&t.Globals); err != nil {
+		x.releaseNow()
+		return nil, err
+	}
+	return x.register()
+}
+
+// setupGlobals allocates the module's globals buffer and writes its
+// initial contents, addresses included.
+func (x *executable) setupGlobals(gl *spirvgen.Globals) error {
+	d := x.dev
+	x.globalVars = map[string]spirvgen.GlobalVar{}
+	for _, v := range gl.Vars {
+		x.globalVars[v.Name] = v
+	}
+	if gl.Size == 0 {
+		return nil
+	}
+	alloc, err := d.Allocate(hal.MemoryDevice, gl.Size)
+	if err != nil {
+		return fmt.Errorf("hal/vulkan: load PTX: %d bytes of module globals: %w", gl.Size, err)
+	}
+	a, _, ok := d.allocs.find(alloc.Device, 1)
+	if !ok {
+		return fmt.Errorf("hal/vulkan: load PTX: module globals: allocation vanished: %w", hal.ErrIllegalState)
+	}
+	x.globals = a
+	img := make([]byte, gl.Size)
+	copy(img, gl.Init)
+	base := a.base
+	for _, r := range gl.Relocs {
+		v := r.Target
+		if !r.Func {
+			v += base
+		}
+		if r.Masked {
+			img[r.Offset] = byte(v >> r.Shift)
+			continue
+		}
+		var buf [8]byte
+		binary.LittleEndian.PutUint64(buf[:], v)
+		copy(img[r.Offset:r.Offset+uint64(r.Size)], buf[:r.Size])
+	}
+	if err := d.CopyFromHost(base, unsafe.Pointer(&img[0]), uint64(len(img))); err != nil {
+		return fmt.Errorf("hal/vulkan: load PTX: initialize module globals: %w", err)
+	}
+	return nil
+}

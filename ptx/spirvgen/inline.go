@@ -1,0 +1,494 @@
+package spirvgen
+
+import (
+	"fmt"
+
+	"github.com/streamhal/streamhal/ptx"
+)
+
+// The inliner expands every call of a kernel, so that a kernel is one
+// SPIR-V function: the address-space analysis sees every pointer's
+// origin, the divergence analysis every branch, and the structurizer one
+// control-flow graph. Vulkan forbids recursion anyway, so nothing is lost:
+// a recursive call is a load error.
+//
+// An indirect call (call through a register with a .callprototype)
+// becomes a brx.idx over the module's address-taken functions: a function
+// pointer's value is its index in that list plus one (0 stays the null
+// pointer), each slot holds the inlined call of a function whose signature
+// matches the prototype, and every other slot (null included) traps.
+
+type inliner struct {
+	m *ptx.Module
+	// taken lists the functions whose address is taken, in order; their
+	// pointer values are index+1.
+	taken   []*ptx.Func
+	takenID map[*ptx.Func]int
+	nextVar int
+	errs    []error
+	site    int
+}
+
+func newInliner(m *ptx.Module) *inliner {
+	in := &inliner{m: m, takenID: map[*ptx.Func]int{}}
+	note := func(f *ptx.Func) {
+		if f == nil {
+			return
+		}
+		if _, ok := in.takenID[f]; !ok {
+			in.taken = append(in.taken, f)
+			in.takenID[f] = len(in.taken)
+		}
+	}
+	for _, v := range m.Globals {
+		for _, r := range v.Relocs {
+			note(r.Func)
+		}
+	}
+	for _, f := range m.Funcs {
+		for _, i := range f.Body {
+			if i.Op == "call" {
+				if t := ptx.CallTarget(i); t.Kind == ptx.OpdSym {
+					// A direct call names its callee; that is not taking
+					// its address.
+					forOperands(i, func(o *ptx.Operand) {
+						if o != t && o.Kind == ptx.OpdSym {
+							note(o.Func)
+						}
+					})
+					continue
+				}
+			}
+			forOperands(i, func(o *ptx.Operand) {
+				if o.Kind == ptx.OpdSym {
+					note(o.Func)
+				}
+			})
+		}
+	}
+	max := 0
+	visitVars(m, func(v *ptx.Var) {
+		if v.ID > max {
+			max = v.ID
+		}
+	})
+	in.nextVar = max + 1
+	return in
+}
+
+// funcID is the pointer value of an address-taken function.
+func (in *inliner) funcID(f *ptx.Func) (uint64, bool) {
+	id, ok := in.takenID[f]
+	return uint64(id), ok
+}
+
+func visitVars(m *ptx.Module, f func(*ptx.Var)) {
+	for _, v := range m.Globals {
+		f(v)
+	}
+	for _, fn := range m.Funcs {
+		for _, l := range [][]*ptx.Var{fn.Params, fn.Rets, fn.Vars} {
+			for _, v := range l {
+				f(v)
+			}
+		}
+		for _, p := range fn.Protos {
+			for _, v := range p.Params {
+				f(v)
+			}
+			for _, v := range p.Rets {
+				f(v)
+			}
+		}
+	}
+}
+
+// forOperands calls f for every operand of i, nested ones included.
+func forOperands(i *ptx.Inst, f func(*ptx.Operand)) {
+	var visit func(o *ptx.Operand)
+	visit = func(o *ptx.Operand) {
+		if o == nil {
+			return
+		}
+		f(o)
+		for _, e := range o.Elems {
+			visit(e)
+		}
+	}
+	for _, o := range i.Args {
+		visit(o)
+	}
+	visit(i.Dst2)
+}
+
+func (in *inliner) errorf(pos ptx.Pos, format string, args ...any) {
+	in.errs = append(in.errs, &ptx.Error{Pos: pos, Msg: fmt.Sprintf(format, args...), Unsupported: true})
+}
+
+// kernel expands every call in k's body (recursively: callees' calls are
+// expanded in the copies). depth guards against recursion.
+func (in *inliner) kernel(k *ptx.Func) {
+	for pass := 0; ; pass++ {
+		has := false
+		for _, i := range k.Body {
+			if i.Op == "call" {
+				has = true
+				break
+			}
+		}
+		if !has {
+			return
+		}
+		if pass >= maxInlineDepth {
+			in.errorf(k.Pos, "kernel %s: calls nested more than %d deep (recursion?): Vulkan has no recursion", k.Name, maxInlineDepth)
+			return
+		}
+		if len(k.Body) > maxInlinedInsts {
+			in.errorf(k.Pos, "kernel %s: more than %d instructions after inlining its calls", k.Name, maxInlinedInsts)
+			return
+		}
+		in.expandCalls(k)
+		if len(in.errs) > 0 {
+			return
+		}
+	}
+}
+
+const (
+	maxInlineDepth  = 64
+	maxInlinedInsts = 1 << 20
+)
+
+// expandCalls replaces each call in f's body by the callee's body (one
+// level: calls inside the callee stay calls for the next pass).
+func (in *inliner) expandCalls(f *ptx.Func) {
+	target := map[*ptx.Label]*ptx.Inst{}
+	for _, l := range f.Labels {
+		if l.Index >= 0 && l.Index < len(f.Body) {
+			target[l] = f.Body[l.Index]
+		}
+	}
+	endTargets := map[*ptx.Label]bool{}
+	for _, l := range f.Labels {
+		if l.Index >= len(f.Body) {
+			endTargets[l] = true
+		}
+	}
+	var body []*ptx.Inst
+	for _, i := range f.Body {
+		if i.Op != "call" {
+			body = append(body, i)
+			continue
+		}
+		var exp []*ptx.Inst
+		if i.Callee != nil {
+			if i.Callee.Body == nil {
+				in.errorf(i.Pos, "call to %s, which is declared but not defined in the module", i.Callee.Name)
+				return
+			}
+			in.site++
+			exp = in.expand(f, i, i.Callee, target)
+		} else {
+			exp = in.indirect(f, i, target)
+		}
+		if len(in.errs) > 0 {
+			return
+		}
+		for l, t := range target {
+			if t == i {
+				target[l] = exp[0]
+			}
+		}
+		body = append(body, exp...)
+	}
+	for k, i := range body {
+		i.Index = k
+	}
+	for _, l := range f.Labels {
+		if endTargets[l] {
+			l.Index = len(body)
+			continue
+		}
+		if t, ok := target[l]; ok {
+			l.Index = t.Index
+		}
+	}
+	f.Body = body
+}
+
+func (in *inliner) newLabel(f *ptx.Func, name string, pos ptx.Pos) *ptx.Label {
+	l := &ptx.Label{Name: fmt.Sprintf("%s$%d", name, in.site), Pos: pos, Index: -1}
+	f.Labels = append(f.Labels, l)
+	return l
+}
+
+func (in *inliner) newReg(f *ptx.Func, t ptx.Type, pos ptx.Pos) *ptx.Reg {
+	r := &ptx.Reg{ID: len(f.Regs), Name: fmt.Sprintf("%%inl%d_%d", in.site, len(f.Regs)), Type: t, Pos: pos}
+	f.Regs = append(f.Regs, r)
+	return r
+}
+
+func labelOpd(l *ptx.Label, pos ptx.Pos) *ptx.Operand {
+	return &ptx.Operand{Kind: ptx.OpdLabel, Label: l, Pos: pos}
+}
+
+func nop(pos ptx.Pos) *ptx.Inst { return &ptx.Inst{Pos: pos, Text: "nop", Op: "nop", Vec: 1} }
+
+// expand returns the instructions replacing call (to g): the argument
+// stores, g's body with registers, local variables and labels renamed and
+// ret turned into a branch to the end, the return value loads and a no-op
+// the end label marks. g's .shared variables stay the same variables
+// (they are static, one per block, however often g is called).
+func (in *inliner) expand(f *ptx.Func, call *ptx.Inst, g *ptx.Func, target map[*ptx.Label]*ptx.Inst) []*ptx.Inst {
+	suffix := fmt.Sprintf("$i%d", in.site)
+	regMap := map[*ptx.Reg]*ptx.Reg{}
+	for _, r := range g.Regs {
+		nr := &ptx.Reg{ID: len(f.Regs), Name: r.Name + suffix, Type: r.Type, Pos: r.Pos}
+		f.Regs = append(f.Regs, nr)
+		regMap[r] = nr
+	}
+	varMap := map[*ptx.Var]*ptx.Var{}
+	cloneVar := func(v *ptx.Var) *ptx.Var {
+		nv := *v
+		nv.ID = in.nextVar
+		in.nextVar++
+		nv.Name = v.Name + suffix
+		nv.Func = f
+		if nv.Space == ptx.SpaceParam {
+			// A callee's parameters become variables of the caller's
+			// frame (local memory here).
+			nv.Space = ptx.SpaceParam
+		}
+		f.Vars = append(f.Vars, &nv)
+		varMap[v] = &nv
+		return &nv
+	}
+	for _, v := range g.Vars {
+		if v.Space == ptx.SpaceShared {
+			continue
+		}
+		cloneVar(v)
+	}
+	var pre, post []*ptx.Inst
+	mkAddr := func(v *ptx.Var) *ptx.Operand { return &ptx.Operand{Kind: ptx.OpdAddr, Var: v, Pos: call.Pos} }
+	if args := ptx.CallArgs(call); args != nil {
+		if len(args.Elems) != len(g.Params) {
+			in.errorf(call.Pos, "call to %s passes %d arguments, it takes %d", g.Name, len(args.Elems), len(g.Params))
+			return nil
+		}
+		for k, a := range args.Elems {
+			p := g.Params[k]
+			if a.Kind == ptx.OpdSym && a.Var != nil {
+				varMap[p] = a.Var
+				continue
+			}
+			nv := cloneVar(p)
+			pre = append(pre, &ptx.Inst{Pos: call.Pos, Loc: call.Loc, Text: "st.param." + p.Type.String(), Op: "st", Space: ptx.SpaceParam,
+				Types: []ptx.Type{p.Type}, Vec: 1, Args: []*ptx.Operand{mkAddr(nv), a}})
+		}
+	} else if len(g.Params) > 0 {
+		in.errorf(call.Pos, "call to %s passes no arguments, it takes %d", g.Name, len(g.Params))
+		return nil
+	}
+	if rets := ptx.CallRets(call); rets != nil {
+		if len(rets.Elems) != len(g.Rets) {
+			in.errorf(call.Pos, "call to %s takes %d return values, %s returns %d", g.Name, len(rets.Elems), g.Name, len(g.Rets))
+			return nil
+		}
+		for k, a := range rets.Elems {
+			p := g.Rets[k]
+			if a.Kind == ptx.OpdSym && a.Var != nil {
+				varMap[p] = a.Var
+				continue
+			}
+			nv := cloneVar(p)
+			post = append(post, &ptx.Inst{Pos: call.Pos, Loc: call.Loc, Text: "ld.param." + p.Type.String(), Op: "ld", Space: ptx.SpaceParam,
+				Types: []ptx.Type{p.Type}, Vec: 1, Args: []*ptx.Operand{a, mkAddr(nv)}})
+		}
+	}
+	for _, p := range append(append([]*ptx.Var(nil), g.Params...), g.Rets...) {
+		if varMap[p] == nil {
+			cloneVar(p)
+		}
+	}
+	labelMap := map[*ptx.Label]*ptx.Label{}
+	for _, l := range g.Labels {
+		labelMap[l] = in.newLabel(f, l.Name, l.Pos)
+	}
+	protoMap := map[*ptx.Proto]*ptx.Proto{}
+	for _, p := range g.Protos {
+		np := &ptx.Proto{Name: p.Name + suffix, Pos: p.Pos, NoReturn: p.NoReturn, Params: p.Params, Rets: p.Rets}
+		protoMap[p] = np
+		f.Protos = append(f.Protos, np)
+	}
+	tableMap := map[*ptx.BranchTable]*ptx.BranchTable{}
+	for _, t := range g.Tables {
+		nt := &ptx.BranchTable{Name: t.Name + suffix, Pos: t.Pos}
+		for _, l := range t.Labels {
+			nt.Labels = append(nt.Labels, labelMap[l])
+		}
+		tableMap[t] = nt
+		f.Tables = append(f.Tables, nt)
+	}
+	end := nop(call.Pos)
+	endLabel := in.newLabel(f, "$ret", call.Pos)
+	var out []*ptx.Inst
+	if call.Guard != nil {
+		skip := in.newLabel(f, "$skip", call.Pos)
+		target[skip] = end
+		out = append(out, &ptx.Inst{Pos: call.Pos, Loc: call.Loc, Text: "bra", Op: "bra", Vec: 1, Guard: call.Guard, GuardNeg: !call.GuardNeg,
+			Args: []*ptx.Operand{labelOpd(skip, call.Pos)}})
+	}
+	out = append(out, pre...)
+	var mapOpd func(o *ptx.Operand) *ptx.Operand
+	mapOpd = func(o *ptx.Operand) *ptx.Operand {
+		if o == nil {
+			return nil
+		}
+		n := *o
+		if o.Reg != nil {
+			n.Reg = regMap[o.Reg]
+		}
+		if o.Var != nil {
+			if nv, ok := varMap[o.Var]; ok {
+				n.Var = nv
+			}
+		}
+		if o.Label != nil {
+			n.Label = labelMap[o.Label]
+		}
+		if o.Table != nil {
+			n.Table = tableMap[o.Table]
+		}
+		if o.Proto != nil {
+			n.Proto = protoMap[o.Proto]
+		}
+		if o.Elems != nil {
+			n.Elems = make([]*ptx.Operand, len(o.Elems))
+			for k, e := range o.Elems {
+				n.Elems[k] = mapOpd(e)
+			}
+		}
+		return &n
+	}
+	clones := make([]*ptx.Inst, len(g.Body))
+	for k, i := range g.Body {
+		n := *i
+		if i.Guard != nil {
+			n.Guard = regMap[i.Guard]
+		}
+		n.Args = make([]*ptx.Operand, len(i.Args))
+		for j, a := range i.Args {
+			n.Args[j] = mapOpd(a)
+		}
+		n.Dst2 = mapOpd(i.Dst2)
+		if i.Proto != nil {
+			n.Proto = protoMap[i.Proto]
+		}
+		if i.Op == "ret" {
+			n = ptx.Inst{Pos: i.Pos, Loc: i.Loc, Text: "bra", Op: "bra", Vec: 1, Guard: n.Guard, GuardNeg: n.GuardNeg,
+				Args: []*ptx.Operand{labelOpd(endLabel, i.Pos)}}
+		}
+		clones[k] = &n
+		out = append(out, &n)
+	}
+	for _, l := range g.Labels {
+		if l.Index >= 0 && l.Index < len(clones) {
+			target[labelMap[l]] = clones[l.Index]
+		} else {
+			target[labelMap[l]] = end
+		}
+	}
+	out = append(out, post...)
+	if len(post) > 0 {
+		target[endLabel] = post[0]
+	} else {
+		target[endLabel] = end
+	}
+	out = append(out, end)
+	return out
+}
+
+// signatureMatches reports whether g can be called through proto.
+func signatureMatches(g *ptx.Func, p *ptx.Proto) bool {
+	if g.Body == nil || g.Entry || len(g.Params) != len(p.Params) || len(g.Rets) != len(p.Rets) {
+		return false
+	}
+	for k := range g.Params {
+		if g.Params[k].Size != p.Params[k].Size {
+			return false
+		}
+	}
+	for k := range g.Rets {
+		if g.Rets[k].Size != p.Rets[k].Size {
+			return false
+		}
+	}
+	return true
+}
+
+// indirect expands a call through a function pointer into a brx.idx over
+// the address-taken functions.
+func (in *inliner) indirect(f *ptx.Func, call *ptx.Inst, target map[*ptx.Label]*ptx.Inst) []*ptx.Inst {
+	in.site++
+	pos := call.Pos
+	proto := call.Proto
+	if proto == nil {
+		in.errorf(pos, "indirect call without a .callprototype")
+		return nil
+	}
+	fp := ptx.CallTarget(call)
+	if fp.Kind != ptx.OpdReg {
+		in.errorf(pos, "indirect call through %s: a register is expected", ptx.OperandString(fp))
+		return nil
+	}
+	var out []*ptx.Inst
+	end := nop(pos)
+	join := in.newLabel(f, "$icall_end", pos)
+	target[join] = end
+	if call.Guard != nil {
+		skip := in.newLabel(f, "$icall_skip", pos)
+		target[skip] = end
+		out = append(out, &ptx.Inst{Pos: pos, Loc: call.Loc, Text: "bra", Op: "bra", Vec: 1, Guard: call.Guard, GuardNeg: !call.GuardNeg,
+			Args: []*ptx.Operand{labelOpd(skip, pos)}})
+	}
+	idx := in.newReg(f, ptx.U32, pos)
+	out = append(out, &ptx.Inst{Pos: pos, Loc: call.Loc, Text: "cvt.u32.u64", Op: "cvt", Vec: 1, Types: []ptx.Type{ptx.U32, ptx.U64},
+		Args: []*ptx.Operand{{Kind: ptx.OpdReg, Reg: idx, Pos: pos}, {Kind: ptx.OpdReg, Reg: fp.Reg, Pos: pos}}})
+	trapLabel := in.newLabel(f, "$icall_bad", pos)
+	trap := &ptx.Inst{Pos: pos, Loc: call.Loc, Text: "trap", Op: "trap", Vec: 1}
+	target[trapLabel] = trap
+	table := &ptx.BranchTable{Name: fmt.Sprintf("$icall_table%d", in.site), Pos: pos, Labels: []*ptx.Label{trapLabel}}
+	f.Tables = append(f.Tables, table)
+	brx := &ptx.Inst{Pos: pos, Loc: call.Loc, Text: "brx.idx", Op: "brx", Mode: "idx", Vec: 1,
+		Args: []*ptx.Operand{{Kind: ptx.OpdReg, Reg: idx, Pos: pos}, {Kind: ptx.OpdTable, Table: table, Pos: pos}}}
+	out = append(out, brx, trap)
+	for _, g := range in.taken {
+		if !signatureMatches(g, proto) {
+			table.Labels = append(table.Labels, trapLabel)
+			continue
+		}
+		l := in.newLabel(f, "$icall_"+g.Name, pos)
+		direct := *call
+		direct.Guard = nil
+		direct.Callee = g
+		direct.Proto = nil
+		direct.Args = append([]*ptx.Operand(nil), call.Args...)
+		// The target operand becomes the function's symbol.
+		for k, a := range direct.Args {
+			if a == fp {
+				direct.Args[k] = &ptx.Operand{Kind: ptx.OpdSym, Func: g, Pos: pos}
+			}
+		}
+		body := in.expand(f, &direct, g, target)
+		if len(in.errs) > 0 {
+			return nil
+		}
+		target[l] = body[0]
+		table.Labels = append(table.Labels, l)
+		out = append(out, body...)
+		out = append(out, &ptx.Inst{Pos: pos, Loc: call.Loc, Text: "bra", Op: "bra", Vec: 1, Args: []*ptx.Operand{labelOpd(join, pos)}})
+	}
+	out = append(out, end)
+	return out
+}

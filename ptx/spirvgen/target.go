@@ -1,0 +1,106 @@
+package spirvgen
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Target describes what the Vulkan device can run. Each field is a Vulkan
+// feature (or a limit); the translator uses a capability only when the
+// field says the device has it, and refuses a kernel that needs a missing
+// one with an error naming the feature. The zero value is a Vulkan 1.2
+// device with none of the optional features.
+type Target struct {
+	// Float64 is shaderFloat64 (.f64 arithmetic).
+	Float64 bool
+	// Int8 and Int16 are shaderInt8 and shaderInt16 (8- and 16-bit
+	// registers and arithmetic).
+	Int8, Int16 bool
+	// StorageBuffer8 and StorageBuffer16 are storageBuffer8BitAccess and
+	// storageBuffer16BitAccess (8- and 16-bit loads and stores of device
+	// memory).
+	StorageBuffer8, StorageBuffer16 bool
+	// BufferInt64Atomics and SharedInt64Atomics are
+	// shaderBufferInt64Atomics and shaderSharedInt64Atomics.
+	BufferInt64Atomics, SharedInt64Atomics bool
+	// BufferFloat32AtomicAdd and BufferFloat64AtomicAdd are
+	// VK_EXT_shader_atomic_float's shaderBufferFloat32AtomicAdd and
+	// shaderBufferFloat64AtomicAdd (without them, float atomic adds are
+	// compare-and-swap loops).
+	BufferFloat32AtomicAdd, BufferFloat64AtomicAdd bool
+	// SubgroupClock and DeviceClock are VK_KHR_shader_clock's
+	// shaderSubgroupClock and shaderDeviceClock (%clock, %globaltimer).
+	SubgroupClock, DeviceClock bool
+	// MemoryModelDeviceScope is vulkanMemoryModelDeviceScope (device-scope
+	// atomics and fences: atom without .cta, membar.gl, fence.gpu).
+	MemoryModelDeviceScope bool
+	// Subgroup32 says warp operations may use subgroup operations: the
+	// device runs compute pipelines with a required subgroup size of 32
+	// and full subgroups (VK_EXT_subgroup_size_control or Vulkan 1.3) and
+	// has the basic, vote, ballot, shuffle, shuffle-relative and
+	// arithmetic subgroup operations in compute shaders. Without it, warp
+	// operations are emulated through shared memory.
+	Subgroup32 bool
+	// FusedFMA32 and FusedFMA64 say the device's GLSL Fma is a fused
+	// multiply-add (one rounding) for f32 and f64. Vulkan allows it to
+	// round twice; where it does (lavapipe), fma is emulated exactly with
+	// error-free transformations. The driver finds out by running a probe.
+	FusedFMA32, FusedFMA64 bool
+	// MaxPushConstants is maxPushConstantsSize (128 when zero).
+	MaxPushConstants uint32
+	// MaxSharedBytes is maxComputeSharedMemorySize (16384 when zero).
+	MaxSharedBytes uint32
+}
+
+// String lists the features that are set, for cache keys and logs.
+func (t Target) String() string {
+	var f []string
+	add := func(on bool, name string) {
+		if on {
+			f = append(f, name)
+		}
+	}
+	add(t.Float64, "shaderFloat64")
+	add(t.Int8, "shaderInt8")
+	add(t.Int16, "shaderInt16")
+	add(t.StorageBuffer8, "storageBuffer8BitAccess")
+	add(t.StorageBuffer16, "storageBuffer16BitAccess")
+	add(t.BufferInt64Atomics, "shaderBufferInt64Atomics")
+	add(t.SharedInt64Atomics, "shaderSharedInt64Atomics")
+	add(t.BufferFloat32AtomicAdd, "shaderBufferFloat32AtomicAdd")
+	add(t.BufferFloat64AtomicAdd, "shaderBufferFloat64AtomicAdd")
+	add(t.SubgroupClock, "shaderSubgroupClock")
+	add(t.DeviceClock, "shaderDeviceClock")
+	add(t.MemoryModelDeviceScope, "vulkanMemoryModelDeviceScope")
+	add(t.Subgroup32, "subgroupSize32")
+	add(t.FusedFMA32, "fusedFMA32")
+	add(t.FusedFMA64, "fusedFMA64")
+	return fmt.Sprintf("%s push=%d shared=%d", strings.Join(f, ","), t.maxPush(), t.maxShared())
+}
+
+func (t Target) maxPush() uint32 {
+	if t.MaxPushConstants == 0 {
+		return 128
+	}
+	return t.MaxPushConstants
+}
+
+func (t Target) maxShared() uint32 {
+	if t.MaxSharedBytes == 0 {
+		return 16384
+	}
+	return t.MaxSharedBytes
+}
+
+// FullTarget is a device with every optional feature the translator uses
+// (and 32-wide subgroups): what tests and fuzzing translate for when they
+// want every code path.
+func FullTarget() Target {
+	return Target{
+		Float64: true, Int8: true, Int16: true, StorageBuffer8: true, StorageBuffer16: true,
+		BufferInt64Atomics: true, SharedInt64Atomics: true,
+		BufferFloat32AtomicAdd: true, BufferFloat64AtomicAdd: true,
+		SubgroupClock: true, DeviceClock: true, MemoryModelDeviceScope: true,
+		Subgroup32: true, FusedFMA32: true, FusedFMA64: true, MaxPushConstants: 256, MaxSharedBytes: 49152,
+	}
+}
