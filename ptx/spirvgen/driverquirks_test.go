@@ -1,0 +1,74 @@
+package spirvgen_test
+
+import (
+	"testing"
+
+	"github.com/streamhal/streamhal/internal/spirv"
+	"github.com/streamhal/streamhal/ptx/spirvgen"
+)
+
+// decoded translates body for tg and decodes the module.
+func decoded(t *testing.T, body string, tg spirvgen.Target) *spirv.Binary {
+	t.Helper()
+	res, err := translate(t, body, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := spirv.Decode(res.SPIRV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// intTypes maps the module's integer type ids to their signedness.
+func intTypes(b *spirv.Binary) map[uint32]bool {
+	m := map[uint32]bool{}
+	for _, in := range b.Insts {
+		if in.Op == spirv.OpTypeInt {
+			m[in.Words[0]] = in.Words[2] == 1
+		}
+	}
+	return m
+}
+
+// TestSignedDivisionTypes: OpSDiv and OpSRem are typed signed. NVIDIA's
+// Vulkan driver computes OpSRem with an unsigned result type as an
+// unsigned remainder (histogram/hist_global counted keys % 37 of negative
+// keys in the wrong bins on the H100), although SPIR-V says the type's
+// signedness does not matter; lavapipe gets either right, so the SPIR-V
+// itself is what this checks.
+func TestSignedDivisionTypes(t *testing.T) {
+	body := `.visible .entry k(.param .u64 p) {
+	.reg .b32 %a<6>; .reg .b64 %r, %x<6>; .reg .b16 %h<4>;
+	ld.param.u64 %r, [p];
+	ld.global.u32 %a1, [%r]; ld.global.u32 %a2, [%r+4];
+	div.s32 %a3, %a1, %a2; rem.s32 %a4, %a1, %a2;
+	st.global.u32 [%r], %a3; st.global.u32 [%r+4], %a4;
+	ld.global.u64 %x1, [%r]; ld.global.u64 %x2, [%r+8];
+	div.s64 %x3, %x1, %x2; rem.s64 %x4, %x1, %x2;
+	st.global.u64 [%r], %x3; st.global.u64 [%r+8], %x4;
+	ld.global.u16 %h1, [%r]; ld.global.u16 %h2, [%r+2];
+	rem.s16 %h3, %h1, %h2;
+	st.global.u16 [%r], %h3;
+	ret; }`
+	for name, tg := range targets {
+		t.Run(name, func(t *testing.T) {
+			b := decoded(t, body, tg)
+			signed := intTypes(b)
+			n := 0
+			for _, in := range b.Insts {
+				if in.Op != spirv.OpSDiv && in.Op != spirv.OpSRem && in.Op != spirv.OpSMod {
+					continue
+				}
+				n++
+				if !signed[in.Words[0]] {
+					t.Errorf("%v %%%d has an unsigned result type", in.Op, in.Words[1])
+				}
+			}
+			if n < 4 {
+				t.Errorf("%d signed divisions in the module, want at least 4", n)
+			}
+		})
+	}
+}
