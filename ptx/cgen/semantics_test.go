@@ -98,4 +98,3 @@ func TestSemanticsOnCUDA(t *testing.T) {
 		return out
 	})
 }
-
