@@ -1,6 +1,6 @@
 // spin_forever: thread 0 waits until flag[0] != 0 (host-visible memory the
-// host writes), then stores flag[0] + 1 to done[0]; done[1] counts its
-// polls. For the tests of bounded Close (kernels/gpu/spin_forever.cu is the
+// host writes), then stores its poll count to done[1] and flag[0] + 1 to
+// done[0]. For the tests of bounded Close (kernels/gpu/spin_forever.cu is the
 // CUDA/HIP twin, the CPU one is in kernels/cpu/fault_kernels.c). A module
 // of its own (testdata/spin_forever.spv).
 //
@@ -32,9 +32,14 @@ void main() {
   // llvmpipe (lavapipe) ends a shader's loops after 65535 iterations in
   // all, its guard against hung shaders: there this kernel ends with
   // done[1] == 65535 instead of spinning. GPUs spin until the flag is set.
+  // The loop only loads: an atomic read-modify-write of a word next to
+  // the flag (the polls used to be counted in done[1] that way) would
+  // keep the flag's line in the GPU's L2.
   uint v;
+  uint polls = 0u;
   while ((v = atomicLoad(p.flag.v[0], gl_ScopeDevice, gl_StorageSemanticsBuffer, kVolatile)) == 0u) {
-    atomicAdd(p.done.v[1], 1u, gl_ScopeDevice, gl_StorageSemanticsBuffer, kVolatile);
+    polls++;
   }
+  atomicStore(p.done.v[1], polls, gl_ScopeDevice, gl_StorageSemanticsBuffer, kVolatile);
   atomicStore(p.done.v[0], v + 1u, gl_ScopeDevice, gl_StorageSemanticsBuffer, kVolatile);
 }
