@@ -50,6 +50,7 @@ func (d *device) ptxTarget() spirvgen.Target {
 		t.BufferFloat32AtomicAdd = p.atomicFloat.shaderBufferFloat32AtomicAdd != 0
 		t.BufferFloat64AtomicAdd = p.atomicFloat.shaderBufferFloat64AtomicAdd != 0
 	}
+	t.DenormPreserve16, t.DenormPreserve32, t.DenormPreserve64 = denormPreserve(&p.floatControls)
 	fma := d.probeFMA()
 	t.FusedFMA32, t.FusedFMA64 = fma[0], fma[1]
 	if p.hasShaderClock != 0 {
@@ -67,6 +68,25 @@ func (d *device) ptxTarget() spirvgen.Target {
 		t.Subgroup32 = true
 	}
 	return t
+}
+
+// denormPreserve says at which widths translated kernels ask for the
+// DenormPreserve execution mode: where the device supports it
+// (shaderDenormPreserveFloat16/32/64) and denormBehaviorIndependence lets
+// a module set that width alone. With 32_BIT_ONLY, 16 and 64 go
+// together; with NONE, all three or none.
+func denormPreserve(fc *C.VkPhysicalDeviceFloatControlsProperties) (p16, p32, p64 bool) {
+	p16, p32, p64 = fc.shaderDenormPreserveFloat16 != 0, fc.shaderDenormPreserveFloat32 != 0, fc.shaderDenormPreserveFloat64 != 0
+	switch fc.denormBehaviorIndependence {
+	case C.VK_SHADER_FLOAT_CONTROLS_INDEPENDENCE_ALL:
+	case C.VK_SHADER_FLOAT_CONTROLS_INDEPENDENCE_32_BIT_ONLY:
+		both := p16 && p64
+		p16, p64 = both, both
+	default:
+		all := p16 && p32 && p64
+		p16, p32, p64 = all, all, all
+	}
+	return p16, p32, p64
 }
 
 // fmaProbe computes fma(a, a, c) for f32 and f64 with a = 1 + ulp and

@@ -115,8 +115,12 @@ void shal_query_physical(shal_inst* in, VkPhysicalDevice pd, shal_pdinfo* out) {
 			out->sgscProps.pNext = chain;
 			chain = &out->sgscProps;
 		}
+		out->floatControls.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES;
+		out->floatControls.pNext = chain;
+		chain = &out->floatControls;
 		p2.pNext = chain;
 		in->GetPhysicalDeviceProperties2(pd, &p2);
+		out->floatControls.pNext = NULL;
 		out->sm.pNext = NULL;
 		out->sgscProps.pNext = NULL;
 		out->props11.pNext = NULL;

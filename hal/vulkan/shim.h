@@ -109,6 +109,7 @@ typedef struct shal_pdinfo {
 	VkPhysicalDeviceShaderClockFeaturesKHR clock;
 	VkPhysicalDeviceSubgroupSizeControlFeatures sgsc;
 	VkPhysicalDeviceSubgroupSizeControlProperties sgscProps;
+	VkPhysicalDeviceFloatControlsProperties floatControls; // Vulkan 1.2 devices only (else zero)
 	int hasAtomicFloat;
 	int hasShaderClock;
 	int hasSubgroupSizeControl; // the extension, or Vulkan 1.3

@@ -92,6 +92,7 @@ typedef uint64_t VkDescriptorSetLayout;
 #define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT 1000237000
 #define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR 1000181000
 #define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES 1000225000
+#define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES 1000197000
 #define VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO 1000225001
 #define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES 1000225002
 #define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT 1000260000
@@ -739,6 +740,34 @@ typedef struct VkPhysicalDeviceSubgroupSizeControlProperties {
 	uint32_t maxComputeWorkgroupSubgroups;
 	VkFlags requiredSubgroupSizeStages;
 } VkPhysicalDeviceSubgroupSizeControlProperties;
+
+// VkShaderFloatControlsIndependence values.
+#define VK_SHADER_FLOAT_CONTROLS_INDEPENDENCE_32_BIT_ONLY 0
+#define VK_SHADER_FLOAT_CONTROLS_INDEPENDENCE_ALL 1
+#define VK_SHADER_FLOAT_CONTROLS_INDEPENDENCE_NONE 2
+
+// Vulkan 1.2 core (VK_KHR_shader_float_controls).
+typedef struct VkPhysicalDeviceFloatControlsProperties {
+	VkStructureType sType;
+	void* pNext;
+	int32_t denormBehaviorIndependence;
+	int32_t roundingModeIndependence;
+	VkBool32 shaderSignedZeroInfNanPreserveFloat16;
+	VkBool32 shaderSignedZeroInfNanPreserveFloat32;
+	VkBool32 shaderSignedZeroInfNanPreserveFloat64;
+	VkBool32 shaderDenormPreserveFloat16;
+	VkBool32 shaderDenormPreserveFloat32;
+	VkBool32 shaderDenormPreserveFloat64;
+	VkBool32 shaderDenormFlushToZeroFloat16;
+	VkBool32 shaderDenormFlushToZeroFloat32;
+	VkBool32 shaderDenormFlushToZeroFloat64;
+	VkBool32 shaderRoundingModeRTEFloat16;
+	VkBool32 shaderRoundingModeRTEFloat32;
+	VkBool32 shaderRoundingModeRTEFloat64;
+	VkBool32 shaderRoundingModeRTZFloat16;
+	VkBool32 shaderRoundingModeRTZFloat32;
+	VkBool32 shaderRoundingModeRTZFloat64;
+} VkPhysicalDeviceFloatControlsProperties;
 
 typedef struct VkPipelineShaderStageRequiredSubgroupSizeCreateInfo {
 	VkStructureType sType;

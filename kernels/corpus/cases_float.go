@@ -10,11 +10,11 @@ import (
 
 func init() {
 	register(
-		Case{Name: "floatround/round_f32", Module: "floatround", Covers: "add/sub/mul/fma/div/sqrt/rcp .f32 in rn/rz/rm/rp, subnormals, overflow, signed zeros", Make: mkRoundF32},
+		Case{Name: "floatround/round_f32", F32Subnormals: true, Module: "floatround", Covers: "add/sub/mul/fma/div/sqrt/rcp .f32 in rn/rz/rm/rp, subnormals, overflow, signed zeros", Make: mkRoundF32},
 		Case{Name: "floatround/round_f64", Module: "floatround", Covers: "the same in .f64", Make: mkRoundF64},
-		Case{Name: "floatround/convert", Module: "floatround", Covers: "cvt between f32/f64 and s32/u32/s64/u64 in every rounding mode, clamping, NaN rules, cvt.sat, cvt.rni/rmi/rzi.f32.f32", Make: mkConvert},
-		Case{Name: "floatround/minmax_nan", Module: "floatround", Covers: "min/max with NaN and signed zeros, abs, neg, copysign (selp and copysign.f32), testp", Make: mkMinmaxNaN},
-		Case{Name: "half/half_convert", Module: "half", Covers: "cvt.rn/rz.f16.f32, cvt.f32.f16, cvt.rn/rz.bf16.f32, cvt.rn.f16.f64", Make: mkHalfConvert},
+		Case{Name: "floatround/convert", F32Subnormals: true, Module: "floatround", Covers: "cvt between f32/f64 and s32/u32/s64/u64 in every rounding mode, clamping, NaN rules, cvt.sat, cvt.rni/rmi/rzi.f32.f32", Make: mkConvert},
+		Case{Name: "floatround/minmax_nan", F32Subnormals: true, Module: "floatround", Covers: "min/max with NaN and signed zeros, abs, neg, copysign (selp and copysign.f32), testp", Make: mkMinmaxNaN},
+		Case{Name: "half/half_convert", F32Subnormals: true, Module: "half", Covers: "cvt.rn/rz.f16.f32, cvt.f32.f16, cvt.rn/rz.bf16.f32, cvt.rn.f16.f64", Make: mkHalfConvert},
 		Case{Name: "half/half_arith", Module: "half", Covers: "add/mul/fma.rn.f16, neg.f16, add/fma.rn.f16x2, fma.rn.bf16", Make: mkHalfArith},
 		Case{Name: "fastmath/fast_math", Module: "fastmath", Covers: "ex2/lg2/sin/cos/rsqrt/rcp/sqrt/div/tanh .approx.f32 within the PTX ISA's bounds", Make: mkFastMath},
 	)

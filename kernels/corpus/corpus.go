@@ -132,6 +132,11 @@ type Case struct {
 	Module string
 	// NVCCOnly marks sources only nvcc builds (cooperative groups).
 	NVCCOnly bool
+	// F32Subnormals marks cases whose f32 results or operands include
+	// subnormals without .ftz: a Vulkan device that cannot preserve them
+	// (no shaderDenormPreserveFloat32) flushes them, the deviation the
+	// README documents, and the corpus test excuses these cases there.
+	F32Subnormals bool
 	// Covers says what the case exercises, for humans.
 	Covers string
 	// Make builds the case's run from a PRNG seeded by the case's name.

@@ -246,6 +246,9 @@ func TestCorpus(t *testing.T) {
 					}
 					res := runCase(t, ctx, f, run)
 					if err := run.Verify(res); err != nil {
+						if c.F32Subnormals && flushesF32Subnormals(t, ctx) {
+							t.Skipf("%s on %s, which flushes f32 subnormals (no shaderDenormPreserveFloat32; the README's documented deviation):\n%v", c.Name, dev.Name(), err)
+						}
 						t.Errorf("%s (%s) on %s:\n%v", c.Name, filepath.Base(f.Path), dev.Name(), err)
 					}
 				})

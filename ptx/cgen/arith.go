@@ -360,9 +360,12 @@ func (fe *fnEmitter) halfArith(in *ptx.Inst, t ptx.Type) {
 		if t == ptx.F16x2 || t == ptx.BF16x2 {
 			m = "0x7fff7fffu"
 		}
-		if in.Op == "abs" {
+		switch {
+		case in.Op == "abs":
 			fe.wr(d, dt, fmt.Sprintf("(%s)(%s & %s)", vt(dt), arg(1), m))
-		} else {
+		case t == ptx.F16x2:
+			fe.wr(d, dt, fmt.Sprintf("shal_neg_f16x2(%s)", arg(1)))
+		default:
 			fe.wr(d, dt, fmt.Sprintf("(%s)(%s ^ ~%s)", vt(dt), arg(1), m))
 		}
 	default:

@@ -135,10 +135,11 @@
 //
 // Integer arithmetic is done on unsigned C types, so it wraps as PTX does
 // and signed overflow is never undefined behaviour. Shifts by the width or
-// more give 0 (shr.s: the sign). Division by zero does not trap: unsigned
-// x/0 is all ones and x%0 is x; signed x/0 is -1 for x >= 0 and 1 for
-// x < 0, and x%0 is x (what NVIDIA's division sequence produces); INT_MIN
-// divided by -1 wraps to INT_MIN with remainder 0.
+// more give 0 (shr.s: the sign). Division by zero does not trap: x/0 and
+// x%0 are all ones, signed or unsigned, whatever x (what the H100 gives);
+// INT_MIN divided by -1 wraps to INT_MIN with remainder 0. neg.f16x2 turns
+// a NaN half into the canonical NaN 0x7fff, as the H100 does; the other
+// half-precision neg and abs forms only change the sign bit.
 //
 // Floating-point operations without a rounding modifier, or with .rn, are
 // the C operations (IEEE, round to nearest even; the code must be compiled

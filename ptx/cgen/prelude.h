@@ -46,24 +46,26 @@ SHAL_INLINE uint64_t shal_mulhi_s64(uint64_t a, uint64_t b) { return (uint64_t)(
 SHAL_INLINE uint16_t shal_mulhi_u16(uint16_t a, uint16_t b) { return (uint16_t)(((uint32_t)a * b) >> 16); }
 SHAL_INLINE uint16_t shal_mulhi_s16(uint16_t a, uint16_t b) { return (uint16_t)((uint32_t)((int32_t)(int16_t)a * (int16_t)b) >> 16); }
 
-/* Division by zero does not trap. The results are those of NVIDIA's
- * division sequence: unsigned x/0 is all ones and x%0 is x; signed x/0 is
- * -1 for x >= 0 and 1 for x < 0, x%0 is x; INT_MIN/-1 wraps to INT_MIN and
- * INT_MIN%-1 is 0. */
+/* Division by zero does not trap. PTX leaves the result to the machine;
+ * these are the H100's (sm_90): every quotient and every remainder by zero
+ * is all ones, signed or unsigned, whatever the dividend. INT_MIN/-1 wraps
+ * to INT_MIN and INT_MIN%-1 is 0. */
 #define SHAL_DIVREM(N)                                                                 \
   SHAL_INLINE uint##N##_t shal_div_u##N(uint##N##_t a, uint##N##_t b) {                \
     return b ? a / b : (uint##N##_t)~(uint##N##_t)0;                                  \
   }                                                                                    \
-  SHAL_INLINE uint##N##_t shal_rem_u##N(uint##N##_t a, uint##N##_t b) { return b ? a % b : a; } \
+  SHAL_INLINE uint##N##_t shal_rem_u##N(uint##N##_t a, uint##N##_t b) {                \
+    return b ? a % b : (uint##N##_t)~(uint##N##_t)0;                                  \
+  }                                                                                    \
   SHAL_INLINE uint##N##_t shal_div_s##N(uint##N##_t a, uint##N##_t b) {                \
     int##N##_t x = (int##N##_t)a, y = (int##N##_t)b;                                   \
-    if (y == 0) return x >= 0 ? (uint##N##_t)-1 : (uint##N##_t)1;                       \
+    if (y == 0) return (uint##N##_t)~(uint##N##_t)0;                                  \
     if (y == -1) return (uint##N##_t)0 - a;                                            \
     return (uint##N##_t)(x / y);                                                       \
   }                                                                                    \
   SHAL_INLINE uint##N##_t shal_rem_s##N(uint##N##_t a, uint##N##_t b) {                \
     int##N##_t x = (int##N##_t)a, y = (int##N##_t)b;                                   \
-    if (y == 0) return a;                                                              \
+    if (y == 0) return (uint##N##_t)~(uint##N##_t)0;                                  \
     if (y == -1) return 0;                                                             \
     return (uint##N##_t)(x % y);                                                       \
   }
@@ -71,7 +73,7 @@ SHAL_DIVREM(16)
 SHAL_DIVREM(32)
 SHAL_DIVREM(64)
 SHAL_INLINE uint8_t shal_div_u8(uint8_t a, uint8_t b) { return b ? a / b : 0xff; }
-SHAL_INLINE uint8_t shal_rem_u8(uint8_t a, uint8_t b) { return b ? a % b : a; }
+SHAL_INLINE uint8_t shal_rem_u8(uint8_t a, uint8_t b) { return b ? a % b : 0xff; }
 
 /* Shifts by the width or more give 0 (or the sign, for shr.s). */
 #define SHAL_SHIFTS(N)                                                                       \
@@ -393,6 +395,20 @@ SHAL_F2I_ALL(double, f64rmi, floor, 0)
 SHAL_F2I_ALL(double, f64rpi, ceil, 0)
 
 /* ---- half precision ---- */
+
+/* neg.f16x2 as the H100 computes it: an arithmetic instruction, so a NaN
+ * half becomes the canonical NaN 0x7fff; any other half has its sign
+ * flipped. (neg.f16, neg.bf16/.bf16x2 and abs stay pure sign operations:
+ * their NaN behaviour on the hardware is not checked yet.) */
+SHAL_INLINE uint32_t shal_neg_f16x2(uint32_t a) {
+  uint32_t r = 0;
+  for (int s = 0; s < 32; s += 16) {
+    uint32_t h = (a >> s) & 0xffffu;
+    h = ((h & 0x7c00u) == 0x7c00u && (h & 0x3ffu)) ? 0x7fffu : (h ^ 0x8000u);
+    r |= h << s;
+  }
+  return r;
+}
 
 /* Rounds the exact value of x (a double) to a float format with mant
  * explicit mantissa bits and exponent bias bias, under mode (FE_*): the

@@ -9,8 +9,9 @@ import (
 // hardware's: values are unsigned integers of the type's size, signed
 // operations use the signed SPIR-V instructions, and the cases SPIR-V
 // leaves undefined are made explicit: shifts by the width or more give 0
-// (the sign for shr.s), division by zero gives all ones (unsigned) or -1
-// and 1 (signed, by the dividend's sign) and x%0 is x, INT_MIN/-1 wraps.
+// (the sign for shr.s), division and remainder by zero give all ones
+// (signed or unsigned, whatever the dividend: the H100's answer),
+// INT_MIN/-1 wraps.
 
 // scmp is a signed comparison of two integers of type vt. 64-bit ones
 // compare as unsigned with the sign bits flipped: lavapipe (Mesa 22.3)
@@ -267,6 +268,21 @@ func (e *fn) mulHi(signed bool, vt spirv.ID, bits int, a, b spirv.ID) spirv.ID {
 	return e.cur.Emit(spirv.OpCompositeExtract, vt, uint32(r), 1)
 }
 
+// signedOp emits a signed binary integer operation (OpSDiv, OpSRem) on
+// operands of the unsigned type vt through the signed integer type of the
+// same width. SPIR-V says the signedness of the types does not matter for
+// these, but NVIDIA's Vulkan driver (H100, 2026) computes OpSRem with an
+// unsigned result type as an unsigned remainder: -5 % 37 came out as
+// 4294967291 % 37. glslang always types them signed, which every driver
+// handles, so the translator does the same.
+func (e *fn) signedOp(op spirv.Op, vt, a, b spirv.ID) spirv.ID {
+	d, _ := e.g.sm.Type(vt)
+	st := e.g.sm.TypeInt(d.Width, true)
+	sa := e.op(spirv.OpBitcast, st, a)
+	sb := e.op(spirv.OpBitcast, st, b)
+	return e.op(spirv.OpBitcast, vt, e.op(op, st, sa, sb))
+}
+
 // divRem is PTX division or remainder, defined for every input.
 func (e *fn) divRem(div, signed bool, vt, a, b spirv.ID) spirv.ID {
 	g := e.g
@@ -278,20 +294,19 @@ func (e *fn) divRem(div, signed bool, vt, a, b spirv.ID) spirv.ID {
 		if div {
 			return e.sel(vt, bz, ones, e.op(spirv.OpUDiv, vt, a, safe))
 		}
-		return e.sel(vt, bz, a, e.op(spirv.OpUMod, vt, a, safe))
+		return e.sel(vt, bz, ones, e.op(spirv.OpUMod, vt, a, safe))
 	}
 	bm1 := e.op(spirv.OpIEqual, g.tBool, b, ones)
 	special := e.op(spirv.OpLogicalOr, g.tBool, bz, bm1)
 	safe := e.sel(vt, special, e.c(vt, 1), b)
 	if div {
-		q := e.op(spirv.OpSDiv, vt, a, safe)
-		neg := e.scmp(spirv.OpSLessThan, vt, a, zero)
+		q := e.signedOp(spirv.OpSDiv, vt, a, safe)
 		q = e.sel(vt, bm1, e.op(spirv.OpISub, vt, zero, a), q)
-		return e.sel(vt, bz, e.sel(vt, neg, e.c(vt, 1), ones), q)
+		return e.sel(vt, bz, ones, q)
 	}
-	r := e.op(spirv.OpSRem, vt, a, safe)
+	r := e.signedOp(spirv.OpSRem, vt, a, safe)
 	r = e.sel(vt, bm1, zero, r)
-	return e.sel(vt, bz, a, r)
+	return e.sel(vt, bz, ones, r)
 }
 
 // shift is shl, shr (logical) or shr.s, with shifts by the width or more

@@ -60,8 +60,17 @@
 //
 // Integer operations follow the C translator's semantics (ptx/cgen), which
 // are the hardware's: wraparound, shifts by the width or more giving 0 or
-// the sign, division by zero giving all ones (unsigned) or -1/1 (signed)
-// and x%0 = x, INT_MIN/-1 = INT_MIN. Round-to-nearest add, sub and mul of
+// the sign, division and remainder by zero giving all ones (signed or
+// unsigned, as on the H100), INT_MIN/-1 = INT_MIN; neg.f16x2 turns a NaN
+// half into the canonical NaN 0x7fff, as the H100 does. Signed division
+// and remainder are typed signed in the SPIR-V (NVIDIA's driver computes
+// OpSRem on an unsigned type as an unsigned remainder).
+//
+// Subnormals are kept, as PTX keeps them without .ftz, through the
+// DenormPreserve execution mode at the widths Target.DenormPreserve16/32/64
+// name; .ftz flushes explicitly. Where the device cannot preserve f32
+// subnormals (Target.DenormPreserve32 false) it may flush them: NVIDIA's
+// driver does by default. Round-to-nearest add, sub and mul of
 // f32 and f64 are the SPIR-V instructions (correctly rounded in Vulkan),
 // marked NoContraction. Everything Vulkan does not round exactly is done in
 // software (softfloat.go): directed roundings (.rz/.rm/.rp) via error-free

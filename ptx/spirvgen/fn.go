@@ -275,6 +275,15 @@ func (e *fn) emit() {
 	iface := sortedIDs(e.iface)
 	sm.EntryPoint(spirv.ExecutionModelGLCompute, e.sf.ID, e.k.Name, iface...)
 	sm.ExecutionMode(e.sf.ID, spirv.ExecutionModeLocalSize, 1, 1, 1)
+	for _, w := range []struct {
+		on   bool
+		bits uint32
+	}{{g.t.DenormPreserve16, 16}, {g.t.DenormPreserve32, 32}, {g.t.DenormPreserve64, 64}} {
+		if w.on {
+			sm.Capability(spirv.CapabilityDenormPreserve)
+			sm.ExecutionMode(e.sf.ID, spirv.ExecutionModeDenormPreserve, w.bits)
+		}
+	}
 	g.blockSize()
 	kr := Kernel{Name: e.k.Name, ArgsSize: uint32(e.k.ArgsSize), PushSize: e.pushWords * 4, GridOffset: e.gridOff,
 		StaticShared: uint32(e.sharedBytesStatic()), SharedPerThread: e.sharedPerThread(), DynamicShared: e.usesDyn, MaxThreads: uint32(e.k.MaxThreads()),

@@ -179,7 +179,16 @@ func (e *fn) halfArith(in *ptx.Inst, t ptx.Type) {
 		case "abs":
 			return e.op(spirv.OpBitwiseAnd, g.tU32, x(1), e.u32(0x7fff))
 		case "neg":
-			return e.op(spirv.OpBitwiseXor, g.tU32, x(1), e.u32(0x8000))
+			h := x(1)
+			r := e.op(spirv.OpBitwiseXor, g.tU32, h, e.u32(0x8000))
+			if t == ptx.F16x2 {
+				// The H100 computes neg.f16x2 arithmetically: a NaN half
+				// becomes the canonical NaN 0x7fff (ptx/cgen does the same).
+				mag := e.op(spirv.OpBitwiseAnd, g.tU32, h, e.u32(0x7fff))
+				nan := e.op(spirv.OpUGreaterThan, g.tBool, mag, e.u32(0x7c00))
+				r = e.sel(g.tU32, nan, e.u32(0x7fff), r)
+			}
+			return r
 		default:
 			e.errorf(in, "not supported on .%s", t)
 			return e.u32(0)

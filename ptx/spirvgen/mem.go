@@ -295,6 +295,20 @@ func semantics(s ptx.Sem, load, store bool) uint32 {
 	return 0
 }
 
+// volatileSem is the Volatile memory semantics bit for the ld/st forms
+// whose value another agent (the host, another device) may change while
+// the kernel runs: .volatile, .mmio and anything at .sys scope. Vulkan has
+// no system scope; NVIDIA's driver serves a device-scope atomic of
+// host-visible memory from the GPU's L2, where the host's writes never
+// show (a kernel spinning on a host-written flag spun forever on the
+// H100), and Volatile is what makes it go to memory.
+func volatileSem(in *ptx.Inst) uint32 {
+	if in.Sem == ptx.SemVolatile || in.Sem == ptx.SemMMIO || in.Scope == ptx.ScopeSys {
+		return uint32(spirv.MemorySemanticsVolatile)
+	}
+	return 0
+}
+
 // ---- ld / st ----
 
 func (e *fn) ldInst(in *ptx.Inst, t ptx.Type) {
@@ -399,11 +413,15 @@ func (e *fn) orderedLoad(in *ptx.Inst, t ptx.Type, addr spirv.ID) spirv.ID {
 	if size == 4 || size == 8 {
 		ut := e.vt(t.Unsigned())
 		p := e.psbPtr(ut, addr)
-		v := e.op(spirv.OpAtomicLoad, ut, p, e.u32(uint32(scope)), e.u32(semantics(in.Sem, true, false)))
+		v := e.op(spirv.OpAtomicLoad, ut, p, e.u32(uint32(scope)), e.u32(semantics(in.Sem, true, false)|volatileSem(in)))
 		return e.conv(v, t.Unsigned(), t)
 	}
 	vt := e.vt(t)
-	return e.load(vt, e.psbPtr(vt, addr), maAligned|maVisible|maNonPrivate, uint32(size), uint32(e.u32(uint32(scope))))
+	ma := uint32(maAligned | maVisible | maNonPrivate)
+	if volatileSem(in) != 0 {
+		ma |= maVolatile
+	}
+	return e.load(vt, e.psbPtr(vt, addr), ma, uint32(size), uint32(e.u32(uint32(scope))))
 }
 
 func (e *fn) storeN(in *ptx.Inst, sp ptx.Space, a *ptx.Operand, t ptx.Type, vals []spirv.ID) {
@@ -433,10 +451,14 @@ func (e *fn) storeN(in *ptx.Inst, sp ptx.Space, a *ptx.Operand, t ptx.Type, vals
 				scope := e.memScope(in, ptx.SpaceGlobal)
 				if size == 4 || size == 8 {
 					ut := e.vt(t.Unsigned())
-					e.cur.EmitIDs(spirv.OpAtomicStore, 0, e.psbPtr(ut, ai), e.u32(uint32(scope)), e.u32(semantics(in.Sem, false, true)), e.toBits(v, t))
+					e.cur.EmitIDs(spirv.OpAtomicStore, 0, e.psbPtr(ut, ai), e.u32(uint32(scope)), e.u32(semantics(in.Sem, false, true)|volatileSem(in)), e.toBits(v, t))
 					continue
 				}
-				e.store(e.psbPtr(vt, ai), v, maAligned|maAvailable|maNonPrivate, uint32(size), uint32(e.u32(uint32(scope))))
+				ma := uint32(maAligned | maAvailable | maNonPrivate)
+				if volatileSem(in) != 0 {
+					ma |= maVolatile
+				}
+				e.store(e.psbPtr(vt, ai), v, ma, uint32(size), uint32(e.u32(uint32(scope))))
 				continue
 			}
 			e.store(e.psbPtr(vt, ai), v, maAligned|maNonPrivate, uint32(size))

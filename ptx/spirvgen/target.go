@@ -46,6 +46,16 @@ type Target struct {
 	// round twice; where it does (lavapipe), fma is emulated exactly with
 	// error-free transformations. The driver finds out by running a probe.
 	FusedFMA32, FusedFMA64 bool
+	// DenormPreserve16, DenormPreserve32 and DenormPreserve64 ask for the
+	// DenormPreserve execution mode (SPIR-V 1.4 float controls) at that
+	// width: floating-point operations keep subnormal inputs and results,
+	// as PTX's do without .ftz (.ftz flushes explicitly). The driver sets
+	// them from VkPhysicalDeviceFloatControlsProperties
+	// (shaderDenormPreserveFloat16/32/64, within what
+	// denormBehaviorIndependence lets a module set). Without them the
+	// device chooses: NVIDIA's driver flushes f32 subnormals to zero, a
+	// deviation the package documentation names.
+	DenormPreserve16, DenormPreserve32, DenormPreserve64 bool
 	// MaxPushConstants is maxPushConstantsSize (128 when zero).
 	MaxPushConstants uint32
 	// MaxSharedBytes is maxComputeSharedMemorySize (16384 when zero).
@@ -75,6 +85,9 @@ func (t Target) String() string {
 	add(t.Subgroup32, "subgroupSize32")
 	add(t.FusedFMA32, "fusedFMA32")
 	add(t.FusedFMA64, "fusedFMA64")
+	add(t.DenormPreserve16, "denormPreserve16")
+	add(t.DenormPreserve32, "denormPreserve32")
+	add(t.DenormPreserve64, "denormPreserve64")
 	return fmt.Sprintf("%s push=%d shared=%d", strings.Join(f, ","), t.maxPush(), t.maxShared())
 }
 
@@ -101,6 +114,7 @@ func FullTarget() Target {
 		BufferInt64Atomics: true, SharedInt64Atomics: true,
 		BufferFloat32AtomicAdd: true, BufferFloat64AtomicAdd: true,
 		SubgroupClock: true, DeviceClock: true, MemoryModelDeviceScope: true,
-		Subgroup32: true, FusedFMA32: true, FusedFMA64: true, MaxPushConstants: 256, MaxSharedBytes: 49152,
+		Subgroup32: true, FusedFMA32: true, FusedFMA64: true, DenormPreserve16: true, DenormPreserve32: true, DenormPreserve64: true,
+		MaxPushConstants: 256, MaxSharedBytes: 49152,
 	}
 }

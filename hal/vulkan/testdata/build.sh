@@ -20,4 +20,8 @@ spirv-val --target-env vulkan1.2 ../vk_test_kernels.spv
 # it, and keeping it apart lets the other tests run under that layer.
 glslangValidator -V --target-env vulkan1.2 -e args_probe --source-entrypoint main -o ../vk_args_probe.spv args_probe.comp >/dev/null
 spirv-val --target-env vulkan1.2 ../vk_args_probe.spv
-echo "wrote testdata/vk_test_kernels.spv testdata/vk_args_probe.spv"
+# reduce_sum with the barrier semantics ptx/spirvgen gives bar.sync, for
+# BenchmarkBarrierSemantics.
+glslangValidator -V --target-env vulkan1.2 -e reduce_sum_bufbar --source-entrypoint main -o ../vk_reduce_bufbar.spv reduce_sum_bufbar.comp >/dev/null
+spirv-val --target-env vulkan1.2 ../vk_reduce_bufbar.spv
+echo "wrote testdata/vk_test_kernels.spv testdata/vk_args_probe.spv testdata/vk_reduce_bufbar.spv"

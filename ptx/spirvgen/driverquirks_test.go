@@ -1,0 +1,129 @@
+package spirvgen_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/streamhal/streamhal/internal/spirv"
+	"github.com/streamhal/streamhal/internal/spirv/spirvtest"
+	"github.com/streamhal/streamhal/ptx/spirvgen"
+)
+
+// decoded translates body for tg and decodes the module.
+func decoded(t *testing.T, body string, tg spirvgen.Target) *spirv.Binary {
+	t.Helper()
+	res, err := translate(t, body, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := spirvtest.ValidateErr(res.SPIRV, "vulkan1.2"); err != nil && !errors.Is(err, spirvtest.ErrNoTool) {
+		t.Fatal(err)
+	}
+	b, err := spirv.Decode(res.SPIRV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// intTypes maps the module's integer type ids to their signedness.
+func intTypes(b *spirv.Binary) map[uint32]bool {
+	m := map[uint32]bool{}
+	for _, in := range b.Insts {
+		if in.Op == spirv.OpTypeInt {
+			m[in.Words[0]] = in.Words[2] == 1
+		}
+	}
+	return m
+}
+
+// TestSignedDivisionTypes: OpSDiv and OpSRem are typed signed. NVIDIA's
+// Vulkan driver computes OpSRem with an unsigned result type as an
+// unsigned remainder (histogram/hist_global counted keys % 37 of negative
+// keys in the wrong bins on the H100), although SPIR-V says the type's
+// signedness does not matter; lavapipe gets either right, so the SPIR-V
+// itself is what this checks.
+func TestSignedDivisionTypes(t *testing.T) {
+	body := `.visible .entry k(.param .u64 p) {
+	.reg .b32 %a<6>; .reg .b64 %r, %x<6>; .reg .b16 %h<4>;
+	ld.param.u64 %r, [p];
+	ld.global.u32 %a1, [%r]; ld.global.u32 %a2, [%r+4];
+	div.s32 %a3, %a1, %a2; rem.s32 %a4, %a1, %a2;
+	st.global.u32 [%r], %a3; st.global.u32 [%r+4], %a4;
+	ld.global.u64 %x1, [%r]; ld.global.u64 %x2, [%r+8];
+	div.s64 %x3, %x1, %x2; rem.s64 %x4, %x1, %x2;
+	st.global.u64 [%r], %x3; st.global.u64 [%r+8], %x4;
+	ld.global.u16 %h1, [%r]; ld.global.u16 %h2, [%r+2];
+	rem.s16 %h3, %h1, %h2;
+	st.global.u16 [%r], %h3;
+	ret; }`
+	for name, tg := range targets {
+		t.Run(name, func(t *testing.T) {
+			b := decoded(t, body, tg)
+			signed := intTypes(b)
+			n := 0
+			for _, in := range b.Insts {
+				if in.Op != spirv.OpSDiv && in.Op != spirv.OpSRem && in.Op != spirv.OpSMod {
+					continue
+				}
+				n++
+				if !signed[in.Words[0]] {
+					t.Errorf("%v %%%d has an unsigned result type", in.Op, in.Words[1])
+				}
+			}
+			if n < 4 {
+				t.Errorf("%d signed divisions in the module, want at least 4", n)
+			}
+		})
+	}
+}
+
+// constants maps the module's 32-bit integer constants to their values.
+func constants(b *spirv.Binary) map[uint32]uint32 {
+	m := map[uint32]uint32{}
+	for _, in := range b.Insts {
+		if in.Op == spirv.OpConstant && len(in.Words) == 3 {
+			m[in.Words[1]] = in.Words[2]
+		}
+	}
+	return m
+}
+
+// TestVolatileReachesMemory: ld.volatile, st.volatile and .sys-scoped
+// relaxed accesses carry the Volatile memory semantics, plain and
+// .gpu-scoped ones do not. Without it NVIDIA's driver served the spinning
+// kernel's loads of a host-written flag from the GPU's L2 and the kernel
+// never saw the host release it (streaming's
+// TestCloseStuckKernelEveryBackend on the H100).
+func TestVolatileReachesMemory(t *testing.T) {
+	body := `.visible .entry k(.param .u64 p) {
+	.reg .b32 %a<6>; .reg .b64 %r;
+	ld.param.u64 %r, [p];
+	ld.volatile.global.u32 %a1, [%r];
+	ld.relaxed.sys.global.u32 %a2, [%r+4];
+	ld.relaxed.gpu.global.u32 %a3, [%r+8];
+	st.volatile.global.u32 [%r+12], %a1;
+	st.relaxed.gpu.global.u32 [%r+16], %a2;
+	st.global.u32 [%r+20], %a3;
+	ret; }`
+	const volatileBit = uint32(spirv.MemorySemanticsVolatile)
+	for name, tg := range targets {
+		t.Run(name, func(t *testing.T) {
+			b := decoded(t, body, tg)
+			c := constants(b)
+			var loads, stores []bool
+			for _, in := range b.Insts {
+				switch in.Op {
+				case spirv.OpAtomicLoad: // type, result, pointer, scope, semantics
+					loads = append(loads, c[in.Words[4]]&volatileBit != 0)
+				case spirv.OpAtomicStore: // pointer, scope, semantics, value
+					stores = append(stores, c[in.Words[2]]&volatileBit != 0)
+				}
+			}
+			if fmt.Sprint(loads) != "[true true false]" || fmt.Sprint(stores) != "[true false]" {
+				t.Errorf("Volatile on the atomic loads %v and stores %v, want [true true false] and [true false]", loads, stores)
+			}
+		})
+	}
+}
