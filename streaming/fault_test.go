@@ -520,6 +520,11 @@ func TestCloseStuckKernelEveryBackend(t *testing.T) {
 		err = rt.Close()
 		el := time.Since(start)
 		t.Logf("Runtime.Close on %s after %v: %v", dev.Name(), el, err)
+		if err == nil && (*atomic.Uint32)(unsafe.Pointer(&words[1])).Load() != 0 {
+			// The 100 ms above were not enough for llvmpipe's loop guard
+			// to end it (a loaded machine): it ended during Close.
+			t.Skipf("spin_forever ended by itself on %s during Close: this device cannot run a kernel forever", dev.Name())
+		}
 		if el > 2*timeout+5*time.Second {
 			t.Errorf("Runtime.Close took %v with a %v close timeout", el, timeout)
 		}
