@@ -190,7 +190,7 @@ func (fe *fnEmitter) cvta(in *ptx.Inst, t ptx.Type) {
 	switch in.Space {
 	case ptx.SpaceShared:
 		fe.usesShared = true
-		base = "(uint64_t)(uintptr_t)T->sh"
+		base = "(uint64_t)(uintptr_t)" + fe.tsh()
 	case ptx.SpaceLocal:
 		base = "(uint64_t)(uintptr_t)LOC"
 	default:

@@ -30,7 +30,12 @@ type fnEmitter struct {
 	// (onceDefined), never at sync points.
 	writeThrough map[*ptx.Reg]bool
 	// v is the variant of a kernel with a 1-D guard being written, or nil.
-	v          *variant
+	v *variant
+	// wil is set while the work-item loops of a kernel are written
+	// (wil.go); remat lists the registers recomputed at region entries.
+	wil        bool
+	remat      map[*ptx.Reg]*ptx.Inst
+	ctx        map[*ptx.Reg]bool
 	callParams []*ptx.Var // .param variables of call blocks
 	usesShared bool
 	usesCC     bool
@@ -396,6 +401,8 @@ func (fe *fnEmitter) reg(r *ptx.Reg) string { return fmt.Sprintf("r%d_%s", r.ID,
 // inside a called function).
 func (fe *fnEmitter) exitCode() string {
 	switch {
+	case fe.wil:
+		return "{ NXV = 0; goto W_next; }"
 	case fe.sync:
 		return "{ F->h.state = SHAL_EXITED; return; }"
 	case fe.kernel:
