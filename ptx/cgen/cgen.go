@@ -85,6 +85,10 @@ type KernelInfo struct {
 	// for 1-D blocks its entry runs the threads below the bound in a loop
 	// the C compiler can vectorize.
 	Guard1D bool
+	// WorkItemLoops reports a kernel whose only sync points are block-wide
+	// barriers, run region by region as loops over the block's threads
+	// (see "Work-item loops" in the package doc).
+	WorkItemLoops bool
 }
 
 // GlobalInfo is a module-scope .global or .const variable.

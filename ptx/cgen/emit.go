@@ -334,6 +334,7 @@ func (g *gen) emitKernel(f *ptx.Func, idx int) KernelInfo {
 	var wil *fnEmitter
 	if info.Sync {
 		wil = g.emitWIL(f, fe, base)
+		info.WorkItemLoops = wil != nil
 	}
 	gd := g.findGuard1D(f)
 	info.Guard1D = gd != nil

@@ -33,14 +33,16 @@ type fnEmitter struct {
 	v *variant
 	// wil is set while the work-item loops of a kernel are written
 	// (wil.go); remat lists the registers recomputed at region entries.
-	wil        bool
-	remat      map[*ptx.Reg]*ptx.Inst
-	ctx        map[*ptx.Reg]bool
-	callParams []*ptx.Var // .param variables of call blocks
-	usesShared bool
-	usesCC     bool
-	tmp        int
-	curLine    int
+	wil   bool
+	remat map[*ptx.Reg]*ptx.Inst
+	ctx   map[*ptx.Reg]bool
+	// uniformRegs: the registers findUniform proves block-uniform.
+	uniformRegs map[*ptx.Reg]bool
+	callParams  []*ptx.Var // .param variables of call blocks
+	usesShared  bool
+	usesCC      bool
+	tmp         int
+	curLine     int
 }
 
 func (fe *fnEmitter) line(format string, args ...any) {

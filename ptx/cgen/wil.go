@@ -18,6 +18,11 @@ func (fe *fnEmitter) wilEligible() bool {
 	if !fe.uniform() || fe.localSize > 0 || len(fe.callParams) > 0 || len(fe.cuts) > 250 {
 		return false
 	}
+	// Each region's loop holds a copy of the body (the C compiler drops
+	// what the region cannot reach, but only after parsing it all).
+	if (len(fe.cuts)+1)*len(fe.f.Body) > wilMaxInsts {
+		return false
+	}
 	for _, c := range fe.cuts {
 		if c.in.Guard != nil || c.in.Args[0].Kind != ptx.OpdImm {
 			return false
@@ -30,6 +35,11 @@ func (fe *fnEmitter) wilEligible() bool {
 	}
 	return true
 }
+
+// wilMaxInsts bounds the instructions of a kernel's body times its
+// regions for work-item loops, which keeps the C a kernel becomes within a
+// few times the size of the PTX.
+const wilMaxInsts = 20000
 
 // rematOps are the operations whose result depends on nothing but their
 // operands (ld only from a kernel parameter).
@@ -181,19 +191,19 @@ func (fe *fnEmitter) wilSReg(o *ptx.Operand) (string, bool) {
 	case ptx.SRegNCtaid, ptx.SRegNClusterid:
 		return "g" + string(rune('x'+o.Comp)), true
 	case ptx.SRegLaneid:
-		return "(t & 31u)", true
+		return "((uint32_t)t & 31u)", true
 	case ptx.SRegWarpid:
-		return "(t >> 5)", true
+		return "((uint32_t)t >> 5)", true
 	case ptx.SRegLanemaskEq:
-		return "(1u << (t & 31u))", true
+		return "(1u << ((uint32_t)t & 31u))", true
 	case ptx.SRegLanemaskLe:
-		return "((2u << (t & 31u)) - 1u)", true
+		return "((2u << ((uint32_t)t & 31u)) - 1u)", true
 	case ptx.SRegLanemaskLt:
-		return "((1u << (t & 31u)) - 1u)", true
+		return "((1u << ((uint32_t)t & 31u)) - 1u)", true
 	case ptx.SRegLanemaskGe:
-		return "(~0u << (t & 31u))", true
+		return "(~0u << ((uint32_t)t & 31u))", true
 	case ptx.SRegLanemaskGt:
-		return "(~((2u << (t & 31u)) - 1u))", true
+		return "(~((2u << ((uint32_t)t & 31u)) - 1u))", true
 	}
 	return "", false
 }
@@ -261,9 +271,12 @@ func (fe *fnEmitter) restoreCode(c *cut) {
 	}
 	var rm []*ptx.Reg
 	for _, r := range c.restored {
-		if fe.rematAt(r, c) {
+		switch {
+		case fe.rematAt(r, c):
 			rm = append(rm, r)
-		} else {
+		case fe.uniformRegs[r]:
+			fe.line("%s = U_%s;", fe.reg(r), fe.reg(r))
+		default:
 			fe.line("%s = %s[t];", fe.reg(r), fe.ctxName(r))
 		}
 	}
@@ -283,6 +296,7 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		used: step.used, labelName: step.labelName, cuts: step.cuts, cutIndex: step.cutIndex,
 		frameRegs: step.frameRegs, writeThrough: step.writeThrough, localOff: step.localOff}
 	fe.findRemat()
+	fe.uniformRegs = fe.findUniform()
 	fe.ctx = map[*ptx.Reg]bool{}
 	for _, c := range fe.cuts {
 		for _, r := range c.restored {
@@ -337,20 +351,37 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		// Region k: every thread from cut k (or the start) to its next
 		// cut or its exit. It returns the cut all threads reached, 0
 		// when all exited, 0xffffffff when they differ.
-		g.p("static uint32_t %s_wil%d(shal_thr* T, const %s_wctx* C) {", base, k, base)
+		g.p("static __attribute__((noinline)) uint32_t %s_wil%d(shal_thr* T, const %s_wctx* C) {", base, k, base)
 		g.p("  const uint32_t nx = T->ntid.x, ny = T->ntid.y, nz = T->ntid.z;")
 		g.p("  %s", wilBlockLocals)
 		g.p("  uint8_t* const SHB = T->sh;")
-		g.p("  const uint8_t* const ARGS = T->args;")
+		// A private copy of the arguments: no store in the loop can
+		// change it, so parameter loads are hoisted out of it.
+		g.p("  uint8_t ARGS[%d] __attribute__((aligned(16)));", alignUp(max(f.ArgsSize, 1), 16))
+		g.p("  memcpy(ARGS, T->args, %d);", max(f.ArgsSize, 1))
 		g.p("  uint8_t* const LOC = (uint8_t*)0;")
 		for _, r := range ctxRegs {
 			g.p("  %s* const %s = C->%s;", vt(r.Type), fe.ctxName(r), fe.ctxName(r))
 		}
 		g.p("  uint8_t* const NXA = C->nx;")
 		g.p("  (void)SHB; (void)ARGS; (void)LOC;")
-		g.p("  uint32_t mn = 255, mx = 0, t = 0;")
+		if c != nil {
+			// Every thread reached cut k: a block-uniform register has
+			// thread 0's value in all of them.
+			for _, r := range c.restored {
+				if !fe.rematAt(r, c) && fe.uniformRegs[r] {
+					g.p("  const %s U_%s = %s[0];", vt(r.Type), fe.reg(r), fe.ctxName(r))
+				}
+			}
+		}
+		g.p("  uint32_t any = 0, all = 0xffffffffu;")
+		g.p("  size_t t = 0;")
 		g.p("  for (uint32_t tz = 0; tz < nz; tz++)")
 		g.p("    for (uint32_t ty = 0; ty < ny; ty++)")
+		// The threads of a region run concurrently on a GPU: one thread
+		// depends on another's writes in it only through atomics, which
+		// the C compiler does not reorder.
+		g.p("      _Pragma(\"GCC ivdep\")")
 		g.p("      for (uint32_t tx = 0; tx < nx; tx++, t++) {")
 		g.p("        uint32_t NXV = 0;")
 		for _, r := range sortedRegs(fe.used) {
@@ -369,10 +400,14 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		g.out.WriteString(body)
 		g.p("      W_next:")
 		g.p("        NXA[t] = (uint8_t)NXV;")
-		g.p("        mn = NXV < mn ? NXV : mn;")
-		g.p("        mx = NXV > mx ? NXV : mx;")
 		g.p("      }")
-		g.p("  return mn == mx ? mx : 0xffffffffu;")
+		// In a loop of its own, so that the region's loop has no
+		// reduction the C compiler cannot vectorize.
+		g.p("  for (size_t i = 0; i < t; i++) {")
+		g.p("    any |= NXA[i];")
+		g.p("    all &= NXA[i];")
+		g.p("  }")
+		g.p("  return any == all ? any : 0xffffffffu;")
 		g.p("}")
 	}
 
@@ -388,8 +423,8 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 	g.p("  (void)nx; (void)ny; (void)nz;")
 	g.p("  %s", wilBlockLocals)
 	g.p("  memset(B->arrived, 0, sizeof B->arrived);")
-	g.p("  for (uint32_t t = 0; t < B->nthreads; t++) {")
-	g.p("    shal_set_thread(T, t);")
+	g.p("  for (size_t t = 0; t < B->nthreads; t++) {")
+	g.p("    shal_set_thread(T, (uint32_t)t);")
 	g.p("    const uint32_t tx = T->tid.x, ty = T->tid.y, tz = T->tid.z;")
 	g.p("    (void)tx; (void)ty; (void)tz;")
 	g.p("    %s_frame* F = (%s_frame*)SHAL_FRAME(B, t);", base, base)
@@ -479,3 +514,122 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 // the work-item loops' functions (wilSReg).
 const wilBlockLocals = "const uint32_t bx = T->ctaid.x, by = T->ctaid.y, bz = T->ctaid.z, gx = T->nctaid.x, gy = T->nctaid.y, gz = T->nctaid.z; " +
 	"(void)bx; (void)by; (void)bz; (void)gx; (void)gy; (void)gz;"
+
+// pureOps are the operations whose results are a function of their
+// operands alone (the carry forms, which read the thread's carry flag,
+// are not among them).
+var pureOps = map[string]bool{
+	"add": true, "sub": true, "mul": true, "mad": true, "mul24": true, "mad24": true, "sad": true,
+	"div": true, "rem": true, "abs": true, "neg": true, "min": true, "max": true, "popc": true,
+	"clz": true, "bfind": true, "fns": true, "brev": true, "bfe": true, "bfi": true, "dp4a": true,
+	"dp2a": true, "and": true, "or": true, "xor": true, "not": true, "cnot": true, "lop3": true,
+	"shf": true, "shl": true, "shr": true, "prmt": true, "mov": true, "cvt": true, "cvta": true,
+	"setp": true, "selp": true, "set": true, "slct": true, "testp": true, "copysign": true,
+	"fma": true, "rcp": true, "sqrt": true, "rsqrt": true, "sin": true, "cos": true, "lg2": true,
+	"ex2": true, "tanh": true, "isspacep": true,
+}
+
+// uniformSRegs are the special registers with one value per block.
+var uniformSRegs = map[ptx.SReg]bool{
+	ptx.SRegNTid: true, ptx.SRegCtaid: true, ptx.SRegNCtaid: true, ptx.SRegNWarpid: true,
+	ptx.SRegClusterid: true, ptx.SRegNClusterid: true,
+}
+
+// findUniform returns the registers that hold one value for all threads
+// of a block at any point all of them reach together (a divergence
+// analysis): every definition is a pure operation (or a load of a kernel
+// parameter) of such registers, constants, symbols and the block's
+// indices and sizes, unguarded or guarded by such a register, in a block
+// that no branch on a thread-dependent condition decides whether (or how
+// often) it runs: a block control-dependent on such a branch (it lies
+// between the branch and the branch's immediate post-dominator, loops
+// with such an exit included) makes its definitions thread-dependent.
+func (fe *fnEmitter) findUniform() map[*ptx.Reg]bool {
+	div := map[*ptx.Reg]bool{}
+	divBlock := map[*ptx.Block]bool{}
+	divergentDef := func(in *ptx.Inst) bool {
+		if divBlock[in.Block] || in.Block == nil || !in.Block.Reachable {
+			return true
+		}
+		if in.Guard != nil && div[in.Guard] {
+			return true
+		}
+		if in.Op == "ld" {
+			a := in.Args[1]
+			return in.Space != ptx.SpaceParam || in.Has(ptx.FlagVolatile) || a.Kind != ptx.OpdAddr || a.Reg != nil ||
+				a.Var == nil || !fe.isKernelParam(a.Var) || in.Vec > 1
+		}
+		if !pureOps[in.Op] || in.Op == "call" {
+			return true
+		}
+		d := false
+		for _, o := range in.Args[1:] {
+			walkOperand(o, func(x *ptx.Operand) {
+				switch x.Kind {
+				case ptx.OpdReg:
+					if div[x.Reg] {
+						d = true
+					}
+				case ptx.OpdSReg:
+					if !uniformSRegs[x.SReg] {
+						d = true
+					}
+				}
+			})
+		}
+		return d
+	}
+	for changed := true; changed; {
+		changed = false
+		// Branches on thread-dependent conditions make the blocks they
+		// control thread-dependent.
+		for _, blk := range fe.cfg.Blocks {
+			last := blk.Last()
+			if last == nil || !blk.Reachable {
+				continue
+			}
+			divergent := false
+			switch {
+			case last.Op == "bra" && last.Guard != nil:
+				divergent = div[last.Guard]
+			case last.Op == "brx":
+				walkOperand(last.Args[0], func(x *ptx.Operand) {
+					if x.Kind == ptx.OpdReg && div[x.Reg] || x.Kind == ptx.OpdSReg && !uniformSRegs[x.SReg] {
+						divergent = true
+					}
+				})
+			}
+			if !divergent {
+				continue
+			}
+			for _, s := range blk.Succs {
+				for y := s; y != nil && y != blk.IPDom; y = y.IPDom {
+					if !divBlock[y] {
+						divBlock[y] = true
+						changed = true
+					}
+				}
+			}
+		}
+		for _, in := range fe.f.Body {
+			if !divergentDef(in) {
+				continue
+			}
+			in.Defs(func(r *ptx.Reg) {
+				if !div[r] {
+					div[r] = true
+					changed = true
+				}
+			})
+		}
+	}
+	out := map[*ptx.Reg]bool{}
+	for _, in := range fe.f.Body {
+		in.Defs(func(r *ptx.Reg) {
+			if !div[r] {
+				out[r] = true
+			}
+		})
+	}
+	return out
+}
