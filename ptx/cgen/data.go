@@ -139,7 +139,7 @@ func polls(in *ptx.Inst) bool {
 // poll writes the SHAL_POLL check after an instruction that polls.
 func (fe *fnEmitter) poll(in *ptx.Inst) {
 	if polls(in) {
-		fe.line("if (SHAL_POLL(T)) %s", fe.exitCode())
+		fe.line("if (SHAL_POLL(T)) %s", fe.faultExit())
 	}
 }
 

@@ -399,6 +399,16 @@ func isCut(in *ptx.Inst) bool {
 
 func (fe *fnEmitter) reg(r *ptx.Reg) string { return fmt.Sprintf("r%d_%s", r.ID, sanitize(r.Name)) }
 
+// faultExit is the C that ends the current thread after a fault: in a
+// work-item loop it leaves the region at once (its runner sees the fault),
+// so that no later thread runs; elsewhere exitCode.
+func (fe *fnEmitter) faultExit() string {
+	if fe.wil {
+		return "return 0;"
+	}
+	return fe.exitCode()
+}
+
 // exitCode is the C that ends the current thread (exit, trap, or an exit
 // inside a called function).
 func (fe *fnEmitter) exitCode() string {

@@ -206,7 +206,7 @@ func (fe *fnEmitter) body(in *ptx.Inst) {
 		for i, l := range in.Args[1].Table.Labels {
 			fe.line("  case %d: goto %s;", i, fe.labelName[l])
 		}
-		fe.line("  default: shal_fault(T, SHAL_FAULT_TRAP, %d, \"brx.idx index out of range\"); %s", in.Pos.Line, fe.exitCode())
+		fe.line("  default: shal_fault(T, SHAL_FAULT_TRAP, %d, \"brx.idx index out of range\"); %s", in.Pos.Line, fe.faultExit())
 		fe.line("}")
 	case "call":
 		fe.call(in)
@@ -226,7 +226,7 @@ func (fe *fnEmitter) body(in *ptx.Inst) {
 			}
 		}
 		fe.line("shal_fault(T, SHAL_FAULT_TRAP, %d, %s);", in.Pos.Line, cString(where))
-		fe.line("%s", fe.exitCode())
+		fe.line("%s", fe.faultExit())
 	case "bar", "barrier", "bar.warp", "shfl", "vote", "match", "redux", "activemask", "elect":
 		fe.syncOp(in, t)
 	case "atom", "red":

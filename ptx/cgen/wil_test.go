@@ -3,6 +3,7 @@ package cgen_test
 import (
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/streamhal/streamhal/ptx/cgen"
@@ -202,6 +203,26 @@ ULOOP:
 	ret;
 }
 
+.visible .entry wil_trap(.param .u64 out, .param .u32 bad)
+{
+	.reg .pred %p<3>;
+	.reg .b32 %r<8>;
+	.reg .b64 %rd<4>;
+	ld.param.u64 %rd1, [out];
+	ld.param.u32 %r1, [bad];
+	mov.u32 %r2, %tid.x;
+	bar.sync 0;
+	setp.eq.u32 %p1, %r2, %r1;
+	@%p1 bra TRAP;
+	mul.wide.u32 %rd2, %r2, 4;
+	add.s64 %rd3, %rd1, %rd2;
+	st.global.u32 [%rd3], %r2;
+	bar.sync 0;
+	ret;
+TRAP:
+	trap;
+}
+
 .visible .entry wil_shfl(.param .u64 out)
 {
 	.reg .b32 %r<8>;
@@ -226,7 +247,7 @@ func TestWorkItemLoops(t *testing.T) {
 	for _, k := range res.Kernels {
 		wil[k.Name] = k.WorkItemLoops
 	}
-	for name, want := range map[string]bool{"wil_loop": true, "wil_if": true, "wil_divergent": true, "wil_exit": true, "wil_uniformity": true, "wil_shfl": false} {
+	for name, want := range map[string]bool{"wil_loop": true, "wil_if": true, "wil_divergent": true, "wil_exit": true, "wil_uniformity": true, "wil_trap": true, "wil_shfl": false} {
 		if wil[name] != want {
 			t.Errorf("%s: WorkItemLoops = %v, want %v", name, wil[name], want)
 		}
@@ -375,6 +396,29 @@ func testWorkItemLoops(t *testing.T, lib string) {
 				if want := r9*10000 + r8*1000 + r6*100 + r7; g != want {
 					t.Fatalf("k %d: out[%d] = %d, want %d", k, i, g, want)
 				}
+			}
+		}
+	})
+
+	t.Run("trap", func(t *testing.T) {
+		const bs = 64
+		for _, bad := range []uint32{1000, 0, 37} {
+			p := (&argPacker{}).ptr(0).u32(bad)
+			r := runLaunch(t, lib, launch{kernel: "wil_trap", grid: dim3{2, 1, 1}, block: dim3{bs, 1, 1},
+				bufs: [][]byte{poison(4 * bs)}, args: p.bytes(), ptrs: p.ptrs})
+			if bad >= bs {
+				if r.fault != 0 {
+					t.Fatalf("fault without a trap: %s", r.msg)
+				}
+				for i, g := range bytesU32(r.bufs[0]) {
+					if g != uint32(i) {
+						t.Fatalf("out[%d] = %d, want %d", i, g, i)
+					}
+				}
+				continue
+			}
+			if r.fault != 1 || !strings.Contains(r.msg, "trap") {
+				t.Fatalf("thread %d traps: fault %d %q, want 1 (trap)", bad, r.fault, r.msg)
 			}
 		}
 	})
