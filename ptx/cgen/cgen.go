@@ -15,7 +15,7 @@ import (
 // Version identifies the translator's output. It changes whenever the C
 // produced for some input changes, so it belongs in the key of any cache
 // of compiled libraries.
-const Version = "ptxc-5"
+const Version = "ptxc-6"
 
 // BuildID is Version and a hash of the C runtime the translator embeds in
 // every module (prelude.h, pragmas.h): caches of compiled libraries that
@@ -85,6 +85,10 @@ type KernelInfo struct {
 	// for 1-D blocks its entry runs the threads below the bound in a loop
 	// the C compiler can vectorize.
 	Guard1D bool
+	// WorkItemLoops reports a kernel whose only sync points are block-wide
+	// barriers, run region by region as loops over the block's threads
+	// (see "Work-item loops" in the package doc).
+	WorkItemLoops bool
 }
 
 // GlobalInfo is a module-scope .global or .const variable.

@@ -139,7 +139,7 @@ func polls(in *ptx.Inst) bool {
 // poll writes the SHAL_POLL check after an instruction that polls.
 func (fe *fnEmitter) poll(in *ptx.Inst) {
 	if polls(in) {
-		fe.line("if (SHAL_POLL(T)) %s", fe.exitCode())
+		fe.line("if (SHAL_POLL(T)) %s", fe.faultExit())
 	}
 }
 
@@ -190,7 +190,7 @@ func (fe *fnEmitter) cvta(in *ptx.Inst, t ptx.Type) {
 	switch in.Space {
 	case ptx.SpaceShared:
 		fe.usesShared = true
-		base = "(uint64_t)(uintptr_t)T->sh"
+		base = "(uint64_t)(uintptr_t)" + fe.tsh()
 	case ptx.SpaceLocal:
 		base = "(uint64_t)(uintptr_t)LOC"
 	default:

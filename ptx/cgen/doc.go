@@ -78,6 +78,53 @@
 // point, so a loop with barriers in it does not store its invariant
 // registers on every iteration.
 //
+// Most kernels of that kind run as work-item loops instead (next
+// section); the uniform scheduler takes the others.
+//
+// # Work-item loops
+//
+// A kernel whose only sync points are unguarded block-wide barriers with
+// a constant barrier number (bar.sync 0, __syncthreads()), with no .local
+// memory and no calls, runs as work-item loops, as PoCL runs OpenCL work
+// groups: the kernel is split at its barriers into regions (region 0 from
+// the start, region k from barrier k to whichever barrier or exit each
+// thread reaches next), and a region is one C function holding a loop over
+// the block's threads (x fastest) around a copy of the kernel's body
+// entered at the region's start; the C compiler drops the code the region
+// cannot reach. Values live across a barrier are kept in three ways:
+//
+//   - recomputed at the region's start, when the register has a single,
+//     unguarded definition outside loops that runs before the barrier, by
+//     a pure operation of constants, symbols, kernel parameters, the
+//     thread's and the block's indices and sizes and other such registers
+//     (addresses such as &As[ty][tx], predicates such as tx < 16): the C
+//     compiler then sees them as functions of the loop's index, so
+//     shared-memory accesses through them are affine;
+//   - read once before the loop, from thread 0's slot, when a divergence
+//     analysis proves the register block-uniform (every definition a pure
+//     operation of uniform values, and in no block that a branch on a
+//     thread-dependent condition controls, loops with such an exit
+//     included): loop counters and the stride of a tree reduction; a
+//     branch on such a register is invariant in the region's loop, which
+//     the C compiler unswitches;
+//   - otherwise in a context array, one slot per thread (an accumulator),
+//     written at the barrier and read at the next region's start.
+//
+// Every thread records the barrier it stopped at (or that it exited); a
+// second loop over these records tells the runner the next region. When
+// they differ — threads returned before a barrier the others wait at, or
+// the threads of a block wait at different bar.sync instructions, which
+// sm_70 and later count as one barrier — the runner stores every thread's
+// state into the frames of the general scheduler, as its step function
+// would have left it, and the general scheduler runs the block to its end.
+// Inside a region the threads are independent (a GPU runs them
+// concurrently; only atomics, which the C compiler never reorders, may
+// tie them together), so the region's loop carries #pragma GCC ivdep, and
+// each region works on a private copy of the kernel's arguments, so that
+// parameter loads leave the loop. A kernel whose body times its regions
+// exceeds 20000 instructions keeps the uniform scheduler, to bound the C's
+// size.
+//
 // Frames, the shared memory window and .local arrays of cut kernels live
 // in a per-OS-thread scratch buffer of the library (grown on demand, freed
 // when the library is unloaded), so no ABI change is needed; kernels
@@ -203,18 +250,16 @@
 //
 // Kernels without sync points run as fast as hand-written C: their thread
 // loops are what a C compiler optimizes well, and guarded 1-D loops
-// vectorize. A kernel with barriers runs each thread to its next barrier
-// in turn: the work between two barriers is scalar code per thread, and a
-// barrier costs each thread a store and a reload of the registers live
-// across it. Tiled matrix multiplication with 16x16 tiles then runs at
-// about a third of the speed of hand-written SHAL C, which loops over the
-// threads inside each phase and vectorizes it; a shared-memory tree
-// reduction, whose phases do almost nothing per thread, far slower (the
-// README has the numbers, from hal/cpu's BenchmarkPTXKernels). Running
-// each phase as one loop over the threads, with block-uniform registers
-// kept once per block, per-thread registers in arrays indexed by thread
-// and values that depend only on the thread's index recomputed, would let
-// the C compiler vectorize those phases too.
+// vectorize. Kernels with barriers run as work-item loops: a region
+// whose code the C compiler can if-convert vectorizes (the phases of a
+// shared-memory tree reduction do); one with a load under a
+// thread-dependent condition from an address GCC cannot prove safe (the
+// multiply phase of a tiled matrix multiplication, guarded by
+// tx < 16 && ty < 16), or with addresses computed in 32-bit arithmetic
+// that may wrap (PTX's mul.wide of a 32-bit index), stays scalar, where
+// hand-written SHAL C, whose shared arrays are C arrays of known size,
+// vectorizes. The README has the numbers, from hal/cpu's
+// BenchmarkPTXKernels.
 //
 // # Refused
 //

@@ -331,6 +331,11 @@ func (g *gen) emitKernel(f *ptx.Func, idx int) KernelInfo {
 	}
 	fe := g.emitFunc(f, &info)
 	base := fmt.Sprintf("k%d_%s", idx, sanitize(f.Name))
+	var wil *fnEmitter
+	if info.Sync {
+		wil = g.emitWIL(f, fe, base)
+		info.WorkItemLoops = wil != nil
+	}
 	gd := g.findGuard1D(f)
 	info.Guard1D = gd != nil
 	if gd != nil {
@@ -360,11 +365,30 @@ func (g *gen) emitKernel(f *ptx.Func, idx int) KernelInfo {
 	if info.Sync {
 		g.p("  size_t shbytes = (SHAL_DYN_OFF + (size_t)L->shared_bytes + 63) & ~(size_t)63;")
 		g.p("  B.fsz = (sizeof(%s_frame) + 63) & ~(size_t)63;", base)
-		g.p("  uint8_t* S = (uint8_t*)shal_scratch(shbytes + B.fsz * T.nthreads);")
+		if wil != nil {
+			// The context arrays of the work-item loops follow the frames.
+			g.p("  const size_t ctxn = ((size_t)T.nthreads + 63) & ~(size_t)63;")
+			g.p("  size_t ctxbytes = ctxn;")
+			for _, r := range sortedRegs(wil.ctx) {
+				g.p("  ctxbytes += ctxn * sizeof(%s);", vt(r.Type))
+			}
+			g.p("  uint8_t* S = (uint8_t*)shal_scratch(shbytes + B.fsz * T.nthreads + ctxbytes);")
+		} else {
+			g.p("  uint8_t* S = (uint8_t*)shal_scratch(shbytes + B.fsz * T.nthreads);")
+		}
 		g.p("  if (!S) { shal_fault(&T, SHAL_FAULT_NOMEM, %d, \"out of memory for the block's shared memory and thread frames\"); return; }", f.Pos.Line)
 		g.p("  T.sh = S;")
 		g.p("  T.shsize = SHAL_DYN_OFF + (uint64_t)L->shared_bytes;")
 		g.p("  B.frames = S + shbytes;")
+		if wil != nil {
+			g.p("  %s_wctx C;", base)
+			g.p("  uint8_t* cp = B.frames + B.fsz * T.nthreads;")
+			for _, r := range sortedRegs(wil.ctx) {
+				g.p("  C.%s = (%s*)cp;", wil.ctxName(r), vt(r.Type))
+				g.p("  cp += ctxn * sizeof(%s);", vt(r.Type))
+			}
+			g.p("  C.nx = cp;")
+		}
 	} else if shared {
 		g.p("  T.sh = (uint8_t*)shal_scratch(SHAL_DYN_OFF + (size_t)L->shared_bytes);")
 		g.p("  if (!T.sh) { shal_fault(&T, SHAL_FAULT_NOMEM, %d, \"out of memory for the block's shared memory\"); return; }", f.Pos.Line)
@@ -376,7 +400,10 @@ func (g *gen) emitKernel(f *ptx.Func, idx int) KernelInfo {
 	g.p("    T.ctaid.x = (uint32_t)(b %% gx);")
 	g.p("    T.ctaid.y = (uint32_t)((b / gx) %% gy);")
 	g.p("    T.ctaid.z = (uint32_t)(b / ((uint64_t)gx * gy));")
-	if info.Sync && fe.uniform() {
+	if wil != nil {
+		g.p("    if (SHAL_UNLIKELY(!%s_wil_run(&T, &B, &C))) shal_run_block_from(&T, &B, %s_step, %d);", base, base, f.Pos.Line)
+		g.p("    if (SHAL_UNLIKELY(T.fault)) return;")
+	} else if info.Sync && fe.uniform() {
 		g.p("    if (SHAL_UNLIKELY(!%s_run_uniform(&T, &B))) shal_run_block_from(&T, &B, %s_step, %d);", base, base, f.Pos.Line)
 		g.p("    if (SHAL_UNLIKELY(T.fault)) return;")
 	} else if info.Sync {

@@ -30,12 +30,19 @@ type fnEmitter struct {
 	// (onceDefined), never at sync points.
 	writeThrough map[*ptx.Reg]bool
 	// v is the variant of a kernel with a 1-D guard being written, or nil.
-	v          *variant
-	callParams []*ptx.Var // .param variables of call blocks
-	usesShared bool
-	usesCC     bool
-	tmp        int
-	curLine    int
+	v *variant
+	// wil is set while the work-item loops of a kernel are written
+	// (wil.go); remat lists the registers recomputed at region entries.
+	wil   bool
+	remat map[*ptx.Reg]*ptx.Inst
+	ctx   map[*ptx.Reg]bool
+	// uniformRegs: the registers findUniform proves block-uniform.
+	uniformRegs map[*ptx.Reg]bool
+	callParams  []*ptx.Var // .param variables of call blocks
+	usesShared  bool
+	usesCC      bool
+	tmp         int
+	curLine     int
 }
 
 func (fe *fnEmitter) line(format string, args ...any) {
@@ -392,10 +399,22 @@ func isCut(in *ptx.Inst) bool {
 
 func (fe *fnEmitter) reg(r *ptx.Reg) string { return fmt.Sprintf("r%d_%s", r.ID, sanitize(r.Name)) }
 
+// faultExit is the C that ends the current thread after a fault: in a
+// work-item loop it leaves the region at once (its runner sees the fault),
+// so that no later thread runs; elsewhere exitCode.
+func (fe *fnEmitter) faultExit() string {
+	if fe.wil {
+		return "return 0;"
+	}
+	return fe.exitCode()
+}
+
 // exitCode is the C that ends the current thread (exit, trap, or an exit
 // inside a called function).
 func (fe *fnEmitter) exitCode() string {
 	switch {
+	case fe.wil:
+		return "{ NXV = 0; goto W_next; }"
 	case fe.sync:
 		return "{ F->h.state = SHAL_EXITED; return; }"
 	case fe.kernel:

@@ -171,16 +171,16 @@ func (fe *fnEmitter) body(in *ptx.Inst) {
 		switch in.Space {
 		case ptx.SpaceShared:
 			fe.usesShared = true
-			e = fmt.Sprintf("(%s - (uint64_t)(uintptr_t)T->sh < T->shsize)", a)
+			e = fmt.Sprintf("(%s - (uint64_t)(uintptr_t)%s < T->shsize)", a, fe.tsh())
 		case ptx.SpaceLocal:
 			e = fmt.Sprintf("(%s - (uint64_t)(uintptr_t)%s < %d)", a, fe.locPtr(), fe.localSize)
 		case ptx.SpaceConst:
 			e = fmt.Sprintf("shal_is_const(%s)", a)
 		case ptx.SpaceParam:
-			e = fmt.Sprintf("(%s - (uint64_t)(uintptr_t)T->args < %d)", a, max(fe.f.ArgsSize, 0))
+			e = fmt.Sprintf("(%s - (uint64_t)(uintptr_t)%s < %d)", a, fe.targs(), max(fe.f.ArgsSize, 0))
 		default: // global: anything not shared or local
 			fe.usesShared = true
-			e = fmt.Sprintf("!(%s - (uint64_t)(uintptr_t)T->sh < T->shsize || %s - (uint64_t)(uintptr_t)%s < %d)", a, a, fe.locPtr(), fe.localSize)
+			e = fmt.Sprintf("!(%s - (uint64_t)(uintptr_t)%s < T->shsize || %s - (uint64_t)(uintptr_t)%s < %d)", a, fe.tsh(), a, fe.locPtr(), fe.localSize)
 		}
 		fe.wr(in.Args[0], ptx.Pred, e)
 	case "prefetch", "prefetchu", "applypriority", "discard", "pmevent", "nanosleep", "nop",
@@ -206,7 +206,7 @@ func (fe *fnEmitter) body(in *ptx.Inst) {
 		for i, l := range in.Args[1].Table.Labels {
 			fe.line("  case %d: goto %s;", i, fe.labelName[l])
 		}
-		fe.line("  default: shal_fault(T, SHAL_FAULT_TRAP, %d, \"brx.idx index out of range\"); %s", in.Pos.Line, fe.exitCode())
+		fe.line("  default: shal_fault(T, SHAL_FAULT_TRAP, %d, \"brx.idx index out of range\"); %s", in.Pos.Line, fe.faultExit())
 		fe.line("}")
 	case "call":
 		fe.call(in)
@@ -226,7 +226,7 @@ func (fe *fnEmitter) body(in *ptx.Inst) {
 			}
 		}
 		fe.line("shal_fault(T, SHAL_FAULT_TRAP, %d, %s);", in.Pos.Line, cString(where))
-		fe.line("%s", fe.exitCode())
+		fe.line("%s", fe.faultExit())
 	case "bar", "barrier", "bar.warp", "shfl", "vote", "match", "redux", "activemask", "elect":
 		fe.syncOp(in, t)
 	case "atom", "red":

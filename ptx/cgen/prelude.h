@@ -16,6 +16,15 @@
 #define SHAL_NOINLINE static __attribute__((noinline))
 #define SHAL_LIKELY(x) __builtin_expect(!!(x), 1)
 #define SHAL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* SHAL_IVDEP before a loop: its iterations carry no dependences the
+ * compiler must keep (the threads of a work-item loop). */
+#if defined(__clang__)
+#define SHAL_IVDEP _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define SHAL_IVDEP _Pragma("GCC ivdep")
+#else
+#define SHAL_IVDEP
+#endif
 
 /* Memory is untyped in PTX: every access goes through may_alias types so the
  * C compiler never reorders a float store past an integer load of the same

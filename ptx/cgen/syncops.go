@@ -27,6 +27,10 @@ func (fe *fnEmitter) syncOp(in *ptx.Inst, t ptx.Type) {
 	}
 	k := fe.cutIndex[in]
 	c := fe.cuts[k-1]
+	if fe.wil {
+		fe.wilCut(k, c)
+		return
+	}
 	h := "F->h."
 	set := func(field, v string) { fe.line("%s%s = %s;", h, field, v) }
 	wait := "SHAL_WAIT_WARP"

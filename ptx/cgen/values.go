@@ -205,7 +205,7 @@ func (fe *fnEmitter) varAddr(v *ptx.Var, sp ptx.Space, off int64) string {
 		if sp == ptx.SpaceShared {
 			return o
 		}
-		return fmt.Sprintf("((uint64_t)(uintptr_t)T->sh + %s)", o)
+		return fmt.Sprintf("((uint64_t)(uintptr_t)%s + %s)", fe.tsh(), o)
 	case ptx.SpaceLocal:
 		o := fmt.Sprintf("(uint64_t)%d", fe.localOff[v]+off)
 		if sp == ptx.SpaceLocal {
@@ -228,7 +228,7 @@ func (fe *fnEmitter) paramBase(v *ptx.Var) string {
 				return fmt.Sprintf("(A + %d)", p.Offset)
 			}
 			if fe.kernel {
-				return fmt.Sprintf("(T->args + %d)", p.Offset)
+				return fmt.Sprintf("(%s + %d)", fe.targs(), p.Offset)
 			}
 			return fmt.Sprintf("p%d", i)
 		}
@@ -264,7 +264,7 @@ func (fe *fnEmitter) hostAddr(o *ptx.Operand, sp ptx.Space) string {
 	switch sp {
 	case ptx.SpaceShared:
 		fe.usesShared = true
-		return fmt.Sprintf("((uint64_t)(uintptr_t)T->sh + %s)", base)
+		return fmt.Sprintf("((uint64_t)(uintptr_t)%s + %s)", fe.tsh(), base)
 	case ptx.SpaceLocal:
 		return fmt.Sprintf("((uint64_t)(uintptr_t)LOC + %s)", base)
 	}
@@ -284,6 +284,11 @@ func (fe *fnEmitter) varAddrHost(v *ptx.Var, sp ptx.Space, off int64) string {
 // sreg is the value of a special register.
 func (fe *fnEmitter) sreg(o *ptx.Operand) string {
 	comp := string(rune('x' + o.Comp))
+	if fe.wil {
+		if s, ok := fe.wilSReg(o); ok {
+			return s
+		}
+	}
 	if fe.v != nil {
 		// The variants of a 1-D guard run in a loop over threadIdx.x
 		// (tx) of a 1-D block.

@@ -1,0 +1,635 @@
+package cgen
+
+import (
+	"github.com/streamhal/streamhal/ptx"
+)
+
+// Work-item loops (see "Work-item loops" in the package doc): a kernel
+// whose only sync points are unguarded block-wide barriers with a constant
+// barrier number runs region by region, each region a loop over the
+// block's threads; registers live across a barrier are recomputed at the
+// region's start when they are a pure function of the thread's and the
+// block's indices and the parameters (remat), and kept in per-thread
+// context arrays (ctx) otherwise.
+
+// wilEligible reports whether kernel fe (a cut kernel whose sync points
+// fe.findCuts listed) can run as work-item loops.
+func (fe *fnEmitter) wilEligible() bool {
+	if !fe.uniform() || fe.localSize > 0 || len(fe.callParams) > 0 || len(fe.cuts) > 250 {
+		return false
+	}
+	// Each region's loop holds a copy of the body (the C compiler drops
+	// what the region cannot reach, but only after parsing it all).
+	if (len(fe.cuts)+1)*len(fe.f.Body) > wilMaxInsts {
+		return false
+	}
+	for _, c := range fe.cuts {
+		if c.in.Guard != nil || c.in.Args[0].Kind != ptx.OpdImm {
+			return false
+		}
+	}
+	for _, in := range fe.f.Body {
+		if in.Op == "call" {
+			return false
+		}
+	}
+	return true
+}
+
+// wilMaxInsts bounds the instructions of a kernel's body times its
+// regions for work-item loops, which keeps the C a kernel becomes within a
+// few times the size of the PTX.
+const wilMaxInsts = 20000
+
+// rematOps are the operations whose result depends on nothing but their
+// operands (ld only from a kernel parameter).
+var rematOps = map[string]bool{
+	"mov": true, "add": true, "sub": true, "mul": true, "mad": true, "shl": true, "shr": true,
+	"and": true, "or": true, "xor": true, "not": true, "cvt": true, "cvta": true, "setp": true,
+	"selp": true, "min": true, "max": true, "neg": true, "abs": true, "ld": true,
+}
+
+// findRemat fills fe.remat: the registers with a single, unguarded
+// definition outside loops (run at most once per thread) by a pure
+// operation whose operands are constants, symbols, kernel parameters, the
+// thread's and the block's indices and sizes, and other such registers
+// defined before it (their definitions dominate it). Such a register has
+// one value per thread from its definition on, which its definition's
+// chain recomputes.
+func (fe *fnEmitter) findRemat() {
+	fe.remat = map[*ptx.Reg]*ptx.Inst{}
+	defs := map[*ptx.Reg][]*ptx.Inst{}
+	for _, in := range fe.f.Body {
+		in.Defs(func(r *ptx.Reg) { defs[r] = append(defs[r], in) })
+	}
+	const (
+		busy = 1
+		yes  = 2
+		no   = 3
+	)
+	memo := map[*ptx.Reg]int{}
+	var ok func(r *ptx.Reg) bool
+	ok = func(r *ptx.Reg) bool {
+		switch memo[r] {
+		case busy, no:
+			return false
+		case yes:
+			return true
+		}
+		memo[r] = busy
+		res := fe.rematDef(defs[r], ok)
+		memo[r] = no
+		if res {
+			memo[r] = yes
+			fe.remat[r] = defs[r][0]
+		}
+		return res
+	}
+	for _, in := range fe.f.Body {
+		in.Defs(func(r *ptx.Reg) { ok(r) })
+	}
+}
+
+// rematDef reports whether ds, a register's definitions, qualify it for
+// recomputation (findRemat); ok tells whether an operand register does.
+func (fe *fnEmitter) rematDef(ds []*ptx.Inst, ok func(*ptx.Reg) bool) bool {
+	if len(ds) != 1 {
+		return false
+	}
+	in := ds[0]
+	blk := in.Block
+	if in.Guard != nil || blk == nil || !blk.Reachable || blk.Loop != nil || !rematOps[in.Op] || in.Dst2 != nil || in.Vec > 1 {
+		return false
+	}
+	if len(in.Args) == 0 || in.Args[0].Kind != ptx.OpdReg {
+		return false
+	}
+	ndefs := 0
+	in.Defs(func(*ptx.Reg) { ndefs++ })
+	if ndefs != 1 {
+		return false
+	}
+	if in.Op == "ld" {
+		a := in.Args[1]
+		if in.Space != ptx.SpaceParam || in.Has(ptx.FlagVolatile) || a.Kind != ptx.OpdAddr || a.Reg != nil || a.Var == nil || !fe.isKernelParam(a.Var) {
+			return false
+		}
+		return true
+	}
+	good := true
+	for _, o := range in.Args[1:] {
+		walkOperand(o, func(x *ptx.Operand) {
+			switch x.Kind {
+			case ptx.OpdImm, ptx.OpdVec:
+			case ptx.OpdReg:
+				if x.Reg == in.Args[0].Reg || !ok(x.Reg) || !fe.defBefore(fe.remat[x.Reg], in) {
+					good = false
+				}
+			case ptx.OpdSReg:
+				switch x.SReg {
+				case ptx.SRegTid, ptx.SRegNTid, ptx.SRegCtaid, ptx.SRegNCtaid, ptx.SRegLaneid, ptx.SRegWarpid,
+					ptx.SRegNWarpid, ptx.SRegClusterid, ptx.SRegNClusterid:
+				default:
+					good = false
+				}
+			case ptx.OpdSym:
+				if x.Var == nil || x.Func != nil {
+					good = false
+				}
+			default:
+				good = false
+			}
+		})
+	}
+	return good
+}
+
+func (fe *fnEmitter) isKernelParam(v *ptx.Var) bool {
+	for _, p := range fe.f.Params {
+		if p == v {
+			return true
+		}
+	}
+	return false
+}
+
+// defBefore reports whether instruction d runs before instruction u on
+// every path to u: d's block dominates u's, or both are in one block
+// with d first.
+func (fe *fnEmitter) defBefore(d, u *ptx.Inst) bool {
+	if d == nil || u == nil || d.Block == nil || u.Block == nil {
+		return false
+	}
+	if d.Block == u.Block {
+		return d.Index < u.Index
+	}
+	for b := u.Block.IDom; b != nil; b = b.IDom {
+		if b == d.Block {
+			return true
+		}
+	}
+	return false
+}
+
+// rematAt reports whether r, live across cut c, is recomputed at c's
+// resume point rather than kept in a context array.
+func (fe *fnEmitter) rematAt(r *ptx.Reg, c *cut) bool {
+	d, ok := fe.remat[r]
+	return ok && fe.defBefore(d, c.in)
+}
+
+// wilSReg is a special register inside a work-item loop, whose indices
+// are tx, ty, tz and the linear t.
+func (fe *fnEmitter) wilSReg(o *ptx.Operand) (string, bool) {
+	switch o.SReg {
+	case ptx.SRegTid:
+		return "t" + string(rune('x'+o.Comp)), true
+	case ptx.SRegNTid:
+		return "n" + string(rune('x'+o.Comp)), true
+	case ptx.SRegCtaid, ptx.SRegClusterid:
+		return "b" + string(rune('x'+o.Comp)), true
+	case ptx.SRegNCtaid, ptx.SRegNClusterid:
+		return "g" + string(rune('x'+o.Comp)), true
+	case ptx.SRegLaneid:
+		return "((uint32_t)t & 31u)", true
+	case ptx.SRegWarpid:
+		return "((uint32_t)t >> 5)", true
+	case ptx.SRegLanemaskEq:
+		return "(1u << ((uint32_t)t & 31u))", true
+	case ptx.SRegLanemaskLe:
+		return "((2u << ((uint32_t)t & 31u)) - 1u)", true
+	case ptx.SRegLanemaskLt:
+		return "((1u << ((uint32_t)t & 31u)) - 1u)", true
+	case ptx.SRegLanemaskGe:
+		return "(~0u << ((uint32_t)t & 31u))", true
+	case ptx.SRegLanemaskGt:
+		return "(~((2u << ((uint32_t)t & 31u)) - 1u))", true
+	}
+	return "", false
+}
+
+// tsh and targs are the block's shared window and argument copy: locals
+// hoisted out of the work-item loops, fields of the thread elsewhere.
+func (fe *fnEmitter) tsh() string {
+	if fe.wil {
+		return "SHB"
+	}
+	return "T->sh"
+}
+
+func (fe *fnEmitter) targs() string {
+	if fe.wil {
+		return "ARGS"
+	}
+	return "T->args"
+}
+
+// ctxName is the context array of register r.
+func (fe *fnEmitter) ctxName(r *ptx.Reg) string { return "C_" + fe.reg(r) }
+
+// wilCut writes barrier k inside a work-item loop: the registers live
+// across it that are not recomputed go to their context arrays, and the
+// thread's iteration ends with k as its next region.
+func (fe *fnEmitter) wilCut(k int, c *cut) {
+	for _, r := range c.restored {
+		if !fe.rematAt(r, c) {
+			fe.line("%s[t] = %s;", fe.ctxName(r), fe.reg(r))
+		}
+	}
+	fe.line("NXV = %d;", k)
+	fe.line("goto W_next;")
+	fe.indent--
+	fe.line("R%d:;", k)
+	fe.indent++
+}
+
+// rematCode writes the definitions of the registers rs recompute, with
+// those they depend on, in an order where operands come first.
+func (fe *fnEmitter) rematCode(rs []*ptx.Reg) {
+	done := map[*ptx.Reg]bool{}
+	var visit func(r *ptx.Reg)
+	visit = func(r *ptx.Reg) {
+		if done[r] {
+			return
+		}
+		done[r] = true
+		d := fe.remat[r]
+		d.Uses(func(u *ptx.Reg) { visit(u) })
+		fe.inst(d)
+	}
+	for _, r := range rs {
+		visit(r)
+	}
+}
+
+// restoreCode writes, at the start of the region after cut c (or the
+// kernel's start for nil), the registers live there: recomputed or loaded
+// from their context arrays.
+func (fe *fnEmitter) restoreCode(c *cut) {
+	if c == nil {
+		return
+	}
+	var rm []*ptx.Reg
+	for _, r := range c.restored {
+		switch {
+		case fe.rematAt(r, c):
+			rm = append(rm, r)
+		case fe.uniformRegs[r]:
+			fe.line("%s = U_%s;", fe.reg(r), fe.reg(r))
+		default:
+			fe.line("%s = %s[t];", fe.reg(r), fe.ctxName(r))
+		}
+	}
+	fe.rematCode(rm)
+}
+
+// emitWIL writes the work-item loops of kernel f, whose step function
+// (for the general scheduler, the fallback) fe wrote: the context struct,
+// one function per region, the spill into frames for the general
+// scheduler and the runner. It returns false, having written nothing, when
+// the kernel does not qualify.
+func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
+	if !step.wilEligible() {
+		return nil
+	}
+	fe := &fnEmitter{g: g, f: f, kernel: true, sync: true, wil: true, base: base, cfg: step.cfg,
+		used: step.used, labelName: step.labelName, cuts: step.cuts, cutIndex: step.cutIndex,
+		frameRegs: step.frameRegs, writeThrough: step.writeThrough, localOff: step.localOff}
+	fe.findRemat()
+	fe.uniformRegs = fe.findUniform()
+	fe.ctx = map[*ptx.Reg]bool{}
+	for _, c := range fe.cuts {
+		for _, r := range c.restored {
+			if !fe.rematAt(r, c) {
+				fe.ctx[r] = true
+			}
+		}
+	}
+	ctxRegs := sortedRegs(fe.ctx)
+
+	// The body, written once and entered at each region's start. Errors
+	// in it were reported for the step function already.
+	nerrs := len(g.errs)
+	fe.indent = 4
+	labelsAt := map[int][]*ptx.Label{}
+	for _, l := range f.Labels {
+		labelsAt[l.Index] = append(labelsAt[l.Index], l)
+	}
+	for i, in := range f.Body {
+		for _, l := range labelsAt[i] {
+			fe.indent--
+			fe.line("%s:;", fe.labelName[l])
+			fe.indent++
+		}
+		fe.inst(in)
+	}
+	for _, l := range labelsAt[len(f.Body)] {
+		fe.indent--
+		fe.line("%s:;", fe.labelName[l])
+		fe.indent++
+	}
+	fe.line("%s", fe.exitCode())
+	body := fe.b.String()
+	fe.b.Reset()
+	if len(g.errs) > nerrs {
+		g.errs = g.errs[:nerrs]
+		return nil
+	}
+
+	g.p("typedef struct %s_wctx {", base)
+	for _, r := range ctxRegs {
+		g.p("  %s* %s;", vt(r.Type), fe.ctxName(r))
+	}
+	g.p("  uint8_t* nx;")
+	g.p("} %s_wctx;", base)
+
+	for k := 0; k <= len(fe.cuts); k++ {
+		var c *cut
+		if k > 0 {
+			c = fe.cuts[k-1]
+		}
+		// Region k: every thread from cut k (or the start) to its next
+		// cut or its exit. It returns the cut all threads reached, 0
+		// when all exited, 0xffffffff when they differ.
+		g.p("static __attribute__((noinline)) uint32_t %s_wil%d(shal_thr* T, const %s_wctx* C) {", base, k, base)
+		g.p("  const uint32_t nx = T->ntid.x, ny = T->ntid.y, nz = T->ntid.z;")
+		g.p("  %s", wilBlockLocals)
+		g.p("  uint8_t* const SHB = T->sh;")
+		// A private copy of the arguments: no store in the loop can
+		// change it, so parameter loads are hoisted out of it.
+		g.p("  uint8_t ARGS[%d] __attribute__((aligned(16)));", alignUp(max(f.ArgsSize, 1), 16))
+		g.p("  memcpy(ARGS, T->args, %d);", max(f.ArgsSize, 1))
+		g.p("  uint8_t* const LOC = (uint8_t*)0;")
+		for _, r := range ctxRegs {
+			g.p("  %s* const %s = C->%s;", vt(r.Type), fe.ctxName(r), fe.ctxName(r))
+		}
+		g.p("  uint8_t* const NXA = C->nx;")
+		g.p("  (void)SHB; (void)ARGS; (void)LOC;")
+		if c != nil {
+			// Every thread reached cut k: a block-uniform register has
+			// thread 0's value in all of them.
+			for _, r := range c.restored {
+				if !fe.rematAt(r, c) && fe.uniformRegs[r] {
+					g.p("  const %s U_%s = %s[0];", vt(r.Type), fe.reg(r), fe.ctxName(r))
+				}
+			}
+		}
+		g.p("  uint32_t any = 0, all = 0xffffffffu;")
+		g.p("  size_t t = 0;")
+		g.p("  for (uint32_t tz = 0; tz < nz; tz++)")
+		g.p("    for (uint32_t ty = 0; ty < ny; ty++)")
+		// The threads of a region run concurrently on a GPU: one thread
+		// depends on another's writes in it only through atomics, which
+		// the C compiler does not reorder.
+		g.p("      SHAL_IVDEP")
+		g.p("      for (uint32_t tx = 0; tx < nx; tx++, t++) {")
+		g.p("        uint32_t NXV = 0;")
+		for _, r := range sortedRegs(fe.used) {
+			g.p("        %s %s = 0;", vt(r.Type), fe.reg(r))
+		}
+		if fe.usesCC {
+			g.p("        uint32_t CC = 0;")
+		}
+		fe.indent = 4
+		fe.restoreCode(c)
+		g.out.WriteString(fe.b.String())
+		fe.b.Reset()
+		if k > 0 {
+			g.p("        goto R%d;", k)
+		}
+		g.out.WriteString(body)
+		g.p("      W_next:")
+		g.p("        NXA[t] = (uint8_t)NXV;")
+		g.p("      }")
+		// In a loop of its own, so that the region's loop has no
+		// reduction the C compiler cannot vectorize.
+		g.p("  for (size_t i = 0; i < t; i++) {")
+		g.p("    any |= NXA[i];")
+		g.p("    all &= NXA[i];")
+		g.p("  }")
+		g.p("  return any == all ? any : 0xffffffffu;")
+		g.p("}")
+	}
+
+	// The spill: when the threads of a block reach different barriers (or
+	// some exited), their state goes into frames for the general
+	// scheduler, as the step function would have left it.
+	g.p("static void %s_wil_spill(shal_thr* T, shal_block* B, const %s_wctx* C) {", base, base)
+	g.p("  uint8_t* const SHB = T->sh;")
+	g.p("  const uint8_t* const ARGS = T->args;")
+	g.p("  uint8_t* const LOC = (uint8_t*)0;")
+	g.p("  (void)SHB; (void)ARGS; (void)LOC;")
+	g.p("  const uint32_t nx = T->ntid.x, ny = T->ntid.y, nz = T->ntid.z;")
+	g.p("  (void)nx; (void)ny; (void)nz;")
+	g.p("  %s", wilBlockLocals)
+	g.p("  memset(B->arrived, 0, sizeof B->arrived);")
+	g.p("  for (size_t t = 0; t < B->nthreads; t++) {")
+	g.p("    shal_set_thread(T, (uint32_t)t);")
+	g.p("    const uint32_t tx = T->tid.x, ty = T->tid.y, tz = T->tid.z;")
+	g.p("    (void)tx; (void)ty; (void)tz;")
+	g.p("    %s_frame* F = (%s_frame*)SHAL_FRAME(B, t);", base, base)
+	g.p("    const uint32_t k = C->nx[t];")
+	g.p("    F->h.resume = k;")
+	g.p("    F->h.sp = k;")
+	g.p("    if (k == 0) { F->h.state = SHAL_EXITED; continue; }")
+	g.p("    F->h.state = SHAL_WAIT_BAR;")
+	g.p("    F->h.op = SHAL_B_SYNC;")
+	g.p("    F->h.count = 0;")
+	g.p("    switch (k) {")
+	for k, c := range fe.cuts {
+		g.p("    case %d: {", k+1)
+		g.p("      F->h.bar = %du;", c.in.Args[0].Imm&15)
+		for _, r := range c.restored {
+			g.p("      %s %s = 0;", vt(r.Type), fe.reg(r))
+		}
+		// Operands of recomputed registers are declared as they come.
+		var rm []*ptx.Reg
+		for _, r := range c.restored {
+			if fe.rematAt(r, c) {
+				rm = append(rm, r)
+			} else {
+				g.p("      %s = C->%s[t];", fe.reg(r), fe.ctxName(r))
+			}
+		}
+		fe.indent = 3
+		dec := map[*ptx.Reg]bool{}
+		for _, r := range c.restored {
+			dec[r] = true
+		}
+		var deps []*ptx.Reg
+		seen := map[*ptx.Reg]bool{}
+		var visit func(r *ptx.Reg)
+		visit = func(r *ptx.Reg) {
+			if seen[r] {
+				return
+			}
+			seen[r] = true
+			fe.remat[r].Uses(visit)
+			if !dec[r] {
+				deps = append(deps, r)
+			}
+		}
+		for _, r := range rm {
+			visit(r)
+		}
+		for _, r := range deps {
+			g.p("      %s %s = 0;", vt(r.Type), fe.reg(r))
+		}
+		fe.rematCode(rm)
+		g.out.WriteString(fe.b.String())
+		fe.b.Reset()
+		for _, r := range c.restored {
+			g.p("      F->%s = %s;", fe.reg(r), fe.reg(r))
+		}
+		g.p("      break;")
+		g.p("    }")
+	}
+	g.p("    default: __builtin_unreachable();")
+	g.p("    }")
+	g.p("  }")
+	g.p("}")
+
+	// The runner: 1 when the block finished or faulted, 0 when the general
+	// scheduler must take it over (the frames are ready for it).
+	g.p("static int %s_wil_run(shal_thr* T, shal_block* B, const %s_wctx* C) {", base, base)
+	g.p("  uint32_t r = 0;")
+	g.p("  for (;;) {")
+	g.p("    uint32_t n;")
+	g.p("    switch (r) {")
+	for k := 0; k <= len(fe.cuts); k++ {
+		g.p("    case %d: n = %s_wil%d(T, C); break;", k, base, k)
+	}
+	g.p("    default: __builtin_unreachable();")
+	g.p("    }")
+	g.p("    if (SHAL_UNLIKELY(T->fault)) return 1;")
+	g.p("    if (n == 0) return 1;")
+	g.p("    if (SHAL_UNLIKELY(n == 0xffffffffu)) { %s_wil_spill(T, B, C); return 0; }", base)
+	g.p("    r = n;")
+	g.p("  }")
+	g.p("}")
+	return fe
+}
+
+// wilBlockLocals are the block's indices and the grid's size as locals of
+// the work-item loops' functions (wilSReg).
+const wilBlockLocals = "const uint32_t bx = T->ctaid.x, by = T->ctaid.y, bz = T->ctaid.z, gx = T->nctaid.x, gy = T->nctaid.y, gz = T->nctaid.z; " +
+	"(void)bx; (void)by; (void)bz; (void)gx; (void)gy; (void)gz;"
+
+// pureOps are the operations whose results are a function of their
+// operands alone (the carry forms, which read the thread's carry flag,
+// are not among them).
+var pureOps = map[string]bool{
+	"add": true, "sub": true, "mul": true, "mad": true, "mul24": true, "mad24": true, "sad": true,
+	"div": true, "rem": true, "abs": true, "neg": true, "min": true, "max": true, "popc": true,
+	"clz": true, "bfind": true, "fns": true, "brev": true, "bfe": true, "bfi": true, "dp4a": true,
+	"dp2a": true, "and": true, "or": true, "xor": true, "not": true, "cnot": true, "lop3": true,
+	"shf": true, "shl": true, "shr": true, "prmt": true, "mov": true, "cvt": true, "cvta": true,
+	"setp": true, "selp": true, "set": true, "slct": true, "testp": true, "copysign": true,
+	"fma": true, "rcp": true, "sqrt": true, "rsqrt": true, "sin": true, "cos": true, "lg2": true,
+	"ex2": true, "tanh": true, "isspacep": true,
+}
+
+// uniformSRegs are the special registers with one value per block.
+var uniformSRegs = map[ptx.SReg]bool{
+	ptx.SRegNTid: true, ptx.SRegCtaid: true, ptx.SRegNCtaid: true, ptx.SRegNWarpid: true,
+	ptx.SRegClusterid: true, ptx.SRegNClusterid: true,
+}
+
+// findUniform returns the registers that hold one value for all threads
+// of a block at any point all of them reach together (a divergence
+// analysis): every definition is a pure operation (or a load of a kernel
+// parameter) of such registers, constants, symbols and the block's
+// indices and sizes, unguarded or guarded by such a register, in a block
+// that no branch on a thread-dependent condition decides whether (or how
+// often) it runs: a block control-dependent on such a branch (it lies
+// between the branch and the branch's immediate post-dominator, loops
+// with such an exit included) makes its definitions thread-dependent.
+func (fe *fnEmitter) findUniform() map[*ptx.Reg]bool {
+	div := map[*ptx.Reg]bool{}
+	divBlock := map[*ptx.Block]bool{}
+	divergentDef := func(in *ptx.Inst) bool {
+		if divBlock[in.Block] || in.Block == nil || !in.Block.Reachable {
+			return true
+		}
+		if in.Guard != nil && div[in.Guard] {
+			return true
+		}
+		if in.Op == "ld" {
+			a := in.Args[1]
+			return in.Space != ptx.SpaceParam || in.Has(ptx.FlagVolatile) || a.Kind != ptx.OpdAddr || a.Reg != nil ||
+				a.Var == nil || !fe.isKernelParam(a.Var) || in.Vec > 1
+		}
+		if !pureOps[in.Op] || in.Op == "call" {
+			return true
+		}
+		d := false
+		for _, o := range in.Args[1:] {
+			walkOperand(o, func(x *ptx.Operand) {
+				switch x.Kind {
+				case ptx.OpdReg:
+					if div[x.Reg] {
+						d = true
+					}
+				case ptx.OpdSReg:
+					if !uniformSRegs[x.SReg] {
+						d = true
+					}
+				}
+			})
+		}
+		return d
+	}
+	for changed := true; changed; {
+		changed = false
+		// Branches on thread-dependent conditions make the blocks they
+		// control thread-dependent.
+		for _, blk := range fe.cfg.Blocks {
+			last := blk.Last()
+			if last == nil || !blk.Reachable {
+				continue
+			}
+			divergent := false
+			switch {
+			case last.Op == "bra" && last.Guard != nil:
+				divergent = div[last.Guard]
+			case last.Op == "brx":
+				walkOperand(last.Args[0], func(x *ptx.Operand) {
+					if x.Kind == ptx.OpdReg && div[x.Reg] || x.Kind == ptx.OpdSReg && !uniformSRegs[x.SReg] {
+						divergent = true
+					}
+				})
+			}
+			if !divergent {
+				continue
+			}
+			for _, s := range blk.Succs {
+				for y := s; y != nil && y != blk.IPDom; y = y.IPDom {
+					if !divBlock[y] {
+						divBlock[y] = true
+						changed = true
+					}
+				}
+			}
+		}
+		for _, in := range fe.f.Body {
+			if !divergentDef(in) {
+				continue
+			}
+			in.Defs(func(r *ptx.Reg) {
+				if !div[r] {
+					div[r] = true
+					changed = true
+				}
+			})
+		}
+	}
+	out := map[*ptx.Reg]bool{}
+	for _, in := range fe.f.Body {
+		in.Defs(func(r *ptx.Reg) {
+			if !div[r] {
+				out[r] = true
+			}
+		})
+	}
+	return out
+}
