@@ -174,6 +174,7 @@ static __device__ inline __attribute__((always_inline)) void __syncthreads() {
 #if defined(__NVPTX__)
 #include "shal_gpu_nvptx.h"
 #endif
+#include "shal_gpu_math.h"
 
 #endif /* __NVCC__ */
 
