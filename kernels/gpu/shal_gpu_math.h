@@ -71,8 +71,8 @@ SHAL_M_ float copysignf(float x, float y) { return __builtin_copysignf(x, y); }
 SHAL_M_ double copysign(double x, double y) { return __builtin_copysign(x, y); }
 SHAL_M_ float rsqrtf(float x) { return 1.0f / __builtin_sqrtf(x); }
 SHAL_M_ float __fdividef(float x, float y) { return x / y; }
-SHAL_M_ float __expf(float x) { return __builtin_amdgcn_exp2f(x * 1.44269504f); }
-SHAL_M_ float __logf(float x) { return __builtin_amdgcn_logf(x) * 0.693147181f; }
+SHAL_M_ float __expf(float x) { return __builtin_exp2f(x * 1.44269504f); }
+SHAL_M_ float __logf(float x) { return __builtin_log2f(x) * 0.693147181f; }
 #endif
 
 SHAL_M_ double shal_fabs_(double x) { return __builtin_fabs(x); }
