@@ -643,20 +643,34 @@ SHAL_M_ double atan(double x) {
   if (x == 0 || isnan(x)) return x;
   return x > 0 ? shal_satan_(x) : -shal_satan_(-x);
 }
-SHAL_M_ double asin(double x) {
-  const double Pi = 3.14159265358979323846;
-  if (x == 0 || isnan(x)) return x;
-  bool sign = false;
-  if (x < 0) {
-    x = -x;
-    sign = true;
-  }
-  if (x > 1) return __builtin_nan("");
-  double temp = sqrt(1 - x * x);
-  temp = x > 0.7 ? Pi / 2 - shal_satan_(temp / x) : shal_satan_(x / temp);
-  return sign ? -temp : temp;
+/* asin of |z| <= 0.5: (1 - z)(1 + z) keeps the root accurate. */
+SHAL_M_ double shal_asin_small_(double z) {
+  if (z == 0) return z;
+  double a = shal_fabs_(z);
+  double r = shal_satan_(a / sqrt((1 - a) * (1 + a)));
+  return z < 0 ? -r : r;
 }
-SHAL_M_ double acos(double x) { return 3.14159265358979323846 / 2 - asin(x); }
+/* Pi/2 and Pi as double + correction. */
+#define SHAL_PIO2_HI_ 1.57079632679489655800e+00
+#define SHAL_PIO2_LO_ 6.12323399573676603587e-17
+#define SHAL_PI_HI_ 3.14159265358979311600e+00
+#define SHAL_PI_LO_ 1.22464679914735317720e-16
+SHAL_M_ double asin(double x) {
+  if (isnan(x)) return x;
+  double a = shal_fabs_(x);
+  if (a > 1) return __builtin_nan("");
+  if (a <= 0.5) return shal_asin_small_(x);
+  /* asin(a) = Pi/2 - 2 asin(sqrt((1 - a) / 2)); 1 - a is exact */
+  double r = SHAL_PIO2_HI_ - (2 * shal_asin_small_(sqrt((1 - a) * 0.5)) - SHAL_PIO2_LO_);
+  return x < 0 ? -r : r;
+}
+SHAL_M_ double acos(double x) {
+  if (isnan(x)) return x;
+  if (shal_fabs_(x) > 1) return __builtin_nan("");
+  if (x > 0.5) return 2 * shal_asin_small_(sqrt((1 - x) * 0.5));
+  if (x < -0.5) return SHAL_PI_HI_ - (2 * shal_asin_small_(sqrt((1 + x) * 0.5)) - SHAL_PI_LO_);
+  return SHAL_PIO2_HI_ - (shal_asin_small_(x) - SHAL_PIO2_LO_);
+}
 SHAL_M_ double atan2(double y, double x) {
   const double Pi = 3.14159265358979323846;
   if (isnan(y) || isnan(x)) return __builtin_nan("");
