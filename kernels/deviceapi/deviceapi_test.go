@@ -20,6 +20,9 @@ import (
 //go:embed testdata/deviceapi.fat
 var module []byte
 
+//go:embed testdata/math.fat
+var mathModule []byte
+
 // env is one context on the test target's device with the module loaded.
 type env struct {
 	t   *testing.T
@@ -28,7 +31,9 @@ type env struct {
 	s   *streaming.Stream
 }
 
-func open(t *testing.T) *env {
+func open(t *testing.T) *env { return openModule(t, "deviceapi.fat", module) }
+
+func openModule(t *testing.T, name string, module []byte) *env {
 	t.Helper()
 	target := strings.TrimSpace(os.Getenv(streaming.EnvTestTarget))
 	if target == "" {
@@ -45,7 +50,7 @@ func open(t *testing.T) *env {
 	if err != nil {
 		ctx.Close()
 		rt.Close()
-		t.Fatalf("load testdata/deviceapi.fat on %s: %v", target, err)
+		t.Fatalf("load testdata/%s on %s: %v", name, target, err)
 	}
 	t.Cleanup(func() {
 		mod.Close()
@@ -226,12 +231,13 @@ func ulpDist(got, want int64) uint64 {
 // trigonometric functions, erf, erfc, cbrt, hypot: Go's are accurate to
 // about one ulp, not correctly rounded).
 func TestMathULP(t *testing.T) {
-	e := open(t)
+	e := openModule(t, "math.fat", mathModule)
 	const n = 4096
 	for _, fn := range mathFns {
 		t.Run(fn.name, func(t *testing.T) {
 			e := *e
 			e.t = t
+			kname := strings.ReplaceAll(fn.name, ".", "_")
 			r := rand.New(rand.NewPCG(uint64(fn.f), 17))
 			x := inputs(r, n, fn.lo, fn.hi, true)
 			y := make([]float64, n)
@@ -254,7 +260,7 @@ func TestMathULP(t *testing.T) {
 				out32[i] = math.Float32frombits(0x7fc0dead) // poison: a missing write fails
 			}
 			dout := buf(&e, out32)
-			e.launch("math_f32", (n+127)/128, 128, 0, fn.f, buf(&e, x32), buf(&e, y32), dout, int32(n))
+			e.launch("math_f32_"+kname, (n+127)/128, 128, 0, buf(&e, x32), buf(&e, y32), dout, int32(n))
 			got32 := read[float32](&e, dout, n)
 			var worst uint64
 			var worstAt int
@@ -301,7 +307,7 @@ func TestMathULP(t *testing.T) {
 				out64[i] = math.Float64frombits(0x7ff8dead0000dead)
 			}
 			dout64 := buf(&e, out64)
-			e.launch("math_f64", (n+127)/128, 128, 0, fn.f, buf(&e, xd), buf(&e, yd), dout64, int32(n))
+			e.launch("math_f64_"+kname, (n+127)/128, 128, 0, buf(&e, xd), buf(&e, yd), dout64, int32(n))
 			got64 := read[float64](&e, dout64, n)
 			worst, worstAt = 0, 0
 			bound := fn.ulpD
