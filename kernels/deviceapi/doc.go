@@ -15,5 +15,5 @@
 // STREAM_HAL_REQUIRE=cuda ./deviceapi.test -test.v on a GPU machine).
 package deviceapi
 
-//go:generate go run ../../cmd/streamhal build -arch sm_80 -amdgpu= -o testdata/deviceapi.fat deviceapi.cu
-//go:generate go run ../../cmd/streamhal build -arch sm_80 -amdgpu= -o testdata/math.fat math.cu
+//go:generate go run ../../cmd/streamhal build -arch sm_80 -amdgpu gfx90a,gfx942 -o testdata/deviceapi.fat deviceapi.cu
+//go:generate go run ../../cmd/streamhal build -arch sm_80 -amdgpu gfx90a,gfx942 -o testdata/math.fat math.cu

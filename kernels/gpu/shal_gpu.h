@@ -173,6 +173,8 @@ static __device__ inline __attribute__((always_inline)) void __syncthreads() {
 
 #if defined(__NVPTX__)
 #include "shal_gpu_nvptx.h"
+#else
+#include "shal_gpu_amdgpu.h"
 #endif
 #include "shal_gpu_math.h"
 
