@@ -534,7 +534,7 @@ func TestBlockVotes(t *testing.T) {
 		in[i] = int32(r.IntN(1000))
 	}
 	for i := 0; i < block; i++ {
-		in[i] |= 1 // block 0: all odd
+		in[i] |= 1        // block 0: all odd
 		in[block+i] &^= 1 // block 1: all even
 	}
 	out := buf(e, make([]int32, 3*blocks))

@@ -113,7 +113,7 @@ func refExpScaled(x float64, ln *big.Float) float64 {
 	return f64(bigExp(a))
 }
 
-func refExp2(x float64) float64 { return refExpScaled(x, ln2()) }
+func refExp2(x float64) float64  { return refExpScaled(x, ln2()) }
 func refExp10(x float64) float64 { return refExpScaled(x, bigLog(bf(10))) }
 
 func refExpm1(x float64) float64 {
