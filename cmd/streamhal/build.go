@@ -41,9 +41,8 @@ The Vulkan backend translates the PTX entry to SPIR-V when it loads the
 module, for the device's features; build runs the same translator
 (ptx/spirvgen) and warns about kernels the Vulkan backend would refuse.
 
-clang compiles with -O3 -ffp-contract=on: a*b+c within one expression
-may become one fused multiply-add, as with nvcc (whose default also fuses
-across statements).
+clang compiles with -O3 and fuses multiplies and adds into fma as nvcc
+does by default.
 
 The source gets streamhal's device header (kernels/gpu/shal_gpu.h: CUDA's
 device API without the toolkit) included first; declare kernels inside
@@ -356,7 +355,7 @@ func (b *builder) buildPTX(ctx context.Context, arch, inc string) ([]byte, error
 		// +ptx70: PTX ISA 7.0 builtins (redux.sync, cvt.bf16) without a
 		// CUDA installation to tell clang its version.
 		argv = append([]string{c.path, "-x", "cuda", "--cuda-device-only", "-nocudainc", "-nocudalib",
-			"--cuda-gpu-arch=" + arch, "--cuda-feature=+ptx70", "-S", "-O3", "-ffp-contract=on", "-Wall", "-Wno-unknown-cuda-version"}, b.commonFlags(inc)...)
+			"--cuda-gpu-arch=" + arch, "--cuda-feature=+ptx70", "-S", "-O3", "-Wall", "-Wno-unknown-cuda-version"}, b.commonFlags(inc)...)
 		argv = append(argv, "-o", out, b.o.source)
 	}
 	if err := b.exec(ctx, tool+" for "+arch, argv, env); err != nil {
@@ -394,7 +393,7 @@ func (b *builder) buildAMDGPU(ctx context.Context, gfx, inc string) ([]byte, err
 	}
 	out := filepath.Join(b.tmp, strings.ReplaceAll(gfx, ":", "_")+".hsaco")
 	argv := append([]string{c.path, "-x", "hip", "--cuda-device-only", "-nogpulib", "-nogpuinc", "--no-gpu-bundle-output",
-		"-mcode-object-version=5", "-fuse-cuid=none", "--offload-arch=" + gfx, "-O3", "-ffp-contract=on", "-Wall"}, b.commonFlags(inc)...)
+		"-mcode-object-version=5", "-fuse-cuid=none", "--offload-arch=" + gfx, "-O3", "-Wall"}, b.commonFlags(inc)...)
 	argv = append(argv, "-o", out, b.o.source)
 	if err := b.exec(ctx, filepath.Base(c.path)+" for "+gfx, argv, env); err != nil {
 		return nil, err

@@ -27,14 +27,6 @@
 
 #define SHAL_M_ static __device__ inline __attribute__((always_inline))
 
-/* The algorithms are written for separately rounded multiplies and adds;
- * the fused multiply-adds they need are explicit. Contraction is off in
- * this header and back to "on" (contraction within an expression, what
- * streamhal build compiles with: -ffp-contract=on) after it. Fewer fma
- * instructions also keep the code small where fma is emulated (the CPU
- * without FMA hardware, Vulkan devices whose Fma rounds twice). Under
- * -ffp-contract=fast the backend fuses regardless of this pragma. */
-#pragma clang fp contract(off)
 
 typedef unsigned long long shal_u64_;
 
@@ -957,7 +949,5 @@ SHAL_MF1_(exp2)
 #endif
 #undef SHAL_MF1_
 #undef SHAL_MF2_
-
-#pragma clang fp contract(on)
 
 #endif /* SHAL_GPU_MATH_H_ */
