@@ -31,10 +31,20 @@
  * correctly rounded sqrtf/sqrt, fmaf/fma, fabsf/fabs, fminf/fmaxf,
  * fmin/fmax, floorf/ceilf/truncf/rintf, copysignf; clock(), clock64();
  * __ldg; __half and __half2 (conversions, add/sub/mul/fma/neg/abs, the
- * half2 forms) and __nv_bfloat16 (conversions, fma). Full-precision
- * transcendental functions (expf, logf, sinf, ...) need NVIDIA's
- * libdevice and are not provided: the header gives only what it can give
- * with CUDA's documented accuracy.
+ * half2 forms) and __nv_bfloat16 (conversions, fma).
+ *
+ * AMDGPU (shal_gpu_amdgpu.h): the same vector types, bit casts, warp
+ * intrinsics (each 32-lane half of a wave64 wavefront is one CUDA warp),
+ * block votes, fences, atomics, integer intrinsics and __half conversions
+ * and arithmetic.
+ *
+ * Both (shal_gpu_math.h): CUDA's full-precision float and double math
+ * functions (expf, logf, powf, sinf, tanhf, erff, ... and their double
+ * forms) within CUDA's documented ulp bounds, without libdevice or ocml;
+ * size_t, ptrdiff_t, intptr_t, uintptr_t.
+ *
+ * streamhal build (cmd/streamhal) includes this header implicitly, so
+ * ordinary CUDA sources need no #include.
  *
  * Kernels are declared inside SHAL_EXTERN_C ... SHAL_EXTERN_C_END so that
  * their symbols (PTX .entry names, AMDGPU kernel descriptors) are the plain
