@@ -25,10 +25,11 @@ var mathModule []byte
 
 // env is one context on the test target's device with the module loaded.
 type env struct {
-	t   *testing.T
-	ctx *streaming.Context
-	mod *streaming.Module
-	s   *streaming.Stream
+	t       *testing.T
+	backend string
+	ctx     *streaming.Context
+	mod     *streaming.Module
+	s       *streaming.Stream
 }
 
 func open(t *testing.T) *env { return openModule(t, "deviceapi.fat", module) }
@@ -61,7 +62,7 @@ func openModule(t *testing.T, name string, module []byte) *env {
 		rt.Close()
 	})
 	t.Logf("device: %s (%s)", rt.Default().Name(), rt.Default().Backend())
-	return &env{t: t, ctx: ctx, mod: mod, s: ctx.DefaultStream()}
+	return &env{t: t, backend: rt.Default().Backend(), ctx: ctx, mod: mod, s: ctx.DefaultStream()}
 }
 
 // buf allocates a device buffer holding data.
@@ -233,7 +234,20 @@ func ulpDist(got, want int64) uint64 {
 func TestMathULP(t *testing.T) {
 	e := openModule(t, "math.fat", mathModule)
 	const n = 4096
+	// On Vulkan devices whose Fma rounds twice (lavapipe), ptx/spirvgen
+	// emulates the double divisions with exact fma sequences: the math
+	// module becomes ~110 MB of SPIR-V and each kernel takes tens of
+	// seconds to compile. A subset runs there unless STREAM_HAL_MATH_FULL=1
+	// (the full run takes about 15 minutes on lavapipe: -timeout 30m).
+	subset := map[string]bool{"exp": true, "log": true, "sin": true, "pow": true, "tanh": true, "erf": true}
+	full := os.Getenv("STREAM_HAL_MATH_FULL") == "1" || e.backend != "vulkan"
+	if !full {
+		t.Logf("vulkan: testing %d of %d functions (STREAM_HAL_MATH_FULL=1 for all)", len(subset), len(mathFns))
+	}
 	for _, fn := range mathFns {
+		if !full && !subset[fn.name] {
+			continue
+		}
 		t.Run(fn.name, func(t *testing.T) {
 			e := *e
 			e.t = t
