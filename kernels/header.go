@@ -7,7 +7,7 @@
 // own builds.
 package kernels
 
-import _ "embed"
+import "embed"
 
 //go:embed streamhal_cpu.h
 var cpuHeader string
@@ -17,3 +17,27 @@ const CPUHeaderName = "streamhal_cpu.h"
 
 // CPUHeader returns the text of streamhal_cpu.h.
 func CPUHeader() string { return cpuHeader }
+
+// The CUDA device headers of kernels/gpu: shal_gpu.h and what it includes.
+// streamhal build (cmd/streamhal) writes them into a temporary directory
+// that it puts on clang's include path, so that a program installed with
+// go install compiles CUDA sources without a checkout or a CUDA toolkit.
+//
+//go:embed gpu/shal_gpu.h gpu/shal_gpu_nvptx.h gpu/shal_gpu_amdgpu.h gpu/shal_gpu_math.h
+var gpuHeaders embed.FS
+
+// GPUHeaderName is the name of the device header CUDA sources include
+// (streamhal build includes it implicitly).
+const GPUHeaderName = "shal_gpu.h"
+
+// GPUHeaders returns the device headers by file name (shal_gpu.h and the
+// files it includes).
+func GPUHeaders() map[string]string {
+	out := map[string]string{}
+	ents, _ := gpuHeaders.ReadDir("gpu")
+	for _, e := range ents {
+		b, _ := gpuHeaders.ReadFile("gpu/" + e.Name())
+		out[e.Name()] = string(b)
+	}
+	return out
+}

@@ -1,5 +1,6 @@
-// Command streamhal lists streamhal devices, benchmarks a device, and runs
-// a kernel from the command line.
+// Command streamhal lists streamhal devices, benchmarks a device, runs a
+// kernel from the command line, builds a CUDA source into a module for
+// every backend, and compares a launch on two backends.
 //
 // Install it with
 //
@@ -119,4 +120,23 @@
 // device), 2 for a bad command line. STREAM_HAL_TEST_TARGET,
 // STREAM_HAL_DEVICE_ORDINAL, STREAM_HAL_CPU_DEVICES and STREAM_HAL_LOG_LEVEL
 // apply as in package streaming.
+//
+// # streamhal build [-o FILE.fat] [-arch sm_80,...] [-amdgpu gfx90a,...] [-cpu=false] [-nvcc] SOURCE.cu
+//
+// Compiles one CUDA C++ source for every backend into a streamhal fat
+// module: PTX per -arch (clang, or nvcc with -nvcc), AMDGPU code objects
+// per -amdgpu target (clang and ld.lld), a CPU library translated from the
+// PTX (ptx/cgen and the C compiler); the Vulkan backend translates the PTX
+// at load time, and build warns when ptx/spirvgen refuses it. The source
+// gets kernels/gpu/shal_gpu.h (embedded) included, the CUDA device API
+// without the CUDA toolkit. Compiler errors name SOURCE:LINE:COLUMN; a
+// missing compiler is reported with the Debian packages to install. See
+// kernels/README.md.
+//
+// # streamhal check -kernel NAME -grid X -block X -args "..." [-backends A,B] [-ulp N]
+//
+// Runs one launch (run-kernel's arguments) on two backends with the same
+// inputs and compares every buffer argument: integers bit for bit, floats
+// within -ulp units in the last place; prints the first differences of
+// each buffer and exits with status 1 when there are any.
 package main

@@ -40,7 +40,7 @@ func usagef(format string, args ...any) error {
 // report (devices -backend X when X has no device).
 var errNoDevice = errors.New("no device")
 
-const mainUsage = `streamhal inspects, benchmarks and runs kernels on streamhal devices.
+const mainUsage = `streamhal inspects, benchmarks, builds and runs kernels on streamhal devices.
 
 Usage:
 
@@ -48,6 +48,9 @@ Usage:
 	streamhal bench      [-backend NAME] [-device N] [-module FILE] [-quick] [-json]
 	streamhal run-kernel [-module FILE] -kernel NAME -grid X[,Y,Z] -block X[,Y,Z]
 	                     [-shared N] [-args "ARG ..."] [-out IDX=FILE] [-print IDX[:N]] [-list]
+	streamhal check      [-module FILE] -kernel NAME -grid X[,Y,Z] -block X[,Y,Z] [-args "ARG ..."]
+	                     [-backends A,B] [-ulp N] [-show N]
+	streamhal build      [-o FILE.fat] [-arch sm_80,...] [-amdgpu gfx90a,...] [-cpu=false] [-nvcc] SOURCE.cu
 
 Run "streamhal help COMMAND" (or "streamhal COMMAND -h") for a command's flags.
 Backends: cpu, cuda, hip (amdgpu), vulkan; STREAM_HAL_TEST_TARGET,
@@ -60,6 +63,8 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"devices":    runDevices,
 	"bench":      runBench,
 	"run-kernel": runKernel,
+	"build":      runBuild,
+	"check":      runCheck,
 }
 
 // run is the whole program: it runs the subcommand args[0] with args[1:],
@@ -97,6 +102,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.Is(err, errNoDevice):
+		return exitError
+	case errors.Is(err, errDiffer):
+		fmt.Fprintf(stderr, "streamhal %s: %v\n", name, err)
 		return exitError
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "streamhal %s: %v\n(run \"streamhal %s -h\" for usage)\n", name, err, name)

@@ -31,10 +31,20 @@
  * correctly rounded sqrtf/sqrt, fmaf/fma, fabsf/fabs, fminf/fmaxf,
  * fmin/fmax, floorf/ceilf/truncf/rintf, copysignf; clock(), clock64();
  * __ldg; __half and __half2 (conversions, add/sub/mul/fma/neg/abs, the
- * half2 forms) and __nv_bfloat16 (conversions, fma). Full-precision
- * transcendental functions (expf, logf, sinf, ...) need NVIDIA's
- * libdevice and are not provided: the header gives only what it can give
- * with CUDA's documented accuracy.
+ * half2 forms) and __nv_bfloat16 (conversions, fma).
+ *
+ * AMDGPU (shal_gpu_amdgpu.h): the same vector types, bit casts, warp
+ * intrinsics (each 32-lane half of a wave64 wavefront is one CUDA warp),
+ * block votes, fences, atomics, integer intrinsics and __half conversions
+ * and arithmetic.
+ *
+ * Both (shal_gpu_math.h): CUDA's full-precision float and double math
+ * functions (expf, logf, powf, sinf, tanhf, erff, ... and their double
+ * forms) within CUDA's documented ulp bounds, without libdevice or ocml;
+ * size_t, ptrdiff_t, intptr_t, uintptr_t.
+ *
+ * streamhal build (cmd/streamhal) includes this header implicitly, so
+ * ordinary CUDA sources need no #include.
  *
  * Kernels are declared inside SHAL_EXTERN_C ... SHAL_EXTERN_C_END so that
  * their symbols (PTX .entry names, AMDGPU kernel descriptors) are the plain
@@ -93,6 +103,10 @@ typedef __INT8_TYPE__ int8_t;
 typedef __INT16_TYPE__ int16_t;
 typedef __INT32_TYPE__ int32_t;
 typedef __INT64_TYPE__ int64_t;
+typedef __SIZE_TYPE__ size_t;
+typedef __PTRDIFF_TYPE__ ptrdiff_t;
+typedef __INTPTR_TYPE__ intptr_t;
+typedef __UINTPTR_TYPE__ uintptr_t;
 
 /* ---- thread and block coordinates ---- */
 
@@ -173,7 +187,10 @@ static __device__ inline __attribute__((always_inline)) void __syncthreads() {
 
 #if defined(__NVPTX__)
 #include "shal_gpu_nvptx.h"
+#else
+#include "shal_gpu_amdgpu.h"
 #endif
+#include "shal_gpu_math.h"
 
 #endif /* __NVCC__ */
 
