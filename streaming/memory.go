@@ -127,6 +127,8 @@ func (a *allocation) free() error {
 		return err
 	case a.pool != nil:
 		return a.pool.put(a)
+	case a.ipc != nil:
+		return a.ipc.close(a)
 	default:
 		return c.dev.hal.Free(hal.MemoryKind(a.kind), a.base)
 	}
@@ -246,6 +248,9 @@ func (c *Context) Free(p DevicePtr) error {
 	a, err := c.lookupBase("free", uint64(p), MemoryDevice, MemoryManaged)
 	if err != nil {
 		return err
+	}
+	if a.ipc != nil && a.ipc.pool == nil {
+		return fmt.Errorf("streaming: free %#x: memory opened from another process; close it with IPCCloseMemHandle: %w", uint64(p), ErrInvalidValue)
 	}
 	return a.release("free", uint64(p), ErrInvalidValue)
 }
