@@ -150,15 +150,24 @@ func (c *Context) IPCCloseMemHandle(p DevicePtr) error {
 	if a.ipc == nil || a.ipc.pool != nil {
 		return fmt.Errorf("streaming: %s %#x: not memory opened with IPCOpenMemHandle: %w", what, uint64(p), ErrInvalidValue)
 	}
-	c = a.ctx
+	return a.ctx.ipcRelease(what, a, uint64(p))
+}
+
+// ipcRelease counts one close of opened memory (IPCCloseMemHandle, Free
+// of MemPoolImportPointer memory); the last one unmaps it.
+func (c *Context) ipcRelease(what string, a *allocation, p uint64) error {
 	c.ipcMu.Lock()
+	if a.ipc.refs <= 0 {
+		c.ipcMu.Unlock()
+		return errFreed(what, p, ErrInvalidValue)
+	}
 	a.ipc.refs--
 	last := a.ipc.refs == 0
 	c.ipcMu.Unlock()
 	if !last {
 		return nil
 	}
-	return a.release(what, uint64(p), ErrInvalidValue)
+	return a.release(what, p, ErrInvalidValue)
 }
 
 // IPCHandle returns the handle that lets another process open the event

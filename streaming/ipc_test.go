@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"os"
+	"syscall"
 	"testing"
 	"time"
 
@@ -455,5 +458,140 @@ func TestIPCMisuse(t *testing.T) {
 	}
 	if _, err := iev.IPCHandle(); !errors.Is(err, streaming.ErrInvalidHandle) {
 		t.Errorf("handle of a destroyed event: %v, want ErrInvalidHandle", err)
+	}
+}
+
+// TestIPCMemPool shares an exportable pool: the descriptor (reopened by
+// the peer through /proc, as a program would pass it with SCM_RIGHTS),
+// then allocations by their export data; the peer reads what we wrote,
+// writes back, and frees its mappings with Free and FreeAsync.
+func TestIPCMemPool(t *testing.T) {
+	e := ipcEnv(t)
+	peer := haltest.StartPeer(t)
+	ctx := e.ctx
+	if haltest.IsPeer(t) {
+		msg := peer.Recv()
+		pid, fd := binary.LittleEndian.Uint32(msg), binary.LittleEndian.Uint32(msg[4:])
+		f, err := os.Open(fmt.Sprintf("/proc/%d/fd/%d", pid, fd))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		pool, err := e.dev.ImportMemPoolFromFD(int(f.Fd()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pool.Destroy()
+		s, err := ctx.NewStream(0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if _, err := s.MallocFromPoolAsync(64, pool); !errors.Is(err, streaming.ErrInvalidValue) {
+			t.Errorf("allocation from an imported pool: %v, want ErrInvalidValue", err)
+		}
+		var ptrs [2]streaming.DevicePtr
+		for i := range ptrs {
+			data := streaming.MemPoolPtrExportData(peer.Recv())
+			p, err := ctx.ImportPointer(pool, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make([]byte, 4096)
+			if err := ctx.MemcpyDtoH(got, p); err != nil {
+				t.Fatal(err)
+			}
+			checkBytes(t, fmt.Sprintf("pool allocation %d", i), got, ipcPattern(4096, byte(i)))
+			if err := ctx.MemcpyHtoD(p, ipcPattern(4096, byte(0x80+i))); err != nil {
+				t.Fatal(err)
+			}
+			ptrs[i] = p
+			forged := data
+			forged[9] ^= 1
+			if _, err := ctx.ImportPointer(pool, forged); !errors.Is(err, streaming.ErrInvalidValue) {
+				t.Errorf("import of export data with another pool's token: %v, want ErrInvalidValue", err)
+			}
+		}
+		if err := ctx.Free(ptrs[0]); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FreeAsync(ptrs[1]); err != nil {
+			t.Fatal(err)
+		}
+		peer.SendString("done")
+		peer.Expect("bye")
+		return
+	}
+	pool, err := e.dev.NewExportableMemPool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Destroy()
+	fd, err := pool.ExportToFD()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	s, err := ctx.NewStream(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var ptrs [2]streaming.DevicePtr
+	for i := range ptrs {
+		if ptrs[i], err = s.MallocFromPoolAsync(4096, pool); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MemcpyHtoDAsync(ptrs[i], ipcPattern(4096, byte(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Synchronize(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	msg := binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(nil, uint32(os.Getpid())), uint32(fd))
+	peer.Send(msg)
+	for _, p := range ptrs {
+		data, err := pool.ExportPointer(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		peer.Send(data[:])
+	}
+	peer.Expect("done")
+	for i, p := range ptrs {
+		got := make([]byte, 4096)
+		if err := ctx.MemcpyDtoH(got, p); err != nil {
+			t.Fatal(err)
+		}
+		checkBytes(t, fmt.Sprintf("pool allocation %d written by the peer", i), got, ipcPattern(4096, byte(0x80+i)))
+		if err := s.FreeAsync(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	peer.SendString("bye")
+	peer.Wait()
+
+	// Misuse: the default pool is not exportable; this process cannot
+	// import its own pool; pointers of another pool do not export.
+	if _, err := e.dev.DefaultMemPool().ExportToFD(); !errors.Is(err, streaming.ErrInvalidValue) {
+		t.Errorf("export of a pool not created exportable: %v, want ErrInvalidValue", err)
+	}
+	if _, err := e.dev.ImportMemPoolFromFD(fd); !errors.Is(err, streaming.ErrInvalidContext) {
+		t.Errorf("import of a pool of this process: %v, want ErrInvalidContext", err)
+	}
+	if _, err := e.dev.ImportMemPoolFromFD(0); !errors.Is(err, streaming.ErrInvalidValue) {
+		t.Errorf("import of standard input: %v, want ErrInvalidValue", err)
+	}
+	d, err := ctx.Malloc(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Free(d)
+	if _, err := pool.ExportPointer(d); !errors.Is(err, streaming.ErrInvalidValue) {
+		t.Errorf("export of a pointer not from the pool: %v, want ErrInvalidValue", err)
+	}
+	if _, err := ctx.ImportPointer(pool, streaming.MemPoolPtrExportData{}); !errors.Is(err, streaming.ErrInvalidValue) {
+		t.Errorf("import into a pool that was not imported: %v, want ErrInvalidValue", err)
 	}
 }

@@ -249,8 +249,11 @@ func (c *Context) Free(p DevicePtr) error {
 	if err != nil {
 		return err
 	}
-	if a.ipc != nil && a.ipc.pool == nil {
-		return fmt.Errorf("streaming: free %#x: memory opened from another process; close it with IPCCloseMemHandle: %w", uint64(p), ErrInvalidValue)
+	if a.ipc != nil {
+		if a.ipc.pool == nil {
+			return fmt.Errorf("streaming: free %#x: memory opened from another process; close it with IPCCloseMemHandle: %w", uint64(p), ErrInvalidValue)
+		}
+		return a.ctx.ipcRelease("free", a, uint64(p)) // memory of an imported pool
 	}
 	return a.release("free", uint64(p), ErrInvalidValue)
 }
