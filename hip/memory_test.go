@@ -344,19 +344,3 @@ func TestPointerAttributes(t *testing.T) {
 	hip.GetLastError()
 }
 
-func TestIPC(t *testing.T) {
-	setup(t, 1)
-	p := malloc(t, 64)
-	_, err := hip.IpcGetMemHandle(p)
-	wantCode(t, "IpcGetMemHandle", err, hip.HipErrorNotSupported)
-	_, err = hip.IpcOpenMemHandle(hip.IpcMemHandle{}, hip.HipIpcMemLazyEnablePeerAccess)
-	wantCode(t, "IpcOpenMemHandle", err, hip.HipErrorNotSupported)
-	wantCode(t, "IpcCloseMemHandle", hip.IpcCloseMemHandle(p), hip.HipErrorNotSupported)
-	_, err = hip.IpcGetEventHandle(nil)
-	wantCode(t, "IpcGetEventHandle", err, hip.HipErrorNotSupported)
-	_, err = hip.IpcOpenEventHandle(hip.IpcEventHandle{})
-	wantCode(t, "IpcOpenEventHandle", err, hip.HipErrorNotSupported)
-	_, err = hip.EventCreateWithFlags(hip.HipEventInterprocess | hip.HipEventDisableTiming)
-	wantCode(t, "interprocess event", err, hip.HipErrorNotSupported)
-	hip.GetLastError()
-}

@@ -449,6 +449,9 @@ func (rt *Runtime) PointerAttributes(p DevicePtr) (PointerAttributes, error) {
 		DevicePtr: DevicePtr(a.devicePtr(uint64(p))), Flags: o.flags, Managed: o.kind == MemoryManaged,
 		Pitch: o.pitch, Pool: o.pool,
 	}
+	if o.ipc != nil && o.ipc.pool != nil {
+		attr.Pool = o.ipc.pool // memory of an imported pool
+	}
 	if o.host != nil {
 		attr.HostPtr = unsafe.Add(o.host, uint64(p)-a.base)
 	}
