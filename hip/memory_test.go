@@ -343,4 +343,3 @@ func TestPointerAttributes(t *testing.T) {
 		hip.HipErrorInvalidValue)
 	hip.GetLastError()
 }
-
