@@ -116,3 +116,13 @@ func CheckIPCHeader(h [IPCHandleSize]byte, driver string, kind IPCKind) error {
 	}
 	return nil
 }
+
+// IPCHandleDriver reports which driver wrote h with PutIPCHeader, if any:
+// drivers with native handles use it to refuse another backend's handle
+// before their vendor library sees the bytes.
+func IPCHandleDriver(h [IPCHandleSize]byte) (string, bool) {
+	if [4]byte(h[:4]) != ipcMagic || int(h[5]) >= len(ipcDrivers) || ipcDrivers[h[5]] == "" {
+		return "", false
+	}
+	return ipcDrivers[h[5]], true
+}

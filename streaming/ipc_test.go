@@ -320,8 +320,13 @@ func TestIPCExporterExitsFirst(t *testing.T) {
 	lh := streaming.IPCMemHandle(peer.Recv())
 	fh := streaming.IPCMemHandle(peer.Recv())
 	eh := streaming.IPCEventHandle(peer.Recv())
-	if _, err := ctx.IPCOpenMemHandle(fh, 0); !errors.Is(err, streaming.ErrInvalidHandle) {
-		t.Errorf("open of memory the exporter freed: %v, want ErrInvalidHandle", err)
+	// On CUDA, opening a handle of freed memory is undefined (the
+	// driver's allocator may keep the block); the CPU backend promises
+	// ErrInvalidHandle.
+	if backend() == "cpu" {
+		if _, err := ctx.IPCOpenMemHandle(fh, 0); !errors.Is(err, streaming.ErrInvalidHandle) {
+			t.Errorf("open of memory the exporter freed: %v, want ErrInvalidHandle", err)
+		}
 	}
 	d, err := ctx.IPCOpenMemHandle(h, 0)
 	if err != nil {
@@ -351,7 +356,7 @@ func TestIPCExporterExitsFirst(t *testing.T) {
 	if err := ctx.IPCCloseMemHandle(d); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ctx.IPCOpenMemHandle(lh, 0); !errors.Is(err, streaming.ErrInvalidHandle) {
+	if _, err := ctx.IPCOpenMemHandle(lh, 0); !staleErr(err) {
 		t.Errorf("open after the exporter exited: %v, want ErrInvalidHandle", err)
 	}
 }
@@ -411,7 +416,11 @@ func TestIPCMisuse(t *testing.T) {
 	forged = append(forged, bad)
 	for i, f := range forged {
 		_, err := ctx.IPCOpenMemHandle(f, 0)
-		if !errors.Is(err, streaming.ErrInvalidValue) && !errors.Is(err, streaming.ErrInvalidHandle) && !errors.Is(err, streaming.ErrInvalidContext) {
+		if err == nil {
+			t.Fatalf("forged handle %d opened", i)
+		}
+		// A vendor driver answers forged bytes with a code of its own.
+		if backend() == "cpu" && !errors.Is(err, streaming.ErrInvalidValue) && !errors.Is(err, streaming.ErrInvalidHandle) && !errors.Is(err, streaming.ErrInvalidContext) {
 			t.Errorf("forged handle %d: %v, want an invalid value, handle or context error", i, err)
 		}
 		if _, err := ctx.IPCOpenEventHandle(streaming.IPCEventHandle(f)); err == nil {
@@ -594,4 +603,14 @@ func TestIPCMemPool(t *testing.T) {
 	if _, err := ctx.ImportPointer(pool, streaming.MemPoolPtrExportData{}); !errors.Is(err, streaming.ErrInvalidValue) {
 		t.Errorf("import into a pool that was not imported: %v, want ErrInvalidValue", err)
 	}
+}
+
+// staleErr reports whether err is what opening a stale handle gives: the
+// CPU backend's ErrInvalidHandle, or on a vendor driver whichever error it
+// picks.
+func staleErr(err error) bool {
+	if backend() == "cpu" {
+		return errors.Is(err, streaming.ErrInvalidHandle)
+	}
+	return err != nil
 }
