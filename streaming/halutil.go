@@ -75,7 +75,7 @@ func halIPC(d hal.Device) (hal.IPCDevice, error) {
 	if ipc, ok := d.(hal.IPCDevice); ok {
 		return ipc, nil
 	}
-	return nil, fmt.Errorf("the %s backend cannot share memory or events with other processes: %w", d.Info().Driver, ErrNotSupported)
+	return nil, fmt.Errorf("the %s backend cannot share memory or events with other processes (its driver does not implement hal.IPCDevice): %w", d.Info().Driver, ErrNotSupported)
 }
 
 // halExportMemory is hal.IPCDevice.ExportMemory (see halIPC).

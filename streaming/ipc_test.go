@@ -25,7 +25,9 @@ func ipcEnv(t *testing.T) *env {
 	}
 	defer e.ctx.Free(p)
 	if _, err := e.ctx.IPCGetMemHandle(p); errors.Is(err, streaming.ErrNotSupported) {
-		if haltest.Require(backend()) {
+		// The backends that share memory between processes must; Vulkan
+		// does not yet (see the README's API table).
+		if haltest.Require(backend()) && backend() != "vulkan" {
 			t.Fatalf("STREAM_HAL_REQUIRE=%s: %v", backend(), err)
 		}
 		t.Skip(err)

@@ -13,6 +13,16 @@
 // as dangerous as any untrusted program. Load only libraries you would link
 // into your program.
 //
+// # Interprocess sharing
+//
+// Device memory (MemoryDevice) owns whole pages, so that another process
+// can map it (hal.IPCDevice, ipc.go): the first export of an allocation
+// waits for the instance's queued work and moves its pages into a memfd
+// at the same address; the handle names the process, the descriptor and
+// a random token, and the importer maps /proc/<pid>/fd/<fd> at a fresh
+// address. Interprocess events keep their record counts in a shared page.
+// In memory-checking mode nothing is shared (guard pages).
+//
 // # PTX
 //
 // The devices also load PTX (Formats: cpu-elf first, then ptx and fatbin;
