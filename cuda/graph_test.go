@@ -31,7 +31,7 @@ func TestGraph(t *testing.T) {
 	kp := &cuda.KernelNodeParams{Func: scaled, GridDimX: (n + 127) / 128, GridDimY: 1, GridDimZ: 1, BlockDimX: 128, BlockDimY: 1, BlockDimZ: 1,
 		KernelParams: []unsafe.Pointer{ptrOf(&da), ptrOf(&db), ptrOf(&dc), ptrOf(&alpha), ptrOf(&beta), ptrOf(&nn)}}
 	kern := val[*cuda.GraphNode](t)(cuda.GraphAddKernelNode(g, []*cuda.GraphNode{set}, kp))
-	cp := val[*cuda.GraphNode](t)(cuda.GraphAddMemcpyNode(g, []*cuda.GraphNode{kern}, &cuda.MemcpyNodeParams{Dst: dout, Src: dc, WidthInBytes: 4 * n}, nil))
+	cp := val[*cuda.GraphNode](t)(cuda.GraphAddMemcpyNode(g, []*cuda.GraphNode{kern}, &cuda.MemcpyNodeParams{DstMemoryType: cuda.CU_MEMORYTYPE_DEVICE, DstDevice: dout, SrcMemoryType: cuda.CU_MEMORYTYPE_DEVICE, SrcDevice: dc, WidthInBytes: 4 * n, Height: 1, Depth: 1}, nil))
 	empty := val[*cuda.GraphNode](t)(cuda.GraphAddEmptyNode(g, []*cuda.GraphNode{set}))
 	var hostRuns atomic.Int32
 	val[*cuda.GraphNode](t)(cuda.GraphAddHostNode(g, []*cuda.GraphNode{cp, empty}, func() { hostRuns.Add(1) }))
@@ -156,7 +156,7 @@ func TestGraph(t *testing.T) {
 	ok(t, cuda.GraphDestroy(cyc))
 	// A memcpy node to nowhere is found at instantiation too.
 	bad := val[*cuda.Graph](t)(cuda.GraphCreate(0))
-	val[*cuda.GraphNode](t)(cuda.GraphAddMemcpyNode(bad, nil, &cuda.MemcpyNodeParams{Dst: 1 << 50, Src: dc, WidthInBytes: 4}, nil))
+	val[*cuda.GraphNode](t)(cuda.GraphAddMemcpyNode(bad, nil, &cuda.MemcpyNodeParams{DstMemoryType: cuda.CU_MEMORYTYPE_UNIFIED, DstDevice: 1 << 50, SrcMemoryType: cuda.CU_MEMORYTYPE_UNIFIED, SrcDevice: dc, WidthInBytes: 4, Height: 1, Depth: 1}, nil))
 	_, err = cuda.GraphInstantiate(bad, 0)
 	wantErr(t, "instantiate a copy to nowhere", err, cuda.CUDA_ERROR_INVALID_VALUE)
 	wantErr(t, "GraphLaunch(nil)", cuda.GraphLaunch(nil, s), cuda.CUDA_ERROR_INVALID_VALUE)
