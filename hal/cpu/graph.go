@@ -9,6 +9,7 @@ package cpu
 import "C"
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -434,7 +435,7 @@ func (r *graphRun) execNode(i int32, w *worker) error {
 		if s := e.shared; s != nil {
 			if s.acquire() {
 				defer s.release()
-				return s.waitFor(nil, s.target())
+				return s.waitFor(context.Background(), s.target())
 			}
 			return nil
 		}

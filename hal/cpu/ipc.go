@@ -266,17 +266,15 @@ func (s *sharedEvent) target() uint64 { return atomic.LoadUint64(s.recorded()) }
 
 func (s *sharedEvent) done(t uint64) bool { return atomic.LoadUint64(s.reached()) >= t }
 
-// waitFor polls until record t is reached: the record may come from
-// another process, which no Go channel or futex of ours would see.
+// waitFor polls until record t is reached (or ctx ends): the record may
+// come from another process, which no Go channel of ours would see.
 func (s *sharedEvent) waitFor(ctx context.Context, t uint64) error {
 	delay := time.Microsecond
 	for !s.done(t) {
-		if ctx != nil {
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("hal/cpu: interprocess event wait: %w", ctx.Err())
-			default:
-			}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("hal/cpu: interprocess event wait: %w", ctx.Err())
+		default:
 		}
 		time.Sleep(delay)
 		delay = min(2*delay, time.Millisecond)

@@ -209,7 +209,7 @@ func (q *queue) exec(o *op) (err error) {
 	case opWait:
 		if o.shared != nil {
 			defer o.shared.release()
-			return o.shared.waitFor(nil, o.seq)
+			return o.shared.waitFor(context.Background(), o.seq)
 		}
 		<-o.mark.done
 	case opGraph:
