@@ -434,6 +434,9 @@ type PointerAttributes struct {
 	Managed   bool
 	Pitch     uint64   // row pitch for MallocPitch memory, else 0
 	Pool      *MemPool // the pool the memory came from (MallocAsync), else nil
+	// IPCCapable reports whether IPCGetMemHandle shares the memory:
+	// Malloc memory on a backend that shares memory between processes.
+	IPCCapable bool
 }
 
 // PointerAttributes returns the attributes of the memory p points into
@@ -451,6 +454,10 @@ func (rt *Runtime) PointerAttributes(p DevicePtr) (PointerAttributes, error) {
 	}
 	if o.ipc != nil && o.ipc.pool != nil {
 		attr.Pool = o.ipc.pool // memory of an imported pool
+	}
+	if o.kind == MemoryDevice && o.pool == nil && o.ipc == nil {
+		_, err := halIPC(o.dev.hal)
+		attr.IPCCapable = err == nil
 	}
 	if o.host != nil {
 		attr.HostPtr = unsafe.Add(o.host, uint64(p)-a.base)
