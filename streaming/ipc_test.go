@@ -252,6 +252,21 @@ func ipcMemoryPeer(t *testing.T, e *env, peer *haltest.Peer) {
 	if err := ctx.IPCCloseMemHandle(d); !errors.Is(err, streaming.ErrInvalidValue) {
 		t.Fatalf("third close: %v, want ErrInvalidValue", err)
 	}
+	// Reopened after the last close: a new mapping of the same memory.
+	d3, err := ctx.IPCOpenMemHandle(h, 0)
+	if err != nil {
+		t.Fatalf("reopen after close: %v", err)
+	}
+	var again [8]byte
+	if err := ctx.MemcpyDtoH(again[:], d3); err != nil {
+		t.Fatal(err)
+	}
+	if v := binary.LittleEndian.Uint64(again[:]); v != 0xfeed_f00d {
+		t.Fatalf("reopened memory: %#x, want 0xfeedf00d", v)
+	}
+	if err := ctx.IPCCloseMemHandle(d3); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestIPCExporterExitsFirst: the peer exports memory and an event and
