@@ -107,12 +107,20 @@
 //
 // Graphs are built node by node (GraphAddKernelNode...) or by stream
 // capture, instantiated in the current context and launched on streams;
-// memcpy nodes are 1-D copies between known addresses. Memory pools serve
-// MemAllocAsync and MemFreeAsync in stream order.
+// memcpy nodes are 1-D, 2-D or 3-D copies between known addresses.
+// Memory pools serve MemAllocAsync and MemFreeAsync in stream order.
 //
-// Not provided: IPC (the cuIpc* calls and pool export and import return
-// CUDA_ERROR_NOT_SUPPORTED), arrays, textures and surfaces, 2-D and 3-D
-// copies, virtual memory management, the linker (cuLink*), graph memory
+// Memory and events are shared with other processes (cuIpc*, and pools
+// created with CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR through
+// cuMemPoolExport*/Import*) where the backend can (CPU, CUDA, HIP; else
+// CUDA_ERROR_NOT_SUPPORTED): handles are 64 opaque bytes to send over any
+// channel.
+//
+// 2-D and 3-D copies (cuMemcpy2D, cuMemcpy3D and their Async forms, and
+// CUDA_MEMCPY3D memcpy nodes) work between linear memory the runtime
+// knows.
+//
+// Not provided: arrays, textures and surfaces, virtual memory management, the linker (cuLink*), graph memory
 // allocation nodes, conditional nodes, external memory and semaphores.
 //
 // # Conventions shared with package hip

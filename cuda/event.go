@@ -11,8 +11,8 @@ import (
 type Event = streaming.Event
 
 // EventCreate is cuEventCreate: an event in the current context with
-// CU_EVENT_* flags. CU_EVENT_INTERPROCESS is CUDA_ERROR_NOT_SUPPORTED: IPC
-// handles are not implemented yet.
+// CU_EVENT_* flags. CU_EVENT_INTERPROCESS (with CU_EVENT_DISABLE_TIMING)
+// makes an event cuIpcGetEventHandle shares with other processes.
 func EventCreate(flags uint32) (*Event, error) {
 	_, sc, err := cur("cuEventCreate")
 	if err != nil {

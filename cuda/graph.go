@@ -40,13 +40,9 @@ type MemsetNodeParams struct {
 	Height      uint64
 }
 
-// MemcpyNodeParams describes the copy of a memcpy node: WidthInBytes bytes
-// from Src to Dst, addresses any allocation the runtime knows (the 1-D,
-// unified-address case of CUDA_MEMCPY3D, the only one supported).
-type MemcpyNodeParams struct {
-	Dst, Src     DevicePtr
-	WidthInBytes uint64
-}
+// MemcpyNodeParams is what cuGraphAddMemcpyNode takes: a CUDA_MEMCPY3D
+// (Memcpy3DParams), 1-D, 2-D or 3-D between linear memory.
+type MemcpyNodeParams = Memcpy3DParams
 
 // GraphExecUpdateResultInfo is CUgraphExecUpdateResultInfo: why
 // GraphExecUpdate refused an update, and the node concerned.
@@ -267,20 +263,24 @@ func nodeCtx(what string, ctx *Context) error {
 	return err
 }
 
-// GraphAddMemcpyNode is cuGraphAddMemcpyNode for a 1-D copy between
-// addresses the runtime knows; they are checked when the graph is
-// instantiated.
+// GraphAddMemcpyNode is cuGraphAddMemcpyNode: a 1-D, 2-D or 3-D copy
+// (a full CUDA_MEMCPY3D) between linear memory the runtime knows (device,
+// unified, page-locked or registered host memory; CUDA arrays are
+// CUDA_ERROR_NOT_SUPPORTED). The shape is checked now, the addresses when
+// the graph is instantiated.
 func GraphAddMemcpyNode(g *Graph, deps []*GraphNode, params *MemcpyNodeParams, ctx *Context) (*GraphNode, error) {
-	if err := graph("cuGraphAddMemcpyNode", g); err != nil {
+	const what = "cuGraphAddMemcpyNode"
+	if err := graph(what, g); err != nil {
 		return nil, err
 	}
-	if err := nodeCtx("cuGraphAddMemcpyNode", ctx); err != nil {
+	if err := nodeCtx(what, ctx); err != nil {
 		return nil, err
 	}
-	if params == nil {
-		return nil, failf(CUDA_ERROR_INVALID_VALUE, "cuGraphAddMemcpyNode: NULL parameters")
+	p, err := params.toStreaming(what)
+	if err != nil {
+		return nil, err
 	}
-	return node(g.AddMemcpyNode(deps, params.Dst, params.Src, params.WidthInBytes))
+	return node(g.AddMemcpy3DNode(deps, p))
 }
 
 // GraphAddMemsetNode is cuGraphAddMemsetNode.

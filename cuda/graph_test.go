@@ -31,7 +31,7 @@ func TestGraph(t *testing.T) {
 	kp := &cuda.KernelNodeParams{Func: scaled, GridDimX: (n + 127) / 128, GridDimY: 1, GridDimZ: 1, BlockDimX: 128, BlockDimY: 1, BlockDimZ: 1,
 		KernelParams: []unsafe.Pointer{ptrOf(&da), ptrOf(&db), ptrOf(&dc), ptrOf(&alpha), ptrOf(&beta), ptrOf(&nn)}}
 	kern := val[*cuda.GraphNode](t)(cuda.GraphAddKernelNode(g, []*cuda.GraphNode{set}, kp))
-	cp := val[*cuda.GraphNode](t)(cuda.GraphAddMemcpyNode(g, []*cuda.GraphNode{kern}, &cuda.MemcpyNodeParams{Dst: dout, Src: dc, WidthInBytes: 4 * n}, nil))
+	cp := val[*cuda.GraphNode](t)(cuda.GraphAddMemcpyNode(g, []*cuda.GraphNode{kern}, &cuda.MemcpyNodeParams{DstMemoryType: cuda.CU_MEMORYTYPE_DEVICE, DstDevice: dout, SrcMemoryType: cuda.CU_MEMORYTYPE_DEVICE, SrcDevice: dc, WidthInBytes: 4 * n, Height: 1, Depth: 1}, nil))
 	empty := val[*cuda.GraphNode](t)(cuda.GraphAddEmptyNode(g, []*cuda.GraphNode{set}))
 	var hostRuns atomic.Int32
 	val[*cuda.GraphNode](t)(cuda.GraphAddHostNode(g, []*cuda.GraphNode{cp, empty}, func() { hostRuns.Add(1) }))
@@ -156,7 +156,7 @@ func TestGraph(t *testing.T) {
 	ok(t, cuda.GraphDestroy(cyc))
 	// A memcpy node to nowhere is found at instantiation too.
 	bad := val[*cuda.Graph](t)(cuda.GraphCreate(0))
-	val[*cuda.GraphNode](t)(cuda.GraphAddMemcpyNode(bad, nil, &cuda.MemcpyNodeParams{Dst: 1 << 50, Src: dc, WidthInBytes: 4}, nil))
+	val[*cuda.GraphNode](t)(cuda.GraphAddMemcpyNode(bad, nil, &cuda.MemcpyNodeParams{DstMemoryType: cuda.CU_MEMORYTYPE_UNIFIED, DstDevice: 1 << 50, SrcMemoryType: cuda.CU_MEMORYTYPE_UNIFIED, SrcDevice: dc, WidthInBytes: 4, Height: 1, Depth: 1}, nil))
 	_, err = cuda.GraphInstantiate(bad, 0)
 	wantErr(t, "instantiate a copy to nowhere", err, cuda.CUDA_ERROR_INVALID_VALUE)
 	wantErr(t, "GraphLaunch(nil)", cuda.GraphLaunch(nil, s), cuda.CUDA_ERROR_INVALID_VALUE)
@@ -372,8 +372,8 @@ func TestMemPool(t *testing.T) {
 	wantErr(t, "MemPoolDestroy(default)", cuda.MemPoolDestroy(def), cuda.CUDA_ERROR_INVALID_VALUE)
 
 	// Misuse and IPC.
-	_, err = cuda.MemPoolCreate(&cuda.MemPoolProps{AllocType: cuda.CU_MEM_ALLOCATION_TYPE_PINNED, HandleTypes: cuda.CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR, Location: loc})
-	wantErr(t, "MemPoolCreate with shareable handles", err, cuda.CUDA_ERROR_NOT_SUPPORTED)
+	_, err = cuda.MemPoolCreate(&cuda.MemPoolProps{AllocType: cuda.CU_MEM_ALLOCATION_TYPE_PINNED, HandleTypes: cuda.CU_MEM_HANDLE_TYPE_WIN32, Location: loc})
+	wantErr(t, "MemPoolCreate with Win32 handles", err, cuda.CUDA_ERROR_NOT_SUPPORTED)
 	_, err = cuda.MemPoolCreate(&cuda.MemPoolProps{AllocType: cuda.CU_MEM_ALLOCATION_TYPE_PINNED, Location: cuda.MemLocation{Type: cuda.CU_MEM_LOCATION_TYPE_DEVICE, Id: 77}})
 	wantErr(t, "MemPoolCreate on device 77", err, cuda.CUDA_ERROR_INVALID_DEVICE)
 	_, err = cuda.MemPoolCreate(&cuda.MemPoolProps{AllocType: cuda.CU_MEM_ALLOCATION_TYPE_PINNED, Location: cuda.MemLocation{Type: cuda.CU_MEM_LOCATION_TYPE_HOST}})
@@ -385,5 +385,5 @@ func TestMemPool(t *testing.T) {
 	_, err = cuda.MemAllocFromPoolAsync(16, nil, s)
 	wantErr(t, "MemAllocFromPoolAsync(nil pool)", err, cuda.CUDA_ERROR_INVALID_VALUE)
 	_, err = cuda.MemPoolExportPointer(0)
-	wantErr(t, "MemPoolExportPointer", err, cuda.CUDA_ERROR_NOT_SUPPORTED)
+	wantErr(t, "MemPoolExportPointer(0)", err, cuda.CUDA_ERROR_INVALID_VALUE)
 }

@@ -34,7 +34,9 @@ func pointerAttribute(d *driver, a *streaming.PointerAttributes, attr PointerAtt
 		return a.Managed, nil
 	case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL:
 		return a.Device.Ordinal(), nil
-	case CU_POINTER_ATTRIBUTE_IS_LEGACY_CUDA_IPC_CAPABLE, CU_POINTER_ATTRIBUTE_IS_GPU_DIRECT_RDMA_CAPABLE:
+	case CU_POINTER_ATTRIBUTE_IS_LEGACY_CUDA_IPC_CAPABLE:
+		return a.IPCCapable, nil
+	case CU_POINTER_ATTRIBUTE_IS_GPU_DIRECT_RDMA_CAPABLE:
 		return false, nil
 	case CU_POINTER_ATTRIBUTE_RANGE_START_ADDR, CU_POINTER_ATTRIBUTE_MAPPING_BASE_ADDR:
 		return a.Base, nil
@@ -180,7 +182,8 @@ func zero(dst any) bool {
 //	CU_POINTER_ATTRIBUTE_MAPPING_SIZE           uint64, as RANGE_SIZE
 //	CU_POINTER_ATTRIBUTE_MAPPING_BASE_ADDR      DevicePtr, as RANGE_START_ADDR
 //	CU_POINTER_ATTRIBUTE_MEMORY_BLOCK_ID        uint64, as BUFFER_ID
-//	CU_POINTER_ATTRIBUTE_IS_LEGACY_CUDA_IPC_CAPABLE, CU_POINTER_ATTRIBUTE_IS_GPU_DIRECT_RDMA_CAPABLE: bool, false
+//	CU_POINTER_ATTRIBUTE_IS_LEGACY_CUDA_IPC_CAPABLE bool, cuMemAlloc memory where cuIpcGetMemHandle works
+//	CU_POINTER_ATTRIBUTE_IS_GPU_DIRECT_RDMA_CAPABLE bool, false
 //
 // CU_POINTER_ATTRIBUTE_P2P_TOKENS is CUDA_ERROR_NOT_SUPPORTED. An address
 // no allocation holds, an unknown attribute or a *data of the wrong type

@@ -16,8 +16,8 @@ type MemLocation struct {
 
 // MemPoolProps is CUmemPoolProps: AllocType must be
 // CU_MEM_ALLOCATION_TYPE_PINNED, Location a device, HandleTypes
-// CU_MEM_HANDLE_TYPE_NONE (shareable handles are IPC, not implemented
-// yet).
+// CU_MEM_HANDLE_TYPE_NONE or CU_MEM_HANDLE_TYPE_POSIX_FILE_DESCRIPTOR (a
+// pool other processes import, see poolipc.go).
 type MemPoolProps struct {
 	AllocType   MemAllocationType
 	HandleTypes MemAllocationHandleType
@@ -62,12 +62,12 @@ func MemPoolCreate(props *MemPoolProps) (*MemoryPool, error) {
 	if props.AllocType != CU_MEM_ALLOCATION_TYPE_PINNED {
 		return nil, failf(CUDA_ERROR_INVALID_VALUE, "cuMemPoolCreate: allocation type %v", props.AllocType)
 	}
-	if props.HandleTypes != CU_MEM_HANDLE_TYPE_NONE {
-		return nil, failf(CUDA_ERROR_NOT_SUPPORTED, "cuMemPoolCreate: shareable handles (%v): IPC handles are not implemented yet", props.HandleTypes)
-	}
 	sd, err := poolDevice(d, "cuMemPoolCreate", props.Location)
 	if err != nil {
 		return nil, err
+	}
+	if props.HandleTypes != CU_MEM_HANDLE_TYPE_NONE {
+		return exportablePoolCreate(sd, props.HandleTypes) // poolipc.go
 	}
 	p, err := sd.NewMemPool()
 	if err != nil {
@@ -150,37 +150,6 @@ func MemPoolTrimTo(p *MemoryPool, minBytesToKeep uint64) error {
 		return err
 	}
 	return check(p.TrimTo(minBytesToKeep))
-}
-
-// MemPoolExportToShareableHandle, MemPoolImportFromShareableHandle,
-// MemPoolExportPointer and MemPoolImportPointer share pools between
-// processes: IPC, not implemented yet (CUDA_ERROR_NOT_SUPPORTED).
-
-// MemPoolExportToShareableHandle is cuMemPoolExportToShareableHandle:
-// CUDA_ERROR_NOT_SUPPORTED (IPC handles are not implemented yet).
-func MemPoolExportToShareableHandle(p *MemoryPool, handleType MemAllocationHandleType, flags uint64) (uintptr, error) {
-	return 0, ipcNotSupported("cuMemPoolExportToShareableHandle")
-}
-
-// MemPoolImportFromShareableHandle is cuMemPoolImportFromShareableHandle:
-// CUDA_ERROR_NOT_SUPPORTED (IPC handles are not implemented yet).
-func MemPoolImportFromShareableHandle(handle uintptr, handleType MemAllocationHandleType, flags uint64) (*MemoryPool, error) {
-	return nil, ipcNotSupported("cuMemPoolImportFromShareableHandle")
-}
-
-// MemPoolPtrExportData is CUmemPoolPtrExportData.
-type MemPoolPtrExportData [64]byte
-
-// MemPoolExportPointer is cuMemPoolExportPointer: CUDA_ERROR_NOT_SUPPORTED
-// (IPC handles are not implemented yet).
-func MemPoolExportPointer(p DevicePtr) (MemPoolPtrExportData, error) {
-	return MemPoolPtrExportData{}, ipcNotSupported("cuMemPoolExportPointer")
-}
-
-// MemPoolImportPointer is cuMemPoolImportPointer: CUDA_ERROR_NOT_SUPPORTED
-// (IPC handles are not implemented yet).
-func MemPoolImportPointer(p *MemoryPool, data *MemPoolPtrExportData) (DevicePtr, error) {
-	return 0, ipcNotSupported("cuMemPoolImportPointer")
 }
 
 // DeviceGetDefaultMemPool is cuDeviceGetDefaultMemPool: the pool every

@@ -111,7 +111,9 @@
 //
 // # Not covered
 //
-// Interprocess sharing (hipIpc*) is HipErrorNotSupported. The coarse-grain
+// Interprocess sharing (hipIpc*, hipMemPoolExport*/Import*) works where
+// the backend can share memory between processes (CPU, CUDA, HIP; see the
+// README's API table); elsewhere it is HipErrorNotSupported. The coarse-grain
 // memory advice is accepted and has no effect: memory here is always
 // fine-grained. HIP's per-thread
 // default stream (hipStreamPerThread) has no Go counterpart: goroutines are

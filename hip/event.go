@@ -10,8 +10,8 @@ import (
 func EventCreate() (Event, error) { return eventCreate("hipEventCreate", HipEventDefault) }
 
 // EventCreateWithFlags is hipEventCreateWithFlags. HipEventInterprocess
-// (which needs HipEventDisableTiming) is HipErrorNotSupported: IPC is not
-// implemented. At most one of the release and system-fence flags may be
+// (which needs HipEventDisableTiming) makes an event hipIpcGetEventHandle
+// shares with other processes. At most one of the release and system-fence flags may be
 // given; they only tune cache flushes on AMD devices and are otherwise
 // accepted as hints.
 func EventCreateWithFlags(flags uint32) (Event, error) {

@@ -416,8 +416,8 @@ func TestMemPools(t *testing.T) {
 		wantCode(t, "MemPoolCreate bad properties", err, hip.HipErrorInvalidValue)
 	}
 	_, err = hip.MemPoolCreate(&hip.MemPoolProps{AllocType: hip.HipMemAllocationTypePinned, Location: props.Location,
-		HandleTypes: hip.HipMemHandleTypePosixFileDescriptor})
-	wantCode(t, "MemPoolCreate shareable", err, hip.HipErrorNotSupported)
+		HandleTypes: hip.HipMemHandleTypeWin32})
+	wantCode(t, "MemPoolCreate with Win32 handles", err, hip.HipErrorNotSupported)
 	plain := malloc(t, 64)
 	wantCode(t, "FreeAsync of Malloc memory", hip.FreeAsync(plain, s), hip.HipErrorInvalidValue)
 	wantCode(t, "FreeAsync(0)", hip.FreeAsync(0, s), hip.HipErrorInvalidValue)

@@ -85,7 +85,9 @@ func pointerAttr(a PointerAttribute, attr streaming.PointerAttributes) (any, err
 		return attr.Managed, nil
 	case HIP_POINTER_ATTRIBUTE_DEVICE_ORDINAL:
 		return attr.Device.Ordinal(), nil
-	case HIP_POINTER_ATTRIBUTE_IS_LEGACY_HIP_IPC_CAPABLE, HIP_POINTER_ATTRIBUTE_IS_GPU_DIRECT_RDMA_CAPABLE:
+	case HIP_POINTER_ATTRIBUTE_IS_LEGACY_HIP_IPC_CAPABLE:
+		return attr.IPCCapable, nil
+	case HIP_POINTER_ATTRIBUTE_IS_GPU_DIRECT_RDMA_CAPABLE:
 		return false, nil
 	case HIP_POINTER_ATTRIBUTE_RANGE_START_ADDR:
 		return attr.Base, nil

@@ -14,9 +14,10 @@ type MemLocation struct {
 }
 
 // MemPoolProps is hipMemPoolProps: the properties of a new pool. AllocType
-// must be HipMemAllocationTypePinned and Location a device; pools here
-// export no shareable handles (HandleTypes HipMemHandleTypeNone) and have
-// no size limit (MaxSize 0).
+// must be HipMemAllocationTypePinned and Location a device; HandleTypes
+// HipMemHandleTypeNone or HipMemHandleTypePosixFileDescriptor (a pool
+// other processes import, see poolipc.go). Pools have no size limit
+// (MaxSize 0).
 type MemPoolProps struct {
 	AllocType   MemAllocationType
 	HandleTypes MemAllocationHandleType
@@ -104,7 +105,7 @@ func MemPoolCreate(props *MemPoolProps) (MemPool, error) {
 		return nil, ret(call, err)
 	}
 	if props.HandleTypes != HipMemHandleTypeNone {
-		return nil, fail(call, HipErrorNotSupported, "shareable handle types %v", props.HandleTypes)
+		return exportablePoolCreate(call, d, props.HandleTypes) // poolipc.go
 	}
 	p, err := d.NewMemPool()
 	return p, ret(call, err)

@@ -102,6 +102,11 @@ type Context struct {
 	// mu and the pointer table's lock, never after.
 	allocMu sync.Mutex
 	allocs  map[*allocation]bool
+
+	// ipcMu guards ipcOpen, the memory opened from other processes by
+	// handle, so that a handle opened twice gives one address (ipc.go).
+	ipcMu   sync.Mutex
+	ipcOpen map[IPCMemHandle]*allocation
 }
 
 // checkCtxFlags checks context flags (CtxSched*, CtxMapHost, ...).

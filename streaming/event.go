@@ -54,9 +54,14 @@ func (c *Context) NewEvent(flags uint32) (*Event, error) {
 		if flags&EventDisableTiming == 0 {
 			return nil, fmt.Errorf("streaming: interprocess events need EventDisableTiming: %w", ErrInvalidValue)
 		}
-		return nil, fmt.Errorf("streaming: interprocess events: IPC is not implemented yet: %w", ErrNotSupported)
+		if _, err := halIPC(c.dev.hal); err != nil {
+			return nil, fmt.Errorf("streaming: create interprocess event: %w", err)
+		}
 	}
 	var hf hal.EventFlags
+	if flags&EventInterprocess != 0 {
+		hf |= hal.EventInterprocess
+	}
 	if flags&EventDisableTiming != 0 {
 		hf |= hal.EventDisableTiming
 	}

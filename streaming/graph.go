@@ -70,7 +70,16 @@ type MemsetNodeParams struct {
 // MemcpyNodeParams describe a 1-D copy between addresses the runtime knows.
 type MemcpyNodeParams struct {
 	Dst, Src DevicePtr
-	Size     uint64
+	// Size is the bytes of a 1-D copy, or of each row of a 2-D or 3-D one
+	// (CUDA_MEMCPY3D's WidthInBytes).
+	Size uint64
+	// A pitched (2-D or 3-D) copy between linear memory (memcpy3d.go):
+	// Depth slices (0 counts as 1) of Height rows (0 counts as 1) of
+	// Size bytes; rows DstPitch and SrcPitch bytes apart (0: Size), slices
+	// DstHeight and SrcHeight rows apart (0: Height).
+	Height, Depth        uint64
+	DstPitch, SrcPitch   uint64
+	DstHeight, SrcHeight uint64
 }
 
 // GraphNode is one node of a Graph.
@@ -750,26 +759,7 @@ func (c *Context) halNodesLocked(n *GraphNode, refs *[]addrRef) ([]hal.Node, err
 			Grid: cfg.Grid, Block: cfg.Block, SharedBytes: cfg.SharedBytes, Args: append([]byte(nil), p.Args...), Cooperative: cfg.Cooperative,
 		}}}, nil
 	case GraphNodeMemcpy:
-		p := n.memcpy
-		if p.Size == 0 {
-			return []hal.Node{{Kind: hal.NodeEmpty}}, nil
-		}
-		da, err := t.findRangeLocked("memcpy node destination", uint64(p.Dst), p.Size)
-		if err != nil {
-			return nil, err
-		}
-		sa, err := t.findRangeLocked("memcpy node source", uint64(p.Src), p.Size)
-		if err != nil {
-			return nil, err
-		}
-		if !nativeTo(da, c.dev) || !nativeTo(sa, c.dev) {
-			return nil, fmt.Errorf("memcpy node between %s and %s needs the host: %w", da.owner().dev.info.Name, sa.owner().dev.info.Name, ErrNotSupported)
-		}
-		dst, src := da.devicePtr(uint64(p.Dst)), sa.devicePtr(uint64(p.Src))
-		*refs = append(*refs,
-			addrRef{a: da, addr: uint64(p.Dst), what: "memcpy node destination"},
-			addrRef{a: sa, addr: uint64(p.Src), what: "memcpy node source"})
-		return []hal.Node{{Kind: hal.NodeCopy, Dst: dst, Src: src, Size: p.Size}}, nil
+		return c.memcpyNodesLocked(n.memcpy, refs) // memcpy3d.go
 	case GraphNodeMemset:
 		p := n.memset
 		row := p.Width * uint64(p.ElementSize)

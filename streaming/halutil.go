@@ -1,6 +1,10 @@
 package streaming
 
-import "github.com/streamhal/streamhal/hal"
+import (
+	"fmt"
+
+	"github.com/streamhal/streamhal/hal"
+)
 
 // The optional driver interfaces of package hal, one helper each: the type
 // assertion and this package's fallback for a driver that lacks the
@@ -63,4 +67,59 @@ func halWatchFaults(q hal.Queue, fn func(err error)) {
 	if n, ok := q.(hal.FaultNotifier); ok {
 		n.NotifyFault(fn)
 	}
+}
+
+// halIPC returns d's hal.IPCDevice. Without it the device shares nothing
+// with other processes: every IPC call is ErrNotSupported, saying so.
+func halIPC(d hal.Device) (hal.IPCDevice, error) {
+	if ipc, ok := d.(hal.IPCDevice); ok {
+		return ipc, nil
+	}
+	return nil, fmt.Errorf("the %s backend cannot share memory or events with other processes (its driver does not implement hal.IPCDevice): %w", d.Info().Driver, ErrNotSupported)
+}
+
+// halExportMemory is hal.IPCDevice.ExportMemory (see halIPC).
+func halExportMemory(d hal.Device, base uint64) ([hal.IPCHandleSize]byte, error) {
+	ipc, err := halIPC(d)
+	if err != nil {
+		return [hal.IPCHandleSize]byte{}, err
+	}
+	return ipc.ExportMemory(base)
+}
+
+// halImportMemory is hal.IPCDevice.ImportMemory (see halIPC).
+func halImportMemory(d hal.Device, h [hal.IPCHandleSize]byte) (hal.Allocation, error) {
+	ipc, err := halIPC(d)
+	if err != nil {
+		return hal.Allocation{}, err
+	}
+	return ipc.ImportMemory(h)
+}
+
+// halCloseMemory is hal.IPCDevice.CloseMemory; only memory ImportMemory
+// returned gets here.
+func halCloseMemory(d hal.Device, addr uint64) error {
+	ipc, err := halIPC(d)
+	if err != nil {
+		return err
+	}
+	return ipc.CloseMemory(addr)
+}
+
+// halExportEvent is hal.IPCDevice.ExportEvent (see halIPC).
+func halExportEvent(d hal.Device, e hal.Event) ([hal.IPCHandleSize]byte, error) {
+	ipc, err := halIPC(d)
+	if err != nil {
+		return [hal.IPCHandleSize]byte{}, err
+	}
+	return ipc.ExportEvent(e)
+}
+
+// halImportEvent is hal.IPCDevice.ImportEvent (see halIPC).
+func halImportEvent(d hal.Device, h [hal.IPCHandleSize]byte) (hal.Event, error) {
+	ipc, err := halIPC(d)
+	if err != nil {
+		return nil, err
+	}
+	return ipc.ImportEvent(h)
 }

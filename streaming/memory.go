@@ -127,6 +127,8 @@ func (a *allocation) free() error {
 		return err
 	case a.pool != nil:
 		return a.pool.put(a)
+	case a.ipc != nil:
+		return a.ipc.close(a)
 	default:
 		return c.dev.hal.Free(hal.MemoryKind(a.kind), a.base)
 	}
@@ -246,6 +248,12 @@ func (c *Context) Free(p DevicePtr) error {
 	a, err := c.lookupBase("free", uint64(p), MemoryDevice, MemoryManaged)
 	if err != nil {
 		return err
+	}
+	if a.ipc != nil {
+		if a.ipc.pool == nil {
+			return fmt.Errorf("streaming: free %#x: memory opened from another process; close it with IPCCloseMemHandle: %w", uint64(p), ErrInvalidValue)
+		}
+		return a.ctx.ipcRelease("free", a, uint64(p)) // memory of an imported pool
 	}
 	return a.release("free", uint64(p), ErrInvalidValue)
 }
@@ -426,6 +434,9 @@ type PointerAttributes struct {
 	Managed   bool
 	Pitch     uint64   // row pitch for MallocPitch memory, else 0
 	Pool      *MemPool // the pool the memory came from (MallocAsync), else nil
+	// IPCCapable reports whether IPCGetMemHandle shares the memory:
+	// Malloc memory on a backend that shares memory between processes.
+	IPCCapable bool
 }
 
 // PointerAttributes returns the attributes of the memory p points into
@@ -440,6 +451,13 @@ func (rt *Runtime) PointerAttributes(p DevicePtr) (PointerAttributes, error) {
 		Kind: o.kind, Device: o.dev, Context: o.ctx, Base: DevicePtr(a.base), Size: a.size,
 		DevicePtr: DevicePtr(a.devicePtr(uint64(p))), Flags: o.flags, Managed: o.kind == MemoryManaged,
 		Pitch: o.pitch, Pool: o.pool,
+	}
+	if o.ipc != nil && o.ipc.pool != nil {
+		attr.Pool = o.ipc.pool // memory of an imported pool
+	}
+	if o.kind == MemoryDevice && o.pool == nil && o.ipc == nil {
+		_, err := halIPC(o.dev.hal)
+		attr.IPCCapable = err == nil
 	}
 	if o.host != nil {
 		attr.HostPtr = unsafe.Add(o.host, uint64(p)-a.base)

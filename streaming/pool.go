@@ -69,6 +69,10 @@ type MemPool struct {
 	reuse   [4]bool // indexed by the ReuseXxx attributes
 
 	reserved, reservedHigh, used, usedHigh uint64
+
+	// ipcOut and ipcIn share the pool with other processes (poolipc.go).
+	ipcOut *poolShare
+	ipcIn  *poolShareIn
 }
 
 func newMemPool(d *Device, deflt bool) *MemPool {
@@ -388,6 +392,7 @@ func (p *MemPool) destroy() {
 
 func (p *MemPool) destroyLocked() {
 	p.closed = true
+	p.closeIPC()
 	for _, b := range p.cached {
 		p.dev.hal.Free(hal.MemoryDevice, b.a.base)
 		p.reserved -= b.a.size
@@ -407,6 +412,9 @@ func (s *Stream) MallocAsync(size uint64) (DevicePtr, error) {
 func (s *Stream) MallocFromPoolAsync(size uint64, p *MemPool) (DevicePtr, error) {
 	if p == nil {
 		return 0, fmt.Errorf("streaming: malloc from a nil pool: %w", ErrInvalidValue)
+	}
+	if err := p.checkImported("malloc from pool async"); err != nil {
+		return 0, err
 	}
 	if size == 0 {
 		return 0, fmt.Errorf("streaming: malloc async of 0 bytes: %w", ErrInvalidValue)
@@ -449,6 +457,9 @@ func (s *Stream) FreeAsync(ptr DevicePtr) error {
 	a, err := s.ctx.lookupBase("free async", uint64(ptr), MemoryDevice)
 	if err != nil {
 		return err
+	}
+	if a.ipc != nil && a.ipc.pool != nil {
+		return s.freeImportedAsync(a, ptr) // memory of an imported pool (poolipc.go)
 	}
 	if a.pool == nil {
 		return fmt.Errorf("streaming: free async %#x: not memory from MallocAsync: %w", uint64(ptr), ErrInvalidValue)

@@ -56,6 +56,7 @@ type allocation struct {
 	pool       *MemPool        // pool the memory came from, if any
 	module     *Module         // module a global belongs to
 	pitch      uint64          // pitched allocations: the row pitch
+	ipc        *ipcOpened      // memory opened from another process (IPCOpenMemHandle)
 	// freed turns true when the allocation leaves the pointer table (see
 	// ptrTable.claim); graph execs that resolved an address to it check it
 	// before each launch.

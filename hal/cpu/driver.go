@@ -13,6 +13,16 @@
 // as dangerous as any untrusted program. Load only libraries you would link
 // into your program.
 //
+// # Interprocess sharing
+//
+// Device memory (MemoryDevice) owns whole pages, so that another process
+// can map it (hal.IPCDevice, ipc.go): the first export of an allocation
+// waits for the instance's queued work and moves its pages into a memfd
+// at the same address; the handle names the process, the descriptor and
+// a random token, and the importer maps /proc/<pid>/fd/<fd> at a fresh
+// address. Interprocess events keep their record counts in a shared page.
+// In memory-checking mode nothing is shared (guard pages).
+//
 // # PTX
 //
 // The devices also load PTX (Formats: cpu-elf first, then ptx and fatbin;
@@ -509,6 +519,11 @@ type allocRecord struct {
 	kind hal.MemoryKind
 	size uint64
 	host unsafe.Pointer
+	// share is the memfd of device memory exported to other processes
+	// (ipc.go); imported marks memory another process exported, mapped
+	// here by ImportMemory.
+	share    *ipcShare
+	imported bool
 }
 
 type device struct {
@@ -516,6 +531,10 @@ type device struct {
 	ordinal int
 	info    hal.DeviceInfo
 	mc      *memcheck // nil unless in memory-checking mode
+
+	// ipcMu serialises exports of memory (ipc.go), which wait for the
+	// instance's work without holding mu.
+	ipcMu sync.Mutex
 
 	mu     sync.Mutex
 	closed bool
@@ -574,6 +593,8 @@ func (d *device) Allocate(kind hal.MemoryKind, size uint64) (hal.Allocation, err
 	var p unsafe.Pointer
 	if d.mc != nil {
 		p = d.mc.alloc(size)
+	} else if kind == hal.MemoryDevice {
+		p = C.shal_cpu_alloc_pages(C.uint64_t(size)) // shareable (ipc.go)
 	} else {
 		p = C.shal_cpu_alloc(C.uint64_t(size))
 	}
@@ -596,6 +617,9 @@ func (d *device) Free(kind hal.MemoryKind, addr uint64) error {
 	if !ok || r.kind == hal.MemoryRegistered {
 		return fmt.Errorf("hal/cpu: free %#x: not an allocation of device %d: %w", addr, d.ordinal, hal.ErrInvalidValue)
 	}
+	if r.imported {
+		return fmt.Errorf("hal/cpu: free %#x: memory opened from another process; close it with CloseMemory: %w", addr, hal.ErrInvalidValue)
+	}
 	if r.kind != kind {
 		return fmt.Errorf("hal/cpu: free %#x as %v memory: it is %v memory: %w", addr, kind, r.kind, hal.ErrInvalidValue)
 	}
@@ -610,9 +634,16 @@ func (d *device) Free(kind hal.MemoryKind, addr uint64) error {
 // release returns an allocation's memory (d.mu held). In memcheck mode it
 // goes to quarantine, and a canary broken since the last check is reported.
 func (d *device) release(addr uint64, r allocRecord, site string) error {
+	if r.imported {
+		unmapImported(r)
+		return nil
+	}
 	d.inst.budget.give(charge(r.size))
 	if d.mc != nil {
 		return d.mc.free(d, addr, site)
+	}
+	if r.share != nil {
+		r.share.unshare(r.host)
 	}
 	C.shal_cpu_free(r.host)
 	return nil

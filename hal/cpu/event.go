@@ -40,14 +40,31 @@ type event struct {
 	mu    sync.Mutex
 	cur   *mark
 	// closed makes a second Close the harmless error hal.go asks for; an
-	// event holds no resource, so Close releases nothing.
+	// event holds no resource but shared, which Close releases.
 	closed atomic.Bool
+	// shared is the state of an interprocess event (ipc.go), nil for
+	// others.
+	shared *sharedEvent
 }
 
 var _ hal.Event = (*event)(nil)
 
 func (d *device) NewEvent(flags hal.EventFlags) (hal.Event, error) {
-	return &event{dev: d, flags: flags}, nil
+	if flags&^(hal.EventDisableTiming|hal.EventBlockingSync|hal.EventInterprocess) != 0 {
+		return nil, fmt.Errorf("hal/cpu: event flags %#x: %w", flags, hal.ErrInvalidValue)
+	}
+	e := &event{dev: d, flags: flags}
+	if flags&hal.EventInterprocess != 0 {
+		if flags&hal.EventDisableTiming == 0 {
+			return nil, fmt.Errorf("hal/cpu: interprocess event without disabled timing: %w", hal.ErrInvalidValue)
+		}
+		s, err := newSharedEvent()
+		if err != nil {
+			return nil, err
+		}
+		e.shared = s
+	}
+	return e, nil
 }
 
 func (e *event) latest() *mark {
@@ -56,9 +73,25 @@ func (e *event) latest() *mark {
 	return e.cur
 }
 
-func (e *event) Done() bool { return e.latest().reached() }
+func (e *event) Done() bool {
+	if s := e.shared; s != nil {
+		if !s.acquire() {
+			return true
+		}
+		defer s.release()
+		return s.done(s.target())
+	}
+	return e.latest().reached()
+}
 
 func (e *event) Wait(ctx context.Context) error {
+	if s := e.shared; s != nil {
+		if !s.acquire() {
+			return nil
+		}
+		defer s.release()
+		return s.waitFor(ctx, s.target())
+	}
 	m := e.latest()
 	if m == nil {
 		return nil
@@ -79,6 +112,9 @@ func (e *event) Wait(ctx context.Context) error {
 func (e *event) Close() error {
 	if e.closed.Swap(true) {
 		return fmt.Errorf("hal/cpu: event closed twice: %w", hal.ErrInvalidHandle)
+	}
+	if e.shared != nil {
+		e.shared.close()
 	}
 	return nil
 }

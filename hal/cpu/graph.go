@@ -9,6 +9,7 @@ package cpu
 import "C"
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -419,6 +420,10 @@ func (r *graphRun) execNode(i int32, w *worker) error {
 		return runHost(nd.Host)
 	case hal.NodeEventRecord:
 		e := nd.Event.(*event)
+		if s := e.shared; s != nil && s.acquire() {
+			s.reach(s.record())
+			s.release()
+		}
 		m := newMark()
 		m.at = time.Since(epoch)
 		close(m.done)
@@ -426,7 +431,15 @@ func (r *graphRun) execNode(i int32, w *worker) error {
 		e.cur = m
 		e.mu.Unlock()
 	case hal.NodeEventWait:
-		nd.Event.(*event).latest().wait()
+		e := nd.Event.(*event)
+		if s := e.shared; s != nil {
+			if s.acquire() {
+				defer s.release()
+				return s.waitFor(context.Background(), s.target())
+			}
+			return nil
+		}
+		e.latest().wait()
 	}
 	return nil
 }

@@ -47,6 +47,8 @@ type op struct {
 	mark     *mark
 	graph    *graphExec
 	nodes    []gnode
+	shared   *sharedEvent // opRecord, opWait of an interprocess event
+	seq      uint64       // its record number
 }
 
 // queue runs its operations in order on one goroutine, which also takes part
@@ -200,7 +202,15 @@ func (q *queue) exec(o *op) (err error) {
 	case opRecord:
 		o.mark.at = time.Since(epoch)
 		close(o.mark.done)
+		if o.shared != nil {
+			o.shared.reach(o.seq)
+			o.shared.release()
+		}
 	case opWait:
+		if o.shared != nil {
+			defer o.shared.release()
+			return o.shared.waitFor(context.Background(), o.seq)
+		}
 		<-o.mark.done
 	case opGraph:
 		return o.graph.run(q, o.nodes)
@@ -223,6 +233,14 @@ func (q *queue) discard(o *op) {
 	case opRecord:
 		o.mark.at = time.Since(epoch)
 		close(o.mark.done)
+		if o.shared != nil {
+			o.shared.reach(o.seq)
+			o.shared.release()
+		}
+	case opWait:
+		if o.shared != nil {
+			o.shared.release()
+		}
 	}
 }
 
@@ -529,7 +547,20 @@ func (q *queue) Record(he hal.Event) error {
 	m := newMark()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if err := q.enqueue(op{kind: opRecord, mark: m}); err != nil {
+	o := op{kind: opRecord, mark: m}
+	if s := e.shared; s != nil {
+		if !s.acquire() {
+			return fmt.Errorf("hal/cpu: record of a closed event: %w", hal.ErrInvalidHandle)
+		}
+		o.shared, o.seq = s, s.record()
+	}
+	if err := q.enqueue(o); err != nil {
+		if o.shared != nil {
+			// The number is taken: mark it reached, or waits for it
+			// would never end.
+			o.shared.reach(o.seq)
+			o.shared.release()
+		}
 		return err
 	}
 	e.cur = m
@@ -540,6 +571,21 @@ func (q *queue) Wait(he hal.Event) error {
 	e, ok := he.(*event)
 	if !ok {
 		return fmt.Errorf("hal/cpu: wait on a foreign event: %w", hal.ErrInvalidHandle)
+	}
+	if s := e.shared; s != nil {
+		if !s.acquire() {
+			return fmt.Errorf("hal/cpu: wait on a closed event: %w", hal.ErrInvalidHandle)
+		}
+		t := s.target()
+		if s.done(t) {
+			s.release()
+			return nil
+		}
+		if err := q.enqueue(op{kind: opWait, shared: s, seq: t}); err != nil {
+			s.release()
+			return err
+		}
+		return nil
 	}
 	m := e.latest()
 	if m.reached() {

@@ -33,6 +33,19 @@ void* shal_cpu_alloc(uint64_t size) {
 
 void shal_cpu_free(void* p) { free(p); }
 
+// shal_cpu_alloc_pages allocates device memory that owns whole pages: the
+// range [p, p+shal_cpu_pages(size)) holds nothing else, so that
+// shal_ipc_share can later map a memfd over it for another process.
+void* shal_cpu_alloc_pages(uint64_t size) {
+  if (size >= SHAL_HUGE_PAGE) return shal_cpu_alloc(size);
+  void* p = NULL;
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  size_t rounded = ((size_t)size + page - 1) & ~(page - 1);
+  if (rounded == 0) rounded = page;
+  if (posix_memalign(&p, page, rounded) != 0) return NULL;
+  return p;
+}
+
 // Bytes of stack reserved between shal_cpu_run's frame and the kernel's:
 // a kernel that writes past a stack array (a static shared array indexed by
 // more threads than it holds) overwrites this moat before it reaches the

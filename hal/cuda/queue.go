@@ -341,10 +341,13 @@ func (d *device) NewEvent(flags hal.EventFlags) (hal.Event, error) {
 	if err := d.usable(); err != nil {
 		return nil, err
 	}
-	if flags&^(hal.EventDisableTiming|hal.EventBlockingSync) != 0 {
+	if flags&^(hal.EventDisableTiming|hal.EventBlockingSync|hal.EventInterprocess) != 0 {
 		return nil, fmt.Errorf("hal/cuda: event flags %#x: %w", uint32(flags), hal.ErrInvalidValue)
 	}
 	var cf C.uint
+	if flags&hal.EventInterprocess != 0 {
+		cf |= cuEventInterprocess // ipc.go
+	}
 	if flags&hal.EventDisableTiming != 0 {
 		cf |= cuEventDisableTiming
 	}

@@ -236,6 +236,44 @@ CUresult shal_event_elapsed(CUcontext ctx, float *ms, CUevent start, CUevent end
 	WITH_CTX(ctx, F(cuEventElapsedTime)(ms, start, end));
 }
 
+// CU_IPC_MEM_LAZY_ENABLE_PEER_ACCESS: peer access is enabled where needed.
+#define SHAL_IPC_LAZY_PEER 0x1
+
+CUresult shal_ipc_get_mem(CUcontext ctx, shal_ipc_handle *h, CUdeviceptr p) {
+	NEED(cuIpcGetMemHandle);
+	WITH_CTX(ctx, F(cuIpcGetMemHandle)(h, p));
+}
+// shal_ipc_open_mem opens a handle and finds the size of the memory.
+static CUresult shal_ipc_open_mem_in(CUdeviceptr *p, size_t *size, const shal_ipc_handle *h) {
+	CUresult r = F(cuIpcOpenMemHandle_v2)(p, *h, SHAL_IPC_LAZY_PEER);
+	if (r != 0) return r;
+	CUdeviceptr base;
+	r = F(cuMemGetAddressRange_v2)(&base, size, *p);
+	if (r != 0) {
+		F(cuIpcCloseMemHandle)(*p);
+		return r;
+	}
+	return 0;
+}
+CUresult shal_ipc_open_mem(CUcontext ctx, CUdeviceptr *p, size_t *size, const shal_ipc_handle *h) {
+	NEED(cuIpcOpenMemHandle_v2);
+	NEED(cuIpcCloseMemHandle);
+	NEED(cuMemGetAddressRange_v2);
+	WITH_CTX(ctx, shal_ipc_open_mem_in(p, size, h));
+}
+CUresult shal_ipc_close_mem(CUcontext ctx, CUdeviceptr p) {
+	NEED(cuIpcCloseMemHandle);
+	WITH_CTX(ctx, F(cuIpcCloseMemHandle)(p));
+}
+CUresult shal_ipc_get_event(CUcontext ctx, shal_ipc_handle *h, CUevent e) {
+	NEED(cuIpcGetEventHandle);
+	WITH_CTX(ctx, F(cuIpcGetEventHandle)(h, e));
+}
+CUresult shal_ipc_open_event(CUcontext ctx, CUevent *e, const shal_ipc_handle *h) {
+	NEED(cuIpcOpenEventHandle);
+	WITH_CTX(ctx, F(cuIpcOpenEventHandle)(e, *h));
+}
+
 // CUjit_option values.
 #define SHAL_CU_JIT_INFO_LOG_BUFFER 3
 #define SHAL_CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES 4

@@ -68,6 +68,11 @@ typedef struct {
 	size_t WidthInBytes, Height, Depth;
 } shal_memcpy3d;
 
+// CUipcMemHandle and CUipcEventHandle: 64 opaque bytes, passed by value.
+typedef struct {
+	char reserved[64];
+} shal_ipc_handle;
+
 // CUDA_MEMSET_NODE_PARAMS (v1).
 typedef struct {
 	CUdeviceptr dst;
@@ -143,6 +148,12 @@ typedef union {
 	X(1, cuEventQuery, CUresult, (CUevent e)) \
 	X(1, cuEventSynchronize, CUresult, (CUevent e)) \
 	X(1, cuEventElapsedTime, CUresult, (float *ms, CUevent start, CUevent end)) \
+	X(0, cuIpcGetMemHandle, CUresult, (shal_ipc_handle *h, CUdeviceptr p)) \
+	X(0, cuIpcOpenMemHandle_v2, CUresult, (CUdeviceptr *p, shal_ipc_handle h, unsigned int flags)) \
+	X(0, cuIpcCloseMemHandle, CUresult, (CUdeviceptr p)) \
+	X(0, cuMemGetAddressRange_v2, CUresult, (CUdeviceptr *base, size_t *size, CUdeviceptr p)) \
+	X(0, cuIpcGetEventHandle, CUresult, (shal_ipc_handle *h, CUevent e)) \
+	X(0, cuIpcOpenEventHandle, CUresult, (CUevent *e, shal_ipc_handle h)) \
 	X(1, cuModuleLoadData, CUresult, (CUmodule *m, const void *image)) \
 	X(1, cuModuleLoadDataEx, CUresult, (CUmodule *m, const void *image, unsigned int n, int *options, void **values)) \
 	X(1, cuModuleUnload, CUresult, (CUmodule m)) \
@@ -249,6 +260,14 @@ CUresult shal_event_record(uintptr_t ctx, uintptr_t e, uintptr_t s);
 CUresult shal_event_query(uintptr_t ctx, uintptr_t e);
 CUresult shal_event_synchronize(uintptr_t ctx, uintptr_t e);
 CUresult shal_event_elapsed(CUcontext ctx, float *ms, CUevent start, CUevent end);
+
+// Interprocess handles (CUDA_ERROR_NOT_SUPPORTED when the driver lacks
+// the calls).
+CUresult shal_ipc_get_mem(CUcontext ctx, shal_ipc_handle *h, CUdeviceptr p);
+CUresult shal_ipc_open_mem(CUcontext ctx, CUdeviceptr *p, size_t *size, const shal_ipc_handle *h);
+CUresult shal_ipc_close_mem(CUcontext ctx, CUdeviceptr p);
+CUresult shal_ipc_get_event(CUcontext ctx, shal_ipc_handle *h, CUevent e);
+CUresult shal_ipc_open_event(CUcontext ctx, CUevent *e, const shal_ipc_handle *h);
 CUresult shal_module_load_ptx(CUcontext ctx, CUmodule *m, const char *ptx, char *errlog, unsigned int errsize, char *infolog, unsigned int infosize);
 CUresult shal_module_load(CUcontext ctx, CUmodule *m, const void *image);
 CUresult shal_module_unload(CUcontext ctx, CUmodule m);

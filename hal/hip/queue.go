@@ -305,10 +305,13 @@ type event struct {
 var _ hal.Event = (*event)(nil)
 
 func (d *device) NewEvent(flags hal.EventFlags) (hal.Event, error) {
-	if flags&^(hal.EventDisableTiming|hal.EventBlockingSync) != 0 {
+	if flags&^(hal.EventDisableTiming|hal.EventBlockingSync|hal.EventInterprocess) != 0 {
 		return nil, fmt.Errorf("hal/hip: event flags %#x: %w", uint32(flags), hal.ErrInvalidValue)
 	}
 	var hf C.uint
+	if flags&hal.EventInterprocess != 0 {
+		hf |= hipabi.HipEventInterprocess
+	}
 	if flags&hal.EventDisableTiming != 0 {
 		hf |= hipabi.HipEventDisableTiming
 	}

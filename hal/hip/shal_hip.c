@@ -320,6 +320,49 @@ hipError_t shal_hip_event_elapsed(const shal_hip_api *a, int dev, float *ms, hip
 	return a->hipEventElapsedTime(ms, start, stop);
 }
 
+#define SHAL_HIP_ERROR_NOT_SUPPORTED 801
+#define SHAL_HIP_IPC_LAZY_PEER 0x1 // hipIpcMemLazyEnablePeerAccess
+
+hipError_t shal_hip_ipc_get_mem(const shal_hip_api *a, int dev, shal_hip_ipc_handle *h, uint64_t p) {
+	if (a->hipIpcGetMemHandle == NULL) return SHAL_HIP_ERROR_NOT_SUPPORTED;
+	SET_DEVICE(a, dev);
+	return a->hipIpcGetMemHandle(h, PTR(p));
+}
+
+hipError_t shal_hip_ipc_open_mem(const shal_hip_api *a, int dev, uint64_t *p, size_t *size, const shal_hip_ipc_handle *h) {
+	if (a->hipIpcOpenMemHandle == NULL || a->hipIpcCloseMemHandle == NULL || a->hipMemGetAddressRange == NULL)
+		return SHAL_HIP_ERROR_NOT_SUPPORTED;
+	SET_DEVICE(a, dev);
+	void *ptr = NULL, *base = NULL;
+	hipError_t err = a->hipIpcOpenMemHandle(&ptr, *h, SHAL_HIP_IPC_LAZY_PEER);
+	if (err != 0) return err;
+	err = a->hipMemGetAddressRange(&base, size, ptr);
+	if (err != 0) {
+		a->hipIpcCloseMemHandle(ptr);
+		return err;
+	}
+	*p = (uint64_t)(uintptr_t)ptr;
+	return 0;
+}
+
+hipError_t shal_hip_ipc_close_mem(const shal_hip_api *a, int dev, uint64_t p) {
+	if (a->hipIpcCloseMemHandle == NULL) return SHAL_HIP_ERROR_NOT_SUPPORTED;
+	SET_DEVICE(a, dev);
+	return a->hipIpcCloseMemHandle(PTR(p));
+}
+
+hipError_t shal_hip_ipc_get_event(const shal_hip_api *a, int dev, shal_hip_ipc_handle *h, hipEvent_t e) {
+	if (a->hipIpcGetEventHandle == NULL) return SHAL_HIP_ERROR_NOT_SUPPORTED;
+	SET_DEVICE(a, dev);
+	return a->hipIpcGetEventHandle(h, e);
+}
+
+hipError_t shal_hip_ipc_open_event(const shal_hip_api *a, int dev, hipEvent_t *e, const shal_hip_ipc_handle *h) {
+	if (a->hipIpcOpenEventHandle == NULL) return SHAL_HIP_ERROR_NOT_SUPPORTED;
+	SET_DEVICE(a, dev);
+	return a->hipIpcOpenEventHandle(e, *h);
+}
+
 hipError_t shal_hip_module_load(const shal_hip_api *a, int dev, hipModule_t *m, const void *image) {
 	SET_DEVICE(a, dev);
 	return a->hipModuleLoadData(m, image);

@@ -61,6 +61,12 @@ typedef struct {
 	void *userData;
 } shal_host_node_params;
 
+// hipIpcMemHandle_t and hipIpcEventHandle_t: 64 opaque bytes, passed by
+// value.
+typedef struct {
+	char reserved[64];
+} shal_hip_ipc_handle;
+
 // Offsets of gcnArchName (char[256]) in the two hipDeviceProp_t layouts:
 // hipDeviceProp_tR0600 (HIP 6 and later, hipGetDevicePropertiesR0600) and
 // hipDeviceProp_tR0000 (HIP 5, hipGetDevicePropertiesR0000 and the
@@ -115,6 +121,12 @@ typedef struct {
 	X(1, hipEventQuery, (hipEvent_t event)) \
 	X(1, hipEventSynchronize, (hipEvent_t event)) \
 	X(1, hipEventElapsedTime, (float *ms, hipEvent_t start, hipEvent_t stop)) \
+	X(0, hipIpcGetMemHandle, (shal_hip_ipc_handle *h, void *p)) \
+	X(0, hipIpcOpenMemHandle, (void **p, shal_hip_ipc_handle h, unsigned int flags)) \
+	X(0, hipIpcCloseMemHandle, (void *p)) \
+	X(0, hipIpcGetEventHandle, (shal_hip_ipc_handle *h, hipEvent_t e)) \
+	X(0, hipIpcOpenEventHandle, (hipEvent_t *e, shal_hip_ipc_handle h)) \
+	X(0, hipMemGetAddressRange, (void **base, size_t *size, void *p)) \
 	X(1, hipModuleLoadData, (hipModule_t *module, const void *image)) \
 	X(1, hipModuleUnload, (hipModule_t module)) \
 	X(1, hipModuleGetFunction, (hipFunction_t *function, hipModule_t module, const char *name)) \
@@ -212,6 +224,14 @@ hipError_t shal_hip_stream_query(const shal_hip_api *a, int dev, hipStream_t s);
 hipError_t shal_hip_stream_wait_event(const shal_hip_api *a, int dev, hipStream_t s, hipEvent_t e);
 hipError_t shal_hip_host_call(const shal_hip_api *a, int dev, hipStream_t s, uintptr_t handle);
 hipError_t shal_hip_event_create(const shal_hip_api *a, int dev, hipEvent_t *e, unsigned int flags);
+
+// Interprocess handles: hipErrorNotSupported when the runtime lacks the
+// calls.
+hipError_t shal_hip_ipc_get_mem(const shal_hip_api *a, int dev, shal_hip_ipc_handle *h, uint64_t p);
+hipError_t shal_hip_ipc_open_mem(const shal_hip_api *a, int dev, uint64_t *p, size_t *size, const shal_hip_ipc_handle *h);
+hipError_t shal_hip_ipc_close_mem(const shal_hip_api *a, int dev, uint64_t p);
+hipError_t shal_hip_ipc_get_event(const shal_hip_api *a, int dev, shal_hip_ipc_handle *h, hipEvent_t e);
+hipError_t shal_hip_ipc_open_event(const shal_hip_api *a, int dev, hipEvent_t *e, const shal_hip_ipc_handle *h);
 hipError_t shal_hip_event_destroy(const shal_hip_api *a, int dev, hipEvent_t e);
 hipError_t shal_hip_event_record(const shal_hip_api *a, int dev, hipEvent_t e, hipStream_t s);
 hipError_t shal_hip_event_query(const shal_hip_api *a, int dev, hipEvent_t e);
