@@ -4,13 +4,14 @@
 // load by library path, and their calls run on any streamhal backend (the
 // CPU, Vulkan, CUDA, HIP) through package hip:
 //
-//	go build -buildmode=c-shared -o DIR/libamdhip64.so.5 ./capi/libamdhip64
+//	go build -buildmode=c-shared -ldflags=-extldflags=-Wl,-soname,libamdhip64.so.5 \
+//		-o DIR/libamdhip64.so.5 ./capi/libamdhip64
 //	ln -sf libamdhip64.so.5 DIR/libamdhip64.so    # for -lamdhip64 at link time
 //	ln -sf libamdhip64.so.5 DIR/libamdhip64.so.6  # for programs built against ROCm 6
 //	gcc -D__HIP_PLATFORM_AMD__ prog.c -LDIR -lamdhip64 && LD_LIBRARY_PATH=DIR ./a.out
 //
-// The output's file name is its soname, so name it libamdhip64.so.5 (the
-// soname Debian's libamdhip64-dev links against). Each exported function
+// The soname is libamdhip64.so.5, the one Debian's libamdhip64-dev links
+// programs against. Each exported function
 // has the C signature of ROCm 5.2's hip_runtime_api.h and converts its
 // arguments onto package hip: handles become the streaming objects behind
 // them, void* arguments become device or host pointers by asking the

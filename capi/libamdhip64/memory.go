@@ -148,6 +148,33 @@ func hipMemsetD32(dst unsafe.Pointer, value C.int, count C.size_t) C.hipError_t 
 	return code(hip.MemsetD32(dptr(dst), int32(value), uint64(count)))
 }
 
+//export hipMemsetD8Async
+func hipMemsetD8Async(dst unsafe.Pointer, value C.uchar, count C.size_t, stream C.hipHandle) C.hipError_t {
+	s, ok := obj[hip.Stream](stream)
+	if !ok {
+		return invalidHandle
+	}
+	return code(hip.MemsetD8Async(dptr(dst), uint8(value), uint64(count), s))
+}
+
+//export hipMemsetD16Async
+func hipMemsetD16Async(dst unsafe.Pointer, value C.ushort, count C.size_t, stream C.hipHandle) C.hipError_t {
+	s, ok := obj[hip.Stream](stream)
+	if !ok {
+		return invalidHandle
+	}
+	return code(hip.MemsetD16Async(dptr(dst), uint16(value), uint64(count), s))
+}
+
+//export hipMemsetD32Async
+func hipMemsetD32Async(dst unsafe.Pointer, value C.int, count C.size_t, stream C.hipHandle) C.hipError_t {
+	s, ok := obj[hip.Stream](stream)
+	if !ok {
+		return invalidHandle
+	}
+	return code(hip.MemsetD32Async(dptr(dst), int32(value), uint64(count), s))
+}
+
 //export hipMallocAsync
 func hipMallocAsync(ptr *unsafe.Pointer, size C.size_t, stream C.hipHandle) C.hipError_t {
 	s, ok := obj[hip.Stream](stream)

@@ -208,9 +208,6 @@ hipError_t hipMemset2D() { return 801; }
 hipError_t hipMemset2DAsync() { return 801; }
 hipError_t hipMemset3D() { return 801; }
 hipError_t hipMemset3DAsync() { return 801; }
-hipError_t hipMemsetD16Async() { return 801; }
-hipError_t hipMemsetD32Async() { return 801; }
-hipError_t hipMemsetD8Async() { return 801; }
 hipError_t hipMipmappedArrayCreate() { return 801; }
 hipError_t hipMipmappedArrayDestroy() { return 801; }
 hipError_t hipMipmappedArrayGetLevel() { return 801; }
