@@ -200,3 +200,22 @@ func exportedNames(t *testing.T) []string {
 	}
 	return out
 }
+
+// TestNeverLoadsItself runs the demo on the HIP backend under the drop-in:
+// hal/hip dlopens libamdhip64 by soname, which names the drop-in itself in
+// this process, so it must recognise it and load AMD's library by path
+// (Debian's libamdhip64-5 here, which finds no GPU), never call into
+// itself, which would deadlock. The demo either succeeds (an AMD GPU) or
+// stops at hipInit; it must not hang or crash.
+func TestNeverLoadsItself(t *testing.T) {
+	l := dropin(t)
+	bin := compile(t, l, "hip_api_demo")
+	out, err := l.Run(time.Minute, bin, []string{streaming.EnvTestTarget + "=amdgpu"}, testdata(t, "vector_add.fat"))
+	if strings.Contains(out, "Result: ✓ SUCCESS") {
+		return
+	}
+	if !strings.Contains(out, "hipInit(0) returned") || strings.Contains(err.Error(), "timed out") || strings.Contains(err.Error(), "signal") {
+		t.Fatalf("demo on the HIP backend under the drop-in: %v\n%s", err, out)
+	}
+	t.Logf("as expected without an AMD GPU: %s", out)
+}

@@ -136,3 +136,24 @@ func TestExports(t *testing.T) {
 		t.Errorf("only %d names checked", len(want))
 	}
 }
+
+// TestNeverLoadsItself runs the program on the CUDA backend under the
+// drop-in: hal/cuda dlopens libcuda.so.1, which names the drop-in itself in
+// this process, so it must recognise it and look for NVIDIA's library by
+// path, never call into itself (which would deadlock). Without an NVIDIA
+// driver cuInit fails; with one the program passes; it must not hang.
+func TestNeverLoadsItself(t *testing.T) {
+	l := dropin(t)
+	bin, err := l.Compile("cuda_driver", filepath.Join("testdata", "cuda_driver.c"), "-Itestdata", "-lcuda", "-ldl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := l.Run(time.Minute, bin, []string{streaming.EnvTestTarget + "=cuda"}, testdata(t, "test_kernels.sm_80.ptx"))
+	if strings.Contains(out, "PASS") {
+		return
+	}
+	if !strings.Contains(out, "cuInit(0) = ") || strings.Contains(err.Error(), "timed out") || strings.Contains(err.Error(), "signal") {
+		t.Fatalf("program on the CUDA backend under the drop-in: %v\n%s", err, out)
+	}
+	t.Logf("as expected without an NVIDIA driver: %s", out)
+}
