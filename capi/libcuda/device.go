@@ -257,3 +257,70 @@ func cuGetErrorString(r C.CUresult, s **C.char) C.CUresult {
 	*s = cstring(n)
 	return success
 }
+
+// cuCtxCreate_v3 is cuCtxCreate with execution-affinity parameters, which
+// no backend here has: only numParams 0 is accepted.
+//
+//export cuCtxCreate_v3
+func cuCtxCreate_v3(pctx *C.cuHandle, params unsafe.Pointer, numParams C.int, flags C.uint, dev C.int) C.CUresult {
+	if numParams != 0 {
+		return notSupported
+	}
+	return cuCtxCreate_v2(pctx, flags, dev)
+}
+
+// ctxCreateParams is CUctxCreateParams (cuda.h 12.5 and later).
+type ctxCreateParams struct {
+	execAffinityParams    unsafe.Pointer
+	numExecAffinityParams C.int
+	cigParams             unsafe.Pointer
+}
+
+// cuCtxCreate_v4 is what cuCtxCreate names from cuda.h 13.0 on. params may
+// be NULL; execution affinity and CIG (shared graphics contexts) are not
+// supported.
+//
+//export cuCtxCreate_v4
+func cuCtxCreate_v4(pctx *C.cuHandle, params unsafe.Pointer, flags C.uint, dev C.int) C.CUresult {
+	if p := (*ctxCreateParams)(params); p != nil && (p.numExecAffinityParams != 0 || p.cigParams != nil) {
+		return notSupported
+	}
+	return cuCtxCreate_v2(pctx, flags, dev)
+}
+
+// cuCtxGetDevice_v2 is cuCtxGetDevice of a given context (NULL: the
+// current one).
+//
+//export cuCtxGetDevice_v2
+func cuCtxGetDevice_v2(dev *C.int, c C.cuHandle) C.CUresult {
+	if c == nil {
+		return cuCtxGetDevice(dev)
+	}
+	x, ok := ctx(c)
+	if !ok {
+		return invalidHandle
+	}
+	if dev == nil {
+		return invalidValue
+	}
+	d, err := x.GetDevice()
+	if err == nil {
+		*dev = C.int(d)
+	}
+	return code(err)
+}
+
+// cuCtxSynchronize_v2 is cuCtxSynchronize of a given context (NULL: the
+// current one).
+//
+//export cuCtxSynchronize_v2
+func cuCtxSynchronize_v2(c C.cuHandle) C.CUresult {
+	if c == nil {
+		return cuCtxSynchronize()
+	}
+	x, ok := ctx(c)
+	if !ok {
+		return invalidHandle
+	}
+	return code(x.Synchronize())
+}

@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 
 // dropin returns the built library, building it on first use; it skips
 // without a C compiler (fails under STREAM_HAL_REQUIRE=capi).
-func dropin(t *testing.T) *capitest.Lib {
+func dropin(t testing.TB) *capitest.Lib {
 	t.Helper()
 	if _, err := capitest.CC(); err != nil {
 		if haltest.Require("capi") {

@@ -275,3 +275,19 @@ func cuStreamIsCapturing(s C.cuHandle, status *C.int) C.CUresult {
 	}
 	return code(err)
 }
+
+// cuGraphAddDependencies_v2 adds edges with edge data (cuda.h 12.3 and
+// later; the name cuGraphAddDependencies maps to from 13.0). Only default
+// edges (all-zero CUgraphEdgeData, or NULL) are supported.
+//
+//export cuGraphAddDependencies_v2
+func cuGraphAddDependencies_v2(graph C.cuHandle, from, to *C.cuHandle, edgeData unsafe.Pointer, n C.size_t) C.CUresult {
+	if edgeData != nil {
+		for _, b := range unsafe.Slice((*byte)(edgeData), 8*int(n)) { // CUgraphEdgeData is 8 bytes
+			if b != 0 {
+				return notSupported
+			}
+		}
+	}
+	return cuGraphAddDependencies(graph, from, to, n)
+}

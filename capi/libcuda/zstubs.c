@@ -11,8 +11,6 @@ CUresult cuArray3DCreate_v2() { return 801; }
 CUresult cuArrayCreate_v2() { return 801; }
 CUresult cuArrayDestroy() { return 801; }
 CUresult cuCtxAttach() { return 801; }
-CUresult cuCtxCreate_v3() { return 801; }
-CUresult cuCtxCreate_v4() { return 801; }
 CUresult cuCtxDetach() { return 801; }
 CUresult cuCtxDisablePeerAccess() { return 801; }
 CUresult cuCtxEnablePeerAccess() { return 801; }

@@ -120,7 +120,11 @@ int main(int argc, char** argv) {
   CHECK(cuDeviceGet(&dev, 0));
 
   CUcontext ctx, cur;
+#if defined(CUDA_VERSION) && CUDA_VERSION >= 13000
+  CHECK(cuCtxCreate(&ctx, NULL, 0, dev));  // cuCtxCreate_v4
+#else
   CHECK(cuCtxCreate(&ctx, 0, dev));
+#endif
   CHECK(cuCtxGetCurrent(&cur));
   EXPECT(cur == ctx, "current context %p, created %p", (void*)cur, (void*)ctx);
   CUdevice cdev = -1;
