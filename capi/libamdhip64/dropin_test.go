@@ -165,11 +165,16 @@ func TestExports(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = append(want, strings.Fields(string(stubs))...)
-	for _, name := range exportedNames(t) {
-		want = append(want, name)
-	}
+	want = append(want, exportedNames(t)...)
 	missing := 0
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, w := range want {
+		if w != "streamhal_capi_dropin" && !strings.Contains(string(readme), w+",") && !strings.Contains(string(readme), w+"\n") {
+			t.Errorf("README does not list %s", w)
+		}
 		if !have[w] {
 			t.Errorf("%s is not exported", w)
 			missing++

@@ -260,7 +260,9 @@ func hipMemPoolDestroy(pool C.hipHandle) C.hipError_t {
 
 // poolAttrIsInt reports whether a hipMemPoolAttr's value is an int (the
 // reuse flags) rather than a uint64_t (the byte counts).
-func poolAttrIsInt(attr hip.MemPoolAttr) bool { return attr <= hip.HipMemPoolReuseAllowInternalDependencies }
+func poolAttrIsInt(attr hip.MemPoolAttr) bool {
+	return attr <= hip.HipMemPoolReuseAllowInternalDependencies
+}
 
 //export hipMemPoolSetAttribute
 func hipMemPoolSetAttribute(pool C.hipHandle, attr C.int, value unsafe.Pointer) C.hipError_t {

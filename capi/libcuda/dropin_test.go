@@ -127,7 +127,14 @@ func TestExports(t *testing.T) {
 			}
 		}
 	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, w := range want {
+		if w != "streamhal_capi_dropin" && !strings.Contains(string(readme), w+",") && !strings.Contains(string(readme), w+"\n") {
+			t.Errorf("README does not list %s", w)
+		}
 		if !have[w] {
 			t.Errorf("%s is not exported", w)
 		}
