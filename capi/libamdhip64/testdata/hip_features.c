@@ -177,6 +177,16 @@ int main(int argc, char** argv) {
   size_t nn = 0;
   CHECK(hipGraphGetNodes(g, NULL, &nn));
   EXPECT(nn == 4, "%zu nodes", nn);
+  hipGraphNodeType nt;
+  CHECK(hipGraphNodeGetType(nkern, &nt));
+  EXPECT(nt == hipGraphNodeTypeKernel, "kernel node type %d", nt);
+  CHECK(hipGraphNodeGetType(nset, &nt));
+  EXPECT(nt == hipGraphNodeTypeMemset, "memset node type %d", nt);
+  hipGraph_t clone;
+  CHECK(hipGraphClone(&clone, g));
+  CHECK(hipGraphGetNodes(clone, NULL, &nn));
+  EXPECT(nn == 4, "clone has %zu nodes", nn);
+  CHECK(hipGraphDestroy(clone));
   hipGraphExec_t x;
   CHECK(hipGraphInstantiate(&x, g, NULL, NULL, 0));
   calls = 0;
@@ -251,6 +261,22 @@ int main(int argc, char** argv) {
   CHECK(hipStreamSynchronize(s));
   CHECK(hipMemPoolTrimTo(pool, 0));
   CHECK(hipMemPoolDestroy(pool));
+
+  // Queries and pitched memory.
+  int least = 0, greatest = 0, prio = 99, blocks = 0;
+  CHECK(hipDeviceGetStreamPriorityRange(&least, &greatest));
+  CHECK(hipStreamGetPriority(s, &prio));
+  EXPECT(prio <= least && prio >= greatest, "priority %d outside [%d, %d]", prio, greatest, least);
+  CHECK(hipModuleOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, vadd, 256, 0));
+  EXPECT(blocks >= 1, "occupancy %d", blocks);
+  void* pitched;
+  size_t pitch = 0, rsize = 0;
+  CHECK(hipMallocPitch(&pitched, &pitch, 100, 7));
+  EXPECT(pitch >= 100, "pitch %zu", pitch);
+  hipDeviceptr_t base;
+  CHECK(hipMemGetAddressRange(&base, &rsize, (char*)pitched + 10));
+  EXPECT(base == pitched && rsize >= pitch * 7, "range %p+%zu of %p", base, rsize, pitched);
+  CHECK(hipFree(pitched));
 
   // Destroyed handles are invalid.
   CHECK(hipStreamDestroy(s2));

@@ -249,6 +249,44 @@ int main(int argc, char** argv) {
   CHECK(cuMemcpyDtoH(c, dc, bytes));
   check_floats("stream-ordered copy", c, b, N, 0);
 
+  // A memory pool of its own, its attributes, an allocation from it.
+  CUmemPoolProps props;
+  memset(&props, 0, sizeof props);
+  props.allocType = CU_MEM_ALLOCATION_TYPE_PINNED;
+  props.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
+  props.location.id = dev;
+  CUmemoryPool pool, defpool;
+  CHECK(cuMemPoolCreate(&pool, &props));
+  CHECK(cuDeviceGetDefaultMemPool(&defpool, dev));
+  EXPECT(pool != defpool, "a new pool is the default pool");
+  cuuint64_t threshold = 1 << 20, got = 0;
+  CHECK(cuMemPoolSetAttribute(pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD, &threshold));
+  CHECK(cuMemPoolGetAttribute(pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD, &got));
+  EXPECT(got == threshold, "release threshold %llu", (unsigned long long)got);
+  CHECK(cuMemAllocFromPoolAsync(&tmp, bytes, pool, s1));
+  CHECK(cuMemcpyHtoDAsync(tmp, a, bytes, s1));
+  CHECK(cuStreamSynchronize(s1));
+  CHECK(cuMemPoolGetAttribute(pool, CU_MEMPOOL_ATTR_USED_MEM_CURRENT, &got));
+  EXPECT(got >= bytes, "pool uses %llu bytes", (unsigned long long)got);
+  poison(c, N);
+  CHECK(cuMemcpyDtoH(c, tmp, bytes));
+  check_floats("pool allocation", c, a, N, 0);
+  CHECK(cuMemFreeAsync(tmp, s1));
+  CHECK(cuStreamSynchronize(s1));
+  CHECK(cuMemPoolTrimTo(pool, 0));
+  CHECK(cuMemPoolDestroy(pool));
+
+  // Queries: stream priorities, a stream's context, occupancy.
+  int least = 0, greatest = 0, prio = 99, blocks = 0;
+  CHECK(cuCtxGetStreamPriorityRange(&least, &greatest));
+  CHECK(cuStreamGetPriority(s1, &prio));
+  EXPECT(prio <= least && prio >= greatest, "priority %d outside [%d, %d]", prio, greatest, least);
+  CUcontext sctx;
+  CHECK(cuStreamGetCtx(s1, &sctx));
+  EXPECT(sctx == ctx, "stream context %p, want %p", (void*)sctx, (void*)ctx);
+  CHECK(cuOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, vadd, 128, 0));
+  EXPECT(blocks >= 1, "occupancy %d blocks", blocks);
+
   // A graph built node by node: memset -> kernel -> host node.
   CUgraph g;
   CHECK(cuGraphCreate(&g, 0));
@@ -276,6 +314,11 @@ int main(int argc, char** argv) {
   CHECK(cuGraphGetNodes(g, NULL, &nn));
   EXPECT(nn == 4, "%zu nodes", nn);
   CUgraphExec x;
+  CUgraph clone;
+  CHECK(cuGraphClone(&clone, g));
+  CHECK(cuGraphGetNodes(clone, NULL, &nn));
+  EXPECT(nn == 4, "clone has %zu nodes", nn);
+  CHECK(cuGraphDestroy(clone));
   CHECK(cuGraphInstantiate(&x, g, 0));
   calls = 0;
   for (int i = 0; i < 3; i++) CHECK(cuGraphLaunch(x, s1));

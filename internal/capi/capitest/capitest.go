@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -97,4 +99,35 @@ func (l *Lib) Run(timeout time.Duration, bin string, env []string, args ...strin
 		err = fmt.Errorf("timed out after %v: %w", timeout, ctx.Err())
 	}
 	return out.String(), err
+}
+
+// ReadmeList returns the names the README lists in its
+// "<details><summary>TITLE (N)</summary>" block, or an error when the block
+// is missing or its count is wrong.
+func ReadmeList(readme, title string) ([]string, error) {
+	head := "<details><summary>" + title + " ("
+	i := strings.Index(readme, head)
+	if i < 0 {
+		return nil, fmt.Errorf("README has no %q list", title)
+	}
+	rest := readme[i+len(head):]
+	j := strings.Index(rest, ")</summary>")
+	end := strings.Index(rest, "</details>")
+	if j < 0 || end < j {
+		return nil, fmt.Errorf("README's %q list is malformed", title)
+	}
+	n, err := strconv.Atoi(rest[:j])
+	if err != nil {
+		return nil, fmt.Errorf("README's %q count: %v", title, err)
+	}
+	var names []string
+	for _, f := range strings.Split(rest[j+len(")</summary>"):end], ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			names = append(names, f)
+		}
+	}
+	if len(names) != n {
+		return nil, fmt.Errorf("README's %q list says %d names and has %d", title, n, len(names))
+	}
+	return names, nil
 }
