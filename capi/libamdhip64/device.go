@@ -6,6 +6,8 @@ package main
 import "C"
 
 import (
+	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hip"
@@ -217,3 +219,40 @@ func hipGetLastError() C.hipError_t { return code(hip.GetLastError()) }
 
 //export hipPeekAtLastError
 func hipPeekAtLastError() C.hipError_t { return code(hip.PeekAtLastError()) }
+
+// attrs52 maps ROCm 5.2's hipDeviceAttribute_t values (the ABI of this
+// library) to package hip's (ROCm 6's numbering), by name.
+var attrs52 = sync.OnceValue(func() map[int]hip.DeviceAttribute {
+	byName := map[string]hip.DeviceAttribute{}
+	for v := range 20001 {
+		a := hip.DeviceAttribute(v)
+		if s := a.String(); strings.HasPrefix(s, "hipDeviceAttribute") {
+			byName[s] = a
+		}
+	}
+	out := map[int]hip.DeviceAttribute{}
+	for v, names := range deviceAttributes52 {
+		for _, name := range names {
+			if a, ok := byName[name]; ok {
+				out[v] = a
+			}
+		}
+	}
+	return out
+})
+
+//export hipDeviceGetAttribute
+func hipDeviceGetAttribute(pi *C.int, attr C.int, dev C.int) C.hipError_t {
+	if pi == nil {
+		return invalidValue
+	}
+	a, ok := attrs52()[int(attr)]
+	if !ok {
+		return invalidValue
+	}
+	v, err := hip.DeviceGetAttribute(a, hip.Device(dev))
+	if err == nil {
+		*pi = C.int(v)
+	}
+	return code(err)
+}

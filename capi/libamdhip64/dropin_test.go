@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/streamhal/streamhal/hal/haltest"
+	"github.com/streamhal/streamhal/hip"
 	"github.com/streamhal/streamhal/internal/capi/capitest"
 	"github.com/streamhal/streamhal/streaming"
 )
@@ -265,6 +266,33 @@ func TestReadmeLists(t *testing.T) {
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("README's %q list differs from the library's (%d names, want %d): regenerate it", title, len(got), len(want))
+		}
+	}
+}
+
+// TestDeviceAttributes52 checks the translation of ROCm 5.2's
+// hipDeviceAttribute_t values to package hip's: every 5.2 attribute that
+// package hip knows is mapped, to the attribute of the same name.
+func TestDeviceAttributes52(t *testing.T) {
+	m := attrs52()
+	if len(m) < 100 {
+		t.Errorf("%d attributes translated, want at least 100 of the %d", len(m), len(deviceAttributes52))
+	}
+	for v, a := range m {
+		if !slices.Contains(deviceAttributes52[v], a.String()) {
+			t.Errorf("5.2 value %d (%v) translated to %v", v, deviceAttributes52[v], a)
+		}
+	}
+	for _, c := range []struct {
+		v    int
+		want hip.DeviceAttribute
+	}{
+		{0, hip.HipDeviceAttributeEccEnabled},
+		{56, hip.HipDeviceAttributeMaxThreadsPerBlock},
+		{63, hip.HipDeviceAttributeMultiprocessorCount},
+	} {
+		if got := m[c.v]; got != c.want {
+			t.Errorf("5.2 value %d: %v, want %v", c.v, got, c.want)
 		}
 	}
 }

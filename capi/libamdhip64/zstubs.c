@@ -32,7 +32,6 @@ hipError_t hipDestroySurfaceObject() { return 801; }
 hipError_t hipDestroyTextureObject() { return 801; }
 hipError_t hipDeviceDisablePeerAccess() { return 801; }
 hipError_t hipDeviceEnablePeerAccess() { return 801; }
-hipError_t hipDeviceGetAttribute() { return 801; }
 hipError_t hipDeviceGetByPCIBusId() { return 801; }
 hipError_t hipDeviceGetCacheConfig() { return 801; }
 hipError_t hipDeviceGetLimit() { return 801; }

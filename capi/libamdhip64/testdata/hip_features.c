@@ -82,6 +82,14 @@ int main(int argc, char** argv) {
   int count = 0;
   CHECK(hipGetDeviceCount(&count));
   EXPECT(count >= 1, "%d devices", count);
+  int major = -1, minor = -1, amajor = -2, threads = 0, warp = 0, sms = 0;
+  CHECK(hipDeviceComputeCapability(&major, &minor, 0));
+  CHECK(hipDeviceGetAttribute(&amajor, hipDeviceAttributeComputeCapabilityMajor, 0));
+  CHECK(hipDeviceGetAttribute(&threads, hipDeviceAttributeMaxThreadsPerBlock, 0));
+  CHECK(hipDeviceGetAttribute(&warp, hipDeviceAttributeWarpSize, 0));
+  CHECK(hipDeviceGetAttribute(&sms, hipDeviceAttributeMultiprocessorCount, 0));
+  EXPECT(amajor == major, "attribute major %d, compute capability %d", amajor, major);
+  EXPECT(threads >= 256 && warp >= 1 && sms >= 1, "threads %d, warp %d, SMs %d", threads, warp, sms);
 
   hipModule_t mod;
   CHECK(hipModuleLoad(&mod, argv[1]));
