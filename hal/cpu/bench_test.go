@@ -54,20 +54,24 @@ func (r *benchRig) kernel(b *testing.B, name string) hal.Kernel {
 	return k
 }
 
+// launchSync dispatches k with cfg and waits for it.
+func (r *benchRig) launchSync(b *testing.B, k hal.Kernel, cfg hal.LaunchConfig) {
+	if err := r.q.Dispatch(k, cfg); err != nil {
+		b.Fatal(err)
+	}
+	if err := r.q.Synchronize(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+}
+
 // BenchmarkDispatchEmpty: one empty single-block launch and a
 // synchronize: the driver's fixed cost per launch.
 func BenchmarkDispatchEmpty(b *testing.B) {
 	r := newBenchRig(b)
 	k := r.kernel(b, "empty")
 	cfg := hal.LaunchConfig{Grid: hal.Dim3{X: 1, Y: 1, Z: 1}, Block: hal.Dim3{X: 1, Y: 1, Z: 1}}
-	ctx := context.Background()
 	for b.Loop() {
-		if err := r.q.Dispatch(k, cfg); err != nil {
-			b.Fatal(err)
-		}
-		if err := r.q.Synchronize(ctx); err != nil {
-			b.Fatal(err)
-		}
+		r.launchSync(b, k, cfg)
 	}
 }
 
@@ -97,14 +101,8 @@ func BenchmarkDispatchManyBlocks(b *testing.B) {
 	r := newBenchRig(b)
 	k := r.kernel(b, "empty")
 	cfg := hal.LaunchConfig{Grid: hal.Dim3{X: 65536, Y: 1, Z: 1}, Block: hal.Dim3{X: 1, Y: 1, Z: 1}}
-	ctx := context.Background()
 	for b.Loop() {
-		if err := r.q.Dispatch(k, cfg); err != nil {
-			b.Fatal(err)
-		}
-		if err := r.q.Synchronize(ctx); err != nil {
-			b.Fatal(err)
-		}
+		r.launchSync(b, k, cfg)
 	}
 }
 
@@ -128,15 +126,9 @@ func BenchmarkVectorAdd1M(b *testing.B) {
 	}
 	binary.LittleEndian.PutUint32(args[24:], n)
 	cfg := hal.LaunchConfig{Grid: hal.Dim3{X: n / 256, Y: 1, Z: 1}, Block: hal.Dim3{X: 256, Y: 1, Z: 1}, Args: args}
-	ctx := context.Background()
 	b.SetBytes(12 * n)
 	for b.Loop() {
-		if err := r.q.Dispatch(k, cfg); err != nil {
-			b.Fatal(err)
-		}
-		if err := r.q.Synchronize(ctx); err != nil {
-			b.Fatal(err)
-		}
+		r.launchSync(b, k, cfg)
 	}
 }
 

@@ -2,16 +2,13 @@ package cuda
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"os"
 	"os/exec"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/haltest"
 )
 
 // TestCloseStuckKernel runs a child process that launches spin_forever, a
@@ -41,50 +38,7 @@ func TestCloseStuckKernel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		flag, err := d.Allocate(hal.MemoryHost, 16)
-		if err != nil {
-			t.Fatal(err)
-		}
-		words := (*[4]atomic.Uint32)(flag.Host)
-		for i := range words {
-			words[i].Store(0)
-		}
-		q, err := d.NewQueue(hal.QueueOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		args := make([]byte, 16)
-		for i := 0; i < 8; i++ {
-			args[i] = byte(flag.Device >> (8 * i))
-			args[8+i] = byte((flag.Device + 4) >> (8 * i))
-		}
-		if err := q.Dispatch(spin, hal.LaunchConfig{Grid: hal.Dim3{X: 1, Y: 1, Z: 1}, Block: hal.Dim3{X: 1, Y: 1, Z: 1}, Args: args}); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-		err = q.Synchronize(ctx)
-		cancel()
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("Synchronize with a deadline: %v, want DeadlineExceeded", err)
-		}
-		start := time.Now()
-		err = inst.Close()
-		el := time.Since(start)
-		t.Logf("instance Close after %v: %v", el, err)
-		if !errors.Is(err, hal.ErrTimeout) || !strings.Contains(err.Error(), "device 0") {
-			t.Errorf("Close with a kernel that never ends: %v, want hal.ErrTimeout naming device 0", err)
-		}
-		if el > timeout+5*time.Second {
-			t.Errorf("Close took %v with a %v timeout", el, timeout)
-		}
-		words[0].Store(1)
-		deadline := time.Now().Add(10 * time.Second)
-		for words[1].Load() != 2 && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
-		}
-		if v := words[1].Load(); v != 2 {
-			t.Errorf("the released kernel wrote %d, want 2", v)
-		}
+		haltest.CloseStuckKernel(t, inst, d, spin, timeout, "device 0")
 		return
 	}
 	testDevice(t)

@@ -413,7 +413,7 @@ typedef struct launch {
 } launch;
 
 static void run_kernel(const launch *l) {
-	shal_launch L = {l->grid, l->block, l->args, l->shared, 1, NULL};
+	shal_launch L = {l->grid, l->block, l->args, l->shared, 1, NULL, NULL};
 	void *sh = NULL;
 	if (l->shared > 0) sh = aligned_alloc(64, (l->shared + 63) & ~63u);
 	shal_worker W = {sh, 0, 0, NULL, 0};
