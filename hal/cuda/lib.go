@@ -24,6 +24,22 @@ import (
 // development packages.
 var defaultLibraries = []string{"libcuda.so.1"}
 
+// EnvLibrary names the environment variable that gives the path of
+// NVIDIA's libcuda, for programs running on streamhal's libcuda drop-in
+// when the library is not in a usual directory (dl.VendorDirs).
+const EnvLibrary = "STREAM_HAL_CUDA_LIBRARY"
+
+// openLib opens the driver library: the default names through
+// dl.OpenVendor, which never returns streamhal's own libcuda drop-in (a
+// program running on it would otherwise have this driver call itself);
+// other names (tests' doubles) as given.
+func openLib(names []string) (*dl.Library, error) {
+	if slices.Equal(names, defaultLibraries) {
+		return dl.OpenVendor(EnvLibrary, names...)
+	}
+	return dl.Open(names...)
+}
+
 // The driver library is process-global state (one function table in C), so
 // it is loaded at most once; failures are not cached, so a later Open
 // retries.
@@ -45,14 +61,14 @@ func load(names []string) error {
 		}
 		// Another library (a test double) is loaded: the C table cannot
 		// hold two, so only a failure to find these names can be reported.
-		l, err := dl.Open(names...)
+		l, err := openLib(names)
 		if err != nil {
 			return fmt.Errorf("hal/cuda: %w: %v", hal.ErrNotAvailable, err)
 		}
 		_ = l.Close()
 		return fmt.Errorf("hal/cuda: %w: %s is already loaded in this process, cannot also load %s", hal.ErrNotAvailable, lib.names[0], names[0])
 	}
-	l, err := dl.Open(names...)
+	l, err := openLib(names)
 	if err != nil {
 		// dl's message reads "libcuda.so.1 not found (dlerror text)".
 		return fmt.Errorf("hal/cuda: %w: %v", hal.ErrNotAvailable, err)

@@ -24,6 +24,11 @@ import (
 // and 5, then the development symlink.
 var Libraries = []string{"libamdhip64.so.6", "libamdhip64.so.5", "libamdhip64.so"}
 
+// EnvLibrary names the environment variable that gives the path of AMD's
+// libamdhip64, for programs running on streamhal's libamdhip64 drop-in
+// when the library is not in a usual directory (dl.VendorDirs).
+const EnvLibrary = "STREAM_HAL_HIP_LIBRARY"
+
 // library is a loaded HIP runtime with its function table in C memory.
 type library struct {
 	dl      *dl.Library
@@ -64,7 +69,12 @@ func load(names []string) (*library, error) {
 // openLibrary dlopens the first of names that loads and resolves the
 // function table. Errors wrap hal.ErrNotAvailable.
 func openLibrary(names []string) (*library, error) {
-	l, err := dl.Open(names...)
+	open := dl.Open
+	if slices.Equal(names, Libraries) {
+		// Never streamhal's own libamdhip64 drop-in (see dl.OpenVendor).
+		open = func(names ...string) (*dl.Library, error) { return dl.OpenVendor(EnvLibrary, names...) }
+	}
+	l, err := open(names...)
 	if err != nil {
 		return nil, fmt.Errorf("hal/hip: %w: libamdhip64.so not found (%v)", hal.ErrNotAvailable, err)
 	}

@@ -2,6 +2,10 @@ package dl
 
 import (
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -24,5 +28,48 @@ func TestOpenMissing(t *testing.T) {
 	_, err := Open("libdoesnotexist_streamhal.so.1", "libalsomissing.so")
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("got %v, want ErrNotFound", err)
+	}
+}
+
+// TestOpenVendor checks that OpenVendor never returns a streamhal drop-in:
+// a library exporting DropinMarker is skipped, by name or by the
+// environment variable, and an ordinary library opens.
+func TestOpenVendor(t *testing.T) {
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("no gcc:", err)
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "fake.c")
+	if err := os.WriteFile(src, []byte("const int streamhal_capi_dropin = 1;\nint cuInit(unsigned f) { return 0; }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fake := filepath.Join(dir, "libshalfakevendor.so.1")
+	if out, err := exec.Command(cc, "-shared", "-fPIC", "-o", fake, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	const env = "STREAM_HAL_TEST_VENDOR_LIBRARY"
+	t.Setenv(env, "")
+	l, err := OpenVendor(env, fake)
+	if err == nil {
+		l.Close()
+		t.Fatalf("OpenVendor(%s) opened the drop-in", fake)
+	}
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "drop-in") {
+		t.Errorf("OpenVendor(drop-in) = %v, want ErrNotFound naming the drop-in", err)
+	}
+	t.Setenv(env, fake)
+	if l, err := OpenVendor(env, "libc.so.6"); err == nil {
+		l.Close()
+		t.Fatalf("OpenVendor with %s=%s opened the drop-in", env, fake)
+	}
+	t.Setenv(env, "")
+	l, err = OpenVendor(env, "libdoesnotexist_streamhal.so.1", "libc.so.6")
+	if err != nil {
+		t.Fatalf("OpenVendor(libc.so.6): %v", err)
+	}
+	defer l.Close()
+	if l.IsDropin() {
+		t.Error("libc.so.6 is taken for a drop-in")
 	}
 }
