@@ -106,13 +106,28 @@ func (d *Device) NewExportableMemPool() (*MemPool, error) {
 	copy(t.mem, poolTableMagic[:])
 	binary.LittleEndian.PutUint64(t.mem[8:], t.token)
 	binary.LittleEndian.PutUint32(t.mem[16:], uint32(os.Getpid()))
-	p, err := d.NewMemPool()
-	if err != nil {
+	if !d.info.MemoryPoolsSupported {
 		t.close()
-		return nil, err
+		return nil, fmt.Errorf("streaming: exportable memory pool on %s: %w", d.info.Name, ErrNotSupported)
 	}
+	p := ownPool(d)
 	p.ipcOut = &poolShare{table: t, slots: map[uint64]uint32{}}
+	d.mu.Lock()
+	d.pools[p] = true
+	d.mu.Unlock()
 	return p, nil
+}
+
+// ownPool makes a pool of this package's own, never a driver's native
+// one: the blocks of a shared pool must be Allocate'd device memory,
+// which hal.IPCDevice.ExportMemory shares (cuIpcGetMemHandle refuses
+// memory of a native CUDA pool).
+func ownPool(d *Device) *MemPool {
+	p := &MemPool{dev: d, inUse: map[*allocation]*poolBlock{}, access: map[*Device]MemAccessFlags{d: MemAccessReadWrite}}
+	p.reuse[MemPoolReuseFollowEventDependencies] = true
+	p.reuse[MemPoolReuseAllowOpportunistic] = true
+	p.reuse[MemPoolReuseAllowInternalDependencies] = true
+	return p
 }
 
 // Exportable reports whether the pool was created to be shared
@@ -209,7 +224,7 @@ func (d *Device) ImportMemPoolFromFD(fd int) (*MemPool, error) {
 		t.close()
 		return nil, fmt.Errorf("streaming: %s: the pool was exported by this process: %w", what, ErrInvalidContext)
 	}
-	p := newMemPool(d, false)
+	p := ownPool(d)
 	p.ipcIn = &poolShareIn{table: t}
 	d.mu.Lock()
 	d.pools[p] = true
