@@ -64,3 +64,13 @@ func halWatchFaults(q hal.Queue, fn func(err error)) {
 		n.NotifyFault(fn)
 	}
 }
+
+// halPools returns the device's hal.PoolDevice, or nil: without one,
+// package streaming's own pools (pool.go) serve MallocAsync on top of
+// Device.Allocate.
+func halPools(d hal.Device) hal.PoolDevice {
+	if pd, ok := d.(hal.PoolDevice); ok {
+		return pd
+	}
+	return nil
+}

@@ -314,6 +314,85 @@ CUresult shal_launch_cooperative(CUcontext ctx, CUfunction f, unsigned int gx, u
 
 // ---- graphs ----
 
+// ---- stream-ordered memory pools ----
+
+int shal_pools_present(void) {
+	return shal_fns[SHAL_FN_cuMemPoolCreate] && shal_fns[SHAL_FN_cuMemPoolDestroy] && shal_fns[SHAL_FN_cuMemAllocFromPoolAsync] &&
+	       shal_fns[SHAL_FN_cuMemFreeAsync] && shal_fns[SHAL_FN_cuMemPoolSetAttribute] && shal_fns[SHAL_FN_cuMemPoolGetAttribute] &&
+	       shal_fns[SHAL_FN_cuMemPoolTrimTo] && shal_fns[SHAL_FN_cuMemPoolSetAccess] && shal_fns[SHAL_FN_cuMemPoolGetAccess] &&
+	       shal_fns[SHAL_FN_cuDeviceGetDefaultMemPool] && shal_fns[SHAL_FN_cuDeviceSetMemPool];
+}
+CUresult shal_pool_default(CUcontext ctx, CUmemoryPool *p, CUdevice d) {
+	NEED(cuDeviceGetDefaultMemPool);
+	WITH_CTX(ctx, F(cuDeviceGetDefaultMemPool)(p, d));
+}
+CUresult shal_pool_set_current(CUcontext ctx, CUdevice d, CUmemoryPool p) {
+	NEED(cuDeviceSetMemPool);
+	WITH_CTX(ctx, F(cuDeviceSetMemPool)(d, p));
+}
+// CU_MEM_ALLOCATION_TYPE_PINNED, CU_MEM_HANDLE_TYPE_NONE,
+// CU_MEM_LOCATION_TYPE_DEVICE.
+CUresult shal_pool_create(CUcontext ctx, CUmemoryPool *p, CUdevice d, size_t maxSize) {
+	NEED(cuMemPoolCreate);
+	shal_mem_pool_props props;
+	memset(&props, 0, sizeof props);
+	props.allocType = 1;
+	props.handleTypes = 0;
+	props.location.type = 1;
+	props.location.id = d;
+	props.maxSize = maxSize;
+	WITH_CTX(ctx, F(cuMemPoolCreate)(p, &props));
+}
+CUresult shal_pool_destroy(CUcontext ctx, CUmemoryPool p) {
+	NEED(cuMemPoolDestroy);
+	WITH_CTX(ctx, F(cuMemPoolDestroy)(p));
+}
+CUresult shal_pool_alloc_async(uintptr_t ctx, CUdeviceptr *dptr, size_t n, uintptr_t pool, uintptr_t s) {
+	NEED(cuMemAllocFromPoolAsync);
+	WITH_CTX((CUcontext)ctx, F(cuMemAllocFromPoolAsync)(dptr, n, (CUmemoryPool)pool, (CUstream)s));
+}
+CUresult shal_free_async(uintptr_t ctx, CUdeviceptr p, uintptr_t s) {
+	NEED(cuMemFreeAsync);
+	WITH_CTX((CUcontext)ctx, F(cuMemFreeAsync)(p, (CUstream)s));
+}
+// The reuse policies (1-3) are ints, the other attributes cuuint64_t.
+CUresult shal_pool_get_attr(CUcontext ctx, CUmemoryPool p, int attr, unsigned long long *v) {
+	NEED(cuMemPoolGetAttribute);
+	if (attr >= 1 && attr <= 3) {
+		int i = 0;
+		CUcontext prev;
+		CUresult r = shal_enter(ctx, &prev);
+		if (r != 0) return r;
+		r = F(cuMemPoolGetAttribute)(p, attr, &i);
+		shal_leave(ctx, prev);
+		*v = (unsigned long long)i;
+		return r;
+	}
+	WITH_CTX(ctx, F(cuMemPoolGetAttribute)(p, attr, v));
+}
+CUresult shal_pool_set_attr(CUcontext ctx, CUmemoryPool p, int attr, unsigned long long v) {
+	NEED(cuMemPoolSetAttribute);
+	if (attr >= 1 && attr <= 3) {
+		int i = v != 0;
+		WITH_CTX(ctx, F(cuMemPoolSetAttribute)(p, attr, &i));
+	}
+	WITH_CTX(ctx, F(cuMemPoolSetAttribute)(p, attr, &v));
+}
+CUresult shal_pool_trim(CUcontext ctx, CUmemoryPool p, size_t keep) {
+	NEED(cuMemPoolTrimTo);
+	WITH_CTX(ctx, F(cuMemPoolTrimTo)(p, keep));
+}
+CUresult shal_pool_set_access(CUcontext ctx, CUmemoryPool p, int dev, int flags) {
+	NEED(cuMemPoolSetAccess);
+	shal_mem_access_desc desc = {{1, dev}, flags};
+	WITH_CTX(ctx, F(cuMemPoolSetAccess)(p, &desc, 1));
+}
+CUresult shal_pool_get_access(CUcontext ctx, CUmemoryPool p, int dev, int *flags) {
+	NEED(cuMemPoolGetAccess);
+	shal_mem_location loc = {1, dev};
+	WITH_CTX(ctx, F(cuMemPoolGetAccess)(flags, p, &loc));
+}
+
 CUresult shal_graph_create(CUcontext ctx, CUgraph *g) { WITH_CTX(ctx, F(cuGraphCreate)(g, 0)); }
 CUresult shal_graph_destroy(CUcontext ctx, CUgraph g) { WITH_CTX(ctx, F(cuGraphDestroy)(g)); }
 
