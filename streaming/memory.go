@@ -247,6 +247,9 @@ func (c *Context) Free(p DevicePtr) error {
 	if err != nil {
 		return err
 	}
+	if a.graph != nil {
+		return c.freeGraphMem(a)
+	}
 	return a.release("free", uint64(p), ErrInvalidValue)
 }
 

@@ -547,7 +547,10 @@ func (s *Stream) MallocFromPoolAsync(size uint64, p *MemPool) (DevicePtr, error)
 		return 0, fmt.Errorf("streaming: malloc async of %d bytes: %w", size, ErrOutOfMemory)
 	}
 	if c := s.cap.Load(); c != nil {
-		return 0, c.illegal("malloc async (memory allocation nodes are not supported)")
+		if p.dev != s.ctx.dev {
+			return 0, c.illegal("malloc async from another device's pool")
+		}
+		return c.mallocCaptured(s, p.dev, size)
 	}
 	if p.dev != s.ctx.dev && !s.native(&allocation{dev: p.dev}) {
 		return 0, fmt.Errorf("streaming: malloc async from a pool of device %d on a stream of device %d: %w", p.dev.ordinal, s.ctx.dev.ordinal, ErrInvalidValue)
@@ -580,11 +583,14 @@ func (s *Stream) MallocFromPoolAsync(size uint64, p *MemPool) (DevicePtr, error)
 // (cuMemFreeAsync): work submitted to s before the call may still use it.
 func (s *Stream) FreeAsync(ptr DevicePtr) error {
 	if c := s.cap.Load(); c != nil {
-		return c.illegal("free async (memory free nodes are not supported)")
+		return c.freeCaptured(s, ptr)
 	}
 	a, err := s.ctx.lookupBase("free async", uint64(ptr), MemoryDevice)
 	if err != nil {
 		return err
+	}
+	if a.graph != nil {
+		return s.freeGraphMemAsync(a)
 	}
 	if a.pool == nil {
 		return fmt.Errorf("streaming: free async %#x: not memory from MallocAsync: %w", uint64(ptr), ErrInvalidValue)
