@@ -87,6 +87,7 @@ func (s *suite) run(t *testing.T) {
 	t.Run("Notifier", s.testNotifier)
 	t.Run("Peers", s.testPeers)
 	t.Run("Advisor", s.testAdvisor)
+	t.Run("Pools", s.testPools)
 	format, data, err := s.opts.Module(s.dev)
 	if err != nil {
 		t.Fatalf("test kernels: %v", err)
