@@ -37,7 +37,15 @@ func openCUDABaseline(dev *streaming.Device, modulePath string, progress io.Writ
 	return nil, fmt.Sprintf("n/a (plain-C libcuda baseline: %v)", err)
 }
 
-// cVectorAdd is plain C's c = a + b over n floats on threads threads.
-var cVectorAdd = func(a, b, c []byte, n uint64, threads int) {
-	cbench.VectorAdd(unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0]), unsafe.Pointer(&c[0]), n, threads)
+// newCVectorAdd starts plain C's c = a + b over n floats on a persistent
+// pool of threads C threads; stop ends them.
+var newCVectorAdd = func(threads int) (add func(a, b, c []byte, n uint64), stop func(), err error) {
+	p, err := cbench.NewPool(threads)
+	if err != nil {
+		return nil, nil, err
+	}
+	add = func(a, b, c []byte, n uint64) {
+		p.VectorAdd(unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0]), unsafe.Pointer(&c[0]), n)
+	}
+	return add, p.Close, nil
 }

@@ -14,5 +14,5 @@ func openCUDABaseline(*streaming.Device, string, io.Writer) (cBaseline, string) 
 	return nil, "n/a (built without cgo)"
 }
 
-// cVectorAdd is nil: there is no plain-C vector add without cgo.
-var cVectorAdd func(a, b, c []byte, n uint64, threads int)
+// newCVectorAdd is nil: there is no plain-C vector add without cgo.
+var newCVectorAdd func(threads int) (add func(a, b, c []byte, n uint64), stop func(), err error)

@@ -26,9 +26,9 @@ against Malloc+Free.
 
 Baselines on the CPU backend: a Go channel round trip to a goroutine (the
 floor of any cross-thread hand-off) for the round trips; Go's copy of the
-same size for the copies; hal/cpu/cbench.VectorAdd (plain C over all cores,
-on the same memory) for vector_add; the same launches issued eagerly for the
-graph row. On the CUDA backend every row but the pool row has a plain-C
+same size for the copies; hal/cpu/cbench.Pool (plain C on a persistent
+pthread pool over all cores, on the same memory) for vector_add; the same
+launches issued eagerly for the graph row. On the CUDA backend every row but the pool row has a plain-C
 baseline (hal/cuda's cbaseline.go): loops in C that call libcuda in the same
 process, each in one call that makes the context current once, as a C
 program would: cuLaunchKernel, cuStreamSynchronize, cuEventRecord and

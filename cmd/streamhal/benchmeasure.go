@@ -43,7 +43,7 @@ type bencher struct {
 }
 
 // benchRowCount is the number of rows a run produces.
-const benchRowCount = 11
+const benchRowCount = 12
 
 func median(v []float64) float64 {
 	s := append([]float64(nil), v...)
@@ -181,5 +181,7 @@ type cBaseline interface {
 	CopyDtoD(dst, src uint64, size uint64, n int) (time.Duration, error)
 	VectorAdd(a, b, c uint64, n uint32, reps int) (time.Duration, error)
 	GraphReplay(nodes, reps int) (time.Duration, error)
+	HostFuncSync(n int) (time.Duration, error)
+	PoolAlloc(size uint64, n int) (time.Duration, error)
 	Close() error
 }

@@ -158,7 +158,26 @@ func (bs *benchSession) launchRows() error {
 		}
 		return ev.Synchronize(bs.bg)
 	}
-	return bs.row("event_sync", "event record + synchronize", perUS(), loop(eventSync), eventTimer, eventName)
+	if err := bs.row("event_sync", "event record + synchronize", perUS(), loop(eventSync), eventTimer, eventName); err != nil {
+		return err
+	}
+	hostTimer, hostName := timer(nil), bs.na
+	switch {
+	case bs.onCPU:
+		pp := newPingPong()
+		defer pp.close()
+		hostTimer, hostName = pp.timer, "Go channel round trip to a goroutine"
+	case bs.cb != nil:
+		hostTimer, hostName = bs.cb.HostFuncSync, cBase("cuLaunchHostFunc of an empty C function + cuStreamSynchronize")
+	}
+	nop := func() {}
+	hostSync := func() error {
+		if err := bs.s.LaunchHostFunc(nop); err != nil {
+			return err
+		}
+		return bs.s.Synchronize(bs.bg)
+	}
+	return bs.row("host_func_sync", "host function + synchronize", perUS(), loop(hostSync), hostTimer, hostName)
 }
 
 // goCopy times Go's copy from src to dst.
@@ -291,10 +310,15 @@ func (bs *benchSession) vectorAddRow() error {
 	var vaddBase timer
 	vaddName := bs.na
 	ha, hb, hc := hostView(ctx, va, 4*vn), hostView(ctx, vb, 4*vn), hostView(ctx, vc, 4*vn)
-	if cVectorAdd != nil && bs.onCPU && ha != nil && hb != nil && hc != nil {
+	if newCVectorAdd != nil && bs.onCPU && ha != nil && hb != nil && hc != nil {
 		threads := runtime.GOMAXPROCS(0)
-		vaddBase = loop(func() error { cVectorAdd(ha, hb, hc, vn, threads); return nil })
-		vaddName = fmt.Sprintf("plain C over %d threads on the same memory (cbench.VectorAdd)", threads)
+		add, stop, err := newCVectorAdd(threads)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		vaddBase = loop(func() error { add(ha, hb, hc, vn); return nil })
+		vaddName = fmt.Sprintf("plain C on a persistent pool of %d threads, same memory (cbench.Pool)", threads)
 	} else if bs.cb != nil {
 		vaddBase = func(n int) (time.Duration, error) {
 			return bs.cb.VectorAdd(uint64(va), uint64(vb), uint64(vc), uint32(vn), n)
@@ -353,7 +377,12 @@ func (bs *benchSession) poolRow() error {
 		}
 		return bs.ctx.Free(p)
 	}
-	return bs.row("pool_alloc", "pool MallocAsync+FreeAsync "+bytesIEC(ps), perUS(), bs.thenSync(loop(poolAlloc)), loop(malloc), "Malloc+Free "+bytesIEC(ps))
+	base, baseName := loop(malloc), "Malloc+Free "+bytesIEC(ps)
+	if bs.cb != nil && bs.ctx.Device().DefaultMemPool().Native() {
+		base = func(n int) (time.Duration, error) { return bs.cb.PoolAlloc(ps, n) }
+		baseName = cBase("cuMemAllocAsync + cuMemFreeAsync " + bytesIEC(ps) + ", then one cuStreamSynchronize (untimed)")
+	}
+	return bs.row("pool_alloc", "pool MallocAsync+FreeAsync "+bytesIEC(ps), perUS(), bs.thenSync(loop(poolAlloc)), base, baseName)
 }
 
 // hostView returns the host bytes of device memory at p when the backend

@@ -57,8 +57,9 @@
 //
 // Baselines on the CPU backend: a Go channel round trip to a goroutine for
 // the round trips (the floor of a synchronous cross-thread hand-off), Go's
-// copy of the same size for the copies, and hal/cpu/cbench.VectorAdd (plain
-// C over all cores, on the same memory) for vector_add. On the CUDA backend
+// copy of the same size for the copies, and hal/cpu/cbench.Pool (plain C
+// on a persistent pthread pool over all cores, on the same memory) for
+// vector_add. On the CUDA backend
 // every row but pool_alloc has a plain-C baseline (hal/cuda.Baseline: loops
 // in C calling libcuda, the same buffers for copies and vector_add, the same
 // chain as a native CUDA graph for graph_per_node); on HIP and Vulkan the

@@ -678,3 +678,20 @@ long long shal_bench_host_func(CUcontext ctx, CUstream s, long long n) {
 	}
 	return shal_now_ns() - t0;
 }
+
+// shal_bench_pool times n × (cuMemAllocAsync + cuMemFreeAsync of size
+// bytes) on s; the cuStreamSynchronize that follows is not timed.
+long long shal_bench_pool(CUcontext ctx, CUstream s, size_t size, long long n) {
+	if (shal_fns[SHAL_FN_cuMemAllocAsync] == NULL || shal_fns[SHAL_FN_cuMemFreeAsync] == NULL) return -SHAL_CUDA_ERROR_NOT_SUPPORTED;
+	CUresult r = shal_bench_begin(ctx);
+	if (r != 0) return -r;
+	long long t0 = shal_now_ns();
+	for (long long i = 0; i < n; i++) {
+		CUdeviceptr p;
+		if ((r = F(cuMemAllocAsync)(&p, size, s)) != 0) return -r;
+		if ((r = F(cuMemFreeAsync)(p, s)) != 0) return -r;
+	}
+	long long t = shal_now_ns() - t0;
+	if ((r = F(cuStreamSynchronize)(s)) != 0) return -r;
+	return t;
+}

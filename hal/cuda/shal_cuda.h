@@ -148,6 +148,7 @@ typedef union {
 	X(0, cuMemPoolDestroy, CUresult, (CUmemoryPool pool)) \
 	X(0, cuMemAllocFromPoolAsync, CUresult, (CUdeviceptr *dptr, size_t bytesize, CUmemoryPool pool, CUstream s)) \
 	X(0, cuMemFreeAsync, CUresult, (CUdeviceptr dptr, CUstream s)) \
+	X(0, cuMemAllocAsync, CUresult, (CUdeviceptr *dptr, size_t bytesize, CUstream s)) \
 	X(0, cuMemPoolSetAttribute, CUresult, (CUmemoryPool pool, int attr, void *value)) \
 	X(0, cuMemPoolGetAttribute, CUresult, (CUmemoryPool pool, int attr, void *value)) \
 	X(0, cuMemPoolTrimTo, CUresult, (CUmemoryPool pool, size_t keep)) \
@@ -341,5 +342,6 @@ long long shal_bench_dtod(CUcontext ctx, CUdeviceptr dst, CUdeviceptr src, size_
 long long shal_bench_graph(CUcontext ctx, CUfunction f, CUstream s, int nodes, long long n);
 long long shal_bench_ctx_enter(CUcontext ctx, long long n);
 long long shal_bench_host_func(CUcontext ctx, CUstream s, long long n);
+long long shal_bench_pool(CUcontext ctx, CUstream s, size_t size, long long n);
 
 #endif
