@@ -8,9 +8,9 @@ import (
 	"github.com/streamhal/streamhal/streaming"
 )
 
-// openCUDABaseline: the plain-C baselines call C, so a build without cgo
+// openCBaseline: the plain-C baselines call C, so a build without cgo
 // has none, and the rows say so.
-func openCUDABaseline(*streaming.Device, string, io.Writer) (cBaseline, string) {
+func openCBaseline(*streaming.Device, string, io.Writer) (cBaseline, string) {
 	return nil, "n/a (built without cgo)"
 }
 

@@ -1,0 +1,120 @@
+// Plain-C Vulkan baselines for streamhal bench: loops that drive the same
+// device, VkQueue, pipelines and buffers that hal/vulkan uses, through the
+// same function pointers, as a C program would: record a command buffer,
+// vkQueueSubmit it signalling a timeline semaphore, vkWaitSemaphores. Each
+// returns the elapsed nanoseconds, or a negative VkResult.
+
+#include <string.h>
+#include <time.h>
+
+#include "shim.h"
+
+static int64_t bench_now_ns(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+typedef struct {
+	VkCommandPool pool;
+	VkCommandBuffer cb;
+	VkSemaphore tl;
+	uint64_t value;
+} bench_ctx;
+
+static VkResult bench_open(shal_dev* d, uint32_t family, bench_ctx* b) {
+	memset(b, 0, sizeof *b);
+	VkResult r = shal_create_command_pool(d, family, &b->pool);
+	if (r != VK_SUCCESS) return r;
+	if ((r = shal_alloc_command_buffer(d, b->pool, &b->cb)) != VK_SUCCESS) return r;
+	return shal_create_timeline(d, 0, &b->tl);
+}
+
+static void bench_close(shal_dev* d, bench_ctx* b) {
+	if (b->tl) shal_destroy_semaphore(d, b->tl);
+	if (b->cb) shal_free_command_buffer(d, b->pool, b->cb);
+	if (b->pool) shal_destroy_command_pool(d, b->pool);
+}
+
+// bench_submit submits c (NULL: an empty submission) signalling the next
+// timeline value; wait says whether to wait for it.
+static VkResult bench_submit(shal_dev* d, VkQueue q, bench_ctx* b, VkCommandBuffer c, int wait) {
+	b->value++;
+	VkResult r = shal_submit(d, q, c, 0, NULL, NULL, b->tl, b->value);
+	if (r != VK_SUCCESS || !wait) return r;
+	return shal_wait_semaphore(d, b->tl, b->value, UINT64_MAX);
+}
+
+// shal_bench_vk_dispatch runs n dispatches of gx groups of pipeline p
+// with the push constants. With sync_each, each is recorded, submitted and
+// waited for (a launch + synchronize); without, they are recorded into
+// command buffers of up to 4096 dispatches (with a barrier between them, as
+// hal/vulkan orders a queue's operations), submitted, and waited for once
+// after the clock stops (an enqueue).
+int64_t shal_bench_vk_dispatch(shal_dev* d, VkQueue q, uint32_t family, VkPipeline p, VkPipelineLayout l,
+	const void* push, uint32_t pushSize, uint32_t gx, int64_t n, int sync_each) {
+	bench_ctx b;
+	VkResult r = bench_open(d, family, &b);
+	int64_t t = -1;
+	if (r == VK_SUCCESS) {
+		int64_t t0 = bench_now_ns();
+		for (int64_t i = 0; i < n && r == VK_SUCCESS;) {
+			if ((r = shal_begin(d, b.cb, VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT)) != VK_SUCCESS) break;
+			int64_t batch = sync_each ? 1 : (n - i < 4096 ? n - i : 4096);
+			for (int64_t j = 0; j < batch; j++)
+				shal_cmd_dispatch(d, b.cb, j > 0, p, l, push, pushSize, gx, 1, 1, UINT32_MAX, UINT32_MAX, UINT32_MAX);
+			if ((r = shal_end(d, b.cb)) != VK_SUCCESS) break;
+			i += batch;
+			// The buffer is recorded again next round: wait for it then.
+			r = bench_submit(d, q, &b, b.cb, sync_each || i < n);
+		}
+		t = bench_now_ns() - t0;
+		if (r == VK_SUCCESS && !sync_each && b.value > 0) r = shal_wait_semaphore(d, b.tl, b.value, UINT64_MAX);
+	}
+	bench_close(d, &b);
+	return r == VK_SUCCESS ? t : -(int64_t)r;
+}
+
+// shal_bench_vk_signal runs n × (an empty vkQueueSubmit that signals the
+// timeline + vkWaitSemaphores): an event record + synchronize.
+int64_t shal_bench_vk_signal(shal_dev* d, VkQueue q, uint32_t family, int64_t n) {
+	bench_ctx b;
+	VkResult r = bench_open(d, family, &b);
+	int64_t t = -1;
+	if (r == VK_SUCCESS) {
+		int64_t t0 = bench_now_ns();
+		for (int64_t i = 0; i < n && r == VK_SUCCESS; i++) r = bench_submit(d, q, &b, NULL, 1);
+		t = bench_now_ns() - t0;
+	}
+	bench_close(d, &b);
+	return r == VK_SUCCESS ? t : -(int64_t)r;
+}
+
+// shal_bench_vk_copy runs n × (record vkCmdCopyBuffer of size bytes,
+// submit, wait).
+int64_t shal_bench_vk_copy(shal_dev* d, VkQueue q, uint32_t family, VkBuffer src, VkDeviceSize srcOff,
+	VkBuffer dst, VkDeviceSize dstOff, VkDeviceSize size, int64_t n) {
+	bench_ctx b;
+	VkResult r = bench_open(d, family, &b);
+	int64_t t = -1;
+	if (r == VK_SUCCESS) {
+		int64_t t0 = bench_now_ns();
+		for (int64_t i = 0; i < n && r == VK_SUCCESS; i++) {
+			if ((r = shal_begin(d, b.cb, VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT)) != VK_SUCCESS) break;
+			shal_cmd_copy(d, b.cb, 0, src, srcOff, dst, dstOff, size);
+			if ((r = shal_end(d, b.cb)) != VK_SUCCESS) break;
+			r = bench_submit(d, q, &b, b.cb, 1);
+		}
+		t = bench_now_ns() - t0;
+	}
+	bench_close(d, &b);
+	return r == VK_SUCCESS ? t : -(int64_t)r;
+}
+
+// shal_bench_memcpy runs n × memcpy of size bytes: the host side of a copy
+// into or out of host-visible (mapped) device memory.
+int64_t shal_bench_memcpy(void* dst, const void* src, size_t size, int64_t n) {
+	int64_t t0 = bench_now_ns();
+	for (int64_t i = 0; i < n; i++) memcpy(dst, src, size);
+	return bench_now_ns() - t0;
+}
