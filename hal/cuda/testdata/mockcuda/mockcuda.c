@@ -16,7 +16,9 @@
 // cuStreamDestroy returns before the stream's work is done;
 // cuCtxSynchronize waits for every stream of the context, destroyed ones
 // and streams blocked on a memory wait included; a context's host-function
-// thread and peer mappings end with the context.
+// thread and peer mappings end with the context. Stream-ordered pools
+// (cuMemPool*, cuMemAllocAsync, cuMemFreeAsync) follow CUDA's reuse rules
+// (see the pool section).
 //
 // Build: cc -shared -fPIC -O1 -pthread -o libmockcuda.so mockcuda.c
 //
