@@ -25,7 +25,7 @@ type benchSession struct {
 	cb          cBaseline    // the plain-C baseline on CUDA and Vulkan devices, else nil
 	cuda        cudaBaseline // cb on CUDA devices
 	vk          bool         // cb is the Vulkan one
-	na          string    // the baseline name of a row without one
+	na          string       // the baseline name of a row without one
 }
 
 // benchOn runs every row on dev with kernels from modulePath.
