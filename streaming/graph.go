@@ -476,6 +476,21 @@ func (g *Graph) RemoveDependencies(from, to []*GraphNode) error {
 
 // DestroyNode removes a node and its edges (cuGraphDestroyNode).
 func (g *Graph) DestroyNode(n *GraphNode) error {
+	owned, err := g.destroyNode(n)
+	if err != nil {
+		return err
+	}
+	if owned && n.typ == GraphNodeMemAlloc {
+		// Outside the graph's lock: the last release waits for the
+		// device.
+		n.mem.unref()
+	}
+	return nil
+}
+
+// destroyNode removes n; owned says the graph still held its resources
+// (it was not destroyed).
+func (g *Graph) destroyNode(n *GraphNode) (owned bool, err error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	idx := -1
@@ -485,7 +500,7 @@ func (g *Graph) DestroyNode(n *GraphNode) error {
 		}
 	}
 	if idx < 0 {
-		return fmt.Errorf("streaming: destroy node: not a node of this graph: %w", ErrInvalidValue)
+		return false, fmt.Errorf("streaming: destroy node: not a node of this graph: %w", ErrInvalidValue)
 	}
 	g.nodes = append(g.nodes[:idx:idx], g.nodes[idx+1:]...)
 	for _, m := range g.nodes {
@@ -498,10 +513,7 @@ func (g *Graph) DestroyNode(n *GraphNode) error {
 		m.deps = out
 	}
 	n.g = nil
-	if n.typ == GraphNodeMemAlloc {
-		defer n.mem.unref()
-	}
-	return nil
+	return !g.destroyed, nil
 }
 
 // Clone copies the graph (cuGraphClone).
@@ -543,15 +555,22 @@ func (g *Graph) Clone() (*Graph, error) {
 // unaffected.
 func (g *Graph) Destroy() error {
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	if g.destroyed {
+		g.mu.Unlock()
 		return fmt.Errorf("streaming: graph already destroyed: %w", ErrInvalidHandle)
 	}
 	g.destroyed = true
+	var mems []*graphMem
 	for _, n := range g.nodes {
 		if n.typ == GraphNodeMemAlloc {
-			defer n.mem.unref()
+			mems = append(mems, n.mem)
 		}
+	}
+	g.mu.Unlock()
+	// Outside the lock: the last release of graph memory waits for the
+	// device.
+	for _, m := range mems {
+		m.unref()
 	}
 	return nil
 }
