@@ -154,7 +154,7 @@ func (bs *benchSession) launchRows() error {
 		launchTimer, launchName = bs.cb.LaunchSync, bs.pick("cuLaunchKernel + cuStreamSynchronize",
 			"record the empty dispatch + vkQueueSubmit + vkWaitSemaphores (timeline)")
 		eventTimer, eventName = bs.cb.EventSync, bs.pick("cuEventRecord + cuEventSynchronize, timing event",
-			"empty vkQueueSubmit signalling a timeline + vkWaitSemaphores")
+			"vkCmdWriteTimestamp + vkQueueSubmit signalling a timeline + vkWaitSemaphores (a timing event)")
 	}
 	launchSync := func() error {
 		if err := bs.launchEmpty(); err != nil {

@@ -75,15 +75,26 @@ int64_t shal_bench_vk_dispatch(shal_dev* d, VkQueue q, uint32_t family, VkPipeli
 	return r == VK_SUCCESS ? t : -(int64_t)r;
 }
 
-// shal_bench_vk_signal runs n × (an empty vkQueueSubmit that signals the
-// timeline + vkWaitSemaphores): an event record + synchronize.
-int64_t shal_bench_vk_signal(shal_dev* d, VkQueue q, uint32_t family, int64_t n) {
+// shal_bench_vk_signal runs n × (a vkQueueSubmit that signals the
+// timeline + vkWaitSemaphores): an event record + synchronize. With a query
+// pool (a timing event), each submission is a command buffer that writes a
+// timestamp into it; without, an empty submission.
+int64_t shal_bench_vk_signal(shal_dev* d, VkQueue q, uint32_t family, VkQueryPool pool, int64_t n) {
 	bench_ctx b;
 	VkResult r = bench_open(d, family, &b);
 	int64_t t = -1;
 	if (r == VK_SUCCESS) {
 		int64_t t0 = bench_now_ns();
-		for (int64_t i = 0; i < n && r == VK_SUCCESS; i++) r = bench_submit(d, q, &b, NULL, 1);
+		for (int64_t i = 0; i < n && r == VK_SUCCESS; i++) {
+			if (pool == 0) {
+				r = bench_submit(d, q, &b, NULL, 1);
+				continue;
+			}
+			if ((r = shal_begin(d, b.cb, VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT)) != VK_SUCCESS) break;
+			shal_cmd_timestamp(d, b.cb, pool, 0);
+			if ((r = shal_end(d, b.cb)) != VK_SUCCESS) break;
+			r = bench_submit(d, q, &b, b.cb, 1);
+		}
 		t = bench_now_ns() - t0;
 	}
 	bench_close(d, &b);

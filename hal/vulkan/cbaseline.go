@@ -7,7 +7,7 @@ package vulkan
 #include "shim.h"
 int64_t shal_bench_vk_dispatch(shal_dev* d, VkQueue q, uint32_t family, VkPipeline p, VkPipelineLayout l,
 	const void* push, uint32_t pushSize, uint32_t gx, int64_t n, int sync_each);
-int64_t shal_bench_vk_signal(shal_dev* d, VkQueue q, uint32_t family, int64_t n);
+int64_t shal_bench_vk_signal(shal_dev* d, VkQueue q, uint32_t family, VkQueryPool pool, int64_t n);
 int64_t shal_bench_vk_copy(shal_dev* d, VkQueue q, uint32_t family, VkBuffer src, VkDeviceSize srcOff,
 	VkBuffer dst, VkDeviceSize dstOff, VkDeviceSize size, int64_t n);
 int64_t shal_bench_memcpy(void* dst, const void* src, size_t size, int64_t n);
@@ -172,16 +172,22 @@ func (b *baseline) LaunchSync(n int) (time.Duration, error) {
 	return b.dispatch(b.empty, empty1, n, true, "launch+synchronize")
 }
 
-// EventSync runs n × (an empty vkQueueSubmit signalling the timeline +
-// vkWaitSemaphores): what an event record and synchronize are.
+// EventSync runs n × (a command buffer writing a timestamp, submitted
+// with vkQueueSubmit signalling the timeline + vkWaitSemaphores): what a
+// timing event's record and synchronize are on hal/vulkan.
 func (b *baseline) EventSync(n int) (time.Duration, error) {
 	if err := b.check("event record+synchronize", n); err != nil {
 		return 0, err
 	}
+	var pool C.VkQueryPool
+	if err := check(C.shal_create_query_pool(b.d.c, 1, &pool), "vkCreateQueryPool for the baseline"); err != nil {
+		return 0, err
+	}
+	defer C.shal_destroy_query_pool(b.d.c, pool)
 	vq := b.q.vq
 	vq.mu.Lock()
 	defer vq.mu.Unlock()
-	return result(C.shal_bench_vk_signal(b.d.c, vq.q, C.uint32_t(b.d.family), C.int64_t(n)), "event record+synchronize")
+	return result(C.shal_bench_vk_signal(b.d.c, vq.q, C.uint32_t(b.d.family), pool, C.int64_t(n)), "event record+synchronize")
 }
 
 // VectorAdd runs reps × (record vector_add(a, bb, c, n) over n/256 groups
