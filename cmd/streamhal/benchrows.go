@@ -137,7 +137,7 @@ func (bs *benchSession) launchRows() error {
 	enqName := "none (absolute)"
 	if bs.cb != nil {
 		enqTimer, enqName = bs.cb.LaunchEnqueue, bs.pick("cuLaunchKernel loop, then one cuStreamSynchronize (untimed)",
-			"record + vkQueueSubmit of the empty dispatch (command buffers of up to 4096), then one timeline wait (untimed)")
+			"record + vkQueueSubmit of each empty dispatch (a ring of command buffers), then one timeline wait (untimed)")
 	}
 	if err := bs.row("launch_enqueue", "launch enqueue (empty kernel)", perUS(), bs.thenSync(loop(bs.launchEmpty)), enqTimer, enqName); err != nil {
 		return err

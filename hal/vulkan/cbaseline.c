@@ -45,32 +45,45 @@ static VkResult bench_submit(shal_dev* d, VkQueue q, bench_ctx* b, VkCommandBuff
 	return shal_wait_semaphore(d, b->tl, b->value, UINT64_MAX);
 }
 
+// SHAL_BENCH_RING command buffers take turns in an enqueue loop.
+#define SHAL_BENCH_RING 64
+
 // shal_bench_vk_dispatch runs n dispatches of gx groups of pipeline p
-// with the push constants. With sync_each, each is recorded, submitted and
-// waited for (a launch + synchronize); without, they are recorded into
-// command buffers of up to 4096 dispatches (with a barrier between them, as
-// hal/vulkan orders a queue's operations), submitted, and waited for once
-// after the clock stops (an enqueue).
+// with the push constants, each recorded into its own command buffer and
+// submitted with vkQueueSubmit signalling the next timeline value, as
+// cuLaunchKernel enqueues each launch. With sync_each, each is waited for
+// (a launch + synchronize); without, the loop only waits before reusing a
+// command buffer of its ring of SHAL_BENCH_RING, and waits for the last
+// one after the clock stops (an enqueue).
 int64_t shal_bench_vk_dispatch(shal_dev* d, VkQueue q, uint32_t family, VkPipeline p, VkPipelineLayout l,
 	const void* push, uint32_t pushSize, uint32_t gx, int64_t n, int sync_each) {
 	bench_ctx b;
 	VkResult r = bench_open(d, family, &b);
+	VkCommandBuffer ring[SHAL_BENCH_RING];
+	int nring = 0;
+	ring[nring++] = b.cb;
+	while (r == VK_SUCCESS && nring < SHAL_BENCH_RING) {
+		if ((r = shal_alloc_command_buffer(d, b.pool, &ring[nring])) == VK_SUCCESS) nring++;
+	}
 	int64_t t = -1;
 	if (r == VK_SUCCESS) {
 		int64_t t0 = bench_now_ns();
-		for (int64_t i = 0; i < n && r == VK_SUCCESS;) {
-			if ((r = shal_begin(d, b.cb, VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT)) != VK_SUCCESS) break;
-			int64_t batch = sync_each ? 1 : (n - i < 4096 ? n - i : 4096);
-			for (int64_t j = 0; j < batch; j++)
-				shal_cmd_dispatch(d, b.cb, j > 0, p, l, push, pushSize, gx, 1, 1, UINT32_MAX, UINT32_MAX, UINT32_MAX);
-			if ((r = shal_end(d, b.cb)) != VK_SUCCESS) break;
-			i += batch;
-			// The buffer is recorded again next round: wait for it then.
-			r = bench_submit(d, q, &b, b.cb, sync_each || i < n);
+		for (int64_t i = 0; i < n && r == VK_SUCCESS; i++) {
+			VkCommandBuffer c = ring[i % SHAL_BENCH_RING];
+			if (!sync_each && i >= SHAL_BENCH_RING) {
+				// The buffer's previous submission signalled value
+				// i - SHAL_BENCH_RING + 1.
+				if ((r = shal_wait_semaphore(d, b.tl, (uint64_t)(i - SHAL_BENCH_RING + 1), UINT64_MAX)) != VK_SUCCESS) break;
+			}
+			if ((r = shal_begin(d, c, VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT)) != VK_SUCCESS) break;
+			shal_cmd_dispatch(d, c, 0, p, l, push, pushSize, gx, 1, 1, UINT32_MAX, UINT32_MAX, UINT32_MAX);
+			if ((r = shal_end(d, c)) != VK_SUCCESS) break;
+			r = bench_submit(d, q, &b, c, sync_each);
 		}
 		t = bench_now_ns() - t0;
 		if (r == VK_SUCCESS && !sync_each && b.value > 0) r = shal_wait_semaphore(d, b.tl, b.value, UINT64_MAX);
 	}
+	for (int k = 1; k < nring; k++) shal_free_command_buffer(d, b.pool, ring[k]);
 	bench_close(d, &b);
 	return r == VK_SUCCESS ? t : -(int64_t)r;
 }

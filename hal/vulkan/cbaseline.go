@@ -155,7 +155,8 @@ func (b *baseline) dispatch(k *kernel, cfg hal.LaunchConfig, n int, syncEach boo
 var empty1 = hal.LaunchConfig{Grid: hal.Dim3{X: 1, Y: 1, Z: 1}, Block: hal.Dim3{X: 1, Y: 1, Z: 1}}
 
 // LaunchEnqueue records and submits n dispatches of the empty kernel (one
-// group), in command buffers of up to 4096, and waits once, untimed.
+// group), one command buffer and vkQueueSubmit each, and waits once,
+// untimed.
 func (b *baseline) LaunchEnqueue(n int) (time.Duration, error) {
 	if err := b.check("launch enqueue", n); err != nil {
 		return 0, err
