@@ -115,7 +115,18 @@ func PackArgs(params []hal.Param, args ...any) ([]byte, error) {
 	if params != nil && len(args) != len(params) {
 		return nil, fmt.Errorf("streaming: %d arguments for a kernel with %d parameters: %w", len(args), len(params), ErrInvalidValue)
 	}
+	// One allocation for the buffer: its size is known from the layout
+	// (growing it argument by argument cost one allocation each).
 	var buf []byte
+	if params != nil {
+		end := 0
+		for _, p := range params {
+			end = max(end, int(p.Offset+p.Size))
+		}
+		buf = make([]byte, 0, end)
+	} else if len(args) > 0 {
+		buf = make([]byte, 0, 8*len(args))
+	}
 	var scratch [16]byte
 	off := 0
 	for i, v := range args {
@@ -136,7 +147,12 @@ func PackArgs(params []hal.Param, args ...any) ([]byte, error) {
 			off = (off + align - 1) &^ (align - 1)
 		}
 		if need := off + len(b); need > len(buf) {
-			buf = append(buf, make([]byte, need-len(buf))...)
+			if need <= cap(buf) {
+				clear(buf[len(buf):need])
+				buf = buf[:need]
+			} else {
+				buf = append(buf, make([]byte, need-len(buf))...)
+			}
 		}
 		copy(buf[off:], b)
 		off += len(b)

@@ -97,6 +97,11 @@ func BenchmarkVectorAdd64M(b *testing.B) {
 	s.MemsetD32Async(dc, 0, n)
 	syncStream(b, s)
 	pa, pb, pc := hostOf(b, e, da), hostOf(b, e, db), hostOf(b, e, dc)
+	pool, err := cbench.NewPool(runtime.GOMAXPROCS(0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Close()
 	var tS, tC time.Duration
 	b.SetBytes(3 * 4 * n)
 	for b.Loop() {
@@ -106,7 +111,7 @@ func BenchmarkVectorAdd64M(b *testing.B) {
 		}
 		syncStream(b, s)
 		t1 := time.Now()
-		cbench.VectorAdd(ptr(pa), ptr(pb), ptr(pc), n, runtime.GOMAXPROCS(0))
+		pool.VectorAdd(ptr(pa), ptr(pb), ptr(pc), n)
 		tS += t1.Sub(t0)
 		tC += time.Since(t1)
 	}

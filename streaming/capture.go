@@ -109,6 +109,9 @@ func (s *Stream) EndCapture() (*Graph, error) {
 	}
 	c.endLocked()
 	if err != nil {
+		// Nobody gets the graph: release the memory its captured
+		// allocations reserved.
+		c.graph.Destroy()
 		return nil, err
 	}
 	return c.graph, nil

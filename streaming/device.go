@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/streamhal/streamhal/hal"
@@ -32,8 +33,13 @@ type Device struct {
 	defaultPool *MemPool
 	currentPool *MemPool
 	pools       map[*MemPool]bool
-	stages      map[uint64][]*stage // cached host staging buffers by size
-	stageTrash  []*stage            // returned buffers beyond the cache, freed later
+
+	// Graph memory (graphmem.go): bytes reserved by allocation nodes and
+	// allocated by launches, with their high-water marks.
+	graphMemReserved, graphMemReservedHigh atomic.Uint64
+	graphMemUsed, graphMemUsedHigh         atomic.Uint64
+	stages                                 map[uint64][]*stage // cached host staging buffers by size
+	stageTrash                             []*stage            // returned buffers beyond the cache, freed later
 }
 
 func newDevice(rt *Runtime, hd hal.Device, ordinal int) *Device {

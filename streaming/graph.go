@@ -44,6 +44,10 @@ func (t GraphNodeType) String() string {
 		return "event wait"
 	case GraphNodeEventRecord:
 		return "event record"
+	case GraphNodeMemAlloc:
+		return "memory allocation"
+	case GraphNodeMemFree:
+		return "memory free"
 	}
 	return fmt.Sprintf("GraphNodeType(%d)", int(t))
 }
@@ -94,6 +98,7 @@ type GraphNode struct {
 	host   func()
 	event  *Event
 	child  *Graph
+	mem    *graphMem // memory allocation and free nodes
 
 	// bound are, for a kernel node, the allocations its pointer
 	// arguments resolved to when it was added (or captured) or its
@@ -408,6 +413,12 @@ func (g *Graph) AddChildGraphNode(deps []*GraphNode, child *Graph) (*GraphNode, 
 	if child == nil || child == g {
 		return nil, fmt.Errorf("streaming: child graph node: invalid child graph: %w", ErrInvalidValue)
 	}
+	child.mu.Lock()
+	mem := child.hasMemNodesLocked()
+	child.mu.Unlock()
+	if mem {
+		return nil, fmt.Errorf("streaming: child graph node: a graph with memory allocation or free nodes cannot be a child graph: %w", ErrNotSupported)
+	}
 	c, err := child.Clone()
 	if err != nil {
 		return nil, err
@@ -474,6 +485,21 @@ func (g *Graph) RemoveDependencies(from, to []*GraphNode) error {
 
 // DestroyNode removes a node and its edges (cuGraphDestroyNode).
 func (g *Graph) DestroyNode(n *GraphNode) error {
+	owned, err := g.destroyNode(n)
+	if err != nil {
+		return err
+	}
+	if owned && n.typ == GraphNodeMemAlloc {
+		// Outside the graph's lock: the last release waits for the
+		// device.
+		n.mem.unref()
+	}
+	return nil
+}
+
+// destroyNode removes n; owned says the graph still held its resources
+// (it was not destroyed).
+func (g *Graph) destroyNode(n *GraphNode) (owned bool, err error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	idx := -1
@@ -483,7 +509,7 @@ func (g *Graph) DestroyNode(n *GraphNode) error {
 		}
 	}
 	if idx < 0 {
-		return fmt.Errorf("streaming: destroy node: not a node of this graph: %w", ErrInvalidValue)
+		return false, fmt.Errorf("streaming: destroy node: not a node of this graph: %w", ErrInvalidValue)
 	}
 	g.nodes = append(g.nodes[:idx:idx], g.nodes[idx+1:]...)
 	for _, m := range g.nodes {
@@ -496,7 +522,7 @@ func (g *Graph) DestroyNode(n *GraphNode) error {
 		m.deps = out
 	}
 	n.g = nil
-	return nil
+	return !g.destroyed, nil
 }
 
 // Clone copies the graph (cuGraphClone).
@@ -520,6 +546,9 @@ func (g *Graph) Clone() (*Graph, error) {
 			cp.child = child
 		}
 		cp.deps = nil
+		if n.typ == GraphNodeMemAlloc {
+			n.mem.ref() // the copy holds the same memory
+		}
 		m[n] = &cp
 		c.nodes = append(c.nodes, &cp)
 	}
@@ -535,11 +564,23 @@ func (g *Graph) Clone() (*Graph, error) {
 // unaffected.
 func (g *Graph) Destroy() error {
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	if g.destroyed {
+		g.mu.Unlock()
 		return fmt.Errorf("streaming: graph already destroyed: %w", ErrInvalidHandle)
 	}
 	g.destroyed = true
+	var mems []*graphMem
+	for _, n := range g.nodes {
+		if n.typ == GraphNodeMemAlloc {
+			mems = append(mems, n.mem)
+		}
+	}
+	g.mu.Unlock()
+	// Outside the lock: the last release of graph memory waits for the
+	// device.
+	for _, m := range mems {
+		m.unref()
+	}
 	return nil
 }
 
@@ -591,6 +632,7 @@ type GraphExec struct {
 	// checkedFrees is the pointer table's count of frees when the
 	// addresses the nodes use were last checked (see checkRefs).
 	checkedFrees uint64
+	mem          memPlan // the graph memory the graph allocates and frees
 }
 
 // plannedNode maps one node of the (flattened) source graph onto the hal
@@ -628,6 +670,9 @@ func (c *Context) Instantiate(g *Graph) (*GraphExec, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkMemOrder(hg, plan); err != nil {
+		return nil, err
+	}
 	hx, err := c.dev.hal.Instantiate(hg)
 	if err != nil {
 		return nil, fmt.Errorf("streaming: instantiate graph of %d nodes: %w", len(hg.Nodes), err)
@@ -637,11 +682,18 @@ func (c *Context) Instantiate(g *Graph) (*GraphExec, error) {
 		hx.Close()
 		return nil, err
 	}
-	x := &GraphExec{ctx: c, hal: hx, plan: plan, src: src, checkedFrees: frees}
+	x := &GraphExec{ctx: c, hal: hx, plan: plan, src: src, checkedFrees: frees, mem: memPlanOf(g)}
+	if err := x.mem.claim(x); err != nil {
+		hx.Close()
+		src.Destroy()
+		return nil, err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		hx.Close()
+		x.mem.release(x)
+		src.Destroy()
 		return nil, fmt.Errorf("streaming: instantiate graph: context destroyed: %w", ErrInvalidContext)
 	}
 	c.graphs[x] = true
@@ -791,6 +843,14 @@ func (c *Context) halNodesLocked(n *GraphNode, refs *[]addrRef) ([]hal.Node, err
 		return nodes, nil
 	case GraphNodeHost:
 		return []hal.Node{{Kind: hal.NodeHost, Host: n.host}}, nil
+	case GraphNodeMemAlloc, GraphNodeMemFree:
+		// The memory is reserved for the graph's life: the node only
+		// orders the graph's uses of it (checkMemOrder) and the launch's
+		// bookkeeping (memPlan).
+		if n.mem.a.freed.Load() {
+			return nil, fmt.Errorf("graph memory %#x was released: %w", n.mem.a.base, ErrInvalidValue)
+		}
+		return []hal.Node{{Kind: hal.NodeEmpty}}, nil
 	case GraphNodeEmpty:
 		return []hal.Node{{Kind: hal.NodeEmpty}}, nil
 	case GraphNodeEventRecord, GraphNodeWaitEvent:
@@ -845,7 +905,17 @@ func (x *GraphExec) Launch(s *Stream) error {
 	if err := x.checkRefs(t); err != nil {
 		return err
 	}
-	return s.submitExec(x)
+	if s.cap.Load() != nil && (len(x.mem.allocs) > 0 || len(x.mem.frees) > 0) {
+		return fmt.Errorf("streaming: the launch of a graph with memory nodes cannot be captured: %w", ErrCaptureUnsupported)
+	}
+	if err := x.mem.check(); err != nil {
+		return err
+	}
+	if err := s.submitExec(x); err != nil {
+		return err
+	}
+	x.mem.commit()
+	return nil
 }
 
 // Close destroys the exec (cuGraphExecDestroy); pending launches complete.
@@ -874,6 +944,8 @@ func (x *GraphExec) destroy() error {
 		return errGone("graph exec already destroyed")
 	}
 	x.closed = true
+	x.mem.release(x)
+	x.src.Destroy()
 	return x.hal.Close()
 }
 
@@ -941,6 +1013,9 @@ func (x *GraphExec) Update(g *Graph) error {
 			if p.src.kernel.Function.mod != o.src.kernel.Function.mod {
 				return &GraphExecUpdateError{Result: GraphExecUpdateErrorUnsupportedFuncChange, Node: p.src, Reason: fmt.Sprintf("node %d's kernel is from another module", i)}
 			}
+		}
+		if (p.typ == GraphNodeMemAlloc || p.typ == GraphNodeMemFree) && p.src.mem != o.src.mem {
+			return &GraphExecUpdateError{Result: GraphExecUpdateErrorParametersChanged, Node: p.src, Reason: fmt.Sprintf("node %d's memory changed (memory nodes cannot be updated)", i)}
 		}
 		if (p.typ == GraphNodeEventRecord || p.typ == GraphNodeWaitEvent) && p.src.event != o.src.event {
 			return &GraphExecUpdateError{Result: GraphExecUpdateErrorParametersChanged, Node: p.src, Reason: fmt.Sprintf("node %d's event changed", i)}

@@ -123,3 +123,13 @@ func halImportEvent(d hal.Device, h [hal.IPCHandleSize]byte) (hal.Event, error) 
 	}
 	return ipc.ImportEvent(h)
 }
+
+// halPools returns the device's hal.PoolDevice, or nil: without one,
+// package streaming's own pools (pool.go) serve MallocAsync on top of
+// Device.Allocate.
+func halPools(d hal.Device) hal.PoolDevice {
+	if pd, ok := d.(hal.PoolDevice); ok {
+		return pd
+	}
+	return nil
+}

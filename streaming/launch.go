@@ -41,12 +41,16 @@ func (s *Stream) checkLaunch(f *Function, cfg *LaunchConfig) error {
 		}
 		return fmt.Errorf("streaming: launch %s (loaded in another context of device %d) on %v: %w", f.Name(), s.ctx.dev.ordinal, s, ErrInvalidHandle)
 	}
-	info := s.ctx.dev.info
+	// A pointer, not a copy: the device's info never changes, and the
+	// launch path is hot.
+	info := &s.ctx.dev.info
 	g, b := cfg.Grid, cfg.Block
 	if g.X == 0 || g.Y == 0 || g.Z == 0 || b.X == 0 || b.Y == 0 || b.Z == 0 {
 		return fmt.Errorf("streaming: launch %s: grid %v, block %v: every dimension must be at least 1: %w", f.Name(), g, b, ErrInvalidValue)
 	}
-	attrs := f.Attributes()
+	f.mu.Lock()
+	attrs := struct{ MaxThreadsPerBlock, MaxDynamicSharedSize int }{f.attrs.MaxThreadsPerBlock, f.attrs.MaxDynamicSharedSize}
+	f.mu.Unlock()
 	if int(b.X) > info.MaxBlockDim[0] || int(b.Y) > info.MaxBlockDim[1] || int(b.Z) > info.MaxBlockDim[2] {
 		return fmt.Errorf("streaming: launch %s: block %v exceeds the device's %v: %w", f.Name(), b, info.MaxBlockDim, ErrInvalidValue)
 	}

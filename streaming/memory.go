@@ -255,6 +255,9 @@ func (c *Context) Free(p DevicePtr) error {
 		}
 		return a.ctx.ipcRelease("free", a, uint64(p)) // memory of an imported pool
 	}
+	if a.graph != nil {
+		return c.freeGraphMem(a)
+	}
 	return a.release("free", uint64(p), ErrInvalidValue)
 }
 

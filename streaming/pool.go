@@ -57,9 +57,17 @@ type poolBlock struct {
 // (or, with ReuseFollowEventDependencies, once they wait for an event
 // recorded after it); memory above the release threshold goes back to the
 // device at synchronization points.
+//
+// Where the driver has its own stream-ordered allocator (hal.PoolDevice:
+// CUDA, HIP), the pool is the driver's: allocation, reuse, attributes,
+// access and trimming are the driver's, and this type only validates and
+// keeps the pointer table. Elsewhere (the CPU, Vulkan) it is this
+// package's own pool on top of the device's allocator, with the rules
+// above.
 type MemPool struct {
 	dev     *Device
 	deflt   bool
+	native  hal.Pool // the driver's pool; nil: this package's own
 	mu      sync.Mutex
 	closed  bool
 	cached  []*poolBlock // free blocks, by size
@@ -75,20 +83,45 @@ type MemPool struct {
 	ipcIn  *poolShareIn
 }
 
-func newMemPool(d *Device, deflt bool) *MemPool {
+// newMemPool makes a pool of d: the driver's own when it has one (the
+// default pool, or a new one), else this package's.
+func newMemPool(d *Device, deflt bool) (*MemPool, error) {
 	p := &MemPool{dev: d, deflt: deflt, inUse: map[*allocation]*poolBlock{}, access: map[*Device]MemAccessFlags{d: MemAccessReadWrite}}
 	p.reuse[MemPoolReuseFollowEventDependencies] = true
 	p.reuse[MemPoolReuseAllowOpportunistic] = true
 	p.reuse[MemPoolReuseAllowInternalDependencies] = true
-	return p
+	if pd := halPools(d.hal); pd != nil && d.info.MemoryPoolsSupported {
+		var err error
+		if deflt {
+			p.native, err = pd.DefaultPool()
+		} else {
+			p.native, err = pd.NewPool(hal.PoolOptions{})
+		}
+		if err != nil {
+			return nil, fmt.Errorf("streaming: memory pool of device %d: %w", d.ordinal, err)
+		}
+	}
+	return p, nil
 }
+
+// Native reports whether the pool is the driver's own (cuMemPool on CUDA,
+// hipMemPool on HIP) rather than this package's.
+func (p *MemPool) Native() bool { return p.native != nil }
 
 // NewMemPool creates a pool of the device's memory (cuMemPoolCreate).
 func (d *Device) NewMemPool() (*MemPool, error) {
 	if !d.info.MemoryPoolsSupported {
 		return nil, fmt.Errorf("streaming: memory pools on %s: %w", d.info.Name, ErrNotSupported)
 	}
-	p := newMemPool(d, false)
+	done, err := d.rt.holdDrivers("create memory pool")
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	p, err := newMemPool(d, false)
+	if err != nil {
+		return nil, err
+	}
 	d.mu.Lock()
 	d.pools[p] = true
 	d.mu.Unlock()
@@ -101,7 +134,16 @@ func (d *Device) DefaultMemPool() *MemPool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.defaultPool == nil {
-		d.defaultPool = newMemPool(d, true)
+		p, err := newMemPool(d, true)
+		if err != nil {
+			// The driver would not give its default pool: serve
+			// MallocAsync from this package's pool instead, which
+			// needs nothing but Device.Allocate.
+			d.rt.logf(1, "%v; using streamhal's own pool", err)
+			p = &MemPool{dev: d, deflt: true, inUse: map[*allocation]*poolBlock{}, access: map[*Device]MemAccessFlags{d: MemAccessReadWrite}}
+			p.reuse = [4]bool{false, true, true, true}
+		}
+		d.defaultPool = p
 		d.pools[d.defaultPool] = true
 	}
 	return d.defaultPool
@@ -124,6 +166,13 @@ func (d *Device) MemPool() *MemPool {
 func (d *Device) SetMemPool(p *MemPool) error {
 	if p == nil || p.dev != d {
 		return fmt.Errorf("streaming: set memory pool of device %d: the pool belongs to another device: %w", d.ordinal, ErrInvalidValue)
+	}
+	if p.native != nil {
+		if pd := halPools(d.hal); pd != nil {
+			if err := pd.SetCurrentPool(p.native); err != nil {
+				return fmt.Errorf("streaming: set memory pool of device %d: %w", d.ordinal, err)
+			}
+		}
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -184,8 +233,33 @@ func (p *MemPool) take(s *Stream, size uint64) (*allocation, error) {
 	return a, nil
 }
 
-// put returns an in-use block to the cache (a synchronous Free).
+// takeNative allocates from the driver's pool, ordered on s's queue.
+func (p *MemPool) takeNative(s *Stream, size uint64) (*allocation, error) {
+	// p.mu keeps a concurrent Destroy from closing the driver's pool
+	// under the allocation.
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.checkOpen("malloc async"); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, fmt.Errorf("streaming: malloc async on a destroyed stream: %w", ErrInvalidHandle)
+	}
+	ha, err := p.native.AllocateAsync(s.q, size)
+	if err != nil {
+		return nil, fmt.Errorf("streaming: malloc async of %d bytes: %w", size, err)
+	}
+	return &allocation{base: ha.Device, size: size, kind: MemoryDevice, dev: p.dev, hal: ha, host: ha.Host, pool: p}, nil
+}
+
+// put returns an in-use block to the pool at once (a synchronous Free,
+// after the device's work is done).
 func (p *MemPool) put(a *allocation) error {
+	if p.native != nil {
+		return p.native.Free(a.base)
+	}
 	_, err := p.giveBack(a, nil)
 	return err
 }
@@ -250,12 +324,19 @@ func (p *MemPool) TrimTo(keep uint64) error {
 	if err := p.checkOpen("trim"); err != nil {
 		return err
 	}
+	if p.native != nil {
+		return p.native.TrimTo(keep)
+	}
 	p.trimLocked(keep)
 	return nil
 }
 
 // settle applies the release threshold (called at synchronization points).
+// The driver's pools apply theirs themselves.
 func (p *MemPool) settle() {
+	if p.native != nil {
+		return
+	}
 	done, err := p.dev.rt.holdDrivers("settle memory pool")
 	if err != nil {
 		return
@@ -274,6 +355,16 @@ func (p *MemPool) Attribute(attr MemPoolAttribute) (uint64, error) {
 	defer p.mu.Unlock()
 	if err := p.checkOpen("get pool attribute"); err != nil {
 		return 0, err
+	}
+	if p.native != nil {
+		if attr < MemPoolReuseFollowEventDependencies || attr > MemPoolUsedMemHigh {
+			return 0, fmt.Errorf("streaming: pool attribute %d: %w", attr, ErrInvalidValue)
+		}
+		v, err := p.native.Attribute(hal.PoolAttribute(attr))
+		if err != nil {
+			return 0, fmt.Errorf("streaming: get pool attribute %d: %w", attr, err)
+		}
+		return v, nil
 	}
 	switch attr {
 	case MemPoolReuseFollowEventDependencies, MemPoolReuseAllowOpportunistic, MemPoolReuseAllowInternalDependencies:
@@ -299,6 +390,23 @@ func (p *MemPool) SetAttribute(attr MemPoolAttribute, v uint64) error {
 	defer p.mu.Unlock()
 	if err := p.checkOpen("set pool attribute"); err != nil {
 		return err
+	}
+	if p.native != nil {
+		switch attr {
+		case MemPoolReuseFollowEventDependencies, MemPoolReuseAllowOpportunistic, MemPoolReuseAllowInternalDependencies:
+			v = uint64(b2i(v != 0))
+		case MemPoolReleaseThreshold:
+		case MemPoolReservedMemHigh, MemPoolUsedMemHigh:
+			if v != 0 {
+				return fmt.Errorf("streaming: pool attribute %d can only be reset to 0, not %d: %w", attr, v, ErrInvalidValue)
+			}
+		default:
+			return fmt.Errorf("streaming: pool attribute %d cannot be set: %w", attr, ErrInvalidValue)
+		}
+		if err := p.native.SetAttribute(hal.PoolAttribute(attr), v); err != nil {
+			return fmt.Errorf("streaming: set pool attribute %d: %w", attr, err)
+		}
+		return nil
 	}
 	switch attr {
 	case MemPoolReuseFollowEventDependencies, MemPoolReuseAllowOpportunistic, MemPoolReuseAllowInternalDependencies:
@@ -344,6 +452,11 @@ func (p *MemPool) SetAccess(dev *Device, flags MemAccessFlags) error {
 	if err := p.checkOpen("set pool access"); err != nil {
 		return err
 	}
+	if p.native != nil && dev.hal != p.dev.hal {
+		if err := p.native.SetAccess(dev.hal, hal.PoolAccess(flags)); err != nil {
+			return fmt.Errorf("streaming: pool access of device %d: %w", dev.ordinal, err)
+		}
+	}
 	p.access[dev] = flags
 	return nil
 }
@@ -352,6 +465,11 @@ func (p *MemPool) SetAccess(dev *Device, flags MemAccessFlags) error {
 func (p *MemPool) Access(dev *Device) MemAccessFlags {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.native != nil && !p.closed && dev != nil && dev.rt == p.dev.rt && dev.info.Driver == p.dev.info.Driver {
+		if f, err := p.native.Access(dev.hal); err == nil {
+			return MemAccessFlags(f)
+		}
+	}
 	return p.access[dev]
 }
 
@@ -368,11 +486,19 @@ func (p *MemPool) Destroy() error {
 		return fmt.Errorf("streaming: the default memory pool cannot be destroyed: %w", ErrInvalidValue)
 	}
 	p.dev.mu.Lock()
-	if p.dev.currentPool == p {
+	wasCurrent := p.dev.currentPool == p
+	if wasCurrent {
 		p.dev.currentPool = nil
 	}
 	delete(p.dev.pools, p)
 	p.dev.mu.Unlock()
+	if wasCurrent && p.native != nil {
+		// The driver's own allocations (cuMemAllocAsync) go back to the
+		// default pool, as this package's do.
+		if d := p.dev.DefaultMemPool(); d.native != nil {
+			halPools(p.dev.hal).SetCurrentPool(d.native)
+		}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -393,6 +519,12 @@ func (p *MemPool) destroy() {
 func (p *MemPool) destroyLocked() {
 	p.closed = true
 	p.closeIPC()
+	if p.native != nil {
+		if err := p.native.Close(); err != nil {
+			p.dev.rt.logf(1, "streaming: destroy memory pool of device %d: %v", p.dev.ordinal, err)
+		}
+		return
+	}
 	for _, b := range p.cached {
 		p.dev.hal.Free(hal.MemoryDevice, b.a.base)
 		p.reserved -= b.a.size
@@ -423,7 +555,10 @@ func (s *Stream) MallocFromPoolAsync(size uint64, p *MemPool) (DevicePtr, error)
 		return 0, fmt.Errorf("streaming: malloc async of %d bytes: %w", size, ErrOutOfMemory)
 	}
 	if c := s.cap.Load(); c != nil {
-		return 0, c.illegal("malloc async (memory allocation nodes are not supported)")
+		if p.dev != s.ctx.dev {
+			return 0, c.illegal("malloc async from another device's pool")
+		}
+		return c.mallocCaptured(s, p.dev, size)
 	}
 	if p.dev != s.ctx.dev && !s.native(&allocation{dev: p.dev}) {
 		return 0, fmt.Errorf("streaming: malloc async from a pool of device %d on a stream of device %d: %w", p.dev.ordinal, s.ctx.dev.ordinal, ErrInvalidValue)
@@ -436,7 +571,11 @@ func (s *Stream) MallocFromPoolAsync(size uint64, p *MemPool) (DevicePtr, error)
 		return 0, err
 	}
 	defer done()
-	a, err := p.take(s, size)
+	take := p.take
+	if p.native != nil {
+		take = p.takeNative
+	}
+	a, err := take(s, size)
 	if err != nil {
 		return 0, err
 	}
@@ -452,7 +591,7 @@ func (s *Stream) MallocFromPoolAsync(size uint64, p *MemPool) (DevicePtr, error)
 // (cuMemFreeAsync): work submitted to s before the call may still use it.
 func (s *Stream) FreeAsync(ptr DevicePtr) error {
 	if c := s.cap.Load(); c != nil {
-		return c.illegal("free async (memory free nodes are not supported)")
+		return c.freeCaptured(s, ptr)
 	}
 	a, err := s.ctx.lookupBase("free async", uint64(ptr), MemoryDevice)
 	if err != nil {
@@ -460,6 +599,9 @@ func (s *Stream) FreeAsync(ptr DevicePtr) error {
 	}
 	if a.ipc != nil && a.ipc.pool != nil {
 		return s.freeImportedAsync(a, ptr) // memory of an imported pool (poolipc.go)
+	}
+	if a.graph != nil {
+		return s.freeGraphMemAsync(a)
 	}
 	if a.pool == nil {
 		return fmt.Errorf("streaming: free async %#x: not memory from MallocAsync: %w", uint64(ptr), ErrInvalidValue)
@@ -480,6 +622,9 @@ func (s *Stream) FreeAsync(ptr DevicePtr) error {
 	a.ctx.allocMu.Lock()
 	delete(a.ctx.allocs, a)
 	a.ctx.allocMu.Unlock()
+	if a.pool.native != nil {
+		return s.freeNative(a)
+	}
 	b, err := a.pool.giveBack(a, s)
 	if err != nil {
 		return err
@@ -499,4 +644,22 @@ func (d *Device) settlePools() {
 	for _, p := range pools {
 		p.settle()
 	}
+}
+
+// freeNative hands memory of a driver's pool back to it, ordered on s. On a
+// stream destroyed meanwhile it waits for the device and frees at once, so
+// that claimed memory is never lost.
+func (s *Stream) freeNative(a *allocation) error {
+	s.mu.Lock()
+	if !s.closed {
+		err := a.pool.native.FreeAsync(s.q, a.base)
+		s.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("streaming: free async %#x: %w", a.base, err)
+		}
+		return nil
+	}
+	s.mu.Unlock()
+	a.dev.drainAll()
+	return a.pool.native.Free(a.base)
 }

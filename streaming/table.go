@@ -54,6 +54,7 @@ type allocation struct {
 	primary    *allocation     // for a host-address alias: the allocation it aliases
 	alias      *allocation     // the host-address alias of this allocation, if any
 	pool       *MemPool        // pool the memory came from, if any
+	graph      *graphMem       // the graph memory-allocation node that owns it, if any
 	module     *Module         // module a global belongs to
 	pitch      uint64          // pitched allocations: the row pitch
 	ipc        *ipcOpened      // memory opened from another process (IPCOpenMemHandle)

@@ -12,11 +12,12 @@ import (
 	"github.com/streamhal/streamhal/streaming"
 )
 
-// openCUDABaseline opens the plain-C libcuda baseline on a CUDA device with
-// the kernels of modulePath: hal/cuda's devices offer it as NewCBaseline,
-// found by a type assertion (it is no part of the driver's API). When it
-// cannot, the rows say why instead of failing the run.
-func openCUDABaseline(dev *streaming.Device, modulePath string, progress io.Writer) (cBaseline, string) {
+// openCBaseline opens the plain-C baseline (libcuda on CUDA devices,
+// libvulkan on Vulkan devices) with the kernels of modulePath: hal/cuda's
+// and hal/vulkan's devices offer it as NewCBaseline, found by a type
+// assertion (it is no part of the drivers' API). When it cannot, the rows
+// say why instead of failing the run.
+func openCBaseline(dev *streaming.Device, modulePath string, progress io.Writer) (cBaseline, string) {
 	image, err := modfile.ReadFile(modulePath)
 	if err == nil {
 		err = fmt.Errorf("device %s offers no plain-C baseline", dev.Name())
@@ -29,15 +30,23 @@ func openCUDABaseline(dev *streaming.Device, modulePath string, progress io.Writ
 					return cb, ""
 				}
 				c.Close()
-				err = fmt.Errorf("hal/cuda's baseline lacks a timing method of this command's cBaseline")
+				err = fmt.Errorf("the driver's baseline lacks a timing method of this command's cBaseline")
 			}
 		}
 	}
-	fmt.Fprintf(progress, "bench: no plain-C libcuda baseline: %v\n", err)
-	return nil, fmt.Sprintf("n/a (plain-C libcuda baseline: %v)", err)
+	fmt.Fprintf(progress, "bench: no plain-C baseline: %v\n", err)
+	return nil, fmt.Sprintf("n/a (plain-C baseline: %v)", err)
 }
 
-// cVectorAdd is plain C's c = a + b over n floats on threads threads.
-var cVectorAdd = func(a, b, c []byte, n uint64, threads int) {
-	cbench.VectorAdd(unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0]), unsafe.Pointer(&c[0]), n, threads)
+// newCVectorAdd starts plain C's c = a + b over n floats on a persistent
+// pool of threads C threads; stop ends them.
+var newCVectorAdd = func(threads int) (add func(a, b, c []byte, n uint64), stop func(), err error) {
+	p, err := cbench.NewPool(threads)
+	if err != nil {
+		return nil, nil, err
+	}
+	add = func(a, b, c []byte, n uint64) {
+		p.VectorAdd(unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0]), unsafe.Pointer(&c[0]), n)
+	}
+	return add, p.Close, nil
 }

@@ -8,11 +8,11 @@ import (
 	"github.com/streamhal/streamhal/streaming"
 )
 
-// openCUDABaseline: the plain-C baselines call C, so a build without cgo
+// openCBaseline: the plain-C baselines call C, so a build without cgo
 // has none, and the rows say so.
-func openCUDABaseline(*streaming.Device, string, io.Writer) (cBaseline, string) {
+func openCBaseline(*streaming.Device, string, io.Writer) (cBaseline, string) {
 	return nil, "n/a (built without cgo)"
 }
 
-// cVectorAdd is nil: there is no plain-C vector add without cgo.
-var cVectorAdd func(a, b, c []byte, n uint64, threads int)
+// newCVectorAdd is nil: there is no plain-C vector add without cgo.
+var newCVectorAdd func(threads int) (add func(a, b, c []byte, n uint64), stop func(), err error)

@@ -17,26 +17,38 @@ one loop, so that machine noise hits both. Values are medians over the
 rounds. ratio is the operation's time over its baseline's time: 1.00 is
 parity, below 1 faster than the baseline, above 1 slower.
 
-Rows: launch enqueue (empty kernel, absolute), launch+synchronize and
-event record+synchronize round trips, HtoD and DtoH bandwidth from
-page-locked and from pageable memory, DtoD bandwidth, vector_add of 64M
-floats, graph replay cost per node (a 1000-node chain of empty kernels
-against the same launches issued eagerly), and pool MallocAsync+FreeAsync
-against Malloc+Free.
+Rows: launch enqueue (empty kernel, absolute), launch+synchronize,
+event record+synchronize and host function+synchronize round trips, HtoD
+and DtoH bandwidth from page-locked and from pageable memory, DtoD
+bandwidth, vector_add of 64M floats, graph replay cost per node (a
+1000-node chain of empty kernels against the same launches issued
+eagerly), and pool MallocAsync+FreeAsync.
 
 Baselines on the CPU backend: a Go channel round trip to a goroutine (the
 floor of any cross-thread hand-off) for the round trips; Go's copy of the
-same size for the copies; hal/cpu/cbench.VectorAdd (plain C over all cores,
-on the same memory) for vector_add; the same launches issued eagerly for the
-graph row. On the CUDA backend every row but the pool row has a plain-C
-baseline (hal/cuda's cbaseline.go): loops in C that call libcuda in the same
-process, each in one call that makes the context current once, as a C
-program would: cuLaunchKernel, cuStreamSynchronize, cuEventRecord and
-cuEventSynchronize for the launch and event rows, cuMemcpyHtoD, cuMemcpyDtoH
-and cuMemcpyAsync on the same buffers for the copies, the same vector_add
-launch, and the same chain as a native CUDA graph for the graph row. On HIP
-and Vulkan those rows say "baseline: n/a". The pool row compares against
-Malloc+Free on every backend.
+same size for the copies; hal/cpu/cbench.Pool (plain C on a persistent
+pthread pool over all cores, on the same memory) for vector_add; the same
+launches issued eagerly for the graph row; Malloc+Free for the pool row.
+
+On the CUDA backend every row has a plain-C baseline (hal/cuda's
+cbaseline.go): loops in C that call libcuda in the same process, each in
+one call that makes the context current once, as a C program would:
+cuLaunchKernel, cuStreamSynchronize, cuEventRecord and cuEventSynchronize
+for the launch and event rows, cuLaunchHostFunc of an empty C function for
+the host function row, cuMemcpyHtoD, cuMemcpyDtoH and cuMemcpyAsync on the
+same buffers for the copies, the same vector_add launch, the same chain as
+a native CUDA graph for the graph row, and cuMemAllocAsync+cuMemFreeAsync
+for the pool row.
+
+On the Vulkan backend the baseline is plain C on the same device and
+VkQueue in the same process (hal/vulkan's cbaseline.c): the empty dispatch
+recorded, submitted with vkQueueSubmit and waited for on a timeline
+semaphore; an empty submission signalling the timeline for the event row;
+memcpy into and out of the same mapped device memory for HtoD and DtoH;
+vkCmdCopyBuffer of the same buffers for DtoD; the same vector_add pipeline
+on the same buffers. The host function, graph and pool rows have none
+there (the graph row compares with eager launches, the pool row with
+Malloc+Free), and on HIP the rows without a host baseline say "n/a".
 
 Progress goes to standard error, the table (or JSON with -json) to standard
 output. -quick uses small sizes and short rounds (a few seconds in all); the

@@ -43,7 +43,7 @@ type bencher struct {
 }
 
 // benchRowCount is the number of rows a run produces.
-const benchRowCount = 11
+const benchRowCount = 12
 
 func median(v []float64) float64 {
 	s := append([]float64(nil), v...)
@@ -169,9 +169,9 @@ func (p *pingPong) timer(n int) (time.Duration, error) {
 
 func (p *pingPong) close() { close(p.req) }
 
-// cBaseline is the plain-C libcuda baseline (hal/cuda's cbaseline.go):
-// loops in C that call libcuda as a C program would, each timing the part
-// its name says.
+// cBaseline is a plain-C baseline in the same process on the same device
+// (hal/cuda's and hal/vulkan's cbaseline.go): loops in C that call the
+// vendor library as a C program would, each timing the part its name says.
 type cBaseline interface {
 	LaunchEnqueue(n int) (time.Duration, error)
 	LaunchSync(n int) (time.Duration, error)
@@ -180,6 +180,14 @@ type cBaseline interface {
 	CopyDtoH(dst unsafe.Pointer, src uint64, size uint64, n int) (time.Duration, error)
 	CopyDtoD(dst, src uint64, size uint64, n int) (time.Duration, error)
 	VectorAdd(a, b, c uint64, n uint32, reps int) (time.Duration, error)
-	GraphReplay(nodes, reps int) (time.Duration, error)
 	Close() error
+}
+
+// cudaBaseline is what the libcuda baseline has beyond cBaseline: native
+// graphs, host functions and stream-ordered allocation.
+type cudaBaseline interface {
+	cBaseline
+	GraphReplay(nodes, reps int) (time.Duration, error)
+	HostFuncSync(n int) (time.Duration, error)
+	PoolAlloc(size uint64, n int) (time.Duration, error)
 }

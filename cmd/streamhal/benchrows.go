@@ -22,8 +22,10 @@ type benchSession struct {
 	s           *streaming.Stream
 	empty, vadd *streaming.Function
 	onCPU       bool
-	cb          cBaseline // the plain-C libcuda baseline on CUDA devices, else nil
-	na          string    // the baseline name of a row without one
+	cb          cBaseline    // the plain-C baseline on CUDA and Vulkan devices, else nil
+	cuda        cudaBaseline // cb on CUDA devices
+	vk          bool         // cb is the Vulkan one
+	na          string       // the baseline name of a row without one
 }
 
 // benchOn runs every row on dev with kernels from modulePath.
@@ -57,9 +59,11 @@ func benchOn(dev *streaming.Device, modulePath string, cfg benchConfig, progress
 		return nil, err
 	}
 	defer bs.s.Close()
-	if dev.Backend() == "cuda" {
-		if bs.cb, bs.na = openCUDABaseline(dev, modulePath, progress); bs.cb != nil {
+	if b := dev.Backend(); b == "cuda" || b == "vulkan" {
+		if bs.cb, bs.na = openCBaseline(dev, modulePath, progress); bs.cb != nil {
 			defer bs.cb.Close()
+			bs.cuda, _ = bs.cb.(cudaBaseline)
+			bs.vk = b == "vulkan"
 		}
 	}
 	for _, rows := range []func() error{bs.launchRows, bs.copyRows, bs.vectorAddRow, bs.graphRow, bs.poolRow} {
@@ -109,6 +113,17 @@ func (bs *benchSession) withSync(t timer) timer {
 // cBase names a plain-C libcuda baseline.
 func cBase(what string) string { return "plain C on libcuda: " + what }
 
+// vkBase names a plain-C Vulkan baseline.
+func vkBase(what string) string { return "plain C on Vulkan: " + what }
+
+// pick returns the CUDA or the Vulkan name of a C baseline.
+func (bs *benchSession) pick(cuda, vk string) string {
+	if bs.vk {
+		return vkBase(vk)
+	}
+	return cBase(cuda)
+}
+
 // launchEmpty enqueues the empty kernel, one block of one thread.
 func (bs *benchSession) launchEmpty() error {
 	return bs.s.Launch(bs.empty, streaming.D1(1), streaming.D1(1), 0)
@@ -121,7 +136,8 @@ func (bs *benchSession) launchRows() error {
 	var enqTimer timer
 	enqName := "none (absolute)"
 	if bs.cb != nil {
-		enqTimer, enqName = bs.cb.LaunchEnqueue, cBase("cuLaunchKernel loop, then one cuStreamSynchronize (untimed)")
+		enqTimer, enqName = bs.cb.LaunchEnqueue, bs.pick("cuLaunchKernel loop, then one cuStreamSynchronize (untimed)",
+			"record + vkQueueSubmit of each empty dispatch (a ring of command buffers), then one timeline wait (untimed)")
 	}
 	if err := bs.row("launch_enqueue", "launch enqueue (empty kernel)", perUS(), bs.thenSync(loop(bs.launchEmpty)), enqTimer, enqName); err != nil {
 		return err
@@ -135,8 +151,10 @@ func (bs *benchSession) launchRows() error {
 		launchTimer, eventTimer = pp.timer, pp.timer
 		launchName, eventName = "Go channel round trip to a goroutine", "Go channel round trip to a goroutine"
 	case bs.cb != nil:
-		launchTimer, launchName = bs.cb.LaunchSync, cBase("cuLaunchKernel + cuStreamSynchronize")
-		eventTimer, eventName = bs.cb.EventSync, cBase("cuEventRecord + cuEventSynchronize, timing event")
+		launchTimer, launchName = bs.cb.LaunchSync, bs.pick("cuLaunchKernel + cuStreamSynchronize",
+			"record the empty dispatch + vkQueueSubmit + vkWaitSemaphores (timeline)")
+		eventTimer, eventName = bs.cb.EventSync, bs.pick("cuEventRecord + cuEventSynchronize, timing event",
+			"vkCmdWriteTimestamp + vkQueueSubmit signalling a timeline + vkWaitSemaphores (a timing event)")
 	}
 	launchSync := func() error {
 		if err := bs.launchEmpty(); err != nil {
@@ -158,7 +176,29 @@ func (bs *benchSession) launchRows() error {
 		}
 		return ev.Synchronize(bs.bg)
 	}
-	return bs.row("event_sync", "event record + synchronize", perUS(), loop(eventSync), eventTimer, eventName)
+	if err := bs.row("event_sync", "event record + synchronize", perUS(), loop(eventSync), eventTimer, eventName); err != nil {
+		return err
+	}
+	hostTimer, hostName := timer(nil), bs.na
+	if bs.vk {
+		hostName = "n/a (Vulkan has no host function to compare with)"
+	}
+	switch {
+	case bs.onCPU:
+		pp := newPingPong()
+		defer pp.close()
+		hostTimer, hostName = pp.timer, "Go channel round trip to a goroutine"
+	case bs.cuda != nil:
+		hostTimer, hostName = bs.cuda.HostFuncSync, cBase("cuLaunchHostFunc of an empty C function + cuStreamSynchronize")
+	}
+	nop := func() {}
+	hostSync := func() error {
+		if err := bs.s.LaunchHostFunc(nop); err != nil {
+			return err
+		}
+		return bs.s.Synchronize(bs.bg)
+	}
+	return bs.row("host_func_sync", "host function + synchronize", perUS(), loop(hostSync), hostTimer, hostName)
 }
 
 // goCopy times Go's copy from src to dst.
@@ -212,7 +252,17 @@ func (bs *benchSession) copyRows() error {
 			return bs.cb.CopyDtoH(unsafe.Pointer(&dst[0]), uint64(dbuf), size, n)
 		}
 	}
-	htodName, dtohName := cBase("cuMemcpyHtoD of the same buffers"), cBase("cuMemcpyDtoH to the same buffers")
+	htodName, dtohName := bs.pick("cuMemcpyHtoD of the same buffers", "C memcpy into the same mapped device memory"),
+		bs.pick("cuMemcpyDtoH to the same buffers", "C memcpy out of the same mapped device memory")
+	cCopies := bs.cb != nil
+	if cCopies && bs.vk {
+		// The Vulkan baseline copies only to and from host-visible
+		// memory (hal/vulkan's direct path); say so where it cannot.
+		if _, err := bs.cb.CopyHtoD(uint64(dbuf), unsafe.Pointer(&pageable[0]), size, 0); err != nil {
+			cCopies = false
+			htodName, dtohName = fmt.Sprintf("n/a (%v)", err), fmt.Sprintf("n/a (%v)", err)
+		}
+	}
 	rows := []struct {
 		id, name string
 		op       func() error
@@ -234,8 +284,10 @@ func (bs *benchSession) copyRows() error {
 		switch {
 		case bs.onCPU:
 			base, baseName = r.goBase, "Go copy of "+sz
-		case bs.cb != nil:
+		case cCopies:
 			base, baseName = r.cTimer(), r.cName
+		case bs.cb != nil:
+			baseName = r.cName // why the C copy is not measured
 		}
 		if err := bs.row(r.id, r.name+" "+sz, gbps(size), loop(r.op), base, baseName); err != nil {
 			return err
@@ -247,7 +299,7 @@ func (bs *benchSession) copyRows() error {
 		dtodBase, dtodName = goCopy(h2, h1), "Go copy of "+sz+" on the same memory"
 	} else if bs.cb != nil {
 		dtodBase = func(n int) (time.Duration, error) { return bs.cb.CopyDtoD(uint64(dbuf2), uint64(dbuf), size, n) }
-		dtodName = cBase("cuMemcpyAsync + cuStreamSynchronize of the same buffers")
+		dtodName = bs.pick("cuMemcpyAsync + cuStreamSynchronize of the same buffers", "vkCmdCopyBuffer of the same buffers + vkQueueSubmit + timeline wait")
 	}
 	dtod := func() error { return ctx.MemcpyDtoD(dbuf2, dbuf, size) }
 	return bs.row("dtod", "DtoD "+sz, gbps(size), loop(dtod), dtodBase, dtodName)
@@ -291,15 +343,20 @@ func (bs *benchSession) vectorAddRow() error {
 	var vaddBase timer
 	vaddName := bs.na
 	ha, hb, hc := hostView(ctx, va, 4*vn), hostView(ctx, vb, 4*vn), hostView(ctx, vc, 4*vn)
-	if cVectorAdd != nil && bs.onCPU && ha != nil && hb != nil && hc != nil {
+	if newCVectorAdd != nil && bs.onCPU && ha != nil && hb != nil && hc != nil {
 		threads := runtime.GOMAXPROCS(0)
-		vaddBase = loop(func() error { cVectorAdd(ha, hb, hc, vn, threads); return nil })
-		vaddName = fmt.Sprintf("plain C over %d threads on the same memory (cbench.VectorAdd)", threads)
+		add, stop, err := newCVectorAdd(threads)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		vaddBase = loop(func() error { add(ha, hb, hc, vn); return nil })
+		vaddName = fmt.Sprintf("plain C on a persistent pool of %d threads, same memory (cbench.Pool)", threads)
 	} else if bs.cb != nil {
 		vaddBase = func(n int) (time.Duration, error) {
 			return bs.cb.VectorAdd(uint64(va), uint64(vb), uint64(vc), uint32(vn), n)
 		}
-		vaddName = cBase("the same launch + cuStreamSynchronize on the same buffers")
+		vaddName = bs.pick("the same launch + cuStreamSynchronize on the same buffers", "the same pipeline on the same buffers: record + vkQueueSubmit + timeline wait")
 	}
 	return bs.row("vector_add", fmt.Sprintf("vector_add %s floats", countName(vn)), perMS(), loop(launchAdd), vaddBase, vaddName)
 }
@@ -327,8 +384,8 @@ func (bs *benchSession) graphRow() error {
 	eager := loop(bs.launchEmpty)
 	graphBase := bs.withSync(func(n int) (time.Duration, error) { return eager(n * nodes) })
 	graphName := fmt.Sprintf("the same %d launches issued eagerly", nodes)
-	if bs.cb != nil {
-		graphBase = func(n int) (time.Duration, error) { return bs.cb.GraphReplay(nodes, n) }
+	if bs.cuda != nil {
+		graphBase = func(n int) (time.Duration, error) { return bs.cuda.GraphReplay(nodes, n) }
 		graphName = cBase(fmt.Sprintf("the same %d-node chain as a native CUDA graph, cuGraphLaunch", nodes))
 	}
 	replay := bs.withSync(loop(func() error { return x.Launch(bs.s) }))
@@ -353,7 +410,12 @@ func (bs *benchSession) poolRow() error {
 		}
 		return bs.ctx.Free(p)
 	}
-	return bs.row("pool_alloc", "pool MallocAsync+FreeAsync "+bytesIEC(ps), perUS(), bs.thenSync(loop(poolAlloc)), loop(malloc), "Malloc+Free "+bytesIEC(ps))
+	base, baseName := loop(malloc), "Malloc+Free "+bytesIEC(ps)
+	if bs.cuda != nil && bs.ctx.Device().DefaultMemPool().Native() {
+		base = func(n int) (time.Duration, error) { return bs.cuda.PoolAlloc(ps, n) }
+		baseName = cBase("cuMemAllocAsync + cuMemFreeAsync " + bytesIEC(ps) + ", then one cuStreamSynchronize (untimed)")
+	}
+	return bs.row("pool_alloc", "pool MallocAsync+FreeAsync "+bytesIEC(ps), perUS(), bs.thenSync(loop(poolAlloc)), base, baseName)
 }
 
 // hostView returns the host bytes of device memory at p when the backend

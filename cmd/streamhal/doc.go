@@ -48,25 +48,30 @@
 // alternate in one loop (which goes first alternates too), so machine noise
 // hits both, and each is reported as the median over the rounds. The rows
 // (ids in parentheses) are launch enqueue of an empty kernel, absolute
-// (launch_enqueue); launch+synchronize (launch_sync) and event
-// record+synchronize (event_sync) round trips; HtoD and DtoH bandwidth from
-// pageable and page-locked memory (htod_pageable, htod_pinned,
-// dtoh_pageable, dtoh_pinned); DtoD bandwidth (dtod); vector_add of 64M
-// floats (vector_add); graph replay cost per node of a 1000-node chain of
-// empty kernels against the same launches issued eagerly (graph_per_node);
-// and pool MallocAsync+FreeAsync against Malloc+Free (pool_alloc).
+// (launch_enqueue); launch+synchronize (launch_sync), event
+// record+synchronize (event_sync) and host function+synchronize
+// (host_func_sync) round trips; HtoD and DtoH bandwidth from pageable and
+// page-locked memory (htod_pageable, htod_pinned, dtoh_pageable,
+// dtoh_pinned); DtoD bandwidth (dtod); vector_add of 64M floats
+// (vector_add); graph replay cost per node of a 1000-node chain of empty
+// kernels against the same launches issued eagerly (graph_per_node); and
+// pool MallocAsync+FreeAsync (pool_alloc).
 //
 // Baselines on the CPU backend: a Go channel round trip to a goroutine for
 // the round trips (the floor of a synchronous cross-thread hand-off), Go's
-// copy of the same size for the copies, and hal/cpu/cbench.VectorAdd (plain
-// C over all cores, on the same memory) for vector_add. On the CUDA backend
-// every row but pool_alloc has a plain-C baseline (hal/cuda.Baseline: loops
-// in C calling libcuda, the same buffers for copies and vector_add, the same
-// chain as a native CUDA graph for graph_per_node); on HIP and Vulkan the
-// host-baseline rows report "n/a". The pool row compares with Malloc+Free
-// on every backend.
+// copy of the same size for the copies, hal/cpu/cbench.Pool (plain C on a
+// persistent pthread pool over all cores, on the same memory) for
+// vector_add, Malloc+Free for pool_alloc. On the CUDA backend every row has
+// a plain-C baseline (hal/cuda's cbaseline.go: loops in C calling libcuda,
+// the same buffers for copies and vector_add, cuLaunchHostFunc for
+// host_func_sync, the same chain as a native CUDA graph for graph_per_node,
+// cuMemAllocAsync+cuMemFreeAsync for pool_alloc). On the Vulkan backend the
+// launch, event, copy and vector_add rows have a plain-C baseline on the
+// same device and VkQueue (hal/vulkan's cbaseline.c: vkQueueSubmit and a
+// timeline semaphore wait, the same pipelines and buffers); on HIP the
+// host-baseline rows report "n/a".
 //
-// Progress lines ("bench: [3/11] event record + synchronize ...") go to
+// Progress lines ("bench: [3/12] event record + synchronize ...") go to
 // standard error; the table, or with -json this object (version 1), to
 // standard output:
 //

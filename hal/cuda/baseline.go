@@ -90,6 +90,13 @@ func cBenchHostFunc(q hal.Queue, n int) (time.Duration, error) {
 	return benchResult(C.shal_bench_host_func(qq.d.ctx, qq.stream, C.longlong(n)), "host func")
 }
 
+// cBenchPool runs n × (cuMemAllocAsync + cuMemFreeAsync of size bytes) on
+// q's stream, then synchronizes (untimed).
+func cBenchPool(q hal.Queue, size uint64, n int) (time.Duration, error) {
+	qq := q.(*queue)
+	return benchResult(C.shal_bench_pool(qq.d.ctx, qq.stream, C.size_t(size), C.longlong(n)), "pool")
+}
+
 // ctxNoop is one cgo call of a trampoline that only makes the context
 // current: the per-call price of our context handling as seen from Go.
 func ctxNoop(d hal.Device) error {

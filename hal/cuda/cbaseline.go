@@ -261,6 +261,28 @@ func (b *baseline) GraphReplay(nodes, reps int) (time.Duration, error) {
 	return cBenchGraph(b.q, b.empty, nodes, reps)
 }
 
+// HostFuncSync runs n × (cuLaunchHostFunc of an empty C function +
+// cuStreamSynchronize) on b's stream.
+func (b *baseline) HostFuncSync(n int) (time.Duration, error) {
+	if err := b.check("host function+synchronize", n); err != nil {
+		return 0, err
+	}
+	return cBenchHostFunc(b.q, n)
+}
+
+// PoolAlloc runs n × (cuMemAllocAsync + cuMemFreeAsync of size bytes from
+// the device's current pool) on b's stream, then one untimed
+// cuStreamSynchronize.
+func (b *baseline) PoolAlloc(size uint64, n int) (time.Duration, error) {
+	if err := b.check("pool alloc+free", n); err != nil {
+		return 0, err
+	}
+	if size == 0 {
+		return 0, fmt.Errorf("hal/cuda: baseline pool allocation of 0 bytes: %w", hal.ErrInvalidValue)
+	}
+	return cBenchPool(b.q, size, n)
+}
+
 // NewCBaseline opens the plain-C libcuda baseline (see baseline) on d with
 // the kernels of image, for streamhal bench, which reaches it by a type
 // assertion on the hal.Device and calls the timing methods through an

@@ -187,11 +187,6 @@ CUresult shal_launch_host_func(uintptr_t ctx, uintptr_t s, uintptr_t handle) {
 	WITH_CTX((CUcontext)ctx, F(cuLaunchHostFunc)((CUstream)s, shal_host_trampoline, (void *)handle));
 }
 
-// The notification trampoline of per-queue host calls: it only tells the
-// queue's Go worker that CUDA reached one more of its host functions, and
-// returns at once, so CUDA's single host-function thread is never held.
-static void shal_host_notify_trampoline(void *userData) { shalHostNotify((uintptr_t)userData); }
-
 // CUstreamWaitValue_flags: CU_STREAM_WAIT_VALUE_GEQ waits until
 // (int32_t)(*addr - value) >= 0, a cyclic comparison.
 #define SHAL_CU_STREAM_WAIT_VALUE_GEQ 0x0
@@ -207,20 +202,17 @@ static CUresult shal_wait_value_in(CUstream s, CUdeviceptr addr, uint32_t value)
 	return F(cuStreamWaitValue32)(s, addr, value, SHAL_CU_STREAM_WAIT_VALUE_GEQ);
 }
 
-int shal_host_call(uintptr_t ctx, uintptr_t s, uintptr_t handle, CUdeviceptr addr, uint32_t seq) {
+int shal_host_call(uintptr_t ctx, uintptr_t s, uintptr_t ev, CUdeviceptr addr, uint32_t seq) {
 	CUcontext prev;
 	CUresult r = shal_enter((CUcontext)ctx, &prev);
 	if (r != 0) return r;
-	r = F(cuLaunchHostFunc)((CUstream)s, shal_host_notify_trampoline, (void *)handle);
+	r = F(cuEventRecord)((CUevent)ev, (CUstream)s);
 	if (r == 0) {
 		r = shal_wait_value_in((CUstream)s, addr, seq);
 		if (r != 0) r = -r;
 	}
 	shal_leave((CUcontext)ctx, prev);
 	return r;
-}
-CUresult shal_host_notify(uintptr_t ctx, uintptr_t s, uintptr_t handle) {
-	WITH_CTX((CUcontext)ctx, F(cuLaunchHostFunc)((CUstream)s, shal_host_notify_trampoline, (void *)handle));
 }
 CUresult shal_stream_wait_value(uintptr_t ctx, uintptr_t s, CUdeviceptr addr, uint32_t value) {
 	WITH_CTX((CUcontext)ctx, shal_wait_value_in((CUstream)s, addr, value));
@@ -351,6 +343,85 @@ CUresult shal_launch_cooperative(CUcontext ctx, CUfunction f, unsigned int gx, u
 }
 
 // ---- graphs ----
+
+// ---- stream-ordered memory pools ----
+
+int shal_pools_present(void) {
+	return shal_fns[SHAL_FN_cuMemPoolCreate] && shal_fns[SHAL_FN_cuMemPoolDestroy] && shal_fns[SHAL_FN_cuMemAllocFromPoolAsync] &&
+	       shal_fns[SHAL_FN_cuMemFreeAsync] && shal_fns[SHAL_FN_cuMemPoolSetAttribute] && shal_fns[SHAL_FN_cuMemPoolGetAttribute] &&
+	       shal_fns[SHAL_FN_cuMemPoolTrimTo] && shal_fns[SHAL_FN_cuMemPoolSetAccess] && shal_fns[SHAL_FN_cuMemPoolGetAccess] &&
+	       shal_fns[SHAL_FN_cuDeviceGetDefaultMemPool] && shal_fns[SHAL_FN_cuDeviceSetMemPool];
+}
+CUresult shal_pool_default(CUcontext ctx, CUmemoryPool *p, CUdevice d) {
+	NEED(cuDeviceGetDefaultMemPool);
+	WITH_CTX(ctx, F(cuDeviceGetDefaultMemPool)(p, d));
+}
+CUresult shal_pool_set_current(CUcontext ctx, CUdevice d, CUmemoryPool p) {
+	NEED(cuDeviceSetMemPool);
+	WITH_CTX(ctx, F(cuDeviceSetMemPool)(d, p));
+}
+// CU_MEM_ALLOCATION_TYPE_PINNED, CU_MEM_HANDLE_TYPE_NONE,
+// CU_MEM_LOCATION_TYPE_DEVICE.
+CUresult shal_pool_create(CUcontext ctx, CUmemoryPool *p, CUdevice d, size_t maxSize) {
+	NEED(cuMemPoolCreate);
+	shal_mem_pool_props props;
+	memset(&props, 0, sizeof props);
+	props.allocType = 1;
+	props.handleTypes = 0;
+	props.location.type = 1;
+	props.location.id = d;
+	props.maxSize = maxSize;
+	WITH_CTX(ctx, F(cuMemPoolCreate)(p, &props));
+}
+CUresult shal_pool_destroy(CUcontext ctx, CUmemoryPool p) {
+	NEED(cuMemPoolDestroy);
+	WITH_CTX(ctx, F(cuMemPoolDestroy)(p));
+}
+CUresult shal_pool_alloc_async(uintptr_t ctx, CUdeviceptr *dptr, size_t n, uintptr_t pool, uintptr_t s) {
+	NEED(cuMemAllocFromPoolAsync);
+	WITH_CTX((CUcontext)ctx, F(cuMemAllocFromPoolAsync)(dptr, n, (CUmemoryPool)pool, (CUstream)s));
+}
+CUresult shal_free_async(uintptr_t ctx, CUdeviceptr p, uintptr_t s) {
+	NEED(cuMemFreeAsync);
+	WITH_CTX((CUcontext)ctx, F(cuMemFreeAsync)(p, (CUstream)s));
+}
+// The reuse policies (1-3) are ints, the other attributes cuuint64_t.
+CUresult shal_pool_get_attr(CUcontext ctx, CUmemoryPool p, int attr, unsigned long long *v) {
+	NEED(cuMemPoolGetAttribute);
+	if (attr >= 1 && attr <= 3) {
+		int i = 0;
+		CUcontext prev;
+		CUresult r = shal_enter(ctx, &prev);
+		if (r != 0) return r;
+		r = F(cuMemPoolGetAttribute)(p, attr, &i);
+		shal_leave(ctx, prev);
+		*v = (unsigned long long)i;
+		return r;
+	}
+	WITH_CTX(ctx, F(cuMemPoolGetAttribute)(p, attr, v));
+}
+CUresult shal_pool_set_attr(CUcontext ctx, CUmemoryPool p, int attr, unsigned long long v) {
+	NEED(cuMemPoolSetAttribute);
+	if (attr >= 1 && attr <= 3) {
+		int i = v != 0;
+		WITH_CTX(ctx, F(cuMemPoolSetAttribute)(p, attr, &i));
+	}
+	WITH_CTX(ctx, F(cuMemPoolSetAttribute)(p, attr, &v));
+}
+CUresult shal_pool_trim(CUcontext ctx, CUmemoryPool p, size_t keep) {
+	NEED(cuMemPoolTrimTo);
+	WITH_CTX(ctx, F(cuMemPoolTrimTo)(p, keep));
+}
+CUresult shal_pool_set_access(CUcontext ctx, CUmemoryPool p, int dev, int flags) {
+	NEED(cuMemPoolSetAccess);
+	shal_mem_access_desc desc = {{1, dev}, flags};
+	WITH_CTX(ctx, F(cuMemPoolSetAccess)(p, &desc, 1));
+}
+CUresult shal_pool_get_access(CUcontext ctx, CUmemoryPool p, int dev, int *flags) {
+	NEED(cuMemPoolGetAccess);
+	shal_mem_location loc = {1, dev};
+	WITH_CTX(ctx, F(cuMemPoolGetAccess)(flags, p, &loc));
+}
 
 CUresult shal_graph_create(CUcontext ctx, CUgraph *g) { WITH_CTX(ctx, F(cuGraphCreate)(g, 0)); }
 CUresult shal_graph_destroy(CUcontext ctx, CUgraph g) { WITH_CTX(ctx, F(cuGraphDestroy)(g)); }
@@ -636,4 +707,21 @@ long long shal_bench_host_func(CUcontext ctx, CUstream s, long long n) {
 		if ((r = F(cuStreamSynchronize)(s)) != 0) return -r;
 	}
 	return shal_now_ns() - t0;
+}
+
+// shal_bench_pool times n × (cuMemAllocAsync + cuMemFreeAsync of size
+// bytes) on s; the cuStreamSynchronize that follows is not timed.
+long long shal_bench_pool(CUcontext ctx, CUstream s, size_t size, long long n) {
+	if (shal_fns[SHAL_FN_cuMemAllocAsync] == NULL || shal_fns[SHAL_FN_cuMemFreeAsync] == NULL) return -SHAL_CUDA_ERROR_NOT_SUPPORTED;
+	CUresult r = shal_bench_begin(ctx);
+	if (r != 0) return -r;
+	long long t0 = shal_now_ns();
+	for (long long i = 0; i < n; i++) {
+		CUdeviceptr p;
+		if ((r = F(cuMemAllocAsync)(&p, size, s)) != 0) return -r;
+		if ((r = F(cuMemFreeAsync)(p, s)) != 0) return -r;
+	}
+	long long t = shal_now_ns() - t0;
+	if ((r = F(cuStreamSynchronize)(s)) != 0) return -r;
+	return t;
 }

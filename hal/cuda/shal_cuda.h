@@ -25,6 +25,7 @@ typedef struct CUarray_st *CUarray;
 typedef struct CUgraph_st *CUgraph;
 typedef struct CUgraphNode_st *CUgraphNode;
 typedef struct CUgraphExec_st *CUgraphExec;
+typedef struct CUmemPoolHandle_st *CUmemoryPool;
 typedef void (*CUhostFn)(void *userData);
 
 typedef struct {
@@ -89,6 +90,27 @@ typedef struct {
 	void *userData;
 } shal_host_node_params;
 
+// CUmemLocation (type CU_MEM_LOCATION_TYPE_DEVICE = 1, id a device
+// ordinal), CUmemAccessDesc and CUmemPoolProps (v1: 88 bytes; maxSize and
+// usage were reserved bytes before CUDA 12.2 and are 0 unless set).
+typedef struct {
+	int type;
+	int id;
+} shal_mem_location;
+typedef struct {
+	shal_mem_location location;
+	int flags;
+} shal_mem_access_desc;
+typedef struct {
+	int allocType;
+	int handleTypes;
+	shal_mem_location location;
+	void *win32SecurityAttributes;
+	size_t maxSize;
+	unsigned short usage;
+	unsigned char reserved[54];
+} shal_mem_pool_props;
+
 // CUlaunchAttributeValue / CUkernelNodeAttrValue: a 64-byte union.
 typedef union {
 	char pad[64];
@@ -127,6 +149,18 @@ typedef union {
 	X(1, cuMemAllocManaged, CUresult, (CUdeviceptr *dptr, size_t bytesize, unsigned int flags)) \
 	X(1, cuMemHostRegister_v2, CUresult, (void *p, size_t bytesize, unsigned int flags)) \
 	X(1, cuMemHostUnregister, CUresult, (void *p)) \
+	X(0, cuMemPoolCreate, CUresult, (CUmemoryPool *pool, const shal_mem_pool_props *props)) \
+	X(0, cuMemPoolDestroy, CUresult, (CUmemoryPool pool)) \
+	X(0, cuMemAllocFromPoolAsync, CUresult, (CUdeviceptr *dptr, size_t bytesize, CUmemoryPool pool, CUstream s)) \
+	X(0, cuMemFreeAsync, CUresult, (CUdeviceptr dptr, CUstream s)) \
+	X(0, cuMemAllocAsync, CUresult, (CUdeviceptr *dptr, size_t bytesize, CUstream s)) \
+	X(0, cuMemPoolSetAttribute, CUresult, (CUmemoryPool pool, int attr, void *value)) \
+	X(0, cuMemPoolGetAttribute, CUresult, (CUmemoryPool pool, int attr, void *value)) \
+	X(0, cuMemPoolTrimTo, CUresult, (CUmemoryPool pool, size_t keep)) \
+	X(0, cuMemPoolSetAccess, CUresult, (CUmemoryPool pool, const shal_mem_access_desc *map, size_t count)) \
+	X(0, cuMemPoolGetAccess, CUresult, (int *flags, CUmemoryPool pool, shal_mem_location *location)) \
+	X(0, cuDeviceGetDefaultMemPool, CUresult, (CUmemoryPool *pool, CUdevice dev)) \
+	X(0, cuDeviceSetMemPool, CUresult, (CUdevice dev, CUmemoryPool pool)) \
 	X(1, cuMemcpyHtoD_v2, CUresult, (CUdeviceptr dst, const void *src, size_t n)) \
 	X(1, cuMemcpyDtoH_v2, CUresult, (void *dst, CUdeviceptr src, size_t n)) \
 	X(1, cuMemcpyAsync, CUresult, (CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s)) \
@@ -244,15 +278,13 @@ CUresult shal_stream_wait_event(uintptr_t ctx, uintptr_t s, uintptr_t e);
 CUresult shal_launch_host_func(uintptr_t ctx, uintptr_t s, uintptr_t handle);
 
 // Host calls through a per-queue Go worker (hostcall.go). shal_host_call
-// enqueues cuLaunchHostFunc of a trampoline that only notifies the worker
-// of the queue whose cgo.Handle is handle, then cuStreamWaitValue32 (the _v2
-// function when the driver has it) with CU_STREAM_WAIT_VALUE_GEQ for seq on
-// the done word at addr. It returns 0, the CUresult of a failed
-// cuLaunchHostFunc, or minus the CUresult of a failed wait (the host
-// function was enqueued). shal_host_notify enqueues the notification alone;
-// shal_stream_wait_value the wait alone.
-int shal_host_call(uintptr_t ctx, uintptr_t s, uintptr_t handle, CUdeviceptr addr, uint32_t seq);
-CUresult shal_host_notify(uintptr_t ctx, uintptr_t s, uintptr_t handle);
+// enqueues cuEventRecord of ev, the event the worker watches for the call,
+// then cuStreamWaitValue32 (the _v2 function when the driver has it) with
+// CU_STREAM_WAIT_VALUE_GEQ for seq on the done word at addr. It returns 0,
+// the CUresult of a failed cuEventRecord, or minus the CUresult of a
+// failed wait (the event was recorded). shal_stream_wait_value enqueues
+// the wait alone.
+int shal_host_call(uintptr_t ctx, uintptr_t s, uintptr_t ev, CUdeviceptr addr, uint32_t seq);
 CUresult shal_stream_wait_value(uintptr_t ctx, uintptr_t s, CUdeviceptr addr, uint32_t value);
 CUresult shal_event_create(CUcontext ctx, CUevent *e, unsigned int flags);
 CUresult shal_event_destroy(CUcontext ctx, CUevent e);
@@ -280,6 +312,21 @@ CUresult shal_func_param_info(CUcontext ctx, CUfunction f, size_t index, size_t 
 CUresult shal_func_attr(CUcontext ctx, int *v, int attr, CUfunction f);
 CUresult shal_launch(uintptr_t ctx, uintptr_t f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, uintptr_t s, uintptr_t args, size_t size);
 CUresult shal_launch_cooperative(CUcontext ctx, CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, CUstream s, void *args, const uint32_t *offsets, int nparams);
+
+// Stream-ordered memory pools (pool.go). shal_pools_present reports
+// whether the driver has every pool function.
+int shal_pools_present(void);
+CUresult shal_pool_default(CUcontext ctx, CUmemoryPool *p, CUdevice d);
+CUresult shal_pool_set_current(CUcontext ctx, CUdevice d, CUmemoryPool p);
+CUresult shal_pool_create(CUcontext ctx, CUmemoryPool *p, CUdevice d, size_t maxSize);
+CUresult shal_pool_destroy(CUcontext ctx, CUmemoryPool p);
+CUresult shal_pool_alloc_async(uintptr_t ctx, CUdeviceptr *dptr, size_t n, uintptr_t pool, uintptr_t s);
+CUresult shal_free_async(uintptr_t ctx, CUdeviceptr p, uintptr_t s);
+CUresult shal_pool_get_attr(CUcontext ctx, CUmemoryPool p, int attr, unsigned long long *v);
+CUresult shal_pool_set_attr(CUcontext ctx, CUmemoryPool p, int attr, unsigned long long v);
+CUresult shal_pool_trim(CUcontext ctx, CUmemoryPool p, size_t keep);
+CUresult shal_pool_set_access(CUcontext ctx, CUmemoryPool p, int dev, int flags);
+CUresult shal_pool_get_access(CUcontext ctx, CUmemoryPool p, int dev, int *flags);
 
 // Graphs.
 CUresult shal_graph_create(CUcontext ctx, CUgraph *g);
@@ -312,5 +359,6 @@ long long shal_bench_dtod(CUcontext ctx, CUdeviceptr dst, CUdeviceptr src, size_
 long long shal_bench_graph(CUcontext ctx, CUfunction f, CUstream s, int nodes, long long n);
 long long shal_bench_ctx_enter(CUcontext ctx, long long n);
 long long shal_bench_host_func(CUcontext ctx, CUstream s, long long n);
+long long shal_bench_pool(CUcontext ctx, CUstream s, size_t size, long long n);
 
 #endif

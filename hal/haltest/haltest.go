@@ -88,6 +88,7 @@ func (s *suite) run(t *testing.T) {
 	t.Run("Peers", s.testPeers)
 	t.Run("Advisor", s.testAdvisor)
 	t.Run("IPC", s.testIPC)
+	t.Run("Pools", s.testPools)
 	format, data, err := s.opts.Module(s.dev)
 	if err != nil {
 		t.Fatalf("test kernels: %v", err)

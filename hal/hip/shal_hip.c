@@ -609,3 +609,78 @@ hipError_t shal_hip_mem_prefetch(const shal_hip_api *a, int dev, uint64_t p, siz
 	SET_DEVICE(a, dev);
 	return a->hipMemPrefetchAsync(PTR(p), n, target, s);
 }
+
+// ---- stream-ordered memory pools ----
+
+int shal_hip_pools_present(const shal_hip_api *a) {
+	return a->hipMemPoolCreate && a->hipMemPoolDestroy && a->hipMallocFromPoolAsync && a->hipFreeAsync &&
+	       a->hipMemPoolSetAttribute && a->hipMemPoolGetAttribute && a->hipMemPoolTrimTo && a->hipMemPoolSetAccess &&
+	       a->hipMemPoolGetAccess && a->hipDeviceGetDefaultMemPool && a->hipDeviceSetMemPool;
+}
+hipError_t shal_hip_pool_default(const shal_hip_api *a, int dev, hipMemPool_t *p) {
+	SET_DEVICE(a, dev);
+	return a->hipDeviceGetDefaultMemPool(p, dev);
+}
+hipError_t shal_hip_pool_set_current(const shal_hip_api *a, int dev, hipMemPool_t p) {
+	SET_DEVICE(a, dev);
+	return a->hipDeviceSetMemPool(dev, p);
+}
+// hipMemAllocationTypePinned, hipMemHandleTypeNone, hipMemLocationTypeDevice.
+hipError_t shal_hip_pool_create(const shal_hip_api *a, int dev, hipMemPool_t *p, size_t maxSize) {
+	SET_DEVICE(a, dev);
+	shal_hip_mem_pool_props props;
+	memset(&props, 0, sizeof props);
+	props.allocType = 1;
+	props.location.type = 1;
+	props.location.id = dev;
+	props.maxSize = maxSize;
+	return a->hipMemPoolCreate(p, &props);
+}
+hipError_t shal_hip_pool_destroy(const shal_hip_api *a, int dev, hipMemPool_t p) {
+	SET_DEVICE(a, dev);
+	return a->hipMemPoolDestroy(p);
+}
+hipError_t shal_hip_pool_alloc_async(const shal_hip_api *a, int dev, uint64_t *ptr, size_t n, hipMemPool_t p, hipStream_t s) {
+	SET_DEVICE(a, dev);
+	void *q = NULL;
+	hipError_t err = a->hipMallocFromPoolAsync(&q, n, p, s);
+	*ptr = (uint64_t)(uintptr_t)q;
+	return err;
+}
+hipError_t shal_hip_free_async(const shal_hip_api *a, int dev, uint64_t ptr, hipStream_t s) {
+	SET_DEVICE(a, dev);
+	return a->hipFreeAsync(PTR(ptr), s);
+}
+// The reuse policies (1-3) are ints, the other attributes uint64_t.
+hipError_t shal_hip_pool_get_attr(const shal_hip_api *a, int dev, hipMemPool_t p, int attr, unsigned long long *v) {
+	SET_DEVICE(a, dev);
+	if (attr >= 1 && attr <= 3) {
+		int i = 0;
+		hipError_t err = a->hipMemPoolGetAttribute(p, attr, &i);
+		*v = (unsigned long long)i;
+		return err;
+	}
+	return a->hipMemPoolGetAttribute(p, attr, v);
+}
+hipError_t shal_hip_pool_set_attr(const shal_hip_api *a, int dev, hipMemPool_t p, int attr, unsigned long long v) {
+	SET_DEVICE(a, dev);
+	if (attr >= 1 && attr <= 3) {
+		int i = v != 0;
+		return a->hipMemPoolSetAttribute(p, attr, &i);
+	}
+	return a->hipMemPoolSetAttribute(p, attr, &v);
+}
+hipError_t shal_hip_pool_trim(const shal_hip_api *a, int dev, hipMemPool_t p, size_t keep) {
+	SET_DEVICE(a, dev);
+	return a->hipMemPoolTrimTo(p, keep);
+}
+hipError_t shal_hip_pool_set_access(const shal_hip_api *a, int dev, hipMemPool_t p, int peer, int flags) {
+	SET_DEVICE(a, dev);
+	shal_hip_mem_access_desc d = {{1, peer}, flags};
+	return a->hipMemPoolSetAccess(p, &d, 1);
+}
+hipError_t shal_hip_pool_get_access(const shal_hip_api *a, int dev, hipMemPool_t p, int peer, int *flags) {
+	SET_DEVICE(a, dev);
+	shal_hip_mem_location loc = {1, peer};
+	return a->hipMemPoolGetAccess(flags, p, &loc);
+}

@@ -20,6 +20,27 @@ typedef struct ihipEvent_t *hipEvent_t;
 typedef struct ihipModule_t *hipModule_t;
 typedef struct ihipModuleSymbol_t *hipFunction_t;
 typedef struct ihipGraph *hipGraph_t;
+typedef struct ihipMemPoolHandle_t *hipMemPool_t;
+
+// hipMemLocation (type hipMemLocationTypeDevice = 1), hipMemAccessDesc and
+// hipMemPoolProps (88 bytes: ROCm 6 has maxSize where ROCm 5 has the first
+// reserved bytes, 0 either way unless set).
+typedef struct {
+	int type;
+	int id;
+} shal_hip_mem_location;
+typedef struct {
+	shal_hip_mem_location location;
+	int flags;
+} shal_hip_mem_access_desc;
+typedef struct {
+	int allocType;
+	int handleTypes;
+	shal_hip_mem_location location;
+	void *win32SecurityAttributes;
+	size_t maxSize;
+	unsigned char reserved[56];
+} shal_hip_mem_pool_props;
 typedef struct hipGraphNode *hipGraphNode_t;
 typedef struct hipGraphExec *hipGraphExec_t;
 typedef void (*hipHostFn_t)(void *userData);
@@ -173,7 +194,18 @@ typedef struct {
 	X(1, hipMemcpyPeerAsync, (void *dst, int dstDevice, const void *src, int srcDevice, size_t size, \
 		hipStream_t stream)) \
 	X(0, hipMemAdvise, (const void *ptr, size_t count, int advice, int device)) \
-	X(0, hipMemPrefetchAsync, (const void *ptr, size_t count, int device, hipStream_t stream))
+	X(0, hipMemPrefetchAsync, (const void *ptr, size_t count, int device, hipStream_t stream)) \
+	X(0, hipMemPoolCreate, (hipMemPool_t *pool, const shal_hip_mem_pool_props *props)) \
+	X(0, hipMemPoolDestroy, (hipMemPool_t pool)) \
+	X(0, hipMallocFromPoolAsync, (void **ptr, size_t size, hipMemPool_t pool, hipStream_t stream)) \
+	X(0, hipFreeAsync, (void *ptr, hipStream_t stream)) \
+	X(0, hipMemPoolSetAttribute, (hipMemPool_t pool, int attr, void *value)) \
+	X(0, hipMemPoolGetAttribute, (hipMemPool_t pool, int attr, void *value)) \
+	X(0, hipMemPoolTrimTo, (hipMemPool_t pool, size_t keep)) \
+	X(0, hipMemPoolSetAccess, (hipMemPool_t pool, const shal_hip_mem_access_desc *descs, size_t count)) \
+	X(0, hipMemPoolGetAccess, (int *flags, hipMemPool_t pool, shal_hip_mem_location *location)) \
+	X(0, hipDeviceGetDefaultMemPool, (hipMemPool_t *pool, int device)) \
+	X(0, hipDeviceSetMemPool, (int device, hipMemPool_t pool))
 
 typedef struct {
 #define SHAL_HIP_FIELD(req, name, params) hipError_t(*name) params;
@@ -281,6 +313,20 @@ hipError_t shal_hip_memcpy_peer_async(const shal_hip_api *a, int dev, uint64_t d
 	int srcDev, size_t n, hipStream_t s);
 hipError_t shal_hip_mem_advise(const shal_hip_api *a, int dev, uint64_t p, size_t n, int advice, int target);
 hipError_t shal_hip_mem_prefetch(const shal_hip_api *a, int dev, uint64_t p, size_t n, int target, hipStream_t s);
+
+// Stream-ordered memory pools (pool.go).
+int shal_hip_pools_present(const shal_hip_api *a);
+hipError_t shal_hip_pool_default(const shal_hip_api *a, int dev, hipMemPool_t *p);
+hipError_t shal_hip_pool_set_current(const shal_hip_api *a, int dev, hipMemPool_t p);
+hipError_t shal_hip_pool_create(const shal_hip_api *a, int dev, hipMemPool_t *p, size_t maxSize);
+hipError_t shal_hip_pool_destroy(const shal_hip_api *a, int dev, hipMemPool_t p);
+hipError_t shal_hip_pool_alloc_async(const shal_hip_api *a, int dev, uint64_t *ptr, size_t n, hipMemPool_t p, hipStream_t s);
+hipError_t shal_hip_free_async(const shal_hip_api *a, int dev, uint64_t ptr, hipStream_t s);
+hipError_t shal_hip_pool_get_attr(const shal_hip_api *a, int dev, hipMemPool_t p, int attr, unsigned long long *v);
+hipError_t shal_hip_pool_set_attr(const shal_hip_api *a, int dev, hipMemPool_t p, int attr, unsigned long long v);
+hipError_t shal_hip_pool_trim(const shal_hip_api *a, int dev, hipMemPool_t p, size_t keep);
+hipError_t shal_hip_pool_set_access(const shal_hip_api *a, int dev, hipMemPool_t p, int peer, int flags);
+hipError_t shal_hip_pool_get_access(const shal_hip_api *a, int dev, hipMemPool_t p, int peer, int *flags);
 
 // Fills a kernelParams array: ptrs[i] = args + offsets[i].
 void shal_hip_param_pointers(void **ptrs, void *args, const uint32_t *offsets, int n);

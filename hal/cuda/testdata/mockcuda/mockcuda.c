@@ -16,7 +16,9 @@
 // cuStreamDestroy returns before the stream's work is done;
 // cuCtxSynchronize waits for every stream of the context, destroyed ones
 // and streams blocked on a memory wait included; a context's host-function
-// thread and peer mappings end with the context.
+// thread and peer mappings end with the context. Stream-ordered pools
+// (cuMemPool*, cuMemAllocAsync, cuMemFreeAsync) follow CUDA's reuse rules
+// (see the pool section).
 //
 // Build: cc -shared -fPIC -O1 -pthread -o libmockcuda.so mockcuda.c
 //
@@ -368,6 +370,9 @@ static void dev_free(void *p, size_t n) {
 	free(p);
 }
 
+static int pool_free_sync(void *p);
+static void pools_settle(int dev);
+
 CUresult cuMemGetInfo_v2(size_t *f, size_t *t) {
 	NEED_CTX();
 	*t = (size_t)80 << 30;
@@ -392,6 +397,7 @@ CUresult cuMemFree_v2(CUdeviceptr p) {
 		dev_free(q, n);
 		return OK;
 	}
+	if (pool_free_sync(q)) return OK;
 	if (!untrack(q, 3)) return E_INVALID_VALUE;
 	free(q);
 	return OK;
@@ -474,7 +480,7 @@ struct event {
 static void event_wait_locked(event_t *e, long long gen);
 #define EVENT_MAGIC 0x45564e54
 
-enum { OP_COPY, OP_SET, OP_KERNEL, OP_HOST, OP_RECORD, OP_WAIT, OP_GRAPH, OP_WAIT_VALUE };
+enum { OP_COPY, OP_SET, OP_KERNEL, OP_HOST, OP_RECORD, OP_WAIT, OP_GRAPH, OP_WAIT_VALUE, OP_POOL_FREE };
 
 typedef struct kernel_def kernel_def_t;
 typedef struct function function_t;
@@ -524,6 +530,7 @@ static long long now_ns(void) {
 
 static void run_kernel(function_t *f, const unsigned int *grid, const unsigned int *block, unsigned int shmem, const unsigned char *args);
 static void run_graph(struct gexec *e);
+static void pool_free_reached(void *block);
 
 // ---- the host-function thread: one for the process, as in CUDA ----
 
@@ -647,6 +654,9 @@ static void run_op(op_t *o) {
 	case OP_GRAPH:
 		run_graph(o->exec);
 		break;
+	case OP_POOL_FREE:
+		pool_free_reached(o->user);
+		break;
 	}
 }
 
@@ -738,6 +748,7 @@ CUresult cuStreamSynchronize(stream_t *s) {
 	if (r) return r;
 	pthread_mutex_lock(&mu);
 	while (s->head != NULL || s->busy) pthread_cond_wait(&cond, &mu);
+	pools_settle(current->dev);
 	pthread_mutex_unlock(&mu);
 	return OK;
 }
@@ -766,6 +777,7 @@ CUresult cuCtxSynchronize(void) {
 	NEED_CTX();
 	pthread_mutex_lock(&mu);
 	while (ctx_busy(current)) pthread_cond_wait(&cond, &mu);
+	pools_settle(current->dev);
 	pthread_mutex_unlock(&mu);
 	return OK;
 }
@@ -932,6 +944,7 @@ CUresult cuEventSynchronize(event_t *e) {
 	if (r) return r;
 	pthread_mutex_lock(&mu);
 	event_wait_locked(e, __atomic_load_n(e->tp, __ATOMIC_ACQUIRE));
+	pools_settle(current->dev);
 	pthread_mutex_unlock(&mu);
 	return OK;
 }
@@ -946,6 +959,369 @@ CUresult cuEventElapsedTime(float *ms, event_t *a, event_t *b) {
 	else *ms = (float)((double)(b->ns - a->ns) / 1e6);
 	pthread_mutex_unlock(&mu);
 	return r;
+}
+
+
+// ---- stream-ordered memory pools (cuMemPool*, cuMemAllocAsync) ----
+//
+// Each block of a pool is its own device allocation (dev_alloc, tracked
+// as kind 5 so copies may use it). A block freed with cuMemFreeAsync is
+// reused at once by later allocations on the freeing stream, by other
+// streams once the free is reached (with REUSE_ALLOW_OPPORTUNISTIC), and
+// goes back to the device when the pool is trimmed, at synchronization
+// points above the release threshold, or when its destroyed pool's last
+// use ends. Attribute value types are CUDA's: int for the reuse policies,
+// cuuint64_t for the rest.
+
+enum {
+	POOL_REUSE_FOLLOW = 1, POOL_REUSE_OPPORTUNISTIC = 2, POOL_REUSE_INTERNAL = 3,
+	POOL_RELEASE_THRESHOLD = 4, POOL_RESERVED_CUR = 5, POOL_RESERVED_HIGH = 6,
+	POOL_USED_CUR = 7, POOL_USED_HIGH = 8,
+};
+
+typedef struct pblock {
+	void *p;
+	size_t n;
+	int in_use;
+	int done; // the free was reached (or was synchronous)
+	stream_t *freed_on;
+	struct pool *pool;
+	struct pblock *next;
+} pblock_t;
+
+typedef struct pool {
+	int magic;
+	int dev;
+	int deflt;
+	int destroyed;
+	int reuse[4];
+	unsigned long long release, reserved, reserved_high, used, used_high;
+	int access[NDEV];
+	pblock_t *blocks;
+	struct pool *next;
+} pool_t;
+#define POOL_MAGIC 0x504f4f4c
+
+// CUmemLocation, CUmemAccessDesc, CUmemPoolProps (88 bytes).
+typedef struct { int type, id; } memloc_t;
+typedef struct { memloc_t loc; int flags; } accessdesc_t;
+typedef struct {
+	int allocType, handleTypes;
+	memloc_t loc;
+	void *win32;
+	size_t maxSize;
+	unsigned short usage;
+	unsigned char reserved[54];
+} poolprops_t;
+_Static_assert(sizeof(poolprops_t) == 88, "CUmemPoolProps is 88 bytes");
+
+static pool_t *all_pools;
+static pool_t default_pools[NDEV];
+static pool_t *current_pool[NDEV];
+
+static void pool_init(pool_t *p, int dev, int deflt) {
+	memset(p, 0, sizeof *p);
+	p->magic = POOL_MAGIC;
+	p->dev = dev;
+	p->deflt = deflt;
+	p->reuse[POOL_REUSE_FOLLOW] = p->reuse[POOL_REUSE_OPPORTUNISTIC] = p->reuse[POOL_REUSE_INTERNAL] = 1;
+	p->access[dev] = 3;
+	p->next = all_pools;
+	all_pools = p;
+}
+
+// default_pool returns device d's default pool (mu held).
+static pool_t *default_pool(int d) {
+	if (default_pools[d].magic != POOL_MAGIC) pool_init(&default_pools[d], d, 1);
+	return &default_pools[d];
+}
+
+static CUresult check_pool(pool_t *p) {
+	return p != NULL && p->magic == POOL_MAGIC && !p->destroyed ? OK : E_INVALID_VALUE;
+}
+
+static void block_release(pblock_t *b) {
+	b->pool->reserved -= b->n;
+	pthread_mutex_unlock(&mu);
+	untrack(b->p, 5);
+	dev_free(b->p, b->n);
+	pthread_mutex_lock(&mu);
+	free(b);
+}
+
+// pool_trim frees reached cached blocks, largest first, until the pool
+// holds at most keep bytes (mu held).
+static void pool_trim(pool_t *p, unsigned long long keep) {
+	while (p->reserved > keep) {
+		pblock_t **best = NULL;
+		for (pblock_t **bp = &p->blocks; *bp; bp = &(*bp)->next)
+			if (!(*bp)->in_use && (*bp)->done && (best == NULL || (*bp)->n > (*best)->n)) best = bp;
+		if (best == NULL) return;
+		pblock_t *b = *best;
+		*best = b->next;
+		block_release(b);
+	}
+}
+
+// pools_settle applies the release thresholds of device dev's pools at a
+// synchronization point (mu held).
+static void pools_settle(int dev) {
+	for (pool_t *p = all_pools; p; p = p->next)
+		if (p->dev == dev && p->reserved > p->release) pool_trim(p, p->release);
+}
+
+static CUresult pool_alloc(CUdeviceptr *out, size_t n, pool_t *p, stream_t *s) {
+	if (out == NULL || n == 0) return E_INVALID_VALUE;
+	if (n > ((size_t)1 << 36)) return E_OUT_OF_MEMORY;
+	size_t size = (n + DEV_GRAIN - 1) / DEV_GRAIN * DEV_GRAIN;
+	pthread_mutex_lock(&mu);
+	pblock_t *best = NULL;
+	for (pblock_t *b = p->blocks; b; b = b->next) {
+		if (b->in_use || b->n < size || b->n > 2 * size) continue;
+		if (!(b->freed_on == s || b->freed_on == NULL || (p->reuse[POOL_REUSE_OPPORTUNISTIC] && b->done))) continue;
+		if (best == NULL || b->n < best->n) best = b;
+	}
+	if (best == NULL) {
+		pthread_mutex_unlock(&mu);
+		void *q = dev_alloc(size);
+		if (q == NULL) return E_OUT_OF_MEMORY;
+		track(q, size, 5);
+		pthread_mutex_lock(&mu);
+		best = calloc(1, sizeof *best);
+		best->p = q;
+		best->n = size;
+		best->pool = p;
+		best->next = p->blocks;
+		p->blocks = best;
+		p->reserved += size;
+		if (p->reserved > p->reserved_high) p->reserved_high = p->reserved;
+	}
+	best->in_use = 1;
+	best->done = 0;
+	best->freed_on = NULL;
+	p->used += best->n;
+	if (p->used > p->used_high) p->used_high = p->used;
+	*out = (CUdeviceptr)(uintptr_t)best->p;
+	pthread_mutex_unlock(&mu);
+	return OK;
+}
+
+// find_block returns the in-use block at p (mu held).
+static pblock_t *find_block(void *p) {
+	for (pool_t *pl = all_pools; pl; pl = pl->next)
+		for (pblock_t *b = pl->blocks; b; b = b->next)
+			if (b->p == p && b->in_use) return b;
+	return NULL;
+}
+
+// pool_free_reached runs when a cuMemFreeAsync is reached by its stream.
+static void pool_free_reached(void *arg) {
+	pblock_t *b = arg;
+	pthread_mutex_lock(&mu);
+	b->done = 1;
+	if (b->pool->destroyed) {
+		for (pblock_t **bp = &b->pool->blocks; *bp; bp = &(*bp)->next) {
+			if (*bp == b) {
+				*bp = b->next;
+				break;
+			}
+		}
+		block_release(b);
+	}
+	pthread_mutex_unlock(&mu);
+}
+
+// pool_free_sync is cuMemFree of pool memory: it reports whether p was
+// such memory.
+static int pool_free_sync(void *p) {
+	pthread_mutex_lock(&mu);
+	pblock_t *b = find_block(p);
+	if (b == NULL) {
+		pthread_mutex_unlock(&mu);
+		return 0;
+	}
+	b->in_use = 0;
+	b->freed_on = NULL;
+	b->pool->used -= b->n;
+	pthread_mutex_unlock(&mu);
+	pool_free_reached(b);
+	return 1;
+}
+
+CUresult cuDeviceGetDefaultMemPool(pool_t **out, int d) {
+	if (!initialized) return E_NOT_INITIALIZED;
+	if (d < 0 || d >= NDEV) return E_INVALID_DEVICE;
+	if (out == NULL) return E_INVALID_VALUE;
+	pthread_mutex_lock(&mu);
+	*out = default_pool(d);
+	pthread_mutex_unlock(&mu);
+	return OK;
+}
+CUresult cuDeviceGetMemPool(pool_t **out, int d) {
+	if (!initialized) return E_NOT_INITIALIZED;
+	if (d < 0 || d >= NDEV) return E_INVALID_DEVICE;
+	if (out == NULL) return E_INVALID_VALUE;
+	pthread_mutex_lock(&mu);
+	*out = current_pool[d] ? current_pool[d] : default_pool(d);
+	pthread_mutex_unlock(&mu);
+	return OK;
+}
+CUresult cuDeviceSetMemPool(int d, pool_t *p) {
+	if (!initialized) return E_NOT_INITIALIZED;
+	if (d < 0 || d >= NDEV) return E_INVALID_DEVICE;
+	CUresult r = check_pool(p);
+	if (r) return r;
+	if (p->dev != d) return E_INVALID_VALUE;
+	pthread_mutex_lock(&mu);
+	current_pool[d] = p;
+	pthread_mutex_unlock(&mu);
+	return OK;
+}
+CUresult cuMemPoolCreate(pool_t **out, const poolprops_t *props) {
+	if (!initialized) return E_NOT_INITIALIZED;
+	if (out == NULL || props == NULL) return E_INVALID_VALUE;
+	if (props->allocType != 1 || props->loc.type != 1) return E_INVALID_VALUE;
+	if (props->loc.id < 0 || props->loc.id >= NDEV) return E_INVALID_DEVICE;
+	if (props->handleTypes != 0) return E_NOT_SUPPORTED;
+	for (size_t i = 0; i < sizeof props->reserved; i++)
+		if (props->reserved[i]) return E_INVALID_VALUE;
+	pool_t *p = malloc(sizeof *p);
+	pthread_mutex_lock(&mu);
+	pool_init(p, props->loc.id, 0);
+	pthread_mutex_unlock(&mu);
+	*out = p;
+	return OK;
+}
+// cuMemPoolDestroy returns at once; blocks still in use or whose frees
+// are pending go back to the device when their frees are reached.
+CUresult cuMemPoolDestroy(pool_t *p) {
+	CUresult r = check_pool(p);
+	if (r) return r;
+	if (p->deflt) return E_INVALID_VALUE;
+	pthread_mutex_lock(&mu);
+	p->destroyed = 1;
+	if (current_pool[p->dev] == p) current_pool[p->dev] = NULL;
+	for (pblock_t **bp = &p->blocks; *bp;) {
+		pblock_t *b = *bp;
+		if (!b->in_use && b->done) {
+			*bp = b->next;
+			block_release(b);
+		} else {
+			bp = &b->next;
+		}
+	}
+	pthread_mutex_unlock(&mu);
+	return OK;
+}
+CUresult cuMemAllocFromPoolAsync(CUdeviceptr *out, size_t n, pool_t *p, stream_t *s) {
+	NEED_CTX();
+	CUresult r = check_stream(s);
+	if (r || (r = check_pool(p))) return r;
+	if (p->access[current->dev] == 0) return E_INVALID_VALUE;
+	return pool_alloc(out, n, p, s);
+}
+CUresult cuMemAllocAsync(CUdeviceptr *out, size_t n, stream_t *s) {
+	NEED_CTX();
+	CUresult r = check_stream(s);
+	if (r) return r;
+	pthread_mutex_lock(&mu);
+	pool_t *p = current_pool[current->dev] ? current_pool[current->dev] : default_pool(current->dev);
+	pthread_mutex_unlock(&mu);
+	return pool_alloc(out, n, p, s);
+}
+CUresult cuMemFreeAsync(CUdeviceptr dptr, stream_t *s) {
+	NEED_CTX();
+	CUresult r = check_stream(s);
+	if (r) return r;
+	pthread_mutex_lock(&mu);
+	pblock_t *b = find_block((void *)(uintptr_t)dptr);
+	if (b == NULL) {
+		pthread_mutex_unlock(&mu);
+		return E_INVALID_VALUE;
+	}
+	b->in_use = 0;
+	b->done = 0;
+	b->freed_on = s;
+	b->pool->used -= b->n;
+	pthread_mutex_unlock(&mu);
+	op_t *o = new_op(OP_POOL_FREE);
+	o->user = b;
+	enqueue(s, o);
+	return OK;
+}
+CUresult cuMemPoolTrimTo(pool_t *p, size_t keep) {
+	CUresult r = check_pool(p);
+	if (r) return r;
+	pthread_mutex_lock(&mu);
+	pool_trim(p, keep);
+	pthread_mutex_unlock(&mu);
+	return OK;
+}
+CUresult cuMemPoolSetAttribute(pool_t *p, int attr, void *v) {
+	CUresult r = check_pool(p);
+	if (r) return r;
+	if (v == NULL) return E_INVALID_VALUE;
+	pthread_mutex_lock(&mu);
+	switch (attr) {
+	case POOL_REUSE_FOLLOW: case POOL_REUSE_OPPORTUNISTIC: case POOL_REUSE_INTERNAL:
+		p->reuse[attr] = *(int *)v != 0;
+		break;
+	case POOL_RELEASE_THRESHOLD:
+		p->release = *(unsigned long long *)v;
+		break;
+	case POOL_RESERVED_HIGH: case POOL_USED_HIGH:
+		if (*(unsigned long long *)v != 0) r = E_INVALID_VALUE;
+		else if (attr == POOL_RESERVED_HIGH) p->reserved_high = p->reserved;
+		else p->used_high = p->used;
+		break;
+	default:
+		r = E_INVALID_VALUE;
+	}
+	pthread_mutex_unlock(&mu);
+	return r;
+}
+CUresult cuMemPoolGetAttribute(pool_t *p, int attr, void *v) {
+	CUresult r = check_pool(p);
+	if (r) return r;
+	if (v == NULL) return E_INVALID_VALUE;
+	pthread_mutex_lock(&mu);
+	switch (attr) {
+	case POOL_REUSE_FOLLOW: case POOL_REUSE_OPPORTUNISTIC: case POOL_REUSE_INTERNAL:
+		*(int *)v = p->reuse[attr];
+		break;
+	case POOL_RELEASE_THRESHOLD: *(unsigned long long *)v = p->release; break;
+	case POOL_RESERVED_CUR: *(unsigned long long *)v = p->reserved; break;
+	case POOL_RESERVED_HIGH: *(unsigned long long *)v = p->reserved_high; break;
+	case POOL_USED_CUR: *(unsigned long long *)v = p->used; break;
+	case POOL_USED_HIGH: *(unsigned long long *)v = p->used_high; break;
+	default: r = E_INVALID_VALUE;
+	}
+	pthread_mutex_unlock(&mu);
+	return r;
+}
+CUresult cuMemPoolSetAccess(pool_t *p, const accessdesc_t *map, size_t count) {
+	CUresult r = check_pool(p);
+	if (r) return r;
+	if (map == NULL && count > 0) return E_INVALID_VALUE;
+	for (size_t i = 0; i < count; i++) {
+		const accessdesc_t *a = &map[i];
+		if (a->loc.type != 1 || a->loc.id < 0 || a->loc.id >= NDEV) return E_INVALID_DEVICE;
+		if (a->flags != 0 && a->flags != 1 && a->flags != 3) return E_INVALID_VALUE;
+		if (a->loc.id == p->dev && a->flags != 3) return E_INVALID_VALUE;
+	}
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; i < count; i++) p->access[map[i].loc.id] = map[i].flags;
+	pthread_mutex_unlock(&mu);
+	return OK;
+}
+CUresult cuMemPoolGetAccess(int *flags, pool_t *p, const memloc_t *loc) {
+	CUresult r = check_pool(p);
+	if (r) return r;
+	if (flags == NULL || loc == NULL || loc->type != 1 || loc->id < 0 || loc->id >= NDEV) return E_INVALID_VALUE;
+	pthread_mutex_lock(&mu);
+	*flags = p->access[loc->id];
+	pthread_mutex_unlock(&mu);
+	return OK;
 }
 
 // ---- modules and the test kernels ----

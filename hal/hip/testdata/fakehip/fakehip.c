@@ -159,6 +159,7 @@ API hipError_t hipDeviceGetAttribute(int *v, int attr, int d) {
 	case 69: *v = 0; break;               // PciDomainID
 	case 74: *v = 65536; break;           // MaxSharedMemoryPerBlock
 	case 87: *v = 64; break;              // WarpSize
+	case 88: *v = 1; break;               // MemoryPoolsSupported
 	default: return hipErrorInvalidValue;
 	}
 	return hipSuccess;
@@ -245,6 +246,8 @@ static hipError_t allocate(void **p, size_t n, int kind) {
 
 // Like HIP's (and CUDA's), frees synchronize with all outstanding work.
 static void drain_all(void);
+static int pool_free_sync(void *p);
+static void pools_settle(int dev);
 
 API hipError_t hipMalloc(void **p, size_t n) {
 	ENTER();
@@ -255,6 +258,7 @@ API hipError_t hipFree(void *p) {
 	if (p == NULL) return hipSuccess;
 	drain_all();
 	// hipFree releases hipMalloc and hipMallocManaged memory.
+	if (pool_free_sync(p)) return hipSuccess;
 	if (!untrack(p, MEM_DEVICE) && !untrack(p, MEM_MANAGED)) return hipErrorInvalidValue;
 	free(p);
 	return hipSuccess;
@@ -443,7 +447,7 @@ static unsigned char *args_from_params(const shal_kernel *k, void **kp) {
 
 // ---- streams ----
 
-enum { OP_COPY, OP_FILL, OP_KERNEL, OP_HOST, OP_CALLBACK, OP_RECORD, OP_WAIT, OP_GRAPH, OP_NOP };
+enum { OP_COPY, OP_FILL, OP_KERNEL, OP_HOST, OP_CALLBACK, OP_RECORD, OP_WAIT, OP_GRAPH, OP_NOP, OP_POOL_FREE };
 
 struct event;
 struct gexec_run;
@@ -506,6 +510,7 @@ static void event_wait(event *e, uint64_t seq) {
 }
 
 static void run_graph(struct stream *s, struct gexec_run *g);
+static void pool_free_reached(void *block);
 
 static void run_op(struct stream *s, op *o) {
 	switch (o->kind) {
@@ -517,6 +522,7 @@ static void run_op(struct stream *s, op *o) {
 	case OP_RECORD: event_reach(o->ev, o->seq); break;
 	case OP_WAIT: event_wait(o->ev, o->seq); break;
 	case OP_GRAPH: run_graph(s, o->graph); break;
+	case OP_POOL_FREE: pool_free_reached(o->user); break;
 	}
 }
 
@@ -611,6 +617,7 @@ API hipError_t hipStreamSynchronize(struct stream *s) {
 	REQUIRE_DEVICE();
 	if (s->dev != entered) return hipErrorInvalidDevice;
 	stream_drain(s);
+	pools_settle(entered);
 	return hipSuccess;
 }
 API hipError_t hipStreamQuery(struct stream *s) {
@@ -639,6 +646,7 @@ API hipError_t hipDeviceSynchronize(void) {
 	ENTER();
 	REQUIRE_DEVICE();
 	drain(entered);
+	pools_settle(entered);
 	return hipSuccess;
 }
 API hipError_t hipMemcpyAsync(void *dst, const void *src, size_t n, int kind, struct stream *s) {
@@ -1209,4 +1217,321 @@ static void run_graph(struct stream *s, struct gexec_run *r) {
 	free(r->nodes);
 	free(r->seqs);
 	free(r);
+}
+
+// ---- stream-ordered memory pools (hipMemPool*, hipMallocFromPoolAsync) ----
+//
+// Each block is its own allocation (tracked as device memory of the pool's
+// device while it exists). A block freed with hipFreeAsync is reused by
+// later allocations on the freeing stream at once, by other streams once
+// the free is reached (hipMemPoolReuseAllowOpportunistic), and goes back
+// when trimmed or, above the release threshold, at hipStreamSynchronize
+// and hipDeviceSynchronize. Reuse attributes are ints, the rest uint64_t.
+
+typedef struct pblock {
+	void *p;
+	size_t n;
+	int in_use, done;
+	struct stream *freed_on;
+	struct fpool *pool;
+	struct pblock *next;
+} pblock;
+
+typedef struct fpool {
+	int magic, dev, deflt, destroyed;
+	int reuse[4];
+	unsigned long long release, reserved, reserved_high, used, used_high;
+	int access[MAX_DEVICES];
+	pblock *blocks;
+	struct fpool *next;
+} fpool;
+#define POOL_MAGIC 0x46504f4c
+
+typedef struct { int type, id; } memloc;
+typedef struct { memloc loc; int flags; } accessdesc;
+typedef struct {
+	int allocType, handleTypes;
+	memloc loc;
+	void *win32;
+	size_t maxSize;
+	unsigned char reserved[56];
+} poolprops;
+_Static_assert(sizeof(poolprops) == 88, "hipMemPoolProps is 88 bytes");
+
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static fpool *all_pools;
+static fpool default_pools[MAX_DEVICES];
+
+static void pool_init(fpool *p, int dev, int deflt) {
+	memset(p, 0, sizeof *p);
+	p->magic = POOL_MAGIC;
+	p->dev = dev;
+	p->deflt = deflt;
+	p->reuse[1] = p->reuse[2] = p->reuse[3] = 1;
+	p->access[dev] = 3;
+	p->next = all_pools;
+	all_pools = p;
+}
+static fpool *default_pool(int d) {
+	if (default_pools[d].magic != POOL_MAGIC) pool_init(&default_pools[d], d, 1);
+	return &default_pools[d];
+}
+static hipError_t check_pool(fpool *p) {
+	return p != NULL && p->magic == POOL_MAGIC && !p->destroyed ? hipSuccess : hipErrorInvalidValue;
+}
+// block_release frees a cached block (pool_mu held).
+static void block_release(pblock *b) {
+	b->pool->reserved -= b->n;
+	pthread_mutex_lock(&global);
+	for (alloc **a = &allocs; *a; a = &(*a)->next) {
+		if ((*a)->p == b->p) {
+			alloc *x = *a;
+			*a = x->next;
+			used[x->dev] -= x->n;
+			free(x);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&global);
+	free(b->p);
+	free(b);
+}
+static void pool_trim(fpool *p, unsigned long long keep) {
+	while (p->reserved > keep) {
+		pblock **best = NULL;
+		for (pblock **bp = &p->blocks; *bp; bp = &(*bp)->next)
+			if (!(*bp)->in_use && (*bp)->done && (best == NULL || (*bp)->n > (*best)->n)) best = bp;
+		if (best == NULL) return;
+		pblock *b = *best;
+		*best = b->next;
+		block_release(b);
+	}
+}
+static void pools_settle(int dev) {
+	pthread_mutex_lock(&pool_mu);
+	for (fpool *p = all_pools; p; p = p->next) {
+		if (p->destroyed) pool_trim(p, 0);
+		else if (p->dev == dev && p->reserved > p->release) pool_trim(p, p->release);
+	}
+	pthread_mutex_unlock(&pool_mu);
+}
+static pblock *find_block(void *ptr) {
+	for (fpool *p = all_pools; p; p = p->next)
+		for (pblock *b = p->blocks; b; b = b->next)
+			if (b->p == ptr && b->in_use) return b;
+	return NULL;
+}
+// pool_free_reached runs on the stream's thread, which must not take the
+// global lock (drain holds it while waiting for the stream): the block of
+// a destroyed pool goes back at the next synchronization.
+static void pool_free_reached(void *arg) {
+	pblock *b = arg;
+	pthread_mutex_lock(&pool_mu);
+	b->done = 1;
+	pthread_mutex_unlock(&pool_mu);
+}
+static int pool_free_sync(void *ptr) {
+	pthread_mutex_lock(&pool_mu);
+	pblock *b = find_block(ptr);
+	if (b == NULL) {
+		pthread_mutex_unlock(&pool_mu);
+		return 0;
+	}
+	b->in_use = 0;
+	b->freed_on = NULL;
+	b->pool->used -= b->n;
+	b->done = 1;
+	if (b->pool->destroyed) pool_trim(b->pool, 0);
+	pthread_mutex_unlock(&pool_mu);
+	return 1;
+}
+
+API hipError_t hipDeviceGetDefaultMemPool(fpool **out, int d) {
+	ENTER();
+	if (!valid_device(d)) return hipErrorInvalidDevice;
+	if (out == NULL) return hipErrorInvalidValue;
+	pthread_mutex_lock(&pool_mu);
+	*out = default_pool(d);
+	pthread_mutex_unlock(&pool_mu);
+	return hipSuccess;
+}
+static fpool *current_pool[MAX_DEVICES];
+API hipError_t hipDeviceSetMemPool(int d, fpool *p) {
+	ENTER();
+	if (!valid_device(d)) return hipErrorInvalidDevice;
+	hipError_t r = check_pool(p);
+	if (r) return r;
+	if (p->dev != d) return hipErrorInvalidValue;
+	pthread_mutex_lock(&pool_mu);
+	current_pool[d] = p;
+	pthread_mutex_unlock(&pool_mu);
+	return hipSuccess;
+}
+API hipError_t hipMemPoolCreate(fpool **out, const poolprops *props) {
+	ENTER();
+	if (out == NULL || props == NULL || props->allocType != 1 || props->loc.type != 1) return hipErrorInvalidValue;
+	if (!valid_device(props->loc.id)) return hipErrorInvalidDevice;
+	if (props->handleTypes != 0) return hipErrorNotSupported;
+	for (size_t i = 0; i < sizeof props->reserved; i++)
+		if (props->reserved[i]) return hipErrorInvalidValue;
+	fpool *p = malloc(sizeof *p);
+	pthread_mutex_lock(&pool_mu);
+	pool_init(p, props->loc.id, 0);
+	pthread_mutex_unlock(&pool_mu);
+	*out = p;
+	return hipSuccess;
+}
+API hipError_t hipMemPoolDestroy(fpool *p) {
+	ENTER();
+	hipError_t r = check_pool(p);
+	if (r) return r;
+	if (p->deflt) return hipErrorInvalidValue;
+	pthread_mutex_lock(&pool_mu);
+	p->destroyed = 1;
+	if (current_pool[p->dev] == p) current_pool[p->dev] = NULL;
+	for (pblock **bp = &p->blocks; *bp;) {
+		pblock *b = *bp;
+		if (!b->in_use && b->done) {
+			*bp = b->next;
+			block_release(b);
+		} else {
+			bp = &b->next;
+		}
+	}
+	pthread_mutex_unlock(&pool_mu);
+	return hipSuccess;
+}
+API hipError_t hipMallocFromPoolAsync(void **out, size_t n, fpool *p, struct stream *s) {
+	ENTER();
+	REQUIRE_DEVICE();
+	hipError_t r = check_pool(p);
+	if (r) return r;
+	if (out == NULL || n == 0 || s == NULL) return hipErrorInvalidValue;
+	if (s->dev != entered) return hipErrorInvalidDevice;
+	if (p->access[entered] == 0) return hipErrorInvalidValue;
+	size_t size = (n + 255) & ~(size_t)255;
+	pthread_mutex_lock(&pool_mu);
+	pblock *best = NULL;
+	for (pblock *b = p->blocks; b; b = b->next) {
+		if (b->in_use || b->n < size || b->n > 2 * size) continue;
+		if (!(b->freed_on == s || b->freed_on == NULL || (p->reuse[2] && b->done))) continue;
+		if (best == NULL || b->n < best->n) best = b;
+	}
+	if (best == NULL) {
+		// Allocate without pool_mu: track takes the global lock.
+		pthread_mutex_unlock(&pool_mu);
+		void *q;
+		int was = entered;
+		entered = p->dev; // the block is memory of the pool's device
+		r = allocate(&q, size, MEM_DEVICE);
+		entered = was;
+		if (r) return r;
+		pthread_mutex_lock(&pool_mu);
+		best = calloc(1, sizeof *best);
+		best->p = q;
+		best->n = size;
+		best->pool = p;
+		best->next = p->blocks;
+		p->blocks = best;
+		p->reserved += size;
+		if (p->reserved > p->reserved_high) p->reserved_high = p->reserved;
+	}
+	best->in_use = 1;
+	best->done = 0;
+	best->freed_on = NULL;
+	p->used += best->n;
+	if (p->used > p->used_high) p->used_high = p->used;
+	*out = best->p;
+	pthread_mutex_unlock(&pool_mu);
+	return hipSuccess;
+}
+API hipError_t hipFreeAsync(void *ptr, struct stream *s) {
+	ENTER();
+	REQUIRE_DEVICE();
+	if (s == NULL) return hipErrorInvalidValue;
+	pthread_mutex_lock(&pool_mu);
+	pblock *b = find_block(ptr);
+	if (b == NULL) {
+		pthread_mutex_unlock(&pool_mu);
+		return hipErrorInvalidValue;
+	}
+	b->in_use = 0;
+	b->done = 0;
+	b->freed_on = s;
+	b->pool->used -= b->n;
+	pthread_mutex_unlock(&pool_mu);
+	op *o = new_op(OP_POOL_FREE);
+	o->user = b;
+	return enqueue(s, o);
+}
+API hipError_t hipMemPoolTrimTo(fpool *p, size_t keep) {
+	ENTER();
+	hipError_t r = check_pool(p);
+	if (r) return r;
+	pthread_mutex_lock(&pool_mu);
+	pool_trim(p, keep);
+	pthread_mutex_unlock(&pool_mu);
+	return hipSuccess;
+}
+API hipError_t hipMemPoolSetAttribute(fpool *p, int attr, void *v) {
+	ENTER();
+	hipError_t r = check_pool(p);
+	if (r) return r;
+	if (v == NULL) return hipErrorInvalidValue;
+	pthread_mutex_lock(&pool_mu);
+	switch (attr) {
+	case 1: case 2: case 3: p->reuse[attr] = *(int *)v != 0; break;
+	case 4: p->release = *(unsigned long long *)v; break;
+	case 6: case 8:
+		if (*(unsigned long long *)v != 0) r = hipErrorInvalidValue;
+		else if (attr == 6) p->reserved_high = p->reserved;
+		else p->used_high = p->used;
+		break;
+	default: r = hipErrorInvalidValue;
+	}
+	pthread_mutex_unlock(&pool_mu);
+	return r;
+}
+API hipError_t hipMemPoolGetAttribute(fpool *p, int attr, void *v) {
+	ENTER();
+	hipError_t r = check_pool(p);
+	if (r) return r;
+	if (v == NULL) return hipErrorInvalidValue;
+	pthread_mutex_lock(&pool_mu);
+	switch (attr) {
+	case 1: case 2: case 3: *(int *)v = p->reuse[attr]; break;
+	case 4: *(unsigned long long *)v = p->release; break;
+	case 5: *(unsigned long long *)v = p->reserved; break;
+	case 6: *(unsigned long long *)v = p->reserved_high; break;
+	case 7: *(unsigned long long *)v = p->used; break;
+	case 8: *(unsigned long long *)v = p->used_high; break;
+	default: r = hipErrorInvalidValue;
+	}
+	pthread_mutex_unlock(&pool_mu);
+	return r;
+}
+API hipError_t hipMemPoolSetAccess(fpool *p, const accessdesc *d, size_t count) {
+	ENTER();
+	hipError_t r = check_pool(p);
+	if (r) return r;
+	if (d == NULL && count > 0) return hipErrorInvalidValue;
+	for (size_t i = 0; i < count; i++) {
+		if (d[i].loc.type != 1 || !valid_device(d[i].loc.id)) return hipErrorInvalidDevice;
+		if (d[i].flags != 0 && d[i].flags != 1 && d[i].flags != 3) return hipErrorInvalidValue;
+		if (d[i].loc.id == p->dev && d[i].flags != 3) return hipErrorInvalidValue;
+	}
+	pthread_mutex_lock(&pool_mu);
+	for (size_t i = 0; i < count; i++) p->access[d[i].loc.id] = d[i].flags;
+	pthread_mutex_unlock(&pool_mu);
+	return hipSuccess;
+}
+API hipError_t hipMemPoolGetAccess(int *flags, fpool *p, const memloc *loc) {
+	ENTER();
+	hipError_t r = check_pool(p);
+	if (r) return r;
+	if (flags == NULL || loc == NULL || loc->type != 1 || !valid_device(loc->id)) return hipErrorInvalidValue;
+	pthread_mutex_lock(&pool_mu);
+	*flags = p->access[loc->id];
+	pthread_mutex_unlock(&pool_mu);
+	return hipSuccess;
 }
