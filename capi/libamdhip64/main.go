@@ -28,6 +28,9 @@
 // install directories).
 package main
 
+//go:generate go run ../internal/genstubs -header /usr/include/hip/hip_runtime_api.h -ret hipError_t -prefix hip -code 801 -pkg . -o zstubs.c -list unsupported.txt
+//go:generate go run ../internal/genstubs -header /usr/include/hip/hip_runtime_api.h -enum hipDeviceAttribute_t -var deviceAttributes52 -o zattr52.go
+
 /*
 #include "shal_hip_capi.h"
 */

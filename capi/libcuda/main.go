@@ -27,6 +27,8 @@
 // directories), never itself.
 package main
 
+//go:generate go run ../internal/genstubs -names api.txt -ret CUresult -prefix cu -code 801 -pkg . -o zstubs.c -list unsupported.txt
+
 /*
 #include "shal_cuda_capi.h"
 */

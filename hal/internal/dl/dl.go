@@ -5,6 +5,7 @@ package dl
 
 /*
 #cgo LDFLAGS: -ldl
+#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdlib.h>
 
@@ -15,6 +16,7 @@ static void* shal_dlsym(void* h, const char* name) {
 	return dlsym(h, name);
 }
 static int shal_dlclose(void* h) { return dlclose(h); }
+static int shal_call_int(void* f) { return ((int (*)(void))f)(); }
 */
 import "C"
 
@@ -45,6 +47,9 @@ const (
 	Now    = C.RTLD_NOW
 	Local  = C.RTLD_LOCAL
 	Global = C.RTLD_GLOBAL
+	// DeepBind makes the library resolve its symbols in itself before the
+	// process's global scope (RTLD_DEEPBIND).
+	DeepBind = C.RTLD_DEEPBIND
 )
 
 // Open loads the first of names that loads, with RTLD_NOW|RTLD_LOCAL.
@@ -131,3 +136,6 @@ func (l *Library) Close() error {
 	l.handle = nil
 	return nil
 }
+
+// callInt calls the C function int f(void), for the tests.
+func callInt(f unsafe.Pointer) int { return int(C.shal_call_int(f)) }

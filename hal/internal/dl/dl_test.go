@@ -73,3 +73,57 @@ func TestOpenVendor(t *testing.T) {
 		t.Error("libc.so.6 is taken for a drop-in")
 	}
 }
+
+// TestOpenVendorDeepBind is the situation of a program running on a
+// drop-in: the drop-in, loaded first in the global scope under the vendor
+// library's soname, exports the vendor's function names. OpenVendor must
+// find the vendor's library by path and load it so that its calls of its
+// own exported functions stay inside it (RTLD_DEEPBIND), not reach the
+// drop-in's.
+func TestOpenVendorDeepBind(t *testing.T) {
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("no gcc:", err)
+	}
+	const soname = "libshalvendtest.so.1"
+	dropDir, vendDir := t.TempDir(), t.TempDir()
+	build := func(dir, src string) string {
+		c := filepath.Join(dir, "lib.c")
+		if err := os.WriteFile(c, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, soname)
+		if b, err := exec.Command(cc, "-shared", "-fPIC", "-Wl,-soname,"+soname, "-o", out, c).CombinedOutput(); err != nil {
+			t.Fatalf("gcc: %v\n%s", err, b)
+		}
+		return out
+	}
+	drop := build(dropDir, "const int streamhal_capi_dropin = 1;\nint shal_vend_bar(void) { return 1; }\n")
+	build(vendDir, "int shal_vend_bar(void) { return 2; }\nint shal_vend_foo(void) { return shal_vend_bar(); }\n")
+	// The program's link with the drop-in: global scope, under the soname.
+	g, err := OpenFlags(Now|Global, drop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	saved := VendorDirs
+	VendorDirs = []string{vendDir}
+	defer func() { VendorDirs = saved }()
+	const env = "STREAM_HAL_TEST_VENDOR_LIBRARY"
+	t.Setenv(env, "")
+	l, err := OpenVendor(env, soname)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if l.IsDropin() {
+		t.Fatal("OpenVendor returned the drop-in")
+	}
+	foo, err := l.Sym("shal_vend_foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := callInt(foo); got != 2 {
+		t.Errorf("the vendor library's call of its own function reached the drop-in (got %d, want 2)", got)
+	}
+}

@@ -28,10 +28,13 @@ var VendorDirs = []string{
 // names a path, that file is opened, and only it. When a name resolves to
 // a drop-in, the drop-in is closed and the names are looked for by path in
 // VendorDirs, skipping the drop-in's own file, so that the driver never
-// loads itself.
+// loads itself. A library opened by path is opened with RTLD_DEEPBIND, so
+// that its calls of its own exported functions do not bind to the drop-in's
+// functions of the same names, which come first in the process's global
+// scope.
 func OpenVendor(env string, names ...string) (*Library, error) {
 	if p := os.Getenv(env); p != "" {
-		l, err := Open(p)
+		l, err := OpenFlags(Now|Local|DeepBind, p)
 		if err != nil {
 			return nil, fmt.Errorf("%s=%s: %w", env, p, err)
 		}
@@ -58,7 +61,10 @@ func OpenVendor(env string, names ...string) (*Library, error) {
 			if _, err := os.Stat(p); err != nil {
 				continue
 			}
-			l, err := Open(p)
+			// RTLD_DEEPBIND: the drop-in, loaded before, exports the same
+			// names in the global scope; the vendor's library must bind its
+			// calls of its own functions to itself, not to the drop-in.
+			l, err := OpenFlags(Now|Local|DeepBind, p)
 			if err != nil {
 				msgs = append(msgs, err.Error())
 				continue
