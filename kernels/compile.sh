@@ -13,7 +13,9 @@
 # (gfx942, which clang-16 does not know), glslang-tools, spirv-tools.
 # Outputs are reproducible: a file in testdata/ is rewritten only when its
 # bytes change, so running the script twice changes nothing. At the end it
-# runs kernels/corpus/build.sh (the PTX corpus, testdata/ptx/) the same way.
+# runs kernels/corpus/build.sh (the PTX corpus, testdata/ptx/) the same way,
+# and rebuilds (or, with --check, checks) the modules that go generate
+# builds with streamhal build (kernels/deviceapi, examples/softmax).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -27,7 +29,7 @@ for arg in "$@"; do
     --selftest) SELFTEST=1 ;;
     --check) CHECK_ONLY=1 ;;
     -h | --help)
-      sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -454,6 +456,38 @@ if [ "$CHECK_ONLY" = 1 ] && [ "$changed" -gt 0 ]; then
   die "$changed file(s) in $OUT/ differ from a fresh build; run kernels/compile.sh"
 fi
 log "done ($changed file(s) changed)"
+
+# ---- modules built by streamhal build ----
+
+# CUDA sources built with `streamhal build` (the workflow of
+# kernels/README.md): each directory's go:generate lines say how. In
+# --check mode they are built into the build directory and compared.
+STREAMHAL_BUILT=(kernels/deviceapi examples/softmax)
+if command -v go >/dev/null; then
+  go build -o "$BUILD/streamhal" ./cmd/streamhal
+  for d in "${STREAMHAL_BUILT[@]}"; do
+    while read -r line; do
+      # //go:generate go run ../../cmd/streamhal build ARGS... -o OUT SRC
+      args=${line#*cmd/streamhal }
+      read -r -a argv <<<"$args"
+      out=""
+      for ((i = 0; i < ${#argv[@]}; i++)); do
+        if [ "${argv[$i]}" = -o ]; then out=${argv[$((i + 1))]}; argv[$((i + 1))]="$BUILD/gen.fat"; fi
+      done
+      [ -n "$out" ] || die "$d: go:generate line without -o: $line"
+      (cd "$d" && "$BUILD/streamhal" "${argv[@]}" >/dev/null) || die "streamhal build failed in $d"
+      if ! cmp -s "$BUILD/gen.fat" "$d/$out"; then
+        if [ "$CHECK_ONLY" = 1 ]; then
+          die "$d/$out differs from a fresh streamhal build; run go generate ./$d"
+        fi
+        install -m 0644 "$BUILD/gen.fat" "$d/$out"
+        log "wrote $d/$out"
+      fi
+    done < <(grep -h '^//go:generate go run ../../cmd/streamhal build' "$d"/*.go)
+  done
+else
+  log "notice: go not found; skipping the streamhal build modules"
+fi
 
 # ---- the PTX corpus ----
 
