@@ -284,10 +284,11 @@ func (fe *fnEmitter) restoreCode(c *cut) {
 }
 
 // emitWIL writes the work-item loops of kernel f, whose step function
-// (for the general scheduler, the fallback) fe wrote: the context struct,
-// one function per region, the spill into frames for the general
-// scheduler and the runner. It returns false, having written nothing, when
-// the kernel does not qualify.
+// (for the general scheduler, the fallback) step wrote: the context
+// struct, one function per region, the spill into frames for the general
+// scheduler and the runner. It returns the loops' emitter (its ctx lists
+// the context arrays the entry allocates), or nil, having written nothing,
+// when the kernel does not qualify.
 func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 	if !step.wilEligible() {
 		return nil
