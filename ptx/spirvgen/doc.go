@@ -61,10 +61,11 @@
 // Integer operations follow the C translator's semantics (ptx/cgen), which
 // are the hardware's: wraparound, shifts by the width or more giving 0 or
 // the sign, division and remainder by zero giving all ones (signed or
-// unsigned, as on the H100), INT_MIN/-1 = INT_MIN; neg.f16x2 turns a NaN
-// half into the canonical NaN 0x7fff, as the H100 does. Signed division
-// and remainder are typed signed in the SPIR-V (NVIDIA's driver computes
-// OpSRem on an unsigned type as an unsigned remainder).
+// unsigned, as on the H100), INT_MIN/-1 = INT_MIN; abs and neg of .f16, .bf16, .f16x2 and .bf16x2 turn a NaN half into the
+// canonical NaN 0x7fff, as the H100 does. Signed division and remainder
+// are computed from the unsigned quotient and remainder of the magnitudes,
+// never OpSDiv, OpSRem or OpSMod (NVIDIA's driver computes OpSRem wrongly
+// for negative operands).
 //
 // Subnormals are kept, as PTX keeps them without .ftz, through the
 // DenormPreserve execution mode at the widths Target.DenormPreserve16/32/64
