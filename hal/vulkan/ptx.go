@@ -89,21 +89,24 @@ func denormPreserve(fc *C.VkPhysicalDeviceFloatControlsProperties) (p16, p32, p6
 	return p16, p32, p64
 }
 
-// fmaProbe computes fma(a, a, c) for f32 and f64 with a = 1 + ulp and
-// c = -(1 + 2 ulp): a fused multiply-add gives ulp^2, one that rounds the
-// product first gives 0.
+// fmaProbe computes fma(a, b, -1) for f32 with a = 1 + ulp, b = 1 + 2 ulp
+// (a fused multiply-add gives 3 ulp + 2 ulp^2, one that rounds the product
+// first 3 ulp: the result is normal either way, so the translator's
+// fallback for tiny fused results does not hide an unfused Fma), and
+// fma(a, a, c) for f64 with a = 1 + ulp and c = -(1 + 2 ulp) (fused:
+// ulp^2, unfused: 0).
 const fmaProbe = `.version 7.0
 .target sm_50
 .address_size 64
-.visible .entry probe(.param .u64 out, .param .f32 a, .param .f32 c, .param .f64 da, .param .f64 dc)
+.visible .entry probe(.param .u64 out, .param .f32 a, .param .f32 b, .param .f64 da, .param .f64 dc)
 {
 	.reg .f32 %f<4>;
 	.reg .f64 %fd<4>;
 	.reg .b64 %rd<2>;
 	ld.param.u64 %rd1, [out];
 	ld.param.f32 %f1, [a];
-	ld.param.f32 %f2, [c];
-	fma.rn.f32 %f3, %f1, %f1, %f2;
+	ld.param.f32 %f2, [b];
+	fma.rn.f32 %f3, %f1, %f2, 0fBF800000;
 	st.global.f32 [%rd1], %f3;
 	ld.param.f64 %fd1, [da];
 	ld.param.f64 %fd2, [dc];
@@ -135,11 +138,29 @@ func (d *device) probeFMA() [2]bool {
 
 func (d *device) runFMAProbe() ([2]bool, error) {
 	var out [2]bool
-	res, err := spirvgen.Translate([]byte(fmaProbe), spirvgen.Options{Target: spirvgen.Target{Float64: true, FusedFMA32: true, FusedFMA64: true}})
+	got, err := d.runPTXOnce(fmaProbe, spirvgen.Target{Float64: true, FusedFMA32: true, FusedFMA64: true}, 16,
+		uint64(math.Float32bits(1+0x1p-23)), uint64(math.Float32bits(1+0x1p-22)),
+		math.Float64bits(1+0x1p-52), math.Float64bits(-(1 + 0x1p-51)))
 	if err != nil {
 		return out, err
 	}
+	out[0] = math.Float32frombits(binary.LittleEndian.Uint32(got[0:])) == 3*0x1p-23+0x1p-45
+	out[1] = math.Float64frombits(binary.LittleEndian.Uint64(got[8:])) == 0x1p-104
+	return out, nil
+}
+
+// runPTXOnce translates src for tg and runs its first kernel as one
+// thread: its first parameter is an outSize-byte host buffer, the others
+// get params (the low bytes of each). It returns the buffer's contents.
+func (d *device) runPTXOnce(src string, tg spirvgen.Target, outSize uint64, params ...uint64) ([]byte, error) {
+	res, err := spirvgen.Translate([]byte(src), spirvgen.Options{Target: tg})
+	if err != nil {
+		return nil, err
+	}
 	k := res.Kernels[0]
+	if len(k.Params) != 1+len(params) {
+		return nil, fmt.Errorf("kernel %s has %d parameters, want %d", k.Name, len(k.Params), 1+len(params))
+	}
 	sk := spirvKernel{Name: k.Name, PushConstantSize: k.PushSize, LocalSize: [3]uint32{1, 1, 1},
 		LocalSizeSpecIDs: [3]int{0, 1, 2}, DynamicSharedSpecID: -1, ptx: true, gridOffset: -1}
 	for _, p := range k.Params {
@@ -148,12 +169,12 @@ func (d *device) runFMAProbe() ([2]bool, error) {
 	}
 	x, err := d.newExecutable(res.SPIRV, []spirvKernel{sk})
 	if err != nil {
-		return out, err
+		return nil, err
 	}
 	defer x.releaseNow()
-	buf, err := d.Allocate(hal.MemoryHost, 16)
+	buf, err := d.Allocate(hal.MemoryHost, outSize)
 	if err != nil {
-		return out, err
+		return nil, err
 	}
 	defer d.Free(hal.MemoryHost, buf.Device)
 	args := make([]byte, k.ArgsSize)
@@ -163,25 +184,22 @@ func (d *device) runFMAProbe() ([2]bool, error) {
 		copy(args[p.Offset:p.Offset+p.Size], b[:p.Size])
 	}
 	put(k.Params[0], buf.Device)
-	put(k.Params[1], uint64(math.Float32bits(1+0x1p-23)))
-	put(k.Params[2], uint64(math.Float32bits(-(1 + 0x1p-22))))
-	put(k.Params[3], math.Float64bits(1+0x1p-52))
-	put(k.Params[4], math.Float64bits(-(1 + 0x1p-51)))
+	for i, v := range params {
+		put(k.Params[1+i], v)
+	}
 	q := d.syncQ
 	kern := x.kernels[k.Name]
 	if err := q.Dispatch(kern, hal.LaunchConfig{Grid: hal.Dim3{X: 1, Y: 1, Z: 1}, Block: hal.Dim3{X: 1, Y: 1, Z: 1}, Args: args}); err != nil {
-		return out, err
+		return nil, err
 	}
 	if err := q.Synchronize(context.Background()); err != nil {
-		return out, err
+		return nil, err
 	}
-	var got [16]byte
-	if err := d.CopyToHost(unsafe.Pointer(&got[0]), buf.Device, 16); err != nil {
-		return out, err
+	got := make([]byte, outSize)
+	if err := d.CopyToHost(unsafe.Pointer(&got[0]), buf.Device, outSize); err != nil {
+		return nil, err
 	}
-	out[0] = math.Float32frombits(binary.LittleEndian.Uint32(got[0:])) == 0x1p-46
-	out[1] = math.Float64frombits(binary.LittleEndian.Uint64(got[8:])) == 0x1p-104
-	return out, nil
+	return got, nil
 }
 
 // translation is a cached translation: the translator's result.

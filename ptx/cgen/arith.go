@@ -356,18 +356,14 @@ func (fe *fnEmitter) halfArith(in *ptx.Inst, t ptx.Type) {
 		nan := b2s(in.Has(ptx.FlagNaN))
 		fe.wr(d, dt, fe.halfOp(in, t, in.Op, []string{arg(1), arg(2)}, nan))
 	case "abs", "neg":
-		m := "0x7fff"
+		halves, inf := 1, "0x7c00u"
 		if t == ptx.F16x2 || t == ptx.BF16x2 {
-			m = "0x7fff7fffu"
+			halves = 2
 		}
-		switch {
-		case in.Op == "abs":
-			fe.wr(d, dt, fmt.Sprintf("(%s)(%s & %s)", vt(dt), arg(1), m))
-		case t == ptx.F16x2:
-			fe.wr(d, dt, fmt.Sprintf("shal_neg_f16x2(%s)", arg(1)))
-		default:
-			fe.wr(d, dt, fmt.Sprintf("(%s)(%s ^ ~%s)", vt(dt), arg(1), m))
+		if t == ptx.BF16 || t == ptx.BF16x2 {
+			inf = "0x7f80u"
 		}
+		fe.wr(d, dt, fmt.Sprintf("(%s)shal_hsign(%s, %d, %s, %s)", vt(dt), arg(1), halves, inf, b2s(in.Op == "neg")))
 	default:
 		fe.errorf(in, true, "not supported on .%s", t)
 	}

@@ -184,9 +184,10 @@
 // and signed overflow is never undefined behaviour. Shifts by the width or
 // more give 0 (shr.s: the sign). Division by zero does not trap: x/0 and
 // x%0 are all ones, signed or unsigned, whatever x (what the H100 gives);
-// INT_MIN divided by -1 wraps to INT_MIN with remainder 0. neg.f16x2 turns
-// a NaN half into the canonical NaN 0x7fff, as the H100 does; the other
-// half-precision neg and abs forms only change the sign bit.
+// INT_MIN divided by -1 wraps to INT_MIN with remainder 0. abs and neg of
+// .f16, .bf16, .f16x2 and .bf16x2 turn a NaN half into the canonical NaN
+// 0x7fff, as the H100 does; other halves have their sign cleared or
+// flipped.
 //
 // Floating-point operations without a rounding modifier, or with .rn, are
 // the C operations (IEEE, round to nearest even; the code must be compiled

@@ -405,16 +405,16 @@ SHAL_F2I_ALL(double, f64rpi, ceil, 0)
 
 /* ---- half precision ---- */
 
-/* neg.f16x2 as the H100 computes it: an arithmetic instruction, so a NaN
- * half becomes the canonical NaN 0x7fff; any other half has its sign
- * flipped. (neg.f16, neg.bf16/.bf16x2 and abs stay pure sign operations:
- * their NaN behaviour on the hardware is not checked yet.) */
-SHAL_INLINE uint32_t shal_neg_f16x2(uint32_t a) {
+/* abs and neg of .f16/.bf16 (halves 1) and .f16x2/.bf16x2 (halves 2) as
+ * the H100 computes them (arithmetic instructions there): a NaN half (its
+ * magnitude above inf, 0x7c00 or 0x7f80) becomes the canonical NaN 0x7fff;
+ * any other half has its sign cleared (abs) or flipped (neg). */
+SHAL_INLINE uint32_t shal_hsign(uint32_t a, int halves, uint32_t inf, int neg) {
   uint32_t r = 0;
-  for (int s = 0; s < 32; s += 16) {
-    uint32_t h = (a >> s) & 0xffffu;
-    h = ((h & 0x7c00u) == 0x7c00u && (h & 0x3ffu)) ? 0x7fffu : (h ^ 0x8000u);
-    r |= h << s;
+  for (int i = 0; i < halves; i++) {
+    uint32_t h = (a >> (16 * i)) & 0xffffu;
+    h = (h & 0x7fffu) > inf ? 0x7fffu : neg ? (h ^ 0x8000u) : (h & 0x7fffu);
+    r |= h << (16 * i);
   }
   return r;
 }

@@ -268,44 +268,43 @@ func (e *fn) mulHi(signed bool, vt spirv.ID, bits int, a, b spirv.ID) spirv.ID {
 	return e.cur.Emit(spirv.OpCompositeExtract, vt, uint32(r), 1)
 }
 
-// signedOp emits a signed binary integer operation (OpSDiv, OpSRem) on
-// operands of the unsigned type vt through the signed integer type of the
-// same width. SPIR-V says the signedness of the types does not matter for
-// these, but NVIDIA's Vulkan driver (H100, 2026) computes OpSRem with an
-// unsigned result type as an unsigned remainder: -5 % 37 came out as
-// 4294967291 % 37. glslang always types them signed, which every driver
-// handles, so the translator does the same.
-func (e *fn) signedOp(op spirv.Op, vt, a, b spirv.ID) spirv.ID {
-	d, _ := e.g.sm.Type(vt)
-	st := e.g.sm.TypeInt(d.Width, true)
-	sa := e.op(spirv.OpBitcast, st, a)
-	sb := e.op(spirv.OpBitcast, st, b)
-	return e.op(spirv.OpBitcast, vt, e.op(op, st, sa, sb))
-}
-
-// divRem is PTX division or remainder, defined for every input.
+// divRem is PTX division or remainder, defined for every input: division
+// or remainder by zero gives all ones (what the H100 computes).
+//
+// Signed division and remainder do not use OpSDiv, OpSRem or OpSMod:
+// NVIDIA's Vulkan driver (H100, 2026) computes OpSRem wrongly for negative
+// operands even when every type is signed (2 rem -2 gave 2, INT64_MIN rem 63
+// gave 8: an unsigned remainder of the bit patterns). They are computed from
+// the unsigned quotient or remainder of the magnitudes instead: the quotient
+// is negative when the signs differ, the remainder takes the dividend's sign
+// (truncating division, as in C and PTX). The magnitude of the most negative
+// value is itself read as unsigned, so INT_MIN / -1 = INT_MIN and
+// INT_MIN rem -1 = 0 come out without special cases.
 func (e *fn) divRem(div, signed bool, vt, a, b spirv.ID) spirv.ID {
 	g := e.g
 	zero := e.c(vt, 0)
 	ones := e.c(vt, ^uint64(0))
 	bz := e.op(spirv.OpIEqual, g.tBool, b, zero)
+	safe := e.sel(vt, bz, e.c(vt, 1), b)
 	if !signed {
-		safe := e.sel(vt, bz, e.c(vt, 1), b)
 		if div {
 			return e.sel(vt, bz, ones, e.op(spirv.OpUDiv, vt, a, safe))
 		}
 		return e.sel(vt, bz, ones, e.op(spirv.OpUMod, vt, a, safe))
 	}
-	bm1 := e.op(spirv.OpIEqual, g.tBool, b, ones)
-	special := e.op(spirv.OpLogicalOr, g.tBool, bz, bm1)
-	safe := e.sel(vt, special, e.c(vt, 1), b)
+	d, _ := g.sm.Type(vt)
+	maxPos := e.c(vt, uint64(1)<<(d.Width-1)-1)
+	an := e.op(spirv.OpUGreaterThan, g.tBool, a, maxPos)
+	bn := e.op(spirv.OpUGreaterThan, g.tBool, safe, maxPos)
+	ma := e.sel(vt, an, e.op(spirv.OpISub, vt, zero, a), a)
+	mb := e.sel(vt, bn, e.op(spirv.OpISub, vt, zero, safe), safe)
 	if div {
-		q := e.signedOp(spirv.OpSDiv, vt, a, safe)
-		q = e.sel(vt, bm1, e.op(spirv.OpISub, vt, zero, a), q)
+		q := e.op(spirv.OpUDiv, vt, ma, mb)
+		q = e.sel(vt, e.op(spirv.OpLogicalNotEqual, g.tBool, an, bn), e.op(spirv.OpISub, vt, zero, q), q)
 		return e.sel(vt, bz, ones, q)
 	}
-	r := e.signedOp(spirv.OpSRem, vt, a, safe)
-	r = e.sel(vt, bm1, zero, r)
+	r := e.op(spirv.OpUMod, vt, ma, mb)
+	r = e.sel(vt, an, e.op(spirv.OpISub, vt, zero, r), r)
 	return e.sel(vt, bz, ones, r)
 }
 

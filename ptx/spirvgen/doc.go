@@ -61,10 +61,12 @@
 // Integer operations follow the C translator's semantics (ptx/cgen), which
 // are the hardware's: wraparound, shifts by the width or more giving 0 or
 // the sign, division and remainder by zero giving all ones (signed or
-// unsigned, as on the H100), INT_MIN/-1 = INT_MIN; neg.f16x2 turns a NaN
-// half into the canonical NaN 0x7fff, as the H100 does. Signed division
-// and remainder are typed signed in the SPIR-V (NVIDIA's driver computes
-// OpSRem on an unsigned type as an unsigned remainder).
+// unsigned, as on the H100), INT_MIN/-1 = INT_MIN. Signed division and
+// remainder are computed from the unsigned quotient and remainder of the
+// magnitudes, never OpSDiv, OpSRem or OpSMod (NVIDIA's driver computes
+// OpSRem wrongly for negative operands). abs and neg of .f16, .bf16,
+// .f16x2 and .bf16x2 turn a NaN half into the canonical NaN 0x7fff, as
+// the H100 does.
 //
 // Subnormals are kept, as PTX keeps them without .ftz, through the
 // DenormPreserve execution mode at the widths Target.DenormPreserve16/32/64
@@ -81,7 +83,12 @@
 // and square root refined from the device's result by exact residuals;
 // f16/bf16 arithmetic in double precision, rounded once; fma on the
 // device's Fma when the driver's probe finds it fused (NVIDIA), else
-// emulated exactly (Boldo and Melquiond). Tiny and huge results are
+// emulated exactly (Boldo and Melquiond). A fused f32 Fma with a
+// subnormal operand or a result below the smallest normal (zero
+// included) is recomputed exactly in double precision: NVIDIA's driver
+// flushes Fma's subnormals even under DenormPreserve. An exact zero in
+// .rm gets its sign as integer bits (+0 only for +0 + +0): a float select
+// between +0 and -0 is folded by NVIDIA's compiler. Tiny and huge results are
 // computed at a scale where the transformations are exact. The
 // approximate instructions are computed in double precision (polynomials
 // for ex2, lg2, sin, cos and tanh), within 1 ulp of f32: far inside PTX's

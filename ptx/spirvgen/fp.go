@@ -174,18 +174,27 @@ func (e *fn) floatArith(in *ptx.Inst, t ptx.Type) {
 		switch {
 		case !directed(mode) && t == ptx.F64:
 			r = e.fmaF64(a, b, c)
-		case !directed(mode) && g.t.FusedFMA32:
-			r = e.ext(spirv.GLSLFma, ft, a, b, c)
-		case t == ptx.F64:
+		case t == ptx.F64 && directed(mode):
 			r = e.exactF64("fma", mode, a, b, c)
+		case !directed(mode) && g.t.FusedFMA32 && !g.t.Float64:
+			// No double precision for the subnormal fallback: the
+			// device's Fma as it is.
+			r = e.ext(spirv.GLSLFma, ft, a, b, c)
 		default:
 			if !e.needF64(in) {
 				return
 			}
-			p := e.fop(spirv.OpFMul, g.tF64, e.toF64(a), e.toF64(b)) // exact
-			s, err := e.twoSum(p, e.toF64(c))
-			exactZero := e.op(spirv.OpFOrdEqual, g.tBool, s, e.d(0))
-			r = e.fixSpecial("fma", mode, ptx.F32, e.f32From(e.roundToOdd(s, err), mode), exactZero, a, b, c)
+			exact := func() spirv.ID {
+				p := e.fop(spirv.OpFMul, g.tF64, e.toF64(a), e.toF64(b)) // exact
+				s, err := e.twoSum(p, e.toF64(c))
+				exactZero := e.op(spirv.OpFOrdEqual, g.tBool, s, e.d(0))
+				return e.fixSpecial("fma", mode, ptx.F32, e.f32From(e.roundToOdd(s, err), mode), exactZero, a, b, c)
+			}
+			if directed(mode) || !g.t.FusedFMA32 {
+				r = exact()
+				break
+			}
+			r = e.fusedFMA32(a, b, c, exact)
 		}
 	case "div":
 		switch {
@@ -222,6 +231,33 @@ func (e *fn) floatArith(in *ptx.Inst, t ptx.Type) {
 		return
 	}
 	e.wr(d, t, e.fout(in, t, r))
+}
+
+// fusedFMA32 is fma.rn.f32 through the device's fused Fma, falling back
+// to exact() (the double-precision emulation) where an operand is
+// subnormal or the fused result is below the smallest normal (zero
+// included). NVIDIA's driver (H100, 2026) flushes Fma's subnormal inputs
+// and results even under DenormPreserve (0.5 * 2^-126 + 0 gave 0, a
+// subnormal times infinity gave NaN); elsewhere the fused result stands.
+// The tests are on the bits: a float compare could flush too.
+func (e *fn) fusedFMA32(a, b, c spirv.ID, exact func() spirv.ID) spirv.ID {
+	g := e.g
+	mag := func(x spirv.ID) spirv.ID {
+		return e.op(spirv.OpBitwiseAnd, g.tU32, e.op(spirv.OpBitcast, g.tU32, x), e.u32(0x7fffffff))
+	}
+	sub := func(x spirv.ID) spirv.ID {
+		m := mag(x)
+		return e.op(spirv.OpLogicalAnd, g.tBool, e.op(spirv.OpINotEqual, g.tBool, m, e.u32(0)), e.op(spirv.OpULessThan, g.tBool, m, e.u32(0x00800000)))
+	}
+	f := e.ext(spirv.GLSLFma, g.tF32, a, b, c)
+	slow := e.op(spirv.OpULessThan, g.tBool, mag(f), e.u32(0x00800000))
+	for _, x := range []spirv.ID{a, b, c} {
+		slow = e.op(spirv.OpLogicalOr, g.tBool, slow, sub(x))
+	}
+	res := e.tmpVar(g.tF32)
+	e.store(res, f)
+	e.ifThen(slow, func() { e.store(res, exact()) })
+	return e.load(g.tF32, res)
 }
 
 // div32 is a/b for f32, correctly rounded in mode: the double quotient

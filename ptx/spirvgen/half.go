@@ -176,19 +176,24 @@ func (e *fn) halfArith(in *ptx.Inst, t ptx.Type) {
 				r = e.sel(g.tU32, e.op(spirv.OpLogicalAnd, g.tBool, neg, e.op(spirv.OpLogicalNot, g.tBool, nan)), e.u32(0), r)
 			}
 			return r
-		case "abs":
-			return e.op(spirv.OpBitwiseAnd, g.tU32, x(1), e.u32(0x7fff))
-		case "neg":
+		case "abs", "neg":
+			// The H100 computes abs and neg of halves arithmetically: a
+			// NaN half becomes the canonical NaN 0x7fff, any other has its
+			// sign cleared or flipped (ptx/cgen does the same).
 			h := x(1)
-			r := e.op(spirv.OpBitwiseXor, g.tU32, h, e.u32(0x8000))
-			if t == ptx.F16x2 {
-				// The H100 computes neg.f16x2 arithmetically: a NaN half
-				// becomes the canonical NaN 0x7fff (ptx/cgen does the same).
-				mag := e.op(spirv.OpBitwiseAnd, g.tU32, h, e.u32(0x7fff))
-				nan := e.op(spirv.OpUGreaterThan, g.tBool, mag, e.u32(0x7c00))
-				r = e.sel(g.tU32, nan, e.u32(0x7fff), r)
+			var r spirv.ID
+			if in.Op == "neg" {
+				r = e.op(spirv.OpBitwiseXor, g.tU32, h, e.u32(0x8000))
+			} else {
+				r = e.op(spirv.OpBitwiseAnd, g.tU32, h, e.u32(0x7fff))
 			}
-			return r
+			inf := uint32(0x7c00)
+			if bf {
+				inf = 0x7f80
+			}
+			mag := e.op(spirv.OpBitwiseAnd, g.tU32, h, e.u32(0x7fff))
+			nan := e.op(spirv.OpUGreaterThan, g.tBool, mag, e.u32(inf))
+			return e.sel(g.tU32, nan, e.u32(0x7fff), r)
 		default:
 			e.errorf(in, "not supported on .%s", t)
 			return e.u32(0)

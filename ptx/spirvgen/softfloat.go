@@ -497,10 +497,14 @@ func (e *fn) fixSpecial(op string, mode ptx.Rounding, t ptx.Type, r, exactZero, 
 		posZero := func(v spirv.ID) spirv.ID {
 			return e.op(spirv.OpIEqual, g.tBool, e.op(spirv.OpBitcast, ut, v), e.c(ut, 0))
 		}
+		// The zero is chosen between integer bit patterns: NVIDIA's
+		// driver (H100, 2026) treats the floats +0 and -0 as equal
+		// (there is no SignedZeroInfNanPreserve) and gave -0 for
+		// +0 + +0 when the choice was a float select.
 		both := e.op(spirv.OpLogicalAnd, g.tBool, posZero(x), posZero(y))
-		negZero := e.op(spirv.OpBitcast, ft, e.c(ut, 1<<(t.Bits()-1)))
-		zero := e.sel(ft, both, e.c(ft, 0), negZero)
-		res = e.sel(ft, e.op(spirv.OpLogicalAnd, g.tBool, exactZero, fin), zero, res)
+		zero := e.sel(ut, both, e.c(ut, 0), e.c(ut, 1<<(t.Bits()-1)))
+		useZero := e.op(spirv.OpLogicalAnd, g.tBool, exactZero, fin)
+		res = e.op(spirv.OpBitcast, ft, e.sel(ut, useZero, zero, e.op(spirv.OpBitcast, ut, res)))
 	default:
 		res = e.sel(ft, e.op(spirv.OpLogicalAnd, g.tBool, exactZero, fin), plain, res)
 	}

@@ -249,13 +249,22 @@ func srem64(a, b int64) int64 {
 	return a % b
 }
 
-// negHalfCanon is neg.f16x2 on one half as the H100 does it: NaN gives
-// the canonical NaN 0x7fff, anything else its sign flipped.
-func negHalfCanon(h uint64) uint64 {
-	if corpus.IsF16NaN(uint16(h), false) {
+// signHalf is abs or neg of one .f16 or .bf16 half as the H100 computes
+// them (arithmetic instructions there, not sign operations): a NaN gives
+// the canonical NaN 0x7fff, anything else its sign cleared or flipped.
+func signHalf(h uint64, neg, bf bool) uint64 {
+	switch {
+	case corpus.IsF16NaN(uint16(h), bf):
 		return 0x7fff
+	case neg:
+		return h ^ 0x8000
 	}
-	return h ^ 0x8000
+	return h &^ 0x8000
+}
+
+// signHalves is signHalf on both halves of a .f16x2 or .bf16x2.
+func signHalves(a uint64, neg, bf bool) uint64 {
+	return signHalf(a&0xffff, neg, bf) | signHalf(a>>16&0xffff, neg, bf)<<16
 }
 
 // fminPTX is min.f32: a NaN operand gives the other, both NaN a NaN, -0 < +0.
@@ -889,22 +898,20 @@ func semCases() map[string]Case {
 		}
 		return v
 	})})
-	// neg.f16x2 on the H100 turns every NaN half into the canonical NaN
-	// 0x7fff (it is an arithmetic instruction there, not a sign flip); other
-	// halves get their sign flipped.
-	add("neg.f16x2", Case{text: "neg.f16x2 %d, %a;", td: "b32", ta: "b32", inputs: i32, ref: one(func(a, b, c uint64) uint64 {
-		return negHalfCanon(a&0xffff) | negHalfCanon(a>>16&0xffff)<<16
-	})})
-	// Not yet seen on the hardware (added after the first H100 run; the
-	// translators keep the plain sign operation for these): neg.f16,
-	// neg.bf16, neg.bf16x2 and abs on halves flip or clear the sign bit of
-	// every input, NaN included.
-	add("neg.f16", Case{text: "neg.f16 %d, %a;", td: "b16", ta: "b16", inputs: f16Inputs, ref: one(func(a, b, c uint64) uint64 { return a ^ 0x8000 })})
-	add("neg.bf16", Case{text: "neg.bf16 %d, %a;", td: "b16", ta: "b16", inputs: f16Inputs, ref: one(func(a, b, c uint64) uint64 { return a ^ 0x8000 })})
-	add("neg.bf16x2", Case{text: "neg.bf16x2 %d, %a;", td: "b32", ta: "b32", inputs: i32, ref: one(func(a, b, c uint64) uint64 { return uint64(uint32(a) ^ 0x80008000) })})
-	add("abs.f16", Case{text: "abs.f16 %d, %a;", td: "b16", ta: "b16", inputs: f16Inputs, ref: one(func(a, b, c uint64) uint64 { return a &^ 0x8000 })})
-	add("abs.f16x2", Case{text: "abs.f16x2 %d, %a;", td: "b32", ta: "b32", inputs: i32, ref: one(func(a, b, c uint64) uint64 { return uint64(uint32(a) &^ 0x80008000) })})
-	add("abs.bf16", Case{text: "abs.bf16 %d, %a;", td: "b16", ta: "b16", inputs: f16Inputs, ref: one(func(a, b, c uint64) uint64 { return a &^ 0x8000 })})
+	// abs and neg of halves on the H100 turn every NaN half into the
+	// canonical NaN 0x7fff (they are arithmetic instructions there, not
+	// sign operations); other halves get their sign cleared or flipped.
+	for _, op := range []string{"abs", "neg"} {
+		neg := op == "neg"
+		for _, bf := range []bool{false, true} {
+			ty := "f16"
+			if bf {
+				ty = "bf16"
+			}
+			add(op+"."+ty, Case{text: op + "." + ty + " %d, %a;", td: "b16", ta: "b16", inputs: f16Inputs, ref: one(func(a, b, c uint64) uint64 { return signHalf(a, neg, bf) })})
+			add(op+"."+ty+"x2", Case{text: op + "." + ty + "x2 %d, %a;", td: "b32", ta: "b32", inputs: i32, ref: one(func(a, b, c uint64) uint64 { return signHalves(a, neg, bf) })})
+		}
+	}
 	add("min.f16", Case{text: "min.f16 %d, %a, %b;", td: "b16", ta: "b16", tb: "b16", inputs: f16Inputs, nan: 16, ref: one(func(a, b, c uint64) uint64 {
 		v := fminPTX(corpus.F16Value(uint16(a), corpus.Binary16), corpus.F16Value(uint16(b), corpus.Binary16), false)
 		return uint64(corpus.F16Bits(v, corpus.Binary16))

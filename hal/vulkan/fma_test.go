@@ -1,0 +1,63 @@
+package vulkan
+
+import (
+	"encoding/binary"
+	"fmt"
+	"testing"
+)
+
+// fmaKernel is out[0] = fma.rn.f32(a, b, c).
+const fmaKernel = `.version 7.0
+.target sm_50
+.address_size 64
+.visible .entry k(.param .u64 out, .param .f32 a, .param .f32 b, .param .f32 c)
+{
+	.reg .f32 %f<5>;
+	.reg .b64 %rd<2>;
+	ld.param.u64 %rd1, [out];
+	ld.param.f32 %f1, [a];
+	ld.param.f32 %f2, [b];
+	ld.param.f32 %f3, [c];
+	fma.rn.f32 %f4, %f1, %f2, %f3;
+	st.global.f32 [%rd1], %f4;
+	ret;
+}
+`
+
+// TestFusedFMA32Fallback runs fma.rn.f32 translated for a device whose Fma
+// is fused (FusedFMA32 forced on), on operands where the translator must
+// not trust the device's Fma: NVIDIA's driver (H100, 2026) flushes Fma's
+// subnormal inputs and results even under DenormPreserve, so a subnormal
+// operand or a result below the smallest normal takes the exact
+// double-precision path. Every case either takes that path or has an exact
+// product (so an unfused Fma, as lavapipe's, gives the same), so the
+// answers hold on any device; the wants are the H100's (CUDA).
+func TestFusedFMA32Fallback(t *testing.T) {
+	d := openDevice(t)
+	tg := d.ptxTarget()
+	if !tg.Float64 {
+		t.Skip("no shaderFloat64: fused fma.rn.f32 has no exact fallback")
+	}
+	tg.FusedFMA32 = true
+	cases := []struct{ a, b, c, want uint32 }{
+		{0x3f000000, 0x00800000, 0, 0x00400000},          // 0.5 * 2^-126: subnormal result
+		{0x00000001, 0x40400000, 0, 0x00000003},          // subnormal a, subnormal result
+		{0x00000001, 0x7f800000, 0x4f000000, 0x7f800000}, // subnormal * inf + 2^31 = inf
+		{0x00000001, 0xff800000, 0, 0xff800000},          // subnormal * -inf = -inf
+		{0x00000001, 0x7f7fffff, 0xc0200000, 0xc01ffffe}, // subnormal a, normal result
+		{0x80000001, 0x3f000000, 0, 0x80000000},          // -2^-150 rounds to -0
+		{0x00800000, 0xbf800000, 0x00800000, 0},          // exact zero: +0
+		{0x40000000, 0x40400000, 0x3f800000, 0x40e00000}, // 2*3+1 = 7: the fused path
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%08x_%08x_%08x", c.a, c.b, c.c), func(t *testing.T) {
+			got, err := d.runPTXOnce(fmaKernel, tg, 4, uint64(c.a), uint64(c.b), uint64(c.c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := binary.LittleEndian.Uint32(got); g != c.want {
+				t.Errorf("fma.rn.f32(%#x, %#x, %#x) = %#x, want %#x", c.a, c.b, c.c, g, c.want)
+			}
+		})
+	}
+}
