@@ -79,6 +79,17 @@ func LaunchKernel(f *Function, gridDimX, gridDimY, gridDimZ, blockDimX, blockDim
 		if err != nil {
 			return check(err)
 		}
+		// The H100's driver refuses a buffer larger than the kernel's
+		// parameters (a padded C struct of 32 bytes for 28 bytes of
+		// parameters) with CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES; a smaller
+		// one is refused by LaunchPacked.
+		var end uint32
+		for _, p := range f.Params() {
+			end = max(end, p.Offset+p.Size)
+		}
+		if end > 0 && uint64(len(buf)) > uint64(end) {
+			return failf(CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES, "cuLaunchKernel %s: CU_LAUNCH_PARAM_BUFFER_SIZE is %d bytes, the kernel's parameters take %d (CUDA refuses a larger buffer)", f.Name(), len(buf), end)
+		}
 		return check(ss.LaunchPacked(f, cfg, buf))
 	}
 	return check(ss.LaunchParams(f, cfg, kernelParams))

@@ -153,7 +153,7 @@ func TestLaunch(t *testing.T) {
 
 	// extra: the packed buffer, on an explicit stream.
 	s := stream(t, 0)
-	buf := make([]byte, 32)
+	buf := make([]byte, 28) // exactly the parameters: CUDA refuses more
 	binary.LittleEndian.PutUint64(buf[0:], uint64(db))
 	binary.LittleEndian.PutUint64(buf[8:], uint64(db))
 	binary.LittleEndian.PutUint64(buf[16:], uint64(dc))
@@ -161,6 +161,14 @@ func TestLaunch(t *testing.T) {
 	size := uintptr(len(buf))
 	extra := []unsafe.Pointer{cuda.CU_LAUNCH_PARAM_BUFFER_POINTER, unsafe.Pointer(&buf[0]), cuda.CU_LAUNCH_PARAM_BUFFER_SIZE, unsafe.Pointer(&size), cuda.CU_LAUNCH_PARAM_END}
 	ok(t, cuda.MemsetD32Async(dc, 0, n, s))
+	// A padded buffer (a C struct's sizeof, 32 bytes) is refused as the
+	// H100's driver refuses it.
+	padded := append(append([]byte(nil), buf...), 0, 0, 0, 0)
+	psize := uintptr(len(padded))
+	bad := []unsafe.Pointer{cuda.CU_LAUNCH_PARAM_BUFFER_POINTER, unsafe.Pointer(&padded[0]), cuda.CU_LAUNCH_PARAM_BUFFER_SIZE, unsafe.Pointer(&psize), cuda.CU_LAUNCH_PARAM_END}
+	if err := cuda.LaunchKernel(add, blocks, 1, 1, 256, 1, 1, 0, s, nil, bad); cuda.ResultOf(err) != cuda.CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES {
+		t.Errorf("extra with a 32-byte buffer for 28 bytes of parameters: %v, want CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES", err)
+	}
 	ok(t, cuda.LaunchKernel(add, blocks, 1, 1, 256, 1, 1, 0, s, nil, extra))
 	ok(t, cuda.StreamSynchronize(s))
 	check("extra", func(i int) float32 { return 2 * b[i] })

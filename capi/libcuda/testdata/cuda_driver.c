@@ -175,7 +175,9 @@ int main(int argc, char** argv) {
     CUdeviceptr a, b, c;
     unsigned n;
   } packed = {db, da, dc, N};
-  size_t psize = sizeof packed;
+  // The parameters' size (28 bytes), not sizeof packed (32 with the
+  // struct's tail padding): CUDA refuses a larger buffer.
+  size_t psize = offsetof(__typeof__(packed), n) + sizeof packed.n;
   void* extra[] = {CU_LAUNCH_PARAM_BUFFER_POINTER, &packed, CU_LAUNCH_PARAM_BUFFER_SIZE, &psize, CU_LAUNCH_PARAM_END};
   CHECK(cuMemsetD8(dc, 0, bytes));
   CHECK(cuLaunchKernel(vadd2, (N + 255) / 256, 1, 1, 256, 1, 1, 0, CU_STREAM_LEGACY, NULL, extra));
