@@ -364,8 +364,8 @@ func BenchmarkContextEnter(b *testing.B) {
 // BenchmarkHostCallRoundTrip enqueues an empty host function on an idle
 // queue and waits for it. C is cuLaunchHostFunc of an empty C function +
 // cuStreamSynchronize; Go is HostCall + Synchronize, through the queue's
-// worker (cuEventRecord and cuStreamWaitValue32, the worker's watch of the
-// event and the GPU's poll of the done word) and, for
+// worker (cuLaunchHostFunc of the notification, cuStreamWaitValue32, the
+// worker goroutine's wake-up and the GPU's poll of the done word) and, for
 // comparison, on the blocking path. fn-start-ns/op is the mean time from
 // HostCall to the function starting (the lowest of the rounds' means); the
 // rest of the round trip is the release of the stream and Synchronize

@@ -36,13 +36,11 @@
 // driver calls in them. So Queue.HostCall does not run its function there:
 // each queue has a worker goroutine and a 32-bit "done" word in page-locked,
 // device-mapped host memory (cuMemHostAlloc with DEVICEMAP|PORTABLE, slots
-// of a page per device). HostCall enqueues cuEventRecord of an event of the
-// call, then cuStreamWaitValue32_v2 (CU_STREAM_WAIT_VALUE_GEQ) on the word
-// for the call's sequence number; the worker watches the event
-// (cuEventQuery, spinning briefly, then polling with a growing pause), runs
-// the queue's functions in order and stores each one's number into the
-// word, which releases the stream. CUDA's host-function thread takes no
-// part. Host calls of one queue run in
+// of a page per device). HostCall enqueues cuLaunchHostFunc of a trampoline
+// that only notifies the worker and returns, then cuStreamWaitValue32_v2
+// (CU_STREAM_WAIT_VALUE_GEQ) on the word for the call's sequence number; the
+// worker runs the queue's functions in order and stores each one's number
+// into the word, which releases the stream. Host calls of one queue run in
 // order, those of different queues independently (as on the CPU driver),
 // and the functions run on a goroutine, where driver calls are allowed
 // (except waiting for later work of their own queue). Idle, Synchronize and
@@ -65,8 +63,7 @@
 // Graph host nodes are native CUDA host nodes and keep that blocking
 // behaviour on every driver: their functions run on CUDA's host-function
 // thread, must not call the driver, and a host node that blocks delays the
-// host functions of all streams (not HostCall's, which do not use that
-// thread).
+// host functions of all streams, HostCall notifications included.
 //
 // Every failed driver call returns an error naming the call, its
 // arguments and the CUresult, wrapping the nearest hal sentinel:

@@ -144,8 +144,8 @@ type hostFn struct {
 
 // HostCall enqueues fn. With a host-call worker (hostcall.go) fn runs on
 // the queue's own goroutine, in order with the queue's other host calls and
-// independently of other queues', once an event recorded before it is
-// reached; CUDA's host-function thread takes no part. On the blocking path (no stream memory operations) fn
+// independently of other queues'; CUDA's host-function thread only passes
+// the notification. On the blocking path (no stream memory operations) fn
 // runs on CUDA's host-function thread with cuLaunchHostFunc, one host
 // function of any queue at a time, and must not call into CUDA. A panic in
 // fn is reported by the next Synchronize.
