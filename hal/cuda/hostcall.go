@@ -163,9 +163,9 @@ type hostWorker struct {
 	q    *queue
 	slot hostSlot
 
-	wake chan struct{} // capacity 1: a call was listed
-	stop chan struct{} // closed to make the worker exit at once (device Close)
-	done chan struct{} // closed when the worker has exited
+	wake  chan struct{} // capacity 1: a call was listed
+	stop  chan struct{} // closed to make the worker exit at once (device Close)
+	done  chan struct{} // closed when the worker has exited
 
 	stopOnce sync.Once
 
