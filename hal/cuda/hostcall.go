@@ -9,7 +9,7 @@ import "C"
 
 import (
 	"fmt"
-	"runtime"
+	"runtime/cgo"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,22 +26,18 @@ import (
 // something another stream's host function would do, would therefore stop
 // the host functions of all streams, where hal's contract (and the CPU
 // driver) runs each queue's host calls independently. So HostCall does not
-// use CUDA's thread at all. Each queue has a worker goroutine and a "done"
+// run fn on CUDA's thread. Each queue has a worker goroutine and a "done"
 // word in page-locked, device-mapped host memory; HostCall(fn) enqueues
 //
-//  1. cuEventRecord of an event of the call, which the worker watches
-//     (cuEventQuery: spinning for a few microseconds, then polling with a
-//     growing pause, so that a host function behind long work costs no
-//     core), then
+//  1. cuLaunchHostFunc of a C trampoline whose Go side only counts the
+//     notification and wakes the worker (it never blocks and never calls the
+//     driver, so CUDA's thread is free at once), then
 //  2. cuStreamWaitValue32(done word, seq, CU_STREAM_WAIT_VALUE_GEQ), so that
 //     the stream's later work waits until the worker has run fn.
 //
-// The worker runs the queue's functions in stream order, each once its
-// event is reached, then stores its sequence number into the done word,
-// which the GPU polls. Host calls of one queue run in order, those of
-// different queues independently. No C thread calls into Go on this path
-// (a cgo callback and a goroutine wake-up per call were most of the cost
-// of the notification that an earlier version had CUDA's thread send).
+// The worker runs the queue's functions in stream order, then stores each
+// one's sequence number into the done word, which the GPU polls. Host calls
+// of one queue run in order, those of different queues independently.
 // Because the wait is a stream operation, cuStreamQuery (Idle),
 // cuStreamSynchronize, events recorded later and cuCtxSynchronize all wait
 // for the worker as they waited for the host function before.
@@ -149,21 +145,22 @@ func (d *device) freeSlot(s hostSlot) {
 	d.hostCalls.mu.Unlock()
 }
 
-// hostCall is one enqueued host function and the event recorded before
-// it; last marks the event that Close records after everything else.
+// hostCall is one enqueued host function; last marks the notification that
+// Close enqueues after everything else.
 type hostCall struct {
 	fn   func()
 	seq  uint32
-	ev   C.CUevent
 	last bool
 }
 
 // hostWorker runs one queue's host functions.
 type hostWorker struct {
-	q    *queue
-	slot hostSlot
+	q      *queue
+	slot   hostSlot
+	handle cgo.Handle // what the trampoline passes to shalHostNotify
 
-	wake  chan struct{} // capacity 1: a call was listed
+	fired atomic.Uint64 // notifications from CUDA so far
+	wake  chan struct{} // capacity 1: a notification arrived
 	stop  chan struct{} // closed to make the worker exit at once (device Close)
 	done  chan struct{} // closed when the worker has exited
 
@@ -174,9 +171,8 @@ type hostWorker struct {
 	seq     uint32 // the last sequence number enqueued
 	closing bool   // Close enqueued the last notification
 
-	mu     sync.Mutex
-	calls  []hostCall  // enqueued and not yet run, in stream order
-	events []C.CUevent // recorded calls' events, free for reuse
+	mu    sync.Mutex
+	calls []hostCall // enqueued and not yet run, in stream order
 
 	// callStart is when the host function running now started (unix
 	// nanoseconds; 0 between calls), for the device's Close to see one
@@ -218,6 +214,7 @@ func (q *queue) startHostWorker() error {
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
 	}
+	w.handle = cgo.NewHandle(w)
 	d.hostCalls.mu.Lock()
 	if d.hostCalls.workers == nil {
 		d.hostCalls.workers = map[*hostWorker]struct{}{}
@@ -229,50 +226,21 @@ func (q *queue) startHostWorker() error {
 	return nil
 }
 
-// event returns a free event of the worker, creating one when none is
-// (timing disabled: the cheapest to record and query). The caller holds
-// w.enq.
-func (w *hostWorker) event() (C.CUevent, error) {
-	w.mu.Lock()
-	if n := len(w.events); n > 0 {
-		e := w.events[n-1]
-		w.events = w.events[:n-1]
-		w.mu.Unlock()
-		return e, nil
-	}
-	w.mu.Unlock()
-	var e C.CUevent
-	if err := check(C.shal_event_create(w.q.d.ctx, &e, cuEventDisableTiming), "cuEventCreate for a host call"); err != nil {
-		return nil, err
-	}
-	return e, nil
-}
-
-// putEvent returns an event whose call is done.
-func (w *hostWorker) putEvent(e C.CUevent) {
-	if e == nil {
+// shalHostNotify is the Go side of the notification trampoline (see
+// shal_cuda.c). CUDA calls it on its host-function thread: it only counts
+// the notification and wakes the worker, and never blocks. A handle that is
+// no longer valid (a worker stopped by the device's Close) is ignored.
+//
+//export shalHostNotify
+func shalHostNotify(h C.uintptr_t) {
+	w := hostfn.Lookup[*hostWorker](cgo.Handle(h))
+	if w == nil {
 		return
 	}
-	w.mu.Lock()
-	w.events = append(w.events, e)
-	w.mu.Unlock()
-}
-
-// destroyEvents releases the worker's events: the free ones and those of
-// calls it will not run.
-func (w *hostWorker) destroyEvents() {
-	w.mu.Lock()
-	evs := w.events
-	w.events = nil
-	for _, c := range w.calls {
-		if c.ev != nil {
-			evs = append(evs, c.ev)
-		}
-	}
-	w.calls = nil
-	w.mu.Unlock()
-	for _, e := range evs {
-		C.shal_event_destroy(w.q.d.ctx, e)
+	w.fired.Add(1)
+	select {
+	case w.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -289,28 +257,20 @@ func (w *hostWorker) enqueue(fn func()) error {
 	default:
 	}
 	seq := w.seq + 1
-	ev, err := w.event()
-	if err != nil {
-		return err
-	}
-	q := w.q
-	r := C.shal_host_call(q.d.uctx, q.us, C.uintptr_t(uintptr(unsafe.Pointer(ev))), w.slot.dev, C.uint32_t(seq))
-	if r > 0 {
-		// Nothing was enqueued.
-		w.putEvent(ev)
-		return check(C.CUresult(r), "cuEventRecord for a host call")
-	}
+	// The call is listed before CUDA may notify for it.
 	w.mu.Lock()
-	w.calls = append(w.calls, hostCall{fn: fn, seq: seq, ev: ev})
+	w.calls = append(w.calls, hostCall{fn: fn, seq: seq})
 	w.mu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
+	q := w.q
+	r := C.shal_host_call(q.d.uctx, q.us, C.uintptr_t(w.handle), w.slot.dev, C.uint32_t(seq))
 	switch {
 	case r == 0:
 		w.seq = seq
 		return nil
+	case r > 0:
+		// Nothing was enqueued, so no notification will come for the call.
+		w.dropLast()
+		return check(C.CUresult(r), "cuLaunchHostFunc")
 	default:
 		// The host function is enqueued and will run; later work of the
 		// stream just does not wait for it.
@@ -319,112 +279,52 @@ func (w *hostWorker) enqueue(fn func()) error {
 	}
 }
 
-// Watching a call's event: spin (querying) for hostSpin, then poll with a
-// pause that doubles up to hostPollMax, so that a call behind long work
-// costs no core and is seen at most hostPollMax late.
-const (
-	hostSpin    = 50 * time.Microsecond
-	hostPollMin = 5 * time.Microsecond
-	hostPollMax = 500 * time.Microsecond
-)
-
-// reached waits until c's event is reached. It returns false when the
-// worker is stopped meanwhile, and the error of a stream that failed
-// before the call (CUDA runs no host function after a fault).
-func (w *hostWorker) reached(c hostCall) (bool, error) {
-	d := w.q.d
-	ev := C.uintptr_t(uintptr(unsafe.Pointer(c.ev)))
-	start := time.Now()
-	pause := hostPollMin
-	for i := 0; ; i++ {
-		switch r := C.shal_event_query(d.uctx, ev); r {
-		case cudaSuccess:
-			return true, nil
-		case cudaErrorNotReady:
-		default:
-			return true, check(r, "cuEventQuery before a host call")
-		}
-		if i%64 == 0 {
-			select {
-			case <-w.stop:
-				return false, nil
-			default:
-			}
-		}
-		if time.Since(start) < hostSpin {
-			runtime.Gosched()
-			continue
-		}
-		select {
-		case <-w.stop:
-			return false, nil
-		case <-time.After(pause):
-		}
-		pause = min(2*pause, hostPollMax)
-	}
+func (w *hostWorker) dropLast() {
+	w.mu.Lock()
+	w.calls = w.calls[:len(w.calls)-1]
+	w.mu.Unlock()
 }
 
-// run is the worker goroutine: it runs the queue's calls in stream order,
-// each once its event is reached, and releases the stream's wait for it.
+// run is the worker goroutine: for every notification it runs the next
+// call, in stream order, then releases the stream's wait for it.
 func (w *hostWorker) run() {
 	defer close(w.done)
+	var ran uint64
 	for {
-		select {
-		case <-w.stop:
-			// Stopped (the device's Close): the calls left do not run.
-			w.exit(false)
-			return
-		default:
-		}
-		w.mu.Lock()
-		if len(w.calls) == 0 {
-			w.mu.Unlock()
+		for ran < w.fired.Load() {
 			select {
-			case <-w.wake:
-				continue
 			case <-w.stop:
 				w.exit(false)
 				return
+			default:
 			}
+			w.mu.Lock()
+			if len(w.calls) == 0 {
+				// Cannot happen: every notification follows its call's
+				// listing. Wait for the next wake rather than spin.
+				w.mu.Unlock()
+				break
+			}
+			c := w.calls[0]
+			w.calls[0] = hostCall{}
+			w.calls = w.calls[1:]
+			w.mu.Unlock()
+			ran++
+			if c.last {
+				// Everything before the last notification, every wait
+				// included, has completed: no stream polls the word now.
+				w.exit(true)
+				return
+			}
+			w.call(c)
 		}
-		c := w.calls[0]
-		w.mu.Unlock()
-		ok, err := w.reached(c)
-		if !ok {
+		select {
+		case <-w.wake:
+		case <-w.stop:
 			w.exit(false)
 			return
 		}
-		w.mu.Lock()
-		w.calls[0] = hostCall{}
-		w.calls = w.calls[1:]
-		w.mu.Unlock()
-		if c.last {
-			// Everything before the last event, every wait included, has
-			// completed: no stream polls the word now.
-			w.putEvent(c.ev)
-			w.exit(true)
-			return
-		}
-		if err != nil {
-			// The stream failed before the call: it does not run (as CUDA
-			// runs no host function after a fault); its wait is released.
-			w.q.hostErr.set(err)
-			w.release(c.seq)
-		} else {
-			w.call(c)
-		}
-		w.putEvent(c.ev)
 	}
-}
-
-// release stores seq into the done word (unless the word was released for
-// good), letting the stream's wait for that call go.
-func (w *hostWorker) release(seq uint32) {
-	w.word.Lock()
-	if !w.released {
-		atomic.StoreUint32((*uint32)(w.slot.host), seq)
-	}
-	w.word.Unlock()
 }
 
 // call runs one host function and releases the stream's wait for it.
@@ -440,7 +340,11 @@ func (w *hostWorker) call(c hostCall) {
 	// coherently over the bus; the atomic store (a locked instruction on
 	// amd64, a store-release on arm64) makes it, and everything fn wrote
 	// before it, visible without a further fence.
-	w.release(c.seq)
+	w.word.Lock()
+	if !w.released {
+		atomic.StoreUint32((*uint32)(w.slot.host), c.seq)
+	}
+	w.word.Unlock()
 }
 
 // releaseHeld is part of the device's Close: a worker that has been inside
@@ -489,7 +393,7 @@ func (d *device) releaseHeldHostCalls(grace time.Duration) {
 // early (the device's Close) drops the calls it has not run, but releases
 // the stream's waits for them all, so that the stream still drains.
 func (w *hostWorker) exit(drained bool) {
-	w.destroyEvents()
+	w.handle.Delete()
 	if !drained {
 		// No enqueue can follow: they check w.stop under w.enq.
 		w.enq.Lock()
@@ -512,36 +416,27 @@ func (w *hostWorker) forceStop() {
 	w.stopOnce.Do(func() { close(w.stop) })
 }
 
-// close records the last event: the worker runs the calls before it, then
-// exits and returns its word. When the stream cannot take it, the worker
-// is stopped at once.
+// close enqueues the last notification: the worker runs the calls before
+// it, then exits and returns its word. When the stream cannot take it, the
+// worker is stopped at once.
 func (w *hostWorker) close() error {
 	w.enq.Lock()
 	w.closing = true
-	ev, err := w.event()
-	var r C.CUresult
-	if err == nil {
-		q := w.q
-		r = C.shal_event_record(q.d.uctx, C.uintptr_t(uintptr(unsafe.Pointer(ev))), q.us)
-		if r == 0 {
-			w.mu.Lock()
-			w.calls = append(w.calls, hostCall{last: true, ev: ev})
-			w.mu.Unlock()
-			select {
-			case w.wake <- struct{}{}:
-			default:
-			}
-			w.enq.Unlock()
-			return nil
-		}
-		w.putEvent(ev)
-		err = check(r, "cuEventRecord (closing the queue's host-call worker)")
+	w.mu.Lock()
+	w.calls = append(w.calls, hostCall{last: true})
+	w.mu.Unlock()
+	q := w.q
+	r := C.shal_host_notify(q.d.uctx, q.us, C.uintptr_t(w.handle))
+	if r == 0 {
+		w.enq.Unlock()
+		return nil
 	}
+	w.dropLast()
 	w.enq.Unlock()
 	// The stream refuses work (it has failed). The worker stops without
 	// returning its word, which a call in progress may still write.
 	w.forceStop()
-	return err
+	return check(r, "cuLaunchHostFunc (closing the queue's host-call worker)")
 }
 
 // stopHostWorkers is part of the device's Close. Workers of closed queues

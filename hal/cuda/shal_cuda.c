@@ -187,6 +187,11 @@ CUresult shal_launch_host_func(uintptr_t ctx, uintptr_t s, uintptr_t handle) {
 	WITH_CTX((CUcontext)ctx, F(cuLaunchHostFunc)((CUstream)s, shal_host_trampoline, (void *)handle));
 }
 
+// The notification trampoline of per-queue host calls: it only tells the
+// queue's Go worker that CUDA reached one more of its host functions, and
+// returns at once, so CUDA's single host-function thread is never held.
+static void shal_host_notify_trampoline(void *userData) { shalHostNotify((uintptr_t)userData); }
+
 // CUstreamWaitValue_flags: CU_STREAM_WAIT_VALUE_GEQ waits until
 // (int32_t)(*addr - value) >= 0, a cyclic comparison.
 #define SHAL_CU_STREAM_WAIT_VALUE_GEQ 0x0
@@ -202,17 +207,20 @@ static CUresult shal_wait_value_in(CUstream s, CUdeviceptr addr, uint32_t value)
 	return F(cuStreamWaitValue32)(s, addr, value, SHAL_CU_STREAM_WAIT_VALUE_GEQ);
 }
 
-int shal_host_call(uintptr_t ctx, uintptr_t s, uintptr_t ev, CUdeviceptr addr, uint32_t seq) {
+int shal_host_call(uintptr_t ctx, uintptr_t s, uintptr_t handle, CUdeviceptr addr, uint32_t seq) {
 	CUcontext prev;
 	CUresult r = shal_enter((CUcontext)ctx, &prev);
 	if (r != 0) return r;
-	r = F(cuEventRecord)((CUevent)ev, (CUstream)s);
+	r = F(cuLaunchHostFunc)((CUstream)s, shal_host_notify_trampoline, (void *)handle);
 	if (r == 0) {
 		r = shal_wait_value_in((CUstream)s, addr, seq);
 		if (r != 0) r = -r;
 	}
 	shal_leave((CUcontext)ctx, prev);
 	return r;
+}
+CUresult shal_host_notify(uintptr_t ctx, uintptr_t s, uintptr_t handle) {
+	WITH_CTX((CUcontext)ctx, F(cuLaunchHostFunc)((CUstream)s, shal_host_notify_trampoline, (void *)handle));
 }
 CUresult shal_stream_wait_value(uintptr_t ctx, uintptr_t s, CUdeviceptr addr, uint32_t value) {
 	WITH_CTX((CUcontext)ctx, shal_wait_value_in((CUstream)s, addr, value));

@@ -278,13 +278,15 @@ CUresult shal_stream_wait_event(uintptr_t ctx, uintptr_t s, uintptr_t e);
 CUresult shal_launch_host_func(uintptr_t ctx, uintptr_t s, uintptr_t handle);
 
 // Host calls through a per-queue Go worker (hostcall.go). shal_host_call
-// enqueues cuEventRecord of ev, the event the worker watches for the call,
-// then cuStreamWaitValue32 (the _v2 function when the driver has it) with
-// CU_STREAM_WAIT_VALUE_GEQ for seq on the done word at addr. It returns 0,
-// the CUresult of a failed cuEventRecord, or minus the CUresult of a
-// failed wait (the event was recorded). shal_stream_wait_value enqueues
-// the wait alone.
-int shal_host_call(uintptr_t ctx, uintptr_t s, uintptr_t ev, CUdeviceptr addr, uint32_t seq);
+// enqueues cuLaunchHostFunc of a trampoline that only notifies the worker
+// of the queue whose cgo.Handle is handle, then cuStreamWaitValue32 (the _v2
+// function when the driver has it) with CU_STREAM_WAIT_VALUE_GEQ for seq on
+// the done word at addr. It returns 0, the CUresult of a failed
+// cuLaunchHostFunc, or minus the CUresult of a failed wait (the host
+// function was enqueued). shal_host_notify enqueues the notification alone;
+// shal_stream_wait_value the wait alone.
+int shal_host_call(uintptr_t ctx, uintptr_t s, uintptr_t handle, CUdeviceptr addr, uint32_t seq);
+CUresult shal_host_notify(uintptr_t ctx, uintptr_t s, uintptr_t handle);
 CUresult shal_stream_wait_value(uintptr_t ctx, uintptr_t s, CUdeviceptr addr, uint32_t value);
 CUresult shal_event_create(CUcontext ctx, CUevent *e, unsigned int flags);
 CUresult shal_event_destroy(CUcontext ctx, CUevent e);
