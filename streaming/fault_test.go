@@ -537,7 +537,16 @@ func TestCloseStuckKernelEveryBackend(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 		if v := (*atomic.Uint32)(unsafe.Pointer(&words[1])).Load(); v != 2 {
-			t.Errorf("the released kernel wrote %d, want 2", v)
+			if dev.HAL().Info().Driver == "vulkan" {
+				// Vulkan makes host writes visible to the device only
+				// through a later submission (a host-to-device memory
+				// dependency), never to a dispatch already running:
+				// NVIDIA's driver never shows the flag to the spinning
+				// kernel (lavapipe does). Close itself was checked above.
+				t.Logf("the released kernel wrote %d on %s: Vulkan does not promise a running dispatch sees later host writes", v, dev.Name())
+			} else {
+				t.Errorf("the released kernel wrote %d, want 2", v)
+			}
 		}
 	})
 }
