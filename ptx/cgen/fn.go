@@ -38,6 +38,8 @@ type fnEmitter struct {
 	ctx   map[*ptx.Reg]bool
 	// uniformRegs: the registers findUniform proves block-uniform.
 	uniformRegs map[*ptx.Reg]bool
+	// defs: every register's definitions (work-item loops only).
+	defs map[*ptx.Reg][]*ptx.Inst
 	callParams  []*ptx.Var // .param variables of call blocks
 	usesShared  bool
 	usesCC      bool

@@ -1,6 +1,8 @@
 package cgen
 
 import (
+	"fmt"
+
 	"github.com/streamhal/streamhal/ptx"
 )
 
@@ -224,6 +226,52 @@ func (fe *fnEmitter) targs() string {
 	return "T->args"
 }
 
+// isTidX reports whether operand o is %tid.x, or a register whose only
+// definition copies it.
+func (fe *fnEmitter) isTidX(o *ptx.Operand) bool {
+	tid := func(o *ptx.Operand) bool { return o.Kind == ptx.OpdSReg && o.SReg == ptx.SRegTid && o.Comp == 0 }
+	if tid(o) {
+		return true
+	}
+	if o.Kind != ptx.OpdReg {
+		return false
+	}
+	ds := fe.defs[o.Reg]
+	return len(ds) == 1 && ds[0].Op == "mov" && ds[0].Guard == nil && len(ds[0].Args) == 2 && tid(ds[0].Args[1])
+}
+
+// txAffine reports whether 32-bit register r is, by its only definition,
+// some value plus %tid.x (add r, a, tid or mad.lo r, a, b, tid): a thread
+// index the work-item loop's x index steps by one.
+func (fe *fnEmitter) txAffine(r *ptx.Reg) bool {
+	ds := fe.defs[r]
+	if !fe.wil || len(ds) != 1 {
+		return false
+	}
+	in := ds[0]
+	if in.Guard != nil || in.Has(ptx.FlagCC) || in.Has(ptx.FlagSat) || in.Type().Size() != 4 || in.Type().IsFloat() {
+		return false
+	}
+	switch {
+	case in.Op == "add":
+		return fe.isTidX(in.Args[1]) || fe.isTidX(in.Args[2])
+	case in.Op == "mad" && in.Mode == "lo":
+		return fe.isTidX(in.Args[3])
+	}
+	return false
+}
+
+// zextTx zero-extends a, the C value of a txAffine register, to 64 bits
+// in a form that is affine in the loop's x index where it cannot wrap:
+// with u = a - tx (mod 2^32), a is u + tx exactly when u + nx - 1 does
+// not overflow (tx < nx), which is invariant in the loop, so the C
+// compiler versions the loop on it and sees contiguous accesses
+// (base + 4*(u + tx)) instead of a gather through a 32-bit index that
+// may wrap. The value is (uint64_t)a either way.
+func zextTx(a string) string {
+	return fmt.Sprintf("(((uint32_t)(%s - tx) <= 0xffffffffu - (nx - 1u)) ? (uint64_t)(uint32_t)(%s - tx) + tx : (uint64_t)%s)", a, a, a)
+}
+
 // ctxName is the context array of register r.
 func (fe *fnEmitter) ctxName(r *ptx.Reg) string { return "C_" + fe.reg(r) }
 
@@ -298,6 +346,10 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		frameRegs: step.frameRegs, writeThrough: step.writeThrough, localOff: step.localOff}
 	fe.findRemat()
 	fe.uniformRegs = fe.findUniform()
+	fe.defs = map[*ptx.Reg][]*ptx.Inst{}
+	for _, in := range f.Body {
+		in.Defs(func(r *ptx.Reg) { fe.defs[r] = append(fe.defs[r], in) })
+	}
 	fe.ctx = map[*ptx.Reg]bool{}
 	for _, c := range fe.cuts {
 		for _, r := range c.restored {
