@@ -2,6 +2,9 @@ package cgen
 
 import (
 	"fmt"
+	"regexp"
+	"sort"
+	"strings"
 
 	"github.com/streamhal/streamhal/ptx"
 )
@@ -272,6 +275,36 @@ func zextTx(a string) string {
 	return fmt.Sprintf("(((uint32_t)(%s - tx) <= 0xffffffffu - (nx - 1u)) ? (uint64_t)(uint32_t)(%s - tx) + tx : (uint64_t)%s)", a, a, a)
 }
 
+// testsTidXConst reports whether the kernel compares tid.x with a
+// constant for equality (if (threadIdx.x == 0) ...).
+func (fe *fnEmitter) testsTidXConst() bool {
+	for _, in := range fe.f.Body {
+		if in.Op != "setp" || (in.Cmp != ptx.EQ && in.Cmp != ptx.NE) || len(in.Args) < 3 {
+			continue
+		}
+		a, b := in.Args[1], in.Args[2]
+		if fe.isTidX(a) && b.Kind == ptx.OpdImm || fe.isTidX(b) && a.Kind == ptx.OpdImm {
+			return true
+		}
+	}
+	return false
+}
+
+// suffixLabels appends suf to every whole-word occurrence of the C labels
+// names in s, for a second copy of a region's body in the same function.
+func suffixLabels(s string, names []string, suf string) string {
+	if len(names) == 0 {
+		return s
+	}
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = regexp.QuoteMeta(n)
+	}
+	sort.Strings(q)
+	re := regexp.MustCompile(`\b(` + strings.Join(q, "|") + `)\b`)
+	return re.ReplaceAllString(s, "${1}"+suf)
+}
+
 // ctxName is the context array of register r.
 func (fe *fnEmitter) ctxName(r *ptx.Reg) string { return "C_" + fe.reg(r) }
 
@@ -389,6 +422,21 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		return nil
 	}
 
+	// Kernels that test tid.x against a constant (thread 0 stores the
+	// block's result) run thread x = 0 apart: the loop over the others
+	// then has no such test and may vectorize.
+	peel := fe.testsTidXConst()
+	var labels []string
+	if peel {
+		for _, n := range fe.labelName {
+			labels = append(labels, n)
+		}
+		for k := 1; k <= len(fe.cuts); k++ {
+			labels = append(labels, fmt.Sprintf("R%d", k))
+		}
+		labels = append(labels, "W_next")
+	}
+
 	g.p("typedef struct %s_wctx {", base)
 	for _, r := range ctxRegs {
 		g.p("  %s* %s;", vt(r.Type), fe.ctxName(r))
@@ -434,19 +482,45 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		// The threads of a region run concurrently on a GPU: one thread
 		// depends on another's writes in it only through atomics, which
 		// the C compiler does not reorder.
-		g.p("      SHAL_IVDEP")
-		g.p("      for (uint32_t tx = 0; tx < nx; tx++, t++) {")
-		g.p("        uint32_t NXV = 0;")
+		if peel {
+			g.p("    {")
+			g.p("      {")
+			g.p("        const uint32_t tx = 0;")
+		} else {
+			g.p("      SHAL_IVDEP")
+			g.p("      for (uint32_t tx = 0; tx < nx; tx++, t++) {")
+		}
+		var declsB strings.Builder
+		fmt.Fprintf(&declsB, "        uint32_t NXV = 0;\n")
 		for _, r := range sortedRegs(fe.used) {
-			g.p("        %s %s = 0;", vt(r.Type), fe.reg(r))
+			fmt.Fprintf(&declsB, "        %s %s = 0;\n", vt(r.Type), fe.reg(r))
 		}
 		if fe.usesCC {
-			g.p("        uint32_t CC = 0;")
+			fmt.Fprintf(&declsB, "        uint32_t CC = 0;\n")
 		}
 		fe.indent = 4
 		fe.restoreCode(c)
-		g.out.WriteString(fe.b.String())
+		restore := fe.b.String()
 		fe.b.Reset()
+		decls := declsB.String()
+		if peel {
+			// Thread x = 0 of each row first, then a loop from 1, in
+			// which the C compiler folds the tests of tid.x == 0 away.
+			g.out.WriteString(decls)
+			g.out.WriteString(suffixLabels(restore, labels, "_p"))
+			if k > 0 {
+				g.p("        goto R%d_p;", k)
+			}
+			g.out.WriteString(suffixLabels(body, labels, "_p"))
+			g.p("      W_next_p:")
+			g.p("        NXA[t] = (uint8_t)NXV;")
+			g.p("        t++;")
+			g.p("      }")
+			g.p("      SHAL_IVDEP")
+			g.p("      for (uint32_t tx = 1; tx < nx; tx++, t++) {")
+		}
+		g.out.WriteString(decls)
+		g.out.WriteString(restore)
 		if k > 0 {
 			g.p("        goto R%d;", k)
 		}
@@ -454,6 +528,9 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		g.p("      W_next:")
 		g.p("        NXA[t] = (uint8_t)NXV;")
 		g.p("      }")
+		if peel {
+			g.p("      }")
+		}
 		// In a loop of its own, so that the region's loop has no
 		// reduction the C compiler cannot vectorize.
 		g.p("  for (size_t i = 0; i < t; i++) {")
