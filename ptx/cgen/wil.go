@@ -475,7 +475,9 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 				}
 			}
 		}
-		g.p("  uint32_t any = 0, all = 0xffffffffu;")
+		// Bytes, as NXA: the reduction below then works on whole vectors
+		// of them, not on bytes widened to words.
+		g.p("  uint8_t any = 0, all = 0xff;")
 		g.p("  size_t t = 0;")
 		g.p("  for (uint32_t tz = 0; tz < nz; tz++)")
 		g.p("    for (uint32_t ty = 0; ty < ny; ty++)")
@@ -537,7 +539,7 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		g.p("    any |= NXA[i];")
 		g.p("    all &= NXA[i];")
 		g.p("  }")
-		g.p("  return any == all ? any : 0xffffffffu;")
+		g.p("  return any == all ? (uint32_t)any : 0xffffffffu;")
 		g.p("}")
 	}
 
