@@ -190,6 +190,8 @@ func (fe *fnEmitter) arith(in *ptx.Inst, t ptx.Type) {
 			w := wide(t)
 			if t.IsSigned() {
 				e = fmt.Sprintf("(%s)((%s)(%s)%s * (%s)%s)", vt(w), sint(w), sint(t), a, sint(t), b)
+			} else if in.Args[1].Kind == ptx.OpdReg && fe.txAffine(in.Args[1].Reg) {
+				e = fmt.Sprintf("(%s * %s)", zextTx(a), b)
 			} else {
 				e = fmt.Sprintf("((%s)%s * %s)", vt(w), a, b)
 			}

@@ -110,6 +110,20 @@
 //   - otherwise in a context array, one slot per thread (an accumulator),
 //     written at the barrier and read at the next region's start.
 //
+// Two rewrites help the C compiler vectorize the loops. A 32-bit index
+// that is some value u plus tid.x (add or mad.lo ending in %tid.x, as
+// blockIdx.x*blockDim.x+threadIdx.x is) and is widened to 64 bits
+// (mul.wide.u32, for an address) becomes, with u recomputed as the index
+// minus tx, u <= 0xffffffff - (ntid.x - 1) ? (uint64_t)u + tx : the
+// zero-extended index: the same value, under a condition invariant in
+// the loop, so the C compiler versions the loop on it, and in the version
+// where the index cannot wrap the accesses are contiguous, not gathers.
+// And a kernel that compares tid.x with a constant for equality
+// (if (threadIdx.x == 0), a block's result) runs each row's thread x = 0
+// apart, before a loop over x from 1 in which the comparison folds away,
+// so that the tail of a reduction becomes a fill of the stop-point
+// records instead of a scalar loop over all threads.
+//
 // Every thread records the barrier it stopped at (or that it exited); a
 // second loop over these records tells the runner the next region. When
 // they differ — threads returned before a barrier the others wait at, or

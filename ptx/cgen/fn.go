@@ -38,11 +38,13 @@ type fnEmitter struct {
 	ctx   map[*ptx.Reg]bool
 	// uniformRegs: the registers findUniform proves block-uniform.
 	uniformRegs map[*ptx.Reg]bool
-	callParams  []*ptx.Var // .param variables of call blocks
-	usesShared  bool
-	usesCC      bool
-	tmp         int
-	curLine     int
+	// defs: every register's definitions (work-item loops only).
+	defs       map[*ptx.Reg][]*ptx.Inst
+	callParams []*ptx.Var // .param variables of call blocks
+	usesShared bool
+	usesCC     bool
+	tmp        int
+	curLine    int
 }
 
 func (fe *fnEmitter) line(format string, args ...any) {

@@ -1,6 +1,11 @@
 package cgen
 
 import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
 	"github.com/streamhal/streamhal/ptx"
 )
 
@@ -224,6 +229,82 @@ func (fe *fnEmitter) targs() string {
 	return "T->args"
 }
 
+// isTidX reports whether operand o is %tid.x, or a register whose only
+// definition copies it.
+func (fe *fnEmitter) isTidX(o *ptx.Operand) bool {
+	tid := func(o *ptx.Operand) bool { return o.Kind == ptx.OpdSReg && o.SReg == ptx.SRegTid && o.Comp == 0 }
+	if tid(o) {
+		return true
+	}
+	if o.Kind != ptx.OpdReg {
+		return false
+	}
+	ds := fe.defs[o.Reg]
+	return len(ds) == 1 && ds[0].Op == "mov" && ds[0].Guard == nil && len(ds[0].Args) == 2 && tid(ds[0].Args[1])
+}
+
+// txAffine reports whether 32-bit register r is, by its only definition,
+// some value plus %tid.x (add r, a, tid or mad.lo r, a, b, tid): a thread
+// index the work-item loop's x index steps by one.
+func (fe *fnEmitter) txAffine(r *ptx.Reg) bool {
+	ds := fe.defs[r]
+	if !fe.wil || len(ds) != 1 {
+		return false
+	}
+	in := ds[0]
+	if in.Guard != nil || in.Has(ptx.FlagCC) || in.Has(ptx.FlagSat) || in.Type().Size() != 4 || in.Type().IsFloat() {
+		return false
+	}
+	switch {
+	case in.Op == "add":
+		return fe.isTidX(in.Args[1]) || fe.isTidX(in.Args[2])
+	case in.Op == "mad" && in.Mode == "lo":
+		return fe.isTidX(in.Args[3])
+	}
+	return false
+}
+
+// zextTx zero-extends a, the C value of a txAffine register, to 64 bits
+// in a form that is affine in the loop's x index where it cannot wrap:
+// with u = a - tx (mod 2^32), a is u + tx exactly when u + nx - 1 does
+// not overflow (tx < nx), which is invariant in the loop, so the C
+// compiler versions the loop on it and sees contiguous accesses
+// (base + 4*(u + tx)) instead of a gather through a 32-bit index that
+// may wrap. The value is (uint64_t)a either way.
+func zextTx(a string) string {
+	return fmt.Sprintf("(((uint32_t)(%s - tx) <= 0xffffffffu - (nx - 1u)) ? (uint64_t)(uint32_t)(%s - tx) + tx : (uint64_t)%s)", a, a, a)
+}
+
+// testsTidXConst reports whether the kernel compares tid.x with a
+// constant for equality (if (threadIdx.x == 0) ...).
+func (fe *fnEmitter) testsTidXConst() bool {
+	for _, in := range fe.f.Body {
+		if in.Op != "setp" || (in.Cmp != ptx.EQ && in.Cmp != ptx.NE) || len(in.Args) < 3 {
+			continue
+		}
+		a, b := in.Args[1], in.Args[2]
+		if fe.isTidX(a) && b.Kind == ptx.OpdImm || fe.isTidX(b) && a.Kind == ptx.OpdImm {
+			return true
+		}
+	}
+	return false
+}
+
+// suffixLabels appends suf to every whole-word occurrence of the C labels
+// names in s, for a second copy of a region's body in the same function.
+func suffixLabels(s string, names []string, suf string) string {
+	if len(names) == 0 {
+		return s
+	}
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = regexp.QuoteMeta(n)
+	}
+	sort.Strings(q)
+	re := regexp.MustCompile(`\b(` + strings.Join(q, "|") + `)\b`)
+	return re.ReplaceAllString(s, "${1}"+suf)
+}
+
 // ctxName is the context array of register r.
 func (fe *fnEmitter) ctxName(r *ptx.Reg) string { return "C_" + fe.reg(r) }
 
@@ -298,6 +379,10 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		frameRegs: step.frameRegs, writeThrough: step.writeThrough, localOff: step.localOff}
 	fe.findRemat()
 	fe.uniformRegs = fe.findUniform()
+	fe.defs = map[*ptx.Reg][]*ptx.Inst{}
+	for _, in := range f.Body {
+		in.Defs(func(r *ptx.Reg) { fe.defs[r] = append(fe.defs[r], in) })
+	}
 	fe.ctx = map[*ptx.Reg]bool{}
 	for _, c := range fe.cuts {
 		for _, r := range c.restored {
@@ -335,6 +420,21 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 	if len(g.errs) > nerrs {
 		g.errs = g.errs[:nerrs]
 		return nil
+	}
+
+	// Kernels that test tid.x against a constant (thread 0 stores the
+	// block's result) run thread x = 0 apart: the loop over the others
+	// then has no such test and may vectorize.
+	peel := fe.testsTidXConst()
+	var labels []string
+	if peel {
+		for _, n := range fe.labelName {
+			labels = append(labels, n)
+		}
+		for k := 1; k <= len(fe.cuts); k++ {
+			labels = append(labels, fmt.Sprintf("R%d", k))
+		}
+		labels = append(labels, "W_next")
 	}
 
 	g.p("typedef struct %s_wctx {", base)
@@ -375,26 +475,54 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 				}
 			}
 		}
-		g.p("  uint32_t any = 0, all = 0xffffffffu;")
+		// Bytes, as NXA: the reduction below then works on whole vectors
+		// of them, not on bytes widened to words.
+		g.p("  uint8_t any = 0, all = 0xff;")
 		g.p("  size_t t = 0;")
 		g.p("  for (uint32_t tz = 0; tz < nz; tz++)")
 		g.p("    for (uint32_t ty = 0; ty < ny; ty++)")
 		// The threads of a region run concurrently on a GPU: one thread
 		// depends on another's writes in it only through atomics, which
 		// the C compiler does not reorder.
-		g.p("      SHAL_IVDEP")
-		g.p("      for (uint32_t tx = 0; tx < nx; tx++, t++) {")
-		g.p("        uint32_t NXV = 0;")
+		if peel {
+			g.p("    {")
+			g.p("      {")
+			g.p("        const uint32_t tx = 0;")
+		} else {
+			g.p("      SHAL_IVDEP")
+			g.p("      for (uint32_t tx = 0; tx < nx; tx++, t++) {")
+		}
+		var declsB strings.Builder
+		fmt.Fprintf(&declsB, "        uint32_t NXV = 0;\n")
 		for _, r := range sortedRegs(fe.used) {
-			g.p("        %s %s = 0;", vt(r.Type), fe.reg(r))
+			fmt.Fprintf(&declsB, "        %s %s = 0;\n", vt(r.Type), fe.reg(r))
 		}
 		if fe.usesCC {
-			g.p("        uint32_t CC = 0;")
+			fmt.Fprintf(&declsB, "        uint32_t CC = 0;\n")
 		}
 		fe.indent = 4
 		fe.restoreCode(c)
-		g.out.WriteString(fe.b.String())
+		restore := fe.b.String()
 		fe.b.Reset()
+		decls := declsB.String()
+		if peel {
+			// Thread x = 0 of each row first, then a loop from 1, in
+			// which the C compiler folds the tests of tid.x == 0 away.
+			g.out.WriteString(decls)
+			g.out.WriteString(suffixLabels(restore, labels, "_p"))
+			if k > 0 {
+				g.p("        goto R%d_p;", k)
+			}
+			g.out.WriteString(suffixLabels(body, labels, "_p"))
+			g.p("      W_next_p:")
+			g.p("        NXA[t] = (uint8_t)NXV;")
+			g.p("        t++;")
+			g.p("      }")
+			g.p("      SHAL_IVDEP")
+			g.p("      for (uint32_t tx = 1; tx < nx; tx++, t++) {")
+		}
+		g.out.WriteString(decls)
+		g.out.WriteString(restore)
 		if k > 0 {
 			g.p("        goto R%d;", k)
 		}
@@ -402,13 +530,16 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		g.p("      W_next:")
 		g.p("        NXA[t] = (uint8_t)NXV;")
 		g.p("      }")
+		if peel {
+			g.p("      }")
+		}
 		// In a loop of its own, so that the region's loop has no
 		// reduction the C compiler cannot vectorize.
 		g.p("  for (size_t i = 0; i < t; i++) {")
 		g.p("    any |= NXA[i];")
 		g.p("    all &= NXA[i];")
 		g.p("  }")
-		g.p("  return any == all ? any : 0xffffffffu;")
+		g.p("  return any == all ? (uint32_t)any : 0xffffffffu;")
 		g.p("}")
 	}
 

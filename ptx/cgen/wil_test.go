@@ -1,6 +1,7 @@
 package cgen_test
 
 import (
+	"encoding/binary"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -236,6 +237,49 @@ TRAP:
 	st.global.u32 [%rd3], %r2;
 	ret;
 }
+.visible .entry wil_peel(.param .u64 sums, .param .u64 wide, .param .u32 base)
+{
+	.reg .pred %p<3>;
+	.reg .b32 %r<20>;
+	.reg .b64 %rd<20>;
+	.shared .align 4 .b8 sh[4096];
+	ld.param.u64 %rd1, [sums];
+	ld.param.u64 %rd10, [wide];
+	ld.param.u32 %r1, [base];
+	mov.u32 %r2, %tid.x;
+	mov.u32 %r3, %tid.y;
+	mov.u32 %r4, %ntid.x;
+	mad.lo.u32 %r5, %r3, %r4, %r2;
+	mov.u64 %rd2, sh;
+	mul.wide.u32 %rd3, %r5, 4;
+	add.s64 %rd4, %rd2, %rd3;
+	st.shared.u32 [%rd4], %r5;
+	add.u32 %r10, %r1, %r2;
+	mul.wide.u32 %rd11, %r10, 1;
+	mul.wide.u32 %rd12, %r5, 8;
+	add.s64 %rd13, %rd10, %rd12;
+	st.global.u64 [%rd13], %rd11;
+	bar.sync 0;
+	setp.ne.u32 %p1, %r2, 0;
+	@%p1 bra SKIP;
+	mov.u32 %r6, 0;
+	mov.u32 %r7, 0;
+ROW:
+	add.u32 %r8, %r5, %r7;
+	mul.wide.u32 %rd5, %r8, 4;
+	add.s64 %rd6, %rd2, %rd5;
+	ld.shared.u32 %r9, [%rd6];
+	add.u32 %r6, %r6, %r9;
+	add.u32 %r7, %r7, 1;
+	setp.lt.u32 %p2, %r7, %r4;
+	@%p2 bra ROW;
+	mul.wide.u32 %rd7, %r3, 4;
+	add.s64 %rd8, %rd1, %rd7;
+	st.global.u32 [%rd8], %r6;
+SKIP:
+	bar.sync 0;
+	ret;
+}
 `
 
 func TestWorkItemLoops(t *testing.T) {
@@ -247,7 +291,7 @@ func TestWorkItemLoops(t *testing.T) {
 	for _, k := range res.Kernels {
 		wil[k.Name] = k.WorkItemLoops
 	}
-	for name, want := range map[string]bool{"wil_loop": true, "wil_if": true, "wil_divergent": true, "wil_exit": true, "wil_uniformity": true, "wil_trap": true, "wil_shfl": false} {
+	for name, want := range map[string]bool{"wil_loop": true, "wil_if": true, "wil_divergent": true, "wil_exit": true, "wil_uniformity": true, "wil_trap": true, "wil_peel": true, "wil_shfl": false} {
 		if wil[name] != want {
 			t.Errorf("%s: WorkItemLoops = %v, want %v", name, wil[name], want)
 		}
@@ -290,6 +334,37 @@ func testWorkItemLoops(t *testing.T, lib string) {
 					if g := got[b*c.bs+uint32(i)]; g != v[i] {
 						t.Fatalf("%+v: out[%d] = %d, want %d", c, b*c.bs+uint32(i), g, v[i])
 					}
+				}
+			}
+		}
+	})
+
+	t.Run("thread x = 0 apart, 2-D block, wrapping index", func(t *testing.T) {
+		// Thread x = 0 of each row sums the row (run apart from the
+		// loop); every thread zero-extends base + tid.x, which wraps past
+		// 2^32 in the middle of the row for the first base.
+		const bx, by = 32, 3
+		for _, base := range []uint32{0xfffffff0, 7} {
+			p := (&argPacker{}).ptr(0).ptr(1).u32(base)
+			r := runLaunch(t, lib, launch{kernel: "wil_peel", grid: dim3{2, 1, 1}, block: dim3{bx, by, 1},
+				bufs: [][]byte{poison(4 * by), poison(8 * bx * by)}, args: p.bytes(), ptrs: p.ptrs})
+			if r.fault != 0 {
+				t.Fatalf("fault: %s", r.msg)
+			}
+			sums := bytesU32(r.bufs[0])
+			for y := uint32(0); y < by; y++ {
+				want := uint32(0)
+				for x := uint32(0); x < bx; x++ {
+					want += y*bx + x
+				}
+				if sums[y] != want {
+					t.Fatalf("base %#x: sums[%d] = %d, want %d", base, y, sums[y], want)
+				}
+			}
+			for i := uint32(0); i < bx*by; i++ {
+				got := binary.LittleEndian.Uint64(r.bufs[1][8*i:])
+				if want := uint64(base + i%bx); got != want {
+					t.Fatalf("base %#x: wide[%d] = %#x, want %#x", base, i, got, want)
 				}
 			}
 		}
