@@ -145,8 +145,19 @@ CUresult shal_mem_host_register(CUcontext ctx, void *p, size_t n, CUdeviceptr *d
 	WITH_CTX(ctx, shal_mem_host_register_in(p, n, dev));
 }
 CUresult shal_mem_host_unregister(CUcontext ctx, void *p) { WITH_CTX(ctx, F(cuMemHostUnregister)(p)); }
+// cuMemcpyHtoD from pageable memory returns once the bytes are staged for
+// DMA, possibly before they reach the device ("API synchronization
+// behavior" in the driver API reference). The copy runs on the NULL
+// stream, which the driver's queues (CU_STREAM_NON_BLOCKING) do not wait
+// for, so a kernel launched next could read the old contents; wait for
+// the NULL stream before returning.
+static CUresult shal_htod_done(CUdeviceptr dst, const void *src, size_t n) {
+	CUresult r = F(cuMemcpyHtoD_v2)(dst, src, n);
+	if (r != 0) return r;
+	return F(cuStreamSynchronize)((CUstream)0);
+}
 CUresult shal_memcpy_htod(CUcontext ctx, CUdeviceptr dst, const void *src, size_t n) {
-	WITH_CTX(ctx, F(cuMemcpyHtoD_v2)(dst, src, n));
+	WITH_CTX(ctx, shal_htod_done(dst, src, n));
 }
 CUresult shal_memcpy_dtoh(CUcontext ctx, void *dst, CUdeviceptr src, size_t n) {
 	WITH_CTX(ctx, F(cuMemcpyDtoH_v2)(dst, src, n));

@@ -225,7 +225,13 @@ hipError_t shal_hip_host_unregister(const shal_hip_api *a, int dev, void *host) 
 
 hipError_t shal_hip_memcpy_htod(const shal_hip_api *a, int dev, uint64_t dst, const void *src, size_t n) {
 	SET_DEVICE(a, dev);
-	return a->hipMemcpy(PTR(dst), src, n, SHAL_HIP_MEMCPY_DEFAULT);
+	// As cuMemcpyHtoD, hipMemcpy from pageable memory may return before
+	// the DMA lands, on the NULL stream that non-blocking queues do not
+	// wait for: wait for it.
+	hipError_t r = a->hipMemcpy(PTR(dst), src, n, SHAL_HIP_MEMCPY_DEFAULT);
+	if (r != 0) return r;
+	SET_DEVICE(a, dev);
+	return a->hipStreamSynchronize((hipStream_t)0);
 }
 
 hipError_t shal_hip_memcpy_dtoh(const shal_hip_api *a, int dev, void *dst, uint64_t src, size_t n) {
