@@ -209,7 +209,8 @@ var modes = []struct {
 // division and every remainder by zero is all ones, signed or unsigned, for
 // every dividend. INT_MIN/-1 wraps to INT_MIN with remainder 0.
 
-func sdiv32(a, b int32) int32 {
+// sdiv is div.s16/s32/s64 as the H100 computes it.
+func sdiv[T int16 | int32 | int64](a, b T) T {
 	switch b {
 	case 0:
 		return -1
@@ -219,27 +220,8 @@ func sdiv32(a, b int32) int32 {
 	return a / b
 }
 
-func srem32(a, b int32) int32 {
-	switch b {
-	case 0:
-		return -1
-	case -1:
-		return 0
-	}
-	return a % b
-}
-
-func sdiv64(a, b int64) int64 {
-	switch b {
-	case 0:
-		return -1
-	case -1:
-		return -a
-	}
-	return a / b
-}
-
-func srem64(a, b int64) int64 {
+// srem is rem.s16/s32/s64 as the H100 computes it.
+func srem[T int16 | int32 | int64](a, b T) T {
 	switch b {
 	case 0:
 		return -1
@@ -373,8 +355,8 @@ func semCases() map[string]Case {
 		}
 		return uint64(uint32(c) + d)
 	})})
-	add("div.s32", Case{text: "div.s32 %d, %a, %b;", td: "b32", ta: "b32", tb: "b32", inputs: i32, ref: one(func(a, b, c uint64) uint64 { return uint64(uint32(sdiv32(s32(a), s32(b)))) })})
-	add("rem.s32", Case{text: "rem.s32 %d, %a, %b;", td: "b32", ta: "b32", tb: "b32", inputs: i32, ref: one(func(a, b, c uint64) uint64 { return uint64(uint32(srem32(s32(a), s32(b)))) })})
+	add("div.s32", Case{text: "div.s32 %d, %a, %b;", td: "b32", ta: "b32", tb: "b32", inputs: i32, ref: one(func(a, b, c uint64) uint64 { return uint64(uint32(sdiv(s32(a), s32(b)))) })})
+	add("rem.s32", Case{text: "rem.s32 %d, %a, %b;", td: "b32", ta: "b32", tb: "b32", inputs: i32, ref: one(func(a, b, c uint64) uint64 { return uint64(uint32(srem(s32(a), s32(b)))) })})
 	add("div.u32", Case{text: "div.u32 %d, %a, %b;", td: "b32", ta: "b32", tb: "b32", inputs: i32, ref: one(func(a, b, c uint64) uint64 {
 		if uint32(b) == 0 {
 			return 0xffffffff
@@ -399,34 +381,16 @@ func semCases() map[string]Case {
 		}
 		return a / b
 	})})
-	add("rem.s64", Case{text: "rem.s64 %d, %a, %b;", td: "b64", ta: "b64", tb: "b64", inputs: i64, ref: one(func(a, b, c uint64) uint64 { return uint64(srem64(int64(a), int64(b))) })})
-	add("div.s16", Case{text: "div.s16 %d, %a, %b;", td: "b16", ta: "b16", tb: "b16", inputs: i32, ref: one(func(a, b, c uint64) uint64 {
-		x, y := s16(a), s16(b)
-		switch y {
-		case 0:
-			return 0xffff
-		case -1:
-			return uint64(uint16(-x))
-		}
-		return uint64(uint16(x / y))
-	})})
-	add("rem.s16", Case{text: "rem.s16 %d, %a, %b;", td: "b16", ta: "b16", tb: "b16", inputs: i32, ref: one(func(a, b, c uint64) uint64 {
-		x, y := s16(a), s16(b)
-		switch y {
-		case 0:
-			return 0xffff
-		case -1:
-			return 0
-		}
-		return uint64(uint16(x % y))
-	})})
+	add("rem.s64", Case{text: "rem.s64 %d, %a, %b;", td: "b64", ta: "b64", tb: "b64", inputs: i64, ref: one(func(a, b, c uint64) uint64 { return uint64(srem(int64(a), int64(b))) })})
+	add("div.s16", Case{text: "div.s16 %d, %a, %b;", td: "b16", ta: "b16", tb: "b16", inputs: i32, ref: one(func(a, b, c uint64) uint64 { return uint64(uint16(sdiv(s16(a), s16(b)))) })})
+	add("rem.s16", Case{text: "rem.s16 %d, %a, %b;", td: "b16", ta: "b16", tb: "b16", inputs: i32, ref: one(func(a, b, c uint64) uint64 { return uint64(uint16(srem(s16(a), s16(b)))) })})
 	add("rem.u16", Case{text: "rem.u16 %d, %a, %b;", td: "b16", ta: "b16", tb: "b16", inputs: i32, ref: one(func(a, b, c uint64) uint64 {
 		if uint16(b) == 0 {
 			return 0xffff
 		}
 		return uint64(uint16(a) % uint16(b))
 	})})
-	add("div.s64", Case{text: "div.s64 %d, %a, %b;", td: "b64", ta: "b64", tb: "b64", inputs: i64, ref: one(func(a, b, c uint64) uint64 { return uint64(sdiv64(int64(a), int64(b))) })})
+	add("div.s64", Case{text: "div.s64 %d, %a, %b;", td: "b64", ta: "b64", tb: "b64", inputs: i64, ref: one(func(a, b, c uint64) uint64 { return uint64(sdiv(int64(a), int64(b))) })})
 	add("abs.s32", Case{text: "abs.s32 %d, %a;", td: "b32", ta: "b32", inputs: i32, ref: one(func(a, b, c uint64) uint64 {
 		x := s32(a)
 		if x < 0 {
