@@ -236,40 +236,7 @@ func TestNeverLoadsItself(t *testing.T) {
 // TestReadmeLists checks that the README's lists of implemented and stub
 // functions are the library's.
 func TestReadmeLists(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stubs, err := os.ReadFile("unsupported.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var exported []string
-	files, _ := filepath.Glob("*.go")
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if name, ok := strings.CutPrefix(line, "//export "); ok {
-				exported = append(exported, strings.TrimSpace(name))
-			}
-		}
-	}
-	slices.Sort(exported)
-	for title, want := range map[string][]string{
-		"libamdhip64: implemented":                          exported,
-		"libamdhip64: stubs returning hipErrorNotSupported": strings.Fields(string(stubs)),
-	} {
-		got, err := capitest.ReadmeList(string(readme), title)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("README's %q list differs from the library's (%d names, want %d): regenerate it", title, len(got), len(want))
-		}
-	}
+	capitest.CheckReadmeLists(t, "libamdhip64: implemented", "libamdhip64: stubs returning hipErrorNotSupported")
 }
 
 // TestDeviceAttributes52 checks the translation of ROCm 5.2's

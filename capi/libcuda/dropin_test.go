@@ -165,38 +165,5 @@ func TestNeverLoadsItself(t *testing.T) {
 // TestReadmeLists checks that the README's lists of implemented and stub
 // functions are the library's.
 func TestReadmeLists(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stubs, err := os.ReadFile("unsupported.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var exported []string
-	files, _ := filepath.Glob("*.go")
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if name, ok := strings.CutPrefix(line, "//export "); ok {
-				exported = append(exported, strings.TrimSpace(name))
-			}
-		}
-	}
-	slices.Sort(exported)
-	for title, want := range map[string][]string{
-		"libcuda: implemented":                              exported,
-		"libcuda: stubs returning CUDA_ERROR_NOT_SUPPORTED": strings.Fields(string(stubs)),
-	} {
-		got, err := capitest.ReadmeList(string(readme), title)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("README's %q list differs from the library's (%d names, want %d): regenerate it", title, len(got), len(want))
-		}
-	}
+	capitest.CheckReadmeLists(t, "libcuda: implemented", "libcuda: stubs returning CUDA_ERROR_NOT_SUPPORTED")
 }

@@ -12,8 +12,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -130,4 +132,52 @@ func ReadmeList(readme, title string) ([]string, error) {
 		return nil, fmt.Errorf("README's %q list says %d names and has %d", title, n, len(names))
 	}
 	return names, nil
+}
+
+// CheckReadmeLists checks, from a drop-in's package directory, that the
+// repository README's lists of the library's implemented functions (the
+// //export names of its Go files) and of its stubs (unsupported.txt) are
+// the library's own: implTitle and stubTitle are the lists' titles.
+func CheckReadmeLists(t testing.TB, implTitle, stubTitle string) {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stubs, err := os.ReadFile("unsupported.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exported []string
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if name, ok := strings.CutPrefix(line, "//export "); ok {
+				exported = append(exported, strings.TrimSpace(name))
+			}
+		}
+	}
+	if len(exported) == 0 {
+		t.Fatal("no //export lines found: not run from a drop-in's directory")
+	}
+	slices.Sort(exported)
+	for _, l := range []struct {
+		title string
+		want  []string
+	}{{implTitle, exported}, {stubTitle, strings.Fields(string(stubs))}} {
+		got, err := ReadmeList(string(readme), l.title)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, l.want) {
+			t.Errorf("README's %q list differs from the library's (%d names, want %d): regenerate it", l.title, len(got), len(l.want))
+		}
+	}
 }
