@@ -436,3 +436,26 @@ func parsePrint(s string) (int, int, error) {
 	}
 	return i, n, nil
 }
+
+// parseLaunch parses the kernel arguments and the launch shape of
+// run-kernel and check, as usage errors.
+func parseLaunch(argList []string, gridS, blockS string, shared uint) (kargs []kernelArg, grid, block streaming.Dim3, err error) {
+	kargs = make([]kernelArg, len(argList))
+	for i, s := range argList {
+		a, err := parseArg(s)
+		if err != nil {
+			return nil, grid, block, usagef("argument %d %q: %v", i, s, err)
+		}
+		kargs[i] = a
+	}
+	if grid, err = parseDim(gridS); err != nil {
+		return nil, grid, block, usagef("-grid %v", err)
+	}
+	if block, err = parseDim(blockS); err != nil {
+		return nil, grid, block, usagef("-block %v", err)
+	}
+	if shared > 1<<32-1 {
+		return nil, grid, block, usagef("-shared %d: at most %d bytes", shared, uint32(1<<32-1))
+	}
+	return kargs, grid, block, nil
+}

@@ -62,24 +62,9 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	if *kernel == "" {
 		return usagef("-kernel NAME is required")
 	}
-	kargs := make([]kernelArg, len(argList))
-	for i, s := range argList {
-		a, err := parseArg(s)
-		if err != nil {
-			return usagef("argument %d %q: %v", i, s, err)
-		}
-		kargs[i] = a
-	}
-	grid, err := parseDim(*gridS)
+	kargs, grid, block, err := parseLaunch(argList, *gridS, *blockS, *shared)
 	if err != nil {
-		return usagef("-grid %v", err)
-	}
-	block, err := parseDim(*blockS)
-	if err != nil {
-		return usagef("-block %v", err)
-	}
-	if *shared > 1<<32-1 {
-		return usagef("-shared %d: at most %d bytes", *shared, uint32(1<<32-1))
+		return err
 	}
 	if *show < 0 {
 		return usagef("-show %d: want 0 or more", *show)

@@ -80,24 +80,9 @@ func runKernel(args []string, stdout, stderr io.Writer) error {
 	}
 
 	// Check the whole command line before opening anything.
-	kargs := make([]kernelArg, len(argList))
-	for i, s := range argList {
-		a, err := parseArg(s)
-		if err != nil {
-			return usagef("argument %d %q: %v", i, s, err)
-		}
-		kargs[i] = a
-	}
-	grid, err := parseDim(*gridS)
+	kargs, grid, block, err := parseLaunch(argList, *gridS, *blockS, *shared)
 	if err != nil {
-		return usagef("-grid %v", err)
-	}
-	block, err := parseDim(*blockS)
-	if err != nil {
-		return usagef("-block %v", err)
-	}
-	if *shared > 1<<32-1 {
-		return usagef("-shared %d: at most %d bytes", *shared, uint32(1<<32-1))
+		return err
 	}
 	bufferArg := func(flagName string, i int) error {
 		if i >= len(kargs) {
