@@ -91,6 +91,8 @@ int main(int argc, char** argv) {
     fprintf(stderr, "usage: %s MODULE\n", argv[0]);
     return 2;
   }
+  // Unbuffered, so that a crash shows how far the program got.
+  setvbuf(stdout, NULL, _IONBF, 0);
   const char *name = NULL, *text = NULL;
   CHECK(cuGetErrorName(CUDA_ERROR_INVALID_VALUE, &name));
   EXPECT(strcmp(name, "CUDA_ERROR_INVALID_VALUE") == 0, "name %s", name);
@@ -359,7 +361,11 @@ int main(int argc, char** argv) {
   }
 
   CHECK(cuStreamDestroy(s2));
-  EXPECT(cuStreamQuery(s2) == CUDA_ERROR_INVALID_HANDLE, "destroyed stream");
+  // A destroyed handle is undefined behaviour in CUDA (NVIDIA's libcuda
+  // may crash on it); the drop-in promises an error.
+  if (dlsym(RTLD_DEFAULT, "streamhal_capi_dropin") != NULL) {
+    EXPECT(cuStreamQuery(s2) == CUDA_ERROR_INVALID_HANDLE, "destroyed stream");
+  }
   CHECK(cuStreamDestroy(s1));
   CHECK(cuEventDestroy(start));
   CHECK(cuEventDestroy(stop));
