@@ -108,7 +108,7 @@ func TestModule(t *testing.T) {
 	rt := val[*streaming.Runtime](t)(cuda.Runtime())
 	dev, _ := rt.Device(0)
 	formats := dev.HAL().Formats()
-	for _, c := range []struct{ file, format string }{{"test_kernels.spv", "spirv"}, {"test_kernels.sm_80.ptx", "ptx"}, {"test_kernels.x86_64.so", "cpu-elf"}} {
+	for _, c := range []struct{ file, format string }{{"glsl_baselines.spv", "spirv"}, {"test_kernels.sm_80.ptx", "ptx"}, {"test_kernels.x86_64.so", "cpu-elf"}} {
 		loads := false
 		for _, f := range formats {
 			loads = loads || string(f) == c.format

@@ -393,18 +393,6 @@ func TestLaunchErrors(t *testing.T) {
 func TestArgsABI(t *testing.T) {
 	e := newEnv(t)
 	f, err := e.mod.Function("args_probe")
-	if errors.Is(err, streaming.ErrNotFound) {
-		_, data, merr := haltest.ArgsProbeModule(e.dev.HAL())
-		if merr != nil {
-			t.Skipf("no args_probe kernel on this backend: %v", merr)
-		}
-		mod, lerr := e.ctx.LoadModuleData(data)
-		if lerr != nil {
-			t.Fatal(lerr)
-		}
-		defer mod.Close()
-		f, err = mod.Function("args_probe")
-	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -627,18 +627,6 @@ func (s *suite) testReduce(t *testing.T, in uint64, n int, a func(int) float32) 
 
 func (s *suite) testArgsProbe(t *testing.T) {
 	k, err := s.exe.Kernel("args_probe")
-	if errors.Is(err, hal.ErrNotFound) {
-		format, data, merr := ArgsProbeModule(s.dev)
-		if merr != nil {
-			t.Skipf("module has no args_probe (%v) and there is no separate one: %v", err, merr)
-		}
-		exe, lerr := s.dev.Load(format, data)
-		if lerr != nil {
-			t.Fatalf("load args_probe module: %v", lerr)
-		}
-		defer exe.Close()
-		k, err = exe.Kernel("args_probe")
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
