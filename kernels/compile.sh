@@ -127,13 +127,40 @@ SRC=fault_kernels.c build_cpu "$B/fault_kernels.x86_64.so"
 # The GPU and portable modules: one CUDA source each, built by streamhal
 # build (clang-19 for PTX and AMDGPU, ptx/cgen and cc for the cpu-elf
 # entry); the Vulkan backend translates their PTX. The PTX and AMDGPU
-# entries are also extracted as files of their own (testdata/NAME.TARGET.*)
-# for the tests that load one format, and checked below.
+# entries are also written out as files of their own
+# (testdata/NAME.TARGET.*) for the tests that load one format, and checked
+# below. The commands are the go:generate lines of kernels/generate.go, run
+# here into the build directory: go generate ./kernels writes the same
+# bytes into testdata/ (CI's generated-files check).
 go build -o "$BUILD/streamhal" ./cmd/streamhal
 go build -o "$BUILD/shalfat" ./hal/modfile/cmd/shalfat
-# A fixed build cache: the cpu-elf entry does not depend on what the
-# user's cache holds.
+# No build cache: the cpu-elf entry does not depend on what the user's
+# cache holds.
 export STREAM_HAL_CACHE_DIR=off
+mkdir -p "$BUILD/fat" "$BUILD/x"
+GEN=kernels/generate.go
+grep -q '^//go:generate go run ../cmd/streamhal build' "$GEN" || die "$GEN: no streamhal build lines"
+while read -r line; do
+  read -r -a argv <<<"${line#//go:generate go run }"
+  tool=${argv[0]##*/}
+  for ((i = 1; i < ${#argv[@]}; i++)); do
+    # ../testdata/X -> the build directory's copy
+    case "${argv[$i]}" in
+      ../testdata/*.fat) argv[$i]="$BUILD/fat/${argv[$i]#../testdata/}" ;;
+      ../testdata) argv[$i]="$BUILD/x" ;;
+    esac
+  done
+  log "$tool ${argv[*]:1}"
+  (cd kernels && "$BUILD/$tool" "${argv[@]:1}" >/dev/null) || die "$GEN: failed: $line"
+done < <(grep '^//go:generate go run ' "$GEN")
+cp "$BUILD"/fat/*.fat "$BUILD"/x/* "$B/"
+for f in test_kernels vector_add spin_forever; do
+  [ -f "$B/$f.fat" ] || die "$GEN did not build $f.fat"
+done
+for p in test_kernels vector_add; do
+  mkdir -p "$BUILD/cpu/$p"
+  "$BUILD/shalfat" -extract "$BUILD/cpu/$p" -formats cpu-elf "$B/$p.fat" >/dev/null
+done
 SB_ARCHES=$(
   IFS=,
   echo "${PTX_ARCHES[*]}"
@@ -142,30 +169,6 @@ SB_AMD=$(
   IFS=,
   echo "${AMD_ARCHES[*]}"
 )
-mkdir -p "$BUILD/fat"
-sbuild() { # name source streamhal-build-flags...
-  local name=$1 src=$2
-  shift 2
-  log "streamhal build $* $src -> $name.fat"
-  # Run from the source's directory with relative names, as go generate does.
-  (cd "$(dirname "$src")" && "$BUILD/streamhal" build "$@" -o "$BUILD/fat/$name.fat" "$(basename "$src")" >/dev/null) ||
-    die "streamhal build failed for $name.fat"
-  mkdir -p "$BUILD/x/$name"
-  "$BUILD/shalfat" -extract "$BUILD/x/$name" "$BUILD/fat/$name.fat" >/dev/null ||
-    die "shalfat -extract failed for $name.fat"
-}
-sbuild test_kernels kernels/gpu/test_kernels.cu -arch "$SB_ARCHES" -amdgpu "$SB_AMD"
-sbuild vector_add kernels/gpu/test_kernels.cu -arch "$SB_ARCHES" -amdgpu "$SB_AMD" -D SHAL_ONLY_VECTOR_ADD
-# spin_forever, the kernel of the bounded-Close tests, for the GPU targets
-# (its CPU twin is in fault_kernels.c); no cpu-elf entry.
-sbuild spin_forever kernels/gpu/spin_forever.cu -arch sm_80 -amdgpu "$SB_AMD" -cpu=false
-cp "$BUILD/fat/test_kernels.fat" "$BUILD/fat/vector_add.fat" "$B/"
-for p in test_kernels vector_add; do
-  for a in "${PTX_ARCHES[@]}"; do cp "$BUILD/x/$p/$p.$a.ptx" "$B/"; done
-  for a in "${AMD_ARCHES[@]}"; do cp "$BUILD/x/$p/$p.$a.hsaco" "$B/"; done
-done
-cp "$BUILD/x/spin_forever/spin_forever.sm_80.ptx" "$B/"
-for a in "${AMD_ARCHES[@]}"; do cp "$BUILD/x/spin_forever/spin_forever.$a.hsaco" "$B/"; done
 
 log "building the GLSL baselines (SPIR-V)"
 mkdir -p "$BUILD/spv"
@@ -299,7 +302,7 @@ check_cpu "$B/test_kernels.x86_64.so"
 check_cpu "$B/vector_add.x86_64.so"
 check_cpu "$B/fault_kernels.x86_64.so"
 for p in test_kernels vector_add; do
-  check_cpu "$BUILD/x/$p/$p.x86_64.so"
+  check_cpu "$BUILD/cpu/$p/$p.x86_64.so"
 done
 check_ptx "$B/spin_forever.sm_80.ptx" spin_forever
 for a in "${AMD_ARCHES[@]}"; do
@@ -363,7 +366,7 @@ EOF
 
 | file | target | built with | kernels |
 |---|---|---|---|
-| test_kernels.fat | sm_80, sm_90 (ptx), gfx90a, gfx942 (amdgpu), x86_64 (cpu-elf) | \`streamhal build -arch $SB_ARCHES -amdgpu $SB_AMD test_kernels.cu\` in kernels/gpu (the cpu-elf entry is the PTX translated by ptx/cgen; the Vulkan backend translates the PTX with ptx/spirvgen when it loads the module) | the GPU eight: vector_add, vector_add_scaled, saxpy, matrix_multiply, reduce_sum, empty, scale_by_global (+ global \`global_scale\`), args_probe |
+| test_kernels.fat | sm_80, sm_90 (ptx), gfx90a, gfx942 (amdgpu), x86_64 (cpu-elf) | \`streamhal build -arch $SB_ARCHES -amdgpu $SB_AMD gpu/test_kernels.cu\` (kernels/generate.go, \`go generate ./kernels\`; the cpu-elf entry is the PTX translated by ptx/cgen; the Vulkan backend translates the PTX with ptx/spirvgen when it loads the module) | the GPU eight: vector_add, vector_add_scaled, saxpy, matrix_multiply, reduce_sum, empty, scale_by_global (+ global \`global_scale\`), args_probe |
 | vector_add.fat | as test_kernels.fat | the same with \`-D SHAL_ONLY_VECTOR_ADD\` | vector_add |
 EOF
     for p in test_kernels vector_add; do
@@ -375,10 +378,11 @@ EOF
       done
     done
     cat <<EOF
-| spin_forever.sm_80.ptx | sm_80 (ptx) | \`streamhal build -arch sm_80 -amdgpu $SB_AMD -cpu=false spin_forever.cu\` in kernels/gpu, extracted | spin_forever (the bounded-Close tests; the Vulkan backend translates this PTX) |
+| spin_forever.fat | sm_80 (ptx), gfx90a, gfx942 (amdgpu) | \`streamhal build -arch sm_80 -amdgpu $SB_AMD -cpu=false gpu/spin_forever.cu\` (kernels/generate.go) | spin_forever (the bounded-Close tests; the CPU twin is in fault_kernels) |
+| spin_forever.sm_80.ptx | sm_80 (ptx) | the sm_80 entry of spin_forever.fat | spin_forever (the Vulkan backend translates this PTX) |
 EOF
     for a in "${AMD_ARCHES[@]}"; do
-      echo "| spin_forever.$a.hsaco | $a (amdgpu) | the same, extracted | spin_forever |"
+      echo "| spin_forever.$a.hsaco | $a (amdgpu) | the $a entry of spin_forever.fat | spin_forever |"
     done
     cat <<EOF
 | test_kernels.x86_64.so | x86_64 (cpu-elf) | \`cc ${CPU_FLAGS[*]} kernels/cpu/test_kernels.c\` (the hand-tuned SHAL C path) | all nine: the GPU eight and grid_sum (cooperative) |

@@ -2,7 +2,7 @@
 //
 //	shalfat -o out.fat target:format:path ...
 //	shalfat -list file.fat
-//	shalfat -extract dir file.fat
+//	shalfat -extract dir [-formats ptx,amdgpu,...] file.fat
 //
 // Each input names the architecture the binary is for, its format (cpu-elf,
 // ptx, cubin, fatbin, amdgpu, spirv, or auto to detect it) and the file. The
@@ -18,6 +18,7 @@
 // container's file name less .fat and EXT the format's usual suffix (.ptx,
 // .hsaco, .so, .spv, .cubin, .fatbin; .bin for others), with the colons of
 // a target ("gfx90a:xnack-") written as underscores; it prints the names.
+// -formats limits it to the entries of the formats listed.
 // kernels/compile.sh extracts the modules it builds with streamhal build to
 // check each entry with the compilers' tools.
 package main
@@ -54,6 +55,7 @@ func run(args []string, stdout io.Writer) error {
 	out := fs.String("o", "", "write the container to `file`")
 	list := fs.String("list", "", "list the entries of fat container `file`")
 	extract := fs.String("extract", "", "write the entries of the fat container to `dir`")
+	only := fs.String("formats", "", "with -extract: only the entries of these comma-separated `formats`")
 	// The flag exists only with a translator (see translator in cpu.go).
 	cpuFromPTX := new(bool)
 	if translator != nil {
@@ -70,7 +72,7 @@ func run(args []string, stdout io.Writer) error {
 	case *list != "" && *out == "" && *extract == "" && fs.NArg() == 0:
 		return listFat(*list, stdout)
 	case *extract != "" && *out == "" && *list == "" && fs.NArg() == 1:
-		return extractFat(fs.Arg(0), *extract, stdout)
+		return extractFat(fs.Arg(0), *extract, *only, stdout)
 	case *out != "" && *list == "" && *extract == "" && fs.NArg() > 0:
 		return buildFat(*out, fs.Args(), *cpuFromPTX, stdout)
 	}
@@ -193,7 +195,17 @@ var suffixes = map[hal.Format]string{
 	hal.FormatFatbin: "fatbin", hal.FormatAMDGPU: "hsaco", hal.FormatSPIRV: "spv",
 }
 
-func extractFat(path, dir string, w io.Writer) error {
+func extractFat(path, dir, only string, w io.Writer) error {
+	var want map[hal.Format]bool
+	if only != "" {
+		want = map[hal.Format]bool{}
+		for _, f := range strings.Split(only, ",") {
+			if _, ok := suffixes[hal.Format(f)]; !ok {
+				return fmt.Errorf("-formats: unknown format %q", f)
+			}
+			want[hal.Format(f)] = true
+		}
+	}
 	data, err := modfile.ReadFile(path)
 	if err != nil {
 		return err
@@ -205,6 +217,9 @@ func extractFat(path, dir string, w io.Writer) error {
 	base := strings.TrimSuffix(filepath.Base(path), ".fat")
 	seen := map[string]bool{}
 	for _, e := range entries {
+		if want != nil && !want[e.Format] {
+			continue
+		}
 		ext := suffixes[e.Format]
 		if ext == "" {
 			ext = "bin"

@@ -68,6 +68,14 @@ func TestBuildAndList(t *testing.T) {
 		}
 	}
 
+	names.Reset()
+	if err := run([]string{"-extract", t.TempDir(), "-formats", "ptx,spirv", out}, &names); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Fields(names.String()); strings.Join(got, " ") != "k.sm_80.ptx k.vulkan1.2.spv" {
+		t.Errorf("-extract -formats ptx,spirv printed %q", got)
+	}
+
 	var listing bytes.Buffer
 	if err := run([]string{"-list", out}, &listing); err != nil {
 		t.Fatal(err)
@@ -97,6 +105,7 @@ func TestBuildErrors(t *testing.T) {
 		{[]string{"-extract", "/nonexistent-dir", td + "kernels.fat"}, "no such file"},
 		{[]string{"-extract", out, td + "kernels.spv"}, "missing magic"},
 		{[]string{"-extract", out}, "want -o and inputs"},
+		{[]string{"-extract", out, "-formats", "ptx,elf", td + "kernels.fat"}, "unknown format \"elf\""},
 	} {
 		err := run(tc.args, &bytes.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
