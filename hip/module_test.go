@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/streamhal/streamhal/hal/haltest"
 	"github.com/streamhal/streamhal/hip"
 	"github.com/streamhal/streamhal/streaming"
 )
@@ -364,7 +365,16 @@ func TestCooperativeLaunch(t *testing.T) {
 	if backend() != "cpu" {
 		t.Skip("grid_sum, the cooperative test kernel, exists for the CPU only")
 	}
-	m := loadKernels(t)
+	// It is in the SHAL C library only (kernels/README.md says why).
+	lib, err := haltest.CPUKernels()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := hip.ModuleLoadData(lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hip.ModuleUnload(m) })
 	f := function(t, m, "grid_sum")
 	const n, block, grid = 100003, 64, 7
 	in := seq(n, func(i int) float32 { return float32(i % 5) })

@@ -248,7 +248,7 @@ func TestRunKernelList(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
-	for _, want := range []string{"streamhal-fat", "cpu-elf", "sm_80", "gfx90a", "vulkan1.2", "<- loaded on device 0",
+	for _, want := range []string{"streamhal-fat", "cpu-elf", "sm_80", "sm_90", "gfx90a", "gfx942", "<- loaded on device 0",
 		"  vector_add(0:8 ptr, 8:8 ptr, 16:8 ptr, 24:4)", "  saxpy(0:4, 4:4, 8:8 ptr, 16:8 ptr)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("-list output lacks %q:\n%s", want, out)

@@ -66,6 +66,23 @@ func uniquePTX(t *testing.T, src []byte) []byte {
 // TestConformancePTX runs the whole conformance suite on the CPU backend
 // with the project's CUDA test kernels (kernels/gpu/test_kernels.cu, built
 // by clang) loaded as PTX: translated, compiled and run on the CPU.
+// TestConformanceFat runs the suite with the cpu-elf entry of
+// testdata/test_kernels.fat: the CUDA test kernels translated by ptx/cgen
+// ahead of time (streamhal build), as a program loading the fat module
+// gets them. TestConformance runs the hand-written SHAL C library.
+func TestConformanceFat(t *testing.T) {
+	haltest.Run(t, cpu.Driver{}, haltest.Options{
+		Config: hal.Config{Devices: 1},
+		Module: func(dev hal.Device) (hal.Format, []byte, error) {
+			f, b, err := haltest.FatKernels(dev)
+			if err == nil && f != hal.FormatCPUELF {
+				err = fmt.Errorf("test_kernels.fat gave %s, want its cpu-elf entry", f)
+			}
+			return f, b, err
+		},
+	})
+}
+
 func TestConformancePTX(t *testing.T) {
 	needCC(t)
 	for _, name := range []string{"test_kernels.sm_80.ptx", "test_kernels.sm_90.ptx"} {

@@ -553,6 +553,7 @@ func (s *suite) testKernels(t *testing.T) {
 		s.sync(t)
 	})
 	t.Run("args_probe", func(t *testing.T) { s.testArgsProbe(t) })
+	t.Run("scale_by_global", func(t *testing.T) { s.testGlobal(t, da.Device, n, a) })
 	t.Run("large_grid", func(t *testing.T) {
 		// More blocks than a Vulkan device dispatches at once.
 		const m = 70000 * 64
@@ -625,20 +626,40 @@ func (s *suite) testReduce(t *testing.T, in uint64, n int, a func(int) float32) 
 	}
 }
 
+// testGlobal checks the module global global_scale (a float initialized
+// to 2): its address and size, its initial value, and that
+// scale_by_global reads a value written through that address.
+func (s *suite) testGlobal(t *testing.T, in uint64, n int, a func(int) float32) {
+	addr, size, err := s.exe.Global("global_scale")
+	if errors.Is(err, hal.ErrNotFound) {
+		t.Skipf("the module has no global_scale: %v", err)
+	}
+	if err != nil || size != 4 || addr == 0 {
+		t.Fatalf("Global(global_scale) = %#x, %d, %v; want a 4-byte variable", addr, size, err)
+	}
+	if v := toFloats(s.download(t, addr, 4))[0]; v != 2 {
+		t.Errorf("global_scale = %v before any write, want its initializer 2", v)
+	}
+	s.upload(t, addr, floats(1, func(int) float32 { return -3.5 }))
+	out := s.alloc(t, hal.MemoryDevice, uint64(4*n))
+	if err := s.q.Fill(out.Device, uint64(4*n), 0x7fc00001, 4); err != nil {
+		t.Fatal(err)
+	}
+	k := s.kernel(t, "scale_by_global")
+	s.launch(t, k, hal.Dim3{X: uint32((n + 255) / 256), Y: 1, Z: 1}, hal.Dim3{X: 256, Y: 1, Z: 1}, 0, packArgs(t, k, in, out.Device, uint32(n)))
+	s.sync(t)
+	got := toFloats(s.download(t, out.Device, 4*n))
+	for i := range got {
+		if want := a(i) * -3.5; got[i] != want {
+			t.Fatalf("scale_by_global: out[%d] = %v, want %v", i, got[i], want)
+		}
+	}
+	// Restore the initializer: the module stays loaded for the other tests.
+	s.upload(t, addr, floats(1, func(int) float32 { return 2 }))
+}
+
 func (s *suite) testArgsProbe(t *testing.T) {
 	k, err := s.exe.Kernel("args_probe")
-	if errors.Is(err, hal.ErrNotFound) {
-		format, data, merr := ArgsProbeModule(s.dev)
-		if merr != nil {
-			t.Skipf("module has no args_probe (%v) and there is no separate one: %v", err, merr)
-		}
-		exe, lerr := s.dev.Load(format, data)
-		if lerr != nil {
-			t.Fatalf("load args_probe module: %v", lerr)
-		}
-		defer exe.Close()
-		k, err = exe.Kernel("args_probe")
-	}
 	if err != nil {
 		t.Fatal(err)
 	}

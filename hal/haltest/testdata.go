@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/modfile"
 )
 
 // Require reports whether STREAM_HAL_REQUIRE names backend (or "all"):
@@ -145,76 +146,64 @@ func cpuArch() string {
 	return "x86_64"
 }
 
-// Kernels returns the test kernels (kernels/README.md) in the best format
-// dev loads.
+// Kernels returns the test kernels (kernels/README.md) for dev: on a
+// device that loads CPU kernel libraries, the hand-written SHAL C library
+// (CPUKernels, the CPU backend's tuned path); on every other device, the
+// entry of testdata/test_kernels.fat it would load (FatKernels).
 func Kernels(dev hal.Device) (hal.Format, []byte, error) {
-	info := dev.Info()
-	var tried []string
+	var cpuErr error
 	for _, f := range dev.Formats() {
-		switch f {
-		case hal.FormatCPUELF:
+		if f == hal.FormatCPUELF {
 			b, err := CPUKernels()
 			if err == nil {
 				return f, b, nil
 			}
-			tried = append(tried, err.Error())
-		default:
-			dir, err := TestdataDir()
-			if err != nil {
-				return "", nil, err
-			}
-			for _, name := range kernelFiles(f, info.Arch) {
-				b, err := os.ReadFile(filepath.Join(dir, name))
-				if err == nil {
-					return f, b, nil
-				}
-				tried = append(tried, name)
-			}
+			cpuErr = err
+			break
 		}
 	}
-	return "", nil, fmt.Errorf("haltest: no test kernels for %s (%v; tried %v): %w", info.Name, dev.Formats(), tried, hal.ErrNotFound)
+	f, b, err := FatKernels(dev)
+	if err != nil && cpuErr != nil {
+		err = fmt.Errorf("%w (and the SHAL C library: %v)", err, cpuErr)
+	}
+	return f, b, err
 }
 
-func kernelFiles(f hal.Format, arch string) []string {
-	switch f {
-	case hal.FormatPTX:
-		// PTX for an older target is JIT-compiled for newer devices.
-		names := []string{"test_kernels." + arch + ".ptx"}
-		return append(names, "test_kernels.sm_90.ptx", "test_kernels.sm_80.ptx")
-	case hal.FormatAMDGPU:
-		return []string{"test_kernels." + arch + ".hsaco"}
-	case hal.FormatSPIRV:
-		return []string{"test_kernels.spv"}
-	}
-	return nil
+// FatKernels returns the entry of testdata/test_kernels.fat that dev
+// loads, chosen as streaming chooses it (modfile.Select): the module
+// kernels/compile.sh builds from the one CUDA source,
+// kernels/gpu/test_kernels.cu, with streamhal build. A CPU device gets the
+// cpu-elf entry translated from the PTX by ptx/cgen, a Vulkan device the
+// PTX, which its driver translates to SPIR-V.
+func FatKernels(dev hal.Device) (hal.Format, []byte, error) {
+	return fatEntry(dev, "test_kernels.fat")
 }
 
-// ArgsProbeModule returns a module holding the args_probe kernel for dev
-// when the main test module lacks it: SPIR-V ships args_probe in its own
-// module (testdata/args_probe.spv), since it needs 8-, 16- and 64-bit
-// capabilities that would otherwise be required of every kernel.
-func ArgsProbeModule(dev hal.Device) (hal.Format, []byte, error) {
-	for _, f := range dev.Formats() {
-		if f != hal.FormatSPIRV {
-			continue
-		}
-		dir, err := TestdataDir()
-		if err != nil {
-			return "", nil, err
-		}
-		b, err := os.ReadFile(filepath.Join(dir, "args_probe.spv"))
-		if err != nil {
-			return "", nil, fmt.Errorf("haltest: args_probe module: %v: %w", err, hal.ErrNotFound)
-		}
-		return f, b, nil
+func fatEntry(dev hal.Device, name string) (hal.Format, []byte, error) {
+	dir, err := TestdataDir()
+	if err != nil {
+		return "", nil, err
 	}
-	return "", nil, fmt.Errorf("haltest: no separate args_probe module for %v: %w", dev.Formats(), hal.ErrNotFound)
+	data, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return "", nil, fmt.Errorf("haltest: %v: %w", err, hal.ErrNotFound)
+	}
+	entries, err := modfile.ParseFat(data)
+	if err != nil {
+		return "", nil, fmt.Errorf("haltest: %s: %w", name, err)
+	}
+	e, err := modfile.Select(entries, dev.Formats(), dev.Info().Arch)
+	if err != nil {
+		return "", nil, fmt.Errorf("haltest: %s for %s: %w", name, dev.Info().Name, err)
+	}
+	return e.Format, e.Data, nil
 }
 
 // SpinModule returns a module for dev holding spin_forever(flag, done): a
 // kernel whose thread 0 waits until *flag != 0, then stores *flag + 1 to
 // *done (the tests of bounded Close): the CPU fault kernels, or
-// testdata/spin_forever.{spv,sm_80.ptx,ARCH.hsaco}.
+// testdata/spin_forever.{sm_80.ptx,ARCH.hsaco}, built from
+// kernels/gpu/spin_forever.cu (Vulkan translates the PTX).
 func SpinModule(dev hal.Device) (hal.Format, []byte, error) {
 	var tried []string
 	for _, f := range dev.Formats() {
@@ -227,8 +216,6 @@ func SpinModule(dev hal.Device) (hal.Format, []byte, error) {
 			}
 			tried = append(tried, err.Error())
 			continue
-		case hal.FormatSPIRV:
-			name = "spin_forever.spv"
 		case hal.FormatPTX:
 			name = "spin_forever.sm_80.ptx"
 		case hal.FormatAMDGPU:

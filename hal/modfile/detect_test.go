@@ -109,7 +109,7 @@ func TestDetectProjectKernels(t *testing.T) {
 		"test_kernels.sm_90.ptx":    hal.FormatPTX,
 		"test_kernels.gfx90a.hsaco": hal.FormatAMDGPU,
 		"test_kernels.gfx942.hsaco": hal.FormatAMDGPU,
-		"test_kernels.spv":          hal.FormatSPIRV,
+		"glsl_baselines.spv":        hal.FormatSPIRV,
 		"test_kernels.fat":          hal.FormatFat,
 		"vector_add.fat":            hal.FormatFat,
 	} {

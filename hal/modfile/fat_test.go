@@ -188,7 +188,7 @@ func TestParseFatProjectKernels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"cpu-elf x86_64", "ptx sm_80", "ptx sm_90", "amdgpu gfx90a", "amdgpu gfx942", "spirv vulkan1.2"} {
+	for _, want := range []string{"cpu-elf x86_64", "ptx sm_80", "ptx sm_90", "amdgpu gfx90a", "amdgpu gfx942"} {
 		found := false
 		for _, e := range entries {
 			found = found || string(e.Format)+" "+e.Target == want

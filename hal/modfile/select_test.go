@@ -107,7 +107,8 @@ func TestSelectProjectFat(t *testing.T) {
 		{[]hal.Format{hal.FormatCubin, hal.FormatPTX}, "sm_90", "sm_90"},
 		{[]hal.Format{hal.FormatCubin, hal.FormatPTX}, "sm_86", "sm_80"},
 		{[]hal.Format{hal.FormatAMDGPU}, "gfx942:sramecc+:xnack-", "gfx942"},
-		{[]hal.Format{hal.FormatSPIRV}, "", "vulkan1.2"},
+		// Vulkan translates the newest PTX (the module has no SPIR-V).
+		{[]hal.Format{hal.FormatSPIRV, hal.FormatPTX, hal.FormatFatbin}, "vulkan1.3", "sm_90"},
 	} {
 		e, err := Select(entries, tc.formats, tc.arch)
 		if err != nil || e.Target != tc.want {

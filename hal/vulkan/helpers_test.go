@@ -109,9 +109,9 @@ func loadTestModule(t testing.TB, d *device) hal.Executable {
 }
 
 // loadModuleFile loads a SPIR-V test module. When this package's own
-// modules (vk_test_kernels.spv, vk_args_probe.spv) are not found it loads
-// the project's equivalents (testdata/test_kernels.spv, args_probe.spv)
-// through haltest; kernelOf skips a test needing a kernel only ours have.
+// vk_test_kernels.spv is not found it loads the project's test kernels
+// through haltest (the PTX of testdata/test_kernels.fat, translated);
+// kernelOf skips a test needing a kernel only ours have.
 func loadModuleFile(t testing.TB, d *device, name string) hal.Executable {
 	t.Helper()
 	var data []byte
@@ -128,8 +128,6 @@ func loadModuleFile(t testing.TB, d *device, name string) hal.Executable {
 		switch name {
 		case "vk_test_kernels.spv":
 			_, data, err = haltest.Kernels(d)
-		case "vk_args_probe.spv":
-			_, data, err = haltest.ArgsProbeModule(d)
 		default:
 			err = fmt.Errorf("no fallback: %w", hal.ErrNotFound)
 		}
@@ -290,16 +288,16 @@ func closeAll(t testing.TB, cs ...interface{ Close() error }) {
 }
 
 // readTestModule returns the bytes of vk_test_kernels.spv, or of the
-// project's test_kernels.spv (same kernels less grid_probe) when ours is
-// not found; own says which.
+// project's glsl_baselines.spv (vector_add, saxpy, matrix_multiply and
+// reduce_sum in GLSL) when ours is not found; own says which.
 func readTestModule(t testing.TB) (data []byte, own bool) {
 	t.Helper()
 	p, own := testdataPath(t, "vk_test_kernels.spv"), true
 	if p == "" {
-		p, own = testdataPath(t, "test_kernels.spv"), false
+		p, own = testdataPath(t, "glsl_baselines.spv"), false
 	}
 	if p == "" {
-		t.Fatalf("neither vk_test_kernels.spv nor test_kernels.spv found in %v (set STREAM_HAL_TESTDATA)", testdataDirs())
+		t.Fatalf("neither vk_test_kernels.spv nor glsl_baselines.spv found in %v (set STREAM_HAL_TESTDATA)", testdataDirs())
 	}
 	data, err := os.ReadFile(p)
 	if err != nil {

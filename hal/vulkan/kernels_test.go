@@ -179,17 +179,10 @@ func TestReduceSum(t *testing.T) {
 	}
 }
 
+// TestArgsProbe loads this package's GLSL args_probe (testdata/glsl); the
+// project's CUDA args_probe runs in the conformance suite, from PTX.
 func TestArgsProbe(t *testing.T) {
-	// Ours (or the project's in its place, see loadModuleFile), and the
-	// project's (kernels/spirv/args_probe.comp) when present.
-	for _, file := range []string{"vk_args_probe.spv", "args_probe.spv"} {
-		t.Run(file, func(t *testing.T) {
-			if file == "args_probe.spv" && testdataPath(t, file) == "" {
-				t.Skipf("%s not found", file)
-			}
-			testArgsProbe(t, file)
-		})
-	}
+	testArgsProbe(t, "vk_args_probe.spv")
 }
 
 func testArgsProbe(t *testing.T, file string) {

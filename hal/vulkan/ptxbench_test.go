@@ -20,7 +20,7 @@ import (
 // BenchmarkPTXvsGLSL runs vector_add, saxpy, matrix_multiply and
 // reduce_sum from the project's CUDA test kernels as PTX on Vulkan
 // (translated), from the hand-written GLSL of the same kernels on Vulkan
-// (testdata/test_kernels.spv), and, when a CUDA device is present, from
+// baselines (testdata/glsl_baselines.spv), and, when a CUDA device is present, from
 // the same PTX on CUDA (JIT-compiled by the driver), alternating launch
 // by launch in one loop. It reports each one's time per launch and the
 // ratios ptx/glsl and ptx/cuda (the goals: at most 1.2 against
@@ -34,7 +34,7 @@ func BenchmarkPTXvsGLSL(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	spv, err := os.ReadFile(filepath.Join(td, "test_kernels.spv"))
+	spv, err := os.ReadFile(filepath.Join(td, "glsl_baselines.spv"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,11 +1,11 @@
 /*
  * spin_forever.cu: a kernel that does not end until the host says so, for
- * the tests of bounded Close on the GPU backends (the CPU twin is in
- * kernels/cpu/fault_kernels.c, the Vulkan one in
- * kernels/spirv/spin_forever.comp). Thread 0 waits until *flag != 0 (the
+ * the tests of bounded Close on the GPU and Vulkan backends (the CPU twin
+ * is in kernels/cpu/fault_kernels.c). Thread 0 waits until *flag != 0 (the
  * flag lives in page-locked host memory the host writes), then stores
- * *flag + 1 to done[0]. Built by kernels/compile.sh into
- * testdata/spin_forever.{sm_80.ptx,gfx90a.hsaco}.
+ * *flag + 1 to done[0]. Built by kernels/compile.sh (streamhal build) into
+ * testdata/spin_forever.{sm_80.ptx,gfx90a.hsaco,gfx942.hsaco}; Vulkan
+ * translates the PTX.
  */
 #include "shal_gpu.h"
 

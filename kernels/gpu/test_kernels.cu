@@ -1,12 +1,16 @@
 /*
- * test_kernels.cu: the streamhal test kernels for NVIDIA (PTX) and AMD
- * (AMDGPU code objects), compiled by kernels/compile.sh with Debian's clang
- * in CUDA mode (NVPTX) and HIP mode (AMDGPU); see kernels/README.md.
+ * test_kernels.cu: the streamhal test kernels, one source for every
+ * backend: kernels/compile.sh builds it with streamhal build into
+ * testdata/test_kernels.fat (PTX and AMDGPU from clang, the CPU entry
+ * translated from the PTX by ptx/cgen; Vulkan translates the PTX with
+ * ptx/spirvgen); see kernels/README.md.
  *
  * Every parameter list is the packed argument buffer of the kernel (C
- * natural alignment, in order) and matches kernels/cpu/test_kernels.c and
- * the GLSL in kernels/spirv/. grid_sum is CPU only. With -DSHAL_ONLY_VECTOR_ADD
- * only vector_add is built (the testdata/vector_add.* example artifacts).
+ * natural alignment, in order) and matches kernels/cpu/test_kernels.c, the
+ * hand-tuned SHAL C twins. grid_sum (cooperative) is in the SHAL C library
+ * only: its grid barrier would keep this module off Vulkan. With
+ * -DSHAL_ONLY_VECTOR_ADD only vector_add is built (the testdata/vector_add.*
+ * example artifacts).
  */
 #include "shal_gpu.h"
 

@@ -51,6 +51,31 @@ func TestBuildAndList(t *testing.T) {
 		}
 	}
 
+	dir := t.TempDir()
+	var names bytes.Buffer
+	if err := run([]string{"-extract", dir, out}, &names); err != nil {
+		t.Fatal(err)
+	}
+	wantNames := []string{"k.x86_64.so", "k.sm_80.ptx", "k.gfx90a_xnack-.hsaco", "k.vulkan1.2.spv"}
+	if got := strings.Fields(names.String()); strings.Join(got, " ") != strings.Join(wantNames, " ") {
+		t.Errorf("-extract printed %q, want %q", got, wantNames)
+	}
+	for i, name := range wantNames {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		src, _ := os.ReadFile(td + want[i].p)
+		if err != nil || !bytes.Equal(got, src) {
+			t.Errorf("extracted %s: %v (%d bytes, want the %d of %s)", name, err, len(got), len(src), want[i].p)
+		}
+	}
+
+	names.Reset()
+	if err := run([]string{"-extract", t.TempDir(), "-formats", "ptx,spirv", out}, &names); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Fields(names.String()); strings.Join(got, " ") != "k.sm_80.ptx k.vulkan1.2.spv" {
+		t.Errorf("-extract -formats ptx,spirv printed %q", got)
+	}
+
 	var listing bytes.Buffer
 	if err := run([]string{"-list", out}, &listing); err != nil {
 		t.Fatal(err)
@@ -77,6 +102,10 @@ func TestBuildErrors(t *testing.T) {
 		{[]string{"-o", out, "a:ptx:" + td + "kernels.sm_80.ptx", "a:ptx:" + td + "kernels.sm_90.ptx"}, "both ptx"},
 		{[]string{"-list", td + "kernels.spv"}, "missing magic"},
 		{[]string{}, "want -o and inputs"},
+		{[]string{"-extract", "/nonexistent-dir", td + "kernels.fat"}, "no such file"},
+		{[]string{"-extract", out, td + "kernels.spv"}, "missing magic"},
+		{[]string{"-extract", out}, "want -o and inputs"},
+		{[]string{"-extract", out, "-formats", "ptx,elf", td + "kernels.fat"}, "unknown format \"elf\""},
 	} {
 		err := run(tc.args, &bytes.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
