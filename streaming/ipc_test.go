@@ -25,9 +25,9 @@ func ipcEnv(t *testing.T) *env {
 	}
 	defer e.ctx.Free(p)
 	if _, err := e.ctx.IPCGetMemHandle(p); errors.Is(err, streaming.ErrNotSupported) {
-		// The backends that share memory between processes must; Vulkan
-		// does not yet (see the README's API table).
-		if haltest.Require(backend()) && backend() != "vulkan" {
+		// Every backend shares memory between processes where its device
+		// can (a Vulkan device without VK_KHR_external_memory_fd says so).
+		if haltest.Require(backend()) {
 			t.Fatalf("STREAM_HAL_REQUIRE=%s: %v", backend(), err)
 		}
 		t.Skip(err)

@@ -493,6 +493,10 @@ func (d *device) Close() error {
 	gs, es, xs := d.graphs, d.events, d.execs
 	d.graphs, d.events, d.execs = nil, nil, nil
 	d.mu.Unlock()
+	// Exported memory is no longer served to other processes.
+	for _, a := range d.allocs.all() {
+		d.unexport(a)
+	}
 	if len(stuck) > 0 {
 		return errors.Join(append(errs, d.giveUp(timeout, stuck))...)
 	}

@@ -7,9 +7,9 @@
 
 #include "shim.h"
 
-// shal_ipc_memfd creates a memfd of size bytes named name; it returns the
+// shal_vk_memfd creates a memfd of size bytes named name; it returns the
 // descriptor, or -errno.
-int shal_ipc_memfd(const char* name, uint64_t size) {
+int shal_vk_memfd(const char* name, uint64_t size) {
 	int fd = memfd_create(name, MFD_CLOEXEC);
 	if (fd < 0) return -errno;
 	if (ftruncate(fd, (off_t)size) != 0) {

@@ -113,8 +113,8 @@ func (d *device) ipcUnsupported(what string) error {
 
 // exportEntry is an exported allocation's descriptor, served to importers.
 type exportEntry struct {
-	token uint64
-	fd    int
+	served
+	fd int
 }
 
 // ExportMemory returns the handle of the device allocation at base.
@@ -134,10 +134,6 @@ func (d *device) ExportMemory(base uint64) ([hal.IPCHandleSize]byte, error) {
 	if !a.exportable {
 		return h, fmt.Errorf("hal/vulkan: %s %#x: a module's globals cannot be shared with another process: %w", what, base, hal.ErrNotSupported)
 	}
-	srv, err := ipcServer()
-	if err != nil {
-		return h, fmt.Errorf("hal/vulkan: %s %#x: %w", what, base, err)
-	}
 	d.ipcMu.Lock()
 	defer d.ipcMu.Unlock()
 	if a.export == nil {
@@ -145,9 +141,14 @@ func (d *device) ExportMemory(base uint64) ([hal.IPCHandleSize]byte, error) {
 		if err := check(C.shal_export_fd(d.c, a.memory, &fd), "%s %#x: vkGetMemoryFdKHR", what, base); err != nil {
 			return h, err
 		}
-		a.export = &exportEntry{token: srv.serve(int(fd), hal.IPCMemory), fd: int(fd)}
+		sv, err := serve(int(fd), hal.IPCMemory)
+		if err != nil {
+			syscall.Close(int(fd))
+			return h, fmt.Errorf("hal/vulkan: %s %#x: %w", what, base, err)
+		}
+		a.export = &exportEntry{served: sv, fd: int(fd)}
 	}
-	srv.putHeader(&h, hal.IPCMemory, a.export.token)
+	putHandle(&h, hal.IPCMemory, a.export.served)
 	binary.LittleEndian.PutUint64(h[hAllocSize:], a.allocBytes)
 	binary.LittleEndian.PutUint64(h[hSize:], a.size)
 	binary.LittleEndian.PutUint32(h[hType:], a.memoryType)
@@ -163,9 +164,7 @@ func (d *device) unexport(a *allocation) {
 	d.ipcMu.Lock()
 	defer d.ipcMu.Unlock()
 	if a.export != nil {
-		if srv, err := ipcServer(); err == nil {
-			srv.withdraw(a.export.token)
-		}
+		withdraw(a.export.served)
 		syscall.Close(a.export.fd)
 		a.export = nil
 	}
@@ -241,11 +240,12 @@ func checkPeerHandle(h [hal.IPCHandleSize]byte, kind hal.IPCKind, what string) e
 }
 
 // fdServer serves this process's exported descriptors (see the comment at
-// the top of the file). There is one per process, started on the first
-// export; it lives as long as the process.
+// the top of the file). It runs while something is exported: the first
+// export starts it with a fresh nonce, the last withdrawal stops it (a
+// handle naming an old nonce is stale either way).
 type fdServer struct {
 	nonce uint64
-	mu    sync.Mutex
+	l     *net.UnixListener
 	fds   map[uint64]servedFD // by token
 }
 
@@ -255,63 +255,64 @@ type servedFD struct {
 }
 
 var (
-	serverOnce sync.Once
-	server     *fdServer
-	serverErr  error
+	serverMu sync.Mutex
+	server   *fdServer // nil when nothing is exported
 )
 
 func socketName(pid uint32, nonce uint64) string {
 	return fmt.Sprintf("@streamhal-vulkan-ipc-%d-%016x", pid, nonce)
 }
 
-// ipcServer returns the process's descriptor server, starting it.
-func ipcServer() (*fdServer, error) {
-	serverOnce.Do(func() {
+// served is what a handle names: the server's nonce and the token.
+type served struct{ nonce, token uint64 }
+
+// serve starts serving fd (the caller keeps it open until withdraw),
+// starting the server if needed.
+func serve(fd int, kind hal.IPCKind) (served, error) {
+	serverMu.Lock()
+	defer serverMu.Unlock()
+	if server == nil {
 		s := &fdServer{nonce: rand.Uint64() | 1, fds: map[uint64]servedFD{}}
 		l, err := net.ListenUnix("unix", &net.UnixAddr{Name: socketName(uint32(os.Getpid()), s.nonce), Net: "unix"})
 		if err != nil {
-			serverErr = fmt.Errorf("serving exported descriptors on a Unix socket: %v: %w", err, hal.ErrNotSupported)
-			return
+			return served{}, fmt.Errorf("serving exported descriptors on a Unix socket: %v: %w", err, hal.ErrNotSupported)
 		}
+		s.l = l
 		go s.run(l)
 		server = s
-	})
-	return server, serverErr
-}
-
-func (s *fdServer) putHeader(h *[hal.IPCHandleSize]byte, kind hal.IPCKind, token uint64) {
-	hal.PutIPCHeader(h, "vulkan", kind)
-	binary.LittleEndian.PutUint32(h[hPID:], uint32(os.Getpid()))
-	binary.LittleEndian.PutUint64(h[hNonce:], s.nonce)
-	binary.LittleEndian.PutUint64(h[hToken:], token)
-}
-
-// serve starts serving fd (the caller keeps it open until withdraw) and
-// returns its token.
-func (s *fdServer) serve(fd int, kind hal.IPCKind) uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	}
 	for {
 		t := rand.Uint64()
-		if _, dup := s.fds[t]; t != 0 && !dup {
-			s.fds[t] = servedFD{fd: fd, kind: kind}
-			return t
+		if _, dup := server.fds[t]; t != 0 && !dup {
+			server.fds[t] = servedFD{fd: fd, kind: kind}
+			return served{server.nonce, t}, nil
 		}
 	}
 }
 
 // withdraw stops serving a token: its handle is stale from now on.
-func (s *fdServer) withdraw(token uint64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.fds, token)
+func withdraw(sv served) {
+	serverMu.Lock()
+	defer serverMu.Unlock()
+	if server == nil || server.nonce != sv.nonce {
+		return
+	}
+	delete(server.fds, sv.token)
+	if len(server.fds) == 0 {
+		server.l.Close()
+		server = nil
+	}
 }
 
-// lookup returns a duplicate of the descriptor of token for kind.
-func (s *fdServer) lookup(token uint64, kind hal.IPCKind) (int, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.fds[token]
+// lookup returns a duplicate of the descriptor of token for kind, served
+// by the server of nonce.
+func lookup(nonce, token uint64, kind hal.IPCKind) (int, bool) {
+	serverMu.Lock()
+	defer serverMu.Unlock()
+	if server == nil || server.nonce != nonce {
+		return -1, false
+	}
+	e, ok := server.fds[token]
 	if !ok || e.kind != kind {
 		return -1, false
 	}
@@ -321,6 +322,13 @@ func (s *fdServer) lookup(token uint64, kind hal.IPCKind) (int, bool) {
 	}
 	syscall.CloseOnExec(fd)
 	return fd, true
+}
+
+func putHandle(h *[hal.IPCHandleSize]byte, kind hal.IPCKind, sv served) {
+	hal.PutIPCHeader(h, "vulkan", kind)
+	binary.LittleEndian.PutUint32(h[hPID:], uint32(os.Getpid()))
+	binary.LittleEndian.PutUint64(h[hNonce:], sv.nonce)
+	binary.LittleEndian.PutUint64(h[hToken:], sv.token)
 }
 
 func (s *fdServer) run(l *net.UnixListener) {
@@ -356,7 +364,7 @@ func (s *fdServer) answer(c *net.UnixConn) {
 		c.Write([]byte{replyDenied})
 		return
 	}
-	fd, ok := s.lookup(binary.LittleEndian.Uint64(req[1:]), hal.IPCKind(req[0]))
+	fd, ok := lookup(s.nonce, binary.LittleEndian.Uint64(req[1:]), hal.IPCKind(req[0]))
 	if !ok {
 		c.Write([]byte{replyUnknown})
 		return
@@ -446,9 +454,9 @@ func fetchFD(h [hal.IPCHandleSize]byte, kind hal.IPCKind, what string) (int, err
 // sharedEvent is the state of an interprocess event, in a page shared
 // with the other processes that opened it.
 type sharedEvent struct {
-	page  []byte // recorded uint64 at 0, reached uint64 at 8
-	token uint64 // served token in the exporter; 0 in an importer
-	fd    int    // the exporter's memfd; -1 in an importer or once closed
+	page   []byte // recorded uint64 at 0, reached uint64 at 8
+	served served // in the exporter once exported; zero otherwise
+	fd     int    // the exporter's memfd; -1 in an importer or once closed
 
 	mu     sync.Mutex
 	refs   int // operations enqueued that still use page
@@ -522,10 +530,8 @@ func (s *sharedEvent) close() {
 		return
 	}
 	s.closed = true
-	if s.token != 0 {
-		if srv, err := ipcServer(); err == nil {
-			srv.withdraw(s.token)
-		}
+	if s.served.token != 0 {
+		withdraw(s.served)
 	}
 	if s.fd >= 0 {
 		syscall.Close(s.fd)
@@ -548,7 +554,7 @@ func mapEventPage(fd int) ([]byte, error) {
 func newSharedEvent() (*sharedEvent, error) {
 	name := C.CString("streamhal-vulkan-ipc-event")
 	defer C.free(unsafe.Pointer(name))
-	fd := int(C.shal_ipc_memfd(name, eventPageSize))
+	fd := int(C.shal_vk_memfd(name, eventPageSize))
 	if fd < 0 {
 		return nil, fmt.Errorf("hal/vulkan: interprocess event: shared memory: %v: %w", syscall.Errno(-fd), hal.ErrOutOfMemory)
 	}
@@ -572,10 +578,6 @@ func (d *device) ExportEvent(he hal.Event) ([hal.IPCHandleSize]byte, error) {
 	if s == nil {
 		return h, fmt.Errorf("hal/vulkan: export event: created without the interprocess flag: %w", hal.ErrInvalidValue)
 	}
-	srv, err := ipcServer()
-	if err != nil {
-		return h, fmt.Errorf("hal/vulkan: export event: %w", err)
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -584,10 +586,14 @@ func (d *device) ExportEvent(he hal.Event) ([hal.IPCHandleSize]byte, error) {
 	if s.fd < 0 {
 		return h, fmt.Errorf("hal/vulkan: export event: the event was opened from another process; export it there: %w", hal.ErrInvalidValue)
 	}
-	if s.token == 0 {
-		s.token = srv.serve(s.fd, hal.IPCEvent)
+	if s.served.token == 0 {
+		sv, err := serve(s.fd, hal.IPCEvent)
+		if err != nil {
+			return h, fmt.Errorf("hal/vulkan: export event: %w", err)
+		}
+		s.served = sv
 	}
-	srv.putHeader(&h, hal.IPCEvent, s.token)
+	putHandle(&h, hal.IPCEvent, s.served)
 	return h, nil
 }
 
