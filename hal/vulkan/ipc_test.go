@@ -3,6 +3,7 @@ package vulkan
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -88,5 +89,31 @@ func TestIPCHandles(t *testing.T) {
 	serverMu.Unlock()
 	if running {
 		t.Errorf("the descriptor server runs with nothing exported")
+	}
+}
+
+// BenchmarkAllocateExportable measures what making every device
+// allocation exportable costs: Allocate+Free with and without it.
+func BenchmarkAllocateExportable(b *testing.B) {
+	d := openDevice(b)
+	if !d.ipcMemory {
+		b.Skipf("device lacks %s", d.ipcMissing)
+	}
+	defer func() { d.ipcMemory = true }()
+	for _, size := range []uint64{4 << 10, 1 << 20, 64 << 20} {
+		for _, exportable := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%d/exportable=%v", size, exportable), func(b *testing.B) {
+				d.ipcMemory = exportable
+				for b.Loop() {
+					a, err := d.Allocate(hal.MemoryDevice, size)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := d.Free(hal.MemoryDevice, a.Device); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
