@@ -263,12 +263,10 @@ VkResult shal_create_device(shal_inst* in, VkPhysicalDevice pd, const shal_pdinf
 	const char* exts[8];
 	uint32_t nexts = 0;
 	if (opts & SHAL_OPT_HOST_MEMORY) exts[nexts++] = "VK_EXT_external_memory_host";
-	if (opts & SHAL_OPT_MEMORY_FD) {
-		// VK_KHR_external_memory is core in 1.1, but naming it is harmless
-		// and keeps 1.0-era drivers that list it separately happy.
-		exts[nexts++] = "VK_KHR_external_memory";
-		exts[nexts++] = "VK_KHR_external_memory_fd";
-	}
+	// VK_KHR_external_memory_fd needs VK_KHR_external_memory, core since
+	// 1.1 (the devices we use are 1.2): not named, as a 1.2 device need not
+	// list it.
+	if (opts & SHAL_OPT_MEMORY_FD) exts[nexts++] = "VK_KHR_external_memory_fd";
 	// The PTX translator's optional features, each with its extension.
 	void** tail = &f12.pNext;
 	VkPhysicalDeviceShaderAtomicFloatFeaturesEXT af;
