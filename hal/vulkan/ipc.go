@@ -136,6 +136,15 @@ func (d *device) ExportMemory(base uint64) ([hal.IPCHandleSize]byte, error) {
 	}
 	d.ipcMu.Lock()
 	defer d.ipcMu.Unlock()
+	// Free removes an allocation from the table before it unexports it
+	// (under ipcMu): still in the table here means not freed yet, and a
+	// Free that follows withdraws what we export now. Likewise Close sets closed before it unexports everything.
+	if d.isClosed() {
+		return h, errClosedDevice
+	}
+	if again, _, ok := d.allocs.find(base, 1); !ok || again != a {
+		return h, fmt.Errorf("hal/vulkan: %s %#x: freed meanwhile: %w", what, base, hal.ErrInvalidValue)
+	}
 	if a.export == nil {
 		var fd C.int
 		if err := check(C.shal_export_fd(d.c, a.memory, &fd), "%s %#x: vkGetMemoryFdKHR", what, base); err != nil {
