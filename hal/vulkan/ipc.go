@@ -138,7 +138,8 @@ func (d *device) ExportMemory(base uint64) ([hal.IPCHandleSize]byte, error) {
 	defer d.ipcMu.Unlock()
 	// Free removes an allocation from the table before it unexports it
 	// (under ipcMu): still in the table here means not freed yet, and a
-	// Free that follows withdraws what we export now. Likewise Close sets closed before it unexports everything.
+	// Free that follows withdraws what we export now. Likewise Close sets
+	// closed before it unexports everything.
 	if d.isClosed() {
 		return h, errClosedDevice
 	}
