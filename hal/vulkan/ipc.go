@@ -43,10 +43,12 @@ import (
 //
 // Passing the fd. A handle is 64 bytes sent over any channel, so it
 // cannot carry a descriptor. As hal/cpu does, the handle names the
-// exporting process and a random token; where hal/cpu reopens its memfd
-// through /proc/<pid>/fd (a driver's opaque fd, such as NVIDIA's, cannot
-// be reopened that way, and pidfd_getfd needs ptrace rights that Yama
-// often denies to a child over its parent), each exporting process
+// exporting process and a random token. hal/cpu reopens its memfd
+// through /proc/<pid>/fd, but opening that path opens the file anew,
+// which for a driver's opaque fd (a device node or an anonymous inode,
+// not a memfd) is not the same memory object; pidfd_getfd would duplicate
+// the descriptor itself but needs ptrace rights, which Yama denies to a
+// child over its parent on many systems. So each exporting process
 // serves its exported descriptors on an abstract Unix socket named by its
 // pid and a random nonce: the importer connects, sends the token, and
 // receives the descriptor (SCM_RIGHTS) when a process of the same user
