@@ -22,7 +22,7 @@ func ipcSetup(t *testing.T) {
 	primary(t)
 	p := alloc(t, 64)
 	if _, err := cuda.IpcGetMemHandle(p); err == cuda.CUDA_ERROR_NOT_SUPPORTED {
-		if haltest.Require(backend()) && backend() != "vulkan" { // Vulkan shares nothing yet (README)
+		if haltest.Require(backend()) {
 			t.Fatalf("STREAM_HAL_REQUIRE=%s: %v", backend(), cuda.LastErrorDetail())
 		}
 		t.Skip(cuda.LastErrorDetail())

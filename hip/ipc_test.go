@@ -38,7 +38,7 @@ func TestIPC(t *testing.T) {
 	probe := malloc(t, 64)
 	if _, err := hip.IpcGetMemHandle(probe); hip.ErrorOf(err) == hip.HipErrorNotSupported {
 		hip.GetLastError()
-		if haltest.Require(backend()) && backend() != "vulkan" { // Vulkan shares nothing yet (README)
+		if haltest.Require(backend()) {
 			t.Fatalf("STREAM_HAL_REQUIRE=%s: %v", backend(), err)
 		}
 		t.Skip(err)

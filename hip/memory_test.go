@@ -292,7 +292,7 @@ func TestPointerAttributes(t *testing.T) {
 		hip.HIP_POINTER_ATTRIBUTE_BUFFER_ID:                  uint64(p),
 		hip.HIP_POINTER_ATTRIBUTE_IS_MANAGED:                 false,
 		hip.HIP_POINTER_ATTRIBUTE_DEVICE_ORDINAL:             0,
-		hip.HIP_POINTER_ATTRIBUTE_IS_LEGACY_HIP_IPC_CAPABLE:  backend() != "vulkan",
+		hip.HIP_POINTER_ATTRIBUTE_IS_LEGACY_HIP_IPC_CAPABLE:  true,
 		hip.HIP_POINTER_ATTRIBUTE_RANGE_START_ADDR:           p,
 		hip.HIP_POINTER_ATTRIBUTE_RANGE_SIZE:                 uint64(256),
 		hip.HIP_POINTER_ATTRIBUTE_MAPPED:                     true,

@@ -25,9 +25,9 @@ func ipcEnv(t *testing.T) *env {
 	}
 	defer e.ctx.Free(p)
 	if _, err := e.ctx.IPCGetMemHandle(p); errors.Is(err, streaming.ErrNotSupported) {
-		// The backends that share memory between processes must; Vulkan
-		// does not yet (see the README's API table).
-		if haltest.Require(backend()) && backend() != "vulkan" {
+		// Every backend shares memory between processes where its device
+		// can (a Vulkan device without VK_KHR_external_memory_fd says so).
+		if haltest.Require(backend()) {
 			t.Fatalf("STREAM_HAL_REQUIRE=%s: %v", backend(), err)
 		}
 		t.Skip(err)
@@ -185,6 +185,28 @@ func ipcMemoryPeer(t *testing.T, e *env, peer *haltest.Peer) {
 		t.Fatal(err)
 	}
 	checkBytes(t, "memory exported by the other process", got, ipcPattern(ipcSize, 0x5a))
+	// A kernel reads and writes the opened memory through its address
+	// (on Vulkan: the buffer device address of the imported memory).
+	const n = 1024
+	if err := streaming.CopyToDeviceSync(ctx, d, seq(n, func(i int) float32 { return float32(i) + 0.25 })); err != nil {
+		t.Fatal(err)
+	}
+	if err := streaming.CopyToDeviceSync(ctx, d+4*n, poisoned(n)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := cfg1(n)
+	if err := ctx.DefaultStream().Launch(e.fn(t, "vector_add"), cfg.Grid, cfg.Block, 0, d, d, d+4*n, uint32(n)); err != nil {
+		t.Fatal(err)
+	}
+	sum := make([]float32, n)
+	if err := streaming.CopyFromDeviceSync(ctx, sum, d+4*n); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range sum {
+		if want := 2 * (float32(i) + 0.25); v != want {
+			t.Fatalf("vector_add on opened memory: element %d is %v, want %v", i, v, want)
+		}
+	}
 	if err := ctx.MemcpyHtoD(d, ipcPattern(ipcSize, 0xa5)); err != nil {
 		t.Fatal(err)
 	}

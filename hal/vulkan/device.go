@@ -112,6 +112,15 @@ type device struct {
 	hostImport                        bool
 	importAlign                       uint64
 
+	// Interprocess memory (ipc.go): ipcMemory when device memory is
+	// allocated exportable as an opaque fd; otherwise ipcMissing says
+	// what the device lacks. ipcDedicated: the driver wants dedicated
+	// allocations for it.
+	ipcMemory    bool
+	ipcDedicated bool
+	ipcMissing   string
+	ipcMu        sync.Mutex // guards allocation.export
+
 	allocs addrTable
 	// deviceBytes counts device-local bytes we allocated (MemoryInfo
 	// without VK_EXT_memory_budget).
@@ -191,16 +200,20 @@ func newDevice(in *instance, pd C.VkPhysicalDevice, pinfo *C.shal_pdinfo, ordina
 	if d.importAlign == 0 {
 		d.importAlign = 4096
 	}
-	hostMem := C.int(0)
+	opts := C.int(0)
 	if d.hostImport {
-		hostMem = 1
+		opts |= C.SHAL_OPT_HOST_MEMORY
+	}
+	d.ipcMemory, d.ipcDedicated, d.ipcMissing = ipcSupport(pinfo)
+	if d.ipcMemory {
+		opts |= C.SHAL_OPT_MEMORY_FD
 	}
 	d.c = (*C.shal_dev)(C.calloc(1, C.size_t(unsafe.Sizeof(C.shal_dev{}))))
-	if err := check(C.shal_create_device(in.c, pd, pinfo, C.uint32_t(fam), C.uint32_t(nq), hostMem, d.c), "vkCreateDevice"); err != nil {
+	if err := check(C.shal_create_device(in.c, pd, pinfo, C.uint32_t(fam), C.uint32_t(nq), opts, d.c), "vkCreateDevice"); err != nil {
 		C.free(unsafe.Pointer(d.c))
 		return nil, err
 	}
-	if missing := C.shal_load_device(in.c, d.c, hostMem); missing != nil {
+	if missing := C.shal_load_device(in.c, d.c, opts); missing != nil {
 		C.shal_destroy_device(d.c)
 		C.free(unsafe.Pointer(d.c))
 		return nil, fmt.Errorf("hal/vulkan: device function %s missing: %w", C.GoString(missing), hal.ErrNotAvailable)
@@ -480,6 +493,10 @@ func (d *device) Close() error {
 	gs, es, xs := d.graphs, d.events, d.execs
 	d.graphs, d.events, d.execs = nil, nil, nil
 	d.mu.Unlock()
+	// Exported memory is no longer served to other processes.
+	for _, a := range d.allocs.all() {
+		d.unexport(a)
+	}
 	if len(stuck) > 0 {
 		return errors.Join(append(errs, d.giveUp(timeout, stuck))...)
 	}

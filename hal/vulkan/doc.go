@@ -30,6 +30,20 @@
 // memory with VK_EXT_external_memory_host. Free and Unregister destroy the
 // buffer only after the work already enqueued on the device is done.
 //
+// # Interprocess sharing
+//
+// The device implements hal.IPCDevice. Where it has VK_KHR_external_memory_fd
+// (and exports and imports opaque fds of such buffers), MemoryDevice
+// allocations are made exportable, ExportMemory hands out an opaque fd of
+// the memory, and ImportMemory in another process imports it into a new
+// buffer at a fresh device address that kernels use like any other; without
+// the extension, memory handles are hal.ErrNotSupported naming it. The
+// descriptor travels over an abstract Unix socket of the exporting process,
+// named in the 64-byte handle, to processes of the same user. Interprocess
+// events need no extension: their state is a shared page, recorded and
+// waited for by host calls on the queues (ipc.go says why not exported
+// timeline semaphores).
+//
 // # Kernels
 //
 // The driver loads SPIR-V, and PTX (bare, or the PTX of an nvcc fatbin or

@@ -27,6 +27,10 @@ type event struct {
 	tl     *timeline // nil until recorded
 	value  uint64
 	timed  bool // the last Record wrote a timestamp
+
+	// shared is the state of an interprocess event (ipc.go), nil for
+	// others: Record, Wait, Done go through it instead of tl.
+	shared *sharedEvent
 }
 
 var _ hal.Event = (*event)(nil)
@@ -41,6 +45,16 @@ func (d *device) NewEvent(flags hal.EventFlags) (hal.Event, error) {
 	}
 	d.mu.Unlock()
 	e := &event{dev: d, flags: flags}
+	if flags&hal.EventInterprocess != 0 {
+		if flags&hal.EventDisableTiming == 0 {
+			return nil, fmt.Errorf("hal/vulkan: interprocess event without disabled timing: %w", hal.ErrInvalidValue)
+		}
+		s, err := newSharedEvent()
+		if err != nil {
+			return nil, err
+		}
+		e.shared = s
+	}
 	if flags&hal.EventDisableTiming == 0 && d.timestampBits > 0 {
 		if err := check(C.shal_create_query_pool(d.c, 1, &e.pool), "create timestamp query pool"); err != nil {
 			return nil, err
@@ -87,6 +101,13 @@ func (e *event) snapshot() (timelineValue, bool, error) {
 
 // Done reports whether the most recent Record has been reached.
 func (e *event) Done() bool {
+	if s := e.shared; s != nil {
+		if !s.acquire() {
+			return true
+		}
+		defer s.release()
+		return s.done(s.target())
+	}
 	tv, ok, err := e.snapshot()
 	if err != nil || !ok {
 		return true
@@ -97,6 +118,13 @@ func (e *event) Done() bool {
 
 // Wait blocks until the most recent Record has been reached.
 func (e *event) Wait(ctx context.Context) error {
+	if s := e.shared; s != nil {
+		if !s.acquire() {
+			return fmt.Errorf("hal/vulkan: event is closed: %w", hal.ErrInvalidHandle)
+		}
+		defer s.release()
+		return s.waitFor(ctx, s.target())
+	}
 	tv, ok, err := e.snapshot()
 	if err != nil || !ok {
 		return err
@@ -137,6 +165,9 @@ func (e *event) release() {
 	if e.tl != nil {
 		e.tl.release()
 		e.tl = nil
+	}
+	if e.shared != nil {
+		e.shared.close()
 	}
 	if e.pool != 0 {
 		C.shal_destroy_query_pool(e.dev.c, e.pool)

@@ -30,6 +30,14 @@ type allocation struct {
 	unmap      bool           // mapped by vkMapMemory (not the caller's memory)
 	local      bool           // device-local memory type
 	allocBytes uint64
+	memoryType uint32
+
+	// Interprocess sharing (ipc.go). exportable: allocated as opaque-fd
+	// memory; export: the fd handed to importers once exported (d.ipcMu).
+	// imported: memory opened from another process (CloseMemory frees it).
+	exportable bool
+	export     *exportEntry
+	imported   bool
 }
 
 // addrTable maps any address inside an allocation to it, in O(log n).
@@ -59,8 +67,24 @@ func (t *addrTable) removeUser(user uint64, kind hal.MemoryKind) (*allocation, e
 	if a.kind != kind {
 		return nil, fmt.Errorf("hal/vulkan: free %#x: allocation is %v memory, not %v: %w", user, a.kind, kind, hal.ErrInvalidValue)
 	}
+	if a.imported {
+		return nil, fmt.Errorf("hal/vulkan: free %#x: memory opened from another process is released with CloseMemory: %w", user, hal.ErrInvalidValue)
+	}
 	t.list = append(t.list[:i], t.list[i+1:]...)
 	return a, nil
+}
+
+// removeImported removes the memory ImportMemory mapped at addr.
+func (t *addrTable) removeImported(addr uint64) (*allocation, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i := t.indexLocked(addr)
+	if i < 0 || t.list[i].base != addr || !t.list[i].imported {
+		return nil, false
+	}
+	a := t.list[i]
+	t.list = append(t.list[:i], t.list[i+1:]...)
+	return a, true
 }
 
 func (t *addrTable) indexLocked(addr uint64) int {
@@ -133,7 +157,7 @@ func (d *device) Allocate(kind hal.MemoryKind, size uint64) (hal.Allocation, err
 		return hal.Allocation{}, fmt.Errorf("hal/vulkan: allocate %d bytes: device %d has no memory type for %v memory: %w", size, d.ordinal, kind, hal.ErrNotSupported)
 	}
 	d.collectGarbage()
-	a, err := d.allocate(kind, size, cands, 0)
+	a, err := d.allocateOpts(kind, size, cands, allocOpts{exportable: kind == hal.MemoryDevice && d.ipcMemory})
 	if err != nil {
 		return hal.Allocation{}, err
 	}
@@ -146,6 +170,18 @@ func (d *device) Allocate(kind hal.MemoryKind, size uint64) (hal.Allocation, err
 }
 
 func (d *device) allocate(kind hal.MemoryKind, size uint64, cands []uint32, importHost uintptr) (*allocation, error) {
+	return d.allocateOpts(kind, size, cands, allocOpts{importHost: importHost})
+}
+
+// allocOpts are allocate's options beyond the kind and size.
+type allocOpts struct {
+	importHost uintptr // import this host range (Register)
+	exportable bool    // opaque-fd memory another process can import
+	importFd   int     // with importSize > 0: import this opaque fd (of memory type cands[0])
+	importSize uint64  // the exporter's allocation size
+}
+
+func (d *device) allocateOpts(kind hal.MemoryKind, size uint64, cands []uint32, o allocOpts) (*allocation, error) {
 	if d.maxAlloc > 0 && size > d.maxAlloc {
 		return nil, fmt.Errorf("hal/vulkan: allocate %d bytes of %v memory: more than the device's maxMemoryAllocationSize %d: %w", size, kind, d.maxAlloc, hal.ErrOutOfMemory)
 	}
@@ -156,7 +192,14 @@ func (d *device) allocate(kind hal.MemoryKind, size uint64, cands []uint32, impo
 		req.candidates[i] = C.uint32_t(c)
 	}
 	req.hostVisibleMask = C.uint32_t(d.hostVisibleMask)
-	req.importHost = C.uintptr_t(importHost)
+	req.importHost = C.uintptr_t(o.importHost)
+	req.exportable = cbool(o.exportable)
+	req.dedicated = cbool(d.ipcDedicated && (o.exportable || o.importSize > 0))
+	if o.importSize > 0 {
+		req.importOpaque = 1
+		req.importFd = C.int(o.importFd)
+		req.importSize = C.VkDeviceSize(o.importSize)
+	}
 	if err := check(C.shal_alloc_buffer(d.c, &req), "allocate %d bytes of %v memory", size, kind); err != nil {
 		return nil, err
 	}
@@ -170,6 +213,9 @@ func (d *device) allocate(kind hal.MemoryKind, size uint64, cands []uint32, impo
 		unmap:      req.mapped != nil,
 		local:      d.deviceLocalMask&(1<<uint32(req.memoryType)) != 0,
 		allocBytes: uint64(req.allocSize),
+		memoryType: uint32(req.memoryType),
+		exportable: o.exportable,
+		imported:   o.importSize > 0,
 	}
 	if a.local {
 		d.deviceBytes.Add(int64(a.allocBytes))
@@ -197,6 +243,9 @@ func (d *device) Free(kind hal.MemoryKind, addr uint64) error {
 	if err != nil {
 		return err
 	}
+	// Its handle goes stale now: no other process opens it from here on
+	// (those that did keep their mapping).
+	d.unexport(a)
 	d.deferFree(func() { d.freeAllocation(a) })
 	d.collectGarbage()
 	return nil

@@ -451,6 +451,9 @@ func (q *queue) Record(e hal.Event) error {
 }
 
 func (q *queue) recordLocked(ev *event) error {
+	if s := ev.shared; s != nil {
+		return q.recordSharedLocked(s)
+	}
 	ev.mu.Lock()
 	pool, closed := ev.pool, ev.closed
 	ev.mu.Unlock()
@@ -485,6 +488,9 @@ func (q *queue) Wait(e hal.Event) error {
 }
 
 func (q *queue) waitLocked(ev *event) error {
+	if s := ev.shared; s != nil {
+		return q.waitSharedLocked(s)
+	}
 	tv, ok, err := ev.snapshot()
 	if err != nil || !ok {
 		return err
@@ -502,6 +508,49 @@ func (q *queue) waitLocked(ev *event) error {
 		}
 	}
 	q.waits = append(q.waits, tv)
+	return nil
+}
+
+// recordSharedLocked records an interprocess event: it takes the next
+// record number in the shared page and marks it reached from a host call
+// that runs once the work enqueued so far is done.
+func (q *queue) recordSharedLocked(s *sharedEvent) error {
+	if !s.acquire() {
+		return fmt.Errorf("hal/vulkan: record: event is closed: %w", hal.ErrInvalidHandle)
+	}
+	seq := s.record()
+	if err := q.hostCallLocked(func() {
+		s.reach(seq)
+		s.release()
+	}); err != nil {
+		// The number is taken: mark it reached, or waits for it would
+		// never end.
+		s.reach(seq)
+		s.release()
+		return err
+	}
+	return nil
+}
+
+// waitSharedLocked makes later work wait until the records of an
+// interprocess event made so far (in any process) are reached: a host
+// call polls the shared page, and later work waits for the host call.
+func (q *queue) waitSharedLocked(s *sharedEvent) error {
+	if !s.acquire() {
+		return fmt.Errorf("hal/vulkan: wait: event is closed: %w", hal.ErrInvalidHandle)
+	}
+	t := s.target()
+	if s.done(t) {
+		s.release()
+		return nil
+	}
+	if err := q.hostCallLocked(func() {
+		defer s.release()
+		s.waitFor(context.Background(), t)
+	}); err != nil {
+		s.release()
+		return err
+	}
 	return nil
 }
 

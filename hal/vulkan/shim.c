@@ -1,7 +1,13 @@
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "shim.h"
+
+// The usage of every buffer shal_alloc_buffer creates.
+#define SHAL_BUFFER_USAGE                                                                    \
+	(VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT |               \
+		VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT)
 
 #define LIVE_ADD(d, kind, n) __atomic_add_fetch(&(d)->live[kind], (n), __ATOMIC_RELAXED)
 
@@ -47,6 +53,8 @@ const char* shal_load_instance(shal_inst* in) {
 	LOADI(EnumerateDeviceExtensionProperties)
 	LOADI(CreateDevice)
 	LOADI(GetDeviceProcAddr)
+	in->GetPhysicalDeviceExternalBufferProperties = (PFN_vkGetPhysicalDeviceExternalBufferProperties)in->gipa(
+		in->instance, "vkGetPhysicalDeviceExternalBufferProperties");
 	return NULL;
 }
 
@@ -78,7 +86,20 @@ void shal_query_physical(shal_inst* in, VkPhysicalDevice pd, shal_pdinfo* out) {
 		out->hasAtomicFloat = has_ext(exts, next, "VK_EXT_shader_atomic_float");
 		out->hasShaderClock = has_ext(exts, next, "VK_KHR_shader_clock");
 		out->hasSubgroupSizeControl = has_ext(exts, next, "VK_EXT_subgroup_size_control");
+		out->hasExternalMemoryFd = has_ext(exts, next, "VK_KHR_external_memory_fd");
 		free(exts);
+	}
+	if (out->hasExternalMemoryFd && in->GetPhysicalDeviceExternalBufferProperties) {
+		VkPhysicalDeviceExternalBufferInfo bi;
+		memset(&bi, 0, sizeof bi);
+		bi.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_BUFFER_INFO;
+		bi.usage = SHAL_BUFFER_USAGE;
+		bi.handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT;
+		VkExternalBufferProperties bp;
+		memset(&bp, 0, sizeof bp);
+		bp.sType = VK_STRUCTURE_TYPE_EXTERNAL_BUFFER_PROPERTIES;
+		in->GetPhysicalDeviceExternalBufferProperties(pd, &bi, &bp);
+		out->opaqueFdFeatures = bp.externalMemoryProperties.externalMemoryFeatures;
 	}
 
 	// Properties: first the core 1.0 block alone (safe on any version), then
@@ -189,7 +210,7 @@ void shal_memory_budget(shal_inst* in, VkPhysicalDevice pd, VkPhysicalDeviceMemo
 }
 
 VkResult shal_create_device(shal_inst* in, VkPhysicalDevice pd, const shal_pdinfo* info,
-	uint32_t family, uint32_t nqueues, int enableHostMem, shal_dev* out) {
+	uint32_t family, uint32_t nqueues, int opts, shal_dev* out) {
 	float prio[64];
 	if (nqueues > 64) nqueues = 64;
 	for (uint32_t i = 0; i < nqueues; i++) prio[i] = 1.0f;
@@ -239,9 +260,13 @@ VkResult shal_create_device(shal_inst* in, VkPhysicalDevice pd, const shal_pdinf
 	f2.pNext = &f11;
 	f11.pNext = &f12;
 
-	const char* exts[6];
+	const char* exts[8];
 	uint32_t nexts = 0;
-	if (enableHostMem) exts[nexts++] = "VK_EXT_external_memory_host";
+	if (opts & SHAL_OPT_HOST_MEMORY) exts[nexts++] = "VK_EXT_external_memory_host";
+	// VK_KHR_external_memory_fd needs VK_KHR_external_memory, core since
+	// 1.1 (the devices we use are 1.2): not named, as a 1.2 device need not
+	// list it.
+	if (opts & SHAL_OPT_MEMORY_FD) exts[nexts++] = "VK_KHR_external_memory_fd";
 	// The PTX translator's optional features, each with its extension.
 	void** tail = &f12.pNext;
 	VkPhysicalDeviceShaderAtomicFloatFeaturesEXT af;
@@ -297,7 +322,7 @@ VkResult shal_create_device(shal_inst* in, VkPhysicalDevice pd, const shal_pdinf
 	d->name = (PFN_vk##name)in->GetDeviceProcAddr(d->device, "vk" #name);      \
 	if (!d->name) return "vk" #name;
 
-const char* shal_load_device(shal_inst* in, shal_dev* d, int enableHostMem) {
+const char* shal_load_device(shal_inst* in, shal_dev* d, int opts) {
 	LOADD(DestroyDevice)
 	LOADD(GetDeviceQueue)
 	LOADD(DeviceWaitIdle)
@@ -342,8 +367,11 @@ const char* shal_load_device(shal_inst* in, shal_dev* d, int enableHostMem) {
 	LOADD(GetSemaphoreCounterValue)
 	LOADD(WaitSemaphores)
 	LOADD(SignalSemaphore)
-	if (enableHostMem) {
+	if (opts & SHAL_OPT_HOST_MEMORY) {
 		LOADD(GetMemoryHostPointerPropertiesEXT)
+	}
+	if (opts & SHAL_OPT_MEMORY_FD) {
+		LOADD(GetMemoryFdKHR)
 	}
 	return NULL;
 }
@@ -367,14 +395,15 @@ VkResult shal_alloc_buffer(shal_dev* d, shal_alloc* a) {
 	memset(&ext, 0, sizeof ext);
 	ext.sType = VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO;
 	ext.handleTypes = VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT;
+	int opaque = a->exportable || a->importOpaque;
+	if (opaque) ext.handleTypes = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT;
 
 	VkBufferCreateInfo bci;
 	memset(&bci, 0, sizeof bci);
 	bci.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
-	bci.pNext = a->importHost ? &ext : NULL;
+	bci.pNext = (a->importHost || opaque) ? &ext : NULL;
 	bci.size = a->size;
-	bci.usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT |
-		VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT;
+	bci.usage = SHAL_BUFFER_USAGE;
 	bci.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
 	VkBuffer buf = 0;
 	VkResult r = d->CreateBuffer(d->device, &bci, NULL, &buf);
@@ -409,6 +438,49 @@ VkResult shal_alloc_buffer(shal_dev* d, shal_alloc* a) {
 	flags.pNext = a->importHost ? &imp : NULL;
 	flags.flags = VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_BIT;
 
+	// Opaque-fd memory, exported or imported: an import must name the
+	// exporter's memory type and size (the caller passes them as the only
+	// candidate and importSize), and both sides use a dedicated
+	// allocation where the driver asks for one.
+	VkExportMemoryAllocateInfo exp;
+	memset(&exp, 0, sizeof exp);
+	VkImportMemoryFdInfoKHR impfd;
+	memset(&impfd, 0, sizeof impfd);
+	VkMemoryDedicatedAllocateInfo ded;
+	memset(&ded, 0, sizeof ded);
+	const void** tail = &flags.pNext;
+	if (a->exportable) {
+		exp.sType = VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO;
+		exp.handleTypes = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT;
+		*tail = &exp;
+		tail = &exp.pNext;
+	}
+	if (a->importOpaque) {
+		impfd.sType = VK_STRUCTURE_TYPE_IMPORT_MEMORY_FD_INFO_KHR;
+		impfd.handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT;
+		// A successful import takes the descriptor: hand Vulkan a copy,
+		// so that the caller closes its own whatever happens.
+		impfd.fd = dup(a->importFd);
+		if (impfd.fd < 0) {
+			r = VK_ERROR_TOO_MANY_OBJECTS;
+			goto fail;
+		}
+		*tail = &impfd;
+		tail = &impfd.pNext;
+		if (a->importSize < req.size) {
+			close(impfd.fd);
+			r = VK_ERROR_INVALID_EXTERNAL_HANDLE;
+			goto fail;
+		}
+		allocSize = a->importSize;
+	}
+	if (opaque && a->dedicated) {
+		ded.sType = VK_STRUCTURE_TYPE_MEMORY_DEDICATED_ALLOCATE_INFO;
+		ded.buffer = buf;
+		*tail = &ded;
+		tail = &ded.pNext;
+	}
+
 	r = VK_ERROR_OUT_OF_DEVICE_MEMORY;
 	VkDeviceMemory mem = 0;
 	uint32_t chosen = 0;
@@ -427,8 +499,12 @@ VkResult shal_alloc_buffer(shal_dev* d, shal_alloc* a) {
 			break;
 		}
 		if (r != VK_ERROR_OUT_OF_DEVICE_MEMORY && r != VK_ERROR_OUT_OF_HOST_MEMORY) break;
+		if (a->importOpaque) break; // one type only
 	}
-	if (r != VK_SUCCESS) goto fail;
+	if (r != VK_SUCCESS) {
+		if (a->importOpaque) close(impfd.fd); // not taken
+		goto fail;
+	}
 	LIVE_ADD(d, SHAL_OBJ_MEMORY, 1);
 
 	r = d->BindBufferMemory(d->device, buf, mem, 0);
@@ -469,6 +545,17 @@ void shal_free_buffer(shal_dev* d, VkBuffer b, VkDeviceMemory m, int mapped) {
 		d->FreeMemory(d->device, m, NULL);
 		LIVE_ADD(d, SHAL_OBJ_MEMORY, -1);
 	}
+}
+
+// shal_export_fd returns a new opaque fd of memory allocated exportable.
+VkResult shal_export_fd(shal_dev* d, VkDeviceMemory m, int* fd) {
+	VkMemoryGetFdInfoKHR gi;
+	memset(&gi, 0, sizeof gi);
+	gi.sType = VK_STRUCTURE_TYPE_MEMORY_GET_FD_INFO_KHR;
+	gi.memory = m;
+	gi.handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT;
+	*fd = -1;
+	return d->GetMemoryFdKHR(d->device, &gi, fd);
 }
 
 VkResult shal_create_command_pool(shal_dev* d, uint32_t family, VkCommandPool* out) {

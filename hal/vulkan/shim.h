@@ -35,6 +35,8 @@ typedef struct shal_inst {
 	PFN_vkEnumerateDeviceExtensionProperties EnumerateDeviceExtensionProperties;
 	PFN_vkCreateDevice CreateDevice;
 	PFN_vkGetDeviceProcAddr GetDeviceProcAddr;
+	// Optional (core 1.1); NULL when the loader lacks it.
+	PFN_vkGetPhysicalDeviceExternalBufferProperties GetPhysicalDeviceExternalBufferProperties;
 } shal_inst;
 
 // Device-level functions and the device's object counters.
@@ -87,7 +89,16 @@ typedef struct shal_dev {
 	PFN_vkSignalSemaphore SignalSemaphore;
 	// Optional (VK_EXT_external_memory_host); NULL when not enabled.
 	PFN_vkGetMemoryHostPointerPropertiesEXT GetMemoryHostPointerPropertiesEXT;
+	// Optional (VK_KHR_external_memory_fd); NULL when not enabled.
+	PFN_vkGetMemoryFdKHR GetMemoryFdKHR;
 } shal_dev;
+
+// Options of shal_create_device and shal_load_device: the optional
+// extensions to enable.
+enum {
+	SHAL_OPT_HOST_MEMORY = 1, // VK_EXT_external_memory_host
+	SHAL_OPT_MEMORY_FD = 2,   // VK_KHR_external_memory_fd
+};
 
 // Everything the driver wants to know about a physical device, gathered by
 // one call.
@@ -117,6 +128,10 @@ typedef struct shal_pdinfo {
 	int hasMemoryBudget;
 	int hasPCIBusInfo;
 	int hasSMBuiltins;
+	int hasExternalMemoryFd;
+	// The opaque-fd external memory features (VK_EXTERNAL_MEMORY_FEATURE_*)
+	// of the buffers shal_alloc_buffer creates; 0 without the extension.
+	VkFlags opaqueFdFeatures;
 } shal_pdinfo;
 
 // Allocation request and result (see shal_alloc_buffer).
@@ -126,6 +141,11 @@ typedef struct shal_alloc {
 	uint32_t candidates[VK_MAX_MEMORY_TYPES];
 	uint32_t hostVisibleMask; // memory types to map persistently
 	uintptr_t importHost;     // non-zero: import this host pointer
+	int exportable;           // allocate memory that shal_export_fd can export (opaque fd)
+	int dedicated;            // with exportable or importOpaque: a dedicated allocation
+	int importOpaque;         // import the opaque fd importFd (a copy of it: the caller
+	int importFd;             // keeps its own); the only candidate is the exporter's type
+	VkDeviceSize importSize;  // and importSize its allocation size
 	// Results.
 	VkBuffer buffer;
 	VkDeviceMemory memory;
@@ -143,8 +163,8 @@ VkResult shal_enum_physical(shal_inst* in, uint32_t* count, VkPhysicalDevice* ou
 void shal_query_physical(shal_inst* in, VkPhysicalDevice pd, shal_pdinfo* out);
 
 VkResult shal_create_device(shal_inst* in, VkPhysicalDevice pd, const shal_pdinfo* info,
-	uint32_t family, uint32_t nqueues, int enableHostMem, shal_dev* out);
-const char* shal_load_device(shal_inst* in, shal_dev* d, int enableHostMem);
+	uint32_t family, uint32_t nqueues, int opts, shal_dev* out);
+const char* shal_load_device(shal_inst* in, shal_dev* d, int opts);
 void shal_destroy_device(shal_dev* d);
 VkResult shal_device_wait_idle(shal_dev* d);
 VkResult shal_queue_wait_idle(shal_dev* d, VkQueue q);
@@ -153,6 +173,8 @@ VkQueue shal_get_queue(shal_dev* d, uint32_t family, uint32_t index);
 
 VkResult shal_alloc_buffer(shal_dev* d, shal_alloc* a);
 void shal_free_buffer(shal_dev* d, VkBuffer b, VkDeviceMemory m, int mapped);
+VkResult shal_export_fd(shal_dev* d, VkDeviceMemory m, int* fd);
+int shal_vk_memfd(const char* name, uint64_t size);
 
 VkResult shal_create_command_pool(shal_dev* d, uint32_t family, VkCommandPool* out);
 void shal_destroy_command_pool(shal_dev* d, VkCommandPool p);

@@ -80,7 +80,13 @@ typedef uint64_t VkDescriptorSetLayout;
 #define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2 1000059000
 #define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2 1000059001
 #define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_PROPERTIES_2 1000059006
+#define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_BUFFER_INFO 1000071002
+#define VK_STRUCTURE_TYPE_EXTERNAL_BUFFER_PROPERTIES 1000071003
 #define VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO 1000072000
+#define VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO 1000072002
+#define VK_STRUCTURE_TYPE_IMPORT_MEMORY_FD_INFO_KHR 1000074000
+#define VK_STRUCTURE_TYPE_MEMORY_GET_FD_INFO_KHR 1000074002
+#define VK_STRUCTURE_TYPE_MEMORY_DEDICATED_ALLOCATE_INFO 1000127001
 #define VK_STRUCTURE_TYPE_IMPORT_MEMORY_HOST_POINTER_INFO_EXT 1000178000
 #define VK_STRUCTURE_TYPE_MEMORY_HOST_POINTER_PROPERTIES_EXT 1000178001
 #define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT 1000178002
@@ -127,6 +133,10 @@ typedef uint64_t VkDescriptorSetLayout;
 
 #define VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_BIT 0x2u
 #define VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT 0x80u
+#define VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT 0x1u
+#define VK_EXTERNAL_MEMORY_FEATURE_DEDICATED_ONLY_BIT 0x1u
+#define VK_EXTERNAL_MEMORY_FEATURE_EXPORTABLE_BIT 0x2u
+#define VK_EXTERNAL_MEMORY_FEATURE_IMPORTABLE_BIT 0x4u
 
 #define VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT 0x1u
 #define VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT 0x800u
@@ -821,6 +831,54 @@ typedef struct VkImportMemoryHostPointerInfoEXT {
 	void* pHostPointer;
 } VkImportMemoryHostPointerInfoEXT;
 
+// VK_KHR_external_memory (core 1.1) and VK_KHR_external_memory_fd.
+typedef struct VkPhysicalDeviceExternalBufferInfo {
+	VkStructureType sType;
+	const void* pNext;
+	VkFlags flags;
+	VkFlags usage;
+	VkFlags handleType;
+} VkPhysicalDeviceExternalBufferInfo;
+
+typedef struct VkExternalMemoryProperties {
+	VkFlags externalMemoryFeatures;
+	VkFlags exportFromImportedHandleTypes;
+	VkFlags compatibleHandleTypes;
+} VkExternalMemoryProperties;
+
+typedef struct VkExternalBufferProperties {
+	VkStructureType sType;
+	void* pNext;
+	VkExternalMemoryProperties externalMemoryProperties;
+} VkExternalBufferProperties;
+
+typedef struct VkExportMemoryAllocateInfo {
+	VkStructureType sType;
+	const void* pNext;
+	VkFlags handleTypes;
+} VkExportMemoryAllocateInfo;
+
+typedef struct VkImportMemoryFdInfoKHR {
+	VkStructureType sType;
+	const void* pNext;
+	VkFlags handleType;
+	int fd;
+} VkImportMemoryFdInfoKHR;
+
+typedef struct VkMemoryGetFdInfoKHR {
+	VkStructureType sType;
+	const void* pNext;
+	VkDeviceMemory memory;
+	VkFlags handleType;
+} VkMemoryGetFdInfoKHR;
+
+typedef struct VkMemoryDedicatedAllocateInfo {
+	VkStructureType sType;
+	const void* pNext;
+	uint64_t image; // VkImage
+	VkBuffer buffer;
+} VkMemoryDedicatedAllocateInfo;
+
 typedef struct VkMemoryHostPointerPropertiesEXT {
 	VkStructureType sType;
 	void* pNext;
@@ -888,6 +946,8 @@ typedef VkResult (*PFN_vkBindBufferMemory)(VkDevice, VkBuffer, VkDeviceMemory, V
 typedef VkResult (*PFN_vkMapMemory)(VkDevice, VkDeviceMemory, VkDeviceSize, VkDeviceSize, VkFlags, void**);
 typedef void (*PFN_vkUnmapMemory)(VkDevice, VkDeviceMemory);
 typedef VkDeviceAddress (*PFN_vkGetBufferDeviceAddress)(VkDevice, const VkBufferDeviceAddressInfo*);
+typedef void (*PFN_vkGetPhysicalDeviceExternalBufferProperties)(VkPhysicalDevice, const VkPhysicalDeviceExternalBufferInfo*, VkExternalBufferProperties*);
+typedef VkResult (*PFN_vkGetMemoryFdKHR)(VkDevice, const VkMemoryGetFdInfoKHR*, int*);
 typedef VkResult (*PFN_vkGetMemoryHostPointerPropertiesEXT)(VkDevice, VkFlags, const void*, VkMemoryHostPointerPropertiesEXT*);
 typedef VkResult (*PFN_vkCreateCommandPool)(VkDevice, const VkCommandPoolCreateInfo*, const void*, VkCommandPool*);
 typedef void (*PFN_vkDestroyCommandPool)(VkDevice, VkCommandPool, const void*);
