@@ -308,12 +308,22 @@ func suffixLabels(s string, names []string, suf string) string {
 // ctxName is the context array of register r.
 func (fe *fnEmitter) ctxName(r *ptx.Reg) string { return "C_" + fe.reg(r) }
 
+// uslotName is the block's single slot of uniform register r, a field
+// of the context and a local of each region: U_ holds the value at the
+// region's start, S_ the value the threads leave it with.
+func (fe *fnEmitter) uslotName(r *ptx.Reg, prefix string) string { return prefix + fe.reg(r) }
+
 // wilCut writes barrier k inside a work-item loop: the registers live
-// across it that are not recomputed go to their context arrays, and the
-// thread's iteration ends with k as its next region.
+// across it that are not recomputed go to their context arrays (a
+// block-uniform one to its single slot), and the thread's iteration ends
+// with k as its next region.
 func (fe *fnEmitter) wilCut(k int, c *cut) {
 	for _, r := range c.restored {
-		if !fe.rematAt(r, c) {
+		switch {
+		case fe.rematAt(r, c):
+		case fe.uniformRegs[r]:
+			fe.line("%s = %s;", fe.uslotName(r, "S_"), fe.reg(r))
+		default:
 			fe.line("%s[t] = %s;", fe.ctxName(r), fe.reg(r))
 		}
 	}
@@ -356,7 +366,7 @@ func (fe *fnEmitter) restoreCode(c *cut) {
 		case fe.rematAt(r, c):
 			rm = append(rm, r)
 		case fe.uniformRegs[r]:
-			fe.line("%s = U_%s;", fe.reg(r), fe.reg(r))
+			fe.line("%s = %s;", fe.reg(r), fe.uslotName(r, "U_"))
 		default:
 			fe.line("%s = %s[t];", fe.reg(r), fe.ctxName(r))
 		}
@@ -378,20 +388,42 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		used: step.used, labelName: step.labelName, cuts: step.cuts, cutIndex: step.cutIndex,
 		frameRegs: step.frameRegs, writeThrough: step.writeThrough, localOff: step.localOff}
 	fe.findRemat()
-	fe.uniformRegs = fe.findUniform()
+	// A register proved block-uniform has the same value in all threads
+	// that stop at one barrier when every barrier lies in a block that all
+	// threads run alike (no branch on a thread-dependent condition decides
+	// whether it runs): they then pass the same uniform code between two
+	// barriers and stop at the same one (or exit, which hands the block to
+	// the general scheduler). A barrier under a thread-dependent branch
+	// inside a uniform loop can be reached by different threads in
+	// different iterations, so there every register keeps a slot per
+	// thread.
+	uniform, divBlock := fe.findUniform()
+	for _, c := range fe.cuts {
+		if divBlock[c.in.Block] {
+			uniform = map[*ptx.Reg]bool{}
+			break
+		}
+	}
+	fe.uniformRegs = uniform
 	fe.defs = map[*ptx.Reg][]*ptx.Inst{}
 	for _, in := range f.Body {
 		in.Defs(func(r *ptx.Reg) { fe.defs[r] = append(fe.defs[r], in) })
 	}
 	fe.ctx = map[*ptx.Reg]bool{}
+	uslots := map[*ptx.Reg]bool{}
 	for _, c := range fe.cuts {
 		for _, r := range c.restored {
-			if !fe.rematAt(r, c) {
+			switch {
+			case fe.rematAt(r, c):
+			case fe.uniformRegs[r]:
+				uslots[r] = true
+			default:
 				fe.ctx[r] = true
 			}
 		}
 	}
 	ctxRegs := sortedRegs(fe.ctx)
+	slotRegs := sortedRegs(uslots)
 
 	// The body, written once and entered at each region's start. Errors
 	// in it were reported for the step function already.
@@ -441,6 +473,9 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 	for _, r := range ctxRegs {
 		g.p("  %s* %s;", vt(r.Type), fe.ctxName(r))
 	}
+	for _, r := range slotRegs {
+		g.p("  %s %s;", vt(r.Type), fe.uslotName(r, "U_"))
+	}
 	g.p("  uint8_t* nx;")
 	g.p("} %s_wctx;", base)
 
@@ -452,7 +487,7 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		// Region k: every thread from cut k (or the start) to its next
 		// cut or its exit. It returns the cut all threads reached, 0
 		// when all exited, 0xffffffff when they differ.
-		g.p("static __attribute__((noinline)) uint32_t %s_wil%d(shal_thr* T, const %s_wctx* C) {", base, k, base)
+		g.p("static __attribute__((noinline)) uint32_t %s_wil%d(shal_thr* T, %s_wctx* C) {", base, k, base)
 		g.p("  const uint32_t nx = T->ntid.x, ny = T->ntid.y, nz = T->ntid.z;")
 		g.p("  %s", wilBlockLocals)
 		g.p("  uint8_t* const SHB = T->sh;")
@@ -466,14 +501,12 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		}
 		g.p("  uint8_t* const NXA = C->nx;")
 		g.p("  (void)SHB; (void)ARGS; (void)LOC;")
-		if c != nil {
-			// Every thread reached cut k: a block-uniform register has
-			// thread 0's value in all of them.
-			for _, r := range c.restored {
-				if !fe.rematAt(r, c) && fe.uniformRegs[r] {
-					g.p("  const %s U_%s = %s[0];", vt(r.Type), fe.reg(r), fe.ctxName(r))
-				}
-			}
+		// The uniform slots: read once, written by every thread that
+		// stops at a barrier where they are live (all with one value),
+		// stored back once after the loop.
+		for _, r := range slotRegs {
+			g.p("  const %s %s = C->%s;", vt(r.Type), fe.uslotName(r, "U_"), fe.uslotName(r, "U_"))
+			g.p("  %s %s = %s;", vt(r.Type), fe.uslotName(r, "S_"), fe.uslotName(r, "U_"))
 		}
 		// Bytes, as NXA: the reduction below then works on whole vectors
 		// of them, not on bytes widened to words.
@@ -533,6 +566,9 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		if peel {
 			g.p("      }")
 		}
+		for _, r := range slotRegs {
+			g.p("  C->%s = %s;", fe.uslotName(r, "U_"), fe.uslotName(r, "S_"))
+		}
 		// In a loop of its own, so that the region's loop has no
 		// reduction the C compiler cannot vectorize.
 		g.p("  for (size_t i = 0; i < t; i++) {")
@@ -577,9 +613,12 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		// Operands of recomputed registers are declared as they come.
 		var rm []*ptx.Reg
 		for _, r := range c.restored {
-			if fe.rematAt(r, c) {
+			switch {
+			case fe.rematAt(r, c):
 				rm = append(rm, r)
-			} else {
+			case fe.uniformRegs[r]:
+				g.p("      %s = C->%s;", fe.reg(r), fe.uslotName(r, "U_"))
+			default:
 				g.p("      %s = C->%s[t];", fe.reg(r), fe.ctxName(r))
 			}
 		}
@@ -623,7 +662,7 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 
 	// The runner: 1 when the block finished or faulted, 0 when the general
 	// scheduler must take it over (the frames are ready for it).
-	g.p("static int %s_wil_run(shal_thr* T, shal_block* B, const %s_wctx* C) {", base, base)
+	g.p("static int %s_wil_run(shal_thr* T, shal_block* B, %s_wctx* C) {", base, base)
 	g.p("  uint32_t r = 0;")
 	g.p("  for (;;) {")
 	g.p("    uint32_t n;")
@@ -676,7 +715,8 @@ var uniformSRegs = map[ptx.SReg]bool{
 // often) it runs: a block control-dependent on such a branch (it lies
 // between the branch and the branch's immediate post-dominator, loops
 // with such an exit included) makes its definitions thread-dependent.
-func (fe *fnEmitter) findUniform() map[*ptx.Reg]bool {
+// It also returns these thread-dependent blocks.
+func (fe *fnEmitter) findUniform() (map[*ptx.Reg]bool, map[*ptx.Block]bool) {
 	div := map[*ptx.Reg]bool{}
 	divBlock := map[*ptx.Block]bool{}
 	divergentDef := func(in *ptx.Inst) bool {
@@ -763,5 +803,5 @@ func (fe *fnEmitter) findUniform() map[*ptx.Reg]bool {
 			}
 		})
 	}
-	return out
+	return out, divBlock
 }
