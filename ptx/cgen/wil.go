@@ -275,19 +275,56 @@ func zextTx(a string) string {
 	return fmt.Sprintf("(((uint32_t)(%s - tx) <= 0xffffffffu - (nx - 1u)) ? (uint64_t)(uint32_t)(%s - tx) + tx : (uint64_t)%s)", a, a, a)
 }
 
-// testsTidXConst reports whether the kernel compares tid.x with a
+// testsTidXConst reports whether instruction in compares tid.x with a
 // constant for equality (if (threadIdx.x == 0) ...).
-func (fe *fnEmitter) testsTidXConst() bool {
-	for _, in := range fe.f.Body {
-		if in.Op != "setp" || (in.Cmp != ptx.EQ && in.Cmp != ptx.NE) || len(in.Args) < 3 {
-			continue
+func (fe *fnEmitter) testsTidXConst(in *ptx.Inst) bool {
+	if in.Op != "setp" || (in.Cmp != ptx.EQ && in.Cmp != ptx.NE) || len(in.Args) < 3 {
+		return false
+	}
+	a, b := in.Args[1], in.Args[2]
+	return fe.isTidX(a) && b.Kind == ptx.OpdImm || fe.isTidX(b) && a.Kind == ptx.OpdImm
+}
+
+// regionHas reports whether region k (from barrier k, or the kernel's
+// start for 0, to the barriers or exits its threads reach next) holds an
+// instruction for which pred holds.
+func (fe *fnEmitter) regionHas(k int, pred func(*ptx.Inst) bool) bool {
+	seen := map[*ptx.Block]bool{}
+	var walk func(b *ptx.Block, from int) bool
+	walk = func(b *ptx.Block, from int) bool {
+		for _, in := range b.Insts[from:] {
+			if pred(in) {
+				return true
+			}
+			if isCut(in) {
+				return false
+			}
 		}
-		a, b := in.Args[1], in.Args[2]
-		if fe.isTidX(a) && b.Kind == ptx.OpdImm || fe.isTidX(b) && a.Kind == ptx.OpdImm {
-			return true
+		for _, s := range b.Succs {
+			if !seen[s] {
+				seen[s] = true
+				if walk(s, 0) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if k == 0 {
+		if len(fe.cfg.Blocks) == 0 {
+			return false
+		}
+		b := fe.cfg.Blocks[0]
+		seen[b] = true
+		return walk(b, 0)
+	}
+	c := fe.cuts[k-1].in
+	for i, in := range c.Block.Insts {
+		if in == c {
+			return walk(c.Block, i+1)
 		}
 	}
-	return false
+	return true
 }
 
 // suffixLabels appends suf to every whole-word occurrence of the C labels
@@ -454,20 +491,18 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		return nil
 	}
 
-	// Kernels that test tid.x against a constant (thread 0 stores the
+	// Regions that test tid.x against a constant (thread 0 stores the
 	// block's result) run thread x = 0 apart: the loop over the others
-	// then has no such test and may vectorize.
-	peel := fe.testsTidXConst()
+	// then has no such test and may vectorize. (Only those: a loop from
+	// x = 1 leaves a scalar tail where one from 0 has none.)
 	var labels []string
-	if peel {
-		for _, n := range fe.labelName {
-			labels = append(labels, n)
-		}
-		for k := 1; k <= len(fe.cuts); k++ {
-			labels = append(labels, fmt.Sprintf("R%d", k))
-		}
-		labels = append(labels, "W_next")
+	for _, n := range fe.labelName {
+		labels = append(labels, n)
 	}
+	for k := 1; k <= len(fe.cuts); k++ {
+		labels = append(labels, fmt.Sprintf("R%d", k))
+	}
+	labels = append(labels, "W_next")
 
 	g.p("typedef struct %s_wctx {", base)
 	for _, r := range ctxRegs {
@@ -487,6 +522,7 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		// Region k: every thread from cut k (or the start) to its next
 		// cut or its exit. It returns the cut all threads reached, 0
 		// when all exited, 0xffffffff when they differ.
+		peel := fe.regionHas(k, fe.testsTidXConst)
 		g.p("static __attribute__((noinline)) uint32_t %s_wil%d(shal_thr* T, %s_wctx* C) {", base, k, base)
 		g.p("  const uint32_t nx = T->ntid.x, ny = T->ntid.y, nz = T->ntid.z;")
 		g.p("  %s", wilBlockLocals)
