@@ -100,13 +100,21 @@
 //     (addresses such as &As[ty][tx], predicates such as tx < 16): the C
 //     compiler then sees them as functions of the loop's index, so
 //     shared-memory accesses through them are affine;
-//   - read once before the loop, from thread 0's slot, when a divergence
-//     analysis proves the register block-uniform (every definition a pure
-//     operation of uniform values, and in no block that a branch on a
-//     thread-dependent condition controls, loops with such an exit
-//     included): loop counters and the stride of a tree reduction; a
-//     branch on such a register is invariant in the region's loop, which
-//     the C compiler unswitches;
+//   - in one slot per block, when a divergence analysis proves the
+//     register block-uniform (every definition a pure operation of
+//     uniform values, and in no block that a branch on a thread-dependent
+//     condition controls, loops with such an exit included) and every
+//     barrier of the kernel lies in such uncontrolled code: loop counters
+//     and the stride of a tree reduction. Every thread then runs the same
+//     uniform code from one barrier to the next and stops at the same
+//     barrier (or exits), so the threads that stop there write one value
+//     into a local of the region, which is stored once after its loop and
+//     read once before the next region's loop; a branch on such a
+//     register is invariant in that loop, which the C compiler
+//     unswitches. (A barrier under a thread-dependent branch in a uniform
+//     loop can be reached by different threads in different iterations,
+//     with different counters: such a kernel keeps every register in
+//     per-thread slots);
 //   - otherwise in a context array, one slot per thread (an accumulator),
 //     written at the barrier and read at the next region's start.
 //
@@ -118,11 +126,13 @@
 // zero-extended index: the same value, under a condition invariant in
 // the loop, so the C compiler versions the loop on it, and in the version
 // where the index cannot wrap the accesses are contiguous, not gathers.
-// And a kernel that compares tid.x with a constant for equality
+// And a region that compares tid.x with a constant for equality
 // (if (threadIdx.x == 0), a block's result) runs each row's thread x = 0
 // apart, before a loop over x from 1 in which the comparison folds away,
 // so that the tail of a reduction becomes a fill of the stop-point
-// records instead of a scalar loop over all threads.
+// records instead of a scalar loop over all threads (other regions loop
+// from x = 0, which leaves the vectorized loop no scalar remainder when
+// the row is a multiple of the vector length).
 //
 // Every thread records the barrier it stopped at (or that it exited); a
 // second loop over these records tells the runner the next region. When
