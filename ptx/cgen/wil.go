@@ -275,6 +275,81 @@ func zextTx(a string) string {
 	return fmt.Sprintf("(((uint32_t)(%s - tx) <= 0xffffffffu - (nx - 1u)) ? (uint64_t)(uint32_t)(%s - tx) + tx : (uint64_t)%s)", a, a, a)
 }
 
+// wilBound rewrites cond, the C of an unsigned 32-bit comparison (setp)
+// of a txAffine register a = u + tid.x with a value b that is the same for
+// the whole block (an immediate or a uniform register), into a form the C
+// compiler can version the work-item loop on: when u + ntid.x - 1 neither
+// wraps nor reaches b, every thread's a is below b and the result is known
+// (the guard if (i < n) of a block wholly inside the array: the loop's
+// loads then need no masks). It returns cond unchanged otherwise.
+func (fe *fnEmitter) wilBound(in *ptx.Inst, t ptx.Type, cond string) string {
+	if !fe.wil || fe.inRemat || in.Block == nil || in.Block.Loop != nil || t.Size() != 4 || t.IsFloat() || len(in.Args) != 3 || in.Dst2 != nil || !fe.branchOnly(in) {
+		return cond
+	}
+	var less bool
+	switch in.Cmp {
+	case ptx.LO, ptx.LS:
+		less = true
+	case ptx.HI, ptx.HS:
+	case ptx.LT, ptx.LE:
+		if t.IsSigned() {
+			return cond
+		}
+		less = true
+	case ptx.GT, ptx.GE:
+		if t.IsSigned() {
+			return cond
+		}
+	default:
+		return cond
+	}
+	invariant := func(o *ptx.Operand) bool {
+		return o.Kind == ptx.OpdImm || o.Kind == ptx.OpdReg && fe.uniformRegs[o.Reg]
+	}
+	x, y := in.Args[1], in.Args[2]
+	ai, bi := 1, 2
+	switch {
+	case x.Kind == ptx.OpdReg && fe.txAffine(x.Reg) && invariant(y):
+	case y.Kind == ptx.OpdReg && fe.txAffine(y.Reg) && invariant(x):
+		// b op a: every a below b makes b > a and b >= a true.
+		ai, bi = 2, 1
+		less = !less
+	default:
+		return cond
+	}
+	a, b := fe.a(in, ai), fe.a(in, bi)
+	below := fmt.Sprintf("((uint32_t)(%s - tx) <= 0xffffffffu - (nx - 1u) && (uint32_t)(%s - tx) + (nx - 1u) < (uint32_t)%s)", a, a, b)
+	known := "0"
+	if less {
+		known = "1"
+	}
+	return fmt.Sprintf("(%s ? %s : %s)", below, known, cond)
+}
+
+// branchOnly reports whether the predicate setp in defines is used only
+// by the branch that ends its block: a guard around the code right after
+// it. (Versioning the work-item loop on predicates kept for later, such
+// as a tiled multiplication's column bound, measured slower.)
+func (fe *fnEmitter) branchOnly(in *ptx.Inst) bool {
+	p := in.Args[0]
+	if p.Kind != ptx.OpdReg {
+		return false
+	}
+	last := in.Block.Last()
+	if last == nil || last.Op != "bra" || last.Guard != p.Reg {
+		return false
+	}
+	uses := 0
+	for _, u := range fe.f.Body {
+		u.Uses(func(r *ptx.Reg) {
+			if r == p.Reg {
+				uses++
+			}
+		})
+	}
+	return uses == 1
+}
+
 // testsTidXConst reports whether instruction in compares tid.x with a
 // constant for equality (if (threadIdx.x == 0) ...).
 func (fe *fnEmitter) testsTidXConst(in *ptx.Inst) bool {
@@ -385,9 +460,11 @@ func (fe *fnEmitter) rematCode(rs []*ptx.Reg) {
 		d.Uses(func(u *ptx.Reg) { visit(u) })
 		fe.inst(d)
 	}
+	fe.inRemat = true
 	for _, r := range rs {
 		visit(r)
 	}
+	fe.inRemat = false
 }
 
 // restoreCode writes, at the start of the region after cut c (or the
@@ -434,10 +511,16 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 	// inside a uniform loop can be reached by different threads in
 	// different iterations, so there every register keeps a slot per
 	// thread.
+	//
+	// For the same reason the threads of such a kernel that have not
+	// exited all stop at one barrier (oneStop): a region then records one
+	// stop point for the block, and per thread only whether it exited.
 	uniform, divBlock := fe.findUniform()
+	oneStop := true
 	for _, c := range fe.cuts {
 		if divBlock[c.in.Block] {
 			uniform = map[*ptx.Reg]bool{}
+			oneStop = false
 			break
 		}
 	}
@@ -512,6 +595,7 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		g.p("  %s %s;", vt(r.Type), fe.uslotName(r, "U_"))
 	}
 	g.p("  uint8_t* nx;")
+	g.p("  uint32_t nxk;")
 	g.p("} %s_wctx;", base)
 
 	for k := 0; k <= len(fe.cuts); k++ {
@@ -544,9 +628,16 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 			g.p("  const %s %s = C->%s;", vt(r.Type), fe.uslotName(r, "U_"), fe.uslotName(r, "U_"))
 			g.p("  %s %s = %s;", vt(r.Type), fe.uslotName(r, "S_"), fe.uslotName(r, "U_"))
 		}
-		// Bytes, as NXA: the reduction below then works on whole vectors
-		// of them, not on bytes widened to words.
-		g.p("  uint8_t any = 0, all = 0xff;")
+		if oneStop {
+			// NXK: the barrier the threads stopped at (0: none did);
+			// EXN: whether some thread exited, which clears its NXA.
+			g.p("  uint32_t NXK = 0;")
+			g.p("  uint8_t EXN = 0;")
+		} else {
+			// Bytes, as NXA: the reduction below then works on whole
+			// vectors of them, not on bytes widened to words.
+			g.p("  uint8_t any = 0, all = 0xff;")
+		}
 		g.p("  size_t t = 0;")
 		g.p("  for (uint32_t tz = 0; tz < nz; tz++)")
 		g.p("    for (uint32_t ty = 0; ty < ny; ty++)")
@@ -560,6 +651,10 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		} else {
 			g.p("      SHAL_IVDEP")
 			g.p("      for (uint32_t tx = 0; tx < nx; tx++, t++) {")
+		}
+		record := "NXA[t] = (uint8_t)NXV;"
+		if oneStop {
+			record = "if (NXV) NXK = NXV; else { NXA[t] = 0; EXN = 1; }"
 		}
 		var declsB strings.Builder
 		fmt.Fprintf(&declsB, "        uint32_t NXV = 0;\n")
@@ -584,7 +679,7 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 			}
 			g.out.WriteString(suffixLabels(body, labels, "_p"))
 			g.p("      W_next_p:")
-			g.p("        NXA[t] = (uint8_t)NXV;")
+			g.p("        %s", record)
 			g.p("        t++;")
 			g.p("      }")
 			g.p("      SHAL_IVDEP")
@@ -597,7 +692,7 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		}
 		g.out.WriteString(body)
 		g.p("      W_next:")
-		g.p("        NXA[t] = (uint8_t)NXV;")
+		g.p("        %s", record)
 		g.p("      }")
 		if peel {
 			g.p("      }")
@@ -605,13 +700,23 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		for _, r := range slotRegs {
 			g.p("  C->%s = %s;", fe.uslotName(r, "U_"), fe.uslotName(r, "S_"))
 		}
-		// In a loop of its own, so that the region's loop has no
-		// reduction the C compiler cannot vectorize.
-		g.p("  for (size_t i = 0; i < t; i++) {")
-		g.p("    any |= NXA[i];")
-		g.p("    all &= NXA[i];")
-		g.p("  }")
-		g.p("  return any == all ? (uint32_t)any : 0xffffffffu;")
+		if oneStop {
+			// No thread exited: all wait at NXK (0 for an empty block);
+			// none stopped: all exited; else the spill takes over, with
+			// the exited threads' NXA cleared.
+			g.p("  if (!EXN) return NXK;")
+			g.p("  if (!NXK) return 0;")
+			g.p("  C->nxk = NXK;")
+			g.p("  return 0xffffffffu;")
+		} else {
+			// In a loop of its own, so that the region's loop has no
+			// reduction the C compiler cannot vectorize.
+			g.p("  for (size_t i = 0; i < t; i++) {")
+			g.p("    any |= NXA[i];")
+			g.p("    all &= NXA[i];")
+			g.p("  }")
+			g.p("  return any == all ? (uint32_t)any : 0xffffffffu;")
+		}
 		g.p("}")
 	}
 
@@ -632,7 +737,11 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 	g.p("    const uint32_t tx = T->tid.x, ty = T->tid.y, tz = T->tid.z;")
 	g.p("    (void)tx; (void)ty; (void)tz;")
 	g.p("    %s_frame* F = (%s_frame*)SHAL_FRAME(B, t);", base, base)
-	g.p("    const uint32_t k = C->nx[t];")
+	if oneStop {
+		g.p("    const uint32_t k = C->nx[t] ? C->nxk : 0;")
+	} else {
+		g.p("    const uint32_t k = C->nx[t];")
+	}
 	g.p("    F->h.resume = k;")
 	g.p("    F->h.sp = k;")
 	g.p("    if (k == 0) { F->h.state = SHAL_EXITED; continue; }")
@@ -700,6 +809,10 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 	// scheduler must take it over (the frames are ready for it).
 	g.p("static int %s_wil_run(shal_thr* T, shal_block* B, %s_wctx* C) {", base, base)
 	g.p("  uint32_t r = 0;")
+	if oneStop {
+		// Every thread alive: only the threads that exit clear theirs.
+		g.p("  memset(C->nx, 1, T->nthreads);")
+	}
 	g.p("  for (;;) {")
 	g.p("    uint32_t n;")
 	g.p("    switch (r) {")
