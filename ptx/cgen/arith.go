@@ -576,7 +576,7 @@ func (fe *fnEmitter) setp(in *ptx.Inst, t ptx.Type) {
 		a, b = fe.a(in, 1), fe.a(in, 2)
 	}
 	tmp := fe.newTmp()
-	fe.line("{ int %s = %s;", tmp, fe.compare(in, in.Cmp, t, a, b))
+	fe.line("{ int %s = %s;", tmp, fe.wilBound(in, t, fe.compare(in, in.Cmp, t, a, b)))
 	fe.indent++
 	fe.wr(in.Args[0], ptx.Pred, boolOp(in.BoolOp, tmp, c))
 	if in.Dst2 != nil {

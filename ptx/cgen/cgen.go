@@ -15,7 +15,7 @@ import (
 // Version identifies the translator's output. It changes whenever the C
 // produced for some input changes, so it belongs in the key of any cache
 // of compiled libraries.
-const Version = "ptxc-8"
+const Version = "ptxc-10"
 
 // BuildID is Version and a hash of the C runtime the translator embeds in
 // every module (prelude.h, pragmas.h): caches of compiled libraries that

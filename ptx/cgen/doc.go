@@ -100,17 +100,25 @@
 //     (addresses such as &As[ty][tx], predicates such as tx < 16): the C
 //     compiler then sees them as functions of the loop's index, so
 //     shared-memory accesses through them are affine;
-//   - read once before the loop, from thread 0's slot, when a divergence
-//     analysis proves the register block-uniform (every definition a pure
-//     operation of uniform values, and in no block that a branch on a
-//     thread-dependent condition controls, loops with such an exit
-//     included): loop counters and the stride of a tree reduction; a
-//     branch on such a register is invariant in the region's loop, which
-//     the C compiler unswitches;
+//   - in one slot per block, when a divergence analysis proves the
+//     register block-uniform (every definition a pure operation of
+//     uniform values, and in no block that a branch on a thread-dependent
+//     condition controls, loops with such an exit included) and every
+//     barrier of the kernel lies in such uncontrolled code: loop counters
+//     and the stride of a tree reduction. Every thread then runs the same
+//     uniform code from one barrier to the next and stops at the same
+//     barrier (or exits), so the threads that stop there write one value
+//     into a local of the region, which is stored once after its loop and
+//     read once before the next region's loop; a branch on such a
+//     register is invariant in that loop, which the C compiler
+//     unswitches. (A barrier under a thread-dependent branch in a uniform
+//     loop can be reached by different threads in different iterations,
+//     with different counters: such a kernel keeps every register in
+//     per-thread slots);
 //   - otherwise in a context array, one slot per thread (an accumulator),
 //     written at the barrier and read at the next region's start.
 //
-// Two rewrites help the C compiler vectorize the loops. A 32-bit index
+// Three rewrites help the C compiler vectorize the loops. A 32-bit index
 // that is some value u plus tid.x (add or mad.lo ending in %tid.x, as
 // blockIdx.x*blockDim.x+threadIdx.x is) and is widened to 64 bits
 // (mul.wide.u32, for an address) becomes, with u recomputed as the index
@@ -118,19 +126,32 @@
 // zero-extended index: the same value, under a condition invariant in
 // the loop, so the C compiler versions the loop on it, and in the version
 // where the index cannot wrap the accesses are contiguous, not gathers.
-// And a kernel that compares tid.x with a constant for equality
+// An unsigned comparison of such an index with a value the same for the
+// whole block, used only by the branch right after it (the guard
+// if (i < n) of a load), is known for every thread when u + ntid.x - 1
+// neither wraps nor reaches that value, and is written as that constant
+// under this condition, so that the loop is versioned on it too: in the
+// version for a block wholly inside the array the loads are plain vector
+// loads, not masked ones (which on the AMD host the benchmarks ran on were
+// slower than the hand-written kernel's scalar loop). And a region that compares tid.x with a constant for equality
 // (if (threadIdx.x == 0), a block's result) runs each row's thread x = 0
 // apart, before a loop over x from 1 in which the comparison folds away,
 // so that the tail of a reduction becomes a fill of the stop-point
-// records instead of a scalar loop over all threads.
+// records instead of a scalar loop over all threads (other regions loop
+// from x = 0, which leaves the vectorized loop no scalar remainder when
+// the row is a multiple of the vector length).
 //
 // Every thread records the barrier it stopped at (or that it exited); a
-// second loop over these records tells the runner the next region. When
-// they differ — threads returned before a barrier the others wait at, or
-// the threads of a block wait at different bar.sync instructions, which
-// sm_70 and later count as one barrier — the runner stores every thread's
-// state into the frames of the general scheduler, as its step function
-// would have left it, and the general scheduler runs the block to its end.
+// second loop over these records tells the runner the next region. In a
+// kernel whose barriers all lie in code every thread runs (as for
+// uniform slots above), the threads that have not exited all stop at the
+// same barrier, so a region records that barrier once for the block and,
+// per thread, only an exit, and needs no second loop. When the stop points
+// differ — threads returned before a barrier the others wait at, or the
+// threads of a block wait at different bar.sync instructions, which sm_70
+// and later count as one barrier — the runner stores every thread's state
+// into the frames of the general scheduler, as its step function would
+// have left it, and the general scheduler runs the block to its end.
 // Inside a region the threads are independent (a GPU runs them
 // concurrently; only atomics, which the C compiler never reorders, may
 // tie them together), so the region's loop carries #pragma GCC ivdep, and
@@ -273,7 +294,11 @@
 // tx < 16 && ty < 16), or with addresses computed in 32-bit arithmetic
 // that may wrap (PTX's mul.wide of a 32-bit index), stays scalar, where
 // hand-written SHAL C, whose shared arrays are C arrays of known size,
-// vectorizes. The README has the numbers, from hal/cpu's
+// vectorizes. A barrier costs a call of the next region's function and
+// a loop over the block's threads; where the barriers lie in uniform code,
+// nothing per thread is stored for the block-uniform values or the stop
+// point, so the phases of a tree reduction cost little more than the
+// hand-written loops. The README has the numbers, from hal/cpu's
 // BenchmarkPTXKernels.
 //
 // # Refused

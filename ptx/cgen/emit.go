@@ -382,6 +382,7 @@ func (g *gen) emitKernel(f *ptx.Func, idx int) KernelInfo {
 		g.p("  B.frames = S + shbytes;")
 		if wil != nil {
 			g.p("  %s_wctx C;", base)
+			g.p("  memset(&C, 0, sizeof C);")
 			g.p("  uint8_t* cp = B.frames + B.fsz * T.nthreads;")
 			for _, r := range sortedRegs(wil.ctx) {
 				g.p("  C.%s = (%s*)cp;", wil.ctxName(r), vt(r.Type))

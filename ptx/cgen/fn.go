@@ -35,7 +35,9 @@ type fnEmitter struct {
 	// (wil.go); remat lists the registers recomputed at region entries.
 	wil   bool
 	remat map[*ptx.Reg]*ptx.Inst
-	ctx   map[*ptx.Reg]bool
+	// inRemat is set while rematCode writes recomputed registers.
+	inRemat bool
+	ctx     map[*ptx.Reg]bool
 	// uniformRegs: the registers findUniform proves block-uniform.
 	uniformRegs map[*ptx.Reg]bool
 	// defs: every register's definitions (work-item loops only).

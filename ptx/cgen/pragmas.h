@@ -13,6 +13,10 @@
 #pragma clang diagnostic ignored "-Wparentheses-equality"
 #pragma clang diagnostic ignored "-Wconstant-logical-operand"
 #pragma clang diagnostic ignored "-Wtype-limits"
+/* SHAL_IVDEP asks clang to vectorize a work-item loop; one it cannot
+ * (a block-uniform register stored in its slot from inside the loop) runs
+ * as scalar code, which is correct. */
+#pragma clang diagnostic ignored "-Wpass-failed"
 #elif defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wunused-function"
 #pragma GCC diagnostic ignored "-Wunused-label"

@@ -275,19 +275,131 @@ func zextTx(a string) string {
 	return fmt.Sprintf("(((uint32_t)(%s - tx) <= 0xffffffffu - (nx - 1u)) ? (uint64_t)(uint32_t)(%s - tx) + tx : (uint64_t)%s)", a, a, a)
 }
 
-// testsTidXConst reports whether the kernel compares tid.x with a
-// constant for equality (if (threadIdx.x == 0) ...).
-func (fe *fnEmitter) testsTidXConst() bool {
-	for _, in := range fe.f.Body {
-		if in.Op != "setp" || (in.Cmp != ptx.EQ && in.Cmp != ptx.NE) || len(in.Args) < 3 {
-			continue
+// wilBound rewrites cond, the C of an unsigned 32-bit comparison (setp)
+// of a txAffine register a = u + tid.x with a value b that is the same for
+// the whole block (an immediate or a uniform register), into a form the C
+// compiler can version the work-item loop on: when u + ntid.x - 1 neither
+// wraps nor reaches b, every thread's a is below b and the result is known
+// (the guard if (i < n) of a block wholly inside the array: the loop's
+// loads then need no masks). It returns cond unchanged otherwise.
+func (fe *fnEmitter) wilBound(in *ptx.Inst, t ptx.Type, cond string) string {
+	if !fe.wil || fe.inRemat || in.Block == nil || in.Block.Loop != nil || t.Size() != 4 || t.IsFloat() || len(in.Args) != 3 || in.Dst2 != nil || !fe.branchOnly(in) {
+		return cond
+	}
+	var less bool
+	switch in.Cmp {
+	case ptx.LO, ptx.LS:
+		less = true
+	case ptx.HI, ptx.HS:
+	case ptx.LT, ptx.LE:
+		if t.IsSigned() {
+			return cond
 		}
-		a, b := in.Args[1], in.Args[2]
-		if fe.isTidX(a) && b.Kind == ptx.OpdImm || fe.isTidX(b) && a.Kind == ptx.OpdImm {
-			return true
+		less = true
+	case ptx.GT, ptx.GE:
+		if t.IsSigned() {
+			return cond
+		}
+	default:
+		return cond
+	}
+	invariant := func(o *ptx.Operand) bool {
+		return o.Kind == ptx.OpdImm || o.Kind == ptx.OpdReg && fe.uniformRegs[o.Reg]
+	}
+	x, y := in.Args[1], in.Args[2]
+	ai, bi := 1, 2
+	switch {
+	case x.Kind == ptx.OpdReg && fe.txAffine(x.Reg) && invariant(y):
+	case y.Kind == ptx.OpdReg && fe.txAffine(y.Reg) && invariant(x):
+		// b op a: every a below b makes b > a and b >= a true.
+		ai, bi = 2, 1
+		less = !less
+	default:
+		return cond
+	}
+	a, b := fe.a(in, ai), fe.a(in, bi)
+	below := fmt.Sprintf("((uint32_t)(%s - tx) <= 0xffffffffu - (nx - 1u) && (uint32_t)(%s - tx) + (nx - 1u) < (uint32_t)%s)", a, a, b)
+	known := "0"
+	if less {
+		known = "1"
+	}
+	return fmt.Sprintf("(%s ? %s : %s)", below, known, cond)
+}
+
+// branchOnly reports whether the predicate setp in defines is used only
+// by the branch that ends its block: a guard around the code right after
+// it. (Versioning the work-item loop on predicates kept for later, such
+// as a tiled multiplication's column bound, measured slower.)
+func (fe *fnEmitter) branchOnly(in *ptx.Inst) bool {
+	p := in.Args[0]
+	if p.Kind != ptx.OpdReg {
+		return false
+	}
+	last := in.Block.Last()
+	if last == nil || last.Op != "bra" || last.Guard != p.Reg {
+		return false
+	}
+	uses := 0
+	for _, u := range fe.f.Body {
+		u.Uses(func(r *ptx.Reg) {
+			if r == p.Reg {
+				uses++
+			}
+		})
+	}
+	return uses == 1
+}
+
+// testsTidXConst reports whether instruction in compares tid.x with a
+// constant for equality (if (threadIdx.x == 0) ...).
+func (fe *fnEmitter) testsTidXConst(in *ptx.Inst) bool {
+	if in.Op != "setp" || (in.Cmp != ptx.EQ && in.Cmp != ptx.NE) || len(in.Args) < 3 {
+		return false
+	}
+	a, b := in.Args[1], in.Args[2]
+	return fe.isTidX(a) && b.Kind == ptx.OpdImm || fe.isTidX(b) && a.Kind == ptx.OpdImm
+}
+
+// regionHas reports whether region k (from barrier k, or the kernel's
+// start for 0, to the barriers or exits its threads reach next) holds an
+// instruction for which pred holds.
+func (fe *fnEmitter) regionHas(k int, pred func(*ptx.Inst) bool) bool {
+	seen := map[*ptx.Block]bool{}
+	var walk func(b *ptx.Block, from int) bool
+	walk = func(b *ptx.Block, from int) bool {
+		for _, in := range b.Insts[from:] {
+			if pred(in) {
+				return true
+			}
+			if isCut(in) {
+				return false
+			}
+		}
+		for _, s := range b.Succs {
+			if !seen[s] {
+				seen[s] = true
+				if walk(s, 0) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if k == 0 {
+		if len(fe.cfg.Blocks) == 0 {
+			return false
+		}
+		b := fe.cfg.Blocks[0]
+		seen[b] = true
+		return walk(b, 0)
+	}
+	c := fe.cuts[k-1].in
+	for i, in := range c.Block.Insts {
+		if in == c {
+			return walk(c.Block, i+1)
 		}
 	}
-	return false
+	return true
 }
 
 // suffixLabels appends suf to every whole-word occurrence of the C labels
@@ -308,12 +420,22 @@ func suffixLabels(s string, names []string, suf string) string {
 // ctxName is the context array of register r.
 func (fe *fnEmitter) ctxName(r *ptx.Reg) string { return "C_" + fe.reg(r) }
 
+// uslotName is the block's single slot of uniform register r, a field
+// of the context and a local of each region: U_ holds the value at the
+// region's start, S_ the value the threads leave it with.
+func (fe *fnEmitter) uslotName(r *ptx.Reg, prefix string) string { return prefix + fe.reg(r) }
+
 // wilCut writes barrier k inside a work-item loop: the registers live
-// across it that are not recomputed go to their context arrays, and the
-// thread's iteration ends with k as its next region.
+// across it that are not recomputed go to their context arrays (a
+// block-uniform one to its single slot), and the thread's iteration ends
+// with k as its next region.
 func (fe *fnEmitter) wilCut(k int, c *cut) {
 	for _, r := range c.restored {
-		if !fe.rematAt(r, c) {
+		switch {
+		case fe.rematAt(r, c):
+		case fe.uniformRegs[r]:
+			fe.line("%s = %s;", fe.uslotName(r, "S_"), fe.reg(r))
+		default:
 			fe.line("%s[t] = %s;", fe.ctxName(r), fe.reg(r))
 		}
 	}
@@ -338,9 +460,11 @@ func (fe *fnEmitter) rematCode(rs []*ptx.Reg) {
 		d.Uses(func(u *ptx.Reg) { visit(u) })
 		fe.inst(d)
 	}
+	fe.inRemat = true
 	for _, r := range rs {
 		visit(r)
 	}
+	fe.inRemat = false
 }
 
 // restoreCode writes, at the start of the region after cut c (or the
@@ -356,7 +480,7 @@ func (fe *fnEmitter) restoreCode(c *cut) {
 		case fe.rematAt(r, c):
 			rm = append(rm, r)
 		case fe.uniformRegs[r]:
-			fe.line("%s = U_%s;", fe.reg(r), fe.reg(r))
+			fe.line("%s = %s;", fe.reg(r), fe.uslotName(r, "U_"))
 		default:
 			fe.line("%s = %s[t];", fe.reg(r), fe.ctxName(r))
 		}
@@ -378,20 +502,48 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		used: step.used, labelName: step.labelName, cuts: step.cuts, cutIndex: step.cutIndex,
 		frameRegs: step.frameRegs, writeThrough: step.writeThrough, localOff: step.localOff}
 	fe.findRemat()
-	fe.uniformRegs = fe.findUniform()
+	// A register proved block-uniform has the same value in all threads
+	// that stop at one barrier when every barrier lies in a block that all
+	// threads run alike (no branch on a thread-dependent condition decides
+	// whether it runs): they then pass the same uniform code between two
+	// barriers and stop at the same one (or exit, which hands the block to
+	// the general scheduler). A barrier under a thread-dependent branch
+	// inside a uniform loop can be reached by different threads in
+	// different iterations, so there every register keeps a slot per
+	// thread.
+	//
+	// For the same reason the threads of such a kernel that have not
+	// exited all stop at one barrier (oneStop): a region then records one
+	// stop point for the block, and per thread only whether it exited.
+	uniform, divBlock := fe.findUniform()
+	oneStop := true
+	for _, c := range fe.cuts {
+		if divBlock[c.in.Block] {
+			uniform = map[*ptx.Reg]bool{}
+			oneStop = false
+			break
+		}
+	}
+	fe.uniformRegs = uniform
 	fe.defs = map[*ptx.Reg][]*ptx.Inst{}
 	for _, in := range f.Body {
 		in.Defs(func(r *ptx.Reg) { fe.defs[r] = append(fe.defs[r], in) })
 	}
 	fe.ctx = map[*ptx.Reg]bool{}
+	uslots := map[*ptx.Reg]bool{}
 	for _, c := range fe.cuts {
 		for _, r := range c.restored {
-			if !fe.rematAt(r, c) {
+			switch {
+			case fe.rematAt(r, c):
+			case fe.uniformRegs[r]:
+				uslots[r] = true
+			default:
 				fe.ctx[r] = true
 			}
 		}
 	}
 	ctxRegs := sortedRegs(fe.ctx)
+	slotRegs := sortedRegs(uslots)
 
 	// The body, written once and entered at each region's start. Errors
 	// in it were reported for the step function already.
@@ -422,26 +574,28 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		return nil
 	}
 
-	// Kernels that test tid.x against a constant (thread 0 stores the
+	// Regions that test tid.x against a constant (thread 0 stores the
 	// block's result) run thread x = 0 apart: the loop over the others
-	// then has no such test and may vectorize.
-	peel := fe.testsTidXConst()
+	// then has no such test and may vectorize. (Only those: a loop from
+	// x = 1 leaves a scalar tail where one from 0 has none.)
 	var labels []string
-	if peel {
-		for _, n := range fe.labelName {
-			labels = append(labels, n)
-		}
-		for k := 1; k <= len(fe.cuts); k++ {
-			labels = append(labels, fmt.Sprintf("R%d", k))
-		}
-		labels = append(labels, "W_next")
+	for _, n := range fe.labelName {
+		labels = append(labels, n)
 	}
+	for k := 1; k <= len(fe.cuts); k++ {
+		labels = append(labels, fmt.Sprintf("R%d", k))
+	}
+	labels = append(labels, "W_next")
 
 	g.p("typedef struct %s_wctx {", base)
 	for _, r := range ctxRegs {
 		g.p("  %s* %s;", vt(r.Type), fe.ctxName(r))
 	}
+	for _, r := range slotRegs {
+		g.p("  %s %s;", vt(r.Type), fe.uslotName(r, "U_"))
+	}
 	g.p("  uint8_t* nx;")
+	g.p("  uint32_t nxk;")
 	g.p("} %s_wctx;", base)
 
 	for k := 0; k <= len(fe.cuts); k++ {
@@ -452,7 +606,8 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		// Region k: every thread from cut k (or the start) to its next
 		// cut or its exit. It returns the cut all threads reached, 0
 		// when all exited, 0xffffffff when they differ.
-		g.p("static __attribute__((noinline)) uint32_t %s_wil%d(shal_thr* T, const %s_wctx* C) {", base, k, base)
+		peel := fe.regionHas(k, fe.testsTidXConst)
+		g.p("static __attribute__((noinline)) uint32_t %s_wil%d(shal_thr* T, %s_wctx* C) {", base, k, base)
 		g.p("  const uint32_t nx = T->ntid.x, ny = T->ntid.y, nz = T->ntid.z;")
 		g.p("  %s", wilBlockLocals)
 		g.p("  uint8_t* const SHB = T->sh;")
@@ -466,18 +621,23 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		}
 		g.p("  uint8_t* const NXA = C->nx;")
 		g.p("  (void)SHB; (void)ARGS; (void)LOC;")
-		if c != nil {
-			// Every thread reached cut k: a block-uniform register has
-			// thread 0's value in all of them.
-			for _, r := range c.restored {
-				if !fe.rematAt(r, c) && fe.uniformRegs[r] {
-					g.p("  const %s U_%s = %s[0];", vt(r.Type), fe.reg(r), fe.ctxName(r))
-				}
-			}
+		// The uniform slots: read once, written by every thread that
+		// stops at a barrier where they are live (all with one value),
+		// stored back once after the loop.
+		for _, r := range slotRegs {
+			g.p("  const %s %s = C->%s;", vt(r.Type), fe.uslotName(r, "U_"), fe.uslotName(r, "U_"))
+			g.p("  %s %s = %s;", vt(r.Type), fe.uslotName(r, "S_"), fe.uslotName(r, "U_"))
 		}
-		// Bytes, as NXA: the reduction below then works on whole vectors
-		// of them, not on bytes widened to words.
-		g.p("  uint8_t any = 0, all = 0xff;")
+		if oneStop {
+			// NXK: the barrier the threads stopped at (0: none did);
+			// EXN: whether some thread exited, which clears its NXA.
+			g.p("  uint32_t NXK = 0;")
+			g.p("  uint8_t EXN = 0;")
+		} else {
+			// Bytes, as NXA: the reduction below then works on whole
+			// vectors of them, not on bytes widened to words.
+			g.p("  uint8_t any = 0, all = 0xff;")
+		}
 		g.p("  size_t t = 0;")
 		g.p("  for (uint32_t tz = 0; tz < nz; tz++)")
 		g.p("    for (uint32_t ty = 0; ty < ny; ty++)")
@@ -491,6 +651,10 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		} else {
 			g.p("      SHAL_IVDEP")
 			g.p("      for (uint32_t tx = 0; tx < nx; tx++, t++) {")
+		}
+		record := "NXA[t] = (uint8_t)NXV;"
+		if oneStop {
+			record = "if (NXV) NXK = NXV; else { NXA[t] = 0; EXN = 1; }"
 		}
 		var declsB strings.Builder
 		fmt.Fprintf(&declsB, "        uint32_t NXV = 0;\n")
@@ -515,7 +679,7 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 			}
 			g.out.WriteString(suffixLabels(body, labels, "_p"))
 			g.p("      W_next_p:")
-			g.p("        NXA[t] = (uint8_t)NXV;")
+			g.p("        %s", record)
 			g.p("        t++;")
 			g.p("      }")
 			g.p("      SHAL_IVDEP")
@@ -528,18 +692,31 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		}
 		g.out.WriteString(body)
 		g.p("      W_next:")
-		g.p("        NXA[t] = (uint8_t)NXV;")
+		g.p("        %s", record)
 		g.p("      }")
 		if peel {
 			g.p("      }")
 		}
-		// In a loop of its own, so that the region's loop has no
-		// reduction the C compiler cannot vectorize.
-		g.p("  for (size_t i = 0; i < t; i++) {")
-		g.p("    any |= NXA[i];")
-		g.p("    all &= NXA[i];")
-		g.p("  }")
-		g.p("  return any == all ? (uint32_t)any : 0xffffffffu;")
+		for _, r := range slotRegs {
+			g.p("  C->%s = %s;", fe.uslotName(r, "U_"), fe.uslotName(r, "S_"))
+		}
+		if oneStop {
+			// No thread exited: all wait at NXK (0 for an empty block);
+			// none stopped: all exited; else the spill takes over, with
+			// the exited threads' NXA cleared.
+			g.p("  if (!EXN) return NXK;")
+			g.p("  if (!NXK) return 0;")
+			g.p("  C->nxk = NXK;")
+			g.p("  return 0xffffffffu;")
+		} else {
+			// In a loop of its own, so that the region's loop has no
+			// reduction the C compiler cannot vectorize.
+			g.p("  for (size_t i = 0; i < t; i++) {")
+			g.p("    any |= NXA[i];")
+			g.p("    all &= NXA[i];")
+			g.p("  }")
+			g.p("  return any == all ? (uint32_t)any : 0xffffffffu;")
+		}
 		g.p("}")
 	}
 
@@ -560,7 +737,11 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 	g.p("    const uint32_t tx = T->tid.x, ty = T->tid.y, tz = T->tid.z;")
 	g.p("    (void)tx; (void)ty; (void)tz;")
 	g.p("    %s_frame* F = (%s_frame*)SHAL_FRAME(B, t);", base, base)
-	g.p("    const uint32_t k = C->nx[t];")
+	if oneStop {
+		g.p("    const uint32_t k = C->nx[t] ? C->nxk : 0;")
+	} else {
+		g.p("    const uint32_t k = C->nx[t];")
+	}
 	g.p("    F->h.resume = k;")
 	g.p("    F->h.sp = k;")
 	g.p("    if (k == 0) { F->h.state = SHAL_EXITED; continue; }")
@@ -577,9 +758,12 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 		// Operands of recomputed registers are declared as they come.
 		var rm []*ptx.Reg
 		for _, r := range c.restored {
-			if fe.rematAt(r, c) {
+			switch {
+			case fe.rematAt(r, c):
 				rm = append(rm, r)
-			} else {
+			case fe.uniformRegs[r]:
+				g.p("      %s = C->%s;", fe.reg(r), fe.uslotName(r, "U_"))
+			default:
 				g.p("      %s = C->%s[t];", fe.reg(r), fe.ctxName(r))
 			}
 		}
@@ -623,8 +807,12 @@ func (g *gen) emitWIL(f *ptx.Func, step *fnEmitter, base string) *fnEmitter {
 
 	// The runner: 1 when the block finished or faulted, 0 when the general
 	// scheduler must take it over (the frames are ready for it).
-	g.p("static int %s_wil_run(shal_thr* T, shal_block* B, const %s_wctx* C) {", base, base)
+	g.p("static int %s_wil_run(shal_thr* T, shal_block* B, %s_wctx* C) {", base, base)
 	g.p("  uint32_t r = 0;")
+	if oneStop {
+		// Every thread alive: only the threads that exit clear theirs.
+		g.p("  memset(C->nx, 1, T->nthreads);")
+	}
 	g.p("  for (;;) {")
 	g.p("    uint32_t n;")
 	g.p("    switch (r) {")
@@ -676,7 +864,8 @@ var uniformSRegs = map[ptx.SReg]bool{
 // often) it runs: a block control-dependent on such a branch (it lies
 // between the branch and the branch's immediate post-dominator, loops
 // with such an exit included) makes its definitions thread-dependent.
-func (fe *fnEmitter) findUniform() map[*ptx.Reg]bool {
+// It also returns these thread-dependent blocks.
+func (fe *fnEmitter) findUniform() (map[*ptx.Reg]bool, map[*ptx.Block]bool) {
 	div := map[*ptx.Reg]bool{}
 	divBlock := map[*ptx.Block]bool{}
 	divergentDef := func(in *ptx.Inst) bool {
@@ -763,5 +952,5 @@ func (fe *fnEmitter) findUniform() map[*ptx.Reg]bool {
 			}
 		})
 	}
-	return out
+	return out, divBlock
 }

@@ -280,6 +280,55 @@ SKIP:
 	bar.sync 0;
 	ret;
 }
+.visible .entry wil_early(.param .u64 out)
+{
+	.reg .pred %p<3>;
+	.reg .b32 %r<10>;
+	.reg .b64 %rd<8>;
+	.shared .align 4 .b8 sh2[1024];
+	ld.param.u64 %rd1, [out];
+	mov.u32 %r1, %tid.x;
+	mov.u32 %r2, %ntid.x;
+	mul.wide.u32 %rd2, %r1, 4;
+	mov.u64 %rd3, sh2;
+	add.s64 %rd4, %rd3, %rd2;
+	st.shared.u32 [%rd4], %r1;
+	bar.sync 0;
+	setp.eq.u32 %p1, %r1, 3;
+	@%p1 ret;
+	add.u32 %r3, %r1, 1;
+	rem.u32 %r4, %r3, %r2;
+	mul.wide.u32 %rd5, %r4, 4;
+	add.s64 %rd6, %rd3, %rd5;
+	ld.shared.u32 %r5, [%rd6];
+	bar.sync 0;
+	add.s64 %rd7, %rd1, %rd2;
+	st.global.u32 [%rd7], %r5;
+	ret;
+}
+.visible .entry wil_divbar(.param .u64 out)
+{
+	.reg .pred %p<3>;
+	.reg .b32 %r<10>;
+	.reg .b64 %rd<4>;
+	ld.param.u64 %rd1, [out];
+	mov.u32 %r1, %tid.x;
+	mov.u32 %r2, 0;
+	add.u32 %r3, %r1, 1;
+LOOP:
+	setp.lt.u32 %p1, %r2, %r1;
+	@%p1 bra SKIP;
+	bar.sync 0;
+SKIP:
+	mad.lo.u32 %r3, %r3, 3, %r2;
+	add.u32 %r2, %r2, 1;
+	setp.lt.u32 %p2, %r2, 4;
+	@%p2 bra LOOP;
+	mul.wide.u32 %rd2, %r1, 4;
+	add.s64 %rd3, %rd1, %rd2;
+	st.global.u32 [%rd3], %r3;
+	ret;
+}
 `
 
 func TestWorkItemLoops(t *testing.T) {
@@ -291,7 +340,7 @@ func TestWorkItemLoops(t *testing.T) {
 	for _, k := range res.Kernels {
 		wil[k.Name] = k.WorkItemLoops
 	}
-	for name, want := range map[string]bool{"wil_loop": true, "wil_if": true, "wil_divergent": true, "wil_exit": true, "wil_uniformity": true, "wil_trap": true, "wil_peel": true, "wil_shfl": false} {
+	for name, want := range map[string]bool{"wil_loop": true, "wil_if": true, "wil_divergent": true, "wil_exit": true, "wil_uniformity": true, "wil_trap": true, "wil_peel": true, "wil_divbar": true, "wil_early": true, "wil_shfl": false} {
 		if wil[name] != want {
 			t.Errorf("%s: WorkItemLoops = %v, want %v", name, wil[name], want)
 		}
@@ -471,6 +520,52 @@ func testWorkItemLoops(t *testing.T, lib string) {
 				if want := r9*10000 + r8*1000 + r6*100 + r7; g != want {
 					t.Fatalf("k %d: out[%d] = %d, want %d", k, i, g, want)
 				}
+			}
+		}
+	})
+
+	t.Run("a thread exits between barriers", func(t *testing.T) {
+		// Thread 3 returns after the first barrier (a guarded ret), the
+		// others wait at the second: the general scheduler takes over.
+		for _, bs := range []uint32{4, 64} {
+			p := (&argPacker{}).ptr(0)
+			r := runLaunch(t, lib, launch{kernel: "wil_early", grid: dim3{1, 1, 1}, block: dim3{bs, 1, 1},
+				bufs: [][]byte{poison(int(4 * bs))}, args: p.bytes(), ptrs: p.ptrs})
+			if r.fault != 0 {
+				t.Fatalf("fault: %s", r.msg)
+			}
+			for i, g := range bytesU32(r.bufs[0]) {
+				want := (uint32(i) + 1) % bs
+				if i == 3 {
+					want = 0xA5A5A5A5
+				}
+				if g != want {
+					t.Fatalf("block of %d: out[%d] = %#x, want %#x", bs, i, g, want)
+				}
+			}
+		}
+	})
+
+	t.Run("barrier under a thread-dependent branch in a uniform loop", func(t *testing.T) {
+		// Thread i skips the barrier in the loop's first i iterations,
+		// so the threads stop at it in different iterations: the loop's
+		// counter, uniform as a value, differs between them there. Every
+		// thread runs the four iterations all the same, from a start of
+		// its own.
+		const bs = 4
+		p := (&argPacker{}).ptr(0)
+		r := runLaunch(t, lib, launch{kernel: "wil_divbar", grid: dim3{2, 1, 1}, block: dim3{bs, 1, 1},
+			bufs: [][]byte{poison(4 * bs)}, args: p.bytes(), ptrs: p.ptrs})
+		if r.fault != 0 {
+			t.Fatalf("fault: %s", r.msg)
+		}
+		for i, g := range bytesU32(r.bufs[0]) {
+			want := uint32(i%bs) + 1
+			for it := uint32(0); it < 4; it++ {
+				want = want*3 + it
+			}
+			if g != want {
+				t.Fatalf("out[%d] = %d, want %d", i, g, want)
 			}
 		}
 	})
