@@ -406,3 +406,31 @@ func BenchmarkHostCallRoundTrip(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHostCallFloor measures, in plain C, what a host call released
+// through a word the stream waits on can cost at best (see
+// shal_bench_host_floor): C is cuLaunchHostFunc of an empty C function +
+// cuStreamSynchronize, as in BenchmarkHostCallRoundTrip.
+func BenchmarkHostCallFloor(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		mode int
+		spin time.Duration
+	}{{"direct", 0, 0}, {"thread-spin", 1, 100 * time.Microsecond}, {"thread-futex", 1, 0}, {"event-poll", 2, 0}, {"wait-only", 3, 0}} {
+		b.Run(tc.name, func(b *testing.B) {
+			e := newBenchEnv(b)
+			if !e.d.(*device).hostCalls.memops {
+				b.Skip("no stream memory operations")
+			}
+			word := alloc(b, e.d, hal.MemoryHost, 4096)
+			ev, err := e.d.NewEvent(hal.EventDisableTiming)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ev.Close()
+			compare(b, b.N, 1, 0,
+				func(n int) (time.Duration, error) { return cBenchHostFunc(e.q, n) },
+				func(n int) (time.Duration, error) { return cBenchHostFloor(e.q, ev, word, tc.mode, tc.spin, n) })
+		})
+	}
+}
