@@ -106,6 +106,9 @@ func (c *Context) NewStream(flags uint32, priority int) (*Stream, error) {
 		return nil, fmt.Errorf("streaming: create stream: context destroyed: %w", ErrInvalidContext)
 	}
 	c.streams[s] = true
+	if kind == streamBlocking {
+		c.blocking.Add(1)
+	}
 	return s, nil
 }
 
@@ -179,6 +182,9 @@ func (s *Stream) legacyWaits() ([]hal.Event, func(), error) {
 			return nil, nil, err
 		}
 		return []hal.Event{e}, func() { s.seenLegacy.Store(n) }, nil
+	}
+	if c.blocking.Load() == 0 {
+		return nil, nil, nil
 	}
 	var waits []hal.Event
 	var updates []func()
@@ -462,6 +468,9 @@ func (s *Stream) Close() error {
 	// until then a Free (drainAll) still finds it and waits for it.
 	err = s.destroy()
 	s.ctx.mu.Lock()
+	if s.ctx.streams[s] && s.kind == streamBlocking {
+		s.ctx.blocking.Add(-1)
+	}
 	delete(s.ctx.streams, s)
 	s.ctx.mu.Unlock()
 	return err
