@@ -228,3 +228,23 @@ func BenchmarkPoolAlloc(b *testing.B) {
 	b.ReportMetric(float64(tm.Nanoseconds())/float64(b.N), "malloc-ns/op")
 	b.ReportMetric(float64(tm)/float64(tp), "x-malloc/pool")
 }
+
+// BenchmarkEventRoundTrip is an event record plus the event's Synchronize
+// on an idle stream.
+func BenchmarkEventRoundTrip(b *testing.B) {
+	e := newEnv(b)
+	s := e.stream(b, streaming.StreamNonBlocking)
+	ev, err := e.ctx.NewEvent(streaming.EventDefault)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ev.Close()
+	for b.Loop() {
+		if err := ev.Record(s); err != nil {
+			b.Fatal(err)
+		}
+		if err := ev.Synchronize(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

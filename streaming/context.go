@@ -90,10 +90,13 @@ type Context struct {
 	mu      sync.Mutex
 	closed  bool
 	streams map[*Stream]bool
-	events  map[*Event]bool
-	modules map[*Module]bool
-	graphs  map[*GraphExec]bool
-	limits  map[Limit]uint64
+	// blocking counts the blocking streams in streams (changed under mu), so
+	// that the legacy stream's launches skip the scan when there are none.
+	blocking atomic.Int32
+	events   map[*Event]bool
+	modules  map[*Module]bool
+	graphs   map[*GraphExec]bool
+	limits   map[Limit]uint64
 
 	// allocMu guards allocs. It is held across an allocation's check of
 	// the context and its entry into the pointer table (track), so a
@@ -143,6 +146,7 @@ func (c *Context) open(flags uint32, legacy *Stream) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.streams, c.events, c.modules = map[*Stream]bool{}, map[*Event]bool{}, map[*Module]bool{}
+	c.blocking.Store(0)
 	c.graphs, c.limits = map[*GraphExec]bool{}, map[Limit]uint64{}
 	for k, v := range defaultLimits {
 		c.limits[k] = v

@@ -33,6 +33,7 @@ type Device struct {
 	defaultPool *MemPool
 	currentPool *MemPool
 	pools       map[*MemPool]bool
+	hasPools    atomic.Bool // a pool was ever added to pools (settlePools skips the lock until then)
 
 	// Graph memory (graphmem.go): bytes reserved by allocation nodes and
 	// allocated by launches, with their high-water marks.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/streamhal/streamhal/hal"
 )
@@ -30,7 +31,10 @@ type Event struct {
 	mu       sync.Mutex
 	closed   bool
 	recorded bool
-	captured *eventCapture // set when recorded in a capturing stream
+	// gone and wasRecorded mirror closed and recorded (set under mu,
+	// never cleared) for lock-free looks on the record and wait paths.
+	gone, wasRecorded atomic.Bool
+	captured          *eventCapture // set when recorded in a capturing stream
 }
 
 // NewEvent creates an event (cuEventCreate).
@@ -87,9 +91,7 @@ func (c *Context) NewEvent(flags uint32) (*Event, error) {
 func (e *Event) Flags() uint32 { return e.flags }
 
 func (e *Event) check(what string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
+	if e.gone.Load() {
 		return fmt.Errorf("streaming: %s: event destroyed: %w", what, ErrInvalidHandle)
 	}
 	return nil
@@ -115,12 +117,15 @@ func (e *Event) Record(s *Stream) error {
 		// Stream.WaitEvent.)
 		return fmt.Errorf("streaming: record an event of a context of device %d on %v, of another context: %w", e.ctx.dev.ordinal, s, ErrInvalidHandle)
 	}
-	if err := s.submitOp("event record", op{node: hal.Node{Kind: hal.NodeEventRecord, Event: e.hal}, event: e}); err != nil {
+	if err := s.submitOp("event record", &op{node: hal.Node{Kind: hal.NodeEventRecord, Event: e.hal}, event: e}); err != nil {
 		return err
 	}
-	e.mu.Lock()
-	e.recorded = true
-	e.mu.Unlock()
+	if !e.wasRecorded.Load() {
+		e.mu.Lock()
+		e.recorded = true
+		e.wasRecorded.Store(true)
+		e.mu.Unlock()
+	}
 	return nil
 }
 
@@ -196,6 +201,7 @@ func (e *Event) destroy() error {
 		return errGone("event already destroyed")
 	}
 	e.closed = true
+	e.gone.Store(true)
 	return e.hal.Close()
 }
 

@@ -14,9 +14,9 @@ import "fmt"
 // Err reports whether s can still be used: it fails once s, or its
 // context, was destroyed.
 func (s *Stream) Err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+	// Lock-free: Synchronize asks twice per call. closed is set before gone
+	// and never cleared.
+	if s.gone.Load() {
 		return fmt.Errorf("streaming: %v was destroyed: %w", s, ErrInvalidHandle)
 	}
 	return nil

@@ -48,9 +48,7 @@ func (s *Stream) checkLaunch(f *Function, cfg *LaunchConfig) error {
 	if g.X == 0 || g.Y == 0 || g.Z == 0 || b.X == 0 || b.Y == 0 || b.Z == 0 {
 		return fmt.Errorf("streaming: launch %s: grid %v, block %v: every dimension must be at least 1: %w", f.Name(), g, b, ErrInvalidValue)
 	}
-	f.mu.Lock()
-	attrs := struct{ MaxThreadsPerBlock, MaxDynamicSharedSize int }{f.attrs.MaxThreadsPerBlock, f.attrs.MaxDynamicSharedSize}
-	f.mu.Unlock()
+	attrs := struct{ MaxThreadsPerBlock, MaxDynamicSharedSize int }{f.attrs.MaxThreadsPerBlock, int(f.maxDynShared.Load())}
 	if int(b.X) > info.MaxBlockDim[0] || int(b.Y) > info.MaxBlockDim[1] || int(b.Z) > info.MaxBlockDim[2] {
 		return fmt.Errorf("streaming: launch %s: block %v exceeds the device's %v: %w", f.Name(), b, info.MaxBlockDim, ErrInvalidValue)
 	}
@@ -145,7 +143,7 @@ func (s *Stream) launchChecked(f *Function, cfg LaunchConfig, buf []byte, args [
 		Grid: cfg.Grid, Block: cfg.Block, SharedBytes: cfg.SharedBytes, Args: buf, Cooperative: cfg.Cooperative,
 	}}, fn: f, cfg: cfg}
 	if !f.pointers && !hasDevicePtr(args) {
-		return s.submitOp("kernel launch", o) // no address to check or to keep alive
+		return s.submitOp("kernel launch", &o) // no address to check or to keep alive
 	}
 	t := &s.ctx.rt.ptrs
 	t.mu.RLock()
@@ -159,7 +157,7 @@ func (s *Stream) launchChecked(f *Function, cfg LaunchConfig, buf []byte, args [
 	if err := t.checkArgsLocked("launch", f, s.ctx.dev, buf, args, refs); err != nil {
 		return err
 	}
-	return s.submitOp("kernel launch", o)
+	return s.submitOp("kernel launch", &o)
 }
 
 func hasDevicePtr(args []any) bool {

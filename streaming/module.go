@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/streamhal/streamhal/hal"
 	"github.com/streamhal/streamhal/hal/modfile"
@@ -20,6 +21,7 @@ type Module struct {
 
 	mu      sync.Mutex
 	closed  bool
+	gone    atomic.Bool // closed, for check's lock-free look (set under mu with closed)
 	funcs   map[string]*Function
 	globals map[string]*allocation
 }
@@ -114,9 +116,8 @@ func (m *Module) Kernels() []string {
 }
 
 func (m *Module) check(what string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
+	// Lock-free: every launch asks.
+	if m.gone.Load() {
 		return fmt.Errorf("streaming: %s: module unloaded: %w", what, ErrInvalidHandle)
 	}
 	return nil
@@ -211,6 +212,7 @@ func (m *Module) unload() error {
 		return errGone("module already unloaded")
 	}
 	m.closed = true
+	m.gone.Store(true)
 	globals := m.globals
 	m.globals = nil
 	m.mu.Unlock()
@@ -269,7 +271,10 @@ type Function struct {
 	pointers bool
 
 	mu    sync.Mutex
-	attrs FunctionAttributes
+	attrs FunctionAttributes // MaxThreadsPerBlock never changes
+	// maxDynShared mirrors attrs.MaxDynamicSharedSize (set under mu) for
+	// the launch path's lock-free look.
+	maxDynShared atomic.Int64
 }
 
 func newFunction(m *Module, k hal.Kernel) *Function {
@@ -288,11 +293,13 @@ func newFunction(m *Module, k hal.Kernel) *Function {
 	for _, p := range params {
 		pointers = pointers || p.Pointer
 	}
-	return &Function{mod: m, k: k, params: params, pointers: pointers, attrs: FunctionAttributes{
+	f := &Function{mod: m, k: k, params: params, pointers: pointers, attrs: FunctionAttributes{
 		MaxThreadsPerBlock: maxThreads, SharedSizeBytes: ka.SharedSizeBytes, ConstSizeBytes: ka.ConstSizeBytes,
 		LocalSizeBytes: ka.LocalSizeBytes, NumRegs: ka.NumRegs, PTXVersion: ka.PTXVersion, BinaryVersion: ka.BinaryVersion,
 		MaxDynamicSharedSize: dyn, PreferredSharedCarveout: -1,
 	}}
+	f.maxDynShared.Store(int64(dyn))
+	return f
 }
 
 // Name is the kernel's name.
@@ -328,6 +335,7 @@ func (f *Function) SetMaxDynamicSharedMemory(n int) error {
 	}
 	f.mu.Lock()
 	f.attrs.MaxDynamicSharedSize = n
+	f.maxDynShared.Store(int64(n))
 	f.mu.Unlock()
 	return nil
 }

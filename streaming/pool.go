@@ -124,6 +124,7 @@ func (d *Device) NewMemPool() (*MemPool, error) {
 	}
 	d.mu.Lock()
 	d.pools[p] = true
+	d.hasPools.Store(true)
 	d.mu.Unlock()
 	return p, nil
 }
@@ -145,6 +146,7 @@ func (d *Device) DefaultMemPool() *MemPool {
 		}
 		d.defaultPool = p
 		d.pools[d.defaultPool] = true
+		d.hasPools.Store(true)
 	}
 	return d.defaultPool
 }
@@ -638,6 +640,9 @@ func (s *Stream) FreeAsync(ptr DevicePtr) error {
 
 // settlePools applies the release thresholds of the device's pools.
 func (d *Device) settlePools() {
+	if !d.hasPools.Load() {
+		return
+	}
 	d.mu.Lock()
 	pools := keys(d.pools)
 	d.mu.Unlock()

@@ -114,6 +114,7 @@ func (d *Device) NewExportableMemPool() (*MemPool, error) {
 	p.ipcOut = &poolShare{table: t, slots: map[uint64]uint32{}}
 	d.mu.Lock()
 	d.pools[p] = true
+	d.hasPools.Store(true)
 	d.mu.Unlock()
 	return p, nil
 }
@@ -228,6 +229,7 @@ func (d *Device) ImportMemPoolFromFD(fd int) (*MemPool, error) {
 	p.ipcIn = &poolShareIn{table: t}
 	d.mu.Lock()
 	d.pools[p] = true
+	d.hasPools.Store(true)
 	d.mu.Unlock()
 	return p, nil
 }

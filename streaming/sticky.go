@@ -112,6 +112,7 @@ func (s *Stream) abandon() {
 		c.invalidate(fmt.Sprintf("%v was destroyed while being captured", s))
 	}
 	s.closed = true
+	s.gone.Store(true)
 	s.mu.Unlock()
 }
 

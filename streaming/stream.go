@@ -45,8 +45,9 @@ type Stream struct {
 
 	mu         sync.Mutex // serialises submissions and the fields below
 	closed     bool
-	pendingErr error     // an execution error seen by an internal drain
-	tail       hal.Event // internal event for legacy-stream ordering
+	gone       atomic.Bool // closed, for Err's lock-free look (set under mu with closed)
+	pendingErr error       // an execution error seen by an internal drain
+	tail       hal.Event   // internal event for legacy-stream ordering
 
 	cap atomic.Pointer[capture] // non-nil while the stream is being captured
 
@@ -105,6 +106,9 @@ func (c *Context) NewStream(flags uint32, priority int) (*Stream, error) {
 		return nil, fmt.Errorf("streaming: create stream: context destroyed: %w", ErrInvalidContext)
 	}
 	c.streams[s] = true
+	if kind == streamBlocking {
+		c.blocking.Add(1)
+	}
 	return s, nil
 }
 
@@ -179,6 +183,9 @@ func (s *Stream) legacyWaits() ([]hal.Event, func(), error) {
 		}
 		return []hal.Event{e}, func() { s.seenLegacy.Store(n) }, nil
 	}
+	if c.blocking.Load() == 0 {
+		return nil, nil, nil
+	}
 	var waits []hal.Event
 	var updates []func()
 	for _, b := range c.blockingStreams() {
@@ -227,17 +234,17 @@ type op struct {
 }
 
 // submit runs one operation on the stream.
-func (s *Stream) submit(what string, n hal.Node) error { return s.submitOp(what, op{node: n}) }
+func (s *Stream) submit(what string, n hal.Node) error { return s.submitOp(what, &op{node: n}) }
 
 // submitOp runs one operation on the stream: it is recorded into the
 // capture graph while the stream is being captured, else enqueued on the
 // driver queue behind whatever the legacy stream semantics require.
-func (s *Stream) submitOp(what string, o op) error {
+func (s *Stream) submitOp(what string, o *op) error {
 	if err := s.ctx.stickyErr(what); err != nil {
 		return err
 	}
 	if c := s.cap.Load(); c != nil {
-		return c.add(s, what, o)
+		return c.add(s, what, *o)
 	}
 	if err := s.checkImplicitCapture(what); err != nil {
 		return err
@@ -265,12 +272,12 @@ func (s *Stream) submitOp(what string, o op) error {
 	} else if o.notify {
 		qerr = halNotify(s.q, o.node.Host)
 	} else {
-		qerr = s.enqueue(o.node)
+		qerr = s.enqueue(&o.node)
 	}
 	if qerr != nil {
 		return fmt.Errorf("streaming: %s: %w", what, qerr)
 	}
-	if o.fn != nil {
+	if o.fn != nil && s.lastKernel.Load() != o.fn {
 		s.lastKernel.Store(o.fn)
 	}
 	s.work.Add(1)
@@ -280,16 +287,16 @@ func (s *Stream) submitOp(what string, o op) error {
 // notify runs a short bookkeeping function once the stream's earlier work
 // is done (see hal.Notifier).
 func (s *Stream) notify(what string, fn func()) error {
-	return s.submitOp(what, op{node: hal.Node{Kind: hal.NodeHost, Host: fn}, notify: true})
+	return s.submitOp(what, &op{node: hal.Node{Kind: hal.NodeHost, Host: fn}, notify: true})
 }
 
 // submitExec launches an instantiated graph on the stream.
 func (s *Stream) submitExec(x *GraphExec) error {
-	return s.submitOp("graph launch", op{exec: x})
+	return s.submitOp("graph launch", &op{exec: x})
 }
 
 // enqueue hands one node to the driver queue (s.mu held).
-func (s *Stream) enqueue(n hal.Node) error {
+func (s *Stream) enqueue(n *hal.Node) error {
 	switch n.Kind {
 	case hal.NodeKernel:
 		return s.q.Dispatch(n.Kernel, n.Launch)
@@ -461,6 +468,9 @@ func (s *Stream) Close() error {
 	// until then a Free (drainAll) still finds it and waits for it.
 	err = s.destroy()
 	s.ctx.mu.Lock()
+	if s.ctx.streams[s] && s.kind == streamBlocking {
+		s.ctx.blocking.Add(-1)
+	}
 	delete(s.ctx.streams, s)
 	s.ctx.mu.Unlock()
 	return err
@@ -483,6 +493,7 @@ func (s *Stream) destroy() error {
 		c.invalidate(fmt.Sprintf("%v was destroyed while being captured", s))
 	}
 	s.closed = true // nothing new is enqueued from here on
+	s.gone.Store(true)
 	s.mu.Unlock()
 	timeout := s.ctx.rt.closeTimeout
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -551,9 +562,9 @@ func (s *Stream) WaitEvent(e *Event) error {
 	if e.ctx.dev.hal != s.ctx.dev.hal && !s.native(&allocation{dev: e.ctx.dev}) {
 		// Another driver's event: wait for it on the host, in order.
 		he := e.hal
-		return s.submitOp("stream wait event", op{node: hal.Node{Kind: hal.NodeHost, Host: func() { he.Wait(context.Background()) }}, event: e})
+		return s.submitOp("stream wait event", &op{node: hal.Node{Kind: hal.NodeHost, Host: func() { he.Wait(context.Background()) }}, event: e})
 	}
-	return s.submitOp("stream wait event", op{node: hal.Node{Kind: hal.NodeEventWait, Event: e.hal}, event: e})
+	return s.submitOp("stream wait event", &op{node: hal.Node{Kind: hal.NodeEventWait, Event: e.hal}, event: e})
 }
 
 // stage is a host-memory staging buffer of a device.

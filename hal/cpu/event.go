@@ -16,22 +16,49 @@ var epoch = time.Now()
 
 // mark is one Record of an event: closed when the queue reaches it.
 type mark struct {
-	done chan struct{}
-	at   time.Duration // since epoch, set before done is closed
+	at time.Duration // since epoch, set before the mark is reached
+	// q and seq: the queue that records the mark, and the record's number
+	// there (set when it is enqueued), for a Wait to run the queue's work
+	// up to it (queue.help).
+	q   *queue
+	seq uint64
+
+	// done is 1 once the mark is reached. A goroutine that must block for
+	// it takes ch, made on first need (most records are never waited for
+	// that way, and a channel per record was half the cost of one).
+	done atomic.Uint32
+	mu   sync.Mutex
+	ch   chan struct{} // closed when the mark is reached
 }
 
-func newMark() *mark { return &mark{done: make(chan struct{})} }
+func newMark() *mark { return &mark{} }
+
+// reach marks m reached at the given time and wakes its waiters.
+func (m *mark) reach(at time.Duration) {
+	m.at = at
+	m.mu.Lock()
+	m.done.Store(1)
+	if m.ch != nil {
+		close(m.ch)
+	}
+	m.mu.Unlock()
+}
 
 func (m *mark) reached() bool {
-	if m == nil {
-		return true
+	return m == nil || m.done.Load() == 1
+}
+
+// doneCh returns a channel closed once m is reached.
+func (m *mark) doneCh() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.ch == nil {
+		m.ch = make(chan struct{})
+		if m.done.Load() == 1 {
+			close(m.ch)
+		}
 	}
-	select {
-	case <-m.done:
-		return true
-	default:
-		return false
-	}
+	return m.ch
 }
 
 type event struct {
@@ -96,13 +123,19 @@ func (e *event) Wait(ctx context.Context) error {
 	if m == nil {
 		return nil
 	}
-	select {
-	case <-m.done:
+	if m.reached() {
 		return nil
-	default:
+	}
+	if ctx.Done() == nil && m.q != nil {
+		// Nothing can end this wait: run the queue's work up to the
+		// record here rather than wait for its goroutine to wake up.
+		m.q.help(m.seq)
+		if m.reached() {
+			return nil
+		}
 	}
 	select {
-	case <-m.done:
+	case <-m.doneCh():
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("hal/cpu: event wait: %w", ctx.Err())

@@ -425,8 +425,7 @@ func (r *graphRun) execNode(i int32, w *worker) error {
 			s.release()
 		}
 		m := newMark()
-		m.at = time.Since(epoch)
-		close(m.done)
+		m.reach(time.Since(epoch))
 		e.mu.Lock()
 		e.cur = m
 		e.mu.Unlock()
@@ -445,7 +444,7 @@ func (r *graphRun) execNode(i int32, w *worker) error {
 }
 
 func (m *mark) wait() {
-	if m != nil {
-		<-m.done
+	if !m.reached() {
+		<-m.doneCh()
 	}
 }

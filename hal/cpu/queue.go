@@ -52,7 +52,12 @@ type op struct {
 }
 
 // queue runs its operations in order on one goroutine, which also takes part
-// in every launch it runs.
+// in every launch it runs. A goroutine that waits for the queue without a
+// deadline (Synchronize, or an event's Wait, with a context that cannot
+// end) runs the operations it waits for itself when the queue's goroutine
+// has not taken them yet: one executor at a time (running), in order, so
+// the result is the same, and a launch followed by a synchronize costs no
+// hand-off between goroutines.
 //
 // A kernel fault (a sticky error, see hal.Sticky) discards the work that
 // was enqueued behind it when it happened: kernels, copies, fills and graph
@@ -71,6 +76,7 @@ type queue struct {
 	completed uint64
 	err       error
 	closed    bool
+	running   bool // an executor (loop, or a waiter in help) runs taken operations
 	wake      chan struct{}
 	exited    chan struct{}
 
@@ -118,14 +124,22 @@ func (q *queue) enqueue(o op) error {
 		q.mu.Unlock()
 		return fmt.Errorf("hal/cpu: enqueue on a closed queue: %w", hal.ErrInvalidHandle)
 	}
-	q.ops = append(q.ops, o)
 	q.submitted++
+	if o.kind == opRecord {
+		o.mark.q, o.mark.seq = q, q.submitted
+	}
+	q.ops = append(q.ops, o)
 	q.mu.Unlock()
+	q.signal()
+	return nil
+}
+
+// signal wakes the queue's goroutine.
+func (q *queue) signal() {
 	select {
 	case q.wake <- struct{}{}:
 	default:
 	}
-	return nil
 }
 
 // NotifyFault implements hal.FaultNotifier.
@@ -139,52 +153,99 @@ func (q *queue) loop() {
 	defer close(q.exited)
 	for {
 		q.mu.Lock()
-		for len(q.ops) == 0 && !q.closed {
+		for (len(q.ops) == 0 || q.running) && !(q.closed && !q.running) {
 			q.mu.Unlock()
 			<-q.wake
 			q.mu.Lock()
 		}
 		if len(q.ops) == 0 {
+			// Closed, and no executor runs anything.
 			q.mu.Unlock()
 			return
 		}
-		batch := q.ops
-		q.ops = q.spare[:0]
-		seq := q.completed
-		q.cur = &batch[0]
+		batch := q.take()
 		q.mu.Unlock()
-		for i := range batch {
-			seq++
-			var err error
-			if seq <= q.skipThrough {
-				q.discard(&batch[i])
-			} else {
-				err = q.exec(&batch[i])
-			}
-			var notify func(error)
-			q.mu.Lock()
-			if hal.Sticky(err) {
-				q.skipThrough = q.submitted
-				notify = q.onFault
-			}
-			q.completed++
-			if err != nil && q.err == nil {
-				q.err = err
-			}
-			q.cur = nil
-			if i+1 < len(batch) {
-				q.cur = &batch[i+1]
-			}
-			q.cond.Broadcast()
-			q.mu.Unlock()
-			if notify != nil {
-				notify(err)
-			}
-			batch[i] = op{} // drop references for the GC
+		q.run(batch)
+	}
+}
+
+// take makes the caller the queue's executor and hands it the operations
+// enqueued so far (q.mu held, q.running false, q.ops not empty).
+func (q *queue) take() []op {
+	batch := q.ops
+	q.ops = q.spare[:0]
+	q.spare = nil
+	q.running = true
+	q.cur = &batch[0]
+	return batch
+}
+
+// run executes a batch that take handed out, then gives up the executor's
+// part (in the same critical section as the last operation's completion);
+// operations enqueued meanwhile go to the queue's goroutine.
+func (q *queue) run(batch []op) {
+	seq := q.completed // only the executor changes it
+	for i := range batch {
+		seq++
+		var err error
+		if seq <= q.skipThrough {
+			q.discard(&batch[i])
+		} else {
+			err = q.exec(&batch[i])
 		}
+		var notify func(error)
+		last := i+1 == len(batch)
+		again := false
 		q.mu.Lock()
-		q.spare = batch[:0]
+		if hal.Sticky(err) {
+			q.skipThrough = q.submitted
+			notify = q.onFault
+		}
+		q.completed++
+		if err != nil && q.err == nil {
+			q.err = err
+		}
+		q.cur = nil
+		if !last {
+			q.cur = &batch[i+1]
+		} else {
+			batch[i] = op{}
+			q.spare = batch[:0]
+			q.running = false
+			again = len(q.ops) > 0 || q.closed
+		}
+		q.cond.Broadcast()
 		q.mu.Unlock()
+		if notify != nil {
+			notify(err)
+		}
+		if last {
+			if again {
+				q.signal()
+			}
+			return
+		}
+		batch[i] = op{} // drop references for the GC
+	}
+}
+
+// help runs, on the calling goroutine, the operations up to number target
+// that the queue's goroutine has not taken yet, and returns when no more
+// can be taken (another executor runs, or target is reached). The caller
+// then waits as usual.
+func (q *queue) help(target uint64) {
+	q.mu.Lock()
+	q.helpLocked(target)
+	q.mu.Unlock()
+}
+
+// helpLocked is help with q.mu held (released while operations run).
+func (q *queue) helpLocked(target uint64) {
+	for q.completed < target && !q.running && len(q.ops) > 0 {
+		batch := q.take()
+		q.mu.Unlock()
+		q.run(batch)
+		q.mu.Lock()
 	}
 }
 
@@ -200,8 +261,7 @@ func (q *queue) exec(o *op) (err error) {
 	case opHost:
 		return runHost(o.fn)
 	case opRecord:
-		o.mark.at = time.Since(epoch)
-		close(o.mark.done)
+		o.mark.reach(time.Since(epoch))
 		if o.shared != nil {
 			o.shared.reach(o.seq)
 			o.shared.release()
@@ -211,7 +271,7 @@ func (q *queue) exec(o *op) (err error) {
 			defer o.shared.release()
 			return o.shared.waitFor(context.Background(), o.seq)
 		}
-		<-o.mark.done
+		o.mark.wait()
 	case opGraph:
 		return o.graph.run(q, o.nodes)
 	}
@@ -231,8 +291,7 @@ func (q *queue) discard(o *op) {
 			q.dev.inst.cfg.Log(2, "%v", err)
 		}
 	case opRecord:
-		o.mark.at = time.Since(epoch)
-		close(o.mark.done)
+		o.mark.reach(time.Since(epoch))
 		if o.shared != nil {
 			o.shared.reach(o.seq)
 			o.shared.release()
@@ -614,6 +673,11 @@ func (q *queue) Synchronize(ctx context.Context) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	target := q.submitted
+	if ctx.Done() == nil {
+		// Nothing can end this wait: run the work here rather than wait
+		// for the queue's goroutine to wake up and run it.
+		q.helpLocked(target)
+	}
 	var start time.Time // when a wait that can give up began (not read otherwise)
 	if q.completed < target && ctx.Done() != nil {
 		start = time.Now()

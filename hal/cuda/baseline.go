@@ -115,3 +115,14 @@ func cMalloc(n uint64) (unsafe.Pointer, error) {
 }
 
 func cFree(p unsafe.Pointer) { C.free(p) }
+
+// cBenchHostFloor runs n host-call round trips in plain C through a word
+// the stream waits on (shal_bench_host_floor's modes), on q's stream.
+func cBenchHostFloor(q hal.Queue, e hal.Event, word hal.Allocation, mode int, spin time.Duration, n int) (time.Duration, error) {
+	qq := q.(*queue)
+	var ev C.CUevent
+	if e != nil {
+		ev = e.(*event).ev
+	}
+	return benchResult(C.shal_bench_host_floor(qq.d.ctx, qq.stream, ev, word.Host, C.CUdeviceptr(word.Device), C.int(mode), C.longlong(spin), C.longlong(n)), "host floor")
+}

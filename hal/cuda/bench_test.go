@@ -40,10 +40,14 @@ import (
 //
 // Host calls (one run, same machine and driver, -benchtime 2000x): the C
 // row is cuLaunchHostFunc of an empty C function + cuStreamSynchronize.
-// The per-queue worker (hostcall.go) costs about four times that in round
-// trip; the blocking path, which it replaces where the driver has stream
-// memory operations, about 1.5 times. Launch and event rows of the same run
-// were unchanged (1.010, 1.026, 1.352).
+// The per-queue worker of that run (hostcall.go, when its trampoline still
+// called into Go and woke the worker goroutine) cost about four times that
+// in round trip; the blocking path, which it replaces where the driver has
+// stream memory operations, about 1.5 times. Launch and event rows of the
+// same run were unchanged (1.010, 1.026, 1.352). The worker now waits for
+// the notification in C; BenchmarkHostCallFloor gives the plain-C floors of
+// the designs (the trampoline storing the word itself, a C thread woken by
+// it, an event polled by the caller) to compare it with.
 //
 //	host call + synchronize, worker      10.69 µs C   44.16 µs Go, 4.131
 //	host call + synchronize, blocking     9.27 µs C   14.22 µs Go, 1.535
@@ -403,6 +407,34 @@ func BenchmarkHostCallRoundTrip(b *testing.B) {
 					return t, err
 				})
 			b.ReportMetric(bestStart, "fn-start-ns/op")
+		})
+	}
+}
+
+// BenchmarkHostCallFloor measures, in plain C, what a host call released
+// through a word the stream waits on can cost at best (see
+// shal_bench_host_floor): C is cuLaunchHostFunc of an empty C function +
+// cuStreamSynchronize, as in BenchmarkHostCallRoundTrip.
+func BenchmarkHostCallFloor(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		mode int
+		spin time.Duration
+	}{{"direct", 0, 0}, {"thread-spin", 1, 100 * time.Microsecond}, {"thread-futex", 1, 0}, {"event-poll", 2, 0}, {"wait-only", 3, 0}} {
+		b.Run(tc.name, func(b *testing.B) {
+			e := newBenchEnv(b)
+			if !e.d.(*device).hostCalls.memops {
+				b.Skip("no stream memory operations")
+			}
+			word := alloc(b, e.d, hal.MemoryHost, 4096)
+			ev, err := e.d.NewEvent(hal.EventDisableTiming)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ev.Close()
+			compare(b, b.N, 1, 0,
+				func(n int) (time.Duration, error) { return cBenchHostFunc(e.q, n) },
+				func(n int) (time.Duration, error) { return cBenchHostFloor(e.q, ev, word, tc.mode, tc.spin, n) })
 		})
 	}
 }

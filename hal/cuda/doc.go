@@ -36,11 +36,16 @@
 // driver calls in them. So Queue.HostCall does not run its function there:
 // each queue has a worker goroutine and a 32-bit "done" word in page-locked,
 // device-mapped host memory (cuMemHostAlloc with DEVICEMAP|PORTABLE, slots
-// of a page per device). HostCall enqueues cuLaunchHostFunc of a trampoline
-// that only notifies the worker and returns, then cuStreamWaitValue32_v2
+// of a page per device, with the worker's signal in the next cache line).
+// HostCall enqueues cuLaunchHostFunc of a C trampoline that only counts the
+// notification in the signal (waking the worker with a futex if it sleeps)
+// and returns, without entering Go, then cuStreamWaitValue32_v2
 // (CU_STREAM_WAIT_VALUE_GEQ) on the word for the call's sequence number; the
-// worker runs the queue's functions in order and stores each one's number
-// into the word, which releases the stream. Host calls of one queue run in
+// worker waits for the notifications in C (spinning briefly after each call
+// and while one is due, else sleeping; after a second with nothing to do it
+// waits in Go and gives its thread back), runs the queue's functions in
+// order and stores each one's number into the word, which releases the
+// stream. Host calls of one queue run in
 // order, those of different queues independently (as on the CPU driver),
 // and the functions run on a goroutine, where driver calls are allowed
 // (except waiting for later work of their own queue). Idle, Synchronize and

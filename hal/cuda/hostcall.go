@@ -9,7 +9,6 @@ import "C"
 
 import (
 	"fmt"
-	"runtime/cgo"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,18 +25,29 @@ import (
 // something another stream's host function would do, would therefore stop
 // the host functions of all streams, where hal's contract (and the CPU
 // driver) runs each queue's host calls independently. So HostCall does not
-// run fn on CUDA's thread. Each queue has a worker goroutine and a "done"
-// word in page-locked, device-mapped host memory; HostCall(fn) enqueues
+// run fn on CUDA's thread. Each queue has a worker goroutine and a slot of
+// page-locked, device-mapped host memory: a "done" word and a signal
+// (shal_host_sig, in its own cache line). HostCall(fn) enqueues
 //
-//  1. cuLaunchHostFunc of a C trampoline whose Go side only counts the
-//     notification and wakes the worker (it never blocks and never calls the
-//     driver, so CUDA's thread is free at once), then
+//  1. cuLaunchHostFunc of a C trampoline that only counts the notification
+//     in the signal and, if the worker sleeps, wakes it (a futex). It never
+//     blocks, never calls the driver and never enters Go, so CUDA's thread
+//     is free at once; then
 //  2. cuStreamWaitValue32(done word, seq, CU_STREAM_WAIT_VALUE_GEQ), so that
 //     the stream's later work waits until the worker has run fn.
 //
-// The worker runs the queue's functions in stream order, then stores each
-// one's sequence number into the done word, which the GPU polls. Host calls
-// of one queue run in order, those of different queues independently.
+// The worker waits for the notifications in C (shal_host_wait): it spins a
+// little after each call and while a listed call's notification is due,
+// so that a host call behind short work is picked up without waking a
+// thread, and sleeps otherwise. It runs the queue's functions in stream
+// order, then stores each one's sequence number into the done word, which
+// the GPU polls. Host calls of one queue run in order, those of different
+// queues independently. A worker with nothing listed for hostIdle waits in
+// Go instead, giving its thread back, until the next HostCall.
+//
+// An earlier version had the trampoline call into Go and wake the worker
+// goroutine: a cgo callback on CUDA's thread and a goroutine wake-up per
+// call made the round trip about four times cuLaunchHostFunc's on the H100.
 // Because the wait is a stream operation, cuStreamQuery (Idle),
 // cuStreamSynchronize, events recorded later and cuCtxSynchronize all wait
 // for the worker as they waited for the host function before.
@@ -55,19 +65,37 @@ import (
 // before CUDA 12): the legacy stream memory operations are enabled.
 const attrCanUseStreamMemOpsV1 = 92
 
-// Done words are slots of hostSlotBytes (one cache line each, so that
-// workers of different queues do not write the same line) in pages of
-// page-locked memory that a device allocates as queues need them.
+// Slots are hostSlotBytes of page-locked memory: the done word in the
+// first cache line, the signal in the second (so that the GPU's polling of
+// the word and the CPUs' updates of the signal, and the slots of different
+// queues, never share a line), in pages that a device allocates as queues
+// need them.
 const (
-	hostSlotBytes = 64
+	hostSlotBytes = 128
+	hostSigOffset = 64
 	hostPageBytes = 4096
 )
 
-// hostSlot is one done word: its host and device addresses.
+// hostSlot is one slot: the done word's host and device addresses.
 type hostSlot struct {
 	host unsafe.Pointer
 	dev  C.CUdeviceptr
 }
+
+// sig is the slot's signal.
+func (s hostSlot) sig() *C.shal_host_sig {
+	return (*C.shal_host_sig)(unsafe.Add(s.host, hostSigOffset))
+}
+
+// How a worker waits for notifications (shal_host_wait), variables for the
+// tests: it spins hostSpin after each call and up to hostSpinPending while
+// a listed call's notification is due, then sleeps; with nothing listed
+// for hostIdle it waits in Go.
+var (
+	hostSpin        = 50 * time.Microsecond
+	hostSpinPending = 200 * time.Microsecond
+	hostIdle        = time.Second
+)
 
 // hostPage is one cuMemHostAlloc'd page of slots.
 type hostPage struct {
@@ -135,6 +163,7 @@ func (d *device) allocSlot() (hostSlot, error) {
 	s := h.free[len(h.free)-1]
 	h.free = h.free[:len(h.free)-1]
 	atomic.StoreUint32((*uint32)(s.host), 0)
+	*s.sig() = C.shal_host_sig{}
 	return s, nil
 }
 
@@ -155,14 +184,16 @@ type hostCall struct {
 
 // hostWorker runs one queue's host functions.
 type hostWorker struct {
-	q      *queue
-	slot   hostSlot
-	handle cgo.Handle // what the trampoline passes to shalHostNotify
+	q    *queue
+	slot hostSlot
+	sig  *C.shal_host_sig // the slot's signal
+	// spin, pending, idle: hostSpin, hostSpinPending, hostIdle when the
+	// worker started.
+	spin, pending, idle C.longlong
 
-	fired atomic.Uint64 // notifications from CUDA so far
-	wake  chan struct{} // capacity 1: a notification arrived
-	stop  chan struct{} // closed to make the worker exit at once (device Close)
-	done  chan struct{} // closed when the worker has exited
+	wake chan struct{} // capacity 1: a call was listed while the worker waited in Go
+	stop chan struct{} // closed to make the worker exit at once (device Close)
+	done chan struct{} // closed when the worker has exited
 
 	stopOnce sync.Once
 
@@ -171,18 +202,21 @@ type hostWorker struct {
 	seq     uint32 // the last sequence number enqueued
 	closing bool   // Close enqueued the last notification
 
-	mu    sync.Mutex
-	calls []hostCall // enqueued and not yet run, in stream order
+	mu     sync.Mutex
+	calls  []hostCall // enqueued and not yet run, in stream order
+	parked bool       // the worker waits in Go for w.wake
 
 	// callStart is when the host function running now started (unix
 	// nanoseconds; 0 between calls), for the device's Close to see one
 	// that does not return (releaseHeld).
 	callStart atomic.Int64
-	// word serialises stores to the done word; once released, the word
-	// holds the last sequence number enqueued and the worker no longer
-	// stores the smaller one of the call it was in.
+	// word serialises stores to the done word and the stop of the signal;
+	// once released, the word holds the last sequence number enqueued and
+	// the worker no longer stores the smaller one of the call it was in;
+	// once freed, the slot may serve another queue and is not touched.
 	word     sync.Mutex
 	released bool
+	freed    bool
 }
 
 // startHostWorker gives q a worker, or leaves q on the blocking path when
@@ -208,13 +242,17 @@ func (q *queue) startHostWorker() error {
 		return check(r, "cuStreamWaitValue32(%#x, 0)", uint64(slot.dev))
 	}
 	w := &hostWorker{
-		q:    q,
-		slot: slot,
-		wake: make(chan struct{}, 1),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
+		q:       q,
+		slot:    slot,
+		sig:     slot.sig(),
+		spin:    C.longlong(hostSpin),
+		pending: C.longlong(hostSpinPending),
+		idle:    C.longlong(hostIdle),
+		wake:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+		parked:  true, // it starts waiting in Go: no thread until the first call
 	}
-	w.handle = cgo.NewHandle(w)
 	d.hostCalls.mu.Lock()
 	if d.hostCalls.workers == nil {
 		d.hostCalls.workers = map[*hostWorker]struct{}{}
@@ -224,24 +262,6 @@ func (q *queue) startHostWorker() error {
 	q.host = w
 	go w.run()
 	return nil
-}
-
-// shalHostNotify is the Go side of the notification trampoline (see
-// shal_cuda.c). CUDA calls it on its host-function thread: it only counts
-// the notification and wakes the worker, and never blocks. A handle that is
-// no longer valid (a worker stopped by the device's Close) is ignored.
-//
-//export shalHostNotify
-func shalHostNotify(h C.uintptr_t) {
-	w := hostfn.Lookup[*hostWorker](cgo.Handle(h))
-	if w == nil {
-		return
-	}
-	w.fired.Add(1)
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
 }
 
 // enqueue is HostCall with a worker.
@@ -258,11 +278,9 @@ func (w *hostWorker) enqueue(fn func()) error {
 	}
 	seq := w.seq + 1
 	// The call is listed before CUDA may notify for it.
-	w.mu.Lock()
-	w.calls = append(w.calls, hostCall{fn: fn, seq: seq})
-	w.mu.Unlock()
+	w.list(hostCall{fn: fn, seq: seq})
 	q := w.q
-	r := C.shal_host_call(q.d.uctx, q.us, C.uintptr_t(w.handle), w.slot.dev, C.uint32_t(seq))
+	r := C.shal_host_call(q.d.uctx, q.us, w.sig, w.slot.dev, C.uint32_t(seq))
 	switch {
 	case r == 0:
 		w.seq = seq
@@ -279,19 +297,74 @@ func (w *hostWorker) enqueue(fn func()) error {
 	}
 }
 
-func (w *hostWorker) dropLast() {
+// list appends c to the calls the worker is to run and counts it in the
+// signal (so that the worker spins for its notification), waking the worker
+// if it waits in Go.
+func (w *hostWorker) list(c hostCall) {
 	w.mu.Lock()
-	w.calls = w.calls[:len(w.calls)-1]
+	w.calls = append(w.calls, c)
+	atomic.AddUint32((*uint32)(unsafe.Pointer(&w.sig.listed)), 1)
+	if w.parked {
+		w.parked = false
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
 	w.mu.Unlock()
 }
 
+// dropLast takes back the call listed last, for which CUDA took no
+// notification.
+func (w *hostWorker) dropLast() {
+	w.mu.Lock()
+	w.calls = w.calls[:len(w.calls)-1]
+	atomic.AddUint32((*uint32)(unsafe.Pointer(&w.sig.listed)), ^uint32(0))
+	w.mu.Unlock()
+}
+
+// park waits in Go until a call is listed; false means the worker was
+// stopped.
+func (w *hostWorker) park() bool {
+	w.mu.Lock()
+	if len(w.calls) > 0 {
+		w.mu.Unlock()
+		return true
+	}
+	w.parked = true
+	w.mu.Unlock()
+	select {
+	case <-w.wake:
+		return true
+	case <-w.stop:
+		return false
+	}
+}
+
 // run is the worker goroutine: for every notification it runs the next
-// call, in stream order, then releases the stream's wait for it.
+// call, in stream order, then releases the stream's wait for it. The
+// notification count is 32 bits and wraps, as do the comparisons.
 func (w *hostWorker) run() {
 	defer close(w.done)
-	var ran uint64
+	if !w.park() {
+		w.exit(false)
+		return
+	}
+	var ran uint32
 	for {
-		for ran < w.fired.Load() {
+		var notified C.uint32_t
+		switch C.shal_host_wait(w.sig, C.uint32_t(ran), w.spin, w.pending, w.idle, &notified) {
+		case 1:
+			w.exit(false)
+			return
+		case 2:
+			if !w.park() {
+				w.exit(false)
+				return
+			}
+			continue
+		}
+		for ran != uint32(notified) {
 			select {
 			case <-w.stop:
 				w.exit(false)
@@ -301,9 +374,11 @@ func (w *hostWorker) run() {
 			w.mu.Lock()
 			if len(w.calls) == 0 {
 				// Cannot happen: every notification follows its call's
-				// listing. Wait for the next wake rather than spin.
+				// listing.
 				w.mu.Unlock()
-				break
+				w.q.hostErr.set(fmt.Errorf("hal/cuda: host-call worker notified with no call listed: %w", hal.ErrLaunchFailed))
+				w.exit(false)
+				return
 			}
 			c := w.calls[0]
 			w.calls[0] = hostCall{}
@@ -317,12 +392,6 @@ func (w *hostWorker) run() {
 				return
 			}
 			w.call(c)
-		}
-		select {
-		case <-w.wake:
-		case <-w.stop:
-			w.exit(false)
-			return
 		}
 	}
 }
@@ -393,14 +462,18 @@ func (d *device) releaseHeldHostCalls(grace time.Duration) {
 // early (the device's Close) drops the calls it has not run, but releases
 // the stream's waits for them all, so that the stream still drains.
 func (w *hostWorker) exit(drained bool) {
-	w.handle.Delete()
 	if !drained {
 		// No enqueue can follow: they check w.stop under w.enq.
+		w.forceStop()
 		w.enq.Lock()
 		w.word.Lock()
 		atomic.StoreUint32((*uint32)(w.slot.host), w.seq)
 		w.word.Unlock()
 		w.enq.Unlock()
+	} else {
+		w.word.Lock()
+		w.freed = true
+		w.word.Unlock()
 	}
 	d := w.q.d
 	d.hostCalls.mu.Lock()
@@ -413,7 +486,14 @@ func (w *hostWorker) exit(drained bool) {
 
 // forceStop makes the worker exit without running the calls left.
 func (w *hostWorker) forceStop() {
-	w.stopOnce.Do(func() { close(w.stop) })
+	w.stopOnce.Do(func() {
+		close(w.stop)
+		w.word.Lock()
+		if !w.freed {
+			C.shal_host_stop(w.sig)
+		}
+		w.word.Unlock()
+	})
 }
 
 // close enqueues the last notification: the worker runs the calls before
@@ -422,11 +502,9 @@ func (w *hostWorker) forceStop() {
 func (w *hostWorker) close() error {
 	w.enq.Lock()
 	w.closing = true
-	w.mu.Lock()
-	w.calls = append(w.calls, hostCall{last: true})
-	w.mu.Unlock()
+	w.list(hostCall{last: true})
 	q := w.q
-	r := C.shal_host_notify(q.d.uctx, q.us, C.uintptr_t(w.handle))
+	r := C.shal_host_notify(q.d.uctx, q.us, w.sig)
 	if r == 0 {
 		w.enq.Unlock()
 		return nil

@@ -570,3 +570,76 @@ func TestHostCallsNoMemops(t *testing.T) {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
 }
+
+// TestHostCallWorkerWaits covers the ways a worker waits for its
+// notifications: spinning (the defaults, calls back to back), sleeping on
+// the signal (no spin), and waiting in Go after an idle spell (a short
+// hostIdle, with pauses between the calls). Every call must run once, in
+// order, and see the device work before it (TestHostCallOrdersDeviceWork
+// checks the other direction).
+func TestHostCallWorkerWaits(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		spin, pending    time.Duration
+		idle, pauseEvery time.Duration
+	}{
+		{"spin", hostSpin, hostSpinPending, hostIdle, 0},
+		{"sleep", 0, 0, hostIdle, 0},
+		{"park", 0, 0, time.Millisecond, 3 * time.Millisecond},
+		{"spin-park", 20 * time.Microsecond, 50 * time.Microsecond, time.Millisecond, 3 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			saved := [3]time.Duration{hostSpin, hostSpinPending, hostIdle}
+			hostSpin, hostSpinPending, hostIdle = tc.spin, tc.pending, tc.idle
+			defer func() { hostSpin, hostSpinPending, hostIdle = saved[0], saved[1], saved[2] }()
+			d := testDevice(t)
+			q := workerQueue(t, d)
+			const rounds = 12
+			pinned := alloc(t, d, hal.MemoryHost, 4*rounds)
+			words := unsafe.Slice((*uint32)(pinned.Host), rounds)
+			for i := range words {
+				words[i] = 0xDEADBEEF
+			}
+			var ran []int
+			for i := range rounds {
+				// The device writes word i; the host function doubles it.
+				if err := q.Fill(pinned.Device+uint64(4*i), 4, uint32(i+1), 4); err != nil {
+					t.Fatal(err)
+				}
+				if err := q.HostCall(func() {
+					ran = append(ran, i)
+					words[i] *= 2
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if i%3 == 2 || tc.pauseEvery == 0 {
+					ctx, cancel := context.WithTimeout(bg, hostTimeout)
+					err := q.Synchronize(ctx)
+					cancel()
+					if err != nil {
+						t.Fatalf("round %d: %v", i, err)
+					}
+				}
+				if tc.pauseEvery > 0 && i%3 == 2 {
+					time.Sleep(tc.pauseEvery)
+				}
+			}
+			ctx, cancel := context.WithTimeout(bg, hostTimeout)
+			defer cancel()
+			if err := q.Synchronize(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if len(ran) != rounds {
+				t.Fatalf("%d host calls ran, want %d", len(ran), rounds)
+			}
+			for i := range rounds {
+				if ran[i] != i {
+					t.Fatalf("host calls ran in order %v", ran)
+				}
+				if want := uint32(2 * (i + 1)); words[i] != want {
+					t.Errorf("word %d = %#x, want %#x (the host function did not see the fill before it)", i, words[i], want)
+				}
+			}
+		})
+	}
+}

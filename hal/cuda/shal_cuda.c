@@ -9,6 +9,52 @@
 #include "shal_cuda.h"
 #include "_cgo_export.h"
 
+#include <pthread.h>
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+static long long shal_now_ns(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+// shal_cpu_relax is the pause of a spin-wait loop.
+static inline void shal_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+// shal_futex_wait sleeps while *addr == val, at most timeout_ns; without
+// futexes (not Linux) it sleeps 50 us and lets the caller look again.
+static void shal_futex_wait(uint32_t *addr, uint32_t val, long long timeout_ns) {
+#if defined(__linux__)
+	struct timespec ts = {timeout_ns / 1000000000LL, timeout_ns % 1000000000LL};
+	syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, &ts, NULL, 0);
+#else
+	(void)addr;
+	(void)val;
+	(void)timeout_ns;
+	struct timespec ts = {0, 50000};
+	nanosleep(&ts, NULL);
+#endif
+}
+
+// shal_futex_wake wakes the thread sleeping in shal_futex_wait on addr.
+static void shal_futex_wake(uint32_t *addr) {
+#if defined(__linux__)
+	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+#else
+	(void)addr;
+#endif
+}
+
 // Typed pointers to every function in SHAL_CU_FUNCS.
 #define SHAL_TYPEDEF(req, name, ret, params) typedef ret (*shal_pfn_##name) params;
 SHAL_CU_FUNCS(SHAL_TYPEDEF)
@@ -199,9 +245,48 @@ CUresult shal_launch_host_func(uintptr_t ctx, uintptr_t s, uintptr_t handle) {
 }
 
 // The notification trampoline of per-queue host calls: it only tells the
-// queue's Go worker that CUDA reached one more of its host functions, and
-// returns at once, so CUDA's single host-function thread is never held.
-static void shal_host_notify_trampoline(void *userData) { shalHostNotify((uintptr_t)userData); }
+// queue's worker that CUDA reached one more of its host functions, and
+// returns at once, so CUDA's single host-function thread is never held and
+// never enters Go. gen goes first: a worker that sees notified advance may
+// free sig for another queue, and what follows (the look at sleeping and a
+// futex wake) at worst wakes that queue's worker for nothing.
+static void shal_host_signal(void *userData) {
+	shal_host_sig *sig = userData;
+	__atomic_add_fetch(&sig->gen, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&sig->notified, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&sig->sleeping, __ATOMIC_SEQ_CST)) shal_futex_wake(&sig->gen);
+}
+
+void shal_host_stop(shal_host_sig *sig) {
+	__atomic_store_n(&sig->stop, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&sig->gen, 1, __ATOMIC_SEQ_CST);
+	shal_futex_wake(&sig->gen);
+}
+
+int shal_host_wait(shal_host_sig *sig, uint32_t ran, long long spin_ns, long long pending_ns, long long idle_ns, uint32_t *notified) {
+	long long t0 = shal_now_ns();
+	for (;;) {
+		uint32_t g = __atomic_load_n(&sig->gen, __ATOMIC_SEQ_CST);
+		uint32_t n = __atomic_load_n(&sig->notified, __ATOMIC_SEQ_CST);
+		if (n != ran) {
+			*notified = n;
+			return 0;
+		}
+		if (__atomic_load_n(&sig->stop, __ATOMIC_SEQ_CST)) return 1;
+		long long t = shal_now_ns() - t0;
+		int pending = __atomic_load_n(&sig->listed, __ATOMIC_SEQ_CST) != ran;
+		if (t < spin_ns || (pending && t < pending_ns)) {
+			shal_cpu_relax();
+			continue;
+		}
+		if (!pending && t >= idle_ns) return 2;
+		long long sleep = pending ? 1000000000LL : idle_ns - t;
+		__atomic_store_n(&sig->sleeping, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&sig->notified, __ATOMIC_SEQ_CST) == ran && !__atomic_load_n(&sig->stop, __ATOMIC_SEQ_CST))
+			shal_futex_wait(&sig->gen, g, sleep);
+		__atomic_store_n(&sig->sleeping, 0, __ATOMIC_SEQ_CST);
+	}
+}
 
 // CUstreamWaitValue_flags: CU_STREAM_WAIT_VALUE_GEQ waits until
 // (int32_t)(*addr - value) >= 0, a cyclic comparison.
@@ -218,11 +303,11 @@ static CUresult shal_wait_value_in(CUstream s, CUdeviceptr addr, uint32_t value)
 	return F(cuStreamWaitValue32)(s, addr, value, SHAL_CU_STREAM_WAIT_VALUE_GEQ);
 }
 
-int shal_host_call(uintptr_t ctx, uintptr_t s, uintptr_t handle, CUdeviceptr addr, uint32_t seq) {
+int shal_host_call(uintptr_t ctx, uintptr_t s, shal_host_sig *sig, CUdeviceptr addr, uint32_t seq) {
 	CUcontext prev;
 	CUresult r = shal_enter((CUcontext)ctx, &prev);
 	if (r != 0) return r;
-	r = F(cuLaunchHostFunc)((CUstream)s, shal_host_notify_trampoline, (void *)handle);
+	r = F(cuLaunchHostFunc)((CUstream)s, shal_host_signal, sig);
 	if (r == 0) {
 		r = shal_wait_value_in((CUstream)s, addr, seq);
 		if (r != 0) r = -r;
@@ -230,8 +315,8 @@ int shal_host_call(uintptr_t ctx, uintptr_t s, uintptr_t handle, CUdeviceptr add
 	shal_leave((CUcontext)ctx, prev);
 	return r;
 }
-CUresult shal_host_notify(uintptr_t ctx, uintptr_t s, uintptr_t handle) {
-	WITH_CTX((CUcontext)ctx, F(cuLaunchHostFunc)((CUstream)s, shal_host_notify_trampoline, (void *)handle));
+CUresult shal_host_notify(uintptr_t ctx, uintptr_t s, shal_host_sig *sig) {
+	WITH_CTX((CUcontext)ctx, F(cuLaunchHostFunc)((CUstream)s, shal_host_signal, sig));
 }
 CUresult shal_stream_wait_value(uintptr_t ctx, uintptr_t s, CUdeviceptr addr, uint32_t value) {
 	WITH_CTX((CUcontext)ctx, shal_wait_value_in((CUstream)s, addr, value));
@@ -593,11 +678,6 @@ CUresult shal_graph_exec_set_event_wait(CUcontext ctx, CUgraphExec e, CUgraphNod
 
 // ---- plain-C baselines ----
 
-static long long shal_now_ns(void) {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 // A plain C program sets its context once and then calls the driver.
 static CUresult shal_bench_begin(CUcontext ctx) { return F(cuCtxSetCurrent)(ctx); }
@@ -726,6 +806,95 @@ long long shal_bench_host_func(CUcontext ctx, CUstream s, long long n) {
 		if ((r = F(cuStreamSynchronize)(s)) != 0) return -r;
 	}
 	return shal_now_ns() - t0;
+}
+
+// ---- host-call floors (what the per-queue host-call design can reach) ----
+//
+// shal_bench_host_floor times n round trips of one host call in plain C,
+// each released through a word of page-locked host memory that the stream
+// waits on (cuStreamWaitValue32), as hostcall.go does:
+//   mode 0: cuLaunchHostFunc of a C function that stores the word itself;
+//   mode 1: cuLaunchHostFunc of a C function that only signals a waiting
+//           C thread (spinning spin_ns, then a futex), which stores it;
+//   mode 2: cuEventRecord, then the caller spins on cuEventQuery and
+//           stores the word;
+//   mode 3: the word already holds the value (the wait alone).
+// Each round trip ends with cuStreamSynchronize.
+typedef struct {
+	volatile uint32_t *word;
+	uint32_t notified, gen, sleeping, stop;
+	long long spin_ns;
+} shal_floor;
+
+static void shal_floor_store(void *p) {
+	shal_floor *f = p;
+	__atomic_add_fetch(&f->notified, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(f->word, f->notified, __ATOMIC_SEQ_CST);
+}
+
+static void shal_floor_signal(void *p) {
+	shal_floor *f = p;
+	__atomic_add_fetch(&f->notified, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&f->gen, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&f->sleeping, __ATOMIC_SEQ_CST)) shal_futex_wake(&f->gen);
+}
+
+static void *shal_floor_thread(void *p) {
+	shal_floor *f = p;
+	uint32_t ran = 0;
+	for (;;) {
+		long long t0 = shal_now_ns();
+		for (;;) {
+			uint32_t g = __atomic_load_n(&f->gen, __ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&f->notified, __ATOMIC_SEQ_CST) != ran || __atomic_load_n(&f->stop, __ATOMIC_SEQ_CST)) break;
+			if (shal_now_ns() - t0 < f->spin_ns) {
+				shal_cpu_relax();
+				continue;
+			}
+			__atomic_store_n(&f->sleeping, 1, __ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&f->notified, __ATOMIC_SEQ_CST) == ran && !__atomic_load_n(&f->stop, __ATOMIC_SEQ_CST))
+				shal_futex_wait(&f->gen, g, 1000000000LL);
+			__atomic_store_n(&f->sleeping, 0, __ATOMIC_SEQ_CST);
+		}
+		if (__atomic_load_n(&f->stop, __ATOMIC_SEQ_CST)) return NULL;
+		ran++;
+		__atomic_store_n(f->word, ran, __ATOMIC_SEQ_CST);
+	}
+}
+
+long long shal_bench_host_floor(CUcontext ctx, CUstream s, CUevent ev, void *word_host, CUdeviceptr word_dev, int mode, long long spin_ns, long long n) {
+	CUresult r = shal_bench_begin(ctx);
+	if (r != 0) return -r;
+	shal_floor f = {.word = word_host, .spin_ns = spin_ns};
+	*f.word = 0;
+	pthread_t th;
+	if (mode == 1 && pthread_create(&th, NULL, shal_floor_thread, &f) != 0) return -SHAL_CUDA_ERROR_NOT_SUPPORTED;
+	long long t0 = shal_now_ns();
+	for (long long i = 1; i <= n; i++) {
+		uint32_t seq = (uint32_t)i;
+		switch (mode) {
+		case 0: r = F(cuLaunchHostFunc)(s, shal_floor_store, &f); break;
+		case 1: r = F(cuLaunchHostFunc)(s, shal_floor_signal, &f); break;
+		case 2: r = F(cuEventRecord)(ev, s); break;
+		default: __atomic_store_n(f.word, seq, __ATOMIC_SEQ_CST); break;
+		}
+		if (r != 0) break;
+		if ((r = shal_wait_value_in(s, word_dev, seq)) != 0) break;
+		if (mode == 2) {
+			while ((r = F(cuEventQuery)(ev)) == 600) shal_cpu_relax();
+			if (r != 0) break;
+			__atomic_store_n(f.word, seq, __ATOMIC_SEQ_CST);
+		}
+		if ((r = F(cuStreamSynchronize)(s)) != 0) break;
+	}
+	long long t = shal_now_ns() - t0;
+	if (mode == 1) {
+		__atomic_store_n(&f.stop, 1, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&f.gen, 1, __ATOMIC_SEQ_CST);
+		shal_futex_wake(&f.gen);
+		pthread_join(th, NULL);
+	}
+	return r != 0 ? -r : t;
 }
 
 // shal_bench_pool times n × (cuMemAllocAsync + cuMemFreeAsync of size

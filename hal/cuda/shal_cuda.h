@@ -277,16 +277,38 @@ CUresult shal_stream_query(uintptr_t ctx, uintptr_t s);
 CUresult shal_stream_wait_event(uintptr_t ctx, uintptr_t s, uintptr_t e);
 CUresult shal_launch_host_func(uintptr_t ctx, uintptr_t s, uintptr_t handle);
 
-// Host calls through a per-queue Go worker (hostcall.go). shal_host_call
-// enqueues cuLaunchHostFunc of a trampoline that only notifies the worker
-// of the queue whose cgo.Handle is handle, then cuStreamWaitValue32 (the _v2
-// function when the driver has it) with CU_STREAM_WAIT_VALUE_GEQ for seq on
-// the done word at addr. It returns 0, the CUresult of a failed
-// cuLaunchHostFunc, or minus the CUresult of a failed wait (the host
-// function was enqueued). shal_host_notify enqueues the notification alone;
-// shal_stream_wait_value the wait alone.
-int shal_host_call(uintptr_t ctx, uintptr_t s, uintptr_t handle, CUdeviceptr addr, uint32_t seq);
-CUresult shal_host_notify(uintptr_t ctx, uintptr_t s, uintptr_t handle);
+// Host calls through a per-queue Go worker (hostcall.go). shal_host_sig is
+// how CUDA's host-function thread tells the worker that the stream reached
+// one more of its host calls, without calling into Go: it lives in
+// page-locked host memory next to the queue's done word (its own cache
+// line), and is zeroed before a worker uses it.
+typedef struct {
+	uint32_t notified; // notifications from CUDA's thread so far
+	uint32_t gen;      // bumped by every notification and by stop: the futex word
+	uint32_t sleeping; // the worker sleeps (or is about to) on gen
+	uint32_t stop;     // the worker is to return from shal_host_wait
+	uint32_t listed;   // calls the Go side listed so far (including not yet notified)
+} shal_host_sig;
+
+// shal_host_call enqueues cuLaunchHostFunc of a C trampoline that only
+// counts the notification in sig (and wakes the worker if it sleeps), then
+// cuStreamWaitValue32 (the _v2 function when the driver has it) with
+// CU_STREAM_WAIT_VALUE_GEQ for seq on the done word at addr. It returns 0,
+// the CUresult of a failed cuLaunchHostFunc, or minus the CUresult of a
+// failed wait (the host function was enqueued). shal_host_notify enqueues
+// the notification alone; shal_stream_wait_value the wait alone.
+int shal_host_call(uintptr_t ctx, uintptr_t s, shal_host_sig *sig, CUdeviceptr addr, uint32_t seq);
+CUresult shal_host_notify(uintptr_t ctx, uintptr_t s, shal_host_sig *sig);
+
+// shal_host_wait waits until sig has more notifications than ran: it spins
+// for spin_ns, and on while calls are listed but not yet notified, up to
+// pending_ns; then it sleeps (a futex on Linux) until CUDA's thread wakes
+// it. It returns 0 with the notification count in *notified, 1 when
+// stopped (shal_host_stop), and 2 when nothing was listed or notified for
+// idle_ns (the worker then waits in Go and gives its thread back).
+int shal_host_wait(shal_host_sig *sig, uint32_t ran, long long spin_ns, long long pending_ns, long long idle_ns, uint32_t *notified);
+// shal_host_stop makes shal_host_wait on sig return 1, now and later.
+void shal_host_stop(shal_host_sig *sig);
 CUresult shal_stream_wait_value(uintptr_t ctx, uintptr_t s, CUdeviceptr addr, uint32_t value);
 CUresult shal_event_create(CUcontext ctx, CUevent *e, unsigned int flags);
 CUresult shal_event_destroy(CUcontext ctx, CUevent e);
@@ -362,5 +384,6 @@ long long shal_bench_graph(CUcontext ctx, CUfunction f, CUstream s, int nodes, l
 long long shal_bench_ctx_enter(CUcontext ctx, long long n);
 long long shal_bench_host_func(CUcontext ctx, CUstream s, long long n);
 long long shal_bench_pool(CUcontext ctx, CUstream s, size_t size, long long n);
+long long shal_bench_host_floor(CUcontext ctx, CUstream s, CUevent ev, void *word_host, CUdeviceptr word_dev, int mode, long long spin_ns, long long n);
 
 #endif
