@@ -88,7 +88,7 @@ func (d *device) ExportMemory(base uint64) ([hal.IPCHandleSize]byte, error) {
 	if r.share == nil {
 		// Kernels and copies of any device of the instance (peers) may be
 		// using the memory: let them finish before its pages move.
-		for _, dev := range d.inst.devices {
+		for _, dev := range d.inst.All {
 			dev.Synchronize(context.Background()) // errors are the queues' own, reported to their callers
 		}
 		d.mu.Lock()
