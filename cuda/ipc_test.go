@@ -31,23 +31,6 @@ func ipcSetup(t *testing.T) {
 	}
 }
 
-func ipcBytes(n int, seed byte) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(i*13+i>>9) ^ seed
-	}
-	return b
-}
-
-func sameBytes(t *testing.T, what string, got, want []byte) {
-	t.Helper()
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("%s: byte %d is %#x, want %#x", what, i, got[i], want[i])
-		}
-	}
-}
-
 // TestIpc runs the cuIpc* calls and pool export and import between two
 // processes, with CUDA's codes for misuse.
 func TestIpc(t *testing.T) {
@@ -59,7 +42,7 @@ func TestIpc(t *testing.T) {
 		return
 	}
 	d := alloc(t, n)
-	ok(t, cuda.MemcpyHtoD(d, ipcBytes(n, 1), n))
+	ok(t, cuda.MemcpyHtoD(d, haltest.PeerBytes(n, 1), n))
 	h := val[cuda.IpcMemHandle](t)(cuda.IpcGetMemHandle(d))
 	if len(h) != cuda.CU_IPC_HANDLE_SIZE || unsafe.Sizeof(cuda.IpcEventHandle{}) != 64 {
 		t.Fatalf("handle sizes %d, %d: want 64", len(h), unsafe.Sizeof(cuda.IpcEventHandle{}))
@@ -76,7 +59,7 @@ func TestIpc(t *testing.T) {
 	defer syscall.Close(int(fd))
 	s := stream(t, cuda.CU_STREAM_NON_BLOCKING)
 	pd := val[cuda.DevicePtr](t)(cuda.MemAllocFromPoolAsync(4096, pool, s))
-	ok(t, cuda.MemcpyHtoDAsync(pd, ipcBytes(4096, 7), 4096, s))
+	ok(t, cuda.MemcpyHtoDAsync(pd, haltest.PeerBytes(4096, 7), 4096, s))
 	ok(t, cuda.StreamSynchronize(s))
 	data := val[cuda.MemPoolPtrExportData](t)(cuda.MemPoolExportPointer(pd))
 
@@ -99,7 +82,7 @@ func TestIpc(t *testing.T) {
 	peer.Expect("done")
 	got := make([]byte, 4096)
 	ok(t, cuda.MemcpyDtoH(got, pd, 4096))
-	sameBytes(t, "pool memory the peer wrote", got, ipcBytes(4096, 8))
+	haltest.SameBytes(t, "pool memory the peer wrote", got, haltest.PeerBytes(4096, 8))
 	ok(t, cuda.MemFreeAsync(pd, s))
 	ok(t, cuda.StreamSynchronize(s))
 	peer.SendString("bye")
@@ -142,7 +125,7 @@ func ipcPeer(t *testing.T, peer *haltest.Peer, n uint64) {
 	d := val[cuda.DevicePtr](t)(cuda.IpcOpenMemHandle(h, cuda.CU_IPC_MEM_LAZY_ENABLE_PEER_ACCESS))
 	got := make([]byte, n)
 	ok(t, cuda.MemcpyDtoH(got, d, n))
-	sameBytes(t, "memory of the other process", got, ipcBytes(int(n), 1))
+	haltest.SameBytes(t, "memory of the other process", got, haltest.PeerBytes(int(n), 1))
 	wantErr(t, "MemFree of opened memory", cuda.MemFree(d), cuda.CUDA_ERROR_INVALID_VALUE)
 	ev := val[*cuda.Event](t)(cuda.IpcOpenEventHandle(eh))
 
@@ -155,8 +138,8 @@ func ipcPeer(t *testing.T, peer *haltest.Peer, n uint64) {
 	pd := val[cuda.DevicePtr](t)(cuda.MemPoolImportPointer(pool, &data))
 	pg := make([]byte, 4096)
 	ok(t, cuda.MemcpyDtoH(pg, pd, 4096))
-	sameBytes(t, "pool memory of the other process", pg, ipcBytes(4096, 7))
-	ok(t, cuda.MemcpyHtoD(pd, ipcBytes(4096, 8), 4096))
+	haltest.SameBytes(t, "pool memory of the other process", pg, haltest.PeerBytes(4096, 7))
+	ok(t, cuda.MemcpyHtoD(pd, haltest.PeerBytes(4096, 8), 4096))
 	ok(t, cuda.MemFree(pd))
 	peer.SendString("opened")
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/streamhal/streamhal/hal/haltest"
 	"github.com/streamhal/streamhal/hip"
 	"github.com/streamhal/streamhal/streaming"
 )
@@ -15,7 +16,7 @@ import (
 
 func BenchmarkLaunchEmpty(b *testing.B) {
 	setup(b, 1)
-	m, err := hip.ModuleLoad(testdata(b, "test_kernels.fat"))
+	m, err := hip.ModuleLoad(haltest.TestdataFile(b, "test_kernels.fat"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func BenchmarkLaunchEmpty(b *testing.B) {
 
 func BenchmarkLaunchVectorAdd(b *testing.B) {
 	setup(b, 1)
-	m, err := hip.ModuleLoad(testdata(b, "test_kernels.fat"))
+	m, err := hip.ModuleLoad(haltest.TestdataFile(b, "test_kernels.fat"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math"
 	"os"
-	"path/filepath"
 	"testing"
 	"unsafe"
 
@@ -77,21 +76,11 @@ func ok(t *testing.T, what string, err error) {
 	}
 }
 
-// testdata returns the path of a file in the repository's testdata.
-func testdata(t testing.TB, name string) string {
-	t.Helper()
-	dir, err := haltest.TestdataDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(dir, name)
-}
-
 // loadKernels loads the test kernels (kernels/README.md) into the current
 // context and unloads them when t ends.
 func loadKernels(t *testing.T) hip.Module {
 	t.Helper()
-	m, err := hip.ModuleLoad(testdata(t, "test_kernels.fat"))
+	m, err := hip.ModuleLoad(haltest.TestdataFile(t, "test_kernels.fat"))
 	if err != nil {
 		if errors.Is(err, hip.HipErrorNoBinaryForGpu) {
 			t.Skipf("no test kernels for this device: %v", err)

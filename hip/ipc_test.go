@@ -13,23 +13,6 @@ import (
 	"github.com/streamhal/streamhal/hip"
 )
 
-func ipcBytes(n int, seed byte) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(i*17+i>>9) ^ seed
-	}
-	return b
-}
-
-func sameBytes(t *testing.T, what string, got, want []byte) {
-	t.Helper()
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("%s: byte %d is %#x, want %#x", what, i, got[i], want[i])
-		}
-	}
-}
-
 // TestIPC runs the hipIpc* calls and pool export and import between two
 // processes, with HIP's codes for misuse.
 func TestIPC(t *testing.T) {
@@ -54,7 +37,7 @@ func TestIPC(t *testing.T) {
 		ok(t, "IpcOpenMemHandle", err)
 		got := make([]byte, n)
 		ok(t, "MemcpyDtoH", hip.MemcpyDtoH(got, d, n))
-		sameBytes(t, "memory of the other process", got, ipcBytes(n, 3))
+		haltest.SameBytes(t, "memory of the other process", got, haltest.PeerBytes(n, 3))
 		ev, err := hip.IpcOpenEventHandle(eh)
 		ok(t, "IpcOpenEventHandle", err)
 		f, err := os.Open(fmt.Sprintf("/proc/%d/fd/%d", binary.LittleEndian.Uint32(msg), binary.LittleEndian.Uint32(msg[4:])))
@@ -66,7 +49,7 @@ func TestIPC(t *testing.T) {
 		ok(t, "MemPoolImportFromShareableHandle", err)
 		pd, err := hip.MemPoolImportPointer(pool, &data)
 		ok(t, "MemPoolImportPointer", err)
-		ok(t, "MemcpyHtoD", hip.MemcpyHtoD(pd, ipcBytes(512, 9), 512))
+		ok(t, "MemcpyHtoD", hip.MemcpyHtoD(pd, haltest.PeerBytes(512, 9), 512))
 		ok(t, "Free", hip.Free(pd))
 		peer.SendString("opened")
 		peer.Expect("recorded")
@@ -91,7 +74,7 @@ func TestIPC(t *testing.T) {
 		return
 	}
 	d := malloc(t, n)
-	ok(t, "MemcpyHtoD", hip.MemcpyHtoD(d, ipcBytes(n, 3), n))
+	ok(t, "MemcpyHtoD", hip.MemcpyHtoD(d, haltest.PeerBytes(n, 3), n))
 	h, err := hip.IpcGetMemHandle(d)
 	ok(t, "IpcGetMemHandle", err)
 	if unsafe.Sizeof(h) != hip.HIP_IPC_HANDLE_SIZE {
@@ -123,7 +106,7 @@ func TestIPC(t *testing.T) {
 	peer.Expect("opened")
 	got := make([]byte, 512)
 	ok(t, "MemcpyDtoH", hip.MemcpyDtoH(got, pd, 512))
-	sameBytes(t, "pool memory the peer wrote", got, ipcBytes(512, 9))
+	haltest.SameBytes(t, "pool memory the peer wrote", got, haltest.PeerBytes(512, 9))
 	ok(t, "FreeAsync", hip.FreeAsync(pd, s))
 
 	gate := make(chan struct{})

@@ -55,7 +55,7 @@ func TestModules(t *testing.T) {
 	wantCode(t, "ModuleGetGlobal nil module", err, hip.HipErrorInvalidHandle)
 
 	// Loading from memory, with and without (ignored) JIT options.
-	data, err := os.ReadFile(testdata(t, "test_kernels.fat"))
+	data, err := os.ReadFile(haltest.TestdataFile(t, "test_kernels.fat"))
 	ok(t, "read test_kernels.fat", err)
 	m2, err := hip.ModuleLoadData(data)
 	ok(t, "ModuleLoadData", err)
@@ -77,7 +77,7 @@ func TestModules(t *testing.T) {
 	wantCode(t, "ModuleLoadDataEx unknown option", err, hip.HipErrorInvalidValue)
 
 	// Bad images.
-	_, err = hip.ModuleLoad(testdata(t, "no_such_module.fat"))
+	_, err = hip.ModuleLoad(haltest.TestdataFile(t, "no_such_module.fat"))
 	wantCode(t, "ModuleLoad missing file", err, hip.HipErrorFileNotFound)
 	_, err = hip.ModuleLoadData([]byte("this is not a module"))
 	wantCode(t, "ModuleLoadData garbage", err, hip.HipErrorInvalidImage)
@@ -89,7 +89,7 @@ func TestModules(t *testing.T) {
 		_, err = hip.ModuleLoadData([]byte(".version 7.0\n.target sm_80\n.address_size 64\n.visible .entry k() {\n  .reg .f32 %f<5>;\n  .reg .b64 %rd<2>;\n  tex.2d.v4.f32.f32 {%f1,%f2,%f3,%f4}, [%rd1, {%f1,%f2}];\n}\n"))
 		wantCode(t, "ModuleLoadData PTX with a texture fetch on the CPU", err, hip.HipErrorInvalidKernelFile)
 		// A truncated CPU library is damaged.
-		so, err := os.ReadFile(testdata(t, "test_kernels.x86_64.so"))
+		so, err := os.ReadFile(haltest.TestdataFile(t, "test_kernels.x86_64.so"))
 		ok(t, "read .so", err)
 		_, err = hip.ModuleLoadData(so[:len(so)/3])
 		wantCode(t, "ModuleLoadData truncated", err, hip.HipErrorInvalidImage)

@@ -23,7 +23,7 @@ func CPUHeader() string { return cpuHeader }
 // that it puts on clang's include path, so that a program installed with
 // go install compiles CUDA sources without a checkout or a CUDA toolkit.
 //
-//go:embed gpu/shal_gpu.h gpu/shal_gpu_nvptx.h gpu/shal_gpu_amdgpu.h gpu/shal_gpu_math.h
+//go:embed gpu/shal_gpu.h gpu/shal_gpu_common.h gpu/shal_gpu_nvptx.h gpu/shal_gpu_amdgpu.h gpu/shal_gpu_math.h
 var gpuHeaders embed.FS
 
 // GPUHeaderName is the name of the device header CUDA sources include

@@ -40,7 +40,7 @@ func TestGPUHeaders(t *testing.T) {
 			}
 		}
 	}
-	if len(hs) != 4 {
-		t.Errorf("%d headers embedded, want 4 (shal_gpu.h, _nvptx, _amdgpu, _math)", len(hs))
+	if len(hs) != 5 {
+		t.Errorf("%d headers embedded, want 5 (shal_gpu.h, _common, _nvptx, _amdgpu, _math)", len(hs))
 	}
 }

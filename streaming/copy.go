@@ -96,35 +96,23 @@ func (s *Stream) stagedCopy(dst, src DevicePtr, n uint64) error {
 }
 
 // hostRead copies device memory at src into b from the host,
-// synchronously, and hostWrite copies b to dst. Each checks the address
-// under the table's read lock and holds it through the copy, so the memory
-// cannot be freed meanwhile; the caller has already waited for the device
-// work the copy must follow.
-func (rt *Runtime) hostRead(src DevicePtr, b []byte) error {
-	if len(b) == 0 {
-		return nil
-	}
-	done, err := rt.holdDrivers("memcpy to the host")
-	if err != nil {
-		return err
-	}
-	defer done()
-	t := &rt.ptrs
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	a, err := t.findRangeLocked("memcpy source", uint64(src), uint64(len(b)))
-	if err != nil {
-		return err
-	}
-	return t.readDeviceLocked(a.owner(), a.devicePtr(uint64(src)), b)
-}
+// synchronously, and hostWrite copies b to dst (hostCopy).
+func (rt *Runtime) hostRead(src DevicePtr, b []byte) error  { return rt.hostCopy(src, b, false) }
+func (rt *Runtime) hostWrite(dst DevicePtr, b []byte) error { return rt.hostCopy(dst, b, true) }
 
-// hostWrite: see hostRead.
-func (rt *Runtime) hostWrite(dst DevicePtr, b []byte) error {
+// hostCopy copies between device memory at p and b, into p when toDevice.
+// It checks the address under the table's read lock and holds it through
+// the copy, so the memory cannot be freed meanwhile; the caller has
+// already waited for the device work the copy must follow.
+func (rt *Runtime) hostCopy(p DevicePtr, b []byte, toDevice bool) error {
 	if len(b) == 0 {
 		return nil
 	}
-	done, err := rt.holdDrivers("memcpy from the host")
+	what, arg := "memcpy to the host", "memcpy source"
+	if toDevice {
+		what, arg = "memcpy from the host", "memcpy destination"
+	}
+	done, err := rt.holdDrivers(what)
 	if err != nil {
 		return err
 	}
@@ -132,11 +120,14 @@ func (rt *Runtime) hostWrite(dst DevicePtr, b []byte) error {
 	t := &rt.ptrs
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	a, err := t.findRangeLocked("memcpy destination", uint64(dst), uint64(len(b)))
+	a, err := t.findRangeLocked(arg, uint64(p), uint64(len(b)))
 	if err != nil {
 		return err
 	}
-	return t.writeDeviceLocked(a.owner(), a.devicePtr(uint64(dst)), b)
+	if toDevice {
+		return t.writeDeviceLocked(a.owner(), a.devicePtr(uint64(p)), b)
+	}
+	return t.readDeviceLocked(a.owner(), a.devicePtr(uint64(p)), b)
 }
 
 // syncForHost waits for the stream's earlier work before the caller touches

@@ -37,25 +37,6 @@ func ipcEnv(t *testing.T) *env {
 	return e
 }
 
-// ipcPattern is the bytes a process stores in shared memory: distinct per
-// byte and per seed.
-func ipcPattern(n int, seed byte) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(i*31+i>>8) ^ seed
-	}
-	return b
-}
-
-func checkBytes(t *testing.T, what string, got, want []byte) {
-	t.Helper()
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("%s: byte %d is %#x, want %#x", what, i, got[i], want[i])
-		}
-	}
-}
-
 const ipcSize = 1<<20 + 12
 
 // TestIPCMemoryAndEvent shares device memory and an event with a second
@@ -74,7 +55,7 @@ func TestIPCMemoryAndEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ctx.Free(d)
-	mine := ipcPattern(ipcSize, 0x5a)
+	mine := haltest.PeerBytes(ipcSize, 0x5a)
 	if err := ctx.MemcpyHtoD(d, mine); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +71,7 @@ func TestIPCMemoryAndEvent(t *testing.T) {
 	if err := ctx.MemcpyDtoH(got, d); err != nil {
 		t.Fatal(err)
 	}
-	checkBytes(t, "memory after export", got, mine)
+	haltest.SameBytes(t, "memory after export", got, mine)
 
 	ev, err := ctx.NewEvent(streaming.EventInterprocess | streaming.EventDisableTiming)
 	if err != nil {
@@ -109,7 +90,7 @@ func TestIPCMemoryAndEvent(t *testing.T) {
 	if err := ctx.MemcpyDtoH(got, d); err != nil {
 		t.Fatal(err)
 	}
-	checkBytes(t, "memory written by the peer", got, ipcPattern(ipcSize, 0xa5))
+	haltest.SameBytes(t, "memory written by the peer", got, haltest.PeerBytes(ipcSize, 0xa5))
 
 	// 2. Work here, held back by a gate, writes a marker and records the
 	// event; the peer waits for the event on a stream and then copies the
@@ -184,7 +165,7 @@ func ipcMemoryPeer(t *testing.T, e *env, peer *haltest.Peer) {
 	if err := ctx.MemcpyDtoH(got, d); err != nil {
 		t.Fatal(err)
 	}
-	checkBytes(t, "memory exported by the other process", got, ipcPattern(ipcSize, 0x5a))
+	haltest.SameBytes(t, "memory exported by the other process", got, haltest.PeerBytes(ipcSize, 0x5a))
 	// A kernel reads and writes the opened memory through its address
 	// (on Vulkan: the buffer device address of the imported memory).
 	const n = 1024
@@ -207,7 +188,7 @@ func ipcMemoryPeer(t *testing.T, e *env, peer *haltest.Peer) {
 			t.Fatalf("vector_add on opened memory: element %d is %v, want %v", i, v, want)
 		}
 	}
-	if err := ctx.MemcpyHtoD(d, ipcPattern(ipcSize, 0xa5)); err != nil {
+	if err := ctx.MemcpyHtoD(d, haltest.PeerBytes(ipcSize, 0xa5)); err != nil {
 		t.Fatal(err)
 	}
 	peer.SendString("read and written")
@@ -309,7 +290,7 @@ func TestIPCExporterExitsFirst(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := ctx.MemcpyHtoD(d, ipcPattern(ipcSize, 0x33)); err != nil {
+		if err := ctx.MemcpyHtoD(d, haltest.PeerBytes(ipcSize, 0x33)); err != nil {
 			t.Fatal(err)
 		}
 		h, err := ctx.IPCGetMemHandle(d)
@@ -382,7 +363,7 @@ func TestIPCExporterExitsFirst(t *testing.T) {
 	if err := ctx.MemcpyDtoH(got, d); err != nil {
 		t.Fatal(err)
 	}
-	checkBytes(t, "memory of an exporter that exited", got, ipcPattern(ipcSize, 0x33))
+	haltest.SameBytes(t, "memory of an exporter that exited", got, haltest.PeerBytes(ipcSize, 0x33))
 	if err := ev.Synchronize(context.Background()); err != nil {
 		t.Fatalf("wait for the record of an exporter that exited: %v", err)
 	}
@@ -559,8 +540,8 @@ func TestIPCMemPool(t *testing.T) {
 			if err := ctx.MemcpyDtoH(got, p); err != nil {
 				t.Fatal(err)
 			}
-			checkBytes(t, fmt.Sprintf("pool allocation %d", i), got, ipcPattern(4096, byte(i)))
-			if err := ctx.MemcpyHtoD(p, ipcPattern(4096, byte(0x80+i))); err != nil {
+			haltest.SameBytes(t, fmt.Sprintf("pool allocation %d", i), got, haltest.PeerBytes(4096, byte(i)))
+			if err := ctx.MemcpyHtoD(p, haltest.PeerBytes(4096, byte(0x80+i))); err != nil {
 				t.Fatal(err)
 			}
 			ptrs[i] = p
@@ -600,7 +581,7 @@ func TestIPCMemPool(t *testing.T) {
 		if ptrs[i], err = s.MallocFromPoolAsync(4096, pool); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.MemcpyHtoDAsync(ptrs[i], ipcPattern(4096, byte(i))); err != nil {
+		if err := s.MemcpyHtoDAsync(ptrs[i], haltest.PeerBytes(4096, byte(i))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -622,7 +603,7 @@ func TestIPCMemPool(t *testing.T) {
 		if err := ctx.MemcpyDtoH(got, p); err != nil {
 			t.Fatal(err)
 		}
-		checkBytes(t, fmt.Sprintf("pool allocation %d written by the peer", i), got, ipcPattern(4096, byte(0x80+i)))
+		haltest.SameBytes(t, fmt.Sprintf("pool allocation %d written by the peer", i), got, haltest.PeerBytes(4096, byte(0x80+i)))
 		if err := s.FreeAsync(p); err != nil {
 			t.Fatal(err)
 		}

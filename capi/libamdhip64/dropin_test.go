@@ -3,8 +3,6 @@
 package main
 
 import (
-	"debug/elf"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -97,15 +95,6 @@ func available(t *testing.T, backend string) {
 	rt.Close()
 }
 
-func testdata(t *testing.T, name string) string {
-	t.Helper()
-	dir, err := haltest.TestdataDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(dir, name)
-}
-
 // TestDemo runs the original design's hip_api_demo.c, unmodified but for
 // its include line, through the drop-in.
 func TestDemo(t *testing.T) {
@@ -114,7 +103,7 @@ func TestDemo(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b, func(t *testing.T) {
 			available(t, b)
-			out, err := l.Run(2*time.Minute, bin, []string{streaming.EnvTestTarget + "=" + b}, testdata(t, "vector_add.fat"))
+			out, err := l.Run(2*time.Minute, bin, []string{streaming.EnvTestTarget + "=" + b}, haltest.TestdataFile(t, "vector_add.fat"))
 			if err != nil || !strings.Contains(out, "Result: ✓ SUCCESS") {
 				t.Fatalf("hip_api_demo: %v\n%s", err, out)
 			}
@@ -131,7 +120,7 @@ func TestFeatures(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b, func(t *testing.T) {
 			available(t, b)
-			out, err := l.Run(2*time.Minute, bin, []string{streaming.EnvTestTarget + "=" + b}, testdata(t, "test_kernels.fat"))
+			out, err := l.Run(2*time.Minute, bin, []string{streaming.EnvTestTarget + "=" + b}, haltest.TestdataFile(t, "test_kernels.fat"))
 			if err != nil || !strings.Contains(out, "PASS") {
 				t.Fatalf("hip_features: %v\n%s", err, out)
 			}
@@ -144,62 +133,14 @@ func TestFeatures(t *testing.T) {
 // that its soname is the one programs record.
 func TestExports(t *testing.T) {
 	l := dropin(t)
-	f, err := elf.Open(filepath.Join(l.Dir, "libamdhip64.so.5"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if so, err := f.DynString(elf.DT_SONAME); err != nil || !slices.Equal(so, []string{"libamdhip64.so.5"}) {
-		t.Errorf("soname %v (%v), want libamdhip64.so.5", so, err)
-	}
-	syms, err := f.DynamicSymbols()
-	if err != nil {
-		t.Fatal(err)
-	}
-	have := map[string]bool{}
-	for _, s := range syms {
-		if s.Section != elf.SHN_UNDEF {
-			have[s.Name] = true
-		}
-	}
 	want := []string{"streamhal_capi_dropin", "hipGetErrorName", "hipGetErrorString"}
 	stubs, err := os.ReadFile("unsupported.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want = append(want, strings.Fields(string(stubs))...)
-	want = append(want, exportedNames(t)...)
-	missing := 0
-	for _, w := range want {
-		if !have[w] {
-			t.Errorf("%s is not exported", w)
-			missing++
-		}
-	}
-	if len(want) < 300 || missing > 0 {
-		t.Errorf("%d of %d names missing", missing, len(want))
-	}
-}
-
-// exportedNames returns the names the package's Go files //export.
-func exportedNames(t *testing.T) []string {
-	files, _ := filepath.Glob("*.go")
-	var out []string
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if name, ok := strings.CutPrefix(line, "//export "); ok {
-				out = append(out, strings.TrimSpace(name))
-			}
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal(fmt.Errorf("no //export lines found"))
-	}
-	return out
+	want = append(want, capitest.ExportedNames(t)...)
+	l.CheckExports(t, "libamdhip64.so.5", want, 300)
 }
 
 // TestNeverLoadsItself runs the demo on the HIP backend under the drop-in:
@@ -211,7 +152,7 @@ func exportedNames(t *testing.T) []string {
 func TestNeverLoadsItself(t *testing.T) {
 	l := dropin(t)
 	bin := compile(t, l, "hip_api_demo")
-	out, err := l.Run(time.Minute, bin, []string{streaming.EnvTestTarget + "=amdgpu", streaming.EnvLogLevel + "=2"}, testdata(t, "vector_add.fat"))
+	out, err := l.Run(time.Minute, bin, []string{streaming.EnvTestTarget + "=amdgpu", streaming.EnvLogLevel + "=2"}, haltest.TestdataFile(t, "vector_add.fat"))
 	if strings.Contains(out, "Result: ✓ SUCCESS") {
 		return
 	}
@@ -227,7 +168,7 @@ func TestNeverLoadsItself(t *testing.T) {
 
 	// Named by STREAM_HAL_HIP_LIBRARY, the drop-in is refused.
 	out, err = l.Run(time.Minute, bin, []string{streaming.EnvTestTarget + "=amdgpu", streaming.EnvLogLevel + "=2",
-		"STREAM_HAL_HIP_LIBRARY=" + filepath.Join(l.Dir, "libamdhip64.so.5")}, testdata(t, "vector_add.fat"))
+		"STREAM_HAL_HIP_LIBRARY=" + filepath.Join(l.Dir, "libamdhip64.so.5")}, haltest.TestdataFile(t, "vector_add.fat"))
 	if err == nil || !strings.Contains(out, "is streamhal's drop-in, not the vendor's library") {
 		t.Fatalf("demo with STREAM_HAL_HIP_LIBRARY naming the drop-in: %v\n%s", err, out)
 	}

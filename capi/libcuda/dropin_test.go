@@ -3,10 +3,8 @@
 package main
 
 import (
-	"debug/elf"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -53,15 +51,6 @@ func dropin(t testing.TB) *capitest.Lib {
 	return lib
 }
 
-func testdata(t *testing.T, name string) string {
-	t.Helper()
-	dir, err := haltest.TestdataDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(dir, name)
-}
-
 // TestDriverProgram runs cuda_driver.c through the drop-in: device query,
 // vector add and tiled matrix multiply from PTX (on the CPU through the
 // PTX translator), streams, events, graphs, capture and errors.
@@ -78,7 +67,7 @@ func TestDriverProgram(t *testing.T) {
 	rt, err := streaming.Open(streaming.Options{Backends: []string{backend}})
 	haltest.SkipUnavailable(t, backend, err)
 	rt.Close()
-	out, err := l.Run(3*time.Minute, bin, []string{streaming.EnvTestTarget + "=" + backend}, testdata(t, "test_kernels.sm_80.ptx"))
+	out, err := l.Run(3*time.Minute, bin, []string{streaming.EnvTestTarget + "=" + backend}, haltest.TestdataFile(t, "test_kernels.sm_80.ptx"))
 	if err != nil || !strings.Contains(out, "PASS") {
 		t.Fatalf("cuda_driver on %s: %v\n%s", backend, err, out)
 	}
@@ -89,24 +78,6 @@ func TestDriverProgram(t *testing.T) {
 // api.txt and every //export is a defined dynamic symbol.
 func TestExports(t *testing.T) {
 	l := dropin(t)
-	f, err := elf.Open(filepath.Join(l.Dir, "libcuda.so.1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if so, err := f.DynString(elf.DT_SONAME); err != nil || !slices.Equal(so, []string{"libcuda.so.1"}) {
-		t.Errorf("soname %v (%v), want libcuda.so.1", so, err)
-	}
-	syms, err := f.DynamicSymbols()
-	if err != nil {
-		t.Fatal(err)
-	}
-	have := map[string]bool{}
-	for _, s := range syms {
-		if s.Section != elf.SHN_UNDEF {
-			have[s.Name] = true
-		}
-	}
 	want := []string{"streamhal_capi_dropin"}
 	api, err := os.ReadFile("api.txt")
 	if err != nil {
@@ -117,26 +88,8 @@ func TestExports(t *testing.T) {
 			want = append(want, line)
 		}
 	}
-	files, _ := filepath.Glob("*.go")
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if name, ok := strings.CutPrefix(line, "//export "); ok {
-				want = append(want, strings.TrimSpace(name))
-			}
-		}
-	}
-	for _, w := range want {
-		if !have[w] {
-			t.Errorf("%s is not exported", w)
-		}
-	}
-	if len(want) < 250 {
-		t.Errorf("only %d names checked", len(want))
-	}
+	want = append(want, capitest.ExportedNames(t)...)
+	l.CheckExports(t, "libcuda.so.1", want, 250)
 }
 
 // TestNeverLoadsItself runs the program on the CUDA backend under the
@@ -150,7 +103,7 @@ func TestNeverLoadsItself(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := l.Run(time.Minute, bin, []string{streaming.EnvTestTarget + "=cuda", streaming.EnvLogLevel + "=2"}, testdata(t, "test_kernels.sm_80.ptx"))
+	out, err := l.Run(time.Minute, bin, []string{streaming.EnvTestTarget + "=cuda", streaming.EnvLogLevel + "=2"}, haltest.TestdataFile(t, "test_kernels.sm_80.ptx"))
 	if strings.Contains(out, "PASS") {
 		return
 	}

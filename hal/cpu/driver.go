@@ -164,9 +164,11 @@ import (
 	"crypto/sha1"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -242,18 +244,17 @@ func (Driver) Open(cfg hal.Config) (hal.Instance, error) {
 			d.mc = newMemcheck()
 		}
 		d.info = deviceInfo(model, i, inst.pool.size, total)
-		inst.devices = append(inst.devices, d)
+		inst.All = append(inst.All, d)
 	}
 	cfg.Log(3, "hal/cpu: %d device(s), %d workers, %s, memory budget %s (%s), memcheck %v", n, inst.pool.size, model, hal.FormatBytes(total), source, memcheck)
 	return inst, nil
 }
 
 type instance struct {
-	cfg     hal.Config
-	pool    *pool
-	budget  *budget
-	devices []*device
-	once    sync.Once
+	devices.Set[*device]
+	cfg    hal.Config
+	pool   *pool
+	budget *budget
 	// replacedOnce makes the warning about a replaced fault handler appear
 	// once.
 	replacedOnce sync.Once
@@ -261,20 +262,9 @@ type instance struct {
 
 var _ hal.Instance = (*instance)(nil)
 
-func (in *instance) Devices() []hal.Device {
-	return devices.List(in.devices)
-}
-
 // Close closes every device (each waits at most the close timeout; they
 // wait together), then the worker pool.
-func (in *instance) Close() error {
-	var err error
-	in.once.Do(func() {
-		err = devices.CloseAll(in.devices)
-		in.pool.close()
-	})
-	return err
-}
+func (in *instance) Close() error { return in.CloseOnce(in.pool.close) }
 
 // checkFaultHandler logs, once, that the kernel fault handler was replaced.
 func (in *instance) checkFaultHandler() {
@@ -811,10 +801,7 @@ func (d *device) isStuck() bool {
 
 func (d *device) Synchronize(ctx context.Context) error {
 	d.mu.Lock()
-	qs := make([]*queue, 0, len(d.queues))
-	for q := range d.queues {
-		qs = append(qs, q)
-	}
+	qs := slices.Collect(maps.Keys(d.queues))
 	d.mu.Unlock()
 	var first error
 	for _, q := range qs {
@@ -834,10 +821,7 @@ func (d *device) Close() error {
 		d.mu.Unlock()
 		return nil
 	}
-	qs := make([]*queue, 0, len(d.queues))
-	for q := range d.queues {
-		qs = append(qs, q)
-	}
+	qs := slices.Collect(maps.Keys(d.queues))
 	d.mu.Unlock()
 	errs := []error{devices.CloseAll(qs)}
 	d.mu.Lock()

@@ -102,22 +102,22 @@ func (e *event) latest() *mark {
 
 func (e *event) Done() bool {
 	if s := e.shared; s != nil {
-		if !s.acquire() {
+		if !s.Acquire() {
 			return true
 		}
-		defer s.release()
-		return s.done(s.target())
+		defer s.Release()
+		return s.Done(s.Target())
 	}
 	return e.latest().reached()
 }
 
 func (e *event) Wait(ctx context.Context) error {
 	if s := e.shared; s != nil {
-		if !s.acquire() {
+		if !s.Acquire() {
 			return nil
 		}
-		defer s.release()
-		return s.waitFor(ctx, s.target())
+		defer s.Release()
+		return s.Wait(ctx, s.Target())
 	}
 	m := e.latest()
 	if m == nil {
@@ -147,7 +147,7 @@ func (e *event) Close() error {
 		return fmt.Errorf("hal/cpu: event closed twice: %w", hal.ErrInvalidHandle)
 	}
 	if e.shared != nil {
-		e.shared.close()
+		e.shared.Close(nil)
 	}
 	return nil
 }

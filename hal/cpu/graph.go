@@ -420,9 +420,9 @@ func (r *graphRun) execNode(i int32, w *worker) error {
 		return runHost(nd.Host)
 	case hal.NodeEventRecord:
 		e := nd.Event.(*event)
-		if s := e.shared; s != nil && s.acquire() {
-			s.reach(s.record())
-			s.release()
+		if s := e.shared; s != nil && s.Acquire() {
+			s.Reach(s.Record())
+			s.Release()
 		}
 		m := newMark()
 		m.reach(time.Since(epoch))
@@ -432,9 +432,9 @@ func (r *graphRun) execNode(i int32, w *worker) error {
 	case hal.NodeEventWait:
 		e := nd.Event.(*event)
 		if s := e.shared; s != nil {
-			if s.acquire() {
-				defer s.release()
-				return s.waitFor(context.Background(), s.target())
+			if s.Acquire() {
+				defer s.Release()
+				return s.Wait(context.Background(), s.Target())
 			}
 			return nil
 		}

@@ -1,6 +1,5 @@
 // C side of the CPU driver's interprocess sharing (ipc.go): device memory
-// moved into a memfd so that another process can map it, and the shared
-// pages of interprocess events.
+// moved into a memfd so that another process can map it.
 #define _GNU_SOURCE
 #include "runtime.h"
 
@@ -9,41 +8,19 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-// shal_ipc_memfd creates a memfd of size bytes named name; it returns the
-// descriptor, or -errno.
-int shal_ipc_memfd(const char* name, uint64_t size) {
-  int fd = memfd_create(name, MFD_CLOEXEC);
-  if (fd < 0) return -errno;
-  if (ftruncate(fd, (off_t)size) != 0) {
-    int e = errno;
-    close(fd);
-    return -e;
-  }
-  return fd;
-}
-
-// shal_ipc_share moves the page-aligned range [p, p+len) into a new memfd
-// named name without changing its address or its contents: the contents
-// are copied into the memfd, which is then mapped over the range. The
-// caller guarantees that nothing touches the range meanwhile. It returns
-// the descriptor, or -errno (the range is unchanged then).
-int shal_ipc_share(void* p, uint64_t len, const char* name) {
-  int fd = shal_ipc_memfd(name, len);
-  if (fd < 0) return fd;
+// shal_ipc_share moves the page-aligned range [p, p+len) into fd, a memfd
+// of len bytes (hal/internal/shm), without changing its address or its
+// contents: the contents are copied into the memfd, which is then mapped
+// over the range. The caller guarantees that nothing touches the range
+// meanwhile. It returns 0, or -errno (the range is unchanged then, and
+// the caller closes fd).
+int shal_ipc_share(void* p, uint64_t len, int fd) {
   void* tmp = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (tmp == MAP_FAILED) {
-    int e = errno;
-    close(fd);
-    return -e;
-  }
+  if (tmp == MAP_FAILED) return -errno;
   memcpy(tmp, p, (size_t)len);
   munmap(tmp, (size_t)len);
-  if (mmap(p, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
-    int e = errno;
-    close(fd);
-    return -e;
-  }
-  return fd;
+  if (mmap(p, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) return -errno;
+  return 0;
 }
 
 // shal_ipc_unshare gives the range [p, p+len) private anonymous memory

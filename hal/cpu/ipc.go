@@ -3,7 +3,6 @@
 package cpu
 
 /*
-#include <stdlib.h>
 #include "runtime.h"
 */
 import "C"
@@ -14,13 +13,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"sync"
-	"sync/atomic"
 	"syscall"
-	"time"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/shm"
 )
 
 // Interprocess sharing (hal.IPCDevice).
@@ -40,9 +37,10 @@ import (
 // valid when the exporter exits, as the memfd lives on in them.
 //
 // An interprocess event keeps its state in a shared page of its own
-// memfd: how many records were enqueued (in both processes) and the
-// highest one reached. A wait takes the number of records at the time of
-// the call and polls until it is reached.
+// memfd (hal/internal/shm): how many records were enqueued (in both
+// processes) and the highest one reached. A wait takes the number of
+// records at the time of the call and polls until it is reached. Its
+// handle names the memfd as a memory handle does.
 
 var _ hal.IPCDevice = (*device)(nil)
 
@@ -90,7 +88,7 @@ func (d *device) ExportMemory(base uint64) ([hal.IPCHandleSize]byte, error) {
 	if r.share == nil {
 		// Kernels and copies of any device of the instance (peers) may be
 		// using the memory: let them finish before its pages move.
-		for _, dev := range d.inst.devices {
+		for _, dev := range d.inst.All {
 			dev.Synchronize(context.Background()) // errors are the queues' own, reported to their callers
 		}
 		d.mu.Lock()
@@ -133,13 +131,17 @@ func (d *device) exportable(base uint64) (allocRecord, error) {
 // share moves [p, p+length) into a new memfd.
 func share(p unsafe.Pointer, length uint64) (*ipcShare, error) {
 	token := rand.Uint64()
-	name := C.CString(memfdName(hal.IPCMemory, token))
-	defer C.free(unsafe.Pointer(name))
-	fd := C.shal_ipc_share(p, C.uint64_t(length), name)
-	if fd < 0 {
-		return nil, fmt.Errorf("hal/cpu: export %p: moving %d bytes into shared memory: %v: %w", p, length, syscall.Errno(-fd), hal.ErrOutOfMemory)
+	fd, err := shm.Memfd(memfdName(hal.IPCMemory, token), length)
+	if err == nil {
+		if e := C.shal_ipc_share(p, C.uint64_t(length), C.int(fd)); e < 0 {
+			syscall.Close(fd)
+			err = syscall.Errno(-e)
+		}
 	}
-	return &ipcShare{fd: int(fd), length: length, token: token}, nil
+	if err != nil {
+		return nil, fmt.Errorf("hal/cpu: export %p: moving %d bytes into shared memory: %v: %w", p, length, err, hal.ErrOutOfMemory)
+	}
+	return &ipcShare{fd: fd, length: length, token: token}, nil
 }
 
 // unshare undoes share before the range goes back to the C heap.
@@ -232,107 +234,20 @@ func unmapImported(r allocRecord) {
 	C.shal_ipc_unmap(r.host, C.uint64_t(sharedLength(r.size)))
 }
 
-// sharedEvent is the state of an interprocess event, in a page shared
-// with the other processes that opened it.
+// sharedEvent is an interprocess event's shared page and the token that
+// names its memfd (memfdName), which an importer checks.
 type sharedEvent struct {
-	page  unsafe.Pointer // recorded uint64 at 0, reached uint64 at 8
-	fd    int            // the exporter's memfd; -1 once closed, or in an importer
+	*shm.Event
 	token uint64
-
-	mu     sync.Mutex
-	refs   int // operations enqueued that still use page
-	closed bool
-}
-
-func (s *sharedEvent) recorded() *uint64 { return (*uint64)(s.page) }
-func (s *sharedEvent) reached() *uint64  { return (*uint64)(unsafe.Add(s.page, 8)) }
-
-// record counts a new record and returns its number.
-func (s *sharedEvent) record() uint64 { return atomic.AddUint64(s.recorded(), 1) }
-
-// reach marks record seq reached.
-func (s *sharedEvent) reach(seq uint64) {
-	p := s.reached()
-	for {
-		cur := atomic.LoadUint64(p)
-		if cur >= seq || atomic.CompareAndSwapUint64(p, cur, seq) {
-			return
-		}
-	}
-}
-
-// target is the record a wait issued now waits for.
-func (s *sharedEvent) target() uint64 { return atomic.LoadUint64(s.recorded()) }
-
-func (s *sharedEvent) done(t uint64) bool { return atomic.LoadUint64(s.reached()) >= t }
-
-// waitFor polls until record t is reached (or ctx ends): the record may
-// come from another process, which no Go channel of ours would see.
-func (s *sharedEvent) waitFor(ctx context.Context, t uint64) error {
-	delay := time.Microsecond
-	for !s.done(t) {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("hal/cpu: interprocess event wait: %w", ctx.Err())
-		default:
-		}
-		time.Sleep(delay)
-		delay = min(2*delay, time.Millisecond)
-	}
-	return nil
-}
-
-// acquire keeps the page mapped for an operation; false once closed.
-func (s *sharedEvent) acquire() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false
-	}
-	s.refs++
-	return true
-}
-
-func (s *sharedEvent) release() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.refs--
-	s.freeLocked()
-}
-
-func (s *sharedEvent) close() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closed = true
-	s.freeLocked()
-}
-
-func (s *sharedEvent) freeLocked() {
-	if s.closed && s.refs == 0 && s.page != nil {
-		C.shal_ipc_unmap(s.page, C.uint64_t(pageSize))
-		s.page = nil
-		if s.fd >= 0 {
-			syscall.Close(s.fd)
-			s.fd = -1
-		}
-	}
 }
 
 func newSharedEvent() (*sharedEvent, error) {
 	token := rand.Uint64()
-	name := C.CString(memfdName(hal.IPCEvent, token))
-	defer C.free(unsafe.Pointer(name))
-	fd := C.shal_ipc_memfd(name, C.uint64_t(pageSize))
-	if fd < 0 {
-		return nil, fmt.Errorf("hal/cpu: interprocess event: shared memory: %v: %w", syscall.Errno(-fd), hal.ErrOutOfMemory)
+	ev, err := shm.NewEvent("hal/cpu", memfdName(hal.IPCEvent, token))
+	if err != nil {
+		return nil, err
 	}
-	var e C.int
-	p := C.shal_ipc_map(fd, C.uint64_t(pageSize), &e)
-	if p == nil {
-		syscall.Close(int(fd))
-		return nil, fmt.Errorf("hal/cpu: interprocess event: mapping shared memory: %v: %w", syscall.Errno(e), hal.ErrOutOfMemory)
-	}
-	return &sharedEvent{page: p, fd: int(fd), token: token}, nil
+	return &sharedEvent{Event: ev, token: token}, nil
 }
 
 func (d *device) ExportEvent(he hal.Event) ([hal.IPCHandleSize]byte, error) {
@@ -345,38 +260,27 @@ func (d *device) ExportEvent(he hal.Event) ([hal.IPCHandleSize]byte, error) {
 	if s == nil {
 		return h, fmt.Errorf("hal/cpu: export event: created without the interprocess flag: %w", hal.ErrInvalidValue)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return h, fmt.Errorf("hal/cpu: export event: event closed: %w", hal.ErrInvalidHandle)
-	}
-	if s.fd < 0 {
-		// An imported event is exported again by its first process's
-		// handle: that descriptor is not ours to name.
-		return h, fmt.Errorf("hal/cpu: export event: the event was opened from another process; export it there: %w", hal.ErrInvalidValue)
-	}
-	hal.PutIPCHeader(&h, Name, hal.IPCEvent)
-	binary.LittleEndian.PutUint32(h[hPID:], uint32(os.Getpid()))
-	binary.LittleEndian.PutUint32(h[hFD:], uint32(s.fd))
-	binary.LittleEndian.PutUint64(h[hToken:], s.token)
-	return h, nil
+	err := s.Export(func(fd int) error {
+		hal.PutIPCHeader(&h, Name, hal.IPCEvent)
+		binary.LittleEndian.PutUint32(h[hPID:], uint32(os.Getpid()))
+		binary.LittleEndian.PutUint32(h[hFD:], uint32(fd))
+		binary.LittleEndian.PutUint64(h[hToken:], s.token)
+		return nil
+	})
+	return h, err
 }
 
 func (d *device) ImportEvent(h [hal.IPCHandleSize]byte) (hal.Event, error) {
 	const what = "open event handle"
-	f, size, err := openPeer(h, hal.IPCEvent, what)
+	f, _, err := openPeer(h, hal.IPCEvent, what)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if size != pageSize {
-		return nil, fmt.Errorf("hal/cpu: %s: the shared event state has %d bytes, want %d: %w", what, size, pageSize, hal.ErrInvalidValue)
+	ev, err := shm.OpenEvent("hal/cpu", what, int(f.Fd()))
+	if err != nil {
+		return nil, err
 	}
-	var e C.int
-	p := C.shal_ipc_map(C.int(f.Fd()), C.uint64_t(pageSize), &e)
-	if p == nil {
-		return nil, fmt.Errorf("hal/cpu: %s: mapping: %v: %w", what, syscall.Errno(e), hal.ErrOutOfMemory)
-	}
-	s := &sharedEvent{page: p, fd: -1, token: binary.LittleEndian.Uint64(h[hToken:])}
+	s := &sharedEvent{Event: ev, token: binary.LittleEndian.Uint64(h[hToken:])}
 	return &event{dev: d, flags: hal.EventDisableTiming | hal.EventInterprocess, shared: s}, nil
 }

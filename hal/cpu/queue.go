@@ -263,13 +263,13 @@ func (q *queue) exec(o *op) (err error) {
 	case opRecord:
 		o.mark.reach(time.Since(epoch))
 		if o.shared != nil {
-			o.shared.reach(o.seq)
-			o.shared.release()
+			o.shared.Reach(o.seq)
+			o.shared.Release()
 		}
 	case opWait:
 		if o.shared != nil {
-			defer o.shared.release()
-			return o.shared.waitFor(context.Background(), o.seq)
+			defer o.shared.Release()
+			return o.shared.Wait(context.Background(), o.seq)
 		}
 		o.mark.wait()
 	case opGraph:
@@ -293,12 +293,12 @@ func (q *queue) discard(o *op) {
 	case opRecord:
 		o.mark.reach(time.Since(epoch))
 		if o.shared != nil {
-			o.shared.reach(o.seq)
-			o.shared.release()
+			o.shared.Reach(o.seq)
+			o.shared.Release()
 		}
 	case opWait:
 		if o.shared != nil {
-			o.shared.release()
+			o.shared.Release()
 		}
 	}
 }
@@ -608,17 +608,17 @@ func (q *queue) Record(he hal.Event) error {
 	defer e.mu.Unlock()
 	o := op{kind: opRecord, mark: m}
 	if s := e.shared; s != nil {
-		if !s.acquire() {
+		if !s.Acquire() {
 			return fmt.Errorf("hal/cpu: record of a closed event: %w", hal.ErrInvalidHandle)
 		}
-		o.shared, o.seq = s, s.record()
+		o.shared, o.seq = s, s.Record()
 	}
 	if err := q.enqueue(o); err != nil {
 		if o.shared != nil {
 			// The number is taken: mark it reached, or waits for it
 			// would never end.
-			o.shared.reach(o.seq)
-			o.shared.release()
+			o.shared.Reach(o.seq)
+			o.shared.Release()
 		}
 		return err
 	}
@@ -632,16 +632,16 @@ func (q *queue) Wait(he hal.Event) error {
 		return fmt.Errorf("hal/cpu: wait on a foreign event: %w", hal.ErrInvalidHandle)
 	}
 	if s := e.shared; s != nil {
-		if !s.acquire() {
+		if !s.Acquire() {
 			return fmt.Errorf("hal/cpu: wait on a closed event: %w", hal.ErrInvalidHandle)
 		}
-		t := s.target()
-		if s.done(t) {
-			s.release()
+		t := s.Target()
+		if s.Done(t) {
+			s.Release()
 			return nil
 		}
 		if err := q.enqueue(op{kind: opWait, shared: s, seq: t}); err != nil {
-			s.release()
+			s.Release()
 			return err
 		}
 		return nil

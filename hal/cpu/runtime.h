@@ -83,8 +83,7 @@ static inline void shal_guard_disarm(void) {
 void* shal_cpu_alloc(uint64_t size);
 void shal_cpu_free(void* p);
 void* shal_cpu_alloc_pages(uint64_t size);
-int shal_ipc_memfd(const char* name, uint64_t size);
-int shal_ipc_share(void* p, uint64_t len, const char* name);
+int shal_ipc_share(void* p, uint64_t len, int fd);
 int shal_ipc_unshare(void* p, uint64_t len);
 void* shal_ipc_map(int fd, uint64_t len, int* err);
 int shal_ipc_unmap(void* p, uint64_t len);

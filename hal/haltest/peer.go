@@ -170,3 +170,28 @@ func (p *Peer) output() string {
 	}
 	return "\npeer output:\n" + string(tail(p.out.Bytes(), 8000))
 }
+
+// PeerBytes returns n bytes that differ from byte to byte, from page to
+// page and from seed to seed: what one process of an interprocess test
+// stores and the other, computing the same, checks with SameBytes.
+func PeerBytes(n int, seed byte) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*31+i>>8) ^ seed
+	}
+	return b
+}
+
+// SameBytes fails t at the first of want's bytes that got (at least as
+// long) does not repeat.
+func SameBytes(t testing.TB, what string, got, want []byte) {
+	t.Helper()
+	if len(got) < len(want) {
+		t.Fatalf("%s: %d bytes, want %d", what, len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("%s: byte %d is %#x, want %#x", what, i, got[i], want[i])
+		}
+	}
+}

@@ -41,6 +41,17 @@ func SkipUnavailable(tb testing.TB, backend string, err error) {
 	tb.Fatalf("%s backend: %v", backend, err)
 }
 
+// TestdataFile returns the path of name in TestdataDir, failing tb when
+// there is no testdata directory.
+func TestdataFile(tb testing.TB, name string) string {
+	tb.Helper()
+	dir, err := TestdataDir()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return filepath.Join(dir, name)
+}
+
 // TestdataDir finds the repository's testdata directory: $STREAM_HAL_TESTDATA,
 // else the first testdata/ holding test_kernels files in the working directory
 // or one of its parents, else the one beside this source file.

@@ -12,6 +12,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -58,7 +60,7 @@ func openWith(cfg hal.Config, names []string) (hal.Instance, error) {
 			inst.Close()
 			return nil, err
 		}
-		inst.devices = append(inst.devices, d)
+		inst.All = append(inst.All, d)
 	}
 	cfg.Log(3, "hal/hip: %s (runtime %s, driver %d), %d device(s)", lib.dl.Name, version(lib.runtime), lib.driver, n)
 	if len(lib.missing) > 0 {
@@ -68,27 +70,16 @@ func openWith(cfg hal.Config, names []string) (hal.Instance, error) {
 }
 
 type instance struct {
-	cfg     hal.Config
-	lib     *library
-	devices []*device
-	once    sync.Once
+	devices.Set[*device]
+	cfg hal.Config
+	lib *library
 }
 
 var _ hal.Instance = (*instance)(nil)
 
-func (in *instance) Devices() []hal.Device {
-	return devices.List(in.devices)
-}
-
 // Close closes every device, together: each waits at most the close
 // timeout for its work.
-func (in *instance) Close() error {
-	var err error
-	in.once.Do(func() {
-		err = devices.CloseAll(in.devices)
-	})
-	return err
-}
+func (in *instance) Close() error { return in.CloseOnce(nil) }
 
 // allocRecord is one live allocation of a device, by its device address.
 type allocRecord struct {
@@ -322,10 +313,7 @@ func (d *device) Formats() []hal.Format { return []hal.Format{hal.FormatAMDGPU} 
 
 func (d *device) Synchronize(ctx context.Context) error {
 	d.mu.Lock()
-	qs := make([]*queue, 0, len(d.queues))
-	for q := range d.queues {
-		qs = append(qs, q)
-	}
+	qs := slices.Collect(maps.Keys(d.queues))
 	d.mu.Unlock()
 	var first error
 	for _, q := range qs {
@@ -348,10 +336,7 @@ func (d *device) Close() error {
 		d.mu.Unlock()
 		return nil
 	}
-	qs := make([]*queue, 0, len(d.queues))
-	for q := range d.queues {
-		qs = append(qs, q)
-	}
+	qs := slices.Collect(maps.Keys(d.queues))
 	d.mu.Unlock()
 	first := devices.CloseAll(qs)
 	d.mu.Lock()

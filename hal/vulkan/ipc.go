@@ -3,7 +3,6 @@
 package vulkan
 
 /*
-#include <stdlib.h>
 #include "shim.h"
 */
 import "C"
@@ -18,12 +17,12 @@ import (
 	"net"
 	"os"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/internal/shm"
 )
 
 // Interprocess sharing (hal.IPCDevice).
@@ -58,7 +57,8 @@ import (
 // when the exporter exits (the importer's VkDeviceMemory holds it).
 //
 // Events. An interprocess event keeps its state in a page of a memfd
-// shared by the processes that opened it, as hal/cpu's do: how many
+// shared by the processes that opened it, as hal/cpu's do
+// (hal/internal/shm): how many
 // records were made (in any process) and the highest one reached. Record
 // takes the next number and enqueues a host call that marks it reached
 // once the queue's earlier work is done; Wait on a queue enqueues a host
@@ -463,120 +463,39 @@ func fetchFD(h [hal.IPCHandleSize]byte, kind hal.IPCKind, what string) (int, err
 	return fds[0], nil
 }
 
-// sharedEvent is the state of an interprocess event, in a page shared
-// with the other processes that opened it.
+// sharedEvent is an interprocess event's shared page and, once exported,
+// what serves its memfd.
 type sharedEvent struct {
-	page   []byte // recorded uint64 at 0, reached uint64 at 8
-	served served // in the exporter once exported; zero otherwise
-	fd     int    // the exporter's memfd; -1 in an importer or once closed
-
-	mu     sync.Mutex
-	refs   int // operations enqueued that still use page
-	closed bool
+	*shm.Event
+	served served // set by ExportEvent under the Event's lock; zero until then
 }
 
-const eventPageSize = 4096
-
-func (s *sharedEvent) recorded() *uint64 { return (*uint64)(unsafe.Pointer(&s.page[0])) }
-func (s *sharedEvent) reached() *uint64  { return (*uint64)(unsafe.Pointer(&s.page[8])) }
-
-// record counts a new record and returns its number.
-func (s *sharedEvent) record() uint64 { return atomic.AddUint64(s.recorded(), 1) }
-
-// reach marks record seq reached.
-func (s *sharedEvent) reach(seq uint64) {
-	p := s.reached()
-	for {
-		cur := atomic.LoadUint64(p)
-		if cur >= seq || atomic.CompareAndSwapUint64(p, cur, seq) {
-			return
-		}
+func newSharedEvent() (*sharedEvent, error) {
+	ev, err := shm.NewEvent("hal/vulkan", "streamhal-vulkan-ipc-event")
+	if err != nil {
+		return nil, err
 	}
-}
-
-// target is the record a wait issued now waits for.
-func (s *sharedEvent) target() uint64 { return atomic.LoadUint64(s.recorded()) }
-
-func (s *sharedEvent) done(t uint64) bool { return atomic.LoadUint64(s.reached()) >= t }
-
-// waitFor polls until record t is reached (or ctx ends): the record may
-// come from another process.
-func (s *sharedEvent) waitFor(ctx context.Context, t uint64) error {
-	delay := time.Microsecond
-	for !s.done(t) {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("hal/vulkan: interprocess event wait: %w", ctx.Err())
-		default:
-		}
-		time.Sleep(delay)
-		delay = min(2*delay, time.Millisecond)
-	}
-	return nil
-}
-
-// acquire keeps the page mapped for an operation; false once closed.
-func (s *sharedEvent) acquire() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false
-	}
-	s.refs++
-	return true
-}
-
-func (s *sharedEvent) release() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.refs--
-	s.freeLocked()
+	return &sharedEvent{Event: ev}, nil
 }
 
 // close withdraws the exported descriptor and unmaps the page once no
 // enqueued operation uses it.
 func (s *sharedEvent) close() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return
-	}
-	s.closed = true
-	if s.served.token != 0 {
-		withdraw(s.served)
-	}
-	if s.fd >= 0 {
-		syscall.Close(s.fd)
-		s.fd = -1
-	}
-	s.freeLocked()
+	s.Close(func() {
+		if s.served.token != 0 {
+			withdraw(s.served)
+		}
+	})
 }
 
-func (s *sharedEvent) freeLocked() {
-	if s.closed && s.refs == 0 && s.page != nil {
-		syscall.Munmap(s.page)
-		s.page = nil
-	}
-}
-
-func mapEventPage(fd int) ([]byte, error) {
-	return syscall.Mmap(fd, 0, eventPageSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
-}
-
-func newSharedEvent() (*sharedEvent, error) {
-	name := C.CString("streamhal-vulkan-ipc-event")
-	defer C.free(unsafe.Pointer(name))
-	fd := int(C.shal_vk_memfd(name, eventPageSize))
-	if fd < 0 {
-		return nil, fmt.Errorf("hal/vulkan: interprocess event: shared memory: %v: %w", syscall.Errno(-fd), hal.ErrOutOfMemory)
-	}
-	p, err := mapEventPage(fd)
-	if err != nil {
-		syscall.Close(fd)
-		return nil, fmt.Errorf("hal/vulkan: interprocess event: mapping shared memory: %v: %w", err, hal.ErrOutOfMemory)
-	}
-	return &sharedEvent{page: p, fd: fd}, nil
-}
+// The queue's calls (queue.go) by their names there.
+func (s *sharedEvent) acquire() bool                               { return s.Acquire() }
+func (s *sharedEvent) release()                                    { s.Release() }
+func (s *sharedEvent) record() uint64                              { return s.Record() }
+func (s *sharedEvent) reach(seq uint64)                            { s.Reach(seq) }
+func (s *sharedEvent) target() uint64                              { return s.Target() }
+func (s *sharedEvent) done(t uint64) bool                          { return s.Done(t) }
+func (s *sharedEvent) waitFor(ctx context.Context, t uint64) error { return s.Wait(ctx, t) }
 
 // ExportEvent returns the handle of an event created with
 // hal.EventInterprocess.
@@ -590,23 +509,18 @@ func (d *device) ExportEvent(he hal.Event) ([hal.IPCHandleSize]byte, error) {
 	if s == nil {
 		return h, fmt.Errorf("hal/vulkan: export event: created without the interprocess flag: %w", hal.ErrInvalidValue)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return h, fmt.Errorf("hal/vulkan: export event: event closed: %w", hal.ErrInvalidHandle)
-	}
-	if s.fd < 0 {
-		return h, fmt.Errorf("hal/vulkan: export event: the event was opened from another process; export it there: %w", hal.ErrInvalidValue)
-	}
-	if s.served.token == 0 {
-		sv, err := serve(s.fd, hal.IPCEvent)
-		if err != nil {
-			return h, fmt.Errorf("hal/vulkan: export event: %w", err)
+	err := s.Export(func(fd int) error {
+		if s.served.token == 0 {
+			sv, err := serve(fd, hal.IPCEvent)
+			if err != nil {
+				return fmt.Errorf("hal/vulkan: export event: %w", err)
+			}
+			s.served = sv
 		}
-		s.served = sv
-	}
-	putHandle(&h, hal.IPCEvent, s.served)
-	return h, nil
+		putHandle(&h, hal.IPCEvent, s.served)
+		return nil
+	})
+	return h, err
 }
 
 // ImportEvent opens an event another process exported.
@@ -628,15 +542,11 @@ func (d *device) ImportEvent(h [hal.IPCHandleSize]byte) (hal.Event, error) {
 		return nil, err
 	}
 	defer syscall.Close(fd)
-	var st syscall.Stat_t
-	if err := syscall.Fstat(fd, &st); err != nil || st.Size != eventPageSize {
-		return nil, fmt.Errorf("hal/vulkan: %s: the shared event state has %d bytes, want %d: %w", what, st.Size, eventPageSize, hal.ErrInvalidValue)
-	}
-	p, err := mapEventPage(fd)
+	ev, err := shm.OpenEvent("hal/vulkan", what, fd)
 	if err != nil {
-		return nil, fmt.Errorf("hal/vulkan: %s: mapping: %v: %w", what, err, hal.ErrOutOfMemory)
+		return nil, err
 	}
-	e := &event{dev: d, flags: hal.EventDisableTiming | hal.EventInterprocess, shared: &sharedEvent{page: p, fd: -1}}
+	e := &event{dev: d, flags: hal.EventDisableTiming | hal.EventInterprocess, shared: &sharedEvent{Event: ev}}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {

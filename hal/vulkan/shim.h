@@ -174,7 +174,6 @@ VkQueue shal_get_queue(shal_dev* d, uint32_t family, uint32_t index);
 VkResult shal_alloc_buffer(shal_dev* d, shal_alloc* a);
 void shal_free_buffer(shal_dev* d, VkBuffer b, VkDeviceMemory m, int mapped);
 VkResult shal_export_fd(shal_dev* d, VkDeviceMemory m, int* fd);
-int shal_vk_memfd(const char* name, uint64_t size);
 
 VkResult shal_create_command_pool(shal_dev* d, uint32_t family, VkCommandPool* out);
 void shal_destroy_command_pool(shal_dev* d, VkCommandPool p);

@@ -13,6 +13,10 @@
  * array sized by the launch's dynamic shared memory), SHAL_EXTERN_C /
  * SHAL_EXTERN_C_END, and the fixed-width integer types.
  *
+ * The parts written once for both clang targets are in shal_gpu_common.h
+ * (qualifiers, warpSize, vector types, bit casts, __popc/__brev and their
+ * ll forms) and shal_gpu_math.h (below).
+ *
  * NVPTX only (clang), with CUDA's names and semantics: vector types
  * (float2, float4, int2, int4, uint2, uint4, double2, ...) and make_*;
  * warp intrinsics (__shfl_sync and its up/down/xor forms, __ballot_sync,
@@ -185,6 +189,7 @@ static __device__ inline __attribute__((always_inline)) void __syncthreads() {
  * of type: SHAL_DYNAMIC_SHARED(float, sdata); */
 #define SHAL_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
 
+#include "shal_gpu_common.h"
 #if defined(__NVPTX__)
 #include "shal_gpu_nvptx.h"
 #else

@@ -60,6 +60,13 @@ SHAL_M_ float fminf(float x, float y) { return __builtin_fminf(x, y); }
 SHAL_M_ float fmaxf(float x, float y) { return __builtin_fmaxf(x, y); }
 SHAL_M_ double fmin(double x, double y) { return __builtin_fmin(x, y); }
 SHAL_M_ double fmax(double x, double y) { return __builtin_fmax(x, y); }
+SHAL_M_ float rsqrtf(float x) { return 1.0f / __builtin_sqrtf(x); }
+SHAL_M_ float __fdividef(float x, float y) { return x / y; }
+SHAL_M_ float __expf(float x) { return __builtin_exp2f(x * 1.44269504f); }
+SHAL_M_ float __logf(float x) { return __builtin_log2f(x) * 0.693147181f; }
+#endif
+
+/* One builtin, one instruction, on both targets. */
 SHAL_M_ float floorf(float x) { return __builtin_floorf(x); }
 SHAL_M_ float ceilf(float x) { return __builtin_ceilf(x); }
 SHAL_M_ float truncf(float x) { return __builtin_truncf(x); }
@@ -70,11 +77,6 @@ SHAL_M_ double trunc(double x) { return __builtin_trunc(x); }
 SHAL_M_ double rint(double x) { return __builtin_rint(x); }
 SHAL_M_ float copysignf(float x, float y) { return __builtin_copysignf(x, y); }
 SHAL_M_ double copysign(double x, double y) { return __builtin_copysign(x, y); }
-SHAL_M_ float rsqrtf(float x) { return 1.0f / __builtin_sqrtf(x); }
-SHAL_M_ float __fdividef(float x, float y) { return x / y; }
-SHAL_M_ float __expf(float x) { return __builtin_exp2f(x * 1.44269504f); }
-SHAL_M_ float __logf(float x) { return __builtin_log2f(x) * 0.693147181f; }
-#endif
 
 SHAL_M_ double shal_fabs_(double x) { return __builtin_fabs(x); }
 

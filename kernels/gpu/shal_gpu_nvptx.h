@@ -22,74 +22,12 @@
 #error "shal_gpu_nvptx.h: include shal_gpu.h"
 #endif
 
-#define SHAL_DEV_ static __device__ inline __attribute__((always_inline))
+/* SHAL_DEV_, the qualifiers, warpSize, vector types and bit casts:
+ * shal_gpu_common.h. */
 
-#ifndef __forceinline__
-#define __forceinline__ inline __attribute__((always_inline))
-#endif
-#ifndef __noinline__
-#define __noinline__ __attribute__((noinline))
-#endif
 #ifndef __launch_bounds__
 #define __launch_bounds__(...) __attribute__((launch_bounds(__VA_ARGS__)))
 #endif
-
-#define warpSize 32
-
-/* ---- vector types (CUDA's alignments) ---- */
-
-#define SHAL_VEC2_(T, name, al)                        \
-  struct __attribute__((aligned(al))) name {           \
-    T x, y;                                            \
-  };                                                   \
-  SHAL_DEV_ name make_##name(T x, T y) { return name{x, y}; }
-#define SHAL_VEC4_(T, name, al)                        \
-  struct __attribute__((aligned(al))) name {           \
-    T x, y, z, w;                                      \
-  };                                                   \
-  SHAL_DEV_ name make_##name(T x, T y, T z, T w) {     \
-    return name{x, y, z, w};                           \
-  }
-SHAL_VEC2_(float, float2, 8)
-SHAL_VEC4_(float, float4, 16)
-SHAL_VEC2_(double, double2, 16)
-SHAL_VEC2_(int, int2, 8)
-SHAL_VEC4_(int, int4, 16)
-SHAL_VEC2_(unsigned, uint2, 8)
-SHAL_VEC4_(unsigned, uint4, 16)
-SHAL_VEC2_(long long, longlong2, 16)
-SHAL_VEC2_(unsigned long long, ulonglong2, 16)
-SHAL_VEC2_(short, short2, 4)
-SHAL_VEC2_(unsigned short, ushort2, 4)
-SHAL_VEC4_(signed char, char4, 4)
-SHAL_VEC4_(unsigned char, uchar4, 4)
-#undef SHAL_VEC2_
-#undef SHAL_VEC4_
-
-/* ---- bit casts ---- */
-
-SHAL_DEV_ int __float_as_int(float x) { return __builtin_bit_cast(int, x); }
-SHAL_DEV_ unsigned __float_as_uint(float x) {
-  return __builtin_bit_cast(unsigned, x);
-}
-SHAL_DEV_ float __int_as_float(int x) { return __builtin_bit_cast(float, x); }
-SHAL_DEV_ float __uint_as_float(unsigned x) {
-  return __builtin_bit_cast(float, x);
-}
-SHAL_DEV_ long long __double_as_longlong(double x) {
-  return __builtin_bit_cast(long long, x);
-}
-SHAL_DEV_ double __longlong_as_double(long long x) {
-  return __builtin_bit_cast(double, x);
-}
-SHAL_DEV_ int __double2hiint(double x) {
-  return (int)(__double_as_longlong(x) >> 32);
-}
-SHAL_DEV_ int __double2loint(double x) { return (int)__double_as_longlong(x); }
-SHAL_DEV_ double __hiloint2double(int hi, int lo) {
-  return __longlong_as_double((long long)(((unsigned long long)(unsigned)hi << 32) |
-                                          (unsigned)lo));
-}
 
 /* ---- fences, clocks ---- */
 
@@ -354,8 +292,6 @@ SHAL_ATOM_BITS_(Xor)
 
 /* ---- integer intrinsics ---- */
 
-SHAL_DEV_ int __popc(unsigned x) { return __builtin_popcount(x); }
-SHAL_DEV_ int __popcll(unsigned long long x) { return __builtin_popcountll(x); }
 /* CUDA defines __clz(0) = 32 and __ffs(0) = 0; the guards fold into clz.b32
  * (llvm.ctlz with zero defined). */
 SHAL_DEV_ int __clz(int x) { return x ? __builtin_clz((unsigned)x) : 32; }
@@ -365,10 +301,6 @@ SHAL_DEV_ int __clzll(long long x) {
 SHAL_DEV_ int __ffs(int x) { return x ? __builtin_ctz((unsigned)x) + 1 : 0; }
 SHAL_DEV_ int __ffsll(long long x) {
   return x ? __builtin_ctzll((unsigned long long)x) + 1 : 0;
-}
-SHAL_DEV_ unsigned __brev(unsigned x) { return __builtin_bitreverse32(x); }
-SHAL_DEV_ unsigned long long __brevll(unsigned long long x) {
-  return __builtin_bitreverse64(x);
 }
 SHAL_DEV_ unsigned __byte_perm(unsigned x, unsigned y, unsigned s) {
   return __nvvm_prmt(x, y, s);
@@ -530,17 +462,8 @@ SHAL_DEV_ float fminf(float x, float y) { return __nvvm_fmin_f(x, y); }
 SHAL_DEV_ float fmaxf(float x, float y) { return __nvvm_fmax_f(x, y); }
 SHAL_DEV_ double fmin(double x, double y) { return __nvvm_fmin_d(x, y); }
 SHAL_DEV_ double fmax(double x, double y) { return __nvvm_fmax_d(x, y); }
-SHAL_DEV_ float floorf(float x) { return __builtin_floorf(x); }
-SHAL_DEV_ float ceilf(float x) { return __builtin_ceilf(x); }
-SHAL_DEV_ float truncf(float x) { return __builtin_truncf(x); }
-SHAL_DEV_ float rintf(float x) { return __builtin_rintf(x); }
-SHAL_DEV_ double floor(double x) { return __builtin_floor(x); }
-SHAL_DEV_ double ceil(double x) { return __builtin_ceil(x); }
-SHAL_DEV_ double trunc(double x) { return __builtin_trunc(x); }
-SHAL_DEV_ double rint(double x) { return __builtin_rint(x); }
-SHAL_DEV_ float copysignf(float x, float y) {
-  return __builtin_copysignf(x, y);
-}
+/* floorf, ceilf, truncf, rintf, their double forms and copysignf:
+ * shal_gpu_math.h (the same builtins on both targets). */
 
 /* ---- math: the fast approximations (PTX .approx instructions) ----
  *

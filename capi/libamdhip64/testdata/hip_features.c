@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
+#include "../../testdata/capi_check.h"
 
 #define CHECK(call)                                                        \
   do {                                                                     \
@@ -21,34 +21,7 @@ static int failures;
     }                                                                      \
   } while (0)
 
-#define EXPECT(cond, ...)                                                  \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
-      fprintf(stderr, "%s:%d: %s: ", __FILE__, __LINE__, #cond);           \
-      fprintf(stderr, __VA_ARGS__);                                        \
-      fprintf(stderr, "\n");                                               \
-      failures++;                                                          \
-    }                                                                      \
-  } while (0)
-
 enum { N = 4096 };
-
-static int check_floats(const char* what, const float* got, const float* want, int n) {
-  for (int i = 0; i < n; i++) {
-    if (!(fabsf(got[i] - want[i]) <= 1e-5f * fmaxf(1.0f, fabsf(want[i])))) {
-      fprintf(stderr, "%s[%d] = %g, want %g\n", what, i, got[i], want[i]);
-      failures++;
-      return 0;
-    }
-  }
-  return 1;
-}
-
-static void poison(float* p, int n) {
-  for (int i = 0; i < n; i++) p[i] = NAN;
-}
-
-static void host_fn(void* data) { *(int*)data += 1; }
 
 int main(int argc, char** argv) {
   if (argc != 2) {
@@ -128,7 +101,7 @@ int main(int argc, char** argv) {
   EXPECT(ms >= 0, "elapsed %g ms", ms);
   poison(c, N);
   CHECK(hipMemcpyDtoH(c, dc, bytes));
-  check_floats("stream vector_add", c, want, N);
+  check_floats("stream vector_add", c, want, N, 1e-5f);
 
   // The extra array: the arguments as one packed buffer.
   struct { float *a, *b, *c; unsigned n; } packed = {db, da, dc, N};
@@ -139,7 +112,7 @@ int main(int argc, char** argv) {
   CHECK(hipDeviceSynchronize());
   poison(c, N);
   CHECK(hipMemcpy(c, dc, bytes, hipMemcpyDeviceToHost));
-  check_floats("extra vector_add", c, want, N);
+  check_floats("extra vector_add", c, want, N, 1e-5f);
 
   // A second stream waits for an event of the first.
   hipStream_t s2;
@@ -153,7 +126,7 @@ int main(int argc, char** argv) {
   CHECK(hipStreamSynchronize(s2));
   poison(c, N);
   CHECK(hipMemcpyDtoH(c, dc, bytes));
-  check_floats("cross-stream vector_add", c, want, N);
+  check_floats("cross-stream vector_add", c, want, N, 1e-5f);
 
   // A graph built node by node: memset -> kernel -> copy to host memory
   // the runtime knows, plus a host node.
@@ -201,7 +174,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 3; i++) CHECK(hipGraphLaunch(x, s));
   CHECK(hipStreamSynchronize(s));
   EXPECT(calls == 3, "graph host node ran %d times", calls);
-  check_floats("graph vector_add", pinned, want, N);
+  check_floats("graph vector_add", pinned, want, N, 1e-5f);
   CHECK(hipGraphExecDestroy(x));
   CHECK(hipGraphDestroy(g));
 
@@ -223,7 +196,7 @@ int main(int argc, char** argv) {
   CHECK(hipStreamSynchronize(s));
   poison(c, N);
   CHECK(hipMemcpyDtoH(c, dc, bytes));
-  check_floats("captured vector_add", c, want, N);
+  check_floats("captured vector_add", c, want, N, 1e-5f);
   CHECK(hipGraphExecDestroy(x));
   CHECK(hipGraphDestroy(captured));
 
@@ -236,7 +209,7 @@ int main(int argc, char** argv) {
   CHECK(hipStreamSynchronize(s));
   poison(c, N);
   CHECK(hipMemcpyDtoH(c, dc, bytes));
-  check_floats("pool copy", c, a, N);
+  check_floats("pool copy", c, a, N, 1e-5f);
 
   hipMemPool_t defpool;
   CHECK(hipDeviceGetDefaultMemPool(&defpool, 0));
@@ -264,7 +237,7 @@ int main(int argc, char** argv) {
   EXPECT(got >= bytes, "used %llu bytes", (unsigned long long)got);
   poison(c, N);
   CHECK(hipMemcpyDtoH(c, tmp, bytes));
-  check_floats("pool buffer", c, b, N);
+  check_floats("pool buffer", c, b, N, 1e-5f);
   CHECK(hipFreeAsync(tmp, s));
   CHECK(hipStreamSynchronize(s));
   CHECK(hipMemPoolTrimTo(pool, 0));

@@ -24,8 +24,7 @@
 #else
 #include "cuda_min.h"
 #endif
-
-static int failures;
+#include "../../testdata/capi_check.h"
 
 #define CHECK(call)                                                              \
   do {                                                                           \
@@ -39,32 +38,6 @@ static int failures;
       exit(2);                                                                   \
     }                                                                            \
   } while (0)
-
-#define EXPECT(cond, ...)                                          \
-  do {                                                             \
-    if (!(cond)) {                                                 \
-      fprintf(stderr, "%s:%d: %s: ", __FILE__, __LINE__, #cond);   \
-      fprintf(stderr, __VA_ARGS__);                                \
-      fprintf(stderr, "\n");                                       \
-      failures++;                                                  \
-    }                                                              \
-  } while (0)
-
-static void check_floats(const char* what, const float* got, const float* want, int n, float tol) {
-  for (int i = 0; i < n; i++) {
-    if (!(fabsf(got[i] - want[i]) <= tol * fmaxf(1.0f, fabsf(want[i])))) {
-      fprintf(stderr, "%s[%d] = %g, want %g\n", what, i, got[i], want[i]);
-      failures++;
-      return;
-    }
-  }
-}
-
-static void poison(float* p, int n) {
-  for (int i = 0; i < n; i++) p[i] = NAN;
-}
-
-static void host_fn(void* data) { *(int*)data += 1; }
 
 // read_file returns the file's bytes, NUL-terminated (PTX is a C string).
 static char* read_file(const char* path) {

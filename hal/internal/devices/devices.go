@@ -38,3 +38,29 @@ func CloseAll[D interface{ Close() error }](ds []D) error {
 	wg.Wait()
 	return errors.Join(errs...)
 }
+
+// Set is the devices of a driver's instance, embedded in it: Devices is
+// hal.Instance's, and CloseOnce closes them all together, the first time.
+type Set[D hal.Device] struct {
+	// All is the instance's devices, by ordinal; filled while the instance
+	// opens, read-only after.
+	All  []D
+	once sync.Once
+}
+
+// Devices returns All as hal.Instance.Devices does.
+func (s *Set[D]) Devices() []hal.Device { return List(s.All) }
+
+// CloseOnce closes every device (CloseAll), then runs after (the
+// instance's own resources; nil if none), the first time it is called;
+// later calls return nil: a second Close is harmless.
+func (s *Set[D]) CloseOnce(after func()) error {
+	var err error
+	s.once.Do(func() {
+		err = CloseAll(s.All)
+		if after != nil {
+			after()
+		}
+	})
+	return err
+}

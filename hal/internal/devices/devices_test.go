@@ -60,3 +60,39 @@ func TestCloseAll(t *testing.T) {
 		t.Errorf("CloseAll of none: %v", err)
 	}
 }
+
+// countingDevice is a hal.Device whose Close counts its calls.
+type countingDevice struct {
+	hal.Device
+	closes *int
+	err    error
+}
+
+func (d countingDevice) Close() error { *d.closes++; return d.err }
+
+// TestSet checks that Set lists its devices in order and that CloseOnce
+// closes each, then runs after, only the first time.
+func TestSet(t *testing.T) {
+	var n1, n2 int
+	e := errors.New("device two")
+	var s Set[countingDevice]
+	s.All = append(s.All, countingDevice{closes: &n1}, countingDevice{closes: &n2, err: e})
+	ds := s.Devices()
+	if len(ds) != 2 || ds[0].(countingDevice).closes != &n1 || ds[1].(countingDevice).closes != &n2 {
+		t.Fatalf("Devices: %v, want the two devices in order", ds)
+	}
+	afters := 0
+	if err := s.CloseOnce(func() { afters++ }); !errors.Is(err, e) {
+		t.Errorf("first CloseOnce: %v, want device two's error", err)
+	}
+	if err := s.CloseOnce(func() { afters++ }); err != nil {
+		t.Errorf("second CloseOnce: %v, want nil", err)
+	}
+	if n1 != 1 || n2 != 1 || afters != 1 {
+		t.Errorf("closes %d, %d and afters %d, want 1 each", n1, n2, afters)
+	}
+	var none Set[countingDevice]
+	if len(none.Devices()) != 0 || none.CloseOnce(nil) != nil {
+		t.Error("an empty Set lists devices or fails to close")
+	}
+}

@@ -8,6 +8,7 @@ package capitest
 import (
 	"bytes"
 	"context"
+	"debug/elf"
 	"fmt"
 	"os"
 	"os/exec"
@@ -180,4 +181,62 @@ func CheckReadmeLists(t testing.TB, implTitle, stubTitle string) {
 			t.Errorf("README's %q list differs from the library's (%d names, want %d): regenerate it", l.title, len(got), len(l.want))
 		}
 	}
+}
+
+// CheckExports checks that the library file of l has soname file and that
+// it defines every name of want as a dynamic symbol, and that want has at
+// least min names (a short list means the names were not found).
+func (l *Lib) CheckExports(t testing.TB, file string, want []string, min int) {
+	t.Helper()
+	f, err := elf.Open(filepath.Join(l.Dir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if so, err := f.DynString(elf.DT_SONAME); err != nil || !slices.Equal(so, []string{file}) {
+		t.Errorf("soname %v (%v), want %s", so, err, file)
+	}
+	syms, err := f.DynamicSymbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, s := range syms {
+		if s.Section != elf.SHN_UNDEF {
+			have[s.Name] = true
+		}
+	}
+	missing := 0
+	for _, w := range want {
+		if !have[w] {
+			t.Errorf("%s is not exported", w)
+			missing++
+		}
+	}
+	if len(want) < min || missing > 0 {
+		t.Errorf("%d of %d names missing (want at least %d names)", missing, len(want), min)
+	}
+}
+
+// ExportedNames returns the names that the Go files of the current
+// directory (the drop-in's package, where its tests run) //export.
+func ExportedNames(t testing.TB) []string {
+	t.Helper()
+	files, _ := filepath.Glob("*.go")
+	var out []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if name, ok := strings.CutPrefix(line, "//export "); ok {
+				out = append(out, strings.TrimSpace(name))
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no //export lines found")
+	}
+	return out
 }
