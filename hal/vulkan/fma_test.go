@@ -3,6 +3,8 @@ package vulkan
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
+	"math/big"
 	"testing"
 )
 
@@ -48,6 +50,22 @@ func TestFusedFMA32Fallback(t *testing.T) {
 		{0x80000001, 0x3f000000, 0, 0x80000000},          // -2^-150 rounds to -0
 		{0x00800000, 0xbf800000, 0x00800000, 0},          // exact zero: +0
 		{0x40000000, 0x40400000, 0x3f800000, 0x40e00000}, // 2*3+1 = 7: the fused path
+		// The edges of the test that picks the exact path (fusedFMA32).
+		{0x007fffff, 0x3f800000, 0, 0x007fffff},          // the largest subnormal a
+		{0x807fffff, 0x4b000000, 0, 0x8bfffffe},          // -(largest subnormal) * 2^23: normal result
+		{0x00800000, 0x3f000000, 0x80000001, 0x003fffff}, // subnormal c: 2^-127 - 2^-149
+		{0x00800000, 0x3f800000, 0, 0x00800000},          // the smallest normal result
+		{0x3f7fffff, 0x00800000, 0, 0x00800000},          // (1-2^-24) * 2^-126: a tie, to even
+		{0x20000001, 0x20000001, 0x80800000, 0x00000002}, // cancellation to 2^-148 (+2^-172)
+		{0, 0x40a00000, 0x40400000, 0x40400000},          // 0*5+3: zeros are not subnormal
+		{0x80000000, 0x3f800000, 0x80000000, 0x80000000}, // -0*1 + -0 = -0
+		{0x00000001, 0x3f800000, 0x00000001, 0x00000002}, // subnormal + subnormal
+		{0x7f800000, 0x40000000, 0x3f800000, 0x7f800000}, // inf*2+1
+	}
+	for _, c := range cases {
+		if ref := fma32Ref(c.a, c.b, c.c); ref != c.want {
+			t.Fatalf("case %08x %08x %08x: want %#x, the exact reference gives %#x", c.a, c.b, c.c, c.want, ref)
+		}
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%08x_%08x_%08x", c.a, c.b, c.c), func(t *testing.T) {
@@ -60,4 +78,25 @@ func TestFusedFMA32Fallback(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fma32Ref is fma.rn.f32 of finite a, b, c (bits) computed exactly with
+// big.Float and rounded once to float32 (subnormals included); an exact
+// zero gets IEEE's sign (-0 only when both a*b and c are negative).
+func fma32Ref(a, b, c uint32) uint32 {
+	fa, fb, fc := math.Float32frombits(a), math.Float32frombits(b), math.Float32frombits(c)
+	if math.IsInf(float64(fa), 0) || math.IsInf(float64(fb), 0) || math.IsInf(float64(fc), 0) {
+		return math.Float32bits(float32(float64(fa)*float64(fb) + float64(fc)))
+	}
+	x := new(big.Float).SetPrec(0).SetFloat64(float64(fa))
+	p := new(big.Float).SetPrec(200).Mul(x, new(big.Float).SetFloat64(float64(fb)))
+	s := new(big.Float).SetPrec(200).Add(p, new(big.Float).SetFloat64(float64(fc)))
+	if s.Sign() == 0 {
+		if p.Signbit() && math.Signbit(float64(fc)) {
+			return 0x80000000
+		}
+		return 0
+	}
+	f, _ := s.Float32()
+	return math.Float32bits(f)
 }
