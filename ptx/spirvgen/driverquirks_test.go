@@ -116,3 +116,50 @@ func TestVolatileReachesMemory(t *testing.T) {
 		})
 	}
 }
+
+// TestBarrierSemantics: a block barrier orders device memory
+// (UniformMemory) only where a global write may come before it and a
+// global access after it; otherwise it is GLSL's barrier() (shared
+// memory only), which NVIDIA's driver runs faster (reduce_sum 1.27x
+// with device memory ordered, H100). The loop case: a store after the
+// barrier in a loop body precedes the barrier's next instance.
+func TestBarrierSemantics(t *testing.T) {
+	const head = `.visible .entry k(.param .u64 p) {
+	.reg .b32 %a<4>; .reg .b64 %r; .reg .pred %q;
+	.shared .align 4 .b32 s[64];
+	ld.param.u64 %r, [p];
+	mov.u32 %a1, %tid.x;
+`
+	cases := []struct {
+		name, body string
+		want       []bool // UniformMemory on each barrier, in order
+	}{
+		{"read, barrier, write", `ld.global.u32 %a2, [%r]; st.shared.u32 [s], %a2; bar.sync 0;
+	ld.shared.u32 %a3, [s+4]; st.global.u32 [%r], %a3; ret; }`, []bool{false}},
+		{"write, barrier, read", `st.global.u32 [%r], %a1; bar.sync 0; ld.global.u32 %a3, [%r+4]; st.shared.u32 [s], %a3; ret; }`, []bool{true}},
+		{"write, barrier, shared only", `st.global.u32 [%r], %a1; bar.sync 0; ld.shared.u32 %a3, [s]; ret; }`, []bool{false}},
+		{"atomic, barrier, read", `atom.global.add.u32 %a2, [%r], 1; bar.sync 0; ld.global.u32 %a3, [%r]; st.shared.u32 [s], %a3; ret; }`, []bool{true}},
+		{"generic store, barrier, read", `cvta.to.global.u64 %r, %r; st.u32 [%r], %a1; bar.sync 0; ld.global.u32 %a3, [%r]; st.shared.u32 [s], %a3; ret; }`, []bool{true}},
+		{"store in a loop after the barrier", `mov.u32 %a2, 0;
+L: bar.sync 0; ld.global.u32 %a3, [%r]; st.global.u32 [%r+4], %a3; add.u32 %a2, %a2, 1; setp.lt.u32 %q, %a2, 4; @%q bra L; ret; }`, []bool{true}},
+		{"two barriers, store between", `ld.global.u32 %a2, [%r]; bar.sync 0; st.global.u32 [%r], %a2; bar.sync 0; ld.global.u32 %a3, [%r+4]; st.shared.u32 [s], %a3; ret; }`, []bool{false, true}},
+	}
+	const uniform = uint32(spirv.MemorySemanticsUniformMemory)
+	for _, c := range cases {
+		for name, tg := range targets {
+			t.Run(c.name+"/"+name, func(t *testing.T) {
+				b := decoded(t, head+c.body, tg)
+				k := constants(b)
+				var got []bool
+				for _, in := range b.Insts {
+					if in.Op == spirv.OpControlBarrier { // execution scope, memory scope, semantics
+						got = append(got, k[in.Words[2]]&uniform != 0)
+					}
+				}
+				if fmt.Sprint(got) != fmt.Sprint(c.want) {
+					t.Errorf("UniformMemory on the barriers: %v, want %v", got, c.want)
+				}
+			})
+		}
+	}
+}
