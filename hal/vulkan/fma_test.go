@@ -40,7 +40,12 @@ func TestFusedFMA32Fallback(t *testing.T) {
 	if !tg.Float64 {
 		t.Skip("no shaderFloat64: fused fma.rn.f32 has no exact fallback")
 	}
-	tg.FusedFMA32 = true
+	// The contracted multiply-add where the device's probe found it
+	// exact (NVIDIA's), else the fused Fma with its fallback.
+	if !tg.ContractFMA32 {
+		tg.FusedFMA32 = true
+	}
+	t.Logf("target: %v", tg)
 	cases := []struct{ a, b, c, want uint32 }{
 		{0x3f000000, 0x00800000, 0, 0x00400000},          // 0.5 * 2^-126: subnormal result
 		{0x00000001, 0x40400000, 0, 0x00000003},          // subnormal a, subnormal result
@@ -61,6 +66,9 @@ func TestFusedFMA32Fallback(t *testing.T) {
 		{0x80000000, 0x3f800000, 0x80000000, 0x80000000}, // -0*1 + -0 = -0
 		{0x00000001, 0x3f800000, 0x00000001, 0x00000002}, // subnormal + subnormal
 		{0x7f800000, 0x40000000, 0x3f800000, 0x7f800000}, // inf*2+1
+		// 2^-125 (1+2^-12)^2 - 2^-125 (1+2^-11) = 2^-149: rounding the
+		// product first gives 0 (a tie to even), so does a flushing fma.
+		{0x20800800, 0x20000800, 0x81001000, 0x00000001},
 	}
 	for _, c := range cases {
 		if ref := fma32Ref(c.a, c.b, c.c); ref != c.want {
@@ -99,4 +107,35 @@ func fma32Ref(a, b, c uint32) uint32 {
 	}
 	f, _ := s.Float32()
 	return math.Float32bits(f)
+}
+
+// TestContractProbe runs the probe that decides ContractFMA32 and, where
+// it says the compiler contracts exactly, fma.rn.f32 written as a
+// multiply and an add on the cases of TestFusedFMA32Fallback (which then
+// runs them too) and on one whose product must not be rounded first.
+func TestContractProbe(t *testing.T) {
+	d := openDevice(t)
+	tg := d.ptxTarget()
+	if !tg.Float64 {
+		t.Skip("no shaderFloat64")
+	}
+	ok, err := d.runContractProbe(tg.DenormPreserve32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("exact contracted f32 fma: %v (target: %v)", ok, tg)
+	if ok != tg.ContractFMA32 {
+		t.Errorf("the probe says %v, the target's ContractFMA32 %v", ok, tg.ContractFMA32)
+	}
+	if !ok {
+		return
+	}
+	a := math.Float32bits(1 + 0x1p-12)
+	got, err := d.runPTXOnce(fmaKernel, tg, 4, uint64(a), uint64(a), uint64(math.Float32bits(-1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, want := binary.LittleEndian.Uint32(got), fma32Ref(a, a, math.Float32bits(-1)); g != want {
+		t.Errorf("fma.rn.f32 (1+2^-12)^2 - 1 = %#x, want %#x", g, want)
+	}
 }

@@ -163,3 +163,57 @@ L: bar.sync 0; ld.global.u32 %a3, [%r]; st.global.u32 [%r+4], %a3; add.u32 %a2, 
 		}
 	}
 }
+
+// TestFMA32Forms: fma.rn.f32 is an uncontracted OpFMul and OpFAdd where
+// the device contracts them exactly (ContractFMA32), the GLSL Fma with
+// a DontInline exact fallback where the Fma is fused (NVIDIA's flushes
+// subnormals), and a call of the exact emulation otherwise (lavapipe);
+// each module passes spirv-val.
+func TestFMA32Forms(t *testing.T) {
+	body := `.visible .entry k(.param .u64 p) {
+	.reg .f32 %f<5>; .reg .b64 %r;
+	ld.param.u64 %r, [p];
+	ld.global.f32 %f1, [%r]; ld.global.f32 %f2, [%r+4]; ld.global.f32 %f3, [%r+8];
+	fma.rn.f32 %f4, %f1, %f2, %f3;
+	st.global.f32 [%r], %f4;
+	ret; }`
+	fused := spirvgen.FullTarget()
+	fused.ContractFMA32 = false
+	for _, c := range []struct {
+		name                       string
+		tg                         spirvgen.Target
+		fma, calls, dontInline, nc bool
+	}{
+		{"contract", spirvgen.FullTarget(), false, false, false, false},
+		{"fused", fused, true, true, true, true},
+		{"lavapipe", lavapipe, false, true, false, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := decoded(t, body, c.tg)
+			var fma, calls, dontInline, nc bool
+			var fmul, fadd uint32
+			for _, in := range b.Insts {
+				switch in.Op {
+				case spirv.OpExtInst:
+					fma = fma || in.Words[3] == uint32(spirv.GLSLFma)
+				case spirv.OpFunctionCall:
+					calls = true
+				case spirv.OpFunction:
+					dontInline = dontInline || in.Words[2]&uint32(spirv.FunctionControlDontInline) != 0
+				case spirv.OpDecorate:
+					nc = nc || in.Words[1] == uint32(spirv.DecorationNoContraction)
+				case spirv.OpFMul:
+					fmul++
+				case spirv.OpFAdd:
+					fadd++
+				}
+			}
+			if fma != c.fma || calls != c.calls || dontInline != c.dontInline || nc != c.nc {
+				t.Errorf("Fma %v, calls %v, DontInline %v, NoContraction %v; want %v %v %v %v", fma, calls, dontInline, nc, c.fma, c.calls, c.dontInline, c.nc)
+			}
+			if c.name == "contract" && (fmul != 1 || fadd != 1) {
+				t.Errorf("%d OpFMul and %d OpFAdd, want one each", fmul, fadd)
+			}
+		})
+	}
+}

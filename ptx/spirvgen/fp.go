@@ -174,6 +174,9 @@ func (e *fn) floatArith(in *ptx.Inst, t ptx.Type) {
 		switch {
 		case !directed(mode) && t == ptx.F64:
 			r = e.fmaF64(a, b, c)
+		case !directed(mode) && g.t.ContractFMA32:
+			// Left for the driver to contract (Target.ContractFMA32).
+			r = e.op(spirv.OpFAdd, ft, e.op(spirv.OpFMul, ft, a, b), c)
 		case t == ptx.F64 && directed(mode):
 			r = e.exactF64("fma", mode, a, b, c)
 		case !directed(mode) && g.t.FusedFMA32 && !g.t.Float64:
