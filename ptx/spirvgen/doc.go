@@ -87,8 +87,11 @@
 // subnormal operand or a result below the smallest normal (zero
 // included) is recomputed exactly in double precision: NVIDIA's driver
 // flushes Fma's subnormals even under DenormPreserve. The test is a few
-// integer operations on the bits and the recomputation a DontInline
-// function, so that a loop of fmas stays small. The big routines (f64
+// integer operations on the bits, but it still doubled a matrix
+// product's time there; NVIDIA's compiler, though, contracts an OpFMul
+// and an OpFAdd of its product into an exact fused multiply-add that
+// keeps subnormals, so where the driver's probe finds that
+// (Target.ContractFMA32) fma.rn.f32 is written that way. The big routines (f64
 // division, square root and fma, directed f64 add and mul, the exact f32
 // fma) are out-of-line functions, one per module and rounding mode,
 // called from every use (outline.go): inlined, an f64 division emulated
