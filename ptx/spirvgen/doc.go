@@ -88,10 +88,10 @@
 // included) is recomputed exactly in double precision: NVIDIA's driver
 // flushes Fma's subnormals even under DenormPreserve. The test is a few
 // integer operations on the bits, but it still doubled a matrix
-// product's time there; NVIDIA's compiler, though, contracts an OpFMul
-// and an OpFAdd of its product into an exact fused multiply-add that
-// keeps subnormals, so where the driver's probe finds that
-// (Target.ContractFMA32) fma.rn.f32 is written that way. The big routines (f64
+// product's time there. Where the driver's probe finds that the
+// compiler contracts an OpFMul and an OpFAdd of its product into an
+// exact fused multiply-add that keeps subnormals (Target.ContractFMA32,
+// meant for NVIDIA's), fma.rn.f32 is written that way instead. The big routines (f64
 // division, square root and fma, directed f64 add and mul, the exact f32
 // fma) are out-of-line functions, one per module and rounding mode,
 // called from every use (outline.go): inlined, an f64 division emulated

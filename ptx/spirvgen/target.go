@@ -50,11 +50,12 @@ type Target struct {
 	// an add of its product (OpFMul then OpFAdd, neither marked
 	// NoContraction) into one fused multiply-add that keeps subnormals:
 	// fma.rn.f32 is then written that way, with no test for subnormals.
-	// NVIDIA's driver (H100, 2026) does so under DenormPreserve, while its
-	// Fma flushes subnormals (so FusedFMA32 alone needs the exact path for
-	// them, which doubled a matrix product's time). The driver finds out
-	// by running a probe whose answers tell a contracted, exact fma from
-	// an unfused or flushing one.
+	// It is meant for NVIDIA's driver, whose Fma flushes subnormals (so
+	// FusedFMA32 alone needs the exact path for them, which doubled a
+	// matrix product's time on the H100) while its multiplies and adds
+	// keep them; written this way the matrix product ran at GLSL's speed.
+	// The driver decides by running a probe whose answers tell a
+	// contracted, exact fma from an unfused or flushing one.
 	ContractFMA32 bool
 	// DenormPreserve16, DenormPreserve32 and DenormPreserve64 ask for the
 	// DenormPreserve execution mode (SPIR-V 1.4 float controls) at that
