@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/big"
 	"testing"
+
+	"github.com/streamhal/streamhal/ptx/spirvgen"
 )
 
 // fmaKernel is out[0] = fma.rn.f32(a, b, c).
@@ -27,7 +29,8 @@ const fmaKernel = `.version 7.0
 `
 
 // TestFusedFMA32Fallback runs fma.rn.f32 translated for a device whose Fma
-// is fused (FusedFMA32 forced on), on operands where the translator must
+// is fused (FusedFMA32 forced on), and as the contracted multiply-add
+// where the device's probe allows (ContractFMA32), on operands where the translator must
 // not trust the device's Fma: NVIDIA's driver (H100, 2026) flushes Fma's
 // subnormal inputs and results even under DenormPreserve, so a subnormal
 // operand or a result below the smallest normal takes the exact
@@ -40,12 +43,14 @@ func TestFusedFMA32Fallback(t *testing.T) {
 	if !tg.Float64 {
 		t.Skip("no shaderFloat64: fused fma.rn.f32 has no exact fallback")
 	}
-	// The contracted multiply-add where the device's probe found it
-	// exact (NVIDIA's), else the fused Fma with its fallback.
-	if !tg.ContractFMA32 {
-		tg.FusedFMA32 = true
+	// The fused Fma with its fallback, and the contracted multiply-add
+	// where the device's probe found it exact (meant for NVIDIA's).
+	fallback := tg
+	fallback.FusedFMA32, fallback.ContractFMA32 = true, false
+	forms := map[string]spirvgen.Target{"fallback": fallback}
+	if tg.ContractFMA32 {
+		forms["contract"] = tg
 	}
-	t.Logf("target: %v", tg)
 	cases := []struct{ a, b, c, want uint32 }{
 		{0x3f000000, 0x00800000, 0, 0x00400000},          // 0.5 * 2^-126: subnormal result
 		{0x00000001, 0x40400000, 0, 0x00000003},          // subnormal a, subnormal result
@@ -75,16 +80,18 @@ func TestFusedFMA32Fallback(t *testing.T) {
 			t.Fatalf("case %08x %08x %08x: want %#x, the exact reference gives %#x", c.a, c.b, c.c, c.want, ref)
 		}
 	}
-	for _, c := range cases {
-		t.Run(fmt.Sprintf("%08x_%08x_%08x", c.a, c.b, c.c), func(t *testing.T) {
-			got, err := d.runPTXOnce(fmaKernel, tg, 4, uint64(c.a), uint64(c.b), uint64(c.c))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if g := binary.LittleEndian.Uint32(got); g != c.want {
-				t.Errorf("fma.rn.f32(%#x, %#x, %#x) = %#x, want %#x", c.a, c.b, c.c, g, c.want)
-			}
-		})
+	for form, tg := range forms {
+		for _, c := range cases {
+			t.Run(fmt.Sprintf("%s/%08x_%08x_%08x", form, c.a, c.b, c.c), func(t *testing.T) {
+				got, err := d.runPTXOnce(fmaKernel, tg, 4, uint64(c.a), uint64(c.b), uint64(c.c))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if g := binary.LittleEndian.Uint32(got); g != c.want {
+					t.Errorf("fma.rn.f32(%#x, %#x, %#x) = %#x, want %#x", c.a, c.b, c.c, g, c.want)
+				}
+			})
+		}
 	}
 }
 
