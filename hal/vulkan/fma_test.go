@@ -28,15 +28,17 @@ const fmaKernel = `.version 7.0
 }
 `
 
-// TestFusedFMA32Fallback runs fma.rn.f32 translated for a device whose Fma
-// is fused (FusedFMA32 forced on), and as the contracted multiply-add
-// where the device's probe allows (ContractFMA32), on operands where the translator must
-// not trust the device's Fma: NVIDIA's driver (H100, 2026) flushes Fma's
-// subnormal inputs and results even under DenormPreserve, so a subnormal
-// operand or a result below the smallest normal takes the exact
-// double-precision path. Every case either takes that path or has an exact
-// product (so an unfused Fma, as lavapipe's, gives the same), so the
-// answers hold on any device; the wants are the H100's (CUDA).
+// TestFusedFMA32Fallback runs fma.rn.f32 translated for a device whose
+// Fma is fused (FusedFMA32 forced on), and as the contracted multiply-add
+// where the device's probe allows (ContractFMA32), on operands where the
+// translator must not trust the device's Fma: NVIDIA's driver (H100,
+// 2026) flushes Fma's subnormal inputs and results even under
+// DenormPreserve, so a subnormal operand or a result below the smallest
+// normal takes the exact double-precision path. Every case either takes
+// that path or has an exact product (so an unfused Fma, as lavapipe's,
+// gives the same), so the answers hold on any device. The wants are
+// checked against an exact reference (fma32Ref); the first eight are
+// the H100's (CUDA).
 func TestFusedFMA32Fallback(t *testing.T) {
 	d := openDevice(t)
 	tg := d.ptxTarget()
