@@ -166,9 +166,10 @@ type device struct {
 	fillProg *fillProgram
 
 	// fmaOnce runs the fused-multiply-add probe (ptx.go) on the first PTX
-	// load; fmaFused is its answer for f32 and f64.
+	// load; fmaFused is its answer for f32 and f64, and whether the
+	// compiler contracts an f32 multiply-add exactly (ContractFMA32).
 	fmaOnce  sync.Once
-	fmaFused [2]bool
+	fmaFused [3]bool
 
 	// forceStaging makes CopyFromHost/CopyToHost go through the staging
 	// buffer even for host-visible memory (tests of the discrete-GPU path).

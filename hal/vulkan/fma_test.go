@@ -3,7 +3,11 @@ package vulkan
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
+	"math/big"
 	"testing"
+
+	"github.com/streamhal/streamhal/ptx/spirvgen"
 )
 
 // fmaKernel is out[0] = fma.rn.f32(a, b, c).
@@ -24,21 +28,31 @@ const fmaKernel = `.version 7.0
 }
 `
 
-// TestFusedFMA32Fallback runs fma.rn.f32 translated for a device whose Fma
-// is fused (FusedFMA32 forced on), on operands where the translator must
-// not trust the device's Fma: NVIDIA's driver (H100, 2026) flushes Fma's
-// subnormal inputs and results even under DenormPreserve, so a subnormal
-// operand or a result below the smallest normal takes the exact
-// double-precision path. Every case either takes that path or has an exact
-// product (so an unfused Fma, as lavapipe's, gives the same), so the
-// answers hold on any device; the wants are the H100's (CUDA).
+// TestFusedFMA32Fallback runs fma.rn.f32 translated for a device whose
+// Fma is fused (FusedFMA32 forced on), and as the contracted multiply-add
+// where the device's probe allows (ContractFMA32), on operands where the
+// translator must not trust the device's Fma: NVIDIA's driver (H100,
+// 2026) flushes Fma's subnormal inputs and results even under
+// DenormPreserve, so a subnormal operand or a result below the smallest
+// normal takes the exact double-precision path. Every case either takes
+// that path or has an exact product (so an unfused Fma, as lavapipe's,
+// gives the same), so the answers hold on any device. The wants are
+// checked against an exact reference (fma32Ref); the first eight are
+// the H100's (CUDA).
 func TestFusedFMA32Fallback(t *testing.T) {
 	d := openDevice(t)
 	tg := d.ptxTarget()
 	if !tg.Float64 {
 		t.Skip("no shaderFloat64: fused fma.rn.f32 has no exact fallback")
 	}
-	tg.FusedFMA32 = true
+	// The fused Fma with its fallback, and the contracted multiply-add
+	// where the device's probe found it exact (meant for NVIDIA's).
+	fallback := tg
+	fallback.FusedFMA32, fallback.ContractFMA32 = true, false
+	forms := map[string]spirvgen.Target{"fallback": fallback}
+	if tg.ContractFMA32 {
+		forms["contract"] = tg
+	}
 	cases := []struct{ a, b, c, want uint32 }{
 		{0x3f000000, 0x00800000, 0, 0x00400000},          // 0.5 * 2^-126: subnormal result
 		{0x00000001, 0x40400000, 0, 0x00000003},          // subnormal a, subnormal result
@@ -48,16 +62,89 @@ func TestFusedFMA32Fallback(t *testing.T) {
 		{0x80000001, 0x3f000000, 0, 0x80000000},          // -2^-150 rounds to -0
 		{0x00800000, 0xbf800000, 0x00800000, 0},          // exact zero: +0
 		{0x40000000, 0x40400000, 0x3f800000, 0x40e00000}, // 2*3+1 = 7: the fused path
+		// The edges of the test that picks the exact path (fusedFMA32).
+		{0x007fffff, 0x3f800000, 0, 0x007fffff},          // the largest subnormal a
+		{0x807fffff, 0x4b000000, 0, 0x8bfffffe},          // -(largest subnormal) * 2^23: normal result
+		{0x00800000, 0x3f000000, 0x80000001, 0x003fffff}, // subnormal c: 2^-127 - 2^-149
+		{0x00800000, 0x3f800000, 0, 0x00800000},          // the smallest normal result
+		{0x3f7fffff, 0x00800000, 0, 0x00800000},          // (1-2^-24) * 2^-126: a tie, to even
+		{0x20000001, 0x20000001, 0x80800000, 0x00000002}, // cancellation to 2^-148 (+2^-172)
+		{0, 0x40a00000, 0x40400000, 0x40400000},          // 0*5+3: zeros are not subnormal
+		{0x80000000, 0x3f800000, 0x80000000, 0x80000000}, // -0*1 + -0 = -0
+		{0x00000001, 0x3f800000, 0x00000001, 0x00000002}, // subnormal + subnormal
+		{0x7f800000, 0x40000000, 0x3f800000, 0x7f800000}, // inf*2+1
+		// 2^-125 (1+2^-12)^2 - 2^-125 (1+2^-11) = 2^-149: rounding the
+		// product first gives 0 (a tie to even), so does a flushing fma.
+		{0x20800800, 0x20000800, 0x81001000, 0x00000001},
 	}
 	for _, c := range cases {
-		t.Run(fmt.Sprintf("%08x_%08x_%08x", c.a, c.b, c.c), func(t *testing.T) {
-			got, err := d.runPTXOnce(fmaKernel, tg, 4, uint64(c.a), uint64(c.b), uint64(c.c))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if g := binary.LittleEndian.Uint32(got); g != c.want {
-				t.Errorf("fma.rn.f32(%#x, %#x, %#x) = %#x, want %#x", c.a, c.b, c.c, g, c.want)
-			}
-		})
+		if ref := fma32Ref(c.a, c.b, c.c); ref != c.want {
+			t.Fatalf("case %08x %08x %08x: want %#x, the exact reference gives %#x", c.a, c.b, c.c, c.want, ref)
+		}
+	}
+	for form, tg := range forms {
+		for _, c := range cases {
+			t.Run(fmt.Sprintf("%s/%08x_%08x_%08x", form, c.a, c.b, c.c), func(t *testing.T) {
+				got, err := d.runPTXOnce(fmaKernel, tg, 4, uint64(c.a), uint64(c.b), uint64(c.c))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if g := binary.LittleEndian.Uint32(got); g != c.want {
+					t.Errorf("fma.rn.f32(%#x, %#x, %#x) = %#x, want %#x", c.a, c.b, c.c, g, c.want)
+				}
+			})
+		}
+	}
+}
+
+// fma32Ref is fma.rn.f32 of finite a, b, c (bits) computed exactly with
+// big.Float and rounded once to float32 (subnormals included); an exact
+// zero gets IEEE's sign (-0 only when both a*b and c are negative).
+func fma32Ref(a, b, c uint32) uint32 {
+	fa, fb, fc := math.Float32frombits(a), math.Float32frombits(b), math.Float32frombits(c)
+	if math.IsInf(float64(fa), 0) || math.IsInf(float64(fb), 0) || math.IsInf(float64(fc), 0) {
+		return math.Float32bits(float32(float64(fa)*float64(fb) + float64(fc)))
+	}
+	x := new(big.Float).SetPrec(0).SetFloat64(float64(fa))
+	p := new(big.Float).SetPrec(200).Mul(x, new(big.Float).SetFloat64(float64(fb)))
+	s := new(big.Float).SetPrec(200).Add(p, new(big.Float).SetFloat64(float64(fc)))
+	if s.Sign() == 0 {
+		if p.Signbit() && math.Signbit(float64(fc)) {
+			return 0x80000000
+		}
+		return 0
+	}
+	f, _ := s.Float32()
+	return math.Float32bits(f)
+}
+
+// TestContractProbe runs the probe that decides ContractFMA32 and, where
+// it says the compiler contracts exactly, fma.rn.f32 written as a
+// multiply and an add on the cases of TestFusedFMA32Fallback (which then
+// runs them too) and on one whose product must not be rounded first.
+func TestContractProbe(t *testing.T) {
+	d := openDevice(t)
+	tg := d.ptxTarget()
+	if !tg.Float64 {
+		t.Skip("no shaderFloat64")
+	}
+	ok, err := d.runContractProbe(tg.DenormPreserve32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("exact contracted f32 fma: %v (target: %v)", ok, tg)
+	if ok != tg.ContractFMA32 {
+		t.Errorf("the probe says %v, the target's ContractFMA32 %v", ok, tg.ContractFMA32)
+	}
+	if !ok {
+		return
+	}
+	a := math.Float32bits(1 + 0x1p-12)
+	got, err := d.runPTXOnce(fmaKernel, tg, 4, uint64(a), uint64(a), uint64(math.Float32bits(-1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, want := binary.LittleEndian.Uint32(got), fma32Ref(a, a, math.Float32bits(-1)); g != want {
+		t.Errorf("fma.rn.f32 (1+2^-12)^2 - 1 = %#x, want %#x", g, want)
 	}
 }

@@ -51,8 +51,8 @@ func (d *device) ptxTarget() spirvgen.Target {
 		t.BufferFloat64AtomicAdd = p.atomicFloat.shaderBufferFloat64AtomicAdd != 0
 	}
 	t.DenormPreserve16, t.DenormPreserve32, t.DenormPreserve64 = denormPreserve(&p.floatControls)
-	fma := d.probeFMA()
-	t.FusedFMA32, t.FusedFMA64 = fma[0], fma[1]
+	fma := d.probeFMA(t.DenormPreserve32)
+	t.FusedFMA32, t.FusedFMA64, t.ContractFMA32 = fma[0], fma[1], fma[2]
 	if p.hasShaderClock != 0 {
 		t.SubgroupClock = p.clock.shaderSubgroupClock != 0
 		t.DeviceClock = p.clock.shaderDeviceClock != 0
@@ -116,10 +116,46 @@ const fmaProbe = `.version 7.0
 }
 `
 
+// contractProbe is four fma.rn.f32 for a device whose compiler may
+// contract a multiply and an add into a fused multiply-add
+// (Target.ContractFMA32): (1+2^-12)^2 - 1, whose product rounds first
+// unfused; 2^-125 (1+2^-12)^2 - 2^-125 (1+2^-11) = 2^-149, where an
+// unfused product rounds to the tie's even side and a flushing fma drops
+// the subnormal result (both give 0); 2^-149 * 2^23 (a subnormal
+// operand, a normal result); 0.5 * 2^-126 + 2^-127 (a subnormal
+// product and addend, a normal result).
+const contractProbe = `.version 7.0
+.target sm_50
+.address_size 64
+.visible .entry probe(.param .u64 out, .param .u64 ab1, .param .u64 ab2)
+{
+	.reg .f32 %f<12>;
+	.reg .b64 %rd<4>;
+	.reg .b32 %r<4>;
+	ld.param.u64 %rd1, [out];
+	ld.param.u64 %rd2, [ab1];
+	ld.param.u64 %rd3, [ab2];
+	mov.b64 {%f1, %f2}, %rd2;
+	mov.b64 {%f3, %f4}, %rd3;
+	fma.rn.f32 %f5, %f1, %f1, 0fBF800000;
+	st.global.f32 [%rd1], %f5;
+	fma.rn.f32 %f6, %f2, %f3, 0f81001000;
+	st.global.f32 [%rd1+4], %f6;
+	fma.rn.f32 %f7, %f4, 0f4B000000, 0f00000000;
+	st.global.f32 [%rd1+8], %f7;
+	fma.rn.f32 %f8, %f4, 0f00000000, 0f00400000;
+	fma.rn.f32 %f9, 0f3F000000, 0f00800000, %f8;
+	st.global.f32 [%rd1+12], %f9;
+	ret;
+}
+`
+
 // probeFMA runs fmaProbe once per device (on the first PTX load) and
-// reports whether the device's f32 and f64 fma are fused. Any failure
-// counts as "not fused", which is always correct, only slower.
-func (d *device) probeFMA() [2]bool {
+// reports whether the device's f32 and f64 fma are fused, and
+// contractProbe for whether its compiler contracts an f32 multiply and
+// add exactly (with DenormPreserve32 as the kernels will have it). Any
+// failure counts as "not fused", which is always correct, only slower.
+func (d *device) probeFMA(denorm32 bool) [3]bool {
 	d.fmaOnce.Do(func() {
 		if d.pinfo.features.shaderFloat64 == 0 {
 			d.inst.cfg.Log(3, "hal/vulkan: device %d: no shaderFloat64; fma is taken as unfused", d.ordinal)
@@ -130,8 +166,13 @@ func (d *device) probeFMA() [2]bool {
 			d.inst.cfg.Log(2, "hal/vulkan: device %d: fma probe failed (fma is emulated): %v", d.ordinal, err)
 			return
 		}
-		d.fmaFused = r
-		d.inst.cfg.Log(3, "hal/vulkan: device %d: fused fma: f32 %v, f64 %v", d.ordinal, r[0], r[1])
+		d.fmaFused[0], d.fmaFused[1] = r[0], r[1]
+		c, err := d.runContractProbe(denorm32)
+		if err != nil {
+			d.inst.cfg.Log(2, "hal/vulkan: device %d: fma contraction probe failed: %v", d.ordinal, err)
+		}
+		d.fmaFused[2] = c
+		d.inst.cfg.Log(3, "hal/vulkan: device %d: fused fma: f32 %v, f64 %v; exact contracted f32 fma %v", d.ordinal, r[0], r[1], c)
 	})
 	return d.fmaFused
 }
@@ -147,6 +188,26 @@ func (d *device) runFMAProbe() ([2]bool, error) {
 	out[0] = math.Float32frombits(binary.LittleEndian.Uint32(got[0:])) == 3*0x1p-23+0x1p-45
 	out[1] = math.Float64frombits(binary.LittleEndian.Uint64(got[8:])) == 0x1p-104
 	return out, nil
+}
+
+// runContractProbe runs contractProbe translated with ContractFMA32 and
+// reports whether every answer is the exact fma's.
+func (d *device) runContractProbe(denorm32 bool) (bool, error) {
+	f := func(x float32) uint64 { return uint64(math.Float32bits(x)) }
+	a := float32(1 + 0x1p-12)
+	got, err := d.runPTXOnce(contractProbe, spirvgen.Target{Float64: true, ContractFMA32: true, DenormPreserve32: denorm32}, 16,
+		f(a)|f(a*0x1p-62)<<32, f(a*0x1p-63)|0x00000001<<32)
+	if err != nil {
+		return false, err
+	}
+	want := []uint32{math.Float32bits(0x1p-11 + 0x1p-24), 0x00000001, 0x00800000, 0x00800000}
+	for i, w := range want {
+		if g := binary.LittleEndian.Uint32(got[4*i:]); g != w {
+			d.inst.cfg.Log(3, "hal/vulkan: device %d: contracted fma case %d gave %#x, want %#x", d.ordinal, i, g, w)
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // runPTXOnce translates src for tg and runs its first kernel as one

@@ -235,10 +235,10 @@ func TestMathULP(t *testing.T) {
 	e := openModule(t, "math.fat", mathModule)
 	const n = 4096
 	// On Vulkan devices whose Fma rounds twice (lavapipe), ptx/spirvgen
-	// emulates the double divisions with exact fma sequences: the math
-	// module becomes ~110 MB of SPIR-V (3 minutes to translate on first
-	// load, then cached) and each kernel takes from 30 seconds to minutes
-	// to compile. Two functions run there unless STREAM_HAL_MATH_FULL=1
+	// emulates the double divisions with exact fma sequences, as
+	// out-of-line functions (0.8 MB of SPIR-V for the module; 115 MB when
+	// they were inlined at every use), which lavapipe inlines when it
+	// compiles a kernel: exp and sin took 14 and 3 seconds. Two functions run there unless STREAM_HAL_MATH_FULL=1
 	// (the full run takes most of an hour on lavapipe: -timeout 90m).
 	subset := map[string]bool{"exp": true, "sin": true}
 	full := os.Getenv("STREAM_HAL_MATH_FULL") == "1" || e.backend != "vulkan"

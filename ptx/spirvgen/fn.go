@@ -44,6 +44,9 @@ type fn struct {
 	// The graph given to the structurizer.
 	blocks []*gblock
 
+	// gacc is the kernel's device-memory accesses (globalAccesses).
+	gacc *globalInfo
+
 	scratch *scratchSpace
 	sched   *scheduler
 	cc      spirv.ID // the carry flag (u32 0 or 1)

@@ -12,7 +12,7 @@ import (
 
 // Version changes whenever the SPIR-V the translator writes for some
 // input changes; caches of translations key on it.
-const Version = "spirvgen 3"
+const Version = "spirvgen 4"
 
 // Specialization constants every translated kernel declares (the first
 // four are the Vulkan driver's convention for hand-written kernels too).
@@ -196,6 +196,9 @@ type gen struct {
 	wgSize    spirv.ID
 	specDyn   spirv.ID
 	specGlob  [2]spirv.ID
+
+	// Out-of-line helpers written so far, by name (outline.go).
+	helpers map[string]helper
 
 	// The globals buffer.
 	globOff map[*ptx.Var]uint64

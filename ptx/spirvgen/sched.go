@@ -225,7 +225,7 @@ func (s *scheduler) initCode(at *spirv.Block) *spirv.Block {
 	e.forRange(e.linearTid, e.u32(numCounters), e.nthreads, func(i spirv.ID) {
 		e.stSlot(sc.counters, i, e.u32(0))
 	})
-	e.barrier()
+	e.barrier(nil)
 	return e.cur
 }
 
@@ -356,7 +356,7 @@ func (s *scheduler) joinCode() spirv.ID {
 	g := e.g
 	u, b := g.tU32, g.tBool
 	sc := e.scratch
-	e.barrier()
+	e.barrier(nil)
 	par := s.parity()
 	next := e.op(spirv.OpBitwiseXor, u, par, e.u32(1))
 	resolveAll := func(nomask bool) {
@@ -373,7 +373,7 @@ func (s *scheduler) joinCode() spirv.ID {
 	}
 	resolveAll(false)
 	if s.nomask {
-		e.barrier()
+		e.barrier(nil)
 		resolveAll(true)
 	}
 	runnable := e.op(spirv.OpLogicalNot, b, e.op(spirv.OpLogicalOr, b, e.load(b, s.waiting), e.load(b, s.exited)))
@@ -403,7 +403,7 @@ func (s *scheduler) joinCode() spirv.ID {
 			})
 		}
 	})
-	e.barrier()
+	e.barrier(nil)
 	exited := e.ldSlot(sc.counters, e.u32(ctrExited))
 	progress := e.ldSlot(sc.counters, e.op(spirv.OpIAdd, u, par, e.u32(ctrProgress)))
 	e.store(s.round, e.op(spirv.OpIAdd, u, e.load(u, s.round), e.u32(1)))

@@ -228,6 +228,17 @@ func (e *fn) fmaF64(a, b, c spirv.ID) spirv.ID {
 	return e.fmaExact(a, b, c, ptx.RN)
 }
 
+// f64Helper calls the module's out-of-line helper name.mode on doubles
+// (outline.go), whose body is body(params).
+func (e *fn) f64Helper(name string, mode ptx.Rounding, body func(ps []spirv.ID) spirv.ID, args ...spirv.ID) spirv.ID {
+	t := e.f64(nil)
+	types := make([]spirv.ID, len(args))
+	for i := range types {
+		types[i] = t
+	}
+	return e.call(name+".f64."+mode.String(), spirv.FunctionControlNone, t, types, args, body)
+}
+
 // twoProd returns p = RN(a*b) and the exact error a*b - p: with the
 // fused fma, or Dekker's product of Veltkamp's halves (operands above
 // 2^995 are scaled down for the split; the error is exact unless it is
@@ -292,16 +303,25 @@ func (e *fn) tinyOrHuge(est spirv.ID) (tiny, huge spirv.ID) {
 	return
 }
 
-// exactF64 computes an f64 add, sub, mul or fma in a directed mode.
+// exactF64 computes an f64 add, sub, mul or fma in a directed mode, in
+// an out-of-line helper (sub is add of -b).
 func (e *fn) exactF64(op string, mode ptx.Rounding, a, b, c spirv.ID) spirv.ID {
+	switch op {
+	case "fma":
+		return e.fmaExact(a, b, c, mode)
+	case "sub":
+		op, b = "add", e.op(spirv.OpFNegate, e.f64(nil), b)
+	}
+	return e.f64Helper(op, mode, func(ps []spirv.ID) spirv.ID { return e.exactF64Body(op, mode, ps[0], ps[1]) }, a, b)
+}
+
+// exactF64Body is exactF64's add or mul.
+func (e *fn) exactF64Body(op string, mode ptx.Rounding, a, b spirv.ID) spirv.ID {
 	g := e.g
 	t := e.f64(nil)
 	var s, err, exactZero spirv.ID
 	switch op {
-	case "add", "sub":
-		if op == "sub" {
-			b = e.op(spirv.OpFNegate, t, b)
-		}
+	case "add":
 		// TwoSum is exact with subnormals; only overflow needs care.
 		s, err = e.twoSum(a, b)
 		exactZero = e.op(spirv.OpLogicalAnd, g.tBool, e.op(spirv.OpFOrdEqual, g.tBool, s, e.d(0)), e.op(spirv.OpFOrdEqual, g.tBool, err, e.d(0)))
@@ -320,9 +340,7 @@ func (e *fn) exactF64(op string, mode ptx.Rounding, a, b, c spirv.ID) spirv.ID {
 		exactZero = e.op(spirv.OpLogicalOr, g.tBool, e.op(spirv.OpFOrdEqual, g.tBool, a, e.d(0)), e.op(spirv.OpFOrdEqual, g.tBool, b, e.d(0)))
 		return e.fixSpecial("mul", mode, ptx.F64, r, exactZero, a, b, 0)
 	}
-	// fma
-	r := e.fmaExact(a, b, c, mode)
-	return r
+	panic("spirvgen: exactF64Body: " + op)
 }
 
 func ldexp1(k int) float64 {
@@ -423,10 +441,14 @@ func (e *fn) extremeF64(mode ptx.Rounding, neg, over, under, r spirv.ID) spirv.I
 }
 
 // fmaExact is fma(a, b, c) of doubles rounded once in mode, computed at
-// a scale where its parts are exact. A product far below c's last place
-// only decides which way c is inexact; a product far beyond double's
-// range overflows whatever c is.
+// a scale where its parts are exact, in an out-of-line helper. A product
+// far below c's last place only decides which way c is inexact; a
+// product far beyond double's range overflows whatever c is.
 func (e *fn) fmaExact(a, b, c spirv.ID, mode ptx.Rounding) spirv.ID {
+	return e.f64Helper("fma", mode, func(ps []spirv.ID) spirv.ID { return e.fmaExactBody(ps[0], ps[1], ps[2], mode) }, a, b, c)
+}
+
+func (e *fn) fmaExactBody(a, b, c spirv.ID, mode ptx.Rounding) spirv.ID {
 	g := e.g
 	t := e.f64(nil)
 	u32, bo := g.tU32, g.tBool
@@ -511,8 +533,13 @@ func (e *fn) fixSpecial(op string, mode ptx.Rounding, t ptx.Type, r, exactZero, 
 	return res
 }
 
-// divF64 is a/b for doubles, correctly rounded in mode.
+// divF64 is a/b for doubles, correctly rounded in mode (an out-of-line
+// helper).
 func (e *fn) divF64(a, b spirv.ID, mode ptx.Rounding) spirv.ID {
+	return e.f64Helper("div", mode, func(ps []spirv.ID) spirv.ID { return e.divF64Body(ps[0], ps[1], mode) }, a, b)
+}
+
+func (e *fn) divF64Body(a, b spirv.ID, mode ptx.Rounding) spirv.ID {
 	g := e.g
 	t := e.f64(nil)
 	q0 := e.fop(spirv.OpFDiv, t, a, b)
@@ -563,8 +590,12 @@ func (e *fn) divParts(a, b spirv.ID) (spirv.ID, spirv.ID) {
 
 // sqrtF64 is sqrt(a) for doubles, correctly rounded in mode. A tiny a is
 // scaled by 2^256 (its root by 2^128, exactly) so that the residual is
-// exact.
+// exact. It is an out-of-line helper.
 func (e *fn) sqrtF64(a spirv.ID, mode ptx.Rounding) spirv.ID {
+	return e.f64Helper("sqrt", mode, func(ps []spirv.ID) spirv.ID { return e.sqrtF64Body(ps[0], mode) }, a)
+}
+
+func (e *fn) sqrtF64Body(a spirv.ID, mode ptx.Rounding) spirv.ID {
 	g := e.g
 	t := e.f64(nil)
 	q0 := e.ext(spirv.GLSLSqrt, t, a)

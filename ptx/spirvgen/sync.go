@@ -99,16 +99,142 @@ func (e *fn) needsScheduler() bool {
 	return false
 }
 
-// barrierSem is the memory semantics of a block barrier.
-func barrierSem() uint32 {
-	return uint32(spirv.MemorySemanticsAcquireRelease | spirv.MemorySemanticsWorkgroupMemory | spirv.MemorySemanticsUniformMemory |
-		spirv.MemorySemanticsMakeAvailable | spirv.MemorySemanticsMakeVisible)
+// barrierSem is the memory semantics of a block barrier:
+// acquire-release on shared memory and, when global is set, on device
+// memory (storage buffers and physical storage buffers).
+func barrierSem(global bool) uint32 {
+	sem := spirv.MemorySemanticsAcquireRelease | spirv.MemorySemanticsWorkgroupMemory |
+		spirv.MemorySemanticsMakeAvailable | spirv.MemorySemanticsMakeVisible
+	if global {
+		sem |= spirv.MemorySemanticsUniformMemory
+	}
+	return uint32(sem)
 }
 
-// barrier writes a workgroup barrier.
-func (e *fn) barrier() {
+// barrier writes a workgroup barrier for the sync point in (nil: one of
+// the scheduler's, which stands for any of the kernel's).
+func (e *fn) barrier(in *ptx.Inst) {
 	wg := e.u32(uint32(spirv.ScopeWorkgroup))
-	e.cur.EmitIDs(spirv.OpControlBarrier, 0, wg, wg, e.u32(barrierSem()))
+	e.cur.EmitIDs(spirv.OpControlBarrier, 0, wg, wg, e.u32(barrierSem(e.globalAtBarrier(in))))
+}
+
+// globalAtBarrier reports whether the barrier at in must order device
+// memory as well as shared memory. bar.sync orders both among the
+// block's threads, but ordering device memory costs (1.27x reduce_sum's
+// time with NVIDIA's driver, H100), and it only matters when a thread
+// may write device memory before the barrier (a store, atomic or
+// reduction that can run before it: earlier in its block or in a block
+// from which the barrier's block can be reached, loops included) and a
+// thread may access device memory after it. A write after the barrier
+// of what another thread read before it needs no more than GLSL's
+// barrier() gives (shared memory only): the control barrier orders the
+// two accesses' execution. The scheduler's barriers (in nil) stand for
+// every sync point of the kernel: device memory is ordered when the
+// kernel writes it at all.
+func (e *fn) globalAtBarrier(in *ptx.Inst) bool {
+	ga := e.globalAccesses()
+	if in == nil || in.Block == nil {
+		return ga.anyWrite
+	}
+	if v, ok := ga.atBarrier[in]; ok {
+		return v
+	}
+	b := in.Block
+	var before, after bool
+	for _, x := range b.Insts {
+		switch {
+		case x.Index < in.Index:
+			before = before || ga.write[x]
+		case x.Index > in.Index:
+			after = after || ga.access[x]
+		}
+	}
+	// reach walks the blocks reachable from b's successors (fwd) or from
+	// which b is reachable (backward), b itself included when it is on a
+	// cycle, and reports one that has f.
+	reach := func(fwd bool, f func(*ptx.Block) bool) bool {
+		seen := map[*ptx.Block]bool{}
+		next := func(x *ptx.Block) []*ptx.Block {
+			if fwd {
+				return x.Succs
+			}
+			return x.Preds
+		}
+		work := append([]*ptx.Block(nil), next(b)...)
+		for len(work) > 0 {
+			x := work[len(work)-1]
+			work = work[:len(work)-1]
+			if seen[x] || !x.Reachable {
+				continue
+			}
+			seen[x] = true
+			if f(x) {
+				return true
+			}
+			work = append(work, next(x)...)
+		}
+		return false
+	}
+	before = before || reach(false, func(x *ptx.Block) bool { return ga.blockWrites[x] })
+	after = after || reach(true, func(x *ptx.Block) bool { return ga.blockAccesses[x] })
+	v := before && after
+	ga.atBarrier[in] = v
+	return v
+}
+
+// globalInfo is which instructions may write or access device memory.
+type globalInfo struct {
+	write, access              map[*ptx.Inst]bool
+	blockWrites, blockAccesses map[*ptx.Block]bool
+	anyWrite                   bool
+	atBarrier                  map[*ptx.Inst]bool
+}
+
+// globalAccesses finds the kernel's device-memory accesses: loads,
+// stores, atomics, reductions and cp.async whose address is (or may be,
+// when the analysis cannot tell) in global or constant memory.
+func (e *fn) globalAccesses() *globalInfo {
+	if e.gacc != nil {
+		return e.gacc
+	}
+	ga := &globalInfo{write: map[*ptx.Inst]bool{}, access: map[*ptx.Inst]bool{},
+		blockWrites: map[*ptx.Block]bool{}, blockAccesses: map[*ptx.Block]bool{}, atBarrier: map[*ptx.Inst]bool{}}
+	global := func(in *ptx.Inst, a int) bool {
+		if a >= len(in.Args) {
+			return true
+		}
+		sp, err := e.prov.space(in, in.Args[a])
+		return err != nil || sp == ptx.SpaceGlobal
+	}
+	for _, in := range e.k.Body {
+		var w, acc bool
+		switch in.Op {
+		case "st":
+			w = global(in, 0)
+		case "red":
+			w = global(in, 0)
+		case "atom":
+			w = global(in, 1)
+		case "ld", "ldu":
+			acc = global(in, 1)
+		case "cp.async":
+			acc = true // reads device memory
+		}
+		if w {
+			ga.write[in], ga.anyWrite = true, true
+			if in.Block != nil {
+				ga.blockWrites[in.Block] = true
+			}
+		}
+		if w || acc {
+			ga.access[in] = true
+			if in.Block != nil {
+				ga.blockAccesses[in.Block] = true
+			}
+		}
+	}
+	e.gacc = ga
+	return ga
 }
 
 // ---- scratch space for emulation ----
@@ -193,7 +319,7 @@ func (e *fn) syncOp(in *ptx.Inst, t ptx.Type) {
 			}
 			e.arriveOnly(in)
 		default:
-			e.barrier()
+			e.barrier(in)
 		}
 		return
 	}
@@ -204,13 +330,13 @@ func (e *fn) syncOp(in *ptx.Inst, t ptx.Type) {
 	// Emulated at a point the whole block reaches: post, barrier,
 	// compute, barrier.
 	if in.Op == "bar.warp" {
-		e.barrier()
+		e.barrier(in)
 		return
 	}
 	e.postWarp(in, t)
-	e.barrier()
+	e.barrier(in)
 	e.completeWarp(in, t, e.existingLanes())
-	e.barrier()
+	e.barrier(in)
 }
 
 // barRedDirect is bar.red reached by the whole block: a counter zeroed,
@@ -224,13 +350,13 @@ func (e *fn) barRedDirect(in *ptx.Inst) {
 	if in.BoolOp == "and" {
 		init = 1
 	}
-	e.barrier()
+	e.barrier(in)
 	e.ifThen(e.op(spirv.OpIEqual, g.tBool, e.linearTid, e.u32(0)), func() { e.stSlot(s.counters, ctr, e.u32(init)) })
-	e.barrier()
+	e.barrier(in)
 	e.redCombine(in.BoolOp, e.slot(s.counters, ctr), p)
-	e.barrier()
+	e.barrier(in)
 	v := e.ldSlot(s.counters, ctr)
-	e.barrier()
+	e.barrier(in)
 	e.writeBarRed(in, v)
 }
 
@@ -623,6 +749,6 @@ func (e *fn) nativeWarpOp(in *ptx.Inst, t ptx.Type) {
 			e.wr(in.Dst2, ptx.Pred, e.op(spirv.OpIEqual, b, lane, leader))
 		}
 	case "bar.warp":
-		e.cur.EmitIDs(spirv.OpControlBarrier, 0, sg, sg, e.u32(barrierSem()))
+		e.cur.EmitIDs(spirv.OpControlBarrier, 0, sg, sg, e.u32(barrierSem(e.globalAtBarrier(in))))
 	}
 }

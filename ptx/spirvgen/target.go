@@ -46,6 +46,17 @@ type Target struct {
 	// round twice; where it does (lavapipe), fma is emulated exactly with
 	// error-free transformations. The driver finds out by running a probe.
 	FusedFMA32, FusedFMA64 bool
+	// ContractFMA32 says the device's compiler fuses an f32 multiply and
+	// an add of its product (OpFMul then OpFAdd, neither marked
+	// NoContraction) into one fused multiply-add that keeps subnormals:
+	// fma.rn.f32 is then written that way, with no test for subnormals.
+	// It is meant for NVIDIA's driver, whose Fma flushes subnormals (so
+	// FusedFMA32 alone needs the exact path for them, which doubled a
+	// matrix product's time on the H100) while its multiplies and adds
+	// keep them; written this way the matrix product ran at GLSL's speed.
+	// The driver decides by running a probe whose answers tell a
+	// contracted, exact fma from an unfused or flushing one.
+	ContractFMA32 bool
 	// DenormPreserve16, DenormPreserve32 and DenormPreserve64 ask for the
 	// DenormPreserve execution mode (SPIR-V 1.4 float controls) at that
 	// width: floating-point operations keep subnormal inputs and results,
@@ -85,6 +96,7 @@ func (t Target) String() string {
 	add(t.Subgroup32, "subgroupSize32")
 	add(t.FusedFMA32, "fusedFMA32")
 	add(t.FusedFMA64, "fusedFMA64")
+	add(t.ContractFMA32, "contractFMA32")
 	add(t.DenormPreserve16, "denormPreserve16")
 	add(t.DenormPreserve32, "denormPreserve32")
 	add(t.DenormPreserve64, "denormPreserve64")
@@ -114,7 +126,7 @@ func FullTarget() Target {
 		BufferInt64Atomics: true, SharedInt64Atomics: true,
 		BufferFloat32AtomicAdd: true, BufferFloat64AtomicAdd: true,
 		SubgroupClock: true, DeviceClock: true, MemoryModelDeviceScope: true,
-		Subgroup32: true, FusedFMA32: true, FusedFMA64: true, DenormPreserve16: true, DenormPreserve32: true, DenormPreserve64: true,
+		Subgroup32: true, FusedFMA32: true, FusedFMA64: true, ContractFMA32: true, DenormPreserve16: true, DenormPreserve32: true, DenormPreserve64: true,
 		MaxPushConstants: 256, MaxSharedBytes: 49152,
 	}
 }
