@@ -135,14 +135,21 @@ func TestBarrierSemantics(t *testing.T) {
 		want       []bool // UniformMemory on each barrier, in order
 	}{
 		{"read, barrier, write", `ld.global.u32 %a2, [%r]; st.shared.u32 [s], %a2; bar.sync 0;
-	ld.shared.u32 %a3, [s+4]; st.global.u32 [%r], %a3; ret; }`, []bool{false}},
+	ld.shared.u32 %a3, [s+4]; st.global.u32 [%r], %a3; ret; }`, []bool{true}},
+		{"read-only read, barrier, write", `ld.global.nc.u32 %a2, [%r]; st.shared.u32 [s], %a2; bar.sync 0;
+	ld.shared.u32 %a3, [s+4]; st.global.u32 [%r+4], %a3; ret; }`, []bool{false}},
+		{"read, barrier, shared only", `ld.global.u32 %a2, [%r]; st.shared.u32 [s], %a2; bar.sync 0;
+	ld.shared.u32 %a3, [s+4]; st.shared.u32 [s+8], %a3; ret; }`, []bool{false}},
+		{"read, barrier, read", `ld.global.u32 %a2, [%r]; st.shared.u32 [s], %a2; bar.sync 0;
+	ld.global.u32 %a3, [%r+4]; st.shared.u32 [s+8], %a3; ret; }`, []bool{false}},
 		{"write, barrier, read", `st.global.u32 [%r], %a1; bar.sync 0; ld.global.u32 %a3, [%r+4]; st.shared.u32 [s], %a3; ret; }`, []bool{true}},
 		{"write, barrier, shared only", `st.global.u32 [%r], %a1; bar.sync 0; ld.shared.u32 %a3, [s]; ret; }`, []bool{false}},
 		{"atomic, barrier, read", `atom.global.add.u32 %a2, [%r], 1; bar.sync 0; ld.global.u32 %a3, [%r]; st.shared.u32 [s], %a3; ret; }`, []bool{true}},
 		{"generic store, barrier, read", `cvta.to.global.u64 %r, %r; st.u32 [%r], %a1; bar.sync 0; ld.global.u32 %a3, [%r]; st.shared.u32 [s], %a3; ret; }`, []bool{true}},
 		{"store in a loop after the barrier", `mov.u32 %a2, 0;
 L: bar.sync 0; ld.global.u32 %a3, [%r]; st.global.u32 [%r+4], %a3; add.u32 %a2, %a2, 1; setp.lt.u32 %q, %a2, 4; @%q bra L; ret; }`, []bool{true}},
-		{"two barriers, store between", `ld.global.u32 %a2, [%r]; bar.sync 0; st.global.u32 [%r], %a2; bar.sync 0; ld.global.u32 %a3, [%r+4]; st.shared.u32 [s], %a3; ret; }`, []bool{false, true}},
+		{"two barriers, store between", `ld.global.u32 %a2, [%r]; bar.sync 0; st.global.u32 [%r], %a2; bar.sync 0; ld.global.u32 %a3, [%r+4]; st.shared.u32 [s], %a3; ret; }`, []bool{true, true}},
+		{"two barriers, read-only load, store between", `ld.global.nc.u32 %a2, [%r]; bar.sync 0; st.global.u32 [%r], %a2; bar.sync 0; ld.shared.u32 %a3, [s+4]; st.shared.u32 [s], %a3; ret; }`, []bool{false, false}},
 	}
 	const uniform = uint32(spirv.MemorySemanticsUniformMemory)
 	for _, c := range cases {

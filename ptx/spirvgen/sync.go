@@ -125,12 +125,16 @@ func (e *fn) barrier(in *ptx.Inst) {
 // may write device memory before the barrier (a store, atomic or
 // reduction that can run before it: earlier in its block or in a block
 // from which the barrier's block can be reached, loops included) and a
-// thread may access device memory after it. A write after the barrier
-// of what another thread read before it needs no more than GLSL's
-// barrier() gives (shared memory only): the control barrier orders the
-// two accesses' execution. The scheduler's barriers (in nil) stand for
-// every sync point of the kernel: device memory is ordered when the
-// kernel writes it at all.
+// thread may access device memory after it, or when a thread may read
+// device memory before it and one may write it after (a block updating
+// an array in place: without the ordering the driver may move the read
+// past the barrier, where it could see the other thread's write). A read
+// through ld.global.nc or ldu is of memory that no thread writes while
+// the kernel runs (PTX leaves such a write undefined), so it never needs
+// the ordering: nvcc and clang emit it for `const T* __restrict__`
+// parameters. The scheduler's barriers (in nil) stand for every sync
+// point of the kernel: device memory is ordered when the kernel writes
+// it at all.
 func (e *fn) globalAtBarrier(in *ptx.Inst) bool {
 	ga := e.globalAccesses()
 	if in == nil || in.Block == nil {
@@ -140,13 +144,15 @@ func (e *fn) globalAtBarrier(in *ptx.Inst) bool {
 		return v
 	}
 	b := in.Block
-	var before, after bool
+	var wBefore, rBefore, aAfter, wAfter bool
 	for _, x := range b.Insts {
 		switch {
 		case x.Index < in.Index:
-			before = before || ga.write[x]
+			wBefore = wBefore || ga.write[x]
+			rBefore = rBefore || ga.read[x]
 		case x.Index > in.Index:
-			after = after || ga.access[x]
+			aAfter = aAfter || ga.access[x]
+			wAfter = wAfter || ga.write[x]
 		}
 	}
 	// reach walks the blocks reachable from b's successors (fwd) or from
@@ -175,17 +181,23 @@ func (e *fn) globalAtBarrier(in *ptx.Inst) bool {
 		}
 		return false
 	}
-	before = before || reach(false, func(x *ptx.Block) bool { return ga.blockWrites[x] })
-	after = after || reach(true, func(x *ptx.Block) bool { return ga.blockAccesses[x] })
-	v := before && after
+	wBefore = wBefore || reach(false, func(x *ptx.Block) bool { return ga.blockWrites[x] })
+	aAfter = aAfter || reach(true, func(x *ptx.Block) bool { return ga.blockAccesses[x] })
+	v := wBefore && aAfter
+	if !v {
+		rBefore = rBefore || reach(false, func(x *ptx.Block) bool { return ga.blockReads[x] })
+		wAfter = wAfter || reach(true, func(x *ptx.Block) bool { return ga.blockWrites[x] })
+		v = rBefore && wAfter
+	}
 	ga.atBarrier[in] = v
 	return v
 }
 
-// globalInfo is which instructions may write or access device memory.
+// globalInfo is which instructions may write, read (other than
+// read-only loads) or access device memory.
 type globalInfo struct {
-	write, access              map[*ptx.Inst]bool
-	blockWrites, blockAccesses map[*ptx.Block]bool
+	write, read, access                    map[*ptx.Inst]bool
+	blockWrites, blockReads, blockAccesses map[*ptx.Block]bool
 	anyWrite                   bool
 	atBarrier                  map[*ptx.Inst]bool
 }
@@ -197,8 +209,9 @@ func (e *fn) globalAccesses() *globalInfo {
 	if e.gacc != nil {
 		return e.gacc
 	}
-	ga := &globalInfo{write: map[*ptx.Inst]bool{}, access: map[*ptx.Inst]bool{},
-		blockWrites: map[*ptx.Block]bool{}, blockAccesses: map[*ptx.Block]bool{}, atBarrier: map[*ptx.Inst]bool{}}
+	ga := &globalInfo{write: map[*ptx.Inst]bool{}, read: map[*ptx.Inst]bool{}, access: map[*ptx.Inst]bool{},
+		blockWrites: map[*ptx.Block]bool{}, blockReads: map[*ptx.Block]bool{}, blockAccesses: map[*ptx.Block]bool{},
+		atBarrier: map[*ptx.Inst]bool{}}
 	global := func(in *ptx.Inst, a int) bool {
 		if a >= len(in.Args) {
 			return true
@@ -207,7 +220,7 @@ func (e *fn) globalAccesses() *globalInfo {
 		return err != nil || sp == ptx.SpaceGlobal
 	}
 	for _, in := range e.k.Body {
-		var w, acc bool
+		var w, r, acc bool
 		switch in.Op {
 		case "st":
 			w = global(in, 0)
@@ -215,10 +228,19 @@ func (e *fn) globalAccesses() *globalInfo {
 			w = global(in, 0)
 		case "atom":
 			w = global(in, 1)
-		case "ld", "ldu":
+		case "ld":
 			acc = global(in, 1)
+			r = acc && !in.Has(ptx.FlagNC)
+		case "ldu":
+			acc = global(in, 1) // read-only data
 		case "cp.async":
-			acc = true // reads device memory
+			acc, r = true, true // reads device memory
+		}
+		if r {
+			ga.read[in] = true
+			if in.Block != nil {
+				ga.blockReads[in.Block] = true
+			}
 		}
 		if w {
 			ga.write[in], ga.anyWrite = true, true
