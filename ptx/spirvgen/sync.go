@@ -198,8 +198,8 @@ func (e *fn) globalAtBarrier(in *ptx.Inst) bool {
 type globalInfo struct {
 	write, read, access                    map[*ptx.Inst]bool
 	blockWrites, blockReads, blockAccesses map[*ptx.Block]bool
-	anyWrite                   bool
-	atBarrier                  map[*ptx.Inst]bool
+	anyWrite                               bool
+	atBarrier                              map[*ptx.Inst]bool
 }
 
 // globalAccesses finds the kernel's device-memory accesses: loads,
