@@ -3,6 +3,7 @@
 package vulkan_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -24,7 +25,8 @@ import (
 // the same PTX on CUDA (JIT-compiled by the driver), alternating launch
 // by launch in one loop. It reports each one's time per launch and the
 // ratios ptx/glsl and ptx/cuda (the goals: at most 1.2 against
-// GLSL). Without a CUDA device the CUDA columns are left out.
+// GLSL), and ptxftz/glsl: the PTX with its fma.rn.f32 made
+// fma.rn.ftz.f32, as a flush-to-zero build writes it. Without a CUDA device the CUDA columns are left out.
 func BenchmarkPTXvsGLSL(b *testing.B) {
 	td, err := haltest.TestdataDir()
 	if err != nil {
@@ -64,7 +66,11 @@ func BenchmarkPTXvsGLSL(b *testing.B) {
 		}
 		return side{name, ctx, mod}
 	}
-	sides := []side{open("glsl", vk, spv), open("ptx", vk, ptxSrc)}
+	// ptxftz: the same PTX as compiled with flush-to-zero (nvcc
+	// -ftz=true, clang -fcuda-flush-denormals-to-zero), whose fma the
+	// translation may leave to the device's Fma.
+	ftzSrc := bytes.ReplaceAll(ptxSrc, []byte("fma.rn.f32"), []byte("fma.rn.ftz.f32"))
+	sides := []side{open("glsl", vk, spv), open("ptx", vk, ptxSrc), open("ptxftz", vk, ftzSrc)}
 	if cu != nil {
 		sides = append(sides, open("cuda", cu, ptxSrc))
 	}
@@ -142,8 +148,9 @@ func BenchmarkPTXvsGLSL(b *testing.B) {
 				b.ReportMetric(float64(total[i].Nanoseconds())/n, sd.name+"-ns/launch")
 			}
 			b.ReportMetric(float64(total[1])/float64(total[0]), "ptx/glsl")
-			if len(total) > 2 {
-				b.ReportMetric(float64(total[1])/float64(total[2]), "ptx/cuda")
+			b.ReportMetric(float64(total[2])/float64(total[0]), "ptxftz/glsl")
+			if len(total) > 3 {
+				b.ReportMetric(float64(total[1])/float64(total[3]), "ptx/cuda")
 			}
 		})
 	}

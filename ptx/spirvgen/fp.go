@@ -174,6 +174,12 @@ func (e *fn) floatArith(in *ptx.Inst, t ptx.Type) {
 		switch {
 		case !directed(mode) && t == ptx.F64:
 			r = e.fmaF64(a, b, c)
+		case !directed(mode) && t == ptx.F32 && in.Has(ptx.FlagFTZ) && g.t.FusedFMA32:
+			// fma.rn.ftz.f32 (nvcc -ftz=true, --use_fast_math; clang
+			// -fcuda-flush-denormals-to-zero): the inputs are flushed
+			// (fin) and the result will be (fout), so the device's fused
+			// Fma is exact whether or not it flushes subnormals itself.
+			r = e.ext(spirv.GLSLFma, ft, a, b, c)
 		case !directed(mode) && g.t.ContractFMA32:
 			// Left for the driver to contract (Target.ContractFMA32).
 			r = e.op(spirv.OpFAdd, ft, e.op(spirv.OpFMul, ft, a, b), c)

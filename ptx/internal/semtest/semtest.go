@@ -686,6 +686,11 @@ func semCases() map[string]Case {
 		}
 		return uf32(v)
 	})})
+	add("fma.rn.ftz.f32", Case{text: "fma.rn.ftz.f32 %d, %a, %b, %c;", td: "f32", ta: "f32", tb: "f32", tc: "f32", inputs: f32Inputs, nan: 32, ref: one(func(a, b, c uint64) uint64 {
+		fl := func(x uint64) uint64 { return uf32(ftz32(f32(x))) }
+		v, _ := r32("fma", corpus.RN)(fl(a), fl(b), fl(c))
+		return fl(v)
+	})})
 	add("mul.ftz.f32", Case{text: "mul.ftz.f32 %d, %a, %b;", td: "f32", ta: "f32", tb: "f32", inputs: f32Inputs, nan: 32, ref: one(func(a, b, c uint64) uint64 {
 		return uf32(ftz32(ftz32(f32(a)) * ftz32(f32(b))))
 	})})
