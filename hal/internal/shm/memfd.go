@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package shm holds what the drivers that share memory between processes
 // through memfds have in common (hal/cpu, hal/vulkan): creating a memfd,
 // and the state of an interprocess event kept in a page of one.
