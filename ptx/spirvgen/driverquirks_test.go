@@ -3,6 +3,7 @@ package spirvgen_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/streamhal/streamhal/internal/spirv"
@@ -184,19 +185,30 @@ func TestFMA32Forms(t *testing.T) {
 	fma.rn.f32 %f4, %f1, %f2, %f3;
 	st.global.f32 [%r], %f4;
 	ret; }`
+	// fma.rn.ftz.f32: operands and result are flushed, so a fused Fma
+	// (which may flush subnormals itself) is exact for it, with no test
+	// and no exact fallback; an unfused one still needs the emulation.
+	ftzBody := strings.Replace(body, "fma.rn.f32", "fma.rn.ftz.f32", 1)
 	fused := spirvgen.FullTarget()
 	fused.ContractFMA32 = false
 	for _, c := range []struct {
 		name                       string
 		tg                         spirvgen.Target
+		ftz                        bool
 		fma, calls, dontInline, nc bool
 	}{
-		{"contract", spirvgen.FullTarget(), false, false, false, false},
-		{"fused", fused, true, true, false, true},
-		{"lavapipe", lavapipe, false, true, false, true},
+		{"contract", spirvgen.FullTarget(), false, false, false, false, false},
+		{"fused", fused, false, true, true, false, true},
+		{"lavapipe", lavapipe, false, false, true, false, true},
+		{"ftz/fused", fused, true, true, false, false, false},
+		{"ftz/lavapipe", lavapipe, true, false, true, false, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			b := decoded(t, body, c.tg)
+			src := body
+			if c.ftz {
+				src = ftzBody
+			}
+			b := decoded(t, src, c.tg)
 			var fma, calls, dontInline, nc bool
 			var fmul, fadd uint32
 			for _, in := range b.Insts {
