@@ -102,11 +102,11 @@ func (e *event) snapshot() (timelineValue, bool, error) {
 // Done reports whether the most recent Record has been reached.
 func (e *event) Done() bool {
 	if s := e.shared; s != nil {
-		if !s.acquire() {
+		if !s.Acquire() {
 			return true
 		}
-		defer s.release()
-		return s.done(s.target())
+		defer s.Release()
+		return s.Done(s.Target())
 	}
 	tv, ok, err := e.snapshot()
 	if err != nil || !ok {
@@ -119,11 +119,11 @@ func (e *event) Done() bool {
 // Wait blocks until the most recent Record has been reached.
 func (e *event) Wait(ctx context.Context) error {
 	if s := e.shared; s != nil {
-		if !s.acquire() {
+		if !s.Acquire() {
 			return fmt.Errorf("hal/vulkan: event is closed: %w", hal.ErrInvalidHandle)
 		}
-		defer s.release()
-		return s.waitFor(ctx, s.target())
+		defer s.Release()
+		return s.Wait(ctx, s.Target())
 	}
 	tv, ok, err := e.snapshot()
 	if err != nil || !ok {

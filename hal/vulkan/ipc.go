@@ -8,7 +8,6 @@ package vulkan
 import "C"
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -487,15 +486,6 @@ func (s *sharedEvent) close() {
 		}
 	})
 }
-
-// The queue's calls (queue.go) by their names there.
-func (s *sharedEvent) acquire() bool                               { return s.Acquire() }
-func (s *sharedEvent) release()                                    { s.Release() }
-func (s *sharedEvent) record() uint64                              { return s.Record() }
-func (s *sharedEvent) reach(seq uint64)                            { s.Reach(seq) }
-func (s *sharedEvent) target() uint64                              { return s.Target() }
-func (s *sharedEvent) done(t uint64) bool                          { return s.Done(t) }
-func (s *sharedEvent) waitFor(ctx context.Context, t uint64) error { return s.Wait(ctx, t) }
 
 // ExportEvent returns the handle of an event created with
 // hal.EventInterprocess.

@@ -515,18 +515,18 @@ func (q *queue) waitLocked(ev *event) error {
 // record number in the shared page and marks it reached from a host call
 // that runs once the work enqueued so far is done.
 func (q *queue) recordSharedLocked(s *sharedEvent) error {
-	if !s.acquire() {
+	if !s.Acquire() {
 		return fmt.Errorf("hal/vulkan: record: event is closed: %w", hal.ErrInvalidHandle)
 	}
-	seq := s.record()
+	seq := s.Record()
 	if err := q.hostCallLocked(func() {
-		s.reach(seq)
-		s.release()
+		s.Reach(seq)
+		s.Release()
 	}); err != nil {
 		// The number is taken: mark it reached, or waits for it would
 		// never end.
-		s.reach(seq)
-		s.release()
+		s.Reach(seq)
+		s.Release()
 		return err
 	}
 	return nil
@@ -536,19 +536,19 @@ func (q *queue) recordSharedLocked(s *sharedEvent) error {
 // interprocess event made so far (in any process) are reached: a host
 // call polls the shared page, and later work waits for the host call.
 func (q *queue) waitSharedLocked(s *sharedEvent) error {
-	if !s.acquire() {
+	if !s.Acquire() {
 		return fmt.Errorf("hal/vulkan: wait: event is closed: %w", hal.ErrInvalidHandle)
 	}
-	t := s.target()
-	if s.done(t) {
-		s.release()
+	t := s.Target()
+	if s.Done(t) {
+		s.Release()
 		return nil
 	}
 	if err := q.hostCallLocked(func() {
-		defer s.release()
-		s.waitFor(context.Background(), t)
+		defer s.Release()
+		s.Wait(context.Background(), t)
 	}); err != nil {
-		s.release()
+		s.Release()
 		return err
 	}
 	return nil
