@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -458,4 +459,41 @@ func parseLaunch(argList []string, gridS, blockS string, shared uint) (kargs []k
 		return nil, grid, block, usagef("-shared %d: at most %d bytes", shared, uint32(1<<32-1))
 	}
 	return kargs, grid, block, nil
+}
+
+// launchFlags are the flags that run-kernel and check share: the module,
+// the kernel, its launch shape and its arguments.
+type launchFlags struct {
+	module, kernel, grid, block *string
+	shared                      *uint
+	args                        fieldsList
+}
+
+// addLaunchFlags defines the shared flags on fs; argsRef says where the
+// argument syntax is described.
+func addLaunchFlags(fs *flag.FlagSet, argsRef string) *launchFlags {
+	l := &launchFlags{
+		module: fs.String("module", "", "module file (default: "+testKernelsRel+" found from the working directory or the source)"),
+		kernel: fs.String("kernel", "", "name of the kernel to launch"),
+		grid:   fs.String("grid", "1", "grid size in blocks: X[,Y[,Z]]"),
+		block:  fs.String("block", "1", "block size in threads: X[,Y[,Z]]"),
+		shared: fs.Uint("shared", 0, "dynamic shared memory per block, in bytes"),
+	}
+	fs.Var(&l.args, "args", "kernel arguments, separated by spaces (repeatable; "+argsRef+")")
+	return l
+}
+
+// parse parses args into fs; kernel arguments may also stand between and
+// after the flags, and are appended to l.args.
+func (l *launchFlags) parse(fs *flag.FlagSet, args []string) error {
+	for rest := args; ; {
+		if err := parseFlags(fs, rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			return nil
+		}
+		l.args = append(l.args, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
 }

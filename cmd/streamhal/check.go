@@ -39,26 +39,15 @@ type launchResult struct {
 
 func runCheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("check", checkUsage+argSyntax, stderr)
-	module := fs.String("module", "", "module file (default: "+testKernelsRel+" found from the working directory or the source)")
-	kernel := fs.String("kernel", "", "name of the kernel to launch")
-	gridS := fs.String("grid", "1", "grid size in blocks: X[,Y[,Z]]")
-	blockS := fs.String("block", "1", "block size in threads: X[,Y[,Z]]")
-	shared := fs.Uint("shared", 0, "dynamic shared memory per block, in bytes")
-	var argList fieldsList
-	fs.Var(&argList, "args", "kernel arguments, separated by spaces (repeatable; see run-kernel)")
+	lf := addLaunchFlags(fs, "see run-kernel")
+	module, kernel, gridS, blockS, shared := lf.module, lf.kernel, lf.grid, lf.block, lf.shared
 	backends := fs.String("backends", "", "the two `backends` to compare, A,B (default: cpu and the first other backend present)")
 	ulp := fs.Uint64("ulp", 0, "tolerance for float elements, in units in the last place")
 	show := fs.Int("show", 10, "differences to print per buffer")
-	for rest := args; ; {
-		if err := parseFlags(fs, rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		argList = append(argList, fs.Arg(0))
-		rest = fs.Args()[1:]
+	if err := lf.parse(fs, args); err != nil {
+		return err
 	}
+	argList := lf.args
 	if *kernel == "" {
 		return usagef("-kernel NAME is required")
 	}

@@ -53,13 +53,8 @@ const chunkBytes = 16 << 20
 
 func runKernel(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run-kernel", runKernelUsage+argSyntax, stderr)
-	module := fs.String("module", "", "module file (default: "+testKernelsRel+" found from the working directory or the source)")
-	kernel := fs.String("kernel", "", "name of the kernel to launch")
-	gridS := fs.String("grid", "1", "grid size in blocks: X[,Y[,Z]]")
-	blockS := fs.String("block", "1", "block size in threads: X[,Y[,Z]]")
-	shared := fs.Uint("shared", 0, "dynamic shared memory per block, in bytes")
-	var argList fieldsList
-	fs.Var(&argList, "args", "kernel arguments, separated by spaces (repeatable; see above)")
+	lf := addLaunchFlags(fs, "see above")
+	module, kernel, gridS, blockS, shared := lf.module, lf.kernel, lf.grid, lf.block, lf.shared
 	var outs, prints stringList
 	fs.Var(&outs, "out", "IDX=PATH: write buffer argument IDX to PATH after the launch (repeatable)")
 	fs.Var(&prints, "print", "IDX[:N]: print the first N (default 8) elements of buffer argument IDX (repeatable)")
@@ -67,17 +62,10 @@ func runKernel(args []string, stdout, stderr io.Writer) error {
 	var device deviceFlag
 	fs.Var(&device, "device", "use the device with ordinal `N` (default: the default device)")
 	list := fs.Bool("list", false, "list the module's binaries and kernels instead of launching")
-	// Kernel arguments may also stand between and after the flags.
-	for rest := args; ; {
-		if err := parseFlags(fs, rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		argList = append(argList, fs.Arg(0))
-		rest = fs.Args()[1:]
+	if err := lf.parse(fs, args); err != nil {
+		return err
 	}
+	argList := lf.args
 
 	// Check the whole command line before opening anything.
 	kargs, grid, block, err := parseLaunch(argList, *gridS, *blockS, *shared)
