@@ -95,3 +95,23 @@ func (c Config) CloseWait() time.Duration {
 	}
 	return DefaultCloseTimeout
 }
+
+// CloseDeadline is when a Close that waits up to timeout gives up, where a
+// wait with a deadline already gave up on the same work at stuckSince
+// (zero: none did): the rest of the timeout from then, not a new one, but
+// never less than a quarter of it from now, so that work which ended just
+// before Close (its results visible, its bookkeeping not yet done) is not
+// taken for stuck.
+func CloseDeadline(now, stuckSince time.Time, timeout time.Duration) time.Time {
+	deadline := now.Add(timeout)
+	if stuckSince.IsZero() {
+		return deadline
+	}
+	if early := stuckSince.Add(timeout); early.Before(deadline) {
+		deadline = early
+	}
+	if floor := now.Add(timeout / 4); deadline.Before(floor) {
+		deadline = floor
+	}
+	return deadline
+}

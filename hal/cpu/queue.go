@@ -732,10 +732,12 @@ func (q *queue) Close() error {
 	}
 	q.closed = true
 	timeout := q.dev.inst.cfg.CloseWait()
-	wait := timeout
+	var since time.Time
 	if q.cur != nil && q.stuckOp == q.completed+1 {
-		wait = time.Until(q.stuckSince.Add(timeout))
+		since = q.stuckSince
 	}
+	now := time.Now()
+	wait := hal.CloseDeadline(now, since, timeout).Sub(now)
 	q.mu.Unlock()
 	select {
 	case q.wake <- struct{}{}:

@@ -299,12 +299,11 @@ func (d *device) Close() error {
 // release: they count as work.
 func (d *device) waitForWork() error {
 	timeout := d.inst.cfg.CloseWait()
-	deadline := time.Now().Add(timeout)
+	var since time.Time
 	if s := d.stuckSince.Load(); s != 0 {
-		if early := time.Unix(0, s).Add(timeout); early.Before(deadline) {
-			deadline = early
-		}
+		since = time.Unix(0, s)
 	}
+	deadline := hal.CloseDeadline(time.Now(), since, timeout)
 	// cuCtxSynchronize cannot be interrupted: a thread stays in it when
 	// the wait gives up.
 	done := make(chan struct{})

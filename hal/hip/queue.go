@@ -248,12 +248,11 @@ func (q *queue) Close() error {
 	q.closed = true
 	q.mu.Unlock()
 	timeout := q.d.inst.cfg.CloseWait()
-	deadline := time.Now().Add(timeout)
+	var since time.Time
 	if s := q.d.stuckSince.Load(); s != 0 {
-		if early := time.Unix(0, s).Add(timeout); early.Before(deadline) {
-			deadline = early
-		}
+		since = time.Unix(0, s)
 	}
+	deadline := hal.CloseDeadline(time.Now(), since, timeout)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	if poll(ctx, func() (bool, error) {

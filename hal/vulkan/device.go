@@ -468,14 +468,11 @@ func (d *device) Close() error {
 	if timeout <= 0 {
 		timeout = defaultCloseTimeout
 	}
-	deadline := time.Now().Add(timeout)
+	var since time.Time
 	if s := d.stuckSince.Load(); s != 0 {
-		// Work a wait with a deadline already gave up on gets the rest of
-		// the timeout from then, not a new one.
-		if early := time.Unix(0, s).Add(timeout); early.Before(deadline) {
-			deadline = early
-		}
+		since = time.Unix(0, s)
 	}
+	deadline := hal.CloseDeadline(time.Now(), since, timeout)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	var errs []error
