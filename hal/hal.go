@@ -414,3 +414,16 @@ type Advisor interface {
 	// q's order.
 	Prefetch(q Queue, addr, n uint64, toHost bool) error
 }
+
+// HostMappedCopier is implemented by devices whose synchronous
+// CopyFromHost and CopyToHost of some device memory are plain host copies
+// through a mapping of that memory (hal/vulkan on host-visible device
+// memory: lavapipe, integrated GPUs). Package streaming then copies a
+// synchronous memcpy from or to page-locked memory that way too, rather
+// than through a queued copy and a wait, and passes host ranges that are
+// only partly page-locked straight through.
+type HostMappedCopier interface {
+	// HostMapped reports whether CopyFromHost and CopyToHost of [addr,
+	// addr+n) copy through a host mapping.
+	HostMapped(addr, n uint64) bool
+}

@@ -155,7 +155,7 @@ func (t *ptrTable) readDeviceLocked(a *allocation, src uint64, b []byte) error {
 		copy(b, unsafe.Slice((*byte)(unsafe.Add(a.host, src-a.base)), len(b)))
 		return nil
 	}
-	if t.overlapsHostLocked(unsafe.Pointer(&b[0]), uint64(len(b))) {
+	if t.overlapsHostLocked(unsafe.Pointer(&b[0]), uint64(len(b))) && !mappedLocked(a, src, uint64(len(b))) {
 		// b is partly page-locked memory: bounce through ordinary memory.
 		tmp := make([]byte, len(b))
 		if err := t.readDeviceLocked(a, src, tmp); err != nil {
@@ -180,7 +180,7 @@ func (t *ptrTable) writeDeviceLocked(a *allocation, dst uint64, b []byte) error 
 		copy(unsafe.Slice((*byte)(unsafe.Add(a.host, dst-a.base)), len(b)), b)
 		return nil
 	}
-	if t.overlapsHostLocked(unsafe.Pointer(&b[0]), uint64(len(b))) {
+	if t.overlapsHostLocked(unsafe.Pointer(&b[0]), uint64(len(b))) && !mappedLocked(a, dst, uint64(len(b))) {
 		// b is partly page-locked memory: bounce through ordinary memory.
 		return t.writeDeviceLocked(a, dst, append([]byte(nil), b...))
 	}
@@ -360,7 +360,10 @@ func (c *Context) copyInSync(dst DevicePtr, src unsafe.Pointer, n uint64) error 
 		return nil
 	}
 	s := c.legacy.Load()
-	if s.ctx.rt.ptrs.hostRange(src, n) != nil {
+	if s.ctx.rt.ptrs.hostRange(src, n) != nil && !c.rt.ptrs.hostMapped(uint64(dst), n) {
+		// From page-locked memory: the device's own copy (DMA), unless
+		// the destination is mapped device memory, which one host copy
+		// fills faster than a queued copy and a wait.
 		return c.syncOp(func(s *Stream) error { return s.copyIn(dst, src, n) })
 	}
 	if _, err := c.rt.ptrs.findRange("memcpy HtoD destination", uint64(dst), n); err != nil {
@@ -387,7 +390,17 @@ func (c *Context) copyOutSync(dst unsafe.Pointer, src DevicePtr, n uint64) error
 	if err := c.check("memcpy DtoH"); err != nil {
 		return err
 	}
-	return c.syncOp(func(s *Stream) error { return s.copyOut(dst, src, n) })
+	return c.syncOp(func(s *Stream) error {
+		if n > 0 && c.rt.ptrs.hostRange(dst, n) != nil && c.rt.ptrs.hostMapped(uint64(src), n) {
+			// Into page-locked memory out of mapped device memory: one
+			// host copy, as for pageable memory (copyInSync).
+			if err := s.syncForHost(); err != nil {
+				return err
+			}
+			return c.rt.hostRead(src, unsafe.Slice((*byte)(dst), n))
+		}
+		return s.copyOut(dst, src, n)
+	})
 }
 
 // CopyToDeviceSync copies a Go slice to device memory and returns when it is

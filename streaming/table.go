@@ -229,6 +229,22 @@ func (t *ptrTable) hostRangeLocked(p unsafe.Pointer, n uint64) *allocation {
 	return a
 }
 
+// hostMapped reports whether synchronous host copies of [p, p+n), device
+// memory of one allocation, are plain host copies through a mapping of it
+// (hal.HostMappedCopier).
+func (t *ptrTable) hostMapped(p uint64, n uint64) bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	a, err := t.findRangeLocked("", p, n)
+	return err == nil && mappedLocked(a, p, n)
+}
+
+// mappedLocked is hostMapped for a, found for [p, p+n) under the read lock.
+func mappedLocked(a *allocation, p, n uint64) bool {
+	m, ok := a.owner().dev.hal.(hal.HostMappedCopier)
+	return ok && m.HostMapped(a.devicePtr(p), n)
+}
+
 // overlapsHostLocked reports whether [p, p+n) overlaps host memory the table
 // knows (page-locked, registered or managed) without lying inside one
 // allocation: drivers refuse such partly page-locked ranges (CUDA answers
