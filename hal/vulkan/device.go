@@ -783,6 +783,10 @@ func (t *timeline) wait(ctx context.Context, v uint64) error {
 		return nil
 	}
 	slice := uint64(time.Millisecond)
+	if ctx == nil || ctx.Done() == nil {
+		// Nothing can end the wait early: one wait without a timeout.
+		slice = ^uint64(0)
+	}
 	for {
 		r := C.shal_wait_semaphore(t.dev.c, t.sem, C.uint64_t(v), C.uint64_t(slice))
 		switch r {
@@ -799,7 +803,9 @@ func (t *timeline) wait(ctx context.Context, v uint64) error {
 			default:
 			}
 		}
-		slice = min(slice*2, uint64(50*time.Millisecond))
+		if slice != ^uint64(0) {
+			slice = min(slice*2, uint64(50*time.Millisecond))
+		}
 	}
 }
 
