@@ -108,22 +108,26 @@ func InlineSyncCalls(m *Module) error {
 	}
 	// Inline bottom-up: a callee's own sync calls are inlined first.
 	done := map[*Func]bool{}
-	var inline func(f *Func)
-	inline = func(f *Func) {
+	var inline func(f *Func) error
+	inline = func(f *Func) error {
 		if done[f] {
-			return
+			return nil
 		}
 		done[f] = true
 		for _, in := range f.Body {
 			if in.Op == "call" && in.Callee != nil && sync[in.Callee] {
-				inline(in.Callee)
+				if err := inline(in.Callee); err != nil {
+					return err
+				}
 			}
 		}
-		inlineCalls(m, f, sync)
+		return inlineCalls(m, f, sync)
 	}
 	for _, f := range m.Funcs {
 		if f.Body != nil {
-			inline(f)
+			if err := inline(f); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -164,7 +168,7 @@ func maxInt(a, b int) int {
 }
 
 // inlineCalls rewrites f's body, expanding calls to sync functions.
-func inlineCalls(m *Module, f *Func, sync map[*Func]bool) {
+func inlineCalls(m *Module, f *Func, sync map[*Func]bool) error {
 	has := false
 	for _, in := range f.Body {
 		if in.Op == "call" && in.Callee != nil && sync[in.Callee] {
@@ -173,7 +177,7 @@ func inlineCalls(m *Module, f *Func, sync map[*Func]bool) {
 		}
 	}
 	if !has {
-		return
+		return nil
 	}
 	nextVar := m.newVarID()
 	// Labels point at instructions while the body is rebuilt.
@@ -191,7 +195,10 @@ func inlineCalls(m *Module, f *Func, sync map[*Func]bool) {
 			continue
 		}
 		site++
-		exp := expandCall(f, in, site, &nextVar, target)
+		exp, err := ExpandCall(f, in, ExpandOptions{Site: site, NextVar: &nextVar, Target: target})
+		if err != nil {
+			return err
+		}
 		for l, t := range target {
 			if t == in {
 				target[l] = exp[0]
@@ -208,16 +215,44 @@ func inlineCalls(m *Module, f *Func, sync map[*Func]bool) {
 		}
 	}
 	f.Body = body
+	return nil
 }
 
-// expandCall returns the instructions replacing one call of a sync
-// function: argument stores, the callee's body with registers, variables
-// and labels renamed and ret turned into a branch to the end, return
-// value loads, and a final no-op that the end label marks. New labels are
-// added to f.Labels and their targets to target.
-func expandCall(f *Func, call *Inst, site int, nextVar *int, target map[*Label]*Inst) []*Inst {
+// ExpandOptions configures ExpandCall.
+type ExpandOptions struct {
+	// Site distinguishes the names of one call's copies from another's.
+	Site int
+	// NextVar is the next free variable ID of the module (advanced).
+	NextVar *int
+	// Target maps labels to the instructions they mark while a body is
+	// rebuilt; the copy's labels are added.
+	Target map[*Label]*Inst
+	// KeepShared leaves the callee's .shared variables uncopied: every
+	// call uses the same ones, as PTX's per-block storage of a function's
+	// .shared variables has it.
+	KeepShared bool
+}
+
+// ExpandCall returns the instructions replacing a direct call in f:
+// argument stores, the callee's body with registers, variables and
+// labels renamed and ret turned into a branch to the end, return value
+// loads, and a final no-op that the end label marks. New registers,
+// variables, labels, prototypes and branch tables are added to f. An
+// argument list that does not match the callee is an error (the checker
+// refuses such calls; this guards IR built otherwise).
+func ExpandCall(f *Func, call *Inst, o ExpandOptions) ([]*Inst, error) {
 	g := call.Callee
-	suffix := fmt.Sprintf("$i%d", site)
+	if g == nil {
+		return nil, &Error{Pos: call.Pos, Msg: "not a direct call"}
+	}
+	args, rets := CallArgs(call), CallRets(call)
+	if n := countElems(args); n != len(g.Params) {
+		return nil, &Error{Pos: call.Pos, Msg: fmt.Sprintf("call to %s passes %d arguments, it takes %d", g.Name, n, len(g.Params))}
+	}
+	if n := countElems(rets); n != len(g.Rets) {
+		return nil, &Error{Pos: call.Pos, Msg: fmt.Sprintf("call to %s takes %d return values, %s returns %d", g.Name, n, g.Name, len(g.Rets))}
+	}
+	suffix := fmt.Sprintf("$i%d", o.Site)
 	regMap := map[*Reg]*Reg{}
 	for _, r := range g.Regs {
 		nr := &Reg{ID: len(f.Regs), Name: r.Name + suffix, Type: r.Type, Pos: r.Pos}
@@ -227,8 +262,8 @@ func expandCall(f *Func, call *Inst, site int, nextVar *int, target map[*Label]*
 	varMap := map[*Var]*Var{}
 	cloneVar := func(v *Var) *Var {
 		nv := *v
-		nv.ID = *nextVar
-		*nextVar++
+		nv.ID = *o.NextVar
+		*o.NextVar++
 		nv.Name = v.Name + suffix
 		nv.Func = f
 		f.Vars = append(f.Vars, &nv)
@@ -236,6 +271,9 @@ func expandCall(f *Func, call *Inst, site int, nextVar *int, target map[*Label]*
 		return &nv
 	}
 	for _, v := range g.Vars {
+		if o.KeepShared && v.Space == SpaceShared {
+			continue
+		}
 		cloneVar(v)
 	}
 	newLabel := func(name string, pos Pos) *Label {
@@ -245,7 +283,7 @@ func expandCall(f *Func, call *Inst, site int, nextVar *int, target map[*Label]*
 	}
 	var pre, post []*Inst
 	mkAddr := func(v *Var) *Operand { return &Operand{Kind: OpdAddr, Var: v, Pos: call.Pos} }
-	if args := CallArgs(call); args != nil {
+	if args != nil {
 		for i, a := range args.Elems {
 			p := g.Params[i]
 			if a.Kind == OpdSym && a.Var != nil {
@@ -257,7 +295,7 @@ func expandCall(f *Func, call *Inst, site int, nextVar *int, target map[*Label]*
 				Types: []Type{p.Type}, Vec: 1, Args: []*Operand{mkAddr(nv), a}})
 		}
 	}
-	if rets := CallRets(call); rets != nil {
+	if rets != nil {
 		for i, a := range rets.Elems {
 			p := g.Rets[i]
 			if a.Kind == OpdSym && a.Var != nil {
@@ -298,7 +336,7 @@ func expandCall(f *Func, call *Inst, site int, nextVar *int, target map[*Label]*
 	var out []*Inst
 	if call.Guard != nil {
 		skip := newLabel("$skip", call.Pos)
-		target[skip] = nop
+		o.Target[skip] = nop
 		out = append(out, &Inst{Pos: call.Pos, Loc: call.Loc, Text: "bra", Op: "bra", Vec: 1, Guard: call.Guard, GuardNeg: !call.GuardNeg,
 			Args: []*Operand{{Kind: OpdLabel, Label: skip, Pos: call.Pos}}})
 	}
@@ -357,17 +395,25 @@ func expandCall(f *Func, call *Inst, site int, nextVar *int, target map[*Label]*
 	}
 	for _, l := range g.Labels {
 		if l.Index >= 0 && l.Index < len(clones) {
-			target[labelMap[l]] = clones[l.Index]
+			o.Target[labelMap[l]] = clones[l.Index]
 		} else {
-			target[labelMap[l]] = nop
+			o.Target[labelMap[l]] = nop
 		}
 	}
 	out = append(out, post...)
 	if len(post) > 0 {
-		target[endLabel] = post[0]
+		o.Target[endLabel] = post[0]
 	} else {
-		target[endLabel] = nop
+		o.Target[endLabel] = nop
 	}
 	out = append(out, nop)
-	return out
+	return out, nil
+}
+
+// countElems is the length of an argument or return list (nil: none).
+func countElems(list *Operand) int {
+	if list == nil {
+		return 0
+	}
+	return len(list.Elems)
 }
