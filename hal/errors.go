@@ -43,4 +43,13 @@ var (
 	// ErrCooperativeLaunchTooLarge is a cooperative launch with more blocks
 	// than can run at once (CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE).
 	ErrCooperativeLaunchTooLarge = errors.New("too many blocks in cooperative launch")
+	// ErrAssert is a failed assert() in device code (CUDA_ERROR_ASSERT,
+	// hipErrorAssert). It is a launch failure: errors.Is(err,
+	// ErrLaunchFailed) holds for it too.
+	ErrAssert error = assertError{}
 )
+
+type assertError struct{}
+
+func (assertError) Error() string        { return "device-side assert triggered" }
+func (assertError) Is(target error) bool { return target == ErrLaunchFailed }

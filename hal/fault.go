@@ -31,7 +31,8 @@ type KernelFault struct {
 	// past the end of the 4096-byte allocation at 0x...", "a null
 	// pointer", ...
 	Detail string
-	// Err is ErrIllegalAddress or ErrLaunchFailed.
+	// Err is ErrIllegalAddress, ErrLaunchFailed or ErrAssert (a failed
+	// assert() in device code, which matches ErrLaunchFailed too).
 	Err error
 }
 

@@ -41,6 +41,9 @@ var (
 	// compile (on the CPU backend: PTX its translator refuses).
 	ErrInvalidPTX                = hal.ErrInvalidPTX
 	ErrCooperativeLaunchTooLarge = hal.ErrCooperativeLaunchTooLarge
+	// ErrAssert is a failed assert() in device code (CUDA_ERROR_ASSERT);
+	// errors.Is(err, ErrLaunchFailed) holds for it too.
+	ErrAssert = hal.ErrAssert
 )
 
 // KernelFault is the error of a kernel that faulted, as the CPU backend

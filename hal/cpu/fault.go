@@ -58,6 +58,7 @@ var libFaultNames = map[uint32]string{
 	2: "deadlock",
 	3: "out of memory",
 	4: "bad indirect call",
+	6: "assert",
 }
 
 // siKernel is SI_KERNEL, the si_code of a general-protection fault (a
@@ -99,6 +100,9 @@ func (d *device) newFault(f *C.shal_fault, site faultSite) *hal.KernelFault {
 			kf.Signal = fmt.Sprintf("library fault %d", uint32(f.lib))
 		}
 		kf.Err = hal.ErrLaunchFailed
+		if f.lib == 6 {
+			kf.Err = hal.ErrAssert // CUDA_ERROR_ASSERT
+		}
 		kf.Detail = C.GoString(&f.msg[0])
 		return kf
 	}

@@ -105,8 +105,12 @@ func pack(args ...any) []byte {
 			put(4, binary.LittleEndian.AppendUint32(nil, uint32(v)))
 		case uint64:
 			put(8, binary.LittleEndian.AppendUint64(nil, v))
+		case int64:
+			put(8, binary.LittleEndian.AppendUint64(nil, uint64(v)))
 		case float32:
 			put(4, binary.LittleEndian.AppendUint32(nil, math.Float32bits(v)))
+		case float64:
+			put(8, binary.LittleEndian.AppendUint64(nil, math.Float64bits(v)))
 		default:
 			panic("pack: unsupported type")
 		}

@@ -282,6 +282,25 @@
 // CUDA_ERROR_LAUNCH_FAILED, and so does the CPU backend for all of them).
 // Libraries without the export behave as before.
 //
+// # printf and assert
+//
+// Calls to the CUDA runtime's vprintf (what printf in CUDA C compiles to)
+// and __assertfail (assert) are the runtime's own (prelude.h). vprintf
+// reads the argument buffer the compiler laid out (each argument after
+// C's promotions, aligned to its size) by the format's conversions, as
+// CUDA documents them (flags, width and precision with '*', the sizes
+// h, l and ll, the types c d i o u x X p e E f F g G a A s), formats the
+// whole line with the C library and writes it to standard output in one
+// write(2): immediately, where CUDA buffers output until the next
+// synchronizing call, so lines of different threads may come in another
+// order. At most 32 arguments are used, as on CUDA; %n writes nothing.
+// __assertfail writes CUDA's message ("file:line: function: block:
+// [x,y,z], thread: [x,y,z] Assertion `expr` failed.") to standard error
+// and stops the range of blocks with a fault that the driver reports as
+// hal.ErrAssert (CUDA_ERROR_ASSERT; on CUDA the context is then unusable,
+// and the CPU backend's fault is sticky likewise). Only the first failing
+// thread of a block range prints: the range stops there.
+//
 // # Performance
 //
 // Kernels without sync points run as fast as hand-written C: their thread
@@ -310,7 +329,8 @@
 // shared memory and cluster barriers, video instructions, 8-bit and tf32
 // float conversions, .address_size 32, %envreg registers other than 1
 // and 2, and calls to functions that are declared but not defined in the
-// module (the CUDA device runtime's, such as the cudaCG* functions through
+// module other than vprintf and __assertfail (the CUDA device runtime's,
+// such as malloc, or the cudaCG* functions through
 // which CUDA 9 and 10 synchronized grids with -rdc=true; CUDA 11 and later
 // inline grid.sync(), which is supported).
 package cgen

@@ -113,6 +113,7 @@ func (g *gen) emitModule() {
 			g.p("static void %s(%s);", g.funcName(f), funcSignature(len(f.Params), len(f.Rets)))
 		}
 	}
+	g.emitExterns()
 	g.emitConstCheck()
 	for _, f := range g.m.Funcs {
 		// Functions with sync points exist only inlined into kernels.
@@ -130,6 +131,28 @@ func (g *gen) emitModule() {
 		rows = append(rows, g.kernelRow(f, info))
 	}
 	g.emitTable(rows)
+}
+
+// emitExterns defines the declared-only functions that the runtime
+// implements (externBuiltin) under the names calls use.
+func (g *gen) emitExterns() {
+	for _, f := range g.m.Funcs {
+		if f.Body != nil || f.Entry {
+			continue
+		}
+		switch externBuiltin(f) {
+		case "shal_vprintf":
+			g.p("static void %s(%s) {", g.funcName(f), funcSignature(2, 1))
+			g.p("  int32_t r = shal_vprintf(SHAL_LD(shal_m64, p0), SHAL_LD(shal_m64, p1));")
+			g.p("  SHAL_ST(shal_m32, q0, (uint32_t)r);")
+			g.p("}")
+		case "shal_assertfail":
+			g.p("static void %s(%s) {", g.funcName(f), funcSignature(5, 0))
+			g.p("  (void)p4;")
+			g.p("  shal_assertfail(T, SHAL_LD(shal_m64, p0), SHAL_LD(shal_m64, p1), SHAL_LD(shal_m32, p2), SHAL_LD(shal_m64, p3));")
+			g.p("}")
+		}
+	}
 }
 
 // emitGlobals writes .global and .const variables as C arrays holding

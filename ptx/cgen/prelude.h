@@ -8,8 +8,10 @@
 #include <fenv.h>
 #include <math.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 
 #define SHAL_INLINE static inline __attribute__((always_inline))
@@ -672,7 +674,147 @@ SHAL_EXPORT uint32_t streamhal_cpu_take_fault(char* msg, uint32_t len) {
 
 /* SHAL_FAULT_ABORTED: the block left a cooperative launch because another
  * block faulted (the driver reports that block's fault, not this). */
-enum { SHAL_FAULT_TRAP = 1, SHAL_FAULT_DEADLOCK = 2, SHAL_FAULT_NOMEM = 3, SHAL_FAULT_CALL = 4, SHAL_FAULT_ABORTED = 5 };
+enum { SHAL_FAULT_TRAP = 1, SHAL_FAULT_DEADLOCK = 2, SHAL_FAULT_NOMEM = 3, SHAL_FAULT_CALL = 4, SHAL_FAULT_ABORTED = 5, SHAL_FAULT_ASSERT = 6 };
+
+/* ---- device printf and assert (CUDA's vprintf and __assertfail) ----
+ *
+ * vprintf(fmt, args): CUDA C's printf compiles to a call with the format
+ * (a generic address) and a buffer holding the arguments after C's default
+ * promotions, each at an offset aligned to its size: 4 bytes for the
+ * integer conversions (c d i o u x X) without a size or with h/hh, 8 with
+ * l, ll, j, z or t; 8 (a double) for e E f F g G a A; 8 for s and p; a
+ * '*' width or precision takes a 4-byte int first. The whole line is
+ * formatted first and written to standard output in one write(2), so the
+ * lines of concurrent threads do not mix (CUDA buffers them until the
+ * next synchronization instead). At most 32 arguments are used, as on
+ * CUDA; %n writes nothing. The result is the number of arguments used,
+ * -1 for a null format. */
+#define SHAL_PRINTF_MAX 4096
+typedef struct shal_pbuf {
+  char b[SHAL_PRINTF_MAX];
+  size_t n;
+} shal_pbuf;
+
+static void shal_pbuf_put(shal_pbuf* o, const char* s, size_t n) {
+  if (n > sizeof o->b - 1 - o->n) n = sizeof o->b - 1 - o->n;
+  memcpy(o->b + o->n, s, n);
+  o->n += n;
+}
+
+static void shal_pbuf_fmt(shal_pbuf* o, const char* spec, int kind, int star1, int star2, int nstar, const uint8_t* a) {
+  char tmp[SHAL_PRINTF_MAX];
+  int k = -1;
+  uint64_t u = 0;
+  double d = 0;
+  if (kind == 'd') memcpy(&d, a, 8);
+  else if (kind == '8' || kind == 'p' || kind == 's') memcpy(&u, a, 8);
+  else if (kind == '4') { uint32_t w; memcpy(&w, a, 4); u = w; }
+#define SHAL_PF(v) (nstar == 2 ? snprintf(tmp, sizeof tmp, spec, star1, star2, v) : nstar == 1 ? snprintf(tmp, sizeof tmp, spec, star1, v) : snprintf(tmp, sizeof tmp, spec, v))
+  switch (kind) {
+    case 'd': k = SHAL_PF(d); break;
+    case '8': k = SHAL_PF((long long)u); break;
+    case '4': k = SHAL_PF((int)(uint32_t)u); break;
+    case 'p': k = SHAL_PF((void*)(uintptr_t)u); break;
+    case 's': k = SHAL_PF(u ? (const char*)(uintptr_t)u : "(null)"); break;
+  }
+#undef SHAL_PF
+  if (k > 0) shal_pbuf_put(o, tmp, (size_t)k < sizeof tmp ? (size_t)k : sizeof tmp - 1);
+}
+
+static int32_t shal_vprintf(uint64_t fmtp, uint64_t argp) {
+  const char* f = (const char*)(uintptr_t)fmtp;
+  const uint8_t* args = (const uint8_t*)(uintptr_t)argp;
+  if (!f) return -1;
+  shal_pbuf o;
+  o.n = 0;
+  size_t off = 0;
+  int used = 0;
+  while (*f) {
+    if (*f != '%') {
+      const char* q = strchr(f, '%');
+      size_t n = q ? (size_t)(q - f) : strlen(f);
+      shal_pbuf_put(&o, f, n);
+      f += n;
+      continue;
+    }
+    if (f[1] == '%') {
+      shal_pbuf_put(&o, "%", 1);
+      f += 2;
+      continue;
+    }
+    /* %[flags][width][.precision][size]type */
+    const char* start = f++;
+    char spec[64];
+    size_t sn = 0;
+    spec[sn++] = '%';
+    int star[2] = {0, 0}, nstar = 0;
+    while (*f && strchr("-+ #0", *f)) { if (sn < 40) spec[sn++] = *f; f++; }
+    for (int part = 0; part < 2; part++) {
+      if (part == 1) {
+        if (*f != '.') break;
+        if (sn < 40) spec[sn++] = '.';
+        f++;
+      }
+      if (*f == '*') {
+        f++;
+        if (used < 32 && args) {
+          off = (off + 3) & ~(size_t)3;
+          int32_t v;
+          memcpy(&v, args + off, 4);
+          off += 4;
+          used++;
+          star[nstar++] = v;
+          if (sn < 40) spec[sn++] = '*';
+        }
+      } else {
+        while (*f >= '0' && *f <= '9') { if (sn < 40) spec[sn++] = *f; f++; }
+      }
+    }
+    int size8 = 0;
+    while (*f && strchr("hlLqjzt", *f)) {
+      if (*f != 'h') size8 = 1;
+      f++;
+    }
+    char c = *f;
+    if (!c || !strchr("cdiouxXpeEfFgGaAsn", c) || used >= 32 || !args) {
+      /* not a conversion, or past CUDA's 32 arguments: as written */
+      if (c) f++;
+      shal_pbuf_put(&o, start, (size_t)(f - start));
+      continue;
+    }
+    f++;
+    int kind;
+    size_t sz = 8;
+    switch (c) {
+      case 'c': case 'd': case 'i': case 'o': case 'u': case 'x': case 'X':
+        kind = size8 ? '8' : '4';
+        sz = size8 ? 8 : 4;
+        if (size8) { spec[sn++] = 'l'; spec[sn++] = 'l'; }
+        break;
+      case 'p': kind = 'p'; break;
+      case 's': kind = 's'; break;
+      case 'n': kind = 'n'; break;
+      default: kind = 'd'; break;
+    }
+    spec[sn++] = c;
+    spec[sn] = 0;
+    off = (off + sz - 1) & ~(sz - 1);
+    if (kind != 'n') shal_pbuf_fmt(&o, spec, kind, star[0], star[1], nstar, args + off);
+    off += sz;
+    used++;
+  }
+  if (o.n > 0) {
+    const char* p = o.b;
+    size_t n = o.n;
+    while (n > 0) {
+      ssize_t w = write(1, p, n);
+      if (w <= 0) break;
+      p += w;
+      n -= (size_t)w;
+    }
+  }
+  return used;
+}
 
 /* ---- threads, blocks and the block scheduler ---- */
 
@@ -736,6 +878,24 @@ static void shal_fault(shal_thr* T, uint32_t code, uint32_t line, const char* wh
     memcpy(shal_fault_msg, what, n);
     shal_fault_msg[n] = 0;
   }
+}
+
+/* __assertfail(message, file, line, function, charSize): a failed assert()
+ * in device code. It writes CUDA's line to standard error
+ *   file:line: function: block: [x,y,z], thread: [x,y,z] Assertion `message` failed.
+ * and fails the launch (SHAL_FAULT_ASSERT: CUDA_ERROR_ASSERT). */
+static void shal_assertfail(shal_thr* T, uint64_t msg, uint64_t file, uint32_t line, uint64_t func) {
+  char b[1024];
+  const char* m = msg ? (const char*)(uintptr_t)msg : "?";
+  const char* fi = file ? (const char*)(uintptr_t)file : "?";
+  const char* fu = func ? (const char*)(uintptr_t)func : "?";
+  int n = snprintf(b, sizeof b, "%s:%u: %s: block: [%u,%u,%u], thread: [%u,%u,%u] Assertion `%s` failed.\n", fi, line, fu,
+                   T->ctaid.x, T->ctaid.y, T->ctaid.z, T->tid.x, T->tid.y, T->tid.z, m);
+  if (n < 0) n = 0;
+  if ((size_t)n >= sizeof b) n = (int)sizeof b - 1;
+  if (n > 0 && write(2, b, (size_t)n) < 0) { /* nothing to do */ }
+  if (n > 0 && b[n - 1] == '\n') b[n - 1] = 0;
+  shal_fault(T, SHAL_FAULT_ASSERT, line, b);
 }
 
 /* The grid workspace of a cooperative launch (shal_launch.grid_workspace):

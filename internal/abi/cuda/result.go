@@ -351,6 +351,7 @@ var halResults = [...]struct {
 	{hal.ErrNotReady, CUDA_ERROR_NOT_READY},
 	{hal.ErrNotSupported, CUDA_ERROR_NOT_SUPPORTED},
 	{hal.ErrNotAvailable, CUDA_ERROR_NO_DEVICE},
+	{hal.ErrAssert, CUDA_ERROR_ASSERT}, // before ErrLaunchFailed, which it matches too
 	{hal.ErrLaunchFailed, CUDA_ERROR_LAUNCH_FAILED},
 	{hal.ErrLaunchResources, CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES},
 	{hal.ErrAlreadyMapped, CUDA_ERROR_ALREADY_MAPPED},
@@ -380,6 +381,7 @@ var halResults = [...]struct {
 	{hal.ErrNotMapped, CUDA_ERROR_HOST_MEMORY_NOT_REGISTERED},
 	{hal.ErrNotAvailable, CUDA_ERROR_STUB_LIBRARY},
 	{hal.ErrInvalidContext, CUDA_ERROR_CONTEXT_IS_DESTROYED},
+	{hal.ErrLaunchFailed, CUDA_ERROR_ASSERT},
 }
 
 // Is reports whether r matches target: the same Result (what errors.Is

@@ -172,6 +172,7 @@ var halSentinels = map[string]error{
 	"ErrCaptureImplicit": hal.ErrCaptureImplicit, "ErrIllegalState": hal.ErrIllegalState,
 	"ErrCaptureIsolation": hal.ErrCaptureIsolation, "ErrInvalidPTX": hal.ErrInvalidPTX,
 	"ErrCooperativeLaunchTooLarge": hal.ErrCooperativeLaunchTooLarge,
+	"ErrAssert":                    hal.ErrAssert,
 }
 
 func TestHalSentinelsCovered(t *testing.T) {
@@ -239,5 +240,19 @@ func TestResultOf(t *testing.T) {
 	}
 	if got := ResultOf(hal.ErrInvalidImage); got != CUDA_ERROR_INVALID_IMAGE {
 		t.Errorf("ResultOf(hal.ErrInvalidImage) = %v, want CUDA_ERROR_INVALID_IMAGE", got)
+	}
+}
+
+// TestAssertResult: a failed device-side assert is CUDA_ERROR_ASSERT, and
+// both it and hal.ErrAssert are launch failures.
+func TestAssertResult(t *testing.T) {
+	if r := ResultOf(fmt.Errorf("kernel k: %w", hal.ErrAssert)); r != CUDA_ERROR_ASSERT {
+		t.Errorf("ResultOf(ErrAssert) = %v, want CUDA_ERROR_ASSERT", r)
+	}
+	if !errors.Is(hal.ErrAssert, hal.ErrLaunchFailed) || !errors.Is(CUDA_ERROR_ASSERT, hal.ErrLaunchFailed) || !errors.Is(CUDA_ERROR_ASSERT, hal.ErrAssert) {
+		t.Error("ErrAssert and CUDA_ERROR_ASSERT must match ErrLaunchFailed, and each other")
+	}
+	if r := ResultOf(fmt.Errorf("x: %w", hal.ErrLaunchFailed)); r != CUDA_ERROR_LAUNCH_FAILED {
+		t.Errorf("ResultOf(ErrLaunchFailed) = %v", r)
 	}
 }

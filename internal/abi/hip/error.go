@@ -307,6 +307,7 @@ var halErrors = [...]struct {
 	{hal.ErrNotReady, HipErrorNotReady},
 	{hal.ErrNotSupported, HipErrorNotSupported},
 	{hal.ErrNotAvailable, HipErrorNoDevice},
+	{hal.ErrAssert, HipErrorAssert}, // before ErrLaunchFailed, which it matches too
 	{hal.ErrLaunchFailed, HipErrorLaunchFailure},
 	{hal.ErrLaunchResources, HipErrorLaunchOutOfResources},
 	{hal.ErrAlreadyMapped, HipErrorAlreadyMapped},
@@ -337,6 +338,7 @@ var halErrors = [...]struct {
 	{hal.ErrInvalidContext, HipErrorContextIsDestroyed},
 	{hal.ErrInvalidValue, HipErrorInvalidDevicePointer},
 	{hal.ErrInvalidValue, HipErrorInvalidMemcpyDirection},
+	{hal.ErrLaunchFailed, HipErrorAssert},
 }
 
 // Is reports whether e matches target: the same Error (what errors.Is checks

@@ -320,7 +320,7 @@ func TestErrorOf(t *testing.T) {
 		hal.ErrLaunchResources, hal.ErrAlreadyMapped, hal.ErrNotMapped, hal.ErrPeerAlreadyEnabled,
 		hal.ErrPeerNotEnabled, hal.ErrNoBinaryForDevice, hal.ErrCaptureInvalidated, hal.ErrCaptureUnsupported,
 		hal.ErrCaptureUnmatched, hal.ErrCaptureUnjoined, hal.ErrCaptureIsolation, hal.ErrCaptureImplicit, hal.ErrIllegalState, hal.ErrIllegalAddress, hal.ErrDeinitialized, hal.ErrNotInitialized,
-		hal.ErrAlreadyAcquired, hal.ErrInvalidContext, hal.ErrContextAlreadyCurrent, hal.ErrInvalidPTX, hal.ErrCooperativeLaunchTooLarge,
+		hal.ErrAlreadyAcquired, hal.ErrInvalidContext, hal.ErrContextAlreadyCurrent, hal.ErrInvalidPTX, hal.ErrCooperativeLaunchTooLarge, hal.ErrAssert,
 	}
 	for _, s := range sentinels {
 		e := ErrorOf(fmt.Errorf("streaming: op with argument 2: %w", s))
@@ -506,5 +506,16 @@ func TestSentinelColumnComplete(t *testing.T) {
 		if !none && SentinelOf(row.e) != row.err {
 			t.Errorf("SentinelOf(%s) = %v, want %v", row.name, SentinelOf(row.e), row.err)
 		}
+	}
+}
+
+// TestAssertError: a failed device-side assert is hipErrorAssert, a launch
+// failure too.
+func TestAssertError(t *testing.T) {
+	if e := ErrorOf(fmt.Errorf("kernel k: %w", hal.ErrAssert)); e != HipErrorAssert {
+		t.Errorf("ErrorOf(ErrAssert) = %v, want hipErrorAssert", e)
+	}
+	if !errors.Is(HipErrorAssert, hal.ErrLaunchFailed) || !errors.Is(HipErrorAssert, hal.ErrAssert) {
+		t.Error("hipErrorAssert must match ErrLaunchFailed and ErrAssert")
 	}
 }
