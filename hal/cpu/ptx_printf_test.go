@@ -57,7 +57,7 @@ func TestPTXPrintf(t *testing.T) {
 		}
 		exe := r.load(t, hal.FormatPTX, src)
 		out := r.alloc(t, 4*threads)
-		res := unsafe.Slice((*int32)(unsafe.Pointer(uintptr(out.Device))), threads)
+		res := unsafe.Slice((*int32)(out.Host), threads)
 		for i := range res {
 			res[i] = -99
 		}
@@ -105,8 +105,8 @@ func TestPTXAssert(t *testing.T) {
 		exe := r.load(t, hal.FormatPTX, src)
 		const n = 4
 		v, out := r.alloc(t, 4*n), r.alloc(t, 4*n)
-		vs := unsafe.Slice((*int32)(unsafe.Pointer(uintptr(v.Device))), n)
-		outs := unsafe.Slice((*int32)(unsafe.Pointer(uintptr(out.Device))), n)
+		vs := unsafe.Slice((*int32)(v.Host), n)
+		outs := unsafe.Slice((*int32)(out.Host), n)
 		for i := range vs {
 			vs[i], outs[i] = int32(10*i+1), -99
 		}
