@@ -18,6 +18,14 @@ const CPUHeaderName = "streamhal_cpu.h"
 // CPUHeader returns the text of streamhal_cpu.h.
 func CPUHeader() string { return cpuHeader }
 
+//go:embed shal_printf.h
+var printfC string
+
+// PrintfC returns the text of shal_printf.h: CUDA's device printf
+// formatted on the host (ptx/cgen emits it into every translated library;
+// hal/vulkan includes it to print what kernels recorded).
+func PrintfC() string { return printfC }
+
 // The CUDA device headers of kernels/gpu: shal_gpu.h and what it includes.
 // streamhal build (cmd/streamhal) writes them into a temporary directory
 // that it puts on clang's include path, so that a program installed with

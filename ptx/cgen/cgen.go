@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/streamhal/streamhal/hal/modfile"
+	"github.com/streamhal/streamhal/kernels"
 	"github.com/streamhal/streamhal/ptx"
 )
 
@@ -19,11 +20,12 @@ import (
 const Version = "ptxc-11"
 
 // BuildID is Version and a hash of the C runtime the translator embeds in
-// every module (prelude.h, pragmas.h): caches of compiled libraries that
+// every module (kernels/shal_printf.h, prelude.h, pragmas.h): caches of compiled libraries that
 // key on the PTX rather than on the C source (kbuild.BuildFrom) key on it,
 // so an edit to the runtime without a new Version still builds anew.
 var BuildID = func() string {
 	h := sha256.New()
+	h.Write([]byte(kernels.PrintfC()))
 	h.Write([]byte(prelude))
 	h.Write([]byte(pragmas))
 	return fmt.Sprintf("%s+%x", Version, h.Sum(nil)[:8])

@@ -103,6 +103,8 @@ func (g *gen) emitModule() {
 	g.out.WriteString(pragmas)
 	g.out.WriteString(kernels.CPUHeader())
 	g.out.WriteString("\n")
+	g.out.WriteString(kernels.PrintfC())
+	g.out.WriteString("\n")
 	g.out.WriteString(prelude)
 	g.p("")
 	g.p("#define SHAL_DYN_OFF %d", g.dynOff)
