@@ -6,7 +6,6 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/streamhal/streamhal/hal/modfile"
@@ -226,7 +225,7 @@ func (g *gen) checkSupport() {
 					g.errorf(in.Pos, true, "call to %s: cooperative groups through the CUDA device runtime (CUDA 9-10 with -rdc=true) is not supported on the CPU backend; CUDA 11 and later inline grid.sync(), which is", in.Callee.Name)
 					continue
 				}
-				if externBuiltin(in.Callee) != "" {
+				if ptx.RuntimeFunc(in.Callee) != "" {
 					continue // vprintf, __assertfail: the runtime's (emitExterns)
 				}
 				g.errorf(in.Pos, false, "call to %s, which is declared but not defined in the module (device-runtime and libdevice calls other than printf's vprintf and assert's __assertfail are not supported)", in.Callee.Name)
@@ -303,26 +302,4 @@ func (g *gen) coresident(f *ptx.Func) bool {
 		return false
 	}
 	return reads(f)
-}
-
-// externBuiltin names the runtime function (prelude.h) that implements a
-// function the module declares without a body, or "" when there is none:
-// CUDA's vprintf (printf) and __assertfail (assert), with the parameters
-// nvcc and clang declare them with.
-func externBuiltin(f *ptx.Func) string {
-	sizes := func(vs []*ptx.Var) []int64 {
-		var out []int64
-		for _, v := range vs {
-			out = append(out, v.Size)
-		}
-		return out
-	}
-	p, r := sizes(f.Params), sizes(f.Rets)
-	switch {
-	case f.Name == "vprintf" && slices.Equal(p, []int64{8, 8}) && slices.Equal(r, []int64{4}):
-		return "shal_vprintf"
-	case f.Name == "__assertfail" && slices.Equal(p, []int64{8, 8, 4, 8, 8}) && len(r) == 0:
-		return "shal_assertfail"
-	}
-	return ""
 }

@@ -136,19 +136,19 @@ func (g *gen) emitModule() {
 }
 
 // emitExterns defines the declared-only functions that the runtime
-// implements (externBuiltin) under the names calls use.
+// implements (ptx.RuntimeFunc) under the names calls use.
 func (g *gen) emitExterns() {
 	for _, f := range g.m.Funcs {
 		if f.Body != nil || f.Entry {
 			continue
 		}
-		switch externBuiltin(f) {
-		case "shal_vprintf":
+		switch ptx.RuntimeFunc(f) {
+		case ptx.RuntimeVprintf:
 			g.p("static void %s(%s) {", g.funcName(f), funcSignature(2, 1))
 			g.p("  int32_t r = shal_vprintf(SHAL_LD(shal_m64, p0), SHAL_LD(shal_m64, p1));")
 			g.p("  SHAL_ST(shal_m32, q0, (uint32_t)r);")
 			g.p("}")
-		case "shal_assertfail":
+		case ptx.RuntimeAssertfail:
 			g.p("static void %s(%s) {", g.funcName(f), funcSignature(5, 0))
 			g.p("  (void)p4;")
 			g.p("  shal_assertfail(T, SHAL_LD(shal_m64, p0), SHAL_LD(shal_m64, p1), SHAL_LD(shal_m32, p2), SHAL_LD(shal_m64, p3));")
