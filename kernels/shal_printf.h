@@ -59,8 +59,9 @@ static void shal_pbuf_fmt(shal_pbuf* o, const char* spec, int kind, int star1, i
   if (k > 0) shal_pbuf_put(o, tmp, (size_t)k < sizeof tmp ? (size_t)k : sizeof tmp - 1);
 }
 
-static int32_t shal_printf_to(int fd, const char* f, const uint8_t* args) {
-  if (!f) return -1;
+/* shal_printf_format formats into o (o->n bytes, at most SHAL_PRINTF_MAX
+ * - 1, NUL-terminated) and returns the number of arguments used. */
+static __attribute__((unused)) int32_t shal_printf_format(shal_pbuf* out, const char* f, const uint8_t* args) {
   shal_pbuf o;
   o.n = 0;
   size_t off = 0;
@@ -139,6 +140,15 @@ static int32_t shal_printf_to(int fd, const char* f, const uint8_t* args) {
     off += sz;
     used++;
   }
+  o.b[o.n] = 0;
+  *out = o;
+  return used;
+}
+
+static __attribute__((unused)) int32_t shal_printf_to(int fd, const char* f, const uint8_t* args) {
+  if (!f) return -1;
+  shal_pbuf o;
+  int32_t used = shal_printf_format(&o, f, args);
   if (o.n > 0) {
     const char* p = o.b;
     size_t n = o.n;

@@ -1,44 +1,15 @@
 package cpu_test
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"slices"
 	"strings"
 	"testing"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/haltest"
 )
-
-// printfChild makes the test binary, re-run by runPrintfChild, run one
-// test's kernels and exit: their output goes to the child's stdout and
-// stderr, which the parent reads.
-const printfChild = "STREAM_HAL_PRINTF_CHILD"
-
-// runPrintfChild runs test name in a child process and returns what it
-// wrote to stdout and stderr (the test framework's own lines removed).
-func runPrintfChild(t *testing.T, name string) (stdout, stderr string) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^"+name+"$", "-test.count=1")
-	cmd.Env = append(os.Environ(), printfChild+"=1")
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("child: %v\nstdout:\n%s\nstderr:\n%s", err, o.String(), e.String())
-	}
-	var keep []string
-	for _, l := range strings.Split(o.String(), "\n") {
-		if l == "PASS" || l == "" || strings.HasPrefix(l, "=== ") || strings.HasPrefix(l, "--- ") || strings.HasPrefix(l, "ok ") {
-			continue
-		}
-		keep = append(keep, l)
-	}
-	return strings.Join(keep, "\n"), e.String()
-}
 
 // TestPTXPrintf: printf in a kernel (clang's PTX calls CUDA's vprintf)
 // prints on the CPU backend what C's printf prints for the same values,
@@ -47,46 +18,27 @@ func runPrintfChild(t *testing.T, name string) (stdout, stderr string) {
 // number of arguments it used.
 func TestPTXPrintf(t *testing.T) {
 	needCC(t)
-	const f, d, big, u = float32(2.5), 0.000123456, int64(-9000000000), uint64(18000000000000000000)
-	const threads = 3
-	if os.Getenv(printfChild) != "" {
+	stdout, _, child := haltest.CaptureChild(t, func(t *testing.T) {
 		r := newPTXRig(t)
-		src, err := os.ReadFile("testdata/printf.clang19.sm_80.ptx")
-		if err != nil {
-			t.Fatal(err)
-		}
-		exe := r.load(t, hal.FormatPTX, src)
-		out := r.alloc(t, 4*threads)
-		res := unsafe.Slice((*int32)(out.Host), threads)
+		exe := r.load(t, hal.FormatPTX, haltest.PrintfPTX(t))
+		out := r.alloc(t, 4*haltest.PrintfThreads)
+		res := unsafe.Slice((*int32)(out.Host), haltest.PrintfThreads)
 		for i := range res {
 			res[i] = -99
 		}
-		err = r.launch(t, exe, "print_values", hal.LaunchConfig{Grid: d1(1), Block: d1(threads),
-			Args: pack(out.Device, f, d, big, u)})
+		err := r.launch(t, exe, "print_values", hal.LaunchConfig{Grid: d1(1), Block: d1(haltest.PrintfThreads),
+			Args: haltest.PrintValuesArgs(out.Device)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Printf("returned %v\n", res)
-		return
-	}
-	stdout, _ := runPrintfChild(t, "TestPTXPrintf")
-	names := []string{"even", "odd"}
-	var want []string
-	for i := range threads {
-		want = append(want,
-			fmt.Sprintf("[%d] i=%d u=%d x=%x X=%X o=%o c=%c s=%s", i, -i, 4000000000+i, 255+i, 0xabc0+i, 8+i, 'a'+i, names[i&1]),
-			fmt.Sprintf("[%d] w=%5d|%-5d|%05d|%+d|%4d|%.2f", i, i, i, i, i, i, f),
-			fmt.Sprintf("[%d] f=%f e=%e g=%.6g G=%.6G a=%.3f", i, f, d*1e10, d, d*1e-10, float64(f)*float64(i)),
-			fmt.Sprintf("[%d] ll=%d llu=%d ld=%d hd=%d %%", i, big-int64(i), u+uint64(i), big, int16(i-3)),
-			names[i&1]+" (null)")
-	}
-	want = append(want, fmt.Sprintf("returned %v", []int32{8, 8, 8}))
-	got := strings.Split(stdout, "\n")
-	// Threads print in any order (CUDA interleaves warps' calls).
-	slices.Sort(got)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("printed:\n%s\nwant (sorted):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		for i, v := range res {
+			if v != 8 {
+				t.Errorf("printf in thread %d returned %d, want 8 (its arguments)", i, v)
+			}
+		}
+	})
+	if !child {
+		haltest.CheckPrintValues(t, stdout)
 	}
 }
 
@@ -96,13 +48,9 @@ func TestPTXPrintf(t *testing.T) {
 // asserts hold computes its results.
 func TestPTXAssert(t *testing.T) {
 	needCC(t)
-	if os.Getenv(printfChild) != "" {
+	stdout, stderr, child := haltest.CaptureChild(t, func(t *testing.T) {
 		r := newPTXRig(t)
-		src, err := os.ReadFile("testdata/printf.clang19.sm_80.ptx")
-		if err != nil {
-			t.Fatal(err)
-		}
-		exe := r.load(t, hal.FormatPTX, src)
+		exe := r.load(t, hal.FormatPTX, haltest.PrintfPTX(t))
 		const n = 4
 		v, out := r.alloc(t, 4*n), r.alloc(t, 4*n)
 		vs := unsafe.Slice((*int32)(v.Host), n)
@@ -120,7 +68,7 @@ func TestPTXAssert(t *testing.T) {
 			}
 		}
 		cfg.Args = pack(v.Device, int32(25), out.Device) // 31 fails
-		err = r.launch(t, exe, "check_below", cfg)
+		err := r.launch(t, exe, "check_below", cfg)
 		if !errors.Is(err, hal.ErrAssert) || !errors.Is(err, hal.ErrLaunchFailed) {
 			t.Fatalf("launch with a failing assert: %v, want ErrAssert (and ErrLaunchFailed)", err)
 		}
@@ -129,11 +77,11 @@ func TestPTXAssert(t *testing.T) {
 			t.Errorf("fault %v does not carry the assertion", err)
 		}
 		fmt.Printf("fault: %v\n", err)
+	})
+	if child {
 		return
 	}
-	stdout, stderr := runPrintfChild(t, "TestPTXAssert")
-	const want = "printf.cu:39: check_below: block: [0,0,0], thread: [3,0,0] Assertion `v[i] < limit` failed.\n"
-	if !strings.Contains(stderr, want) {
+	if want := haltest.AssertLine(3) + "\n"; !strings.Contains(stderr, want) {
 		t.Errorf("stderr:\n%s\nwant the line\n%s", stderr, want)
 	}
 	if !strings.Contains(stdout, "device-side assert triggered") {

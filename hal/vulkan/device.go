@@ -126,15 +126,19 @@ type device struct {
 	// without VK_EXT_memory_budget).
 	deviceBytes atomic.Int64
 
-	mu      sync.Mutex // guards the sets below and closed
-	closed  bool
-	queues  map[*queue]struct{}
-	events  map[*event]struct{}
-	execs   map[*executable]struct{}
-	graphs  map[*graphExec]struct{}
-	syncQ   *queue // internal queue for staged host copies
-	stageMu sync.Mutex
-	stage   *allocation // staging buffer for CopyFromHost/CopyToHost
+	mu     sync.Mutex // guards the sets below and closed
+	closed bool
+	queues map[*queue]struct{}
+	events map[*event]struct{}
+	execs  map[*executable]struct{}
+	// printers counts the modules whose kernels print (printf.go);
+	// printMu serializes the printing of their records.
+	printers atomic.Int32
+	printMu  sync.Mutex
+	graphs   map[*graphExec]struct{}
+	syncQ    *queue // internal queue for staged host copies
+	stageMu  sync.Mutex
+	stage    *allocation // staging buffer for CopyFromHost/CopyToHost
 
 	gcMu    sync.Mutex
 	garbage []garbageItem

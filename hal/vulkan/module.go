@@ -34,6 +34,10 @@ type executable struct {
 	globals    *allocation
 	globalVars map[string]spirvgen.GlobalVar
 	detached   bool
+	// printf says how to print the records the module's kernels leave at
+	// printfAddr (its printf and assert calls), nil when they make none.
+	printf     *spirvgen.Printf
+	printfAddr uint64
 }
 
 var _ hal.Executable = (*executable)(nil)
@@ -192,6 +196,9 @@ func (x *executable) Close() error {
 	}
 	delete(d.execs, x)
 	d.mu.Unlock()
+	if x.printf != nil {
+		d.printers.Add(-1)
+	}
 	x.closed = true
 	if x.globals != nil {
 		if _, err := d.allocs.removeUser(x.globals.base, hal.MemoryDevice); err == nil {

@@ -267,6 +267,7 @@ func (d *device) runPTXOnce(src string, tg spirvgen.Target, outSize uint64, para
 type translation struct {
 	Kernels []spirvgen.Kernel
 	Globals spirvgen.Globals
+	Printf  *spirvgen.Printf `json:",omitempty"`
 	SPIRV   []byte
 }
 
@@ -287,6 +288,20 @@ func (t *translation) check() error {
 	for _, r := range t.Globals.Relocs {
 		if r.Offset+uint64(r.Size) > t.Globals.Size || (r.Size != 1 && r.Size != 4 && r.Size != 8) {
 			return errors.New("relocation outside the globals")
+		}
+	}
+	if t.Printf != nil {
+		ok := false
+		for _, v := range t.Globals.Vars {
+			ok = ok || v.Name == spirvgen.PrintfBuffer && v.Size == spirvgen.PrintfBufferSize && v.Offset+v.Size <= t.Globals.Size
+		}
+		if !ok {
+			return errors.New("printf formats without their buffer")
+		}
+		for _, f := range t.Printf.Formats {
+			if f.Args.Size < 0 || f.Args.Size > 32*8 {
+				return errors.New("printf format with an impossible argument size")
+			}
 		}
 	}
 	return nil
@@ -312,7 +327,7 @@ func (d *device) translate(src []byte) (*translation, error) {
 			terr = err
 			return nil, err
 		}
-		return json.Marshal(&translation{Kernels: res.Kernels, Globals: res.Globals, SPIRV: res.SPIRV})
+		return json.Marshal(&translation{Kernels: res.Kernels, Globals: res.Globals, Printf: res.Printf, SPIRV: res.SPIRV})
 	})
 	if err != nil {
 		return nil, err
@@ -391,6 +406,11 @@ func (d *device) loadPTX(format hal.Format, data []byte) (hal.Executable, error)
 	if err := x.setupGlobals(&t.Globals); err != nil {
 		x.releaseNow()
 		return nil, err
+	}
+	if t.Printf != nil && x.globals != nil {
+		x.printf = t.Printf
+		x.printfAddr = x.globals.base + x.globalVars[spirvgen.PrintfBuffer].Offset
+		d.printers.Add(1)
 	}
 	return x.register()
 }

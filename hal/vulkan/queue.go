@@ -584,6 +584,11 @@ func (q *queue) Synchronize(ctx context.Context) error {
 	q.errMu.Unlock()
 	if !q.internal {
 		q.dev.collectGarbage()
+		// What kernels printed (printf.go); a failed assert fails the
+		// work waited for.
+		if perr := q.dev.printRecords(); perr != nil && err == nil {
+			err = perr
+		}
 	}
 	return err
 }

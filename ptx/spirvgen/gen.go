@@ -12,7 +12,7 @@ import (
 
 // Version changes whenever the SPIR-V the translator writes for some
 // input changes; caches of translations key on it.
-const Version = "spirvgen 6"
+const Version = "spirvgen 7"
 
 // Specialization constants every translated kernel declares (the first
 // four are the Vulkan driver's convention for hand-written kernels too).
@@ -116,6 +116,10 @@ type Result struct {
 	SPIRV   []byte
 	Kernels []Kernel
 	Globals Globals
+	// Printf is how to print the records of the module's printf and
+	// assert calls (printf.go), nil when it has none; the records are in
+	// the global PrintfBuffer.
+	Printf *Printf
 }
 
 // Error is a kernel the translator refuses: its position in the PTX, the
@@ -254,6 +258,10 @@ func TranslateModule(m *ptx.Module, opt Options) (res *Result, err error) {
 	if m.AddressSize != 0 && m.AddressSize != 64 {
 		return nil, &Error{Msg: fmt.Sprintf(".address_size %d: only 64-bit addressing is supported", m.AddressSize)}
 	}
+	pf, err := rewritePrintf(m)
+	if err != nil {
+		return nil, err
+	}
 	g := &gen{t: opt.Target, m: m, builtins: map[spirv.BuiltIn]spirv.ID{}}
 	g.inl = newInliner(m)
 	g.sm = spirv.NewModule(spirv.Version1_5)
@@ -293,7 +301,7 @@ func TranslateModule(m *ptx.Module, opt Options) (res *Result, err error) {
 	if err := spirv.Validate(words); err != nil {
 		return nil, &Error{Msg: fmt.Sprintf("internal error: the SPIR-V written fails validation: %v", err)}
 	}
-	return &Result{SPIRV: spirv.WordsToBytes(words), Kernels: g.kernels, Globals: g.globals}, nil
+	return &Result{SPIRV: spirv.WordsToBytes(words), Kernels: g.kernels, Globals: g.globals, Printf: pf}, nil
 }
 
 func alignUp(v, a int64) int64 {

@@ -1,11 +1,11 @@
 /*
- * printf.cu: device printf and assert for hal/cpu's TestPTXPrintf and
- * TestPTXAssert (ptx_printf_test.go). printf compiles to a call of the
- * CUDA runtime's vprintf and assert to __assertfail; the CPU backend's PTX
- * translator implements both (ptx/cgen). Built with
+ * printf.cu: device printf and assert for the printf tests of hal/cpu and
+ * hal/vulkan (hal/haltest/printf.go). printf compiles to a call of the
+ * CUDA runtime's vprintf and assert to __assertfail, which ptx/cgen (CPU)
+ * and ptx/spirvgen (Vulkan) implement. Built with
  *
  *   clang-19 -x cuda --cuda-device-only -nocudainc -nocudalib -S -O3 \
- *     --cuda-gpu-arch=sm_80 -I../../../kernels/gpu -o printf.clang19.sm_80.ptx printf.cu
+ *     --cuda-gpu-arch=sm_80 -I../../kernels/gpu -o printf.clang19.sm_80.ptx printf.cu
  *
  * (nvcc -ptx -arch=sm_80 builds it with CUDA's own printf and assert.)
  */
