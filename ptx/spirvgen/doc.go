@@ -136,7 +136,14 @@
 // bulk copies, clusters): 128-bit values, %envreg (the cooperative-groups
 // grid workspace), grid-wide synchronization, isspacep.const, and
 // argument blocks larger than maxPushConstantsSize (128 bytes on lavapipe,
-// 256 on NVIDIA) with the grid size. trap ends the thread (there is no
-// fault report to the host). Each is a load error naming the instruction
-// and its line.
+// 256 on NVIDIA) with the grid size, and printf with arguments whose
+// format is not a string constant of the module (printf.go). trap ends
+// the thread (there is no fault report to the host; a failed assert is
+// reported through its printf record). Each is a load error naming the
+// instruction and its line.
+//
+// # printf and assert
+//
+// Calls of CUDA's vprintf and __assertfail become records in a module
+// buffer that the driver prints on the host (printf.go has the scheme).
 package spirvgen
