@@ -65,13 +65,14 @@ func (f *KernelFault) Unwrap() error { return f.Err }
 
 // Sticky reports whether err leaves the context whose work raised it
 // unusable, as CUDA's illegal-address error does: a kernel fault, or any
-// error wrapping ErrIllegalAddress (a GPU memory fault, a lost device).
+// error wrapping ErrIllegalAddress (a GPU memory fault, a lost device) or
+// ErrAssert (a failed device-side assert, CUDA_ERROR_ASSERT).
 func Sticky(err error) bool {
 	if err == nil {
 		return false
 	}
 	var f *KernelFault
-	return errors.Is(err, ErrIllegalAddress) || errors.As(err, &f)
+	return errors.Is(err, ErrIllegalAddress) || errors.Is(err, ErrAssert) || errors.As(err, &f)
 }
 
 // FaultNotifier is implemented by queues that report a sticky execution
