@@ -63,7 +63,9 @@ func PrintfLayout(format string) PrintfArgs {
 		return off
 	}
 	isFlag := func(c byte) bool { return c == '-' || c == '+' || c == ' ' || c == '#' || c == '0' }
-	isSize := func(c byte) bool { return c == 'h' || c == 'l' || c == 'L' || c == 'q' || c == 'j' || c == 'z' || c == 't' }
+	isSize := func(c byte) bool {
+		return c == 'h' || c == 'l' || c == 'L' || c == 'q' || c == 'j' || c == 'z' || c == 't'
+	}
 	for i := 0; i < len(format); {
 		if format[i] != '%' {
 			i++
