@@ -37,7 +37,10 @@ import (
 // the device has work left, so that no kernel writes a record meanwhile;
 // otherwise a later Synchronize prints them (CUDA prints at
 // synchronization points too). A failed assert's message goes to standard
-// error and the result is an error wrapping hal.ErrAssert.
+// error and the result is an error wrapping hal.ErrAssert. A kernel that
+// another goroutine launches while the records are read may lose its
+// output (the buffer is emptied under it); its writes stay inside the
+// buffer.
 func (d *device) printRecords() error {
 	if d.printers.Load() == 0 {
 		return nil

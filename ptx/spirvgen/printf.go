@@ -60,11 +60,9 @@ type PrintfFormat struct {
 	Dynamic bool
 }
 
-// recordSize is the bytes a record of f takes in the buffer.
-func (f *PrintfFormat) recordSize() int { return 4 + (f.Args.Size+3)&^3 }
-
-// RecordSize is the bytes a record of f takes in the buffer.
-func (f *PrintfFormat) RecordSize() int { return f.recordSize() }
+// RecordSize is the bytes a record of f takes in the buffer: the format
+// number and the argument bytes, rounded up to 4.
+func (f *PrintfFormat) RecordSize() int { return 4 + (f.Args.Size+3)&^3 }
 
 // rewritePrintf redirects the module's vprintf and __assertfail calls to
 // functions that record them (see above) and adds the buffer. It returns
@@ -162,7 +160,7 @@ func rewritePrintf(m *ptx.Module) (*Printf, error) {
 // writeRecorder writes the PTX of the function that records a call of
 // format number id.
 func writeRecorder(b *strings.Builder, name string, id int, f *PrintfFormat) {
-	rec := f.recordSize()
+	rec := f.RecordSize()
 	limit := PrintfBufferSize - 8 - rec
 	words := (f.Args.Size + 3) / 4
 	if f.Assert {
