@@ -12,7 +12,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -431,10 +433,7 @@ func (d *device) Synchronize(ctx context.Context) error {
 		d.mu.Unlock()
 		return errClosedDevice
 	}
-	qs := make([]*queue, 0, len(d.queues))
-	for q := range d.queues {
-		qs = append(qs, q)
-	}
+	qs := d.queuesLocked()
 	d.mu.Unlock()
 	var errs []error
 	for _, q := range qs {
@@ -460,10 +459,7 @@ func (d *device) Close() error {
 		d.mu.Unlock()
 		return fmt.Errorf("hal/vulkan: device %d already closed: %w", d.ordinal, hal.ErrInvalidHandle)
 	}
-	qs := make([]*queue, 0, len(d.queues))
-	for q := range d.queues {
-		qs = append(qs, q)
-	}
+	qs := d.queuesLocked()
 	d.mu.Unlock()
 	timeout := d.closeTimeout
 	if timeout <= 0 {
@@ -825,14 +821,16 @@ type timelineValue struct {
 	value uint64
 }
 
+// queuesLocked lists the device's queues (d.mu held).
+func (d *device) queuesLocked() []*queue {
+	return slices.Collect(maps.Keys(d.queues))
+}
+
 // pendingValues returns, for every queue, the timeline value that covers
 // everything enqueued so far (including an unsubmitted batch).
 func (d *device) pendingValues() []timelineValue {
 	d.mu.Lock()
-	qs := make([]*queue, 0, len(d.queues))
-	for q := range d.queues {
-		qs = append(qs, q)
-	}
+	qs := d.queuesLocked()
 	d.mu.Unlock()
 	var out []timelineValue
 	for _, q := range qs {

@@ -52,10 +52,7 @@ func (d *device) printRecords() error {
 		d.mu.Unlock()
 		return nil
 	}
-	qs := make([]*queue, 0, len(d.queues))
-	for q := range d.queues {
-		qs = append(qs, q)
-	}
+	qs := d.queuesLocked()
 	var xs []*executable
 	for x := range d.execs {
 		if x.printf != nil {

@@ -23,14 +23,7 @@ import (
 // empty afterwards (a second Synchronize prints nothing more).
 func TestPTXPrintf(t *testing.T) {
 	stdout, _, child := haltest.CaptureChild(t, func(t *testing.T) {
-		d := openDevice(t)
-		x, err := d.Load(hal.FormatPTX, haltest.PrintfPTX(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer x.Close()
-		q := newQueue(t, d)
-		defer q.Close()
+		d, x, q := printfRig(t, haltest.PrintfPTX(t))
 		out := alloc(t, d, hal.MemoryDevice, 4*haltest.PrintfThreads)
 		poison(t, d, out.Device, 4*haltest.PrintfThreads)
 		cfg := hal.LaunchConfig{Grid: hal.Dim3{X: 1, Y: 1, Z: 1}, Block: hal.Dim3{X: haltest.PrintfThreads, Y: 1, Z: 1},
@@ -58,14 +51,7 @@ func TestPTXPrintf(t *testing.T) {
 // its results and reports nothing.
 func TestPTXAssert(t *testing.T) {
 	stdout, stderr, child := haltest.CaptureChild(t, func(t *testing.T) {
-		d := openDevice(t)
-		x, err := d.Load(hal.FormatPTX, haltest.PrintfPTX(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer x.Close()
-		q := newQueue(t, d)
-		defer q.Close()
+		d, x, q := printfRig(t, haltest.PrintfPTX(t))
 		const n = 4
 		v, out := alloc(t, d, hal.MemoryDevice, 4*n), alloc(t, d, hal.MemoryDevice, 4*n)
 		vs := make([]byte, 4*n)
@@ -91,7 +77,7 @@ func TestPTXAssert(t *testing.T) {
 				t.Errorf("out[%d] = %d, want %d", i, g, w)
 			}
 		}
-		err = launch(15) // 21 and 31 fail
+		err := launch(15) // 21 and 31 fail
 		if !errors.Is(err, hal.ErrAssert) || !errors.Is(err, hal.ErrLaunchFailed) || !strings.Contains(err.Error(), haltest.AssertLine(2)) {
 			t.Fatalf("launch with failing asserts: %v, want ErrAssert (and ErrLaunchFailed) naming thread 2", err)
 		}
@@ -135,14 +121,7 @@ func TestPTXPrintfFull(t *testing.T) {
 	per := (&spirvgen.PrintfFormat{Args: ptxPrintfArgs("#%u\n")}).RecordSize()
 	fits := (spirvgen.PrintfBufferSize - 8) / per
 	stdout, _, child := haltest.CaptureChild(t, func(t *testing.T) {
-		d := openDevice(t)
-		x, err := d.Load(hal.FormatPTX, []byte(src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer x.Close()
-		q := newQueue(t, d)
-		defer q.Close()
+		_, x, q := printfRig(t, []byte(src))
 		k := kernelOf(t, x, "spam")
 		blocks := uint32(fits/256 + 2)
 		if err := q.Dispatch(k, hal.LaunchConfig{Grid: hal.Dim3{X: blocks, Y: 1, Z: 1}, Block: hal.Dim3{X: 256, Y: 1, Z: 1}, Args: new(args).u32(0).bytes()}); err != nil {
@@ -179,3 +158,18 @@ func TestPTXPrintfFull(t *testing.T) {
 }
 
 func ptxPrintfArgs(format string) ptx.PrintfArgs { return ptx.PrintfLayout(format) }
+
+// printfRig opens a device, loads PTX and makes a queue, all closed when
+// the test ends.
+func printfRig(t *testing.T, src []byte) (*device, hal.Executable, hal.Queue) {
+	t.Helper()
+	d := openDevice(t)
+	x, err := d.Load(hal.FormatPTX, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	q := newQueue(t, d)
+	t.Cleanup(func() { q.Close() })
+	return d, x, q
+}
