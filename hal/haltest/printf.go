@@ -27,24 +27,24 @@ func PrintfPTX(tb testing.TB) []byte {
 }
 
 // The arguments of print_values(out, f, d, big, u) in the tests, and its
-// block size.
+// block size (PrintValuesArgs packs them).
 const (
 	PrintfThreads = 3
-	printfF       = float32(2.5)
-	printfD       = 0.000123456
-	printfBig     = int64(-9000000000)
-	printfU       = uint64(18000000000000000000)
+	PrintfF       = float32(2.5)
+	PrintfD       = 0.000123456
+	PrintfBig     = int64(-9000000000)
+	PrintfU       = uint64(18000000000000000000)
 )
 
 // PrintValuesArgs packs print_values's arguments after the out pointer.
 func PrintValuesArgs(out uint64) []byte {
 	b := binary.LittleEndian.AppendUint64(nil, out)
-	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(printfF))
+	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(PrintfF))
 	b = binary.LittleEndian.AppendUint32(b, 0)
-	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(printfD))
-	big := printfBig
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(PrintfD))
+	big := PrintfBig
 	b = binary.LittleEndian.AppendUint64(b, uint64(big))
-	return binary.LittleEndian.AppendUint64(b, printfU)
+	return binary.LittleEndian.AppendUint64(b, PrintfU)
 }
 
 // PrintValuesWant is what print_values prints, one line per element,
@@ -57,9 +57,9 @@ func PrintValuesWant() []string {
 	for i := range PrintfThreads {
 		want = append(want,
 			fmt.Sprintf("[%d] i=%d u=%d x=%x X=%X o=%o c=%c s=%s", i, -i, 4000000000+i, 255+i, 0xabc0+i, 8+i, 'a'+i, names[i&1]),
-			fmt.Sprintf("[%d] w=%5d|%-5d|%05d|%+d|%4d|%.2f", i, i, i, i, i, i, printfF),
-			fmt.Sprintf("[%d] f=%f e=%e g=%.6g G=%.6G a=%.3f", i, printfF, printfD*1e10, printfD, printfD*1e-10, float64(printfF)*float64(i)),
-			fmt.Sprintf("[%d] ll=%d llu=%d ld=%d hd=%d %%", i, printfBig-int64(i), printfU+uint64(i), printfBig, int16(i-3)))
+			fmt.Sprintf("[%d] w=%5d|%-5d|%05d|%+d|%4d|%.2f", i, i, i, i, i, i, PrintfF),
+			fmt.Sprintf("[%d] f=%f e=%e g=%.6g G=%.6G a=%.3f", i, PrintfF, PrintfD*1e10, PrintfD, PrintfD*1e-10, float64(PrintfF)*float64(i)),
+			fmt.Sprintf("[%d] ll=%d llu=%d ld=%d hd=%d %%", i, PrintfBig-int64(i), PrintfU+uint64(i), PrintfBig, int16(i-3)))
 	}
 	slices.Sort(want)
 	return want
@@ -106,14 +106,16 @@ func AssertLine(tid int) string {
 // CaptureChild runs t's body in a child process (the test binary
 // re-executed with only t selected, as InSubprocess does) and returns
 // what the child wrote to standard output and standard error, without
-// the test framework's own lines. The child must pass.
+// the test framework's own lines (and the test's log lines, indented by
+// four spaces). The child must pass; a child that skips skips t. In the
+// child, body runs and child is true.
 func CaptureChild(t *testing.T, body func(t *testing.T)) (stdout, stderr string, child bool) {
 	t.Helper()
 	if os.Getenv(childEnv) == t.Name() {
 		body(t)
 		return "", "", true
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^"+regexp.QuoteMeta(t.Name())+"$", "-test.count=1", "-test.timeout=5m")
+	cmd := exec.Command(os.Args[0], "-test.run=^"+regexp.QuoteMeta(t.Name())+"$", "-test.count=1", "-test.v", "-test.timeout=5m")
 	cmd.Env = append(os.Environ(), childEnv+"="+t.Name())
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
@@ -126,7 +128,7 @@ func CaptureChild(t *testing.T, body func(t *testing.T)) (stdout, stderr string,
 	}
 	var keep []string
 	for _, l := range strings.Split(o.String(), "\n") {
-		if l == "PASS" || l == "" || strings.HasPrefix(l, "=== ") || strings.HasPrefix(l, "--- ") || strings.HasPrefix(l, "ok ") {
+		if l == "PASS" || l == "" || strings.HasPrefix(l, "=== ") || strings.HasPrefix(l, "--- ") || strings.HasPrefix(l, "    ") {
 			continue
 		}
 		keep = append(keep, l)
