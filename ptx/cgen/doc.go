@@ -296,10 +296,11 @@
 // order. At most 32 arguments are used, as on CUDA; %n writes nothing.
 // __assertfail writes CUDA's message ("file:line: function: block:
 // [x,y,z], thread: [x,y,z] Assertion `expr` failed.") to standard error
-// and stops the range of blocks with a fault that the driver reports as
+// and ends the thread (as a trap ends it on the GPU); the other threads
+// run on, and every failing one prints, as on CUDA. The launch then fails
+// with the first assert's message, which the driver reports as
 // hal.ErrAssert (CUDA_ERROR_ASSERT; on CUDA the context is then unusable,
-// and the CPU backend's fault is sticky likewise). Only the first failing
-// thread of a block range prints: the range stops there.
+// and the CPU backend's fault is sticky likewise).
 //
 // # Performance
 //

@@ -762,7 +762,17 @@ static void shal_assertfail(shal_thr* T, uint64_t msg, uint64_t file, uint32_t l
   if ((size_t)n >= sizeof b) n = (int)sizeof b - 1;
   if (n > 0 && write(2, b, (size_t)n) < 0) { /* nothing to do */ }
   if (n > 0 && b[n - 1] == '\n') b[n - 1] = 0;
-  shal_fault(T, SHAL_FAULT_ASSERT, line, b);
+  /* The launch fails (the first fault of the range is what the driver
+   * reports), but only this thread ends, as a trap ends it on the GPU:
+   * the other threads of the range run on, and those whose asserts fail
+   * print too, as on CUDA. */
+  (void)line;
+  if (shal_fault_code == 0) {
+    shal_fault_code = SHAL_FAULT_ASSERT;
+    memcpy(shal_fault_msg, b, (size_t)n + 1 <= sizeof shal_fault_msg ? (size_t)n + 1 : sizeof shal_fault_msg);
+    shal_fault_msg[sizeof shal_fault_msg - 1] = 0;
+  }
+  T->exit = 1;
 }
 
 /* The grid workspace of a cooperative launch (shal_launch.grid_workspace):
