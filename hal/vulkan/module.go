@@ -197,6 +197,12 @@ func (x *executable) Close() error {
 	delete(d.execs, x)
 	d.mu.Unlock()
 	if x.printf != nil {
+		// What its kernels printed and nobody synchronized for yet, as
+		// CUDA prints at module unload (when the device is idle; a
+		// failed assert's error has no call to go to then: it is logged).
+		if err := d.printModules([]*executable{x}); err != nil {
+			d.inst.cfg.Log(1, "hal/vulkan: module unload: %v", err)
+		}
 		d.printers.Add(-1)
 	}
 	x.closed = true

@@ -45,6 +45,20 @@ func (d *device) printRecords() error {
 	if d.printers.Load() == 0 {
 		return nil
 	}
+	d.mu.Lock()
+	var xs []*executable
+	for x := range d.execs {
+		if x.printf != nil {
+			xs = append(xs, x)
+		}
+	}
+	d.mu.Unlock()
+	return d.printModules(xs)
+}
+
+// printModules prints the records of modules xs (printRecords) when the
+// device is idle.
+func (d *device) printModules(xs []*executable) error {
 	d.printMu.Lock()
 	defer d.printMu.Unlock()
 	d.mu.Lock()
@@ -53,12 +67,6 @@ func (d *device) printRecords() error {
 		return nil
 	}
 	qs := d.queuesLocked()
-	var xs []*executable
-	for x := range d.execs {
-		if x.printf != nil {
-			xs = append(xs, x)
-		}
-	}
 	d.mu.Unlock()
 	for _, q := range qs {
 		if !q.Idle() {

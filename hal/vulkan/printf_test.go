@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/streamhal/streamhal/hal"
 	"github.com/streamhal/streamhal/hal/haltest"
@@ -96,11 +97,8 @@ func TestPTXAssert(t *testing.T) {
 	}
 }
 
-// TestPTXPrintfFull: a kernel that prints more than the buffer holds
-// prints what fit and drops the rest, as CUDA's FIFO does; the records
-// are whole, and the next launch prints again.
-func TestPTXPrintfFull(t *testing.T) {
-	const src = ptxHead + `.extern .func (.param .b32 r) vprintf (.param .b64 f, .param .b64 a);
+// spamPTX: kernel spam prints "#<global thread index>" once per thread.
+const spamPTX = ptxHead + `.extern .func (.param .b32 r) vprintf (.param .b64 f, .param .b64 a);
 .global .align 1 .b8 fmt[8] = {35, 37, 117, 10, 0};
 .visible .entry spam(.param .u32 n) {
   .local .align 8 .b8 depot[8];
@@ -118,6 +116,46 @@ func TestPTXPrintfFull(t *testing.T) {
     call.uni (r0), vprintf, (p0, p1); }
   ret;
 }`
+
+// TestPTXPrintfAtUnload: records nobody synchronized for are printed when
+// their module is closed (once the device is idle), as CUDA prints at
+// module unload.
+func TestPTXPrintfAtUnload(t *testing.T) {
+	stdout, _, child := haltest.CaptureChild(t, func(t *testing.T) {
+		d := openDevice(t)
+		x, err := d.Load(hal.FormatPTX, []byte(spamPTX))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := newQueue(t, d)
+		defer q.Close()
+		if err := q.Dispatch(kernelOf(t, x, "spam"), hal.LaunchConfig{Grid: hal.Dim3{X: 1, Y: 1, Z: 1}, Block: hal.Dim3{X: 2, Y: 1, Z: 1}, Args: new(args).u32(0).bytes()}); err != nil {
+			t.Fatal(err)
+		}
+		for !q.Idle() {
+			time.Sleep(time.Millisecond)
+		}
+		fmt.Println("unloading")
+		if err := x.Close(); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Println("unloaded")
+	})
+	if child {
+		return
+	}
+	_, after, _ := strings.Cut(stdout, "unloading\n")
+	got, _, ok := strings.Cut(after, "unloaded")
+	if f := strings.Join(strings.Fields(got), " "); !ok || f != "#0 #1" && f != "#1 #0" {
+		t.Errorf("printed %q at unload, want #0 and #1 (all output: %q)", got, stdout)
+	}
+}
+
+// TestPTXPrintfFull: a kernel that prints more than the buffer holds
+// prints what fit and drops the rest, as CUDA's FIFO does; the records
+// are whole, and the next launch prints again.
+func TestPTXPrintfFull(t *testing.T) {
+	const src = spamPTX
 	per := (&spirvgen.PrintfFormat{Args: ptxPrintfArgs("#%u\n")}).RecordSize()
 	fits := (spirvgen.PrintfBufferSize - 8) / per
 	stdout, _, child := haltest.CaptureChild(t, func(t *testing.T) {
