@@ -20,7 +20,8 @@ func FuzzTranslate(f *testing.F) {
 	more, _ := filepath.Glob("../../testdata/*.ptx")
 	mine, _ := filepath.Glob("testdata/*.ptx")
 	warp, _ := filepath.Glob("../testdata/*.ptx")
-	for _, p := range append(append(append(seeds, more...), mine...), warp...) {
+	printf, _ := filepath.Glob("../../testdata/printf/*.ptx")
+	for _, p := range append(append(append(append(seeds, more...), mine...), warp...), printf...) {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)

@@ -22,7 +22,8 @@ func FuzzTranslate(f *testing.F) {
 	seeds, _ := filepath.Glob("../../testdata/ptx/*.ptx")
 	more, _ := filepath.Glob("../../testdata/*.ptx")
 	warp, _ := filepath.Glob("../testdata/*.ptx")
-	for _, p := range append(append(seeds, more...), warp...) {
+	printf, _ := filepath.Glob("../../testdata/printf/*.ptx")
+	for _, p := range append(append(append(seeds, more...), warp...), printf...) {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
