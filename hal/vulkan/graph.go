@@ -323,6 +323,11 @@ func (q *queue) Execute(g hal.GraphExec) error {
 			}
 		}
 	}
+	for _, n := range ge.nodes {
+		if k, ok := n.Kernel.(*kernel); ok && n.Kind == hal.NodeKernel && k.exe.printf != nil {
+			k.exe.launched.Store(true)
+		}
+	}
 	if err := q.lockOpen(); err != nil {
 		return err
 	}

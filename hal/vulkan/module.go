@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
@@ -38,6 +39,10 @@ type executable struct {
 	// printfAddr (its printf and assert calls), nil when they make none.
 	printf     *spirvgen.Printf
 	printfAddr uint64
+	// launched says a kernel of the module was enqueued since its records
+	// were last read: only then does a Synchronize read the buffer (a
+	// staged copy on a discrete GPU).
+	launched atomic.Bool
 }
 
 var _ hal.Executable = (*executable)(nil)

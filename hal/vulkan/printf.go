@@ -75,6 +75,9 @@ func (d *device) printModules(xs []*executable) error {
 	}
 	var asserts []string
 	for _, x := range xs {
+		if !x.launched.Swap(false) {
+			continue
+		}
 		a, err := d.printModule(x)
 		if err != nil {
 			d.inst.cfg.Log(1, "hal/vulkan: device %d: printf records: %v", d.ordinal, err)

@@ -353,6 +353,9 @@ func (q *queue) Dispatch(k hal.Kernel, cfg hal.LaunchConfig) error {
 		return err
 	}
 	kr.record(cb, barrier, pipe, cfg)
+	if kr.exe.printf != nil {
+		kr.exe.launched.Store(true)
+	}
 	return q.opDoneLocked()
 }
 
