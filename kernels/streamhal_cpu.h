@@ -184,6 +184,17 @@ typedef struct shal_library {
  * one) never fault this way. The PTX translator's libraries export it. */
 typedef uint32_t (*shal_take_fault_fn)(char* msg, uint32_t len);
 
+/* Optional export: a library whose kernels print (CUDA's printf) may
+ * buffer the text and export
+ *
+ *     void streamhal_cpu_flush_output(void);
+ *
+ * which writes what is buffered to standard output and empties the buffer
+ * (safe to call while kernels run). The driver calls it at the points
+ * where CUDA prints its printf buffer: queue and event synchronization
+ * and before the library is unloaded. The PTX translator's libraries of
+ * PTX that calls vprintf export it. */
+
 #define SHAL_EXPORT __attribute__((visibility("default")))
 #define SHAL_UNUSED __attribute__((unused))
 

@@ -172,6 +172,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -525,6 +526,11 @@ type device struct {
 	// ipcMu serialises exports of memory (ipc.go), which wait for the
 	// instance's work without holding mu.
 	ipcMu sync.Mutex
+
+	// The loaded libraries whose kernels print (module.go, flushOutput).
+	outMu    sync.Mutex
+	outputs  map[*executable]bool
+	nOutputs atomic.Int32
 
 	mu     sync.Mutex
 	closed bool

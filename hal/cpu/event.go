@@ -112,6 +112,14 @@ func (e *event) Done() bool {
 }
 
 func (e *event) Wait(ctx context.Context) error {
+	err := e.wait(ctx)
+	if err == nil {
+		e.dev.flushOutput() // what kernels printed, as CUDA prints it here
+	}
+	return err
+}
+
+func (e *event) wait(ctx context.Context) error {
 	if s := e.shared; s != nil {
 		if !s.Acquire() {
 			return nil

@@ -70,6 +70,10 @@ type executable struct {
 	mu       sync.Mutex
 	closed   bool
 	inflight sync.WaitGroup // dispatches and graph launches that may run its code
+	// flush is the library's streamhal_cpu_flush_output (nil: it prints
+	// nothing): it writes what the kernels printed, which the device does
+	// at synchronization points (device.flushOutput).
+	flush C.shal_cpu_flush_fn
 }
 
 var _ hal.Executable = (*executable)(nil)
@@ -146,7 +150,45 @@ func (d *device) Load(format hal.Format, data []byte) (hal.Executable, error) {
 		return nil, err
 	}
 	x.handle, x.fd = h, fd
+	if f := C.shal_cpu_flush_output_fn(h); f != nil {
+		x.flush = f
+		d.addOutput(x)
+	}
 	return x, nil
+}
+
+// addOutput and removeOutput keep the set of loaded libraries whose
+// kernels print; flushOutput writes what they printed. CUDA buffers a
+// kernel's printf output and prints it at synchronization points (stream,
+// event, context synchronization and module unload), so the CPU backend
+// does the same: the output of a kernel comes out where it would on a GPU
+// relative to what the host prints.
+func (d *device) addOutput(x *executable) {
+	d.outMu.Lock()
+	if d.outputs == nil {
+		d.outputs = map[*executable]bool{}
+	}
+	d.outputs[x] = true
+	d.nOutputs.Store(int32(len(d.outputs)))
+	d.outMu.Unlock()
+}
+
+func (d *device) removeOutput(x *executable) {
+	d.outMu.Lock()
+	delete(d.outputs, x)
+	d.nOutputs.Store(int32(len(d.outputs)))
+	d.outMu.Unlock()
+}
+
+func (d *device) flushOutput() {
+	if d.nOutputs.Load() == 0 {
+		return
+	}
+	d.outMu.Lock()
+	defer d.outMu.Unlock()
+	for x := range d.outputs {
+		C.shal_cpu_call_flush(x.flush)
+	}
 }
 
 // loadable fails on a closed device.
@@ -279,6 +321,12 @@ func (x *executable) Close() error {
 	}
 	if !waitClosed(idle, wait) {
 		return fmt.Errorf("hal/cpu: unload a module of device %d: its kernels still run after %v; the library stays loaded: %w", x.dev.ordinal, timeout, hal.ErrTimeout)
+	}
+	if x.flush != nil {
+		// What its kernels printed and nobody synchronized for yet, as
+		// CUDA prints at module unload.
+		x.dev.removeOutput(x)
+		C.shal_cpu_call_flush(x.flush)
 	}
 	if C.shal_cpu_dlclose(x.handle, x.fd) != 0 {
 		return fmt.Errorf("hal/cpu: dlclose failed: %w", hal.ErrInvalidHandle)

@@ -1,10 +1,12 @@
 package cpu_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
@@ -14,8 +16,9 @@ import (
 // TestPTXPrintf: printf in a kernel (clang's PTX calls CUDA's vprintf)
 // prints on the CPU backend what C's printf prints for the same values,
 // for every conversion, flag, width, precision and size CUDA documents,
-// a format chosen at run time and a null string; printf returns the
-// number of arguments it used.
+// a format chosen at run time and a null string, at the synchronization
+// after the kernel (as CUDA prints); printf returns the number of
+// arguments it used.
 func TestPTXPrintf(t *testing.T) {
 	needCC(t)
 	stdout, _, child := haltest.CaptureChild(t, func(t *testing.T) {
@@ -26,9 +29,21 @@ func TestPTXPrintf(t *testing.T) {
 		for i := range res {
 			res[i] = -99
 		}
-		err := r.launch(t, exe, "print_values", hal.LaunchConfig{Grid: d1(1), Block: d1(haltest.PrintfThreads),
-			Args: haltest.PrintValuesArgs(out.Device)})
+		k, err := exe.Kernel("print_values")
 		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.q.Dispatch(k, hal.LaunchConfig{Grid: d1(1), Block: d1(haltest.PrintfThreads),
+			Args: haltest.PrintValuesArgs(out.Device)}); err != nil {
+			t.Fatal(err)
+		}
+		// The kernel has run, but its output comes at the next
+		// synchronization, as CUDA's does.
+		for !r.q.Idle() {
+			time.Sleep(time.Millisecond)
+		}
+		fmt.Println("synchronizing")
+		if err := r.q.Synchronize(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		for i, v := range res {
@@ -38,7 +53,11 @@ func TestPTXPrintf(t *testing.T) {
 		}
 	})
 	if !child {
-		haltest.CheckPrintValues(t, stdout)
+		before, after, ok := strings.Cut(stdout, "synchronizing\n")
+		if !ok || strings.TrimSpace(before) != "" {
+			t.Errorf("output before the synchronization: %q (want none: it is printed at the synchronization)", before)
+		}
+		haltest.CheckPrintValues(t, after)
 	}
 }
 
@@ -89,4 +108,43 @@ func TestPTXAssert(t *testing.T) {
 	if !strings.Contains(stdout, "device-side assert triggered") {
 		t.Errorf("child's stdout:\n%s\nwant the fault", stdout)
 	}
+}
+
+// TestPTXPrintfAtUnload: output nobody synchronized for is printed when
+// the module is unloaded, as CUDA prints at module unload.
+func TestPTXPrintfAtUnload(t *testing.T) {
+	needCC(t)
+	stdout, _, child := haltest.CaptureChild(t, func(t *testing.T) {
+		r := newPTXRig(t)
+		exe, err := r.dev.Load(hal.FormatPTX, haltest.PrintfPTX(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := r.alloc(t, 4*haltest.PrintfThreads)
+		k, err := exe.Kernel("print_values")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.q.Dispatch(k, hal.LaunchConfig{Grid: d1(1), Block: d1(haltest.PrintfThreads),
+			Args: haltest.PrintValuesArgs(out.Device)}); err != nil {
+			t.Fatal(err)
+		}
+		for !r.q.Idle() {
+			time.Sleep(time.Millisecond)
+		}
+		fmt.Println("unloading")
+		if err := exe.Close(); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Println("unloaded")
+	})
+	if child {
+		return
+	}
+	_, after, _ := strings.Cut(stdout, "unloading\n")
+	got, _, ok := strings.Cut(after, "unloaded")
+	if !ok {
+		t.Fatalf("output %q", stdout)
+	}
+	haltest.CheckPrintValues(t, got)
 }

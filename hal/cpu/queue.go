@@ -697,6 +697,7 @@ func (q *queue) Synchronize(ctx context.Context) error {
 	}
 	err := q.err
 	q.err = nil
+	q.dev.flushOutput() // what the kernels printed, as CUDA prints it here
 	return err
 }
 

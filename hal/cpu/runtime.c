@@ -259,6 +259,13 @@ shal_take_fault_fn shal_cpu_take_fault_fn(void* handle) {
   return (shal_take_fault_fn)dlsym(handle, "streamhal_cpu_take_fault");
 }
 
+shal_cpu_flush_fn shal_cpu_flush_output_fn(void* handle) {
+  dlerror();
+  return (shal_cpu_flush_fn)dlsym(handle, "streamhal_cpu_flush_output");
+}
+
+void shal_cpu_call_flush(shal_cpu_flush_fn f) { f(); }
+
 // Collects the fault a library recorded on this thread (take: its
 // streamhal_cpu_take_fault, or NULL). It returns 0 for none, -1 when the
 // block left a cooperative launch another block aborted, -2 for a fault.

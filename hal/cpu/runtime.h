@@ -103,6 +103,12 @@ int shal_cpu_run(shal_kernel_entry entry, shal_take_fault_fn take, const shal_la
 int shal_cpu_run_chain(uint32_t n, shal_kernel_entry* entries, shal_take_fault_fn* takes, shal_launch** launches,
                        void* shared, uint32_t worker, shal_fault* f);
 shal_take_fault_fn shal_cpu_take_fault_fn(void* handle);
+
+// A library's optional streamhal_cpu_flush_output: writes what its
+// kernels printed (printf) to standard output (ptx/cgen's libraries).
+typedef void (*shal_cpu_flush_fn)(void);
+shal_cpu_flush_fn shal_cpu_flush_output_fn(void* handle);
+void shal_cpu_call_flush(shal_cpu_flush_fn f);
 int shal_cpu_x86_level(void);
 
 void shal_cpu_bench_guard(uint64_t n, int guarded, shal_fault* f);

@@ -289,11 +289,14 @@
 // reads the argument buffer the compiler laid out (each argument after
 // C's promotions, aligned to its size) by the format's conversions, as
 // CUDA documents them (flags, width and precision with '*', the sizes
-// h, l and ll, the types c d i o u x X p e E f F g G a A s), formats the
-// whole line with the C library and writes it to standard output in one
-// write(2): immediately, where CUDA buffers output until the next
-// synchronizing call, so lines of different threads may come in another
-// order. At most 32 arguments are used, as on CUDA; %n writes nothing.
+// h, l and ll, the types c d i o u x X p e E f F g G a A s) and formats
+// the call's text with the C library into the library's 1 MiB output
+// buffer. As CUDA prints its printf FIFO, the driver writes the buffer to
+// standard output at synchronization points (queue and event waits,
+// module unload) through the library's streamhal_cpu_flush_output, so a
+// kernel's output comes out where it would on a GPU relative to the
+// host's; a full buffer is written out at once rather than dropped. At
+// most 32 arguments are used, as on CUDA; %n writes nothing.
 // __assertfail writes CUDA's message ("file:line: function: block:
 // [x,y,z], thread: [x,y,z] Assertion `expr` failed.") to standard error
 // and ends the thread (as a trap ends it on the GPU); the other threads

@@ -105,6 +105,12 @@ func (g *gen) emitModule() {
 	g.out.WriteString("\n")
 	g.out.WriteString(kernels.PrintfC())
 	g.out.WriteString("\n")
+	for _, f := range g.m.Funcs {
+		if ptx.RuntimeFunc(f) == ptx.RuntimeVprintf {
+			g.p("#define SHAL_USES_PRINTF 1")
+			break
+		}
+	}
 	g.out.WriteString(prelude)
 	g.p("")
 	g.p("#define SHAL_DYN_OFF %d", g.dynOff)

@@ -677,11 +677,62 @@ SHAL_EXPORT uint32_t streamhal_cpu_take_fault(char* msg, uint32_t len) {
 enum { SHAL_FAULT_TRAP = 1, SHAL_FAULT_DEADLOCK = 2, SHAL_FAULT_NOMEM = 3, SHAL_FAULT_CALL = 4, SHAL_FAULT_ABORTED = 5, SHAL_FAULT_ASSERT = 6 };
 
 /* ---- device printf and assert (CUDA's vprintf and __assertfail) ----
- * vprintf is kernels/shal_printf.h's formatter (emitted before this file),
- * writing to standard output. */
-static int32_t shal_vprintf(uint64_t fmtp, uint64_t argp) {
-  return shal_printf_to(1, (const char*)(uintptr_t)fmtp, (const uint8_t*)(uintptr_t)argp);
+ * vprintf formats with kernels/shal_printf.h (emitted before this file)
+ * into the library's output buffer, which the driver writes to standard
+ * output at synchronization points (streamhal_cpu_flush_output), as CUDA
+ * prints its printf FIFO: a kernel's output comes out where it would on
+ * a GPU relative to what the host prints. A full buffer is written out
+ * at once rather than dropped. Only in libraries whose PTX calls vprintf
+ * (SHAL_USES_PRINTF), so that the driver flushes no others. */
+#ifdef SHAL_USES_PRINTF
+#define SHAL_OUT_CAP (1u << 20)
+static char shal_out_buf[SHAL_OUT_CAP];
+static size_t shal_out_len;
+static int shal_out_busy;
+
+static void shal_out_lock(void) {
+  while (__atomic_exchange_n(&shal_out_busy, 1, __ATOMIC_ACQUIRE)) sched_yield();
 }
+static void shal_out_unlock(void) { __atomic_store_n(&shal_out_busy, 0, __ATOMIC_RELEASE); }
+
+static void shal_write_all(const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(1, p, n);
+    if (w <= 0) return;
+    p += w;
+    n -= (size_t)w;
+  }
+}
+
+static void shal_out_put(const char* s, size_t n) {
+  shal_out_lock();
+  size_t len = __atomic_load_n(&shal_out_len, __ATOMIC_RELAXED);
+  if (len + n > SHAL_OUT_CAP) {
+    shal_write_all(shal_out_buf, len);
+    len = 0;
+  }
+  memcpy(shal_out_buf + len, s, n);
+  __atomic_store_n(&shal_out_len, len + n, __ATOMIC_RELAXED);
+  shal_out_unlock();
+}
+
+SHAL_EXPORT void streamhal_cpu_flush_output(void) {
+  if (__atomic_load_n(&shal_out_len, __ATOMIC_RELAXED) == 0) return;
+  shal_out_lock();
+  shal_write_all(shal_out_buf, __atomic_load_n(&shal_out_len, __ATOMIC_RELAXED));
+  __atomic_store_n(&shal_out_len, 0, __ATOMIC_RELAXED);
+  shal_out_unlock();
+}
+
+static int32_t shal_vprintf(uint64_t fmtp, uint64_t argp) {
+  const char* f = (const char*)(uintptr_t)fmtp;
+  if (!f) return -1;
+  shal_pbuf o;
+  int32_t used = shal_printf_format(&o, f, (const uint8_t*)(uintptr_t)argp);
+  shal_out_put(o.b, o.n);
+  return used;
+}
+#endif /* SHAL_USES_PRINTF */
 
 /* ---- threads, blocks and the block scheduler ---- */
 
