@@ -318,6 +318,7 @@ func TestCloseStuckKernelBounded(t *testing.T) {
 		flag, err := e.ctx.MallocHost(8, 0)
 		must(t, err)
 		words := streaming.HostSlice[uint32](flag)
+		clear(words) // page-locked memory is not zeroed, as on CUDA
 		s, err := e.ctx.NewStream(streaming.StreamNonBlocking, 0)
 		must(t, err)
 		must(t, s.Launch(e.spin, streaming.D1(1), streaming.D1(1), 0, flag.DevicePtr(), flag.DevicePtr()+4))
@@ -379,6 +380,7 @@ func TestContextCloseStuckKernel(t *testing.T) {
 		flag, err := c.MallocHost(8, 0)
 		must(t, err)
 		words := streaming.HostSlice[uint32](flag)
+		clear(words) // page-locked memory is not zeroed, as on CUDA
 		must(t, c.DefaultStream().Launch(ec.spin, streaming.D1(1), streaming.D1(1), 0, flag.DevicePtr(), flag.DevicePtr()+4))
 		start := time.Now()
 		err = c.Close()
