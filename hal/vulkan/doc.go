@@ -66,6 +66,10 @@
 // (naming the instruction, its line and any missing device feature) are
 // load errors wrapping hal.ErrInvalidPTX and hal.ErrInvalidImage
 // (CUDA_ERROR_INVALID_PTX, as a JIT and hal/cpu report them).
+// Kernels' printf and assert calls leave records in a buffer of their
+// module that queue Synchronize prints once the device is idle, and
+// module Close before the module goes (printf.go; a failed assert fails
+// that Synchronize with hal.ErrAssert).
 // STREAM_HAL_VULKAN_WARP=emulate makes warp
 // operations use the shared-memory emulation even where subgroups could
 // serve.
