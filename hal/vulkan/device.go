@@ -137,10 +137,13 @@ type device struct {
 	// printMu serializes the printing of their records.
 	printers atomic.Int32
 	printMu  sync.Mutex
-	graphs   map[*graphExec]struct{}
-	syncQ    *queue // internal queue for staged host copies
-	stageMu  sync.Mutex
-	stage    *allocation // staging buffer for CopyFromHost/CopyToHost
+	// pendingAssert is a failed assert an event wait printed, for the
+	// next queue Synchronize to report.
+	pendingAssert atomic.Pointer[error]
+	graphs        map[*graphExec]struct{}
+	syncQ         *queue // internal queue for staged host copies
+	stageMu       sync.Mutex
+	stage         *allocation // staging buffer for CopyFromHost/CopyToHost
 
 	gcMu    sync.Mutex
 	garbage []garbageItem

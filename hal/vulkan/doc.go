@@ -67,9 +67,10 @@
 // load errors wrapping hal.ErrInvalidPTX and hal.ErrInvalidImage
 // (CUDA_ERROR_INVALID_PTX, as a JIT and hal/cpu report them).
 // Kernels' printf and assert calls leave records in a buffer of their
-// module that queue Synchronize prints once the device is idle, and
-// module Close before the module goes (printf.go; a failed assert fails
-// that Synchronize with hal.ErrAssert).
+// module that queue Synchronize and event Wait print once the device is
+// idle, and module Close before the module goes (printf.go; a failed
+// assert fails that call with hal.ErrAssert, and an event wait's also the
+// next queue Synchronize).
 // STREAM_HAL_VULKAN_WARP=emulate makes warp
 // operations use the shared-memory emulation even where subgroups could
 // serve.

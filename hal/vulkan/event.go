@@ -130,7 +130,17 @@ func (e *event) Wait(ctx context.Context) error {
 		return err
 	}
 	defer tv.tl.release()
-	return tv.tl.wait(ctx, tv.value)
+	if err := tv.tl.wait(ctx, tv.value); err != nil {
+		return err
+	}
+	// What kernels printed, as CUDA prints at cuEventSynchronize; a failed
+	// assert is reported here and, for the context to become unusable, by
+	// the next queue Synchronize too.
+	if err := e.dev.printRecords(); err != nil {
+		e.dev.deferAssert(err)
+		return err
+	}
+	return nil
 }
 
 // Close releases the event once the work that may write its timestamp is

@@ -184,6 +184,21 @@ func (d *device) printRecord(f *spirvgen.PrintfFormat, args []byte) string {
 	return text
 }
 
+// deferAssert keeps a failed assert that an event wait reported for the
+// next queue Synchronize, which the caller's runtime treats as a fault of
+// the context (hal.Sticky).
+func (d *device) deferAssert(err error) {
+	d.pendingAssert.CompareAndSwap(nil, &err)
+}
+
+// takeAssert returns and clears what deferAssert kept.
+func (d *device) takeAssert() error {
+	if p := d.pendingAssert.Swap(nil); p != nil {
+		return *p
+	}
+	return nil
+}
+
 // maxPrintfString bounds the text read for one %s argument.
 const maxPrintfString = 4096
 

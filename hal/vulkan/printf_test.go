@@ -211,3 +211,62 @@ func printfRig(t *testing.T, src []byte) (*device, hal.Executable, hal.Queue) {
 	t.Cleanup(func() { q.Close() })
 	return d, x, q
 }
+
+// TestPTXPrintfAtEvent: an event wait prints what the kernels before the
+// event printed, as cuEventSynchronize does; a failed assert fails the
+// event wait and the next Synchronize (for the context to become
+// unusable), once.
+func TestPTXPrintfAtEvent(t *testing.T) {
+	stdout, stderr, child := haltest.CaptureChild(t, func(t *testing.T) {
+		d, x, q := printfRig(t, haltest.PrintfPTX(t))
+		ev, err := d.NewEvent(hal.EventDisableTiming)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ev.Close()
+		out := alloc(t, d, hal.MemoryDevice, 4*haltest.PrintfThreads)
+		one := hal.Dim3{X: 1, Y: 1, Z: 1}
+		if err := q.Dispatch(kernelOf(t, x, "print_values"), hal.LaunchConfig{Grid: one, Block: hal.Dim3{X: haltest.PrintfThreads, Y: 1, Z: 1},
+			Args: haltest.PrintValuesArgs(out.Device)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Record(ev); err != nil {
+			t.Fatal(err)
+		}
+		if err := ev.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Println("waited")
+		syncQ(t, q)
+
+		v := alloc(t, d, hal.MemoryDevice, 16)
+		putBytes(t, d, v.Device, []byte{1, 0, 0, 0, 50, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0})
+		a := new(args).ptr(v.Device).u32(10).ptr(out.Device)
+		if err := q.Dispatch(kernelOf(t, x, "check_below"), hal.LaunchConfig{Grid: one, Block: hal.Dim3{X: 4, Y: 1, Z: 1}, Args: a.bytes()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Record(ev); err != nil {
+			t.Fatal(err)
+		}
+		if err := ev.Wait(context.Background()); !errors.Is(err, hal.ErrAssert) {
+			t.Fatalf("event wait after a failed assert: %v, want ErrAssert", err)
+		}
+		if err := q.Synchronize(context.Background()); !errors.Is(err, hal.ErrAssert) {
+			t.Fatalf("Synchronize after the event wait reported the assert: %v, want ErrAssert", err)
+		}
+		if err := q.Synchronize(context.Background()); err != nil {
+			t.Fatalf("second Synchronize: %v, want nil (reported once)", err)
+		}
+	})
+	if child {
+		return
+	}
+	before, _, ok := strings.Cut(stdout, "waited")
+	if !ok {
+		t.Fatalf("output %q", stdout)
+	}
+	haltest.CheckPrintValues(t, before)
+	if want := haltest.AssertLine(1) + "\n"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr:\n%s\nwant the line\n%s", stderr, want)
+	}
+}

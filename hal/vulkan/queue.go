@@ -589,7 +589,11 @@ func (q *queue) Synchronize(ctx context.Context) error {
 		q.dev.collectGarbage()
 		// What kernels printed (printf.go); a failed assert fails the
 		// work waited for.
-		if perr := q.dev.printRecords(); perr != nil && err == nil {
+		perr := q.dev.printRecords()
+		if perr == nil {
+			perr = q.dev.takeAssert()
+		}
+		if perr != nil && err == nil {
 			err = perr
 		}
 	}
