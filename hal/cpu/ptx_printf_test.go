@@ -29,19 +29,9 @@ func TestPTXPrintf(t *testing.T) {
 		for i := range res {
 			res[i] = -99
 		}
-		k, err := exe.Kernel("print_values")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := r.q.Dispatch(k, hal.LaunchConfig{Grid: d1(1), Block: d1(haltest.PrintfThreads),
-			Args: haltest.PrintValuesArgs(out.Device)}); err != nil {
-			t.Fatal(err)
-		}
-		// The kernel has run, but its output comes at the next
+		// The kernel runs, but its output comes at the next
 		// synchronization, as CUDA's does.
-		for !r.q.Idle() {
-			time.Sleep(time.Millisecond)
-		}
+		r.runPrintValues(t, exe, out)
 		fmt.Println("synchronizing")
 		if err := r.q.Synchronize(context.Background()); err != nil {
 			t.Fatal(err)
@@ -100,14 +90,7 @@ func TestPTXAssert(t *testing.T) {
 	if child {
 		return
 	}
-	for _, tid := range []int{2, 3} {
-		if want := haltest.AssertLine(tid) + "\n"; !strings.Contains(stderr, want) {
-			t.Errorf("stderr:\n%s\nwant the line\n%s", stderr, want)
-		}
-	}
-	if !strings.Contains(stdout, "device-side assert triggered") {
-		t.Errorf("child's stdout:\n%s\nwant the fault", stdout)
-	}
+	haltest.CheckAssertOutput(t, stdout, stderr, 2, 3)
 }
 
 // TestPTXPrintfAtUnload: output nobody synchronized for is printed when
@@ -121,17 +104,7 @@ func TestPTXPrintfAtUnload(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := r.alloc(t, 4*haltest.PrintfThreads)
-		k, err := exe.Kernel("print_values")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := r.q.Dispatch(k, hal.LaunchConfig{Grid: d1(1), Block: d1(haltest.PrintfThreads),
-			Args: haltest.PrintValuesArgs(out.Device)}); err != nil {
-			t.Fatal(err)
-		}
-		for !r.q.Idle() {
-			time.Sleep(time.Millisecond)
-		}
+		r.runPrintValues(t, exe, out)
 		fmt.Println("unloading")
 		if err := exe.Close(); err != nil {
 			t.Fatal(err)
@@ -147,4 +120,21 @@ func TestPTXPrintfAtUnload(t *testing.T) {
 		t.Fatalf("output %q", stdout)
 	}
 	haltest.CheckPrintValues(t, got)
+}
+
+// runPrintValues launches print_values and waits until it ran, without
+// synchronizing (which would print its output).
+func (r *ptxRig) runPrintValues(t *testing.T, exe hal.Executable, out hal.Allocation) {
+	t.Helper()
+	k, err := exe.Kernel("print_values")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.q.Dispatch(k, hal.LaunchConfig{Grid: d1(1), Block: d1(haltest.PrintfThreads),
+		Args: haltest.PrintValuesArgs(out.Device)}); err != nil {
+		t.Fatal(err)
+	}
+	for !r.q.Idle() {
+		time.Sleep(time.Millisecond)
+	}
 }

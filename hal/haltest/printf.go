@@ -103,6 +103,22 @@ func AssertLine(tid int) string {
 	return fmt.Sprintf("printf.cu:39: check_below: block: [0,0,0], thread: [%d,0,0] Assertion `v[i] < limit` failed.", tid)
 }
 
+// CheckAssertOutput checks what a child that ran check_below with failing
+// asserts in threads tids of block 0 printed: CUDA's message for each on
+// stderr, and, on stdout, the fault it printed ("fault: ..." naming the
+// device-side assert).
+func CheckAssertOutput(t *testing.T, stdout, stderr string, tids ...int) {
+	t.Helper()
+	for _, tid := range tids {
+		if want := AssertLine(tid) + "\n"; !strings.Contains(stderr, want) {
+			t.Errorf("stderr:\n%s\nwant the line\n%s", stderr, want)
+		}
+	}
+	if !strings.Contains(stdout, "device-side assert triggered") {
+		t.Errorf("child's stdout:\n%s\nwant the fault", stdout)
+	}
+}
+
 // CaptureChild runs t's body in a child process (the test binary
 // re-executed with only t selected, as InSubprocess does) and returns
 // what the child wrote to standard output and standard error, without

@@ -87,14 +87,7 @@ func TestPTXAssert(t *testing.T) {
 	if child {
 		return
 	}
-	for _, tid := range []int{2, 3} {
-		if want := haltest.AssertLine(tid) + "\n"; !strings.Contains(stderr, want) {
-			t.Errorf("stderr:\n%s\nwant the line\n%s", stderr, want)
-		}
-	}
-	if !strings.Contains(stdout, "device-side assert triggered") {
-		t.Errorf("child's stdout:\n%s\nwant the fault", stdout)
-	}
+	haltest.CheckAssertOutput(t, stdout, stderr, 2, 3)
 }
 
 // spamPTX: kernel spam prints "#<global thread index>" once per thread.
