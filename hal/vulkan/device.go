@@ -431,13 +431,10 @@ func (d *device) pickVkQueue() *vkQueue {
 
 // Synchronize waits for every queue of the device.
 func (d *device) Synchronize(ctx context.Context) error {
-	d.mu.Lock()
-	if d.closed {
-		d.mu.Unlock()
+	qs, ok := d.openQueues()
+	if !ok {
 		return errClosedDevice
 	}
-	qs := d.queuesLocked()
-	d.mu.Unlock()
 	var errs []error
 	for _, q := range qs {
 		if err := q.Synchronize(ctx); err != nil && !errors.Is(err, hal.ErrInvalidHandle) {
@@ -822,6 +819,16 @@ type garbageItem struct {
 type timelineValue struct {
 	tl    *timeline
 	value uint64
+}
+
+// openQueues lists the device's queues; false when it is closed.
+func (d *device) openQueues() ([]*queue, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil, false
+	}
+	return d.queuesLocked(), true
 }
 
 // queuesLocked lists the device's queues (d.mu held).

@@ -61,13 +61,10 @@ func (d *device) printRecords() error {
 func (d *device) printModules(xs []*executable) error {
 	d.printMu.Lock()
 	defer d.printMu.Unlock()
-	d.mu.Lock()
-	if d.closed {
-		d.mu.Unlock()
+	qs, ok := d.openQueues()
+	if !ok {
 		return nil
 	}
-	qs := d.queuesLocked()
-	d.mu.Unlock()
 	for _, q := range qs {
 		if !q.Idle() {
 			return nil
