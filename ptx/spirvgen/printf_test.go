@@ -93,3 +93,125 @@ func TestPrintfRewrite(t *testing.T) {
 		}
 	}
 }
+
+// nvccPrintf is printf("%d %f\n", i, x) and assert(i < 4) as nvcc 12
+// writes them: $str globals, a __local_depot addressed through %SP/%SPL,
+// the call sequence's temp_param_reg, and __unnamed_1 for __func__.
+const nvccPrintf = `.version 8.5
+.target sm_80
+.address_size 64
+.extern .func  (.param .b32 func_retval0) vprintf
+(
+	.param .b64 vprintf_param_0,
+	.param .b64 vprintf_param_1
+)
+;
+.extern .func __assertfail
+(
+	.param .b64 __assertfail_param_0,
+	.param .b64 __assertfail_param_1,
+	.param .b32 __assertfail_param_2,
+	.param .b64 __assertfail_param_3,
+	.param .b64 __assertfail_param_4
+)
+;
+.global .align 1 .b8 $str[7] = {37, 100, 32, 37, 102, 10, 0};
+.global .align 1 .b8 $str$1[6] = {105, 32, 60, 32, 52, 0};
+.global .align 1 .b8 $str$2[5] = {107, 46, 99, 117, 0};
+.global .align 1 .b8 __unnamed_1[10] = {118, 111, 105, 100, 32, 107, 40, 41, 0};
+
+.visible .entry k(
+	.param .f32 k_param_0
+)
+{
+	.local .align 8 .b8 	__local_depot0[16];
+	.reg .b64 	%SP;
+	.reg .b64 	%SPL;
+	.reg .pred 	%p<2>;
+	.reg .b32 	%r<6>;
+	.reg .f32 	%f<2>;
+	.reg .b64 	%rd<12>;
+	.reg .f64 	%fd<2>;
+
+	mov.u64 	%SPL, __local_depot0;
+	cvta.local.u64 	%SP, %SPL;
+	ld.param.f32 	%f1, [k_param_0];
+	add.u64 	%rd1, %SP, 0;
+	add.u64 	%rd2, %SPL, 0;
+	mov.u32 	%r1, %tid.x;
+	cvt.f64.f32 	%fd1, %f1;
+	st.local.u32 	[%rd2], %r1;
+	st.local.f64 	[%rd2+8], %fd1;
+	mov.u64 	%rd3, $str;
+	cvta.global.u64 	%rd4, %rd3;
+	{ // callseq 0, 0
+	.reg .b32 temp_param_reg;
+	.param .b64 param0;
+	st.param.b64 	[param0+0], %rd4;
+	.param .b64 param1;
+	st.param.b64 	[param1+0], %rd1;
+	.param .b32 retval0;
+	call.uni (retval0),
+	vprintf,
+	(
+	param0,
+	param1
+	);
+	ld.param.b32 	%r2, [retval0+0];
+	} // callseq 0
+	setp.lt.u32 	%p1, %r1, 4;
+	@%p1 bra 	$L__BB0_2;
+	mov.u64 	%rd5, $str$1;
+	cvta.global.u64 	%rd6, %rd5;
+	mov.u64 	%rd7, $str$2;
+	cvta.global.u64 	%rd8, %rd7;
+	mov.u64 	%rd9, __unnamed_1;
+	cvta.global.u64 	%rd10, %rd9;
+	mov.u32 	%r3, 9;
+	mov.u64 	%rd11, 1;
+	{ // callseq 1, 0
+	.reg .b32 temp_param_reg;
+	.param .b64 param0;
+	st.param.b64 	[param0+0], %rd6;
+	.param .b64 param1;
+	st.param.b64 	[param1+0], %rd8;
+	.param .b32 param2;
+	st.param.b32 	[param2+0], %r3;
+	.param .b64 param3;
+	st.param.b64 	[param3+0], %rd10;
+	.param .b64 param4;
+	st.param.b64 	[param4+0], %rd11;
+	call.uni
+	__assertfail,
+	(
+	param0,
+	param1,
+	param2,
+	param3,
+	param4
+	);
+	} // callseq 1
+$L__BB0_2:
+	ret;
+
+}
+`
+
+// TestPrintfNvccShape: nvcc's printf and assert PTX translates, with the
+// formats found.
+func TestPrintfNvccShape(t *testing.T) {
+	res, err := Translate([]byte(nvccPrintf), Options{Target: FullTarget()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Printf == nil || len(res.Printf.Formats) != 2 {
+		t.Fatalf("formats %+v, want 2", res.Printf)
+	}
+	p, a := res.Printf.Formats[0], res.Printf.Formats[1]
+	if p.Format != "%d %f\n" || p.Args.Size != 16 || p.Args.N != 2 {
+		t.Errorf("printf format %+v", p)
+	}
+	if !a.Assert || a.Format != "k.cu:%u: void k(): block: [%u,%u,%u], thread: [%u,%u,%u] Assertion `i < 4` failed.\n" {
+		t.Errorf("assert format %+v", a)
+	}
+}
