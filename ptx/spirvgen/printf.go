@@ -285,7 +285,9 @@ func argValue(f *ptx.Func, call *ptx.Inst, k int) (*ptx.Operand, int) {
 // definition is predicated.
 func defOf(f *ptx.Func, r *ptx.Reg, at int) *ptx.Inst {
 	defines := func(in *ptx.Inst) bool {
-		return len(in.Args) > 0 && in.Args[0].Kind == ptx.OpdReg && in.Args[0].Reg == r && writesFirst(in)
+		found := false
+		in.Defs(func(d *ptx.Reg) { found = found || d == r })
+		return found
 	}
 	var only *ptx.Inst
 	n := 0
@@ -350,14 +352,4 @@ func traceAddr(f *ptx.Func, o *ptx.Operand, at, depth int) (*ptx.Var, int64, err
 		}
 	}
 	return nil, 0, fmt.Errorf("the address is not known when the module loads ('%s')", def.Text)
-}
-
-// writesFirst reports whether in writes its first operand (the
-// instructions whose first operand is a source: stores, branches, ...).
-func writesFirst(in *ptx.Inst) bool {
-	switch in.Op {
-	case "st", "bra", "brx", "call", "ret", "exit", "bar", "barrier", "red", "prefetch", "prefetchu", "trap", "membar", "fence":
-		return false
-	}
-	return true
 }
