@@ -340,7 +340,7 @@ func (d *device) hostCopy(dev uint64, host unsafe.Pointer, n uint64, toDevice bo
 	if err != nil {
 		return err
 	}
-	if a.mapped != nil && !d.forceStaging {
+	if d.copiesMapped(a) {
 		mem := unsafe.Add(a.mapped, off-a.bufOff)
 		if toDevice {
 			hostMemcpy(mem, host, n)
@@ -391,12 +391,16 @@ func (d *device) hostCopy(dev uint64, host unsafe.Pointer, n uint64, toDevice bo
 // device memory, as on lavapipe and integrated GPUs): no queue, no staging
 // buffer (hal.HostMappedCopier).
 func (d *device) HostMapped(addr, n uint64) bool {
-	if d.isClosed() || d.forceStaging {
+	if d.isClosed() {
 		return false
 	}
 	a, _, ok := d.allocs.find(addr, n)
-	return ok && a.mapped != nil
+	return ok && d.copiesMapped(a)
 }
+
+// copiesMapped reports whether host copies of a go through its mapping
+// (not through the staging buffer).
+func (d *device) copiesMapped(a *allocation) bool { return a.mapped != nil && !d.forceStaging }
 
 // memcpyMin is the size from which hostMemcpy calls the C library's
 // memcpy: for 4 MiB it moved 43-50 GB/s where Go's copy moved 36-38 GB/s

@@ -190,6 +190,9 @@ func (d *device) deferAssert(err error) {
 
 // takeAssert returns and clears what deferAssert kept.
 func (d *device) takeAssert() error {
+	if d.pendingAssert.Load() == nil {
+		return nil // every Synchronize asks: no write on the common path
+	}
 	if p := d.pendingAssert.Swap(nil); p != nil {
 		return *p
 	}
