@@ -6,9 +6,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/streamhal/streamhal/hal"
-	"github.com/streamhal/streamhal/hal/cpu"
 )
 
 // TestWaitersRunWork has several goroutines enqueue host calls on one queue
@@ -18,17 +15,8 @@ import (
 // once, each goroutine's calls in its order, and each wait returns only
 // after the calls before it.
 func TestWaitersRunWork(t *testing.T) {
-	inst, err := cpu.Driver{}.Open(hal.Config{Devices: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer inst.Close()
-	d := inst.Devices()[0]
-	q, err := d.NewQueue(hal.QueueOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
+	r := newPTXRig(t)
+	d, q := r.dev, r.q
 	const goroutines, each = 4, 300
 	var mu sync.Mutex
 	ran := make([][]int, goroutines)
@@ -104,23 +92,13 @@ func TestWaitersRunWork(t *testing.T) {
 // work to the queue's goroutine, so it returns at its deadline even when
 // the work it waits for blocks.
 func TestDeadlineWaitDoesNotRunWork(t *testing.T) {
-	inst, err := cpu.Driver{}.Open(hal.Config{Devices: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer inst.Close()
-	d := inst.Devices()[0]
-	q, err := d.NewQueue(hal.QueueOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
+	q := newPTXRig(t).q
 	release := make(chan struct{})
 	if err := q.HostCall(func() { <-release }); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	err = q.Synchronize(ctx)
+	err := q.Synchronize(ctx)
 	cancel()
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Synchronize with a deadline behind a blocked host call: %v, want DeadlineExceeded", err)
