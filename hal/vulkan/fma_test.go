@@ -76,6 +76,12 @@ func TestFusedFMA32Fallback(t *testing.T) {
 		// 2^-125 (1+2^-12)^2 - 2^-125 (1+2^-11) = 2^-149: rounding the
 		// product first gives 0 (a tie to even), so does a flushing fma.
 		{0x20800800, 0x20000800, 0x81001000, 0x00000001},
+		// 1.5 * 2^-126 - 0.75 * 2^-126: a subnormal c with a normal
+		// product and result; a flushed c would give 1.5 * 2^-126.
+		{0x3fc00000, 0x00800000, 0x80600000, 0x00600000},
+		// (1+2^-12)^2 = 1 + 2^-11 + 2^-24 is a tie (to even: 1 + 2^-11);
+		// a subnormal c breaks it upwards.
+		{0x3f800800, 0x3f800800, 0x00000001, 0x3f801001},
 	}
 	for _, c := range cases {
 		if ref := fma32Ref(c.a, c.b, c.c); ref != c.want {
