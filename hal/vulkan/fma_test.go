@@ -6,7 +6,9 @@ import (
 	"math"
 	"math/big"
 	"testing"
+	"unsafe"
 
+	"github.com/streamhal/streamhal/hal"
 	"github.com/streamhal/streamhal/ptx/spirvgen"
 )
 
@@ -152,5 +154,105 @@ func TestContractProbe(t *testing.T) {
 	}
 	if g, want := binary.LittleEndian.Uint32(got), fma32Ref(a, a, math.Float32bits(-1)); g != want {
 		t.Errorf("fma.rn.f32 (1+2^-12)^2 - 1 = %#x, want %#x", g, want)
+	}
+}
+
+// fmaRunKernel chains fmas into runs (spirvgen's fmarun.go): a result
+// used as c and as a, an instruction reading a run's result (which ends
+// the run), a register the run writes twice and reads in between.
+const fmaRunKernel = `.version 7.0
+.target sm_50
+.address_size 64
+.visible .entry k(.param .u64 out, .param .u64 in)
+{
+	.reg .f32 %f<16>;
+	.reg .b64 %rd<3>;
+	ld.param.u64 %rd1, [out];
+	ld.param.u64 %rd2, [in];
+	ld.global.f32 %f1, [%rd2];
+	ld.global.f32 %f2, [%rd2+4];
+	ld.global.f32 %f3, [%rd2+8];
+	fma.rn.f32 %f8, %f1, %f2, %f3;
+	ld.global.f32 %f4, [%rd2+12];
+	ld.global.f32 %f5, [%rd2+16];
+	fma.rn.f32 %f9, %f4, %f5, %f8;
+	ld.global.f32 %f6, [%rd2+20];
+	fma.rn.f32 %f10, %f9, %f6, %f1;
+	fma.rn.f32 %f9, %f10, %f2, %f9;
+	add.f32 %f11, %f10, %f6;
+	ld.global.f32 %f7, [%rd2+24];
+	fma.rn.f32 %f12, %f7, %f7, %f11;
+	mad.rn.f32 %f13, %f12, %f3, %f7;
+	st.global.f32 [%rd1], %f8;
+	st.global.f32 [%rd1+4], %f9;
+	st.global.f32 [%rd1+8], %f10;
+	st.global.f32 [%rd1+12], %f11;
+	st.global.f32 [%rd1+16], %f12;
+	st.global.f32 [%rd1+20], %f13;
+	ret;
+}
+`
+
+// TestFusedFMA32Runs runs fmaRunKernel with the fused Fma and its
+// fallback forced (as on NVIDIA's driver) and checks its six results
+// against the exact reference, applied in the kernel's order. Without a
+// subnormal the products are exact (so lavapipe's unfused Fma gives the
+// same); each other case puts a subnormal operand or result in one run,
+// whose recomputation must then give every result of that run exactly.
+func TestFusedFMA32Runs(t *testing.T) {
+	d := openDevice(t)
+	tg := d.ptxTarget()
+	if !tg.Float64 {
+		t.Skip("no shaderFloat64: fused fma.rn.f32 has no exact fallback")
+	}
+	tg.FusedFMA32, tg.ContractFMA32 = true, false
+	f := math.Float32bits
+	cases := []struct {
+		name string
+		in   [7]uint32
+	}{
+		{"normal", [7]uint32{f(2), f(3), f(1), f(-4), f(0.5), f(1.5), f(0.25)}},
+		{"subnormal c", [7]uint32{f(1.5), 0x00800000, 0x80600000, f(1), f(1), f(2), f(0.5)}},
+		{"subnormal result mid-run", [7]uint32{0x1c800000, 0x1c000000, 0, f(1), f(0.5), f(4), f(1)}},
+		{"subnormal in the second run", [7]uint32{f(1), f(2), f(3), f(1), f(1), f(1), 0x00000003}},
+		{"tie broken by a subnormal", [7]uint32{0x3f800800, 0x3f800800, 0x00000001, f(1), f(1), f(1), f(1)}},
+		{"zeros", [7]uint32{0, f(3), 0x80000000, 0x80000000, f(2), 0, 0}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			x := c.in
+			// The kernel's computation, exactly (fma32Ref) and with
+			// add.f32 rounded once (Go's float32 addition).
+			f8 := fma32Ref(x[0], x[1], x[2])
+			f9 := fma32Ref(x[3], x[4], f8)
+			f10 := fma32Ref(f9, x[5], x[0])
+			f9 = fma32Ref(f10, x[1], f9)
+			f11 := math.Float32bits(math.Float32frombits(f10) + math.Float32frombits(x[5]))
+			f12 := fma32Ref(x[6], x[6], f11)
+			f13 := fma32Ref(f12, x[2], x[6])
+			want := []uint32{f8, f9, f10, f11, f12, f13}
+
+			buf, err := d.Allocate(hal.MemoryHost, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Free(hal.MemoryHost, buf.Device)
+			var in [28]byte
+			for i, v := range x {
+				binary.LittleEndian.PutUint32(in[4*i:], v)
+			}
+			if err := d.CopyFromHost(buf.Device, unsafe.Pointer(&in[0]), uint64(len(in))); err != nil {
+				t.Fatal(err)
+			}
+			got, err := d.runPTXOnce(fmaRunKernel, tg, 24, uint64(buf.Device))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, w := range want {
+				if g := binary.LittleEndian.Uint32(got[4*i:]); g != w {
+					t.Errorf("result %d = %#x, want %#x (inputs %08x)", i, g, w, x)
+				}
+			}
+		})
 	}
 }

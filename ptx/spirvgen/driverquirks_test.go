@@ -118,16 +118,12 @@ func TestVolatileReachesMemory(t *testing.T) {
 	}
 }
 
-// TestBarrierSemantics: a block barrier orders device memory with
-// availability and visibility (UniformMemory on the control barrier,
-// "visible") only where a global write may come before it and a global
-// access after it; where only a global read may come before it and a
-// write after, it orders without them (release and acquire fences on
-// UniformMemory around a shared-memory barrier, "order"); otherwise it
-// is GLSL's barrier() (shared memory only, "none"), which NVIDIA's
-// driver runs faster (reduce_sum 1.27x with device memory ordered,
-// H100). The loop case: a store after the barrier in a loop body
-// precedes the barrier's next instance.
+// TestBarrierSemantics: a block barrier orders device memory
+// (UniformMemory) only where a global write may come before it and a
+// global access after it; otherwise it is GLSL's barrier() (shared
+// memory only), which NVIDIA's driver runs faster (reduce_sum 1.27x
+// with device memory ordered, H100). The loop case: a store after the
+// barrier in a loop body precedes the barrier's next instance.
 func TestBarrierSemantics(t *testing.T) {
 	const head = `.visible .entry k(.param .u64 p) {
 	.reg .b32 %a<4>; .reg .b64 %r; .reg .pred %q;
@@ -137,24 +133,24 @@ func TestBarrierSemantics(t *testing.T) {
 `
 	cases := []struct {
 		name, body string
-		want       []string // each barrier's device-memory order, in order
+		want       []bool // UniformMemory on each barrier, in order
 	}{
 		{"read, barrier, write", `ld.global.u32 %a2, [%r]; st.shared.u32 [s], %a2; bar.sync 0;
-	ld.shared.u32 %a3, [s+4]; st.global.u32 [%r], %a3; ret; }`, []string{"order"}},
+	ld.shared.u32 %a3, [s+4]; st.global.u32 [%r], %a3; ret; }`, []bool{true}},
 		{"read-only read, barrier, write", `ld.global.nc.u32 %a2, [%r]; st.shared.u32 [s], %a2; bar.sync 0;
-	ld.shared.u32 %a3, [s+4]; st.global.u32 [%r+4], %a3; ret; }`, []string{"none"}},
+	ld.shared.u32 %a3, [s+4]; st.global.u32 [%r+4], %a3; ret; }`, []bool{false}},
 		{"read, barrier, shared only", `ld.global.u32 %a2, [%r]; st.shared.u32 [s], %a2; bar.sync 0;
-	ld.shared.u32 %a3, [s+4]; st.shared.u32 [s+8], %a3; ret; }`, []string{"none"}},
+	ld.shared.u32 %a3, [s+4]; st.shared.u32 [s+8], %a3; ret; }`, []bool{false}},
 		{"read, barrier, read", `ld.global.u32 %a2, [%r]; st.shared.u32 [s], %a2; bar.sync 0;
-	ld.global.u32 %a3, [%r+4]; st.shared.u32 [s+8], %a3; ret; }`, []string{"none"}},
-		{"write, barrier, read", `st.global.u32 [%r], %a1; bar.sync 0; ld.global.u32 %a3, [%r+4]; st.shared.u32 [s], %a3; ret; }`, []string{"visible"}},
-		{"write, barrier, shared only", `st.global.u32 [%r], %a1; bar.sync 0; ld.shared.u32 %a3, [s]; ret; }`, []string{"none"}},
-		{"atomic, barrier, read", `atom.global.add.u32 %a2, [%r], 1; bar.sync 0; ld.global.u32 %a3, [%r]; st.shared.u32 [s], %a3; ret; }`, []string{"visible"}},
-		{"generic store, barrier, read", `cvta.to.global.u64 %r, %r; st.u32 [%r], %a1; bar.sync 0; ld.global.u32 %a3, [%r]; st.shared.u32 [s], %a3; ret; }`, []string{"visible"}},
+	ld.global.u32 %a3, [%r+4]; st.shared.u32 [s+8], %a3; ret; }`, []bool{false}},
+		{"write, barrier, read", `st.global.u32 [%r], %a1; bar.sync 0; ld.global.u32 %a3, [%r+4]; st.shared.u32 [s], %a3; ret; }`, []bool{true}},
+		{"write, barrier, shared only", `st.global.u32 [%r], %a1; bar.sync 0; ld.shared.u32 %a3, [s]; ret; }`, []bool{false}},
+		{"atomic, barrier, read", `atom.global.add.u32 %a2, [%r], 1; bar.sync 0; ld.global.u32 %a3, [%r]; st.shared.u32 [s], %a3; ret; }`, []bool{true}},
+		{"generic store, barrier, read", `cvta.to.global.u64 %r, %r; st.u32 [%r], %a1; bar.sync 0; ld.global.u32 %a3, [%r]; st.shared.u32 [s], %a3; ret; }`, []bool{true}},
 		{"store in a loop after the barrier", `mov.u32 %a2, 0;
-L: bar.sync 0; ld.global.u32 %a3, [%r]; st.global.u32 [%r+4], %a3; add.u32 %a2, %a2, 1; setp.lt.u32 %q, %a2, 4; @%q bra L; ret; }`, []string{"visible"}},
-		{"two barriers, store between", `ld.global.u32 %a2, [%r]; bar.sync 0; st.global.u32 [%r], %a2; bar.sync 0; ld.global.u32 %a3, [%r+4]; st.shared.u32 [s], %a3; ret; }`, []string{"order", "visible"}},
-		{"two barriers, read-only load, store between", `ld.global.nc.u32 %a2, [%r]; bar.sync 0; st.global.u32 [%r], %a2; bar.sync 0; ld.shared.u32 %a3, [s+4]; st.shared.u32 [s], %a3; ret; }`, []string{"none", "none"}},
+L: bar.sync 0; ld.global.u32 %a3, [%r]; st.global.u32 [%r+4], %a3; add.u32 %a2, %a2, 1; setp.lt.u32 %q, %a2, 4; @%q bra L; ret; }`, []bool{true}},
+		{"two barriers, store between", `ld.global.u32 %a2, [%r]; bar.sync 0; st.global.u32 [%r], %a2; bar.sync 0; ld.global.u32 %a3, [%r+4]; st.shared.u32 [s], %a3; ret; }`, []bool{true, true}},
+		{"two barriers, read-only load, store between", `ld.global.nc.u32 %a2, [%r]; bar.sync 0; st.global.u32 [%r], %a2; bar.sync 0; ld.shared.u32 %a3, [s+4]; st.shared.u32 [s], %a3; ret; }`, []bool{false, false}},
 	}
 	const uniform = uint32(spirv.MemorySemanticsUniformMemory)
 	for _, c := range cases {
@@ -162,31 +158,14 @@ L: bar.sync 0; ld.global.u32 %a3, [%r]; st.global.u32 [%r+4], %a3; add.u32 %a2, 
 			t.Run(c.name+"/"+name, func(t *testing.T) {
 				b := decoded(t, head+c.body, tg)
 				k := constants(b)
-				var got []string
-				// fence reports whether b.Insts[i] is an OpMemoryBarrier on
-				// UniformMemory at workgroup scope with ordering sem only.
-				fence := func(i int, sem spirv.MemorySemantics) bool {
-					if i < 0 || i >= len(b.Insts) || b.Insts[i].Op != spirv.OpMemoryBarrier {
-						return false
-					}
-					w := b.Insts[i].Words
-					return k[w[0]] == uint32(spirv.ScopeWorkgroup) && k[w[1]] == uint32(sem|spirv.MemorySemanticsUniformMemory)
-				}
-				for i, in := range b.Insts {
-					if in.Op != spirv.OpControlBarrier { // execution scope, memory scope, semantics
-						continue
-					}
-					switch {
-					case k[in.Words[2]]&uniform != 0:
-						got = append(got, "visible")
-					case fence(i-1, spirv.MemorySemanticsRelease) && fence(i+1, spirv.MemorySemanticsAcquire):
-						got = append(got, "order")
-					default:
-						got = append(got, "none")
+				var got []bool
+				for _, in := range b.Insts {
+					if in.Op == spirv.OpControlBarrier { // execution scope, memory scope, semantics
+						got = append(got, k[in.Words[2]]&uniform != 0)
 					}
 				}
 				if fmt.Sprint(got) != fmt.Sprint(c.want) {
-					t.Errorf("device memory at the barriers: %v, want %v", got, c.want)
+					t.Errorf("UniformMemory on the barriers: %v, want %v", got, c.want)
 				}
 			})
 		}
@@ -253,6 +232,54 @@ func TestFMA32Forms(t *testing.T) {
 			}
 			if c.name == "contract" && (fmul != 1 || fadd != 1) {
 				t.Errorf("%d OpFMul and %d OpFAdd, want one each", fmul, fadd)
+			}
+		})
+	}
+}
+
+// TestFMA32Runs: consecutive fma.rn.f32 on a fused, flushing Fma share
+// one test (a float compare of the run's minimum) and one branch to the
+// run's recomputation; an instruction that reads a run's result ends the
+// run, and a guarded fma stands alone with the bit test (the run goes on
+// around it).
+func TestFMA32Runs(t *testing.T) {
+	const head = `.visible .entry k(.param .u64 p) {
+	.reg .f32 %f<12>; .reg .b64 %r; .reg .pred %q;
+	ld.param.u64 %r, [p];
+	ld.global.f32 %f1, [%r]; ld.global.f32 %f2, [%r+4]; ld.global.f32 %f3, [%r+8];
+`
+	fused := spirvgen.FullTarget()
+	fused.ContractFMA32 = false
+	for _, c := range []struct {
+		name           string
+		body           string
+		compares, fmas int // OpFUnordLessThan, GLSL Fma
+		bitTests       int // OpULessThan
+	}{
+		{"one run", `fma.rn.f32 %f4, %f1, %f2, %f3; ld.global.f32 %f5, [%r+12]; fma.rn.f32 %f6, %f5, %f2, %f4;
+	fma.rn.f32 %f7, %f6, %f1, %f4; fma.rn.f32 %f8, %f1, %f3, %f7; st.global.f32 [%r], %f8; ret; }`, 1, 8, 4},
+		{"a read ends the run", `fma.rn.f32 %f4, %f1, %f2, %f3; add.f32 %f5, %f4, %f1; fma.rn.f32 %f6, %f5, %f2, %f4;
+	st.global.f32 [%r], %f6; ret; }`, 2, 4, 2},
+		{"guarded fma", `fma.rn.f32 %f4, %f1, %f2, %f3; setp.lt.f32 %q, %f1, %f2; @%q fma.rn.f32 %f5, %f1, %f2, %f3;
+	fma.rn.f32 %f6, %f1, %f2, %f3; st.global.f32 [%r], %f6; st.global.f32 [%r+4], %f5; st.global.f32 [%r+8], %f4; ret; }`, 1, 5, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := decoded(t, head+c.body, fused)
+			var compares, fmas, bitTests int
+			for _, in := range b.Insts {
+				switch in.Op {
+				case spirv.OpFUnordLessThan:
+					compares++
+				case spirv.OpULessThan:
+					bitTests++
+				case spirv.OpExtInst:
+					if in.Words[3] == uint32(spirv.GLSLFma) {
+						fmas++
+					}
+				}
+			}
+			if compares != c.compares || fmas != c.fmas || bitTests != c.bitTests {
+				t.Errorf("%d run tests, %d Fma, %d bit tests; want %d, %d, %d", compares, fmas, bitTests, c.compares, c.fmas, c.bitTests)
 			}
 		})
 	}

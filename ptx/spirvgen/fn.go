@@ -46,6 +46,8 @@ type fn struct {
 
 	// gacc is the kernel's device-memory accesses (globalAccesses).
 	gacc *globalInfo
+	// run is the current block's run of fused f32 fmas (fmarun.go).
+	run fmaRun
 
 	scratch *scratchSpace
 	sched   *scheduler
@@ -468,7 +470,14 @@ func (e *fn) Code(b int, at *spirv.Block) *spirv.Block {
 		if e.cur == nil {
 			break
 		}
+		if e.runFMA(in) {
+			continue
+		}
+		e.endRunBefore(in)
 		e.inst(in)
+	}
+	if e.cur != nil {
+		e.flushRun()
 	}
 	return e.cur
 }

@@ -197,7 +197,7 @@ func (e *fn) floatArith(in *ptx.Inst, t ptx.Type) {
 				r = e.fmaExact32(a, b, c, mode, spirv.FunctionControlNone)
 				break
 			}
-			r = e.fusedFMA32(a, b, c)
+			r = e.fusedFMA32Bits(a, b, c)
 		}
 	case "div":
 		switch {
@@ -260,30 +260,25 @@ func (e *fn) fmaExact32Body(a, b, c spirv.ID, mode ptx.Rounding) spirv.ID {
 	return e.fixSpecial("fma", mode, ptx.F32, e.f32From(e.roundToOdd(s, err), mode), exactZero, a, b, c)
 }
 
-// fusedFMA32 is fma.rn.f32 through the device's fused Fma, falling back
-// to the exact double-precision emulation (fmaExact32, a function the
-// driver may inline: on the H100 matrix_multiply took 2.12x GLSL's time
-// with the emulation inline, 2.26x with it a DontInline function) where
-// an operand is subnormal or the fused result is below the smallest
-// normal (zero included). NVIDIA's driver (H100, 2026) flushes Fma's
-// subnormal inputs and results even under DenormPreserve (0.5 * 2^-126 +
-// 0 gave 0, a subnormal times infinity gave NaN); elsewhere the fused
-// result stands.
+// fusedFMA32Bits is fma.rn.f32 through the device's fused Fma, falling
+// back to the exact double-precision emulation (fmaExact32, a function
+// the driver may inline: on the H100 matrix_multiply took 2.12x GLSL's
+// time with the emulation inline, 2.26x with it a DontInline function)
+// where an operand is subnormal or the fused result is below the
+// smallest normal (zero included). NVIDIA's driver (H100, 2026) flushes
+// Fma's subnormal inputs and results even under DenormPreserve (0.5 *
+// 2^-126 + 0 gave 0, a subnormal times infinity gave NaN); elsewhere the
+// fused result stands.
 //
-// The test runs in two steps. The first is three float minimums and a
-// compare: min(|a|, |b|, |c|, |f|) below the smallest normal, or
-// unordered (a NaN, which an FMin may return). It holds for every
-// subnormal operand and every result below the smallest normal, whether
-// or not the device's FMin and compare flush subnormals (a flushed value
-// is zero, which is below too), but also for zeros, which are common in
-// real data and need no exact path. So where it holds, the second step
-// tells on the bits: with u = bits << 1 (the magnitude, doubled), an
-// operand is subnormal when u - 1 < 0xffffff (zero wraps around to the
-// top), and a result is below the smallest normal when u < 0xffffff (u
-// is even: u < 0x1000000). The first step is what every fma pays: on the
-// H100 the bit test alone (about ten integer operations an fma) made the
-// tiled matrix product 2.1x its GLSL twin.
-func (e *fn) fusedFMA32(a, b, c spirv.ID) spirv.ID {
+// The test is on the bits (a float compare could flush too) and costs a
+// few integer operations: with u = bits << 1 (the magnitude, doubled),
+// an operand is subnormal when u - 1 < 0xffffff (zero wraps around to
+// the top), and a result is below the smallest normal when u < 0xffffff
+// (u is even: u < 0x1000000); one unsigned minimum of the four tells.
+// Consecutive fmas share one cheaper test instead (fmarun.go); this form
+// is for an fma on its own (a guarded one, or in a kernel the scheduler
+// runs) and for the recomputation of a run.
+func (e *fn) fusedFMA32Bits(a, b, c spirv.ID) spirv.ID {
 	g := e.g
 	u32 := g.tU32
 	f := e.ext(spirv.GLSLFma, g.tF32, a, b, c)
@@ -291,33 +286,20 @@ func (e *fn) fusedFMA32(a, b, c spirv.ID) spirv.ID {
 		return e.op(spirv.OpShiftLeftLogical, u32, e.op(spirv.OpBitcast, u32, x), e.u32(1))
 	}
 	sub := func(x spirv.ID) spirv.ID { return e.op(spirv.OpISub, u32, twice(x), e.u32(1)) }
-	bitTest := func() spirv.ID {
-		m := e.ext(spirv.GLSLUMin, u32, e.ext(spirv.GLSLUMin, u32, sub(a), sub(b)), e.ext(spirv.GLSLUMin, u32, sub(c), twice(f)))
-		return e.op(spirv.OpULessThan, g.tBool, m, e.u32(0xffffff))
-	}
+	m := e.ext(spirv.GLSLUMin, u32, e.ext(spirv.GLSLUMin, u32, sub(a), sub(b)), e.ext(spirv.GLSLUMin, u32, sub(c), twice(f)))
+	slow := e.op(spirv.OpULessThan, g.tBool, m, e.u32(0xffffff))
 	res := e.tmpVar(g.tF32)
 	e.store(res, f)
-	if fmaCheck == "bits" {
-		// The bit test alone (for A/B benchmarks).
-		e.ifThen(bitTest(), func() { e.store(res, e.fmaExact32(a, b, c, ptx.RN, spirv.FunctionControlNone)) })
-		return e.load(g.tF32, res)
-	}
-	abs := func(x spirv.ID) spirv.ID { return e.ext(spirv.GLSLFAbs, g.tF32, x) }
-	m := e.ext(spirv.GLSLFMin, g.tF32, e.ext(spirv.GLSLFMin, g.tF32, abs(a), abs(b)), e.ext(spirv.GLSLFMin, g.tF32, abs(c), abs(f)))
-	maybe := e.op(spirv.OpFUnordLessThan, g.tBool, m, e.f32c(0x00800000))
-	e.ifThen(maybe, func() {
-		e.ifThen(bitTest(), func() { e.store(res, e.fmaExact32(a, b, c, ptx.RN, spirv.FunctionControlNone)) })
-	})
+	e.ifThen(slow, func() { e.store(res, e.fmaExact32(a, b, c, ptx.RN, spirv.FunctionControlNone)) })
 	return e.load(g.tF32, res)
 }
 
-// fmaCheck and barrierForm choose older forms of the code for A/B
-// benchmarks on a GPU: a test binary built with
+// fmaCheck chooses another form of fused f32 fmas for A/B benchmarks on a
+// GPU: a test binary built with
 // -ldflags '-X github.com/streamhal/streamhal/ptx/spirvgen.fmaCheck=bits'
-// tests fused fmas on the bits only, and with barrierForm=full orders
-// device memory at a barrier with availability and visibility even where
-// ordering alone is needed. Empty in every other build.
-var fmaCheck, barrierForm string
+// forms no runs (fmarun.go) and tests each fma on the bits alone. Empty
+// in every other build.
+var fmaCheck string
 
 // div32 is a/b for f32, correctly rounded in mode: the double quotient
 // (within a few double ulps) rounds to f32 correctly in round-to-nearest,

@@ -101,8 +101,7 @@ func (e *fn) needsScheduler() bool {
 
 // barrierSem is the memory semantics of a block barrier:
 // acquire-release on shared memory and, when global is set, on device
-// memory (storage buffers and physical storage buffers), with
-// availability and visibility.
+// memory (storage buffers and physical storage buffers).
 func barrierSem(global bool) uint32 {
 	sem := spirv.MemorySemanticsAcquireRelease | spirv.MemorySemanticsWorkgroupMemory |
 		spirv.MemorySemanticsMakeAvailable | spirv.MemorySemanticsMakeVisible
@@ -112,71 +111,38 @@ func barrierSem(global bool) uint32 {
 	return uint32(sem)
 }
 
-// deviceOrder is what a block barrier does for device memory.
-type deviceOrder uint8
-
-const (
-	// orderNone: nothing; the barrier orders shared memory only.
-	orderNone deviceOrder = iota
-	// orderOnly: device memory accesses before the barrier happen before
-	// those after it in every thread of the block, without making writes
-	// available or visible (a thread reads device memory before it and
-	// another may write it after).
-	orderOnly
-	// orderVisible: ordered, and the writes before the barrier made
-	// available and visible to the block's threads after it (a thread
-	// writes device memory before it and another may access it after).
-	orderVisible
-)
-
 // barrier writes a workgroup barrier for the sync point in (nil: one of
 // the scheduler's, which stands for any of the kernel's).
-//
-// orderOnly is a release fence on device memory, the control barrier on
-// shared memory, and an acquire fence on device memory: by the Vulkan
-// memory model a release barrier program-ordered before a control
-// barrier synchronizes-with an acquire barrier program-ordered after it
-// in another invocation of the same instance, so each thread's reads
-// before it happen before every thread's writes after it. Without
-// MakeAvailable and MakeVisible on device memory the driver needs no
-// cache maintenance for it (on the H100, reduce_sum took 1.23x its GLSL
-// twin with them).
 func (e *fn) barrier(in *ptx.Inst) {
 	wg := e.u32(uint32(spirv.ScopeWorkgroup))
-	o := e.deviceOrderAt(in)
-	if o == orderOnly && barrierForm != "full" {
-		e.cur.EmitIDs(spirv.OpMemoryBarrier, 0, wg, e.u32(uint32(spirv.MemorySemanticsRelease|spirv.MemorySemanticsUniformMemory)))
-		e.cur.EmitIDs(spirv.OpControlBarrier, 0, wg, wg, e.u32(barrierSem(false)))
-		e.cur.EmitIDs(spirv.OpMemoryBarrier, 0, wg, e.u32(uint32(spirv.MemorySemanticsAcquire|spirv.MemorySemanticsUniformMemory)))
-		return
-	}
-	e.cur.EmitIDs(spirv.OpControlBarrier, 0, wg, wg, e.u32(barrierSem(o != orderNone)))
+	e.cur.EmitIDs(spirv.OpControlBarrier, 0, wg, wg, e.u32(barrierSem(e.globalAtBarrier(in))))
 }
 
-// deviceOrderAt reports what the barrier at in must do for device
-// memory. bar.sync orders both shared and device memory among the
+// globalAtBarrier reports whether the barrier at in must order device
+// memory as well as shared memory. bar.sync orders both among the
 // block's threads, but ordering device memory costs (1.27x reduce_sum's
 // time with NVIDIA's driver, H100), and it only matters when a thread
 // may write device memory before the barrier (a store, atomic or
 // reduction that can run before it: earlier in its block or in a block
 // from which the barrier's block can be reached, loops included) and a
-// thread may access device memory after it (orderVisible), or when a
-// thread may read device memory before it and one may write it after (a
-// block updating an array in place: without the ordering the driver may
-// move the read past the barrier, where it could see the other thread's
-// write; orderOnly). A read through ld.global.nc or ldu is of memory
-// that no thread writes while the kernel runs (PTX leaves such a write
-// undefined), so it never needs the ordering: nvcc and clang emit it for
-// `const T* __restrict__` parameters. The scheduler's barriers (in nil)
-// stand for every sync point of the kernel: device memory is ordered
-// and made visible when the kernel writes it at all.
-func (e *fn) deviceOrderAt(in *ptx.Inst) deviceOrder {
+// thread may access device memory after it, or when a thread may read
+// device memory before it and one may write it after (a block updating
+// an array in place: without the ordering the driver may move the read
+// past the barrier, where it could see the other thread's write; a form
+// for this case with release and acquire fences on device memory around
+// a shared-memory barrier, without availability and visibility, which
+// the Vulkan memory model allows, ran reduce_sum at 1.47-1.54x GLSL's
+// time on the H100 against 1.17-1.18x for this one). A read
+// through ld.global.nc or ldu is of memory that no thread writes while
+// the kernel runs (PTX leaves such a write undefined), so it never needs
+// the ordering: nvcc and clang emit it for `const T* __restrict__`
+// parameters. The scheduler's barriers (in nil) stand for every sync
+// point of the kernel: device memory is ordered when the kernel writes
+// it at all.
+func (e *fn) globalAtBarrier(in *ptx.Inst) bool {
 	ga := e.globalAccesses()
 	if in == nil || in.Block == nil {
-		if ga.anyWrite {
-			return orderVisible
-		}
-		return orderNone
+		return ga.anyWrite
 	}
 	if v, ok := ga.atBarrier[in]; ok {
 		return v
@@ -221,15 +187,11 @@ func (e *fn) deviceOrderAt(in *ptx.Inst) deviceOrder {
 	}
 	wBefore = wBefore || reach(false, func(x *ptx.Block) bool { return ga.blockWrites[x] })
 	aAfter = aAfter || reach(true, func(x *ptx.Block) bool { return ga.blockAccesses[x] })
-	v := orderNone
-	if wBefore && aAfter {
-		v = orderVisible
-	} else {
+	v := wBefore && aAfter
+	if !v {
 		rBefore = rBefore || reach(false, func(x *ptx.Block) bool { return ga.blockReads[x] })
 		wAfter = wAfter || reach(true, func(x *ptx.Block) bool { return ga.blockWrites[x] })
-		if rBefore && wAfter {
-			v = orderOnly
-		}
+		v = rBefore && wAfter
 	}
 	ga.atBarrier[in] = v
 	return v
@@ -241,7 +203,7 @@ type globalInfo struct {
 	write, read, access                    map[*ptx.Inst]bool
 	blockWrites, blockReads, blockAccesses map[*ptx.Block]bool
 	anyWrite                               bool
-	atBarrier                              map[*ptx.Inst]deviceOrder
+	atBarrier                              map[*ptx.Inst]bool
 }
 
 // globalAccesses finds the kernel's device-memory accesses: loads,
@@ -253,7 +215,7 @@ func (e *fn) globalAccesses() *globalInfo {
 	}
 	ga := &globalInfo{write: map[*ptx.Inst]bool{}, read: map[*ptx.Inst]bool{}, access: map[*ptx.Inst]bool{},
 		blockWrites: map[*ptx.Block]bool{}, blockReads: map[*ptx.Block]bool{}, blockAccesses: map[*ptx.Block]bool{},
-		atBarrier: map[*ptx.Inst]deviceOrder{}}
+		atBarrier: map[*ptx.Inst]bool{}}
 	global := func(in *ptx.Inst, a int) bool {
 		if a >= len(in.Args) {
 			return true
@@ -813,6 +775,6 @@ func (e *fn) nativeWarpOp(in *ptx.Inst, t ptx.Type) {
 			e.wr(in.Dst2, ptx.Pred, e.op(spirv.OpIEqual, b, lane, leader))
 		}
 	case "bar.warp":
-		e.cur.EmitIDs(spirv.OpControlBarrier, 0, sg, sg, e.u32(barrierSem(e.deviceOrderAt(in) != orderNone)))
+		e.cur.EmitIDs(spirv.OpControlBarrier, 0, sg, sg, e.u32(barrierSem(e.globalAtBarrier(in))))
 	}
 }

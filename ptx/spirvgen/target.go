@@ -100,10 +100,9 @@ func (t Target) String() string {
 	add(t.DenormPreserve16, "denormPreserve16")
 	add(t.DenormPreserve32, "denormPreserve32")
 	add(t.DenormPreserve64, "denormPreserve64")
-	// The A/B forms (fmaCheck, barrierForm) change the output: caches
-	// must not mix them up.
+	// The A/B forms (fmaCheck) change the output: caches must not mix
+	// them up.
 	add(fmaCheck != "", "fmaCheck="+fmaCheck)
-	add(barrierForm != "", "barrierForm="+barrierForm)
 	return fmt.Sprintf("%s push=%d shared=%d", strings.Join(f, ","), t.maxPush(), t.maxShared())
 }
 

@@ -208,7 +208,7 @@ var resultTable = [...]resultInfo{
 	{CUDA_ERROR_PEER_ACCESS_NOT_ENABLED, "CUDA_ERROR_PEER_ACCESS_NOT_ENABLED", "peer access has not been enabled", hal.ErrPeerNotEnabled},
 	{CUDA_ERROR_PRIMARY_CONTEXT_ACTIVE, "CUDA_ERROR_PRIMARY_CONTEXT_ACTIVE", "cannot set while device is active in this process", hal.ErrInvalidContext},
 	{CUDA_ERROR_CONTEXT_IS_DESTROYED, "CUDA_ERROR_CONTEXT_IS_DESTROYED", "context is destroyed", hal.ErrInvalidContext},
-	{CUDA_ERROR_ASSERT, "CUDA_ERROR_ASSERT", "device-side assert triggered", hal.ErrLaunchFailed},
+	{CUDA_ERROR_ASSERT, "CUDA_ERROR_ASSERT", "device-side assert triggered", hal.ErrAssert},
 	{CUDA_ERROR_TOO_MANY_PEERS, "CUDA_ERROR_TOO_MANY_PEERS", "peer mapping resources exhausted", hal.ErrNotSupported},
 	{CUDA_ERROR_HOST_MEMORY_ALREADY_REGISTERED, "CUDA_ERROR_HOST_MEMORY_ALREADY_REGISTERED", "part or all of the requested memory range is already mapped", hal.ErrAlreadyMapped},
 	{CUDA_ERROR_HOST_MEMORY_NOT_REGISTERED, "CUDA_ERROR_HOST_MEMORY_NOT_REGISTERED", "pointer does not correspond to a registered memory region", hal.ErrNotMapped},

@@ -249,6 +249,9 @@ func TestAssertResult(t *testing.T) {
 	if r := ResultOf(fmt.Errorf("kernel k: %w", hal.ErrAssert)); r != CUDA_ERROR_ASSERT {
 		t.Errorf("ResultOf(ErrAssert) = %v, want CUDA_ERROR_ASSERT", r)
 	}
+	if s := SentinelOf(CUDA_ERROR_ASSERT); s != hal.ErrAssert {
+		t.Errorf("SentinelOf(CUDA_ERROR_ASSERT) = %v, want hal.ErrAssert (a driver's CUDA_ERROR_ASSERT must match errors.Is(err, ErrAssert))", s)
+	}
 	if !errors.Is(hal.ErrAssert, hal.ErrLaunchFailed) || !errors.Is(CUDA_ERROR_ASSERT, hal.ErrLaunchFailed) || !errors.Is(CUDA_ERROR_ASSERT, hal.ErrAssert) {
 		t.Error("ErrAssert and CUDA_ERROR_ASSERT must match ErrLaunchFailed, and each other")
 	}

@@ -191,7 +191,7 @@ var errorTable = [...]errorInfo{
 	{HipErrorPeerAccessNotEnabled, "hipErrorPeerAccessNotEnabled", "peer access has not been enabled", hal.ErrPeerNotEnabled},
 	{HipErrorSetOnActiveProcess, "hipErrorSetOnActiveProcess", "cannot set while device is active in this process", hal.ErrInvalidContext},
 	{HipErrorContextIsDestroyed, "hipErrorContextIsDestroyed", "context is destroyed", hal.ErrInvalidHandle},
-	{HipErrorAssert, "hipErrorAssert", "device-side assert triggered", hal.ErrLaunchFailed},
+	{HipErrorAssert, "hipErrorAssert", "device-side assert triggered", hal.ErrAssert},
 	{HipErrorHostMemoryAlreadyRegistered, "hipErrorHostMemoryAlreadyRegistered", "part or all of the requested memory range is already mapped", hal.ErrAlreadyMapped},
 	{HipErrorHostMemoryNotRegistered, "hipErrorHostMemoryNotRegistered", "pointer does not correspond to a registered memory region", hal.ErrNotMapped},
 	{HipErrorLaunchFailure, "hipErrorLaunchFailure", "unspecified launch failure", hal.ErrLaunchFailed},

@@ -512,6 +512,9 @@ func TestSentinelColumnComplete(t *testing.T) {
 // TestAssertError: a failed device-side assert is hipErrorAssert, a launch
 // failure too.
 func TestAssertError(t *testing.T) {
+	if s := SentinelOf(HipErrorAssert); s != hal.ErrAssert {
+		t.Errorf("SentinelOf(hipErrorAssert) = %v, want hal.ErrAssert", s)
+	}
 	if e := ErrorOf(fmt.Errorf("kernel k: %w", hal.ErrAssert)); e != HipErrorAssert {
 		t.Errorf("ErrorOf(ErrAssert) = %v, want hipErrorAssert", e)
 	}

@@ -1,0 +1,157 @@
+package spirvgen
+
+import (
+	"github.com/streamhal/streamhal/internal/spirv"
+	"github.com/streamhal/streamhal/ptx"
+)
+
+// Runs of fused f32 fmas.
+//
+// fusedFMA32Bits tests each fma.rn.f32 for subnormals and branches to the
+// exact path where the test holds. On the H100 that branch after every
+// fma cost as much as the whole test: the driver cannot move the loads of
+// a tiled matrix product's unrolled inner loop across it, and
+// matrix_multiply took 2.0x its GLSL twin's time with the float test as
+// with the bit test (1.03x with the fused Fma alone). So consecutive fmas
+// of a block form a run. Each writes its fused result and folds
+// min(|a|, |b|, |c|, |f|) into the run's minimum, with no branch. Where
+// the run ends (before an instruction that reads or writes a register a
+// run fma wrote, or that is not plain data flow, and at the block's end),
+// one test of the minimum (below the smallest normal, or unordered)
+// guards a recomputation of the whole run in order: each fma again with
+// the per-fma test on the bits and its exact path, taking the exact
+// results of the run's earlier fmas where it read their registers, and
+// writing its register again. A fused result can be wrong only where the
+// run's test holds, and no instruction has read one before the test.
+//
+// The operands are the values the fmas read, still valid at the run's
+// end (SPIR-V ids, which dominate it: a guarded instruction in between
+// is a selection whose merge the rest of the block follows). Kernels run
+// by the scheduler (sched.go) keep the per-fma form.
+
+// fmaRun is the current block's run.
+type fmaRun struct {
+	entries []fmaEntry
+	min     spirv.ID         // the running minimum, 0 before the first fma
+	written map[*ptx.Reg]int // register -> 1 + the last entry that wrote it
+}
+
+// fmaEntry is one fma of a run: its instruction, its operands as read,
+// and for each operand 1 + the run entry whose result it is (0: none).
+type fmaEntry struct {
+	in   *ptx.Inst
+	ops  [3]spirv.ID
+	from [3]int
+}
+
+// runnable reports whether in may join a run: an unguarded f32 fma (or
+// mad) rounded to nearest, without .ftz or .sat, on a device whose fused
+// Fma needs the subnormal test (fusedFMA32's case).
+func (e *fn) runnable(in *ptx.Inst) bool {
+	t := e.g.t
+	if in.Guard != nil || (in.Op != "fma" && in.Op != "mad") || in.Type() != ptx.F32 || len(in.Args) != 4 {
+		return false
+	}
+	if directed(in.Rnd) || in.Has(ptx.FlagFTZ) || in.Has(ptx.FlagSat) || in.Args[0].Kind != ptx.OpdReg {
+		return false
+	}
+	return t.FusedFMA32 && t.Float64 && !t.ContractFMA32 && fmaCheck == "" && e.sched == nil
+}
+
+// plainFlow lists the instructions that may stand between a run's fmas
+// when they touch none of the registers the run's fmas wrote: data flow
+// with no control flow, synchronization or calls.
+var plainFlow = map[string]bool{
+	"ld": true, "ldu": true, "st": true, "mov": true, "cvt": true, "cvta": true,
+	"add": true, "sub": true, "mul": true, "mad": true, "fma": true, "neg": true, "abs": true,
+	"min": true, "max": true, "shl": true, "shr": true, "and": true, "or": true, "xor": true,
+	"not": true, "setp": true, "selp": true,
+}
+
+// runFMA adds in to the run if it may join one, and reports whether it
+// did (then it has been written).
+func (e *fn) runFMA(in *ptx.Inst) bool {
+	if !e.runnable(in) || !e.needF64(in) {
+		return false
+	}
+	g := e.g
+	r := &e.run
+	if r.written == nil {
+		r.written = map[*ptx.Reg]int{}
+	}
+	var en fmaEntry
+	en.in = in
+	abs := func(x spirv.ID) spirv.ID { return e.ext(spirv.GLSLFAbs, g.tF32, x) }
+	fmin := func(x, y spirv.ID) spirv.ID {
+		if x == 0 {
+			return y
+		}
+		return e.ext(spirv.GLSLFMin, g.tF32, x, y)
+	}
+	var m spirv.ID
+	for k := 0; k < 3; k++ {
+		o := in.Args[k+1]
+		en.ops[k] = e.a(in, k+1)
+		if o.Kind == ptx.OpdReg {
+			en.from[k] = r.written[o.Reg]
+		}
+		if en.from[k] == 0 {
+			// The result of an earlier fma of the run is in the minimum
+			// already.
+			m = fmin(m, abs(en.ops[k]))
+		}
+	}
+	f := e.ext(spirv.GLSLFma, g.tF32, en.ops[0], en.ops[1], en.ops[2])
+	m = fmin(m, abs(f))
+	r.min = fmin(r.min, m)
+	e.wr(in.Args[0], ptx.F32, f)
+	r.entries = append(r.entries, en)
+	r.written[in.Args[0].Reg] = len(r.entries)
+	return true
+}
+
+// endRunBefore ends the run before in where in may not stand inside it.
+func (e *fn) endRunBefore(in *ptx.Inst) {
+	r := &e.run
+	if len(r.entries) == 0 {
+		return
+	}
+	touches := false
+	check := func(reg *ptx.Reg) {
+		if r.written[reg] != 0 {
+			touches = true
+		}
+	}
+	in.Uses(check)
+	in.Defs(check)
+	if touches || !plainFlow[in.Op] {
+		e.flushRun()
+	}
+}
+
+// flushRun ends the run: the test of its minimum and the recomputation.
+func (e *fn) flushRun() {
+	r := &e.run
+	if len(r.entries) == 0 {
+		return
+	}
+	g := e.g
+	entries, min := r.entries, r.min
+	*r = fmaRun{written: r.written}
+	clear(r.written)
+	slow := e.op(spirv.OpFUnordLessThan, g.tBool, min, e.f32c(0x00800000))
+	e.ifThen(slow, func() {
+		exact := make([]spirv.ID, len(entries))
+		for i, en := range entries {
+			var ops [3]spirv.ID
+			for k := range ops {
+				ops[k] = en.ops[k]
+				if en.from[k] != 0 {
+					ops[k] = exact[en.from[k]-1]
+				}
+			}
+			exact[i] = e.fusedFMA32Bits(ops[0], ops[1], ops[2])
+			e.wr(en.in.Args[0], ptx.F32, exact[i])
+		}
+	})
+}
