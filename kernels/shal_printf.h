@@ -107,9 +107,10 @@ static __attribute__((unused)) int32_t shal_printf_format(shal_pbuf* out, const 
         while (*f >= '0' && *f <= '9') { if (sn < 40) spec[sn++] = *f; f++; }
       }
     }
-    int size8 = 0;
+    int size8 = 0, nh = 0;
     while (*f && strchr("hlLqjzt", *f)) {
       if (*f != 'h') size8 = 1;
+      else nh++;
       f++;
     }
     char c = *f;
@@ -126,7 +127,15 @@ static __attribute__((unused)) int32_t shal_printf_format(shal_pbuf* out, const 
       case 'c': case 'd': case 'i': case 'o': case 'u': case 'x': case 'X':
         kind = size8 ? '8' : '4';
         sz = size8 ? 8 : 4;
-        if (size8) { spec[sn++] = 'l'; spec[sn++] = 'l'; }
+        if (size8) {
+          spec[sn++] = 'l';
+          spec[sn++] = 'l';
+        } else if (nh > 0 && c != 'c') {
+          /* h, hh: the int argument converted to short or char, as C
+           * and CUDA print it */
+          spec[sn++] = 'h';
+          if (nh > 1) spec[sn++] = 'h';
+        }
         break;
       case 'p': kind = 'p'; break;
       case 's': kind = 's'; break;

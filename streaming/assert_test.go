@@ -3,6 +3,7 @@ package streaming_test
 import (
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -53,7 +54,11 @@ func TestDevicePrintf(t *testing.T) {
 			}
 		}
 	})
-	if !child {
+	switch {
+	case child:
+	case backend() == "cuda":
+		haltest.CheckPrintValuesCUDA(t, stdout)
+	default:
 		haltest.CheckPrintValues(t, stdout)
 	}
 }
@@ -107,4 +112,75 @@ func TestDeviceAssertSticky(t *testing.T) {
 		must(t, dev.PrimaryContextRelease())
 		_ = ctx.Close()
 	})
+}
+
+// The corner cases of device printf (testdata/printf/printf_edge.cu),
+// printed by CUDA on an H100 (printf_edge.h100.txt) and run here from the
+// same nvcc-built PTX. Where CUDA's printf departs from C's, CUDA's line
+// is not the reference: printfEdgeC holds C's line, which the CPU and
+// Vulkan backends print, and on CUDA the line is not compared (lines 1
+// and 2: a precision given as `*` makes CUDA print a wrong value and read
+// later arguments from the wrong place, past the argument buffer; line 7:
+// the size hh makes it read an 8-byte argument, and so every later one
+// shifts; line 15: the size L prints nan and consumes no argument, where
+// streamhal reads the double that nvcc passes, as for %f).
+var printfEdgeC = map[int]string{
+	1:  "1 prec*:[3.142] then [42]",
+	2:  "2 width*prec*:[     3.14] then [43]",
+	7:  "7 ints:[4464] [44] [-12] [-446744073709551616] [18000000000000000000] [f9ccd8a1c5080000] [4294967284]",
+	15: "15 long double-ish:[3.141593] then [47]",
+}
+
+// TestDevicePrintfEdges runs print_edges and compares its output line by
+// line with CUDA's (printfEdgeC where C's differs).
+func TestDevicePrintfEdges(t *testing.T) {
+	if backend() == "cpu" {
+		if _, err := exec.LookPath("cc"); err != nil {
+			t.Skip("the CPU backend needs a C compiler for PTX")
+		}
+	}
+	ptx, err := os.ReadFile(haltest.TestdataFile(t, "printf/printf_edge.nvcc.sm_80.ptx"))
+	must(t, err)
+	ref, err := os.ReadFile(haltest.TestdataFile(t, "printf/printf_edge.h100.txt"))
+	must(t, err)
+	stdout, _, child := haltest.CaptureChild(t, func(t *testing.T) {
+		rt := openRuntime(t, streaming.Options{})
+		defer rt.Close()
+		dev := rt.Default()
+		if strings.HasPrefix(dev.Name(), "Mock CUDA") {
+			t.Skip("mockcuda runs no PTX")
+		}
+		ctx, err := dev.PrimaryContext()
+		must(t, err)
+		defer dev.PrimaryContextRelease()
+		mod, err := ctx.LoadModuleData(ptx)
+		must(t, err)
+		defer mod.Close()
+		f, err := mod.Function("print_edges")
+		must(t, err)
+		must(t, ctx.DefaultStream().Launch(f, streaming.D1(1), streaming.D1(1), 0,
+			streaming.DevicePtr(0), float32(2.5), 3.14159265358979, int32(-12), uint64(18000000000000000000)))
+		must(t, ctx.Synchronize(context.Background()))
+	})
+	if child {
+		return
+	}
+	cuda := backend() == "cuda"
+	got := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	want := strings.Split(strings.TrimSuffix(string(ref), "\n"), "\n")
+	if len(got) != len(want) {
+		t.Fatalf("printed %d lines, want %d:\n%s", len(got), len(want), stdout)
+	}
+	for i, w := range want {
+		n := i + 1
+		if c, ok := printfEdgeC[n]; ok {
+			if cuda {
+				continue
+			}
+			w = c
+		}
+		if got[i] != w {
+			t.Errorf("line %d:\n got %q\nwant %q", n, got[i], w)
+		}
+	}
 }

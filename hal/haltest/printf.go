@@ -72,6 +72,28 @@ func PrintValuesWant() []string {
 // format chosen at run time) and " (null)" three times.
 func CheckPrintValues(t *testing.T, stdout string) {
 	t.Helper()
+	checkPrintValues(t, stdout, PrintValuesWant())
+}
+
+// CheckPrintValuesCUDA is CheckPrintValues for CUDA's own printf, which
+// prints the conversion "%.*f" of the w= lines as written instead of the
+// value with the precision the argument gives (H100, driver 580: its
+// printf mishandles a precision given as '*'; see
+// testdata/printf/printf_edge.cu).
+func CheckPrintValuesCUDA(t *testing.T, stdout string) {
+	t.Helper()
+	want := PrintValuesWant()
+	for i, w := range want {
+		if strings.Contains(w, "] w=") {
+			want[i] = w[:strings.LastIndexByte(w, '|')+1] + "%.*f"
+		}
+	}
+	slices.Sort(want)
+	checkPrintValues(t, stdout, want)
+}
+
+func checkPrintValues(t *testing.T, stdout string, want []string) {
+	t.Helper()
 	var got []string
 	var pieces strings.Builder
 	for _, l := range strings.Split(stdout, "\n") {
@@ -82,7 +104,7 @@ func CheckPrintValues(t *testing.T, stdout string) {
 		}
 	}
 	slices.Sort(got)
-	if want := PrintValuesWant(); !slices.Equal(got, want) {
+	if !slices.Equal(got, want) {
 		t.Errorf("printed:\n%s\nwant (sorted):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	p := pieces.String()

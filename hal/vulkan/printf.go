@@ -4,6 +4,8 @@ package vulkan
 
 /*
 #include <stdlib.h>
+// Go's build cache does not see edits of a header outside the package:
+// change this line with kernels/shal_printf.h (revision 2: h and hh).
 #include "../../kernels/shal_printf.h"
 
 // shal_vk_format formats a record into a C string the caller frees.

@@ -16,7 +16,7 @@ import (
 // Version identifies the translator's output. It changes whenever the C
 // produced for some input changes, so it belongs in the key of any cache
 // of compiled libraries.
-const Version = "ptxc-11"
+const Version = "ptxc-12"
 
 // BuildID is Version and a hash of the C runtime the translator embeds in
 // every module (kernels/shal_printf.h, prelude.h, pragmas.h): caches of compiled libraries that

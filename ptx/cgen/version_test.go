@@ -17,6 +17,7 @@ import (
 var outputHashes = map[string]string{
 	"ptxc-10": "7da9d4c84d7f550e061416d9d58c7301775580318ad5dd54a496a8fd4b1d2dab",
 	"ptxc-11": "5d4d24b49347335faad5ef6b8bbf5c198185debc422553e983854d6815a0df3e", // printf (vprintf) and assert (__assertfail)
+	"ptxc-12": "9e1b3dddfe1c8b52c687988a98069cc29130faa2c5ac76d382fe1049faa960bc", // printf: the sizes h and hh convert the argument
 }
 
 func TestVersionCoversOutput(t *testing.T) {
