@@ -175,10 +175,11 @@ type device struct {
 	fillProg *fillProgram
 
 	// fmaOnce runs the fused-multiply-add probe (ptx.go) on the first PTX
-	// load; fmaFused is its answer for f32 and f64, and whether the
-	// compiler contracts an f32 multiply-add exactly (ContractFMA32).
+	// load; fmaFused is its answer for f32 and f64, whether the compiler
+	// contracts an f32 multiply-add exactly (ContractFMA32), and whether
+	// the f32 Fma flushes as fma.rn.ftz.f32 does (FlushFMA32).
 	fmaOnce  sync.Once
-	fmaFused [3]bool
+	fmaFused [4]bool
 
 	// forceStaging makes CopyFromHost/CopyToHost go through the staging
 	// buffer even for host-visible memory (tests of the discrete-GPU path).

@@ -256,3 +256,53 @@ func TestFusedFMA32Runs(t *testing.T) {
 		})
 	}
 }
+
+// TestFlushProbe: the flush probe's wants are what the translator's own
+// fma.rn.ftz.f32 gives (explicit flushes around the exact fma, any
+// device), and the probe's answer is the one the device's driver took.
+// On lavapipe, whose Fma keeps subnormals and rounds twice, the probe
+// must say no.
+func TestFlushProbe(t *testing.T) {
+	d := openDevice(t)
+	tg := d.ptxTarget()
+	if !tg.Float64 {
+		t.Skip("no shaderFloat64")
+	}
+	plain := tg
+	plain.FlushFMA32 = false
+	buf, err := d.Allocate(hal.MemoryHost, uint64(len(flushCases)*12))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Free(hal.MemoryHost, buf.Device)
+	in := make([]byte, 0, len(flushCases)*12)
+	for _, c := range flushCases {
+		in = binary.LittleEndian.AppendUint32(in, c[0])
+		in = binary.LittleEndian.AppendUint32(in, c[1])
+		in = binary.LittleEndian.AppendUint32(in, c[2])
+	}
+	if err := d.CopyFromHost(buf.Device, unsafe.Pointer(&in[0]), uint64(len(in))); err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.runPTXOnce(flushProbe, plain, uint64(4*len(flushCases)), buf.Device)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range flushCases {
+		if g := binary.LittleEndian.Uint32(got[4*i:]); g != c[3] {
+			t.Errorf("case %d: fma.rn.ftz.f32(%#x, %#x, %#x) = %#x with explicit flushes, the probe wants %#x", i, c[0], c[1], c[2], g, c[3])
+		}
+	}
+	fl, err := d.runFlushProbe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tg.FusedFMA32 {
+		if fl {
+			t.Error("the probe says an unfused Fma (lavapipe's keeps subnormals and rounds twice) flushes as .ftz")
+		}
+	} else if fl != tg.FlushFMA32 {
+		t.Errorf("the probe says %v, the device's target has FlushFMA32 %v", fl, tg.FlushFMA32)
+	}
+	t.Logf("FlushFMA32: %v", fl)
+}

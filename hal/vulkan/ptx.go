@@ -52,7 +52,7 @@ func (d *device) ptxTarget() spirvgen.Target {
 	}
 	t.DenormPreserve16, t.DenormPreserve32, t.DenormPreserve64 = denormPreserve(&p.floatControls)
 	fma := d.probeFMA(t.DenormPreserve32)
-	t.FusedFMA32, t.FusedFMA64, t.ContractFMA32 = fma[0], fma[1], fma[2]
+	t.FusedFMA32, t.FusedFMA64, t.ContractFMA32, t.FlushFMA32 = fma[0], fma[1], fma[2], fma[3]
 	if p.hasShaderClock != 0 {
 		t.SubgroupClock = p.clock.shaderSubgroupClock != 0
 		t.DeviceClock = p.clock.shaderDeviceClock != 0
@@ -151,11 +151,13 @@ const contractProbe = `.version 7.0
 `
 
 // probeFMA runs fmaProbe once per device (on the first PTX load) and
-// reports whether the device's f32 and f64 fma are fused, and
+// reports whether the device's f32 and f64 fma are fused,
 // contractProbe for whether its compiler contracts an f32 multiply and
-// add exactly (with DenormPreserve32 as the kernels will have it). Any
-// failure counts as "not fused", which is always correct, only slower.
-func (d *device) probeFMA(denorm32 bool) [3]bool {
+// add exactly (with DenormPreserve32 as the kernels will have it), and
+// flushProbe for whether its fused f32 Fma flushes as fma.rn.ftz.f32
+// does. Any failure counts as "no", which is always correct, only
+// slower.
+func (d *device) probeFMA(denorm32 bool) [4]bool {
 	d.fmaOnce.Do(func() {
 		if d.pinfo.features.shaderFloat64 == 0 {
 			d.inst.cfg.Log(3, "hal/vulkan: device %d: no shaderFloat64; fma is taken as unfused", d.ordinal)
@@ -172,9 +174,91 @@ func (d *device) probeFMA(denorm32 bool) [3]bool {
 			d.inst.cfg.Log(2, "hal/vulkan: device %d: fma contraction probe failed: %v", d.ordinal, err)
 		}
 		d.fmaFused[2] = c
-		d.inst.cfg.Log(3, "hal/vulkan: device %d: fused fma: f32 %v, f64 %v; exact contracted f32 fma %v", d.ordinal, r[0], r[1], c)
+		var fl bool
+		if r[0] {
+			fl, err = d.runFlushProbe()
+			if err != nil {
+				d.inst.cfg.Log(2, "hal/vulkan: device %d: fma flush probe failed: %v", d.ordinal, err)
+			}
+		}
+		d.fmaFused[3] = fl
+		d.inst.cfg.Log(3, "hal/vulkan: device %d: fused fma: f32 %v, f64 %v; exact contracted f32 fma %v; f32 fma flushing as .ftz %v", d.ordinal, r[0], r[1], c, fl)
 	})
 	return d.fmaFused
+}
+
+// flushProbe computes fma.rn.ftz.f32 of the operands in in (three
+// words per case) into out.
+const flushProbe = `.version 7.0
+.target sm_50
+.address_size 64
+.visible .entry probe(.param .u64 out, .param .u64 in)
+{
+	.reg .f32 %f<5>;
+	.reg .b32 %r;
+	.reg .b64 %rd<5>;
+	.reg .pred %p;
+	ld.param.u64 %rd1, [out];
+	ld.param.u64 %rd2, [in];
+	mov.u32 %r, 0;
+L:
+	mul.wide.u32 %rd3, %r, 12;
+	add.u64 %rd3, %rd2, %rd3;
+	ld.global.f32 %f1, [%rd3];
+	ld.global.f32 %f2, [%rd3+4];
+	ld.global.f32 %f3, [%rd3+8];
+	fma.rn.ftz.f32 %f4, %f1, %f2, %f3;
+	mul.wide.u32 %rd4, %r, 4;
+	add.u64 %rd4, %rd1, %rd4;
+	st.global.f32 [%rd4], %f4;
+	add.u32 %r, %r, 1;
+	setp.lt.u32 %p, %r, 7;
+	@%p bra L;
+	ret;
+}
+`
+
+// flushCases are fma.rn.ftz.f32 cases (a, b, c, want) on which a fused
+// Fma that flushes subnormal operands and results to zeros of their sign
+// agrees with PTX, and one that keeps any of them does not.
+var flushCases = [7][4]uint32{
+	{0x1c800000, 0x1c800000, 0, 0},                   // 2^-70 * 2^-70: a subnormal result, +0
+	{0x9c800000, 0x1c800000, 0, 0x80000000},          // -2^-140: -0
+	{0x00800000, 0x3f800000, 0x80000001, 0x00800000}, // c = -2^-149 flushed: 2^-126
+	{0x00000001, 0x71800000, 0, 0},                   // a = 2^-149 flushed: 0 * 2^100
+	{0x80000001, 0x71800000, 0, 0},                   // a = -2^-149 flushed: -0 * 2^100 + 0 = +0
+	{0x3fc00000, 0x00800000, 0x80600000, 0x00c00000}, // 1.5 * 2^-126 + (flushed -0.75 * 2^-126)
+	{0x3f800001, 0x3f800002, 0xbf800000, 0x34c00001}, // (1+2^-23)(1+2^-22) - 1 = 3*2^-23 + 2^-45: fused
+}
+
+// runFlushProbe runs flushProbe translated with FlushFMA32 (fma.rn.ftz.f32
+// as the bare Fma) and reports whether every answer is PTX's.
+func (d *device) runFlushProbe() (bool, error) {
+	buf, err := d.Allocate(hal.MemoryHost, uint64(len(flushCases)*12))
+	if err != nil {
+		return false, err
+	}
+	defer d.Free(hal.MemoryHost, buf.Device)
+	in := make([]byte, 0, len(flushCases)*12)
+	for _, c := range flushCases {
+		in = binary.LittleEndian.AppendUint32(in, c[0])
+		in = binary.LittleEndian.AppendUint32(in, c[1])
+		in = binary.LittleEndian.AppendUint32(in, c[2])
+	}
+	if err := d.CopyFromHost(buf.Device, unsafe.Pointer(&in[0]), uint64(len(in))); err != nil {
+		return false, err
+	}
+	got, err := d.runPTXOnce(flushProbe, spirvgen.Target{Float64: true, FusedFMA32: true, FlushFMA32: true}, uint64(4*len(flushCases)), buf.Device)
+	if err != nil {
+		return false, err
+	}
+	for i, c := range flushCases {
+		if g := binary.LittleEndian.Uint32(got[4*i:]); g != c[3] {
+			d.inst.cfg.Log(3, "hal/vulkan: device %d: flushing fma case %d gave %#x, want %#x", d.ordinal, i, g, c[3])
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 func (d *device) runFMAProbe() ([2]bool, error) {

@@ -191,6 +191,8 @@ func TestFMA32Forms(t *testing.T) {
 	ftzBody := strings.Replace(body, "fma.rn.f32", "fma.rn.ftz.f32", 1)
 	fused := spirvgen.FullTarget()
 	fused.ContractFMA32 = false
+	flush := fused
+	flush.FlushFMA32 = true
 	for _, c := range []struct {
 		name                       string
 		tg                         spirvgen.Target
@@ -201,6 +203,7 @@ func TestFMA32Forms(t *testing.T) {
 		{"fused", fused, false, true, true, false, true},
 		{"lavapipe", lavapipe, false, false, true, false, true},
 		{"ftz/fused", fused, true, true, false, false, false},
+		{"ftz/flush", flush, true, true, false, false, false},
 		{"ftz/lavapipe", lavapipe, true, false, true, false, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -210,7 +213,7 @@ func TestFMA32Forms(t *testing.T) {
 			}
 			b := decoded(t, src, c.tg)
 			var fma, calls, dontInline, nc bool
-			var fmul, fadd uint32
+			var fmul, fadd, sel uint32
 			for _, in := range b.Insts {
 				switch in.Op {
 				case spirv.OpExtInst:
@@ -225,10 +228,17 @@ func TestFMA32Forms(t *testing.T) {
 					fmul++
 				case spirv.OpFAdd:
 					fadd++
+				case spirv.OpSelect:
+					sel++
 				}
 			}
 			if fma != c.fma || calls != c.calls || dontInline != c.dontInline || nc != c.nc {
 				t.Errorf("Fma %v, calls %v, DontInline %v, NoContraction %v; want %v %v %v %v", fma, calls, dontInline, nc, c.fma, c.calls, c.dontInline, c.nc)
+			}
+			// ftz/flush: the bare Fma, no flush of its own (a flush is an
+			// OpSelect on the bits); ftz/fused: flushes around it.
+			if c.ftz && c.tg.FusedFMA32 && (sel == 0) != c.tg.FlushFMA32 {
+				t.Errorf("%d OpSelect with FlushFMA32 %v", sel, c.tg.FlushFMA32)
 			}
 			if c.name == "contract" && (fmul != 1 || fadd != 1) {
 				t.Errorf("%d OpFMul and %d OpFAdd, want one each", fmul, fadd)

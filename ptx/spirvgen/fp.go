@@ -96,6 +96,12 @@ func (e *fn) floatArith(in *ptx.Inst, t ptx.Type) {
 	if op == "mad" {
 		op = "fma"
 	}
+	if op == "fma" && t == ptx.F32 && in.Has(ptx.FlagFTZ) && !in.Has(ptx.FlagSat) && !directed(in.Rnd) && g.t.FusedFMA32 && g.t.FlushFMA32 {
+		// fma.rn.ftz.f32 is the device's Fma, which flushes as .ftz does
+		// (Target.FlushFMA32).
+		e.wr(d, t, e.ext(spirv.GLSLFma, ft, e.a(in, 1), e.a(in, 2), e.a(in, 3)))
+		return
+	}
 	fa := func(i int) spirv.ID { return e.fin(in, e.a(in, i)) }
 	switch op {
 	case "abs", "neg":

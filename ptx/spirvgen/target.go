@@ -57,6 +57,13 @@ type Target struct {
 	// The driver decides by running a probe whose answers tell a
 	// contracted, exact fma from an unfused or flushing one.
 	ContractFMA32 bool
+	// FlushFMA32 says the device's f32 GLSL Fma is fused and flushes
+	// subnormal operands and results to zeros of their sign, as
+	// fma.rn.ftz.f32 does: that instruction is then the Fma alone, with
+	// no flushing of its own around it (on the H100 the explicit flushes
+	// made a matrix product built with -ftz 2.1x its GLSL twin). NVIDIA's
+	// driver has it; the driver decides by running a probe.
+	FlushFMA32 bool
 	// DenormPreserve16, DenormPreserve32 and DenormPreserve64 ask for the
 	// DenormPreserve execution mode (SPIR-V 1.4 float controls) at that
 	// width: floating-point operations keep subnormal inputs and results,
@@ -97,6 +104,7 @@ func (t Target) String() string {
 	add(t.FusedFMA32, "fusedFMA32")
 	add(t.FusedFMA64, "fusedFMA64")
 	add(t.ContractFMA32, "contractFMA32")
+	add(t.FlushFMA32, "flushFMA32")
 	add(t.DenormPreserve16, "denormPreserve16")
 	add(t.DenormPreserve32, "denormPreserve32")
 	add(t.DenormPreserve64, "denormPreserve64")
