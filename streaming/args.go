@@ -115,6 +115,10 @@ func PackArgs(params []hal.Param, args ...any) ([]byte, error) {
 	if params != nil && len(args) != len(params) {
 		return nil, fmt.Errorf("streaming: %d arguments for a kernel with %d parameters: %w", len(args), len(params), ErrInvalidValue)
 	}
+	if len(args) == 0 {
+		// Whatever the layout, it has no parameter (checked above).
+		return nil, nil
+	}
 	// One allocation for the buffer: its size is known from the layout
 	// (growing it argument by argument cost one allocation each).
 	var buf []byte

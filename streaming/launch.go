@@ -89,7 +89,7 @@ func (s *Stream) LaunchConfigured(f *Function, cfg LaunchConfig, args ...any) er
 	if err != nil {
 		return fmt.Errorf("streaming: launch %s: %w", f.Name(), err)
 	}
-	return s.launchChecked(f, cfg, buf, args)
+	return s.launchChecked(f, &cfg, buf, args)
 }
 
 // LaunchPacked launches with an already packed argument buffer (the
@@ -102,7 +102,7 @@ func (s *Stream) LaunchPacked(f *Function, cfg LaunchConfig, args []byte) error 
 	if err := checkArgBuffer("launch", f, args); err != nil {
 		return err
 	}
-	return s.launchChecked(f, cfg, append([]byte(nil), args...), nil)
+	return s.launchChecked(f, &cfg, append([]byte(nil), args...), nil)
 }
 
 // checkArgBuffer checks that a packed argument buffer covers every
@@ -128,7 +128,7 @@ func (s *Stream) LaunchParams(f *Function, cfg LaunchConfig, params []unsafe.Poi
 	if err != nil {
 		return fmt.Errorf("streaming: launch %s: %w", f.Name(), err)
 	}
-	return s.launchChecked(f, cfg, buf, nil)
+	return s.launchChecked(f, &cfg, buf, nil)
 }
 
 // launchChecked checks the packed arguments' pointers (see checkArgsLocked)
@@ -136,28 +136,35 @@ func (s *Stream) LaunchParams(f *Function, cfg LaunchConfig, params []unsafe.Poi
 // check until the launch is enqueued, so no memory the check accepted is
 // freed in between: a Free claims memory only once no launch that saw it
 // is still on its way to the queue, and then waits for the queue.
-func (s *Stream) launchChecked(f *Function, cfg LaunchConfig, buf []byte, args []any) error {
-	// The operation is named "kernel launch" rather than after the kernel:
-	// building a string per launch costs more than the rest of the enqueue.
-	o := op{node: hal.Node{Kind: hal.NodeKernel, Kernel: f.k, Launch: hal.LaunchConfig{
-		Grid: cfg.Grid, Block: cfg.Block, SharedBytes: cfg.SharedBytes, Args: buf, Cooperative: cfg.Cooperative,
-	}}, fn: f, cfg: cfg}
+func (s *Stream) launchChecked(f *Function, cfg *LaunchConfig, buf []byte, args []any) error {
 	if !f.pointers && !hasDevicePtr(args) {
-		return s.submitOp("kernel launch", &o) // no address to check or to keep alive
+		return s.submitKernel(f, cfg, buf) // no address to check or to keep alive
 	}
 	t := &s.ctx.rt.ptrs
 	t.mu.RLock()
 	defer t.mu.RUnlock()
+	if s.cap.Load() == nil {
+		if err := t.checkArgsLocked("launch", f, s.ctx.dev, buf, args, nil); err != nil {
+			return err
+		}
+		return s.submitKernel(f, cfg, buf)
+	}
 	// A captured launch becomes a graph node, which keeps the allocations
 	// its arguments point into (GraphNode.bound).
-	var refs *[]addrRef
-	if s.cap.Load() != nil {
-		refs = &o.refs
-	}
-	if err := t.checkArgsLocked("launch", f, s.ctx.dev, buf, args, refs); err != nil {
+	o := kernelOp(f, cfg, buf)
+	if err := t.checkArgsLocked("launch", f, s.ctx.dev, buf, args, &o.refs); err != nil {
 		return err
 	}
 	return s.submitOp("kernel launch", &o)
+}
+
+// kernelOp is the op of a launch of f, for capture. The operation is named
+// "kernel launch" rather than after the kernel: building a string per
+// launch costs more than the rest of the enqueue.
+func kernelOp(f *Function, cfg *LaunchConfig, buf []byte) op {
+	return op{node: hal.Node{Kind: hal.NodeKernel, Kernel: f.k, Launch: hal.LaunchConfig{
+		Grid: cfg.Grid, Block: cfg.Block, SharedBytes: cfg.SharedBytes, Args: buf, Cooperative: cfg.Cooperative,
+	}}, fn: f, cfg: *cfg}
 }
 
 func hasDevicePtr(args []any) bool {
