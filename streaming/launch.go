@@ -26,6 +26,33 @@ type LaunchConfig struct {
 // checkLaunch validates a launch of f on s against the device's and the
 // kernel's limits.
 func (s *Stream) checkLaunch(f *Function, cfg *LaunchConfig) error {
+	if s.launchFits(f, cfg) {
+		return nil
+	}
+	return s.launchError(f, cfg)
+}
+
+// launchFits is the launch path's quick test that launchError finds
+// nothing wrong: it may refuse what launchError accepts (which then returns
+// nil), never the other way round. Kept apart from the errors, it is small
+// and needs no stack for their arguments.
+func (s *Stream) launchFits(f *Function, cfg *LaunchConfig) bool {
+	if f == nil || f.mod.gone.Load() || f.mod.ctx != s.ctx {
+		return false
+	}
+	info := &s.ctx.dev.info
+	g, b := &cfg.Grid, &cfg.Block
+	return g.X != 0 && g.Y != 0 && g.Z != 0 && b.X != 0 && b.Y != 0 && b.Z != 0 &&
+		int(b.X) <= info.MaxBlockDim[0] && int(b.Y) <= info.MaxBlockDim[1] && int(b.Z) <= info.MaxBlockDim[2] &&
+		b.Count() <= uint64(f.attrs.MaxThreadsPerBlock) &&
+		int64(g.X) <= int64(info.MaxGridDim[0]) && int64(g.Y) <= int64(info.MaxGridDim[1]) && int64(g.Z) <= int64(info.MaxGridDim[2]) &&
+		int64(cfg.SharedBytes) <= f.maxDynShared.Load() &&
+		(!cfg.Cooperative || info.CooperativeLaunch)
+}
+
+// launchError is the error of a launch of f on s that launchFits refused,
+// or nil when it is valid after all.
+func (s *Stream) launchError(f *Function, cfg *LaunchConfig) error {
 	if f == nil {
 		return fmt.Errorf("streaming: launch of a nil function: %w", ErrInvalidHandle)
 	}

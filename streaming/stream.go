@@ -271,6 +271,35 @@ func (s *Stream) submitOp(what string, o *op) error {
 // extras) costs more to fill and copy than the rest of the Go side of it.
 // Only a stream being captured needs the op.
 func (s *Stream) submitKernel(f *Function, cfg *LaunchConfig, buf []byte) error {
+	if s.kind != streamNonBlocking || s.ctx.sticky.Load() != nil || s.cap.Load() != nil {
+		return s.submitKernelOrdered(f, cfg, buf)
+	}
+	// A non-blocking stream in good standing: no capture, no legacy
+	// ordering, no sticky error. The errors are made apart (dispatchError,
+	// submitKernelOrdered), which keeps this frame small.
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return s.submitKernelOrdered(f, cfg, buf)
+	}
+	err := s.q.Dispatch(f.k, hal.LaunchConfig{Grid: cfg.Grid, Block: cfg.Block, SharedBytes: cfg.SharedBytes, Args: buf, Cooperative: cfg.Cooperative})
+	if err == nil && s.lastKernel.Load() != f {
+		s.lastKernel.Store(f)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return dispatchError(err)
+	}
+	return nil
+}
+
+// dispatchError is the error of a kernel launch the driver refused.
+func dispatchError(err error) error { return fmt.Errorf("streaming: kernel launch: %w", err) }
+
+// submitKernelOrdered is submitKernel on any stream: it records the launch
+// into the capture graph while the stream is being captured, else orders
+// it as submitOp does.
+func (s *Stream) submitKernelOrdered(f *Function, cfg *LaunchConfig, buf []byte) error {
 	const what = "kernel launch"
 	if err := s.ctx.stickyErr(what); err != nil {
 		return err
@@ -284,7 +313,7 @@ func (s *Stream) submitKernel(f *Function, cfg *LaunchConfig, buf []byte) error 
 	}
 	defer s.mu.Unlock()
 	if err := s.q.Dispatch(f.k, hal.LaunchConfig{Grid: cfg.Grid, Block: cfg.Block, SharedBytes: cfg.SharedBytes, Args: buf, Cooperative: cfg.Cooperative}); err != nil {
-		return fmt.Errorf("streaming: %s: %w", what, err)
+		return dispatchError(err)
 	}
 	s.submitted(f)
 	return nil
@@ -294,15 +323,6 @@ func (s *Stream) submitKernel(f *Function, cfg *LaunchConfig, buf []byte) error 
 // behind the legacy default stream or the blocking streams as its kind
 // requires, and returns with s.mu held; on an error s.mu is not held.
 func (s *Stream) lockOrdered(what string) error {
-	if s.kind == streamNonBlocking {
-		// Neither implicit capture nor legacy ordering concern it.
-		s.mu.Lock()
-		if s.closed {
-			s.mu.Unlock()
-			return fmt.Errorf("streaming: %s on a destroyed stream: %w", what, ErrInvalidHandle)
-		}
-		return nil
-	}
 	if err := s.checkImplicitCapture(what); err != nil {
 		return err
 	}
