@@ -276,13 +276,17 @@ func (s *Stream) submitKernel(f *Function, cfg *LaunchConfig, buf []byte) error 
 	}
 	// A non-blocking stream in good standing: no capture, no legacy
 	// ordering, no sticky error. The errors are made apart (dispatchError,
-	// submitKernelOrdered), which keeps this frame small.
+	// submitKernelOrdered), which keeps this frame small. hc is filled
+	// before the lock, whose atomic instruction lets its field-by-field
+	// stores land before the call copies it whole (copied right after
+	// them, it stalled the copy for a few nanoseconds).
+	hc := hal.LaunchConfig{Grid: cfg.Grid, Block: cfg.Block, SharedBytes: cfg.SharedBytes, Args: buf, Cooperative: cfg.Cooperative}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return s.submitKernelOrdered(f, cfg, buf)
 	}
-	err := s.q.Dispatch(f.k, hal.LaunchConfig{Grid: cfg.Grid, Block: cfg.Block, SharedBytes: cfg.SharedBytes, Args: buf, Cooperative: cfg.Cooperative})
+	err := s.q.Dispatch(f.k, hc)
 	if err == nil && s.lastKernel.Load() != f {
 		s.lastKernel.Store(f)
 	}
