@@ -112,6 +112,9 @@ func (s *Stream) LaunchConfigured(f *Function, cfg LaunchConfig, args ...any) er
 	if err := s.checkLaunch(f, &cfg); err != nil {
 		return err
 	}
+	if len(args) == 0 && len(f.params) == 0 {
+		return s.submitKernel(f, &cfg, nil) // nothing to pack or check
+	}
 	buf, err := PackArgs(f.params, args...)
 	if err != nil {
 		return fmt.Errorf("streaming: launch %s: %w", f.Name(), err)
@@ -167,6 +170,12 @@ func (s *Stream) launchChecked(f *Function, cfg *LaunchConfig, buf []byte, args 
 	if !f.pointers && !hasDevicePtr(args) {
 		return s.submitKernel(f, cfg, buf) // no address to check or to keep alive
 	}
+	return s.launchCheckedPointers(f, cfg, buf, args)
+}
+
+// launchCheckedPointers is launchChecked of arguments that may hold
+// addresses.
+func (s *Stream) launchCheckedPointers(f *Function, cfg *LaunchConfig, buf []byte, args []any) error {
 	t := &s.ctx.rt.ptrs
 	t.mu.RLock()
 	defer t.mu.RUnlock()
