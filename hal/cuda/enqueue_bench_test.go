@@ -1,6 +1,7 @@
 package cuda
 
 import (
+	"encoding/binary"
 	"os"
 	"slices"
 	"testing"
@@ -27,6 +28,11 @@ const enqueueSync = 4096
 //   - streaming: streaming.Stream.Launch on a runtime opened on this driver,
 //     as the bench calls it (validation, ordering, then hal).
 //
+// The -args rows do the same for vector_add over one element (three
+// pointers and a count, packed by C and hal's caller once, by streaming at
+// every launch, which also checks the pointers against a table of a few
+// hundred allocations).
+//
 // hal minus C and streaming minus C are what Go adds per launch; on a GPU
 // compare the ratios with the bench's. On mockcuda the benchmark needs
 // MOCKCUDA_DROP_LAUNCHES=1 in the environment (it skips without): the
@@ -34,68 +40,85 @@ const enqueueSync = 4096
 // launch, so cuLaunchKernel costs little and the Go side is most of what is
 // measured; a queued launch would wake the double's stream threads, which
 // costs several times the Go side and varies as much. allocs/op must be 0
-// on the hal and streaming rows (TestLaunchEnqueueAllocs checks it).
+// on the hal and streaming rows of the empty kernel
+// (TestLaunchEnqueueAllocs checks it).
 func BenchmarkLaunchEnqueueStack(b *testing.B) {
 	d := testDevice(b)
 	if onMock && os.Getenv("MOCKCUDA_DROP_LAUNCHES") != "1" {
 		b.Skip("on mockcuda: run with MOCKCUDA_DROP_LAUNCHES=1, so that launches are not queued to the double's stream threads")
 	}
 	q := newQueue(b, d)
-	empty := kernelOf(b, loadTestKernels(b, d), "empty")
-	s, f := streamingEnqueueEnv(b)
-	b.Run("C", func(b *testing.B) {
-		b.ReportAllocs()
-		var t time.Duration
-		for left := b.N; left > 0; left -= enqueueSync {
-			d, err := cBenchLaunch(q, empty, min(left, enqueueSync), 1, 1, nil, false, false)
-			if err != nil {
-				b.Fatal(err)
-			}
-			t += d
+	exe := loadTestKernels(b, d)
+	empty, vadd := kernelOf(b, exe, "empty"), kernelOf(b, exe, "vector_add")
+	e := newStreamingEnv(b)
+	f, fadd := e.fn(b, "empty"), e.fn(b, "vector_add")
+	for range 256 {
+		e.malloc(b, 256)
+	}
+	dA, dB, dC := e.malloc(b, 4), e.malloc(b, 4), e.malloc(b, 4)
+	packed := make([]byte, 28)
+	for i, p := range []streaming.DevicePtr{dA, dB, dC} {
+		binary.LittleEndian.PutUint64(packed[8*i:], uint64(p))
+	}
+	binary.LittleEndian.PutUint32(packed[24:], 1)
+	g := streaming.D1(1)
+	for _, tc := range []struct {
+		name   string
+		k      hal.Kernel
+		args   []byte
+		launch func() error
+	}{
+		{"empty", empty, nil, func() error { return e.s.Launch(f, g, g, 0) }},
+		{"args", vadd, packed, func() error { return e.s.Launch(fadd, g, g, 0, dA, dB, dC, uint32(1)) }},
+	} {
+		suffix := ""
+		if tc.name != "empty" {
+			suffix = "-" + tc.name
 		}
-		b.StopTimer()
-		b.ReportMetric(float64(t.Nanoseconds())/float64(b.N), "ns/op")
-	})
-	b.Run("hal", func(b *testing.B) {
-		b.ReportAllocs()
-		cfg := hal.LaunchConfig{Grid: one, Block: one}
-		i := 0
-		for b.Loop() {
-			if err := q.Dispatch(empty, cfg); err != nil {
-				b.Fatal(err)
-			}
-			if i++; i%enqueueSync == 0 {
-				b.StopTimer()
-				if err := q.Synchronize(bg); err != nil {
+		b.Run("C"+suffix, func(b *testing.B) {
+			b.ReportAllocs()
+			var t time.Duration
+			for left := b.N; left > 0; left -= enqueueSync {
+				d, err := cBenchLaunch(q, tc.k, min(left, enqueueSync), 1, 1, tc.args, false, false)
+				if err != nil {
 					b.Fatal(err)
 				}
-				b.StartTimer()
+				t += d
 			}
-		}
-		if err := q.Synchronize(bg); err != nil {
+			b.StopTimer()
+			b.ReportMetric(float64(t.Nanoseconds())/float64(b.N), "ns/op")
+		})
+		b.Run("hal"+suffix, func(b *testing.B) {
+			b.ReportAllocs()
+			cfg := hal.LaunchConfig{Grid: one, Block: one, Args: tc.args}
+			loopSynced(b, func() error { return q.Dispatch(tc.k, cfg) }, func() error { return q.Synchronize(bg) })
+		})
+		b.Run("streaming"+suffix, func(b *testing.B) {
+			b.ReportAllocs()
+			loopSynced(b, tc.launch, func() error { return e.s.Synchronize(bg) })
+		})
+	}
+}
+
+// loopSynced runs launch in b.Loop, with an untimed sync every
+// enqueueSync launches and at the end.
+func loopSynced(b *testing.B, launch, sync func() error) {
+	i := 0
+	for b.Loop() {
+		if err := launch(); err != nil {
 			b.Fatal(err)
 		}
-	})
-	b.Run("streaming", func(b *testing.B) {
-		b.ReportAllocs()
-		g := streaming.D1(1)
-		i := 0
-		for b.Loop() {
-			if err := s.Launch(f, g, g, 0); err != nil {
+		if i++; i%enqueueSync == 0 {
+			b.StopTimer()
+			if err := sync(); err != nil {
 				b.Fatal(err)
 			}
-			if i++; i%enqueueSync == 0 {
-				b.StopTimer()
-				if err := s.Synchronize(bg); err != nil {
-					b.Fatal(err)
-				}
-				b.StartTimer()
-			}
+			b.StartTimer()
 		}
-		if err := s.Synchronize(bg); err != nil {
-			b.Fatal(err)
-		}
-	})
+	}
+	if err := sync(); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // TestLaunchEnqueueAllocs checks that enqueueing an argument-less launch
@@ -104,7 +127,8 @@ func TestLaunchEnqueueAllocs(t *testing.T) {
 	d := testDevice(t)
 	q := newQueue(t, d)
 	empty := kernelOf(t, loadTestKernels(t, d), "empty")
-	s, f := streamingEnqueueEnv(t)
+	e := newStreamingEnv(t)
+	f := e.fn(t, "empty")
 	cfg := hal.LaunchConfig{Grid: one, Block: one}
 	g := streaming.D1(1)
 	for _, tc := range []struct {
@@ -113,7 +137,7 @@ func TestLaunchEnqueueAllocs(t *testing.T) {
 		sync   func() error
 	}{
 		{"hal", func() error { return q.Dispatch(empty, cfg) }, func() error { return q.Synchronize(bg) }},
-		{"streaming", func() error { return s.Launch(f, g, g, 0) }, func() error { return s.Synchronize(bg) }},
+		{"streaming", func() error { return e.s.Launch(f, g, g, 0) }, func() error { return e.s.Synchronize(bg) }},
 	} {
 		var err error
 		allocs := testing.AllocsPerRun(200, func() {
@@ -133,11 +157,17 @@ func TestLaunchEnqueueAllocs(t *testing.T) {
 	}
 }
 
-// streamingEnqueueEnv opens a streaming runtime on this driver (on
-// mockcuda when the tests run on it) and returns a non-blocking stream of
-// device 0's primary context and the empty test kernel loaded in it, as
-// `streamhal bench` sets them up. Everything is closed at the end of tb.
-func streamingEnqueueEnv(tb testing.TB) (*streaming.Stream, *streaming.Function) {
+// streamingEnv is a streaming runtime on this driver (on mockcuda when
+// the tests run on it), set up as `streamhal bench` sets up its own: device
+// 0's primary context, the test kernels loaded in it, a non-blocking
+// stream. Everything is closed at the end of the test.
+type streamingEnv struct {
+	ctx *streaming.Context
+	mod *streaming.Module
+	s   *streaming.Stream
+}
+
+func newStreamingEnv(tb testing.TB) *streamingEnv {
 	tb.Helper()
 	if onMock {
 		// The registered driver loads defaultLibraries; the process has
@@ -166,14 +196,29 @@ func streamingEnqueueEnv(tb testing.TB) (*streaming.Stream, *streaming.Function)
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { mod.Close() })
-	f, err := mod.Function("empty")
-	if err != nil {
-		tb.Fatal(err)
-	}
 	s, err := ctx.NewStream(streaming.StreamNonBlocking, 0)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { s.Close() })
-	return s, f
+	return &streamingEnv{ctx: ctx, mod: mod, s: s}
+}
+
+func (e *streamingEnv) fn(tb testing.TB, name string) *streaming.Function {
+	tb.Helper()
+	f, err := e.mod.Function(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return f
+}
+
+func (e *streamingEnv) malloc(tb testing.TB, n uint64) streaming.DevicePtr {
+	tb.Helper()
+	p, err := e.ctx.Malloc(n)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { e.ctx.Free(p) })
+	return p
 }
