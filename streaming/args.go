@@ -72,11 +72,56 @@ func argBytes(v any, scratch []byte) ([]byte, int, error) {
 	if size == 0 {
 		return nil, 0, fmt.Errorf("%s is empty", rv.Type())
 	}
-	// Copy the value's memory: a fresh addressable copy keeps v untouched.
-	cp := reflect.New(rv.Type())
-	cp.Elem().Set(rv)
-	b := unsafe.Slice((*byte)(cp.UnsafePointer()), size)
-	return append(scratch, b...), rv.Type().Align(), nil
+	b := append(scratch, make([]byte, size)...)
+	putPlain(b, rv)
+	return b, rv.Type().Align(), nil
+}
+
+// putPlain writes rv, plain data (see plainData), into b in its Go memory
+// layout, leaving padding as it finds it. It reads the value through
+// reflect's accessors rather than copying its memory: a copy through
+// reflect.Value.Set would make every argument of every launch escape to
+// the heap.
+func putPlain(b []byte, rv reflect.Value) {
+	le := binary.LittleEndian
+	t := rv.Type()
+	switch k := rv.Kind(); k {
+	case reflect.Bool:
+		if rv.Bool() {
+			b[0] = 1
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		var u uint64
+		if rv.CanInt() {
+			u = uint64(rv.Int())
+		} else {
+			u = rv.Uint()
+		}
+		switch t.Size() {
+		case 1:
+			b[0] = byte(u)
+		case 2:
+			le.PutUint16(b, uint16(u))
+		case 4:
+			le.PutUint32(b, uint32(u))
+		default:
+			le.PutUint64(b, u)
+		}
+	case reflect.Float32:
+		le.PutUint32(b, math.Float32bits(float32(rv.Float())))
+	case reflect.Float64:
+		le.PutUint64(b, math.Float64bits(rv.Float()))
+	case reflect.Array:
+		es := int(t.Elem().Size())
+		for i := range rv.Len() {
+			putPlain(b[i*es:], rv.Index(i))
+		}
+	case reflect.Struct:
+		for i := range t.NumField() {
+			putPlain(b[t.Field(i).Offset:], rv.Field(i))
+		}
+	}
 }
 
 // plainData accepts types whose memory is plain numbers.
@@ -97,6 +142,16 @@ func plainData(t reflect.Type) error {
 		return nil
 	}
 	return fmt.Errorf("%s has no C layout (kernel arguments are numbers, DevicePtr, and arrays or structs of them)", t)
+}
+
+// typeName is fmt's %T of v. Handing v itself to fmt would make every
+// argument of every launch escape to the heap: a DevicePtr passed to Launch
+// would cost an allocation even when the launch is valid.
+func typeName(v any) string {
+	if t := reflect.TypeOf(v); t != nil {
+		return t.String()
+	}
+	return "<nil>"
 }
 
 // pointerLike accepts the Go types that can carry a device address.
@@ -136,15 +191,15 @@ func PackArgs(params []hal.Param, args ...any) ([]byte, error) {
 	for i, v := range args {
 		b, align, err := argBytes(v, scratch[:0])
 		if err != nil {
-			return nil, fmt.Errorf("streaming: argument %d (%T): %v: %w", i, v, err, ErrInvalidValue)
+			return nil, fmt.Errorf("streaming: argument %d (%s): %v: %w", i, typeName(v), err, ErrInvalidValue)
 		}
 		if params != nil {
 			p := params[i]
 			if int(p.Size) != len(b) {
-				return nil, fmt.Errorf("streaming: argument %d (%T) is %d bytes, kernel parameter %d is %d bytes: %w", i, v, len(b), i, p.Size, ErrInvalidValue)
+				return nil, fmt.Errorf("streaming: argument %d (%s) is %d bytes, kernel parameter %d is %d bytes: %w", i, typeName(v), len(b), i, p.Size, ErrInvalidValue)
 			}
 			if p.Pointer && !pointerLike(v) {
-				return nil, fmt.Errorf("streaming: argument %d (%T) for a pointer parameter (pass a DevicePtr): %w", i, v, ErrInvalidValue)
+				return nil, fmt.Errorf("streaming: argument %d (%s) for a pointer parameter (pass a DevicePtr): %w", i, typeName(v), ErrInvalidValue)
 			}
 			off = int(p.Offset)
 		} else {
