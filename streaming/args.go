@@ -182,13 +182,41 @@ func PackArgs(params []hal.Param, args ...any) ([]byte, error) {
 		for _, p := range params {
 			end = max(end, int(p.Offset+p.Size))
 		}
-		buf = make([]byte, 0, end)
-	} else if len(args) > 0 {
+		buf = make([]byte, end)
+	} else {
 		buf = make([]byte, 0, 8*len(args))
 	}
+	le := binary.LittleEndian
 	var scratch [16]byte
 	off := 0
 	for i, v := range args {
+		if params != nil {
+			// The usual arguments go straight to their parameter, which
+			// the layout places inside buf.
+			p := &params[i]
+			switch x := v.(type) {
+			case DevicePtr:
+				if p.Size == 8 {
+					le.PutUint64(buf[p.Offset:], uint64(x))
+					continue
+				}
+			case uint32:
+				if p.Size == 4 && !p.Pointer {
+					le.PutUint32(buf[p.Offset:], x)
+					continue
+				}
+			case int32:
+				if p.Size == 4 && !p.Pointer {
+					le.PutUint32(buf[p.Offset:], uint32(x))
+					continue
+				}
+			case float32:
+				if p.Size == 4 && !p.Pointer {
+					le.PutUint32(buf[p.Offset:], math.Float32bits(x))
+					continue
+				}
+			}
+		}
 		b, align, err := argBytes(v, scratch[:0])
 		if err != nil {
 			return nil, fmt.Errorf("streaming: argument %d (%s): %v: %w", i, typeName(v), err, ErrInvalidValue)

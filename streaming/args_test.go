@@ -127,4 +127,25 @@ func TestPackArgsAllocs(t *testing.T) {
 	if allocs > 1 {
 		t.Errorf("PackArgs of two DevicePtrs and a uint32: %v allocations, want at most 1 (the buffer)", allocs)
 	}
+	want := make([]byte, 20)
+	binary.LittleEndian.PutUint64(want, uint64(p))
+	binary.LittleEndian.PutUint64(want[8:], uint64(q))
+	binary.LittleEndian.PutUint32(want[16:], n)
+	if got, err := streaming.PackArgs(layout, p, q, n); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("PackArgs(%v, %v, %v) = % x, %v; want % x", p, q, n, got, err, want)
+	}
+	// The same types where the layout does not take them as they are.
+	for _, c := range []struct {
+		params []hal.Param
+		args   []any
+	}{
+		{[]hal.Param{{Offset: 0, Size: 4}}, []any{p}},                // a DevicePtr for 4 bytes
+		{[]hal.Param{{Offset: 0, Size: 8}}, []any{n}},                // a uint32 for 8 bytes
+		{[]hal.Param{{Offset: 0, Size: 4, Pointer: true}}, []any{n}}, // a uint32 for a pointer
+		{[]hal.Param{{Offset: 0, Size: 4, Pointer: true}}, []any{float32(1)}},
+	} {
+		if got, err := streaming.PackArgs(c.params, c.args...); !errors.Is(err, streaming.ErrInvalidValue) {
+			t.Errorf("PackArgs(%v, %T) = % x, %v; want ErrInvalidValue", c.params, c.args[0], got, err)
+		}
+	}
 }
