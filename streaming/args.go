@@ -167,6 +167,12 @@ func pointerLike(v any) bool {
 // kernel's parameter layout (Function.Params); nil packs by natural
 // alignment alone.
 func PackArgs(params []hal.Param, args ...any) ([]byte, error) {
+	return packArgs(nil, params, args)
+}
+
+// packArgs is PackArgs into dst's memory when it is large enough (its
+// contents do not matter), else into a new buffer.
+func packArgs(dst []byte, params []hal.Param, args []any) ([]byte, error) {
 	if params != nil && len(args) != len(params) {
 		return nil, fmt.Errorf("streaming: %d arguments for a kernel with %d parameters: %w", len(args), len(params), ErrInvalidValue)
 	}
@@ -182,7 +188,14 @@ func PackArgs(params []hal.Param, args ...any) ([]byte, error) {
 		for _, p := range params {
 			end = max(end, int(p.Offset+p.Size))
 		}
-		buf = make([]byte, end)
+		if end <= cap(dst) {
+			buf = dst[:end]
+			clear(buf)
+		} else {
+			buf = make([]byte, end)
+		}
+	} else if cap(dst) >= 8*len(args) {
+		buf = dst[:0]
 	} else {
 		buf = make([]byte, 0, 8*len(args))
 	}

@@ -115,11 +115,68 @@ func (s *Stream) LaunchConfigured(f *Function, cfg LaunchConfig, args ...any) er
 	if len(args) == 0 && len(f.params) == 0 {
 		return s.submitKernel(f, &cfg, nil) // nothing to pack or check
 	}
+	if s.argsCopied && s.kind == streamNonBlocking {
+		return s.launchReusingBuffer(f, &cfg, args)
+	}
+	return s.launchPacking(f, &cfg, args)
+}
+
+// launchPacking packs args into a buffer of their own and launches.
+func (s *Stream) launchPacking(f *Function, cfg *LaunchConfig, args []any) error {
 	buf, err := PackArgs(f.params, args...)
 	if err != nil {
 		return fmt.Errorf("streaming: launch %s: %w", f.Name(), err)
 	}
-	return s.launchChecked(f, &cfg, buf, args)
+	return s.launchChecked(f, cfg, buf, args)
+}
+
+// launchReusingBuffer is LaunchConfigured on a non-blocking stream whose
+// driver copies the arguments at Dispatch (hal.ArgsCopier): they are
+// packed into the stream's own buffer, under its lock, rather than into a
+// new buffer per launch. The pointer table's read lock, when the arguments
+// may hold addresses, is taken first, as launchChecked takes it. A stream
+// being captured (whose launch becomes a node that keeps its buffer), a
+// sticky error or a destroyed stream take launchPacking, which reports
+// them as before.
+func (s *Stream) launchReusingBuffer(f *Function, cfg *LaunchConfig, args []any) error {
+	if s.ctx.sticky.Load() != nil || s.cap.Load() != nil {
+		return s.launchPacking(f, cfg, args)
+	}
+	pointers := f.pointers || hasDevicePtr(args)
+	t := &s.ctx.rt.ptrs
+	if pointers {
+		t.mu.RLock()
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		if pointers {
+			t.mu.RUnlock()
+		}
+		return s.launchPacking(f, cfg, args)
+	}
+	buf, err := packArgs(s.argBuf, f.params, args)
+	if err != nil {
+		err = fmt.Errorf("streaming: launch %s: %w", f.Name(), err)
+	} else {
+		s.argBuf = buf[:0]
+		if pointers {
+			err = t.checkArgsLocked("launch", f, s.ctx.dev, buf, args, nil)
+		}
+	}
+	if err == nil {
+		err = s.q.Dispatch(f.k, hal.LaunchConfig{Grid: cfg.Grid, Block: cfg.Block, SharedBytes: cfg.SharedBytes, Args: buf, Cooperative: cfg.Cooperative})
+		if err != nil {
+			err = dispatchError(err)
+		} else if s.lastKernel.Load() != f {
+			s.lastKernel.Store(f)
+		}
+	}
+	s.mu.Unlock()
+	if pointers {
+		t.mu.RUnlock()
+	}
+	return err
 }
 
 // LaunchPacked launches with an already packed argument buffer (the

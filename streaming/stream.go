@@ -48,6 +48,10 @@ type Stream struct {
 	gone       atomic.Bool // closed, for Err's lock-free look (set under mu with closed)
 	pendingErr error       // an execution error seen by an internal drain
 	tail       hal.Event   // internal event for legacy-stream ordering
+	// argBuf is where launches with arguments are packed when the driver
+	// copies them at Dispatch (argsCopied; see launchReusingBuffer).
+	argBuf     []byte
+	argsCopied bool // hal.ArgsCopier: set at creation
 
 	cap atomic.Pointer[capture] // non-nil while the stream is being captured
 
@@ -68,7 +72,7 @@ func newStream(c *Context, kind streamKind, priority int) (*Stream, error) {
 	if err != nil {
 		return nil, fmt.Errorf("streaming: create stream on device %d: %w", c.dev.ordinal, err)
 	}
-	s := &Stream{ctx: c, kind: kind, priority: priority, q: q}
+	s := &Stream{ctx: c, kind: kind, priority: priority, q: q, argsCopied: halCopiesArgs(q)}
 	c.watchFaults(q)
 	if kind == streamNonBlocking {
 		s.flags = StreamNonBlocking

@@ -33,8 +33,9 @@ type queue struct {
 }
 
 var (
-	_ hal.Queue    = (*queue)(nil)
-	_ hal.Notifier = (*queue)(nil)
+	_ hal.Queue      = (*queue)(nil)
+	_ hal.Notifier   = (*queue)(nil)
+	_ hal.ArgsCopier = (*queue)(nil)
 )
 
 // NewQueue creates a stream with the requested priority (CUDA clamps a
@@ -100,6 +101,10 @@ func (q *queue) Dispatch(k hal.Kernel, cfg hal.LaunchConfig) error {
 	}
 	return q.launch(kk, &cfg)
 }
+
+// DispatchCopiesArgs implements hal.ArgsCopier: cuLaunchKernel and
+// cuLaunchCooperativeKernel copy the arguments before they return.
+func (q *queue) DispatchCopiesArgs() bool { return true }
 
 // dispatch is Dispatch with every check in order, and the cooperative
 // launch.

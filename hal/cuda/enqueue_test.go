@@ -2,6 +2,8 @@ package cuda
 
 import (
 	"encoding/binary"
+	"errors"
+	"math"
 	"os"
 	"slices"
 	"testing"
@@ -221,4 +223,82 @@ func (e *streamingEnv) malloc(tb testing.TB, n uint64) streaming.DevicePtr {
 	}
 	tb.Cleanup(func() { e.ctx.Free(p) })
 	return p
+}
+
+// TestLaunchReusedArgBuffer launches vector_add several times back to back
+// on a non-blocking stream, each with other buffers and counts: streaming
+// packs each launch into the same buffer (the driver copies the arguments,
+// hal.ArgsCopier), so a launch that read its arguments late would compute
+// with the next launch's. Bad arguments still fail with ErrInvalidValue,
+// and launches with arguments allocate nothing.
+func TestLaunchReusedArgBuffer(t *testing.T) {
+	testDevice(t)
+	e := newStreamingEnv(t)
+	f := e.fn(t, "vector_add")
+	g, blk := streaming.D1(4), streaming.D1(64)
+	const n, launches = 200, 4
+	type job struct {
+		a, b, c streaming.DevicePtr
+		a0, b0  []float32
+		count   uint32
+	}
+	jobs := make([]job, launches)
+	for i := range jobs {
+		j := &jobs[i]
+		j.a, j.b, j.c = e.malloc(t, 4*n), e.malloc(t, 4*n), e.malloc(t, 4*n)
+		j.a0, j.b0 = ramp(n, float32(i+1), 0), ramp(n, 0.5, float32(10*i))
+		j.count = uint32(n - 37*i) // each launch its own count
+		for _, c := range []struct {
+			p   streaming.DevicePtr
+			src []float32
+		}{{j.a, j.a0}, {j.b, j.b0}, {j.c, poisonF32(n)}} {
+			if err := streaming.CopyToDeviceSync(e.ctx, c.p, c.src); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, j := range jobs {
+		if err := e.s.Launch(f, g, blk, 0, j.a, j.b, j.c, j.count); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.s.Synchronize(bg); err != nil {
+		t.Fatal(err)
+	}
+	for i, j := range jobs {
+		got := make([]float32, n)
+		if err := streaming.CopyFromDeviceSync(e.ctx, got, j.c); err != nil {
+			t.Fatal(err)
+		}
+		for k := range got {
+			want := j.a0[k] + j.b0[k]
+			if k >= int(j.count) {
+				want = float32(math.NaN()) // past the count: untouched
+			}
+			if got[k] != want && !(math.IsNaN(float64(got[k])) && math.IsNaN(float64(want))) {
+				t.Fatalf("launch %d: c[%d] = %v, want %v", i, k, got[k], want)
+			}
+		}
+	}
+	j := jobs[0]
+	for _, bad := range [][]any{
+		{j.a, j.b, j.c + 4*n + 64, uint32(1)}, // past every allocation
+		{j.a, j.b, j.c},                       // one argument short
+		{j.a, j.b, uint32(1), uint32(1)},      // a uint32 for a pointer
+	} {
+		if err := e.s.Launch(f, g, blk, 0, bad...); !errors.Is(err, streaming.ErrInvalidValue) {
+			t.Errorf("Launch(%v): %v, want ErrInvalidValue", bad, err)
+		}
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := e.s.Launch(f, g, blk, 0, j.a, j.b, j.c, uint32(n)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if err := e.s.Synchronize(bg); err != nil {
+		t.Fatal(err)
+	}
+	if allocs != 0 {
+		t.Errorf("launch with four arguments: %v allocations, want 0", allocs)
+	}
 }
