@@ -42,8 +42,8 @@ const enqueueSync = 4096
 // launch, so cuLaunchKernel costs little and the Go side is most of what is
 // measured; a queued launch would wake the double's stream threads, which
 // costs several times the Go side and varies as much. allocs/op must be 0
-// on the hal and streaming rows of the empty kernel
-// (TestLaunchEnqueueAllocs checks it).
+// on every hal and streaming row (TestLaunchEnqueueAllocs and
+// TestLaunchReusedArgBuffer check it).
 func BenchmarkLaunchEnqueueStack(b *testing.B) {
 	d := testDevice(b)
 	if onMock && os.Getenv("MOCKCUDA_DROP_LAUNCHES") != "1" {
