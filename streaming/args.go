@@ -154,6 +154,38 @@ func typeName(v any) string {
 	return "<nil>"
 }
 
+// kernelArgs are a launch's arguments as its caller gave them: Go values
+// (Launch), a pointer to each value (LaunchParams), or a packed buffer
+// (LaunchPacked), which form says.
+type kernelArgs struct {
+	form   argForm
+	vals   []any
+	ptrs   []unsafe.Pointer
+	packed []byte
+}
+
+type argForm int
+
+const (
+	argValues argForm = iota
+	argPointers
+	argPacked
+)
+
+// pack packs a by params into dst's memory when it is large enough, else
+// into a new buffer.
+func (a *kernelArgs) pack(dst []byte, params []hal.Param) ([]byte, error) {
+	switch a.form {
+	case argPointers:
+		return packParamPointers(dst, params, a.ptrs)
+	case argPacked:
+		// Checked by LaunchPacked; copied, as the caller may change it
+		// once the launch call returns.
+		return append(dst[:0], a.packed...), nil
+	}
+	return packArgs(dst, params, a.vals)
+}
+
 // pointerLike accepts the Go types that can carry a device address.
 func pointerLike(v any) bool {
 	switch v.(type) {
@@ -269,6 +301,12 @@ func packArgs(dst []byte, params []hal.Param, args []any) ([]byte, error) {
 // without parameters, pack to an empty buffer, also when its module
 // records no layout.
 func PackParamPointers(params []hal.Param, ptrs []unsafe.Pointer) ([]byte, error) {
+	return packParamPointers(nil, params, ptrs)
+}
+
+// packParamPointers is PackParamPointers into dst's memory when it is
+// large enough (its contents do not matter), else into a new buffer.
+func packParamPointers(dst []byte, params []hal.Param, ptrs []unsafe.Pointer) ([]byte, error) {
 	for len(ptrs) > len(params) && ptrs[len(ptrs)-1] == nil {
 		ptrs = ptrs[:len(ptrs)-1]
 	}
@@ -285,7 +323,13 @@ func PackParamPointers(params []hal.Param, ptrs []unsafe.Pointer) ([]byte, error
 	for _, p := range params {
 		end = max(end, int(p.Offset+p.Size))
 	}
-	buf := make([]byte, end)
+	var buf []byte
+	if end <= cap(dst) {
+		buf = dst[:end]
+		clear(buf) // the padding between parameters
+	} else {
+		buf = make([]byte, end)
+	}
 	for i, p := range params {
 		if ptrs[i] == nil {
 			return nil, fmt.Errorf("streaming: kernelParams[%d] is nil: %w", i, ErrInvalidValue)

@@ -115,22 +115,27 @@ func (s *Stream) LaunchConfigured(f *Function, cfg LaunchConfig, args ...any) er
 	if len(args) == 0 && len(f.params) == 0 {
 		return s.submitKernel(f, &cfg, nil) // nothing to pack or check
 	}
-	if s.argsCopied && s.kind == streamNonBlocking {
-		return s.launchReusingBuffer(f, &cfg, args)
-	}
-	return s.launchPacking(f, &cfg, args)
+	return s.launchArgs(f, &cfg, &kernelArgs{vals: args})
 }
 
-// launchPacking packs args into a buffer of their own and launches.
-func (s *Stream) launchPacking(f *Function, cfg *LaunchConfig, args []any) error {
-	buf, err := PackArgs(f.params, args...)
+// launchArgs packs a and launches.
+func (s *Stream) launchArgs(f *Function, cfg *LaunchConfig, a *kernelArgs) error {
+	if s.argsCopied && s.kind == streamNonBlocking {
+		return s.launchReusingBuffer(f, cfg, a)
+	}
+	return s.launchPacking(f, cfg, a)
+}
+
+// launchPacking packs a into a buffer of its own and launches.
+func (s *Stream) launchPacking(f *Function, cfg *LaunchConfig, a *kernelArgs) error {
+	buf, err := a.pack(nil, f.params)
 	if err != nil {
 		return fmt.Errorf("streaming: launch %s: %w", f.Name(), err)
 	}
-	return s.launchChecked(f, cfg, buf, args)
+	return s.launchChecked(f, cfg, buf, a.vals)
 }
 
-// launchReusingBuffer is LaunchConfigured on a non-blocking stream whose
+// launchReusingBuffer is launchArgs on a non-blocking stream whose
 // driver copies the arguments at Dispatch (hal.ArgsCopier): they are
 // packed into the stream's own buffer, under its lock, rather than into a
 // new buffer per launch. The pointer table's read lock, when the arguments
@@ -138,10 +143,11 @@ func (s *Stream) launchPacking(f *Function, cfg *LaunchConfig, args []any) error
 // being captured (whose launch becomes a node that keeps its buffer), a
 // sticky error or a destroyed stream take launchPacking, which reports
 // them as before.
-func (s *Stream) launchReusingBuffer(f *Function, cfg *LaunchConfig, args []any) error {
+func (s *Stream) launchReusingBuffer(f *Function, cfg *LaunchConfig, a *kernelArgs) error {
 	if s.ctx.sticky.Load() != nil || s.cap.Load() != nil {
-		return s.launchPacking(f, cfg, args)
+		return s.launchPacking(f, cfg, a)
 	}
+	args := a.vals
 	pointers := f.pointers || hasDevicePtr(args)
 	t := &s.ctx.rt.ptrs
 	if pointers {
@@ -153,13 +159,15 @@ func (s *Stream) launchReusingBuffer(f *Function, cfg *LaunchConfig, args []any)
 		if pointers {
 			t.mu.RUnlock()
 		}
-		return s.launchPacking(f, cfg, args)
+		return s.launchPacking(f, cfg, a)
 	}
-	buf, err := packArgs(s.argBuf, f.params, args)
+	buf, err := a.pack(s.argBuf, f.params)
 	if err != nil {
 		err = fmt.Errorf("streaming: launch %s: %w", f.Name(), err)
 	} else {
-		s.argBuf = buf[:0]
+		if cap(buf) > cap(s.argBuf) {
+			s.argBuf = buf[:0] // grown (or the first)
+		}
 		if pointers {
 			err = t.checkArgsLocked("launch", f, s.ctx.dev, buf, args, nil)
 		}
@@ -189,7 +197,7 @@ func (s *Stream) LaunchPacked(f *Function, cfg LaunchConfig, args []byte) error 
 	if err := checkArgBuffer("launch", f, args); err != nil {
 		return err
 	}
-	return s.launchChecked(f, &cfg, append([]byte(nil), args...), nil)
+	return s.launchArgs(f, &cfg, &kernelArgs{form: argPacked, packed: args})
 }
 
 // checkArgBuffer checks that a packed argument buffer covers every
@@ -211,11 +219,7 @@ func (s *Stream) LaunchParams(f *Function, cfg LaunchConfig, params []unsafe.Poi
 	if err := s.checkLaunch(f, &cfg); err != nil {
 		return err
 	}
-	buf, err := PackParamPointers(f.params, params)
-	if err != nil {
-		return fmt.Errorf("streaming: launch %s: %w", f.Name(), err)
-	}
-	return s.launchChecked(f, &cfg, buf, nil)
+	return s.launchArgs(f, &cfg, &kernelArgs{form: argPointers, ptrs: params})
 }
 
 // launchChecked checks the packed arguments' pointers (see checkArgsLocked)
