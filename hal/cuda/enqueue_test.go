@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
 	"github.com/streamhal/streamhal/streaming"
@@ -226,17 +227,18 @@ func (e *streamingEnv) malloc(tb testing.TB, n uint64) streaming.DevicePtr {
 }
 
 // TestLaunchReusedArgBuffer launches vector_add several times back to back
-// on a non-blocking stream, each with other buffers and counts: streaming
-// packs each launch into the same buffer (the driver copies the arguments,
-// hal.ArgsCopier), so a launch that read its arguments late would compute
-// with the next launch's. Bad arguments still fail with ErrInvalidValue,
+// on a non-blocking stream, each with other buffers and counts, through
+// Launch, LaunchParams and LaunchPacked: streaming packs each launch into
+// the same buffer (the driver copies the arguments, hal.ArgsCopier), so a
+// launch that read its arguments late would compute with the next
+// launch's. Bad arguments still fail with ErrInvalidValue,
 // and launches with arguments allocate nothing.
 func TestLaunchReusedArgBuffer(t *testing.T) {
 	testDevice(t)
 	e := newStreamingEnv(t)
 	f := e.fn(t, "vector_add")
 	g, blk := streaming.D1(4), streaming.D1(64)
-	const n, launches = 200, 4
+	const n, launches = 200, 6
 	type job struct {
 		a, b, c streaming.DevicePtr
 		a0, b0  []float32
@@ -257,9 +259,26 @@ func TestLaunchReusedArgBuffer(t *testing.T) {
 			}
 		}
 	}
-	for _, j := range jobs {
-		if err := e.s.Launch(f, g, blk, 0, j.a, j.b, j.c, j.count); err != nil {
-			t.Fatal(err)
+	// Each launch in one of the three forms of arguments, round robin.
+	cfg := streaming.LaunchConfig{Grid: g, Block: blk}
+	for i, j := range jobs {
+		var err error
+		switch i % 3 {
+		case 0:
+			err = e.s.Launch(f, g, blk, 0, j.a, j.b, j.c, j.count)
+		case 1:
+			a, b, c, count := j.a, j.b, j.c, j.count
+			err = e.s.LaunchParams(f, cfg, []unsafe.Pointer{unsafe.Pointer(&a), unsafe.Pointer(&b), unsafe.Pointer(&c), unsafe.Pointer(&count)})
+		case 2:
+			buf, perr := streaming.PackArgs(f.Params(), j.a, j.b, j.c, j.count)
+			if perr != nil {
+				t.Fatal(perr)
+			}
+			err = e.s.LaunchPacked(f, cfg, buf)
+			clear(buf) // the caller's to change once the call returns
+		}
+		if err != nil {
+			t.Fatalf("launch %d: %v", i, err)
 		}
 	}
 	if err := e.s.Synchronize(bg); err != nil {
