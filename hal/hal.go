@@ -243,6 +243,17 @@ type Notifier interface {
 	Notify(fn func()) error
 }
 
+// ArgsCopier is implemented by queues whose Dispatch is done with
+// cfg.Args when it returns (the driver copies the arguments into the
+// launch, as cuLaunchKernel does) and reports it with DispatchCopiesArgs:
+// the caller may then pack its next launch into the same buffer. Package
+// streaming does, which saves an allocation per launch with arguments;
+// without it, the driver may keep the buffer until the launch has run (see
+// LaunchConfig.Args) and each launch packs into a new one.
+type ArgsCopier interface {
+	DispatchCopiesArgs() bool
+}
+
 // EventFlags configure an event.
 type EventFlags uint32
 

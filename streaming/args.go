@@ -72,11 +72,56 @@ func argBytes(v any, scratch []byte) ([]byte, int, error) {
 	if size == 0 {
 		return nil, 0, fmt.Errorf("%s is empty", rv.Type())
 	}
-	// Copy the value's memory: a fresh addressable copy keeps v untouched.
-	cp := reflect.New(rv.Type())
-	cp.Elem().Set(rv)
-	b := unsafe.Slice((*byte)(cp.UnsafePointer()), size)
-	return append(scratch, b...), rv.Type().Align(), nil
+	b := append(scratch, make([]byte, size)...)
+	putPlain(b, rv)
+	return b, rv.Type().Align(), nil
+}
+
+// putPlain writes rv, plain data (see plainData), into b in its Go memory
+// layout, leaving padding as it finds it. It reads the value through
+// reflect's accessors rather than copying its memory: a copy through
+// reflect.Value.Set would make every argument of every launch escape to
+// the heap.
+func putPlain(b []byte, rv reflect.Value) {
+	le := binary.LittleEndian
+	t := rv.Type()
+	switch k := rv.Kind(); k {
+	case reflect.Bool:
+		if rv.Bool() {
+			b[0] = 1
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		var u uint64
+		if rv.CanInt() {
+			u = uint64(rv.Int())
+		} else {
+			u = rv.Uint()
+		}
+		switch t.Size() {
+		case 1:
+			b[0] = byte(u)
+		case 2:
+			le.PutUint16(b, uint16(u))
+		case 4:
+			le.PutUint32(b, uint32(u))
+		default:
+			le.PutUint64(b, u)
+		}
+	case reflect.Float32:
+		le.PutUint32(b, math.Float32bits(float32(rv.Float())))
+	case reflect.Float64:
+		le.PutUint64(b, math.Float64bits(rv.Float()))
+	case reflect.Array:
+		es := int(t.Elem().Size())
+		for i := range rv.Len() {
+			putPlain(b[i*es:], rv.Index(i))
+		}
+	case reflect.Struct:
+		for i := range t.NumField() {
+			putPlain(b[t.Field(i).Offset:], rv.Field(i))
+		}
+	}
 }
 
 // plainData accepts types whose memory is plain numbers.
@@ -99,6 +144,48 @@ func plainData(t reflect.Type) error {
 	return fmt.Errorf("%s has no C layout (kernel arguments are numbers, DevicePtr, and arrays or structs of them)", t)
 }
 
+// typeName is fmt's %T of v. Handing v itself to fmt would make every
+// argument of every launch escape to the heap: a DevicePtr passed to Launch
+// would cost an allocation even when the launch is valid.
+func typeName(v any) string {
+	if t := reflect.TypeOf(v); t != nil {
+		return t.String()
+	}
+	return "<nil>"
+}
+
+// kernelArgs are a launch's arguments as its caller gave them: Go values
+// (Launch), a pointer to each value (LaunchParams), or a packed buffer
+// (LaunchPacked), which form says.
+type kernelArgs struct {
+	form   argForm
+	vals   []any
+	ptrs   []unsafe.Pointer
+	packed []byte
+}
+
+type argForm int
+
+const (
+	argValues argForm = iota
+	argPointers
+	argPacked
+)
+
+// pack packs a by params into dst's memory when it is large enough, else
+// into a new buffer.
+func (a *kernelArgs) pack(dst []byte, params []hal.Param) ([]byte, error) {
+	switch a.form {
+	case argPointers:
+		return packParamPointers(dst, params, a.ptrs)
+	case argPacked:
+		// Checked by LaunchPacked; copied, as the caller may change it
+		// once the launch call returns.
+		return append(dst[:0], a.packed...), nil
+	}
+	return packArgs(dst, params, a.vals)
+}
+
 // pointerLike accepts the Go types that can carry a device address.
 func pointerLike(v any) bool {
 	switch v.(type) {
@@ -112,8 +199,18 @@ func pointerLike(v any) bool {
 // kernel's parameter layout (Function.Params); nil packs by natural
 // alignment alone.
 func PackArgs(params []hal.Param, args ...any) ([]byte, error) {
+	return packArgs(nil, params, args)
+}
+
+// packArgs is PackArgs into dst's memory when it is large enough (its
+// contents do not matter), else into a new buffer.
+func packArgs(dst []byte, params []hal.Param, args []any) ([]byte, error) {
 	if params != nil && len(args) != len(params) {
 		return nil, fmt.Errorf("streaming: %d arguments for a kernel with %d parameters: %w", len(args), len(params), ErrInvalidValue)
+	}
+	if len(args) == 0 {
+		// Whatever the layout, it has no parameter (checked above).
+		return nil, nil
 	}
 	// One allocation for the buffer: its size is known from the layout
 	// (growing it argument by argument cost one allocation each).
@@ -123,24 +220,59 @@ func PackArgs(params []hal.Param, args ...any) ([]byte, error) {
 		for _, p := range params {
 			end = max(end, int(p.Offset+p.Size))
 		}
-		buf = make([]byte, 0, end)
-	} else if len(args) > 0 {
+		if end <= cap(dst) {
+			buf = dst[:end]
+			clear(buf)
+		} else {
+			buf = make([]byte, end)
+		}
+	} else if cap(dst) >= 8*len(args) {
+		buf = dst[:0]
+	} else {
 		buf = make([]byte, 0, 8*len(args))
 	}
+	le := binary.LittleEndian
 	var scratch [16]byte
 	off := 0
 	for i, v := range args {
+		if params != nil {
+			// The usual arguments go straight to their parameter, which
+			// the layout places inside buf.
+			p := &params[i]
+			switch x := v.(type) {
+			case DevicePtr:
+				if p.Size == 8 {
+					le.PutUint64(buf[p.Offset:], uint64(x))
+					continue
+				}
+			case uint32:
+				if p.Size == 4 && !p.Pointer {
+					le.PutUint32(buf[p.Offset:], x)
+					continue
+				}
+			case int32:
+				if p.Size == 4 && !p.Pointer {
+					le.PutUint32(buf[p.Offset:], uint32(x))
+					continue
+				}
+			case float32:
+				if p.Size == 4 && !p.Pointer {
+					le.PutUint32(buf[p.Offset:], math.Float32bits(x))
+					continue
+				}
+			}
+		}
 		b, align, err := argBytes(v, scratch[:0])
 		if err != nil {
-			return nil, fmt.Errorf("streaming: argument %d (%T): %v: %w", i, v, err, ErrInvalidValue)
+			return nil, fmt.Errorf("streaming: argument %d (%s): %v: %w", i, typeName(v), err, ErrInvalidValue)
 		}
 		if params != nil {
 			p := params[i]
 			if int(p.Size) != len(b) {
-				return nil, fmt.Errorf("streaming: argument %d (%T) is %d bytes, kernel parameter %d is %d bytes: %w", i, v, len(b), i, p.Size, ErrInvalidValue)
+				return nil, fmt.Errorf("streaming: argument %d (%s) is %d bytes, kernel parameter %d is %d bytes: %w", i, typeName(v), len(b), i, p.Size, ErrInvalidValue)
 			}
 			if p.Pointer && !pointerLike(v) {
-				return nil, fmt.Errorf("streaming: argument %d (%T) for a pointer parameter (pass a DevicePtr): %w", i, v, ErrInvalidValue)
+				return nil, fmt.Errorf("streaming: argument %d (%s) for a pointer parameter (pass a DevicePtr): %w", i, typeName(v), ErrInvalidValue)
 			}
 			off = int(p.Offset)
 		} else {
@@ -169,6 +301,12 @@ func PackArgs(params []hal.Param, args ...any) ([]byte, error) {
 // without parameters, pack to an empty buffer, also when its module
 // records no layout.
 func PackParamPointers(params []hal.Param, ptrs []unsafe.Pointer) ([]byte, error) {
+	return packParamPointers(nil, params, ptrs)
+}
+
+// packParamPointers is PackParamPointers into dst's memory when it is
+// large enough (its contents do not matter), else into a new buffer.
+func packParamPointers(dst []byte, params []hal.Param, ptrs []unsafe.Pointer) ([]byte, error) {
 	for len(ptrs) > len(params) && ptrs[len(ptrs)-1] == nil {
 		ptrs = ptrs[:len(ptrs)-1]
 	}
@@ -185,7 +323,13 @@ func PackParamPointers(params []hal.Param, ptrs []unsafe.Pointer) ([]byte, error
 	for _, p := range params {
 		end = max(end, int(p.Offset+p.Size))
 	}
-	buf := make([]byte, end)
+	var buf []byte
+	if end <= cap(dst) {
+		buf = dst[:end]
+		clear(buf) // the padding between parameters
+	} else {
+		buf = make([]byte, end)
+	}
 	for i, p := range params {
 		if ptrs[i] == nil {
 			return nil, fmt.Errorf("streaming: kernelParams[%d] is nil: %w", i, ErrInvalidValue)

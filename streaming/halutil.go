@@ -61,6 +61,13 @@ func halNotify(q hal.Queue, fn func()) error {
 	return q.HostCall(fn)
 }
 
+// halCopiesArgs is hal.ArgsCopier.DispatchCopiesArgs; without ArgsCopier
+// the driver may keep a launch's argument buffer.
+func halCopiesArgs(q hal.Queue) bool {
+	c, ok := q.(hal.ArgsCopier)
+	return ok && c.DispatchCopiesArgs()
+}
+
 // halWatchFaults is hal.FaultNotifier.NotifyFault. Without FaultNotifier a
 // sticky fault is seen when the queue's next Synchronize returns it.
 func halWatchFaults(q hal.Queue, fn func(err error)) {

@@ -48,6 +48,10 @@ type Stream struct {
 	gone       atomic.Bool // closed, for Err's lock-free look (set under mu with closed)
 	pendingErr error       // an execution error seen by an internal drain
 	tail       hal.Event   // internal event for legacy-stream ordering
+	// argBuf is where launches with arguments are packed when the driver
+	// copies them at Dispatch (argsCopied; see launchReusingBuffer).
+	argBuf     []byte
+	argsCopied bool // hal.ArgsCopier: set at creation
 
 	cap atomic.Pointer[capture] // non-nil while the stream is being captured
 
@@ -68,7 +72,7 @@ func newStream(c *Context, kind streamKind, priority int) (*Stream, error) {
 	if err != nil {
 		return nil, fmt.Errorf("streaming: create stream on device %d: %w", c.dev.ordinal, err)
 	}
-	s := &Stream{ctx: c, kind: kind, priority: priority, q: q}
+	s := &Stream{ctx: c, kind: kind, priority: priority, q: q, argsCopied: halCopiesArgs(q)}
 	c.watchFaults(q)
 	if kind == streamNonBlocking {
 		s.flags = StreamNonBlocking
@@ -246,26 +250,10 @@ func (s *Stream) submitOp(what string, o *op) error {
 	if c := s.cap.Load(); c != nil {
 		return c.add(s, what, *o)
 	}
-	if err := s.checkImplicitCapture(what); err != nil {
+	if err := s.lockOrdered(what); err != nil {
 		return err
 	}
-	waits, done, err := s.legacyWaits()
-	if err != nil {
-		return fmt.Errorf("streaming: %s: order against the default stream: %w", what, err)
-	}
-	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		return fmt.Errorf("streaming: %s on a destroyed stream: %w", what, ErrInvalidHandle)
-	}
-	for _, e := range waits {
-		if err := s.q.Wait(e); err != nil {
-			return fmt.Errorf("streaming: %s: %w", what, err)
-		}
-	}
-	if done != nil {
-		done()
-	}
 	var qerr error
 	if o.exec != nil {
 		qerr = s.q.Execute(o.exec.hal)
@@ -277,11 +265,108 @@ func (s *Stream) submitOp(what string, o *op) error {
 	if qerr != nil {
 		return fmt.Errorf("streaming: %s: %w", what, qerr)
 	}
-	if o.fn != nil && s.lastKernel.Load() != o.fn {
-		s.lastKernel.Store(o.fn)
-	}
-	s.work.Add(1)
+	s.submitted(o.fn)
 	return nil
+}
+
+// submitKernel is submitOp of a kernel launch whose arguments are checked
+// and packed, without building its op: the enqueue of a launch is the
+// hottest path of the package, and an op (a hal.Node and the capture's
+// extras) costs more to fill and copy than the rest of the Go side of it.
+// Only a stream being captured needs the op.
+func (s *Stream) submitKernel(f *Function, cfg *LaunchConfig, buf []byte) error {
+	if s.kind != streamNonBlocking || s.ctx.sticky.Load() != nil || s.cap.Load() != nil {
+		return s.submitKernelOrdered(f, cfg, buf)
+	}
+	// A non-blocking stream in good standing: no capture, no legacy
+	// ordering, no sticky error. The errors are made apart (dispatchError,
+	// submitKernelOrdered), which keeps this frame small. hc is filled
+	// before the lock, whose atomic instruction lets its field-by-field
+	// stores land before the call copies it whole (copied right after
+	// them, it stalled the copy for a few nanoseconds).
+	hc := hal.LaunchConfig{Grid: cfg.Grid, Block: cfg.Block, SharedBytes: cfg.SharedBytes, Args: buf, Cooperative: cfg.Cooperative}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return s.submitKernelOrdered(f, cfg, buf)
+	}
+	err := s.q.Dispatch(f.k, hc)
+	if err == nil && s.lastKernel.Load() != f {
+		s.lastKernel.Store(f)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return dispatchError(err)
+	}
+	return nil
+}
+
+// dispatchError is the error of a kernel launch the driver refused.
+func dispatchError(err error) error { return fmt.Errorf("streaming: kernel launch: %w", err) }
+
+// submitKernelOrdered is submitKernel on any stream: it records the launch
+// into the capture graph while the stream is being captured, else orders
+// it as submitOp does.
+func (s *Stream) submitKernelOrdered(f *Function, cfg *LaunchConfig, buf []byte) error {
+	const what = "kernel launch"
+	if err := s.ctx.stickyErr(what); err != nil {
+		return err
+	}
+	if s.cap.Load() != nil {
+		o := kernelOp(f, cfg, buf)
+		return s.submitOp(what, &o)
+	}
+	if err := s.lockOrdered(what); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if err := s.q.Dispatch(f.k, hal.LaunchConfig{Grid: cfg.Grid, Block: cfg.Block, SharedBytes: cfg.SharedBytes, Args: buf, Cooperative: cfg.Cooperative}); err != nil {
+		return dispatchError(err)
+	}
+	s.submitted(f)
+	return nil
+}
+
+// lockOrdered makes the checks of a submission outside capture, orders s
+// behind the legacy default stream or the blocking streams as its kind
+// requires, and returns with s.mu held; on an error s.mu is not held.
+func (s *Stream) lockOrdered(what string) error {
+	if err := s.checkImplicitCapture(what); err != nil {
+		return err
+	}
+	waits, done, err := s.legacyWaits()
+	if err != nil {
+		return fmt.Errorf("streaming: %s: order against the default stream: %w", what, err)
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return fmt.Errorf("streaming: %s on a destroyed stream: %w", what, ErrInvalidHandle)
+	}
+	for _, e := range waits {
+		if err := s.q.Wait(e); err != nil {
+			s.mu.Unlock()
+			return fmt.Errorf("streaming: %s: %w", what, err)
+		}
+	}
+	if done != nil {
+		done()
+	}
+	return nil
+}
+
+// submitted notes an operation enqueued on s (s.mu held): fn is the kernel
+// it launches, or nil.
+func (s *Stream) submitted(fn *Function) {
+	if fn != nil && s.lastKernel.Load() != fn {
+		s.lastKernel.Store(fn)
+	}
+	// Only the legacy ordering reads the count (legacyWaits, markTail),
+	// and only of the legacy and the blocking streams: a non-blocking
+	// stream saves the atomic add.
+	if s.kind != streamNonBlocking {
+		s.work.Add(1)
+	}
 }
 
 // notify runs a short bookkeeping function once the stream's earlier work

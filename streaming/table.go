@@ -3,6 +3,7 @@ package streaming
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -101,6 +102,9 @@ func (a *allocation) owner() *allocation {
 type ptrTable struct {
 	mu      sync.RWMutex
 	entries []*allocation // sorted by base
+	// bases[i] is entries[i].base: lookups search it without following a
+	// pointer per step (every pointer argument of a launch is looked up).
+	bases []uint64
 	// frees counts claims; graph execs re-check the allocations they
 	// use only when it moved since their last check.
 	frees atomic.Uint64
@@ -121,9 +125,8 @@ func (t *ptrTable) insert(a *allocation) error {
 		o := t.entries[i]
 		return fmt.Errorf("streaming: %v memory at [%#x, %#x) overlaps %v memory at %#x: %w", a.kind, a.base, a.end(), o.kind, o.base, ErrAlreadyMapped)
 	}
-	t.entries = append(t.entries, nil)
-	copy(t.entries[i+1:], t.entries[i:])
-	t.entries[i] = a
+	t.entries = slices.Insert(t.entries, i, a)
+	t.bases = slices.Insert(t.bases, i, a.base)
 	return nil
 }
 
@@ -149,7 +152,8 @@ func (t *ptrTable) claim(a *allocation) bool {
 func (t *ptrTable) removeLocked(a *allocation) bool {
 	i := sort.Search(len(t.entries), func(i int) bool { return t.entries[i].base >= a.base })
 	if i < len(t.entries) && t.entries[i] == a {
-		t.entries = append(t.entries[:i], t.entries[i+1:]...)
+		t.entries = slices.Delete(t.entries, i, i+1)
+		t.bases = slices.Delete(t.bases, i, i+1)
 		return true
 	}
 	return false
@@ -163,7 +167,17 @@ func (t *ptrTable) find(p uint64) *allocation {
 }
 
 func (t *ptrTable) findLocked(p uint64) *allocation {
-	i := sort.Search(len(t.entries), func(i int) bool { return t.entries[i].base > p })
+	// The first base above p, by hand: sort.Search's closure cost more
+	// than the search.
+	b := t.bases
+	i, j := 0, len(b)
+	for i < j {
+		if m := int(uint(i+j) >> 1); b[m] > p {
+			j = m
+		} else {
+			i = m + 1
+		}
+	}
 	if i == 0 {
 		return nil
 	}

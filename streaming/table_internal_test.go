@@ -1,6 +1,7 @@
 package streaming
 
 import (
+	"math/rand/v2"
 	"testing"
 	"unsafe"
 )
@@ -47,5 +48,71 @@ func TestHostRangeOnlyHostAddresses(t *testing.T) {
 	}
 	if a := tab.hostRange(nil, 8); a != nil {
 		t.Error("nil matched")
+	}
+}
+
+// TestTableFind checks findLocked, which searches the table's bases, against
+// a linear scan of the allocations, through inserts and removals in random
+// order.
+func TestTableFind(t *testing.T) {
+	var tab ptrTable
+	rng := rand.New(rand.NewPCG(1, 2))
+	var live []*allocation
+	check := func() {
+		t.Helper()
+		if len(tab.bases) != len(tab.entries) {
+			t.Fatalf("%d bases for %d entries", len(tab.bases), len(tab.entries))
+		}
+		for _, p := range []uint64{0, 1, 4095, 4096, 4097, 1 << 20, 1<<20 + 4095, 1<<20 + 4096, 1 << 30, ^uint64(0)} {
+			for _, q := range []uint64{p, p + uint64(rng.IntN(1<<20))} {
+				var want *allocation
+				for _, a := range live {
+					if q >= a.base && q < a.base+a.size {
+						want = a
+					}
+				}
+				if got := tab.findLocked(q); got != want {
+					t.Fatalf("findLocked(%#x) = %v, want %v", q, got, want)
+				}
+			}
+		}
+		for _, a := range live {
+			for _, q := range []uint64{a.base, a.base + a.size - 1} {
+				if got := tab.findLocked(q); got != a {
+					t.Fatalf("findLocked(%#x) = %v, want the allocation at %#x", q, got, a.base)
+				}
+			}
+			if got := tab.findLocked(a.base + a.size); got == a {
+				t.Fatalf("findLocked(%#x), one past the allocation at %#x, found it", a.base+a.size, a.base)
+			}
+		}
+	}
+	check()
+	for step := range 400 {
+		if len(live) > 0 && (rng.IntN(3) == 0 || step > 300) {
+			i := rng.IntN(len(live))
+			tab.mu.Lock()
+			ok := tab.removeLocked(live[i])
+			tab.mu.Unlock()
+			if !ok {
+				t.Fatalf("removeLocked of the allocation at %#x found nothing", live[i].base)
+			}
+			live = append(live[:i], live[i+1:]...)
+		} else {
+			// Slots of 8 KiB, allocations of up to 8 KiB: some adjacent.
+			a := &allocation{base: 4096 + uint64(rng.IntN(512))*8192, size: 1 + uint64(rng.IntN(8192)), kind: MemoryDevice}
+			err := tab.insert(a)
+			overlaps := false
+			for _, o := range live {
+				overlaps = overlaps || (a.base < o.base+o.size && o.base < a.base+a.size)
+			}
+			if overlaps != (err != nil) {
+				t.Fatalf("insert at [%#x, +%d): %v, overlaps a live allocation: %v", a.base, a.size, err, overlaps)
+			}
+			if err == nil {
+				live = append(live, a)
+			}
+		}
+		check()
 	}
 }

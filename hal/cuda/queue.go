@@ -33,8 +33,9 @@ type queue struct {
 }
 
 var (
-	_ hal.Queue    = (*queue)(nil)
-	_ hal.Notifier = (*queue)(nil)
+	_ hal.Queue      = (*queue)(nil)
+	_ hal.Notifier   = (*queue)(nil)
+	_ hal.ArgsCopier = (*queue)(nil)
 )
 
 // NewQueue creates a stream with the requested priority (CUDA clamps a
@@ -92,6 +93,22 @@ func (q *queue) Fill(dst uint64, n uint64, pattern uint32, patternSize int) erro
 // CU_LAUNCH_PARAM_BUFFER_POINTER buffer; cooperative launches use
 // cuLaunchCooperativeKernel with one pointer per parameter into the buffer.
 func (q *queue) Dispatch(k hal.Kernel, cfg hal.LaunchConfig) error {
+	// The common launch, checked in one expression, is one cgo call from
+	// a small frame; anything else, errors included, is dispatch's.
+	kk, ok := k.(*kernel)
+	if !ok || kk == nil || kk.exe.d != q.d || kk.exe.closed.Load() || q.closed.Load() || cfg.Cooperative || (kk.params != nil && len(cfg.Args) < kk.argSize) {
+		return q.dispatch(k, &cfg)
+	}
+	return q.launch(kk, &cfg)
+}
+
+// DispatchCopiesArgs implements hal.ArgsCopier: cuLaunchKernel and
+// cuLaunchCooperativeKernel copy the arguments before they return.
+func (q *queue) DispatchCopiesArgs() bool { return true }
+
+// dispatch is Dispatch with every check in order, and the cooperative
+// launch.
+func (q *queue) dispatch(k hal.Kernel, cfg *hal.LaunchConfig) error {
 	if err := q.usable(); err != nil {
 		return err
 	}
@@ -102,37 +119,51 @@ func (q *queue) Dispatch(k hal.Kernel, cfg hal.LaunchConfig) error {
 	if err := kk.checkArgs(cfg.Args); err != nil {
 		return err
 	}
+	if !cfg.Cooperative {
+		return q.launch(kk, cfg)
+	}
+	if kk.params == nil && len(cfg.Args) > 0 {
+		return fmt.Errorf("hal/cuda: cooperative launch of %s: parameter layout unknown: %w", kk.name, hal.ErrNotSupported)
+	}
 	var args unsafe.Pointer
+	if len(cfg.Args) > 0 {
+		args = unsafe.Pointer(&cfg.Args[0]) // as in launch
+	}
+	var offs *C.uint32_t
+	if len(kk.offsets) > 0 {
+		offs = (*C.uint32_t)(unsafe.Pointer(&kk.offsets[0]))
+	}
+	g, b := cfg.Grid, cfg.Block
+	r := C.shal_launch_cooperative(q.d.ctx, kk.fn, C.uint(g.X), C.uint(g.Y), C.uint(g.Z), C.uint(b.X), C.uint(b.Y), C.uint(b.Z),
+		C.uint(cfg.SharedBytes), q.stream, args, offs, C.int(len(kk.offsets)))
+	if r != 0 {
+		return check(r, "cuLaunchCooperativeKernel(%s, grid %v, block %v, shared %d)", kk.name, g, b, cfg.SharedBytes)
+	}
+	return nil
+}
+
+// launch is cuLaunchKernel of a checked launch of kk.
+func (q *queue) launch(kk *kernel, cfg *hal.LaunchConfig) error {
+	var args uintptr
 	if len(cfg.Args) > 0 {
 		// cfg.Args holds no Go pointers, so C may read it for the call; the
 		// driver copies the arguments before cuLaunchKernel returns.
-		args = unsafe.Pointer(&cfg.Args[0])
+		args = uintptr(unsafe.Pointer(&cfg.Args[0]))
 	}
-	g, b := cfg.Grid, cfg.Block
-	var r C.CUresult
-	if cfg.Cooperative {
-		if kk.params == nil && len(cfg.Args) > 0 {
-			return fmt.Errorf("hal/cuda: cooperative launch of %s: parameter layout unknown: %w", kk.name, hal.ErrNotSupported)
-		}
-		var offs *C.uint32_t
-		if len(kk.offsets) > 0 {
-			offs = (*C.uint32_t)(unsafe.Pointer(&kk.offsets[0]))
-		}
-		r = C.shal_launch_cooperative(q.d.ctx, kk.fn, C.uint(g.X), C.uint(g.Y), C.uint(g.Z), C.uint(b.X), C.uint(b.Y), C.uint(b.Z),
-			C.uint(cfg.SharedBytes), q.stream, args, offs, C.int(len(kk.offsets)))
-		if r != 0 {
-			return check(r, "cuLaunchCooperativeKernel(%s, grid %v, block %v, shared %d)", kk.name, g, b, cfg.SharedBytes)
-		}
-		return nil
-	}
-	r = C.shal_launch(q.d.uctx, kk.uf, C.uint(g.X), C.uint(g.Y), C.uint(g.Z), C.uint(b.X), C.uint(b.Y), C.uint(b.Z),
-		C.uint(cfg.SharedBytes), q.us, C.uintptr_t(uintptr(args)), C.size_t(kk.bufferSize(cfg.Args)))
+	g, b := &cfg.Grid, &cfg.Block
+	r := C.shal_launch(q.d.uctx, kk.uf, C.uint(g.X), C.uint(g.Y), C.uint(g.Z), C.uint(b.X), C.uint(b.Y), C.uint(b.Z),
+		C.uint(cfg.SharedBytes), q.us, C.uintptr_t(args), C.size_t(kk.bufferSize(cfg.Args)))
 	// The buffer went to C as an integer, which keeps nothing alive.
 	runtime.KeepAlive(cfg.Args)
 	if r != 0 {
-		return check(r, "cuLaunchKernel(%s, grid %v, block %v, shared %d, %d argument bytes)", kk.name, g, b, cfg.SharedBytes, kk.bufferSize(cfg.Args))
+		return launchError(r, kk, cfg)
 	}
 	return nil
+}
+
+// launchError is the error of a cuLaunchKernel that returned r.
+func launchError(r C.CUresult, kk *kernel, cfg *hal.LaunchConfig) error {
+	return check(r, "cuLaunchKernel(%s, grid %v, block %v, shared %d, %d argument bytes)", kk.name, cfg.Grid, cfg.Block, cfg.SharedBytes, kk.bufferSize(cfg.Args))
 }
 
 // hostFn is what a cgo.Handle passed to the host trampoline refers to.

@@ -104,6 +104,7 @@ func (s *suite) run(t *testing.T) {
 		}
 	}()
 	t.Run("Kernels", s.testKernels)
+	t.Run("ArgsCopier", s.testArgsCopier)
 	t.Run("Graph", s.testGraph)
 	t.Run("BadInput", func(t *testing.T) { s.testBadInput(t, format, data) })
 	t.Run("DoubleClose", func(t *testing.T) { s.testDoubleClose(t, format, data) })

@@ -72,6 +72,66 @@ func (s *suite) testNotifier(t *testing.T) {
 	}
 }
 
+// testArgsCopier checks hal.ArgsCopier where the queue reports it: a
+// launch's argument buffer may be overwritten as soon as Dispatch
+// returns, here with the next launch's arguments, while the first launch
+// may not have run yet (a host call holds the queue). Without it streaming
+// packs every launch into a buffer of its own.
+func (s *suite) testArgsCopier(t *testing.T) {
+	c, ok := s.q.(hal.ArgsCopier)
+	if !ok || !c.DispatchCopiesArgs() {
+		t.Skip("the queue may keep argument buffers (streaming packs every launch anew)")
+	}
+	const n = 1000
+	k := s.kernel(t, "vector_add")
+	da, db := s.alloc(t, hal.MemoryDevice, 4*n), s.alloc(t, hal.MemoryDevice, 4*n)
+	out := [2]hal.Allocation{s.alloc(t, hal.MemoryDevice, 4*n), s.alloc(t, hal.MemoryDevice, 4*n)}
+	a := func(i int) float32 { return float32(i) }
+	b := func(i int) float32 { return float32(3 * i) }
+	s.upload(t, da.Device, floats(n, a))
+	s.upload(t, db.Device, floats(n, b))
+	for _, o := range out {
+		if err := s.q.Fill(o.Device, 4*n, 0x7fc00001, 4); err != nil { // a NaN
+			t.Fatal(err)
+		}
+	}
+	release := make(chan struct{})
+	if err := s.q.HostCall(func() { <-release }); err != nil {
+		t.Fatal(err)
+	}
+	grid, block := hal.Dim3{X: (n + 255) / 256, Y: 1, Z: 1}, hal.Dim3{X: 256, Y: 1, Z: 1}
+	// One buffer for both launches: the first writes out[0], then its
+	// buffer is repacked for the second, which writes out[1] over half
+	// the elements.
+	buf := packArgs(t, k, da.Device, db.Device, out[0].Device, uint32(n))
+	err := s.q.Dispatch(k, hal.LaunchConfig{Grid: grid, Block: block, Args: buf})
+	if err == nil {
+		copy(buf, packArgs(t, k, da.Device, db.Device, out[1].Device, uint32(n/2)))
+		err = s.q.Dispatch(k, hal.LaunchConfig{Grid: grid, Block: block, Args: buf})
+	}
+	close(release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.sync(t)
+	for j, o := range out {
+		got := toFloats(s.download(t, o.Device, 4*n))
+		count := []int{n, n / 2}[j]
+		for i, v := range got {
+			want := a(i) + b(i)
+			if i >= count {
+				if v == v {
+					t.Fatalf("launch %d: c[%d] = %v, want it untouched (NaN)", j, i, v)
+				}
+				continue
+			}
+			if !close32(v, want, 1e-6) {
+				t.Fatalf("launch %d: c[%d] = %v, want %v (the launch read a later launch's arguments?)", j, i, v, want)
+			}
+		}
+	}
+}
+
 func pattern64(b byte) []byte {
 	p := make([]byte, 64)
 	for i := range p {

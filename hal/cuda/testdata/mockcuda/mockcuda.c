@@ -26,7 +26,9 @@
 // CUDA_ERROR_NO_DEVICE; MOCKCUDA_NO_PARAMINFO=1 makes cuFuncGetParamInfo
 // report CUDA_ERROR_NOT_SUPPORTED (as a driver before 12.4 would lack it);
 // MOCKCUDA_NO_MEMOPS=1 makes cuStreamWaitValue32_v2 report
-// CUDA_ERROR_NOT_SUPPORTED (a device that refuses stream memory operations).
+// CUDA_ERROR_NOT_SUPPORTED (a device that refuses stream memory operations);
+// MOCKCUDA_DROP_LAUNCHES=1 makes cuLaunchKernel check its arguments and
+// return without running the kernel (for benchmarks of the launch path).
 
 #define _GNU_SOURCE
 #include <errno.h>
@@ -88,10 +90,19 @@ static __thread ctx_t *current;
 		if (current == NULL) return E_INVALID_CONTEXT; \
 	} while (0)
 
+// MOCKCUDA_DROP_LAUNCHES=1 (read by cuInit): cuLaunchKernel checks and
+// copies its arguments as usual, then drops the launch instead of queueing
+// it, so the kernel never runs. It is for benchmarks of the launch path
+// above the driver (hal/cuda's BenchmarkLaunchEnqueueStack), which would
+// otherwise mostly time the stream threads that each queued launch wakes.
+static int drop_launches;
+
 CUresult cuInit(unsigned int flags) {
 	if (flags != 0) return E_INVALID_VALUE;
 	const char *e = getenv("MOCKCUDA_NO_DEVICE");
 	if (e && *e == '1') return E_NO_DEVICE;
+	e = getenv("MOCKCUDA_DROP_LAUNCHES");
+	drop_launches = e && *e == '1';
 	initialized = 1;
 	return OK;
 }
@@ -1633,6 +1644,10 @@ CUresult cuLaunchKernel(function_t *f, unsigned int gx, unsigned int gy, unsigne
 	if ((r = check_dims(gx, gy, gz, bx, by, bz))) return r;
 	unsigned char *args;
 	if ((r = take_args(f->def, params, extra, &args))) return r;
+	if (drop_launches) {
+		free(args);
+		return OK;
+	}
 	op_t *o = new_op(OP_KERNEL);
 	o->fn = f;
 	o->grid[0] = gx, o->grid[1] = gy, o->grid[2] = gz;
