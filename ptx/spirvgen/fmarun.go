@@ -55,7 +55,7 @@ func (e *fn) runnable(in *ptx.Inst) bool {
 	if directed(in.Rnd) || in.Has(ptx.FlagFTZ) || in.Has(ptx.FlagSat) || in.Args[0].Kind != ptx.OpdReg {
 		return false
 	}
-	return t.FusedFMA32 && t.Float64 && !t.ContractFMA32 && fmaCheck == "" && e.sched == nil
+	return t.FusedFMA32 && t.Float64 && !t.ContractFMA32 && fmaCheck != "bits" && e.sched == nil
 }
 
 // plainFlow lists the instructions that may stand between a run's fmas

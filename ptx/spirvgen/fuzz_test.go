@@ -33,6 +33,7 @@ func FuzzTranslate(f *testing.F) {
 	for _, s := range []string{
 		kernelHead + `.visible .entry k(.param .u64 p) { .reg .b32 %r<3>; .reg .b64 %a; ld.param.u64 %a, [p]; mov.u32 %r1, %tid.x; shfl.sync.down.b32 %r2, %r1, 1, 31, -1; st.global.u32 [%a], %r2; ret; }`,
 		kernelHead + `.visible .entry k(.param .u64 p) { .reg .pred %q; .reg .b32 %r<3>; .reg .b64 %a; ld.param.u64 %a, [p]; mov.u32 %r1, %tid.x; setp.eq.u32 %q, %r1, 0; @%q ret; bar.sync 0; st.global.u32 [%a], %r1; ret; }`,
+		kernelHead + `.visible .entry k(.param .u64 p) { .reg .pred %q; .reg .f32 %f<6>; .reg .b64 %a; ld.param.u64 %a, [p]; ld.global.f32 %f1, [%a]; fma.rn.f32 %f2, %f1, %f1, %f1; ld.global.f32 %f3, [%a+4]; fma.rn.f32 %f4, %f3, %f2, %f2; setp.lt.f32 %q, %f4, %f1; @%q fma.rn.f32 %f4, %f4, %f4, %f1; fma.rn.ftz.f32 %f5, %f4, %f3, %f2; add.f32 %f5, %f5, %f4; st.global.f32 [%a], %f5; ret; }`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -42,8 +43,12 @@ func FuzzTranslate(f *testing.F) {
 	}
 	*spirvgen.RecoverPanics = false
 	f.Cleanup(func() { *spirvgen.RecoverPanics = true })
+	// NVIDIA's: a fused Fma that flushes, so fma.rn.f32 forms runs
+	// (fmarun.go) and fma.rn.ftz.f32 is the bare Fma.
+	nvidia := spirvgen.FullTarget()
+	nvidia.ContractFMA32, nvidia.FlushFMA32 = false, true
 	f.Fuzz(func(t *testing.T, src []byte) {
-		for _, tg := range []spirvgen.Target{lavapipe, spirvgen.FullTarget()} {
+		for _, tg := range []spirvgen.Target{lavapipe, spirvgen.FullTarget(), nvidia} {
 			res, err := spirvgen.Translate(src, spirvgen.Options{Target: tg})
 			if err != nil {
 				if !errors.Is(err, ptx.ErrInvalidPTX) {
