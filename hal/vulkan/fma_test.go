@@ -306,3 +306,67 @@ func TestFlushProbe(t *testing.T) {
 	}
 	t.Logf("FlushFMA32: %v", fl)
 }
+
+// fmaReloadKernel reads %f1, uses it in an fma, loads %f1 again and uses
+// it in the next fma of the same run: the second value must be tested
+// again (spirvgen's runs test each register's value once).
+const fmaReloadKernel = `.version 7.0
+.target sm_50
+.address_size 64
+.visible .entry k(.param .u64 out, .param .u64 in)
+{
+	.reg .f32 %f<8>;
+	.reg .b64 %rd<3>;
+	ld.param.u64 %rd1, [out];
+	ld.param.u64 %rd2, [in];
+	ld.global.f32 %f1, [%rd2];
+	ld.global.f32 %f2, [%rd2+4];
+	ld.global.f32 %f3, [%rd2+8];
+	fma.rn.f32 %f4, %f1, %f2, %f3;
+	ld.global.f32 %f1, [%rd2+12];
+	fma.rn.f32 %f5, %f1, %f2, %f3;
+	st.global.f32 [%rd1], %f4;
+	st.global.f32 [%rd1+4], %f5;
+	ret;
+}
+`
+
+// TestFusedFMA32RunReload: 3*2^-149 * 0.5 + (2^-126 + 2^-149) is a tie
+// that an exact fma rounds to 2^-126 + 2*2^-149 and an fma that rounds
+// the product first (lavapipe's) or flushes the subnormal (NVIDIA's)
+// gets wrong; only the reloaded register is subnormal, so the run's test
+// must include its second value.
+func TestFusedFMA32RunReload(t *testing.T) {
+	d := openDevice(t)
+	tg := d.ptxTarget()
+	if !tg.Float64 {
+		t.Skip("no shaderFloat64: fused fma.rn.f32 has no exact fallback")
+	}
+	tg.FusedFMA32, tg.ContractFMA32 = true, false
+	in := []uint32{math.Float32bits(1), math.Float32bits(0.5), 0x00800001, 0x00000003}
+	want := []uint32{fma32Ref(in[0], in[1], in[2]), fma32Ref(in[3], in[1], in[2])}
+	if want[1] != 0x00800002 {
+		t.Fatalf("the reference gives %#x, want 0x00800002", want[1])
+	}
+	buf, err := d.Allocate(hal.MemoryHost, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Free(hal.MemoryHost, buf.Device)
+	var b [16]byte
+	for i, v := range in {
+		binary.LittleEndian.PutUint32(b[4*i:], v)
+	}
+	if err := d.CopyFromHost(buf.Device, unsafe.Pointer(&b[0]), 16); err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.runPTXOnce(fmaReloadKernel, tg, 8, uint64(buf.Device))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range want {
+		if g := binary.LittleEndian.Uint32(got[4*i:]); g != w {
+			t.Errorf("result %d = %#x, want %#x", i, g, w)
+		}
+	}
+}

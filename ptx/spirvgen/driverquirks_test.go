@@ -270,12 +270,23 @@ func TestFMA32Runs(t *testing.T) {
 	fma.rn.f32 %f7, %f6, %f1, %f4; fma.rn.f32 %f8, %f1, %f3, %f7; st.global.f32 [%r], %f8; ret; }`, 1, 8, 4},
 		{"a read ends the run", `fma.rn.f32 %f4, %f1, %f2, %f3; add.f32 %f5, %f4, %f1; fma.rn.f32 %f6, %f5, %f2, %f4;
 	st.global.f32 [%r], %f6; ret; }`, 2, 4, 2},
+		// A 2x2 register block: each loaded value is tested once, the
+		// accumulators' first values once each, every result once (12
+		// FAbs); a reload of a1 is tested again (13 in the next case).
+		{"register block", `mov.f32 %f8, 0f00000000; mov.f32 %f9, %f8; mov.f32 %f10, %f8; mov.f32 %f11, %f8;
+	ld.global.f32 %f4, [%r+12]; fma.rn.f32 %f8, %f1, %f3, %f8; fma.rn.f32 %f9, %f1, %f4, %f9;
+	fma.rn.f32 %f10, %f2, %f3, %f10; fma.rn.f32 %f11, %f2, %f4, %f11;
+	st.global.f32 [%r], %f8; st.global.f32 [%r+4], %f9; st.global.f32 [%r+8], %f10; st.global.f32 [%r+12], %f11; ret; }`, 1, 8, 4},
+		{"register block, a reload", `mov.f32 %f8, 0f00000000; mov.f32 %f9, %f8; mov.f32 %f10, %f8; mov.f32 %f11, %f8;
+	ld.global.f32 %f4, [%r+12]; fma.rn.f32 %f8, %f1, %f3, %f8; fma.rn.f32 %f9, %f1, %f4, %f9;
+	ld.global.f32 %f1, [%r+16]; fma.rn.f32 %f10, %f2, %f3, %f10; fma.rn.f32 %f11, %f1, %f4, %f11;
+	st.global.f32 [%r], %f8; st.global.f32 [%r+4], %f9; st.global.f32 [%r+8], %f10; st.global.f32 [%r+12], %f11; ret; }`, 1, 8, 4},
 		{"guarded fma", `fma.rn.f32 %f4, %f1, %f2, %f3; setp.lt.f32 %q, %f1, %f2; @%q fma.rn.f32 %f5, %f1, %f2, %f3;
 	fma.rn.f32 %f6, %f1, %f2, %f3; st.global.f32 [%r], %f6; st.global.f32 [%r+4], %f5; st.global.f32 [%r+8], %f4; ret; }`, 1, 5, 3},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			b := decoded(t, head+c.body, fused)
-			var compares, fmas, bitTests int
+			var compares, fmas, bitTests, abs int
 			for _, in := range b.Insts {
 				switch in.Op {
 				case spirv.OpFUnordLessThan:
@@ -283,13 +294,19 @@ func TestFMA32Runs(t *testing.T) {
 				case spirv.OpULessThan:
 					bitTests++
 				case spirv.OpExtInst:
-					if in.Words[3] == uint32(spirv.GLSLFma) {
+					switch in.Words[3] {
+					case uint32(spirv.GLSLFma):
 						fmas++
+					case uint32(spirv.GLSLFAbs):
+						abs++
 					}
 				}
 			}
 			if compares != c.compares || fmas != c.fmas || bitTests != c.bitTests {
 				t.Errorf("%d run tests, %d Fma, %d bit tests; want %d, %d, %d", compares, fmas, bitTests, c.compares, c.fmas, c.bitTests)
+			}
+			if want := map[string]int{"register block": 12, "register block, a reload": 13}[c.name]; want != 0 && abs != want {
+				t.Errorf("%d FAbs (values tested), want %d", abs, want)
 			}
 		})
 	}

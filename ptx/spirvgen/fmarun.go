@@ -34,6 +34,11 @@ type fmaRun struct {
 	entries []fmaEntry
 	min     spirv.ID         // the running minimum, 0 before the first fma
 	written map[*ptx.Reg]int // register -> 1 + the last entry that wrote it
+	// checked holds the operand registers whose values are in the
+	// minimum: a register-blocked matrix product reads each loaded value
+	// in several fmas, and one test of it is enough until something
+	// writes the register again.
+	checked map[*ptx.Reg]bool
 }
 
 // fmaEntry is one fma of a run: its instruction, its operands as read,
@@ -77,7 +82,7 @@ func (e *fn) runFMA(in *ptx.Inst) bool {
 	g := e.g
 	r := &e.run
 	if r.written == nil {
-		r.written = map[*ptx.Reg]int{}
+		r.written, r.checked = map[*ptx.Reg]int{}, map[*ptx.Reg]bool{}
 	}
 	var en fmaEntry
 	en.in = in
@@ -94,12 +99,14 @@ func (e *fn) runFMA(in *ptx.Inst) bool {
 		en.ops[k] = e.a(in, k+1)
 		if o.Kind == ptx.OpdReg {
 			en.from[k] = r.written[o.Reg]
+			if en.from[k] != 0 || r.checked[o.Reg] {
+				// The result of an earlier fma of the run, or a value
+				// already tested: in the minimum already.
+				continue
+			}
+			r.checked[o.Reg] = true
 		}
-		if en.from[k] == 0 {
-			// The result of an earlier fma of the run is in the minimum
-			// already.
-			m = fmin(m, abs(en.ops[k]))
-		}
+		m = fmin(m, abs(en.ops[k]))
 	}
 	f := e.ext(spirv.GLSLFma, g.tF32, en.ops[0], en.ops[1], en.ops[2])
 	m = fmin(m, abs(f))
@@ -107,6 +114,7 @@ func (e *fn) runFMA(in *ptx.Inst) bool {
 	e.wr(in.Args[0], ptx.F32, f)
 	r.entries = append(r.entries, en)
 	r.written[in.Args[0].Reg] = len(r.entries)
+	delete(r.checked, in.Args[0].Reg)
 	return true
 }
 
@@ -126,7 +134,11 @@ func (e *fn) endRunBefore(in *ptx.Inst) {
 	in.Defs(check)
 	if touches || !plainFlow[in.Op] {
 		e.flushRun()
+		return
 	}
+	// in stays inside the run: a register it writes holds a value not
+	// yet tested.
+	in.Defs(func(reg *ptx.Reg) { delete(r.checked, reg) })
 }
 
 // flushRun ends the run: the test of its minimum and the recomputation.
@@ -137,8 +149,9 @@ func (e *fn) flushRun() {
 	}
 	g := e.g
 	entries, min := r.entries, r.min
-	*r = fmaRun{written: r.written}
+	*r = fmaRun{written: r.written, checked: r.checked}
 	clear(r.written)
+	clear(r.checked)
 	slow := e.op(spirv.OpFUnordLessThan, g.tBool, min, e.f32c(0x00800000))
 	e.ifThen(slow, func() {
 		exact := make([]spirv.ID, len(entries))
