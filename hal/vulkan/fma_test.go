@@ -293,7 +293,7 @@ func TestFlushProbe(t *testing.T) {
 			t.Errorf("case %d: fma.rn.ftz.f32(%#x, %#x, %#x) = %#x with explicit flushes, the probe wants %#x", i, c[0], c[1], c[2], g, c[3])
 		}
 	}
-	fl, err := d.runFlushProbe()
+	fl, err := d.runFlushProbe(tg.DenormPreserve32)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -176,7 +176,7 @@ func (d *device) probeFMA(denorm32 bool) [4]bool {
 		d.fmaFused[2] = c
 		var fl bool
 		if r[0] {
-			fl, err = d.runFlushProbe()
+			fl, err = d.runFlushProbe(denorm32)
 			if err != nil {
 				d.inst.cfg.Log(2, "hal/vulkan: device %d: fma flush probe failed: %v", d.ordinal, err)
 			}
@@ -232,8 +232,9 @@ var flushCases = [7][4]uint32{
 }
 
 // runFlushProbe runs flushProbe translated with FlushFMA32 (fma.rn.ftz.f32
-// as the bare Fma) and reports whether every answer is PTX's.
-func (d *device) runFlushProbe() (bool, error) {
+// as the bare Fma) and DenormPreserve32 as the kernels will have it, and
+// reports whether every answer is PTX's.
+func (d *device) runFlushProbe(denorm32 bool) (bool, error) {
 	buf, err := d.Allocate(hal.MemoryHost, uint64(len(flushCases)*12))
 	if err != nil {
 		return false, err
@@ -248,7 +249,7 @@ func (d *device) runFlushProbe() (bool, error) {
 	if err := d.CopyFromHost(buf.Device, unsafe.Pointer(&in[0]), uint64(len(in))); err != nil {
 		return false, err
 	}
-	got, err := d.runPTXOnce(flushProbe, spirvgen.Target{Float64: true, FusedFMA32: true, FlushFMA32: true}, uint64(4*len(flushCases)), buf.Device)
+	got, err := d.runPTXOnce(flushProbe, spirvgen.Target{Float64: true, FusedFMA32: true, FlushFMA32: true, DenormPreserve32: denorm32}, uint64(4*len(flushCases)), buf.Device)
 	if err != nil {
 		return false, err
 	}
