@@ -6,9 +6,7 @@ import (
 	"math"
 	"math/big"
 	"testing"
-	"unsafe"
 
-	"github.com/streamhal/streamhal/hal"
 	"github.com/streamhal/streamhal/ptx/spirvgen"
 )
 
@@ -232,25 +230,13 @@ func TestFusedFMA32Runs(t *testing.T) {
 			f13 := fma32Ref(f12, x[2], x[6])
 			want := []uint32{f8, f9, f10, f11, f12, f13}
 
-			buf, err := d.Allocate(hal.MemoryHost, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer d.Free(hal.MemoryHost, buf.Device)
-			var in [28]byte
-			for i, v := range x {
-				binary.LittleEndian.PutUint32(in[4*i:], v)
-			}
-			if err := d.CopyFromHost(buf.Device, unsafe.Pointer(&in[0]), uint64(len(in))); err != nil {
-				t.Fatal(err)
-			}
-			got, err := d.runPTXOnce(fmaRunKernel, tg, 24, uint64(buf.Device))
+			got, err := d.runPTXWords(fmaRunKernel, tg, x[:], len(want))
 			if err != nil {
 				t.Fatal(err)
 			}
 			for i, w := range want {
-				if g := binary.LittleEndian.Uint32(got[4*i:]); g != w {
-					t.Errorf("result %d = %#x, want %#x (inputs %08x)", i, g, w, x)
+				if got[i] != w {
+					t.Errorf("result %d = %#x, want %#x (inputs %08x)", i, got[i], w, x)
 				}
 			}
 		})
@@ -270,27 +256,13 @@ func TestFlushProbe(t *testing.T) {
 	}
 	plain := tg
 	plain.FlushFMA32 = false
-	buf, err := d.Allocate(hal.MemoryHost, uint64(len(flushCases)*12))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Free(hal.MemoryHost, buf.Device)
-	in := make([]byte, 0, len(flushCases)*12)
-	for _, c := range flushCases {
-		in = binary.LittleEndian.AppendUint32(in, c[0])
-		in = binary.LittleEndian.AppendUint32(in, c[1])
-		in = binary.LittleEndian.AppendUint32(in, c[2])
-	}
-	if err := d.CopyFromHost(buf.Device, unsafe.Pointer(&in[0]), uint64(len(in))); err != nil {
-		t.Fatal(err)
-	}
-	got, err := d.runPTXOnce(flushProbe, plain, uint64(4*len(flushCases)), buf.Device)
+	got, err := d.runPTXWords(flushProbe, plain, flushInput(), len(flushCases))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, c := range flushCases {
-		if g := binary.LittleEndian.Uint32(got[4*i:]); g != c[3] {
-			t.Errorf("case %d: fma.rn.ftz.f32(%#x, %#x, %#x) = %#x with explicit flushes, the probe wants %#x", i, c[0], c[1], c[2], g, c[3])
+		if got[i] != c[3] {
+			t.Errorf("case %d: fma.rn.ftz.f32(%#x, %#x, %#x) = %#x with explicit flushes, the probe wants %#x", i, c[0], c[1], c[2], got[i], c[3])
 		}
 	}
 	fl, err := d.runFlushProbe(tg.DenormPreserve32)
@@ -348,25 +320,13 @@ func TestFusedFMA32RunReload(t *testing.T) {
 	if want[1] != 0x00800002 {
 		t.Fatalf("the reference gives %#x, want 0x00800002", want[1])
 	}
-	buf, err := d.Allocate(hal.MemoryHost, 16)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Free(hal.MemoryHost, buf.Device)
-	var b [16]byte
-	for i, v := range in {
-		binary.LittleEndian.PutUint32(b[4*i:], v)
-	}
-	if err := d.CopyFromHost(buf.Device, unsafe.Pointer(&b[0]), 16); err != nil {
-		t.Fatal(err)
-	}
-	got, err := d.runPTXOnce(fmaReloadKernel, tg, 8, uint64(buf.Device))
+	got, err := d.runPTXWords(fmaReloadKernel, tg, in, len(want))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, w := range want {
-		if g := binary.LittleEndian.Uint32(got[4*i:]); g != w {
-			t.Errorf("result %d = %#x, want %#x", i, g, w)
+		if got[i] != w {
+			t.Errorf("result %d = %#x, want %#x", i, got[i], w)
 		}
 	}
 }

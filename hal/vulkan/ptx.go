@@ -235,31 +235,53 @@ var flushCases = [7][4]uint32{
 // as the bare Fma) and DenormPreserve32 as the kernels will have it, and
 // reports whether every answer is PTX's.
 func (d *device) runFlushProbe(denorm32 bool) (bool, error) {
-	buf, err := d.Allocate(hal.MemoryHost, uint64(len(flushCases)*12))
-	if err != nil {
-		return false, err
-	}
-	defer d.Free(hal.MemoryHost, buf.Device)
-	in := make([]byte, 0, len(flushCases)*12)
-	for _, c := range flushCases {
-		in = binary.LittleEndian.AppendUint32(in, c[0])
-		in = binary.LittleEndian.AppendUint32(in, c[1])
-		in = binary.LittleEndian.AppendUint32(in, c[2])
-	}
-	if err := d.CopyFromHost(buf.Device, unsafe.Pointer(&in[0]), uint64(len(in))); err != nil {
-		return false, err
-	}
-	got, err := d.runPTXOnce(flushProbe, spirvgen.Target{Float64: true, FusedFMA32: true, FlushFMA32: true, DenormPreserve32: denorm32}, uint64(4*len(flushCases)), buf.Device)
+	got, err := d.runPTXWords(flushProbe, spirvgen.Target{Float64: true, FusedFMA32: true, FlushFMA32: true, DenormPreserve32: denorm32}, flushInput(), len(flushCases))
 	if err != nil {
 		return false, err
 	}
 	for i, c := range flushCases {
-		if g := binary.LittleEndian.Uint32(got[4*i:]); g != c[3] {
-			d.inst.cfg.Log(3, "hal/vulkan: device %d: flushing fma case %d gave %#x, want %#x", d.ordinal, i, g, c[3])
+		if got[i] != c[3] {
+			d.inst.cfg.Log(3, "hal/vulkan: device %d: flushing fma case %d gave %#x, want %#x", d.ordinal, i, got[i], c[3])
 			return false, nil
 		}
 	}
 	return true, nil
+}
+
+// flushInput is flushProbe's input: the operands of flushCases.
+func flushInput() []uint32 {
+	var in []uint32
+	for _, c := range flushCases {
+		in = append(in, c[0], c[1], c[2])
+	}
+	return in
+}
+
+// runPTXWords is runPTXOnce for a kernel (out, in) of 32-bit words: in
+// is copied to a device buffer, and the kernel's first n output words
+// are returned.
+func (d *device) runPTXWords(src string, tg spirvgen.Target, in []uint32, n int) ([]uint32, error) {
+	buf, err := d.Allocate(hal.MemoryHost, uint64(4*len(in)))
+	if err != nil {
+		return nil, err
+	}
+	defer d.Free(hal.MemoryHost, buf.Device)
+	b := make([]byte, 0, 4*len(in))
+	for _, v := range in {
+		b = binary.LittleEndian.AppendUint32(b, v)
+	}
+	if err := d.CopyFromHost(buf.Device, unsafe.Pointer(&b[0]), uint64(len(b))); err != nil {
+		return nil, err
+	}
+	got, err := d.runPTXOnce(src, tg, uint64(4*n), buf.Device)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]uint32, n)
+	for i := range out {
+		out[i] = binary.LittleEndian.Uint32(got[4*i:])
+	}
+	return out, nil
 }
 
 func (d *device) runFMAProbe() ([2]bool, error) {
