@@ -105,17 +105,12 @@ func TestPTXPrintfAtUnload(t *testing.T) {
 		}
 		out := r.alloc(t, 4*haltest.PrintfThreads)
 		r.runPrintValues(t, exe, out)
-		fmt.Println("unloading")
-		if err := exe.Close(); err != nil {
-			t.Fatal(err)
-		}
-		fmt.Println("unloaded")
+		haltest.Unload(t, exe.Close)
 	})
 	if child {
 		return
 	}
-	_, after, _ := strings.Cut(stdout, "unloading\n")
-	got, _, ok := strings.Cut(after, "unloaded")
+	got, ok := haltest.OutputAtUnload(stdout)
 	if !ok {
 		t.Fatalf("output %q", stdout)
 	}

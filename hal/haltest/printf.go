@@ -173,3 +173,23 @@ func CaptureChild(t *testing.T, body func(t *testing.T)) (stdout, stderr string,
 	}
 	return strings.Join(keep, "\n"), e.String(), false
 }
+
+// Unload closes a module in a CaptureChild child between two marker
+// lines on stdout, so that the parent can tell what was printed at the
+// unload (OutputAtUnload).
+func Unload(t *testing.T, close func() error) {
+	t.Helper()
+	fmt.Println("unloading")
+	if err := close(); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println("unloaded")
+}
+
+// OutputAtUnload returns what a child printed during Unload, and false
+// when the markers are missing.
+func OutputAtUnload(stdout string) (string, bool) {
+	_, after, _ := strings.Cut(stdout, "unloading\n")
+	got, _, ok := strings.Cut(after, "unloaded")
+	return got, ok
+}

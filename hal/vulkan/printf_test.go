@@ -128,17 +128,12 @@ func TestPTXPrintfAtUnload(t *testing.T) {
 		for !q.Idle() {
 			time.Sleep(time.Millisecond)
 		}
-		fmt.Println("unloading")
-		if err := x.Close(); err != nil {
-			t.Fatal(err)
-		}
-		fmt.Println("unloaded")
+		haltest.Unload(t, x.Close)
 	})
 	if child {
 		return
 	}
-	_, after, _ := strings.Cut(stdout, "unloading\n")
-	got, _, ok := strings.Cut(after, "unloaded")
+	got, ok := haltest.OutputAtUnload(stdout)
 	if f := strings.Join(strings.Fields(got), " "); !ok || f != "#0 #1" && f != "#1 #0" {
 		t.Errorf("printed %q at unload, want #0 and #1 (all output: %q)", got, stdout)
 	}
