@@ -19,26 +19,9 @@ import (
 // CPU's and Vulkan's formatter against NVIDIA's. Run in a child process
 // whose standard output is read.
 func TestDevicePrintf(t *testing.T) {
-	if backend() == "cpu" {
-		if _, err := exec.LookPath("cc"); err != nil {
-			t.Skip("the CPU backend needs a C compiler for PTX")
-		}
-	}
+	needPTXCompiler(t)
 	stdout, _, child := haltest.CaptureChild(t, func(t *testing.T) {
-		rt := openRuntime(t, streaming.Options{})
-		defer rt.Close()
-		dev := rt.Default()
-		if strings.HasPrefix(dev.Name(), "Mock CUDA") {
-			t.Skip("mockcuda runs no PTX")
-		}
-		ctx, err := dev.PrimaryContext()
-		must(t, err)
-		defer dev.PrimaryContextRelease()
-		mod, err := ctx.LoadModuleData(haltest.PrintfPTX(t))
-		must(t, err)
-		defer mod.Close()
-		f, err := mod.Function("print_values")
-		must(t, err)
+		ctx, f := primaryKernel(t, haltest.PrintfPTX(t), "print_values")
 		out, err := ctx.Malloc(4 * haltest.PrintfThreads)
 		must(t, err)
 		defer ctx.Free(out)
@@ -69,11 +52,7 @@ func TestDevicePrintf(t *testing.T) {
 // context unusable, as on CUDA; another context of the device keeps
 // working. Run in a child process: the assert's message goes to stderr.
 func TestDeviceAssertSticky(t *testing.T) {
-	if backend() == "cpu" {
-		if _, err := exec.LookPath("cc"); err != nil {
-			t.Skip("the CPU backend needs a C compiler for PTX")
-		}
-	}
+	needPTXCompiler(t)
 	haltest.InSubprocess(t, func(t *testing.T) {
 		rt := openRuntime(t, streaming.Options{})
 		defer rt.Close()
@@ -134,30 +113,13 @@ var printfEdgeC = map[int]string{
 // TestDevicePrintfEdges runs print_edges and compares its output line by
 // line with CUDA's (printfEdgeC where C's differs).
 func TestDevicePrintfEdges(t *testing.T) {
-	if backend() == "cpu" {
-		if _, err := exec.LookPath("cc"); err != nil {
-			t.Skip("the CPU backend needs a C compiler for PTX")
-		}
-	}
+	needPTXCompiler(t)
 	ptx, err := os.ReadFile(haltest.TestdataFile(t, "printf/printf_edge.nvcc.sm_80.ptx"))
 	must(t, err)
 	ref, err := os.ReadFile(haltest.TestdataFile(t, "printf/printf_edge.h100.txt"))
 	must(t, err)
 	stdout, _, child := haltest.CaptureChild(t, func(t *testing.T) {
-		rt := openRuntime(t, streaming.Options{})
-		defer rt.Close()
-		dev := rt.Default()
-		if strings.HasPrefix(dev.Name(), "Mock CUDA") {
-			t.Skip("mockcuda runs no PTX")
-		}
-		ctx, err := dev.PrimaryContext()
-		must(t, err)
-		defer dev.PrimaryContextRelease()
-		mod, err := ctx.LoadModuleData(ptx)
-		must(t, err)
-		defer mod.Close()
-		f, err := mod.Function("print_edges")
-		must(t, err)
+		ctx, f := primaryKernel(t, ptx, "print_edges")
 		must(t, ctx.DefaultStream().Launch(f, streaming.D1(1), streaming.D1(1), 0,
 			streaming.DevicePtr(0), float32(2.5), 3.14159265358979, int32(-12), uint64(18000000000000000000)))
 		must(t, ctx.Synchronize(context.Background()))
@@ -183,4 +145,38 @@ func TestDevicePrintfEdges(t *testing.T) {
 			t.Errorf("line %d:\n got %q\nwant %q", n, got[i], w)
 		}
 	}
+}
+
+// needPTXCompiler skips where the CPU backend, the one under test, has no
+// C compiler for PTX.
+func needPTXCompiler(t *testing.T) {
+	t.Helper()
+	if backend() == "cpu" {
+		if _, err := exec.LookPath("cc"); err != nil {
+			t.Skip("the CPU backend needs a C compiler for PTX")
+		}
+	}
+}
+
+// primaryKernel opens the backend under test and returns the default
+// device's primary context and the kernel name of module ptx, loaded in
+// it; all of it is released when t ends. mockcuda, which runs no PTX, is
+// skipped.
+func primaryKernel(t *testing.T, ptx []byte, name string) (*streaming.Context, *streaming.Function) {
+	t.Helper()
+	rt := openRuntime(t, streaming.Options{})
+	t.Cleanup(func() { rt.Close() })
+	dev := rt.Default()
+	if strings.HasPrefix(dev.Name(), "Mock CUDA") {
+		t.Skip("mockcuda runs no PTX")
+	}
+	ctx, err := dev.PrimaryContext()
+	must(t, err)
+	t.Cleanup(func() { dev.PrimaryContextRelease() })
+	mod, err := ctx.LoadModuleData(ptx)
+	must(t, err)
+	t.Cleanup(func() { mod.Close() })
+	f, err := mod.Function(name)
+	must(t, err)
+	return ctx, f
 }
