@@ -40,15 +40,10 @@ const fmaKernel = `.version 7.0
 // checked against an exact reference (fma32Ref); the first eight are
 // the H100's (CUDA).
 func TestFusedFMA32Fallback(t *testing.T) {
-	d := openDevice(t)
-	tg := d.ptxTarget()
-	if !tg.Float64 {
-		t.Skip("no shaderFloat64: fused fma.rn.f32 has no exact fallback")
-	}
+	d, tg := f64Target(t)
 	// The fused Fma with its fallback, and the contracted multiply-add
 	// where the device's probe found it exact (meant for NVIDIA's).
-	fallback := tg
-	fallback.FusedFMA32, fallback.ContractFMA32 = true, false
+	fallback := fusedFallback(tg)
 	forms := map[string]spirvgen.Target{"fallback": fallback}
 	if tg.ContractFMA32 {
 		forms["contract"] = tg
@@ -129,11 +124,7 @@ func fma32Ref(a, b, c uint32) uint32 {
 // multiply and an add on the cases of TestFusedFMA32Fallback (which then
 // runs them too) and on one whose product must not be rounded first.
 func TestContractProbe(t *testing.T) {
-	d := openDevice(t)
-	tg := d.ptxTarget()
-	if !tg.Float64 {
-		t.Skip("no shaderFloat64")
-	}
+	d, tg := f64Target(t)
 	ok, err := d.runContractProbe(tg.DenormPreserve32)
 	if err != nil {
 		t.Fatal(err)
@@ -198,12 +189,8 @@ const fmaRunKernel = `.version 7.0
 // same); each other case puts a subnormal operand or result in one run,
 // whose recomputation must then give every result of that run exactly.
 func TestFusedFMA32Runs(t *testing.T) {
-	d := openDevice(t)
-	tg := d.ptxTarget()
-	if !tg.Float64 {
-		t.Skip("no shaderFloat64: fused fma.rn.f32 has no exact fallback")
-	}
-	tg.FusedFMA32, tg.ContractFMA32 = true, false
+	d, tg := f64Target(t)
+	tg = fusedFallback(tg)
 	f := math.Float32bits
 	cases := []struct {
 		name string
@@ -249,11 +236,7 @@ func TestFusedFMA32Runs(t *testing.T) {
 // On lavapipe, whose Fma keeps subnormals and rounds twice, the probe
 // must say no.
 func TestFlushProbe(t *testing.T) {
-	d := openDevice(t)
-	tg := d.ptxTarget()
-	if !tg.Float64 {
-		t.Skip("no shaderFloat64")
-	}
+	d, tg := f64Target(t)
 	plain := tg
 	plain.FlushFMA32 = false
 	got, err := d.runPTXWords(flushProbe, plain, flushInput(), len(flushCases))
@@ -309,12 +292,8 @@ const fmaReloadKernel = `.version 7.0
 // gets wrong; only the reloaded register is subnormal, so the run's test
 // must include its second value.
 func TestFusedFMA32RunReload(t *testing.T) {
-	d := openDevice(t)
-	tg := d.ptxTarget()
-	if !tg.Float64 {
-		t.Skip("no shaderFloat64: fused fma.rn.f32 has no exact fallback")
-	}
-	tg.FusedFMA32, tg.ContractFMA32 = true, false
+	d, tg := f64Target(t)
+	tg = fusedFallback(tg)
 	in := []uint32{math.Float32bits(1), math.Float32bits(0.5), 0x00800001, 0x00000003}
 	want := []uint32{fma32Ref(in[0], in[1], in[2]), fma32Ref(in[3], in[1], in[2])}
 	if want[1] != 0x00800002 {
@@ -329,4 +308,24 @@ func TestFusedFMA32RunReload(t *testing.T) {
 			t.Errorf("result %d = %#x, want %#x", i, got[i], w)
 		}
 	}
+}
+
+// f64Target opens the device under test and returns its PTX target,
+// skipping a device without shaderFloat64, on which f32 fma has no exact
+// double-precision form.
+func f64Target(t *testing.T) (*device, spirvgen.Target) {
+	t.Helper()
+	d := openDevice(t)
+	tg := d.ptxTarget()
+	if !tg.Float64 {
+		t.Skip("no shaderFloat64: no exact f32 fma in double precision")
+	}
+	return d, tg
+}
+
+// fusedFallback is tg with the fused Fma and its exact fallback forced,
+// as on NVIDIA's driver.
+func fusedFallback(tg spirvgen.Target) spirvgen.Target {
+	tg.FusedFMA32, tg.ContractFMA32 = true, false
+	return tg
 }
