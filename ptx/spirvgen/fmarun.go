@@ -51,7 +51,7 @@ type fmaEntry struct {
 
 // runnable reports whether in may join a run: an unguarded f32 fma (or
 // mad) rounded to nearest, without .ftz or .sat, on a device whose fused
-// Fma needs the subnormal test (fusedFMA32's case).
+// Fma needs the subnormal test (the case of fusedFMA32Bits).
 func (e *fn) runnable(in *ptx.Inst) bool {
 	t := e.g.t
 	if in.Guard != nil || (in.Op != "fma" && in.Op != "mad") || in.Type() != ptx.F32 || len(in.Args) != 4 {
