@@ -329,3 +329,125 @@ func fusedFallback(tg spirvgen.Target) spirvgen.Target {
 	tg.FusedFMA32, tg.ContractFMA32 = true, false
 	return tg
 }
+
+// sharedFMAKernel: two threads each store their (a, b, c) to shared
+// memory, in the form word 0 of in chooses (0: three f32 stores; 1: a
+// v2.f32 store and c as a u32; 2: a and b as one b64 store and c by
+// atom.exch; 3: c as two 16-bit halves), then each reads the other's and
+// computes f = fma(a, b, c), g = fma(a, c, f): every fma operand is a
+// value loaded from shared memory, which spirvgen's runs leave to the
+// shared-memory flag instead of testing it.
+const sharedFMAKernel = `.version 7.0
+.target sm_50
+.address_size 64
+.visible .entry k(.param .u64 out, .param .u64 in)
+{
+	.reg .pred %p<2>;
+	.reg .f32 %f<9>;
+	.reg .b32 %r<12>;
+	.reg .b16 %h<3>;
+	.reg .b64 %rd<12>;
+	.shared .align 8 .b8 sh[32];
+	ld.param.u64 %rd1, [out];
+	ld.param.u64 %rd2, [in];
+	mov.u32 %r1, %tid.x;
+	ld.global.u32 %r2, [%rd2];
+	mul.wide.u32 %rd3, %r1, 12;
+	add.s64 %rd4, %rd2, %rd3;
+	ld.global.f32 %f1, [%rd4+4];
+	ld.global.f32 %f2, [%rd4+8];
+	ld.global.f32 %f3, [%rd4+12];
+	mov.u64 %rd5, sh;
+	mul.wide.u32 %rd6, %r1, 16;
+	add.s64 %rd7, %rd5, %rd6;
+	setp.eq.u32 %p1, %r2, 0;
+	@%p1 bra $MODE0;
+	setp.eq.u32 %p1, %r2, 1;
+	@%p1 bra $MODE1;
+	setp.eq.u32 %p1, %r2, 2;
+	@%p1 bra $MODE2;
+	st.shared.f32 [%rd7], %f1;
+	st.shared.f32 [%rd7+4], %f2;
+	mov.b32 {%h1, %h2}, %f3;
+	st.shared.b16 [%rd7+8], %h1;
+	st.shared.b16 [%rd7+10], %h2;
+	bra.uni $DONE;
+$MODE0:
+	st.shared.f32 [%rd7], %f1;
+	st.shared.f32 [%rd7+4], %f2;
+	st.shared.f32 [%rd7+8], %f3;
+	bra.uni $DONE;
+$MODE1:
+	st.shared.v2.f32 [%rd7], {%f1, %f2};
+	mov.b32 %r3, %f3;
+	st.shared.u32 [%rd7+8], %r3;
+	bra.uni $DONE;
+$MODE2:
+	mov.b32 %r4, %f1;
+	mov.b32 %r5, %f2;
+	mov.b64 %rd8, {%r4, %r5};
+	st.shared.b64 [%rd7], %rd8;
+	mov.b32 %r3, %f3;
+	atom.shared.exch.b32 %r6, [%rd7+8], %r3;
+$DONE:
+	bar.sync 0;
+	xor.b32 %r7, %r1, 1;
+	mul.wide.u32 %rd9, %r7, 16;
+	add.s64 %rd10, %rd5, %rd9;
+	ld.shared.f32 %f4, [%rd10];
+	ld.shared.f32 %f5, [%rd10+4];
+	ld.shared.f32 %f6, [%rd10+8];
+	fma.rn.f32 %f7, %f4, %f5, %f6;
+	fma.rn.f32 %f8, %f4, %f6, %f7;
+	mul.wide.u32 %rd11, %r1, 8;
+	add.s64 %rd11, %rd1, %rd11;
+	st.global.f32 [%rd11], %f7;
+	st.global.f32 [%rd11+4], %f8;
+	ret;
+}
+`
+
+// TestFusedFMA32SharedFlag runs sharedFMAKernel with the fused Fma and
+// its fallback forced (as on NVIDIA's driver): thread 1's c is the
+// smallest subnormal under a product that is a tie (a = b = 1 + 2^-12),
+// which only an exact fma breaks upward (lavapipe's Fma rounds the
+// product first, NVIDIA's flushes the subnormal), and thread 0 reads
+// it. Every store form must set the flag, or thread 0's results are
+// lavapipe's or NVIDIA's rounding instead of the exact one. The normal
+// case (no subnormal anywhere) takes the fused path.
+func TestFusedFMA32SharedFlag(t *testing.T) {
+	d, tg := f64Target(t)
+	tg = fusedFallback(tg)
+	f := math.Float32bits
+	tie := f(1 + 0x1p-12)
+	cases := []struct {
+		name   string
+		t0, t1 [3]uint32 // each thread's a, b, c
+	}{
+		{"normal", [3]uint32{f(1.5), f(2), f(0.25)}, [3]uint32{f(-3), f(0.5), f(8)}},
+		{"tie broken by a subnormal", [3]uint32{f(1.5), f(2), f(0.25)}, [3]uint32{tie, tie, 0x00000001}},
+		{"negative subnormal, zeros", [3]uint32{0, f(2), 0x80000000}, [3]uint32{tie, tie, 0x80000001}},
+	}
+	for mode := uint32(0); mode < 4; mode++ {
+		for _, c := range cases {
+			t.Run(fmt.Sprintf("mode%d/%s", mode, c.name), func(t *testing.T) {
+				in := append([]uint32{mode}, c.t0[:]...)
+				in = append(in, c.t1[:]...)
+				var want []uint32
+				for _, x := range [][3]uint32{c.t1, c.t0} { // each thread reads the other's
+					f7 := fma32Ref(x[0], x[1], x[2])
+					want = append(want, f7, fma32Ref(x[0], x[2], f7))
+				}
+				got, err := d.runPTXWordsBlock(sharedFMAKernel, tg, 2, in, len(want))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, w := range want {
+					if got[i] != w {
+						t.Errorf("thread %d result %d = %#x, want %#x", i/2, i%2, got[i], w)
+					}
+				}
+			})
+		}
+	}
+}

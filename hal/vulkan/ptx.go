@@ -261,6 +261,11 @@ func flushInput() []uint32 {
 // is copied to a device buffer, and the kernel's first n output words
 // are returned.
 func (d *device) runPTXWords(src string, tg spirvgen.Target, in []uint32, n int) ([]uint32, error) {
+	return d.runPTXWordsBlock(src, tg, 1, in, n)
+}
+
+// runPTXWordsBlock is runPTXWords with a block of block threads.
+func (d *device) runPTXWordsBlock(src string, tg spirvgen.Target, block uint32, in []uint32, n int) ([]uint32, error) {
 	buf, err := d.Allocate(hal.MemoryHost, uint64(4*len(in)))
 	if err != nil {
 		return nil, err
@@ -273,7 +278,7 @@ func (d *device) runPTXWords(src string, tg spirvgen.Target, in []uint32, n int)
 	if err := d.CopyFromHost(buf.Device, unsafe.Pointer(&b[0]), uint64(len(b))); err != nil {
 		return nil, err
 	}
-	got, err := d.runPTXOnce(src, tg, uint64(4*n), buf.Device)
+	got, err := d.runPTXBlock(src, tg, block, uint64(4*n), buf.Device)
 	if err != nil {
 		return nil, err
 	}
@@ -321,6 +326,11 @@ func (d *device) runContractProbe(denorm32 bool) (bool, error) {
 // thread: its first parameter is an outSize-byte host buffer, the others
 // get params (the low bytes of each). It returns the buffer's contents.
 func (d *device) runPTXOnce(src string, tg spirvgen.Target, outSize uint64, params ...uint64) ([]byte, error) {
+	return d.runPTXBlock(src, tg, 1, outSize, params...)
+}
+
+// runPTXBlock is runPTXOnce with one block of block threads.
+func (d *device) runPTXBlock(src string, tg spirvgen.Target, block uint32, outSize uint64, params ...uint64) ([]byte, error) {
 	res, err := spirvgen.Translate([]byte(src), spirvgen.Options{Target: tg})
 	if err != nil {
 		return nil, err
@@ -357,7 +367,7 @@ func (d *device) runPTXOnce(src string, tg spirvgen.Target, outSize uint64, para
 	}
 	q := d.syncQ
 	kern := x.kernels[k.Name]
-	if err := q.Dispatch(kern, hal.LaunchConfig{Grid: hal.Dim3{X: 1, Y: 1, Z: 1}, Block: hal.Dim3{X: 1, Y: 1, Z: 1}, Args: args}); err != nil {
+	if err := q.Dispatch(kern, hal.LaunchConfig{Grid: hal.Dim3{X: 1, Y: 1, Z: 1}, Block: hal.Dim3{X: block, Y: 1, Z: 1}, Args: args}); err != nil {
 		return nil, err
 	}
 	if err := q.Synchronize(context.Background()); err != nil {

@@ -311,3 +311,60 @@ func TestFMA32Runs(t *testing.T) {
 		})
 	}
 }
+
+// TestFMA32SharedFlag: fma operands loaded from shared memory are left to
+// the shared-memory flag (sharedflag.go): the run's minimum folds only
+// the results and the values from elsewhere, each shared store tests its
+// word (a bit test and a flag store), the flag is zeroed once and read
+// once per run. A register that is also written by something else, or
+// loaded with .volatile, is tested in the run as before; a kernel whose
+// fmas read no shared value has no flag.
+func TestFMA32SharedFlag(t *testing.T) {
+	const head = `.visible .entry k(.param .u64 p) {
+	.reg .f32 %f<12>; .reg .b64 %r<3>;
+	.shared .align 4 .b8 sh[64];
+	ld.param.u64 %r1, [p]; mov.u64 %r2, sh;
+	ld.global.f32 %f1, [%r1]; ld.global.f32 %f2, [%r1+4]; ld.global.f32 %f3, [%r1+8];
+	st.shared.f32 [%r2], %f1; st.shared.f32 [%r2+4], %f2; st.shared.f32 [%r2+8], %f3;
+	bar.sync 0;
+`
+	fused := spirvgen.FullTarget()
+	fused.ContractFMA32 = false
+	for _, c := range []struct {
+		name                       string
+		body                       string
+		abs, flagStores, flagLoads int // FAbs; OpAtomicStore, OpAtomicLoad
+		compares                   int // OpFUnordLessThan
+	}{
+		{"shared operands", `ld.shared.f32 %f4, [%r2]; ld.shared.f32 %f5, [%r2+4]; ld.shared.f32 %f6, [%r2+8];
+	fma.rn.f32 %f7, %f4, %f5, %f6; fma.rn.f32 %f8, %f5, %f6, %f7; st.global.f32 [%r1], %f8; ret; }`, 2, 4, 1, 1},
+		{"one volatile load", `ld.shared.f32 %f4, [%r2]; ld.shared.f32 %f5, [%r2+4]; ld.volatile.shared.f32 %f6, [%r2+8];
+	fma.rn.f32 %f7, %f4, %f5, %f6; fma.rn.f32 %f8, %f5, %f6, %f7; st.global.f32 [%r1], %f8; ret; }`, 3, 4, 1, 1},
+		{"a register also written by an add", `ld.shared.f32 %f4, [%r2]; ld.shared.f32 %f5, [%r2+4]; ld.shared.f32 %f6, [%r2+8];
+	fma.rn.f32 %f7, %f4, %f5, %f6; add.f32 %f4, %f7, %f7; fma.rn.f32 %f8, %f4, %f6, %f1; st.global.f32 [%r1], %f8; ret; }`, 5, 4, 2, 2},
+		{"no shared operand", `fma.rn.f32 %f7, %f1, %f2, %f3; st.global.f32 [%r1], %f7; ret; }`, 4, 0, 0, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := decoded(t, head+c.body, fused)
+			var abs, stores, loads, compares int
+			for _, in := range b.Insts {
+				switch in.Op {
+				case spirv.OpFUnordLessThan:
+					compares++
+				case spirv.OpAtomicStore:
+					stores++
+				case spirv.OpAtomicLoad:
+					loads++
+				case spirv.OpExtInst:
+					if in.Words[3] == uint32(spirv.GLSLFAbs) {
+						abs++
+					}
+				}
+			}
+			if abs != c.abs || stores != c.flagStores || loads != c.flagLoads || compares != c.compares {
+				t.Errorf("%d FAbs, %d atomic stores, %d atomic loads, %d run tests; want %d, %d, %d, %d",
+					abs, stores, loads, compares, c.abs, c.flagStores, c.flagLoads, c.compares)
+			}
+		})
+	}
+}

@@ -39,6 +39,9 @@ type fmaRun struct {
 	// in several fmas, and one test of it is enough until something
 	// writes the register again.
 	checked map[*ptx.Reg]bool
+	// flagged: an fma read a register the shared-memory flag covers
+	// (sharedflag.go), so the run's test includes the flag.
+	flagged bool
 }
 
 // fmaEntry is one fma of a run: its instruction, its operands as read,
@@ -53,13 +56,20 @@ type fmaEntry struct {
 // mad) rounded to nearest, without .ftz or .sat, on a device whose fused
 // Fma needs the subnormal test (the case of fusedFMA32Bits).
 func (e *fn) runnable(in *ptx.Inst) bool {
-	t := e.g.t
 	if in.Guard != nil || (in.Op != "fma" && in.Op != "mad") || in.Type() != ptx.F32 || len(in.Args) != 4 {
 		return false
 	}
 	if directed(in.Rnd) || in.Has(ptx.FlagFTZ) || in.Has(ptx.FlagSat) || in.Args[0].Kind != ptx.OpdReg {
 		return false
 	}
+	return e.runsOn()
+}
+
+// runsOn reports whether the kernel's fused f32 fmas form runs: the
+// device's fused Fma needs the subnormal test, and the kernel runs
+// without the scheduler.
+func (e *fn) runsOn() bool {
+	t := e.g.t
 	return t.FusedFMA32 && t.Float64 && !t.ContractFMA32 && fmaCheck != "bits" && e.sched == nil
 }
 
@@ -97,6 +107,11 @@ func (e *fn) runFMA(in *ptx.Inst) bool {
 	for k := 0; k < 3; k++ {
 		o := in.Args[k+1]
 		en.ops[k] = e.a(in, k+1)
+		if o.Kind == ptx.OpdReg && e.shFlag.covered[o.Reg] {
+			// Loaded from shared memory: its store tested it.
+			r.flagged = true
+			continue
+		}
 		if o.Kind == ptx.OpdReg {
 			en.from[k] = r.written[o.Reg]
 			if en.from[k] != 0 || r.checked[o.Reg] {
@@ -148,11 +163,14 @@ func (e *fn) flushRun() {
 		return
 	}
 	g := e.g
-	entries, min := r.entries, r.min
+	entries, min, flagged := r.entries, r.min, r.flagged
 	*r = fmaRun{written: r.written, checked: r.checked}
 	clear(r.written)
 	clear(r.checked)
 	slow := e.op(spirv.OpFUnordLessThan, g.tBool, min, e.f32c(0x00800000))
+	if flagged {
+		slow = e.op(spirv.OpLogicalOr, g.tBool, slow, e.sharedFlagSet())
+	}
 	e.ifThen(slow, func() {
 		exact := make([]spirv.ID, len(entries))
 		for i, en := range entries {

@@ -48,6 +48,8 @@ type fn struct {
 	gacc *globalInfo
 	// run is the current block's run of fused f32 fmas (fmarun.go).
 	run fmaRun
+	// shFlag is the shared-memory subnormal flag (sharedflag.go).
+	shFlag sharedFlag
 
 	scratch *scratchSpace
 	sched   *scheduler
@@ -258,6 +260,7 @@ func (e *fn) emit() {
 			return
 		}
 	}
+	e.setupSharedFlag()
 	graph := &structure.Graph{Entry: 0}
 	if e.sched != nil {
 		graph.Entry = e.sched.entry

@@ -162,6 +162,9 @@ func (e *fn) winStore(w *window, off spirv.ID, size int, v spirv.ID) {
 	if u == 8 {
 		shift = 3
 	}
+	if w == e.shared {
+		e.noteSharedStore(size, v)
+	}
 	idx := e.op(spirv.OpShiftRightLogical, g.tU32, off, e.u32(shift))
 	switch {
 	case int64(size) == u:
@@ -581,6 +584,7 @@ func (e *fn) atomic(in *ptx.Inst, sp ptx.Space, a *ptx.Operand, t ptx.Type, v, c
 		if sp == ptx.SpaceLocal {
 			return e.privateRMW(in, w, off, t, uv, ucmp)
 		}
+		e.noteSharedStore(size, 0)
 		if size == 8 && w.unit != 8 {
 			e.errorf(in, "internal error: 64-bit shared atomic in a 32-bit window")
 			return 0
