@@ -91,7 +91,10 @@
 // operands and result into a run minimum, and one compare where the run
 // ends guards an in-order recomputation of the whole run; a test and a
 // branch after every fma doubled a matrix product's time on the H100,
-// the runs make it 1.55x. Where the driver's probe finds the fused Fma
+// the runs make it 1.55x. Operands loaded from shared memory are tested
+// where they are stored instead (sharedflag.go): a store that may leave a
+// subnormal word sets a sticky Workgroup flag, and a run that read such
+// values also tests the flag. Where the driver's probe finds the fused Fma
 // flushing exactly as .ftz does (Target.FlushFMA32), fma.rn.ftz.f32 is
 // that Fma alone. Where a probe finds that the compiler contracts an
 // OpFMul and an OpFAdd of its product into an exact fused multiply-add
