@@ -124,8 +124,12 @@ func (e *fn) runFMA(in *ptx.Inst) bool {
 		m = fmin(m, abs(en.ops[k]))
 	}
 	f := e.ext(spirv.GLSLFma, g.tF32, en.ops[0], en.ops[1], en.ops[2])
-	m = fmin(m, abs(f))
-	r.min = fmin(r.min, m)
+	if fmaCheck != "noresult" {
+		m = fmin(m, abs(f))
+	}
+	if m != 0 {
+		r.min = fmin(r.min, m)
+	}
 	e.wr(in.Args[0], ptx.F32, f)
 	r.entries = append(r.entries, en)
 	r.written[in.Args[0].Reg] = len(r.entries)
@@ -167,9 +171,20 @@ func (e *fn) flushRun() {
 	*r = fmaRun{written: r.written, checked: r.checked}
 	clear(r.written)
 	clear(r.checked)
-	slow := e.op(spirv.OpFUnordLessThan, g.tBool, min, e.f32c(0x00800000))
+	var slow spirv.ID
+	if min != 0 {
+		slow = e.op(spirv.OpFUnordLessThan, g.tBool, min, e.f32c(0x00800000))
+	}
 	if flagged {
-		slow = e.op(spirv.OpLogicalOr, g.tBool, slow, e.sharedFlagSet())
+		f := e.sharedFlagSet()
+		if slow == 0 {
+			slow = f
+		} else {
+			slow = e.op(spirv.OpLogicalOr, g.tBool, slow, f)
+		}
+	}
+	if slow == 0 {
+		return // noresult: nothing in the run to test
 	}
 	e.ifThen(slow, func() {
 		exact := make([]spirv.ID, len(entries))

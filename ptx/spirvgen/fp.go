@@ -305,7 +305,10 @@ func (e *fn) fusedFMA32Bits(a, b, c spirv.ID) spirv.ID {
 // -ldflags '-X github.com/streamhal/streamhal/ptx/spirvgen.fmaCheck=bits'
 // forms no runs (fmarun.go) and tests each fma on the bits alone (on the
 // H100: matrix_multiply 2.10x GLSL, against 1.55-1.57x with runs, in one
-// call). Empty in every other build.
+// call). noflag leaves values loaded from shared memory to the runs'
+// minimum (sharedflag.go); noresult, for measurement only and wrong for
+// subnormal results, leaves the fmas' results out of it. Empty in every
+// other build.
 var fmaCheck string
 
 // div32 is a/b for f32, correctly rounded in mode: the double quotient
