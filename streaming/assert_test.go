@@ -82,13 +82,25 @@ func TestDeviceAssertSticky(t *testing.T) {
 		if _, err := ctx.Malloc(16); err == nil {
 			t.Error("the context still allocates after a failed assert; want it unusable")
 		}
-		// The primary context is another context: it works.
+		// The primary context is another context: it works, except on
+		// CUDA, whose driver (H100, 580.159) fails the device's other
+		// contexts too after a device-side assert (creating the primary
+		// context's stream gave CUDA_ERROR_ASSERT).
 		pc, err := dev.PrimaryContext()
-		must(t, err)
-		p, err := pc.Malloc(16)
-		must(t, err)
-		must(t, pc.Free(p))
-		must(t, dev.PrimaryContextRelease())
+		if err == nil {
+			var p streaming.DevicePtr
+			if p, err = pc.Malloc(16); err == nil {
+				must(t, pc.Free(p))
+			}
+			must(t, dev.PrimaryContextRelease())
+		}
+		switch {
+		case err == nil:
+		case backend() == "cuda" && errors.Is(err, streaming.ErrAssert):
+			t.Logf("CUDA fails the device's other contexts too: %v", err)
+		default:
+			t.Errorf("the primary context after another context's failed assert: %v", err)
+		}
 		_ = ctx.Close()
 	})
 }
