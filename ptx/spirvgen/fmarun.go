@@ -1,6 +1,8 @@
 package spirvgen
 
 import (
+	"strings"
+
 	"github.com/streamhal/streamhal/internal/spirv"
 	"github.com/streamhal/streamhal/ptx"
 )
@@ -50,6 +52,11 @@ type fmaEntry struct {
 	in   *ptx.Inst
 	ops  [3]spirv.ID
 	from [3]int
+	// reload holds, for an operand loaded from shared memory in this
+	// block with no shared store or synchronization since, the load's
+	// byte offset: the recomputation loads it again instead of keeping
+	// the value live across the run (fmaCheck "reload").
+	reload [3]spirv.ID
 }
 
 // runnable reports whether in may join a run: an unguarded f32 fma (or
@@ -110,6 +117,7 @@ func (e *fn) runFMA(in *ptx.Inst) bool {
 		if o.Kind == ptx.OpdReg && e.shFlag.covered[o.Reg] {
 			// Loaded from shared memory: its store tested it.
 			r.flagged = true
+			en.reload[k] = e.shFlag.reloadAt[o.Reg]
 			continue
 		}
 		if o.Kind == ptx.OpdReg {
@@ -151,7 +159,7 @@ func (e *fn) endRunBefore(in *ptx.Inst) {
 	}
 	in.Uses(check)
 	in.Defs(check)
-	if touches || !plainFlow[in.Op] {
+	if touches || !plainFlow[in.Op] || (e.shFlag.reloadAt != nil && e.writesShared(in)) {
 		e.flushRun()
 		return
 	}
@@ -192,11 +200,19 @@ func (e *fn) flushRun() {
 			var ops [3]spirv.ID
 			for k := range ops {
 				ops[k] = en.ops[k]
+				if en.reload[k] != 0 {
+					ops[k] = e.op(spirv.OpBitcast, g.tF32, e.winLoad(e.shared, en.reload[k], 4))
+				}
 				if en.from[k] != 0 {
 					ops[k] = exact[en.from[k]-1]
 				}
 			}
-			exact[i] = e.fusedFMA32Bits(ops[0], ops[1], ops[2])
+			if strings.Contains(fmaCheck, "slowfma") {
+				// Measurement only: a recomputation as small as it gets.
+				exact[i] = e.ext(spirv.GLSLFma, g.tF32, ops[0], ops[1], ops[2])
+			} else {
+				exact[i] = e.fusedFMA32Bits(ops[0], ops[1], ops[2])
+			}
 			e.wr(en.in.Args[0], ptx.F32, exact[i])
 		}
 	})

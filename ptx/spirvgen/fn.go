@@ -469,15 +469,17 @@ func (e *fn) Code(b int, at *spirv.Block) *spirv.Block {
 		e.cur = gb.custom(at)
 		return e.cur
 	}
-	for _, in := range gb.insts {
+	for i, in := range gb.insts {
 		if e.cur == nil {
 			break
 		}
+		e.trackReloads(in, i == 0)
 		if e.runFMA(in) {
 			continue
 		}
 		e.endRunBefore(in)
 		e.inst(in)
+		e.noteLoad(in)
 	}
 	if e.cur != nil {
 		e.flushRun()

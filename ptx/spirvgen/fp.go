@@ -2,6 +2,7 @@ package spirvgen
 
 import (
 	"math"
+	"strings"
 
 	"github.com/streamhal/streamhal/internal/spirv"
 	"github.com/streamhal/streamhal/ptx"
@@ -296,7 +297,11 @@ func (e *fn) fusedFMA32Bits(a, b, c spirv.ID) spirv.ID {
 	slow := e.op(spirv.OpULessThan, g.tBool, m, e.u32(0xffffff))
 	res := e.tmpVar(g.tF32)
 	e.store(res, f)
-	e.ifThen(slow, func() { e.store(res, e.fmaExact32(a, b, c, ptx.RN, spirv.FunctionControlNone)) })
+	ctrl := spirv.FunctionControlNone
+	if strings.Contains(fmaCheck, "dontinline") {
+		ctrl = spirv.FunctionControlDontInline
+	}
+	e.ifThen(slow, func() { e.store(res, e.fmaExact32(a, b, c, ptx.RN, ctrl)) })
 	return e.load(g.tF32, res)
 }
 

@@ -1,6 +1,8 @@
 package spirvgen
 
 import (
+	"strings"
+
 	"github.com/streamhal/streamhal/internal/spirv"
 	"github.com/streamhal/streamhal/ptx"
 )
@@ -48,6 +50,59 @@ import (
 type sharedFlag struct {
 	v       spirv.ID // Workgroup u32, 0 when the kernel has no flag
 	covered map[*ptx.Reg]bool
+	// reloadAt maps a covered register loaded in the current block, with
+	// no shared store, atomic or synchronization since, to its load's
+	// byte offset (fmaCheck "reload"; nil otherwise).
+	reloadAt map[*ptx.Reg]spirv.ID
+	// offs are the byte offsets of the last shared load's elements.
+	offs []spirv.ID
+}
+
+// trackReloads updates reloadAt before in: a block start (first) or
+// anything but plain data flow, and any write to shared memory, forget
+// every load.
+func (e *fn) trackReloads(in *ptx.Inst, first bool) {
+	if e.shFlag.reloadAt == nil {
+		return
+	}
+	if first || !plainFlow[in.Op] || e.writesShared(in) {
+		clear(e.shFlag.reloadAt)
+	}
+}
+
+// noteLoad records the offsets of a covered load's registers after it.
+func (e *fn) noteLoad(in *ptx.Inst) {
+	if e.shFlag.reloadAt == nil || !e.coveredLoad(in) {
+		return
+	}
+	d := in.Args[0]
+	regs := []*ptx.Operand{d}
+	if d.Kind == ptx.OpdVec {
+		regs = d.Elems
+	}
+	for i, o := range regs {
+		if o.Kind == ptx.OpdReg && e.shFlag.covered[o.Reg] && i < len(e.shFlag.offs) {
+			e.shFlag.reloadAt[o.Reg] = e.shFlag.offs[i]
+		}
+	}
+}
+
+// writesShared reports whether in may write shared memory.
+func (e *fn) writesShared(in *ptx.Inst) bool {
+	ai := -1
+	switch in.Op {
+	case "st", "red":
+		ai = 0
+	case "atom":
+		ai = 1
+	case "cp.async":
+		return true
+	}
+	if ai < 0 || ai >= len(in.Args) {
+		return false
+	}
+	sp, err := e.prov.space(in, in.Args[ai])
+	return err != nil || sp == ptx.SpaceShared
 }
 
 // coveredLoad reports whether in is a weak 32-bit load of shared memory.
@@ -100,6 +155,9 @@ func (e *fn) setupSharedFlag() {
 	g := e.g
 	sm := g.sm
 	e.shFlag.covered = covered
+	if strings.Contains(fmaCheck, "reload") {
+		e.shFlag.reloadAt = map[*ptx.Reg]spirv.ID{}
+	}
 	e.shFlag.v = sm.Variable(sm.TypePointer(spirv.StorageClassWorkgroup, g.tU32), spirv.StorageClassWorkgroup, 0)
 	sm.Name(e.shFlag.v, e.k.Name+".subnormal_flag")
 	first := e.op(spirv.OpIEqual, g.tBool, e.linearTid, e.u32(0))
