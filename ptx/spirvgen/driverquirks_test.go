@@ -135,7 +135,22 @@ func TestBarrierSemantics(t *testing.T) {
 		name, body string
 		want       []bool // UniformMemory on each barrier, in order
 	}{
-		{"read, barrier, write", `ld.global.u32 %a2, [%r]; st.shared.u32 [s], %a2; bar.sync 0;
+		// The read's value is stored to shared memory before the barrier
+		// (reduce_sum's pattern): the read has completed when any thread
+		// passes the barrier, so the write after it needs no ordering.
+		{"read stored to shared, barrier, write", `ld.global.u32 %a2, [%r]; st.shared.u32 [s], %a2; bar.sync 0;
+	ld.shared.u32 %a3, [s+4]; st.global.u32 [%r], %a3; ret; }`, []bool{false}},
+		{"read stored to shared on both paths, barrier, write", `mov.u32 %a2, 0; setp.lt.u32 %q, %a1, 4; @%q bra L;
+	ld.global.u32 %a2, [%r]; L: st.shared.u32 [s], %a2; bar.sync 0;
+	ld.shared.u32 %a3, [s+4]; st.global.u32 [%r], %a3; ret; }`, []bool{false}},
+		{"read also used after the barrier, write", `ld.global.u32 %a2, [%r]; st.shared.u32 [s], %a2; bar.sync 0;
+	ld.shared.u32 %a3, [s+4]; add.u32 %a3, %a3, %a2; st.global.u32 [%r], %a3; ret; }`, []bool{true}},
+		{"read stored after the barrier, write", `ld.global.u32 %a2, [%r]; bar.sync 0; st.shared.u32 [s], %a2;
+	ld.shared.u32 %a3, [s+4]; st.global.u32 [%r], %a3; ret; }`, []bool{true}},
+		{"read stored on one path only, barrier, write", `ld.global.u32 %a2, [%r]; setp.lt.u32 %q, %a1, 4; @%q bra L;
+	st.shared.u32 [s], %a2; L: bar.sync 0;
+	ld.shared.u32 %a3, [s+4]; st.global.u32 [%r], %a3; ret; }`, []bool{true}},
+		{"volatile read stored to shared, barrier, write", `ld.volatile.global.u32 %a2, [%r]; st.shared.u32 [s], %a2; bar.sync 0;
 	ld.shared.u32 %a3, [s+4]; st.global.u32 [%r], %a3; ret; }`, []bool{true}},
 		{"read-only read, barrier, write", `ld.global.nc.u32 %a2, [%r]; st.shared.u32 [s], %a2; bar.sync 0;
 	ld.shared.u32 %a3, [s+4]; st.global.u32 [%r+4], %a3; ret; }`, []bool{false}},
