@@ -3,6 +3,8 @@ package spirvgen_test
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -379,6 +381,31 @@ func TestFMA32SharedFlag(t *testing.T) {
 			if abs != c.abs || stores != c.flagStores || loads != c.flagLoads || compares != c.compares {
 				t.Errorf("%d FAbs, %d atomic stores, %d atomic loads, %d run tests; want %d, %d, %d, %d",
 					abs, stores, loads, compares, c.abs, c.flagStores, c.flagLoads, c.compares)
+			}
+		})
+	}
+}
+
+// TestFMACheckForms: every A/B form of fused f32 fmas that a GPU
+// benchmark build may choose (-X ...spirvgen.fmaCheck=...) translates
+// the project's test kernels into modules that pass spirv-val, so that a
+// benchmark run on a GPU never stops at a broken variant.
+func TestFMACheckForms(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "testdata", "test_kernels.sm_80.ptx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fused := spirvgen.FullTarget()
+	fused.ContractFMA32 = false
+	for _, v := range []string{"", "bits", "noflag", "noresult", "reload", "slowfma", "dontinline", "reload,dontinline", "reload,slowfma"} {
+		t.Run("form="+v, func(t *testing.T) {
+			defer spirvgen.SetFMACheck(v)()
+			res, err := spirvgen.Translate(src, spirvgen.Options{Target: fused})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := spirvtest.ValidateErr(res.SPIRV, "vulkan1.2"); err != nil && !errors.Is(err, spirvtest.ErrNoTool) {
+				t.Fatal(err)
 			}
 		})
 	}
