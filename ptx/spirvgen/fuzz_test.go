@@ -34,6 +34,9 @@ func FuzzTranslate(f *testing.F) {
 		kernelHead + `.visible .entry k(.param .u64 p) { .reg .b32 %r<3>; .reg .b64 %a; ld.param.u64 %a, [p]; mov.u32 %r1, %tid.x; shfl.sync.down.b32 %r2, %r1, 1, 31, -1; st.global.u32 [%a], %r2; ret; }`,
 		kernelHead + `.visible .entry k(.param .u64 p) { .reg .pred %q; .reg .b32 %r<3>; .reg .b64 %a; ld.param.u64 %a, [p]; mov.u32 %r1, %tid.x; setp.eq.u32 %q, %r1, 0; @%q ret; bar.sync 0; st.global.u32 [%a], %r1; ret; }`,
 		kernelHead + `.visible .entry k(.param .u64 p) { .reg .pred %q; .reg .f32 %f<6>; .reg .b64 %a; ld.param.u64 %a, [p]; ld.global.f32 %f1, [%a]; fma.rn.f32 %f2, %f1, %f1, %f1; ld.global.f32 %f3, [%a+4]; fma.rn.f32 %f4, %f3, %f2, %f2; setp.lt.f32 %q, %f4, %f1; @%q fma.rn.f32 %f4, %f4, %f4, %f1; fma.rn.ftz.f32 %f5, %f4, %f3, %f2; add.f32 %f5, %f5, %f4; st.global.f32 [%a], %f5; ret; }`,
+		// fma operands from shared memory (the shared-memory flag) after
+		// stores of several widths and an atomic.
+		kernelHead + `.visible .entry k(.param .u64 p) { .reg .f32 %f<8>; .reg .b32 %r<3>; .reg .b16 %h; .reg .b64 %a; .shared .align 8 .b8 s[32]; ld.param.u64 %a, [p]; ld.global.f32 %f1, [%a]; st.shared.f32 [s], %f1; st.shared.v2.f32 [s+8], {%f1, %f1}; mov.b32 %r1, %f1; atom.shared.exch.b32 %r2, [s+16], %r1; cvt.u16.u32 %h, %r1; st.shared.u16 [s+20], %h; bar.sync 0; ld.shared.f32 %f2, [s]; ld.shared.v2.f32 {%f3, %f4}, [s+8]; fma.rn.f32 %f5, %f2, %f3, %f4; ld.shared.f32 %f6, [s+16]; fma.rn.f32 %f7, %f6, %f5, %f2; st.global.f32 [%a], %f7; ret; }`,
 	} {
 		f.Add([]byte(s))
 	}
