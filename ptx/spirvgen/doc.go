@@ -118,8 +118,11 @@
 // controls it: diverge.go) is OpControlBarrier at workgroup scope,
 // acquire-release on shared memory, and on device memory too where a
 // global store, atomic or reduction may run before it and a global access
-// after it (sync.go: ordering device memory cost reduce_sum 1.27x on
-// NVIDIA's driver, and GLSL's barrier() orders shared memory only). Warp operations use
+// after it, or a global read before it and a write after it; a read
+// whose value every path stores to shared memory before the barrier does
+// not count, as the barrier orders that store (sync.go: ordering device
+// memory cost reduce_sum 1.27x on NVIDIA's driver, and GLSL's barrier()
+// orders shared memory only). Warp operations use
 // subgroup operations when the device runs 32-wide subgroups (the driver
 // then creates the pipeline with a required subgroup size of 32, full
 // subgroups when the block's x size allows); otherwise (lavapipe's
