@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"runtime"
 	"slices"
 	"sync"
@@ -218,6 +219,13 @@ func newDevice(in *instance, pd C.VkPhysicalDevice, pinfo *C.shal_pdinfo, ordina
 	d.ipcMemory, d.ipcDedicated, d.ipcMissing = ipcSupport(pinfo)
 	if d.ipcMemory {
 		opts |= C.SHAL_OPT_MEMORY_FD
+	}
+	if os.Getenv(pipelineStatsEnv) != "" {
+		if pinfo.hasPipelineExecProps != 0 {
+			opts |= C.SHAL_OPT_PIPELINE_STATS
+		} else {
+			fmt.Fprintf(os.Stderr, "hal/vulkan: device %d: %s is set, but the device has no VK_KHR_pipeline_executable_properties\n", ordinal, pipelineStatsEnv)
+		}
 	}
 	d.c = (*C.shal_dev)(C.calloc(1, C.size_t(unsafe.Sizeof(C.shal_dev{}))))
 	if err := check(C.shal_create_device(in.c, pd, pinfo, C.uint32_t(fam), C.uint32_t(nq), opts, d.c), "vkCreateDevice"); err != nil {

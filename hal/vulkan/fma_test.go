@@ -451,3 +451,24 @@ func TestFusedFMA32SharedFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestPipelineStats: with STREAM_HAL_VK_PIPELINE_STATS set, a device
+// that has VK_KHR_pipeline_executable_properties creates its pipelines
+// capturing the compiler's statistics and prints them (to stderr), one
+// that lacks it says so; either way kernels run as before.
+func TestPipelineStats(t *testing.T) {
+	t.Setenv(pipelineStatsEnv, "1")
+	d, tg := f64Target(t)
+	t.Logf("statistics captured: %v", d.c.captureStats != 0)
+	in := []uint32{math.Float32bits(1.5), math.Float32bits(2), math.Float32bits(0.25), math.Float32bits(-3)}
+	want := []uint32{fma32Ref(in[0], in[1], in[2]), fma32Ref(in[3], in[1], in[2])}
+	got, err := d.runPTXWords(fmaReloadKernel, tg, in, len(want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range want {
+		if got[i] != w {
+			t.Errorf("result %d = %#x, want %#x", i, got[i], w)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import "C"
 import (
 	"encoding/binary"
 	"fmt"
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -418,8 +419,21 @@ func (k *kernel) pipeline(b hal.Dim3, shared uint32) (C.VkPipeline, error) {
 		return 0, err
 	}
 	k.pipes[key] = p
+	if d.c.captureStats != 0 {
+		var buf [2048]C.char
+		if C.shal_pipeline_stats(d.c, p, &buf[0], C.size_t(len(buf))) >= 0 {
+			fmt.Fprintf(os.Stderr, "hal/vulkan: pipeline %s, block (%d,%d,%d), %d shared bytes: %s\n", k.meta.Name, b.X, b.Y, b.Z, shared, C.GoString(&buf[0]))
+		}
+	}
 	return p, nil
 }
+
+// pipelineStatsEnv, when set, makes each Vulkan device that has
+// VK_KHR_pipeline_executable_properties capture its compiler's statistics
+// of every kernel pipeline (registers, instructions, as the driver names
+// them) and print them to stderr: a diagnostic for comparing translated
+// PTX with hand-written GLSL on a GPU.
+const pipelineStatsEnv = "STREAM_HAL_VK_PIPELINE_STATS"
 
 func setDim(d hal.Dim3, i int, v uint32) hal.Dim3 {
 	switch i {

@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -85,6 +86,7 @@ void shal_query_physical(shal_inst* in, VkPhysicalDevice pd, shal_pdinfo* out) {
 		out->hasSMBuiltins = has_ext(exts, next, "VK_NV_shader_sm_builtins");
 		out->hasAtomicFloat = has_ext(exts, next, "VK_EXT_shader_atomic_float");
 		out->hasShaderClock = has_ext(exts, next, "VK_KHR_shader_clock");
+		out->hasPipelineExecProps = has_ext(exts, next, "VK_KHR_pipeline_executable_properties");
 		out->hasSubgroupSizeControl = has_ext(exts, next, "VK_EXT_subgroup_size_control");
 		out->hasExternalMemoryFd = has_ext(exts, next, "VK_KHR_external_memory_fd");
 		free(exts);
@@ -171,7 +173,15 @@ void shal_query_physical(shal_inst* in, VkPhysicalDevice pd, shal_pdinfo* out) {
 			*tail = &out->sgsc;
 			tail = &out->sgsc.pNext;
 		}
+		VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR pe;
+		memset(&pe, 0, sizeof pe);
+		if (out->hasPipelineExecProps) {
+			pe.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR;
+			*tail = &pe;
+			tail = &pe.pNext;
+		}
 		in->GetPhysicalDeviceFeatures2(pd, &f2);
+		out->hasPipelineExecProps = out->hasPipelineExecProps && pe.pipelineExecutableInfo;
 		out->features = f2.features;
 		out->features11.pNext = NULL;
 		out->features12.pNext = NULL;
@@ -304,6 +314,16 @@ VkResult shal_create_device(shal_inst* in, VkPhysicalDevice pd, const shal_pdinf
 		if (info->props.apiVersion < VK_MAKE_API_VERSION(0, 1, 3, 0)) exts[nexts++] = "VK_EXT_subgroup_size_control";
 	}
 
+	VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR pe;
+	memset(&pe, 0, sizeof pe);
+	if ((opts & SHAL_OPT_PIPELINE_STATS) && info->hasPipelineExecProps) {
+		pe.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR;
+		pe.pipelineExecutableInfo = 1;
+		*tail = &pe;
+		tail = &pe.pNext;
+		exts[nexts++] = "VK_KHR_pipeline_executable_properties";
+	}
+
 	VkDeviceCreateInfo dci;
 	memset(&dci, 0, sizeof dci);
 	dci.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
@@ -372,6 +392,11 @@ const char* shal_load_device(shal_inst* in, shal_dev* d, int opts) {
 	}
 	if (opts & SHAL_OPT_MEMORY_FD) {
 		LOADD(GetMemoryFdKHR)
+	}
+	if (opts & SHAL_OPT_PIPELINE_STATS) {
+		LOADD(GetPipelineExecutablePropertiesKHR)
+		LOADD(GetPipelineExecutableStatisticsKHR)
+		d->captureStats = 1;
 	}
 	return NULL;
 }
@@ -811,9 +836,63 @@ VkResult shal_create_pipeline(shal_dev* d, VkShaderModule m, const char* entry, 
 	}
 	ci.layout = l;
 	ci.basePipelineIndex = -1;
+	if (d->captureStats) ci.flags |= VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR;
 	VkResult r = d->CreateComputePipelines(d->device, 0, 1, &ci, NULL, out);
 	if (r == VK_SUCCESS) LIVE_ADD(d, SHAL_OBJ_PIPELINE, 1);
 	return r;
+}
+
+int shal_pipeline_stats(shal_dev* d, VkPipeline p, char* buf, size_t n) {
+	if (n == 0) return -1;
+	buf[0] = 0;
+	if (!d->captureStats) return -1;
+	VkPipelineInfoKHR pi;
+	memset(&pi, 0, sizeof pi);
+	pi.sType = VK_STRUCTURE_TYPE_PIPELINE_INFO_KHR;
+	pi.pipeline = p;
+	VkPipelineExecutablePropertiesKHR props[4];
+	memset(props, 0, sizeof props);
+	uint32_t ne = 4;
+	for (uint32_t i = 0; i < ne; i++) props[i].sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_PROPERTIES_KHR;
+	VkResult r = d->GetPipelineExecutablePropertiesKHR(d->device, &pi, &ne, props);
+	if (r != VK_SUCCESS && r != VK_INCOMPLETE) return -1;
+	int count = 0;
+	size_t at = 0;
+	for (uint32_t e = 0; e < ne && e < 4; e++) {
+		VkPipelineExecutableInfoKHR ei;
+		memset(&ei, 0, sizeof ei);
+		ei.sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INFO_KHR;
+		ei.pipeline = p;
+		ei.executableIndex = e;
+		VkPipelineExecutableStatisticKHR st[32];
+		memset(st, 0, sizeof st);
+		uint32_t ns = 32;
+		for (uint32_t i = 0; i < ns; i++) st[i].sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR;
+		r = d->GetPipelineExecutableStatisticsKHR(d->device, &ei, &ns, st);
+		if (r != VK_SUCCESS && r != VK_INCOMPLETE) continue;
+		for (uint32_t i = 0; i < ns && i < 32 && at + 1 < n; i++) {
+			st[i].name[255] = 0;
+			int w = 0;
+			switch (st[i].format) {
+			case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR:
+				w = snprintf(buf + at, n - at, "%s%s=%s", count ? "; " : "", st[i].name, st[i].value.b32 ? "true" : "false");
+				break;
+			case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR:
+				w = snprintf(buf + at, n - at, "%s%s=%lld", count ? "; " : "", st[i].name, (long long)st[i].value.i64);
+				break;
+			case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR:
+				w = snprintf(buf + at, n - at, "%s%s=%llu", count ? "; " : "", st[i].name, (unsigned long long)st[i].value.u64);
+				break;
+			default:
+				w = snprintf(buf + at, n - at, "%s%s=%g", count ? "; " : "", st[i].name, st[i].value.f64);
+			}
+			if (w < 0) break;
+			at += (size_t)w;
+			if (at >= n) at = n - 1;
+			count++;
+		}
+	}
+	return count;
 }
 
 void shal_destroy_pipeline(shal_dev* d, VkPipeline p) {

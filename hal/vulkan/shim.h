@@ -91,6 +91,12 @@ typedef struct shal_dev {
 	PFN_vkGetMemoryHostPointerPropertiesEXT GetMemoryHostPointerPropertiesEXT;
 	// Optional (VK_KHR_external_memory_fd); NULL when not enabled.
 	PFN_vkGetMemoryFdKHR GetMemoryFdKHR;
+	// Optional (VK_KHR_pipeline_executable_properties, SHAL_OPT_PIPELINE_STATS);
+	// NULL when not enabled. captureStats: pipelines are created with
+	// VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR.
+	PFN_vkGetPipelineExecutablePropertiesKHR GetPipelineExecutablePropertiesKHR;
+	PFN_vkGetPipelineExecutableStatisticsKHR GetPipelineExecutableStatisticsKHR;
+	int captureStats;
 } shal_dev;
 
 // Options of shal_create_device and shal_load_device: the optional
@@ -98,6 +104,7 @@ typedef struct shal_dev {
 enum {
 	SHAL_OPT_HOST_MEMORY = 1, // VK_EXT_external_memory_host
 	SHAL_OPT_MEMORY_FD = 2,   // VK_KHR_external_memory_fd
+	SHAL_OPT_PIPELINE_STATS = 4, // VK_KHR_pipeline_executable_properties, when the device has it
 };
 
 // Everything the driver wants to know about a physical device, gathered by
@@ -129,6 +136,7 @@ typedef struct shal_pdinfo {
 	int hasPCIBusInfo;
 	int hasSMBuiltins;
 	int hasExternalMemoryFd;
+	int hasPipelineExecProps; // the extension and its pipelineExecutableInfo feature
 	// The opaque-fd external memory features (VK_EXTERNAL_MEMORY_FEATURE_*)
 	// of the buffers shal_alloc_buffer creates; 0 without the extension.
 	VkFlags opaqueFdFeatures;
@@ -203,6 +211,12 @@ VkResult shal_signal_semaphore(shal_dev* d, VkSemaphore s, uint64_t value);
 
 VkResult shal_create_shader_module(shal_dev* d, const void* code, size_t size, VkShaderModule* out);
 void shal_destroy_shader_module(shal_dev* d, VkShaderModule m);
+// shal_pipeline_stats writes the compiler's statistics of pipeline p
+// ("name=value" pairs, "; "-separated, per executable) into buf (n bytes,
+// NUL-terminated) and returns the number of statistics, -1 when the
+// device does not capture them.
+int shal_pipeline_stats(shal_dev* d, VkPipeline p, char* buf, size_t n);
+
 VkResult shal_create_pipeline_layout(shal_dev* d, uint32_t pushSize, VkPipelineLayout* out);
 void shal_destroy_pipeline_layout(shal_dev* d, VkPipelineLayout l);
 VkResult shal_create_pipeline(shal_dev* d, VkShaderModule m, const char* entry, VkPipelineLayout l,

@@ -102,6 +102,16 @@ typedef uint64_t VkDescriptorSetLayout;
 #define VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO 1000225001
 #define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES 1000225002
 #define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT 1000260000
+#define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR 1000269000
+#define VK_STRUCTURE_TYPE_PIPELINE_INFO_KHR 1000269001
+#define VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_PROPERTIES_KHR 1000269002
+#define VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INFO_KHR 1000269003
+#define VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR 1000269004
+#define VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR 0x00000040
+#define VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR 0
+#define VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR 1
+#define VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR 2
+#define VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_FLOAT64_KHR 3
 #define VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT 0x00000002
 #define VK_SUBGROUP_FEATURE_BASIC_BIT 0x00000001
 #define VK_SUBGROUP_FEATURE_VOTE_BIT 0x00000002
@@ -734,6 +744,54 @@ typedef struct VkPhysicalDeviceShaderClockFeaturesKHR {
 	VkBool32 shaderSubgroupClock;
 	VkBool32 shaderDeviceClock;
 } VkPhysicalDeviceShaderClockFeaturesKHR;
+
+// VK_KHR_pipeline_executable_properties (statistics only).
+typedef struct VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR {
+	VkStructureType sType;
+	void* pNext;
+	VkBool32 pipelineExecutableInfo;
+} VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR;
+
+typedef struct VkPipelineInfoKHR {
+	VkStructureType sType;
+	const void* pNext;
+	VkPipeline pipeline;
+} VkPipelineInfoKHR;
+
+typedef struct VkPipelineExecutablePropertiesKHR {
+	VkStructureType sType;
+	void* pNext;
+	VkFlags stages;
+	char name[256];
+	char description[256];
+	uint32_t subgroupSize;
+} VkPipelineExecutablePropertiesKHR;
+
+typedef struct VkPipelineExecutableInfoKHR {
+	VkStructureType sType;
+	const void* pNext;
+	VkPipeline pipeline;
+	uint32_t executableIndex;
+} VkPipelineExecutableInfoKHR;
+
+typedef union VkPipelineExecutableStatisticValueKHR {
+	VkBool32 b32;
+	int64_t i64;
+	uint64_t u64;
+	double f64;
+} VkPipelineExecutableStatisticValueKHR;
+
+typedef struct VkPipelineExecutableStatisticKHR {
+	VkStructureType sType;
+	void* pNext;
+	char name[256];
+	char description[256];
+	int32_t format;
+	VkPipelineExecutableStatisticValueKHR value;
+} VkPipelineExecutableStatisticKHR;
+
+typedef VkResult (*PFN_vkGetPipelineExecutablePropertiesKHR)(VkDevice, const VkPipelineInfoKHR*, uint32_t*, VkPipelineExecutablePropertiesKHR*);
+typedef VkResult (*PFN_vkGetPipelineExecutableStatisticsKHR)(VkDevice, const VkPipelineExecutableInfoKHR*, uint32_t*, VkPipelineExecutableStatisticKHR*);
 
 typedef struct VkPhysicalDeviceSubgroupSizeControlFeatures {
 	VkStructureType sType;
