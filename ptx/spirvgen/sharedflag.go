@@ -118,7 +118,7 @@ func (e *fn) coveredLoad(in *ptx.Inst) bool {
 // declares it and zeroes it at the start (in the entry block, after the
 // prologue).
 func (e *fn) setupSharedFlag() {
-	if e.shared == nil || e.sched != nil || !e.runsOn() || fmaCheck == "noflag" {
+	if e.shared == nil || e.sched != nil || !e.runsOn() || strings.Contains(fmaCheck, "noflag") {
 		return
 	}
 	cand, bad := map[*ptx.Reg]bool{}, map[*ptx.Reg]bool{}
