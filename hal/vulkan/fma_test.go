@@ -303,11 +303,7 @@ func TestFusedFMA32RunReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, w := range want {
-		if got[i] != w {
-			t.Errorf("result %d = %#x, want %#x", i, got[i], w)
-		}
-	}
+	wantWords(t, got, want)
 }
 
 // f64Target opens the device under test and returns its PTX target,
@@ -466,6 +462,12 @@ func TestPipelineStats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	wantWords(t, got, want)
+}
+
+// wantWords reports each word of got that differs from want.
+func wantWords(t *testing.T, got, want []uint32) {
+	t.Helper()
 	for i, w := range want {
 		if got[i] != w {
 			t.Errorf("result %d = %#x, want %#x", i, got[i], w)
