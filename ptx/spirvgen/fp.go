@@ -289,10 +289,8 @@ func (e *fn) fusedFMA32Bits(a, b, c spirv.ID) spirv.ID {
 	g := e.g
 	u32 := g.tU32
 	f := e.ext(spirv.GLSLFma, g.tF32, a, b, c)
-	twice := func(x spirv.ID) spirv.ID {
-		return e.op(spirv.OpShiftLeftLogical, u32, e.op(spirv.OpBitcast, u32, x), e.u32(1))
-	}
-	sub := func(x spirv.ID) spirv.ID { return e.op(spirv.OpISub, u32, twice(x), e.u32(1)) }
+	twice := func(x spirv.ID) spirv.ID { return e.magTwice(e.op(spirv.OpBitcast, u32, x)) }
+	sub := func(x spirv.ID) spirv.ID { return e.subnormalKey(e.op(spirv.OpBitcast, u32, x)) }
 	m := e.ext(spirv.GLSLUMin, u32, e.ext(spirv.GLSLUMin, u32, sub(a), sub(b)), e.ext(spirv.GLSLUMin, u32, sub(c), twice(f)))
 	slow := e.op(spirv.OpULessThan, g.tBool, m, e.u32(0xffffff))
 	res := e.tmpVar(g.tF32)
@@ -303,6 +301,18 @@ func (e *fn) fusedFMA32Bits(a, b, c spirv.ID) spirv.ID {
 	}
 	e.ifThen(slow, func() { e.store(res, e.fmaExact32(a, b, c, ptx.RN, ctrl)) })
 	return e.load(g.tF32, res)
+}
+
+// magTwice is the f32 bits x (a u32) shifted left by one: the magnitude,
+// doubled.
+func (e *fn) magTwice(x spirv.ID) spirv.ID {
+	return e.op(spirv.OpShiftLeftLogical, e.g.tU32, x, e.u32(1))
+}
+
+// subnormalKey is magTwice(x) - 1, below 0xffffff exactly when the f32
+// bits x are a nonzero subnormal (zero wraps around to the top).
+func (e *fn) subnormalKey(x spirv.ID) spirv.ID {
+	return e.op(spirv.OpISub, e.g.tU32, e.magTwice(x), e.u32(1))
 }
 
 // fmaCheck chooses another form of fused f32 fmas for A/B benchmarks on a

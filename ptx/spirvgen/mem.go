@@ -402,7 +402,9 @@ func (e *fn) loadN(in *ptx.Inst, sp ptx.Space, a *ptx.Operand, t ptx.Type, n int
 		if i > 0 {
 			oi = e.op(spirv.OpIAdd, e.g.tU32, off, e.u32(uint32(i*size)))
 		}
-		e.shFlag.offs = append(e.shFlag.offs, oi)
+		if e.shFlag.reloadAt != nil {
+			e.shFlag.offs = append(e.shFlag.offs, oi)
+		}
 		bits := e.winLoad(w, oi, size)
 		out[i] = e.conv(bits, t.Unsigned(), t)
 	}

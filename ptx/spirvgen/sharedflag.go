@@ -105,9 +105,13 @@ func (e *fn) writesShared(in *ptx.Inst) bool {
 	return err != nil || sp == ptx.SpaceShared
 }
 
+// weak reports whether in is a plain (or .weak) memory access: no
+// memory order, not .volatile.
+func weak(in *ptx.Inst) bool { return in.Sem == ptx.SemNone || in.Sem == ptx.SemWeak }
+
 // coveredLoad reports whether in is a weak 32-bit load of shared memory.
 func (e *fn) coveredLoad(in *ptx.Inst) bool {
-	if in.Op != "ld" || in.Guard != nil || in.Type().Size() != 4 || (in.Sem != ptx.SemNone && in.Sem != ptx.SemWeak) {
+	if in.Op != "ld" || in.Guard != nil || in.Type().Size() != 4 || !weak(in) {
 		return false
 	}
 	sp, err := e.prov.space(in, in.Args[1])
@@ -204,11 +208,7 @@ func (e *fn) noteSharedStore(size int, v spirv.ID) {
 	e.ifThen(cond, func() { e.setSharedFlag(1) })
 }
 
-// subnormalWord reports whether the f32 bits x are a nonzero subnormal:
-// with u = x << 1 (the magnitude, doubled), u - 1 < 0xffffff (zero wraps
-// around to the top).
+// subnormalWord reports whether the f32 bits x are a nonzero subnormal.
 func (e *fn) subnormalWord(x spirv.ID) spirv.ID {
-	g := e.g
-	u := e.op(spirv.OpShiftLeftLogical, g.tU32, x, e.u32(1))
-	return e.op(spirv.OpULessThan, g.tBool, e.op(spirv.OpISub, g.tU32, u, e.u32(1)), e.u32(0xffffff))
+	return e.op(spirv.OpULessThan, e.g.tBool, e.subnormalKey(x), e.u32(0xffffff))
 }

@@ -223,7 +223,7 @@ func (e *fn) globalAtBarrier(in *ptx.Inst) bool {
 // compiles to (reduce_sum), whose barrier ordering device memory cost
 // 1.23-1.30x the GLSL twin's time on the H100.
 func (e *fn) consumedBefore(ld, bar *ptx.Inst) bool {
-	if ld.Op != "ld" || ld.Guard != nil || (ld.Sem != ptx.SemNone && ld.Sem != ptx.SemWeak) || ld.Vec > 1 ||
+	if ld.Op != "ld" || ld.Guard != nil || !weak(ld) || ld.Vec > 1 ||
 		len(ld.Args) < 2 || ld.Args[0].Kind != ptx.OpdReg || ld.Block == nil {
 		return false
 	}
