@@ -872,20 +872,21 @@ int shal_pipeline_stats(shal_dev* d, VkPipeline p, char* buf, size_t n) {
 		if (r != VK_SUCCESS && r != VK_INCOMPLETE) continue;
 		for (uint32_t i = 0; i < ns && i < 32 && at + 1 < n; i++) {
 			st[i].name[255] = 0;
-			int w = 0;
+			char val[32];
 			switch (st[i].format) {
 			case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR:
-				w = snprintf(buf + at, n - at, "%s%s=%s", count ? "; " : "", st[i].name, st[i].value.b32 ? "true" : "false");
+				snprintf(val, sizeof val, "%s", st[i].value.b32 ? "true" : "false");
 				break;
 			case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR:
-				w = snprintf(buf + at, n - at, "%s%s=%lld", count ? "; " : "", st[i].name, (long long)st[i].value.i64);
+				snprintf(val, sizeof val, "%lld", (long long)st[i].value.i64);
 				break;
 			case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR:
-				w = snprintf(buf + at, n - at, "%s%s=%llu", count ? "; " : "", st[i].name, (unsigned long long)st[i].value.u64);
+				snprintf(val, sizeof val, "%llu", (unsigned long long)st[i].value.u64);
 				break;
 			default:
-				w = snprintf(buf + at, n - at, "%s%s=%g", count ? "; " : "", st[i].name, st[i].value.f64);
+				snprintf(val, sizeof val, "%g", st[i].value.f64);
 			}
+			int w = snprintf(buf + at, n - at, "%s%s=%s", count ? "; " : "", st[i].name, val);
 			if (w < 0) break;
 			at += (size_t)w;
 			if (at >= n) at = n - 1;
