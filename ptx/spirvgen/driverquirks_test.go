@@ -264,6 +264,19 @@ func TestFMA32Forms(t *testing.T) {
 	}
 }
 
+// opCounts counts b's instructions by opcode, and its extended
+// instructions (the module imports GLSL.std.450 only) by number.
+func opCounts(b *spirv.Binary) (map[spirv.Op]int, map[spirv.GLSLInst]int) {
+	ops, glsl := map[spirv.Op]int{}, map[spirv.GLSLInst]int{}
+	for _, in := range b.Insts {
+		ops[in.Op]++
+		if in.Op == spirv.OpExtInst {
+			glsl[spirv.GLSLInst(in.Words[3])]++
+		}
+	}
+	return ops, glsl
+}
+
 // TestFMA32Runs: consecutive fma.rn.f32 on a fused, flushing Fma share
 // one test (a float compare of the run's minimum) and one branch to the
 // run's recomputation; an instruction that reads a run's result ends the
@@ -302,23 +315,9 @@ func TestFMA32Runs(t *testing.T) {
 	fma.rn.f32 %f6, %f1, %f2, %f3; st.global.f32 [%r], %f6; st.global.f32 [%r+4], %f5; st.global.f32 [%r+8], %f4; ret; }`, 1, 5, 3},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			b := decoded(t, head+c.body, fused)
-			var compares, fmas, bitTests, abs int
-			for _, in := range b.Insts {
-				switch in.Op {
-				case spirv.OpFUnordLessThan:
-					compares++
-				case spirv.OpULessThan:
-					bitTests++
-				case spirv.OpExtInst:
-					switch in.Words[3] {
-					case uint32(spirv.GLSLFma):
-						fmas++
-					case uint32(spirv.GLSLFAbs):
-						abs++
-					}
-				}
-			}
+			ops, glsl := opCounts(decoded(t, head+c.body, fused))
+			compares, bitTests := ops[spirv.OpFUnordLessThan], ops[spirv.OpULessThan]
+			fmas, abs := glsl[spirv.GLSLFma], glsl[spirv.GLSLFAbs]
 			if compares != c.compares || fmas != c.fmas || bitTests != c.bitTests {
 				t.Errorf("%d run tests, %d Fma, %d bit tests; want %d, %d, %d", compares, fmas, bitTests, c.compares, c.fmas, c.bitTests)
 			}
@@ -362,22 +361,9 @@ func TestFMA32SharedFlag(t *testing.T) {
 		{"no shared operand", `fma.rn.f32 %f7, %f1, %f2, %f3; st.global.f32 [%r1], %f7; ret; }`, 4, 0, 0, 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			b := decoded(t, head+c.body, fused)
-			var abs, stores, loads, compares int
-			for _, in := range b.Insts {
-				switch in.Op {
-				case spirv.OpFUnordLessThan:
-					compares++
-				case spirv.OpAtomicStore:
-					stores++
-				case spirv.OpAtomicLoad:
-					loads++
-				case spirv.OpExtInst:
-					if in.Words[3] == uint32(spirv.GLSLFAbs) {
-						abs++
-					}
-				}
-			}
+			ops, glsl := opCounts(decoded(t, head+c.body, fused))
+			abs, compares := glsl[spirv.GLSLFAbs], ops[spirv.OpFUnordLessThan]
+			stores, loads := ops[spirv.OpAtomicStore], ops[spirv.OpAtomicLoad]
 			if abs != c.abs || stores != c.flagStores || loads != c.flagLoads || compares != c.compares {
 				t.Errorf("%d FAbs, %d atomic stores, %d atomic loads, %d run tests; want %d, %d, %d, %d",
 					abs, stores, loads, compares, c.abs, c.flagStores, c.flagLoads, c.compares)
