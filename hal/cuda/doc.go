@@ -39,23 +39,26 @@
 // of a page per device, with the worker's signal in the next cache line).
 // HostCall enqueues cuLaunchHostFunc of a C trampoline that only counts the
 // notification in the signal (waking the worker with a futex if it sleeps)
-// and returns, without entering Go, then cuStreamWaitValue32_v2
-// (CU_STREAM_WAIT_VALUE_GEQ) on the word for the call's sequence number; the
-// worker waits for the notifications in C (spinning briefly after each call
-// and while one is due, else sleeping; after a second with nothing to do it
-// waits in Go and gives its thread back), runs the queue's functions in
-// order and stores each one's number into the word, which releases the
-// stream. Host calls of one queue run in
-// order, those of different queues independently (as on the CPU driver),
-// and the functions run on a goroutine, where driver calls are allowed
-// (except waiting for later work of their own queue). Idle, Synchronize and
-// events see the wait like any stream operation. A panic is reported by the
-// next Synchronize. Close returns at once; the worker runs the calls left,
-// then exits. The wait is invisible to CUDA's scheduler (CUDA warns about
-// this for all stream memory operations): with more streams than hardware
-// queues (CUDA_DEVICE_MAX_CONNECTIONS, 8 by default) streams share them,
-// and a held host call may also delay later work of a stream that shares
-// its hardware queue.
+// and returns, without entering Go; the worker waits for the notifications
+// in C (spinning briefly after each call and while one is due, else
+// sleeping; after a second with nothing to do it waits in Go and gives its
+// thread back), runs the queue's functions in order and stores each one's
+// number into the word. Host calls of one queue run in order, those of
+// different queues independently (as on the CPU driver), and the functions
+// run on a goroutine, where driver calls are allowed (except waiting for
+// later work of their own queue). The stream waits for a host call only
+// when work follows it: the next operation enqueued on the queue first
+// enqueues cuStreamWaitValue32_v2 (CU_STREAM_WAIT_VALUE_GEQ) on the word for
+// the last call's number, unless the word already shows it returned. Idle,
+// Synchronize (of the queue and of the device), Close, and the frees of
+// host and managed memory and unregistrations (which CUDA synchronises
+// implicitly) wait on the host for the calls before them. A panic is
+// reported by the next Synchronize. Close returns at once; the worker runs
+// the calls left, then exits. The wait is invisible to CUDA's scheduler
+// (CUDA warns about this for all stream memory operations): with more
+// streams than hardware queues (CUDA_DEVICE_MAX_CONNECTIONS, 8 by default)
+// streams share them, and a held host call may also delay later work of a
+// stream that shares its hardware queue.
 //
 // Fallback: a driver without stream memory operations (no
 // cuStreamWaitValue32_v2, CUDA before 11.7, and the legacy

@@ -306,6 +306,7 @@ func (d *device) waitForWork() error {
 	deadline := hal.CloseDeadline(time.Now(), since, timeout)
 	// cuCtxSynchronize cannot be interrupted: a thread stays in it when
 	// the wait gives up.
+	hosts := d.hostTargets()
 	done := make(chan struct{})
 	go func() {
 		C.shal_ctx_synchronize(d.ctx)
@@ -313,13 +314,27 @@ func (d *device) waitForWork() error {
 	}()
 	expired := time.NewTimer(time.Until(deadline))
 	defer expired.Stop()
-	tick := time.NewTicker(max(hostCloseGrace/4, 5*time.Millisecond))
+	every := max(hostCloseGrace/4, 5*time.Millisecond)
+	tick := time.NewTicker(every)
 	defer tick.Stop()
+	synced := false
 	for {
+		if synced {
+			// The streams have drained; the host calls enqueued before
+			// Close, which streams wait for only when work follows them
+			// (hostcall.go), may still run: wait for them a tick at a
+			// time, giving up held ones as below.
+			ctx, cancel := context.WithTimeout(context.Background(), min(every, time.Until(deadline)))
+			err := d.waitHostCalls(ctx, hosts)
+			cancel()
+			if err == nil {
+				hostSeq.Load()
+				return nil
+			}
+		}
 		select {
 		case <-done:
-			hostSeq.Load()
-			return nil
+			synced, done = true, nil
 		case <-expired.C:
 			return fmt.Errorf("hal/cuda: close device %d: work still running after %v (a kernel that never ends?); the primary context stays retained with its memory and modules, and a thread stays blocked in cuCtxSynchronize: %w", d.ordinal, timeout, hal.ErrTimeout)
 		case <-tick.C:
@@ -391,6 +406,15 @@ func (d *device) Free(kind hal.MemoryKind, addr uint64) error {
 	if err := d.usable(); err != nil {
 		return err
 	}
+	if kind == hal.MemoryHost || kind == hal.MemoryManaged {
+		// Host functions may read this memory: CUDA's implicit
+		// synchronisation waits for them, so the free waits for the host
+		// calls enqueued before it, which streams wait for only when work
+		// follows them (hostcall.go).
+		if err := d.waitHostCalls(context.Background(), d.hostTargets()); err != nil {
+			return err
+		}
+	}
 	switch kind {
 	case hal.MemoryDevice, hal.MemoryManaged:
 		return check(C.shal_mem_free(d.ctx, C.CUdeviceptr(addr)), "cuMemFree(%#x)", addr)
@@ -431,6 +455,10 @@ func (d *device) Unregister(a hal.Allocation) error {
 	if a.Host == nil {
 		return fmt.Errorf("hal/cuda: unregister allocation without host pointer: %w", hal.ErrInvalidValue)
 	}
+	// As Free of host memory: host functions may still read it.
+	if err := d.waitHostCalls(context.Background(), d.hostTargets()); err != nil {
+		return err
+	}
 	return check(C.shal_mem_host_unregister(d.ctx, a.Host), "cuMemHostUnregister(%p)", a.Host)
 }
 
@@ -462,10 +490,17 @@ func (d *device) Synchronize(ctx context.Context) error {
 	if err := d.usable(); err != nil {
 		return err
 	}
+	// The host calls enqueued before now, which streams wait for only
+	// when work follows them (hostcall.go), are waited for after the
+	// context.
+	hosts := d.hostTargets()
 	if ctx.Done() == nil {
 		r := C.shal_ctx_synchronize(d.ctx)
 		hostSeq.Load()
 		if err := check(r, "cuCtxSynchronize(device %d)", d.ordinal); err != nil {
+			return err
+		}
+		if err := d.waitHostCalls(ctx, hosts); err != nil {
 			return err
 		}
 		return d.hostErr.take()
@@ -480,6 +515,9 @@ func (d *device) Synchronize(ctx context.Context) error {
 		hostSeq.Load()
 		if err := check(r, "cuCtxSynchronize(device %d)", d.ordinal); err != nil {
 			return err
+		}
+		if err := d.waitHostCalls(ctx, hosts); err != nil {
+			return fmt.Errorf("hal/cuda: synchronize device %d: waiting for a host function: %w", d.ordinal, err)
 		}
 		return d.hostErr.take()
 	case <-ctx.Done():

@@ -8,6 +8,7 @@ package cuda
 import "C"
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -28,32 +29,44 @@ import (
 // run fn on CUDA's thread. Each queue has a worker goroutine and a slot of
 // page-locked, device-mapped host memory: a "done" word and a signal
 // (shal_host_sig, in its own cache line). HostCall(fn) enqueues
-//
-//  1. cuLaunchHostFunc of a C trampoline that only counts the notification
-//     in the signal and, if the worker sleeps, wakes it (a futex). It never
-//     blocks, never calls the driver and never enters Go, so CUDA's thread
-//     is free at once; then
-//  2. cuStreamWaitValue32(done word, seq, CU_STREAM_WAIT_VALUE_GEQ), so that
-//     the stream's later work waits until the worker has run fn.
+// cuLaunchHostFunc of a C trampoline that only counts the notification in
+// the signal and, if the worker sleeps, wakes it (a futex). It never blocks,
+// never calls the driver and never enters Go, so CUDA's thread is free at
+// once.
 //
 // The worker waits for the notifications in C (shal_host_wait): it spins a
 // little after each call and while a listed call's notification is due,
 // so that a host call behind short work is picked up without waking a
 // thread, and sleeps otherwise. It runs the queue's functions in stream
-// order, then stores each one's sequence number into the done word, which
-// the GPU polls. Host calls of one queue run in order, those of different
-// queues independently. A worker with nothing listed for hostIdle waits in
-// Go instead, giving its thread back, until the next HostCall.
+// order, then stores each one's sequence number into the done word. Host
+// calls of one queue run in order, those of different queues
+// independently. A worker with nothing listed for hostIdle waits in Go
+// instead, giving its thread back, until the next HostCall.
+//
+// Later work waits for the host calls before it, but the stream waits only
+// when it has to (settle): the first operation enqueued after host calls
+// whose functions have not all returned enqueues
+// cuStreamWaitValue32(done word, seq, CU_STREAM_WAIT_VALUE_GEQ) before
+// itself, so that it and everything after it wait on the GPU until the
+// worker has stored seq. When the functions have returned by then (the
+// word shows it), or when nothing follows before a synchronization, no
+// wait is enqueued: the wait's release goes through the GPU polling host
+// memory, which made a host call followed by a synchronization about three
+// times cuLaunchHostFunc's on the H100. What a stream wait would have
+// covered, the host covers instead: Synchronize and Idle of the queue, the
+// device's Synchronize and Close, and the frees and unregistrations that
+// CUDA synchronises implicitly also wait until the word reaches the last
+// host call enqueued before them (waitReached: a short spin, then a
+// channel the worker closes after its store). Events recorded after a host
+// call are operations like any other: they settle first.
 //
 // An earlier version had the trampoline call into Go and wake the worker
 // goroutine: a cgo callback on CUDA's thread and a goroutine wake-up per
 // call made the round trip about four times cuLaunchHostFunc's on the H100.
-// Because the wait is a stream operation, cuStreamQuery (Idle),
-// cuStreamSynchronize, events recorded later and cuCtxSynchronize all wait
-// for the worker as they waited for the host function before.
 //
 // The sequence numbers are 32 bits; CU_STREAM_WAIT_VALUE_GEQ compares
-// cyclically ((int32)(*addr - value) >= 0), so they may wrap.
+// cyclically ((int32)(*addr - value) >= 0), so they may wrap, and so does
+// reached.
 //
 // Drivers without stream memory operations (neither cuStreamWaitValue32_v2,
 // which every platform has since CUDA 11.7, nor the legacy
@@ -201,6 +214,18 @@ type hostWorker struct {
 	enq     sync.Mutex
 	seq     uint32 // the last sequence number enqueued
 	closing bool   // Close enqueued the last notification
+	// last is seq, for readers that do not hold enq (Synchronize, Idle,
+	// the device's waits); owed says that host calls were enqueued after
+	// the stream's last wait on the word (set and cleared under enq).
+	last atomic.Uint32
+	owed atomic.Bool
+
+	// Waiters for the word (waitReached) count themselves in waiters and
+	// wait for reachedCh, which the worker closes (and clears) after a
+	// store that they may be waiting for.
+	waiters   atomic.Int32
+	reachedMu sync.Mutex
+	reachedCh chan struct{}
 
 	mu     sync.Mutex
 	calls  []hostCall // enqueued and not yet run, in stream order
@@ -280,21 +305,143 @@ func (w *hostWorker) enqueue(fn func()) error {
 	// The call is listed before CUDA may notify for it.
 	w.list(hostCall{fn: fn, seq: seq})
 	q := w.q
-	r := C.shal_host_call(q.d.uctx, q.us, w.sig, w.slot.dev, C.uint32_t(seq))
-	switch {
-	case r == 0:
-		w.seq = seq
-		return nil
-	case r > 0:
+	if r := C.shal_host_notify(q.d.uctx, q.us, w.sig); r != 0 {
 		// Nothing was enqueued, so no notification will come for the call.
 		w.dropLast()
-		return check(C.CUresult(r), "cuLaunchHostFunc")
-	default:
-		// The host function is enqueued and will run; later work of the
-		// stream just does not wait for it.
-		w.seq = seq
-		return check(C.CUresult(-r), "cuStreamWaitValue32(%#x, %d) after a host call (the host function still runs; later work does not wait for it)", uint64(w.slot.dev), seq)
+		return check(r, "cuLaunchHostFunc")
 	}
+	w.seq = seq
+	w.last.Store(seq)
+	w.owed.Store(true)
+	return nil
+}
+
+// hostWaits counts the stream waits that settle enqueued (for the tests).
+var hostWaits atomic.Int64
+
+// settle makes the operation about to be enqueued on q, and everything
+// after it, wait for the host calls enqueued before it (hostcall.go): it
+// enqueues the stream's wait on the done word unless their functions have
+// all returned. The caller enqueues its operation next, as the only
+// goroutine using q (hal.Queue's contract).
+func (q *queue) settle() error {
+	if w := q.host; w != nil && w.owed.Load() {
+		return w.settle()
+	}
+	return nil
+}
+
+func (w *hostWorker) settle() error {
+	w.enq.Lock()
+	defer w.enq.Unlock()
+	if !w.owed.Load() {
+		return nil
+	}
+	if !w.reached(w.seq) {
+		q := w.q
+		if r := C.shal_stream_wait_value(q.d.uctx, q.us, w.slot.dev, C.uint32_t(w.seq)); r != 0 {
+			return check(r, "cuStreamWaitValue32(%#x, %d): the wait for the host calls before this operation (it was not enqueued)", uint64(w.slot.dev), w.seq)
+		}
+		hostWaits.Add(1)
+	}
+	w.owed.Store(false)
+	return nil
+}
+
+// reached reports whether the worker has run (or given up) every host call
+// up to seq, cyclically.
+func (w *hostWorker) reached(seq uint32) bool {
+	return int32(atomic.LoadUint32((*uint32)(w.slot.host))-seq) >= 0
+}
+
+// store publishes seq in the done word (w.word held) and wakes the
+// waiters of waitReached.
+func (w *hostWorker) store(seq uint32) {
+	atomic.StoreUint32((*uint32)(w.slot.host), seq)
+	w.wakeWaiters()
+}
+
+func (w *hostWorker) wakeWaiters() {
+	if w.waiters.Load() == 0 {
+		return
+	}
+	w.reachedMu.Lock()
+	if w.reachedCh != nil {
+		close(w.reachedCh)
+		w.reachedCh = nil
+	}
+	w.reachedMu.Unlock()
+}
+
+// waitReached waits until the worker has run the host calls up to target,
+// or has exited (having run them, or given them up at the device's Close),
+// or ctx ends. It spins for hostSpin first: a synchronization right after
+// a short host call finds it done within microseconds.
+func (w *hostWorker) waitReached(ctx context.Context, target uint32) error {
+	if w.reached(target) {
+		return nil
+	}
+	for start := time.Now(); time.Since(start) < hostSpin; {
+		if w.reached(target) {
+			return nil
+		}
+	}
+	w.waiters.Add(1)
+	defer w.waiters.Add(-1)
+	for {
+		w.reachedMu.Lock()
+		if w.reachedCh == nil {
+			w.reachedCh = make(chan struct{})
+		}
+		ch := w.reachedCh
+		w.reachedMu.Unlock()
+		// Checked after counting in waiters: a store that this check
+		// misses sees the count and closes ch.
+		if w.reached(target) {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-w.done:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// hostTarget is a worker and the last host call enqueued on it when a
+// device-wide wait began.
+type hostTarget struct {
+	w   *hostWorker
+	seq uint32
+}
+
+// hostTargets lists the device's workers with host calls that may still
+// run, with their last call.
+func (d *device) hostTargets() []hostTarget {
+	h := &d.hostCalls
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var ts []hostTarget
+	for w := range h.workers {
+		if seq := w.last.Load(); !w.reached(seq) {
+			ts = append(ts, hostTarget{w, seq})
+		}
+	}
+	return ts
+}
+
+// waitHostCalls waits until the device's host calls enqueued before it
+// have run: what a device-wide synchronization covers now that the
+// streams wait for them only when work follows.
+func (d *device) waitHostCalls(ctx context.Context, ts []hostTarget) error {
+	for _, t := range ts {
+		if err := t.w.waitReached(ctx, t.seq); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // list appends c to the calls the worker is to run and counts it in the
@@ -411,7 +558,7 @@ func (w *hostWorker) call(c hostCall) {
 	// before it, visible without a further fence.
 	w.word.Lock()
 	if !w.released {
-		atomic.StoreUint32((*uint32)(w.slot.host), c.seq)
+		w.store(c.seq)
 	}
 	w.word.Unlock()
 }
@@ -437,7 +584,7 @@ func (w *hostWorker) releaseHeld(grace time.Duration) bool {
 		return false
 	}
 	w.released = true
-	atomic.StoreUint32((*uint32)(w.slot.host), w.seq)
+	w.store(w.seq)
 	return true
 }
 
@@ -467,7 +614,7 @@ func (w *hostWorker) exit(drained bool) {
 		w.forceStop()
 		w.enq.Lock()
 		w.word.Lock()
-		atomic.StoreUint32((*uint32)(w.slot.host), w.seq)
+		w.store(w.seq)
 		w.word.Unlock()
 		w.enq.Unlock()
 	} else {

@@ -643,3 +643,176 @@ func TestHostCallWorkerWaits(t *testing.T) {
 		})
 	}
 }
+
+// TestHostCallSettle checks what the host covers now that a stream waits
+// for a host call only when work follows it (settle): while the function
+// is held, the queue is not idle, Synchronize of the queue and of the
+// device do not return, work enqueued after it does not run and costs one
+// stream wait; a host call whose function has returned costs later work no
+// wait at all; and a free of host memory waits for the function.
+func TestHostCallSettle(t *testing.T) {
+	d := testDevice(t)
+	q := workerQueue(t, d)
+	dev := alloc(t, d, hal.MemoryDevice, 4)
+	upload(t, d, dev.Device, []uint32{0xDEADBEEF})
+	release := make(chan struct{})
+	var returned atomic.Bool
+	if err := q.HostCall(func() {
+		<-release
+		time.Sleep(5 * time.Millisecond) // a store after the release that the waits must see
+		returned.Store(true)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if q.Idle() {
+		t.Error("Idle with a host function held")
+	}
+	for what, sync := range map[string]func(context.Context) error{"queue": q.Synchronize, "device": d.Synchronize} {
+		ctx, cancel := context.WithTimeout(bg, 30*time.Millisecond)
+		err := sync(ctx)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s Synchronize with a host function held: %v, want context.DeadlineExceeded", what, err)
+		}
+	}
+	waits := hostWaits.Load()
+	if err := q.Fill(dev.Device, 4, 0x600D, 4); err != nil {
+		t.Fatal(err)
+	}
+	if n := hostWaits.Load() - waits; n != 1 {
+		t.Errorf("work after a held host call enqueued %d stream waits, want 1", n)
+	}
+	// A second operation needs no second wait.
+	if err := q.Fill(dev.Device, 4, 0x600D, 4); err != nil {
+		t.Fatal(err)
+	}
+	if n := hostWaits.Load() - waits; n != 1 {
+		t.Errorf("two operations after a held host call enqueued %d stream waits, want 1", n)
+	}
+	time.Sleep(20 * time.Millisecond)
+	got := make([]uint32, 1)
+	download(t, d, got, dev.Device)
+	if got[0] != 0xDEADBEEF {
+		t.Errorf("a fill enqueued after a held host function ran before it returned: word %#x", got[0])
+	}
+	close(release)
+	drain(t, q)
+	if !returned.Load() {
+		t.Error("queue Synchronize returned before the host function")
+	}
+	if !q.Idle() {
+		t.Error("not Idle after Synchronize")
+	}
+	download(t, d, got, dev.Device)
+	if got[0] != 0x600D {
+		t.Errorf("fill after the host call: word %#x, want 0x600d", got[0])
+	}
+
+	// A function that has returned (Idle shows the worker's store) costs
+	// later work nothing.
+	ran := make(chan struct{})
+	if err := q.HostCall(func() { close(ran) }); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ran, "the host function")
+	for deadline := time.Now().Add(hostTimeout); !q.Idle(); time.Sleep(100 * time.Microsecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("queue not idle after its host function returned")
+		}
+	}
+	waits = hostWaits.Load()
+	if err := q.Fill(dev.Device, 4, 0xF00D, 4); err != nil {
+		t.Fatal(err)
+	}
+	if n := hostWaits.Load() - waits; n != 0 {
+		t.Errorf("work after a host call that has returned enqueued %d stream waits, want 0", n)
+	}
+	drain(t, q)
+
+	// The synchronizations and host-memory frees wait for a function
+	// with no work after it.
+	for _, c := range []struct {
+		what string
+		wait func(pinned hal.Allocation) error
+	}{
+		{"queue Synchronize", func(hal.Allocation) error { return q.Synchronize(bg) }},
+		{"queue Synchronize with a deadline", func(hal.Allocation) error {
+			ctx, cancel := context.WithTimeout(bg, hostTimeout)
+			defer cancel()
+			return q.Synchronize(ctx)
+		}},
+		{"device Synchronize", func(hal.Allocation) error { return d.Synchronize(bg) }},
+		{"Free of host memory", func(p hal.Allocation) error { return d.Free(hal.MemoryHost, p.Device) }},
+	} {
+		pinned, err := d.Allocate(hal.MemoryHost, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		word := (*uint32)(pinned.Host)
+		atomic.StoreUint32(word, 7)
+		var read atomic.Uint32
+		if err := q.HostCall(func() {
+			time.Sleep(20 * time.Millisecond)
+			read.Store(atomic.LoadUint32(word) + 1)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.wait(pinned); err != nil {
+			t.Fatalf("%s: %v", c.what, err)
+		}
+		if read.Load() != 8 {
+			t.Errorf("%s returned before the host function before it (it read %d, want 8 once done)", c.what, read.Load())
+		}
+		if c.what != "Free of host memory" {
+			if err := d.Free(hal.MemoryHost, pinned.Device); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// TestHostCallEventAfter: an event recorded after a held host call is not
+// reached until the function returns, and another queue waiting for it
+// waits too.
+func TestHostCallEventAfter(t *testing.T) {
+	d := testDevice(t)
+	qa, qb := workerQueue(t, d), workerQueue(t, d)
+	ev, err := d.NewEvent(hal.EventDisableTiming)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ev.Close()
+	dev := alloc(t, d, hal.MemoryDevice, 4)
+	upload(t, d, dev.Device, []uint32{1})
+	release := make(chan struct{})
+	if err := qa.HostCall(func() { <-release }); err != nil {
+		t.Fatal(err)
+	}
+	if err := qa.Record(ev); err != nil {
+		t.Fatal(err)
+	}
+	if err := qb.Wait(ev); err != nil {
+		t.Fatal(err)
+	}
+	if err := qb.Fill(dev.Device, 4, 2, 4); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if ev.Done() {
+		t.Error("event recorded after a held host function is reached")
+	}
+	got := make([]uint32, 1)
+	download(t, d, got, dev.Device)
+	if got[0] != 1 {
+		t.Errorf("queue B ran past its wait for an event behind a held host function: word %d", got[0])
+	}
+	close(release)
+	drain(t, qb)
+	if !ev.Done() {
+		t.Error("event not reached after queue B's wait for it")
+	}
+	download(t, d, got, dev.Device)
+	if got[0] != 2 {
+		t.Errorf("word %d after queue B, want 2", got[0])
+	}
+}

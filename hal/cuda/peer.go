@@ -77,6 +77,9 @@ func (d *device) CopyPeer(q hal.Queue, dst uint64, srcDev hal.Device, src uint64
 	if n == 0 {
 		return nil
 	}
+	if err := qq.settle(); err != nil {
+		return err
+	}
 	return check(C.shal_memcpy_peer_async(qq.d.ctx, C.CUdeviceptr(dst), d.ctx, C.CUdeviceptr(src), sd.ctx, C.size_t(n), qq.stream),
 		"cuMemcpyPeerAsync(%#x on device %d, %#x on device %d, %d)", dst, d.ordinal, src, sd.ordinal, n)
 }

@@ -108,6 +108,9 @@ func (p *pool) AllocateAsync(q hal.Queue, size uint64) (hal.Allocation, error) {
 	if err != nil {
 		return hal.Allocation{}, err
 	}
+	if err := cq.settle(); err != nil {
+		return hal.Allocation{}, err
+	}
 	var ptr C.CUdeviceptr
 	if err := check(C.shal_pool_alloc_async(cq.d.uctx, &ptr, C.size_t(size), p.uh, cq.us), "cuMemAllocFromPoolAsync(%d)", size); err != nil {
 		return hal.Allocation{}, err
@@ -122,6 +125,9 @@ func (p *pool) FreeAsync(q hal.Queue, addr uint64) error {
 	}
 	cq, err := queueOf(q, "free to pool")
 	if err != nil {
+		return err
+	}
+	if err := cq.settle(); err != nil {
 		return err
 	}
 	return check(C.shal_free_async(cq.d.uctx, C.CUdeviceptr(addr), cq.us), "cuMemFreeAsync(%#x)", addr)

@@ -72,6 +72,9 @@ func (q *queue) Copy(dst, src uint64, n uint64) error {
 	if n == 0 {
 		return nil
 	}
+	if err := q.settle(); err != nil {
+		return err
+	}
 	return check(C.shal_memcpy_async(q.d.uctx, C.CUdeviceptr(dst), C.CUdeviceptr(src), C.size_t(n), q.us),
 		"cuMemcpyAsync(%#x, %#x, %d)", dst, src, n)
 }
@@ -84,6 +87,9 @@ func (q *queue) Fill(dst uint64, n uint64, pattern uint32, patternSize int) erro
 	if n == 0 {
 		return nil
 	}
+	if err := q.settle(); err != nil {
+		return err
+	}
 	count := n / uint64(patternSize)
 	return check(C.shal_memset_async(q.d.uctx, C.CUdeviceptr(dst), C.uint(pattern), C.int(patternSize), C.size_t(count), q.us),
 		"cuMemsetD%dAsync(%#x, %#x, %d)", patternSize*8, dst, pattern, count)
@@ -94,9 +100,10 @@ func (q *queue) Fill(dst uint64, n uint64, pattern uint32, patternSize int) erro
 // cuLaunchCooperativeKernel with one pointer per parameter into the buffer.
 func (q *queue) Dispatch(k hal.Kernel, cfg hal.LaunchConfig) error {
 	// The common launch, checked in one expression, is one cgo call from
-	// a small frame; anything else, errors included, is dispatch's.
+	// a small frame; anything else, errors and a wait for host calls
+	// (settle) included, is dispatch's.
 	kk, ok := k.(*kernel)
-	if !ok || kk == nil || kk.exe.d != q.d || kk.exe.closed.Load() || q.closed.Load() || cfg.Cooperative || (kk.params != nil && len(cfg.Args) < kk.argSize) {
+	if !ok || kk == nil || kk.exe.d != q.d || kk.exe.closed.Load() || q.closed.Load() || cfg.Cooperative || (kk.params != nil && len(cfg.Args) < kk.argSize) || (q.host != nil && q.host.owed.Load()) {
 		return q.dispatch(k, &cfg)
 	}
 	return q.launch(kk, &cfg)
@@ -117,6 +124,9 @@ func (q *queue) dispatch(k hal.Kernel, cfg *hal.LaunchConfig) error {
 		return err
 	}
 	if err := kk.checkArgs(cfg.Args); err != nil {
+		return err
+	}
+	if err := q.settle(); err != nil {
 		return err
 	}
 	if !cfg.Cooperative {
@@ -209,6 +219,9 @@ func (q *queue) Notify(fn func()) error {
 	if fn == nil {
 		return fmt.Errorf("hal/cuda: notify with a nil function: %w", hal.ErrInvalidValue)
 	}
+	if err := q.settle(); err != nil {
+		return err
+	}
 	h := cgo.NewHandle(&hostFn{fn: fn, sink: &q.hostErr, once: true})
 	if err := check(C.shal_launch_host_func(q.d.uctx, q.us, C.uintptr_t(h)), "cuLaunchHostFunc"); err != nil {
 		h.Delete()
@@ -226,6 +239,9 @@ func (q *queue) Record(e hal.Event) error {
 	if err != nil {
 		return err
 	}
+	if err := q.settle(); err != nil {
+		return err
+	}
 	return check(C.shal_event_record(q.d.uctx, ev.ue, q.us), "cuEventRecord")
 }
 
@@ -236,6 +252,9 @@ func (q *queue) Wait(e hal.Event) error {
 	}
 	ev, err := asEvent(e)
 	if err != nil {
+		return err
+	}
+	if err := q.settle(); err != nil {
 		return err
 	}
 	return check(C.shal_stream_wait_event(q.d.uctx, q.us, ev.ue), "cuStreamWaitEvent")
@@ -253,15 +272,24 @@ func (q *queue) Execute(g hal.GraphExec) error {
 	if ge.closed.Load() {
 		return fmt.Errorf("hal/cuda: execute a closed graph: %w", hal.ErrInvalidHandle)
 	}
+	if err := q.settle(); err != nil {
+		return err
+	}
 	return check(C.shal_graph_launch(q.d.uctx, ge.ux, q.us), "cuGraphLaunch")
 }
 
-// Synchronize waits with cuStreamSynchronize. When ctx can be cancelled it
-// polls cuStreamQuery instead (spinning briefly, then sleeping with
-// backoff), so that cancellation returns promptly.
+// Synchronize waits with cuStreamSynchronize, then for the host calls
+// enqueued before it (which the stream waits for only when work follows
+// them, hostcall.go). When ctx can be cancelled it polls cuStreamQuery
+// instead (spinning briefly, then sleeping with backoff), so that
+// cancellation returns promptly.
 func (q *queue) Synchronize(ctx context.Context) error {
 	if err := q.usable(); err != nil {
 		return err
+	}
+	var target uint32
+	if q.host != nil {
+		target = q.host.last.Load()
 	}
 	var r C.CUresult
 	if ctx.Done() == nil {
@@ -273,9 +301,15 @@ func (q *queue) Synchronize(ctx context.Context) error {
 			q.d.stuckSince.CompareAndSwap(0, time.Now().UnixNano())
 			return fmt.Errorf("hal/cuda: synchronize queue: %w", err)
 		}
-		if q.d.stuckSince.Load() != 0 {
-			q.d.stuckSince.Store(0) // the work ended after all
+	}
+	if q.host != nil && r == 0 {
+		if err := q.host.waitReached(ctx, target); err != nil {
+			q.d.stuckSince.CompareAndSwap(0, time.Now().UnixNano())
+			return fmt.Errorf("hal/cuda: synchronize queue: waiting for a host function: %w", err)
 		}
+	}
+	if ctx.Done() != nil && q.d.stuckSince.Load() != 0 {
+		q.d.stuckSince.Store(0) // the work ended after all
 	}
 	hostSeq.Load()
 	if err := check(r, "cuStreamSynchronize"); err != nil {
@@ -287,11 +321,15 @@ func (q *queue) Synchronize(ctx context.Context) error {
 	return q.d.hostErr.take()
 }
 
-// Idle reports whether cuStreamQuery finds the stream drained (a failed
-// stream counts as idle: Synchronize reports the failure).
+// Idle reports whether the queue's host calls have run and cuStreamQuery
+// finds the stream drained (a failed stream counts as idle: Synchronize
+// reports the failure).
 func (q *queue) Idle() bool {
 	if q.closed.Load() {
 		return true
+	}
+	if w := q.host; w != nil && !w.reached(w.last.Load()) {
+		return false
 	}
 	return C.shal_stream_query(q.d.uctx, q.us) != cudaErrorNotReady
 }

@@ -303,18 +303,6 @@ static CUresult shal_wait_value_in(CUstream s, CUdeviceptr addr, uint32_t value)
 	return F(cuStreamWaitValue32)(s, addr, value, SHAL_CU_STREAM_WAIT_VALUE_GEQ);
 }
 
-int shal_host_call(uintptr_t ctx, uintptr_t s, shal_host_sig *sig, CUdeviceptr addr, uint32_t seq) {
-	CUcontext prev;
-	CUresult r = shal_enter((CUcontext)ctx, &prev);
-	if (r != 0) return r;
-	r = F(cuLaunchHostFunc)((CUstream)s, shal_host_signal, sig);
-	if (r == 0) {
-		r = shal_wait_value_in((CUstream)s, addr, seq);
-		if (r != 0) r = -r;
-	}
-	shal_leave((CUcontext)ctx, prev);
-	return r;
-}
 CUresult shal_host_notify(uintptr_t ctx, uintptr_t s, shal_host_sig *sig) {
 	WITH_CTX((CUcontext)ctx, F(cuLaunchHostFunc)((CUstream)s, shal_host_signal, sig));
 }

@@ -290,14 +290,11 @@ typedef struct {
 	uint32_t listed;   // calls the Go side listed so far (including not yet notified)
 } shal_host_sig;
 
-// shal_host_call enqueues cuLaunchHostFunc of a C trampoline that only
-// counts the notification in sig (and wakes the worker if it sleeps), then
-// cuStreamWaitValue32 (the _v2 function when the driver has it) with
-// CU_STREAM_WAIT_VALUE_GEQ for seq on the done word at addr. It returns 0,
-// the CUresult of a failed cuLaunchHostFunc, or minus the CUresult of a
-// failed wait (the host function was enqueued). shal_host_notify enqueues
-// the notification alone; shal_stream_wait_value the wait alone.
-int shal_host_call(uintptr_t ctx, uintptr_t s, shal_host_sig *sig, CUdeviceptr addr, uint32_t seq);
+// shal_host_notify enqueues cuLaunchHostFunc of a C trampoline that only
+// counts the notification in sig (and wakes the worker if it sleeps);
+// shal_stream_wait_value enqueues cuStreamWaitValue32 (the _v2 function
+// when the driver has it) with CU_STREAM_WAIT_VALUE_GEQ for value on the
+// done word at addr.
 CUresult shal_host_notify(uintptr_t ctx, uintptr_t s, shal_host_sig *sig);
 
 // shal_host_wait waits until sig has more notifications than ran: it spins
