@@ -76,7 +76,7 @@ func (c *Context) allocate(kind MemoryKind, size uint64, flags uint32, what stri
 func (c *Context) track(a *allocation) error {
 	c.allocMu.Lock()
 	defer c.allocMu.Unlock()
-	if err := c.check("track " + a.kind.String() + " memory"); err != nil {
+	if err := c.check(trackOp(a.kind)); err != nil {
 		return err
 	}
 	if err := c.rt.ptrs.insert(a); err != nil {
@@ -92,6 +92,24 @@ func (c *Context) track(a *allocation) error {
 	}
 	c.allocs[a] = true
 	return nil
+}
+
+// trackOp names track's operation without building a string on the path
+// of every allocation (MallocAsync's included).
+func trackOp(k MemoryKind) string {
+	switch k {
+	case MemoryDevice:
+		return "track device memory"
+	case MemoryHost:
+		return "track host memory"
+	case MemoryRegistered:
+		return "track registered memory"
+	case MemoryManaged:
+		return "track managed memory"
+	case MemoryGlobal:
+		return "track module global memory"
+	}
+	return "track " + k.String() + " memory"
 }
 
 // testHookClaim, when set (by tests), runs in a release after the

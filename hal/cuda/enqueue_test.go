@@ -321,3 +321,59 @@ func TestLaunchReusedArgBuffer(t *testing.T) {
 		t.Errorf("launch with four arguments: %v allocations, want 0", allocs)
 	}
 }
+
+// BenchmarkPoolStack is the pool row of `streamhal bench` (MallocAsync +
+// FreeAsync of 1 MiB on a non-blocking stream, synchronized untimed)
+// through each layer: C (cuMemAllocAsync + cuMemFreeAsync through the same
+// function pointers), hal (the driver's default pool, hal.Pool) and
+// streaming (Stream.MallocAsync + FreeAsync on the device's native pool:
+// allocation records, the pointer table, then hal).
+func BenchmarkPoolStack(b *testing.B) {
+	d := testDevice(b)
+	if err := d.(*device).poolsUsable(); err != nil {
+		b.Skip(err)
+	}
+	q := newQueue(b, d)
+	pool, err := d.(*device).DefaultPool()
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := newStreamingEnv(b)
+	const size = 1 << 20
+	b.Run("C", func(b *testing.B) {
+		b.ReportAllocs()
+		var t time.Duration
+		for left := b.N; left > 0; left -= enqueueSync {
+			d, err := cBenchPool(q, size, min(left, enqueueSync))
+			if err != nil {
+				b.Fatal(err)
+			}
+			t += d
+			if err := q.Synchronize(bg); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(t.Nanoseconds())/float64(b.N), "ns/op")
+	})
+	b.Run("hal", func(b *testing.B) {
+		b.ReportAllocs()
+		loopSynced(b, func() error {
+			a, err := pool.AllocateAsync(q, size)
+			if err != nil {
+				return err
+			}
+			return pool.FreeAsync(q, a.Device)
+		}, func() error { return q.Synchronize(bg) })
+	})
+	b.Run("streaming", func(b *testing.B) {
+		b.ReportAllocs()
+		loopSynced(b, func() error {
+			p, err := e.s.MallocAsync(size)
+			if err != nil {
+				return err
+			}
+			return e.s.FreeAsync(p)
+		}, func() error { return e.s.Synchronize(bg) })
+	})
+}

@@ -112,8 +112,10 @@ func (p *pool) AllocateAsync(q hal.Queue, size uint64) (hal.Allocation, error) {
 		return hal.Allocation{}, err
 	}
 	var ptr C.CUdeviceptr
-	if err := check(C.shal_pool_alloc_async(cq.d.uctx, &ptr, C.size_t(size), p.uh, cq.us), "cuMemAllocFromPoolAsync(%d)", size); err != nil {
-		return hal.Allocation{}, err
+	// check's arguments are built only on failure: this is MallocAsync's
+	// path.
+	if r := C.shal_pool_alloc_async(cq.d.uctx, &ptr, C.size_t(size), p.uh, cq.us); r != 0 {
+		return hal.Allocation{}, check(r, "cuMemAllocFromPoolAsync(%d)", size)
 	}
 	return hal.Allocation{Device: uint64(ptr), Size: size}, nil
 }
@@ -130,7 +132,10 @@ func (p *pool) FreeAsync(q hal.Queue, addr uint64) error {
 	if err := cq.settle(); err != nil {
 		return err
 	}
-	return check(C.shal_free_async(cq.d.uctx, C.CUdeviceptr(addr), cq.us), "cuMemFreeAsync(%#x)", addr)
+	if r := C.shal_free_async(cq.d.uctx, C.CUdeviceptr(addr), cq.us); r != 0 {
+		return check(r, "cuMemFreeAsync(%#x)", addr)
+	}
+	return nil
 }
 
 // Free is cuMemFree, which takes pool memory back at once.
