@@ -410,7 +410,9 @@ func (d *device) Free(kind hal.MemoryKind, addr uint64) error {
 		// Host functions may read this memory: CUDA's implicit
 		// synchronisation waits for them, so the free waits for the host
 		// calls enqueued before it, which streams wait for only when work
-		// follows them (hostcall.go).
+		// follows them (hostcall.go). A host function that frees host
+		// memory would wait for itself (CUDA forbids driver calls in host
+		// functions; ours may make some, not this one).
 		if err := d.waitHostCalls(context.Background(), d.hostTargets()); err != nil {
 			return err
 		}
