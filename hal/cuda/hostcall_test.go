@@ -816,3 +816,86 @@ func TestHostCallEventAfter(t *testing.T) {
 		t.Errorf("word %d after queue B, want 2", got[0])
 	}
 }
+
+// TestHostCallSettleStress runs queues whose goroutines enqueue host
+// calls, sometimes with work after them, and synchronize, while another
+// goroutine synchronizes the device: every synchronization must see every
+// host function enqueued before it (a lost wake-up of waitReached hangs
+// and fails at the deadline).
+func TestHostCallSettleStress(t *testing.T) {
+	d := testDevice(t)
+	const queues, rounds = 4, 150
+	qs := make([]*queue, queues)
+	for i := range qs {
+		qs[i] = workerQueue(t, d)
+	}
+	dev := alloc(t, d, hal.MemoryDevice, 4*queues)
+	ctx, cancel := context.WithTimeout(bg, hostTimeout)
+	defer cancel()
+	stop := make(chan struct{})
+	var devSyncs atomic.Int32
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := d.Synchronize(ctx); err != nil {
+				t.Errorf("device Synchronize: %v", err)
+				return
+			}
+			devSyncs.Add(1)
+		}
+	}()
+	var qwg sync.WaitGroup
+	for i, q := range qs {
+		qwg.Add(1)
+		go func() {
+			defer qwg.Done()
+			var ran atomic.Int32
+			for r := range rounds {
+				if err := q.HostCall(func() {
+					if r%7 == 0 {
+						time.Sleep(100 * time.Microsecond)
+					}
+					ran.Add(1)
+				}); err != nil {
+					t.Error(err)
+					return
+				}
+				if r%3 == 0 {
+					if err := q.Fill(dev.Device+uint64(4*i), 4, uint32(r), 4); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+				if r%2 == 0 {
+					if err := q.Synchronize(ctx); err != nil {
+						t.Errorf("queue %d round %d: Synchronize: %v", i, r, err)
+						return
+					}
+					if got := ran.Load(); got != int32(r+1) {
+						t.Errorf("queue %d round %d: Synchronize returned with %d host functions run, want %d", i, r, got, r+1)
+						return
+					}
+				}
+			}
+			if err := q.Synchronize(ctx); err != nil {
+				t.Errorf("queue %d: last Synchronize: %v", i, err)
+			}
+		}()
+	}
+	qwg.Wait()
+	close(stop)
+	wg.Wait()
+	for _, q := range qs {
+		if !q.Idle() {
+			t.Error("a queue is not idle after its last Synchronize")
+		}
+	}
+	t.Logf("%d device synchronizations ran meanwhile", devSyncs.Load())
+}
