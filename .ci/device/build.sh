@@ -1,0 +1,20 @@
+#!/bin/bash
+# builds the test binaries for a GPU run into .dev/bin.tgz
+set -e
+cd "$(dirname "$0")/../.."
+mkdir -p .dev
+B=/tmp/devbin; rm -rf $B; mkdir -p $B
+X=github.com/streamhal/streamhal/ptx/spirvgen.fmaCheck
+go test -c -ldflags "-s -w" -o $B/hal_vulkan.test ./hal/vulkan &
+for v in reload dontinline slowfma; do
+  go test -c -ldflags "-s -w -X $X=$v" -o $B/hv_$v.test ./hal/vulkan &
+done
+wait
+go test -c -ldflags "-s -w" -o $B/ptx_spirvgen.test ./ptx/spirvgen &
+go test -c -ldflags "-s -w" -o $B/kernels_corpus.test ./kernels/corpus &
+go test -c -ldflags "-s -w" -o $B/streaming.test ./streaming &
+go test -c -ldflags "-s -w" -o $B/hal_cuda.test ./hal/cuda &
+go build -ldflags "-s -w" -o $B/streamhal ./cmd/streamhal &
+wait
+tar czf .dev/bin.tgz -C $B .
+ls -la .dev/bin.tgz
