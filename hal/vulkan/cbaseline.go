@@ -271,3 +271,67 @@ func (b *baseline) CopyDtoH(dst unsafe.Pointer, src uint64, size uint64, n int) 
 	}
 	return result(C.shal_bench_memcpy(dst, m, C.size_t(size), C.int64_t(n)), "DtoH")
 }
+
+// GoLaunchSync is LaunchSync's loop written in Go: the same Vulkan calls
+// on the same objects, each its own cgo call (begin, dispatch, end,
+// vkQueueSubmit, vkWaitSemaphores), and nothing else. It separates what a
+// Go caller of Vulkan pays for crossing into C and blocking there from
+// what hal/vulkan's own code adds (BenchmarkLaunchSyncLayers).
+func (b *baseline) GoLaunchSync(n int) (time.Duration, error) {
+	if err := b.check("launch+synchronize (Go loop)", n); err != nil {
+		return 0, err
+	}
+	k := b.empty
+	pipe, err := k.prepare(empty1)
+	if err != nil {
+		return 0, err
+	}
+	push := make([]byte, k.pushSize())
+	if o := k.meta.gridOffset; o >= 0 && o+12 <= len(push) {
+		for i := range 3 {
+			binary.LittleEndian.PutUint32(push[o+4*i:], 1)
+		}
+	}
+	if err := b.q.Synchronize(context.Background()); err != nil {
+		return 0, err
+	}
+	d := b.d.c
+	var pool C.VkCommandPool
+	if err := check(C.shal_create_command_pool(d, C.uint32_t(b.d.family), &pool), "baseline command pool"); err != nil {
+		return 0, err
+	}
+	defer C.shal_destroy_command_pool(d, pool)
+	var cb C.VkCommandBuffer
+	if err := check(C.shal_alloc_command_buffer(d, pool, &cb), "baseline command buffer"); err != nil {
+		return 0, err
+	}
+	defer C.shal_free_command_buffer(d, pool, cb)
+	var tl C.VkSemaphore
+	if err := check(C.shal_create_timeline(d, 0, &tl), "baseline timeline"); err != nil {
+		return 0, err
+	}
+	defer C.shal_destroy_semaphore(d, tl)
+	vq := b.q.vq
+	vq.mu.Lock()
+	defer vq.mu.Unlock()
+	var r C.VkResult
+	t0 := time.Now()
+	for i := 1; i <= n && r == C.VK_SUCCESS; i++ {
+		if r = C.shal_begin(d, cb, C.VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT); r != C.VK_SUCCESS {
+			break
+		}
+		C.shal_cmd_dispatch(d, cb, 0, pipe, k.layout, cbytes(push), C.uint32_t(len(push)), 1, 1, 1, C.UINT32_MAX, C.UINT32_MAX, C.UINT32_MAX)
+		if r = C.shal_end(d, cb); r != C.VK_SUCCESS {
+			break
+		}
+		if r = C.shal_submit(d, vq.q, cb, 0, nil, nil, tl, C.uint64_t(i)); r != C.VK_SUCCESS {
+			break
+		}
+		r = C.shal_wait_semaphore(d, tl, C.uint64_t(i), C.UINT64_MAX)
+	}
+	dt := time.Since(t0)
+	if err := check(r, "baseline launch+synchronize (Go loop)"); err != nil {
+		return 0, err
+	}
+	return dt, nil
+}

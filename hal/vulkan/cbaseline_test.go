@@ -1,9 +1,12 @@
 package vulkan
 
 import (
+	"context"
 	"errors"
 	"math"
+	"slices"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
@@ -108,5 +111,92 @@ func TestCBaseline(t *testing.T) {
 	}
 	if err := c.Close(); !errors.Is(err, hal.ErrInvalidHandle) {
 		t.Errorf("second Close: %v, want ErrInvalidHandle", err)
+	}
+}
+
+// BenchmarkLaunchSyncLayers splits the launch + synchronize row of
+// streamhal bench into its layers, alternating in rounds so that the
+// device's noise hits all three: C (cbaseline.c's loop, one cgo call for
+// all of it), cgo (the same Vulkan calls made from a Go loop, one cgo call
+// each) and hal (Dispatch + Synchronize). Reported per launch: C-ns,
+// cgo-ns, hal-ns and the ratios cgo/C (what any Go caller of Vulkan pays)
+// and hal/cgo (what hal/vulkan adds on top).
+func BenchmarkLaunchSyncLayers(b *testing.B) {
+	d := openDevice(b)
+	_, image, err := haltest.Kernels(d)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := d.NewCBaseline(image)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	base := c.(*baseline)
+	q := newQueue(b, d)
+	defer q.Close()
+	ctx := context.Background()
+	halLoop := func(n int) (time.Duration, error) {
+		t0 := time.Now()
+		for range n {
+			if err := q.Dispatch(base.empty, empty1); err != nil {
+				return 0, err
+			}
+			if err := q.Synchronize(ctx); err != nil {
+				return 0, err
+			}
+		}
+		return time.Since(t0), nil
+	}
+	layers := []func(int) (time.Duration, error){base.LaunchSync, base.GoLaunchSync, halLoop}
+	for _, f := range layers { // warm up: pipelines, command buffers
+		if _, err := f(3); err != nil {
+			b.Fatal(err)
+		}
+	}
+	const round = 50
+	var per [3][]float64
+	for left := b.N; left > 0; left -= round {
+		n := min(left, round)
+		for i, f := range layers {
+			dt, err := f(n)
+			if err != nil {
+				b.Fatal(err)
+			}
+			per[i] = append(per[i], float64(dt.Nanoseconds())/float64(n))
+		}
+	}
+	var med [3]float64
+	for i := range per {
+		slices.Sort(per[i])
+		med[i] = per[i][len(per[i])/2]
+	}
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(med[0], "C-ns")
+	b.ReportMetric(med[1], "cgo-ns")
+	b.ReportMetric(med[2], "hal-ns")
+	b.ReportMetric(med[1]/med[0], "cgo/C")
+	b.ReportMetric(med[2]/med[1], "hal/cgo")
+}
+
+// The Go loop of the baseline runs the empty kernel and reports a time.
+func TestGoLaunchSync(t *testing.T) {
+	d := openDevice(t)
+	_, image, err := haltest.Kernels(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := d.NewCBaseline(image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	b := c.(*baseline)
+	dt, err := b.GoLaunchSync(5)
+	if err != nil || dt <= 0 {
+		t.Fatalf("GoLaunchSync(5) = %v, %v", dt, err)
+	}
+	if _, err := b.GoLaunchSync(-1); err == nil {
+		t.Error("GoLaunchSync(-1) succeeded")
 	}
 }
