@@ -474,3 +474,97 @@ func wantWords(t *testing.T, got, want []uint32) {
 		}
 	}
 }
+
+// fmaLoopKernel is a dot product of four terms in one run, as a tiled
+// matrix product's unrolled inner loop: a and b are stored to shared
+// memory, read back after a barrier, and each fma adds to the previous
+// one's result; the fifth fma takes its addend from global memory. The
+// run is long enough for spirvgen's loop form of the recomputation.
+const fmaLoopKernel = `.version 7.0
+.target sm_50
+.address_size 64
+.visible .entry k(.param .u64 out, .param .u64 in)
+{
+	.reg .f32 %f<24>;
+	.reg .b64 %rd<4>;
+	.shared .align 4 .b8 sh[32];
+	ld.param.u64 %rd1, [out];
+	ld.param.u64 %rd2, [in];
+	mov.u64 %rd3, sh;
+	ld.global.f32 %f1, [%rd2];
+	ld.global.f32 %f2, [%rd2+4];
+	ld.global.f32 %f3, [%rd2+8];
+	ld.global.f32 %f4, [%rd2+12];
+	ld.global.f32 %f5, [%rd2+16];
+	ld.global.f32 %f6, [%rd2+20];
+	ld.global.f32 %f7, [%rd2+24];
+	ld.global.f32 %f8, [%rd2+28];
+	ld.global.f32 %f9, [%rd2+32];
+	st.shared.f32 [%rd3], %f1;
+	st.shared.f32 [%rd3+4], %f2;
+	st.shared.f32 [%rd3+8], %f3;
+	st.shared.f32 [%rd3+12], %f4;
+	st.shared.f32 [%rd3+16], %f5;
+	st.shared.f32 [%rd3+20], %f6;
+	st.shared.f32 [%rd3+24], %f7;
+	st.shared.f32 [%rd3+28], %f8;
+	bar.sync 0;
+	ld.shared.f32 %f11, [%rd3];
+	ld.shared.f32 %f12, [%rd3+16];
+	fma.rn.f32 %f20, %f11, %f12, 0f00000000;
+	ld.shared.f32 %f13, [%rd3+4];
+	ld.shared.f32 %f14, [%rd3+20];
+	fma.rn.f32 %f21, %f13, %f14, %f20;
+	ld.shared.f32 %f15, [%rd3+8];
+	ld.shared.f32 %f16, [%rd3+24];
+	fma.rn.f32 %f22, %f15, %f16, %f21;
+	ld.shared.f32 %f17, [%rd3+12];
+	ld.shared.f32 %f18, [%rd3+28];
+	fma.rn.f32 %f23, %f17, %f18, %f22;
+	fma.rn.f32 %f19, %f23, %f17, %f9;
+	st.global.f32 [%rd1], %f20;
+	st.global.f32 [%rd1+4], %f21;
+	st.global.f32 [%rd1+8], %f22;
+	st.global.f32 [%rd1+12], %f23;
+	st.global.f32 [%rd1+16], %f19;
+	ret;
+}
+`
+
+// TestFusedFMA32RunLoop runs fmaLoopKernel with the fused Fma and its
+// fallback forced (as on NVIDIA's driver): every intermediate result is
+// the exact chain's, with a subnormal in a shared value, in a product, in a partial sum, in the
+// global addend, and with none.
+func TestFusedFMA32RunLoop(t *testing.T) {
+	d, tg := f64Target(t)
+	tg = fusedFallback(tg)
+	f := math.Float32bits
+	cases := []struct {
+		name string
+		in   [9]uint32 // a0..a3, b0..b3, the last fma's addend
+	}{
+		{"normal", [9]uint32{f(1), f(2), f(3), f(4), f(0.5), f(0.25), f(-1), f(2), f(3)}},
+		{"subnormal shared value", [9]uint32{0x00000003, f(1), f(2), f(1), f(0.5), f(0x1p-126), f(0x1p-127), f(1), f(0)}},
+		{"subnormal partial sum", [9]uint32{f(0x1p-70), f(-0x1p-70), f(0x1p-64), f(1), f(0x1p-60), f(0x1p-70), f(0x1p-63), f(0x1p-140), f(1)}},
+		// (1 + 2^-12)^2 is a tie in f32 that the subnormal partial sum
+		// 2^-149 breaks upwards; an Fma that rounds the product first
+		// (lavapipe's) or flushes (NVIDIA's) rounds it to even.
+		{"tie broken by a partial sum", [9]uint32{0x00000001, 0x3f800800, f(1), f(1), f(1), 0x3f800800, f(0), f(0), f(0)}},
+		{"subnormal addend", [9]uint32{f(1), f(1), f(1), f(1), f(1), f(1), f(1), f(1), 0x80000005}},
+	}
+	for _, c := range cases {
+		x := c.in
+		r20 := fma32Ref(x[0], x[4], 0)
+		r21 := fma32Ref(x[1], x[5], r20)
+		r22 := fma32Ref(x[2], x[6], r21)
+		r23 := fma32Ref(x[3], x[7], r22)
+		want := []uint32{r20, r21, r22, r23, fma32Ref(r23, x[3], x[8])}
+		t.Run(c.name, func(t *testing.T) {
+			got, err := d.runPTXWords(fmaLoopKernel, tg, x[:], len(want))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantWords(t, got, want)
+		})
+	}
+}

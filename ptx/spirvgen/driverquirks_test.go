@@ -297,7 +297,7 @@ func TestFMA32Runs(t *testing.T) {
 		bitTests       int // OpULessThan
 	}{
 		{"one run", `fma.rn.f32 %f4, %f1, %f2, %f3; ld.global.f32 %f5, [%r+12]; fma.rn.f32 %f6, %f5, %f2, %f4;
-	fma.rn.f32 %f7, %f6, %f1, %f4; fma.rn.f32 %f8, %f1, %f3, %f7; st.global.f32 [%r], %f8; ret; }`, 1, 8, 4},
+	fma.rn.f32 %f7, %f6, %f1, %f4; fma.rn.f32 %f8, %f1, %f3, %f7; st.global.f32 [%r], %f8; ret; }`, 1, 4, 1},
 		{"a read ends the run", `fma.rn.f32 %f4, %f1, %f2, %f3; add.f32 %f5, %f4, %f1; fma.rn.f32 %f6, %f5, %f2, %f4;
 	st.global.f32 [%r], %f6; ret; }`, 2, 4, 2},
 		// A 2x2 register block: each loaded value is tested once, the
@@ -306,11 +306,11 @@ func TestFMA32Runs(t *testing.T) {
 		{"register block", `mov.f32 %f8, 0f00000000; mov.f32 %f9, %f8; mov.f32 %f10, %f8; mov.f32 %f11, %f8;
 	ld.global.f32 %f4, [%r+12]; fma.rn.f32 %f8, %f1, %f3, %f8; fma.rn.f32 %f9, %f1, %f4, %f9;
 	fma.rn.f32 %f10, %f2, %f3, %f10; fma.rn.f32 %f11, %f2, %f4, %f11;
-	st.global.f32 [%r], %f8; st.global.f32 [%r+4], %f9; st.global.f32 [%r+8], %f10; st.global.f32 [%r+12], %f11; ret; }`, 1, 8, 4},
+	st.global.f32 [%r], %f8; st.global.f32 [%r+4], %f9; st.global.f32 [%r+8], %f10; st.global.f32 [%r+12], %f11; ret; }`, 1, 4, 1},
 		{"register block, a reload", `mov.f32 %f8, 0f00000000; mov.f32 %f9, %f8; mov.f32 %f10, %f8; mov.f32 %f11, %f8;
 	ld.global.f32 %f4, [%r+12]; fma.rn.f32 %f8, %f1, %f3, %f8; fma.rn.f32 %f9, %f1, %f4, %f9;
 	ld.global.f32 %f1, [%r+16]; fma.rn.f32 %f10, %f2, %f3, %f10; fma.rn.f32 %f11, %f1, %f4, %f11;
-	st.global.f32 [%r], %f8; st.global.f32 [%r+4], %f9; st.global.f32 [%r+8], %f10; st.global.f32 [%r+12], %f11; ret; }`, 1, 8, 4},
+	st.global.f32 [%r], %f8; st.global.f32 [%r+4], %f9; st.global.f32 [%r+8], %f10; st.global.f32 [%r+12], %f11; ret; }`, 1, 4, 1},
 		{"guarded fma", `fma.rn.f32 %f4, %f1, %f2, %f3; setp.lt.f32 %q, %f1, %f2; @%q fma.rn.f32 %f5, %f1, %f2, %f3;
 	fma.rn.f32 %f6, %f1, %f2, %f3; st.global.f32 [%r], %f6; st.global.f32 [%r+4], %f5; st.global.f32 [%r+8], %f4; ret; }`, 1, 5, 3},
 	} {
@@ -326,6 +326,16 @@ func TestFMA32Runs(t *testing.T) {
 			}
 		})
 	}
+	// The A/B form "unrolled" recomputes a run fma by fma: the four
+	// fmas of "one run" again, each with its bit test.
+	t.Run("unrolled", func(t *testing.T) {
+		defer spirvgen.SetFMACheck("unrolled")()
+		ops, glsl := opCounts(decoded(t, head+`fma.rn.f32 %f4, %f1, %f2, %f3; fma.rn.f32 %f6, %f1, %f2, %f4;
+	fma.rn.f32 %f7, %f6, %f1, %f4; fma.rn.f32 %f8, %f1, %f3, %f7; st.global.f32 [%r], %f8; ret; }`, fused))
+		if c, f, b := ops[spirv.OpFUnordLessThan], glsl[spirv.GLSLFma], ops[spirv.OpULessThan]; c != 1 || f != 8 || b != 4 {
+			t.Errorf("%d run tests, %d Fma, %d bit tests; want 1, 8, 4", c, f, b)
+		}
+	})
 }
 
 // TestFMA32SharedFlag: fma operands loaded from shared memory are left to
@@ -383,7 +393,7 @@ func TestFMACheckForms(t *testing.T) {
 	}
 	fused := spirvgen.FullTarget()
 	fused.ContractFMA32 = false
-	for _, v := range []string{"", "bits", "noflag", "noresult", "reload", "slowfma", "dontinline", "reload,dontinline", "reload,slowfma"} {
+	for _, v := range []string{"", "bits", "noflag", "noresult", "reload", "slowfma", "dontinline", "reload,dontinline", "reload,slowfma", "unrolled", "reload,unrolled"} {
 		t.Run("form="+v, func(t *testing.T) {
 			defer spirvgen.SetFMACheck(v)()
 			res, err := spirvgen.Translate(src, spirvgen.Options{Target: fused})

@@ -322,8 +322,10 @@ func (e *fn) subnormalKey(x spirv.ID) spirv.ID {
 // H100: matrix_multiply 2.10x GLSL, against 1.55-1.57x with runs, in one
 // call). noflag leaves values loaded from shared memory to the runs'
 // minimum (sharedflag.go); noresult, for measurement only and wrong for
-// subnormal results, leaves the fmas' results out of it. Empty in every
-// other build.
+// subnormal results, leaves the fmas' results out of it; unrolled
+// recomputes every run fma by fma (fmarun.go's form before the loop);
+// slowfma, for measurement only and wrong for subnormals, recomputes with
+// the fused Fma alone. Empty in every other build.
 var fmaCheck string
 
 // div32 is a/b for f32, correctly rounded in mode: the double quotient
