@@ -1,12 +1,13 @@
 #!/bin/bash
-# builds the test binaries for a GPU run into .dev/bin.tgz
+# builds the test binaries for a GPU run into .dev/bin.tgz; VARIANTS names
+# the A/B forms of ptx/spirvgen (fmaCheck) to build as hv_<form>.test
 set -e
 cd "$(dirname "$0")/../.."
 mkdir -p .dev
 B=/tmp/devbin; rm -rf $B; mkdir -p $B
 X=github.com/streamhal/streamhal/ptx/spirvgen.fmaCheck
 go test -c -ldflags "-s -w" -o $B/hal_vulkan.test ./hal/vulkan &
-for v in reload dontinline slowfma; do
+for v in ${VARIANTS:-unrolled slowfma}; do
   go test -c -ldflags "-s -w -X $X=$v" -o $B/hv_$v.test ./hal/vulkan &
 done
 wait

@@ -68,8 +68,12 @@ var (
 
 // compare runs both sides and reports. ops is the number of operations one
 // iteration stands for (100 for a 100-node graph replay).
+//
+// The benchmark's timer runs through all of it (both sides, every round),
+// so that the testing package sizes b.N to the time the comparison
+// really takes: a stopped timer made it grow b.N until one benchmark ran
+// for minutes. The reported ns/op is the Go side's best round.
 func compare(b *testing.B, n, ops int, bytes int64, c, g func(n int) (time.Duration, error)) {
-	b.StopTimer()
 	warm := min(n, 8)
 	if _, err := c(warm); err != nil {
 		b.Fatalf("C warm-up: %v", err)
