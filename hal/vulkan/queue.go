@@ -126,7 +126,12 @@ func (q *queue) reclaimLocked() {
 	if len(q.inflight) == 0 {
 		return
 	}
-	done := q.tl.value()
+	q.reclaimToLocked(q.tl.value())
+}
+
+// reclaimToLocked recycles the command buffers of the submissions whose
+// timeline values are at most done, a value the timeline has reached.
+func (q *queue) reclaimToLocked(done uint64) {
 	i := 0
 	for ; i < len(q.inflight); i++ {
 		f := q.inflight[i]
@@ -143,13 +148,21 @@ func (q *queue) reclaimLocked() {
 	q.inflight = append(q.inflight[:0], q.inflight[i:]...)
 }
 
+// reclaimAfter is how many submissions may be in flight before a new
+// batch reclaims finished ones although a free command buffer is at hand
+// (reclaiming asks the timeline's value, a driver call; Synchronize
+// reclaims everything it waited for).
+const reclaimAfter = 8
+
 // batchLocked returns the open command buffer, beginning one when needed,
 // and whether the next operation needs a barrier before it.
 func (q *queue) batchLocked() (C.VkCommandBuffer, bool, error) {
 	if q.cur != nil {
 		return q.cur, q.curOps > 0, nil
 	}
-	q.reclaimLocked()
+	if len(q.free) == 0 || len(q.inflight) > reclaimAfter {
+		q.reclaimLocked()
+	}
 	var cb C.VkCommandBuffer
 	if n := len(q.free); n > 0 {
 		cb = q.free[n-1]
@@ -578,8 +591,9 @@ func (q *queue) Synchronize(ctx context.Context) error {
 	if q.dev.stuckSince.Load() != 0 {
 		q.dev.stuckSince.Store(0) // the work ended after all
 	}
+	// The wait saw target reached: no need to ask the semaphore again.
 	q.mu.Lock()
-	q.reclaimLocked()
+	q.reclaimToLocked(target)
 	q.mu.Unlock()
 	q.errMu.Lock()
 	err = q.err
