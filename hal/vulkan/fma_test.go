@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/streamhal/streamhal/ptx/spirvgen"
@@ -567,4 +568,67 @@ func TestFusedFMA32RunLoop(t *testing.T) {
 			wantWords(t, got, want)
 		})
 	}
+}
+
+// fmaChainKernel is acc = fma(a[i], b, acc) for the n words a of in[2:],
+// with b = in[0] and acc starting at in[1]: one run of n fmas, each
+// reading a freshly loaded a[i], stored at the end.
+func fmaChainKernel(n int) string {
+	var s strings.Builder
+	s.WriteString(`.version 7.0
+.target sm_50
+.address_size 64
+.visible .entry k(.param .u64 out, .param .u64 in)
+{
+	.reg .f32 %f<4>;
+	.reg .b64 %rd<3>;
+	ld.param.u64 %rd1, [out];
+	ld.param.u64 %rd2, [in];
+	ld.global.f32 %f1, [%rd2];
+	ld.global.f32 %f2, [%rd2+4];
+`)
+	for i := range n {
+		fmt.Fprintf(&s, "\tld.global.f32 %%f3, [%%rd2+%d];\n\tfma.rn.f32 %%f2, %%f3, %%f1, %%f2;\n", 8+4*i)
+	}
+	s.WriteString("\tst.global.f32 [%rd1], %f2;\n\tret;\n}\n")
+	return s.String()
+}
+
+// TestFusedFMA32LongRun runs a chain of 40 fmas, longer than one run of
+// the loop form (spirvgen's runMax, 32), with the fused Fma and its
+// fallback forced: products of half the smallest subnormal are ties that
+// only the exact fma breaks towards the even neighbour (an Fma that
+// rounds the product first adds nothing), one in the first run and one
+// in the second, so both recomputations and the value carried from the
+// first run into the second must be exact.
+func TestFusedFMA32LongRun(t *testing.T) {
+	d, tg := f64Target(t)
+	tg = fusedFallback(tg)
+	const n = 40
+	b := math.Float32bits(0x1p-75)
+	in := make([]uint32, 2+n)
+	in[0], in[1] = b, 3 // acc = 3 * 2^-149
+	for i := range n {
+		switch i {
+		case 0, 33, 34:
+			in[2+i] = math.Float32bits(0x1p-75) // a*b = 2^-150: a tie
+		case 10:
+			in[2+i] = math.Float32bits(0x1p-74) // a*b = 2^-149: one step
+		default:
+			in[2+i] = 0 // a*b = 0: acc stays
+		}
+	}
+	// The exact chain: 3 -> 4 (tie to even) -> 5 -> 6 (tie) -> 6.
+	acc := in[1]
+	for i := range n {
+		acc = fma32Ref(in[2+i], in[0], acc)
+	}
+	if acc != 6 {
+		t.Fatalf("the reference gives %#x, want 6 (6 * 2^-149)", acc)
+	}
+	got, err := d.runPTXWords(fmaChainKernel(n), tg, in, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantWords(t, got, []uint32{acc})
 }

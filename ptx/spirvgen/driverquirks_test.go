@@ -266,6 +266,17 @@ func TestFMA32Forms(t *testing.T) {
 
 // opCounts counts b's instructions by opcode, and its extended
 // instructions (the module imports GLSL.std.450 only) by number.
+// functionVariables counts the Function-storage variables of b.
+func functionVariables(b *spirv.Binary) int {
+	n := 0
+	for _, in := range b.Insts {
+		if in.Op == spirv.OpVariable && len(in.Words) >= 3 && spirv.StorageClass(in.Words[2]) == spirv.StorageClassFunction {
+			n++
+		}
+	}
+	return n
+}
+
 func opCounts(b *spirv.Binary) (map[spirv.Op]int, map[spirv.GLSLInst]int) {
 	ops, glsl := map[spirv.Op]int{}, map[spirv.GLSLInst]int{}
 	for _, in := range b.Insts {
@@ -326,6 +337,29 @@ func TestFMA32Runs(t *testing.T) {
 			}
 		})
 	}
+	// A run ends after 32 fmas in the loop form: 40 chained fmas are two
+	// runs, two tests and two loops, and all runs of a function share one
+	// set of scratch arrays (4 Function variables: operands, sources,
+	// results, the counter).
+	t.Run("long run", func(t *testing.T) {
+		chain := func(n int) *spirv.Binary {
+			var b strings.Builder
+			b.WriteString("mov.f32 %f4, %f3;\n")
+			for range n {
+				b.WriteString("fma.rn.f32 %f4, %f1, %f2, %f4;\n")
+			}
+			b.WriteString("st.global.f32 [%r], %f4; ret; }")
+			return decoded(t, head+b.String(), fused)
+		}
+		long, short := chain(40), chain(10)
+		ops, _ := opCounts(long)
+		if c, l := ops[spirv.OpFUnordLessThan], ops[spirv.OpLoopMerge]; c != 2 || l != 2 {
+			t.Errorf("%d run tests, %d loops; want 2, 2", c, l)
+		}
+		if vl, vs := functionVariables(long), functionVariables(short); vs == 0 || vl != vs {
+			t.Errorf("two runs declare %d Function variables, one run %d: want the same scratch", vl, vs)
+		}
+	})
 	// The A/B form "unrolled" recomputes a run fma by fma: the four
 	// fmas of "one run" again, each with its bit test.
 	t.Run("unrolled", func(t *testing.T) {

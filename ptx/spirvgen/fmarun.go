@@ -142,6 +142,9 @@ func (e *fn) runFMA(in *ptx.Inst) bool {
 	r.entries = append(r.entries, en)
 	r.written[in.Args[0].Reg] = len(r.entries)
 	delete(r.checked, in.Args[0].Reg)
+	if len(r.entries) == runMax && loopForm() {
+		e.flushRun() // the scratch arrays hold runMax entries
+	}
 	return true
 }
 
@@ -195,7 +198,7 @@ func (e *fn) flushRun() {
 		return // noresult: nothing in the run to test
 	}
 	e.ifThen(slow, func() {
-		if len(entries) >= runLoopMin && !strings.Contains(fmaCheck, "unrolled") && !strings.Contains(fmaCheck, "slowfma") {
+		if len(entries) >= runLoopMin && loopForm() {
 			e.recomputeRunLoop(entries)
 			return
 		}
@@ -223,8 +226,49 @@ func (e *fn) flushRun() {
 }
 
 // runLoopMin is the shortest run whose recomputation is a loop
-// (recomputeRunLoop) rather than one exact fma per entry.
-const runLoopMin = 3
+// (recomputeRunLoop) rather than one exact fma per entry; runMax is the
+// longest run in the loop form: one more fma ends the run and starts
+// another, so that one set of scratch arrays of runMax entries serves
+// every run of a function (a driver may give each Function array its
+// own per-thread local memory).
+const (
+	runLoopMin = 3
+	runMax     = 32
+)
+
+// loopForm reports whether long runs are recomputed in a loop (every
+// build but the A/B forms unrolled and slowfma).
+func loopForm() bool {
+	return !strings.Contains(fmaCheck, "unrolled") && !strings.Contains(fmaCheck, "slowfma")
+}
+
+// runScratch holds the Function arrays of recomputeRunLoop: operands and
+// their sources (3 per entry) and exact results (1 per entry), runMax
+// entries each, and the loop's counter.
+type runScratch struct {
+	sf                  *spirv.Function
+	ops, from, exact, i spirv.ID
+}
+
+// runArrays returns the current function's scratch arrays, declaring them
+// on first use.
+func (e *fn) runArrays() *runScratch {
+	if s := e.runScratch; s != nil && s.sf == e.sf {
+		return s
+	}
+	g := e.g
+	sm := g.sm
+	fnPtr := func(t spirv.ID) spirv.ID { return sm.TypePointer(spirv.StorageClassFunction, t) }
+	s := &runScratch{
+		sf:    e.sf,
+		ops:   e.sf.Variable(fnPtr(sm.TypeArray(g.tF32, g.u32(3*runMax))), 0),
+		from:  e.sf.Variable(fnPtr(sm.TypeArray(g.tU32, g.u32(3*runMax))), 0),
+		exact: e.sf.Variable(fnPtr(sm.TypeArray(g.tF32, g.u32(runMax))), 0),
+		i:     e.tmpVar(g.tU32),
+	}
+	e.runScratch = s
+	return s
+}
 
 // recomputeRunLoop is the recomputation of a run as a loop over its
 // entries with a single exact fma in its body. Unrolled, a run of n fmas
@@ -236,7 +280,8 @@ const runLoopMin = 3
 // code's size, not the test. The loop keeps the code small and exact.
 //
 // Before the loop, the branch stores each entry's operands as read (or
-// reloaded from shared memory) into a Function array, three per entry,
+// reloaded from shared memory) into the function's scratch array (one set
+// per function, runArrays: a run has at most runMax entries), three per entry,
 // and beside each the entry it comes from (1 + the entry whose result
 // it is; 0: the value stands). The loop's body picks, for each operand,
 // the stored value or the earlier entry's exact result, computes the
@@ -246,11 +291,10 @@ func (e *fn) recomputeRunLoop(entries []fmaEntry) {
 	g := e.g
 	sm := g.sm
 	n := uint32(len(entries))
-	fnPtr := func(t spirv.ID) spirv.ID { return sm.TypePointer(spirv.StorageClassFunction, t) }
-	ops := e.sf.Variable(fnPtr(sm.TypeArray(g.tF32, g.u32(3*n))), 0)
-	from := e.sf.Variable(fnPtr(sm.TypeArray(g.tU32, g.u32(3*n))), 0)
-	exact := e.sf.Variable(fnPtr(sm.TypeArray(g.tF32, g.u32(n))), 0)
-	pF32, pU32 := fnPtr(g.tF32), fnPtr(g.tU32)
+	sc := e.runArrays()
+	ops, from, exact, iv := sc.ops, sc.from, sc.exact, sc.i
+	pF32 := sm.TypePointer(spirv.StorageClassFunction, g.tF32)
+	pU32 := sm.TypePointer(spirv.StorageClassFunction, g.tU32)
 	at := func(arr, ptr, idx spirv.ID) spirv.ID { return e.op(spirv.OpAccessChain, ptr, arr, idx) }
 	for i, en := range entries {
 		for k := range 3 {
@@ -266,7 +310,6 @@ func (e *fn) recomputeRunLoop(entries []fmaEntry) {
 			e.store(at(ops, pF32, slot), v)
 		}
 	}
-	iv := e.tmpVar(g.tU32)
 	e.store(iv, e.u32(0))
 	e.loop(func() {
 		i := e.load(g.tU32, iv)

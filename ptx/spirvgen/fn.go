@@ -48,6 +48,9 @@ type fn struct {
 	gacc *globalInfo
 	// run is the current block's run of fused f32 fmas (fmarun.go).
 	run fmaRun
+	// runScratch: the Function arrays of the loop-form recomputation
+	// (fmarun.go), declared once per function and shared by its runs.
+	runScratch *runScratch
 	// shFlag is the shared-memory subnormal flag (sharedflag.go).
 	shFlag sharedFlag
 

@@ -37,6 +37,9 @@ func FuzzTranslate(f *testing.F) {
 		// fma operands from shared memory (the shared-memory flag) after
 		// stores of several widths and an atomic.
 		kernelHead + `.visible .entry k(.param .u64 p) { .reg .f32 %f<8>; .reg .b32 %r<3>; .reg .b16 %h; .reg .b64 %a; .shared .align 8 .b8 s[32]; ld.param.u64 %a, [p]; ld.global.f32 %f1, [%a]; st.shared.f32 [s], %f1; st.shared.v2.f32 [s+8], {%f1, %f1}; mov.b32 %r1, %f1; atom.shared.exch.b32 %r2, [s+16], %r1; cvt.u16.u32 %h, %r1; st.shared.u16 [s+20], %h; bar.sync 0; ld.shared.f32 %f2, [s]; ld.shared.v2.f32 {%f3, %f4}, [s+8]; fma.rn.f32 %f5, %f2, %f3, %f4; ld.shared.f32 %f6, [s+16]; fma.rn.f32 %f7, %f6, %f5, %f2; st.global.f32 [%a], %f7; ret; }`,
+		// A run long enough for the loop form of the recomputation, with
+		// chained results and an operand written inside the run.
+		kernelHead + `.visible .entry k(.param .u64 p) { .reg .f32 %f<12>; .reg .b64 %a; ld.param.u64 %a, [p]; ld.global.f32 %f1, [%a]; ld.global.f32 %f2, [%a+4]; fma.rn.f32 %f3, %f1, %f2, %f1; fma.rn.f32 %f4, %f2, %f1, %f3; ld.global.f32 %f5, [%a+8]; fma.rn.f32 %f6, %f5, %f4, %f3; fma.rn.f32 %f3, %f6, %f6, %f4; mad.rn.f32 %f7, %f3, %f5, %f6; st.global.f32 [%a], %f7; st.global.f32 [%a+4], %f3; ret; }`,
 	} {
 		f.Add([]byte(s))
 	}
