@@ -3,7 +3,9 @@
 V="STREAM_HAL_TEST_TARGET=vulkan STREAM_HAL_REQUIRE=vulkan"
 C="STREAM_HAL_TEST_TARGET=cuda STREAM_HAL_REQUIRE=cuda"
 run 01_bench 75 $R/hal/vulkan STREAM_HAL_VK_PIPELINE_STATS=1 -- $B/hal_vulkan.test -test.run '^$' -test.bench PTXvsGLSL -test.count 2
-run 01_layers_vulkan 30 $R/hal/vulkan -- $B/hal_vulkan.test -test.run '^$' -test.bench LaunchSyncLayers -test.benchtime 3000x -test.count 3
+for bin in $B/hal_vulkan.test $B/hq_*.test; do
+  run 01_layers_$(basename $bin .test) 15 $R/hal/vulkan -- $bin -test.run '^$' -test.bench LaunchSyncLayers -test.benchtime 2000x -test.count 2
+done
 run 02_hostcall_cuda 90 $R/hal/cuda $C -- $B/hal_cuda.test -test.v -test.run 'HostCall' -test.bench 'HostCallRoundTrip|PoolStack' -test.count 1
 run 03_bench_cuda 60 $R -- $B/streamhal bench -backend cuda
 run 05_spirvgen 70 $R/ptx/spirvgen $V -- $B/ptx_spirvgen.test -test.v -test.run 'TestSemantics|TestBarrier|TestFMA|TestVolatile|TestNoSigned|TestFlush'

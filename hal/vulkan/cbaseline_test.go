@@ -200,3 +200,36 @@ func TestGoLaunchSync(t *testing.T) {
 		t.Error("GoLaunchSync(-1) succeeded")
 	}
 }
+
+// The measurement-only queue forms (queueAB) still launch and
+// synchronize, so that an A/B build for a GPU run never stops at a
+// broken variant.
+func TestQueueABForms(t *testing.T) {
+	d := openDevice(t)
+	_, image, err := haltest.Kernels(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := d.NewCBaseline(image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	b := c.(*baseline)
+	defer func(w, br bool) { abNoWait, abNoBarrier = w, br }(abNoWait, abNoBarrier)
+	for _, form := range [][2]bool{{true, false}, {false, true}, {true, true}} {
+		abNoWait, abNoBarrier = form[0], form[1]
+		q := newQueue(t, d)
+		for range 3 {
+			if err := q.Dispatch(b.empty, empty1); err != nil {
+				t.Fatal(err)
+			}
+			if err := q.Synchronize(context.Background()); err != nil {
+				t.Fatalf("nowait %v, nobarrier %v: %v", form[0], form[1], err)
+			}
+		}
+		if err := q.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -206,8 +207,10 @@ func (q *queue) flushLocked() error {
 	if cb != nil {
 		// Make the batch's writes visible to the host (for Synchronize
 		// followed by host reads of mapped memory).
-		C.shal_barrier(q.dev.c, cb, C.VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT|C.VK_PIPELINE_STAGE_TRANSFER_BIT, C.VK_PIPELINE_STAGE_HOST_BIT,
-			C.VK_ACCESS_SHADER_WRITE_BIT|C.VK_ACCESS_TRANSFER_WRITE_BIT, C.VK_ACCESS_HOST_READ_BIT|C.VK_ACCESS_HOST_WRITE_BIT)
+		if !abNoBarrier {
+			C.shal_barrier(q.dev.c, cb, C.VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT|C.VK_PIPELINE_STAGE_TRANSFER_BIT, C.VK_PIPELINE_STAGE_HOST_BIT,
+				C.VK_ACCESS_SHADER_WRITE_BIT|C.VK_ACCESS_TRANSFER_WRITE_BIT, C.VK_ACCESS_HOST_READ_BIT|C.VK_ACCESS_HOST_WRITE_BIT)
+		}
 		q.cur = nil
 		if err := check(C.shal_end(q.dev.c, cb), "end command buffer"); err != nil {
 			q.free = append(q.free, cb)
@@ -238,7 +241,7 @@ func (q *queue) submitLocked(cb C.VkCommandBuffer, extra []timelineValue) error 
 	var sems [33]C.VkSemaphore
 	var vals [33]C.uint64_t
 	n := 0
-	if q.tail > 0 {
+	if q.tail > 0 && !abNoWait {
 		sems[n], vals[n] = q.tl.sem, C.uint64_t(q.tail)
 		n++
 	}
@@ -689,3 +692,18 @@ func (q *queue) closeCtx(ctx context.Context) error {
 	d.mu.Unlock()
 	return serr
 }
+
+// queueAB chooses a measurement-only form of the queue for A/B benchmarks
+// on a GPU: a test binary built with
+// -ldflags '-X github.com/streamhal/streamhal/hal/vulkan.queueAB=nowait'
+// submits without waiting on the queue's previous timeline value, and
+// nobarrier (the two may be combined, "nowait,nobarrier") leaves out the
+// barrier that makes a batch's writes visible to the host. Both are
+// wrong (ordering, visibility) and exist only to measure what each costs
+// (BenchmarkLaunchSyncLayers). Empty in every other build.
+var queueAB string
+
+var (
+	abNoWait    = strings.Contains(queueAB, "nowait")
+	abNoBarrier = strings.Contains(queueAB, "nobarrier")
+)
