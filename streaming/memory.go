@@ -94,20 +94,21 @@ func (c *Context) track(a *allocation) error {
 	return nil
 }
 
-// trackOp names track's operation without building a string on the path
-// of every allocation (MallocAsync's included).
+// trackOps names track's operation for each kind, built once, so that no
+// string is built on the path of every allocation (MallocAsync's
+// included).
+var trackOps = func() map[MemoryKind]string {
+	m := map[MemoryKind]string{}
+	for _, k := range []MemoryKind{MemoryDevice, MemoryHost, MemoryRegistered, MemoryManaged, MemoryGlobal} {
+		m[k] = "track " + k.String() + " memory"
+	}
+	return m
+}()
+
+// trackOp names track's operation.
 func trackOp(k MemoryKind) string {
-	switch k {
-	case MemoryDevice:
-		return "track device memory"
-	case MemoryHost:
-		return "track host memory"
-	case MemoryRegistered:
-		return "track registered memory"
-	case MemoryManaged:
-		return "track managed memory"
-	case MemoryGlobal:
-		return "track module global memory"
+	if op, ok := trackOps[k]; ok {
+		return op
 	}
 	return "track " + k.String() + " memory"
 }

@@ -134,21 +134,14 @@ func (b *baseline) dispatch(k *kernel, cfg hal.LaunchConfig, n int, syncEach boo
 	if err != nil {
 		return 0, err
 	}
-	// The push constants exactly as kernel.record builds them.
-	push := make([]byte, k.pushSize())
-	copy(push, cfg.Args)
-	if o := k.meta.gridOffset; o >= 0 && o+12 <= len(push) {
-		binary.LittleEndian.PutUint32(push[o:], cfg.Grid.X)
-		binary.LittleEndian.PutUint32(push[o+4:], cfg.Grid.Y)
-		binary.LittleEndian.PutUint32(push[o+8:], cfg.Grid.Z)
-	}
+	push := k.pushBlock(cfg) // as kernel.record builds it
 	if err := b.q.Synchronize(context.Background()); err != nil {
 		return 0, err
 	}
 	vq := b.q.vq
 	vq.mu.Lock()
 	defer vq.mu.Unlock()
-	return result(C.shal_bench_vk_dispatch(b.d.c, vq.q, C.uint32_t(b.d.family), pipe, k.layout, cbytes(push), C.uint32_t(len(push)),
+	return result(C.shal_bench_vk_dispatch(b.d.c, vq.q, C.uint32_t(b.d.family), pipe, k.layout, cbytes(push), C.uint32_t(k.pushSize()),
 		C.uint32_t(cfg.Grid.X), C.int64_t(n), cbool(syncEach)), what)
 }
 
@@ -286,12 +279,7 @@ func (b *baseline) GoLaunchSync(n int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	push := make([]byte, k.pushSize())
-	if o := k.meta.gridOffset; o >= 0 && o+12 <= len(push) {
-		for i := range 3 {
-			binary.LittleEndian.PutUint32(push[o+4*i:], 1)
-		}
-	}
+	push := k.pushBlock(empty1)
 	if err := b.q.Synchronize(context.Background()); err != nil {
 		return 0, err
 	}
@@ -320,7 +308,7 @@ func (b *baseline) GoLaunchSync(n int) (time.Duration, error) {
 		if r = C.shal_begin(d, cb, C.VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT); r != C.VK_SUCCESS {
 			break
 		}
-		C.shal_cmd_dispatch(d, cb, 0, pipe, k.layout, cbytes(push), C.uint32_t(len(push)), 1, 1, 1, C.UINT32_MAX, C.UINT32_MAX, C.UINT32_MAX)
+		C.shal_cmd_dispatch(d, cb, 0, pipe, k.layout, cbytes(push), C.uint32_t(k.pushSize()), 1, 1, 1, C.UINT32_MAX, C.UINT32_MAX, C.UINT32_MAX)
 		if r = C.shal_end(d, cb); r != C.VK_SUCCESS {
 			break
 		}

@@ -461,23 +461,28 @@ func (k *kernel) argBytes() uint32 {
 
 // record writes the dispatch (push constants, pipeline, grid, split when
 // larger than maxComputeWorkGroupCount) into cb.
+// pushBlock is the push-constant block of a launch (its first pushSize
+// bytes): cfg.Args where they fill it and the kernel reads no grid size,
+// else a copy padded to pushSize with the grid size where a translated
+// kernel reads %nctaid.
+func (k *kernel) pushBlock(cfg hal.LaunchConfig) []byte {
+	push := k.pushSize()
+	if uint32(len(cfg.Args)) >= push && k.meta.gridOffset < 0 {
+		return cfg.Args
+	}
+	a := make([]byte, push)
+	copy(a, cfg.Args)
+	if o := k.meta.gridOffset; o >= 0 && o+12 <= len(a) {
+		binary.LittleEndian.PutUint32(a[o:], cfg.Grid.X)
+		binary.LittleEndian.PutUint32(a[o+4:], cfg.Grid.Y)
+		binary.LittleEndian.PutUint32(a[o+8:], cfg.Grid.Z)
+	}
+	return a
+}
+
 func (k *kernel) record(cb C.VkCommandBuffer, barrier bool, p C.VkPipeline, cfg hal.LaunchConfig) {
 	d := k.exe.dev
-	push := k.pushSize()
-	args := cfg.Args
-	if uint32(len(args)) < push || k.meta.gridOffset >= 0 {
-		// The caller's buffer ends at the last parameter; pad it, and put
-		// the grid size where a translated kernel reads %nctaid.
-		a := make([]byte, push)
-		copy(a, args)
-		if o := k.meta.gridOffset; o >= 0 && o+12 <= len(a) {
-			binary.LittleEndian.PutUint32(a[o:], cfg.Grid.X)
-			binary.LittleEndian.PutUint32(a[o+4:], cfg.Grid.Y)
-			binary.LittleEndian.PutUint32(a[o+8:], cfg.Grid.Z)
-		}
-		args = a
-	}
-	C.shal_cmd_dispatch(d.c, cb, cbool(barrier), p, k.layout, cbytes(args), C.uint32_t(push),
+	C.shal_cmd_dispatch(d.c, cb, cbool(barrier), p, k.layout, cbytes(k.pushBlock(cfg)), C.uint32_t(k.pushSize()),
 		C.uint32_t(cfg.Grid.X), C.uint32_t(cfg.Grid.Y), C.uint32_t(cfg.Grid.Z),
 		C.uint32_t(d.maxGroups[0]), C.uint32_t(d.maxGroups[1]), C.uint32_t(d.maxGroups[2]))
 }
