@@ -123,16 +123,7 @@ func TestCBaseline(t *testing.T) {
 // and hal/cgo (what hal/vulkan adds on top).
 func BenchmarkLaunchSyncLayers(b *testing.B) {
 	d := openDevice(b)
-	_, image, err := haltest.Kernels(d)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := d.NewCBaseline(image)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	base := c.(*baseline)
+	base := openBaseline(b, d)
 	q := newQueue(b, d)
 	defer q.Close()
 	ctx := context.Background()
@@ -179,9 +170,10 @@ func BenchmarkLaunchSyncLayers(b *testing.B) {
 	b.ReportMetric(med[2]/med[1], "hal/cgo")
 }
 
-// The Go loop of the baseline runs the empty kernel and reports a time.
-func TestGoLaunchSync(t *testing.T) {
-	d := openDevice(t)
+// openBaseline opens streamhal bench's plain-C baseline on d with the
+// suite's kernels; it is closed when the test ends.
+func openBaseline(t testing.TB, d *device) *baseline {
+	t.Helper()
 	_, image, err := haltest.Kernels(d)
 	if err != nil {
 		t.Fatal(err)
@@ -190,8 +182,14 @@ func TestGoLaunchSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	b := c.(*baseline)
+	t.Cleanup(func() { c.Close() })
+	return c.(*baseline)
+}
+
+// The Go loop of the baseline runs the empty kernel and reports a time.
+func TestGoLaunchSync(t *testing.T) {
+	d := openDevice(t)
+	b := openBaseline(t, d)
 	dt, err := b.GoLaunchSync(5)
 	if err != nil || dt <= 0 {
 		t.Fatalf("GoLaunchSync(5) = %v, %v", dt, err)
@@ -201,31 +199,51 @@ func TestGoLaunchSync(t *testing.T) {
 	}
 }
 
-// The measurement-only queue forms (queueAB) still launch and
-// synchronize, so that an A/B build for a GPU run never stops at a
-// broken variant.
+// The measurement-only queue forms (queueAB) still compute: vector_add
+// into a poisoned output, synchronized, gives a + b in each form, so that
+// an A/B build for a GPU run never stops at a broken variant.
 func TestQueueABForms(t *testing.T) {
 	d := openDevice(t)
-	_, image, err := haltest.Kernels(d)
-	if err != nil {
-		t.Fatal(err)
+	b := openBaseline(t, d)
+	const n = 1024
+	bufs := make([]hal.Allocation, 3)
+	for i := range bufs {
+		bufs[i] = alloc(t, d, hal.MemoryDevice, 4*n)
+		t.Cleanup(func() { d.Free(hal.MemoryDevice, bufs[i].Device) })
 	}
-	c, err := d.NewCBaseline(image)
-	if err != nil {
-		t.Fatal(err)
+	in := make([]float32, n)
+	for i := range in {
+		in[i] = float32(i)
 	}
-	defer c.Close()
-	b := c.(*baseline)
+	for _, a := range bufs[:2] {
+		if err := d.CopyFromHost(a.Device, unsafe.Pointer(&in[0]), 4*n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := launch1D(n, 256)
+	cfg.Args = (&args{}).ptr(bufs[0].Device).ptr(bufs[1].Device).ptr(bufs[2].Device).u32(n).bytes()
 	defer func(w, br bool) { abNoWait, abNoBarrier = w, br }(abNoWait, abNoBarrier)
 	for _, form := range [][2]bool{{true, false}, {false, true}, {true, true}} {
 		abNoWait, abNoBarrier = form[0], form[1]
 		q := newQueue(t, d)
-		for range 3 {
-			if err := q.Dispatch(b.empty, empty1); err != nil {
+		for round := range 3 {
+			if err := q.Fill(bufs[2].Device, 4*n, 0x7fc00000, 4); err != nil { // NaN
+				t.Fatal(err)
+			}
+			if err := q.Dispatch(b.vadd, cfg); err != nil {
 				t.Fatal(err)
 			}
 			if err := q.Synchronize(context.Background()); err != nil {
 				t.Fatalf("nowait %v, nobarrier %v: %v", form[0], form[1], err)
+			}
+			out := make([]float32, n)
+			if err := d.CopyToHost(unsafe.Pointer(&out[0]), bufs[2].Device, 4*n); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range out {
+				if v != float32(2*i) {
+					t.Fatalf("nowait %v, nobarrier %v, round %d: c[%d] = %v, want %v", form[0], form[1], round, i, v, 2*i)
+				}
 			}
 		}
 		if err := q.Close(); err != nil {

@@ -534,8 +534,8 @@ const fmaLoopKernel = `.version 7.0
 
 // TestFusedFMA32RunLoop runs fmaLoopKernel with the fused Fma and its
 // fallback forced (as on NVIDIA's driver): every intermediate result is
-// the exact chain's, with a subnormal in a shared value, in a product, in a partial sum, in the
-// global addend, and with none.
+// the exact chain's, with a subnormal in a shared value, in a partial sum
+// (also breaking a tie) and in the global addend, and with none.
 func TestFusedFMA32RunLoop(t *testing.T) {
 	d, tg := f64Target(t)
 	tg = fusedFallback(tg)
