@@ -142,3 +142,16 @@ int64_t shal_bench_memcpy(void* dst, const void* src, size_t size, int64_t n) {
 	for (int64_t i = 0; i < n; i++) memcpy(dst, src, size);
 	return bench_now_ns() - t0;
 }
+
+// shal_bench_vk_round is one launch + synchronize of the loop above (begin,
+// dispatch, end, vkQueueSubmit signalling value, vkWaitSemaphores) in one
+// call, for a Go loop that crosses into C once per round trip.
+VkResult shal_bench_vk_round(shal_dev* d, VkQueue q, VkCommandBuffer c, VkPipeline p, VkPipelineLayout l,
+	const void* push, uint32_t pushSize, VkSemaphore tl, uint64_t value) {
+	VkResult r = shal_begin(d, c, VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT);
+	if (r != VK_SUCCESS) return r;
+	shal_cmd_dispatch(d, c, 0, p, l, push, pushSize, 1, 1, 1, UINT32_MAX, UINT32_MAX, UINT32_MAX);
+	if ((r = shal_end(d, c)) != VK_SUCCESS) return r;
+	if ((r = shal_submit(d, q, c, 0, NULL, NULL, tl, value)) != VK_SUCCESS) return r;
+	return shal_wait_semaphore(d, tl, value, UINT64_MAX);
+}

@@ -11,6 +11,8 @@ int64_t shal_bench_vk_signal(shal_dev* d, VkQueue q, uint32_t family, VkQueryPoo
 int64_t shal_bench_vk_copy(shal_dev* d, VkQueue q, uint32_t family, VkBuffer src, VkDeviceSize srcOff,
 	VkBuffer dst, VkDeviceSize dstOff, VkDeviceSize size, int64_t n);
 int64_t shal_bench_memcpy(void* dst, const void* src, size_t size, int64_t n);
+VkResult shal_bench_vk_round(shal_dev* d, VkQueue q, VkCommandBuffer c, VkPipeline p, VkPipelineLayout l,
+	const void* push, uint32_t pushSize, VkSemaphore tl, uint64_t value);
 */
 import "C"
 
@@ -271,6 +273,17 @@ func (b *baseline) CopyDtoH(dst unsafe.Pointer, src uint64, size uint64, n int) 
 // Go caller of Vulkan pays for crossing into C and blocking there from
 // what hal/vulkan's own code adds (BenchmarkLaunchSyncLayers).
 func (b *baseline) GoLaunchSync(n int) (time.Duration, error) {
+	return b.goLaunchSync(n, false)
+}
+
+// GoLaunchSyncOneCall is GoLaunchSync with each round trip one cgo call
+// (the same five Vulkan calls in C): what is left between it and the C
+// loop is not the crossings' count.
+func (b *baseline) GoLaunchSyncOneCall(n int) (time.Duration, error) {
+	return b.goLaunchSync(n, true)
+}
+
+func (b *baseline) goLaunchSync(n int, oneCall bool) (time.Duration, error) {
 	if err := b.check("launch+synchronize (Go loop)", n); err != nil {
 		return 0, err
 	}
@@ -305,6 +318,10 @@ func (b *baseline) GoLaunchSync(n int) (time.Duration, error) {
 	var r C.VkResult
 	t0 := time.Now()
 	for i := 1; i <= n && r == C.VK_SUCCESS; i++ {
+		if oneCall {
+			r = C.shal_bench_vk_round(d, vq.q, cb, pipe, k.layout, cbytes(push), C.uint32_t(k.pushSize()), tl, C.uint64_t(i))
+			continue
+		}
 		if r = C.shal_begin(d, cb, C.VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT); r != C.VK_SUCCESS {
 			break
 		}

@@ -139,14 +139,14 @@ func BenchmarkLaunchSyncLayers(b *testing.B) {
 		}
 		return time.Since(t0), nil
 	}
-	layers := []func(int) (time.Duration, error){base.LaunchSync, base.GoLaunchSync, halLoop}
+	layers := []func(int) (time.Duration, error){base.LaunchSync, base.GoLaunchSync, halLoop, base.GoLaunchSyncOneCall}
 	for _, f := range layers { // warm up: pipelines, command buffers
 		if _, err := f(3); err != nil {
 			b.Fatal(err)
 		}
 	}
 	const round = 50
-	var per [3][]float64
+	var per [4][]float64
 	for left := b.N; left > 0; left -= round {
 		n := min(left, round)
 		for i, f := range layers {
@@ -157,7 +157,7 @@ func BenchmarkLaunchSyncLayers(b *testing.B) {
 			per[i] = append(per[i], float64(dt.Nanoseconds())/float64(n))
 		}
 	}
-	var med [3]float64
+	var med [4]float64
 	for i := range per {
 		slices.Sort(per[i])
 		med[i] = per[i][len(per[i])/2]
@@ -168,6 +168,7 @@ func BenchmarkLaunchSyncLayers(b *testing.B) {
 	b.ReportMetric(med[2], "hal-ns")
 	b.ReportMetric(med[1]/med[0], "cgo/C")
 	b.ReportMetric(med[2]/med[1], "hal/cgo")
+	b.ReportMetric(med[3]/med[0], "cgo1/C")
 }
 
 // openBaseline opens streamhal bench's plain-C baseline on d with the
