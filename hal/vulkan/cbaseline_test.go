@@ -191,12 +191,14 @@ func openBaseline(t testing.TB, d *device) *baseline {
 func TestGoLaunchSync(t *testing.T) {
 	d := openDevice(t)
 	b := openBaseline(t, d)
-	dt, err := b.GoLaunchSync(5)
-	if err != nil || dt <= 0 {
-		t.Fatalf("GoLaunchSync(5) = %v, %v", dt, err)
-	}
-	if _, err := b.GoLaunchSync(-1); err == nil {
-		t.Error("GoLaunchSync(-1) succeeded")
+	for name, f := range map[string]func(int) (time.Duration, error){"GoLaunchSync": b.GoLaunchSync, "GoLaunchSyncOneCall": b.GoLaunchSyncOneCall} {
+		dt, err := f(5)
+		if err != nil || dt <= 0 {
+			t.Fatalf("%s(5) = %v, %v", name, dt, err)
+		}
+		if _, err := f(-1); err == nil {
+			t.Errorf("%s(-1) succeeded", name)
+		}
 	}
 }
 
