@@ -587,7 +587,13 @@ func (b *Block) SelectionMerge(merge *Block) {
 // LoopMerge declares the block a loop header with its merge block and
 // continue target.
 func (b *Block) LoopMerge(merge, cont *Block) {
-	b.Emit(OpLoopMerge, 0, uint32(merge.Label), uint32(cont.Label), uint32(LoopControlNone))
+	b.LoopMergeControl(merge, cont, LoopControlNone)
+}
+
+// LoopMergeControl is LoopMerge with loop controls (hints such as
+// LoopControlDontUnroll; none that takes a parameter).
+func (b *Block) LoopMergeControl(merge, cont *Block, ctl LoopControl) {
+	b.Emit(OpLoopMerge, 0, uint32(merge.Label), uint32(cont.Label), uint32(ctl))
 }
 
 // SwitchCase is one case of OpSwitch.

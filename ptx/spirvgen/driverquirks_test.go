@@ -359,6 +359,21 @@ func TestFMA32Runs(t *testing.T) {
 		if vl, vs := functionVariables(long), functionVariables(short); vs == 0 || vl != vs {
 			t.Errorf("two runs declare %d Function variables, one run %d: want the same scratch", vl, vs)
 		}
+		// The driver is asked not to unroll the loops (the H100's unrolled
+		// them), except in the A/B form unrollhint.
+		for _, form := range []string{"", "unrollhint"} {
+			want := uint32(spirv.LoopControlDontUnroll)
+			if form != "" {
+				want = uint32(spirv.LoopControlNone)
+			}
+			restore := spirvgen.SetFMACheck(form)
+			for _, in := range chain(40).Insts {
+				if in.Op == spirv.OpLoopMerge && in.Words[2] != want {
+					t.Errorf("form %q: a recomputation loop's control is %#x, want %#x", form, in.Words[2], want)
+				}
+			}
+			restore()
+		}
 	})
 	// The A/B form "unrolled" recomputes a run fma by fma: the four
 	// fmas of "one run" again, each with its bit test.
@@ -427,7 +442,7 @@ func TestFMACheckForms(t *testing.T) {
 	}
 	fused := spirvgen.FullTarget()
 	fused.ContractFMA32 = false
-	for _, v := range []string{"", "bits", "noflag", "noresult", "reload", "slowfma", "dontinline", "reload,dontinline", "reload,slowfma", "unrolled", "reload,unrolled"} {
+	for _, v := range []string{"", "bits", "noflag", "noresult", "reload", "slowfma", "dontinline", "reload,dontinline", "reload,slowfma", "unrolled", "reload,unrolled", "unrollhint"} {
 		t.Run("form="+v, func(t *testing.T) {
 			defer spirvgen.SetFMACheck(v)()
 			res, err := spirvgen.Translate(src, spirvgen.Options{Target: fused})

@@ -610,13 +610,18 @@ func (e *fn) ifElse(c spirv.ID, then, els func()) {
 // loop writes "do { body() } while (cond())" as a loop construct; body
 // runs in the loop's body block, cond in its continue target.
 func (e *fn) loop(body func(), cond func() spirv.ID) {
+	e.loopControl(spirv.LoopControlNone, body, cond)
+}
+
+// loopControl is loop with the loop controls ctl on its OpLoopMerge.
+func (e *fn) loopControl(ctl spirv.LoopControl, body func(), cond func() spirv.ID) {
 	header := e.sf.NewBlock()
 	bodyB := e.sf.NewBlock()
 	cont := e.sf.NewBlock()
 	merge := e.sf.NewBlock()
 	e.cur.Branch(header)
 	e.cur = e.sf.Begin(header)
-	e.cur.LoopMerge(merge, cont)
+	e.cur.LoopMergeControl(merge, cont, ctl)
 	e.cur.Branch(bodyB)
 	e.cur = e.sf.Begin(bodyB)
 	body()

@@ -324,6 +324,7 @@ func (e *fn) subnormalKey(x spirv.ID) spirv.ID {
 // minimum (sharedflag.go); noresult, for measurement only and wrong for
 // subnormal results, leaves the fmas' results out of it; unrolled
 // recomputes every run fma by fma (fmarun.go's form before the loop);
+// unrollhint leaves DontUnroll off the recomputation loop (runLoopControl);
 // slowfma, for measurement only and wrong for subnormals, recomputes with
 // the fused Fma alone. Empty in every other build.
 var fmaCheck string
