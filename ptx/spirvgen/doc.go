@@ -21,7 +21,10 @@
 // kernel: every call is inlined (inline.go; Vulkan has no recursion, and
 // inlining lets the analyses see every pointer and branch; an indirect
 // call becomes a brx.idx over the address-taken functions, whose pointer
-// values are small integers); ptx.BuildCFG; the address-space analysis
+// values are small integers; a kernel whose calls recurse is refused
+// before anything is copied, with an error matching ErrRecursion that
+// names the cycle, and so is one whose inlined size, summed over its call
+// graph, passes a million instructions); ptx.BuildCFG; the address-space analysis
 // (prov.go); the divergence analysis (diverge.go); the layout of the
 // windows; then emission into a graph of blocks that package
 // internal/spirv/structure turns into structured control flow (an

@@ -114,8 +114,16 @@ func (g *gen) kernel(k *ptx.Func) {
 	g.inl.kernel(k)
 	if len(g.inl.errs) > 0 {
 		for _, err := range g.inl.errs {
-			if pe, ok := err.(*ptx.Error); ok {
-				g.errorf(pe.Pos, k.Name, "%s", pe.Msg)
+			switch err := err.(type) {
+			case *ptx.Error:
+				g.errorf(err.Pos, k.Name, "%s", err.Msg)
+			case *Error:
+				if len(g.errs) < maxErrors {
+					err.Kernel = k.Name
+					g.errs = append(g.errs, err)
+				}
+			default:
+				g.errorf(k.Pos, k.Name, "%v", err)
 			}
 		}
 		g.inl.errs = nil
