@@ -142,7 +142,11 @@
 // between two barriers every thread executes, the sync points whose
 // participants have all arrived complete (barriers by arrival counts,
 // warp operations when every non-exited lane of the member mask waits at
-// the same kind of operation). The rules are the C translator's.
+// the same kind of operation). The rules are the C translator's. Resuming
+// at a sync point inside a loop that can go round without it (a barrier
+// in an inner loop, with counters in .local memory the analysis cannot
+// prove uniform) enters that loop at two places; reducible.go gives such
+// a cycle one entry again, a switch on a per-thread variable.
 //
 // # Not supported
 //

@@ -270,6 +270,8 @@ func (e *fn) emit() {
 		if e.errs > 0 {
 			return
 		}
+		// Resuming inside a loop can enter it at two places.
+		e.sched.entry = e.makeReducible(e.sched.entry)
 	}
 	e.setupSharedFlag()
 	graph := &structure.Graph{Entry: 0}
@@ -281,6 +283,14 @@ func (e *fn) emit() {
 	}
 	prog, err := structure.Structure(graph)
 	if err != nil {
+		// The kernel's own graph is reducible (BuildCFG said so above),
+		// and makeReducible keeps the scheduler's so: a failure here is
+		// the translator's. Name the first sync point of a scheduled
+		// kernel rather than the .entry.
+		if e.sched != nil && len(e.sched.cuts) > 0 {
+			e.errorf(e.sched.cuts[0], "control flow of the scheduled kernel: internal error: %v", err)
+			return
+		}
 		e.errorf(nil, "control flow: %v", err)
 		return
 	}
