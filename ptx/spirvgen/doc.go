@@ -21,7 +21,10 @@
 // kernel: every call is inlined (inline.go; Vulkan has no recursion, and
 // inlining lets the analyses see every pointer and branch; an indirect
 // call becomes a brx.idx over the address-taken functions, whose pointer
-// values are small integers); ptx.BuildCFG; the address-space analysis
+// values are small integers; a kernel whose calls recurse is refused
+// before anything is copied, with an error matching ErrRecursion that
+// names the cycle, and so is one whose inlined size, summed over its call
+// graph, passes a million instructions); ptx.BuildCFG; the address-space analysis
 // (prov.go); the divergence analysis (diverge.go); the layout of the
 // windows; then emission into a graph of blocks that package
 // internal/spirv/structure turns into structured control flow (an
@@ -139,7 +142,11 @@
 // between two barriers every thread executes, the sync points whose
 // participants have all arrived complete (barriers by arrival counts,
 // warp operations when every non-exited lane of the member mask waits at
-// the same kind of operation). The rules are the C translator's.
+// the same kind of operation). The rules are the C translator's. Resuming
+// at a sync point inside a loop that can go round without it (a barrier
+// in an inner loop, with counters in .local memory the analysis cannot
+// prove uniform) enters that loop at two places; reducible.go gives such
+// a cycle one entry again, a switch on a per-thread variable.
 //
 // # Not supported
 //

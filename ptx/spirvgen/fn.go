@@ -114,8 +114,16 @@ func (g *gen) kernel(k *ptx.Func) {
 	g.inl.kernel(k)
 	if len(g.inl.errs) > 0 {
 		for _, err := range g.inl.errs {
-			if pe, ok := err.(*ptx.Error); ok {
-				g.errorf(pe.Pos, k.Name, "%s", pe.Msg)
+			switch err := err.(type) {
+			case *ptx.Error:
+				g.errorf(err.Pos, k.Name, "%s", err.Msg)
+			case *Error:
+				if len(g.errs) < maxErrors {
+					err.Kernel = k.Name
+					g.errs = append(g.errs, err)
+				}
+			default:
+				g.errorf(k.Pos, k.Name, "%v", err)
 			}
 		}
 		g.inl.errs = nil
@@ -262,6 +270,8 @@ func (e *fn) emit() {
 		if e.errs > 0 {
 			return
 		}
+		// Resuming inside a loop can enter it at two places.
+		e.sched.entry = e.makeReducible(e.sched.entry)
 	}
 	e.setupSharedFlag()
 	graph := &structure.Graph{Entry: 0}
@@ -273,6 +283,14 @@ func (e *fn) emit() {
 	}
 	prog, err := structure.Structure(graph)
 	if err != nil {
+		// The kernel's own graph is reducible (BuildCFG said so above),
+		// and makeReducible keeps the scheduler's so: a failure here is
+		// the translator's. Name the first sync point of a scheduled
+		// kernel rather than the .entry.
+		if e.sched != nil && len(e.sched.cuts) > 0 {
+			e.errorf(e.sched.cuts[0], "control flow of the scheduled kernel: internal error: %v", err)
+			return
+		}
 		e.errorf(nil, "control flow: %v", err)
 		return
 	}

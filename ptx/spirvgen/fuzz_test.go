@@ -23,7 +23,9 @@ func FuzzTranslate(f *testing.F) {
 	more, _ := filepath.Glob("../../testdata/*.ptx")
 	warp, _ := filepath.Glob("../testdata/*.ptx")
 	printf, _ := filepath.Glob("../../testdata/printf/*.ptx")
-	for _, p := range append(append(append(seeds, more...), warp...), printf...) {
+	// The probe's reproducers: recursion, barriers in loops.
+	own, _ := filepath.Glob("testdata/*.ptx")
+	for _, p := range append(append(append(append(seeds, more...), warp...), printf...), own...) {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)

@@ -124,13 +124,16 @@ type Result struct {
 
 // Error is a kernel the translator refuses: its position in the PTX, the
 // reason and, when the device lacks something, the Vulkan feature's name.
-// It matches ptx.ErrInvalidPTX and ptx.ErrUnsupported, and
-// ErrMissingFeature when Feature is set.
+// It matches ptx.ErrInvalidPTX and ptx.ErrUnsupported, ErrMissingFeature
+// when Feature is set and ErrRecursion when Cycle is.
 type Error struct {
 	Pos     ptx.Pos
 	Kernel  string
 	Msg     string
 	Feature string
+	// Cycle is a recursive chain of calls the kernel reaches: function
+	// names, the first repeated at the end (f, g, f).
+	Cycle []string
 }
 
 func (e *Error) Error() string {
@@ -146,10 +149,11 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Is matches ptx.ErrInvalidPTX, ptx.ErrUnsupported and, for a missing
-// device feature, ErrMissingFeature.
+// Is matches ptx.ErrInvalidPTX, ptx.ErrUnsupported, for a missing
+// device feature ErrMissingFeature, and for recursion ErrRecursion.
 func (e *Error) Is(target error) bool {
-	return target == ptx.ErrInvalidPTX || target == ptx.ErrUnsupported || (e.Feature != "" && target == ErrMissingFeature)
+	return target == ptx.ErrInvalidPTX || target == ptx.ErrUnsupported || (e.Feature != "" && target == ErrMissingFeature) ||
+		(len(e.Cycle) > 0 && target == ErrRecursion)
 }
 
 // ErrorList is several refusals, in order.

@@ -1,7 +1,9 @@
 package spirvgen
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/streamhal/streamhal/ptx"
 )
@@ -126,9 +128,13 @@ func (in *inliner) errorf(pos ptx.Pos, format string, args ...any) {
 }
 
 // kernel expands every call in k's body (recursively: callees' calls are
-// expanded in the copies). depth guards against recursion.
+// expanded in the copies). The call graph is checked first (checkCalls),
+// so the passes end: each expands one level of an acyclic graph.
 func (in *inliner) kernel(k *ptx.Func) {
-	for pass := 0; ; pass++ {
+	if !in.checkCalls(k) {
+		return
+	}
+	for {
 		has := false
 		for _, i := range k.Body {
 			if i.Op == "call" {
@@ -139,12 +145,9 @@ func (in *inliner) kernel(k *ptx.Func) {
 		if !has {
 			return
 		}
-		if pass >= maxInlineDepth {
-			in.errorf(k.Pos, "kernel %s: calls nested more than %d deep (recursion?): Vulkan has no recursion", k.Name, maxInlineDepth)
-			return
-		}
+		// checkCalls bounds the result; this only guards the estimate.
 		if len(k.Body) > maxInlinedInsts {
-			in.errorf(k.Pos, "kernel %s: more than %d instructions after inlining its calls", k.Name, maxInlinedInsts)
+			in.errorf(k.Pos, "more than %d instructions after inlining its calls", maxInlinedInsts)
 			return
 		}
 		in.expandCalls(k)
@@ -154,10 +157,140 @@ func (in *inliner) kernel(k *ptx.Func) {
 	}
 }
 
-const (
-	maxInlineDepth  = 64
-	maxInlinedInsts = 1 << 20
-)
+// maxInlinedInsts bounds a kernel's body once its calls are inlined.
+const maxInlinedInsts = 1 << 20
+
+// ErrRecursion is wrapped by the error for a kernel whose calls recurse,
+// directly or through other functions: Vulkan has no recursion, and
+// the translator inlines every call. The *Error's Cycle names the
+// functions.
+var ErrRecursion = errors.New("recursive calls: Vulkan has no recursion")
+
+// callees returns the functions call i may reach: its callee, or, for an
+// indirect call, every address-taken function that indirect would
+// inline.
+func (in *inliner) callees(i *ptx.Inst) []*ptx.Func {
+	if i.Callee != nil {
+		return []*ptx.Func{i.Callee}
+	}
+	if i.Proto == nil {
+		return nil // indirect reports it
+	}
+	var out []*ptx.Func
+	for _, g := range in.taken {
+		if signatureMatches(g, i.Proto) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// callSize is how many instructions the expansion of call i adds, given
+// its callees' inlined sizes (expand and indirect: the argument stores,
+// the body, the result loads, a guard's branch, the join).
+func (in *inliner) callSize(i *ptx.Inst, size map[*ptx.Func]int) int {
+	args, rets := 0, 0
+	if l := ptx.CallArgs(i); l != nil {
+		args = len(l.Elems)
+	}
+	if l := ptx.CallRets(i); l != nil {
+		rets = len(l.Elems)
+	}
+	n := 2 // a guard's branch, the join
+	if i.Callee != nil {
+		return satAdd(n+args+rets, size[i.Callee])
+	}
+	n += 3 // cvt, brx.idx, trap
+	for _, g := range in.callees(i) {
+		n = satAdd(n, satAdd(args+rets+3, size[g]))
+	}
+	return n
+}
+
+// satAdd adds instruction counts, saturating just above the limit.
+func satAdd(a, b int) int {
+	if a+b > maxInlinedInsts {
+		return maxInlinedInsts + 1
+	}
+	return a + b
+}
+
+// checkCalls refuses k before anything is expanded when its calls
+// recurse (a cycle of the call graph reachable from k) or when inlining
+// them would make more than maxInlinedInsts instructions: the inlined
+// size is computed bottom-up over the (then acyclic) call graph, each
+// function's own instructions plus its call sites' expansions,
+// saturating, so a doubly recursive or exponentially nested module is
+// refused in a walk of its call graph, not after building the copies.
+func (in *inliner) checkCalls(k *ptx.Func) bool {
+	const (
+		onStack = 1
+		done    = 2
+	)
+	state := map[*ptx.Func]int{}
+	size := map[*ptx.Func]int{}
+	var stack []*ptx.Func
+	var visit func(f *ptx.Func) bool
+	visit = func(f *ptx.Func) bool {
+		state[f] = onStack
+		stack = append(stack, f)
+		n := 0
+		for _, i := range f.Body {
+			if i.Op != "call" {
+				n = satAdd(n, 1)
+				continue
+			}
+			for _, g := range in.callees(i) {
+				if g.Body == nil {
+					continue // expandCalls reports it
+				}
+				switch state[g] {
+				case onStack:
+					in.recursion(i, g, stack)
+					return false
+				case 0:
+					if !visit(g) {
+						return false
+					}
+				}
+			}
+			n = satAdd(n, in.callSize(i, size))
+		}
+		stack = stack[:len(stack)-1]
+		state[f] = done
+		size[f] = n
+		return true
+	}
+	if !visit(k) {
+		return false
+	}
+	if size[k] > maxInlinedInsts {
+		in.errorf(k.Pos, "inlining its calls would make more than %d instructions (every call is inlined: Vulkan has no calls the translator could use instead)", maxInlinedInsts)
+		return false
+	}
+	return true
+}
+
+// recursion reports call i, in the function on top of stack, of g, which
+// is on the stack: the cycle is g ... top, then g again.
+func (in *inliner) recursion(i *ptx.Inst, g *ptx.Func, stack []*ptx.Func) {
+	var cycle []string
+	for j := len(stack) - 1; j >= 0; j-- {
+		if stack[j] == g {
+			for _, f := range stack[j:] {
+				cycle = append(cycle, f.Name)
+			}
+			break
+		}
+	}
+	cycle = append(cycle, g.Name)
+	what := "calls itself"
+	if len(cycle) > 2 {
+		what = "is recursive"
+	}
+	in.errs = append(in.errs, &Error{Pos: i.Pos, Cycle: cycle,
+		Msg: fmt.Sprintf("%s: %s %s (%s): Vulkan has no recursion, and every call is inlined", i.Text, g.Name, what, strings.Join(cycle, " -> "))})
+}
 
 // expandCalls replaces each call in f's body by the callee's body (one
 // level: calls inside the callee stay calls for the next pass).
@@ -172,6 +305,14 @@ func (in *inliner) expandCalls(f *ptx.Func) {
 	for _, l := range f.Labels {
 		if l.Index >= len(f.Body) {
 			endTargets[l] = true
+		}
+	}
+	// The labels at each call, to move to its expansion (ExpandCall adds
+	// labels of its own to target, none at the call).
+	atCall := map[*ptx.Inst][]*ptx.Label{}
+	for l, t := range target {
+		if t.Op == "call" {
+			atCall[t] = append(atCall[t], l)
 		}
 	}
 	var body []*ptx.Inst
@@ -194,10 +335,8 @@ func (in *inliner) expandCalls(f *ptx.Func) {
 		if len(in.errs) > 0 {
 			return
 		}
-		for l, t := range target {
-			if t == i {
-				target[l] = exp[0]
-			}
+		for _, l := range atCall[i] {
+			target[l] = exp[0]
 		}
 		body = append(body, exp...)
 	}
