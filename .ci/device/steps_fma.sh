@@ -7,5 +7,5 @@ for v in ${VARIANTS:-unrolled}; do
 done
 run 05_spirvgen 70 $R/ptx/spirvgen $V -- $B/ptx_spirvgen.test -test.v -test.run 'TestSemantics|TestBarrier|TestFMA|TestVolatile|TestNoSigned|TestFlush'
 run 05b_hal_vulkan 90 $R/hal/vulkan $V -- $B/hal_vulkan.test -test.v -test.run 'Flush|FusedFMA|Contract|PTX|CBaseline|GoLaunchSync|PipelineStats|QueueAB'
-run 06_corpus 200 $R/kernels/corpus $V -- $B/kernels_corpus.test -test.v
+run 06_corpus 150 $R/kernels/corpus $V -- $B/kernels_corpus.test -test.v
 echo done
