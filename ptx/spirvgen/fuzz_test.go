@@ -23,7 +23,8 @@ func FuzzTranslate(f *testing.F) {
 	more, _ := filepath.Glob("../../testdata/*.ptx")
 	warp, _ := filepath.Glob("../testdata/*.ptx")
 	printf, _ := filepath.Glob("../../testdata/printf/*.ptx")
-	for _, p := range append(append(append(seeds, more...), warp...), printf...) {
+	prov, _ := filepath.Glob("testdata/prov/*.ptx")
+	for _, p := range append(append(append(append(seeds, more...), warp...), printf...), prov...) {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
