@@ -228,6 +228,19 @@ func analyzeProv(k *ptx.Func) *provInfo {
 		visit(o)
 		return changed
 	}
+	// provAdd and provSub give nothing for an operand with nothing (yet):
+	// that keeps them monotone. A register that is never written holds
+	// an integer (whatever it holds), which it says from the start, so
+	// that an address plus it stays an address.
+	written := make([]bool, len(k.Regs))
+	for _, in := range k.Body {
+		in.Defs(func(r *ptx.Reg) { written[r.ID] = true })
+	}
+	for id, w := range written {
+		if !w && k.Regs[id].Type != ptx.Pred {
+			p.reg[id] = provInt
+		}
+	}
 	// The transfer functions are monotone (provAdd and provSub work kind
 	// by kind, and a register's set only grows), so the iteration reaches
 	// the least fixed point whatever the order of the body.
@@ -273,7 +286,13 @@ func analyzeProv(k *ptx.Func) *provInfo {
 					p.escaped = in
 				}
 			case "setp", "set", "testp", "isspacep", "vote", "match", "activemask", "bar", "barrier":
-				// Predicates, masks and flags: no addresses.
+				// Predicates, masks and flags: integers.
+				if in.HasDest() && set(in.Args[0], provInt) {
+					changed = true
+				}
+				if in.Dst2 != nil && set(in.Dst2, provInt) {
+					changed = true
+				}
 			default:
 				if !in.HasDest() {
 					continue
