@@ -38,9 +38,17 @@
 // bits. A generic address is the same number as the address in its own
 // space, and cvta is the identity: which space a generic access means is
 // decided by analysis (every register's possible origins: symbols, cvta,
-// loads, and the registers it is computed from); an access whose register
-// may point to two spaces, or that loads an address from memory after a
-// shared or local address was stored there, is a load error naming the
+// loads, and the registers it is computed from). The analysis tells an
+// address from an integer offset: a register narrower than 64 bits never
+// holds a generic address, so a 32-bit value loaded from memory (a kernel
+// parameter widened by mul.wide, say) is an index; and an address of a
+// known space plus an integer, or plus a 64-bit value loaded from memory,
+// or minus an integer, is an address of that space (PTX has no use for
+// the sum of two pointers, so the loaded value is the offset). Every other
+// combination keeps the spaces of both operands. An access whose register
+// may point to two spaces (a select between a shared and a global
+// pointer), or that uses a value loaded from memory as the address after
+// a shared or local address was stored there, is a load error naming the
 // instruction. Global and constant memory are PhysicalStorageBuffer
 // pointers made from the 64-bit device address, with the alignment PTX
 // guarantees and NonPrivatePointer, so barriers and fences order them.

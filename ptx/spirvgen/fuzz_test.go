@@ -23,9 +23,11 @@ func FuzzTranslate(f *testing.F) {
 	more, _ := filepath.Glob("../../testdata/*.ptx")
 	warp, _ := filepath.Glob("../testdata/*.ptx")
 	printf, _ := filepath.Glob("../../testdata/printf/*.ptx")
-	// The probe's reproducers: recursion, barriers in loops.
+	// The probe's reproducers: recursion, barriers in loops, generic
+	// addresses indexed by loaded integers.
 	own, _ := filepath.Glob("testdata/*.ptx")
-	for _, p := range append(append(append(append(seeds, more...), warp...), printf...), own...) {
+	prov, _ := filepath.Glob("testdata/prov/*.ptx")
+	for _, p := range append(append(append(append(append(seeds, more...), warp...), printf...), own...), prov...) {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)

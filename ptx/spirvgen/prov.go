@@ -12,15 +12,37 @@ import (
 // address for global memory, a byte offset in the block's shared window or
 // the thread's local window, a byte offset in the kernel's argument block
 // for kernel parameters), and cvta is the identity. prov computes, for
-// every register, the set of spaces whose addresses it may hold, flow-
-// insensitively: symbols of variables and cvta give a space, every other
-// instruction passes on the union of its register operands' sets, a load
-// from a variable named directly (a call's .param) gives what was stored
-// there, and any other load gives "from memory". A value from memory is a
-// global address unless some shared, local or parameter address was ever
-// stored to memory through a register (it escaped); then a generic access
-// through it is ambiguous, as is one whose register may hold addresses of
-// two spaces. Those are load errors naming the instruction.
+// every register, flow-insensitively, the set of kinds of value it may
+// hold (a provSet): an address of one of the spaces, a value loaded from
+// memory, or an integer that is not an address.
+//
+// Symbols of variables and cvta give an address of their space; mov and
+// selp copy their operands' sets; a load from a variable named directly
+// (a call's .param) gives what was stored there, and any other load a
+// value "from memory"; immediates and special registers are integers. A
+// register narrower than 64 bits cannot hold a generic address (they are
+// 64-bit: .address_size 32 is refused), so what it receives from memory
+// is an integer: a 32-bit kernel parameter widened by mul.wide, cvt or
+// shl is an index, never a pointer. add, sub and mad combine their
+// operands kind by kind: an address plus an integer, or plus a value from
+// memory, is an address of the same space, as is an address minus an
+// integer. The value from memory may be a pointer, but PTX has no use for
+// the sum of two pointers, so in address + loaded value the loaded value
+// is the offset; this assumes that no offset stored in memory is the
+// difference of two addresses of different spaces (p + (q - p) through
+// memory). Every other operation, and every other pair (address - address,
+// integer - address, address + address), gives the union of its operands'
+// kinds and "integer": an integer computed from an address (p & 15, a
+// pointer difference) keeps the address's space, so that where it is
+// used as an address, or added to a loaded pointer, the analysis refuses
+// rather than guesses.
+//
+// A value from memory is a global address unless some shared, local or
+// parameter address was ever stored to memory through a register (it
+// escaped); then a generic access through it is ambiguous, as is one
+// whose register may hold addresses of two spaces. Those are load errors
+// naming the instruction. Integers do not count: a generic access through
+// a register that is only an integer uses an absolute (global) address.
 
 type provSet uint8
 
@@ -29,7 +51,10 @@ const (
 	provShared
 	provLocal
 	provKParam // a kernel parameter's address: an offset in the argument block
-	provMemory // loaded from memory
+	provMemory // loaded from memory: an address or an integer
+	provInt    // an integer that is not an address (it may be computed from one)
+
+	provSpaces = provGlobal | provShared | provLocal | provKParam
 )
 
 func (p provSet) String() string {
@@ -37,12 +62,64 @@ func (p provSet) String() string {
 	for _, x := range []struct {
 		b provSet
 		n string
-	}{{provGlobal, "global"}, {provShared, "shared"}, {provLocal, "local"}, {provKParam, "kernel parameter"}, {provMemory, "loaded from memory"}} {
+	}{{provGlobal, "global"}, {provShared, "shared"}, {provLocal, "local"}, {provKParam, "kernel parameter"}, {provMemory, "loaded from memory"}, {provInt, "integer"}} {
 		if p&x.b != 0 {
 			s = append(s, x.n)
 		}
 	}
 	return strings.Join(s, ", ")
+}
+
+// provAdd is the set of kinds a + b may hold, kind by kind: an address
+// plus an integer or a value from memory is an address of its space;
+// other pairs give both kinds (the sum of two addresses is meaningless,
+// and one of them must be an offset; which is unknown).
+func provAdd(a, b provSet) provSet {
+	var r provSet
+	for x := provSet(1); x != 0 && x <= provInt; x <<= 1 {
+		if a&x == 0 {
+			continue
+		}
+		for y := provSet(1); y != 0 && y <= provInt; y <<= 1 {
+			if b&y == 0 {
+				continue
+			}
+			switch {
+			case x&provSpaces != 0 && y&(provInt|provMemory) != 0:
+				r |= x
+			case y&provSpaces != 0 && x&(provInt|provMemory) != 0:
+				r |= y
+			default:
+				r |= x | y
+			}
+		}
+	}
+	return r
+}
+
+// provSub is the set of kinds a - b may hold: an address minus an
+// integer is an address of its space; anything else (an address minus a
+// value from memory included: that value may be an address of the same
+// space, and the difference an integer) is the union of both and
+// "integer".
+func provSub(a, b provSet) provSet {
+	var r provSet
+	for x := provSet(1); x != 0 && x <= provInt; x <<= 1 {
+		if a&x == 0 {
+			continue
+		}
+		for y := provSet(1); y != 0 && y <= provInt; y <<= 1 {
+			if b&y == 0 {
+				continue
+			}
+			if x&provSpaces != 0 && y == provInt {
+				r |= x
+			} else {
+				r |= x | y | provInt
+			}
+		}
+	}
+	return r
 }
 
 type provInfo struct {
@@ -109,7 +186,11 @@ func analyzeProv(k *ptx.Func) *provInfo {
 			case ptx.OpdSym:
 				if o.Var != nil {
 					s |= spaceProv(varSpace(k, o.Var))
+				} else {
+					s |= provInt // a function's pointer value is a small integer
 				}
+			case ptx.OpdImm, ptx.OpdSReg:
+				s |= provInt
 			case ptx.OpdVec, ptx.OpdList:
 				for _, e := range o.Elems {
 					visit(e)
@@ -125,7 +206,16 @@ func analyzeProv(k *ptx.Func) *provInfo {
 		visit = func(o *ptx.Operand) {
 			switch o.Kind {
 			case ptx.OpdReg:
-				if o.Reg.Type != ptx.Pred && p.reg[o.Reg.ID]|s != p.reg[o.Reg.ID] {
+				if o.Reg.Type == ptx.Pred {
+					return
+				}
+				s := s
+				if o.Reg.Type.Size() < 8 && s&provMemory != 0 {
+					// Generic addresses are 64-bit: a narrower value
+					// from memory is an integer.
+					s = s&^provMemory | provInt
+				}
+				if p.reg[o.Reg.ID]|s != p.reg[o.Reg.ID] {
 					p.reg[o.Reg.ID] |= s
 					changed = true
 				}
@@ -138,6 +228,22 @@ func analyzeProv(k *ptx.Func) *provInfo {
 		visit(o)
 		return changed
 	}
+	// provAdd and provSub give nothing for an operand with nothing (yet):
+	// that keeps them monotone. A register that is never written holds
+	// an integer (whatever it holds), which it says from the start, so
+	// that an address plus it stays an address.
+	written := make([]bool, len(k.Regs))
+	for _, in := range k.Body {
+		in.Defs(func(r *ptx.Reg) { written[r.ID] = true })
+	}
+	for id, w := range written {
+		if !w && k.Regs[id].Type != ptx.Pred {
+			p.reg[id] = provInt
+		}
+	}
+	// The transfer functions are monotone (provAdd and provSub work kind
+	// by kind, and a register's set only grows), so the iteration reaches
+	// the least fixed point whatever the order of the body.
 	for changed := true; changed; {
 		changed = false
 		for _, in := range k.Body {
@@ -180,25 +286,71 @@ func analyzeProv(k *ptx.Func) *provInfo {
 					p.escaped = in
 				}
 			case "setp", "set", "testp", "isspacep", "vote", "match", "activemask", "bar", "barrier":
-				// Predicates, masks and flags: no addresses.
+				// Predicates, masks and flags: integers.
+				if in.HasDest() && set(in.Args[0], provInt) {
+					changed = true
+				}
+				if in.Dst2 != nil && set(in.Dst2, provInt) {
+					changed = true
+				}
 			default:
 				if !in.HasDest() {
 					continue
 				}
-				var s provSet
-				for _, o := range in.Args[1:] {
-					s |= regsOf(o)
-				}
-				if set(in.Args[0], s) {
+				if set(in.Args[0], p.transfer(in, regsOf)) {
 					changed = true
 				}
-				if in.Dst2 != nil && set(in.Dst2, s) {
-					changed = true
+				if in.Dst2 != nil {
+					var s provSet
+					for _, o := range in.Args[1:] {
+						s |= regsOf(o)
+					}
+					if set(in.Dst2, s|provInt) {
+						changed = true
+					}
 				}
 			}
 		}
 	}
 	return p
+}
+
+// transfer is the set of kinds an instruction's (first) destination may
+// hold, given its operands' sets (regsOf), for the instructions that
+// analyzeProv does not treat itself.
+func (p *provInfo) transfer(in *ptx.Inst, regsOf func(*ptx.Operand) provSet) provSet {
+	arg := func(i int) provSet {
+		if i < len(in.Args) {
+			return regsOf(in.Args[i])
+		}
+		return 0
+	}
+	copyKind := func(o *ptx.Operand) bool {
+		switch o.Kind {
+		case ptx.OpdReg, ptx.OpdSym, ptx.OpdImm, ptx.OpdSReg:
+			return true
+		}
+		return false
+	}
+	switch {
+	case in.Op == "mov" && len(in.Args) == 2 && in.Args[0].Kind == ptx.OpdReg && copyKind(in.Args[1]):
+		return arg(1)
+	case in.Op == "selp" && len(in.Args) == 4:
+		return arg(1) | arg(2)
+	case in.Op == "add" && len(in.Args) == 3:
+		return provAdd(arg(1), arg(2))
+	case in.Op == "sub" && len(in.Args) == 3:
+		return provSub(arg(1), arg(2))
+	case in.Op == "mad" && in.Mode != "hi" && len(in.Args) == 4:
+		// a*b + c: the product is an integer (or garbage) computed from
+		// a and b; c may be the address.
+		return provAdd(arg(1)|arg(2)|provInt, arg(3))
+	}
+	var s provSet
+	for _, o := range in.Args[1:] {
+		s |= regsOf(o)
+	}
+	return s | provInt
 }
 
 func cvtaSpace(s ptx.Space) ptx.Space {

@@ -141,6 +141,21 @@ A: add.u32 %r, %r, 1; setp.lt.u32 %p, %r, 9; @%p bra B; ret;
 B: add.u32 %r, %r, 2; setp.lt.u32 %p, %r, 9; @%p bra A; ret; }`, "irreducible"},
 		{"ambiguous generic", `.visible .entry k(.param .u64 p, .param .u32 c) { .shared .b32 s[4]; .reg .pred %q; .reg .b32 %r; .reg .b64 %a, %b, %g;
 ld.param.u64 %g, [p]; ld.param.u32 %r, [c]; setp.eq.u32 %q, %r, 0; mov.u64 %a, s; cvta.shared.u64 %a, %a; selp.b64 %b, %a, %g, %q; st.u32 [%b], 1; ret; }`, "generic address"},
+		// The same select, plus an index: an index does not choose the
+		// space.
+		{"ambiguous generic plus index", `.visible .entry k(.param .u64 p, .param .u32 c) { .shared .b32 s[4]; .reg .pred %q; .reg .b32 %r; .reg .b64 %a, %b, %g, %i;
+ld.param.u64 %g, [p]; ld.param.u32 %r, [c]; setp.eq.u32 %q, %r, 0; mov.u64 %a, s; cvta.shared.u64 %a, %a; selp.b64 %b, %a, %g, %q; mul.wide.u32 %i, %r, 4; add.s64 %b, %b, %i; st.u32 [%b], 1; ret; }`,
+			"the generic address in %b may point to global, shared memory: a generic access must resolve to one state space"},
+		// A 64-bit value loaded from memory used as the address itself,
+		// in a kernel that stores a shared address to memory.
+		{"loaded address after an escape", `.visible .entry k(.param .u64 p) { .shared .b32 s[4]; .reg .b64 %a, %g, %x;
+ld.param.u64 %g, [p]; cvta.to.global.u64 %g, %g; mov.u64 %a, s; cvta.shared.u64 %a, %a; st.global.u64 [%g], %a; ld.global.u64 %x, [%g]; st.u32 [%x], 1; ret; }`,
+			"the generic address in %x was loaded from memory, and the kernel stores non-global addresses to memory"},
+		// An integer computed from a shared address (its low bits) added to
+		// a loaded pointer: either may be the address.
+		{"address bits plus loaded pointer", `.visible .entry k(.param .u64 p) { .shared .b32 s[4]; .reg .b64 %a, %g, %m, %x;
+ld.param.u64 %g, [p]; mov.u64 %a, s; cvta.shared.u64 %a, %a; and.b64 %m, %a, 15; add.s64 %x, %g, %m; st.u32 [%x], 1; ret; }`,
+			"the generic address in %x may point to global, shared memory"},
 		{"envreg", `.visible .entry k(.param .u64 p) { .reg .b32 %r; .reg .b64 %a; ld.param.u64 %a, [p]; mov.u32 %r, %envreg1; st.global.u32 [%a], %r; ret; }`, "envreg"},
 		{"too many args", `.visible .entry k(.param .align 8 .b8 big[256]) { ret; }`, "maxPushConstantsSize"},
 	}
