@@ -60,6 +60,11 @@ import (
 // channel the worker closes after its store). Events recorded after a host
 // call are operations like any other: they settle first.
 //
+// A Synchronize of the queue whose wait nothing can cancel runs the calls
+// it waits for itself when CUDA has passed them (the stream is drained)
+// and the worker has not started them (runDue): calls still run one at a
+// time and in order, whoever runs them.
+//
 // An earlier version had the trampoline call into Go and wake the worker
 // goroutine: a cgo callback on CUDA's thread and a goroutine wake-up per
 // call made the round trip about four times cuLaunchHostFunc's on the H100.
@@ -228,8 +233,15 @@ type hostWorker struct {
 	reachedCh chan struct{}
 
 	mu     sync.Mutex
-	calls  []hostCall // enqueued and not yet run, in stream order
+	calls  []hostCall // enqueued and not yet taken, in stream order
 	parked bool       // the worker waits in Go for w.wake
+	// taken counts the notifications whose calls have been taken to run
+	// (cyclically, as the signal's counts); busy says one is running, by
+	// the worker or by a Synchronize (runDue); free is signalled when it
+	// ends.
+	taken uint32
+	busy  bool
+	free  sync.Cond
 
 	// callStart is when the host function running now started (unix
 	// nanoseconds; 0 between calls), for the device's Close to see one
@@ -278,6 +290,7 @@ func (q *queue) startHostWorker() error {
 		done:    make(chan struct{}),
 		parked:  true, // it starts waiting in Go: no thread until the first call
 	}
+	w.free.L = &w.mu
 	d.hostCalls.mu.Lock()
 	if d.hostCalls.workers == nil {
 		d.hostCalls.workers = map[*hostWorker]struct{}{}
@@ -497,8 +510,10 @@ func (w *hostWorker) run() {
 		w.exit(false)
 		return
 	}
-	var ran uint32
 	for {
+		w.mu.Lock()
+		ran := w.taken
+		w.mu.Unlock()
 		var notified C.uint32_t
 		switch C.shal_host_wait(w.sig, C.uint32_t(ran), w.spin, w.pending, w.idle, &notified) {
 		case 1:
@@ -511,37 +526,121 @@ func (w *hostWorker) run() {
 			}
 			continue
 		}
-		for ran != uint32(notified) {
-			select {
-			case <-w.stop:
-				w.exit(false)
-				return
-			default:
-			}
-			w.mu.Lock()
-			if len(w.calls) == 0 {
-				// Cannot happen: every notification follows its call's
-				// listing.
-				w.mu.Unlock()
-				w.q.hostErr.set(fmt.Errorf("hal/cuda: host-call worker notified with no call listed: %w", hal.ErrLaunchFailed))
-				w.exit(false)
-				return
-			}
-			c := w.calls[0]
-			w.calls[0] = hostCall{}
-			w.calls = w.calls[1:]
-			w.mu.Unlock()
-			ran++
-			if c.last {
-				// Everything before the last notification, every wait
-				// included, has completed: no stream polls the word now.
-				w.exit(true)
-				return
-			}
-			w.call(c)
+		if d := hostWorkerDelay.Load(); d > 0 {
+			time.Sleep(time.Duration(d)) // the tests' late worker
+		}
+		switch w.runDue(uint32(notified), true) {
+		case dueLast:
+			// Everything before the last notification, every wait
+			// included, has completed: no stream polls the word now.
+			w.exit(true)
+			return
+		case dueStop:
+			w.exit(false)
+			return
 		}
 	}
 }
+
+// What runDue found.
+const (
+	dueDone = iota // nothing more is due, or another goroutine runs it
+	dueLast        // the worker took the last notification (Close)
+	dueStop        // the worker was stopped, or the calls are out of step
+)
+
+// runDue runs, in stream order and one at a time, the listed calls whose
+// notifications have come (up to notified). The worker runs them as they
+// come; a Synchronize of the queue (byWorker false) runs those that are
+// due and not yet taken itself, when CUDA has already passed them (the
+// stream is drained) but the worker has not started them: on an H200 the
+// worker started the function 25 µs into a 26 µs round trip whose C twin
+// took 11–17 µs, which is the time a Synchronize otherwise waits for it.
+// The worker waits while another goroutine runs a call; a Synchronize
+// leaves the calls to the worker when it is running one, and never takes
+// the last notification.
+func (w *hostWorker) runDue(notified uint32, byWorker bool) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for {
+		for byWorker && w.busy && !w.stopped() {
+			w.free.Wait()
+		}
+		if w.busy || w.taken == notified || w.stopped() {
+			if w.stopped() && byWorker {
+				return dueStop
+			}
+			return dueDone
+		}
+		if len(w.calls) == 0 {
+			// Cannot happen: every notification follows its call's
+			// listing.
+			w.q.hostErr.set(fmt.Errorf("hal/cuda: host-call worker notified with no call listed: %w", hal.ErrLaunchFailed))
+			if byWorker {
+				return dueStop
+			}
+			return dueDone
+		}
+		c := w.calls[0]
+		if c.last {
+			if !byWorker {
+				return dueDone
+			}
+			w.calls[0] = hostCall{}
+			w.calls = w.calls[1:]
+			w.taken++
+			return dueLast
+		}
+		w.calls[0] = hostCall{}
+		w.calls = w.calls[1:]
+		w.taken++
+		w.busy = true
+		w.mu.Unlock()
+		if !byWorker {
+			hostCallerRan.Add(1)
+		}
+		w.call(c)
+		w.mu.Lock()
+		w.busy = false
+		w.free.Broadcast()
+	}
+}
+
+// stopped reports whether the worker has been stopped (forceStop).
+func (w *hostWorker) stopped() bool {
+	select {
+	case <-w.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// runDueHere is the part of a Synchronize that runs, on the caller's
+// goroutine, the host calls that the stream has passed and the worker has
+// not started (runDue).
+func (w *hostWorker) runDueHere() {
+	if hostCallerOff.Load() {
+		return
+	}
+	n := atomic.LoadUint32((*uint32)(unsafe.Pointer(&w.sig.notified)))
+	w.mu.Lock()
+	due := w.taken != n && !w.busy
+	w.mu.Unlock()
+	if due {
+		w.runDue(n, false)
+	}
+}
+
+// hostCallerOff stops a Synchronize from running due host calls itself
+// (the tests cover both ways); hostCallerRan counts
+// the calls a Synchronize ran; hostWorkerDelay makes the worker late
+// after each notification (tests).
+var (
+	hostCallerOff   atomic.Bool // hostCallerRuns false
+	hostCallerRan   atomic.Int64
+	hostWorkerDelay atomic.Int64 // a time.Duration
+)
 
 // call runs one host function and releases the stream's wait for it.
 func (w *hostWorker) call(c hostCall) {
@@ -615,6 +714,9 @@ func (w *hostWorker) exit(drained bool) {
 		w.enq.Lock()
 		w.word.Lock()
 		w.store(w.seq)
+		// A Synchronize may still be inside a call (runDue): its store
+		// of that call's smaller number must not take the word back.
+		w.released = true
 		w.word.Unlock()
 		w.enq.Unlock()
 	} else {
@@ -635,6 +737,10 @@ func (w *hostWorker) exit(drained bool) {
 func (w *hostWorker) forceStop() {
 	w.stopOnce.Do(func() {
 		close(w.stop)
+		// A worker waiting for a Synchronize's call to end stops now.
+		w.mu.Lock()
+		w.free.Broadcast()
+		w.mu.Unlock()
 		w.word.Lock()
 		if !w.freed {
 			C.shal_host_stop(w.sig)

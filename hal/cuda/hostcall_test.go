@@ -899,3 +899,59 @@ func TestHostCallSettleStress(t *testing.T) {
 	}
 	t.Logf("%d device synchronizations ran meanwhile", devSyncs.Load())
 }
+
+// TestHostCallCallerRuns: a Synchronize without a deadline runs the host
+// calls that the stream has passed and a late worker has not started, on
+// its own goroutine, in order with the calls the worker runs; with a
+// deadline (which must be able to end the wait) or with the switch off it
+// leaves them to the worker. Every function runs once, in order.
+func TestHostCallCallerRuns(t *testing.T) {
+	d := testDevice(t)
+	defer hostWorkerDelay.Store(0)
+	defer hostCallerOff.Store(false)
+	hostWorkerDelay.Store(int64(20 * time.Millisecond))
+	for _, c := range []struct {
+		name     string
+		on       bool
+		deadline bool
+		want     bool // a Synchronize ran calls
+	}{{"no deadline", true, false, true}, {"deadline", true, true, false}, {"switched off", false, false, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			hostCallerOff.Store(!c.on)
+			q := workerQueue(t, d)
+			var mu sync.Mutex
+			var order []int
+			before := hostCallerRan.Load()
+			for round := range 4 {
+				for i := range 3 {
+					n := 3*round + i
+					if err := q.HostCall(func() { mu.Lock(); order = append(order, n); mu.Unlock() }); err != nil {
+						t.Fatal(err)
+					}
+				}
+				ctx := bg
+				if c.deadline {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(bg, time.Minute)
+					defer cancel()
+				}
+				if err := q.Synchronize(ctx); err != nil {
+					t.Fatal(err)
+				}
+				mu.Lock()
+				if len(order) != 3*(round+1) {
+					t.Fatalf("round %d: %d functions ran by Synchronize's return, want %d", round, len(order), 3*(round+1))
+				}
+				mu.Unlock()
+			}
+			for i, n := range order {
+				if n != i {
+					t.Fatalf("functions ran in the order %v", order)
+				}
+			}
+			if ran := hostCallerRan.Load() - before; (ran > 0) != c.want {
+				t.Errorf("Synchronize ran %d host calls itself; want some: %v", ran, c.want)
+			}
+		})
+	}
+}

@@ -303,6 +303,12 @@ func (q *queue) Synchronize(ctx context.Context) error {
 		}
 	}
 	if q.host != nil && r == 0 {
+		if ctx.Done() == nil && !q.host.reached(target) {
+			// Nothing can end this wait early, so the caller may as well
+			// run the calls it waits for (a cancellable wait must not be
+			// caught inside a host function).
+			q.host.runDueHere()
+		}
 		if err := q.host.waitReached(ctx, target); err != nil {
 			q.d.stuckSince.CompareAndSwap(0, time.Now().UnixNano())
 			return fmt.Errorf("hal/cuda: synchronize queue: waiting for a host function: %w", err)
