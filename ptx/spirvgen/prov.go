@@ -75,26 +75,16 @@ func (p provSet) String() string {
 // other pairs give both kinds (the sum of two addresses is meaningless,
 // and one of them must be an offset; which is unknown).
 func provAdd(a, b provSet) provSet {
-	var r provSet
-	for x := provSet(1); x != 0 && x <= provInt; x <<= 1 {
-		if a&x == 0 {
-			continue
+	return provPairs(a, b, func(x, y provSet) provSet {
+		switch {
+		case x&provSpaces != 0 && y&(provInt|provMemory) != 0:
+			return x
+		case y&provSpaces != 0 && x&(provInt|provMemory) != 0:
+			return y
+		default:
+			return x | y
 		}
-		for y := provSet(1); y != 0 && y <= provInt; y <<= 1 {
-			if b&y == 0 {
-				continue
-			}
-			switch {
-			case x&provSpaces != 0 && y&(provInt|provMemory) != 0:
-				r |= x
-			case y&provSpaces != 0 && x&(provInt|provMemory) != 0:
-				r |= y
-			default:
-				r |= x | y
-			}
-		}
-	}
-	return r
+	})
 }
 
 // provSub is the set of kinds a - b may hold: an address minus an
@@ -103,19 +93,24 @@ func provAdd(a, b provSet) provSet {
 // space, and the difference an integer) is the union of both and
 // "integer".
 func provSub(a, b provSet) provSet {
+	return provPairs(a, b, func(x, y provSet) provSet {
+		if x&provSpaces != 0 && y == provInt {
+			return x
+		}
+		return x | y | provInt
+	})
+}
+
+// provPairs is the union of pair(x, y) over each kind x in a and y in b.
+func provPairs(a, b provSet, pair func(x, y provSet) provSet) provSet {
 	var r provSet
 	for x := provSet(1); x != 0 && x <= provInt; x <<= 1 {
 		if a&x == 0 {
 			continue
 		}
 		for y := provSet(1); y != 0 && y <= provInt; y <<= 1 {
-			if b&y == 0 {
-				continue
-			}
-			if x&provSpaces != 0 && y == provInt {
-				r |= x
-			} else {
-				r |= x | y | provInt
+			if b&y != 0 {
+				r |= pair(x, y)
 			}
 		}
 	}
