@@ -1,8 +1,6 @@
 package spirvgen_test
 
 import (
-	"context"
-	"encoding/binary"
 	"errors"
 	"math/bits"
 	"os"
@@ -10,7 +8,6 @@ import (
 
 	"github.com/streamhal/streamhal/internal/spirv/spirvtest"
 	"github.com/streamhal/streamhal/ptx/spirvgen"
-	"github.com/streamhal/streamhal/streaming"
 )
 
 // barrierLoops are kernels k(out, n) with a barrier in the inner loop of
@@ -83,30 +80,7 @@ func TestBarrierLoopsRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer mod.Close()
-			f, err := mod.Function("k")
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := ctx.Malloc(4)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ctx.Free(out)
-			s := ctx.DefaultStream()
-			if err := streaming.CopyToDevice(s, out, []byte{0xa5, 0xa5, 0xa5, 0xa5}); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Launch(f, streaming.D1(1), streaming.D1(block), 0, out, uint32(n)); err != nil {
-				t.Fatal(err)
-			}
-			got := make([]byte, 4)
-			if err := streaming.CopyFromDevice(s, got, out); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Synchronize(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			if g, w := binary.LittleEndian.Uint32(got), barrierLoopCount(n, block, c.tidInTrip); g != w {
+			if g, w := runWord(t, ctx, mod, "k", block, uint32(n)), barrierLoopCount(n, block, c.tidInTrip); g != w {
 				t.Errorf("count %d, want %d", g, w)
 			}
 		})

@@ -67,6 +67,35 @@ func runKernel(t *testing.T, ctx *streaming.Context, mod *streaming.Module, kern
 	if err := s.Synchronize(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	_ = binary.LittleEndian
 	return out
+}
+
+// runWord launches kernel(out, arg) on one block of block threads, with
+// out one word poisoned with 0xa5 before, and returns the word.
+func runWord(t *testing.T, ctx *streaming.Context, mod *streaming.Module, kernel string, block uint32, arg any) uint32 {
+	t.Helper()
+	f, err := mod.Function(kernel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := ctx.Malloc(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Free(out)
+	s := ctx.DefaultStream()
+	if err := streaming.CopyToDevice(s, out, []byte{0xa5, 0xa5, 0xa5, 0xa5}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Launch(f, streaming.D1(1), streaming.D1(block), 0, out, arg); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 4)
+	if err := streaming.CopyFromDevice(s, got, out); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Synchronize(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return binary.LittleEndian.Uint32(got)
 }

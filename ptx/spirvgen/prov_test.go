@@ -1,8 +1,6 @@
 package spirvgen_test
 
 import (
-	"context"
-	"encoding/binary"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/streamhal/streamhal/ptx/spirvgen"
-	"github.com/streamhal/streamhal/streaming"
 )
 
 // localVals are the four floats the local-array kernels store before
@@ -143,7 +140,6 @@ func TestGenericIndexedTranslates(t *testing.T) {
 // poisoned out[0], checked against the Go reference for several indices.
 func TestGenericIndexed(t *testing.T) {
 	ctx := openVulkan(t)
-	s := ctx.DefaultStream()
 	for i, c := range provKernels {
 		t.Run(c.name, func(t *testing.T) {
 			mod, err := ctx.LoadModuleData(provSource(t, i))
@@ -151,34 +147,12 @@ func TestGenericIndexed(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer mod.Close()
-			f, err := mod.Function("k")
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := ctx.Malloc(4)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ctx.Free(out)
 			for _, idx := range c.idxs {
-				if err := streaming.CopyToDevice(s, out, []byte{0xa5, 0xa5, 0xa5, 0xa5}); err != nil {
-					t.Fatal(err)
-				}
 				var arg any = uint32(idx)
 				if c.wide {
 					arg = idx
 				}
-				if err := s.Launch(f, streaming.D1(1), streaming.D1(c.block), 0, out, arg); err != nil {
-					t.Fatal(err)
-				}
-				got := make([]byte, 4)
-				if err := streaming.CopyFromDevice(s, got, out); err != nil {
-					t.Fatal(err)
-				}
-				if err := s.Synchronize(context.Background()); err != nil {
-					t.Fatal(err)
-				}
-				if g, w := binary.LittleEndian.Uint32(got), c.want(idx); g != w {
+				if g, w := runWord(t, ctx, mod, "k", c.block, arg), c.want(idx); g != w {
 					t.Errorf("idx %d: got %#x, want %#x", idx, g, w)
 				}
 			}
