@@ -623,13 +623,7 @@ func (w *hostWorker) runDueHere() {
 	if hostCallerOff.Load() {
 		return
 	}
-	n := atomic.LoadUint32((*uint32)(unsafe.Pointer(&w.sig.notified)))
-	w.mu.Lock()
-	due := w.taken != n && !w.busy
-	w.mu.Unlock()
-	if due {
-		w.runDue(n, false)
-	}
+	w.runDue(atomic.LoadUint32((*uint32)(unsafe.Pointer(&w.sig.notified))), false)
 }
 
 // hostCallerOff stops a Synchronize from running due host calls itself
