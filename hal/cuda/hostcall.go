@@ -566,7 +566,9 @@ func (w *hostWorker) runDue(notified uint32, byWorker bool) int {
 		for byWorker && w.busy && !w.stopped() {
 			w.free.Wait()
 		}
-		if w.busy || w.taken == notified || w.stopped() {
+		// Cyclically at or past notified: a Synchronize may have taken
+		// calls of notifications newer than the worker's.
+		if w.busy || int32(notified-w.taken) <= 0 || w.stopped() {
 			if w.stopped() && byWorker {
 				return dueStop
 			}

@@ -955,3 +955,39 @@ func TestHostCallCallerRuns(t *testing.T) {
 		})
 	}
 }
+
+// TestHostCallCallerRunsAhead: a Synchronize takes calls of notifications
+// newer than the one a late worker holds; the worker must then find
+// nothing due (it stopped the queue's host calls, "notified with no call
+// listed", when it compared for equality), and later host calls work.
+func TestHostCallCallerRunsAhead(t *testing.T) {
+	d := testDevice(t)
+	defer hostWorkerDelay.Store(0)
+	hostWorkerDelay.Store(int64(100 * time.Millisecond))
+	q := workerQueue(t, d)
+	w := q.host
+	var ran atomic.Int32
+	for range 3 {
+		if err := q.HostCall(func() { ran.Add(1) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The worker sleeps after its first notification; wait for all three.
+	for atomic.LoadUint32((*uint32)(unsafe.Pointer(&w.sig.notified))) != 3 {
+		time.Sleep(time.Millisecond)
+	}
+	if err := q.Synchronize(bg); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // the worker wakes with its old notification
+	hostWorkerDelay.Store(0)
+	if err := q.HostCall(func() { ran.Add(1) }); err != nil {
+		t.Fatalf("a host call after the worker woke: %v", err)
+	}
+	if err := q.Synchronize(bg); err != nil {
+		t.Fatal(err)
+	}
+	if n := ran.Load(); n != 4 {
+		t.Errorf("%d host functions ran, want 4", n)
+	}
+}
