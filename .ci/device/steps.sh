@@ -9,7 +9,7 @@ done
 for bin in $B/hal_vulkan.test $B/hq_*.test; do
   run 01_layers_$(basename $bin .test) 15 $R/hal/vulkan -- $bin -test.run '^$' -test.bench LaunchSyncLayers -test.benchtime 2000x -test.count 2
 done
-run 02_hostcall_cuda 90 $R/hal/cuda $C -- $B/hal_cuda.test -test.v -test.run 'HostCall' -test.bench 'HostCallRoundTrip|PoolStack' -test.count 1
+run 02_hostcall_cuda 90 $R/hal/cuda $C -- $B/hal_cuda.test -test.v -test.run 'HostCall' -test.bench 'HostCallRoundTrip|PoolStack|LaunchEnqueueStack' -test.count 1
 run 03_bench_cuda 60 $R -- $B/streamhal bench -backend cuda
 run 05_spirvgen 70 $R/ptx/spirvgen $V -- $B/ptx_spirvgen.test -test.v -test.run 'TestSemantics|TestBarrier|TestFMA|TestVolatile|TestNoSigned|TestFlush'
 run 05b_hal_vulkan 90 $R/hal/vulkan $V -- $B/hal_vulkan.test -test.v -test.run 'Flush|FusedFMA|Contract|PTX|CBaseline|GoLaunchSync|PipelineStats|QueueAB'

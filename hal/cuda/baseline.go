@@ -48,6 +48,19 @@ func cBenchLaunch(q hal.Queue, k hal.Kernel, n int, grid, block uint32, args []b
 	return benchResult(C.shal_bench_launch(qq.d.ctx, kk.fn, qq.stream, C.longlong(n), C.uint(grid), C.uint(block), p, C.size_t(len(args)), b(syncEach), b(syncEnd)), "launch")
 }
 
+// cBenchLaunchVia enqueues k on q n times (one block of one thread)
+// through hal's C entry shal_launch, in a C loop, then synchronizes
+// untimed.
+func cBenchLaunchVia(q hal.Queue, k hal.Kernel, n int, args []byte) (time.Duration, error) {
+	qq, kk := q.(*queue), k.(*kernel)
+	var p unsafe.Pointer
+	if len(args) > 0 {
+		p = C.CBytes(args)
+		defer C.free(p)
+	}
+	return benchResult(C.shal_bench_launch_via(qq.d.ctx, kk.fn, qq.stream, C.longlong(n), p, C.size_t(len(args))), "launch via shal_launch")
+}
+
 // cBenchEvent records e on q and waits for it, n times.
 func cBenchEvent(q hal.Queue, e hal.Event, n int) (time.Duration, error) {
 	qq, ee := q.(*queue), e.(*event)

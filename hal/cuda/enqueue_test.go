@@ -27,6 +27,9 @@ const enqueueSync = 4096
 //   - C: shal_bench_launch, plain C's cuLaunchKernel loop through the same
 //     function pointers, with the context made current once (the bench's
 //     baseline);
+//   - C-via: the same C loop through shal_launch, hal's C entry, which
+//     checks the calling thread's current context around cuLaunchKernel
+//     (what that check costs, without cgo);
 //   - hal: hal.Queue.Dispatch of this driver (marshalling and one cgo call);
 //   - streaming: streaming.Stream.Launch on a runtime opened on this driver,
 //     as the bench calls it (validation, ordering, then hal).
@@ -83,6 +86,19 @@ func BenchmarkLaunchEnqueueStack(b *testing.B) {
 			var t time.Duration
 			for left := b.N; left > 0; left -= enqueueSync {
 				d, err := cBenchLaunch(q, tc.k, min(left, enqueueSync), 1, 1, tc.args, false, false)
+				if err != nil {
+					b.Fatal(err)
+				}
+				t += d
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(t.Nanoseconds())/float64(b.N), "ns/op")
+		})
+		b.Run("C-via"+suffix, func(b *testing.B) {
+			b.ReportAllocs()
+			var t time.Duration
+			for left := b.N; left > 0; left -= enqueueSync {
+				d, err := cBenchLaunchVia(q, tc.k, min(left, enqueueSync), tc.args)
 				if err != nil {
 					b.Fatal(err)
 				}

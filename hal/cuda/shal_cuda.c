@@ -686,6 +686,22 @@ long long shal_bench_launch(CUcontext ctx, CUfunction f, CUstream s, long long n
 	return t;
 }
 
+// shal_bench_launch_via is shal_bench_launch's enqueue loop through
+// shal_launch, hal's entry (the context check around cuLaunchKernel), all
+// in C: what the check costs per launch, without cgo.
+long long shal_bench_launch_via(CUcontext ctx, CUfunction f, CUstream s, long long n, void *args, size_t size) {
+	CUresult r = shal_bench_begin(ctx);
+	if (r != 0) return -r;
+	long long t0 = shal_now_ns();
+	for (long long i = 0; i < n; i++) {
+		r = shal_launch((uintptr_t)ctx, (uintptr_t)f, 1, 1, 1, 1, 1, 1, 0, (uintptr_t)s, (uintptr_t)args, size);
+		if (r != 0) return -r;
+	}
+	long long t = shal_now_ns() - t0;
+	if ((r = F(cuStreamSynchronize)(s)) != 0) return -r;
+	return t;
+}
+
 long long shal_bench_event(CUcontext ctx, CUevent e, CUstream s, long long n) {
 	CUresult r = shal_bench_begin(ctx);
 	if (r != 0) return -r;

@@ -373,6 +373,7 @@ CUresult shal_graph_exec_set_event_wait(CUcontext ctx, CUgraphExec e, CUgraphNod
 // the loop through the same function pointers and returns elapsed
 // nanoseconds (negative CUresult on failure).
 long long shal_bench_launch(CUcontext ctx, CUfunction f, CUstream s, long long n, unsigned int gx, unsigned int bx, void *args, size_t size, int sync_each, int sync_end);
+long long shal_bench_launch_via(CUcontext ctx, CUfunction f, CUstream s, long long n, void *args, size_t size);
 long long shal_bench_event(CUcontext ctx, CUevent e, CUstream s, long long n);
 long long shal_bench_htod(CUcontext ctx, CUdeviceptr dst, const void *src, size_t size, long long n);
 long long shal_bench_dtoh(CUcontext ctx, void *dst, CUdeviceptr src, size_t size, long long n);
