@@ -13,7 +13,7 @@ for v in ${VARIANTS:-unrolled slowfma}; do
 done
 wait
 Q=github.com/streamhal/streamhal/hal/vulkan.queueAB
-for v in ${QUEUE_VARIANTS:-nowait nobarrier}; do
+for v in ${QUEUE_VARIANTS:-oldsync nowait nobarrier}; do
   go test -c -ldflags "-s -w -X $Q=$v" -o $B/hq_${v//,/_}.test ./hal/vulkan &
 done
 wait

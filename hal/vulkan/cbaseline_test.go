@@ -171,6 +171,65 @@ func BenchmarkLaunchSyncLayers(b *testing.B) {
 	b.ReportMetric(med[3]/med[0], "cgo1/C")
 }
 
+// BenchmarkEventSyncLayers is the event record + synchronize row of
+// streamhal bench on this package alone, alternating in rounds: C
+// (cbaseline.c's loop: a timestamp, vkQueueSubmit signalling a timeline,
+// vkWaitSemaphores) and hal (Record of a timing event, Wait). Reported per
+// round trip: C-ns, hal-ns and hal/C. The queueAB form oldsync measures
+// the queue as it was before submitLocked left out the waits and barriers
+// that a timestamp batch does not need.
+func BenchmarkEventSyncLayers(b *testing.B) {
+	d := openDevice(b)
+	base := openBaseline(b, d)
+	q := newQueue(b, d)
+	defer q.Close()
+	ev, err := d.NewEvent(0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ev.Close()
+	ctx := context.Background()
+	halLoop := func(n int) (time.Duration, error) {
+		t0 := time.Now()
+		for range n {
+			if err := q.Record(ev); err != nil {
+				return 0, err
+			}
+			if err := ev.Wait(ctx); err != nil {
+				return 0, err
+			}
+		}
+		return time.Since(t0), nil
+	}
+	layers := []func(int) (time.Duration, error){base.EventSync, halLoop}
+	for _, f := range layers {
+		if _, err := f(3); err != nil {
+			b.Fatal(err)
+		}
+	}
+	const round = 50
+	var per [2][]float64
+	for left := b.N; left > 0; left -= round {
+		n := min(left, round)
+		for i, f := range layers {
+			dt, err := f(n)
+			if err != nil {
+				b.Fatal(err)
+			}
+			per[i] = append(per[i], float64(dt.Nanoseconds())/float64(n))
+		}
+	}
+	var med [2]float64
+	for i := range per {
+		slices.Sort(per[i])
+		med[i] = per[i][len(per[i])/2]
+	}
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(med[0], "C-ns")
+	b.ReportMetric(med[1], "hal-ns")
+	b.ReportMetric(med[1]/med[0], "hal/C")
+}
+
 // openBaseline opens streamhal bench's plain-C baseline on d with the
 // suite's kernels; it is closed when the test ends.
 func openBaseline(t testing.TB, d *device) *baseline {

@@ -620,6 +620,22 @@ type timeline struct {
 	dev  *device
 	sem  C.VkSemaphore
 	refs atomic.Int32
+	// seen is the highest value the host has seen the counter reach (a
+	// wait that returned, a value read): reached answers from it without
+	// a driver call, and a queue submits without waiting on a value seen
+	// reached when no earlier batch's writes still need the wait
+	// (queue.submitLocked).
+	seen atomic.Uint64
+}
+
+// saw records that the counter reached v.
+func (t *timeline) saw(v uint64) {
+	for {
+		old := t.seen.Load()
+		if v <= old || t.seen.CompareAndSwap(old, v) {
+			return
+		}
+	}
 }
 
 func (d *device) newTimeline() (*timeline, error) {
@@ -780,10 +796,13 @@ func (t *timeline) value() uint64 {
 	if C.shal_semaphore_value(t.dev.c, t.sem, &v) != C.VK_SUCCESS {
 		return ^uint64(0)
 	}
+	t.saw(uint64(v))
 	return uint64(v)
 }
 
-func (t *timeline) reached(v uint64) bool { return v == 0 || t.value() >= v }
+func (t *timeline) reached(v uint64) bool {
+	return v == 0 || v <= t.seen.Load() || t.value() >= v
+}
 
 // wait blocks until the counter reaches v or ctx is done. It waits in slices
 // so that a cancelled context is noticed promptly.
@@ -800,6 +819,7 @@ func (t *timeline) wait(ctx context.Context, v uint64) error {
 		r := C.shal_wait_semaphore(t.dev.c, t.sem, C.uint64_t(v), C.uint64_t(slice))
 		switch r {
 		case C.VK_SUCCESS:
+			t.saw(v)
 			return nil
 		case C.VK_TIMEOUT:
 		default:

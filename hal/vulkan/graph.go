@@ -341,7 +341,7 @@ func (q *queue) Execute(g hal.GraphExec) error {
 		case segCommands:
 			waits := q.waits
 			q.waits = nil
-			if err = q.submitLocked(s.cb, waits); err == nil {
+			if err = q.submitLocked(s.cb, waits, true); err == nil {
 				// The command buffer belongs to the graph: the queue only
 				// tracks the waits' references.
 				q.inflight = append(q.inflight, inflightCB{cb: nil, value: q.tail, waits: waits})

@@ -45,6 +45,12 @@ type queue struct {
 	inflight  []inflightCB
 	cur       C.VkCommandBuffer // open batch, nil when none
 	curOps    int
+	curWrites bool // the open batch has a command that writes memory
+	// unsynced: the last submission wrote memory, so the next one waits
+	// on its timeline value even when the host saw it reached (the wait
+	// is what makes those writes visible to the next batch).
+	unsynced  bool
+	skipped   int    // submissions that left the previous-value wait out (tests)
 	afterHost bool   // the next batch must make host writes visible first
 	tail      uint64 // timeline value that all enqueued work will have signalled
 	waits     []timelineValue
@@ -177,6 +183,7 @@ func (q *queue) batchLocked() (C.VkCommandBuffer, bool, error) {
 	}
 	q.cur = cb
 	q.curOps = 0
+	q.curWrites = false
 	if q.afterHost {
 		// Host callbacks ran after earlier submissions; make their writes
 		// visible to this batch.
@@ -204,10 +211,12 @@ func (q *queue) flushLocked() error {
 		return nil
 	}
 	cb := q.cur
+	writes := cb != nil && (q.curWrites || abOldSync)
 	if cb != nil {
 		// Make the batch's writes visible to the host (for Synchronize
-		// followed by host reads of mapped memory).
-		if !abNoBarrier {
+		// followed by host reads of mapped memory). A batch that writes
+		// nothing (an event's timestamp) needs no barrier.
+		if writes && !abNoBarrier {
 			C.shal_barrier(q.dev.c, cb, C.VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT|C.VK_PIPELINE_STAGE_TRANSFER_BIT, C.VK_PIPELINE_STAGE_HOST_BIT,
 				C.VK_ACCESS_SHADER_WRITE_BIT|C.VK_ACCESS_TRANSFER_WRITE_BIT, C.VK_ACCESS_HOST_READ_BIT|C.VK_ACCESS_HOST_WRITE_BIT)
 		}
@@ -220,7 +229,7 @@ func (q *queue) flushLocked() error {
 	}
 	waits := q.waits
 	q.waits = nil
-	err := q.submitLocked(cb, waits)
+	err := q.submitLocked(cb, waits, writes)
 	if err != nil {
 		// Not submitted: nothing references the buffer or the waits.
 		if cb != nil {
@@ -236,14 +245,30 @@ func (q *queue) flushLocked() error {
 }
 
 // submitLocked submits cb (may be nil) after the queue's previous work and
-// the extra waits, signalling tail+1.
-func (q *queue) submitLocked(cb C.VkCommandBuffer, extra []timelineValue) error {
+// the extra waits, signalling tail+1; writes says whether cb writes
+// memory.
+//
+// The submission waits on the queue's timeline for the previous value
+// (tail): that orders it after the queue's earlier work, even where
+// several hal queues share a VkQueue, and makes the earlier work's writes
+// visible to it (a semaphore wait's scope covers its batch and every later
+// one in submission order). Where the host has seen tail reached, all the
+// queue's earlier work is done, and the wait is needed only for the writes
+// of the last submission (unsynced: every earlier one was followed by a
+// waiting submission, or wrote nothing); without them it is left out. On an
+// H200 the wait and the host barrier cost about a tenth each of an event
+// record + synchronize round trip, whose batch is a timestamp alone.
+func (q *queue) submitLocked(cb C.VkCommandBuffer, extra []timelineValue, writes bool) error {
 	var sems [33]C.VkSemaphore
 	var vals [33]C.uint64_t
 	n := 0
 	if q.tail > 0 && !abNoWait {
-		sems[n], vals[n] = q.tl.sem, C.uint64_t(q.tail)
-		n++
+		if q.unsynced || abOldSync || q.tl.seen.Load() < q.tail {
+			sems[n], vals[n] = q.tl.sem, C.uint64_t(q.tail)
+			n++
+		} else {
+			q.skipped++
+		}
 	}
 	for _, w := range extra {
 		if n == len(sems) {
@@ -259,6 +284,7 @@ func (q *queue) submitLocked(cb C.VkCommandBuffer, extra []timelineValue) error 
 		return err
 	}
 	q.tail = next
+	q.unsynced = writes
 	return nil
 }
 
@@ -307,6 +333,7 @@ func (q *queue) Copy(dst, src uint64, n uint64) error {
 		return err
 	}
 	C.shal_cmd_copy(q.dev.c, cb, cbool(barrier), sa.buffer, C.VkDeviceSize(soff), da.buffer, C.VkDeviceSize(doff), C.VkDeviceSize(n))
+	q.curWrites = true
 	return q.opDoneLocked()
 }
 
@@ -321,6 +348,7 @@ func (q *queue) copyBuffers(src C.VkBuffer, soff uint64, dst C.VkBuffer, doff ui
 		return err
 	}
 	C.shal_cmd_copy(q.dev.c, cb, cbool(barrier), src, C.VkDeviceSize(soff), dst, C.VkDeviceSize(doff), C.VkDeviceSize(n))
+	q.curWrites = true
 	q.curOps++
 	return nil
 }
@@ -347,6 +375,7 @@ func (q *queue) Fill(dst uint64, n uint64, pattern uint32, patternSize int) erro
 		return err
 	}
 	q.dev.recordFill(cb, barrier, plan)
+	q.curWrites = true
 	return q.opDoneLocked()
 }
 
@@ -369,6 +398,7 @@ func (q *queue) Dispatch(k hal.Kernel, cfg hal.LaunchConfig) error {
 		return err
 	}
 	kr.record(cb, barrier, pipe, cfg)
+	q.curWrites = true
 	if kr.exe.printf != nil {
 		kr.exe.launched.Store(true)
 	}
@@ -700,10 +730,13 @@ func (q *queue) closeCtx(ctx context.Context) error {
 // nobarrier (the two may be combined, "nowait,nobarrier") leaves out the
 // barrier that makes a batch's writes visible to the host. Both are
 // wrong (ordering, visibility) and exist only to measure what each costs
-// (BenchmarkLaunchSyncLayers). Empty in every other build.
+// (BenchmarkLaunchSyncLayers). oldsync, correct, waits on the previous
+// value and ends each batch with the barrier even where neither is needed
+// (submitLocked), as every build did before. Empty in every other build.
 var queueAB string
 
 var (
 	abNoWait    = strings.Contains(queueAB, "nowait")
 	abNoBarrier = strings.Contains(queueAB, "nobarrier")
+	abOldSync   = strings.Contains(queueAB, "oldsync")
 )

@@ -299,3 +299,88 @@ func TestClosedObjects(t *testing.T) {
 		t.Errorf("double close of an event: %v", err)
 	}
 }
+
+// TestSubmitWaitSkip checks when a submission leaves out the wait on the
+// queue's previous timeline value (submitLocked): only where the host saw
+// that value reached and the previous submission wrote no memory. Batches
+// of timestamps alone (event round trips) skip it; a kernel that reads what
+// the previous, synchronized kernel wrote still waits, and reads the right
+// values.
+func TestSubmitWaitSkip(t *testing.T) {
+	d := openDevice(t)
+	x := loadTestModule(t, d)
+	hq := newQueue(t, d)
+	defer hq.Close()
+	q := hq.(*queue)
+	skipped := func() int {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		return q.skipped
+	}
+	ev, err := d.NewEvent(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAll(t, ev)
+	for range 5 {
+		if err := q.Record(ev); err != nil {
+			t.Fatal(err)
+		}
+		if err := ev.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s0 := skipped()
+	if want := 4; !abOldSync && s0 != want {
+		t.Errorf("event round trips: %d submissions skipped the wait, want %d", s0, want)
+	}
+
+	const n = 4096
+	k := kernelOf(t, x, "vector_add")
+	a := alloc(t, d, hal.MemoryDevice, 4*n)
+	c := alloc(t, d, hal.MemoryDevice, 4*n)
+	e := alloc(t, d, hal.MemoryDevice, 4*n)
+	in := make([]float32, n)
+	for i := range in {
+		in[i] = float32(i) + 0.5
+	}
+	putFloats(t, d, a.Device, in)
+	poison(t, d, c.Device, 4*n)
+	poison(t, d, e.Device, 4*n)
+	cfg := launch1D(n, 256)
+	cfg.Args = (&args{}).ptr(a.Device).ptr(a.Device).ptr(c.Device).u32(n).bytes()
+	if err := q.Dispatch(k, cfg); err != nil {
+		t.Fatal(err)
+	}
+	syncQ(t, q)
+	s1 := skipped()
+	// c = 2a, written by the last submission: the next one must wait.
+	cfg.Args = (&args{}).ptr(c.Device).ptr(a.Device).ptr(e.Device).u32(n).bytes()
+	if err := q.Dispatch(k, cfg); err != nil {
+		t.Fatal(err)
+	}
+	syncQ(t, q)
+	if got := skipped(); got != s1 {
+		t.Errorf("a kernel after a synchronized kernel skipped the wait (%d skips, %d before)", got, s1)
+	}
+	got := getFloats(t, d, e.Device, n)
+	for i, v := range got {
+		if want := 3 * in[i]; v != want {
+			t.Fatalf("e[%d] = %v, want %v", i, v, want)
+		}
+	}
+	// After a batch that wrote, a timestamp batch waits; the one after it
+	// (whose predecessor wrote nothing) need not.
+	s2 := skipped()
+	for range 2 {
+		if err := q.Record(ev); err != nil {
+			t.Fatal(err)
+		}
+		if err := ev.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := skipped()-s2, 1; !abOldSync && got != want {
+		t.Errorf("two event round trips after a kernel: %d skips, want %d", got, want)
+	}
+}
