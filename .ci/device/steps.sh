@@ -7,7 +7,7 @@ for v in ${VARIANTS:-unrolled slowfma}; do
   run 07_var_$v 30 $R/hal/vulkan -- $B/hv_$v.test -test.run '^$' -test.bench 'PTXvsGLSL/(matrix|reduce)' -test.count 2
 done
 for bin in $B/hal_vulkan.test $B/hq_*.test; do
-  run 01_layers_$(basename $bin .test) 15 $R/hal/vulkan -- $bin -test.run '^$' -test.bench 'LaunchSyncLayers|EventSyncLayers' -test.benchtime 2000x -test.count 2
+  run 01_layers_$(basename $bin .test) 25 $R/hal/vulkan -- $bin -test.run '^$' -test.bench 'LaunchSyncLayers|EventSyncLayers' -test.benchtime 2000x -test.count 2
 done
 run 02_hostcall_cuda 90 $R/hal/cuda $C -- $B/hal_cuda.test -test.v -test.run 'HostCall' -test.bench 'HostCallRoundTrip|PoolStack|LaunchEnqueueStack' -test.count 1
 run 03_bench_cuda 60 $R -- $B/streamhal bench -backend cuda
