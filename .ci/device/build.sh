@@ -8,12 +8,12 @@ mkdir -p .dev
 B=/tmp/devbin; rm -rf $B; mkdir -p $B
 X=github.com/streamhal/streamhal/ptx/spirvgen.fmaCheck
 go test -c -ldflags "-s -w" -o $B/hal_vulkan.test ./hal/vulkan &
-for v in ${VARIANTS:-unrolled slowfma}; do
+for v in ${VARIANTS-unrolled slowfma}; do
   go test -c -ldflags "-s -w -X $X=$v" -o $B/hv_$v.test ./hal/vulkan &
 done
 wait
 Q=github.com/streamhal/streamhal/hal/vulkan.queueAB
-for v in ${QUEUE_VARIANTS:-oldsync nowait nobarrier}; do
+for v in ${QUEUE_VARIANTS-oldsync nowait nobarrier}; do
   go test -c -ldflags "-s -w -X $Q=$v" -o $B/hq_${v//,/_}.test ./hal/vulkan &
 done
 wait

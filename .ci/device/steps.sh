@@ -15,5 +15,5 @@ run 05_spirvgen 70 $R/ptx/spirvgen $V -- $B/ptx_spirvgen.test -test.v -test.run 
 run 05b_hal_vulkan 90 $R/hal/vulkan $V -- $B/hal_vulkan.test -test.v -test.run 'Flush|FusedFMA|Contract|PTX|CBaseline|GoLaunchSync|PipelineStats|QueueAB'
 run 06_corpus 200 $R/kernels/corpus $V -- $B/kernels_corpus.test -test.v
 run 08_streaming_cuda 40 $R/streaming $C -- $B/streaming.test -test.v -test.run 'TestDevicePrintf|TestDeviceAssert|HostFunc'
-run 09_bench_vulkan 50 $R -- $B/streamhal bench -backend vulkan
+run 09_bench_vulkan 120 $R -- $B/streamhal bench -backend vulkan
 echo done

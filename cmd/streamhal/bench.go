@@ -17,7 +17,8 @@ one loop, so that machine noise hits both. Values are medians over the
 rounds. ratio is the operation's time over its baseline's time: 1.00 is
 parity, below 1 faster than the baseline, above 1 slower.
 
-Rows: launch enqueue (empty kernel, absolute), launch+synchronize,
+Rows: launch enqueue (empty kernel, in runs of 64 launches between
+untimed synchronizes; absolute on the CPU), launch+synchronize,
 event record+synchronize and host function+synchronize round trips, HtoD
 and DtoH bandwidth from page-locked and from pageable memory, DtoD
 bandwidth, vector_add of 64M floats, graph replay cost per node (a

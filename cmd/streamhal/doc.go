@@ -47,8 +47,9 @@
 // baseline measured in the same run: the operation and its baseline
 // alternate in one loop (which goes first alternates too), so machine noise
 // hits both, and each is reported as the median over the rounds. The rows
-// (ids in parentheses) are launch enqueue of an empty kernel, absolute
-// (launch_enqueue); launch+synchronize (launch_sync), event
+// (ids in parentheses) are launch enqueue of an empty kernel, in runs of
+// 64 launches between untimed synchronizes, so that the driver's launch
+// queue never fills (absolute on the CPU) (launch_enqueue); launch+synchronize (launch_sync), event
 // record+synchronize (event_sync) and host function+synchronize
 // (host_func_sync) round trips; HtoD and DtoH bandwidth from pageable and
 // page-locked memory (htod_pageable, htod_pinned, dtoh_pageable,

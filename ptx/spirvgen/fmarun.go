@@ -142,7 +142,7 @@ func (e *fn) runFMA(in *ptx.Inst) bool {
 	r.entries = append(r.entries, en)
 	r.written[in.Args[0].Reg] = len(r.entries)
 	delete(r.checked, in.Args[0].Reg)
-	if len(r.entries) == runMax && loopForm() {
+	if n := runLimit(); n > 0 && len(r.entries) == n {
 		e.flushRun() // the scratch arrays hold runMax entries
 	}
 	return true
@@ -208,7 +208,7 @@ func (e *fn) flushRun() {
 			for k := range ops {
 				ops[k] = en.ops[k]
 				if en.reload[k] != 0 {
-					ops[k] = e.op(spirv.OpBitcast, g.tF32, e.winLoad(e.shared, en.reload[k], 4))
+					ops[k] = e.reloadShared(en.reload[k])
 				}
 				if en.from[k] != 0 {
 					ops[k] = exact[en.from[k]-1]
@@ -235,6 +235,39 @@ const (
 	runLoopMin = 3
 	runMax     = 32
 )
+
+// runLimit is the longest run: runMax in the loop form (its scratch
+// arrays' size), unbounded (0) in the unrolled forms; the A/B forms run4
+// and run8 end runs at 4 and 8 fmas in any form.
+func runLimit() int {
+	switch {
+	case strings.Contains(fmaCheck, "run4"):
+		return 4
+	case strings.Contains(fmaCheck, "run8"):
+		return 8
+	case loopForm():
+		return runMax
+	}
+	return 0
+}
+
+// reloadShared loads the f32 at byte offset off of shared memory again
+// for a run's recomputation (fmaCheck "reload"); the form "reloadvol"
+// makes the load Volatile, so that the driver cannot merge it with the
+// run's first load of the word and keep the value live across the run.
+func (e *fn) reloadShared(off spirv.ID) spirv.ID {
+	if strings.Contains(fmaCheck, "reloadvol") && e.shared.unit == 4 {
+		w := e.shared
+		idx := e.op(spirv.OpShiftRightLogical, e.g.tU32, off, e.u32(2))
+		acc := uint32(maVolatile)
+		if a := e.winAccess(w); len(a) > 0 {
+			acc |= a[0]
+		}
+		v := e.load(w.elem, e.elemPtr(w, idx), acc)
+		return e.op(spirv.OpBitcast, e.g.tF32, v)
+	}
+	return e.op(spirv.OpBitcast, e.g.tF32, e.winLoad(e.shared, off, 4))
+}
 
 // loopForm reports whether long runs are recomputed in a loop (every
 // build but the A/B forms unrolled and slowfma).
@@ -317,7 +350,7 @@ func (e *fn) recomputeRunLoop(entries []fmaEntry) {
 			}
 			v := en.ops[k]
 			if en.reload[k] != 0 {
-				v = e.op(spirv.OpBitcast, g.tF32, e.winLoad(e.shared, en.reload[k], 4))
+				v = e.reloadShared(en.reload[k])
 			}
 			e.store(at(ops, pF32, slot), v)
 		}
