@@ -822,7 +822,11 @@ long long shal_bench_host_func(CUcontext ctx, CUstream s, long long n) {
 //           C thread (spinning spin_ns, then a futex), which stores it;
 //   mode 2: cuEventRecord, then the caller spins on cuEventQuery and
 //           stores the word;
-//   mode 3: the word already holds the value (the wait alone).
+//   mode 3: the word already holds the value (the wait alone);
+//   mode 4: as mode 1, but the stream does not wait on the word: the
+//           caller's cuStreamSynchronize, then a spin until the thread has
+//           stored it (hostcall.go's design since the stream waits only
+//           when work follows a host call).
 // Each round trip ends with cuStreamSynchronize.
 typedef struct {
 	volatile uint32_t *word;
@@ -872,17 +876,24 @@ long long shal_bench_host_floor(CUcontext ctx, CUstream s, CUevent ev, void *wor
 	shal_floor f = {.word = word_host, .spin_ns = spin_ns};
 	*f.word = 0;
 	pthread_t th;
-	if (mode == 1 && pthread_create(&th, NULL, shal_floor_thread, &f) != 0) return -SHAL_CUDA_ERROR_NOT_SUPPORTED;
+	int threaded = mode == 1 || mode == 4;
+	if (threaded && pthread_create(&th, NULL, shal_floor_thread, &f) != 0) return -SHAL_CUDA_ERROR_NOT_SUPPORTED;
 	long long t0 = shal_now_ns();
 	for (long long i = 1; i <= n; i++) {
 		uint32_t seq = (uint32_t)i;
 		switch (mode) {
 		case 0: r = F(cuLaunchHostFunc)(s, shal_floor_store, &f); break;
-		case 1: r = F(cuLaunchHostFunc)(s, shal_floor_signal, &f); break;
+		case 1:
+		case 4: r = F(cuLaunchHostFunc)(s, shal_floor_signal, &f); break;
 		case 2: r = F(cuEventRecord)(ev, s); break;
 		default: __atomic_store_n(f.word, seq, __ATOMIC_SEQ_CST); break;
 		}
 		if (r != 0) break;
+		if (mode == 4) {
+			if ((r = F(cuStreamSynchronize)(s)) != 0) break;
+			while ((int32_t)(*f.word - seq) < 0) shal_cpu_relax();
+			continue;
+		}
 		if ((r = shal_wait_value_in(s, word_dev, seq)) != 0) break;
 		if (mode == 2) {
 			while ((r = F(cuEventQuery)(ev)) == 600) shal_cpu_relax();
@@ -892,7 +903,7 @@ long long shal_bench_host_floor(CUcontext ctx, CUstream s, CUevent ev, void *wor
 		if ((r = F(cuStreamSynchronize)(s)) != 0) break;
 	}
 	long long t = shal_now_ns() - t0;
-	if (mode == 1) {
+	if (threaded) {
 		__atomic_store_n(&f.stop, 1, __ATOMIC_SEQ_CST);
 		__atomic_add_fetch(&f.gen, 1, __ATOMIC_SEQ_CST);
 		shal_futex_wake(&f.gen);
