@@ -9,5 +9,5 @@ for v in ${VARIANTS-unrolled slowfma}; do
 done
 run 03_bench_cuda 60 $R -- $B/streamhal bench -backend cuda
 run 09_bench_vulkan 120 $R -- $B/streamhal bench -backend vulkan
-run 02_hostcall_cuda 40 $R/hal/cuda STREAM_HAL_TEST_TARGET=cuda -- $B/hal_cuda.test -test.run '^$' -test.bench 'HostCallRoundTrip|HostCallFloor|LaunchEnqueueStack' -test.count 1
+run 02_hostcall_cuda 40 $R/hal/cuda STREAM_HAL_TEST_TARGET=cuda -- $B/hal_cuda.test -test.run '^$' -test.bench 'HostCallRoundTrip|HostCallPhases|HostCallFloor|LaunchEnqueueStack' -test.count 1
 echo done

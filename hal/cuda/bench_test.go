@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -441,4 +442,53 @@ func BenchmarkHostCallFloor(b *testing.B) {
 				func(n int) (time.Duration, error) { return cBenchHostFloor(e.q, ev, word, tc.mode, tc.spin, n) })
 		})
 	}
+}
+
+// BenchmarkHostCallPhases splits a host call's round trip (HostCall +
+// Synchronize, as in BenchmarkHostCallRoundTrip) into phases, medians in
+// ns of the monotonic clock: notify (HostCall until cuLaunchHostFunc
+// returned), to-cb (until CUDA's thread ran the trampoline), cb-wake
+// (until the worker's wait returned), wake-run (until the worker's runDue
+// began), cb-synced (trampoline to cuStreamSynchronize's return in
+// Synchronize), fn-start (HostCall to the function), fn-end (the function
+// to Synchronize's return), total; caller-ran is the fraction of calls a
+// Synchronize ran itself.
+func BenchmarkHostCallPhases(b *testing.B) {
+	e := newBenchEnv(b)
+	w := e.q.(*queue).host
+	if w == nil {
+		b.Skip("queue on the blocking path")
+	}
+	w.setTrace(true)
+	defer w.setTrace(false)
+	var pts [hostTracePoints]int64
+	hostTrace.Store(&pts)
+	defer hostTrace.Store(nil)
+	var tfn int64
+	fn := func() { tfn = monoNs() }
+	names := []string{"notify", "to-cb", "cb-wake", "wake-run", "cb-synced", "fn-start", "fn-end", "total"}
+	phases := make([][]float64, len(names))
+	ran0 := hostCallerRan.Load()
+	for b.Loop() {
+		pts = [hostTracePoints]int64{}
+		t0 := monoNs()
+		if err := e.q.HostCall(fn); err != nil {
+			b.Fatal(err)
+		}
+		if err := e.q.Synchronize(bg); err != nil {
+			b.Fatal(err)
+		}
+		t1 := monoNs()
+		cb, wake := w.traceTimes()
+		d := []int64{pts[traceNotified] - t0, cb - pts[traceNotified], wake - cb, pts[traceWorkerRun] - wake,
+			pts[traceSynced] - cb, tfn - t0, t1 - tfn, t1 - t0}
+		for i, v := range d {
+			phases[i] = append(phases[i], float64(v))
+		}
+	}
+	for i, name := range names {
+		slices.Sort(phases[i])
+		b.ReportMetric(phases[i][len(phases[i])/2], name+"-ns")
+	}
+	b.ReportMetric(float64(hostCallerRan.Load()-ran0)/float64(b.N), "caller-ran")
 }

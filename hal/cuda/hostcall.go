@@ -323,6 +323,7 @@ func (w *hostWorker) enqueue(fn func()) error {
 		w.dropLast()
 		return check(r, "cuLaunchHostFunc")
 	}
+	hostTraceAt(traceNotified)
 	w.seq = seq
 	w.last.Store(seq)
 	w.owed.Store(true)
@@ -529,6 +530,7 @@ func (w *hostWorker) run() {
 		if d := hostWorkerDelay.Load(); d > 0 {
 			time.Sleep(time.Duration(d)) // the tests' late worker
 		}
+		hostTraceAt(traceWorkerRun)
 		switch w.runDue(uint32(notified), true) {
 		case dueLast:
 			// Everything before the last notification, every wait
@@ -541,6 +543,29 @@ func (w *hostWorker) run() {
 		}
 	}
 }
+
+// hostTrace, set by BenchmarkHostCallPhases alone, receives the monotonic
+// time at points of a host call's round trip (hostTraceAt): what
+// Synchronize and the worker record beside the trampoline's times.
+var hostTrace atomic.Pointer[[hostTracePoints]int64]
+
+// The points hostTrace records.
+const (
+	traceNotified  = iota // cuLaunchHostFunc returned (enqueue)
+	traceSynced           // cuStreamSynchronize returned (Synchronize)
+	traceWorkerRun        // the worker's runDue began after a wake
+	hostTracePoints
+)
+
+func hostTraceAt(point int) {
+	if t := hostTrace.Load(); t != nil {
+		t[point] = int64(C.shal_mono_ns())
+	}
+}
+
+// monoNs is CLOCK_MONOTONIC in nanoseconds, the clock of hostTrace and
+// of the trampoline's times.
+func monoNs() int64 { return int64(C.shal_mono_ns()) }
 
 // What runDue found.
 const (
@@ -837,4 +862,20 @@ func (w *hostWorker) waitDone(deadline time.Time) bool {
 	case <-t.C:
 		return false
 	}
+}
+
+// setTrace switches the trampoline's and the wait's time stamps (t_cb,
+// t_wake) on or off (BenchmarkHostCallPhases).
+func (w *hostWorker) setTrace(on bool) {
+	v := uint32(0)
+	if on {
+		v = 1
+	}
+	atomic.StoreUint32((*uint32)(unsafe.Pointer(&w.sig.trace)), v)
+}
+
+// traceTimes returns the last notification's and the last wake's
+// monotonic times.
+func (w *hostWorker) traceTimes() (cb, wake int64) {
+	return atomic.LoadInt64((*int64)(unsafe.Pointer(&w.sig.t_cb))), atomic.LoadInt64((*int64)(unsafe.Pointer(&w.sig.t_wake)))
 }

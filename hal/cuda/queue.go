@@ -303,6 +303,7 @@ func (q *queue) Synchronize(ctx context.Context) error {
 		}
 	}
 	if q.host != nil && r == 0 {
+		hostTraceAt(traceSynced)
 		if ctx.Done() == nil && !q.host.reached(target) {
 			// Nothing can end this wait early, so the caller may as well
 			// run the calls it waits for (a cancellable wait must not be

@@ -250,8 +250,11 @@ CUresult shal_launch_host_func(uintptr_t ctx, uintptr_t s, uintptr_t handle) {
 // never enters Go. gen goes first: a worker that sees notified advance may
 // free sig for another queue, and what follows (the look at sleeping and a
 // futex wake) at worst wakes that queue's worker for nothing.
+long long shal_mono_ns(void) { return shal_now_ns(); }
+
 static void shal_host_signal(void *userData) {
 	shal_host_sig *sig = userData;
+	if (__atomic_load_n(&sig->trace, __ATOMIC_RELAXED)) __atomic_store_n(&sig->t_cb, shal_now_ns(), __ATOMIC_RELAXED);
 	__atomic_add_fetch(&sig->gen, 1, __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&sig->notified, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&sig->sleeping, __ATOMIC_SEQ_CST)) shal_futex_wake(&sig->gen);
@@ -270,6 +273,7 @@ int shal_host_wait(shal_host_sig *sig, uint32_t ran, long long spin_ns, long lon
 		uint32_t n = __atomic_load_n(&sig->notified, __ATOMIC_SEQ_CST);
 		if (n != ran) {
 			*notified = n;
+			if (__atomic_load_n(&sig->trace, __ATOMIC_RELAXED)) __atomic_store_n(&sig->t_wake, shal_now_ns(), __ATOMIC_RELAXED);
 			return 0;
 		}
 		if (__atomic_load_n(&sig->stop, __ATOMIC_SEQ_CST)) return 1;

@@ -288,7 +288,14 @@ typedef struct {
 	uint32_t sleeping; // the worker sleeps (or is about to) on gen
 	uint32_t stop;     // the worker is to return from shal_host_wait
 	uint32_t listed;   // calls the Go side listed so far (including not yet notified)
+	uint32_t trace;    // nonzero: record t_cb and t_wake (BenchmarkHostCallPhases)
+	int64_t t_cb;      // CLOCK_MONOTONIC ns of the last notification
+	int64_t t_wake;    // and of shal_host_wait's last return with one
 } shal_host_sig;
+
+// shal_mono_ns is CLOCK_MONOTONIC in nanoseconds (the clock of t_cb and
+// t_wake).
+long long shal_mono_ns(void);
 
 // shal_host_notify enqueues cuLaunchHostFunc of a C trampoline that only
 // counts the notification in sig (and wakes the worker if it sleeps);
