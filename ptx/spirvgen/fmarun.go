@@ -197,44 +197,32 @@ func (e *fn) flushRun() {
 	if slow == 0 {
 		return // noresult: nothing in the run to test
 	}
-	var results map[*ptx.Reg]int
-	if spillForm() {
-		results = map[*ptx.Reg]int{}
+	e.ifThen(slow, func() {
+		if len(entries) >= runLoopMin && loopForm() {
+			e.recomputeRunLoop(entries)
+			return
+		}
+		exact := make([]spirv.ID, len(entries))
 		for i, en := range entries {
-			results[en.in.Args[0].Reg] = i + 1
-		}
-	}
-	e.ifThen(slow, func() { e.spillAround(results, func() { e.recomputeRun(entries) }) })
-}
-
-// recomputeRun is the recomputation of a run whose test held: each fma
-// again, exactly, in order.
-func (e *fn) recomputeRun(entries []fmaEntry) {
-	g := e.g
-	if len(entries) >= runLoopMin && loopForm() {
-		e.recomputeRunLoop(entries)
-		return
-	}
-	exact := make([]spirv.ID, len(entries))
-	for i, en := range entries {
-		var ops [3]spirv.ID
-		for k := range ops {
-			ops[k] = en.ops[k]
-			if en.reload[k] != 0 {
-				ops[k] = e.reloadShared(en.reload[k])
+			var ops [3]spirv.ID
+			for k := range ops {
+				ops[k] = en.ops[k]
+				if en.reload[k] != 0 {
+					ops[k] = e.reloadShared(en.reload[k])
+				}
+				if en.from[k] != 0 {
+					ops[k] = exact[en.from[k]-1]
+				}
 			}
-			if en.from[k] != 0 {
-				ops[k] = exact[en.from[k]-1]
+			if strings.Contains(fmaCheck, "slowfma") {
+				// Measurement only: a recomputation as small as it gets.
+				exact[i] = e.ext(spirv.GLSLFma, g.tF32, ops[0], ops[1], ops[2])
+			} else {
+				exact[i] = e.fusedFMA32Bits(ops[0], ops[1], ops[2])
 			}
+			e.wr(en.in.Args[0], ptx.F32, exact[i])
 		}
-		if strings.Contains(fmaCheck, "slowfma") {
-			// Measurement only: a recomputation as small as it gets.
-			exact[i] = e.ext(spirv.GLSLFma, g.tF32, ops[0], ops[1], ops[2])
-		} else {
-			exact[i] = e.fusedFMA32Bits(ops[0], ops[1], ops[2])
-		}
-		e.wr(en.in.Args[0], ptx.F32, exact[i])
-	}
+	})
 }
 
 // runLoopMin is the shortest run whose recomputation is a loop
@@ -390,128 +378,5 @@ func (e *fn) recomputeRunLoop(entries []fmaEntry) {
 	})
 	for i, en := range entries {
 		e.wr(en.in.Args[0], ptx.F32, e.load(g.tF32, at(exact, pF32, e.u32(uint32(i)))))
-	}
-}
-
-// spillArea is a function's spill array for the recomputation of runs
-// (spillAround): spillWords u32 words and a u32 whose volatile store and
-// load give an index base the driver cannot know.
-type spillArea struct {
-	sf        *spirv.Function
-	arr, base spirv.ID
-}
-
-// spillWords bounds the words spilled around one recomputation; registers
-// beyond it stay live in registers.
-const spillWords = 64
-
-// spillForm reports whether the recomputation of a run spills the live
-// registers (fmaCheck "spill").
-func spillForm() bool { return strings.Contains(fmaCheck, "spill") }
-
-// spillAround emits body (the recomputation of a run, inside its slow
-// branch) between a spill and a restore of the registers live after the
-// run, other than the run's own results (skip). On the H100 the
-// register count of a kernel is its most crowded point's; with the exact
-// emulation in the slow branch that point is there, where every value the
-// rest of the kernel needs is live too: matrix_multiply took 64 registers
-// (32 in GLSL), halving the threads an SM holds. Stored to a Function
-// array with Volatile accesses at an index the driver cannot know, the
-// live values are dead during the recomputation; the fast path never
-// touches the array.
-func (e *fn) spillAround(skip map[*ptx.Reg]int, body func()) {
-	pb, after := e.spillPB, e.spillAfter
-	if !spillForm() || pb == nil {
-		body()
-		return
-	}
-	if !e.liveDone {
-		if err := ptx.Liveness(e.cfg); err != nil {
-			body()
-			return
-		}
-		e.liveDone = true
-	}
-	var live ptx.RegSet
-	if after < 0 {
-		live = pb.LiveIn
-	} else {
-		live = ptx.LiveAfter(pb, after)
-	}
-	g := e.g
-	sa := e.spill
-	if sa == nil || sa.sf != e.sf {
-		sm := g.sm
-		sa = &spillArea{
-			sf:   e.sf,
-			arr:  e.sf.Variable(sm.TypePointer(spirv.StorageClassFunction, sm.TypeArray(g.tU32, g.u32(spillWords))), 0),
-			base: e.tmpVar(g.tU32),
-		}
-		e.spill = sa
-	}
-	vol := uint32(maVolatile)
-	e.store(sa.base, e.u32(0), vol)
-	base := e.load(g.tU32, sa.base, vol)
-	pU32 := g.sm.TypePointer(spirv.StorageClassFunction, g.tU32)
-	slot := func(k int) spirv.ID {
-		return e.op(spirv.OpAccessChain, pU32, sa.arr, e.op(spirv.OpIAdd, g.tU32, base, e.u32(uint32(k))))
-	}
-	type spilled struct {
-		r    *ptx.Reg
-		k, n int // first word, words
-	}
-	var saved []spilled
-	k := 0
-	for _, id := range live.IDs() {
-		if id >= len(e.k.Regs) || id >= len(e.regVar) || e.regVar[id] == 0 {
-			continue
-		}
-		r := e.k.Regs[id]
-		if skip[r] != 0 {
-			continue
-		}
-		t := e.vt(r.Type)
-		n := 1
-		if t == g.tU64 || kindOf(r.Type) == kF64 {
-			n = 2
-		}
-		if k+n > spillWords {
-			break
-		}
-		v := e.load(t, e.regVar[id])
-		var w [2]spirv.ID
-		switch {
-		case t == g.tBool:
-			w[0] = e.sel(g.tU32, v, e.u32(1), e.u32(0))
-		case n == 2:
-			w[0], w[1] = e.split64(e.op(spirv.OpBitcast, g.tU64, v))
-		case t == g.tU32 || t == g.tF32:
-			w[0] = e.op(spirv.OpBitcast, g.tU32, v)
-		default:
-			w[0] = e.op(spirv.OpUConvert, g.tU32, v)
-		}
-		for j := range n {
-			e.store(slot(k+j), w[j], vol)
-		}
-		saved = append(saved, spilled{r, k, n})
-		k += n
-	}
-	body()
-	for _, s := range saved {
-		r := s.r
-		t := e.vt(r.Type)
-		w := e.load(g.tU32, slot(s.k), vol)
-		var v spirv.ID
-		switch {
-		case t == g.tBool:
-			v = e.op(spirv.OpINotEqual, g.tBool, w, e.u32(0))
-		case s.n == 2:
-			v = e.op(spirv.OpBitcast, t, e.join64(w, e.load(g.tU32, slot(s.k+1), vol)))
-		case t == g.tU32 || t == g.tF32:
-			v = e.op(spirv.OpBitcast, t, w)
-		default:
-			v = e.op(spirv.OpUConvert, t, w)
-		}
-		e.store(e.regVar[r.ID], v)
 	}
 }

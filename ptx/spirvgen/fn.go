@@ -51,13 +51,6 @@ type fn struct {
 	// runScratch: the Function arrays of the loop-form recomputation
 	// (fmarun.go), declared once per function and shared by its runs.
 	runScratch *runScratch
-	// spill: where the open run would end (the block and the index of
-	// its last instruction before that point; nil block: unknown) and the
-	// slow path's spill array (fmarun.go, spillAround).
-	spillPB    *ptx.Block
-	spillAfter int
-	spill      *spillArea
-	liveDone   bool // ptx.Liveness has filled in cfg's live sets
 	// shFlag is the shared-memory subnormal flag (sharedflag.go).
 	shFlag sharedFlag
 
@@ -72,7 +65,6 @@ type fn struct {
 // instructions and how it ends.
 type gblock struct {
 	insts []*ptx.Inst
-	pb    *ptx.Block // the PTX block whose instructions insts are
 	kind  structure.Kind
 	succs []int
 	// cond is the guarded instruction (bra, ret, exit) whose guard decides
@@ -437,7 +429,6 @@ func (e *fn) buildGraph() {
 	}
 	for _, b := range e.cfg.Order {
 		gb := e.blocks[ids[b]]
-		gb.pb = b
 		last := b.Last()
 		body := b.Insts
 		switch last.Op {
@@ -499,26 +490,21 @@ func (e *fn) Code(b int, at *spirv.Block) *spirv.Block {
 		e.cur = gb.custom(at)
 		return e.cur
 	}
-	e.spillPB = gb.pb
 	for i, in := range gb.insts {
 		if e.cur == nil {
 			break
 		}
 		e.trackReloads(in, i == 0)
-		e.spillAfter = i // a run that runFMA ends ends after in
 		if e.runFMA(in) {
 			continue
 		}
-		e.spillAfter = i - 1
 		e.endRunBefore(in)
 		e.inst(in)
 		e.noteLoad(in)
 	}
 	if e.cur != nil {
-		e.spillAfter = len(gb.insts) - 1
 		e.flushRun()
 	}
-	e.spillPB = nil
 	return e.cur
 }
 
