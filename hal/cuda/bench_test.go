@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -453,7 +454,26 @@ func BenchmarkHostCallFloor(b *testing.B) {
 // Synchronize), fn-start (HostCall to the function), fn-end (the function
 // to Synchronize's return), total; caller-ran is the fraction of calls a
 // Synchronize ran itself.
+//
+// The locked form runs the loop with its goroutine locked to its thread,
+// as a C program's loop runs on one thread.
 func BenchmarkHostCallPhases(b *testing.B) {
+	for _, locked := range []bool{false, true} {
+		name := "free"
+		if locked {
+			name = "locked"
+		}
+		b.Run(name, func(b *testing.B) {
+			if locked {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+			}
+			hostCallPhases(b)
+		})
+	}
+}
+
+func hostCallPhases(b *testing.B) {
 	e := newBenchEnv(b)
 	w := e.q.(*queue).host
 	if w == nil {
