@@ -426,7 +426,7 @@ func BenchmarkHostCallFloor(b *testing.B) {
 		name string
 		mode int
 		spin time.Duration
-	}{{"direct", 0, 0}, {"thread-spin", 1, 100 * time.Microsecond}, {"thread-futex", 1, 0}, {"event-poll", 2, 0}, {"wait-only", 3, 0}, {"no-stream-wait", 4, 100 * time.Microsecond}} {
+	}{{"direct", 0, 0}, {"thread-spin", 1, 100 * time.Microsecond}, {"thread-futex", 1, 0}, {"event-poll", 2, 0}, {"wait-only", 3, 0}, {"no-stream-wait", 4, 100 * time.Microsecond}, {"event-worker", 5, 0}} {
 		b.Run(tc.name, func(b *testing.B) {
 			e := newBenchEnv(b)
 			if !e.d.(*device).hostCalls.memops {

@@ -827,6 +827,10 @@ long long shal_bench_host_func(CUcontext ctx, CUstream s, long long n) {
 //   mode 2: cuEventRecord, then the caller spins on cuEventQuery and
 //           stores the word;
 //   mode 3: the word already holds the value (the wait alone);
+//   mode 5: cuEventRecord alone; a C thread polls the event with
+//           cuEventQuery and stores the word; the caller synchronizes the
+//           stream, then waits for the word (no host-function node in the
+//           stream at all);
 //   mode 4: as mode 1, but the stream does not wait on the word: the
 //           caller's cuStreamSynchronize, then a spin until the thread has
 //           stored it (hostcall.go's design since the stream waits only
@@ -836,7 +840,29 @@ typedef struct {
 	volatile uint32_t *word;
 	uint32_t notified, gen, sleeping, stop;
 	long long spin_ns;
+	CUcontext ctx;   // mode 5: the polling thread's context
+	CUevent ev;      // mode 5: the event it polls
+	uint32_t posted; // mode 5: records the caller made so far
 } shal_floor;
+
+// shal_floor_poller is mode 5's thread: for each record the caller posts,
+// it polls the event until the stream has reached it, then stores the
+// record's number into the word.
+static void *shal_floor_poller(void *p) {
+	shal_floor *f = p;
+	if (F(cuCtxSetCurrent)(f->ctx) != 0) return NULL;
+	uint32_t ran = 0;
+	for (;;) {
+		if (__atomic_load_n(&f->stop, __ATOMIC_SEQ_CST)) return NULL;
+		if (__atomic_load_n(&f->posted, __ATOMIC_SEQ_CST) == ran) {
+			shal_cpu_relax();
+			continue;
+		}
+		if (F(cuEventQuery)(f->ev) != 0) continue;
+		ran++;
+		__atomic_store_n(f->word, ran, __ATOMIC_SEQ_CST);
+	}
+}
 
 static void shal_floor_store(void *p) {
 	shal_floor *f = p;
@@ -877,11 +903,11 @@ static void *shal_floor_thread(void *p) {
 long long shal_bench_host_floor(CUcontext ctx, CUstream s, CUevent ev, void *word_host, CUdeviceptr word_dev, int mode, long long spin_ns, long long n) {
 	CUresult r = shal_bench_begin(ctx);
 	if (r != 0) return -r;
-	shal_floor f = {.word = word_host, .spin_ns = spin_ns};
+	shal_floor f = {.word = word_host, .spin_ns = spin_ns, .ctx = ctx, .ev = ev};
 	*f.word = 0;
 	pthread_t th;
-	int threaded = mode == 1 || mode == 4;
-	if (threaded && pthread_create(&th, NULL, shal_floor_thread, &f) != 0) return -SHAL_CUDA_ERROR_NOT_SUPPORTED;
+	int threaded = mode == 1 || mode == 4 || mode == 5;
+	if (threaded && pthread_create(&th, NULL, mode == 5 ? shal_floor_poller : shal_floor_thread, &f) != 0) return -SHAL_CUDA_ERROR_NOT_SUPPORTED;
 	long long t0 = shal_now_ns();
 	for (long long i = 1; i <= n; i++) {
 		uint32_t seq = (uint32_t)i;
@@ -890,9 +916,17 @@ long long shal_bench_host_floor(CUcontext ctx, CUstream s, CUevent ev, void *wor
 		case 1:
 		case 4: r = F(cuLaunchHostFunc)(s, shal_floor_signal, &f); break;
 		case 2: r = F(cuEventRecord)(ev, s); break;
+		case 5: break; // below
 		default: __atomic_store_n(f.word, seq, __ATOMIC_SEQ_CST); break;
 		}
 		if (r != 0) break;
+		if (mode == 5) {
+			if ((r = F(cuEventRecord)(ev, s)) != 0) break;
+			__atomic_store_n(&f.posted, seq, __ATOMIC_SEQ_CST);
+			if ((r = F(cuStreamSynchronize)(s)) != 0) break;
+			while ((int32_t)(*f.word - seq) < 0) shal_cpu_relax();
+			continue;
+		}
 		if (mode == 4) {
 			if ((r = F(cuStreamSynchronize)(s)) != 0) break;
 			while ((int32_t)(*f.word - seq) < 0) shal_cpu_relax();
