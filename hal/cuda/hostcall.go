@@ -28,20 +28,29 @@ import (
 // driver) runs each queue's host calls independently. So HostCall does not
 // run fn on CUDA's thread. Each queue has a worker goroutine and a slot of
 // page-locked, device-mapped host memory: a "done" word and a signal
-// (shal_host_sig, in its own cache line). HostCall(fn) enqueues
-// cuLaunchHostFunc of a C trampoline that only counts the notification in
-// the signal and, if the worker sleeps, wakes it (a futex). It never blocks,
-// never calls the driver and never enters Go, so CUDA's thread is free at
-// once.
+// (shal_host_sig, in its own cache line). HostCall(fn) records an event on
+// the stream (cuEventRecord: an event of an earlier call that the stream
+// has passed, or a new one) and lists the call with it; nothing else goes
+// into the stream. The worker waits in C (shal_host_wait) for the event of
+// its next call: it polls it (cuEventQuery, at most once a microsecond) for
+// a while after each call and while a call is listed, and otherwise sleeps
+// (a futex) after enqueuing, on a stream of its own, cuStreamWaitEvent of
+// that event and cuLaunchHostFunc of a C trampoline that only wakes it:
+// CUDA's thread never enters Go and never waits. The worker runs the
+// queue's functions in stream order, then stores each one's sequence
+// number into the done word. Host calls of one queue run in order, those
+// of different queues independently. A worker with nothing listed for
+// hostIdle waits in Go instead, giving its thread back, until the next
+// HostCall.
 //
-// The worker waits for the notifications in C (shal_host_wait): it spins a
-// little after each call and while a listed call's notification is due,
-// so that a host call behind short work is picked up without waking a
-// thread, and sleeps otherwise. It runs the queue's functions in stream
-// order, then stores each one's sequence number into the done word. Host
-// calls of one queue run in order, those of different queues
-// independently. A worker with nothing listed for hostIdle waits in Go
-// instead, giving its thread back, until the next HostCall.
+// An earlier design put cuLaunchHostFunc of the trampoline into the stream
+// itself. On an H100 its callback ran 11-12.5 µs after cuLaunchHostFunc
+// returned (BenchmarkHostCallPhases), and the stream's synchronization
+// waited for it: 16-17 µs a round trip, where cuLaunchHostFunc + sync of an
+// empty C function took 8-12 µs; the same design in plain C
+// (BenchmarkHostCallFloor no-stream-wait) was 1.04-1.2x of that, and a C
+// thread polling an event recorded on the stream (event-worker) completed
+// the round trip in 1.7-1.8 µs.
 //
 // Later work waits for the host calls before it, but the stream waits only
 // when it has to (settle): the first operation enqueued after host calls
@@ -105,7 +114,7 @@ func (s hostSlot) sig() *C.shal_host_sig {
 	return (*C.shal_host_sig)(unsafe.Add(s.host, hostSigOffset))
 }
 
-// How a worker waits for notifications (shal_host_wait), variables for the
+// How a worker waits for its calls (shal_host_wait), variables for the
 // tests: it spins hostSpin after each call and up to hostSpinPending while
 // a listed call's notification is due, then sleeps; with nothing listed
 // for hostIdle it waits in Go.
@@ -192,12 +201,13 @@ func (d *device) freeSlot(s hostSlot) {
 	d.hostCalls.mu.Unlock()
 }
 
-// hostCall is one enqueued host function; last marks the notification that
-// Close enqueues after everything else.
+// hostCall is one enqueued host function; last marks the entry that Close
+// enqueues after everything else.
 type hostCall struct {
 	fn   func()
 	seq  uint32
 	last bool
+	ev   C.CUevent // recorded on the stream before the call was listed
 }
 
 // hostWorker runs one queue's host functions.
@@ -210,6 +220,10 @@ type hostWorker struct {
 	spin, pending, idle C.longlong
 
 	wake chan struct{} // capacity 1: a call was listed while the worker waited in Go
+	// side is the worker's own stream (non-blocking; nil if it could not
+	// be created), on which a worker about to sleep enqueues a wait for
+	// its next call's event and the trampoline that wakes it.
+	side C.CUstream
 	stop chan struct{} // closed to make the worker exit at once (device Close)
 	done chan struct{} // closed when the worker has exited
 
@@ -242,6 +256,8 @@ type hostWorker struct {
 	taken uint32
 	busy  bool
 	free  sync.Cond
+	// events holds the events of taken calls, reached, for later calls.
+	events []C.CUevent
 
 	// callStart is when the host function running now started (unix
 	// nanoseconds; 0 between calls), for the device's Close to see one
@@ -291,6 +307,9 @@ func (q *queue) startHostWorker() error {
 		parked:  true, // it starts waiting in Go: no thread until the first call
 	}
 	w.free.L = &w.mu
+	if C.shal_stream_create(d.ctx, &w.side, 0) != 0 {
+		w.side = nil // the worker polls instead of sleeping until woken
+	}
 	d.hostCalls.mu.Lock()
 	if d.hostCalls.workers == nil {
 		d.hostCalls.workers = map[*hostWorker]struct{}{}
@@ -315,19 +334,52 @@ func (w *hostWorker) enqueue(fn func()) error {
 	default:
 	}
 	seq := w.seq + 1
-	// The call is listed before CUDA may notify for it.
-	w.list(hostCall{fn: fn, seq: seq})
-	q := w.q
-	if r := C.shal_host_notify(q.d.uctx, q.us, w.sig); r != 0 {
-		// Nothing was enqueued, so no notification will come for the call.
-		w.dropLast()
-		return check(r, "cuLaunchHostFunc")
+	ev, err := w.record()
+	if err != nil {
+		return err
 	}
+	// Listed after the record: the worker reads the event as the call's.
+	w.list(hostCall{fn: fn, seq: seq, ev: ev})
 	hostTraceAt(traceNotified)
 	w.seq = seq
 	w.last.Store(seq)
 	w.owed.Store(true)
 	return nil
+}
+
+// record takes an event (a reached one of an earlier call, or a new one)
+// and records it on the stream: the next call's, which is due once the
+// stream has reached it.
+func (w *hostWorker) record() (C.CUevent, error) {
+	q := w.q
+	w.mu.Lock()
+	var ev C.CUevent
+	if n := len(w.events); n > 0 {
+		ev = w.events[n-1]
+		w.events = w.events[:n-1]
+	}
+	w.mu.Unlock()
+	if ev == nil {
+		// CU_EVENT_DISABLE_TIMING.
+		if err := check(C.shal_event_create(q.d.ctx, &ev, 2), "cuEventCreate for a host call"); err != nil {
+			return nil, err
+		}
+	}
+	if r := C.shal_event_record(q.d.uctx, C.uintptr_t(uintptr(unsafe.Pointer(ev))), q.us); r != 0 {
+		w.putEvent(ev)
+		return nil, check(r, "cuEventRecord for a host call")
+	}
+	return ev, nil
+}
+
+// putEvent keeps a reached event for a later call.
+func (w *hostWorker) putEvent(ev C.CUevent) {
+	if ev == nil {
+		return
+	}
+	w.mu.Lock()
+	w.events = append(w.events, ev)
+	w.mu.Unlock()
 }
 
 // hostWaits counts the stream waits that settle enqueued (for the tests).
@@ -465,6 +517,10 @@ func (w *hostWorker) list(c hostCall) {
 	w.mu.Lock()
 	w.calls = append(w.calls, c)
 	atomic.AddUint32((*uint32)(unsafe.Pointer(&w.sig.listed)), 1)
+	atomic.AddUint32((*uint32)(unsafe.Pointer(&w.sig.gen)), 1)
+	if atomic.LoadUint32((*uint32)(unsafe.Pointer(&w.sig.sleeping))) != 0 {
+		C.shal_host_wake(w.sig)
+	}
 	if w.parked {
 		w.parked = false
 		select {
@@ -472,15 +528,6 @@ func (w *hostWorker) list(c hostCall) {
 		default:
 		}
 	}
-	w.mu.Unlock()
-}
-
-// dropLast takes back the call listed last, for which CUDA took no
-// notification.
-func (w *hostWorker) dropLast() {
-	w.mu.Lock()
-	w.calls = w.calls[:len(w.calls)-1]
-	atomic.AddUint32((*uint32)(unsafe.Pointer(&w.sig.listed)), ^uint32(0))
 	w.mu.Unlock()
 }
 
@@ -502,9 +549,10 @@ func (w *hostWorker) park() bool {
 	}
 }
 
-// run is the worker goroutine: for every notification it runs the next
-// call, in stream order, then releases the stream's wait for it. The
-// notification count is 32 bits and wraps, as do the comparisons.
+// run is the worker goroutine: whenever the stream has reached its next
+// call's event it runs that call (and any due before it), in stream order,
+// then releases the stream's wait for it. Sequence numbers are 32 bits and
+// wrap, as do the comparisons.
 func (w *hostWorker) run() {
 	defer close(w.done)
 	if !w.park() {
@@ -513,10 +561,15 @@ func (w *hostWorker) run() {
 	}
 	for {
 		w.mu.Lock()
-		ran := w.taken
+		var next C.CUevent
+		var seq uint32
+		if len(w.calls) > 0 {
+			next, seq = w.calls[0].ev, w.calls[0].seq
+		}
+		listed := atomic.LoadUint32((*uint32)(unsafe.Pointer(&w.sig.listed)))
 		w.mu.Unlock()
-		var notified C.uint32_t
-		switch C.shal_host_wait(w.sig, C.uint32_t(ran), w.spin, w.pending, w.idle, &notified) {
+		switch C.shal_host_wait(w.sig, w.q.d.uctx, C.uintptr_t(uintptr(unsafe.Pointer(next))), C.uint32_t(listed),
+			C.uintptr_t(uintptr(unsafe.Pointer(w.side))), w.spin, w.pending, w.idle) {
 		case 1:
 			w.exit(false)
 			return
@@ -526,12 +579,14 @@ func (w *hostWorker) run() {
 				return
 			}
 			continue
+		case 3:
+			continue // a call was listed: look again
 		}
 		if d := hostWorkerDelay.Load(); d > 0 {
 			time.Sleep(time.Duration(d)) // the tests' late worker
 		}
 		hostTraceAt(traceWorkerRun)
-		switch w.runDue(uint32(notified), true) {
+		switch w.runDue(seq, true) {
 		case dueLast:
 			// Everything before the last notification, every wait
 			// included, has completed: no stream polls the word now.
@@ -570,12 +625,12 @@ func monoNs() int64 { return int64(C.shal_mono_ns()) }
 // What runDue found.
 const (
 	dueDone = iota // nothing more is due, or another goroutine runs it
-	dueLast        // the worker took the last notification (Close)
+	dueLast        // the worker took Close's last entry
 	dueStop        // the worker was stopped, or the calls are out of step
 )
 
-// runDue runs, in stream order and one at a time, the listed calls whose
-// notifications have come (up to notified). The worker runs them as they
+// runDue runs, in stream order and one at a time, the listed calls that
+// are due (up to the sequence number notified). The worker runs them as they
 // come; a Synchronize of the queue (byWorker false) runs those that are
 // due and not yet taken itself, when CUDA has already passed them (the
 // stream is drained) but the worker has not started them: on an H200 the
@@ -616,11 +671,15 @@ func (w *hostWorker) runDue(notified uint32, byWorker bool) int {
 			w.calls[0] = hostCall{}
 			w.calls = w.calls[1:]
 			w.taken++
+			w.events = append(w.events, c.ev)
 			return dueLast
 		}
 		w.calls[0] = hostCall{}
 		w.calls = w.calls[1:]
 		w.taken++
+		// The stream has reached the call's event (it is due): a later
+		// call may record it again.
+		w.events = append(w.events, c.ev)
 		w.busy = true
 		w.mu.Unlock()
 		if !byWorker {
@@ -646,11 +705,11 @@ func (w *hostWorker) stopped() bool {
 // runDueHere is the part of a Synchronize that runs, on the caller's
 // goroutine, the host calls that the stream has passed and the worker has
 // not started (runDue).
-func (w *hostWorker) runDueHere() {
+func (w *hostWorker) runDueHere(target uint32) {
 	if hostCallerOff.Load() {
 		return
 	}
-	w.runDue(atomic.LoadUint32((*uint32)(unsafe.Pointer(&w.sig.notified))), false)
+	w.runDue(target, false)
 }
 
 // hostCallerOff stops a Synchronize from running due host calls itself
@@ -741,6 +800,7 @@ func (w *hostWorker) exit(drained bool) {
 		w.word.Unlock()
 		w.enq.Unlock()
 	} else {
+		w.releaseStreams()
 		w.word.Lock()
 		w.freed = true
 		w.word.Unlock()
@@ -750,8 +810,34 @@ func (w *hostWorker) exit(drained bool) {
 	delete(d.hostCalls.workers, w)
 	if drained {
 		d.hostCalls.free = append(d.hostCalls.free, w.slot)
+	} else if atomic.LoadUint32((*uint32)(unsafe.Pointer(&w.sig.wakes))) != atomic.LoadUint32((*uint32)(unsafe.Pointer(&w.sig.notified))) {
+		// A trampoline on the side stream may still touch the signal
+		// (its stream and events go with the context).
+		d.hostCalls.keep = true
 	}
 	d.hostCalls.mu.Unlock()
+}
+
+// releaseStreams is part of a drained exit: the side stream runs its last
+// trampolines (each waits for an event the stream has passed, so this
+// does not wait long), and it and the events are destroyed; the signal is
+// then untouched and the slot may serve another queue.
+func (w *hostWorker) releaseStreams() {
+	d := w.q.d
+	if w.side != nil {
+		if err := check(C.shal_stream_synchronize(d.uctx, C.uintptr_t(uintptr(unsafe.Pointer(w.side)))), "cuStreamSynchronize of a host-call worker's stream"); err != nil {
+			d.inst.cfg.Log(3, "hal/cuda: %v", err)
+		}
+		C.shal_stream_destroy(d.ctx, w.side)
+		w.side = nil
+	}
+	w.mu.Lock()
+	evs := w.events
+	w.events = nil
+	w.mu.Unlock()
+	for _, ev := range evs {
+		C.shal_event_destroy(d.ctx, ev)
+	}
 }
 
 // forceStop makes the worker exit without running the calls left.
@@ -776,19 +862,18 @@ func (w *hostWorker) forceStop() {
 func (w *hostWorker) close() error {
 	w.enq.Lock()
 	w.closing = true
-	w.list(hostCall{last: true})
-	q := w.q
-	r := C.shal_host_notify(q.d.uctx, q.us, w.sig)
-	if r == 0 {
+	ev, err := w.record()
+	if err == nil {
+		// Numbered after the last call, as the worker takes it.
+		w.list(hostCall{last: true, ev: ev, seq: w.seq + 1})
 		w.enq.Unlock()
 		return nil
 	}
-	w.dropLast()
 	w.enq.Unlock()
 	// The stream refuses work (it has failed). The worker stops without
 	// returning its word, which a call in progress may still write.
 	w.forceStop()
-	return check(r, "cuLaunchHostFunc (closing the queue's host-call worker)")
+	return fmt.Errorf("closing the queue's host-call worker: %w", err)
 }
 
 // stopHostWorkers is part of the device's Close. Workers of closed queues

@@ -308,7 +308,7 @@ func (q *queue) Synchronize(ctx context.Context) error {
 			// Nothing can end this wait early, so the caller may as well
 			// run the calls it waits for (a cancellable wait must not be
 			// caught inside a host function).
-			q.host.runDueHere()
+			q.host.runDueHere(target)
 		}
 		if err := q.host.waitReached(ctx, target); err != nil {
 			q.d.stuckSince.CompareAndSwap(0, time.Now().UnixNano())

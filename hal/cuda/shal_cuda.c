@@ -266,31 +266,70 @@ void shal_host_stop(shal_host_sig *sig) {
 	shal_futex_wake(&sig->gen);
 }
 
-int shal_host_wait(shal_host_sig *sig, uint32_t ran, long long spin_ns, long long pending_ns, long long idle_ns, uint32_t *notified) {
-	long long t0 = shal_now_ns();
-	for (;;) {
+// CUDA_ERROR_NOT_READY: cuEventQuery's answer for work not yet done.
+#define SHAL_CUDA_ERROR_NOT_READY 600
+
+int shal_host_wait(shal_host_sig *sig, uintptr_t ctx, uintptr_t next, uint32_t listed_seen, uintptr_t side,
+	long long spin_ns, long long pending_ns, long long idle_ns) {
+	CUcontext prev = NULL;
+	int entered = next != 0 && shal_enter((CUcontext)ctx, &prev) == 0;
+	int ret = -1, woke = 0; // woke: 1 a wake is enqueued on side, 2 none could be
+	long long t0 = shal_now_ns(), queried = t0 - 1000;
+	while (ret < 0) {
 		uint32_t g = __atomic_load_n(&sig->gen, __ATOMIC_SEQ_CST);
-		uint32_t n = __atomic_load_n(&sig->notified, __ATOMIC_SEQ_CST);
-		if (n != ran) {
-			*notified = n;
-			if (__atomic_load_n(&sig->trace, __ATOMIC_RELAXED)) __atomic_store_n(&sig->t_wake, shal_now_ns(), __ATOMIC_RELAXED);
-			return 0;
+		if (__atomic_load_n(&sig->stop, __ATOMIC_SEQ_CST)) {
+			ret = 1;
+			break;
 		}
-		if (__atomic_load_n(&sig->stop, __ATOMIC_SEQ_CST)) return 1;
-		long long t = shal_now_ns() - t0;
-		int pending = __atomic_load_n(&sig->listed, __ATOMIC_SEQ_CST) != ran;
-		if (t < spin_ns || (pending && t < pending_ns)) {
+		if (__atomic_load_n(&sig->listed, __ATOMIC_SEQ_CST) != listed_seen) {
+			ret = 3;
+			break;
+		}
+		// Any answer but "not ready" ends the wait: an error (a failed
+		// context) must not leave the call waiting forever.
+		// The event is asked at most once a microsecond while spinning, so
+		// that the driver's locks stay free for the stream's own calls.
+		long long now = shal_now_ns();
+		int ask = next != 0 && now - queried >= 1000;
+		if (ask) queried = now;
+		if (ask && (!entered || F(cuEventQuery)((CUevent)next) != SHAL_CUDA_ERROR_NOT_READY)) {
+			if (__atomic_load_n(&sig->trace, __ATOMIC_RELAXED)) __atomic_store_n(&sig->t_wake, shal_now_ns(), __ATOMIC_RELAXED);
+			ret = 0;
+			break;
+		}
+		long long t = now - t0;
+		if (t < spin_ns || (next != 0 && t < pending_ns)) {
 			shal_cpu_relax();
 			continue;
 		}
-		if (!pending && t >= idle_ns) return 2;
-		long long sleep = pending ? 1000000000LL : idle_ns - t;
+		if (next != 0 && !ask) continue; // ask once more before sleeping
+		if (next == 0 && t >= idle_ns) {
+			ret = 2;
+			break;
+		}
+		if (next != 0 && woke == 0) {
+			// The side stream wakes this thread once the stream has
+			// reached the event: a trampoline, off the queue's stream.
+			woke = 2;
+			if (side != 0 && F(cuStreamWaitEvent)((CUstream)side, (CUevent)next, 0) == 0 &&
+			    F(cuLaunchHostFunc)((CUstream)side, shal_host_signal, sig) == 0) {
+				__atomic_add_fetch(&sig->wakes, 1, __ATOMIC_SEQ_CST);
+				woke = 1;
+			}
+			continue; // look again before sleeping
+		}
+		// Without a wake on the side stream, poll every millisecond.
+		long long sleep = next == 0 ? idle_ns - t : (woke == 1 ? 1000000000LL : 1000000LL);
 		__atomic_store_n(&sig->sleeping, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&sig->notified, __ATOMIC_SEQ_CST) == ran && !__atomic_load_n(&sig->stop, __ATOMIC_SEQ_CST))
+		if (__atomic_load_n(&sig->gen, __ATOMIC_SEQ_CST) == g && !__atomic_load_n(&sig->stop, __ATOMIC_SEQ_CST))
 			shal_futex_wait(&sig->gen, g, sleep);
 		__atomic_store_n(&sig->sleeping, 0, __ATOMIC_SEQ_CST);
 	}
+	if (entered) shal_leave((CUcontext)ctx, prev);
+	return ret;
 }
+
+void shal_host_wake(shal_host_sig *sig) { shal_futex_wake(&sig->gen); }
 
 // CUstreamWaitValue_flags: CU_STREAM_WAIT_VALUE_GEQ waits until
 // (int32_t)(*addr - value) >= 0, a cyclic comparison.
@@ -307,9 +346,6 @@ static CUresult shal_wait_value_in(CUstream s, CUdeviceptr addr, uint32_t value)
 	return F(cuStreamWaitValue32)(s, addr, value, SHAL_CU_STREAM_WAIT_VALUE_GEQ);
 }
 
-CUresult shal_host_notify(uintptr_t ctx, uintptr_t s, shal_host_sig *sig) {
-	WITH_CTX((CUcontext)ctx, F(cuLaunchHostFunc)((CUstream)s, shal_host_signal, sig));
-}
 CUresult shal_stream_wait_value(uintptr_t ctx, uintptr_t s, CUdeviceptr addr, uint32_t value) {
 	WITH_CTX((CUcontext)ctx, shal_wait_value_in((CUstream)s, addr, value));
 }

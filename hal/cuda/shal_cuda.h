@@ -287,7 +287,8 @@ typedef struct {
 	uint32_t gen;      // bumped by every notification and by stop: the futex word
 	uint32_t sleeping; // the worker sleeps (or is about to) on gen
 	uint32_t stop;     // the worker is to return from shal_host_wait
-	uint32_t listed;   // calls the Go side listed so far (including not yet notified)
+	uint32_t listed;   // calls the Go side listed so far
+	uint32_t wakes;    // trampolines the worker enqueued on its side stream
 	uint32_t trace;    // nonzero: record t_cb and t_wake (BenchmarkHostCallPhases)
 	int64_t t_cb;      // CLOCK_MONOTONIC ns of the last notification
 	int64_t t_wake;    // and of shal_host_wait's last return with one
@@ -297,20 +298,25 @@ typedef struct {
 // t_wake).
 long long shal_mono_ns(void);
 
-// shal_host_notify enqueues cuLaunchHostFunc of a C trampoline that only
-// counts the notification in sig (and wakes the worker if it sleeps);
 // shal_stream_wait_value enqueues cuStreamWaitValue32 (the _v2 function
 // when the driver has it) with CU_STREAM_WAIT_VALUE_GEQ for value on the
 // done word at addr.
-CUresult shal_host_notify(uintptr_t ctx, uintptr_t s, shal_host_sig *sig);
 
-// shal_host_wait waits until sig has more notifications than ran: it spins
-// for spin_ns, and on while calls are listed but not yet notified, up to
-// pending_ns; then it sleeps (a futex on Linux) until CUDA's thread wakes
-// it. It returns 0 with the notification count in *notified, 1 when
-// stopped (shal_host_stop), and 2 when nothing was listed or notified for
-// idle_ns (the worker then waits in Go and gives its thread back).
-int shal_host_wait(shal_host_sig *sig, uint32_t ran, long long spin_ns, long long pending_ns, long long idle_ns, uint32_t *notified);
+// shal_host_wait waits until the stream has reached next, the event
+// recorded for the worker's next call (0: none listed): it polls the
+// event (cuEventQuery, in ctx) for spin_ns, and on up to pending_ns while
+// one is given; then it enqueues, once, cuStreamWaitEvent of next and the
+// trampoline on side, the worker's own stream, and sleeps (a futex on
+// Linux) until the trampoline or a new listing wakes it. It returns 0 once
+// next is reached (or the query fails), 1 when stopped (shal_host_stop),
+// 2 when nothing was listed for idle_ns (the worker then waits in Go and
+// gives its thread back), and 3 when sig->listed differs from listed_seen
+// (a call was listed: the worker looks at its calls again).
+int shal_host_wait(shal_host_sig *sig, uintptr_t ctx, uintptr_t next, uint32_t listed_seen, uintptr_t side,
+	long long spin_ns, long long pending_ns, long long idle_ns);
+// shal_host_wake wakes a worker sleeping in shal_host_wait (after a
+// listing).
+void shal_host_wake(shal_host_sig *sig);
 // shal_host_stop makes shal_host_wait on sig return 1, now and later.
 void shal_host_stop(shal_host_sig *sig);
 CUresult shal_stream_wait_value(uintptr_t ctx, uintptr_t s, CUdeviceptr addr, uint32_t value);
