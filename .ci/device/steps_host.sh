@@ -1,8 +1,9 @@
-# Host-call latency experiments (STEPS=steps_host.sh): the phases of a
-# host call's round trip with the goroutine free or locked to its thread,
-# under a few runtime settings, beside the C floors.
-C="STREAM_HAL_TEST_TARGET=cuda"
-run 02_phases 40 $R/hal/cuda $C -- $B/hal_cuda.test -test.run '^$' -test.bench 'HostCallPhases|HostCallFloor/(direct|no-stream|event)' -test.count 2
-run 02_phases_p4 25 $R/hal/cuda $C GOMAXPROCS=4 -- $B/hal_cuda.test -test.run '^$' -test.bench 'HostCallPhases' -test.count 1
-run 02_phases_nopreempt 25 $R/hal/cuda $C GODEBUG=asyncpreemptoff=1 -- $B/hal_cuda.test -test.run '^$' -test.bench 'HostCallPhases' -test.count 1
+# Host calls on CUDA (STEPS=steps_host.sh): the host-call tests, the
+# phases and round trip against the C loop, the whole-stack bench, and
+# streaming's host-function tests.
+C="STREAM_HAL_TEST_TARGET=cuda STREAM_HAL_REQUIRE=cuda"
+run 02_hostcall_tests 60 $R/hal/cuda $C -- $B/hal_cuda.test -test.v -test.run 'HostCall|Close'
+run 02_phases 30 $R/hal/cuda $C -- $B/hal_cuda.test -test.run '^$' -test.bench 'HostCallPhases|HostCallRoundTrip' -test.count 1
+run 03_bench_cuda 60 $R -- $B/streamhal bench -backend cuda
+run 08_streaming_cuda 40 $R/streaming $C -- $B/streaming.test -test.v -test.run 'HostFunc|Callback|Graph'
 echo done
