@@ -286,13 +286,15 @@ int shal_host_wait(shal_host_sig *sig, uintptr_t ctx, uintptr_t next, uint32_t l
 			break;
 		}
 		// Any answer but "not ready" ends the wait: an error (a failed
-		// context) must not leave the call waiting forever.
-		// The event is asked at most once a microsecond while spinning, so
-		// that the driver's locks stay free for the stream's own calls.
+		// context) must not leave the call waiting forever. Without the
+		// context the event cannot be asked, and the call is never taken
+		// as due: the device's Close stops the worker. The event is asked
+		// at most once a microsecond while spinning, so that the driver's
+		// locks stay free for the stream's own calls.
 		long long now = shal_now_ns();
 		int ask = next != 0 && now - queried >= 1000;
 		if (ask) queried = now;
-		if (ask && (!entered || F(cuEventQuery)((CUevent)next) != SHAL_CUDA_ERROR_NOT_READY)) {
+		if (ask && entered && F(cuEventQuery)((CUevent)next) != SHAL_CUDA_ERROR_NOT_READY) {
 			if (__atomic_load_n(&sig->trace, __ATOMIC_RELAXED)) __atomic_store_n(&sig->t_wake, shal_now_ns(), __ATOMIC_RELAXED);
 			ret = 0;
 			break;
