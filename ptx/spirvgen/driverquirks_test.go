@@ -337,10 +337,11 @@ func TestFMA32Runs(t *testing.T) {
 			}
 		})
 	}
-	// A run ends after 32 fmas in the loop form: 40 chained fmas are two
-	// runs, two tests and two loops, and all runs of a function share one
-	// set of scratch arrays (4 Function variables: operands, sources,
-	// results, the counter).
+	// A run ends after 4 fmas in the loop form (runDefault): 40 chained
+	// fmas are ten runs, ten tests and ten loops, and all runs of a
+	// function share one set of scratch arrays (4 Function variables:
+	// operands, sources, results, the counter); in the form run32, two
+	// runs.
 	t.Run("long run", func(t *testing.T) {
 		chain := func(n int) *spirv.Binary {
 			var b strings.Builder
@@ -351,10 +352,16 @@ func TestFMA32Runs(t *testing.T) {
 			b.WriteString("st.global.f32 [%r], %f4; ret; }")
 			return decoded(t, head+b.String(), fused)
 		}
-		long, short := chain(40), chain(10)
+		long, short := chain(40), chain(8)
 		ops, _ := opCounts(long)
-		if c, l := ops[spirv.OpFUnordLessThan], ops[spirv.OpLoopMerge]; c != 2 || l != 2 {
-			t.Errorf("%d run tests, %d loops; want 2, 2", c, l)
+		if c, l := ops[spirv.OpFUnordLessThan], ops[spirv.OpLoopMerge]; c != 10 || l != 10 {
+			t.Errorf("%d run tests, %d loops; want 10, 10", c, l)
+		}
+		restore32 := spirvgen.SetFMACheck("run32")
+		ops32, _ := opCounts(chain(40))
+		restore32()
+		if c, l := ops32[spirv.OpFUnordLessThan], ops32[spirv.OpLoopMerge]; c != 2 || l != 2 {
+			t.Errorf("form run32: %d run tests, %d loops; want 2, 2", c, l)
 		}
 		if vl, vs := functionVariables(long), functionVariables(short); vs == 0 || vl != vs {
 			t.Errorf("two runs declare %d Function variables, one run %d: want the same scratch", vl, vs)
@@ -442,7 +449,7 @@ func TestFMACheckForms(t *testing.T) {
 	}
 	fused := spirvgen.FullTarget()
 	fused.ContractFMA32 = false
-	for _, v := range []string{"", "bits", "noflag", "noresult", "reload", "slowfma", "dontinline", "reload,dontinline", "reload,slowfma", "unrolled", "reload,unrolled", "unrollhint", "reloadvol", "run4", "run8", "reloadvol,run8", "reloadvol,unrolled", "unrolled,run8"} {
+	for _, v := range []string{"", "bits", "noflag", "noresult", "reload", "slowfma", "dontinline", "reload,dontinline", "reload,slowfma", "unrolled", "reload,unrolled", "unrollhint", "reloadvol", "run4", "run8", "run32", "reloadvol,run8", "reloadvol,unrolled", "unrolled,run8"} {
 		t.Run("form="+v, func(t *testing.T) {
 			defer spirvgen.SetFMACheck(v)()
 			res, err := spirvgen.Translate(src, spirvgen.Options{Target: fused})

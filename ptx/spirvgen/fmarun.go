@@ -143,7 +143,7 @@ func (e *fn) runFMA(in *ptx.Inst) bool {
 	r.written[in.Args[0].Reg] = len(r.entries)
 	delete(r.checked, in.Args[0].Reg)
 	if n := runLimit(); n > 0 && len(r.entries) == n {
-		e.flushRun() // the scratch arrays hold runMax entries
+		e.flushRun() // the scratch arrays hold runLimit entries
 	}
 	return true
 }
@@ -227,29 +227,39 @@ func (e *fn) flushRun() {
 
 // runLoopMin is the shortest run whose recomputation is a loop
 // (recomputeRunLoop) rather than one exact fma per entry; runMax is the
-// longest run in the loop form: one more fma ends the run and starts
-// another, so that one set of scratch arrays of runMax entries serves
-// every run of a function (a driver may give each Function array its
-// own per-thread local memory).
+// longest run any form allows (run32). One more fma than the form's limit
+// (runLimit) ends the run and starts another, so that one set of scratch
+// arrays (runMax entries) serves every run of a function (a driver may
+// give each Function array its own per-thread local memory).
 const (
 	runLoopMin = 3
 	runMax     = 32
 )
 
-// runLimit is the longest run: runMax in the loop form (its scratch
-// arrays' size), unbounded (0) in the unrolled forms; the A/B forms run4
-// and run8 end runs at 4 and 8 fmas in any form.
+// runLimit is the longest run: runDefault in the loop form, unbounded (0)
+// in the unrolled forms; the A/B forms run4, run8 and run32 end runs at
+// 4, 8 and 32 (runMax, the scratch arrays' size) fmas in any form. On the
+// H100 the register count of a matrix product follows what a run's
+// recomputation holds: 64 registers and 1.50x its GLSL twin's time with
+// runs of 16 (the tile), 50 and 1.51-1.53x with runs of 8, 40 and 1.29x
+// with runs of 4, against GLSL's 32 (one call; more tests per fma cost
+// less than the threads that the registers took from each SM).
 func runLimit() int {
 	switch {
 	case strings.Contains(fmaCheck, "run4"):
 		return 4
 	case strings.Contains(fmaCheck, "run8"):
 		return 8
-	case loopForm():
+	case strings.Contains(fmaCheck, "run32"):
 		return runMax
+	case loopForm():
+		return runDefault
 	}
 	return 0
 }
+
+// runDefault is the longest run of the default (loop) form.
+const runDefault = 4
 
 // reloadShared loads the f32 at byte offset off of shared memory again
 // for a run's recomputation (fmaCheck "reload"); the form "reloadvol"
@@ -306,11 +316,15 @@ func (e *fn) runArrays() *runScratch {
 	g := e.g
 	sm := g.sm
 	fnPtr := func(t spirv.ID) spirv.ID { return sm.TypePointer(spirv.StorageClassFunction, t) }
+	// runMax entries whatever the form's limit: the H100 measured runs of
+	// 4 (40 registers) with arrays of 32, which the driver keeps in local
+	// memory; smaller ones it might keep in registers.
+	n := uint32(runMax)
 	s := &runScratch{
 		sf:    e.sf,
-		ops:   e.sf.Variable(fnPtr(sm.TypeArray(g.tF32, g.u32(3*runMax))), 0),
-		from:  e.sf.Variable(fnPtr(sm.TypeArray(g.tU32, g.u32(3*runMax))), 0),
-		exact: e.sf.Variable(fnPtr(sm.TypeArray(g.tF32, g.u32(runMax))), 0),
+		ops:   e.sf.Variable(fnPtr(sm.TypeArray(g.tF32, g.u32(3*n))), 0),
+		from:  e.sf.Variable(fnPtr(sm.TypeArray(g.tU32, g.u32(3*n))), 0),
+		exact: e.sf.Variable(fnPtr(sm.TypeArray(g.tF32, g.u32(n))), 0),
 		i:     e.tmpVar(g.tU32),
 	}
 	e.runScratch = s

@@ -12,7 +12,7 @@ import (
 
 // Version changes whenever the SPIR-V the translator writes for some
 // input changes; caches of translations key on it.
-const Version = "spirvgen 12"
+const Version = "spirvgen 13"
 
 // Specialization constants every translated kernel declares (the first
 // four are the Vulkan driver's convention for hand-written kernels too).
