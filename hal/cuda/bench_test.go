@@ -447,10 +447,12 @@ func BenchmarkHostCallFloor(b *testing.B) {
 
 // BenchmarkHostCallPhases splits a host call's round trip (HostCall +
 // Synchronize, as in BenchmarkHostCallRoundTrip) into phases, medians in
-// ns of the monotonic clock: notify (HostCall until cuLaunchHostFunc
-// returned), to-cb (until CUDA's thread ran the trampoline), cb-wake
-// (until the worker's wait returned), wake-run (until the worker's runDue
-// began), cb-synced (trampoline to cuStreamSynchronize's return in
+// ns of the monotonic clock: notify (HostCall until its event was recorded
+// and the call listed), to-cb and cb-wake (until the last trampoline ran,
+// and from there to the worker's wake: meaningful only where the worker
+// slept; with the trampoline in the stream, the design before events,
+// every call had one), wake-run (the worker's wake to its runDue),
+// cb-synced (the trampoline to cuStreamSynchronize's return in
 // Synchronize), fn-start (HostCall to the function), fn-end (the function
 // to Synchronize's return), total; caller-ran is the fraction of calls a
 // Synchronize ran itself.
