@@ -37,13 +37,15 @@
 // each queue has a worker goroutine and a 32-bit "done" word in page-locked,
 // device-mapped host memory (cuMemHostAlloc with DEVICEMAP|PORTABLE, slots
 // of a page per device, with the worker's signal in the next cache line).
-// HostCall enqueues cuLaunchHostFunc of a C trampoline that only counts the
-// notification in the signal (waking the worker with a futex if it sleeps)
-// and returns, without entering Go; the worker waits for the notifications
-// in C (spinning briefly after each call and while one is due, else
-// sleeping; after a second with nothing to do it waits in Go and gives its
-// thread back), runs the queue's functions in order and stores each one's
-// number into the word. Host calls of one queue run in order, those of
+// HostCall records an event on the stream (reusing events of calls the
+// stream has passed) and lists the call; the queue's stream gets nothing
+// else. The worker waits in C for its next call's event (polling it with
+// cuEventQuery after each call and while one is listed; before sleeping it
+// enqueues, on a stream of its own, cuStreamWaitEvent of the event and
+// cuLaunchHostFunc of a C trampoline that only wakes it with a futex,
+// without entering Go; after a second with nothing to do it waits in Go
+// and gives its thread back), runs the queue's functions in order and
+// stores each one's number into the word. Host calls of one queue run in order, those of
 // different queues independently (as on the CPU driver), and the functions
 // run on a goroutine, where driver calls are allowed (except waiting for
 // later work of their own queue). The stream waits for a host call only
