@@ -228,6 +228,11 @@ type hostWorker struct {
 	done chan struct{} // closed when the worker has exited
 
 	stopOnce sync.Once
+	// inDriver is 1 while the worker may call the driver with its events
+	// or its stream (shal_host_wait, releaseStreams): the device's Close
+	// waits for it to be 0 after stopping the worker, before the context
+	// (and with it the events) goes (outOfDriver).
+	inDriver atomic.Int32
 
 	// enq serialises enqueues so that sequence numbers follow stream order.
 	enq     sync.Mutex
@@ -568,8 +573,14 @@ func (w *hostWorker) run() {
 		}
 		listed := atomic.LoadUint32((*uint32)(unsafe.Pointer(&w.sig.listed)))
 		w.mu.Unlock()
-		switch C.shal_host_wait(w.sig, w.q.d.uctx, C.uintptr_t(uintptr(unsafe.Pointer(next))), C.uint32_t(listed),
-			C.uintptr_t(uintptr(unsafe.Pointer(w.side))), w.spin, w.pending, w.idle) {
+		if !w.enterDriver() {
+			w.exit(false)
+			return
+		}
+		r := C.shal_host_wait(w.sig, w.q.d.uctx, C.uintptr_t(uintptr(unsafe.Pointer(next))), C.uint32_t(listed),
+			C.uintptr_t(uintptr(unsafe.Pointer(w.side))), w.spin, w.pending, w.idle)
+		w.inDriver.Store(0)
+		switch r {
 		case 1:
 			w.exit(false)
 			return
@@ -588,8 +599,12 @@ func (w *hostWorker) run() {
 		hostTraceAt(traceWorkerRun)
 		switch w.runDue(seq, true) {
 		case dueLast:
-			// Everything before the last notification, every wait
-			// included, has completed: no stream polls the word now.
+			// Everything before the last entry, every wait included, has
+			// completed: no stream polls the word now.
+			if !w.enterDriver() {
+				w.exit(false)
+				return
+			}
 			w.exit(true)
 			return
 		case dueStop:
@@ -801,6 +816,7 @@ func (w *hostWorker) exit(drained bool) {
 		w.enq.Unlock()
 	} else {
 		w.releaseStreams()
+		w.inDriver.Store(0)
 		w.word.Lock()
 		w.freed = true
 		w.word.Unlock()
@@ -838,6 +854,32 @@ func (w *hostWorker) releaseStreams() {
 	for _, ev := range evs {
 		C.shal_event_destroy(d.ctx, ev)
 	}
+}
+
+// enterDriver marks the worker as about to call the driver; false (and
+// unmarked) when it has been stopped.
+func (w *hostWorker) enterDriver() bool {
+	w.inDriver.Store(1)
+	if w.stopped() {
+		w.inDriver.Store(0)
+		return false
+	}
+	return true
+}
+
+// outOfDriver waits, after forceStop, until the worker no longer calls the
+// driver (a stopped wait returns at once; a drained exit's stream
+// synchronization waits only for events the stream has passed), up to
+// limit; it reports whether it did.
+func (w *hostWorker) outOfDriver(limit time.Duration) bool {
+	deadline := time.Now().Add(limit)
+	for w.inDriver.Load() != 0 {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Microsecond)
+	}
+	return true
 }
 
 // forceStop makes the worker exit without running the calls left.
@@ -907,6 +949,14 @@ func (d *device) stopHostWorkers() {
 		w.forceStop()
 		if !w.waitDone(deadline) {
 			keep = true // inside a host function that has not returned
+		}
+		// Whatever the deadline: the context, and with it the worker's
+		// events and stream, goes next.
+		if !w.outOfDriver(5 * time.Second) {
+			d.inst.cfg.Log(2, "hal/cuda: device %d closing: a host-call worker did not leave the driver within 5s", d.ordinal)
+			keep = true
+		} else if side := w.side; side != nil && C.shal_stream_query(d.uctx, C.uintptr_t(uintptr(unsafe.Pointer(side)))) == cudaErrorNotReady {
+			keep = true // a waking trampoline may still write the signal
 		}
 	}
 	h.mu.Lock()

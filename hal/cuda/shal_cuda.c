@@ -256,8 +256,11 @@ static void shal_host_signal(void *userData) {
 	shal_host_sig *sig = userData;
 	if (__atomic_load_n(&sig->trace, __ATOMIC_RELAXED)) __atomic_store_n(&sig->t_cb, shal_now_ns(), __ATOMIC_RELAXED);
 	__atomic_add_fetch(&sig->gen, 1, __ATOMIC_SEQ_CST);
-	__atomic_add_fetch(&sig->notified, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&sig->sleeping, __ATOMIC_SEQ_CST)) shal_futex_wake(&sig->gen);
+	// Last: once notified counts this call, the trampoline no longer
+	// touches the signal, whose page may then be freed (hostcall.go's
+	// exit compares it with the wakes enqueued).
+	__atomic_add_fetch(&sig->notified, 1, __ATOMIC_SEQ_CST);
 }
 
 void shal_host_stop(shal_host_sig *sig) {
@@ -271,6 +274,8 @@ void shal_host_stop(shal_host_sig *sig) {
 
 int shal_host_wait(shal_host_sig *sig, uintptr_t ctx, uintptr_t next, uint32_t listed_seen, uintptr_t side,
 	long long spin_ns, long long pending_ns, long long idle_ns) {
+	// Stopped first: a stopped worker's context may be on its way out.
+	if (__atomic_load_n(&sig->stop, __ATOMIC_SEQ_CST)) return 1;
 	CUcontext prev = NULL;
 	int entered = next != 0 && shal_enter((CUcontext)ctx, &prev) == 0;
 	int ret = -1, woke = 0; // woke: 1 a wake is enqueued on side, 2 none could be
