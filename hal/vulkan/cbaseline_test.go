@@ -139,29 +139,7 @@ func BenchmarkLaunchSyncLayers(b *testing.B) {
 		}
 		return time.Since(t0), nil
 	}
-	layers := []func(int) (time.Duration, error){base.LaunchSync, base.GoLaunchSync, halLoop, base.GoLaunchSyncOneCall}
-	for _, f := range layers { // warm up: pipelines, command buffers
-		if _, err := f(3); err != nil {
-			b.Fatal(err)
-		}
-	}
-	const round = 50
-	var per [4][]float64
-	for left := b.N; left > 0; left -= round {
-		n := min(left, round)
-		for i, f := range layers {
-			dt, err := f(n)
-			if err != nil {
-				b.Fatal(err)
-			}
-			per[i] = append(per[i], float64(dt.Nanoseconds())/float64(n))
-		}
-	}
-	var med [4]float64
-	for i := range per {
-		slices.Sort(per[i])
-		med[i] = per[i][len(per[i])/2]
-	}
+	med := layerMedians(b, base.LaunchSync, base.GoLaunchSync, halLoop, base.GoLaunchSyncOneCall)
 	b.ReportMetric(0, "ns/op")
 	b.ReportMetric(med[0], "C-ns")
 	b.ReportMetric(med[1], "cgo-ns")
@@ -201,14 +179,25 @@ func BenchmarkEventSyncLayers(b *testing.B) {
 		}
 		return time.Since(t0), nil
 	}
-	layers := []func(int) (time.Duration, error){base.EventSync, halLoop}
+	med := layerMedians(b, base.EventSync, halLoop)
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(med[0], "C-ns")
+	b.ReportMetric(med[1], "hal-ns")
+	b.ReportMetric(med[1]/med[0], "hal/C")
+}
+
+// layerMedians runs the layers of a Layers benchmark, each timing n
+// operations: three each to warm up (pipelines, command buffers), then
+// b.N each in rounds of 50, alternating, so that the device's noise hits
+// all of them. It returns each layer's median time per operation in ns.
+func layerMedians(b *testing.B, layers ...func(n int) (time.Duration, error)) []float64 {
 	for _, f := range layers {
 		if _, err := f(3); err != nil {
 			b.Fatal(err)
 		}
 	}
 	const round = 50
-	var per [2][]float64
+	per := make([][]float64, len(layers))
 	for left := b.N; left > 0; left -= round {
 		n := min(left, round)
 		for i, f := range layers {
@@ -219,15 +208,12 @@ func BenchmarkEventSyncLayers(b *testing.B) {
 			per[i] = append(per[i], float64(dt.Nanoseconds())/float64(n))
 		}
 	}
-	var med [2]float64
+	med := make([]float64, len(layers))
 	for i := range per {
 		slices.Sort(per[i])
 		med[i] = per[i][len(per[i])/2]
 	}
-	b.ReportMetric(0, "ns/op")
-	b.ReportMetric(med[0], "C-ns")
-	b.ReportMetric(med[1], "hal-ns")
-	b.ReportMetric(med[1]/med[0], "hal/C")
+	return med
 }
 
 // openBaseline opens streamhal bench's plain-C baseline on d with the
