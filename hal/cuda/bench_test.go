@@ -502,7 +502,7 @@ func hostCallPhases(b *testing.B) {
 		}
 		t1 := monoNs()
 		cb, wake := w.traceTimes()
-		d := []int64{pts[traceNotified] - t0, cb - pts[traceNotified], wake - cb, pts[traceWorkerRun] - wake,
+		d := []int64{pts[traceListed] - t0, cb - pts[traceListed], wake - cb, pts[traceWorkerRun] - wake,
 			pts[traceSynced] - cb, tfn - t0, t1 - tfn, t1 - t0}
 		for i, v := range d {
 			phases[i] = append(phases[i], float64(v))

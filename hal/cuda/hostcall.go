@@ -116,8 +116,8 @@ func (s hostSlot) sig() *C.shal_host_sig {
 
 // How a worker waits for its calls (shal_host_wait), variables for the
 // tests: it spins hostSpin after each call and up to hostSpinPending while
-// a listed call's notification is due, then sleeps; with nothing listed
-// for hostIdle it waits in Go.
+// a listed call's event is not yet reached, then sleeps; with nothing
+// listed for hostIdle it waits in Go.
 var (
 	hostSpin        = 50 * time.Microsecond
 	hostSpinPending = 200 * time.Microsecond
@@ -237,7 +237,7 @@ type hostWorker struct {
 	// enq serialises enqueues so that sequence numbers follow stream order.
 	enq     sync.Mutex
 	seq     uint32 // the last sequence number enqueued
-	closing bool   // Close enqueued the last notification
+	closing bool   // Close enqueued the last entry
 	// last is seq, for readers that do not hold enq (Synchronize, Idle,
 	// the device's waits); owed says that host calls were enqueued after
 	// the stream's last wait on the word (set and cleared under enq).
@@ -254,8 +254,8 @@ type hostWorker struct {
 	mu     sync.Mutex
 	calls  []hostCall // enqueued and not yet taken, in stream order
 	parked bool       // the worker waits in Go for w.wake
-	// taken counts the notifications whose calls have been taken to run
-	// (cyclically, as the signal's counts); busy says one is running, by
+	// taken is the sequence number of the last call taken to run
+	// (cyclically, as the sequence numbers); busy says one is running, by
 	// the worker or by a Synchronize (runDue); free is signalled when it
 	// ends.
 	taken uint32
@@ -345,7 +345,7 @@ func (w *hostWorker) enqueue(fn func()) error {
 	}
 	// Listed after the record: the worker reads the event as the call's.
 	w.list(hostCall{fn: fn, seq: seq, ev: ev})
-	hostTraceAt(traceNotified)
+	hostTraceAt(traceListed)
 	w.seq = seq
 	w.last.Store(seq)
 	w.owed.Store(true)
@@ -516,8 +516,8 @@ func (d *device) waitHostCalls(ctx context.Context, ts []hostTarget) error {
 }
 
 // list appends c to the calls the worker is to run and counts it in the
-// signal (so that the worker spins for its notification), waking the worker
-// if it waits in Go.
+// signal (so that the worker looks at its calls again), waking the worker
+// if it sleeps in C or waits in Go.
 func (w *hostWorker) list(c hostCall) {
 	w.mu.Lock()
 	w.calls = append(w.calls, c)
@@ -621,7 +621,7 @@ var hostTrace atomic.Pointer[[hostTracePoints]int64]
 
 // The points hostTrace records.
 const (
-	traceNotified  = iota // cuLaunchHostFunc returned (enqueue)
+	traceListed    = iota // the call's event recorded and the call listed (enqueue)
 	traceSynced           // cuStreamSynchronize returned (Synchronize)
 	traceWorkerRun        // the worker's runDue began after a wake
 	hostTracePoints
@@ -645,7 +645,7 @@ const (
 )
 
 // runDue runs, in stream order and one at a time, the listed calls that
-// are due (up to the sequence number notified). The worker runs them as they
+// are due (those numbered up to due). The worker runs them as they
 // come; a Synchronize of the queue (byWorker false) runs those that are
 // due and not yet taken itself, when CUDA has already passed them (the
 // stream is drained) but the worker has not started them: on an H200 the
@@ -653,41 +653,33 @@ const (
 // took 11–17 µs, which is the time a Synchronize otherwise waits for it.
 // The worker waits while another goroutine runs a call; a Synchronize
 // leaves the calls to the worker when it is running one, and never takes
-// the last notification.
-func (w *hostWorker) runDue(notified uint32, byWorker bool) int {
+// Close's last entry.
+func (w *hostWorker) runDue(due uint32, byWorker bool) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for {
 		for byWorker && w.busy && !w.stopped() {
 			w.free.Wait()
 		}
-		// Cyclically at or past notified: a Synchronize may have taken
-		// calls of notifications newer than the worker's.
-		if w.busy || int32(notified-w.taken) <= 0 || w.stopped() {
+		// Cyclically at or past due: a Synchronize may have taken calls
+		// newer than the one the worker found due.
+		if w.busy || int32(due-w.taken) <= 0 || w.stopped() {
 			if w.stopped() && byWorker {
 				return dueStop
 			}
 			return dueDone
 		}
 		if len(w.calls) == 0 {
-			// Cannot happen: every notification follows its call's
-			// listing.
-			w.q.hostErr.set(fmt.Errorf("hal/cuda: host-call worker notified with no call listed: %w", hal.ErrLaunchFailed))
+			// Cannot happen: a call is due only once listed.
+			w.q.hostErr.set(fmt.Errorf("hal/cuda: host-call worker found call %d due with no call listed: %w", due, hal.ErrLaunchFailed))
 			if byWorker {
 				return dueStop
 			}
 			return dueDone
 		}
 		c := w.calls[0]
-		if c.last {
-			if !byWorker {
-				return dueDone
-			}
-			w.calls[0] = hostCall{}
-			w.calls = w.calls[1:]
-			w.taken++
-			w.events = append(w.events, c.ev)
-			return dueLast
+		if c.last && !byWorker {
+			return dueDone
 		}
 		w.calls[0] = hostCall{}
 		w.calls = w.calls[1:]
@@ -695,6 +687,9 @@ func (w *hostWorker) runDue(notified uint32, byWorker bool) int {
 		// The stream has reached the call's event (it is due): a later
 		// call may record it again.
 		w.events = append(w.events, c.ev)
+		if c.last {
+			return dueLast
+		}
 		w.busy = true
 		w.mu.Unlock()
 		if !byWorker {
@@ -730,7 +725,7 @@ func (w *hostWorker) runDueHere(target uint32) {
 // hostCallerOff stops a Synchronize from running due host calls itself
 // (the tests cover both ways); hostCallerRan counts
 // the calls a Synchronize ran; hostWorkerDelay makes the worker late
-// after each notification (tests).
+// each time it finds a call due (tests).
 var (
 	hostCallerOff   atomic.Bool // hostCallerRuns false
 	hostCallerRan   atomic.Int64
@@ -898,7 +893,7 @@ func (w *hostWorker) forceStop() {
 	})
 }
 
-// close enqueues the last notification: the worker runs the calls before
+// close enqueues the last entry: the worker runs the calls before
 // it, then exits and returns its word. When the stream cannot take it, the
 // worker is stopped at once.
 func (w *hostWorker) close() error {
@@ -1009,7 +1004,7 @@ func (w *hostWorker) setTrace(on bool) {
 	atomic.StoreUint32((*uint32)(unsafe.Pointer(&w.sig.trace)), v)
 }
 
-// traceTimes returns the last notification's and the last wake's
+// traceTimes returns the last waking trampoline's and the last wake's
 // monotonic times.
 func (w *hostWorker) traceTimes() (cb, wake int64) {
 	return atomic.LoadInt64((*int64)(unsafe.Pointer(&w.sig.t_cb))), atomic.LoadInt64((*int64)(unsafe.Pointer(&w.sig.t_wake)))

@@ -244,14 +244,12 @@ CUresult shal_launch_host_func(uintptr_t ctx, uintptr_t s, uintptr_t handle) {
 	WITH_CTX((CUcontext)ctx, F(cuLaunchHostFunc)((CUstream)s, shal_host_trampoline, (void *)handle));
 }
 
-// The notification trampoline of per-queue host calls: it only tells the
-// queue's worker that CUDA reached one more of its host functions, and
-// returns at once, so CUDA's single host-function thread is never held and
-// never enters Go. gen goes first: a worker that sees notified advance may
-// free sig for another queue, and what follows (the look at sleeping and a
-// futex wake) at worst wakes that queue's worker for nothing.
 long long shal_mono_ns(void) { return shal_now_ns(); }
 
+// The waking trampoline of per-queue host calls, run from a worker's own
+// stream once the queue's stream has reached the event the worker waits
+// for: it only wakes the worker and returns at once, so CUDA's single
+// host-function thread is never held and never enters Go.
 static void shal_host_signal(void *userData) {
 	shal_host_sig *sig = userData;
 	if (__atomic_load_n(&sig->trace, __ATOMIC_RELAXED)) __atomic_store_n(&sig->t_cb, shal_now_ns(), __ATOMIC_RELAXED);
@@ -959,25 +957,21 @@ long long shal_bench_host_floor(CUcontext ctx, CUstream s, CUevent ev, void *wor
 		case 1:
 		case 4: r = F(cuLaunchHostFunc)(s, shal_floor_signal, &f); break;
 		case 2: r = F(cuEventRecord)(ev, s); break;
-		case 5: break; // below
+		case 5:
+			if ((r = F(cuEventRecord)(ev, s)) == 0) __atomic_store_n(&f.posted, seq, __ATOMIC_SEQ_CST);
+			break;
 		default: __atomic_store_n(f.word, seq, __ATOMIC_SEQ_CST); break;
 		}
 		if (r != 0) break;
-		if (mode == 5) {
-			if ((r = F(cuEventRecord)(ev, s)) != 0) break;
-			__atomic_store_n(&f.posted, seq, __ATOMIC_SEQ_CST);
-			if ((r = F(cuStreamSynchronize)(s)) != 0) break;
-			while ((int32_t)(*f.word - seq) < 0) shal_cpu_relax();
-			continue;
-		}
-		if (mode == 4) {
+		if (mode == 4 || mode == 5) {
+			// No wait on the word: synchronize, then wait for the thread.
 			if ((r = F(cuStreamSynchronize)(s)) != 0) break;
 			while ((int32_t)(*f.word - seq) < 0) shal_cpu_relax();
 			continue;
 		}
 		if ((r = shal_wait_value_in(s, word_dev, seq)) != 0) break;
 		if (mode == 2) {
-			while ((r = F(cuEventQuery)(ev)) == 600) shal_cpu_relax();
+			while ((r = F(cuEventQuery)(ev)) == SHAL_CUDA_ERROR_NOT_READY) shal_cpu_relax();
 			if (r != 0) break;
 			__atomic_store_n(f.word, seq, __ATOMIC_SEQ_CST);
 		}

@@ -283,24 +283,20 @@ CUresult shal_launch_host_func(uintptr_t ctx, uintptr_t s, uintptr_t handle);
 // page-locked host memory next to the queue's done word (its own cache
 // line), and is zeroed before a worker uses it.
 typedef struct {
-	uint32_t notified; // notifications from CUDA's thread so far
-	uint32_t gen;      // bumped by every notification and by stop: the futex word
+	uint32_t notified; // waking trampolines that have run (counted last, see wakes)
+	uint32_t gen;      // bumped by every trampoline, listing and stop: the futex word
 	uint32_t sleeping; // the worker sleeps (or is about to) on gen
 	uint32_t stop;     // the worker is to return from shal_host_wait
 	uint32_t listed;   // calls the Go side listed so far
 	uint32_t wakes;    // trampolines the worker enqueued on its side stream
 	uint32_t trace;    // nonzero: record t_cb and t_wake (BenchmarkHostCallPhases)
-	int64_t t_cb;      // CLOCK_MONOTONIC ns of the last notification
-	int64_t t_wake;    // and of shal_host_wait's last return with one
+	int64_t t_cb;      // CLOCK_MONOTONIC ns of the last waking trampoline
+	int64_t t_wake;    // and of shal_host_wait's last return with an event reached
 } shal_host_sig;
 
 // shal_mono_ns is CLOCK_MONOTONIC in nanoseconds (the clock of t_cb and
 // t_wake).
 long long shal_mono_ns(void);
-
-// shal_stream_wait_value enqueues cuStreamWaitValue32 (the _v2 function
-// when the driver has it) with CU_STREAM_WAIT_VALUE_GEQ for value on the
-// done word at addr.
 
 // shal_host_wait waits until the stream has reached next, the event
 // recorded for the worker's next call (0: none listed): it polls the
@@ -319,6 +315,9 @@ int shal_host_wait(shal_host_sig *sig, uintptr_t ctx, uintptr_t next, uint32_t l
 void shal_host_wake(shal_host_sig *sig);
 // shal_host_stop makes shal_host_wait on sig return 1, now and later.
 void shal_host_stop(shal_host_sig *sig);
+// shal_stream_wait_value enqueues cuStreamWaitValue32 (the _v2 function
+// when the driver has it) with CU_STREAM_WAIT_VALUE_GEQ for value on the
+// done word at addr.
 CUresult shal_stream_wait_value(uintptr_t ctx, uintptr_t s, CUdeviceptr addr, uint32_t value);
 CUresult shal_event_create(CUcontext ctx, CUevent *e, unsigned int flags);
 CUresult shal_event_destroy(CUcontext ctx, CUevent e);
