@@ -162,9 +162,11 @@ func (q *queue) reclaimToLocked(done uint64) {
 const reclaimAfter = 8
 
 // batchLocked returns the open command buffer, beginning one when needed,
-// and whether the next operation needs a barrier before it.
-func (q *queue) batchLocked() (C.VkCommandBuffer, bool, error) {
+// and whether the next operation needs a barrier before it; writes says
+// whether that operation writes memory (curWrites).
+func (q *queue) batchLocked(writes bool) (C.VkCommandBuffer, bool, error) {
 	if q.cur != nil {
+		q.curWrites = q.curWrites || writes
 		return q.cur, q.curOps > 0, nil
 	}
 	if len(q.free) == 0 || len(q.inflight) > reclaimAfter {
@@ -183,7 +185,7 @@ func (q *queue) batchLocked() (C.VkCommandBuffer, bool, error) {
 	}
 	q.cur = cb
 	q.curOps = 0
-	q.curWrites = false
+	q.curWrites = writes
 	if q.afterHost {
 		// Host callbacks ran after earlier submissions; make their writes
 		// visible to this batch.
@@ -328,12 +330,11 @@ func (q *queue) Copy(dst, src uint64, n uint64) error {
 		return err
 	}
 	defer q.mu.Unlock()
-	cb, barrier, err := q.batchLocked()
+	cb, barrier, err := q.batchLocked(true)
 	if err != nil {
 		return err
 	}
 	C.shal_cmd_copy(q.dev.c, cb, cbool(barrier), sa.buffer, C.VkDeviceSize(soff), da.buffer, C.VkDeviceSize(doff), C.VkDeviceSize(n))
-	q.curWrites = true
 	return q.opDoneLocked()
 }
 
@@ -343,12 +344,11 @@ func (q *queue) copyBuffers(src C.VkBuffer, soff uint64, dst C.VkBuffer, doff ui
 		return err
 	}
 	defer q.mu.Unlock()
-	cb, barrier, err := q.batchLocked()
+	cb, barrier, err := q.batchLocked(true)
 	if err != nil {
 		return err
 	}
 	C.shal_cmd_copy(q.dev.c, cb, cbool(barrier), src, C.VkDeviceSize(soff), dst, C.VkDeviceSize(doff), C.VkDeviceSize(n))
-	q.curWrites = true
 	q.curOps++
 	return nil
 }
@@ -370,12 +370,11 @@ func (q *queue) Fill(dst uint64, n uint64, pattern uint32, patternSize int) erro
 		return err
 	}
 	defer q.mu.Unlock()
-	cb, barrier, err := q.batchLocked()
+	cb, barrier, err := q.batchLocked(true)
 	if err != nil {
 		return err
 	}
 	q.dev.recordFill(cb, barrier, plan)
-	q.curWrites = true
 	return q.opDoneLocked()
 }
 
@@ -393,12 +392,11 @@ func (q *queue) Dispatch(k hal.Kernel, cfg hal.LaunchConfig) error {
 		return err
 	}
 	defer q.mu.Unlock()
-	cb, barrier, err := q.batchLocked()
+	cb, barrier, err := q.batchLocked(true)
 	if err != nil {
 		return err
 	}
 	kr.record(cb, barrier, pipe, cfg)
-	q.curWrites = true
 	if kr.exe.printf != nil {
 		kr.exe.launched.Store(true)
 	}
@@ -510,7 +508,7 @@ func (q *queue) recordLocked(ev *event) error {
 		return fmt.Errorf("hal/vulkan: record: event is closed: %w", hal.ErrInvalidHandle)
 	}
 	if pool != 0 {
-		cb, _, err := q.batchLocked()
+		cb, _, err := q.batchLocked(false)
 		if err != nil {
 			return err
 		}

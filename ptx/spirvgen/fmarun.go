@@ -143,7 +143,7 @@ func (e *fn) runFMA(in *ptx.Inst) bool {
 	r.written[in.Args[0].Reg] = len(r.entries)
 	delete(r.checked, in.Args[0].Reg)
 	if n := runLimit(); n > 0 && len(r.entries) == n {
-		e.flushRun() // the scratch arrays hold runLimit entries
+		e.flushRun() // runLimit is at most runMax, the scratch arrays' size
 	}
 	return true
 }
