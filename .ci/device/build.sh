@@ -9,7 +9,7 @@ B=/tmp/devbin; rm -rf $B; mkdir -p $B
 X=github.com/streamhal/streamhal/ptx/spirvgen.fmaCheck
 go test -c -ldflags "-s -w" -o $B/hal_vulkan.test ./hal/vulkan &
 for v in ${VARIANTS-unrolled slowfma}; do
-  go test -c -ldflags "-s -w -X $X=$v" -o $B/hv_$v.test ./hal/vulkan &
+  go test -c -ldflags "-s -w -X $X=$v" -o $B/hv_${v//,/_}.test ./hal/vulkan &
 done
 wait
 Q=github.com/streamhal/streamhal/hal/vulkan.queueAB
