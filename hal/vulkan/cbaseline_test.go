@@ -149,6 +149,35 @@ func BenchmarkLaunchSyncLayers(b *testing.B) {
 	b.ReportMetric(med[3]/med[0], "cgo1/C")
 }
 
+// BenchmarkLaunchEnqueueLayers is the launch enqueue row of streamhal
+// bench on this package alone, alternating in rounds of 50 launches, each
+// round synchronized untimed: C (cbaseline.c: record and vkQueueSubmit of
+// each dispatch) and hal (Dispatch, which records into the queue's open
+// batch and submits when work must start). Reported per launch: C-ns,
+// hal-ns and hal/C.
+func BenchmarkLaunchEnqueueLayers(b *testing.B) {
+	d := openDevice(b)
+	base := openBaseline(b, d)
+	q := newQueue(b, d)
+	defer q.Close()
+	ctx := context.Background()
+	halLoop := func(n int) (time.Duration, error) {
+		t0 := time.Now()
+		for range n {
+			if err := q.Dispatch(base.empty, empty1); err != nil {
+				return 0, err
+			}
+		}
+		dt := time.Since(t0)
+		return dt, q.Synchronize(ctx)
+	}
+	med := layerMedians(b, base.LaunchEnqueue, halLoop)
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(med[0], "C-ns")
+	b.ReportMetric(med[1], "hal-ns")
+	b.ReportMetric(med[1]/med[0], "hal/C")
+}
+
 // BenchmarkEventSyncLayers is the event record + synchronize row of
 // streamhal bench on this package alone, alternating in rounds: C
 // (cbaseline.c's loop: a timestamp, vkQueueSubmit signalling a timeline,

@@ -305,6 +305,9 @@ func runLoopControl() spirv.LoopControl {
 type runScratch struct {
 	sf                  *spirv.Function
 	ops, from, exact, i spirv.ID
+	// the arrays' pointer types, for the parameters of the outlined
+	// recomputation (outlineRun)
+	tOps, tFrom, tExact spirv.ID
 }
 
 // runArrays returns the current function's scratch arrays, declaring them
@@ -321,12 +324,15 @@ func (e *fn) runArrays() *runScratch {
 	// memory; smaller ones it might keep in registers.
 	n := uint32(runMax)
 	s := &runScratch{
-		sf:    e.sf,
-		ops:   e.sf.Variable(fnPtr(sm.TypeArray(g.tF32, g.u32(3*n))), 0),
-		from:  e.sf.Variable(fnPtr(sm.TypeArray(g.tU32, g.u32(3*n))), 0),
-		exact: e.sf.Variable(fnPtr(sm.TypeArray(g.tF32, g.u32(n))), 0),
-		i:     e.tmpVar(g.tU32),
+		sf:     e.sf,
+		tOps:   fnPtr(sm.TypeArray(g.tF32, g.u32(3*n))),
+		tFrom:  fnPtr(sm.TypeArray(g.tU32, g.u32(3*n))),
+		tExact: fnPtr(sm.TypeArray(g.tF32, g.u32(n))),
+		i:      e.tmpVar(g.tU32),
 	}
+	s.ops = e.sf.Variable(s.tOps, 0)
+	s.from = e.sf.Variable(s.tFrom, 0)
+	s.exact = e.sf.Variable(s.tExact, 0)
 	e.runScratch = s
 	return s
 }
@@ -371,6 +377,32 @@ func (e *fn) recomputeRunLoop(entries []fmaEntry) {
 			e.store(at(ops, pF32, slot), v)
 		}
 	}
+	if outlineRun() {
+		// One function per module, called with the arrays and the run's
+		// length; DontInline, so that the driver may spill what the
+		// kernel holds around the call instead of adding the exact
+		// emulation's registers to it.
+		t := []spirv.ID{sc.tOps, sc.tFrom, sc.tExact, g.tU32}
+		e.call("fma.f32.run", spirv.FunctionControlDontInline, g.tU32, t, []spirv.ID{ops, from, exact, e.u32(n)}, func(ps []spirv.ID) spirv.ID {
+			e.runLoop(ps[0], ps[1], ps[2], e.tmpVar(g.tU32), ps[3])
+			return e.u32(0)
+		})
+	} else {
+		e.runLoop(ops, from, exact, iv, e.u32(n))
+	}
+	for i, en := range entries {
+		e.wr(en.in.Args[0], ptx.F32, e.load(g.tF32, at(exact, pF32, e.u32(uint32(i)))))
+	}
+}
+
+// runLoop is recomputeRunLoop's loop over n entries (a u32 id) of the
+// scratch arrays ops, from and exact, with iv its counter.
+func (e *fn) runLoop(ops, from, exact, iv, n spirv.ID) {
+	g := e.g
+	sm := g.sm
+	pF32 := sm.TypePointer(spirv.StorageClassFunction, g.tF32)
+	pU32 := sm.TypePointer(spirv.StorageClassFunction, g.tU32)
+	at := func(arr, ptr, idx spirv.ID) spirv.ID { return e.op(spirv.OpAccessChain, ptr, arr, idx) }
 	e.store(iv, e.u32(0))
 	e.loopControl(runLoopControl(), func() {
 		i := e.load(g.tU32, iv)
@@ -389,9 +421,10 @@ func (e *fn) recomputeRunLoop(entries []fmaEntry) {
 		e.store(at(exact, pF32, i), r)
 		e.store(iv, e.op(spirv.OpIAdd, g.tU32, i, e.u32(1)))
 	}, func() spirv.ID {
-		return e.op(spirv.OpULessThan, g.tBool, e.load(g.tU32, iv), e.u32(n))
+		return e.op(spirv.OpULessThan, g.tBool, e.load(g.tU32, iv), n)
 	})
-	for i, en := range entries {
-		e.wr(en.in.Args[0], ptx.F32, e.load(g.tF32, at(exact, pF32, e.u32(uint32(i)))))
-	}
 }
+
+// outlineRun reports whether a run's recomputation loop is a function of
+// its own, not inlined (the A/B form fmaCheck "outline").
+func outlineRun() bool { return strings.Contains(fmaCheck, "outline") }
