@@ -218,6 +218,7 @@ func (ge *graphExec) recordLocked(s *segment) error {
 	C.shal_barrier(d.c, cb, C.VK_PIPELINE_STAGE_HOST_BIT, C.VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT|C.VK_PIPELINE_STAGE_TRANSFER_BIT,
 		C.VK_ACCESS_HOST_WRITE_BIT, C.VK_ACCESS_SHADER_READ_BIT|C.VK_ACCESS_SHADER_WRITE_BIT|C.VK_ACCESS_TRANSFER_READ_BIT|C.VK_ACCESS_TRANSFER_WRITE_BIT)
 	first := true
+	bind := new(bindState)
 	for _, i := range s.nodes {
 		n := &ge.nodes[i]
 		barrier := !first
@@ -229,7 +230,7 @@ func (ge *graphExec) recordLocked(s *segment) error {
 				C.shal_end(d.c, cb)
 				return fmt.Errorf("hal/vulkan: graph node %d: %w", i, err)
 			}
-			k.record(cb, barrier, p, n.Launch)
+			k.record(cb, barrier, p, n.Launch, bind)
 		case hal.NodeCopy:
 			if n.Size == 0 {
 				continue
@@ -255,6 +256,7 @@ func (ge *graphExec) recordLocked(s *segment) error {
 				continue
 			}
 			d.recordFill(cb, barrier, p)
+			bind.forget() // the fill binds its own pipeline
 		default:
 			continue
 		}

@@ -9,6 +9,7 @@ package vulkan
 import "C"
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -459,8 +460,6 @@ func (k *kernel) argBytes() uint32 {
 	return k.meta.PushConstantSize
 }
 
-// record writes the dispatch (push constants, pipeline, grid, split when
-// larger than maxComputeWorkGroupCount) into cb.
 // pushBlock is the push-constant block of a launch (its first pushSize
 // bytes): cfg.Args where they fill it and the kernel reads no grid size,
 // else a copy padded to pushSize with the grid size where a translated
@@ -468,21 +467,81 @@ func (k *kernel) argBytes() uint32 {
 func (k *kernel) pushBlock(cfg hal.LaunchConfig) []byte {
 	push := k.pushSize()
 	if uint32(len(cfg.Args)) >= push && k.meta.gridOffset < 0 {
-		return cfg.Args
+		return cfg.Args[:push]
 	}
 	a := make([]byte, push)
+	k.fillPush(a, cfg)
+	return a
+}
+
+// fillPush writes the push-constant block of a launch into a (pushSize
+// bytes, zeroed): the arguments, and the grid where the kernel reads it.
+func (k *kernel) fillPush(a []byte, cfg hal.LaunchConfig) {
 	copy(a, cfg.Args)
 	if o := k.meta.gridOffset; o >= 0 && o+12 <= len(a) {
 		binary.LittleEndian.PutUint32(a[o:], cfg.Grid.X)
 		binary.LittleEndian.PutUint32(a[o+4:], cfg.Grid.Y)
 		binary.LittleEndian.PutUint32(a[o+8:], cfg.Grid.Z)
 	}
-	return a
 }
 
-func (k *kernel) record(cb C.VkCommandBuffer, barrier bool, p C.VkPipeline, cfg hal.LaunchConfig) {
+// record writes a dispatch of k into cb (split where the grid is larger
+// than maxComputeWorkGroupCount). st is what cb has bound from
+// its earlier dispatches (nil: assume nothing): the pipeline is bound, and
+// the push constants pushed, only where they differ from st's. Bindings
+// and push constants stay in a command buffer across dispatches and
+// barriers, so a queue launching one kernel again and again records a
+// barrier and a dispatch each time (on lavapipe every command recorded is
+// also freed when the buffer is reused).
+func (k *kernel) record(cb C.VkCommandBuffer, barrier bool, p C.VkPipeline, cfg hal.LaunchConfig, st *bindState) {
 	d := k.exe.dev
-	C.shal_cmd_dispatch(d.c, cb, cbool(barrier), p, k.layout, cbytes(k.pushBlock(cfg)), C.uint32_t(k.pushSize()),
+	size := k.pushSize()
+	var block []byte
+	if st != nil && int(size) <= len(st.next) {
+		block = st.next[:size]
+		clear(block)
+		k.fillPush(block, cfg)
+	} else {
+		block = k.pushBlock(cfg)
+	}
+	bind := p
+	if st != nil {
+		if st.pipe == p && st.n == int(size) && bytes.Equal(st.push[:size], block) {
+			size = 0 // the same pipeline, the same bytes: nothing to push
+			st.skipped++
+		}
+		if st.pipe == p {
+			bind = 0
+			st.skipped++
+		}
+		st.pipe = p
+		if size > 0 {
+			st.n = copy(st.push[:], block)
+		}
+	}
+	C.shal_cmd_dispatch(d.c, cb, cbool(barrier), bind, k.layout, cbytes(block), C.uint32_t(size),
 		C.uint32_t(cfg.Grid.X), C.uint32_t(cfg.Grid.Y), C.uint32_t(cfg.Grid.Z),
 		C.uint32_t(d.maxGroups[0]), C.uint32_t(d.maxGroups[1]), C.uint32_t(d.maxGroups[2]))
 }
+
+// maxPushBytes bounds the push-constant blocks that bindState holds (the
+// devices' maxPushConstantsSize is 128 to 256); a larger block is built
+// and pushed as before.
+const maxPushBytes = 256
+
+// bindState is what a command buffer being recorded has bound: the compute
+// pipeline of its last dispatch (0: none known) and the push-constant
+// bytes it pushed. next is scratch for the next launch's block, so that
+// building it allocates nothing.
+type bindState struct {
+	pipe C.VkPipeline
+	n    int
+	push [maxPushBytes]byte
+	next [maxPushBytes]byte
+	// skipped counts the binds and pushes left out (for tests)
+	skipped int
+}
+
+// forget says that something else (another pipeline, a new buffer) may
+// have changed the bindings.
+func (s *bindState) forget() { s.pipe, s.n = 0, 0 }

@@ -44,6 +44,7 @@ type queue struct {
 	free      []C.VkCommandBuffer
 	inflight  []inflightCB
 	cur       C.VkCommandBuffer // open batch, nil when none
+	bind      *bindState        // what the open batch has bound (kernel.record); its own allocation, holding no Go pointers, as C reads its bytes
 	curOps    int
 	curWrites bool // the open batch has a command that writes memory
 	// unsynced: the last submission wrote memory, so the next one waits
@@ -95,7 +96,7 @@ func (d *device) newQueue(internal bool) (*queue, error) {
 		return nil, errClosedDevice
 	}
 	d.mu.Unlock()
-	q := &queue{dev: d, vq: d.pickVkQueue(), internal: internal}
+	q := &queue{dev: d, vq: d.pickVkQueue(), internal: internal, bind: new(bindState)}
 	tl, err := d.newTimeline()
 	if err != nil {
 		return nil, err
@@ -186,6 +187,7 @@ func (q *queue) batchLocked(writes bool) (C.VkCommandBuffer, bool, error) {
 	q.cur = cb
 	q.curOps = 0
 	q.curWrites = writes
+	q.bind.forget()
 	if q.afterHost {
 		// Host callbacks ran after earlier submissions; make their writes
 		// visible to this batch.
@@ -375,6 +377,7 @@ func (q *queue) Fill(dst uint64, n uint64, pattern uint32, patternSize int) erro
 		return err
 	}
 	q.dev.recordFill(cb, barrier, plan)
+	q.bind.forget() // the fill binds its own pipeline
 	return q.opDoneLocked()
 }
 
@@ -396,7 +399,7 @@ func (q *queue) Dispatch(k hal.Kernel, cfg hal.LaunchConfig) error {
 	if err != nil {
 		return err
 	}
-	kr.record(cb, barrier, pipe, cfg)
+	kr.record(cb, barrier, pipe, cfg, q.bind)
 	if kr.exe.printf != nil {
 		kr.exe.launched.Store(true)
 	}

@@ -649,7 +649,9 @@ void shal_cmd_dispatch(shal_dev* d, VkCommandBuffer c, int barrier, VkPipeline p
 	const void* push, uint32_t pushSize, uint32_t gx, uint32_t gy, uint32_t gz,
 	uint32_t mx, uint32_t my, uint32_t mz) {
 	if (barrier) op_barrier(d, c);
-	d->CmdBindPipeline(c, VK_PIPELINE_BIND_POINT_COMPUTE, p);
+	// p == 0 (a null handle), pushSize == 0: the caller knows that c has the
+	// pipeline bound and the push constants pushed already.
+	if (p != 0) d->CmdBindPipeline(c, VK_PIPELINE_BIND_POINT_COMPUTE, p);
 	if (pushSize > 0) d->CmdPushConstants(c, l, VK_SHADER_STAGE_COMPUTE_BIT, 0, pushSize, push);
 	if (gx <= mx && gy <= my && gz <= mz) {
 		d->CmdDispatch(c, gx, gy, gz);
