@@ -132,27 +132,6 @@ func BenchmarkLaunchEnqueueStack(b *testing.B) {
 	}
 }
 
-// loopSynced runs launch in b.Loop, with an untimed sync every
-// enqueueSync launches and at the end.
-func loopSynced(b *testing.B, launch, sync func() error) {
-	i := 0
-	for b.Loop() {
-		if err := launch(); err != nil {
-			b.Fatal(err)
-		}
-		if i++; i%enqueueSync == 0 {
-			b.StopTimer()
-			if err := sync(); err != nil {
-				b.Fatal(err)
-			}
-			b.StartTimer()
-		}
-	}
-	if err := sync(); err != nil {
-		b.Fatal(err)
-	}
-}
-
 // TestLaunchEnqueueAllocs checks that enqueueing an argument-less launch
 // allocates nothing, through hal and through streaming.
 func TestLaunchEnqueueAllocs(t *testing.T) {
