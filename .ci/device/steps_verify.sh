@@ -13,6 +13,7 @@ run 05_spirvgen 70 $R/ptx/spirvgen $V -- $B/ptx_spirvgen.test -test.v -test.run 
 run 06_bench_ptx 60 $R/hal/vulkan STREAM_HAL_VK_PIPELINE_STATS=1 -- $B/hal_vulkan.test -test.run '^$' -test.bench PTXvsGLSL -test.count 2
 for v in $VARIANTS; do
   run 08_var_${v//,/_} 30 $R/hal/vulkan STREAM_HAL_VK_PIPELINE_STATS=1 -- $B/hv_${v//,/_}.test -test.run '^$' -test.bench 'PTXvsGLSL/matrix' -test.count 2
+  run 08_fma_${v//,/_} 30 $R/hal/vulkan $V -- $B/hv_${v//,/_}.test -test.run 'FusedFMA32'
 done
 run 07_hal_vulkan 90 $R/hal/vulkan $V -- $B/hal_vulkan.test -test.v -test.run 'Flush|FusedFMA|Contract|PTX|CBaseline|PipelineStats|BindState'
 echo done
