@@ -333,7 +333,8 @@ func TestLaunchReusedArgBuffer(t *testing.T) {
 // BenchmarkPoolStack is the pool row of `streamhal bench` (MallocAsync +
 // FreeAsync of 1 MiB on a non-blocking stream, synchronized untimed)
 // through each layer: C (cuMemAllocAsync + cuMemFreeAsync through the same
-// function pointers), hal (the driver's default pool, hal.Pool) and
+// function pointers), C-from-pool (the same with cuMemAllocFromPoolAsync
+// on the default pool, the call hal makes), hal (the driver's default pool, hal.Pool) and
 // streaming (Stream.MallocAsync + FreeAsync on the device's native pool:
 // allocation records, the pointer table, then hal).
 func BenchmarkPoolStack(b *testing.B) {
@@ -350,6 +351,9 @@ func BenchmarkPoolStack(b *testing.B) {
 	const size = 1 << 20
 	b.Run("C", func(b *testing.B) {
 		chunked(b, func(n int) (time.Duration, error) { return cBenchPool(q, size, n) })
+	})
+	b.Run("C-from-pool", func(b *testing.B) {
+		chunked(b, func(n int) (time.Duration, error) { return cBenchPoolFrom(q, pool, size, n) })
 	})
 	b.Run("hal", func(b *testing.B) {
 		chunked(b, timedLoop(func() error {

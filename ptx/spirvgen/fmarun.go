@@ -237,22 +237,27 @@ const (
 )
 
 // runLimit is the longest run: runDefault in the loop form, unbounded (0)
-// in the unrolled forms; the A/B forms run4, run8 and run32 end runs at
-// 4, 8 and 32 (runMax, the scratch arrays' size) fmas in any form. On the
+// in the unrolled forms; the A/B forms runN (run1 to run32) end runs at N
+// fmas in any form (at most runMax, the scratch arrays' size). On the
 // H100 the register count of a matrix product follows what a run's
 // recomputation holds: 64 registers and 1.50x its GLSL twin's time with
 // runs of 16 (the tile), 50 and 1.51-1.53x with runs of 8, 40 and 1.29x
 // with runs of 4, against GLSL's 32 (one call; more tests per fma cost
 // less than the threads that the registers took from each SM).
 func runLimit() int {
-	switch {
-	case strings.Contains(fmaCheck, "run4"):
-		return 4
-	case strings.Contains(fmaCheck, "run8"):
-		return 8
-	case strings.Contains(fmaCheck, "run32"):
-		return runMax
-	case loopForm():
+	if i := strings.Index(fmaCheck, "run"); i >= 0 {
+		n := 0
+		for _, c := range fmaCheck[i+3:] {
+			if c < '0' || c > '9' {
+				break
+			}
+			n = 10*n + int(c-'0')
+		}
+		if n > 0 {
+			return min(n, runMax)
+		}
+	}
+	if loopForm() {
 		return runDefault
 	}
 	return 0
