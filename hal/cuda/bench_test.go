@@ -447,15 +447,17 @@ func BenchmarkHostCallFloor(b *testing.B) {
 
 // BenchmarkHostCallPhases splits a host call's round trip (HostCall +
 // Synchronize, as in BenchmarkHostCallRoundTrip) into phases, medians in
-// ns of the monotonic clock: notify (HostCall until its event was recorded
-// and the call listed), to-cb and cb-wake (until the last trampoline ran,
-// and from there to the worker's wake: meaningful only where the worker
-// slept; with the trampoline in the stream, the design before events,
-// every call had one), wake-run (the worker's wake to its runDue),
-// cb-synced (the trampoline to cuStreamSynchronize's return in
-// Synchronize), fn-start (HostCall to the function), fn-end (the function
-// to Synchronize's return), total; caller-ran is the fraction of calls a
-// Synchronize ran itself.
+// ns of the monotonic clock from HostCall's start: listed (the call's
+// event recorded and the call listed), synced (cuStreamSynchronize
+// returned in Synchronize), fn-start (the function began), fn-end (the
+// function's end to Synchronize's return), total. caller-ran is the
+// fraction of calls that a Synchronize ran itself. Where the worker's wait
+// returned with the call's event reached during the round trip
+// (worker-woke, a fraction; the worker or the caller may then run it),
+// worker-wake is the median time of that return; of those, where the
+// worker had slept and the trampoline on its own stream woke it (slept, a
+// fraction), cb is the trampoline's. A phase's median leaves out the calls
+// that did not reach it; a phase no call reached reports -1.
 //
 // The locked form runs the loop with its goroutine locked to its thread,
 // as a C program's loop runs on one thread.
@@ -488,9 +490,10 @@ func hostCallPhases(b *testing.B) {
 	defer hostTrace.Store(nil)
 	var tfn int64
 	fn := func() { tfn = monoNs() }
-	names := []string{"notify", "to-cb", "cb-wake", "wake-run", "cb-synced", "fn-start", "fn-end", "total"}
+	names := []string{"listed", "synced", "fn-start", "fn-end", "total", "worker-wake", "cb"}
 	phases := make([][]float64, len(names))
 	ran0 := hostCallerRan.Load()
+	woke, slept := 0, 0
 	for b.Loop() {
 		pts = [hostTracePoints]int64{}
 		t0 := monoNs()
@@ -502,15 +505,30 @@ func hostCallPhases(b *testing.B) {
 		}
 		t1 := monoNs()
 		cb, wake := w.traceTimes()
-		d := []int64{pts[traceListed] - t0, cb - pts[traceListed], wake - cb, pts[traceWorkerRun] - wake,
-			pts[traceSynced] - cb, tfn - t0, t1 - tfn, t1 - t0}
-		for i, v := range d {
-			phases[i] = append(phases[i], float64(v))
+		add := func(i int, v int64) { phases[i] = append(phases[i], float64(v)) }
+		add(0, pts[traceListed]-t0)
+		add(1, pts[traceSynced]-t0)
+		add(2, tfn-t0)
+		add(3, t1-tfn)
+		add(4, t1-t0)
+		if pts[traceWorkerRun] >= t0 && wake >= t0 {
+			woke++
+			add(5, wake-t0)
+			if cb >= t0 {
+				slept++
+				add(6, cb-t0)
+			}
 		}
 	}
 	for i, name := range names {
-		slices.Sort(phases[i])
-		b.ReportMetric(phases[i][len(phases[i])/2], name+"-ns")
+		m := -1.0
+		if p := phases[i]; len(p) > 0 {
+			slices.Sort(p)
+			m = p[len(p)/2]
+		}
+		b.ReportMetric(m, name+"-ns")
 	}
+	b.ReportMetric(float64(woke)/float64(b.N), "worker-woke")
+	b.ReportMetric(float64(slept)/float64(b.N), "slept")
 	b.ReportMetric(float64(hostCallerRan.Load()-ran0)/float64(b.N), "caller-ran")
 }
