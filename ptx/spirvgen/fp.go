@@ -327,8 +327,9 @@ func (e *fn) subnormalKey(x spirv.ID) spirv.ID {
 // unrollhint leaves DontUnroll off the recomputation loop (runLoopControl);
 // slowfma, for measurement only and wrong for subnormals, recomputes with
 // the fused Fma alone; reloadvol is reload with Volatile loads (which the
-// driver cannot merge with the run's own); run4, run8 and run32 end runs at
-// 4, 8 and 32 fmas (runLimit; the default is 4). Empty in every other build.
+// driver cannot merge with the run's own); runN (run1 to run32) ends runs
+// at N fmas (runLimit; the default is 4); outline makes the recomputation
+// loop a DontInline function (outlineRun). Empty in every other build.
 var fmaCheck string
 
 // div32 is a/b for f32, correctly rounded in mode: the double quotient
