@@ -374,3 +374,36 @@ func BenchmarkPoolStack(b *testing.B) {
 		}, func() error { return e.s.Synchronize(bg) }))
 	})
 }
+
+// An allocate + free pair of the driver's pool allocates no Go memory
+// (the device address comes back from C by value).
+func TestPoolAllocateAllocs(t *testing.T) {
+	d := testDevice(t)
+	if err := d.(*device).poolsUsable(); err != nil {
+		t.Skip(err)
+	}
+	q := newQueue(t, d)
+	pool, err := d.(*device).DefaultPool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first error
+	allocs := testing.AllocsPerRun(100, func() {
+		a, err := pool.AllocateAsync(q, 1<<20)
+		if err == nil {
+			err = pool.FreeAsync(q, a.Device)
+		}
+		if err != nil && first == nil {
+			first = err
+		}
+	})
+	if first != nil {
+		t.Fatal(first)
+	}
+	if err := q.Synchronize(bg); err != nil {
+		t.Fatal(err)
+	}
+	if allocs != 0 {
+		t.Errorf("%v allocations per AllocateAsync + FreeAsync, want 0", allocs)
+	}
+}

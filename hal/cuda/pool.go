@@ -111,13 +111,13 @@ func (p *pool) AllocateAsync(q hal.Queue, size uint64) (hal.Allocation, error) {
 	if err := cq.settle(); err != nil {
 		return hal.Allocation{}, err
 	}
-	var ptr C.CUdeviceptr
 	// check's arguments are built only on failure: this is MallocAsync's
-	// path.
-	if r := C.shal_pool_alloc_async(cq.d.uctx, &ptr, C.size_t(size), p.uh, cq.us); r != 0 {
-		return hal.Allocation{}, check(r, "cuMemAllocFromPoolAsync(%d)", size)
+	// path, which allocates nothing here (the result comes back by value).
+	res := C.shal_pool_alloc_async(cq.d.uctx, C.size_t(size), p.uh, cq.us)
+	if res.r != 0 {
+		return hal.Allocation{}, check(res.r, "cuMemAllocFromPoolAsync(%d)", size)
 	}
-	return hal.Allocation{Device: uint64(ptr), Size: size}, nil
+	return hal.Allocation{Device: uint64(res.ptr), Size: size}, nil
 }
 
 // FreeAsync is cuMemFreeAsync on q's stream.

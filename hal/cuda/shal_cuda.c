@@ -514,9 +514,14 @@ CUresult shal_pool_destroy(CUcontext ctx, CUmemoryPool p) {
 	NEED(cuMemPoolDestroy);
 	WITH_CTX(ctx, F(cuMemPoolDestroy)(p));
 }
-CUresult shal_pool_alloc_async(uintptr_t ctx, CUdeviceptr *dptr, size_t n, uintptr_t pool, uintptr_t s) {
+static CUresult shal_pool_alloc_async_to(uintptr_t ctx, CUdeviceptr *dptr, size_t n, uintptr_t pool, uintptr_t s) {
 	NEED(cuMemAllocFromPoolAsync);
 	WITH_CTX((CUcontext)ctx, F(cuMemAllocFromPoolAsync)(dptr, n, (CUmemoryPool)pool, (CUstream)s));
+}
+shal_alloc_result shal_pool_alloc_async(uintptr_t ctx, size_t n, uintptr_t pool, uintptr_t s) {
+	shal_alloc_result res = {0, 0};
+	res.r = shal_pool_alloc_async_to(ctx, &res.ptr, n, pool, s);
+	return res;
 }
 CUresult shal_free_async(uintptr_t ctx, CUdeviceptr p, uintptr_t s) {
 	NEED(cuMemFreeAsync);

@@ -353,7 +353,14 @@ CUresult shal_pool_default(CUcontext ctx, CUmemoryPool *p, CUdevice d);
 CUresult shal_pool_set_current(CUcontext ctx, CUdevice d, CUmemoryPool p);
 CUresult shal_pool_create(CUcontext ctx, CUmemoryPool *p, CUdevice d, size_t maxSize);
 CUresult shal_pool_destroy(CUcontext ctx, CUmemoryPool p);
-CUresult shal_pool_alloc_async(uintptr_t ctx, CUdeviceptr *dptr, size_t n, uintptr_t pool, uintptr_t s);
+// shal_alloc_result is an allocation's result returned by value, so that
+// Go passes no pointer to a variable of its own (which would move it to
+// the heap on every MallocAsync).
+typedef struct {
+	CUresult r;
+	CUdeviceptr ptr;
+} shal_alloc_result;
+shal_alloc_result shal_pool_alloc_async(uintptr_t ctx, size_t n, uintptr_t pool, uintptr_t s);
 CUresult shal_free_async(uintptr_t ctx, CUdeviceptr p, uintptr_t s);
 CUresult shal_pool_get_attr(CUcontext ctx, CUmemoryPool p, int attr, unsigned long long *v);
 CUresult shal_pool_set_attr(CUcontext ctx, CUmemoryPool p, int attr, unsigned long long v);
