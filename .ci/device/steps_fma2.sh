@@ -9,6 +9,6 @@ for v in $VARIANTS; do
   run 02_var_${v//,/_} 30 $R/hal/vulkan STREAM_HAL_VK_PIPELINE_STATS=1 -- $B/hv_${v//,/_}.test -test.run '^$' -test.bench 'PTXvsGLSL/matrix' -test.count 2
   run 02_fma_${v//,/_} 30 $R/hal/vulkan $V -- $B/hv_${v//,/_}.test -test.run 'FusedFMA32'
 done
-run 03_stacks 60 $R/hal/cuda $C -- $B/hal_cuda.test -test.run '^$' -test.bench 'PoolStack|LaunchEnqueueStack' -test.count 2 -test.benchtime 0.5s
+run 03_stacks 60 $R/hal/cuda $C -- $B/hal_cuda.test -test.run '^$' -test.bench 'PoolStack|LaunchEnqueueStack|LaunchEnqueueAlternating' -test.count 2 -test.benchtime 0.5s
 run 04_bench_cuda 60 $R -- $B/streamhal bench -backend cuda
 echo done

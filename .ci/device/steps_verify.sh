@@ -6,7 +6,7 @@
 V="STREAM_HAL_TEST_TARGET=vulkan STREAM_HAL_REQUIRE=vulkan"
 C="STREAM_HAL_TEST_TARGET=cuda STREAM_HAL_REQUIRE=cuda"
 run 01_hal_cuda 80 $R/hal/cuda $C -- $B/hal_cuda.test -test.v
-run 02_phases 60 $R/hal/cuda $C -- $B/hal_cuda.test -test.run '^$' -test.bench 'HostCallPhases|HostCallRoundTrip|HostCallFloor|LaunchEnqueueStack|PoolStack' -test.count 1 -test.benchtime 0.5s
+run 02_phases 60 $R/hal/cuda $C -- $B/hal_cuda.test -test.run '^$' -test.bench 'HostCallPhases|HostCallRoundTrip|HostCallFloor|LaunchEnqueueStack|LaunchEnqueueAlternating|PoolStack' -test.count 1 -test.benchtime 0.5s
 run 03_bench_cuda 60 $R -- $B/streamhal bench -backend cuda
 run 04_streaming_cuda 60 $R/streaming $C -- $B/streaming.test -test.v -test.run 'HostFunc|Callback|Graph|Stress|TestDevicePrintf|TestDeviceAssert'
 run 05_spirvgen 70 $R/ptx/spirvgen $V -- $B/ptx_spirvgen.test -test.v -test.run 'TestSemantics|TestBarrier|TestFMA|TestVolatile|TestNoSigned|TestFlush'

@@ -407,3 +407,56 @@ func TestPoolAllocateAllocs(t *testing.T) {
 		t.Errorf("%v allocations per AllocateAsync + FreeAsync, want 0", allocs)
 	}
 }
+
+// BenchmarkLaunchEnqueueAlternating is BenchmarkLaunchEnqueueStack's empty
+// launch with the layers alternating chunk by chunk (64 launches each,
+// synchronized untimed), as `streamhal bench` alternates its row with the
+// C loop, so that the GPU's and the machine's drift hits every layer
+// alike. Reported: each layer's median ns per launch over the chunks, and
+// streaming/C, hal/C, via/C.
+func BenchmarkLaunchEnqueueAlternating(b *testing.B) {
+	d := testDevice(b)
+	if onMock && os.Getenv("MOCKCUDA_DROP_LAUNCHES") != "1" {
+		b.Skip("on mockcuda: run with MOCKCUDA_DROP_LAUNCHES=1, so that launches are not queued to the double's stream threads")
+	}
+	q := newQueue(b, d)
+	empty := kernelOf(b, loadTestKernels(b, d), "empty")
+	e := newStreamingEnv(b)
+	f := e.fn(b, "empty")
+	g := streaming.D1(1)
+	cfg := hal.LaunchConfig{Grid: one, Block: one}
+	layers := []func(n int) (time.Duration, error){
+		func(n int) (time.Duration, error) { return cBenchLaunch(q, empty, n, 1, 1, nil, false, false) },
+		func(n int) (time.Duration, error) { return cBenchLaunchVia(q, empty, n, nil) },
+		timedLoop(func() error { return q.Dispatch(empty, cfg) }, func() error { return q.Synchronize(bg) }),
+		timedLoop(func() error { return e.s.Launch(f, g, g, 0) }, func() error { return e.s.Synchronize(bg) }),
+	}
+	for _, l := range layers {
+		if _, err := l(8); err != nil {
+			b.Fatal(err)
+		}
+	}
+	per := make([][]float64, len(layers))
+	for left := b.N; left > 0; left -= enqueueSync {
+		n := min(left, enqueueSync)
+		for i, l := range layers {
+			dt, err := l(n)
+			if err != nil {
+				b.Fatal(err)
+			}
+			per[i] = append(per[i], float64(dt.Nanoseconds())/float64(n))
+		}
+	}
+	med := make([]float64, len(layers))
+	for i := range per {
+		slices.Sort(per[i])
+		med[i] = per[i][len(per[i])/2]
+	}
+	b.ReportMetric(0, "ns/op")
+	for i, name := range []string{"C", "via", "hal", "streaming"} {
+		b.ReportMetric(med[i], name+"-ns")
+	}
+	b.ReportMetric(med[3]/med[0], "streaming/C")
+	b.ReportMetric(med[2]/med[0], "hal/C")
+	b.ReportMetric(med[1]/med[0], "via/C")
+}
