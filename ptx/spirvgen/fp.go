@@ -264,7 +264,20 @@ func (e *fn) fmaExact32Body(a, b, c spirv.ID, mode ptx.Rounding) spirv.ID {
 	p := e.fop(spirv.OpFMul, g.tF64, e.toF64(a), e.toF64(b)) // exact
 	s, err := e.twoSum(p, e.toF64(c))
 	exactZero := e.op(spirv.OpFOrdEqual, g.tBool, s, e.d(0))
-	return e.fixSpecial("fma", mode, ptx.F32, e.f32From(e.roundToOdd(s, err), mode), exactZero, a, b, c)
+	odd := e.roundToOdd(s, err)
+	var r spirv.ID
+	if mode == ptx.RN && strings.Contains(fmaCheck, "cvtrn") {
+		// Measurement form: the double rounded to odd (53 bits, two more
+		// than f32 needs) rounded once more by the device's conversion,
+		// which is then correct where the conversion rounds to nearest
+		// and keeps subnormal results; instead of the integer rounding
+		// routine, whose 64-bit integers may be what the exact fma's
+		// registers are.
+		r = e.op(spirv.OpFConvert, g.tF32, e.op(spirv.OpBitcast, g.tF64, odd))
+	} else {
+		r = e.f32From(odd, mode)
+	}
+	return e.fixSpecial("fma", mode, ptx.F32, r, exactZero, a, b, c)
 }
 
 // fusedFMA32Bits is fma.rn.f32 through the device's fused Fma, falling
@@ -329,7 +342,11 @@ func (e *fn) subnormalKey(x spirv.ID) spirv.ID {
 // the fused Fma alone; reloadvol is reload with Volatile loads (which the
 // driver cannot merge with the run's own); runN (run1 to run32) ends runs
 // at N fmas (runLimit; the default is 4); outline makes the recomputation
-// loop a DontInline function (outlineRun). Empty in every other build.
+// loop a DontInline function (outlineRun); cvtrn, for measurement, ends the
+// exact f32 fma in round-to-nearest with the device's f64-to-f32
+// conversion of the double rounded to odd instead of the integer rounding
+// routine (exact only where that conversion keeps subnormals). Empty in
+// every other build.
 var fmaCheck string
 
 // div32 is a/b for f32, correctly rounded in mode: the double quotient
