@@ -449,7 +449,7 @@ func TestFMACheckForms(t *testing.T) {
 	}
 	fused := spirvgen.FullTarget()
 	fused.ContractFMA32 = false
-	for _, v := range []string{"", "bits", "noflag", "noresult", "reload", "slowfma", "dontinline", "reload,dontinline", "reload,slowfma", "unrolled", "reload,unrolled", "unrollhint", "reloadvol", "run4", "run8", "run32", "reloadvol,run8", "reloadvol,unrolled", "unrolled,run8", "run1", "run2", "reloadvol,run4", "reloadvol,run2", "outline", "cvtrn", "cvtrn,run2"} {
+	for _, v := range []string{"", "bits", "noflag", "noresult", "reload", "slowfma", "dontinline", "reload,dontinline", "reload,slowfma", "unrolled", "reload,unrolled", "unrollhint", "reloadvol", "run4", "run8", "run32", "reloadvol,run8", "reloadvol,unrolled", "unrolled,run8", "run1", "run2", "reloadvol,run4", "reloadvol,run2", "outline", "cvtrn", "cvtrn,run2", "lean", "lean,cvtrn"} {
 		t.Run("form="+v, func(t *testing.T) {
 			defer spirvgen.SetFMACheck(v)()
 			res, err := spirvgen.Translate(src, spirvgen.Options{Target: fused})

@@ -261,6 +261,9 @@ func (e *fn) fmaExact32(a, b, c spirv.ID, mode ptx.Rounding, ctrl spirv.Function
 
 func (e *fn) fmaExact32Body(a, b, c spirv.ID, mode ptx.Rounding) spirv.ID {
 	g := e.g
+	if mode == ptx.RN && strings.Contains(fmaCheck, "lean") {
+		return e.fmaExact32Lean(a, b, c)
+	}
 	p := e.fop(spirv.OpFMul, g.tF64, e.toF64(a), e.toF64(b)) // exact
 	s, err := e.twoSum(p, e.toF64(c))
 	exactZero := e.op(spirv.OpFOrdEqual, g.tBool, s, e.d(0))
@@ -278,6 +281,36 @@ func (e *fn) fmaExact32Body(a, b, c spirv.ID, mode ptx.Rounding) spirv.ID {
 		r = e.f32From(odd, mode)
 	}
 	return e.fixSpecial("fma", mode, ptx.F32, r, exactZero, a, b, c)
+}
+
+// fmaExact32Lean is fmaExact32Body in round-to-nearest written so that
+// the operands die early (measurement form fmaCheck "lean"): the result
+// for infinite and NaN operands and the finiteness test (fixSpecial's
+// "fma" case) come first, then the doubles, and only those two values
+// stay live across the emulation, where fixSpecial kept a, b and c.
+func (e *fn) fmaExact32Lean(a, b, c spirv.ID) spirv.ID {
+	g := e.g
+	ft := g.tF32
+	abFin := e.op(spirv.OpLogicalAnd, g.tBool, e.isFinite(a), e.isFinite(b))
+	cFin := e.isFinite(c)
+	plain := e.fop(spirv.OpFAdd, ft, e.fop(spirv.OpFMul, ft, a, b), c)
+	// A finite product that overflows here is finite in fma: an infinite
+	// c wins.
+	plain = e.sel(ft, abFin, e.sel(ft, cFin, plain, c), plain)
+	fin := e.op(spirv.OpLogicalAnd, g.tBool, abFin, cFin)
+	p := e.fop(spirv.OpFMul, g.tF64, e.toF64(a), e.toF64(b)) // exact
+	s, err := e.twoSum(p, e.toF64(c))
+	exactZero := e.op(spirv.OpFOrdEqual, g.tBool, s, e.d(0))
+	odd := e.roundToOdd(s, err)
+	var r spirv.ID
+	if strings.Contains(fmaCheck, "cvtrn") {
+		r = e.op(spirv.OpFConvert, ft, e.op(spirv.OpBitcast, g.tF64, odd))
+	} else {
+		r = e.f32From(odd, ptx.RN)
+	}
+	res := e.sel(ft, fin, r, plain)
+	// An exact zero is the plain sum's zero (its sign: round to nearest's).
+	return e.sel(ft, e.op(spirv.OpLogicalAnd, g.tBool, exactZero, fin), plain, res)
 }
 
 // fusedFMA32Bits is fma.rn.f32 through the device's fused Fma, falling
@@ -345,8 +378,9 @@ func (e *fn) subnormalKey(x spirv.ID) spirv.ID {
 // loop a DontInline function (outlineRun); cvtrn, for measurement, ends the
 // exact f32 fma in round-to-nearest with the device's f64-to-f32
 // conversion of the double rounded to odd instead of the integer rounding
-// routine (exact only where that conversion keeps subnormals). Empty in
-// every other build.
+// routine (exact only where that conversion keeps subnormals); lean
+// computes the special cases of the exact f32 fma first
+// (fmaExact32Lean). Empty in every other build.
 var fmaCheck string
 
 // div32 is a/b for f32, correctly rounded in mode: the double quotient

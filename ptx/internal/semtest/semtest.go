@@ -74,6 +74,27 @@ var edgesF64 = []float64{0, math.Copysign(0, -1), 1, -1, 0.5, 1.5, 2.5, -2.5, 3,
 	math.MaxFloat64, -math.MaxFloat64, math.Inf(1), math.Inf(-1), math.NaN(), 0.1, 1 + 0x1p-52, 9007199254740993, 2147483648,
 	1e300, -1e300, 0x1p63, -0x1p63, 0x1p64}
 
+// specialsF32 and specialsF64 follow the crossed edges: triples whose
+// third operand the crossing never pairs with the first two (it takes c
+// from a few edges only), such as a finite product that overflows in the
+// format beside an infinite or NaN addend (fma must give the addend, not
+// the NaN of inf - inf) and exact zeros of either sign.
+var (
+	inf32, nan32 = float32(math.Inf(1)), float32(math.NaN())
+	specialsF32  = [][3]float32{
+		{3.4028235e38, 2, float32(math.Inf(-1))}, {3.4028235e38, 2, inf32}, {-3.4028235e38, 2, inf32},
+		{1e20, 1e20, float32(math.Inf(-1))}, {1e20, -1e20, inf32}, {1e20, 1e20, nan32},
+		{inf32, 0, 1}, {inf32, 2, float32(math.Inf(-1))}, {nan32, 0, inf32},
+		{1e-45, 1e20, float32(math.Inf(-1))}, {-1e-45, 3.4028235e38, inf32},
+		{1, 1, -1}, {-1, 1, 1}, {float32(math.Copysign(0, -1)), 1, float32(math.Copysign(0, -1))}, {1e-45, -1e-45, 0},
+	}
+	specialsF64 = [][3]float64{
+		{math.MaxFloat64, 2, math.Inf(-1)}, {math.MaxFloat64, 2, math.Inf(1)}, {-1e300, 1e300, math.Inf(1)},
+		{1e300, 1e300, math.NaN()}, {math.Inf(1), 0, 1}, {math.Inf(1), 2, math.Inf(-1)}, {math.NaN(), 0, math.Inf(1)},
+		{5e-324, 1e300, math.Inf(-1)}, {1, 1, -1}, {-1, 1, 1}, {math.Copysign(0, -1), 1, math.Copysign(0, -1)}, {5e-324, -5e-324, 0},
+	}
+)
+
 // intInputs: edge values crossed, then random values of the width.
 func intInputs(bitsN int) func(r *rand.Rand, i int) (uint64, uint64, uint64) {
 	edges := edges32
@@ -95,6 +116,10 @@ func f32Inputs(r *rand.Rand, i int) (uint64, uint64, uint64) {
 	if i < n*n {
 		return f(edgesF32[i/n]), f(edgesF32[i%n]), f(edgesF32[(i*7)%n])
 	}
+	if j := i - n*n; j < len(specialsF32) {
+		t := specialsF32[j]
+		return f(t[0]), f(t[1]), f(t[2])
+	}
 	rnd := func() uint64 {
 		m := r.Uint32() & 0x807fffff
 		e := uint32(127 + r.IntN(60) - 30)
@@ -111,6 +136,10 @@ func f64Inputs(r *rand.Rand, i int) (uint64, uint64, uint64) {
 	f := math.Float64bits
 	if i < n*n {
 		return f(edgesF64[i/n]), f(edgesF64[i%n]), f(edgesF64[(i*7)%n])
+	}
+	if j := i - n*n; j < len(specialsF64) {
+		t := specialsF64[j]
+		return f(t[0]), f(t[1]), f(t[2])
 	}
 	rnd := func() uint64 {
 		m := r.Uint64() & 0x800fffffffffffff
