@@ -107,13 +107,13 @@ func cBenchHostFunc(q hal.Queue, n int) (time.Duration, error) {
 // q's stream, then synchronizes (untimed).
 func cBenchPool(q hal.Queue, size uint64, n int) (time.Duration, error) {
 	qq := q.(*queue)
-	return benchResult(C.shal_bench_pool(qq.d.ctx, qq.stream, C.size_t(size), C.longlong(n)), "pool")
+	return benchResult(C.shal_bench_pool(qq.d.ctx, qq.stream, nil, C.size_t(size), C.longlong(n)), "pool")
 }
 
 // cBenchPoolFrom is cBenchPool through cuMemAllocFromPoolAsync on p.
 func cBenchPoolFrom(q hal.Queue, p hal.Pool, size uint64, n int) (time.Duration, error) {
 	qq := q.(*queue)
-	return benchResult(C.shal_bench_pool_from(qq.d.ctx, qq.stream, p.(*pool).h, C.size_t(size), C.longlong(n)), "pool from")
+	return benchResult(C.shal_bench_pool(qq.d.ctx, qq.stream, p.(*pool).h, C.size_t(size), C.longlong(n)), "pool from")
 }
 
 // ctxNoop is one cgo call of a trampoline that only makes the context

@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/streamhal/streamhal/hal"
+	"github.com/streamhal/streamhal/hal/haltest"
 	"github.com/streamhal/streamhal/streaming"
 )
 
@@ -431,27 +432,7 @@ func BenchmarkLaunchEnqueueAlternating(b *testing.B) {
 		timedLoop(func() error { return q.Dispatch(empty, cfg) }, func() error { return q.Synchronize(bg) }),
 		timedLoop(func() error { return e.s.Launch(f, g, g, 0) }, func() error { return e.s.Synchronize(bg) }),
 	}
-	for _, l := range layers {
-		if _, err := l(8); err != nil {
-			b.Fatal(err)
-		}
-	}
-	per := make([][]float64, len(layers))
-	for left := b.N; left > 0; left -= enqueueSync {
-		n := min(left, enqueueSync)
-		for i, l := range layers {
-			dt, err := l(n)
-			if err != nil {
-				b.Fatal(err)
-			}
-			per[i] = append(per[i], float64(dt.Nanoseconds())/float64(n))
-		}
-	}
-	med := make([]float64, len(layers))
-	for i := range per {
-		slices.Sort(per[i])
-		med[i] = per[i][len(per[i])/2]
-	}
+	med := haltest.LayerMedians(b, 8, enqueueSync, layers...)
 	b.ReportMetric(0, "ns/op")
 	for i, name := range []string{"C", "via", "hal", "streaming"} {
 		b.ReportMetric(med[i], name+"-ns")

@@ -992,33 +992,19 @@ long long shal_bench_host_floor(CUcontext ctx, CUstream s, CUevent ev, void *wor
 	return r != 0 ? -r : t;
 }
 
-// shal_bench_pool_from is shal_bench_pool through cuMemAllocFromPoolAsync
-// on pool (hal's call), to compare the two entry points.
-long long shal_bench_pool_from(CUcontext ctx, CUstream s, CUmemoryPool pool, size_t size, long long n) {
-	if (shal_fns[SHAL_FN_cuMemAllocFromPoolAsync] == NULL || shal_fns[SHAL_FN_cuMemFreeAsync] == NULL) return -SHAL_CUDA_ERROR_NOT_SUPPORTED;
-	CUresult r = shal_bench_begin(ctx);
-	if (r != 0) return -r;
-	long long t0 = shal_now_ns();
-	for (long long i = 0; i < n; i++) {
-		CUdeviceptr p;
-		if ((r = F(cuMemAllocFromPoolAsync)(&p, size, pool, s)) != 0) return -r;
-		if ((r = F(cuMemFreeAsync)(p, s)) != 0) return -r;
-	}
-	long long t = shal_now_ns() - t0;
-	if ((r = F(cuStreamSynchronize)(s)) != 0) return -r;
-	return t;
-}
-
 // shal_bench_pool times n × (cuMemAllocAsync + cuMemFreeAsync of size
-// bytes) on s; the cuStreamSynchronize that follows is not timed.
-long long shal_bench_pool(CUcontext ctx, CUstream s, size_t size, long long n) {
-	if (shal_fns[SHAL_FN_cuMemAllocAsync] == NULL || shal_fns[SHAL_FN_cuMemFreeAsync] == NULL) return -SHAL_CUDA_ERROR_NOT_SUPPORTED;
+// bytes) on s, or with pool non-NULL cuMemAllocFromPoolAsync from it (the
+// call hal makes); the cuStreamSynchronize that follows is not timed.
+long long shal_bench_pool(CUcontext ctx, CUstream s, CUmemoryPool pool, size_t size, long long n) {
+	int alloc = pool != NULL ? SHAL_FN_cuMemAllocFromPoolAsync : SHAL_FN_cuMemAllocAsync;
+	if (shal_fns[alloc] == NULL || shal_fns[SHAL_FN_cuMemFreeAsync] == NULL) return -SHAL_CUDA_ERROR_NOT_SUPPORTED;
 	CUresult r = shal_bench_begin(ctx);
 	if (r != 0) return -r;
 	long long t0 = shal_now_ns();
 	for (long long i = 0; i < n; i++) {
 		CUdeviceptr p;
-		if ((r = F(cuMemAllocAsync)(&p, size, s)) != 0) return -r;
+		r = pool != NULL ? F(cuMemAllocFromPoolAsync)(&p, size, pool, s) : F(cuMemAllocAsync)(&p, size, s);
+		if (r != 0) return -r;
 		if ((r = F(cuMemFreeAsync)(p, s)) != 0) return -r;
 	}
 	long long t = shal_now_ns() - t0;

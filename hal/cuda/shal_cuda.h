@@ -400,8 +400,7 @@ long long shal_bench_dtod(CUcontext ctx, CUdeviceptr dst, CUdeviceptr src, size_
 long long shal_bench_graph(CUcontext ctx, CUfunction f, CUstream s, int nodes, long long n);
 long long shal_bench_ctx_enter(CUcontext ctx, long long n);
 long long shal_bench_host_func(CUcontext ctx, CUstream s, long long n);
-long long shal_bench_pool(CUcontext ctx, CUstream s, size_t size, long long n);
-long long shal_bench_pool_from(CUcontext ctx, CUstream s, CUmemoryPool pool, size_t size, long long n);
+long long shal_bench_pool(CUcontext ctx, CUstream s, CUmemoryPool pool, size_t size, long long n);
 long long shal_bench_host_floor(CUcontext ctx, CUstream s, CUevent ev, void *word_host, CUdeviceptr word_dev, int mode, long long spin_ns, long long n);
 
 #endif

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"slices"
 	"testing"
 	"time"
 	"unsafe"
@@ -215,34 +214,11 @@ func BenchmarkEventSyncLayers(b *testing.B) {
 	b.ReportMetric(med[1]/med[0], "hal/C")
 }
 
-// layerMedians runs the layers of a Layers benchmark, each timing n
-// operations: three each to warm up (pipelines, command buffers), then
-// b.N each in rounds of 50, alternating, so that the device's noise hits
-// all of them. It returns each layer's median time per operation in ns.
+// layerMedians is haltest.LayerMedians for this package's Layers
+// benchmarks: three operations of each layer to warm up (pipelines,
+// command buffers), then rounds of 50.
 func layerMedians(b *testing.B, layers ...func(n int) (time.Duration, error)) []float64 {
-	for _, f := range layers {
-		if _, err := f(3); err != nil {
-			b.Fatal(err)
-		}
-	}
-	const round = 50
-	per := make([][]float64, len(layers))
-	for left := b.N; left > 0; left -= round {
-		n := min(left, round)
-		for i, f := range layers {
-			dt, err := f(n)
-			if err != nil {
-				b.Fatal(err)
-			}
-			per[i] = append(per[i], float64(dt.Nanoseconds())/float64(n))
-		}
-	}
-	med := make([]float64, len(layers))
-	for i := range per {
-		slices.Sort(per[i])
-		med[i] = per[i][len(per[i])/2]
-	}
-	return med
+	return haltest.LayerMedians(b, 3, 50, layers...)
 }
 
 // openBaseline opens streamhal bench's plain-C baseline on d with the

@@ -291,13 +291,8 @@ func (e *fn) fmaExact32Body(a, b, c spirv.ID, mode ptx.Rounding) spirv.ID {
 func (e *fn) fmaExact32Lean(a, b, c spirv.ID) spirv.ID {
 	g := e.g
 	ft := g.tF32
-	abFin := e.op(spirv.OpLogicalAnd, g.tBool, e.isFinite(a), e.isFinite(b))
-	cFin := e.isFinite(c)
-	plain := e.fop(spirv.OpFAdd, ft, e.fop(spirv.OpFMul, ft, a, b), c)
-	// A finite product that overflows here is finite in fma: an infinite
-	// c wins.
-	plain = e.sel(ft, abFin, e.sel(ft, cFin, plain, c), plain)
-	fin := e.op(spirv.OpLogicalAnd, g.tBool, abFin, cFin)
+	plain, _, _ := e.fmaPlain(ft, a, b, c)
+	fin := e.op(spirv.OpLogicalAnd, g.tBool, e.op(spirv.OpLogicalAnd, g.tBool, e.isFinite(a), e.isFinite(b)), e.isFinite(c))
 	p := e.fop(spirv.OpFMul, g.tF64, e.toF64(a), e.toF64(b)) // exact
 	s, err := e.twoSum(p, e.toF64(c))
 	exactZero := e.op(spirv.OpFOrdEqual, g.tBool, s, e.d(0))

@@ -1,27 +1,13 @@
 package spirvgen_test
 
 import (
-	"fmt"
 	"os"
 	"testing"
+
+	"github.com/streamhal/streamhal/hal/haltest"
 )
 
-// TestMain gives the tests a cache directory of their own (unless
-// STREAM_HAL_CACHE_DIR is set): the translation cache is keyed by the
-// translator's Version, not by its code, so a change to the translator
-// tested before its Version is bumped would otherwise be answered from
-// translations of the code before it.
-func TestMain(m *testing.M) { os.Exit(runFreshCache(m)) }
-
-func runFreshCache(m *testing.M) int {
-	if os.Getenv("STREAM_HAL_CACHE_DIR") == "" {
-		dir, err := os.MkdirTemp("", "spirvgen-test-cache-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "spirvgen tests: cache directory:", err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		os.Setenv("STREAM_HAL_CACHE_DIR", dir)
-	}
-	return m.Run()
-}
+// TestMain gives the tests a cache directory of their own
+// (haltest.RunWithFreshCache): the translation cache is keyed by Version,
+// not by the translator's code.
+func TestMain(m *testing.M) { os.Exit(haltest.RunWithFreshCache(m, "spirvgen")) }

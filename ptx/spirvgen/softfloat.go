@@ -480,6 +480,19 @@ func (e *fn) fmaExactBody(a, b, c spirv.ID, mode ptx.Rounding) spirv.ID {
 	return e.fixSpecial("fma", mode, ptx.F64, r, exactZero, a, b, c)
 }
 
+// fmaPlain is a*b + c in ft computed plainly, right for infinite and NaN
+// operands (fixSpecial's result for them), and the product and addend the
+// sum was made of.
+func (e *fn) fmaPlain(ft, a, b, c spirv.ID) (plain, p, addend spirv.ID) {
+	g := e.g
+	p = e.fop(spirv.OpFMul, ft, a, b)
+	plain = e.fop(spirv.OpFAdd, ft, p, c)
+	// A finite product that overflows here is finite in fma: an infinite c
+	// wins.
+	abFin := e.op(spirv.OpLogicalAnd, g.tBool, e.isFinite(a), e.isFinite(b))
+	return e.sel(ft, abFin, e.sel(ft, e.isFinite(c), plain, c), plain), p, c
+}
+
 // fixSpecial completes an add, sub, mul or fma whose finite-case result
 // is r: infinite and NaN operands give the plain operation's result (the
 // same in every mode), and an exact zero (exactZero) gets IEEE's sign:
@@ -498,12 +511,7 @@ func (e *fn) fixSpecial(op string, mode ptx.Rounding, t ptx.Type, r, exactZero, 
 	case "mul":
 		plain = e.fop(spirv.OpFMul, ft, a, b)
 	case "fma":
-		p := e.fop(spirv.OpFMul, ft, a, b)
-		plain, x, y = e.fop(spirv.OpFAdd, ft, p, c), p, c
-		// A finite product that overflows here is finite in fma: an
-		// infinite c wins.
-		abFin := e.op(spirv.OpLogicalAnd, g.tBool, e.isFinite(a), e.isFinite(b))
-		plain = e.sel(ft, abFin, e.sel(ft, e.isFinite(c), plain, c), plain)
+		plain, x, y = e.fmaPlain(ft, a, b, c)
 	}
 	fin := e.op(spirv.OpLogicalAnd, g.tBool, e.isFinite(a), e.isFinite(b))
 	if op == "fma" {
